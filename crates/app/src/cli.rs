@@ -1,0 +1,419 @@
+//! Command-line contract (other work and its checks rely on these names):
+//! global `--data-dir`, `--database-url`, `--today`; `serve`, `migrate`, `user …`, `token create`,
+//! `audit verify`, `backup`, `restore`.
+
+use anyhow::{Context, Result, anyhow, bail};
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+use qcity_domain::role::Role;
+use qcity_store::audit::{self, Verdict};
+use qcity_store::auth::random_password;
+use qcity_store::users::{self, NewUser};
+use qcity_store::{Actor, Store, backup};
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "qcity",
+    version,
+    about = "QCity 质量强市创建工作平台 — the quality-strong city campaign platform"
+)]
+pub struct Cli {
+    /// Where the embedded database and files live.
+    #[arg(long, global = true, default_value = "./data", env = "QCITY_DATA_DIR")]
+    data_dir: PathBuf,
+    /// sqlite://FILE or postgres://USER@HOST/DB; default: SQLite under the data directory.
+    #[arg(long, global = true, env = "QCITY_DATABASE_URL")]
+    database_url: Option<String>,
+    /// Business date for the whole product (YYYY-MM-DD), for demos, training and tests.
+    #[arg(long, global = true, env = "QCITY_TODAY", value_parser = parse_date)]
+    today: Option<NaiveDate>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("`{s}` is not a date like 2015-03-31"))
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the web server (migrates the database and creates the first account if needed).
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Minutes of inactivity after which a session ends.
+        #[arg(long, default_value_t = 30)]
+        idle_timeout_minutes: i64,
+        /// Mark cookies Secure (when served over HTTPS).
+        #[arg(long)]
+        secure_cookies: bool,
+        /// Extra origin allowed to post forms (the public address behind a reverse proxy).
+        #[arg(long)]
+        trusted_origin: Vec<String>,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Check the audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Write a consistent backup (safe while the server runs).
+    Backup { file: PathBuf },
+    /// Restore a backup into an empty database.
+    Restore { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account. Without --password-stdin a one-time password is printed and must be changed at first sign-in.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// office, unit, leader or evaluator
+        #[arg(long)]
+        role: String,
+        /// Unit code (required for role unit), see /units.
+        #[arg(long)]
+        unit: Option<String>,
+        #[arg(long, default_value = "")]
+        display_name: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List accounts.
+    List,
+    /// Give an account a new one-time password (printed once) that must be changed at sign-in.
+    ResetPassword { username: String },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token for an account; printed once.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Verify the hash chain; exits non-zero and names the first bad record if it was altered.
+    Verify,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("QCITY_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("错误 error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+impl Cli {
+    fn database_url(&self) -> Result<String> {
+        if let Some(url) = &self.database_url {
+            return Ok(url.clone());
+        }
+        std::fs::create_dir_all(&self.data_dir).with_context(|| {
+            format!(
+                "cannot create the data directory {}",
+                self.data_dir.display()
+            )
+        })?;
+        let file = self.data_dir.join("qcity.db");
+        Ok(format!("sqlite://{}?mode=rwc", file.display()))
+    }
+
+    async fn store(&self) -> Result<Store> {
+        let url = self.database_url()?;
+        let store = Store::connect(&url)
+            .await
+            .with_context(|| format!("cannot open the database {}", redact(&url)))?;
+        store.migrate().await.context("database migration failed")?;
+        Ok(store)
+    }
+}
+
+/// Hides a password in a database URL before it is printed.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..s + 3], user, &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    match &cli.command {
+        Command::Serve {
+            listen,
+            idle_timeout_minutes,
+            secure_cookies,
+            trusted_origin,
+        } => {
+            let store = cli.store().await?;
+            ensure_first_admin(&store).await?;
+            let config = qcity_web::Config {
+                idle_timeout: chrono::Duration::minutes((*idle_timeout_minutes).max(1)),
+                today: cli.today,
+                secure_cookies: *secure_cookies,
+                trusted_origins: trusted_origin.clone(),
+                ..Default::default()
+            };
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("cannot listen on {listen}"))?;
+            let addr = listener.local_addr()?;
+            println!("QCity 已启动 / running at http://{addr}/");
+            if let Some(d) = cli.today {
+                println!("系统日期设定为 / business date fixed at {d}");
+            }
+            let state = qcity_web::AppState::new(store, config);
+            qcity_web::serve(listener, state, async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            let store = cli.store().await?;
+            println!(
+                "database at schema version {}",
+                qcity_store::current_version(&store).await?
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User { command } => user_command(&cli, command).await,
+        Command::Token {
+            command: TokenCommand::Create { username, label },
+        } => {
+            let store = cli.store().await?;
+            let token =
+                users::create_token(&store, &Actor::system("token-create"), username, label)
+                    .await?;
+            println!("{token}");
+            eprintln!("这是该令牌唯一一次显示 / this token is shown only once");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let store = cli.store().await?;
+            match audit::verify(&store).await? {
+                Verdict::Intact { records, head } => {
+                    println!("审计日志完整 / audit trail intact: {records} records, head {head}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Verdict::Broken { seq, reason } => {
+                    println!("审计日志被篡改 / audit trail BROKEN at record {seq}: {reason}");
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        Command::Backup { file } => {
+            let store = cli.store().await?;
+            let tmp = file.with_extension("partial");
+            let f = std::fs::File::create(&tmp)
+                .with_context(|| format!("cannot create {}", tmp.display()))?;
+            let mut w = std::io::BufWriter::new(f);
+            let summary = backup::backup(&store, &mut w).await?;
+            w.flush()?;
+            drop(w);
+            // Only a complete backup gets the requested name.
+            std::fs::rename(&tmp, file)
+                .with_context(|| format!("cannot write {}", file.display()))?;
+            println!(
+                "backup written to {}: {} rows",
+                file.display(),
+                summary.rows
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { file } => {
+            let f = std::fs::File::open(file)
+                .with_context(|| format!("cannot open {}", file.display()))?;
+            let store = cli.store().await?;
+            let summary = backup::restore(&store, std::io::BufReader::new(f)).await?;
+            println!(
+                "restored {} rows into {} tables",
+                summary.rows, summary.tables
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// On an empty database, creates `admin` with a random one-time password printed once.
+async fn ensure_first_admin(store: &Store) -> Result<()> {
+    if users::count(store).await? > 0 {
+        return Ok(());
+    }
+    let password = random_password();
+    users::create(
+        store,
+        &Actor::system("first-start"),
+        NewUser {
+            username: "admin",
+            display_name: "强区办管理员",
+            role: Role::Office,
+            unit_code: None,
+            password: &password,
+            must_change_password: true,
+        },
+    )
+    .await?;
+    println!("────────────────────────────────────────────────────────");
+    println!("首次启动：已创建管理员账号 / first start: created the office account");
+    println!("  用户名 username: admin");
+    println!("  一次性密码 one-time password: {password}");
+    println!("首次登录后须修改密码；此密码不会再次显示。");
+    println!("You must change it at first sign-in; it is not shown again.");
+    println!("────────────────────────────────────────────────────────");
+    Ok(())
+}
+
+async fn user_command(cli: &Cli, command: &UserCommand) -> Result<ExitCode> {
+    let store = cli.store().await?;
+    let actor = Actor::system("user");
+    match command {
+        UserCommand::Add {
+            username,
+            role,
+            unit,
+            display_name,
+            password_stdin,
+        } => {
+            let role: Role = role.parse().map_err(|e| anyhow!("{e}"))?;
+            let (password, one_time) = if *password_stdin {
+                let mut line = String::new();
+                std::io::stdin()
+                    .lock()
+                    .read_line(&mut line)
+                    .context("cannot read the password from standard input")?;
+                let pw = line.trim_end_matches(['\r', '\n']).to_string();
+                if let Err(p) = qcity_domain::role::check_password(&pw) {
+                    bail!(
+                        "密码不符合要求 / the password is refused ({p:?}): at least 8 characters from three of upper case, lower case, digits, symbols"
+                    );
+                }
+                (pw, false)
+            } else {
+                (random_password(), true)
+            };
+            let user = users::create(
+                &store,
+                &actor,
+                NewUser {
+                    username,
+                    display_name,
+                    role,
+                    unit_code: unit.as_deref(),
+                    password: &password,
+                    must_change_password: one_time,
+                },
+            )
+            .await
+            .map_err(explain_store_error)?;
+            println!(
+                "created {} ({}{})",
+                user.username,
+                user.role,
+                user.unit_code
+                    .map(|u| format!(", unit {u}"))
+                    .unwrap_or_default()
+            );
+            if one_time {
+                println!("一次性密码 one-time password: {password}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        UserCommand::List => {
+            for u in users::list(&store, &actor).await? {
+                println!(
+                    "{}\t{}\t{}\t{}{}",
+                    u.username,
+                    u.role,
+                    u.unit_code.unwrap_or_else(|| "-".into()),
+                    if u.disabled { "disabled" } else { "active" },
+                    if u.must_change_password {
+                        ", must change password"
+                    } else {
+                        ""
+                    }
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        UserCommand::ResetPassword { username } => {
+            let password = random_password();
+            users::set_password(&store, &actor, username, &password, true)
+                .await
+                .map_err(explain_store_error)?;
+            println!("一次性密码 one-time password for {username}: {password}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Store errors in words for the terminal.
+fn explain_store_error(e: qcity_store::StoreError) -> anyhow::Error {
+    use qcity_store::StoreError as E;
+    match e {
+        E::Invalid { field, code } => {
+            let why = match code.as_str() {
+                "error-username-format" => "usernames are 3–32 letters, digits or _ . -",
+                "error-username-taken" => "this username is taken",
+                "error-unit-required" => "role unit needs --unit CODE",
+                "error-unit-unknown" => "no unit has this code (see `qcity` web page /units)",
+                "error-password-weak" => "the password is too weak",
+                other => other,
+            };
+            anyhow!("{field}: {why}")
+        }
+        E::NotFound => anyhow!("no such account"),
+        other => anyhow!(other),
+    }
+}

@@ -1,0 +1,7 @@
+//! `qcity`: the one binary. Serves the platform and administers it from the command line.
+
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    cli::main()
+}

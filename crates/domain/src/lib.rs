@@ -1,0 +1,4 @@
+//! QCity domain: pure types and rules. No IO, no async.
+
+pub mod role;
+pub mod target;

@@ -1,0 +1,212 @@
+//! Portable backup and restore: JSON lines, the same on SQLite and PostgreSQL, so a backup
+//! also moves a district from the embedded database to PostgreSQL.
+//!
+//! The backup reads every table inside one snapshot transaction, so it is consistent while the
+//! server keeps writing. Sessions and login failures are transient and not kept.
+
+use crate::{Backend, Result, Store, StoreError, now_text};
+use serde_json::{Map, Value, json};
+use sqlx::{Column, Row, ValueRef};
+use std::io::{BufRead, Write};
+
+/// Tables in the order they must be restored (parents before children).
+pub const TABLES: &[&str] = &[
+    "schema_migrations",
+    "org_units",
+    "users",
+    "api_tokens",
+    "audit_log",
+    "audit_head",
+];
+
+/// Tables deliberately left out of backups.
+pub const TRANSIENT: &[&str] = &["sessions", "login_failures"];
+
+const FORMAT: &str = "qcity-backup";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    pub tables: usize,
+    pub rows: usize,
+}
+
+/// Writes a backup to `out`.
+pub async fn backup(store: &Store, out: &mut impl Write) -> Result<Summary> {
+    let mut tx = store.pool.begin().await?;
+    if store.backend == Backend::Postgres {
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .execute(&mut *tx)
+            .await?;
+    }
+    let version = crate::migrations::current_version_in(&mut tx).await?;
+    let header = json!({"format": FORMAT, "version": 1, "schema_version": version, "created_at": now_text()});
+    writeln!(out, "{header}").map_err(io_error)?;
+    let mut rows_written = 0;
+    for table in TABLES {
+        let order =
+            if *table == "audit_head" || *table == "schema_migrations" || *table == "audit_log" {
+                "1"
+            } else {
+                "id"
+            };
+        let sql = format!("SELECT * FROM {table} ORDER BY {order}");
+        let rows = sqlx::query(&sql).fetch_all(&mut *tx).await?;
+        for row in &rows {
+            let line = json!({"table": table, "row": row_to_json(row)?});
+            writeln!(out, "{line}").map_err(io_error)?;
+            rows_written += 1;
+        }
+    }
+    tx.rollback().await?;
+    out.flush().map_err(io_error)?;
+    Ok(Summary {
+        tables: TABLES.len(),
+        rows: rows_written,
+    })
+}
+
+fn io_error(e: std::io::Error) -> StoreError {
+    StoreError::Conflict(format!("cannot write the backup: {e}"))
+}
+
+fn row_to_json(row: &sqlx::any::AnyRow) -> Result<Value> {
+    let mut obj = Map::new();
+    for (i, col) in row.columns().iter().enumerate() {
+        let raw = row.try_get_raw(i)?;
+        let v = if raw.is_null() {
+            Value::Null
+        } else if let Ok(n) = row.try_get::<i64, _>(i) {
+            json!(n)
+        } else if let Ok(f) = row.try_get::<f64, _>(i) {
+            json!(f)
+        } else {
+            json!(row.try_get::<String, _>(i)?)
+        };
+        obj.insert(col.name().to_string(), v);
+    }
+    Ok(Value::Object(obj))
+}
+
+/// Restores a backup into an empty database (migrated, no accounts, no audit records).
+pub async fn restore(store: &Store, input: impl BufRead) -> Result<Summary> {
+    for table in ["users", "audit_log", "org_units"] {
+        let n: i64 = sqlx::query(&format!("SELECT COUNT(*) AS n FROM {table}"))
+            .fetch_one(&store.pool)
+            .await?
+            .try_get("n")?;
+        if n > 0 {
+            return Err(StoreError::Conflict(format!(
+                "the target database is not empty ({table} has {n} rows); restore only into a new data directory or database"
+            )));
+        }
+    }
+    let mut lines = input.lines();
+    let header: Value = match lines.next() {
+        Some(Ok(l)) => serde_json::from_str(&l).map_err(|e| bad(1, &e.to_string()))?,
+        _ => return Err(bad(1, "the file is empty")),
+    };
+    if header["format"] != FORMAT {
+        return Err(bad(1, "this is not a QCity backup"));
+    }
+    let latest = crate::MIGRATIONS.last().map(|m| m.version).unwrap_or(0);
+    if header["schema_version"].as_i64().unwrap_or(i64::MAX) > latest {
+        return Err(bad(1, "the backup comes from a newer QCity; upgrade first"));
+    }
+    let mut tx = store.begin().await?;
+    // The fresh database's own migration rows are replaced by the backup's.
+    sqlx::query("DELETE FROM schema_migrations")
+        .execute(&mut *tx)
+        .await?;
+    let mut rows = 0;
+    let mut seen_tables = std::collections::BTreeSet::new();
+    for (i, line) in lines.enumerate() {
+        let line_no = i + 2;
+        let line = line.map_err(|e| bad(line_no, &e.to_string()))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let v: Value = serde_json::from_str(&line).map_err(|e| bad(line_no, &e.to_string()))?;
+        let table = v["table"].as_str().unwrap_or_default();
+        if !TABLES.contains(&table) {
+            return Err(bad(line_no, &format!("unknown table `{table}`")));
+        }
+        let Some(obj) = v["row"].as_object() else {
+            return Err(bad(line_no, "missing row"));
+        };
+        insert_row(&mut tx, table, obj)
+            .await
+            .map_err(|e| bad(line_no, &e.to_string()))?;
+        seen_tables.insert(table.to_string());
+        rows += 1;
+    }
+    // Keep the migrations a newer binary would still apply.
+    for m in crate::MIGRATIONS {
+        sqlx::query(
+            "INSERT INTO schema_migrations (version, name, applied_at) SELECT $1, $2, $3 \
+             WHERE NOT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)",
+        )
+        .bind(m.version)
+        .bind(m.name)
+        .bind(now_text())
+        .execute(&mut *tx)
+        .await?;
+    }
+    if store.backend == Backend::Postgres {
+        for table in TABLES {
+            if ["schema_migrations", "audit_log", "audit_head"].contains(table) {
+                continue;
+            }
+            let sql = format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+            );
+            sqlx::query(&sql).execute(&mut *tx).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(Summary {
+        tables: seen_tables.len(),
+        rows,
+    })
+}
+
+fn bad(line: usize, why: &str) -> StoreError {
+    StoreError::Conflict(format!("backup line {line}: {why}"))
+}
+
+async fn insert_row(tx: &mut crate::Tx, table: &str, obj: &Map<String, Value>) -> Result<()> {
+    let mut cols = Vec::new();
+    let mut vals = Vec::new();
+    let mut binds: Vec<&Value> = Vec::new();
+    for (k, v) in obj {
+        if !k
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit())
+        {
+            return Err(StoreError::Conflict(format!("bad column name `{k}`")));
+        }
+        cols.push(k.as_str());
+        if v.is_null() {
+            // A literal NULL fits any column type; a bound null would carry a text type on PostgreSQL.
+            vals.push("NULL".to_string());
+        } else {
+            binds.push(v);
+            vals.push(format!("${}", binds.len()));
+        }
+    }
+    let sql = format!(
+        "INSERT INTO {table} ({}) VALUES ({})",
+        cols.join(", "),
+        vals.join(", ")
+    );
+    let mut q = sqlx::query(&sql);
+    for v in binds {
+        q = match v {
+            Value::Number(n) if n.is_i64() => q.bind(n.as_i64()),
+            Value::Number(n) => q.bind(n.as_f64()),
+            Value::String(s) => q.bind(s.clone()),
+            other => q.bind(other.to_string()),
+        };
+    }
+    q.execute(&mut **tx).await?;
+    Ok(())
+}

@@ -1,0 +1,185 @@
+//! QCity storage: one query codebase for SQLite and PostgreSQL through sqlx's `Any` driver.
+//!
+//! Values cross the driver as integers, floats and text only (times are RFC 3339 UTC text,
+//! flags are 0/1 integers) so that the same SQL and the same decoding work on both databases.
+//! Every repository function takes the caller's [`Actor`], whose scope it enforces.
+
+pub mod audit;
+pub mod auth;
+pub mod backup;
+mod migrations;
+pub mod units;
+pub mod users;
+
+use qcity_domain::role::{Role, Scope};
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor};
+use std::time::Duration;
+
+pub use migrations::{MIGRATIONS, current_version};
+
+pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+/// Which database is behind the pool; a few statements differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not allowed for this account")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness or state conflict; the string names the field or the state.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// Input that fails a rule; `field` names the input, `code` the rule (a translation key).
+    #[error("invalid {field}: {code}")]
+    Invalid { field: String, code: String },
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+}
+
+impl StoreError {
+    pub fn invalid(field: &str, code: &str) -> Self {
+        StoreError::Invalid {
+            field: field.to_string(),
+            code: code.to_string(),
+        }
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Who is acting, from where. Repositories derive the scope from it and write it to the audit trail.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: Option<i64>,
+    pub username: String,
+    pub role: Option<Role>,
+    pub unit_id: Option<i64>,
+    pub ip: String,
+    pub request_id: String,
+}
+
+impl Actor {
+    /// The command line acting on the operator's behalf: full rights, named in the audit trail.
+    pub fn system(what: &str) -> Actor {
+        Actor {
+            user_id: None,
+            username: format!("system:{what}"),
+            role: Some(Role::Office),
+            unit_id: None,
+            ip: "local".into(),
+            request_id: String::new(),
+        }
+    }
+
+    /// Someone not signed in (login attempts, the public portal).
+    pub fn anonymous(ip: &str, request_id: &str) -> Actor {
+        Actor {
+            user_id: None,
+            username: "anonymous".into(),
+            role: None,
+            unit_id: None,
+            ip: ip.into(),
+            request_id: request_id.into(),
+        }
+    }
+
+    pub fn scope(&self) -> Scope {
+        match self.role {
+            Some(role) => Scope::for_role(role, self.unit_id),
+            None => Scope::Public,
+        }
+    }
+
+    pub fn require_admin(&self) -> Result<()> {
+        if self.scope().is_admin() {
+            Ok(())
+        } else {
+            Err(StoreError::Forbidden)
+        }
+    }
+}
+
+/// The database handle shared by the server and the commands.
+#[derive(Clone)]
+pub struct Store {
+    pub pool: AnyPool,
+    pub backend: Backend,
+}
+
+impl Store {
+    /// Connects to `sqlite://…` or `postgres://…`. SQLite files are created when missing.
+    pub async fn connect(url: &str) -> Result<Store> {
+        install_default_drivers();
+        let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            return Err(StoreError::invalid(
+                "database_url",
+                "unsupported_database_url",
+            ));
+        };
+        let options = AnyPoolOptions::new()
+            .acquire_timeout(Duration::from_secs(5))
+            .max_connections(if backend == Backend::Sqlite { 4 } else { 8 });
+        let options = if backend == Backend::Sqlite {
+            options.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    // WAL lets readers run beside the single writer; busy_timeout makes a
+                    // second process (a CLI command next to the server) wait instead of failing.
+                    conn.execute("PRAGMA journal_mode = WAL").await?;
+                    conn.execute("PRAGMA busy_timeout = 5000").await?;
+                    conn.execute("PRAGMA foreign_keys = ON").await?;
+                    conn.execute("PRAGMA synchronous = NORMAL").await?;
+                    Ok(())
+                })
+            })
+        } else {
+            options
+        };
+        let pool = options.connect(url).await?;
+        Ok(Store { pool, backend })
+    }
+
+    /// Applies pending migrations; returns how many ran.
+    pub async fn migrate(&self) -> Result<usize> {
+        migrations::run(self).await
+    }
+
+    /// Starts a write transaction. On SQLite it takes the write lock at once (BEGIN IMMEDIATE)
+    /// so a transaction that reads before it writes cannot fail half-way on a busy snapshot.
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    /// True when the database answers a trivial query.
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+}
+
+/// Current UTC time as stored: RFC 3339 with milliseconds, so text order is time order.
+pub fn now_text() -> String {
+    time_text(chrono::Utc::now())
+}
+
+pub fn time_text(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+pub fn parse_time(s: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&chrono::Utc))
+}

@@ -1,0 +1,158 @@
+//! Versioned schema migrations, one list for both databases.
+//!
+//! Each migration is plain SQL in the common subset of SQLite and PostgreSQL; `{ID}` stands for
+//! the auto-increment primary key, the one piece of DDL the two spell differently. A migration
+//! runs in one transaction together with its row in `schema_migrations`.
+
+use crate::{Backend, Result, Store, now_text};
+use sqlx::Row;
+
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "accounts, units, sessions, tokens, audit trail",
+    sql: r#"
+CREATE TABLE org_units (
+    id {ID},
+    code TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    parent_id BIGINT REFERENCES org_units(id),
+    contact_name TEXT NOT NULL DEFAULT '',
+    contact_phone TEXT NOT NULL DEFAULT '',
+    contact_email TEXT NOT NULL DEFAULT '',
+    notes TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE users (
+    id {ID},
+    username TEXT NOT NULL UNIQUE,
+    display_name TEXT NOT NULL DEFAULT '',
+    role TEXT NOT NULL,
+    unit_id BIGINT REFERENCES org_units(id),
+    password_hash TEXT NOT NULL,
+    must_change_password BIGINT NOT NULL DEFAULT 0,
+    disabled BIGINT NOT NULL DEFAULT 0,
+    failed_logins BIGINT NOT NULL DEFAULT 0,
+    locked_until TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_id BIGINT NOT NULL REFERENCES users(id),
+    created_at TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    ip TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX sessions_user ON sessions(user_id);
+CREATE TABLE login_failures (
+    id {ID},
+    ip TEXT NOT NULL,
+    username TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE INDEX login_failures_ip_at ON login_failures(ip, at);
+CREATE TABLE api_tokens (
+    id {ID},
+    user_id BIGINT NOT NULL REFERENCES users(id),
+    token_hash TEXT NOT NULL UNIQUE,
+    label TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    last_used_at TEXT,
+    revoked BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE audit_log (
+    seq BIGINT PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    actor_id BIGINT,
+    role TEXT NOT NULL,
+    unit TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target_type TEXT NOT NULL,
+    target_id TEXT NOT NULL,
+    before_json TEXT NOT NULL,
+    after_json TEXT NOT NULL,
+    ip TEXT NOT NULL,
+    request_id TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE INDEX audit_log_at ON audit_log(at);
+CREATE INDEX audit_log_action ON audit_log(action);
+CREATE TABLE audit_head (
+    id BIGINT PRIMARY KEY,
+    seq BIGINT NOT NULL,
+    hash TEXT NOT NULL
+);
+"#,
+}];
+
+fn render(sql: &str, backend: Backend) -> String {
+    let id = match backend {
+        Backend::Sqlite => "INTEGER PRIMARY KEY AUTOINCREMENT",
+        Backend::Postgres => "BIGSERIAL PRIMARY KEY",
+    };
+    sql.replace("{ID}", id)
+}
+
+pub(crate) async fn run(store: &Store) -> Result<usize> {
+    sqlx::query(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+    )
+    .execute(&store.pool)
+    .await?;
+    let mut applied = 0;
+    for m in MIGRATIONS {
+        let mut tx = store.begin().await?;
+        let done = sqlx::query("SELECT version FROM schema_migrations WHERE version = $1")
+            .bind(m.version)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if done.is_some() {
+            tx.rollback().await?;
+            continue;
+        }
+        for statement in render(m.sql, store.backend).split(';') {
+            if statement.trim().is_empty() {
+                continue;
+            }
+            sqlx::query(statement).execute(&mut *tx).await?;
+        }
+        sqlx::query(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+        )
+        .bind(m.version)
+        .bind(m.name)
+        .bind(now_text())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        tracing::info!(version = m.version, name = m.name, "migration applied");
+        applied += 1;
+    }
+    Ok(applied)
+}
+
+/// The highest applied migration version (0 on an empty database).
+pub async fn current_version(store: &Store) -> Result<i64> {
+    let row = sqlx::query("SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations")
+        .fetch_one(&store.pool)
+        .await?;
+    Ok(row.try_get("v")?)
+}
+
+/// The same, read inside an open transaction (the backup's snapshot).
+pub(crate) async fn current_version_in(tx: &mut crate::Tx) -> Result<i64> {
+    let row = sqlx::query("SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations")
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(row.try_get("v")?)
+}

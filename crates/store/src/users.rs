@@ -1,0 +1,613 @@
+//! Accounts, sign-in with lockout, sessions and API tokens.
+
+use crate::audit::{self, Change};
+use crate::auth::{hash_password, random_token, token_digest, verify_password};
+use crate::{Actor, Result, Store, StoreError, now_text, parse_time, time_text};
+use chrono::{Duration, Utc};
+use qcity_domain::role::{Role, Scope};
+use serde::Serialize;
+use serde_json::json;
+use sqlx::Row;
+
+/// Failures before an account or a source address is locked, and for how long.
+pub const LOCKOUT_THRESHOLD: i64 = 5;
+pub const LOCKOUT_MINUTES: i64 = 15;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub unit_id: Option<i64>,
+    pub unit_code: Option<String>,
+    pub unit_name: Option<String>,
+    pub must_change_password: bool,
+    pub disabled: bool,
+    pub locked_until: Option<String>,
+    pub created_at: String,
+}
+
+impl User {
+    /// The actor this user is when acting from `ip` in request `request_id`.
+    pub fn actor(&self, ip: &str, request_id: &str) -> Actor {
+        Actor {
+            user_id: Some(self.id),
+            username: self.username.clone(),
+            role: Some(self.role),
+            unit_id: self.unit_id,
+            ip: ip.into(),
+            request_id: request_id.into(),
+        }
+    }
+
+    fn audit_view(&self) -> serde_json::Value {
+        json!({
+            "username": self.username,
+            "display_name": self.display_name,
+            "role": self.role,
+            "unit": self.unit_code,
+            "must_change_password": self.must_change_password,
+            "disabled": self.disabled,
+        })
+    }
+}
+
+const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.role, u.unit_id, u.must_change_password, \
+     u.disabled, u.locked_until, u.created_at, u.password_hash, o.code AS unit_code, o.name AS unit_name \
+     FROM users u LEFT JOIN org_units o ON o.id = u.unit_id";
+
+fn user_from_row(r: &sqlx::any::AnyRow) -> Result<(User, String)> {
+    let role: String = r.try_get("role")?;
+    let role = role
+        .parse::<Role>()
+        .map_err(|_| StoreError::Conflict(format!("stored role `{role}` is unknown")))?;
+    let user = User {
+        id: r.try_get("id")?,
+        username: r.try_get("username")?,
+        display_name: r.try_get("display_name")?,
+        role,
+        unit_id: r.try_get("unit_id")?,
+        unit_code: r.try_get("unit_code")?,
+        unit_name: r.try_get("unit_name")?,
+        must_change_password: r.try_get::<i64, _>("must_change_password")? != 0,
+        disabled: r.try_get::<i64, _>("disabled")? != 0,
+        locked_until: r.try_get("locked_until")?,
+        created_at: r.try_get("created_at")?,
+    };
+    Ok((user, r.try_get("password_hash")?))
+}
+
+async fn find(store: &Store, clause: &str, value: &str) -> Result<Option<(User, String)>> {
+    let sql = format!("{USER_SELECT} WHERE {clause}");
+    let row = sqlx::query(&sql)
+        .bind(value)
+        .fetch_optional(&store.pool)
+        .await?;
+    row.as_ref().map(user_from_row).transpose()
+}
+
+async fn find_id(store: &Store, id: i64) -> Result<Option<User>> {
+    let sql = format!("{USER_SELECT} WHERE u.id = $1");
+    let row = sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(&store.pool)
+        .await?;
+    Ok(row.as_ref().map(user_from_row).transpose()?.map(|(u, _)| u))
+}
+
+pub async fn count(store: &Store) -> Result<i64> {
+    Ok(sqlx::query("SELECT COUNT(*) AS n FROM users")
+        .fetch_one(&store.pool)
+        .await?
+        .try_get("n")?)
+}
+
+/// One account, if the caller may see it.
+pub async fn get(store: &Store, actor: &Actor, username: &str) -> Result<User> {
+    let (user, _) = find(store, "u.username = $1", username)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    if !may_see(actor, &user) {
+        return Err(StoreError::NotFound);
+    }
+    Ok(user)
+}
+
+fn may_see(actor: &Actor, user: &User) -> bool {
+    if actor.user_id == Some(user.id) {
+        return true;
+    }
+    match actor.scope() {
+        Scope::All | Scope::ReadAll => true,
+        Scope::Unit(u) => user.unit_id == Some(u),
+        Scope::Public => false,
+    }
+}
+
+/// Accounts the caller may see: all for office and leaders, their own unit's for unit staff.
+pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<User>> {
+    let rows = match actor.scope() {
+        Scope::All | Scope::ReadAll => {
+            let sql = format!("{USER_SELECT} ORDER BY u.username");
+            sqlx::query(&sql).fetch_all(&store.pool).await?
+        }
+        Scope::Unit(u) => {
+            let sql = format!("{USER_SELECT} WHERE u.unit_id = $1 ORDER BY u.username");
+            sqlx::query(&sql).bind(u).fetch_all(&store.pool).await?
+        }
+        Scope::Public => return Err(StoreError::Forbidden),
+    };
+    rows.iter()
+        .map(|r| user_from_row(r).map(|(u, _)| u))
+        .collect()
+}
+
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub role: Role,
+    pub unit_code: Option<&'a str>,
+    pub password: &'a str,
+    pub must_change_password: bool,
+}
+
+/// Usernames are 3–32 characters of letters, digits, `_`, `.` and `-`.
+pub fn valid_username(name: &str) -> bool {
+    (3..=32).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}
+
+/// Creates an account. Office only. The password must already meet the complexity rule.
+pub async fn create(store: &Store, actor: &Actor, new: NewUser<'_>) -> Result<User> {
+    actor.require_admin()?;
+    if !valid_username(new.username) {
+        return Err(StoreError::invalid("username", "error-username-format"));
+    }
+    if qcity_domain::role::check_password(new.password).is_err() {
+        return Err(StoreError::invalid("password", "error-password-weak"));
+    }
+    let unit_code = new.unit_code.map(str::trim).filter(|s| !s.is_empty());
+    if new.role.requires_unit() && unit_code.is_none() {
+        return Err(StoreError::invalid("unit", "error-unit-required"));
+    }
+    let hash = hash_blocking(new.password).await?;
+    let mut tx = store.begin().await?;
+    let unit_id: Option<i64> = match unit_code {
+        Some(code) => Some(
+            sqlx::query("SELECT id FROM org_units WHERE code = $1")
+                .bind(code)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| StoreError::invalid("unit", "error-unit-unknown"))?
+                .try_get("id")?,
+        ),
+        None => None,
+    };
+    let taken = sqlx::query("SELECT id FROM users WHERE username = $1")
+        .bind(new.username)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if taken.is_some() {
+        return Err(StoreError::invalid("username", "error-username-taken"));
+    }
+    let now = now_text();
+    sqlx::query(
+        "INSERT INTO users (username, display_name, role, unit_id, password_hash, must_change_password, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+    )
+    .bind(new.username)
+    .bind(new.display_name.trim())
+    .bind(new.role.as_str())
+    .bind(unit_id)
+    .bind(&hash)
+    .bind(new.must_change_password as i64)
+    .bind(&now)
+    .execute(&mut *tx)
+    .await?;
+    let after = json!({
+        "username": new.username, "display_name": new.display_name.trim(), "role": new.role,
+        "unit": unit_code, "must_change_password": new.must_change_password,
+    });
+    audit::record(
+        store,
+        &mut tx,
+        actor,
+        Change {
+            action: "user.create",
+            target_type: "user",
+            target_id: new.username,
+            before: serde_json::Value::Null,
+            after,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    find(store, "u.username = $1", new.username)
+        .await?
+        .map(|(u, _)| u)
+        .ok_or(StoreError::NotFound)
+}
+
+async fn hash_blocking(password: &str) -> Result<String> {
+    let pw = password.to_string();
+    tokio::task::spawn_blocking(move || hash_password(&pw))
+        .await
+        .map_err(|e| StoreError::Conflict(format!("hashing task failed: {e}")))?
+        .map_err(StoreError::Conflict)
+}
+
+/// Sets a new password. Users change their own (with the current one checked by the caller);
+/// the office resets anyone's, which forces a change at next sign-in. Ends the user's sessions.
+pub async fn set_password(
+    store: &Store,
+    actor: &Actor,
+    username: &str,
+    new_password: &str,
+    must_change: bool,
+) -> Result<()> {
+    let (user, _) = find(store, "u.username = $1", username)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let own = actor.user_id == Some(user.id);
+    if !own {
+        actor.require_admin()?;
+    }
+    if qcity_domain::role::check_password(new_password).is_err() {
+        return Err(StoreError::invalid("new_password", "error-password-weak"));
+    }
+    let hash = hash_blocking(new_password).await?;
+    let mut tx = store.begin().await?;
+    sqlx::query(
+        "UPDATE users SET password_hash = $1, must_change_password = $2, failed_logins = 0, locked_until = NULL, updated_at = $3 WHERE id = $4",
+    )
+    .bind(&hash)
+    .bind(must_change as i64)
+    .bind(now_text())
+    .bind(user.id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user.id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        store,
+        &mut tx,
+        actor,
+        Change {
+            action: if own { "user.password_change" } else { "user.password_reset" },
+            target_type: "user",
+            target_id: username,
+            // Never the hash itself: only the fact and the forced-change flag.
+            before: json!({"must_change_password": user.must_change_password, "locked_until": user.locked_until}),
+            after: json!({"must_change_password": must_change, "locked_until": null}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Disables or re-enables an account. Office only; an account cannot disable itself.
+pub async fn set_disabled(
+    store: &Store,
+    actor: &Actor,
+    username: &str,
+    disabled: bool,
+) -> Result<()> {
+    actor.require_admin()?;
+    let (user, _) = find(store, "u.username = $1", username)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    if actor.user_id == Some(user.id) {
+        return Err(StoreError::Conflict("cannot_disable_self".into()));
+    }
+    let mut tx = store.begin().await?;
+    sqlx::query("UPDATE users SET disabled = $1, updated_at = $2 WHERE id = $3")
+        .bind(disabled as i64)
+        .bind(now_text())
+        .bind(user.id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user.id)
+        .execute(&mut *tx)
+        .await?;
+    let mut after = user.audit_view();
+    after["disabled"] = json!(disabled);
+    audit::record(
+        store,
+        &mut tx,
+        actor,
+        Change {
+            action: if disabled {
+                "user.disable"
+            } else {
+                "user.enable"
+            },
+            target_type: "user",
+            target_id: username,
+            before: user.audit_view(),
+            after,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginError {
+    /// Wrong username or password (deliberately not saying which).
+    Invalid,
+    /// Too many failures for this account or this address; try again after `until`.
+    Locked {
+        until: String,
+    },
+    Store(String),
+}
+
+impl From<StoreError> for LoginError {
+    fn from(e: StoreError) -> Self {
+        LoginError::Store(e.to_string())
+    }
+}
+
+/// Checks a username and password, applying lockout per account and per source address,
+/// and writes the outcome to the audit trail.
+pub async fn authenticate(
+    store: &Store,
+    username: &str,
+    password: &str,
+    ip: &str,
+    request_id: &str,
+) -> Result<User, LoginError> {
+    let now = Utc::now();
+    let window_start = time_text(now - Duration::minutes(LOCKOUT_MINUTES));
+    let anon = Actor::anonymous(ip, request_id);
+    let ip_failures: i64 =
+        sqlx::query("SELECT COUNT(*) AS n FROM login_failures WHERE ip = $1 AND at >= $2")
+            .bind(ip)
+            .bind(&window_start)
+            .fetch_one(&store.pool)
+            .await
+            .map_err(StoreError::from)?
+            .try_get("n")
+            .map_err(StoreError::from)?;
+    if ip_failures >= LOCKOUT_THRESHOLD {
+        let until = time_text(now + Duration::minutes(LOCKOUT_MINUTES));
+        return Err(LoginError::Locked { until });
+    }
+    let found = find(store, "u.username = $1", username).await?;
+    let stored_hash = found.as_ref().map(|(_, h)| h.clone()).unwrap_or_default();
+    if let Some((user, _)) = &found
+        && let Some(until) = user.locked_until.as_deref().and_then(parse_time)
+        && until > now
+    {
+        return Err(LoginError::Locked {
+            until: time_text(until),
+        });
+    }
+    let pw = password.to_string();
+    // Verify even for unknown users so timing does not reveal which usernames exist.
+    let ok = tokio::task::spawn_blocking(move || {
+        let target = if stored_hash.is_empty() {
+            dummy_hash()
+        } else {
+            &stored_hash
+        };
+        verify_password(&pw, target) && !stored_hash.is_empty()
+    })
+    .await
+    .map_err(|e| LoginError::Store(e.to_string()))?;
+    let mut tx = store.begin().await?;
+    match found {
+        Some((user, _)) if ok && !user.disabled => {
+            sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+                .bind(user.id)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::from)?;
+            audit::record(
+                store,
+                &mut tx,
+                &user.actor(ip, request_id),
+                login_change("auth.login", username),
+            )
+            .await?;
+            tx.commit().await.map_err(StoreError::from)?;
+            Ok(user)
+        }
+        found => {
+            sqlx::query("INSERT INTO login_failures (ip, username, at) VALUES ($1, $2, $3)")
+                .bind(ip)
+                .bind(username)
+                .bind(time_text(now))
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::from)?;
+            sqlx::query("DELETE FROM login_failures WHERE at < $1")
+                .bind(time_text(now - Duration::days(1)))
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::from)?;
+            let mut locked = None;
+            if let Some((user, _)) = &found {
+                let failures = sqlx::query(
+                    "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins",
+                )
+                .bind(user.id)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(StoreError::from)?
+                .try_get::<i64, _>("failed_logins")
+                .map_err(StoreError::from)?;
+                if failures >= LOCKOUT_THRESHOLD {
+                    let until = time_text(now + Duration::minutes(LOCKOUT_MINUTES));
+                    sqlx::query(
+                        "UPDATE users SET locked_until = $1, failed_logins = 0 WHERE id = $2",
+                    )
+                    .bind(&until)
+                    .bind(user.id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::from)?;
+                    locked = Some(until);
+                }
+            }
+            let action = if locked.is_some() {
+                "auth.lockout"
+            } else {
+                "auth.login_failed"
+            };
+            audit::record(store, &mut tx, &anon, login_change(action, username)).await?;
+            tx.commit().await.map_err(StoreError::from)?;
+            match locked {
+                Some(until) => Err(LoginError::Locked { until }),
+                None => Err(LoginError::Invalid),
+            }
+        }
+    }
+}
+
+fn login_change<'a>(action: &'a str, username: &'a str) -> Change<'a> {
+    Change {
+        action,
+        target_type: "user",
+        target_id: username,
+        before: serde_json::Value::Null,
+        after: serde_json::Value::Null,
+    }
+}
+
+/// A real hash, verified against for unknown usernames so they cost the same time.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| hash_password("no-such-user-Q1!").unwrap_or_default())
+}
+
+/// Opens a session; returns the cookie token (only its digest is stored).
+pub async fn create_session(store: &Store, user: &User, ip: &str) -> Result<String> {
+    let token = random_token();
+    let now = now_text();
+    sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, last_seen, ip) VALUES ($1, $2, $3, $3, $4)")
+        .bind(token_digest(&token))
+        .bind(user.id)
+        .bind(&now)
+        .bind(ip)
+        .execute(&store.pool)
+        .await?;
+    Ok(token)
+}
+
+/// The user behind a session token, if the session exists, the account is enabled and the
+/// session has been used within `idle`. Refreshes `last_seen` at most once a minute.
+pub async fn session_user(
+    store: &Store,
+    token: &str,
+    idle: Duration,
+    max_age: Duration,
+) -> Result<Option<User>> {
+    let digest = token_digest(token);
+    let row =
+        sqlx::query("SELECT user_id, created_at, last_seen FROM sessions WHERE token_hash = $1")
+            .bind(&digest)
+            .fetch_optional(&store.pool)
+            .await?;
+    let Some(row) = row else { return Ok(None) };
+    let now = Utc::now();
+    let last_seen: String = row.try_get("last_seen")?;
+    let created_at: String = row.try_get("created_at")?;
+    let last = parse_time(&last_seen).unwrap_or(now - idle - Duration::seconds(1));
+    let created = parse_time(&created_at).unwrap_or(now - max_age - Duration::seconds(1));
+    if now - last > idle || now - created > max_age {
+        delete_session(store, token).await?;
+        return Ok(None);
+    }
+    if now - last > Duration::seconds(60) {
+        sqlx::query("UPDATE sessions SET last_seen = $1 WHERE token_hash = $2")
+            .bind(time_text(now))
+            .bind(&digest)
+            .execute(&store.pool)
+            .await?;
+    }
+    let user_id: i64 = row.try_get("user_id")?;
+    let user = find_id(store, user_id).await?;
+    Ok(user.filter(|u| !u.disabled))
+}
+
+pub async fn delete_session(store: &Store, token: &str) -> Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(token_digest(token))
+        .execute(&store.pool)
+        .await?;
+    Ok(())
+}
+
+/// Issues an API token for `username`; returns it once. Office only (or the user for themself).
+pub async fn create_token(
+    store: &Store,
+    actor: &Actor,
+    username: &str,
+    label: &str,
+) -> Result<String> {
+    let (user, _) = find(store, "u.username = $1", username)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    if actor.user_id != Some(user.id) {
+        actor.require_admin()?;
+    }
+    let token = format!("qct_{}", random_token());
+    let mut tx = store.begin().await?;
+    sqlx::query(
+        "INSERT INTO api_tokens (user_id, token_hash, label, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(user.id)
+    .bind(token_digest(&token))
+    .bind(label)
+    .bind(now_text())
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        store,
+        &mut tx,
+        actor,
+        Change {
+            action: "token.create",
+            target_type: "user",
+            target_id: username,
+            before: serde_json::Value::Null,
+            after: json!({"label": label, "prefix": &token[..12]}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(token)
+}
+
+/// The user behind a bearer token, if it is known, not revoked and the account enabled.
+pub async fn token_user(store: &Store, token: &str) -> Result<Option<User>> {
+    let row = sqlx::query("SELECT user_id FROM api_tokens WHERE token_hash = $1 AND revoked = 0")
+        .bind(token_digest(token))
+        .fetch_optional(&store.pool)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let user_id: i64 = row.try_get("user_id")?;
+    let user = find_id(store, user_id).await?;
+    Ok(user.filter(|u| !u.disabled))
+}
+
+/// Checks a signed-in user's current password (for the change form). Does not count towards
+/// lockout: the session already proves who this is.
+pub async fn check_current_password(store: &Store, username: &str, password: &str) -> Result<bool> {
+    let Some((_, hash)) = find(store, "u.username = $1", username).await? else {
+        return Ok(false);
+    };
+    let pw = password.to_string();
+    tokio::task::spawn_blocking(move || verify_password(&pw, &hash))
+        .await
+        .map_err(|e| StoreError::Conflict(format!("hashing task failed: {e}")))
+}

@@ -1,0 +1,488 @@
+//! The JSON API under `/api/v1`, described by OpenAPI at `/api/v1/openapi.json` and by an
+//! offline docs page at `/api/docs`. Clients authenticate with `Authorization: Bearer <token>`
+//! (from `qcity token create`) or a browser session.
+
+use crate::AppState;
+use crate::ctx::Ctx;
+use crate::error::AppError;
+use crate::pages::{PageCtx, render};
+use askama::Template;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, put};
+use axum::{Json, Router};
+use qcity_domain::role::Role;
+use qcity_store::audit;
+use qcity_store::auth::random_password;
+use qcity_store::units::{self, Contact};
+use qcity_store::users::{self, NewUser};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/openapi.json", get(openapi_json))
+        .route("/api/docs", get(docs_page))
+        .route("/api/v1/me", get(me))
+        .route("/api/v1/units", get(list_units).post(create_unit))
+        .route("/api/v1/units/{code}", get(get_unit))
+        .route("/api/v1/units/{code}/contact", put(put_contact))
+        .route("/api/v1/users", get(list_users).post(create_user))
+        .route("/api/v1/audit", get(list_audit))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "QCity API", version = "1", description = "质量强市创建工作平台 API. Authenticate with `Authorization: Bearer <token>` (see `qcity token create`). Errors are JSON: `{error, message, fields, detail}` with messages in the caller's language (Accept-Language)."),
+    paths(me, list_units, create_unit, get_unit, put_contact, list_users, create_user, list_audit),
+    components(schemas(UserDto, UnitDto, NewUnitDto, ContactDto, NewUserDto, CreatedUserDto, AuditDto, AuditPageDto, ErrorDto)),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// JSON request bodies: malformed or mistyped input becomes a 422 with the field named.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(rej) => Err(json_rejection(rej)),
+        }
+    }
+}
+
+fn json_rejection(rej: JsonRejection) -> AppError {
+    if rej.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return AppError::PayloadTooLarge;
+    }
+    let key = match &rej {
+        JsonRejection::MissingJsonContentType(_) => "error-json-content-type",
+        JsonRejection::JsonSyntaxError(_) => "error-json-syntax",
+        _ => "error-json-invalid",
+    };
+    // serde names the failing field as "path: reason"; keep the path for the field map.
+    let text = rej.body_text();
+    let field = text
+        .rsplit_once("target type: ")
+        .map(|(_, rest)| rest)
+        .and_then(|rest| rest.split_once(": "))
+        .map(|(path, _)| path.to_string())
+        .filter(|p| !p.contains(' '))
+        .unwrap_or_else(|| "body".into());
+    AppError::Validation(vec![(field, key.to_string())])
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDto {
+    /// Machine-readable code: unauthorized, forbidden, not_found, validation, conflict, …
+    error: String,
+    /// The error in the caller's language.
+    message: String,
+    /// Field name → message, for validation errors.
+    fields: std::collections::BTreeMap<String, String>,
+    detail: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UserDto {
+    username: String,
+    display_name: String,
+    /// office, unit, leader or evaluator
+    role: String,
+    unit: Option<String>,
+    must_change_password: bool,
+    disabled: bool,
+}
+
+impl From<users::User> for UserDto {
+    fn from(u: users::User) -> Self {
+        UserDto {
+            username: u.username,
+            display_name: u.display_name,
+            role: u.role.as_str().into(),
+            unit: u.unit_code,
+            must_change_password: u.must_change_password,
+            disabled: u.disabled,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UnitDto {
+    code: String,
+    name: String,
+    /// city, district, office, member, group or external
+    kind: String,
+    parent: Option<String>,
+    /// Contact details are empty unless the caller may read this unit.
+    contact: ContactDto,
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct ContactDto {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    email: String,
+}
+
+impl From<units::Unit> for UnitDto {
+    fn from(u: units::Unit) -> Self {
+        UnitDto {
+            code: u.code,
+            name: u.name,
+            kind: u.kind,
+            parent: u.parent_code,
+            contact: ContactDto {
+                name: u.contact_name,
+                phone: u.contact_phone,
+                email: u.contact_email,
+            },
+        }
+    }
+}
+
+async fn openapi_json() -> Response {
+    Json(ApiDoc::openapi()).into_response()
+}
+
+/// The signed-in account.
+#[utoipa::path(get, path = "/api/v1/me", tag = "accounts",
+    responses((status = 200, body = UserDto), (status = 401, body = ErrorDto)))]
+async fn me(ctx: Ctx) -> Result<Json<UserDto>, AppError> {
+    Ok(Json(ctx.user()?.clone().into()))
+}
+
+/// All org units (city → district → member units).
+#[utoipa::path(get, path = "/api/v1/units", tag = "units",
+    responses((status = 200, body = Vec<UnitDto>), (status = 401, body = ErrorDto)))]
+async fn list_units(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<Vec<UnitDto>>, AppError> {
+    ctx.user()?;
+    let list = units::list(&state.store, &ctx.actor()).await?;
+    Ok(Json(list.into_iter().map(UnitDto::from).collect()))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewUnitDto {
+    /// Upper-case short code, e.g. ZJFJ
+    code: String,
+    name: String,
+    /// city, district, office, member, group or external
+    kind: String,
+    #[serde(default)]
+    parent: Option<String>,
+}
+
+/// Adds a unit that the plan does not name (office only).
+#[utoipa::path(post, path = "/api/v1/units", tag = "units", request_body = NewUnitDto,
+    responses((status = 201, body = UnitDto), (status = 403, body = ErrorDto), (status = 422, body = ErrorDto)))]
+async fn create_unit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiJson(n): ApiJson<NewUnitDto>,
+) -> Result<Response, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let unit = units::create(
+        &state.store,
+        &ctx.actor(),
+        &n.code,
+        &n.name,
+        &n.kind,
+        n.parent.as_deref(),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(UnitDto::from(unit))).into_response())
+}
+
+/// One unit by code.
+#[utoipa::path(get, path = "/api/v1/units/{code}", tag = "units",
+    params(("code" = String, Path, description = "unit code, e.g. ZJFJ")),
+    responses((status = 200, body = UnitDto), (status = 404, body = ErrorDto)))]
+async fn get_unit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+) -> Result<Json<UnitDto>, AppError> {
+    ctx.user()?;
+    Ok(Json(
+        units::get(&state.store, &ctx.actor(), &code).await?.into(),
+    ))
+}
+
+/// Replaces a unit's contact details (its own staff or the office).
+#[utoipa::path(put, path = "/api/v1/units/{code}/contact", tag = "units",
+    params(("code" = String, Path, description = "unit code")),
+    request_body = ContactDto,
+    responses((status = 200, body = UnitDto), (status = 403, body = ErrorDto), (status = 422, body = ErrorDto)))]
+async fn put_contact(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    ApiJson(c): ApiJson<ContactDto>,
+) -> Result<Json<UnitDto>, AppError> {
+    ctx.user()?;
+    let unit = units::update_contact(
+        &state.store,
+        &ctx.actor(),
+        &code,
+        Contact {
+            name: &c.name,
+            phone: &c.phone,
+            email: &c.email,
+        },
+    )
+    .await?;
+    Ok(Json(unit.into()))
+}
+
+/// Accounts the caller may see.
+#[utoipa::path(get, path = "/api/v1/users", tag = "accounts",
+    responses((status = 200, body = Vec<UserDto>), (status = 401, body = ErrorDto)))]
+async fn list_users(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<Vec<UserDto>>, AppError> {
+    ctx.user()?;
+    let list = users::list(&state.store, &ctx.actor()).await?;
+    Ok(Json(list.into_iter().map(UserDto::from).collect()))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewUserDto {
+    username: String,
+    #[serde(default)]
+    display_name: String,
+    /// office, unit, leader or evaluator
+    role: String,
+    /// Unit code; required for role `unit`.
+    #[serde(default)]
+    unit: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CreatedUserDto {
+    user: UserDto,
+    /// Shown once; the user must change it at first sign-in.
+    one_time_password: String,
+}
+
+/// Creates an account (office only) with a one-time password.
+#[utoipa::path(post, path = "/api/v1/users", tag = "accounts", request_body = NewUserDto,
+    responses((status = 201, body = CreatedUserDto), (status = 403, body = ErrorDto), (status = 422, body = ErrorDto)))]
+async fn create_user(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiJson(n): ApiJson<NewUserDto>,
+) -> Result<Response, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let role = n
+        .role
+        .parse::<Role>()
+        .map_err(|_| AppError::Validation(vec![("role".into(), "error-role-unknown".into())]))?;
+    let password = random_password();
+    let user = users::create(
+        &state.store,
+        &ctx.actor(),
+        NewUser {
+            username: n.username.trim(),
+            display_name: &n.display_name,
+            role,
+            unit_code: n.unit.as_deref(),
+            password: &password,
+            must_change_password: true,
+        },
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedUserDto {
+            user: user.into(),
+            one_time_password: password,
+        }),
+    )
+        .into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditDto {
+    seq: i64,
+    /// UTC, RFC 3339
+    at: String,
+    actor: String,
+    role: String,
+    unit: String,
+    action: String,
+    target_type: String,
+    target_id: String,
+    before: serde_json::Value,
+    after: serde_json::Value,
+    ip: String,
+    request_id: String,
+    hash: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditPageDto {
+    total: i64,
+    records: Vec<AuditDto>,
+}
+
+/// The audit trail, newest first (office only). Filters: actor, action (prefix), target, from, to (YYYY-MM-DD), page.
+#[utoipa::path(get, path = "/api/v1/audit", tag = "audit",
+    params(("actor" = Option<String>, Query), ("action" = Option<String>, Query), ("target" = Option<String>, Query),
+           ("from" = Option<String>, Query), ("to" = Option<String>, Query), ("page" = Option<i64>, Query)),
+    responses((status = 200, body = AuditPageDto), (status = 403, body = ErrorDto)))]
+async fn list_audit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<crate::pages::admin::AuditQuery>,
+) -> Result<Json<AuditPageDto>, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let (recs, total) = audit::list(&state.store, &ctx.actor(), &q.filter(100)).await?;
+    let records = recs
+        .into_iter()
+        .map(|r| AuditDto {
+            seq: r.seq,
+            before: serde_json::from_str(&r.before_json).unwrap_or(serde_json::Value::Null),
+            after: serde_json::from_str(&r.after_json).unwrap_or(serde_json::Value::Null),
+            at: r.at,
+            actor: r.actor,
+            role: r.role,
+            unit: r.unit,
+            action: r.action,
+            target_type: r.target_type,
+            target_id: r.target_id,
+            ip: r.ip,
+            request_id: r.request_id,
+            hash: r.hash,
+        })
+        .collect();
+    Ok(Json(AuditPageDto { total, records }))
+}
+
+/// One operation on the docs page.
+struct DocOp {
+    method: String,
+    path: String,
+    summary: String,
+    description: String,
+    params: Vec<String>,
+    body: String,
+    responses: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "api_docs.html")]
+struct DocsPage {
+    ctx: PageCtx,
+    title: String,
+    description: String,
+    ops: Vec<DocOp>,
+    schemas: Vec<(String, String)>,
+}
+
+/// The API described from the same OpenAPI document, rendered on the server: works offline.
+async fn docs_page(ctx: Ctx) -> Response {
+    let doc = ApiDoc::openapi();
+    let json = serde_json::to_value(&doc).unwrap_or_default();
+    let mut ops = Vec::new();
+    if let Some(paths) = json["paths"].as_object() {
+        for (path, item) in paths {
+            let Some(item) = item.as_object() else {
+                continue;
+            };
+            for (method, op) in item {
+                let params = op["parameters"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .map(|p| {
+                                format!(
+                                    "{} ({}){}",
+                                    p["name"].as_str().unwrap_or(""),
+                                    p["in"].as_str().unwrap_or(""),
+                                    if p["required"].as_bool().unwrap_or(false) {
+                                        " *"
+                                    } else {
+                                        ""
+                                    }
+                                )
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let body = op["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+                    .as_str()
+                    .map(|r| r.rsplit('/').next().unwrap_or(r).to_string())
+                    .unwrap_or_default();
+                let responses = op["responses"]
+                    .as_object()
+                    .map(|r| {
+                        r.iter()
+                            .map(|(code, v)| {
+                                format!("{code} {}", v["description"].as_str().unwrap_or(""))
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                ops.push(DocOp {
+                    method: method.to_uppercase(),
+                    path: path.clone(),
+                    summary: op["summary"].as_str().unwrap_or("").to_string(),
+                    description: op["description"].as_str().unwrap_or("").to_string(),
+                    params,
+                    body,
+                    responses,
+                });
+            }
+        }
+    }
+    let schemas = json["components"]["schemas"]
+        .as_object()
+        .map(|s| {
+            s.iter()
+                .map(|(name, schema)| {
+                    (
+                        name.clone(),
+                        serde_json::to_string_pretty(schema).unwrap_or_default(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    render(&DocsPage {
+        ctx: ctx.page(),
+        title: json["info"]["title"].as_str().unwrap_or("").to_string(),
+        description: json["info"]["description"]
+            .as_str()
+            .unwrap_or("")
+            .to_string(),
+        ops,
+        schemas,
+    })
+}

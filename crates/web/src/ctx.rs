@@ -1,0 +1,144 @@
+//! The request context every handler starts from: who is asking, in which language, from where.
+
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::{AppState, pages::PageCtx};
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::header;
+use axum::http::request::Parts;
+use axum_extra::extract::CookieJar;
+use qcity_domain::role::Role;
+use qcity_store::Actor;
+use qcity_store::users::{self, User};
+use std::net::SocketAddr;
+
+pub const SESSION_COOKIE: &str = "qcity_sid";
+pub const LANG_COOKIE: &str = "qcity_lang";
+
+/// Who is asking and how. Built once per request; never fails (no user = anonymous).
+#[derive(Clone)]
+pub struct Ctx {
+    pub lang: Lang,
+    pub ip: String,
+    pub request_id: String,
+    pub path: String,
+    pub user: Option<User>,
+    /// The session token from the cookie, when the request came with one.
+    pub session_token: Option<String>,
+    /// True when the caller authenticated with an API token.
+    pub via_token: bool,
+    pub today: chrono::NaiveDate,
+    pub today_fixed: bool,
+}
+
+impl Ctx {
+    pub fn actor(&self) -> Actor {
+        match &self.user {
+            Some(u) => u.actor(&self.ip, &self.request_id),
+            None => Actor::anonymous(&self.ip, &self.request_id),
+        }
+    }
+
+    /// The signed-in user; pages and API routes that need one call this first.
+    /// An account that must change its password may do nothing else.
+    pub fn user(&self) -> Result<&User, AppError> {
+        match &self.user {
+            None => Err(AppError::Unauthorized),
+            Some(u) if u.must_change_password && !self.via_token => {
+                Err(AppError::MustChangePassword)
+            }
+            Some(u) => Ok(u),
+        }
+    }
+
+    pub fn require_role(&self, roles: &[Role]) -> Result<&User, AppError> {
+        let u = self.user()?;
+        if roles.contains(&u.role) {
+            Ok(u)
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    pub fn t(&self, key: &str) -> String {
+        self.lang.t(key)
+    }
+
+    pub fn page(&self) -> PageCtx {
+        PageCtx::new(self)
+    }
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if let Some(ctx) = parts.extensions.get::<Ctx>() {
+            return Ok(ctx.clone());
+        }
+        let jar = CookieJar::from_headers(&parts.headers);
+        let lang = jar
+            .get(LANG_COOKIE)
+            .and_then(|c| Lang::from_code(c.value()))
+            .or_else(|| {
+                parts
+                    .headers
+                    .get(header::ACCEPT_LANGUAGE)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(Lang::from_accept_language)
+            })
+            .unwrap_or_default();
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_else(|| "unknown".into());
+        let request_id = parts
+            .headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let bearer = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| t.trim().to_string());
+        let session_token = jar.get(SESSION_COOKIE).map(|c| c.value().to_string());
+        let (user, via_token) = if let Some(token) = bearer {
+            match users::token_user(&state.store, &token).await? {
+                Some(u) => (Some(u), true),
+                // A wrong token is an error, not a silent fall-back to anonymous.
+                None => return Err(AppError::Unauthorized),
+            }
+        } else if let Some(token) = &session_token {
+            let u = users::session_user(
+                &state.store,
+                token,
+                state.config.idle_timeout,
+                state.config.session_max_age,
+            )
+            .await?;
+            (u, false)
+        } else {
+            (None, false)
+        };
+        let ctx = Ctx {
+            lang,
+            ip,
+            request_id,
+            path: parts.uri.path().to_string(),
+            user,
+            session_token,
+            via_token,
+            today: state.today(),
+            today_fixed: state.config.today.is_some(),
+        };
+        parts.extensions.insert(ctx.clone());
+        Ok(ctx)
+    }
+}

@@ -1,0 +1,150 @@
+//! The translation layer: Fluent message files embedded at compile time, zh-CN first.
+//!
+//! The language comes from the `lang` cookie, then `Accept-Language`, then zh-CN.
+
+use fluent_templates::fluent_bundle::FluentValue;
+use fluent_templates::{LanguageIdentifier, Loader};
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+fluent_templates::static_loader! {
+    static LOCALES = {
+        locales: "./locales",
+        fallback_language: "zh-CN",
+        // Unicode isolation marks around arguments would show up in plain-text exports.
+        customise: |bundle| bundle.set_use_isolating(false),
+    };
+}
+
+static ZH: LazyLock<LanguageIdentifier> =
+    LazyLock::new(|| "zh-CN".parse().expect("static language id"));
+static EN: LazyLock<LanguageIdentifier> =
+    LazyLock::new(|| "en".parse().expect("static language id"));
+
+/// The UI languages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    ZhCn,
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::ZhCn => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn from_code(s: &str) -> Option<Lang> {
+        let s = s.trim().to_ascii_lowercase();
+        if s.starts_with("zh") {
+            Some(Lang::ZhCn)
+        } else if s.starts_with("en") {
+            Some(Lang::En)
+        } else {
+            None
+        }
+    }
+
+    /// The first supported language in an `Accept-Language` header, by order of appearance.
+    pub fn from_accept_language(header: &str) -> Option<Lang> {
+        header
+            .split(',')
+            .filter_map(|part| part.split(';').next())
+            .find_map(Lang::from_code)
+    }
+
+    fn id(self) -> &'static LanguageIdentifier {
+        match self {
+            Lang::ZhCn => &ZH,
+            Lang::En => &EN,
+        }
+    }
+
+    /// The message for `key`; the key itself when it is missing (a test keeps that from happening).
+    pub fn t(self, key: &str) -> String {
+        LOCALES
+            .try_lookup(self.id(), key)
+            .unwrap_or_else(|| key.to_string())
+    }
+
+    /// The message for `key` with named arguments.
+    pub fn t_args(self, key: &str, args: &[(&str, String)]) -> String {
+        let map: HashMap<Cow<'static, str>, FluentValue<'_>> = args
+            .iter()
+            .map(|(k, v)| (Cow::Owned(k.to_string()), FluentValue::from(v.clone())))
+            .collect();
+        LOCALES
+            .try_lookup_with_args(self.id(), key, &map)
+            .unwrap_or_else(|| key.to_string())
+    }
+}
+
+/// Message ids defined in a Fluent source (top-level `id = …` lines).
+pub fn message_ids(ftl: &str) -> std::collections::BTreeSet<String> {
+    ftl.lines()
+        .filter(|l| l.chars().next().is_some_and(|c| c.is_ascii_alphabetic()))
+        .filter_map(|l| l.split_once('='))
+        .map(|(id, _)| id.trim().to_string())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ZH_FTL: &str = include_str!("../locales/zh-CN/main.ftl");
+    const EN_FTL: &str = include_str!("../locales/en/main.ftl");
+
+    #[test]
+    fn both_languages_define_the_same_keys() {
+        let zh = message_ids(ZH_FTL);
+        let en = message_ids(EN_FTL);
+        let only_zh: Vec<_> = zh.difference(&en).collect();
+        let only_en: Vec<_> = en.difference(&zh).collect();
+        assert!(
+            only_zh.is_empty() && only_en.is_empty(),
+            "zh-CN only: {only_zh:?}; en only: {only_en:?}"
+        );
+        assert!(zh.len() > 50, "suspiciously few messages: {}", zh.len());
+    }
+
+    #[test]
+    fn lookups_differ_by_language_and_take_arguments() {
+        assert_eq!(Lang::ZhCn.t("nav-home"), "首页");
+        assert_eq!(Lang::En.t("nav-home"), "Home");
+        let s = Lang::En.t_args("audit-total", &[("count", "3".into())]);
+        assert!(s.contains('3'), "{s}");
+        assert_eq!(
+            Lang::from_accept_language("fr;q=0.9, en-US;q=0.8"),
+            Some(Lang::En)
+        );
+        assert_eq!(Lang::from_accept_language("de"), None);
+    }
+
+    #[test]
+    fn every_key_used_in_code_and_templates_exists() {
+        // Collect t("…") / t_args("…" uses across sources and templates.
+        let zh = message_ids(ZH_FTL);
+        let mut missing = Vec::new();
+        for src in crate::TRANSLATED_SOURCES {
+            for piece in src
+                .split("t(\"")
+                .skip(1)
+                .chain(src.split("t_args(\"").skip(1))
+            {
+                if let Some(key) = piece.split('"').next()
+                    && !key.is_empty()
+                    && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                    && !zh.contains(key)
+                {
+                    missing.push(key.to_string());
+                }
+            }
+        }
+        assert!(missing.is_empty(), "keys used but not defined: {missing:?}");
+    }
+}

@@ -1,0 +1,129 @@
+//! QCity web layer: pages, JSON API, sign-in, security middleware, metrics.
+//!
+//! `router(state)` is the one place routes are composed; `serve` runs it on a listener, which
+//! is how the binary and the in-process tests start the same server.
+
+pub mod api;
+pub mod ctx;
+pub mod error;
+pub mod i18n;
+pub mod middleware;
+pub mod ops;
+pub mod pages;
+
+use axum::Router;
+use chrono::{FixedOffset, NaiveDate, Utc};
+use qcity_store::Store;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+pub use error::AppError;
+
+/// Settings the operator can change (from the command line).
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// A session unused for this long ends (等保: idle timeout).
+    pub idle_timeout: chrono::Duration,
+    /// A session ends this long after sign-in whatever its use.
+    pub session_max_age: chrono::Duration,
+    /// The business date the whole product uses instead of today's (demos, training, tests).
+    pub today: Option<NaiveDate>,
+    /// Mark cookies `Secure` (behind HTTPS).
+    pub secure_cookies: bool,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Sign-in attempts and other public posts allowed per source address per minute.
+    pub public_posts_per_minute: u32,
+    /// Origins allowed to post besides the server's own (a reverse proxy's public address).
+    pub trusted_origins: Vec<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            idle_timeout: chrono::Duration::minutes(30),
+            session_max_age: chrono::Duration::hours(12),
+            today: None,
+            secure_cookies: false,
+            max_body_bytes: 2 * 1024 * 1024,
+            public_posts_per_minute: 30,
+            trusted_origins: Vec::new(),
+        }
+    }
+}
+
+/// Shared by every request.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<Config>,
+    pub metrics: Arc<ops::Metrics>,
+    pub limiter: Arc<middleware::PublicLimiter>,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: Config) -> AppState {
+        let limiter = middleware::PublicLimiter::new(config.public_posts_per_minute);
+        AppState {
+            store,
+            config: Arc::new(config),
+            metrics: Arc::new(ops::Metrics::new()),
+            limiter: Arc::new(limiter),
+        }
+    }
+
+    /// The business date: the configured one, or today in China Standard Time.
+    pub fn today(&self) -> NaiveDate {
+        self.config.today.unwrap_or_else(|| {
+            let cst = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+            Utc::now().with_timezone(&cst).date_naive()
+        })
+    }
+}
+
+/// All routes with all middleware.
+pub fn router(state: AppState) -> Router {
+    let app = Router::new()
+        .merge(pages::router())
+        .merge(api::router())
+        .merge(ops::router())
+        .fallback(error::not_found);
+    middleware::wrap(app, state)
+}
+
+/// Serves until `shutdown` resolves.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Sources whose translation keys a test checks against the message files.
+#[cfg(test)]
+pub(crate) const TRANSLATED_SOURCES: &[&str] = &[
+    include_str!("ctx.rs"),
+    include_str!("error.rs"),
+    include_str!("pages/mod.rs"),
+    include_str!("pages/auth.rs"),
+    include_str!("pages/admin.rs"),
+    include_str!("pages/units.rs"),
+    include_str!("pages/home.rs"),
+    include_str!("api/mod.rs"),
+    include_str!("../templates/base.html"),
+    include_str!("../templates/login.html"),
+    include_str!("../templates/password.html"),
+    include_str!("../templates/home.html"),
+    include_str!("../templates/users.html"),
+    include_str!("../templates/audit.html"),
+    include_str!("../templates/units.html"),
+    include_str!("../templates/unit.html"),
+    include_str!("../templates/error.html"),
+    include_str!("../templates/api_docs.html"),
+    include_str!("../templates/secret.html"),
+];

@@ -1,0 +1,220 @@
+//! The layers around every route: request ids, metrics, security headers, error rendering,
+//! CSRF protection, body limits and panic catching.
+
+use crate::AppState;
+use crate::error::{ErrorInfo, ErrorKind};
+use crate::i18n::Lang;
+use crate::pages::render_error_page;
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::{Next, from_fn_with_state};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::CookieJar;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use std::num::NonZeroU32;
+use std::time::Instant;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::csrf::CsrfLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+                   object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+
+pub fn wrap(app: Router<AppState>, state: AppState) -> Router {
+    let x_request_id = HeaderName::from_static("x-request-id");
+    let mut csrf = CsrfLayer::new();
+    for origin in &state.config.trusted_origins {
+        match csrf.clone().add_trusted_origin(origin) {
+            Ok(c) => csrf = c,
+            Err(e) => tracing::warn!(%origin, error = %e, "ignoring invalid trusted origin"),
+        }
+    }
+    let layers = ServiceBuilder::new()
+        .layer(SetRequestIdLayer::new(
+            x_request_id.clone(),
+            RandomRequestId,
+        ))
+        .layer(PropagateRequestIdLayer::new(x_request_id))
+        .layer(from_fn_with_state(state.clone(), record_metrics))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(from_fn_with_state(state.clone(), render_errors))
+        .layer(csrf)
+        .layer(RequestBodyLimitLayer::new(state.config.max_body_bytes))
+        .layer(CatchPanicLayer::custom(|_| {
+            tracing::error!("a handler panicked");
+            ErrorKind::Internal.status().into_response()
+        }));
+    app.layer(layers).with_state(state)
+}
+
+#[derive(Clone, Copy)]
+struct RandomRequestId;
+
+impl MakeRequestId for RandomRequestId {
+    fn make_request_id<B>(&mut self, _request: &axum::http::Request<B>) -> Option<RequestId> {
+        let token = qcity_store::auth::random_token();
+        HeaderValue::from_str(&token[..16]).ok().map(RequestId::new)
+    }
+}
+
+/// The request's language without touching the database (for error pages).
+pub fn lang_of(headers: &axum::http::HeaderMap) -> Lang {
+    CookieJar::from_headers(headers)
+        .get(crate::ctx::LANG_COOKIE)
+        .and_then(|c| Lang::from_code(c.value()))
+        .or_else(|| {
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Lang::from_accept_language)
+        })
+        .unwrap_or_default()
+}
+
+async fn render_errors(State(_state): State<AppState>, req: Request, next: Next) -> Response {
+    let lang = lang_of(req.headers());
+    let path = req.uri().path().to_string();
+    let query = req
+        .uri()
+        .query()
+        .map(|q| format!("?{q}"))
+        .unwrap_or_default();
+    let is_get = req.method() == axum::http::Method::GET;
+    let is_api = path.starts_with("/api/");
+    let res = next.run(req).await;
+    if path == "/healthz" {
+        return res;
+    }
+    let info = match res.extensions().get::<ErrorInfo>() {
+        Some(info) => info.clone(),
+        None => {
+            // Responses from layers and extractors we do not own (CSRF, body limit, routing,
+            // malformed JSON/form) come without our marker and without a body type we chose.
+            let untyped = !res.headers().contains_key(header::CONTENT_TYPE)
+                || res
+                    .headers()
+                    .get(header::CONTENT_TYPE)
+                    .is_some_and(|v| v.as_bytes().starts_with(b"text/plain"));
+            match ErrorKind::from_status(res.status()) {
+                Some(kind)
+                    if untyped
+                        && (res.status().is_client_error() || res.status().is_server_error()) =>
+                {
+                    ErrorInfo {
+                        kind,
+                        fields: vec![],
+                        detail: String::new(),
+                    }
+                }
+                _ => return res,
+            }
+        }
+    };
+    if is_api {
+        let fields: serde_json::Map<String, serde_json::Value> = info
+            .fields
+            .iter()
+            .map(|(f, key)| (f.clone(), serde_json::Value::String(lang.t(key))))
+            .collect();
+        let body = serde_json::json!({
+            "error": info.kind.code(),
+            "message": lang.t(info.kind.title_key()),
+            "fields": fields,
+            "detail": if info.detail.is_empty() { String::new() } else { lang.t(&info.detail) },
+        });
+        return (info.kind.status(), axum::Json(body)).into_response();
+    }
+    match info.kind {
+        ErrorKind::Unauthorized => {
+            let next = if is_get {
+                format!("{path}{query}")
+            } else {
+                "/".into()
+            };
+            Redirect::to(&format!("/login?next={}", encode_component(&next))).into_response()
+        }
+        ErrorKind::MustChangePassword => Redirect::to("/password").into_response(),
+        kind => {
+            let mut res = render_error_page(lang, &info);
+            *res.status_mut() = kind.status();
+            res
+        }
+    }
+}
+
+/// Percent-encodes a URL query component.
+pub fn encode_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+async fn record_metrics(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().to_string();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
+    let res = next.run(req).await;
+    state.metrics.observe(
+        &method,
+        &route,
+        res.status(),
+        started.elapsed().as_secs_f64(),
+    );
+    res
+}
+
+/// Per-address token buckets for unauthenticated posts (sign-in, later the public portal).
+pub struct PublicLimiter {
+    limiter: DefaultKeyedRateLimiter<String>,
+}
+
+impl PublicLimiter {
+    pub fn new(per_minute: u32) -> PublicLimiter {
+        let n = NonZeroU32::new(per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
+        PublicLimiter {
+            limiter: RateLimiter::keyed(Quota::per_minute(n)),
+        }
+    }
+
+    pub fn check(&self, ip: &str) -> Result<(), crate::AppError> {
+        self.limiter
+            .check_key(&ip.to_string())
+            .map_err(|_| crate::AppError::TooManyRequests)
+    }
+}
+
+/// A redirect after a successful form post (303, so the browser follows with GET).
+pub fn see_other(to: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response()
+}

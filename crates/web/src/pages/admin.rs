@@ -1,0 +1,306 @@
+//! The office's administration pages: accounts and the audit trail.
+
+use crate::AppState;
+use crate::ctx::Ctx;
+use crate::error::AppError;
+use crate::middleware::{encode_component, see_other};
+use crate::pages::home::local_time;
+use crate::pages::{PageCtx, render};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use qcity_domain::role::Role;
+use qcity_store::StoreError;
+use qcity_store::audit::{self, AuditRecord};
+use qcity_store::auth::random_password;
+use qcity_store::units::{self, Unit};
+use qcity_store::users::{self, NewUser, User};
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/users", get(users_page).post(add_user))
+        .route("/admin/users/{username}/reset", post(reset_password))
+        .route("/admin/users/{username}/disable", post(disable_user))
+        .route("/admin/users/{username}/enable", post(enable_user))
+        .route("/admin/audit", get(audit_page))
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersPage {
+    ctx: PageCtx,
+    users: Vec<User>,
+    units: Vec<Unit>,
+    form: NewUserForm,
+    errors: Vec<(String, String)>,
+    roles: Vec<(String, String)>,
+}
+
+impl UsersPage {
+    fn error_for(&self, field: &str) -> String {
+        self.errors
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.clone())
+            .unwrap_or_default()
+    }
+}
+
+#[derive(Deserialize, Default, Clone)]
+struct NewUserForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    unit: String,
+}
+
+async fn users_view(
+    state: &AppState,
+    ctx: &Ctx,
+    form: NewUserForm,
+    errors: Vec<(String, String)>,
+) -> Result<Response, AppError> {
+    let actor = ctx.actor();
+    let roles = Role::ALL
+        .iter()
+        .map(|r| {
+            (
+                r.as_str().to_string(),
+                ctx.t(&format!("role-{}", r.as_str())),
+            )
+        })
+        .collect();
+    let page = UsersPage {
+        ctx: ctx.page(),
+        users: users::list(&state.store, &actor).await?,
+        units: units::list(&state.store, &actor).await?,
+        form,
+        errors,
+        roles,
+    };
+    Ok(render(&page))
+}
+
+async fn users_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    users_view(&state, &ctx, NewUserForm::default(), vec![]).await
+}
+
+#[derive(Template)]
+#[template(path = "secret.html")]
+struct SecretPage {
+    ctx: PageCtx,
+    username: String,
+    password: String,
+    created: bool,
+}
+
+/// Creates an account with a one-time password shown once; the user must change it at first sign-in.
+async fn add_user(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<NewUserForm>,
+) -> Result<Response, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let role = match f.role.parse::<Role>() {
+        Ok(r) => r,
+        Err(_) => {
+            let errs = vec![("role".to_string(), ctx.t("error-role-unknown"))];
+            return unprocessable(users_view(&state, &ctx, f, errs).await);
+        }
+    };
+    let password = random_password();
+    let result = users::create(
+        &state.store,
+        &ctx.actor(),
+        NewUser {
+            username: f.username.trim(),
+            display_name: &f.display_name,
+            role,
+            unit_code: Some(f.unit.as_str()).filter(|u| !u.is_empty()),
+            password: &password,
+            must_change_password: true,
+        },
+    )
+    .await;
+    match result {
+        Ok(user) => Ok(render(&SecretPage {
+            ctx: ctx.page(),
+            username: user.username,
+            password,
+            created: true,
+        })),
+        Err(StoreError::Invalid { field, code }) => {
+            let errs = vec![(field, ctx.t(&code))];
+            unprocessable(users_view(&state, &ctx, f, errs).await)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn unprocessable(res: Result<Response, AppError>) -> Result<Response, AppError> {
+    res.map(|mut r| {
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        r
+    })
+}
+
+async fn reset_password(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(username): Path<String>,
+) -> Result<Response, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let password = random_password();
+    users::set_password(&state.store, &ctx.actor(), &username, &password, true).await?;
+    Ok(render(&SecretPage {
+        ctx: ctx.page(),
+        username,
+        password,
+        created: false,
+    }))
+}
+
+async fn disable_user(
+    state: State<AppState>,
+    ctx: Ctx,
+    path: Path<String>,
+) -> Result<Response, AppError> {
+    set_disabled(state, ctx, path, true).await
+}
+
+async fn enable_user(
+    state: State<AppState>,
+    ctx: Ctx,
+    path: Path<String>,
+) -> Result<Response, AppError> {
+    set_disabled(state, ctx, path, false).await
+}
+
+async fn set_disabled(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(username): Path<String>,
+    disabled: bool,
+) -> Result<Response, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    match users::set_disabled(&state.store, &ctx.actor(), &username, disabled).await {
+        Err(StoreError::Conflict(c)) if c == "cannot_disable_self" => {
+            Err(AppError::Conflict("error-cannot-disable-self".into()))
+        }
+        other => other.map_err(AppError::from),
+    }?;
+    Ok(see_other("/admin/users"))
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    ctx: PageCtx,
+    records: Vec<AuditRow>,
+    q: AuditQuery,
+    total: i64,
+    page: i64,
+    pages: i64,
+    prev_link: String,
+    next_link: String,
+}
+
+struct AuditRow {
+    rec: AuditRecord,
+    local_at: String,
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct AuditQuery {
+    #[serde(default)]
+    pub actor: String,
+    #[serde(default)]
+    pub action: String,
+    #[serde(default)]
+    pub target: String,
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+    #[serde(default)]
+    pub page: Option<i64>,
+}
+
+impl AuditQuery {
+    pub fn filter(&self, per_page: i64) -> audit::Filter {
+        let page = self.page.unwrap_or(1).max(1);
+        audit::Filter {
+            actor: Some(self.actor.trim().to_string()),
+            action: Some(self.action.trim().to_string()),
+            target: Some(self.target.trim().to_string()),
+            from: valid_date(&self.from),
+            to: valid_date(&self.to),
+            limit: per_page,
+            offset: (page - 1) * per_page,
+        }
+    }
+
+    fn link(&self, page: i64) -> String {
+        format!(
+            "/admin/audit?actor={}&action={}&target={}&from={}&to={}&page={page}",
+            encode_component(&self.actor),
+            encode_component(&self.action),
+            encode_component(&self.target),
+            encode_component(&self.from),
+            encode_component(&self.to),
+        )
+    }
+}
+
+/// A date filter is used only when it is a real date; anything else is ignored, not an error.
+fn valid_date(s: &str) -> Option<String> {
+    chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .ok()
+        .map(|d| d.to_string())
+}
+
+const AUDIT_PER_PAGE: i64 = 50;
+
+async fn audit_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<AuditQuery>,
+) -> Result<Response, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let (recs, total) = audit::list(&state.store, &ctx.actor(), &q.filter(AUDIT_PER_PAGE)).await?;
+    let page = q.page.unwrap_or(1).max(1);
+    let pages = ((total + AUDIT_PER_PAGE - 1) / AUDIT_PER_PAGE).max(1);
+    Ok(render(&AuditPage {
+        ctx: ctx.page(),
+        records: recs
+            .into_iter()
+            .map(|rec| AuditRow {
+                local_at: local_time(&rec.at),
+                rec,
+            })
+            .collect(),
+        prev_link: if page > 1 {
+            q.link(page - 1)
+        } else {
+            String::new()
+        },
+        next_link: if page < pages {
+            q.link(page + 1)
+        } else {
+            String::new()
+        },
+        q,
+        total,
+        page,
+        pages,
+    }))
+}

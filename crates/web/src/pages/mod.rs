@@ -1,0 +1,199 @@
+//! Server-rendered pages (askama templates), one module per area.
+
+pub mod admin;
+pub mod auth;
+pub mod home;
+pub mod units;
+
+use crate::AppState;
+use crate::ctx::{Ctx, LANG_COOKIE};
+use crate::error::ErrorInfo;
+use crate::i18n::Lang;
+use crate::middleware::see_other;
+use askama::Template;
+use axum::Form;
+use axum::Router;
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use qcity_domain::role::Role;
+use serde::Deserialize;
+
+/// What every page template needs: language, the signed-in user, the business date.
+pub struct PageCtx {
+    pub lang: Lang,
+    pub username: String,
+    pub role: Option<Role>,
+    pub unit_name: String,
+    pub today: String,
+    pub today_fixed: bool,
+    pub path: String,
+}
+
+impl PageCtx {
+    pub fn new(ctx: &Ctx) -> PageCtx {
+        PageCtx {
+            lang: ctx.lang,
+            username: ctx
+                .user
+                .as_ref()
+                .map(|u| u.username.clone())
+                .unwrap_or_default(),
+            role: ctx.user.as_ref().map(|u| u.role),
+            unit_name: ctx
+                .user
+                .as_ref()
+                .and_then(|u| u.unit_name.clone())
+                .unwrap_or_default(),
+            today: ctx.today.format("%Y-%m-%d").to_string(),
+            today_fixed: ctx.today_fixed,
+            path: ctx.path.clone(),
+        }
+    }
+
+    /// A page for someone not signed in (login, error pages).
+    pub fn anonymous(lang: Lang) -> PageCtx {
+        PageCtx {
+            lang,
+            username: String::new(),
+            role: None,
+            unit_name: String::new(),
+            today: String::new(),
+            today_fixed: false,
+            path: String::new(),
+        }
+    }
+
+    pub fn t(&self, key: &str) -> String {
+        self.lang.t(key)
+    }
+
+    pub fn html_lang(&self) -> &'static str {
+        self.lang.code()
+    }
+
+    pub fn signed_in(&self) -> bool {
+        self.role.is_some()
+    }
+
+    pub fn is_office(&self) -> bool {
+        self.role == Some(Role::Office)
+    }
+
+    pub fn role_label(&self) -> String {
+        self.role
+            .map(|r| self.t(&format!("role-{}", r.as_str())))
+            .unwrap_or_default()
+    }
+
+    pub fn today_banner(&self) -> String {
+        self.lang
+            .t_args("banner-today-fixed", &[("date", self.today.clone())])
+    }
+
+    /// `aria-current` for the navigation link of the current area.
+    pub fn current(&self, prefix: &str) -> &'static str {
+        let here = if prefix == "/" {
+            self.path == "/"
+        } else {
+            self.path.starts_with(prefix)
+        };
+        if here { "page" } else { "false" }
+    }
+}
+
+/// Renders a template into an HTML response (or an internal error).
+pub fn render<T: Template>(t: &T) -> Response {
+    match t.render() {
+        Ok(body) => Html(body).into_response(),
+        Err(e) => crate::AppError::Internal(format!("template: {e}")).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    ctx: PageCtx,
+    title: String,
+    messages: Vec<String>,
+    info: &'a ErrorInfo,
+}
+
+pub fn render_error_page(lang: Lang, info: &ErrorInfo) -> Response {
+    let mut messages: Vec<String> = info
+        .fields
+        .iter()
+        .map(|(field, key)| format!("{}: {}", field, lang.t(key)))
+        .collect();
+    if !info.detail.is_empty() {
+        messages.push(lang.t(&info.detail));
+    }
+    render(&ErrorPage {
+        ctx: PageCtx::anonymous(lang),
+        title: lang.t(info.kind.title_key()),
+        messages,
+        info,
+    })
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::home))
+        .route("/lang", post(switch_lang))
+        .route("/static/app.css", get(stylesheet))
+        .route("/static/app.js", get(script))
+        .merge(auth::router())
+        .merge(admin::router())
+        .merge(units::router())
+}
+
+#[derive(Deserialize)]
+struct LangForm {
+    #[serde(default)]
+    lang: String,
+    #[serde(default)]
+    back: String,
+}
+
+/// Sets the language cookie and returns to the page the switch was pressed on.
+async fn switch_lang(ctx: Ctx, jar: CookieJar, Form(f): Form<LangForm>) -> Response {
+    let lang = Lang::from_code(&f.lang).unwrap_or(ctx.lang);
+    let cookie = Cookie::build((LANG_COOKIE, lang.code()))
+        .path("/")
+        .same_site(SameSite::Lax)
+        .permanent()
+        .build();
+    (jar.add(cookie), see_other(&safe_local_path(&f.back))).into_response()
+}
+
+/// Only same-site relative paths are followed after a form, never another host.
+pub fn safe_local_path(p: &str) -> String {
+    if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') {
+        p.to_string()
+    } else {
+        "/".to_string()
+    }
+}
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/app.css"),
+    )
+        .into_response()
+}
+
+async fn script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/app.js"),
+    )
+        .into_response()
+}

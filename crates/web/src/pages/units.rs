@@ -1,0 +1,141 @@
+//! Member units: the list, each unit's page, and the contact details a unit keeps itself.
+
+use crate::AppState;
+use crate::ctx::Ctx;
+use crate::error::AppError;
+use crate::middleware::see_other;
+use crate::pages::{PageCtx, render};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use qcity_store::StoreError;
+use qcity_store::units::{self, Contact, Unit};
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/units", get(list))
+        .route("/units/{code}", get(show))
+        .route("/units/{code}/contact", post(update_contact))
+}
+
+#[derive(Template)]
+#[template(path = "units.html")]
+struct UnitsPage {
+    ctx: PageCtx,
+    units: Vec<Unit>,
+}
+
+impl UnitsPage {
+    fn kind_label(&self, kind: &str) -> String {
+        self.ctx.t(&format!("unit-kind-{kind}"))
+    }
+}
+
+async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    ctx.user()?;
+    Ok(render(&UnitsPage {
+        ctx: ctx.page(),
+        units: units::list(&state.store, &ctx.actor()).await?,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "unit.html")]
+struct UnitPage {
+    ctx: PageCtx,
+    unit: Unit,
+    can_edit: bool,
+    form: ContactForm,
+    errors: Vec<(String, String)>,
+    saved: bool,
+}
+
+impl UnitPage {
+    fn error_for(&self, field: &str) -> String {
+        self.errors
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.clone())
+            .unwrap_or_default()
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct SavedQuery {
+    #[serde(default)]
+    saved: String,
+}
+
+#[derive(Deserialize, Default)]
+struct ContactForm {
+    #[serde(default)]
+    contact_name: String,
+    #[serde(default)]
+    contact_phone: String,
+    #[serde(default)]
+    contact_email: String,
+}
+
+async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Query(q): Query<SavedQuery>,
+) -> Result<Response, AppError> {
+    ctx.user()?;
+    let unit = units::get(&state.store, &ctx.actor(), &code).await?;
+    let form = ContactForm {
+        contact_name: unit.contact_name.clone(),
+        contact_phone: unit.contact_phone.clone(),
+        contact_email: unit.contact_email.clone(),
+    };
+    Ok(render(&UnitPage {
+        can_edit: ctx.actor().scope().can_write_unit(unit.id),
+        ctx: ctx.page(),
+        unit,
+        form,
+        errors: vec![],
+        saved: q.saved == "1",
+    }))
+}
+
+async fn update_contact(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Form(f): Form<ContactForm>,
+) -> Result<Response, AppError> {
+    ctx.user()?;
+    let result = units::update_contact(
+        &state.store,
+        &ctx.actor(),
+        &code,
+        Contact {
+            name: &f.contact_name,
+            phone: &f.contact_phone,
+            email: &f.contact_email,
+        },
+    )
+    .await;
+    match result {
+        Ok(_) => Ok(see_other(&format!("/units/{code}?saved=1"))),
+        Err(StoreError::Invalid { field, code: key }) => {
+            let unit = units::get(&state.store, &ctx.actor(), &code).await?;
+            let mut res = render(&UnitPage {
+                can_edit: true,
+                ctx: ctx.page(),
+                unit,
+                errors: vec![(field, ctx.t(&key))],
+                form: f,
+                saved: false,
+            });
+            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(res)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
