@@ -98,6 +98,10 @@ mod tests {
 
     const ZH_FTL: &str = include_str!("../locales/zh-CN/main.ftl");
     const EN_FTL: &str = include_str!("../locales/en/main.ftl");
+    const STORE_SOURCES: &[&str] = &[
+        include_str!("../../store/src/users.rs"),
+        include_str!("../../store/src/units.rs"),
+    ];
 
     #[test]
     fn both_languages_define_the_same_keys() {
@@ -127,14 +131,15 @@ mod tests {
 
     #[test]
     fn every_key_used_in_code_and_templates_exists() {
-        // Collect t("…") / t_args("…" uses across sources and templates.
+        // Collect .t("…") / .t_args("…" uses across sources and templates, and the
+        // error keys the store hands up.
         let zh = message_ids(ZH_FTL);
         let mut missing = Vec::new();
         for src in crate::TRANSLATED_SOURCES {
             for piece in src
-                .split("t(\"")
+                .split(".t(\"")
                 .skip(1)
-                .chain(src.split("t_args(\"").skip(1))
+                .chain(src.split(".t_args(\"").skip(1))
             {
                 if let Some(key) = piece.split('"').next()
                     && !key.is_empty()
@@ -142,6 +147,14 @@ mod tests {
                     && !zh.contains(key)
                 {
                     missing.push(key.to_string());
+                }
+            }
+        }
+        for src in STORE_SOURCES {
+            for piece in src.split("\"error-").skip(1) {
+                let key = format!("error-{}", piece.split('"').next().unwrap_or_default());
+                if !zh.contains(&key) {
+                    missing.push(key);
                 }
             }
         }

@@ -104,7 +104,80 @@ pub async fn serve(
         .await
 }
 
+/// Every state-changing route. The scope test walks each one as a user of another unit;
+/// a unit test checks that the router defines no state-changing route missing from this list.
+pub const MUTATING_ROUTES: &[(&str, &str)] = &[
+    ("POST", "/login"),
+    ("POST", "/logout"),
+    ("POST", "/password"),
+    ("POST", "/lang"),
+    ("POST", "/admin/users"),
+    ("POST", "/admin/users/{username}/reset"),
+    ("POST", "/admin/users/{username}/disable"),
+    ("POST", "/admin/users/{username}/enable"),
+    ("POST", "/units/{code}/contact"),
+    ("POST", "/api/v1/units"),
+    ("PUT", "/api/v1/units/{code}/contact"),
+    ("POST", "/api/v1/users"),
+];
+
+/// Routes that act only on the caller's own session or account, never on a unit's records.
+pub const SELF_ROUTES: &[&str] = &["/login", "/logout", "/password", "/lang"];
+
 /// Sources whose translation keys a test checks against the message files.
+#[cfg(test)]
+mod route_list_tests {
+    /// Router sources: every `.route(` line with a state-changing method must be listed.
+    const ROUTER_SOURCES: &[&str] = &[
+        include_str!("pages/mod.rs"),
+        include_str!("pages/auth.rs"),
+        include_str!("pages/admin.rs"),
+        include_str!("pages/units.rs"),
+        include_str!("api/mod.rs"),
+        include_str!("ops.rs"),
+    ];
+
+    #[test]
+    fn every_state_changing_route_is_listed() {
+        let mut found = Vec::new();
+        for src in ROUTER_SOURCES {
+            for line in src
+                .lines()
+                .filter(|l| l.trim_start().starts_with(".route(\""))
+            {
+                let path = line.split('"').nth(1).unwrap_or_default();
+                for (method, marker) in [
+                    ("POST", "post("),
+                    ("PUT", "put("),
+                    ("DELETE", "delete("),
+                    ("PATCH", "patch("),
+                ] {
+                    if line.contains(marker) {
+                        found.push((method, path.to_string()));
+                    }
+                }
+            }
+        }
+        assert!(
+            found.len() >= 10,
+            "the scan found too few routes: {found:?}"
+        );
+        for (method, path) in &found {
+            assert!(
+                super::MUTATING_ROUTES
+                    .iter()
+                    .any(|(m, p)| m == method && p == path),
+                "{method} {path} changes state but is not in MUTATING_ROUTES"
+            );
+        }
+        assert_eq!(
+            found.len(),
+            super::MUTATING_ROUTES.len(),
+            "MUTATING_ROUTES lists a route the router lacks"
+        );
+    }
+}
+
 #[cfg(test)]
 pub(crate) const TRANSLATED_SOURCES: &[&str] = &[
     include_str!("ctx.rs"),

@@ -33,12 +33,23 @@ pub const TOLERANCE: f64 = 1e-9;
 
 /// Display language for explanations and error messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
 pub enum Lang {
     /// Simplified Chinese (the default UI language).
+    #[serde(rename = "zh-CN")]
     ZhCn,
     /// English.
+    #[serde(rename = "en")]
     En,
+}
+
+impl Lang {
+    /// BCP 47 tag: "zh-CN" or "en".
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::ZhCn => "zh-CN",
+            Lang::En => "en",
+        }
+    }
 }
 
 /// One indicator target, as parsed from the target language.
@@ -263,8 +274,12 @@ pub enum Direction {
 /// when all its parts agree.
 pub fn direction(target: &Target) -> Direction {
     match target {
-        Target::Compare { op, value, unit } => op_direction(*op, *value, *unit),
-        Target::Benchmark { op, .. } => op_direction(*op, f64::NAN, None),
+        Target::Compare {
+            op: Op::Eq,
+            value,
+            unit,
+        } => level_direction(*value, *unit),
+        Target::Compare { op, .. } | Target::Benchmark { op, .. } => op_direction(*op),
         Target::Eliminate | Target::Reduce { .. } => Direction::LowerIsBetter,
         Target::Path { anchors, .. } => path_direction(anchors),
         Target::Trend { direction, .. } => match direction {
@@ -280,13 +295,22 @@ pub fn direction(target: &Target) -> Direction {
     }
 }
 
-fn op_direction(op: Op, value: f64, unit: Option<Unit>) -> Direction {
+fn op_direction(op: Op) -> Direction {
     match op {
         Op::Ge | Op::Gt => Direction::HigherIsBetter,
         Op::Le | Op::Lt => Direction::LowerIsBetter,
-        Op::Eq if value == 100.0 && unit == Some(Unit::Percent) => Direction::HigherIsBetter,
-        Op::Eq if value == 0.0 => Direction::LowerIsBetter,
         Op::Eq => Direction::Judged,
+    }
+}
+
+/// An exact level has a direction only at the natural end of its scale.
+fn level_direction(value: f64, unit: Option<Unit>) -> Direction {
+    if value == 100.0 && unit == Some(Unit::Percent) {
+        Direction::HigherIsBetter
+    } else if value == 0.0 {
+        Direction::LowerIsBetter
+    } else {
+        Direction::Judged
     }
 }
 
@@ -436,6 +460,7 @@ mod tests {
         assert_eq!(d("rank leading among \"x\""), Ok(Direction::Judged));
         assert_eq!(d("> benchmark \"x\""), Ok(Direction::HigherIsBetter));
         assert_eq!(d("qualitative \"x\""), Ok(Direction::Judged));
+        assert_eq!(d("= benchmark \"x\""), Ok(Direction::Judged));
         assert_eq!(
             d("all(a: <= 56 dB(A); b: <= 68 dB(A))"),
             Ok(Direction::LowerIsBetter)
@@ -465,5 +490,28 @@ mod tests {
         let s = String::from(t.clone());
         assert_eq!(s, "all(a: >= 96 %; b: <= 1 count)");
         assert_eq!(Target::try_from(s), Ok(t));
+    }
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct Row {
+        target: Target,
+        lang: Lang,
+    }
+
+    #[test]
+    fn serde_uses_the_text_form() {
+        let row = Row {
+            target: parse("path 2013：108 → 2016：95 ug/m3").unwrap(),
+            lang: Lang::ZhCn,
+        };
+        let text = toml::to_string(&row).unwrap();
+        assert_eq!(
+            text,
+            "target = \"path 2013: 108 -> 2016: 95 ug/m3\"\nlang = \"zh-CN\"\n"
+        );
+        assert_eq!(toml::from_str::<Row>(&text).ok(), Some(row));
+        let bad = toml::from_str::<Row>("target = \">= 96 percent\"\nlang = \"en\"\n");
+        let message = bad.map_err(|e| e.to_string()).err().unwrap_or_default();
+        assert!(message.contains("unknown unit 'percent'"), "{message}");
     }
 }

@@ -83,6 +83,8 @@ pub enum ParseErrorKind {
     EmptyString,
     /// One of the listed tokens was expected.
     Expected(&'static [&'static str]),
+    /// A part label was expected inside `all(...)`/`any(...)`.
+    ExpectedLabel,
     /// A word after a number is not a known unit.
     UnknownUnit(String),
     /// A part label is not `[a-z][a-z0-9_]*`.
@@ -145,6 +147,10 @@ impl ParseErrorKind {
             Self::Expected(tokens) => (
                 format!("此处应为{}", quoted_list(tokens, "“", "”", "或")),
                 format!("expected {}", quoted_list(tokens, "'", "'", " or ")),
+            ),
+            Self::ExpectedLabel => (
+                "此处应为分项标签，如 regional".into(),
+                "expected a part label such as regional".into(),
             ),
             Self::UnknownUnit(word) => (
                 format!(
@@ -711,7 +717,7 @@ impl<'a> Parser<'a> {
             Some(_) | None => {
                 let word = self.word_here();
                 if word.is_empty() {
-                    return Err(self.error(ParseErrorKind::Expected(&["label"])));
+                    return Err(self.error(ParseErrorKind::ExpectedLabel));
                 }
                 return Err(self.error(ParseErrorKind::InvalidLabel(word)));
             }
@@ -956,6 +962,43 @@ mod tests {
         assert_eq!(err("eliminate now").offset, 10);
     }
 
+    /// The examples in docs/target-language.md.
+    #[test]
+    fn documented_error_examples() {
+        for (input, offset, en, zh) in [
+            (
+                ">= 96 percent",
+                6,
+                "unknown unit 'percent'",
+                "未知单位“percent”",
+            ),
+            ("reduce 14.8 vs 2010", 12, "expected '%'", "此处应为“%”"),
+            (
+                "trend sideways 3 years",
+                6,
+                "expected 'up' or 'down'",
+                "此处应为“up”或“down”",
+            ),
+            (
+                "all(Regional: >= 1)",
+                4,
+                "invalid label 'Regional'",
+                "标签“Regional”无效",
+            ),
+            (
+                "path 2016: 95 -> 2013: 108",
+                17,
+                "path years must increase from anchor to anchor",
+                "路径节点的年份须逐个递增",
+            ),
+        ] {
+            let e = err(input);
+            assert_eq!(e.offset, offset, "{input}");
+            assert!(e.message(Lang::En).starts_with(en), "{input}: {e}");
+            assert!(e.message(Lang::ZhCn).starts_with(zh), "{input}: {e}");
+        }
+    }
+
     #[test]
     fn path_shape_errors() {
         assert_eq!(err("path 2013: 108").kind, ParseErrorKind::PathTooShort);
@@ -988,7 +1031,7 @@ mod tests {
         let dup = err("all(a: >= 1; b: any(a: >= 2))");
         assert_eq!(dup.kind, ParseErrorKind::DuplicateLabel("a".into()));
         assert_eq!(dup.offset, 20);
-        assert_eq!(err("all()").kind, ParseErrorKind::Expected(&["label"]));
+        assert_eq!(err("all()").kind, ParseErrorKind::ExpectedLabel);
         assert_eq!(err("all(a >= 1)").kind, ParseErrorKind::Expected(&[":"]));
         assert_eq!(
             err("all(a: >= 1 b: >= 2)").kind,

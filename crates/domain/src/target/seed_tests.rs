@@ -624,3 +624,18 @@ fn service_satisfaction_in_the_top_ten() {
     let obs = obs.with_value("", 2015, 10.0);
     assert_eq!(status(t, &obs, 2015), Status::Met);
 }
+
+#[test]
+fn decomposition_goals_parse_and_print_canonically() {
+    for t in [
+        "all(standardisation: >= 30 %; certified: rank leading among \"全国同级城市\")",
+        "< benchmark \"全国平均水平\"",
+        "all(energy_saving: trend up 3 years; industrialised: trend up 3 years)",
+        "rank <= 10 among \"全国同等城市\"",
+        "any(satisfaction: trend up 3 years; complaints: trend down 3 years)",
+        "any(satisfaction: rank leading among \"全国同级城市\"; \
+         complaints: < benchmark \"全国平均水平\")",
+    ] {
+        assert_eq!(parse(t).map(|x| x.to_string()).as_deref(), Ok(t));
+    }
+}

@@ -1,0 +1,404 @@
+//! Sign-in, forced password change, lockout, sessions, language, tokens.
+
+use crate::harness::{ADMIN_PASSWORD, PASSWORD, TestApp, body, create_user};
+use qcity_domain::role::Role;
+use qcity_store::Actor;
+use qcity_store::users::{self, NewUser};
+
+#[tokio::test]
+async fn one_time_password_forces_a_change_before_anything_else() {
+    let app = TestApp::spawn().await;
+    users::create(
+        &app.store,
+        &Actor::system("test"),
+        NewUser {
+            username: "clerk",
+            display_name: "",
+            role: Role::Office,
+            unit_code: None,
+            password: "Temp-Pass-99",
+            must_change_password: true,
+        },
+    )
+    .await
+    .unwrap();
+    let c = app.client();
+    let res = c
+        .post(app.url("/login"))
+        .form(&[("username", "clerk"), ("password", "Temp-Pass-99")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/password");
+    // Every other page sends the user back to the password form.
+    let res = c.get(app.url("/admin/users")).send().await.unwrap();
+    assert_eq!(res.headers()["location"], "/password");
+    // A weak password is refused next to its field, in Chinese by default.
+    let res = c
+        .post(app.url("/password"))
+        .form(&[
+            ("current", "Temp-Pass-99"),
+            ("new_password", "short"),
+            ("confirm", "short"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let html = body(res).await;
+    assert!(html.contains("密码至少需要 8 位"), "{html}");
+    // A wrong current password is refused too.
+    let res = c
+        .post(app.url("/password"))
+        .form(&[
+            ("current", "nope"),
+            ("new_password", "Brand-New-Pass1"),
+            ("confirm", "Brand-New-Pass1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(body(res).await.contains("当前密码不正确"));
+    let res = c
+        .post(app.url("/password"))
+        .form(&[
+            ("current", "Temp-Pass-99"),
+            ("new_password", "Brand-New-Pass1"),
+            ("confirm", "Brand-New-Pass1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let res = c.get(app.url("/admin/users")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(body(res).await.contains("clerk"));
+    // The old password no longer works; the new one does.
+    let fresh = app.client();
+    let res = fresh
+        .post(app.url("/login"))
+        .form(&[("username", "clerk"), ("password", "Temp-Pass-99")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    app.login("clerk", "Brand-New-Pass1").await;
+}
+
+#[tokio::test]
+async fn five_failures_lock_the_account_for_everyone() {
+    let app = TestApp::spawn().await;
+    create_user(&app.store, "target", Role::Unit, Some("NW"), PASSWORD).await;
+    let c = app.client();
+    for i in 0..5 {
+        let res = c
+            .post(app.url("/login"))
+            .form(&[("username", "target"), ("password", "wrong")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422, "attempt {i}");
+        let html = body(res).await;
+        if i < 4 {
+            assert!(html.contains("用户名或密码不正确"), "{html}");
+        } else {
+            assert!(html.contains("已锁定"), "{html}");
+        }
+    }
+    // Even the right password is refused while locked.
+    let res = c
+        .post(app.url("/login"))
+        .form(&[("username", "target"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(body(res).await.contains("已锁定"));
+    // The lock holds for the account from any address.
+    let elsewhere = users::authenticate(&app.store, "target", PASSWORD, "10.0.0.9", "r1").await;
+    assert!(
+        matches!(elsewhere, Err(users::LoginError::Locked { .. })),
+        "{elsewhere:?}"
+    );
+    // An office reset lifts the account lock (this address stays locked for its own 15 minutes).
+    users::set_password(
+        &app.store,
+        &Actor::system("test"),
+        "target",
+        "Fresh-Pass-2015",
+        false,
+    )
+    .await
+    .unwrap();
+    let ok = users::authenticate(&app.store, "target", "Fresh-Pass-2015", "10.0.0.9", "r2").await;
+    assert!(ok.is_ok(), "{ok:?}");
+}
+
+#[tokio::test]
+async fn a_source_address_with_five_failures_is_locked_across_accounts() {
+    let app = TestApp::spawn().await;
+    let c = app.client();
+    for name in ["a1x", "a2x", "a3x", "a4x", "a5x"] {
+        c.post(app.url("/login"))
+            .form(&[("username", name), ("password", "wrong")])
+            .send()
+            .await
+            .unwrap();
+    }
+    let res = c
+        .post(app.url("/login"))
+        .form(&[("username", "admin"), ("password", ADMIN_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(body(res).await.contains("已锁定"));
+    let (recs, _) = qcity_store::audit::list(
+        &app.store,
+        &Actor::system("test"),
+        &qcity_store::audit::Filter {
+            action: Some("auth.login_failed".into()),
+            limit: 50,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(recs.len(), 5, "each failure is audited");
+}
+
+#[tokio::test]
+async fn sign_in_issues_a_new_session_id_and_sign_out_ends_it() {
+    let app = TestApp::spawn().await;
+    let c = app.client();
+    let first = c
+        .post(app.url("/login"))
+        .form(&[("username", "admin"), ("password", ADMIN_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    let sid1 = session_cookie(&first);
+    let second = c
+        .post(app.url("/login"))
+        .form(&[("username", "admin"), ("password", ADMIN_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    let sid2 = session_cookie(&second);
+    assert_ne!(sid1, sid2);
+    let cookie = first
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect::<Vec<_>>()
+        .join(";");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    // The first session ended when the second began.
+    let stale = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = stale
+        .get(app.url("/"))
+        .header("cookie", format!("qcity_sid={sid1}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let res = stale
+        .get(app.url("/"))
+        .header("cookie", format!("qcity_sid={sid2}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    c.post(app.url("/logout")).send().await.unwrap();
+    let res = stale
+        .get(app.url("/"))
+        .header("cookie", format!("qcity_sid={sid2}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303, "signed out");
+}
+
+fn session_cookie(res: &reqwest::Response) -> String {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix("qcity_sid="))
+        .and_then(|v| v.split(';').next())
+        .expect("session cookie")
+        .to_string()
+}
+
+#[tokio::test]
+async fn an_idle_session_expires() {
+    let config = qcity_web::Config {
+        idle_timeout: chrono::Duration::seconds(1),
+        ..Default::default()
+    };
+    let app = TestApp::spawn_with(config).await;
+    let c = app.login("admin", ADMIN_PASSWORD).await;
+    assert_eq!(c.get(app.url("/")).send().await.unwrap().status(), 200);
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let res = c.get(app.url("/")).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    assert!(
+        res.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/login")
+    );
+}
+
+#[tokio::test]
+async fn the_language_switch_changes_every_string() {
+    let app = TestApp::spawn().await;
+    let c = app.login("admin", ADMIN_PASSWORD).await;
+    let zh = body(c.get(app.url("/admin/users")).send().await.unwrap()).await;
+    assert!(zh.contains("账号管理") && zh.contains("lang=\"zh-CN\""));
+    let res = c
+        .post(app.url("/lang"))
+        .form(&[("lang", "en"), ("back", "/admin/users")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["location"], "/admin/users");
+    let en = body(c.get(app.url("/admin/users")).send().await.unwrap()).await;
+    assert!(
+        en.contains("Accounts") && en.contains("lang=\"en\"") && !en.contains("账号管理"),
+        "{en}"
+    );
+    // A hostile "back" is never followed off-site.
+    let res = c
+        .post(app.url("/lang"))
+        .form(&[("lang", "zh-CN"), ("back", "//evil.example/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["location"], "/");
+}
+
+#[tokio::test]
+async fn the_office_creates_a_unit_account_with_a_one_time_password() {
+    let app = TestApp::spawn().await;
+    let c = app.login("admin", ADMIN_PASSWORD).await;
+    let res = c
+        .post(app.url("/admin/users"))
+        .form(&[
+            ("username", "nw.staff"),
+            ("display_name", "张三"),
+            ("role", "unit"),
+            ("unit", "NW"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let html = body(res).await;
+    let pw = html
+        .split("id=\"one-time-password\">")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .expect("password shown")
+        .to_string();
+    let staff = app.client();
+    let res = staff
+        .post(app.url("/login"))
+        .form(&[("username", "nw.staff"), ("password", pw.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["location"], "/password");
+    // A unit account without a unit is refused beside the unit field.
+    let res = c
+        .post(app.url("/admin/users"))
+        .form(&[("username", "nobody"), ("role", "unit"), ("unit", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let html = body(res).await;
+    assert!(
+        html.contains("id=\"unit-error\">成员单位角色必须选择所属单位"),
+        "{html}"
+    );
+    // Duplicate usernames are refused, and nothing else changed.
+    let res = c
+        .post(app.url("/admin/users"))
+        .form(&[("username", "nw.staff"), ("role", "leader")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert_eq!(users::count(&app.store).await.unwrap(), 2);
+}
+
+#[tokio::test]
+async fn api_tokens_authenticate_and_bad_tokens_are_refused() {
+    let app = TestApp::spawn().await;
+    let token = users::create_token(&app.store, &Actor::system("test"), "admin", "ci")
+        .await
+        .unwrap();
+    let c = reqwest::Client::new();
+    let me: serde_json::Value = c
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["username"], "admin");
+    assert_eq!(me["role"], "office");
+    let res = c
+        .get(app.url("/api/v1/me"))
+        .bearer_auth("qct_wrong")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    let err: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(err["error"], "unauthorized");
+    assert_eq!(err["message"], "请先登录");
+    let res = c
+        .get(app.url("/api/v1/me"))
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    assert_eq!(
+        res.json::<serde_json::Value>().await.unwrap()["message"],
+        "Please sign in"
+    );
+}
+
+#[tokio::test]
+async fn public_sign_in_posts_are_rate_limited() {
+    let config = qcity_web::Config {
+        public_posts_per_minute: 3,
+        ..Default::default()
+    };
+    let app = TestApp::spawn_with(config).await;
+    let c = app.client();
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        let res = c
+            .post(app.url("/login"))
+            .form(&[("username", ""), ("password", "")])
+            .send()
+            .await
+            .unwrap();
+        statuses.push(res.status().as_u16());
+    }
+    assert_eq!(statuses, vec![422, 422, 422, 429, 429]);
+}

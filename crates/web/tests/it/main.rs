@@ -1,0 +1,9 @@
+//! The web crate's one integration-test binary: a real server per test, driven over HTTP.
+//! Run on SQLite by default and on PostgreSQL with QCITY_TEST_PG set.
+
+mod account;
+mod audit;
+mod browser;
+mod errors;
+mod harness;
+mod scope;

@@ -1,0 +1,168 @@
+//! Unit staff read and write only their own unit's records: walk every state-changing route
+//! as a user of another unit and expect refusal, then check that nothing changed.
+
+use crate::harness::{PASSWORD, TestApp, body};
+use qcity_domain::role::Role;
+use qcity_store::Actor;
+use qcity_store::units;
+use qcity_web::{MUTATING_ROUTES, SELF_ROUTES};
+
+#[tokio::test]
+async fn another_units_staff_is_refused_on_every_state_changing_route() {
+    let app = TestApp::spawn().await;
+    // The victim unit ZJFJ and its staff; the intruder works for NW.
+    let _victim = app.user("zjfj.staff", Role::Unit, Some("ZJFJ")).await;
+    units::update_contact(
+        &app.store,
+        &Actor::system("test"),
+        "ZJFJ",
+        units::Contact {
+            name: "李四",
+            phone: "0371-1234",
+            email: "",
+        },
+    )
+    .await
+    .unwrap();
+    let intruder = app.user("nw.staff", Role::Unit, Some("NW")).await;
+    let users_before = qcity_store::users::count(&app.store).await.unwrap();
+
+    let mut walked = 0;
+    for (method, route) in MUTATING_ROUTES {
+        if SELF_ROUTES.contains(route) {
+            continue;
+        }
+        let path = route
+            .replace("{code}", "ZJFJ")
+            .replace("{username}", "zjfj.staff");
+        let req = match *method {
+            "POST" if path.starts_with("/api/") => intruder.post(app.url(&path)).json(&serde_json::json!({
+                "code": "EVIL", "name": "x", "kind": "member", "username": "evil", "role": "office",
+            })),
+            "PUT" => intruder.put(app.url(&path)).json(&serde_json::json!({"name": "evil", "phone": "110", "email": ""})),
+            _ => intruder.post(app.url(&path)).form(&[
+                ("contact_name", "evil"),
+                ("contact_phone", "110"),
+                ("username", "evil"),
+                ("role", "office"),
+            ]),
+        };
+        let res = req.send().await.unwrap();
+        assert_eq!(
+            res.status(),
+            403,
+            "{method} {path} must be refused for another unit's staff"
+        );
+        walked += 1;
+    }
+    assert_eq!(walked, MUTATING_ROUTES.len() - SELF_ROUTES.len());
+
+    // Nothing changed.
+    let zjfj = units::get(&app.store, &Actor::system("test"), "ZJFJ")
+        .await
+        .unwrap();
+    assert_eq!(
+        (zjfj.contact_name.as_str(), zjfj.contact_phone.as_str()),
+        ("李四", "0371-1234")
+    );
+    assert_eq!(
+        qcity_store::users::count(&app.store).await.unwrap(),
+        users_before
+    );
+    assert!(
+        units::get(&app.store, &Actor::system("test"), "EVIL")
+            .await
+            .is_err()
+    );
+    app.login("zjfj.staff", PASSWORD).await;
+}
+
+#[tokio::test]
+async fn unit_staff_edit_their_own_unit_and_read_no_other_units_contacts() {
+    let app = TestApp::spawn().await;
+    let nw = app.user("nw.staff", Role::Unit, Some("NW")).await;
+    units::update_contact(
+        &app.store,
+        &Actor::system("test"),
+        "ZJFJ",
+        units::Contact {
+            name: "李四",
+            phone: "0371-1234",
+            email: "",
+        },
+    )
+    .await
+    .unwrap();
+    let res = nw
+        .post(app.url("/units/NW/contact"))
+        .form(&[
+            ("contact_name", "王五"),
+            ("contact_phone", "0371-5555"),
+            ("contact_email", "ww@example.cn"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let own = body(nw.get(app.url("/units/NW")).send().await.unwrap()).await;
+    assert!(
+        own.contains("王五") && own.contains("<form"),
+        "own unit is editable"
+    );
+    let other = body(nw.get(app.url("/units/ZJFJ")).send().await.unwrap()).await;
+    assert!(
+        !other.contains("李四") && !other.contains("0371-1234"),
+        "other unit's contact details are hidden"
+    );
+    assert!(
+        !other.contains("action=\"/units/ZJFJ/contact\""),
+        "no edit form for another unit"
+    );
+    let list: serde_json::Value = nw
+        .get(app.url("/api/v1/units"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let zjfj = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["code"] == "ZJFJ")
+        .unwrap();
+    assert_eq!(zjfj["contact"]["phone"], "");
+    // Bad input is refused beside its field and loses nothing.
+    let res = nw
+        .post(app.url("/units/NW/contact"))
+        .form(&[
+            ("contact_name", "王五"),
+            ("contact_phone", "abc"),
+            ("contact_email", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let html = body(res).await;
+    assert!(
+        html.contains("id=\"contact_phone-error\">电话号码只能包含数字"),
+        "{html}"
+    );
+    let nw_unit = units::get(&app.store, &Actor::system("test"), "NW")
+        .await
+        .unwrap();
+    assert_eq!(nw_unit.contact_phone, "0371-5555");
+    // Leaders read everything and write nothing.
+    let leader = app.user("leader1", Role::Leader, None).await;
+    let res = leader
+        .put(app.url("/api/v1/units/NW/contact"))
+        .json(&serde_json::json!({"name": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let res = leader.get(app.url("/units/ZJFJ")).send().await.unwrap();
+    assert!(body(res).await.contains("李四"));
+}
