@@ -404,16 +404,20 @@ fn explain_store_error(e: qcity_store::StoreError) -> anyhow::Error {
     match e {
         E::Invalid { field, code } => {
             let why = match code.as_str() {
-                "error-username-format" => "usernames are 3–32 letters, digits or _ . -",
-                "error-username-taken" => "this username is taken",
-                "error-unit-required" => "role unit needs --unit CODE",
-                "error-unit-unknown" => "no unit has this code (see `qcity` web page /units)",
-                "error-password-weak" => "the password is too weak",
+                "error-username-format" => {
+                    "用户名须为 3–32 位字母、数字或 _ . - / usernames are 3–32 letters, digits or _ . -"
+                }
+                "error-username-taken" => "该用户名已被使用 / this username is taken",
+                "error-unit-required" => "成员单位角色须指定 --unit / role unit needs --unit CODE",
+                "error-unit-unknown" => {
+                    "单位代码不存在 / no unit has this code (see the /units page)"
+                }
+                "error-password-weak" => "密码不符合复杂度要求 / the password is too weak",
                 other => other,
             };
             anyhow!("{field}: {why}")
         }
-        E::NotFound => anyhow!("no such account"),
+        E::NotFound => anyhow!("账号不存在 / no such account"),
         other => anyhow!(other),
     }
 }

@@ -1,0 +1,197 @@
+//! The command-line contract, run as a user would run the binary.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn qcity(data: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_qcity"));
+    cmd.arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env_remove("QCITY_DATABASE_URL")
+        .env_remove("QCITY_TODAY");
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("run qcity");
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write stdin");
+    } else {
+        drop(child.stdin.take());
+    }
+    child.wait_with_output().expect("wait")
+}
+
+fn out(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn user_add_checks_the_password_and_the_role() {
+    let dir = tempfile::tempdir().unwrap();
+    let weak = qcity(
+        dir.path(),
+        &[
+            "user",
+            "add",
+            "--username",
+            "boss",
+            "--role",
+            "leader",
+            "--password-stdin",
+        ],
+        Some("abc\n"),
+    );
+    assert!(!weak.status.success());
+    assert!(out(&weak).contains("密码不符合要求"), "{}", out(&weak));
+    let bad_role = qcity(
+        dir.path(),
+        &["user", "add", "--username", "boss", "--role", "king"],
+        None,
+    );
+    assert!(!bad_role.status.success());
+    assert!(
+        out(&bad_role).contains("unknown role"),
+        "{}",
+        out(&bad_role)
+    );
+    let ok = qcity(
+        dir.path(),
+        &[
+            "user",
+            "add",
+            "--username",
+            "boss",
+            "--role",
+            "leader",
+            "--password-stdin",
+        ],
+        Some("Leader-Pass-1\n"),
+    );
+    assert!(ok.status.success(), "{}", out(&ok));
+    let one_time = qcity(
+        dir.path(),
+        &["user", "add", "--username", "eval1", "--role", "evaluator"],
+        None,
+    );
+    assert!(
+        out(&one_time).contains("one-time password"),
+        "{}",
+        out(&one_time)
+    );
+    let list = qcity(dir.path(), &["user", "list"], None);
+    let text = out(&list);
+    assert!(
+        text.contains("boss\tleader")
+            && text.contains("eval1\tevaluator")
+            && text.contains("must change password"),
+        "{text}"
+    );
+    let unit_without_unit = qcity(
+        dir.path(),
+        &["user", "add", "--username", "staff", "--role", "unit"],
+        None,
+    );
+    assert!(!unit_without_unit.status.success());
+    assert!(
+        out(&unit_without_unit).contains("--unit"),
+        "{}",
+        out(&unit_without_unit)
+    );
+}
+
+#[test]
+fn audit_verify_names_the_first_altered_record() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["aud1", "aud2", "aud3"] {
+        let o = qcity(
+            dir.path(),
+            &["user", "add", "--username", name, "--role", "leader"],
+            None,
+        );
+        assert!(o.status.success(), "{}", out(&o));
+    }
+    let ok = qcity(dir.path(), &["audit", "verify"], None);
+    assert!(ok.status.success(), "{}", out(&ok));
+    assert!(out(&ok).contains("intact: 3 records"), "{}", out(&ok));
+    // Hand-edit record 2 as someone with file access would.
+    let url = format!("sqlite://{}", dir.path().join("qcity.db").display());
+    let rt = tokio_runtime();
+    rt.block_on(async {
+        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        sqlx::query("UPDATE audit_log SET after_json = '{}' WHERE seq = 2")
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    });
+    let bad = qcity(dir.path(), &["audit", "verify"], None);
+    assert!(!bad.status.success());
+    assert!(out(&bad).contains("BROKEN at record 2"), "{}", out(&bad));
+}
+
+fn tokio_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn backup_and_restore_move_everything_to_a_new_data_directory() {
+    let src = tempfile::tempdir().unwrap();
+    let dst = tempfile::tempdir().unwrap();
+    qcity(
+        src.path(),
+        &["user", "add", "--username", "keeper", "--role", "office"],
+        None,
+    );
+    let token = qcity(
+        src.path(),
+        &["token", "create", "--username", "keeper"],
+        None,
+    );
+    assert!(token.status.success());
+    assert!(
+        String::from_utf8_lossy(&token.stdout)
+            .trim()
+            .starts_with("qct_")
+    );
+    let file = src.path().join("backup.jsonl");
+    let b = qcity(src.path(), &["backup", file.to_str().unwrap()], None);
+    assert!(b.status.success(), "{}", out(&b));
+    let r = qcity(dst.path(), &["restore", file.to_str().unwrap()], None);
+    assert!(r.status.success(), "{}", out(&r));
+    let list = qcity(dst.path(), &["user", "list"], None);
+    assert!(out(&list).contains("keeper\toffice"));
+    let v = qcity(dst.path(), &["audit", "verify"], None);
+    assert!(
+        v.status.success() && out(&v).contains("intact: 2 records"),
+        "{}",
+        out(&v)
+    );
+    // Restoring again over data is refused and changes nothing.
+    let again = qcity(dst.path(), &["restore", file.to_str().unwrap()], None);
+    assert!(!again.status.success());
+    assert!(out(&again).contains("not empty"), "{}", out(&again));
+    let missing = qcity(dst.path(), &["restore", "/no/such/file"], None);
+    assert!(!missing.status.success() && out(&missing).contains("cannot open"));
+}
+
+#[test]
+fn a_bad_date_for_today_is_refused_with_an_example() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = qcity(dir.path(), &["--today", "2015-13-40", "migrate"], None);
+    assert!(!o.status.success());
+    assert!(out(&o).contains("is not a date like"), "{}", out(&o));
+}
