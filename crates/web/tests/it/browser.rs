@@ -45,7 +45,7 @@ async fn start_driver() -> Option<(Driver, String)> {
         let l = std::net::TcpListener::bind("127.0.0.1:0").ok()?;
         l.local_addr().ok()?.port()
     };
-    let child = Command::new(driver)
+    let mut child = Command::new(driver)
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -57,6 +57,8 @@ async fn start_driver() -> Option<(Driver, String)> {
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("chromedriver did not start");
 }
 
