@@ -76,6 +76,22 @@ enum Command {
     Backup { file: PathBuf },
     /// Restore a backup into an empty database.
     Restore { file: PathBuf },
+    /// Benchmarks, reported as ratios against a baseline measured in the same run.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Idle memory, and a signed-in page against /healthz under concurrent load.
+    Http {
+        #[arg(long, default_value_t = 32)]
+        clients: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -270,6 +286,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 file.display(),
                 summary.rows
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            command: BenchCommand::Http { clients, seconds },
+        } => {
+            crate::bench::http(*clients, *seconds).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Restore { file } => {

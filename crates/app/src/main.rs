@@ -1,5 +1,6 @@
 //! `qcity`: the one binary. Serves the platform and administers it from the command line.
 
+mod bench;
 mod cli;
 
 fn main() -> std::process::ExitCode {

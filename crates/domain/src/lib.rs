@@ -1,4 +1,5 @@
 //! QCity domain: pure types and rules. No IO, no async.
 
+pub mod plan;
 pub mod role;
 pub mod target;

@@ -3,8 +3,8 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-use toml::de::{DeTable, DeValue};
 use toml::Spanned;
+use toml::de::{DeTable, DeValue};
 
 use crate::target::Lang;
 
@@ -99,7 +99,11 @@ pub fn has_errors(diagnostics: &[Diagnostic]) -> bool {
 /// 1-based line of a byte offset.
 pub(crate) fn line_of(src: &str, offset: usize) -> usize {
     let end = offset.min(src.len());
-    src.as_bytes()[..end].iter().filter(|b| **b == b'\n').count() + 1
+    src.as_bytes()[..end]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
 }
 
 /// Maps TOML paths to lines of one source text, using the parser's spans so
@@ -140,34 +144,22 @@ impl<'s> SourceMap<'s> {
         Some(line_of(self.src, span.start))
     }
 
-    /// The TOML path of the deepest element whose span holds `offset`.
+    /// The TOML path of the innermost element at `offset`.
+    ///
+    /// The parser gives an array-of-tables element only its header's span,
+    /// so at each level the element that starts last at or before `offset`
+    /// is taken: the one whose body the offset lies in.
     pub(crate) fn path_at(&self, offset: usize) -> String {
         let Some(root) = self.root.as_ref() else {
             return String::new();
         };
         let mut path = String::new();
         let mut current: &DeTable = root.get_ref();
-        loop {
-            let hit = current
-                .iter()
-                .find(|(k, v)| v.span().contains(&offset) || k.span().contains(&offset));
-            let Some((key, value)) = hit else { break };
+        while let Some((name, value)) = last_before(current, offset) {
             if !path.is_empty() {
                 path.push('.');
             }
-            path.push_str(key.get_ref());
-            let mut value: &DeValue = value.get_ref();
-            while let DeValue::Array(items) = value {
-                let Some((i, item)) = items
-                    .iter()
-                    .enumerate()
-                    .find(|(_, v)| v.span().contains(&offset))
-                else {
-                    break;
-                };
-                path.push_str(&format!("[{i}]"));
-                value = item.get_ref();
-            }
+            path.push_str(&name);
             match value {
                 DeValue::Table(t) => current = t,
                 _ => break,
@@ -175,6 +167,33 @@ impl<'s> SourceMap<'s> {
         }
         path
     }
+}
+
+/// Among a table's entries (each array element counted on its own), the
+/// one starting last at or before `offset`, with its path segment.
+fn last_before<'t, 'i>(table: &'t DeTable<'i>, offset: usize) -> Option<(String, &'t DeValue<'i>)> {
+    let mut best: Option<(usize, String, &DeValue)> = None;
+    let mut consider = |start: usize, name: String, value: &'t DeValue<'i>| {
+        if start <= offset && best.as_ref().is_none_or(|b| start >= b.0) {
+            best = Some((start, name, value));
+        }
+    };
+    for (key, value) in table.iter() {
+        let key_name = key.get_ref().to_string();
+        match value.get_ref() {
+            DeValue::Array(items) if items.iter().any(|v| v.get_ref().is_table()) => {
+                for (i, item) in items.iter().enumerate() {
+                    consider(
+                        item.span().start,
+                        format!("{key_name}[{i}]"),
+                        item.get_ref(),
+                    );
+                }
+            }
+            v => consider(key.span().start.min(value.span().start), key_name, v),
+        }
+    }
+    best.map(|(_, name, value)| (name, value))
 }
 
 enum Seg<'p> {

@@ -47,7 +47,13 @@ pub struct Change {
 /// Differences from `old` to `new`.
 pub fn diff(old: &Plan, new: &Plan) -> PlanDiff {
     let mut d = PlanDiff::default();
-    compare_fields(&mut d, "plan", &new.plan.code, meta_fields(&old.plan), meta_fields(&new.plan));
+    compare_fields(
+        &mut d,
+        "plan",
+        &new.plan.code,
+        meta_fields(&old.plan),
+        meta_fields(&new.plan),
+    );
     compare(&mut d, &old.units, &new.units);
     compare(&mut d, &old.phases, &new.phases);
     compare(&mut d, &old.indicator_areas, &new.indicator_areas);
@@ -56,12 +62,10 @@ pub fn diff(old: &Plan, new: &Plan) -> PlanDiff {
     compare(&mut d, &old.tasks, &new.tasks);
     compare(&mut d, &old.measures, &new.measures);
     compare(&mut d, &old.categories, &new.categories);
-    let items = |p: &Plan| -> Vec<Item> {
-        p.categories.iter().flat_map(|c| c.items.clone()).collect()
-    };
+    let items =
+        |p: &Plan| -> Vec<Item> { p.categories.iter().flat_map(|c| c.items.clone()).collect() };
     compare(&mut d, &items(old), &items(new));
-    let contents =
-        |p: &Plan| -> Vec<Content> { p.contents().map(|(_, _, c)| c.clone()).collect() };
+    let contents = |p: &Plan| -> Vec<Content> { p.contents().map(|(_, _, c)| c.clone()).collect() };
     compare(&mut d, &contents(old), &contents(new));
     d
 }
@@ -227,7 +231,10 @@ impl Element for TaskGroup {
         self.title.clone()
     }
     fn fields(&self) -> Fields {
-        vec![("seq", Some(self.seq.to_string())), ("title", s(&self.title))]
+        vec![
+            ("seq", Some(self.seq.to_string())),
+            ("title", s(&self.title)),
+        ]
     }
 }
 

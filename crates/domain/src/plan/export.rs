@@ -135,11 +135,7 @@ pub(super) fn export(plan: &Plan) -> PlanExport {
         task_groups: plan.task_groups.clone(),
         tasks: plan.tasks.clone(),
         measures: plan.measures.clone(),
-        categories: plan
-            .categories
-            .iter()
-            .map(|c| category(c, plan))
-            .collect(),
+        categories: plan.categories.iter().map(|c| category(c, plan)).collect(),
     }
 }
 

@@ -201,8 +201,13 @@ pub(crate) fn deadline_inline(d: &Deadline) -> String {
     }
 }
 
-/// A TOML basic string with the escapes the spec requires.
+/// A TOML string: a literal `'…'` string when the text has double quotes
+/// but nothing a literal string cannot hold (easier to read), otherwise a
+/// basic string with the escapes the spec requires.
 pub(crate) fn quote(s: &str) -> String {
+    if s.contains('"') && !s.contains('\'') && !s.chars().any(char::is_control) {
+        return format!("'{s}'");
+    }
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for ch in s.chars() {

@@ -118,7 +118,11 @@ impl<'p> Checker<'p> {
             );
         }
         self.required("plan.code".into(), ("the plan code", "计划代码"), &m.code);
-        self.required("plan.title".into(), ("the plan title", "计划标题"), &m.title);
+        self.required(
+            "plan.title".into(),
+            ("the plan title", "计划标题"),
+            &m.title,
+        );
         self.required("plan.issuer".into(), ("the issuer", "发文机关"), &m.issuer);
         if m.start > m.end {
             self.error(
@@ -154,16 +158,26 @@ impl<'p> Checker<'p> {
         let mut names: HashMap<&str, &str> = HashMap::new();
         for (i, u) in plan.units.iter().enumerate() {
             let path = format!("units[{i}]");
-            self.required(format!("{path}.code"), ("the unit code", "单位代码"), &u.code);
+            self.required(
+                format!("{path}.code"),
+                ("the unit code", "单位代码"),
+                &u.code,
+            );
             self.required(
                 format!("{path}.name"),
-                (&format!("unit {}: the name", u.code), &format!("单位 {} 的名称", u.code)),
+                (
+                    &format!("unit {}: the name", u.code),
+                    &format!("单位 {} 的名称", u.code),
+                ),
                 &u.name,
             );
             if !u.code.is_empty() && !u.code.chars().all(|c| c.is_ascii_uppercase()) {
                 self.warning(
                     format!("{path}.code"),
-                    format!("unit code '{}' is not uppercase ASCII letters (A–Z)", u.code),
+                    format!(
+                        "unit code '{}' is not uppercase ASCII letters (A–Z)",
+                        u.code
+                    ),
                     format!("单位代码“{}”应只含大写英文字母（A–Z）", u.code),
                 );
             }
@@ -189,7 +203,10 @@ impl<'p> Checker<'p> {
         match &u.parent {
             None if u.kind != UnitKind::City => self.warning(
                 format!("{path}.parent"),
-                format!("unit {} has no parent; only the root (kind city) should have none", u.code),
+                format!(
+                    "unit {} has no parent; only the root (kind city) should have none",
+                    u.code
+                ),
                 format!("单位 {} 没有上级单位；只有根单位（市）可以没有上级", u.code),
             ),
             Some(p) if !self.units.contains(p.as_str()) => self.error(
@@ -199,7 +216,10 @@ impl<'p> Checker<'p> {
             ),
             Some(_) if self.parent_cycle(index) => self.error(
                 format!("{path}.parent"),
-                format!("unit {} is its own ancestor (the parent chain loops)", u.code),
+                format!(
+                    "unit {} is its own ancestor (the parent chain loops)",
+                    u.code
+                ),
                 format!("单位 {} 的上级链形成循环", u.code),
             ),
             _ => {}
@@ -234,17 +254,30 @@ impl<'p> Checker<'p> {
         self.unique(("phase", "阶段"), codes);
         for (i, p) in plan.phases.iter().enumerate() {
             let path = format!("phases[{i}]");
-            self.required(format!("{path}.code"), ("the phase code", "阶段代码"), &p.code);
+            self.required(
+                format!("{path}.code"),
+                ("the phase code", "阶段代码"),
+                &p.code,
+            );
             self.required(
                 format!("{path}.name"),
-                (&format!("phase {}: the name", p.code), &format!("阶段 {} 的名称", p.code)),
+                (
+                    &format!("phase {}: the name", p.code),
+                    &format!("阶段 {} 的名称", p.code),
+                ),
                 &p.name,
             );
             if p.start > p.end {
                 self.error(
                     format!("{path}.end"),
-                    format!("phase {} ends ({}) before it starts ({})", p.code, p.end, p.start),
-                    format!("阶段 {} 的结束日期 {} 早于开始日期 {}", p.code, p.end, p.start),
+                    format!(
+                        "phase {} ends ({}) before it starts ({})",
+                        p.code, p.end, p.start
+                    ),
+                    format!(
+                        "阶段 {} 的结束日期 {} 早于开始日期 {}",
+                        p.code, p.end, p.start
+                    ),
                 );
             }
         }
@@ -261,8 +294,16 @@ impl<'p> Checker<'p> {
         self.unique(("indicator area", "指标领域"), areas);
         for (i, a) in plan.indicator_areas.iter().enumerate() {
             let path = format!("indicator_areas[{i}]");
-            self.required(format!("{path}.code"), ("the area code", "领域代码"), &a.code);
-            self.required(format!("{path}.name"), ("the area name", "领域名称"), &a.name);
+            self.required(
+                format!("{path}.code"),
+                ("the area code", "领域代码"),
+                &a.code,
+            );
+            self.required(
+                format!("{path}.name"),
+                ("the area name", "领域名称"),
+                &a.name,
+            );
         }
         let groups = plan
             .task_groups
@@ -273,8 +314,16 @@ impl<'p> Checker<'p> {
         self.unique(("task group", "任务组"), groups);
         for (i, g) in plan.task_groups.iter().enumerate() {
             let path = format!("task_groups[{i}]");
-            self.required(format!("{path}.code"), ("the task group code", "任务组代码"), &g.code);
-            self.required(format!("{path}.title"), ("the task group title", "任务组标题"), &g.title);
+            self.required(
+                format!("{path}.code"),
+                ("the task group code", "任务组代码"),
+                &g.code,
+            );
+            self.required(
+                format!("{path}.title"),
+                ("the task group title", "任务组标题"),
+                &g.title,
+            );
         }
         let measures = plan
             .measures
@@ -285,9 +334,21 @@ impl<'p> Checker<'p> {
         self.unique(("measure", "保障措施"), measures);
         for (i, m) in plan.measures.iter().enumerate() {
             let path = format!("measures[{i}]");
-            self.required(format!("{path}.code"), ("the measure code", "保障措施代码"), &m.code);
-            self.required(format!("{path}.title"), ("the measure title", "保障措施标题"), &m.title);
-            self.required(format!("{path}.text"), ("the measure text", "保障措施内容"), &m.text);
+            self.required(
+                format!("{path}.code"),
+                ("the measure code", "保障措施代码"),
+                &m.code,
+            );
+            self.required(
+                format!("{path}.title"),
+                ("the measure title", "保障措施标题"),
+                &m.title,
+            );
+            self.required(
+                format!("{path}.text"),
+                ("the measure text", "保障措施内容"),
+                &m.text,
+            );
         }
     }
 
@@ -300,14 +361,28 @@ impl<'p> Checker<'p> {
             .map(|(i, x)| (format!("indicators[{i}]"), x.code.as_str()))
             .collect();
         self.unique(("indicator", "指标"), codes);
-        let areas: HashSet<&str> = plan.indicator_areas.iter().map(|a| a.code.as_str()).collect();
+        let areas: HashSet<&str> = plan
+            .indicator_areas
+            .iter()
+            .map(|a| a.code.as_str())
+            .collect();
         for (i, ind) in plan.indicators.iter().enumerate() {
             let path = format!("indicators[{i}]");
-            let who = (format!("indicator {}", ind.code), format!("指标 {}", ind.code));
-            self.required(format!("{path}.code"), ("the indicator code", "指标代码"), &ind.code);
+            let who = (
+                format!("indicator {}", ind.code),
+                format!("指标 {}", ind.code),
+            );
+            self.required(
+                format!("{path}.code"),
+                ("the indicator code", "指标代码"),
+                &ind.code,
+            );
             self.required(
                 format!("{path}.text"),
-                (&format!("{}: the text", who.0), &format!("{}的指标要求", who.1)),
+                (
+                    &format!("{}: the text", who.0),
+                    &format!("{}的指标要求", who.1),
+                ),
                 &ind.text,
             );
             self.required(
@@ -318,7 +393,10 @@ impl<'p> Checker<'p> {
             if !areas.contains(ind.area.as_str()) {
                 self.error(
                     format!("{path}.area"),
-                    format!("{}: the area '{}' is not a known indicator area", who.0, ind.area),
+                    format!(
+                        "{}: the area '{}' is not a known indicator area",
+                        who.0, ind.area
+                    ),
                     format!("{}的领域“{}”不是已定义的指标领域", who.1, ind.area),
                 );
             }
@@ -348,7 +426,10 @@ impl<'p> Checker<'p> {
                     Some(c) if !c.indicators.contains(&ind.code) => self.asymmetric(
                         at,
                         (&who.0, &who.1),
-                        (&format!("content {content}"), &format!("目标内容 {content}")),
+                        (
+                            &format!("content {content}"),
+                            &format!("目标内容 {content}"),
+                        ),
                         "indicators",
                     ),
                     Some(_) => {}
@@ -356,7 +437,12 @@ impl<'p> Checker<'p> {
             }
             for (k, task) in ind.tasks.iter().enumerate() {
                 if !self.tasks.contains_key(task.as_str()) {
-                    self.dangling(format!("{path}.tasks[{k}]"), &who, ("task", "主要任务"), task);
+                    self.dangling(
+                        format!("{path}.tasks[{k}]"),
+                        &who,
+                        ("task", "主要任务"),
+                        task,
+                    );
                 }
             }
         }
@@ -374,11 +460,21 @@ impl<'p> Checker<'p> {
         let groups: HashSet<&str> = plan.task_groups.iter().map(|g| g.code.as_str()).collect();
         for (i, task) in plan.tasks.iter().enumerate() {
             let path = format!("tasks[{i}]");
-            let who = (format!("task {}", task.code), format!("主要任务 {}", task.code));
-            self.required(format!("{path}.code"), ("the task code", "主要任务代码"), &task.code);
+            let who = (
+                format!("task {}", task.code),
+                format!("主要任务 {}", task.code),
+            );
+            self.required(
+                format!("{path}.code"),
+                ("the task code", "主要任务代码"),
+                &task.code,
+            );
             self.required(
                 format!("{path}.title"),
-                (&format!("{}: the title", who.0), &format!("{}的标题", who.1)),
+                (
+                    &format!("{}: the title", who.0),
+                    &format!("{}的标题", who.1),
+                ),
                 &task.title,
             );
             self.required(
@@ -389,7 +485,10 @@ impl<'p> Checker<'p> {
             if !groups.contains(task.group.as_str()) {
                 self.error(
                     format!("{path}.group"),
-                    format!("{}: the group '{}' is not a known task group", who.0, task.group),
+                    format!(
+                        "{}: the group '{}' is not a known task group",
+                        who.0, task.group
+                    ),
                     format!("{}的任务组“{}”不是已定义的任务组", who.1, task.group),
                 );
             }
@@ -400,7 +499,10 @@ impl<'p> Checker<'p> {
                     Some(c) if !c.tasks.contains(&task.code) => self.asymmetric(
                         at,
                         (&who.0, &who.1),
-                        (&format!("content {content}"), &format!("目标内容 {content}")),
+                        (
+                            &format!("content {content}"),
+                            &format!("目标内容 {content}"),
+                        ),
                         "tasks",
                     ),
                     Some(_) => {}
@@ -430,10 +532,17 @@ impl<'p> Checker<'p> {
 
         for (ci, cat) in plan.categories.iter().enumerate() {
             let path = format!("categories[{ci}]");
-            self.required(format!("{path}.code"), ("the category code", "目标类别代码"), &cat.code);
+            self.required(
+                format!("{path}.code"),
+                ("the category code", "目标类别代码"),
+                &cat.code,
+            );
             self.required(
                 format!("{path}.title"),
-                (&format!("category {}: the title", cat.code), &format!("目标类别 {} 的名称", cat.code)),
+                (
+                    &format!("category {}: the title", cat.code),
+                    &format!("目标类别 {} 的名称", cat.code),
+                ),
                 &cat.title,
             );
             for (ii, item) in cat.items.iter().enumerate() {
@@ -441,7 +550,10 @@ impl<'p> Checker<'p> {
                 self.prefix(&path, ("item", "目标项目"), &item.code, &cat.code);
                 self.required(
                     format!("{path}.title"),
-                    (&format!("item {}: the title", item.code), &format!("目标项目 {} 的名称", item.code)),
+                    (
+                        &format!("item {}: the title", item.code),
+                        &format!("目标项目 {} 的名称", item.code),
+                    ),
                     &item.title,
                 );
                 for (ki, content) in item.contents.iter().enumerate() {
@@ -469,8 +581,15 @@ impl<'p> Checker<'p> {
     }
 
     fn content(&mut self, path: &str, c: &Content) {
-        let who = (format!("content {}", c.code), format!("目标内容 {}", c.code));
-        self.required(format!("{path}.code"), ("the content code", "目标内容代码"), &c.code);
+        let who = (
+            format!("content {}", c.code),
+            format!("目标内容 {}", c.code),
+        );
+        self.required(
+            format!("{path}.code"),
+            ("the content code", "目标内容代码"),
+            &c.code,
+        );
         self.required(
             format!("{path}.text"),
             (&format!("{}: the text", who.0), &format!("{}的内容", who.1)),
@@ -478,11 +597,20 @@ impl<'p> Checker<'p> {
         );
         self.required(
             format!("{path}.deadline_text"),
-            (&format!("{}: the deadline text (完成时限)", who.0), &format!("{}的完成时限", who.1)),
+            (
+                &format!("{}: the deadline text (完成时限)", who.0),
+                &format!("{}的完成时限", who.1),
+            ),
             &c.deadline_text,
         );
         self.deadline(&format!("{path}.deadline"), &who, &c.deadline);
-        self.unit_list(path, &who, "lead_units", ("lead units", "牵头单位"), &c.lead_units);
+        self.unit_list(
+            path,
+            &who,
+            "lead_units",
+            ("lead units", "牵头单位"),
+            &c.lead_units,
+        );
         self.unit_list(
             path,
             &who,
@@ -595,7 +723,10 @@ impl<'p> Checker<'p> {
         match d {
             Deadline::Range { from, to } if from > to => self.error(
                 path.to_string(),
-                format!("{}: the deadline range ends ({to}) before it starts ({from})", who.0),
+                format!(
+                    "{}: the deadline range ends ({to}) before it starts ({from})",
+                    who.0
+                ),
                 format!("{}的完成时限区间结束日期 {to} 早于开始日期 {from}", who.1),
             ),
             Deadline::Recurring { times: 0, .. } => self.error(
@@ -614,7 +745,10 @@ impl<'p> Checker<'p> {
                 ..
             } if *m != first.month() => self.warning(
                 path.to_string(),
-                format!("{}: month {m} differs from the first due date {first}", who.0),
+                format!(
+                    "{}: month {m} differs from the first due date {first}",
+                    who.0
+                ),
                 format!("{}的月份 {m} 与首个到期日 {first} 不一致", who.1),
             ),
             _ => {}
@@ -628,8 +762,14 @@ impl<'p> Checker<'p> {
         for date in outside {
             self.warning(
                 path.to_string(),
-                format!("{}: the deadline date {date} lies outside the plan period {start} .. {until}", who.0),
-                format!("{}的完成时限 {date} 不在计划期 {start} 至 {until} 之内", who.1),
+                format!(
+                    "{}: the deadline date {date} lies outside the plan period {start} .. {until}",
+                    who.0
+                ),
+                format!(
+                    "{}的完成时限 {date} 不在计划期 {start} 至 {until} 之内",
+                    who.1
+                ),
             );
         }
     }
@@ -637,7 +777,10 @@ impl<'p> Checker<'p> {
     fn dangling(&mut self, path: String, who: &(String, String), kind: (&str, &str), code: &str) {
         self.error(
             path,
-            format!("{}: links to {} '{code}', which does not exist", who.0, kind.0),
+            format!(
+                "{}: links to {} '{code}', which does not exist",
+                who.0, kind.0
+            ),
             format!("{}关联的{}“{code}”不存在", who.1, kind.1),
         );
     }
@@ -646,8 +789,14 @@ impl<'p> Checker<'p> {
     fn asymmetric(&mut self, path: String, from: (&str, &str), to: (&str, &str), field: &str) {
         self.warning(
             path,
-            format!("{} links to {}, but {} does not list it in {field}", from.0, to.0, to.0),
-            format!("{}关联了{}，但{}的 {field} 中没有反向关联", from.1, to.1, to.1),
+            format!(
+                "{} links to {}, but {} does not list it in {field}",
+                from.0, to.0, to.0
+            ),
+            format!(
+                "{}关联了{}，但{}的 {field} 中没有反向关联",
+                from.1, to.1, to.1
+            ),
         );
     }
 }

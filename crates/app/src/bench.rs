@@ -1,0 +1,214 @@
+//! `qcity bench`: measures the server as a client would, against a baseline in the same run.
+//!
+//! It starts `qcity serve` as a child process on a fresh SQLite database, reads its idle memory,
+//! then drives a trivial route (`/healthz`) and a real signed-in page (`/`) with N concurrent
+//! clients for a fixed time, and reports throughput and latency with the page/baseline ratio.
+
+use anyhow::{Context, Result, bail};
+use std::io::Write;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub struct Load {
+    pub requests: usize,
+    pub errors: usize,
+    pub seconds: f64,
+    pub median_ms: f64,
+    pub p95_ms: f64,
+}
+
+impl Load {
+    fn rps(&self) -> f64 {
+        self.requests as f64 / self.seconds
+    }
+}
+
+pub async fn http(clients: usize, seconds: u64) -> Result<()> {
+    let dir = std::env::temp_dir().join(format!("qcity-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let exe = std::env::current_exe().context("cannot find the qcity binary")?;
+    let data = dir.to_string_lossy().to_string();
+    let mut add = Command::new(&exe)
+        .args([
+            "--data-dir",
+            &data,
+            "user",
+            "add",
+            "--username",
+            "bench",
+            "--role",
+            "office",
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()?;
+    add.stdin
+        .take()
+        .context("stdin")?
+        .write_all(b"Bench-Pass-2014\n")?;
+    if !add.wait()?.success() {
+        bail!("could not create the bench account");
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let child = Command::new(&exe)
+        .args([
+            "--data-dir",
+            &data,
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .env("QCITY_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()?;
+    let server = Server(child);
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    wait_healthy(&client, &base).await?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let idle_rss = rss_mb(server.0.id());
+
+    let res = client
+        .post(format!("{base}/login"))
+        .form(&[("username", "bench"), ("password", "Bench-Pass-2014")])
+        .send()
+        .await?;
+    let cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("qcity_sid="))
+        .and_then(|v| v.split(';').next())
+        .context("sign-in failed")?
+        .to_string();
+
+    let duration = Duration::from_secs(seconds.max(1));
+    let baseline = drive(&client, &format!("{base}/healthz"), "", clients, duration).await;
+    let page = drive(&client, &format!("{base}/"), &cookie, clients, duration).await;
+    let rss_after = rss_mb(server.0.id());
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+
+    println!(
+        "qcity bench http: {clients} concurrent clients, {seconds} s per route, SQLite, this machine"
+    );
+    println!("idle memory (RSS): {idle_rss:.1} MB (target < 80 MB); after load: {rss_after:.1} MB");
+    for (name, l) in [
+        ("GET /healthz (baseline)", &baseline),
+        ("GET / signed in (page)", &page),
+    ] {
+        println!(
+            "{name:26} {:>8.0} req/s  median {:>6.2} ms  p95 {:>6.2} ms  errors {}",
+            l.rps(),
+            l.median_ms,
+            l.p95_ms,
+            l.errors
+        );
+    }
+    println!(
+        "page/baseline throughput ratio: {:.2}; page median {:.2} ms (target < 20 ms)",
+        page.rps() / baseline.rps().max(f64::MIN_POSITIVE),
+        page.median_ms
+    );
+    Ok(())
+}
+
+async fn wait_healthy(client: &reqwest::Client, base: &str) -> Result<()> {
+    for _ in 0..100 {
+        if let Ok(r) = client.get(format!("{base}/healthz")).send().await
+            && r.status().is_success()
+        {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    bail!("the server did not start")
+}
+
+/// N tasks request `url` in a loop until `duration` passes; latencies in milliseconds.
+async fn drive(
+    client: &reqwest::Client,
+    url: &str,
+    cookie: &str,
+    clients: usize,
+    duration: Duration,
+) -> Load {
+    let started = Instant::now();
+    let url = Arc::new(url.to_string());
+    let cookie = Arc::new(cookie.to_string());
+    let mut tasks = Vec::new();
+    for _ in 0..clients.max(1) {
+        let (client, url, cookie) = (client.clone(), url.clone(), cookie.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut errors = 0;
+            while started.elapsed() < duration {
+                let t = Instant::now();
+                let mut req = client.get(url.as_str());
+                if !cookie.is_empty() {
+                    req = req.header("cookie", cookie.as_str());
+                }
+                match req.send().await {
+                    Ok(r) if r.status().is_success() => {
+                        let _ = r.bytes().await;
+                        lat.push(t.elapsed().as_secs_f64() * 1000.0);
+                    }
+                    _ => errors += 1,
+                }
+            }
+            (lat, errors)
+        }));
+    }
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        if let Ok((lat, e)) = t.await {
+            all.extend(lat);
+            errors += e;
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    all.sort_by(|a, b| a.total_cmp(b));
+    let pick = |q: f64| {
+        all.get(((all.len() as f64 - 1.0) * q).round() as usize)
+            .copied()
+            .unwrap_or(f64::NAN)
+    };
+    Load {
+        requests: all.len(),
+        errors,
+        seconds,
+        median_ms: pick(0.5),
+        p95_ms: pick(0.95),
+    }
+}
+
+/// Resident memory of a process, from /proc (Linux).
+fn rss_mb(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(f64::NAN)
+}

@@ -1,0 +1,192 @@
+//! The workbook layout: which sheets, which columns, what each cell holds.
+//! Export builds sheets from a plan here; import reads the same columns.
+
+use qcity_domain::plan::{Content, Plan, explain_target};
+
+use crate::sheet::{Cell, Sheet};
+
+/// Sheet 1: the attachment's decomposition table.
+pub const SHEET_DECOMPOSITION: &str = "任务分解表";
+/// Sheet 2: indicators.
+pub const SHEET_INDICATORS: &str = "指标";
+/// Sheet 3: main tasks.
+pub const SHEET_TASKS: &str = "主要任务";
+/// Sheet 4: units, so names map back to codes.
+pub const SHEET_UNITS: &str = "单位";
+
+pub(crate) const DECOMPOSITION_HEADERS: [&str; 8] = [
+    "序号", "目标类别", "目标项目", "目标内容", "完成时限", "牵头单位", "承办单位", "备注",
+];
+pub(crate) const INDICATOR_HEADERS: [&str; 8] = [
+    "编号",
+    "领域",
+    "序号",
+    "指标要求",
+    "目标表达式",
+    "目标说明",
+    "关联目标内容",
+    "备注",
+];
+pub(crate) const TASK_HEADERS: [&str; 6] = ["编号", "任务组", "序号", "标题", "内容", "关联目标内容"];
+pub(crate) const UNIT_HEADERS: [&str; 5] = ["代码", "名称", "类型", "上级", "备注"];
+
+/// Separator of unit names and link codes in one cell.
+pub(crate) const LIST_SEP: &str = "、";
+/// Separator of notes in one cell.
+pub(crate) const NOTES_SEP: &str = "；";
+
+/// All four sheets of a plan.
+pub(crate) fn plan_sheets(plan: &Plan) -> Vec<Sheet> {
+    vec![
+        decomposition(plan),
+        indicators(plan),
+        tasks(plan),
+        units(plan),
+    ]
+}
+
+fn header_row(headers: &[&str]) -> Vec<Cell> {
+    headers.iter().map(|h| Cell::text(*h)).collect()
+}
+
+/// Unit names for codes, joined with 、 (an unknown code is shown as is).
+pub(crate) fn unit_names(plan: &Plan, codes: &[String]) -> String {
+    codes
+        .iter()
+        .map(|c| plan.unit(c).map_or(c.as_str(), |u| u.name.as_str()))
+        .collect::<Vec<_>>()
+        .join(LIST_SEP)
+}
+
+pub(crate) fn notes_cell(notes: &[String]) -> String {
+    notes.join(NOTES_SEP)
+}
+
+/// A whole-number code such as a category's `"3"` becomes a number cell so
+/// spreadsheets do not flag it as "number stored as text".
+fn code_cell(code: &str) -> Cell {
+    match code.parse::<u32>() {
+        Ok(n) if n.to_string() == code => Cell::Number(f64::from(n)),
+        _ => Cell::text(code),
+    }
+}
+
+pub(crate) fn item_cell(code: &str, title: &str) -> String {
+    format!("{code} {title}")
+}
+
+pub(crate) fn content_cell(c: &Content) -> String {
+    format!("{} {}", c.code, c.text)
+}
+
+fn decomposition(plan: &Plan) -> Sheet {
+    let mut rows = vec![header_row(&DECOMPOSITION_HEADERS)];
+    let mut category_runs = Vec::new();
+    let mut item_runs = Vec::new();
+    for category in &plan.categories {
+        let category_first = rows.len();
+        for item in &category.items {
+            let item_first = rows.len();
+            for c in &item.contents {
+                rows.push(vec![
+                    code_cell(&category.code),
+                    Cell::text(&category.title),
+                    Cell::text(item_cell(&item.code, &item.title)),
+                    Cell::text(content_cell(c)),
+                    Cell::text(&c.deadline_text),
+                    Cell::text(unit_names(plan, &c.lead_units)),
+                    Cell::text(unit_names(plan, &c.undertaking_units)),
+                    Cell::text(notes_cell(&c.notes)),
+                ]);
+            }
+            if rows.len() > item_first {
+                item_runs.push((item_first, rows.len() - 1));
+            }
+        }
+        if rows.len() > category_first {
+            category_runs.push((category_first, rows.len() - 1));
+        }
+    }
+    let mut sheet = Sheet {
+        name: SHEET_DECOMPOSITION.into(),
+        rows,
+        merges: Vec::new(),
+        widths: vec![6.0, 14.0, 24.0, 56.0, 16.0, 20.0, 28.0, 30.0],
+    };
+    sheet.merge_runs(0, &category_runs);
+    sheet.merge_runs(1, &category_runs);
+    sheet.merge_runs(2, &item_runs);
+    sheet
+}
+
+fn indicators(plan: &Plan) -> Sheet {
+    let mut rows = vec![header_row(&INDICATOR_HEADERS)];
+    for i in &plan.indicators {
+        let area = plan
+            .indicator_areas
+            .iter()
+            .find(|a| a.code == i.area)
+            .map_or(i.area.as_str(), |a| a.name.as_str());
+        let explained = explain_target(&i.target).1;
+        rows.push(vec![
+            Cell::text(&i.code),
+            Cell::text(area),
+            Cell::Number(f64::from(i.seq)),
+            Cell::text(&i.text),
+            Cell::text(&i.target),
+            Cell::text(explained),
+            Cell::text(i.contents.join(LIST_SEP)),
+            Cell::text(notes_cell(&i.notes)),
+        ]);
+    }
+    Sheet {
+        name: SHEET_INDICATORS.into(),
+        rows,
+        merges: Vec::new(),
+        widths: vec![9.0, 12.0, 6.0, 44.0, 32.0, 40.0, 16.0, 40.0],
+    }
+}
+
+fn tasks(plan: &Plan) -> Sheet {
+    let mut rows = vec![header_row(&TASK_HEADERS)];
+    for t in &plan.tasks {
+        let group = plan
+            .task_groups
+            .iter()
+            .find(|g| g.code == t.group)
+            .map_or(t.group.as_str(), |g| g.title.as_str());
+        rows.push(vec![
+            Cell::text(&t.code),
+            Cell::text(group),
+            Cell::Number(f64::from(t.seq)),
+            Cell::text(&t.title),
+            Cell::text(&t.text),
+            Cell::text(t.contents.join(LIST_SEP)),
+        ]);
+    }
+    Sheet {
+        name: SHEET_TASKS.into(),
+        rows,
+        merges: Vec::new(),
+        widths: vec![7.0, 22.0, 6.0, 24.0, 80.0, 16.0],
+    }
+}
+
+fn units(plan: &Plan) -> Sheet {
+    let mut rows = vec![header_row(&UNIT_HEADERS)];
+    for u in &plan.units {
+        rows.push(vec![
+            Cell::text(&u.code),
+            Cell::text(&u.name),
+            Cell::text(u.kind.label_zh()),
+            Cell::text(u.parent.clone().unwrap_or_default()),
+            Cell::text(notes_cell(&u.notes)),
+        ]);
+    }
+    Sheet {
+        name: SHEET_UNITS.into(),
+        rows,
+        merges: Vec::new(),
+        widths: vec![10.0, 22.0, 10.0, 10.0, 80.0],
+    }
+}

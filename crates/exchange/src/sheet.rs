@@ -1,0 +1,124 @@
+//! A workbook as plain data: sheets of cells plus vertical merges. The
+//! layout code builds these, the writer and reader convert them to and
+//! from XLSX, and the importer reads plans from them.
+
+use chrono::NaiveDate;
+
+/// One cell's value.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Cell {
+    Empty,
+    Text(String),
+    Number(f64),
+    Date(NaiveDate),
+}
+
+impl Cell {
+    pub(crate) fn text(s: impl Into<String>) -> Cell {
+        let s = s.into();
+        if s.is_empty() {
+            Cell::Empty
+        } else {
+            Cell::Text(s)
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        match self {
+            Cell::Empty => true,
+            Cell::Text(s) => crate::text::normalize(s).is_empty(),
+            Cell::Number(_) | Cell::Date(_) => false,
+        }
+    }
+
+    /// The value as text, as a clerk would read it.
+    pub(crate) fn as_text(&self) -> String {
+        match self {
+            Cell::Empty => String::new(),
+            Cell::Text(s) => s.clone(),
+            Cell::Number(n) => crate::text::format_number(*n),
+            Cell::Date(d) => crate::text::format_date_zh(*d),
+        }
+    }
+}
+
+/// A merged range (0-based, inclusive).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Merge {
+    pub first_row: u32,
+    pub last_row: u32,
+    pub first_col: u16,
+    pub last_col: u16,
+}
+
+/// One worksheet: rows of cells (row 0 is the header) and merged ranges.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Sheet {
+    pub name: String,
+    pub rows: Vec<Vec<Cell>>,
+    pub merges: Vec<Merge>,
+    /// Column widths in characters, for writing.
+    pub widths: Vec<f64>,
+}
+
+impl Sheet {
+    pub(crate) fn cell(&self, row: usize, col: usize) -> &Cell {
+        static EMPTY: Cell = Cell::Empty;
+        self.rows.get(row).and_then(|r| r.get(col)).unwrap_or(&EMPTY)
+    }
+
+    /// Whether (row, col) lies in a merged range below its top row: its
+    /// value is the one of the cell above.
+    pub(crate) fn merged_with_above(&self, row: usize, col: usize) -> bool {
+        let (Ok(row), Ok(col)) = (u32::try_from(row), u16::try_from(col)) else {
+            return false;
+        };
+        self.merges.iter().any(|m| {
+            m.first_row < row && row <= m.last_row && m.first_col <= col && col <= m.last_col
+        })
+    }
+
+    /// Merges column `col` over each run of rows `first..=last` longer than one.
+    pub(crate) fn merge_runs(&mut self, col: u16, runs: &[(usize, usize)]) {
+        for &(first, last) in runs {
+            if last > first {
+                if let (Ok(first_row), Ok(last_row)) = (u32::try_from(first), u32::try_from(last)) {
+                    self.merges.push(Merge {
+                        first_row,
+                        last_row,
+                        first_col: col,
+                        last_col: col,
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Excel's column letters: 0 → A, 25 → Z, 26 → AA.
+pub(crate) fn column_letter(col: usize) -> String {
+    let mut n = col + 1;
+    let mut out = Vec::new();
+    while n > 0 {
+        let rem = (n - 1) % 26;
+        out.push(char::from(b'A' + rem as u8));
+        n = (n - 1) / 26;
+    }
+    out.iter().rev().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_letters() {
+        assert_eq!(column_letter(0), "A");
+        assert_eq!(column_letter(7), "H");
+        assert_eq!(column_letter(25), "Z");
+        assert_eq!(column_letter(26), "AA");
+        assert_eq!(column_letter(27), "AB");
+        assert_eq!(column_letter(701), "ZZ");
+        assert_eq!(column_letter(702), "AAA");
+    }
+}
