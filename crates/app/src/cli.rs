@@ -76,11 +76,34 @@ enum Command {
     Backup { file: PathBuf },
     /// Restore a backup into an empty database.
     Restore { file: PathBuf },
+    /// The campaign plan: validate, export, import.
+    Plan {
+        #[command(subcommand)]
+        command: PlanCommand,
+    },
+    /// Create a ready-to-explore database: the seed plan and one account per role.
+    Demo,
     /// Benchmarks, reported as ratios against a baseline measured in the same run.
     Bench {
         #[command(subcommand)]
         command: BenchCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum PlanCommand {
+    /// Check a plan file (TOML or XLSX): every error with line and field.
+    Validate { file: PathBuf },
+    /// Write the current plan (or the default plan) as json, xlsx or toml.
+    Export {
+        #[arg(long, default_value = "json")]
+        format: String,
+        /// Output file; standard output when absent.
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+    },
+    /// Import a plan file (TOML or XLSX, also as saved by LibreOffice) as a new version.
+    Import { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -211,6 +234,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             trusted_origin,
         } => {
             let store = cli.store().await?;
+            ensure_plan(&store).await?;
             ensure_first_admin(&store).await?;
             let config = qcity_web::Config {
                 idle_timeout: chrono::Duration::minutes((*idle_timeout_minutes).max(1)),
@@ -288,6 +312,37 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Plan {
+            command: PlanCommand::Validate { file },
+        } => crate::plan_cmd::validate(file),
+        Command::Plan {
+            command: PlanCommand::Export { format, output },
+        } => {
+            let store = cli.store().await?;
+            let plan = crate::plan_cmd::current_or_default(&store).await?;
+            let bytes = crate::plan_cmd::render(&plan, format)?;
+            match output {
+                Some(path) => {
+                    std::fs::write(path, &bytes)
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    eprintln!("wrote {}", path.display());
+                }
+                None => {
+                    if format == "xlsx" {
+                        bail!("an XLSX export needs -o FILE");
+                    }
+                    std::io::stdout().write_all(&bytes)?;
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Plan {
+            command: PlanCommand::Import { file },
+        } => {
+            let store = cli.store().await?;
+            crate::plan_cmd::import(&store, file).await
+        }
+        Command::Demo => crate::demo::run(&cli.store().await?).await,
         Command::Bench {
             command: BenchCommand::Http { clients, seconds },
         } => {
@@ -306,6 +361,27 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// On a database without a plan, loads the embedded default plan (the Huiji 2014 plan) as version 1.
+pub async fn ensure_plan(store: &Store) -> Result<()> {
+    if qcity_store::plan::current_version(store).await? > 0 {
+        return Ok(());
+    }
+    let plan = qcity_domain::plan::default_plan();
+    let imported = qcity_store::plan::import(
+        store,
+        &Actor::system("first-start"),
+        &plan,
+        "default",
+        "huiji-2014.toml",
+    )
+    .await?;
+    println!(
+        "已载入默认工作方案 / loaded the default plan: {} (version {})",
+        plan.plan.title, imported.version
+    );
+    Ok(())
 }
 
 /// On an empty database, creates `admin` with a random one-time password printed once.

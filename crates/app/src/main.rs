@@ -2,6 +2,8 @@
 
 mod bench;
 mod cli;
+mod demo;
+mod plan_cmd;
 
 fn main() -> std::process::ExitCode {
     cli::main()

@@ -15,7 +15,14 @@ pub const SHEET_TASKS: &str = "主要任务";
 pub const SHEET_UNITS: &str = "单位";
 
 pub(crate) const DECOMPOSITION_HEADERS: [&str; 8] = [
-    "序号", "目标类别", "目标项目", "目标内容", "完成时限", "牵头单位", "承办单位", "备注",
+    "序号",
+    "目标类别",
+    "目标项目",
+    "目标内容",
+    "完成时限",
+    "牵头单位",
+    "承办单位",
+    "备注",
 ];
 pub(crate) const INDICATOR_HEADERS: [&str; 8] = [
     "编号",
@@ -27,7 +34,8 @@ pub(crate) const INDICATOR_HEADERS: [&str; 8] = [
     "关联目标内容",
     "备注",
 ];
-pub(crate) const TASK_HEADERS: [&str; 6] = ["编号", "任务组", "序号", "标题", "内容", "关联目标内容"];
+pub(crate) const TASK_HEADERS: [&str; 6] =
+    ["编号", "任务组", "序号", "标题", "内容", "关联目标内容"];
 pub(crate) const UNIT_HEADERS: [&str; 5] = ["代码", "名称", "类型", "上级", "备注"];
 
 /// Separator of unit names and link codes in one cell.

@@ -64,7 +64,10 @@ pub(crate) struct Sheet {
 impl Sheet {
     pub(crate) fn cell(&self, row: usize, col: usize) -> &Cell {
         static EMPTY: Cell = Cell::Empty;
-        self.rows.get(row).and_then(|r| r.get(col)).unwrap_or(&EMPTY)
+        self.rows
+            .get(row)
+            .and_then(|r| r.get(col))
+            .unwrap_or(&EMPTY)
     }
 
     /// Whether (row, col) lies in a merged range below its top row: its

@@ -12,7 +12,9 @@ pub(crate) fn normalize(s: &str) -> String {
 fn ascii_folded(s: &str) -> String {
     s.chars()
         .map(|c| match c {
-            '０'..='９' => char::from_u32(u32::from(c) - u32::from('０') + u32::from('0')).unwrap_or(c),
+            '０'..='９' => {
+                char::from_u32(u32::from(c) - u32::from('０') + u32::from('0')).unwrap_or(c)
+            }
             '．' | '。' => '.',
             '－' | '—' | '–' => '-',
             '／' => '/',
@@ -222,8 +224,14 @@ mod tests {
         assert_eq!(date("2015.3.31"), want);
         assert_eq!(date("\u{3000}2015年3月31日前"), want);
         assert_eq!(date("2015年3月"), want);
-        assert_eq!(date("2015年2月"), Some(ParsedDeadline::Date(d(2015, 2, 28))));
-        assert_eq!(date("2015年12月"), Some(ParsedDeadline::Date(d(2015, 12, 31))));
+        assert_eq!(
+            date("2015年2月"),
+            Some(ParsedDeadline::Date(d(2015, 2, 28)))
+        );
+        assert_eq!(
+            date("2015年12月"),
+            Some(ParsedDeadline::Date(d(2015, 12, 31)))
+        );
         assert_eq!(date("2015年2月30日"), None);
         assert_eq!(date("2015年13月1日"), None);
         assert_eq!(date("年底"), None);
@@ -269,7 +277,10 @@ mod tests {
             split_code("\u{3000}１．２ 为实施"),
             Some(("1.2".into(), "为实施".into()))
         );
-        assert_eq!(split_code("2.1.4宣传"), Some(("2.1.4".into(), "宣传".into())));
+        assert_eq!(
+            split_code("2.1.4宣传"),
+            Some(("2.1.4".into(), "宣传".into()))
+        );
         assert_eq!(split_code("10"), Some(("10".into(), String::new())));
         assert_eq!(split_code("依据"), None);
         assert_eq!(split_code("1..2 x"), None);

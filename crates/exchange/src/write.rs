@@ -54,7 +54,14 @@ fn write_sheet(ws: &mut Worksheet, sheet: &Sheet) -> Result<(), XlsxError> {
     // Merges first: a merge writes its top cell, which is then overwritten
     // with the typed value; cells under a merge are not written.
     for m in &sheet.merges {
-        ws.merge_range(m.first_row, m.first_col, m.last_row, m.last_col, "", &f.merged)?;
+        ws.merge_range(
+            m.first_row,
+            m.first_col,
+            m.last_row,
+            m.last_col,
+            "",
+            &f.merged,
+        )?;
     }
     for (r, row) in sheet.rows.iter().enumerate() {
         let r_num = u32::try_from(r).map_err(|_| XlsxError::RowColumnLimitError)?;
@@ -64,7 +71,11 @@ fn write_sheet(ws: &mut Worksheet, sheet: &Sheet) -> Result<(), XlsxError> {
             }
             let format = if r == 0 {
                 &f.header
-            } else if sheet.merges.iter().any(|m| m.first_row == r_num && usize::from(m.first_col) == c) {
+            } else if sheet
+                .merges
+                .iter()
+                .any(|m| m.first_row == r_num && usize::from(m.first_col) == c)
+            {
                 &f.merged
             } else {
                 &f.body
@@ -108,7 +119,8 @@ fn write_cell(
 fn excel_date(d: chrono::NaiveDate) -> Result<ExcelDateTime, XlsxError> {
     use chrono::Datelike;
     let year = u16::try_from(d.year()).map_err(|_| XlsxError::DateTimeRangeError(d.to_string()))?;
-    let month = u8::try_from(d.month()).map_err(|_| XlsxError::DateTimeRangeError(d.to_string()))?;
+    let month =
+        u8::try_from(d.month()).map_err(|_| XlsxError::DateTimeRangeError(d.to_string()))?;
     let day = u8::try_from(d.day()).map_err(|_| XlsxError::DateTimeRangeError(d.to_string()))?;
     ExcelDateTime::from_ymd(year, month, day)
 }

@@ -17,6 +17,7 @@ pub const TABLES: &[&str] = &[
     "api_tokens",
     "audit_log",
     "audit_head",
+    "plan_versions",
 ];
 
 /// Tables deliberately left out of backups.

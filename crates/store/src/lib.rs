@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod backup;
 mod migrations;
+pub mod plan;
 pub mod units;
 pub mod users;
 

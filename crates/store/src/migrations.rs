@@ -13,10 +13,11 @@ pub struct Migration {
     pub sql: &'static str,
 }
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "accounts, units, sessions, tokens, audit trail",
-    sql: r#"
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "accounts, units, sessions, tokens, audit trail",
+        sql: r#"
 CREATE TABLE org_units (
     id {ID},
     code TEXT NOT NULL UNIQUE,
@@ -93,7 +94,26 @@ CREATE TABLE audit_head (
     hash TEXT NOT NULL
 );
 "#,
-}];
+    },
+    Migration {
+        version: 2,
+        name: "plan versions",
+        sql: r#"
+CREATE TABLE plan_versions (
+    id {ID},
+    plan_code TEXT NOT NULL,
+    version BIGINT NOT NULL,
+    source_format TEXT NOT NULL,
+    source_name TEXT NOT NULL,
+    plan_toml TEXT NOT NULL,
+    diff_json TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    UNIQUE (plan_code, version)
+);
+"#,
+    },
+];
 
 fn render(sql: &str, backend: Backend) -> String {
     let id = match backend {

@@ -60,6 +60,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub metrics: Arc<ops::Metrics>,
     pub limiter: Arc<middleware::PublicLimiter>,
+    /// The current plan version, parsed once per version.
+    pub plan_cache: Arc<tokio::sync::RwLock<Option<(i64, Arc<qcity_domain::plan::Plan>)>>>,
 }
 
 impl AppState {
@@ -70,7 +72,27 @@ impl AppState {
             config: Arc::new(config),
             metrics: Arc::new(ops::Metrics::new()),
             limiter: Arc::new(limiter),
+            plan_cache: Arc::default(),
         }
+    }
+
+    /// The current plan (None before any plan is loaded). Re-parsed only when a new version lands.
+    pub async fn plan(&self) -> Result<Option<(i64, Arc<qcity_domain::plan::Plan>)>, AppError> {
+        let version = qcity_store::plan::current_version(&self.store).await?;
+        if version == 0 {
+            return Ok(None);
+        }
+        if let Some((v, plan)) = self.plan_cache.read().await.as_ref()
+            && *v == version
+        {
+            return Ok(Some((*v, plan.clone())));
+        }
+        let Some((v, plan)) = qcity_store::plan::current(&self.store).await? else {
+            return Ok(None);
+        };
+        let plan = Arc::new(plan);
+        *self.plan_cache.write().await = Some((v, plan.clone()));
+        Ok(Some((v, plan)))
     }
 
     /// The business date: the configured one, or today in China Standard Time.
@@ -134,6 +156,10 @@ pub(crate) const TRANSLATED_SOURCES: &[&str] = &[
     include_str!("pages/admin.rs"),
     include_str!("pages/units.rs"),
     include_str!("pages/home.rs"),
+    include_str!("pages/plan.rs"),
+    include_str!("../templates/plan.html"),
+    include_str!("../templates/plan_indicators.html"),
+    include_str!("../templates/plan_tasks.html"),
     include_str!("api/mod.rs"),
     include_str!("../templates/base.html"),
     include_str!("../templates/login.html"),

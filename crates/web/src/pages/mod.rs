@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod auth;
 pub mod home;
+pub mod plan;
 pub mod units;
 
 use crate::AppState;
@@ -148,6 +149,7 @@ pub fn router() -> Router<AppState> {
         .merge(auth::router())
         .merge(admin::router())
         .merge(units::router())
+        .merge(plan::router())
 }
 
 #[derive(Deserialize)]

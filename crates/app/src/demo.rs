@@ -1,0 +1,73 @@
+//! `qcity demo`: a database a newcomer can explore at once — the seed plan, one account per
+//! role with its password printed once, and each demo unit's liaison filled in.
+
+use anyhow::Result;
+use qcity_domain::role::Role;
+use qcity_store::auth::random_password;
+use qcity_store::units::{self, Contact};
+use qcity_store::users::{self, NewUser};
+use qcity_store::{Actor, Store};
+use std::process::ExitCode;
+
+/// (username, display name, role, unit code)
+const ACCOUNTS: &[(&str, &str, Role, Option<&str>)] = &[
+    ("office", "强区办 王主任", Role::Office, Some("QQB")),
+    ("zjfj", "区质监分局 李科长", Role::Unit, Some("ZJFJ")),
+    ("nongwei", "区农委 张科长", Role::Unit, Some("NW")),
+    ("cjj", "区城建局 赵科长", Role::Unit, Some("CJJ")),
+    ("leader", "区长", Role::Leader, None),
+    ("evaluator", "人大代表 陈代表", Role::Evaluator, None),
+];
+
+pub async fn run(store: &Store) -> Result<ExitCode> {
+    crate::cli::ensure_plan(store).await?;
+    let actor = Actor::system("demo");
+    println!("演示数据 / demo accounts (passwords are shown once):");
+    for (username, name, role, unit) in ACCOUNTS {
+        // A unit code the plan does not have is left out rather than failing the whole demo.
+        let unit = match unit {
+            Some(code) if units::get(store, &actor, code).await.is_ok() => Some(code),
+            _ => None,
+        };
+        let password = random_password();
+        match users::create(
+            store,
+            &actor,
+            NewUser {
+                username,
+                display_name: name,
+                role: *role,
+                unit_code: unit.copied(),
+                password: &password,
+                must_change_password: false,
+            },
+        )
+        .await
+        {
+            Ok(_) => println!("  {username:10} {:9} {password}  {name}", role.as_str()),
+            Err(qcity_store::StoreError::Invalid { code, .. })
+                if code == "error-username-taken" =>
+            {
+                println!("  {username:10} already exists (kept its password)")
+            }
+            Err(e) => return Err(e.into()),
+        }
+        if let Some(code) = unit.copied()
+            && *role == Role::Unit
+        {
+            units::update_contact(
+                store,
+                &actor,
+                code,
+                Contact {
+                    name,
+                    phone: "0371-6000000",
+                    email: "",
+                },
+            )
+            .await?;
+        }
+    }
+    println!("启动 / start: qcity serve, then open http://127.0.0.1:8080/");
+    Ok(ExitCode::SUCCESS)
+}

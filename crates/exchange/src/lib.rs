@@ -1,0 +1,58 @@
+//! QCity office formats: the plan as an XLSX workbook that the programme
+//! office edits in Excel or LibreOffice, and reads back.
+//!
+//! The workbook has four sheets (see `docs/plan-format.md`, "Workbook"):
+//! 任务分解表 (the decomposition table, laid out like the plan's
+//! attachment), 指标, 主要任务 and 单位. Reading is forgiving about what
+//! spreadsheets and clerks do to a table: merged cells, blank cells that
+//! repeat the row above, full-width punctuation and spaces, dates typed in
+//! several ways or stored as date cells.
+
+mod import;
+mod layout;
+mod read;
+mod sheet;
+mod text;
+mod write;
+
+#[cfg(test)]
+mod tests;
+
+use qcity_domain::plan::{Diagnostic, Plan};
+
+pub use layout::{SHEET_DECOMPOSITION, SHEET_INDICATORS, SHEET_TASKS, SHEET_UNITS};
+
+/// Why a workbook could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ExchangeError {
+    /// The XLSX writer failed.
+    #[error("cannot write the workbook: {0}")]
+    Xlsx(#[from] rust_xlsxwriter::XlsxError),
+}
+
+/// The plan as an XLSX workbook.
+pub fn plan_to_xlsx(plan: &Plan) -> Result<Vec<u8>, ExchangeError> {
+    Ok(write::write_workbook(&layout::plan_sheets(plan))?)
+}
+
+/// Reads a plan back from a workbook written by [`plan_to_xlsx`] (possibly
+/// edited and re-saved by a spreadsheet program).
+///
+/// `base` is the plan the workbook was exported from: it supplies what the
+/// workbook does not carry (links between contents, indicators and tasks;
+/// content targets; inherited flags of existing contents; notes of
+/// categories, items and tasks; indicator areas, task groups, phases,
+/// measures and the plan header). Contents are matched by the code at the
+/// start of 目标内容: a code not in `base` is a new content, a base content
+/// missing from the sheet is removed.
+///
+/// `Ok` carries the plan and its warnings; `Err` every diagnostic when
+/// there is at least one error. Errors about cells name the sheet, the row
+/// (1-based, as Excel shows it) and the column letter, in English and Chinese.
+pub fn plan_from_xlsx(
+    bytes: &[u8],
+    base: &Plan,
+) -> Result<(Plan, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let sheets = read::read_workbook(bytes).map_err(|d| vec![d])?;
+    import::plan_from_sheets(&sheets, base)
+}

@@ -1,0 +1,407 @@
+//! The plan as the office reads it: task decomposition (categories → items → contents),
+//! indicator tables with targets in words, main tasks, phases on a timeline, versions.
+
+use crate::AppState;
+use crate::ctx::Ctx;
+use crate::error::AppError;
+use crate::pages::{PageCtx, render};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use axum::routing::get;
+use qcity_domain::plan::{Content, Plan};
+use qcity_domain::target::{self, Lang as TargetLang};
+use serde::Deserialize;
+use std::sync::Arc;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/plan", get(overview))
+        .route("/plan/indicators", get(indicators))
+        .route("/plan/tasks", get(tasks))
+        .route("/plan/timeline.svg", get(timeline_svg))
+}
+
+/// The current plan, or a clear "no plan loaded" error page.
+pub async fn require_plan(state: &AppState) -> Result<(i64, Arc<Plan>), AppError> {
+    state
+        .plan()
+        .await?
+        .ok_or(AppError::Conflict("plan-none".into()))
+}
+
+pub fn target_lang(ctx: &PageCtx) -> TargetLang {
+    match ctx.lang {
+        crate::i18n::Lang::ZhCn => TargetLang::ZhCn,
+        crate::i18n::Lang::En => TargetLang::En,
+    }
+}
+
+/// Unit codes shown as names ("区强区办、各成员单位").
+pub fn unit_names(plan: &Plan, codes: &[String]) -> String {
+    codes
+        .iter()
+        .map(|c| {
+            plan.unit(c)
+                .map(|u| u.name.clone())
+                .unwrap_or_else(|| c.clone())
+        })
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+pub struct ContentRow {
+    pub category: String,
+    pub item: String,
+    pub code: String,
+    pub text: String,
+    pub deadline: String,
+    pub lead: String,
+    pub undertaking: String,
+    pub notes: Vec<String>,
+    pub inherited: bool,
+    pub target: String,
+}
+
+pub fn content_row(
+    plan: &Plan,
+    cat: &str,
+    item: &str,
+    c: &Content,
+    lang: TargetLang,
+) -> ContentRow {
+    ContentRow {
+        category: cat.to_string(),
+        item: item.to_string(),
+        code: c.code.clone(),
+        text: c.text.clone(),
+        deadline: c.deadline_text.clone(),
+        lead: unit_names(plan, &c.lead_units),
+        undertaking: unit_names(plan, &c.undertaking_units),
+        notes: c.notes.clone(),
+        inherited: !c.inherited.is_empty(),
+        target: c
+            .target
+            .as_deref()
+            .and_then(|t| target::parse(t).ok())
+            .map(|t| target::explain(&t, lang))
+            .unwrap_or_default(),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct PlanQuery {
+    #[serde(default)]
+    cat: String,
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    q: String,
+}
+
+struct CategoryView {
+    code: String,
+    title: String,
+    notes: Vec<String>,
+    items: Vec<ItemView>,
+}
+
+struct ItemView {
+    code: String,
+    title: String,
+    notes: Vec<String>,
+    rows: Vec<ContentRow>,
+}
+
+#[derive(Template)]
+#[template(path = "plan.html")]
+struct OverviewPage {
+    ctx: PageCtx,
+    version: i64,
+    plan: Arc<Plan>,
+    categories: Vec<CategoryView>,
+    units: Vec<(String, String)>,
+    q: PlanQuery,
+    shown: usize,
+    total: usize,
+    timeline_svg: String,
+}
+
+async fn overview(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<PlanQuery>,
+) -> Result<Response, AppError> {
+    ctx.user()?;
+    let (version, plan) = require_plan(&state).await?;
+    let page = ctx.page();
+    let lang = target_lang(&page);
+    let needle = q.q.trim().to_string();
+    let mut shown = 0;
+    let mut total = 0;
+    let mut categories = Vec::new();
+    for cat in &plan.categories {
+        if !q.cat.is_empty() && cat.code != q.cat {
+            total += cat.items.iter().map(|i| i.contents.len()).sum::<usize>();
+            continue;
+        }
+        let mut items = Vec::new();
+        for item in &cat.items {
+            let mut rows = Vec::new();
+            for c in &item.contents {
+                total += 1;
+                let unit_ok = q.unit.is_empty()
+                    || plan
+                        .contents_led_by(&q.unit)
+                        .iter()
+                        .any(|x| x.code == c.code)
+                    || plan
+                        .contents_supported_by(&q.unit)
+                        .iter()
+                        .any(|x| x.code == c.code);
+                let text_ok =
+                    needle.is_empty() || c.text.contains(&needle) || c.code.starts_with(&needle);
+                if unit_ok && text_ok {
+                    rows.push(content_row(&plan, &cat.title, &item.title, c, lang));
+                }
+            }
+            shown += rows.len();
+            if !rows.is_empty() {
+                items.push(ItemView {
+                    code: item.code.clone(),
+                    title: item.title.clone(),
+                    notes: item.notes.clone(),
+                    rows,
+                });
+            }
+        }
+        if !items.is_empty() {
+            categories.push(CategoryView {
+                code: cat.code.clone(),
+                title: cat.title.clone(),
+                notes: cat.notes.clone(),
+                items,
+            });
+        }
+    }
+    let units = plan
+        .units
+        .iter()
+        .filter(|u| matches!(u.kind.as_str(), "member" | "office" | "external"))
+        .map(|u| (u.code.clone(), u.name.clone()))
+        .collect();
+    let timeline_svg = timeline(&plan, &ctx.today);
+    Ok(render(&OverviewPage {
+        ctx: page,
+        version,
+        plan,
+        categories,
+        units,
+        q,
+        shown,
+        total,
+        timeline_svg,
+    }))
+}
+
+struct IndicatorRow {
+    code: String,
+    text: String,
+    target: String,
+    explained: String,
+    contents: Vec<String>,
+    notes: Vec<String>,
+}
+
+struct AreaView {
+    name: String,
+    goal: String,
+    rows: Vec<IndicatorRow>,
+}
+
+#[derive(Template)]
+#[template(path = "plan_indicators.html")]
+struct IndicatorsPage {
+    ctx: PageCtx,
+    areas: Vec<AreaView>,
+}
+
+async fn indicators(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    ctx.user()?;
+    let (_, plan) = require_plan(&state).await?;
+    let page = ctx.page();
+    let lang = target_lang(&page);
+    let areas = plan
+        .indicator_areas
+        .iter()
+        .map(|a| AreaView {
+            name: a.name.clone(),
+            goal: a.goal.clone(),
+            rows: plan
+                .indicators
+                .iter()
+                .filter(|i| i.area == a.code)
+                .map(|i| {
+                    let parsed = target::parse(&i.target);
+                    IndicatorRow {
+                        code: i.code.clone(),
+                        text: i.text.clone(),
+                        target: parsed
+                            .as_ref()
+                            .map(|t| t.to_string())
+                            .unwrap_or_else(|_| i.target.clone()),
+                        explained: parsed
+                            .map(|t| target::explain(&t, lang))
+                            .unwrap_or_default(),
+                        contents: i.contents.clone(),
+                        notes: i.notes.clone(),
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(render(&IndicatorsPage { ctx: page, areas }))
+}
+
+struct GroupView {
+    title: String,
+    tasks: Vec<(String, u32, String, String, Vec<String>)>,
+}
+
+#[derive(Template)]
+#[template(path = "plan_tasks.html")]
+struct TasksPage {
+    ctx: PageCtx,
+    groups: Vec<GroupView>,
+    measures: Vec<(String, String)>,
+}
+
+async fn tasks(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    ctx.user()?;
+    let (_, plan) = require_plan(&state).await?;
+    let groups = plan
+        .task_groups
+        .iter()
+        .map(|g| GroupView {
+            title: g.title.clone(),
+            tasks: plan
+                .tasks
+                .iter()
+                .filter(|t| t.group == g.code)
+                .map(|t| {
+                    (
+                        t.code.clone(),
+                        t.seq,
+                        t.title.clone(),
+                        t.text.clone(),
+                        t.contents.clone(),
+                    )
+                })
+                .collect(),
+        })
+        .collect();
+    let measures = plan
+        .measures
+        .iter()
+        .map(|m| (m.title.clone(), m.text.clone()))
+        .collect();
+    Ok(render(&TasksPage {
+        ctx: ctx.page(),
+        groups,
+        measures,
+    }))
+}
+
+/// The four phases as bars on a month axis, with each content deadline as a tick.
+async fn timeline_svg(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    ctx.user()?;
+    let (_, plan) = require_plan(&state).await?;
+    let svg = timeline(&plan, &ctx.today);
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "image/svg+xml; charset=utf-8",
+        )],
+        svg,
+    )
+        .into_response())
+}
+
+use axum::response::IntoResponse;
+
+/// Months since year 0, for placing dates on the axis.
+fn month_index(d: chrono::NaiveDate) -> f64 {
+    use chrono::Datelike;
+    f64::from(d.year()) * 12.0 + f64::from(d.month0()) + f64::from(d.day0()) / 31.0
+}
+
+pub fn timeline(plan: &Plan, today: &chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    let start = plan.plan.start;
+    let end = plan.plan.end;
+    let (m0, m1) = (month_index(start), month_index(end) + 1.0);
+    let width = 900.0;
+    let left = 10.0;
+    let x = |d: chrono::NaiveDate| left + (month_index(d) - m0) / (m1 - m0) * (width - 2.0 * left);
+    let mut out = format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} 150" role="img" aria-label="{}" font-family="PingFang SC, Microsoft YaHei, Noto Sans CJK SC, sans-serif" font-size="12">"##,
+        escape(&plan.plan.title)
+    );
+    let colours = ["#0969da", "#1a7f37", "#9a6700", "#b4232a"];
+    for (i, p) in plan.phases.iter().enumerate() {
+        let (x0, x1) = (x(p.start), x(p.end + chrono::Duration::days(1)));
+        out.push_str(&format!(
+            r##"<rect x="{x0:.1}" y="20" width="{:.1}" height="34" fill="{}" rx="3"><title>{} {} – {}</title></rect><text x="{:.1}" y="42" fill="#fff" text-anchor="middle">{}</text>"##,
+            (x1 - x0).max(1.0),
+            colours[i % colours.len()],
+            escape(&p.name),
+            p.start,
+            p.end,
+            (x0 + x1) / 2.0,
+            escape(&p.name)
+        ));
+    }
+    // Deadline ticks: how many contents fall due at each date within the campaign.
+    let mut due: std::collections::BTreeMap<chrono::NaiveDate, usize> = Default::default();
+    for (_, _, c) in plan.contents() {
+        let d = c.deadline.first_due();
+        if d >= start && d <= end {
+            *due.entry(d).or_default() += 1;
+        }
+    }
+    for (d, n) in &due {
+        let xd = x(*d);
+        out.push_str(&format!(
+            r##"<line x1="{xd:.1}" x2="{xd:.1}" y1="60" y2="{:.1}" stroke="#57606a" stroke-width="2"><title>{d}: {n}</title></line>"##,
+            62.0 + (*n as f64).min(40.0)
+        ));
+    }
+    // Month labels.
+    let mut d = start.with_day(1).unwrap_or(start);
+    while d <= end {
+        out.push_str(&format!(
+            r##"<text x="{:.1}" y="140" fill="#57606a" text-anchor="middle">{}</text>"##,
+            x(d) + 8.0,
+            d.format("%Y-%m")
+        ));
+        d = d
+            .checked_add_months(chrono::Months::new(3))
+            .unwrap_or(end + chrono::Duration::days(1));
+    }
+    if *today >= start && *today <= end {
+        let xt = x(*today);
+        out.push_str(&format!(
+            r##"<line x1="{xt:.1}" x2="{xt:.1}" y1="10" y2="125" stroke="#cf222e" stroke-width="2" stroke-dasharray="4 3"><title>{today}</title></line>"##
+        ));
+    }
+    out.push_str("</svg>");
+    out
+}
+
+pub fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
