@@ -7,34 +7,7 @@ use qcity_store::{Actor, Store};
 use std::path::Path;
 use std::process::ExitCode;
 
-/// Plan files are TOML; a workbook is recognised by its ZIP signature, whatever its name.
-pub fn is_xlsx(bytes: &[u8]) -> bool {
-    bytes.starts_with(b"PK\x03\x04")
-}
-
-/// Reads a plan from TOML or XLSX (the workbook is applied on top of `base`).
-/// Returns the plan and its warnings, or every error.
-pub fn read_plan(bytes: &[u8], base: &Plan) -> Result<(Plan, Vec<Diagnostic>), Vec<Diagnostic>> {
-    if is_xlsx(bytes) {
-        let (plan, mut diags) = qcity_exchange::plan_from_xlsx(bytes, base)?;
-        diags.extend(plan.validate(None));
-        if diags.iter().any(Diagnostic::is_error) {
-            return Err(diags);
-        }
-        return Ok((plan, diags));
-    }
-    let text = match std::str::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(_) => {
-            return Err(vec![Diagnostic::error(
-                "file",
-                "the file is neither UTF-8 TOML nor an XLSX workbook",
-                "文件既不是 UTF-8 编码的 TOML，也不是 XLSX 工作簿",
-            )]);
-        }
-    };
-    Plan::load(text)
-}
+use qcity_exchange::{is_xlsx, read_plan};
 
 fn print_diagnostics(file: &Path, diags: &[Diagnostic]) {
     for d in diags {

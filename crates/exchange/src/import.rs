@@ -56,6 +56,10 @@ pub(crate) fn plan_from_sheets(
     ) {
         plan.categories = im.decomposition(&t, &plan.units);
     }
+    if has_errors(&im.diags) {
+        // Validation findings would mostly repeat the cell errors.
+        return Err(im.diags);
+    }
     im.prune_links(&mut plan);
     let validation = plan.validate(None);
     let mut diags = im.diags;
@@ -330,10 +334,8 @@ impl<'b> Importer<'b> {
         prev: Option<&Indicator>,
     ) -> String {
         let text = t.text(r, 1);
-        if text.is_empty() {
-            if let Some(a) = base.or(prev) {
-                return a.area.clone();
-            }
+        if let Some(a) = base.or(prev).filter(|_| text.is_empty()) {
+            return a.area.clone();
         }
         let found = self.base.indicator_areas.iter().find(|a| {
             normalize(&a.name) == text || a.code == text || normalize(&a.table_title) == text
@@ -490,6 +492,20 @@ impl<'b> Importer<'b> {
     ) -> Option<Resolved> {
         let category = self.category_of_row(t, r, prev, categories)?;
         let item = self.item_of_row(t, r, prev, &category, categories)?;
+        // A row in error still tells the rows below their category and item.
+        let fallback = Resolved {
+            category: category.clone(),
+            item: item.clone(),
+            deadline_text: prev.map(|p| p.deadline_text.clone()).unwrap_or_default(),
+            deadline: prev.map_or(
+                Deadline::Date {
+                    date: self.base.plan.start,
+                },
+                |p| p.deadline.clone(),
+            ),
+            lead: prev.map(|p| p.lead.clone()).unwrap_or_default(),
+            undertaking: prev.map(|p| p.undertaking.clone()).unwrap_or_default(),
+        };
         let Some((content_code, text)) = split_code(&t.text(r, 3)) else {
             self.error_at(
                 t,
@@ -498,7 +514,7 @@ impl<'b> Importer<'b> {
                 "目标内容 must start with the content code, such as 2.1.3".into(),
                 "目标内容应以编号开头，如 2.1.3".into(),
             );
-            return None;
+            return Some(fallback);
         };
         if let Some(first) = self.content_rows.get(&content_code) {
             let first = *first;
@@ -509,7 +525,7 @@ impl<'b> Importer<'b> {
                 format!("content {content_code} appears twice (also in row {first})"),
                 format!("目标内容 {content_code} 重复出现（另见第 {first} 行）"),
             );
-            return None;
+            return Some(fallback);
         }
         self.content_rows.insert(content_code.clone(), r + 1);
         let base = self.base.content(&content_code);
@@ -521,7 +537,9 @@ impl<'b> Importer<'b> {
                 inherited.push("deadline".to_string());
                 (p.deadline_text.clone(), p.deadline.clone())
             }
-            None => self.deadline(t, r, base, same_item)?,
+            None => self
+                .deadline(t, r, base, same_item)
+                .unwrap_or((fallback.deadline_text, fallback.deadline)),
         };
         let lead = match self.inheritable(t, r, 5, prev, same_item.is_some()) {
             Some(p) => {

@@ -56,3 +56,31 @@ pub fn plan_from_xlsx(
     let sheets = read::read_workbook(bytes).map_err(|d| vec![d])?;
     import::plan_from_sheets(&sheets, base)
 }
+
+/// True for an XLSX workbook (a ZIP archive), whatever the file is called.
+pub fn is_xlsx(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"PK\x03\x04")
+}
+
+/// Reads a plan file as a user hands it over: the plan format (TOML) or the workbook, which is
+/// applied on top of `base`. `Ok` carries the plan and its warnings; `Err` every diagnostic
+/// when there is at least one error. Web import and `qcity plan import|validate` share it.
+pub fn read_plan(bytes: &[u8], base: &Plan) -> Result<(Plan, Vec<Diagnostic>), Vec<Diagnostic>> {
+    if is_xlsx(bytes) {
+        let (plan, mut diags) = plan_from_xlsx(bytes, base)?;
+        diags.extend(plan.validate(None));
+        return if qcity_domain::plan::has_errors(&diags) {
+            Err(diags)
+        } else {
+            Ok((plan, diags))
+        };
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Plan::load(text),
+        Err(_) => Err(vec![Diagnostic::error(
+            "file",
+            "the file is neither UTF-8 TOML nor an XLSX workbook",
+            "文件既不是 UTF-8 编码的 TOML，也不是 XLSX 工作簿",
+        )]),
+    }
+}

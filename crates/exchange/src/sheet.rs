@@ -84,15 +84,15 @@ impl Sheet {
     /// Merges column `col` over each run of rows `first..=last` longer than one.
     pub(crate) fn merge_runs(&mut self, col: u16, runs: &[(usize, usize)]) {
         for &(first, last) in runs {
-            if last > first {
-                if let (Ok(first_row), Ok(last_row)) = (u32::try_from(first), u32::try_from(last)) {
-                    self.merges.push(Merge {
-                        first_row,
-                        last_row,
-                        first_col: col,
-                        last_col: col,
-                    });
-                }
+            if let (true, Ok(first_row), Ok(last_row)) =
+                (last > first, u32::try_from(first), u32::try_from(last))
+            {
+                self.merges.push(Merge {
+                    first_row,
+                    last_row,
+                    first_col: col,
+                    last_col: col,
+                });
             }
         }
     }

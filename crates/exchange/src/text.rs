@@ -51,7 +51,7 @@ pub(crate) fn split_list(s: &str) -> Vec<String> {
 /// English notes use inside a sentence).
 pub(crate) fn split_notes(s: &str) -> Vec<String> {
     s.split(['；', '\n'])
-        .map(|t| normalize(t))
+        .map(normalize)
         .filter(|t| !t.is_empty())
         .collect()
 }

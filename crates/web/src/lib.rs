@@ -53,6 +53,9 @@ impl Default for Config {
     }
 }
 
+/// A plan version number and the parsed plan.
+pub type CurrentPlan = (i64, Arc<qcity_domain::plan::Plan>);
+
 /// Shared by every request.
 #[derive(Clone)]
 pub struct AppState {
@@ -61,7 +64,7 @@ pub struct AppState {
     pub metrics: Arc<ops::Metrics>,
     pub limiter: Arc<middleware::PublicLimiter>,
     /// The current plan version, parsed once per version.
-    pub plan_cache: Arc<tokio::sync::RwLock<Option<(i64, Arc<qcity_domain::plan::Plan>)>>>,
+    pub plan_cache: Arc<tokio::sync::RwLock<Option<CurrentPlan>>>,
 }
 
 impl AppState {
@@ -77,7 +80,7 @@ impl AppState {
     }
 
     /// The current plan (None before any plan is loaded). Re-parsed only when a new version lands.
-    pub async fn plan(&self) -> Result<Option<(i64, Arc<qcity_domain::plan::Plan>)>, AppError> {
+    pub async fn plan(&self) -> Result<Option<CurrentPlan>, AppError> {
         let version = qcity_store::plan::current_version(&self.store).await?;
         if version == 0 {
             return Ok(None);
@@ -141,6 +144,7 @@ pub const MUTATING_ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/units"),
     ("PUT", "/api/v1/units/{code}/contact"),
     ("POST", "/api/v1/users"),
+    ("POST", "/plan/import"),
 ];
 
 /// Routes that act only on the caller's own session or account, never on a unit's records.
@@ -157,6 +161,9 @@ pub(crate) const TRANSLATED_SOURCES: &[&str] = &[
     include_str!("pages/units.rs"),
     include_str!("pages/home.rs"),
     include_str!("pages/plan.rs"),
+    include_str!("pages/plan_versions.rs"),
+    include_str!("../templates/plan_versions.html"),
+    include_str!("../templates/macros.html"),
     include_str!("../templates/plan.html"),
     include_str!("../templates/plan_indicators.html"),
     include_str!("../templates/plan_tasks.html"),
@@ -182,6 +189,8 @@ mod route_list_tests {
         include_str!("pages/auth.rs"),
         include_str!("pages/admin.rs"),
         include_str!("pages/units.rs"),
+        include_str!("pages/plan.rs"),
+        include_str!("pages/plan_versions.rs"),
         include_str!("api/mod.rs"),
         include_str!("ops.rs"),
     ];

@@ -612,6 +612,16 @@ fn shape_errors_carry_line_and_path() {
     };
     assert_eq!(found[0].line, Some(line), "{found:#?}");
 
+    let (src, line) = edited(
+        "{ kind = \"date\", date = \"2014-12-31\" }",
+        "{ kind = \"date\", date = \"2014-12-31\", extra = 1 }",
+        0,
+    );
+    let Err(found) = Plan::from_toml(&src) else {
+        panic!("unknown deadline key accepted");
+    };
+    assert_eq!(found[0].line, Some(line), "{found:#?}");
+
     let (src, line) = edited("kind = \"city\"", "kind = \"town\"", 0);
     let Err(found) = Plan::from_toml(&src) else {
         panic!("bad kind accepted");

@@ -32,12 +32,14 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/units/{code}/contact", put(put_contact))
         .route("/api/v1/users", get(list_users).post(create_user))
         .route("/api/v1/audit", get(list_audit))
+        .route("/api/v1/plan", get(get_plan))
+        .route("/api/v1/plan/versions", get(plan_versions))
 }
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "QCity API", version = "1", description = "质量强市创建工作平台 API. Authenticate with `Authorization: Bearer <token>` (see `qcity token create`). Errors are JSON: `{error, message, fields, detail}` with messages in the caller's language (Accept-Language)."),
-    paths(me, list_units, create_unit, get_unit, put_contact, list_users, create_user, list_audit),
+    paths(me, list_units, create_unit, get_unit, put_contact, list_users, create_user, list_audit, get_plan, plan_versions),
     components(schemas(UserDto, UnitDto, NewUnitDto, ContactDto, NewUserDto, CreatedUserDto, AuditDto, AuditPageDto, ErrorDto)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
@@ -383,6 +385,30 @@ async fn list_audit(
         })
         .collect();
     Ok(Json(AuditPageDto { total, records }))
+}
+
+/// The current plan as JSON: top-level arrays `units`, `phases`, `indicators` (with `target` and
+/// `target_explained`), `tasks`, `categories` → `items` → `contents` (with `deadline`,
+/// `lead_units`, `undertaking_units`, `notes`); every element has a `code`.
+#[utoipa::path(get, path = "/api/v1/plan", tag = "plan",
+    responses((status = 200, description = "the plan (see docs/plan-format.md)", content_type = "application/json"),
+              (status = 409, body = ErrorDto, description = "no plan loaded")))]
+async fn get_plan(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    ctx.user()?;
+    let (version, plan) = crate::pages::plan::require_plan(&state).await?;
+    let mut v =
+        serde_json::to_value(plan.export()).map_err(|e| AppError::Internal(e.to_string()))?;
+    v["version"] = serde_json::json!(version);
+    Ok(Json(v).into_response())
+}
+
+/// Every plan version with its diff against the one before (office and leaders).
+#[utoipa::path(get, path = "/api/v1/plan/versions", tag = "plan",
+    responses((status = 200, description = "versions, newest first, each with added/removed/changed", content_type = "application/json"),
+              (status = 403, body = ErrorDto)))]
+async fn plan_versions(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    ctx.require_role(&[Role::Office, Role::Leader])?;
+    Ok(Json(qcity_store::plan::versions(&state.store).await?).into_response())
 }
 
 /// One operation on the docs page.

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod auth;
 pub mod home;
 pub mod plan;
+pub mod plan_versions;
 pub mod units;
 
 use crate::AppState;
@@ -150,6 +151,7 @@ pub fn router() -> Router<AppState> {
         .merge(admin::router())
         .merge(units::router())
         .merge(plan::router())
+        .merge(plan_versions::router())
 }
 
 #[derive(Deserialize)]

@@ -191,7 +191,7 @@ async fn overview(
         .filter(|u| matches!(u.kind.as_str(), "member" | "office" | "external"))
         .map(|u| (u.code.clone(), u.name.clone()))
         .collect();
-    let timeline_svg = timeline(&plan, &ctx.today);
+    let timeline_svg = timeline(&plan, &ctx.today, &ctx.t("plan-timeline-legend"));
     Ok(render(&OverviewPage {
         ctx: page,
         version,
@@ -317,7 +317,7 @@ async fn tasks(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppE
 async fn timeline_svg(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     ctx.user()?;
     let (_, plan) = require_plan(&state).await?;
-    let svg = timeline(&plan, &ctx.today);
+    let svg = timeline(&plan, &ctx.today, &ctx.t("plan-timeline-legend"));
     Ok((
         [(
             axum::http::header::CONTENT_TYPE,
@@ -336,7 +336,7 @@ fn month_index(d: chrono::NaiveDate) -> f64 {
     f64::from(d.year()) * 12.0 + f64::from(d.month0()) + f64::from(d.day0()) / 31.0
 }
 
-pub fn timeline(plan: &Plan, today: &chrono::NaiveDate) -> String {
+pub fn timeline(plan: &Plan, today: &chrono::NaiveDate, legend: &str) -> String {
     use chrono::Datelike;
     let start = plan.plan.start;
     let end = plan.plan.end;
@@ -345,7 +345,7 @@ pub fn timeline(plan: &Plan, today: &chrono::NaiveDate) -> String {
     let left = 10.0;
     let x = |d: chrono::NaiveDate| left + (month_index(d) - m0) / (m1 - m0) * (width - 2.0 * left);
     let mut out = format!(
-        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} 150" role="img" aria-label="{}" font-family="PingFang SC, Microsoft YaHei, Noto Sans CJK SC, sans-serif" font-size="12">"##,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} 170" role="img" aria-label="{}" font-family="PingFang SC, Microsoft YaHei, Noto Sans CJK SC, sans-serif" font-size="12">"##,
         escape(&plan.plan.title)
     );
     let colours = ["#0969da", "#1a7f37", "#9a6700", "#b4232a"];
@@ -380,9 +380,9 @@ pub fn timeline(plan: &Plan, today: &chrono::NaiveDate) -> String {
     // Month labels.
     let mut d = start.with_day(1).unwrap_or(start);
     while d <= end {
+        let x0 = x(d);
         out.push_str(&format!(
-            r##"<text x="{:.1}" y="140" fill="#57606a" text-anchor="middle">{}</text>"##,
-            x(d) + 8.0,
+            r##"<line x1="{x0:.1}" x2="{x0:.1}" y1="124" y2="130" stroke="#8c959f"/><text x="{x0:.1}" y="142" fill="#57606a">{}</text>"##,
             d.format("%Y-%m")
         ));
         d = d
@@ -395,6 +395,10 @@ pub fn timeline(plan: &Plan, today: &chrono::NaiveDate) -> String {
             r##"<line x1="{xt:.1}" x2="{xt:.1}" y1="10" y2="125" stroke="#cf222e" stroke-width="2" stroke-dasharray="4 3"><title>{today}</title></line>"##
         ));
     }
+    out.push_str(&format!(
+        r##"<text x="{left}" y="164" fill="#57606a" font-size="11">{}</text>"##,
+        escape(legend)
+    ));
     out.push_str("</svg>");
     out
 }

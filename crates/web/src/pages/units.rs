@@ -4,6 +4,7 @@ use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::middleware::see_other;
+use crate::pages::plan::{ContentRow, content_row};
 use crate::pages::{PageCtx, render};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -48,6 +49,8 @@ async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppEr
 struct UnitPage {
     ctx: PageCtx,
     unit: Unit,
+    leads: Vec<crate::pages::plan::ContentRow>,
+    supports: Vec<crate::pages::plan::ContentRow>,
     can_edit: bool,
     form: ContactForm,
     errors: Vec<(String, String)>,
@@ -80,6 +83,31 @@ struct ContactForm {
     contact_email: String,
 }
 
+/// What the unit leads and what it supports in the current plan.
+async fn duties(
+    state: &AppState,
+    ctx: &Ctx,
+    code: &str,
+) -> Result<(Vec<ContentRow>, Vec<ContentRow>), AppError> {
+    let Some((_, plan)) = state.plan().await? else {
+        return Ok((vec![], vec![]));
+    };
+    let lang = crate::pages::plan::target_lang(&ctx.page());
+    let rows = |list: Vec<&qcity_domain::plan::Content>| -> Vec<ContentRow> {
+        list.into_iter()
+            .filter_map(|c| {
+                plan.contents()
+                    .find(|(_, _, x)| x.code == c.code)
+                    .map(|(cat, item, c)| content_row(&plan, &cat.title, &item.title, c, lang))
+            })
+            .collect()
+    };
+    Ok((
+        rows(plan.contents_led_by(code)),
+        rows(plan.contents_supported_by(code)),
+    ))
+}
+
 async fn show(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -93,8 +121,11 @@ async fn show(
         contact_phone: unit.contact_phone.clone(),
         contact_email: unit.contact_email.clone(),
     };
+    let (leads, supports) = duties(&state, &ctx, &unit.code).await?;
     Ok(render(&UnitPage {
         can_edit: ctx.actor().scope().can_write_unit(unit.id),
+        leads,
+        supports,
         ctx: ctx.page(),
         unit,
         form,
@@ -125,8 +156,11 @@ async fn update_contact(
         Ok(_) => Ok(see_other(&format!("/units/{code}?saved=1"))),
         Err(StoreError::Invalid { field, code: key }) => {
             let unit = units::get(&state.store, &ctx.actor(), &code).await?;
+            let (leads, supports) = duties(&state, &ctx, &unit.code).await?;
             let mut res = render(&UnitPage {
                 can_edit: true,
+                leads,
+                supports,
                 ctx: ctx.page(),
                 unit,
                 errors: vec![(field, ctx.t(&key))],

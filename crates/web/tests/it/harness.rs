@@ -71,6 +71,22 @@ impl TestApp {
         }
     }
 
+    /// A server with the default (Huiji 2014) plan loaded, as `qcity serve` does on first start.
+    pub async fn with_plan() -> TestApp {
+        let app = Self::spawn().await;
+        let plan = qcity_domain::plan::default_plan();
+        qcity_store::plan::import(
+            &app.store,
+            &Actor::system("test"),
+            &plan,
+            "default",
+            "huiji-2014.toml",
+        )
+        .await
+        .expect("load the default plan");
+        app
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }

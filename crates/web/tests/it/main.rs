@@ -6,4 +6,5 @@ mod audit;
 mod browser;
 mod errors;
 mod harness;
+mod plan;
 mod scope;

@@ -1,0 +1,181 @@
+//! Plan versions: history with readable diffs, import of an edited plan (TOML or the Excel
+//! workbook, also as saved by LibreOffice), and downloads of the current plan.
+
+use crate::AppState;
+use crate::ctx::Ctx;
+use crate::error::AppError;
+use crate::middleware::see_other;
+use crate::pages::home::local_time;
+use crate::pages::plan::require_plan;
+use crate::pages::{PageCtx, render};
+use askama::Template;
+use axum::Router;
+use axum::extract::{FromRequest, Multipart, Query, Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use qcity_domain::plan::default_plan;
+use qcity_domain::role::Role;
+use qcity_store::plan::{self as plan_store, VersionInfo};
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/plan/versions", get(versions))
+        .route("/plan/import", post(import))
+        .route("/plan/export.xlsx", get(export_xlsx))
+        .route("/plan/export.toml", get(export_toml))
+}
+
+#[derive(Template)]
+#[template(path = "plan_versions.html")]
+struct VersionsPage {
+    ctx: PageCtx,
+    versions: Vec<(VersionInfo, String)>,
+    problems: Vec<String>,
+    imported: String,
+}
+
+#[derive(Deserialize, Default)]
+struct ImportedQuery {
+    #[serde(default)]
+    imported: String,
+}
+
+async fn versions_view(
+    state: &AppState,
+    ctx: &Ctx,
+    problems: Vec<String>,
+    imported: String,
+) -> Result<Response, AppError> {
+    let versions = plan_store::versions(&state.store)
+        .await?
+        .into_iter()
+        .map(|v| {
+            let at = local_time(&v.created_at);
+            (v, at)
+        })
+        .collect();
+    Ok(render(&VersionsPage {
+        ctx: ctx.page(),
+        versions,
+        problems,
+        imported,
+    }))
+}
+
+async fn versions(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ImportedQuery>,
+) -> Result<Response, AppError> {
+    ctx.require_role(&[Role::Office, Role::Leader])?;
+    versions_view(&state, &ctx, vec![], q.imported).await
+}
+
+async fn import(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    req: Request,
+) -> Result<Response, AppError> {
+    // The role is checked before the body is read: others are refused whatever they send.
+    ctx.require_role(&[Role::Office])?;
+    let mut form = Multipart::from_request(req, &state)
+        .await
+        .map_err(|_| AppError::Validation(vec![("file".into(), "error-upload".into())]))?;
+    let mut file: Option<(String, Vec<u8>)> = None;
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|_| AppError::Validation(vec![("file".into(), "error-upload".into())]))?
+    {
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or("plan").to_string();
+            let bytes = field.bytes().await.map_err(|_| AppError::PayloadTooLarge)?;
+            file = Some((name, bytes.to_vec()));
+        }
+    }
+    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        let mut res = versions_view(
+            &state,
+            &ctx,
+            vec![ctx.t("plan-import-no-file")],
+            String::new(),
+        )
+        .await?;
+        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(res);
+    };
+    let base = match state.plan().await? {
+        Some((_, p)) => (*p).clone(),
+        None => default_plan(),
+    };
+    let lang = crate::pages::plan::target_lang(&ctx.page());
+    let plan = match qcity_exchange::read_plan(&bytes, &base) {
+        Ok((plan, _warnings)) => plan,
+        Err(diags) => {
+            let problems = diags
+                .iter()
+                .filter(|d| d.is_error())
+                .map(|d| {
+                    let line = d
+                        .line
+                        .map(|l| format!(" ({} {l})", ctx.t("plan-line")))
+                        .unwrap_or_default();
+                    format!("{}{line}: {}", d.path, d.message(lang))
+                })
+                .collect();
+            let mut res = versions_view(&state, &ctx, problems, String::new()).await?;
+            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            return Ok(res);
+        }
+    };
+    let format = if qcity_exchange::is_xlsx(&bytes) {
+        "xlsx"
+    } else {
+        "toml"
+    };
+    let imported = plan_store::import(&state.store, &ctx.actor(), &plan, format, &name).await?;
+    let flag = if imported.created {
+        imported.version.to_string()
+    } else {
+        "same".to_string()
+    };
+    Ok(see_other(&format!("/plan/versions?imported={flag}")))
+}
+
+fn download(bytes: Vec<u8>, content_type: &'static str, filename: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+async fn export_xlsx(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    ctx.user()?;
+    let (version, plan) = require_plan(&state).await?;
+    let bytes =
+        qcity_exchange::plan_to_xlsx(&plan).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(download(
+        bytes,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        &format!("{}-v{version}.xlsx", plan.plan.code),
+    ))
+}
+
+async fn export_toml(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    ctx.user()?;
+    let (version, plan) = require_plan(&state).await?;
+    Ok(download(
+        plan.to_toml().into_bytes(),
+        "application/toml; charset=utf-8",
+        &format!("{}-v{version}.toml", plan.plan.code),
+    ))
+}
