@@ -195,3 +195,151 @@ fn a_bad_date_for_today_is_refused_with_an_example() {
     assert!(!o.status.success());
     assert!(out(&o).contains("is not a date like"), "{}", out(&o));
 }
+
+const SEED: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../domain/plan/huiji-2014.toml"
+);
+
+#[test]
+fn plan_validate_accepts_the_seed_and_names_line_and_field_of_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let ok = qcity(dir.path(), &["plan", "validate", SEED], None);
+    assert!(ok.status.success(), "{}", out(&ok));
+    assert!(
+        out(&ok).contains(
+            "31 units, 4 phases, 28 indicators, 40 tasks, 11 categories, 49 items, 91 contents"
+        ),
+        "{}",
+        out(&ok)
+    );
+    let seed = std::fs::read_to_string(SEED).unwrap();
+    let bad = seed
+        .replacen(
+            "undertaking_units = [\"ALL\"]",
+            "undertaking_units = [\"NOPE\"]",
+            1,
+        )
+        .replacen("target = \"> 30 %\"", "target = \">> thirty\"", 1);
+    let file = dir.path().join("bad.toml");
+    std::fs::write(&file, &bad).unwrap();
+    let res = qcity(
+        dir.path(),
+        &["plan", "validate", file.to_str().unwrap()],
+        None,
+    );
+    assert!(!res.status.success());
+    let text = out(&res);
+    let nope_line = bad.lines().position(|l| l.contains("\"NOPE\"")).unwrap() + 1;
+    assert!(
+        text.contains(&format!("bad.toml:{nope_line}:")) && text.contains("NOPE"),
+        "{text}"
+    );
+    assert!(
+        text.contains("target") && text.contains("方案无效"),
+        "{text}"
+    );
+    let garbage = dir.path().join("garbage.toml");
+    std::fs::write(&garbage, "this is [not toml").unwrap();
+    let res = qcity(
+        dir.path(),
+        &["plan", "validate", garbage.to_str().unwrap()],
+        None,
+    );
+    assert!(
+        !res.status.success() && out(&res).contains("garbage.toml:1"),
+        "{}",
+        out(&res)
+    );
+}
+
+#[test]
+fn plan_export_and_import_round_trip_and_report_a_diff() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = qcity(dir.path(), &["plan", "export", "--format", "json"], None);
+    assert!(json.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let contents: usize = v["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["items"].as_array().unwrap())
+        .map(|i| i["contents"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(contents, 91);
+    // Nothing loaded yet: export shows the default; the first import loads it as version 1.
+    let xlsx = dir.path().join("plan.xlsx");
+    let e = qcity(
+        dir.path(),
+        &[
+            "plan",
+            "export",
+            "--format",
+            "xlsx",
+            "-o",
+            xlsx.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(e.status.success(), "{}", out(&e));
+    let first = qcity(
+        dir.path(),
+        &["plan", "import", xlsx.to_str().unwrap()],
+        None,
+    );
+    assert!(
+        out(&first).contains("imported as version 1"),
+        "{}",
+        out(&first)
+    );
+    let again = qcity(
+        dir.path(),
+        &["plan", "import", xlsx.to_str().unwrap()],
+        None,
+    );
+    assert!(
+        out(&again).contains("identical to version 1"),
+        "{}",
+        out(&again)
+    );
+    let toml = qcity(dir.path(), &["plan", "export", "--format", "toml"], None);
+    let edited = String::from_utf8(toml.stdout).unwrap().replacen(
+        "deadline_text = \"2014年 12月31 日\"",
+        "deadline_text = \"2014年 12月30 日\"",
+        1,
+    );
+    let file = dir.path().join("edited.toml");
+    std::fs::write(&file, edited).unwrap();
+    let second = qcity(
+        dir.path(),
+        &["plan", "import", file.to_str().unwrap()],
+        None,
+    );
+    let text = out(&second);
+    assert!(
+        text.contains("imported as version 2")
+            && text.contains("~ content 1.1.1 deadline_text")
+            && text.contains("0 added, 0 removed, 1 changed"),
+        "{text}"
+    );
+    let missing = qcity(dir.path(), &["plan", "export", "--format", "pdf"], None);
+    assert!(!missing.status.success() && out(&missing).contains("unknown format"));
+}
+
+#[test]
+fn demo_creates_one_account_per_role_with_the_seed_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = qcity(dir.path(), &["demo"], None);
+    assert!(o.status.success(), "{}", out(&o));
+    let text = out(&o);
+    for role in ["office", "unit", "leader", "evaluator"] {
+        assert!(
+            text.lines()
+                .any(|l| l.split_whitespace().nth(1) == Some(role)),
+            "no {role} account: {text}"
+        );
+    }
+    assert!(text.contains("loaded the default plan"));
+    let list = out(&qcity(dir.path(), &["user", "list"], None));
+    assert!(list.contains("zjfj\tunit\tZJFJ"), "{list}");
+}
