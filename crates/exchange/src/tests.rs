@@ -10,6 +10,9 @@ use crate::sheet::{Cell, Sheet};
 use crate::write::write_workbook;
 use crate::{plan_from_xlsx, plan_to_xlsx};
 
+#[path = "../tests/support/libreoffice.rs"]
+mod libreoffice;
+
 fn exported_sheets(plan: &Plan) -> Vec<Sheet> {
     let bytes = plan_to_xlsx(plan).unwrap_or_else(|e| panic!("{e}"));
     read_workbook(&bytes).unwrap_or_else(|e| panic!("{e}"))
@@ -153,11 +156,11 @@ fn the_decomposition_sheet_looks_like_the_attachment() {
     assert_eq!(units.rows[1][2].as_text(), "市");
 }
 
-#[test]
-fn a_clerks_edits_are_exactly_what_diff_reports() {
-    let plan = default_plan();
-    let mut sheets = exported_sheets(&plan);
-    let table = sheet_mut(&mut sheets, SHEET_DECOMPOSITION);
+/// A clerk's edits to the exported default plan's decomposition sheet:
+/// edited text, a date typed in Chinese, a blanked inherited unit cell, an
+/// added row and a deleted row. [`assert_clerks_edits`] checks the result.
+fn apply_clerks_edits(sheets: &mut [Sheet]) {
+    let table = sheet_mut(sheets, SHEET_DECOMPOSITION);
 
     // 1. Edit a content's text.
     let r = row_of(table, "1.1.1");
@@ -178,9 +181,13 @@ fn a_clerks_edits_are_exactly_what_diff_reports() {
     // 5. Delete a row (8.6.2: no links, not the top of a merge).
     let r = row_of(table, "8.6.2");
     delete_row(table, r);
+}
 
-    let back = import_ok(&sheets, &plan);
-    let d = diff(&plan, &back);
+/// `back` is `plan` with [`apply_clerks_edits`] read back: `diff` reports
+/// exactly those edits, and the new row took what it left blank from the
+/// row above.
+fn assert_clerks_edits(plan: &Plan, back: &Plan) {
+    let d = diff(plan, back);
     let content = |code: &str, field: Option<&str>| {
         (
             "content".to_string(),
@@ -188,16 +195,22 @@ fn a_clerks_edits_are_exactly_what_diff_reports() {
             field.map(str::to_string),
         )
     };
-    assert_eq!(keys(&d.added), [content("2.1.4", None)]);
-    assert_eq!(keys(&d.removed), [content("8.6.2", None)]);
+    assert_eq!(keys(&d.added), [content("2.1.4", None)], "{d:#?}");
+    assert_eq!(keys(&d.removed), [content("8.6.2", None)], "{d:#?}");
     assert_eq!(
         keys(&d.changed),
         [
             content("1.1.1", Some("text")),
             content("1.3.1", Some("deadline_text")),
             content("1.3.1", Some("deadline")),
-        ]
+        ],
+        "{d:#?}"
     );
+    let c111 = back
+        .content("1.1.1")
+        .cloned()
+        .unwrap_or_else(|| panic!("1.1.1"));
+    assert!(c111.text.ends_with("（修订）"), "{}", c111.text);
     let c131 = back
         .content("1.3.1")
         .cloned()
@@ -225,6 +238,42 @@ fn a_clerks_edits_are_exactly_what_diff_reports() {
         c214.inherited,
         ["deadline", "lead_units", "undertaking_units"]
     );
+}
+
+#[test]
+fn a_clerks_edits_are_exactly_what_diff_reports() {
+    let plan = default_plan();
+    let mut sheets = exported_sheets(&plan);
+    apply_clerks_edits(&mut sheets);
+    let back = import_ok(&sheets, &plan);
+    assert_clerks_edits(&plan, &back);
+}
+
+/// The same edits, saved by the crate's writer and then re-saved by
+/// LibreOffice (which rewrites shared strings, styles, merged cells and
+/// number formats), read back exactly as from the writer's own file.
+#[test]
+fn a_clerks_edits_resaved_by_libreoffice_are_exactly_what_diff_reports() {
+    let plan = default_plan();
+    let mut sheets = exported_sheets(&plan);
+    apply_clerks_edits(&mut sheets);
+    let bytes = write_workbook(&sheets).unwrap_or_else(|e| panic!("{e}"));
+    let Some(resaved) = libreoffice::resave_xlsx(
+        "a_clerks_edits_resaved_by_libreoffice_are_exactly_what_diff_reports",
+        &bytes,
+    ) else {
+        return;
+    };
+    let (back, warnings) =
+        plan_from_xlsx(&resaved, &default_plan()).unwrap_or_else(|d| panic!("{d:#?}"));
+    assert_clerks_edits(&plan, &back);
+    // Not only the same entries: the same values, warnings and plan as
+    // reading the writer's own file.
+    let (direct, direct_warnings) =
+        plan_from_xlsx(&bytes, &plan).unwrap_or_else(|d| panic!("{d:#?}"));
+    assert_eq!(diff(&plan, &back), diff(&plan, &direct));
+    assert_eq!(warnings, direct_warnings);
+    assert_eq!(back, direct);
 }
 
 #[test]
