@@ -63,8 +63,13 @@ impl Deadline {
     /// gives one period per calendar year from `first`'s year to `until`'s
     /// year inclusive; the first is due on `first`, later ones on the same
     /// month and day (clamped to the month's end, so 29 February becomes
-    /// 28 February). The first period is always given, even when `first`
-    /// lies after `until`: the duty is stated, so it is owed at least once.
+    /// 28 February). A duty of n times a year where n divides 12 (twice a
+    /// year: halves `2015-H1`/`2015-H2`; quarterly: `2015-Q1`…) gives one
+    /// period per part of the year instead: the part holding `first` keeps
+    /// its day, the other parts fall due on their last day, and parts of the
+    /// first year before `first` are skipped. The first period is always
+    /// given, even when `first` lies after `until`: the duty is stated, so it
+    /// is owed at least once.
     pub fn periods(&self, until: NaiveDate) -> Vec<Period> {
         match self {
             Deadline::Date { date } => vec![Period {
@@ -108,22 +113,49 @@ impl Deadline {
 }
 
 fn yearly_periods(first: NaiveDate, times: u32, until: NaiveDate) -> Vec<Period> {
+    // "n times a year" with n dividing 12 (twice a year, quarterly, monthly) is one obligation
+    // per part of the year, so each report is followed up on its own; otherwise one per year.
+    let parts = if times > 1 && 12 % times == 0 { times } else { 1 };
+    let per_year_times = if parts > 1 { 1 } else { times };
+    let months_per_part = 12 / parts;
+    let part_of = |month: u32| (month - 1) / months_per_part;
+    let first_part = part_of(first.month());
     let last_year = until.year().max(first.year());
-    (first.year()..=last_year)
-        .filter_map(|year| {
-            let due = if year == first.year() {
-                first
+    let mut out = Vec::new();
+    for year in first.year()..=last_year {
+        for part in 0..parts {
+            if year == first.year() && part < first_part {
+                continue;
+            }
+            // The part the source dates keeps the source's day; the others fall due at their end.
+            let due = if part == first_part {
+                if year == first.year() { Some(first) } else { same_day_in_year(first, year) }
             } else {
-                same_day_in_year(first, year)?
+                last_day_of_month(year, (part + 1) * months_per_part)
             };
-            Some(Period {
-                key: year.to_string(),
-                start: NaiveDate::from_ymd_opt(year, 1, 1),
+            let Some(due) = due else { continue };
+            let key = if parts == 1 {
+                year.to_string()
+            } else if parts == 2 {
+                format!("{year}-H{}", part + 1)
+            } else if parts == 4 {
+                format!("{year}-Q{}", part + 1)
+            } else {
+                format!("{year}-P{}", part + 1)
+            };
+            out.push(Period {
+                key,
+                start: NaiveDate::from_ymd_opt(year, part * months_per_part + 1, 1),
                 due,
-                times,
-            })
-        })
-        .collect()
+                times: per_year_times,
+            });
+        }
+    }
+    out
+}
+
+fn last_day_of_month(year: i32, month: u32) -> Option<NaiveDate> {
+    (28..=31).rev().find_map(|day| NaiveDate::from_ymd_opt(year, month, day))
 }
 
 /// `date`'s month and day in `year`, clamped to the end of the month.
@@ -158,17 +190,40 @@ mod tests {
     }
 
     #[test]
-    fn times_is_recorded_once_per_year() {
-        let deadline = Deadline::Recurring {
+    fn twice_a_year_gives_one_period_per_half() {
+        // 4.8.1: reports at least twice a year, first due 2015-04-30.
+        let dl = Deadline::Recurring {
             every: Every::Year,
-            month: Some(4),
+            month: None,
             times: 2,
             first: d(2015, 4, 30),
         };
-        let periods = deadline.periods(d(2016, 12, 31));
+        let periods = dl.periods(d(2016, 12, 31));
+        let got: Vec<(String, NaiveDate)> = periods.iter().map(|p| (p.key.clone(), p.due)).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("2015-H1".to_string(), d(2015, 4, 30)),
+                ("2015-H2".to_string(), d(2015, 12, 31)),
+                ("2016-H1".to_string(), d(2016, 4, 30)),
+                ("2016-H2".to_string(), d(2016, 12, 31)),
+            ]
+        );
+        assert!(periods.iter().all(|p| p.times == 1));
+        assert_eq!(periods[1].start, Some(d(2015, 7, 1)));
+    }
+
+    #[test]
+    fn three_times_a_year_stays_one_period_per_year() {
+        let dl = Deadline::Recurring {
+            every: Every::Year,
+            month: None,
+            times: 5,
+            first: d(2014, 12, 31),
+        };
+        let periods = dl.periods(d(2015, 12, 31));
         assert_eq!(periods.len(), 2);
-        assert!(periods.iter().all(|p| p.times == 2));
-        assert_eq!(periods[1].due, d(2016, 4, 30));
+        assert!(periods.iter().all(|p| p.times == 5));
     }
 
     #[test]
