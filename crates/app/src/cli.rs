@@ -81,6 +81,8 @@ enum Command {
         #[command(subcommand)]
         command: PlanCommand,
     },
+    /// Run reminders and escalations once for the business date (the server also runs them hourly).
+    Supervise,
     /// Create a ready-to-explore database: the seed plan and one account per role.
     Demo,
     /// Benchmarks, reported as ratios against a baseline measured in the same run.
@@ -252,6 +254,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 println!("系统日期设定为 / business date fixed at {d}");
             }
             let state = qcity_web::AppState::new(store, config);
+            spawn_supervisor(state.clone());
             qcity_web::serve(listener, state, async {
                 let _ = tokio::signal::ctrl_c().await;
             })
@@ -343,6 +346,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             crate::plan_cmd::import(&store, file).await
         }
         Command::Demo => crate::demo::run(&cli.store().await?).await,
+        Command::Supervise => {
+            let store = cli.store().await?;
+            let today = cli.today.unwrap_or_else(china_today);
+            let fired = qcity_store::notices::supervise(&store, today, &Default::default()).await?;
+            println!(
+                "{today}: {} reminders, {} 催办 (blue), {} 督办 (yellow), {} 通报 (red)",
+                fired.reminders, fired.cuiban, fired.duban, fired.tongbao
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Bench {
             command: BenchCommand::Http { clients, seconds },
         } => {
@@ -361,6 +374,29 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Today in China Standard Time.
+fn china_today() -> NaiveDate {
+    let cst = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+    chrono::Utc::now().with_timezone(&cst).date_naive()
+}
+
+/// Reminders and escalations at start and then hourly, for the server's business date.
+fn spawn_supervisor(state: qcity_web::AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            let today = state.today();
+            match qcity_store::notices::supervise(&state.store, today, &state.config.ladder).await {
+                Ok(f) => {
+                    tracing::info!(%today, reminders = f.reminders, cuiban = f.cuiban, duban = f.duban, tongbao = f.tongbao, "supervision run")
+                }
+                Err(e) => tracing::warn!(error = %e, "supervision run failed"),
+            }
+        }
+    });
 }
 
 /// On a database without a plan, loads the embedded default plan (the Huiji 2014 plan) as version 1.

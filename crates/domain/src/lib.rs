@@ -1,5 +1,6 @@
 //! QCity domain: pure types and rules. No IO, no async.
 
+pub mod bulletin;
 pub mod plan;
 pub mod role;
 pub mod target;

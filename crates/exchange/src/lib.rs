@@ -1,5 +1,6 @@
 //! QCity office formats: the plan as an XLSX workbook that the programme
-//! office edits in Excel or LibreOffice, and reads back.
+//! office edits in Excel or LibreOffice, and reads back; and a bulletin (通报)
+//! as a Word document ([`bulletin_to_docx`]).
 //!
 //! The workbook has four sheets (see `docs/plan-format.md`, "Workbook"):
 //! 任务分解表 (the decomposition table, laid out like the plan's
@@ -8,6 +9,7 @@
 //! repeat the row above, full-width punctuation and spaces, dates typed in
 //! several ways or stored as date cells.
 
+mod bulletin;
 mod import;
 mod layout;
 mod read;
@@ -20,14 +22,18 @@ mod tests;
 
 use qcity_domain::plan::{Diagnostic, Plan};
 
+pub use bulletin::bulletin_to_docx;
 pub use layout::{SHEET_DECOMPOSITION, SHEET_INDICATORS, SHEET_TASKS, SHEET_UNITS};
 
-/// Why a workbook could not be written.
+/// Why a workbook or a document could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum ExchangeError {
     /// The XLSX writer failed.
     #[error("cannot write the workbook: {0}")]
     Xlsx(#[from] rust_xlsxwriter::XlsxError),
+    /// The DOCX writer failed.
+    #[error("cannot write the document: {0}")]
+    Docx(#[from] docx_rs::DocxError),
 }
 
 /// The plan as an XLSX workbook.

@@ -5,6 +5,8 @@
 //! server keeps writing. Sessions and login failures are transient and not kept.
 
 use crate::{Backend, Result, Store, StoreError, now_text};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Map, Value, json};
 use sqlx::{Column, Row, ValueRef};
 use std::io::{BufRead, Write};
@@ -18,6 +20,24 @@ pub const TABLES: &[&str] = &[
     "audit_log",
     "audit_head",
     "plan_versions",
+    "obligations",
+    "reports",
+    "evidence_files",
+    "report_evidence",
+    "obligation_events",
+    "extension_requests",
+    "notices",
+    "outbox",
+    "bulletins",
+];
+
+/// Tables keyed by something other than an auto-increment `id` (no sequence to reset).
+const WITHOUT_ID: &[&str] = &[
+    "schema_migrations",
+    "audit_log",
+    "audit_head",
+    "evidence_files",
+    "report_evidence",
 ];
 
 /// Tables deliberately left out of backups.
@@ -44,12 +64,12 @@ pub async fn backup(store: &Store, out: &mut impl Write) -> Result<Summary> {
     writeln!(out, "{header}").map_err(io_error)?;
     let mut rows_written = 0;
     for table in TABLES {
-        let order =
-            if *table == "audit_head" || *table == "schema_migrations" || *table == "audit_log" {
-                "1"
-            } else {
-                "id"
-            };
+        // Tables without an `id` are ordered by their first column.
+        let order = if WITHOUT_ID.contains(table) {
+            "1"
+        } else {
+            "id"
+        };
         let sql = format!("SELECT * FROM {table} ORDER BY {order}");
         let rows = sqlx::query(&sql).fetch_all(&mut *tx).await?;
         for row in &rows {
@@ -80,8 +100,11 @@ fn row_to_json(row: &sqlx::any::AnyRow) -> Result<Value> {
             json!(n)
         } else if let Ok(f) = row.try_get::<f64, _>(i) {
             json!(f)
+        } else if let Ok(s) = row.try_get::<String, _>(i) {
+            json!(s)
         } else {
-            json!(row.try_get::<String, _>(i)?)
+            // Binary data (evidence files) travels as base64 in a marked object.
+            json!({"base64": BASE64.encode(row.try_get::<Vec<u8>, _>(i)?)})
         };
         obj.insert(col.name().to_string(), v);
     }
@@ -154,7 +177,7 @@ pub async fn restore(store: &Store, input: impl BufRead) -> Result<Summary> {
     }
     if store.backend == Backend::Postgres {
         for table in TABLES {
-            if ["schema_migrations", "audit_log", "audit_head"].contains(table) {
+            if WITHOUT_ID.contains(table) {
                 continue;
             }
             let sql = format!(
@@ -205,6 +228,12 @@ async fn insert_row(tx: &mut crate::Tx, table: &str, obj: &Map<String, Value>) -
             Value::Number(n) if n.is_i64() => q.bind(n.as_i64()),
             Value::Number(n) => q.bind(n.as_f64()),
             Value::String(s) => q.bind(s.clone()),
+            Value::Object(o) if o.contains_key("base64") => {
+                let data = BASE64
+                    .decode(o["base64"].as_str().unwrap_or_default())
+                    .map_err(|e| StoreError::Conflict(format!("bad base64: {e}")))?;
+                q.bind(data)
+            }
             other => q.bind(other.to_string()),
         };
     }

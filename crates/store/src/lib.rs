@@ -7,7 +7,11 @@
 pub mod audit;
 pub mod auth;
 pub mod backup;
+pub mod bulletins;
 mod migrations;
+pub mod notices;
+pub mod obligations;
+pub mod outbox;
 pub mod plan;
 pub mod units;
 pub mod users;

@@ -115,6 +115,7 @@ pub async fn import(
         })
         .collect();
     units::upsert_from_plan(&mut tx, &plan_units).await?;
+    let obligations = crate::obligations::sync_from_plan(&mut tx, plan).await?;
     let diff_json = serde_json::to_string(&d).map_err(|e| StoreError::Conflict(e.to_string()))?;
     sqlx::query(
         "INSERT INTO plan_versions (plan_code, version, source_format, source_name, plan_toml, diff_json, created_by, created_at) \
@@ -142,6 +143,7 @@ pub async fn import(
             after: json!({
                 "version": version, "source": source_name, "format": source_format,
                 "added": d.added.len(), "removed": d.removed.len(), "changed": d.changed.len(),
+                "obligations": obligations,
             }),
         },
     )

@@ -29,6 +29,8 @@ pub struct Ctx {
     pub via_token: bool,
     pub today: chrono::NaiveDate,
     pub today_fixed: bool,
+    /// Unread notices of the caller's unit (0 for other roles).
+    pub unread: i64,
 }
 
 impl Ctx {
@@ -127,7 +129,14 @@ impl FromRequestParts<AppState> for Ctx {
         } else {
             (None, false)
         };
+        let unread = match &user {
+            Some(u) if u.role == Role::Unit => {
+                qcity_store::notices::unread(&state.store, &u.actor(&ip, &request_id)).await?
+            }
+            _ => 0,
+        };
         let ctx = Ctx {
+            unread,
             lang,
             ip,
             request_id,

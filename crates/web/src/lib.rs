@@ -37,6 +37,10 @@ pub struct Config {
     pub public_posts_per_minute: u32,
     /// Origins allowed to post besides the server's own (a reverse proxy's public address).
     pub trusted_origins: Vec<String>,
+    /// Largest evidence file accepted, in bytes (20 MB by default).
+    pub max_evidence_bytes: usize,
+    /// When reminders and escalations fire.
+    pub ladder: qcity_store::notices::Ladder,
 }
 
 impl Default for Config {
@@ -49,6 +53,8 @@ impl Default for Config {
             max_body_bytes: 2 * 1024 * 1024,
             public_posts_per_minute: 30,
             trusted_origins: Vec::new(),
+            max_evidence_bytes: 20 * 1024 * 1024,
+            ladder: qcity_store::notices::Ladder::default(),
         }
     }
 }
@@ -145,6 +151,13 @@ pub const MUTATING_ROUTES: &[(&str, &str)] = &[
     ("PUT", "/api/v1/units/{code}/contact"),
     ("POST", "/api/v1/users"),
     ("POST", "/plan/import"),
+    ("POST", "/obligations/{id}/reports"),
+    ("POST", "/obligations/{id}/review"),
+    ("POST", "/obligations/{id}/extension"),
+    ("POST", "/extensions/{id}/decide"),
+    ("POST", "/notices"),
+    ("POST", "/notices/{id}/read"),
+    ("POST", "/notices/{id}/respond"),
 ];
 
 /// Routes that act only on the caller's own session or account, never on a unit's records.
@@ -163,6 +176,11 @@ pub(crate) const TRANSLATED_SOURCES: &[&str] = &[
     include_str!("pages/plan.rs"),
     include_str!("pages/plan_versions.rs"),
     include_str!("../templates/plan_versions.html"),
+    include_str!("pages/obligations.rs"),
+    include_str!("../templates/obligations.html"),
+    include_str!("../templates/obligation.html"),
+    include_str!("../templates/supervision.html"),
+    include_str!("../templates/notices.html"),
     include_str!("../templates/macros.html"),
     include_str!("../templates/plan.html"),
     include_str!("../templates/plan_indicators.html"),
@@ -191,6 +209,7 @@ mod route_list_tests {
         include_str!("pages/units.rs"),
         include_str!("pages/plan.rs"),
         include_str!("pages/plan_versions.rs"),
+        include_str!("pages/obligations.rs"),
         include_str!("api/mod.rs"),
         include_str!("ops.rs"),
     ];

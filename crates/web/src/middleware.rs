@@ -6,7 +6,8 @@ use crate::error::{ErrorInfo, ErrorKind};
 use crate::i18n::Lang;
 use crate::pages::render_error_page;
 use axum::Router;
-use axum::extract::{MatchedPath, Request, State};
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -17,7 +18,6 @@ use std::time::Instant;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::csrf::CsrfLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
@@ -60,12 +60,39 @@ pub fn wrap(app: Router<AppState>, state: AppState) -> Router {
         ))
         .layer(from_fn_with_state(state.clone(), render_errors))
         .layer(csrf)
-        .layer(RequestBodyLimitLayer::new(state.config.max_body_bytes))
+        .layer(from_fn_with_state(state.clone(), limit_body))
+        .layer(DefaultBodyLimit::disable())
         .layer(CatchPanicLayer::custom(|_| {
             tracing::error!("a handler panicked");
             ErrorKind::Internal.status().into_response()
         }));
     app.layer(layers).with_state(state)
+}
+
+/// Caps request bodies: the configured size everywhere, more for evidence uploads
+/// (several files of up to `max_evidence_bytes` each). Too large → 413 before the handler.
+async fn limit_body(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let upload = req.method() == axum::http::Method::POST && req.uri().path().ends_with("/reports");
+    let limit = if upload {
+        state
+            .config
+            .max_evidence_bytes
+            .saturating_mul(5)
+            .saturating_add(1024 * 1024)
+    } else {
+        state.config.max_body_bytes
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return crate::AppError::PayloadTooLarge.into_response();
+    }
+    let (parts, body) = req.into_parts();
+    let limited = Body::new(http_body_util::Limited::new(body, limit));
+    next.run(Request::from_parts(parts, limited)).await
 }
 
 #[derive(Clone, Copy)]

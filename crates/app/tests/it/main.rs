@@ -1,5 +1,7 @@
 //! The command-line contract, run as a user would run the binary.
 
+mod delivery;
+
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};

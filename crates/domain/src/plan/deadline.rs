@@ -115,7 +115,11 @@ impl Deadline {
 fn yearly_periods(first: NaiveDate, times: u32, until: NaiveDate) -> Vec<Period> {
     // "n times a year" with n dividing 12 (twice a year, quarterly, monthly) is one obligation
     // per part of the year, so each report is followed up on its own; otherwise one per year.
-    let parts = if times > 1 && 12 % times == 0 { times } else { 1 };
+    let parts = if times > 1 && 12 % times == 0 {
+        times
+    } else {
+        1
+    };
     let per_year_times = if parts > 1 { 1 } else { times };
     let months_per_part = 12 / parts;
     let part_of = |month: u32| (month - 1) / months_per_part;
@@ -129,7 +133,11 @@ fn yearly_periods(first: NaiveDate, times: u32, until: NaiveDate) -> Vec<Period>
             }
             // The part the source dates keeps the source's day; the others fall due at their end.
             let due = if part == first_part {
-                if year == first.year() { Some(first) } else { same_day_in_year(first, year) }
+                if year == first.year() {
+                    Some(first)
+                } else {
+                    same_day_in_year(first, year)
+                }
             } else {
                 last_day_of_month(year, (part + 1) * months_per_part)
             };
@@ -155,7 +163,9 @@ fn yearly_periods(first: NaiveDate, times: u32, until: NaiveDate) -> Vec<Period>
 }
 
 fn last_day_of_month(year: i32, month: u32) -> Option<NaiveDate> {
-    (28..=31).rev().find_map(|day| NaiveDate::from_ymd_opt(year, month, day))
+    (28..=31)
+        .rev()
+        .find_map(|day| NaiveDate::from_ymd_opt(year, month, day))
 }
 
 /// `date`'s month and day in `year`, clamped to the end of the month.
@@ -199,7 +209,8 @@ mod tests {
             first: d(2015, 4, 30),
         };
         let periods = dl.periods(d(2016, 12, 31));
-        let got: Vec<(String, NaiveDate)> = periods.iter().map(|p| (p.key.clone(), p.due)).collect();
+        let got: Vec<(String, NaiveDate)> =
+            periods.iter().map(|p| (p.key.clone(), p.due)).collect();
         assert_eq!(
             got,
             vec![

@@ -1,7 +1,8 @@
-//! Re-saving a workbook with LibreOffice, for the tests that prove a file
-//! edited and saved there reads back correctly. Shared by the unit tests
-//! (`src/tests.rs`) and the integration tests (`tests/it.rs`), which include
-//! this file with `#[path]`.
+//! Converting files with LibreOffice: re-saving a workbook, for the tests
+//! that prove a file edited and saved there reads back correctly, and turning
+//! a document into PDF, for the tests that prove LibreOffice can lay it out.
+//! Shared by the unit tests (`src/tests.rs`) and the integration tests
+//! (`tests/*.rs`), which include this file with `#[path]`.
 //!
 //! When LibreOffice is not installed the tests print a `SKIPPED` line and
 //! pass, unless `QCITY_REQUIRE_LIBREOFFICE=1` is set (as CI does): then a
@@ -26,6 +27,18 @@ const TIMEOUT: Duration = Duration::from_secs(180);
 /// line naming `test` has been printed and the caller should return.
 /// Panics when it is required but missing, or when the conversion fails.
 pub fn resave_xlsx(test: &str, bytes: &[u8]) -> Option<Vec<u8>> {
+    let resaved = convert(test, bytes, "xlsx", "xlsx")?;
+    assert!(resaved != bytes, "LibreOffice returned the file unchanged");
+    Some(resaved)
+}
+
+/// `bytes` (a file of type `input_ext`, e.g. `docx`) converted by
+/// `soffice --headless --convert-to <output_ext>` (e.g. `pdf`).
+///
+/// `None` when LibreOffice is not installed and not required: a `SKIPPED`
+/// line naming `test` has been printed and the caller should return.
+/// Panics when it is required but missing, or when the conversion fails.
+pub fn convert(test: &str, bytes: &[u8], input_ext: &str, output_ext: &str) -> Option<Vec<u8>> {
     let Some(bin) = office_binary() else {
         assert!(
             !required(),
@@ -41,7 +54,7 @@ pub fn resave_xlsx(test: &str, bytes: &[u8]) -> Option<Vec<u8>> {
         return None;
     };
     let dir = Scratch::new();
-    let input = dir.path().join("plan.xlsx");
+    let input = dir.path().join(format!("input.{input_ext}"));
     let out_dir = dir.path().join("out");
     std::fs::write(&input, bytes).unwrap_or_else(|e| panic!("{}: {e}", input.display()));
     let log = |name: &str| {
@@ -55,7 +68,7 @@ pub fn resave_xlsx(test: &str, bytes: &[u8]) -> Option<Vec<u8>> {
             "-env:UserInstallation=file://{}",
             dir.path().join("profile").display()
         ))
-        .args(["--headless", "--convert-to", "xlsx", "--outdir"])
+        .args(["--headless", "--convert-to", output_ext, "--outdir"])
         .arg(&out_dir)
         .arg(&input)
         .stdin(Stdio::null())
@@ -70,13 +83,13 @@ pub fn resave_xlsx(test: &str, bytes: &[u8]) -> Option<Vec<u8>> {
             Ok(None) if started.elapsed() > TIMEOUT => {
                 let _ = child.kill();
                 let _ = child.wait();
-                panic!("{bin} did not convert the workbook within {TIMEOUT:?}");
+                panic!("{bin} did not convert the {input_ext} file within {TIMEOUT:?}");
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(50)),
             Err(e) => panic!("waiting for {bin}: {e}"),
         }
     };
-    let output = out_dir.join("plan.xlsx");
+    let output = out_dir.join(format!("input.{output_ext}"));
     let logs = || {
         let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap_or_default();
         format!(
@@ -86,10 +99,17 @@ pub fn resave_xlsx(test: &str, bytes: &[u8]) -> Option<Vec<u8>> {
         )
     };
     assert!(status.success(), "{bin} failed ({status})\n{}", logs());
-    let resaved = std::fs::read(&output)
-        .unwrap_or_else(|e| panic!("{bin} wrote no {}: {e}\n{}", output.display(), logs()));
-    assert!(resaved != bytes, "{bin} returned the file unchanged");
-    Some(resaved)
+    // soffice exits 0 even when it cannot open the input, e.g. a .docx when
+    // only Calc is installed (Debian: libreoffice-writer-nogui brings Writer).
+    let converted = std::fs::read(&output).unwrap_or_else(|e| {
+        panic!(
+            "{bin} wrote no {}: {e} (is the LibreOffice component that opens \
+             .{input_ext} files installed?)\n{}",
+            output.display(),
+            logs()
+        )
+    });
+    Some(converted)
 }
 
 fn required() -> bool {

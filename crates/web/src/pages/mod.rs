@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod auth;
 pub mod home;
+pub mod obligations;
 pub mod plan;
 pub mod plan_versions;
 pub mod units;
@@ -31,6 +32,7 @@ pub struct PageCtx {
     pub today: String,
     pub today_fixed: bool,
     pub path: String,
+    pub unread: i64,
 }
 
 impl PageCtx {
@@ -51,6 +53,7 @@ impl PageCtx {
             today: ctx.today.format("%Y-%m-%d").to_string(),
             today_fixed: ctx.today_fixed,
             path: ctx.path.clone(),
+            unread: ctx.unread,
         }
     }
 
@@ -64,6 +67,7 @@ impl PageCtx {
             today: String::new(),
             today_fixed: false,
             path: String::new(),
+            unread: 0,
         }
     }
 
@@ -77,6 +81,14 @@ impl PageCtx {
 
     pub fn signed_in(&self) -> bool {
         self.role.is_some()
+    }
+
+    /// Roles that see the supervision overview (read-only for leaders and evaluators).
+    pub fn sees_overview(&self) -> bool {
+        matches!(
+            self.role,
+            Some(Role::Office | Role::Leader | Role::Evaluator)
+        )
     }
 
     pub fn is_office(&self) -> bool {
@@ -152,6 +164,7 @@ pub fn router() -> Router<AppState> {
         .merge(units::router())
         .merge(plan::router())
         .merge(plan_versions::router())
+        .merge(obligations::router())
 }
 
 #[derive(Deserialize)]

@@ -73,7 +73,12 @@ impl TestApp {
 
     /// A server with the default (Huiji 2014) plan loaded, as `qcity serve` does on first start.
     pub async fn with_plan() -> TestApp {
-        let app = Self::spawn().await;
+        Self::with_plan_and(Config::default()).await
+    }
+
+    /// The same with settings (e.g. a fixed business date).
+    pub async fn with_plan_and(config: Config) -> TestApp {
+        let app = Self::spawn_with(config).await;
         let plan = qcity_domain::plan::default_plan();
         qcity_store::plan::import(
             &app.store,

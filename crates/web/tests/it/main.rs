@@ -8,3 +8,4 @@ mod errors;
 mod harness;
 mod plan;
 mod scope;
+mod supervision;

@@ -2,6 +2,7 @@
 //! as a user of another unit and expect refusal, then check that nothing changed.
 
 use crate::harness::{PASSWORD, TestApp, body};
+use chrono::Datelike;
 use qcity_domain::role::Role;
 use qcity_store::Actor;
 use qcity_store::units;
@@ -9,9 +10,65 @@ use qcity_web::{MUTATING_ROUTES, SELF_ROUTES};
 
 #[tokio::test]
 async fn another_units_staff_is_refused_on_every_state_changing_route() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::with_plan().await;
     // The victim unit ZJFJ and its staff; the intruder works for NW.
     let _victim = app.user("zjfj.staff", Role::Unit, Some("ZJFJ")).await;
+    let victim = qcity_store::users::get(&app.store, &Actor::system("t"), "zjfj.staff")
+        .await
+        .unwrap()
+        .actor("127.0.0.1", "t");
+    let today = chrono::NaiveDate::from_ymd_opt(2014, 12, 1).unwrap();
+    let filter = qcity_store::obligations::Filter {
+        unit: Some("ZJFJ".into()),
+        content_prefix: Some("1.1.1".into()),
+        ..Default::default()
+    };
+    let ob = qcity_store::obligations::list(&app.store, &Actor::system("t"), &filter, today)
+        .await
+        .unwrap()
+        .remove(0);
+    let input = qcity_store::obligations::ReportInput {
+        body: "进展".into(),
+        percent: 30,
+        submit: false,
+        form_token: "victim-token-0000000".into(),
+        files: vec![qcity_store::obligations::Upload {
+            filename: "a.pdf".into(),
+            bytes: b"%PDF-1.4\n%%EOF\n".to_vec(),
+        }],
+    };
+    let report_id = qcity_store::obligations::report(
+        &app.store,
+        &victim,
+        ob.id,
+        input,
+        &Default::default(),
+        today,
+    )
+    .await
+    .unwrap();
+    let ext_id = qcity_store::obligations::request_extension(
+        &app.store,
+        &victim,
+        ob.id,
+        today.with_year(2015).unwrap(),
+        "理由",
+        today,
+    )
+    .await
+    .unwrap();
+    let notice_id = qcity_store::notices::issue_duban(
+        &app.store,
+        &Actor::system("t"),
+        "ZJFJ",
+        Some(ob.id),
+        "督办",
+        "",
+        today,
+        today,
+    )
+    .await
+    .unwrap();
     units::update_contact(
         &app.store,
         &Actor::system("test"),
@@ -32,10 +89,23 @@ async fn another_units_staff_is_refused_on_every_state_changing_route() {
         if SELF_ROUTES.contains(route) {
             continue;
         }
+        let id = if route.starts_with("/extensions/") {
+            ext_id
+        } else if route.starts_with("/notices/") {
+            notice_id
+        } else if route.starts_with("/reports/") {
+            report_id
+        } else {
+            ob.id
+        };
         let path = route
             .replace("{code}", "ZJFJ")
-            .replace("{username}", "zjfj.staff");
+            .replace("{username}", "zjfj.staff")
+            .replace("{id}", &id.to_string());
         let req = match *method {
+            "POST" if path.ends_with("/reports") => intruder.post(app.url(&path)).multipart(
+                reqwest::multipart::Form::new().text("form_token", "intruder-token-00000").text("body", "x").text("percent", "100").text("submit", "1"),
+            ),
             "POST" if path.starts_with("/api/") => intruder.post(app.url(&path)).json(&serde_json::json!({
                 "code": "EVIL", "name": "x", "kind": "member", "username": "evil", "role": "office",
             })),
@@ -48,10 +118,11 @@ async fn another_units_staff_is_refused_on_every_state_changing_route() {
             ]),
         };
         let res = req.send().await.unwrap();
-        assert_eq!(
-            res.status(),
-            403,
-            "{method} {path} must be refused for another unit's staff"
+        // 403, or 404 where even the existence of another unit's record is not disclosed.
+        assert!(
+            matches!(res.status().as_u16(), 403 | 404),
+            "{method} {path} must be refused for another unit's staff, got {}",
+            res.status()
         );
         walked += 1;
     }

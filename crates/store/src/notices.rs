@@ -1,0 +1,391 @@
+//! Reminders before a due date and the escalation ladder after it (催办 → 督办 → 通报), plus
+//! 督办单 the office issues by hand. Generated notices are idempotent: each has a dedupe key,
+//! so running the supervisor twice on a day, or on every day, fires each notice exactly once.
+
+use crate::audit::{self, Change};
+use crate::obligations::{self, Obligation};
+use crate::{Actor, Result, Store, StoreError, now_text};
+use chrono::NaiveDate;
+use qcity_domain::role::Scope;
+use serde::Serialize;
+use serde_json::json;
+use sqlx::Row;
+
+/// When reminders and escalations fire.
+#[derive(Debug, Clone)]
+pub struct Ladder {
+    /// Days before the due date a reminder goes out (most urgent one applicable fires).
+    pub reminder_days: Vec<i64>,
+    /// Days after the due date for blue 催办, yellow 督办, red 通报 (0 = the first overdue day).
+    pub escalation_days: [i64; 3],
+}
+
+impl Default for Ladder {
+    fn default() -> Self {
+        Ladder {
+            reminder_days: vec![7, 3, 1],
+            escalation_days: [0, 7, 15],
+        }
+    }
+}
+
+pub const LEVELS: [(&str, &str); 3] = [("cuiban", "blue"), ("duban", "yellow"), ("tongbao", "red")];
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Fired {
+    pub reminders: usize,
+    pub cuiban: usize,
+    pub duban: usize,
+    pub tongbao: usize,
+}
+
+/// The notice an obligation calls for on `today`, if any: (kind, level, dedupe suffix).
+pub fn due_notice(
+    ob: &Obligation,
+    today: NaiveDate,
+    ladder: &Ladder,
+) -> Option<(&'static str, &'static str, String)> {
+    if matches!(ob.status.as_str(), "submitted" | "accepted") || ob.retired {
+        return None;
+    }
+    let due = ob.due()?;
+    let left = (due - today).num_days();
+    if left >= 0 {
+        let threshold = ladder
+            .reminder_days
+            .iter()
+            .copied()
+            .filter(|t| left <= *t)
+            .min()?;
+        return Some((
+            "reminder",
+            "info",
+            format!("rem:{}:{}:{threshold}", ob.id, ob.due_date),
+        ));
+    }
+    let over = -left;
+    let level = (0..3)
+        .rev()
+        .find(|l| over >= ladder.escalation_days[*l].max(1))?;
+    let (kind, colour) = LEVELS[level];
+    Some((
+        kind,
+        colour,
+        format!("esc:{}:{}:{kind}", ob.id, ob.due_date),
+    ))
+}
+
+/// Runs the ladder for every open obligation as of `today`. Safe to run any number of times.
+pub async fn supervise(store: &Store, today: NaiveDate, ladder: &Ladder) -> Result<Fired> {
+    let actor = Actor::system("supervisor");
+    // Only open obligations close enough to their due date can call for a notice.
+    let horizon = ladder
+        .reminder_days
+        .iter()
+        .copied()
+        .max()
+        .unwrap_or(0)
+        .max(0) as u64;
+    let filter = obligations::Filter {
+        open_only: true,
+        due_by: today.checked_add_days(chrono::Days::new(horizon)),
+        ..Default::default()
+    };
+    let obs = obligations::list(store, &actor, &filter, today).await?;
+    // Keys already fired, read once: a daily run then writes only what is new.
+    let fired_keys: std::collections::HashSet<String> =
+        sqlx::query("SELECT dedupe_key FROM notices WHERE kind <> 'manual'")
+            .fetch_all(&store.pool)
+            .await?
+            .iter()
+            .map(|r| r.try_get::<String, _>("dedupe_key"))
+            .collect::<std::result::Result<_, _>>()?;
+    let mut fired = Fired::default();
+    for ob in &obs {
+        let Some((kind, level, key)) = due_notice(ob, today, ladder) else {
+            continue;
+        };
+        if fired_keys.contains(&key) {
+            continue;
+        }
+        let title = match kind {
+            "reminder" => format!("【提醒】{} 将于 {} 到期", ob.content_code, ob.due_date),
+            "cuiban" => format!(
+                "【催办】{} 已逾期（应于 {} 完成）",
+                ob.content_code, ob.due_date
+            ),
+            "duban" => format!(
+                "【督办】{} 逾期超过 {} 天",
+                ob.content_code, ladder.escalation_days[1]
+            ),
+            _ => format!(
+                "【通报】{} 逾期超过 {} 天，予以通报",
+                ob.content_code, ladder.escalation_days[2]
+            ),
+        };
+        let inserted = insert(
+            store,
+            ob.unit_id,
+            Some(ob.id),
+            kind,
+            level,
+            &title,
+            "",
+            today,
+            None,
+            &key,
+        )
+        .await?;
+        if inserted {
+            match kind {
+                "reminder" => fired.reminders += 1,
+                "cuiban" => fired.cuiban += 1,
+                "duban" => fired.duban += 1,
+                _ => fired.tongbao += 1,
+            }
+        }
+    }
+    Ok(fired)
+}
+
+/// Inserts a notice unless its dedupe key exists; true when it was new.
+#[allow(clippy::too_many_arguments)]
+async fn insert(
+    store: &Store,
+    unit_id: i64,
+    obligation_id: Option<i64>,
+    kind: &str,
+    level: &str,
+    title: &str,
+    body: &str,
+    issued_on: NaiveDate,
+    respond_by: Option<NaiveDate>,
+    dedupe_key: &str,
+) -> Result<bool> {
+    let res = sqlx::query(
+        "INSERT INTO notices (unit_id, obligation_id, kind, level, title, body, issued_on, respond_by, dedupe_key, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (dedupe_key) DO NOTHING",
+    )
+    .bind(unit_id)
+    .bind(obligation_id)
+    .bind(kind)
+    .bind(level)
+    .bind(title)
+    .bind(body)
+    .bind(issued_on.to_string())
+    .bind(respond_by.map(|d| d.to_string()))
+    .bind(dedupe_key)
+    .bind(now_text())
+    .execute(&store.pool)
+    .await?;
+    Ok(res.rows_affected() > 0)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Notice {
+    pub id: i64,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub obligation_id: Option<i64>,
+    pub content_code: Option<String>,
+    pub kind: String,
+    pub level: String,
+    pub title: String,
+    pub body: String,
+    pub issued_on: String,
+    pub respond_by: Option<String>,
+    pub response: Option<String>,
+    pub read: bool,
+}
+
+const SELECT: &str = "SELECT n.id, u.code AS unit_code, u.name AS unit_name, n.obligation_id, o.content_code, n.kind, n.level, \
+     n.title, n.body, n.issued_on, n.respond_by, n.response, n.read_at FROM notices n JOIN org_units u ON u.id = n.unit_id \
+     LEFT JOIN obligations o ON o.id = n.obligation_id";
+
+fn from_row(r: &sqlx::any::AnyRow) -> Result<Notice> {
+    Ok(Notice {
+        id: r.try_get("id")?,
+        unit_code: r.try_get("unit_code")?,
+        unit_name: r.try_get("unit_name")?,
+        obligation_id: r.try_get("obligation_id")?,
+        content_code: r.try_get("content_code")?,
+        kind: r.try_get("kind")?,
+        level: r.try_get("level")?,
+        title: r.try_get("title")?,
+        body: r.try_get("body")?,
+        issued_on: r.try_get("issued_on")?,
+        respond_by: r.try_get("respond_by")?,
+        response: r.try_get("response")?,
+        read: r.try_get::<Option<String>, _>("read_at")?.is_some(),
+    })
+}
+
+/// Notices the caller may see (a unit its own; office and leaders all), newest first.
+pub async fn list(store: &Store, actor: &Actor, kind: Option<&str>) -> Result<Vec<Notice>> {
+    let mut sql = format!("{SELECT} WHERE 1 = 1");
+    match actor.scope() {
+        Scope::All | Scope::ReadAll => {}
+        Scope::Unit(u) => sql.push_str(&format!(" AND n.unit_id = {u}")),
+        Scope::Public => return Err(StoreError::Forbidden),
+    }
+    if kind.is_some() {
+        sql.push_str(" AND n.kind = $1");
+    }
+    sql.push_str(" ORDER BY n.issued_on DESC, n.id DESC");
+    let mut q = sqlx::query(&sql);
+    if let Some(k) = kind {
+        q = q.bind(k);
+    }
+    q.fetch_all(&store.pool)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
+}
+
+/// Unread notices of the caller's unit (the badge in the navigation).
+pub async fn unread(store: &Store, actor: &Actor) -> Result<i64> {
+    let Scope::Unit(u) = actor.scope() else {
+        return Ok(0);
+    };
+    Ok(
+        sqlx::query("SELECT COUNT(*) AS n FROM notices WHERE unit_id = $1 AND read_at IS NULL")
+            .bind(u)
+            .fetch_one(&store.pool)
+            .await?
+            .try_get("n")?,
+    )
+}
+
+async fn own(store: &Store, actor: &Actor, id: i64) -> Result<Notice> {
+    let sql = format!("{SELECT} WHERE n.id = $1");
+    let row = sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(&store.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let n = from_row(&row)?;
+    let unit_id: i64 = sqlx::query("SELECT unit_id FROM notices WHERE id = $1")
+        .bind(id)
+        .fetch_one(&store.pool)
+        .await?
+        .try_get("unit_id")?;
+    match actor.scope() {
+        Scope::Unit(u) if u == unit_id => Ok(n),
+        Scope::All | Scope::ReadAll => Err(StoreError::Forbidden),
+        _ => Err(StoreError::NotFound),
+    }
+}
+
+pub async fn mark_read(store: &Store, actor: &Actor, id: i64) -> Result<()> {
+    own(store, actor, id).await?;
+    sqlx::query("UPDATE notices SET read_at = $1 WHERE id = $2 AND read_at IS NULL")
+        .bind(now_text())
+        .bind(id)
+        .execute(&store.pool)
+        .await?;
+    Ok(())
+}
+
+/// The office issues a 督办单 to a unit by hand, with a response deadline.
+#[allow(clippy::too_many_arguments)]
+pub async fn issue_duban(
+    store: &Store,
+    actor: &Actor,
+    unit_code: &str,
+    obligation_id: Option<i64>,
+    title: &str,
+    body: &str,
+    respond_by: NaiveDate,
+    today: NaiveDate,
+) -> Result<i64> {
+    actor.require_admin()?;
+    let title = title.trim();
+    if title.is_empty() {
+        return Err(StoreError::invalid("title", "error-required"));
+    }
+    if respond_by < today {
+        return Err(StoreError::invalid("respond_by", "error-date-past"));
+    }
+    let unit_id: i64 = sqlx::query("SELECT id FROM org_units WHERE code = $1")
+        .bind(unit_code)
+        .fetch_optional(&store.pool)
+        .await?
+        .ok_or_else(|| StoreError::invalid("unit", "error-unit-unknown"))?
+        .try_get("id")?;
+    if let Some(id) = obligation_id {
+        let ob = obligations::get(store, actor, id).await?;
+        if ob.unit_id != unit_id {
+            return Err(StoreError::invalid(
+                "obligation",
+                "error-obligation-other-unit",
+            ));
+        }
+    }
+    let key = format!("manual:{}", crate::auth::random_token());
+    let mut tx = store.begin().await?;
+    let id: i64 = sqlx::query(
+        "INSERT INTO notices (unit_id, obligation_id, kind, level, title, body, issued_on, respond_by, dedupe_key, created_at) \
+         VALUES ($1, $2, 'manual', 'yellow', $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(unit_id)
+    .bind(obligation_id)
+    .bind(title)
+    .bind(body.trim())
+    .bind(today.to_string())
+    .bind(respond_by.to_string())
+    .bind(&key)
+    .bind(now_text())
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get("id")?;
+    audit::record(
+        store,
+        &mut tx,
+        actor,
+        Change {
+            action: "notice.duban_issue",
+            target_type: "unit",
+            target_id: unit_code,
+            before: serde_json::Value::Null,
+            after: json!({"notice": id, "title": title, "respond_by": respond_by.to_string(), "obligation": obligation_id}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The unit answers a 督办单.
+pub async fn respond(store: &Store, actor: &Actor, id: i64, response: &str) -> Result<()> {
+    let n = own(store, actor, id).await?;
+    let response = response.trim();
+    if response.is_empty() {
+        return Err(StoreError::invalid("response", "error-required"));
+    }
+    if n.kind != "manual" {
+        return Err(StoreError::Conflict("error-notice-no-response".into()));
+    }
+    let mut tx = store.begin().await?;
+    sqlx::query("UPDATE notices SET response = $1, responded_at = $2, read_at = COALESCE(read_at, $2) WHERE id = $3")
+        .bind(response)
+        .bind(now_text())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        store,
+        &mut tx,
+        actor,
+        Change {
+            action: "notice.duban_respond",
+            target_type: "notice",
+            target_id: &id.to_string(),
+            before: json!({"response": n.response}),
+            after: json!({"response": response}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

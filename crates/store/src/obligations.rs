@@ -1,0 +1,1115 @@
+//! Obligations: each target content becomes one obligation per responsible unit and period
+//! (督查督办). Units report progress with evidence; the office accepts (销号) or returns them.
+//!
+//! Status: not_started → in_progress → submitted → accepted | returned (→ in_progress …).
+//! Overdue is derived from the business date, never stored. Every transition is kept in
+//! `obligation_events` and in the audit trail.
+
+use crate::audit::{self, Change};
+use crate::{Actor, Result, Store, StoreError, Tx, now_text};
+use chrono::NaiveDate;
+use qcity_domain::plan::{Plan, UnitKind};
+use qcity_domain::role::Scope;
+use serde::Serialize;
+use serde_json::json;
+use sqlx::Row;
+use std::collections::{BTreeMap, HashMap};
+
+pub const STATUSES: &[&str] = &[
+    "not_started",
+    "in_progress",
+    "submitted",
+    "accepted",
+    "returned",
+];
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Obligation {
+    pub id: i64,
+    pub content_code: String,
+    pub unit_id: i64,
+    pub unit_code: String,
+    pub unit_name: String,
+    /// `lead` or `undertaking`.
+    pub duty: String,
+    pub period_key: String,
+    pub start_date: Option<String>,
+    pub due_date: String,
+    pub original_due: String,
+    pub times: i64,
+    pub status: String,
+    pub percent: i64,
+    pub submitted_on: Option<String>,
+    pub accepted_on: Option<String>,
+    pub retired: bool,
+    pub row_version: i64,
+}
+
+impl Obligation {
+    pub fn due(&self) -> Option<NaiveDate> {
+        NaiveDate::parse_from_str(&self.due_date, "%Y-%m-%d").ok()
+    }
+
+    /// Past its due date and not yet handed in (submitted or accepted).
+    pub fn overdue(&self, today: NaiveDate) -> bool {
+        !matches!(self.status.as_str(), "submitted" | "accepted")
+            && self.due().is_some_and(|d| today > d)
+    }
+
+    /// Days past due (0 when not overdue).
+    pub fn days_overdue(&self, today: NaiveDate) -> i64 {
+        match self.due() {
+            Some(d) if self.overdue(today) => (today - d).num_days(),
+            _ => 0,
+        }
+    }
+
+    /// Handed in by its due date (or still before it).
+    pub fn on_time(&self) -> bool {
+        match (&self.submitted_on, self.due()) {
+            (Some(s), Some(d)) => NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok_and(|s| s <= d),
+            _ => false,
+        }
+    }
+
+    fn view(&self) -> serde_json::Value {
+        json!({"status": self.status, "percent": self.percent, "due_date": self.due_date, "row_version": self.row_version})
+    }
+}
+
+const SELECT: &str = "SELECT o.id, o.content_code, o.unit_id, u.code AS unit_code, u.name AS unit_name, o.duty, \
+     o.period_key, o.start_date, o.due_date, o.original_due, o.times, o.status, o.percent, o.submitted_on, \
+     o.accepted_on, o.retired, o.row_version FROM obligations o JOIN org_units u ON u.id = o.unit_id";
+
+fn from_row(r: &sqlx::any::AnyRow) -> Result<Obligation> {
+    Ok(Obligation {
+        id: r.try_get("id")?,
+        content_code: r.try_get("content_code")?,
+        unit_id: r.try_get("unit_id")?,
+        unit_code: r.try_get("unit_code")?,
+        unit_name: r.try_get("unit_name")?,
+        duty: r.try_get("duty")?,
+        period_key: r.try_get("period_key")?,
+        start_date: r.try_get("start_date")?,
+        due_date: r.try_get("due_date")?,
+        original_due: r.try_get("original_due")?,
+        times: r.try_get("times")?,
+        status: r.try_get("status")?,
+        percent: r.try_get("percent")?,
+        submitted_on: r.try_get("submitted_on")?,
+        accepted_on: r.try_get("accepted_on")?,
+        retired: r.try_get::<i64, _>("retired")? != 0,
+        row_version: r.try_get("row_version")?,
+    })
+}
+
+/// (content code, unit id, period key): what identifies an obligation across plan versions.
+type ObligationKey = (String, i64, String);
+/// (id, retired, due date, plan's due date) of a stored obligation.
+type Existing = (i64, bool, String, String);
+
+/// What one plan version asks of one unit in one period.
+struct Wanted {
+    content: String,
+    unit: String,
+    duty: &'static str,
+    period: String,
+    start: Option<String>,
+    due: String,
+    times: i64,
+}
+
+/// The obligations a plan implies: per content, its lead units and then its undertaking units
+/// (各成员单位 expands to every member unit; a unit listed in both is held as lead), per period.
+fn wanted(plan: &Plan) -> Vec<Wanted> {
+    let members: Vec<&str> = plan
+        .units
+        .iter()
+        .filter(|u| u.kind == UnitKind::Member)
+        .map(|u| u.code.as_str())
+        .collect();
+    let expand = |codes: &[String]| -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for c in codes {
+            let group = plan.unit(c).is_some_and(|u| u.kind == UnitKind::Group);
+            let list: Vec<String> = if group {
+                members.iter().map(|m| m.to_string()).collect()
+            } else {
+                vec![c.clone()]
+            };
+            for u in list {
+                if !out.contains(&u) {
+                    out.push(u);
+                }
+            }
+        }
+        out
+    };
+    let mut out = Vec::new();
+    for (_, _, c) in plan.contents() {
+        let leads = expand(&c.lead_units);
+        let mut duties: Vec<(String, &'static str)> =
+            leads.iter().map(|u| (u.clone(), "lead")).collect();
+        for u in expand(&c.undertaking_units) {
+            if !leads.contains(&u) {
+                duties.push((u, "undertaking"));
+            }
+        }
+        for p in c.deadline.periods(plan.plan.recurring_until) {
+            for (unit, duty) in &duties {
+                out.push(Wanted {
+                    content: c.code.clone(),
+                    unit: unit.clone(),
+                    duty,
+                    period: p.key.clone(),
+                    start: p.start.map(|d| d.to_string()),
+                    due: p.due.to_string(),
+                    times: i64::from(p.times),
+                });
+            }
+        }
+    }
+    out
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SyncSummary {
+    pub added: usize,
+    pub retired: usize,
+    pub revived: usize,
+    pub rescheduled: usize,
+}
+
+/// Brings the obligations in line with a plan version, inside the plan import's transaction.
+/// Existing obligations keep their progress (matched by content code, unit and period); those
+/// the plan no longer asks for are retired, never deleted. A due date the plan moves follows,
+/// unless the office granted an extension.
+pub async fn sync_from_plan(tx: &mut Tx, plan: &Plan) -> Result<SyncSummary> {
+    let unit_ids: HashMap<String, i64> = sqlx::query("SELECT id, code FROM org_units")
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get::<String, _>("code")?, r.try_get::<i64, _>("id")?)))
+        .collect::<Result<_>>()?;
+    let existing: HashMap<ObligationKey, Existing> =
+        sqlx::query("SELECT id, content_code, unit_id, period_key, retired, due_date, original_due FROM obligations")
+            .fetch_all(&mut **tx)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok((
+                    (r.try_get("content_code")?, r.try_get("unit_id")?, r.try_get("period_key")?),
+                    (r.try_get("id")?, r.try_get::<i64, _>("retired")? != 0, r.try_get("due_date")?, r.try_get("original_due")?),
+                ))
+            })
+            .collect::<Result<_>>()?;
+    let mut summary = SyncSummary::default();
+    let mut keep = std::collections::HashSet::new();
+    let now = now_text();
+    for w in wanted(plan) {
+        let Some(&unit_id) = unit_ids.get(&w.unit) else {
+            continue;
+        };
+        let key = (w.content.clone(), unit_id, w.period.clone());
+        match existing.get(&key) {
+            None => {
+                sqlx::query(
+                    "INSERT INTO obligations (content_code, unit_id, duty, period_key, start_date, due_date, original_due, times, status, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $6, $7, 'not_started', $8, $8)",
+                )
+                .bind(&w.content)
+                .bind(unit_id)
+                .bind(w.duty)
+                .bind(&w.period)
+                .bind(&w.start)
+                .bind(&w.due)
+                .bind(w.times)
+                .bind(&now)
+                .execute(&mut **tx)
+                .await?;
+                summary.added += 1;
+            }
+            Some((id, retired, due, original_due)) => {
+                if *retired {
+                    summary.revived += 1;
+                }
+                // An extension (due ≠ original) stays; otherwise follow the plan's date.
+                let new_due = if due != original_due {
+                    due.clone()
+                } else {
+                    w.due.clone()
+                };
+                if *retired || *original_due != w.due {
+                    sqlx::query("UPDATE obligations SET retired = 0, duty = $1, due_date = $2, original_due = $3, times = $4, updated_at = $5 WHERE id = $6")
+                        .bind(w.duty)
+                        .bind(&new_due)
+                        .bind(&w.due)
+                        .bind(w.times)
+                        .bind(&now)
+                        .bind(id)
+                        .execute(&mut **tx)
+                        .await?;
+                    if *original_due != w.due {
+                        summary.rescheduled += 1;
+                    }
+                }
+            }
+        }
+        keep.insert(key);
+    }
+    for (key, (id, retired, _, _)) in &existing {
+        if !retired && !keep.contains(key) {
+            sqlx::query("UPDATE obligations SET retired = 1, updated_at = $1 WHERE id = $2")
+                .bind(&now)
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+            summary.retired += 1;
+        }
+    }
+    Ok(summary)
+}
+
+/// Filters for lists. Unit staff always see only their own unit's obligations.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub unit: Option<String>,
+    pub status: Option<String>,
+    pub content_prefix: Option<String>,
+    pub overdue_only: bool,
+    /// Due on or before this date.
+    pub due_by: Option<NaiveDate>,
+    /// Only those not yet handed in (not submitted, not accepted).
+    pub open_only: bool,
+}
+
+/// Live (not retired) obligations the caller may see, by due date then content code.
+pub async fn list(
+    store: &Store,
+    actor: &Actor,
+    f: &Filter,
+    today: NaiveDate,
+) -> Result<Vec<Obligation>> {
+    let mut clauses = vec!["o.retired = 0".to_string()];
+    let mut args: Vec<String> = Vec::new();
+    match actor.scope() {
+        Scope::All | Scope::ReadAll => {}
+        Scope::Unit(u) => clauses.push(format!("o.unit_id = {u}")),
+        Scope::Public => return Err(StoreError::Forbidden),
+    }
+    if let Some(unit) = f.unit.as_deref().filter(|s| !s.is_empty()) {
+        args.push(unit.to_string());
+        clauses.push(format!("u.code = ${}", args.len()));
+    }
+    if let Some(status) = f.status.as_deref().filter(|s| STATUSES.contains(s)) {
+        args.push(status.to_string());
+        clauses.push(format!("o.status = ${}", args.len()));
+    }
+    if let Some(prefix) = f.content_prefix.as_deref().filter(|s| !s.is_empty()) {
+        args.push(format!("{prefix}%"));
+        clauses.push(format!("o.content_code LIKE ${}", args.len()));
+    }
+    if let Some(d) = f.due_by {
+        args.push(d.to_string());
+        clauses.push(format!("o.due_date <= ${}", args.len()));
+    }
+    if f.open_only {
+        clauses.push("o.status NOT IN ('submitted', 'accepted')".to_string());
+    }
+    let sql = format!(
+        "{SELECT} WHERE {} ORDER BY o.due_date, o.content_code, u.code",
+        clauses.join(" AND ")
+    );
+    let mut q = sqlx::query(&sql);
+    for a in &args {
+        q = q.bind(a);
+    }
+    let rows = q.fetch_all(&store.pool).await?;
+    let mut out = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
+    if f.overdue_only {
+        out.retain(|o| o.overdue(today));
+    }
+    Ok(out)
+}
+
+async fn load(store: &Store, id: i64) -> Result<Obligation> {
+    let sql = format!("{SELECT} WHERE o.id = $1");
+    let row = sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(&store.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    from_row(&row)
+}
+
+/// Whether `actor` leads the same content in the same period as `ob` (and so sees its reports).
+async fn leads_sibling(store: &Store, actor: &Actor, ob: &Obligation) -> Result<bool> {
+    let Scope::Unit(u) = actor.scope() else {
+        return Ok(false);
+    };
+    let row = sqlx::query(
+        "SELECT id FROM obligations WHERE content_code = $1 AND period_key = $2 AND unit_id = $3 AND duty = 'lead' AND retired = 0",
+    )
+    .bind(&ob.content_code)
+    .bind(&ob.period_key)
+    .bind(u)
+    .fetch_optional(&store.pool)
+    .await?;
+    Ok(row.is_some())
+}
+
+/// One obligation, if the caller may see it: the office, leaders and evaluators, the unit
+/// itself, and the lead unit of the same content and period (it consolidates the reports).
+/// Others get "not found", so they cannot even learn that it exists.
+pub async fn get(store: &Store, actor: &Actor, id: i64) -> Result<Obligation> {
+    let ob = load(store, id).await?;
+    if actor.scope().can_read_unit(ob.unit_id) || leads_sibling(store, actor, &ob).await? {
+        Ok(ob)
+    } else {
+        Err(StoreError::NotFound)
+    }
+}
+
+/// The same content and period's other obligations (the cooperating units), for the lead.
+pub async fn siblings(store: &Store, actor: &Actor, ob: &Obligation) -> Result<Vec<Obligation>> {
+    let sql = format!(
+        "{SELECT} WHERE o.content_code = $1 AND o.period_key = $2 AND o.id <> $3 AND o.retired = 0 ORDER BY o.duty, u.code"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(&ob.content_code)
+        .bind(&ob.period_key)
+        .bind(ob.id)
+        .fetch_all(&store.pool)
+        .await?;
+    let all = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
+    let lead_here = ob.duty == "lead" && actor.scope().can_read_unit(ob.unit_id);
+    Ok(all
+        .into_iter()
+        .filter(|o| lead_here || actor.scope().can_read_unit(o.unit_id))
+        .collect())
+}
+
+/// May `actor` write to this obligation (report, ask for an extension)? Only its own unit.
+fn require_own_unit(actor: &Actor, ob: &Obligation) -> Result<()> {
+    match actor.scope() {
+        Scope::Unit(u) if u == ob.unit_id => Ok(()),
+        _ => Err(StoreError::Forbidden),
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub id: i64,
+    pub obligation_id: i64,
+    pub author: String,
+    pub body: String,
+    pub percent: i64,
+    pub r#final: bool,
+    pub created_on: String,
+    pub created_at: String,
+    pub files: Vec<EvidenceRef>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EvidenceRef {
+    pub sha256: String,
+    pub filename: String,
+    pub mime: String,
+    pub size: i64,
+}
+
+/// An evidence file as uploaded.
+pub struct Upload {
+    pub filename: String,
+    pub bytes: Vec<u8>,
+}
+
+pub struct ReportInput {
+    pub body: String,
+    pub percent: i64,
+    /// Hand in for review (销号申请) rather than a progress update.
+    pub submit: bool,
+    /// A token rendered into the form: the same form posted twice makes one report.
+    pub form_token: String,
+    pub files: Vec<Upload>,
+}
+
+/// Evidence rules: allowed types (sniffed from the content, not the name) and the size cap.
+#[derive(Debug, Clone)]
+pub struct EvidencePolicy {
+    pub max_bytes: usize,
+}
+
+impl Default for EvidencePolicy {
+    fn default() -> Self {
+        EvidencePolicy {
+            max_bytes: 20 * 1024 * 1024,
+        }
+    }
+}
+
+/// The MIME type of an allowed evidence file, from its bytes: PDF, images, Office documents.
+pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
+    let kind = infer::get(bytes)?;
+    let mime = kind.mime_type();
+    const ALLOWED: &[&str] = &[
+        "application/pdf",
+        "image/jpeg",
+        "image/png",
+        "image/gif",
+        "image/webp",
+        "image/bmp",
+        "image/tiff",
+        "application/msword",
+        "application/vnd.ms-excel",
+        "application/vnd.ms-powerpoint",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "application/vnd.oasis.opendocument.text",
+        "application/vnd.oasis.opendocument.spreadsheet",
+        "application/x-ole-storage",
+    ];
+    ALLOWED.contains(&mime).then_some(mime)
+}
+
+/// Records a progress report (and, with `submit`, hands the obligation in for review).
+/// All files are checked before anything is stored; the report, its files and the status
+/// change are one transaction. Returns the report id (the existing one for a repeated form).
+pub async fn report(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+    input: ReportInput,
+    policy: &EvidencePolicy,
+    today: NaiveDate,
+) -> Result<i64> {
+    let ob = get(store, actor, id).await?;
+    require_own_unit(actor, &ob)?;
+    if let Some(row) = sqlx::query("SELECT id FROM reports WHERE form_token = $1")
+        .bind(&input.form_token)
+        .fetch_optional(&store.pool)
+        .await?
+    {
+        return Ok(row.try_get("id")?);
+    }
+    let body = input.body.trim();
+    if body.is_empty() {
+        return Err(StoreError::invalid("body", "error-report-empty"));
+    }
+    if body.chars().count() > 5000 {
+        return Err(StoreError::invalid("body", "error-too-long"));
+    }
+    if !(0..=100).contains(&input.percent) {
+        return Err(StoreError::invalid("percent", "error-percent-range"));
+    }
+    if input.form_token.len() < 16 {
+        return Err(StoreError::invalid("form_token", "error-form-stale"));
+    }
+    if matches!(ob.status.as_str(), "accepted" | "submitted") {
+        return Err(StoreError::Conflict(format!(
+            "error-obligation-{}",
+            ob.status
+        )));
+    }
+    let mut files = Vec::new();
+    for f in &input.files {
+        if f.bytes.len() > policy.max_bytes {
+            return Err(StoreError::invalid("files", "error-file-too-large"));
+        }
+        let Some(mime) = sniff(&f.bytes) else {
+            return Err(StoreError::invalid("files", "error-file-type"));
+        };
+        let sha = crate::audit::hex(&<sha2::Sha256 as sha2::Digest>::digest(&f.bytes));
+        let name: String = f
+            .filename
+            .chars()
+            .filter(|c| !c.is_control() && !matches!(c, '/' | '\\'))
+            .take(200)
+            .collect();
+        files.push((sha, mime, name, &f.bytes));
+    }
+    let (to_status, percent) = if input.submit {
+        ("submitted", 100)
+    } else {
+        ("in_progress", input.percent)
+    };
+    let mut tx = store.begin().await?;
+    let now = now_text();
+    let report_id: i64 = sqlx::query(
+        "INSERT INTO reports (obligation_id, author, body, percent, final, form_token, created_on, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(ob.id)
+    .bind(&actor.username)
+    .bind(body)
+    .bind(percent)
+    .bind(input.submit as i64)
+    .bind(&input.form_token)
+    .bind(today.to_string())
+    .bind(&now)
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get("id")?;
+    for (sha, mime, name, bytes) in &files {
+        let exists = sqlx::query("SELECT sha256 FROM evidence_files WHERE sha256 = $1")
+            .bind(sha)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if exists.is_none() {
+            sqlx::query("INSERT INTO evidence_files (sha256, size, mime, data, created_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(sha)
+                .bind(bytes.len() as i64)
+                .bind(*mime)
+                .bind(bytes.to_vec())
+                .bind(&now)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("INSERT INTO report_evidence (report_id, sha256, filename) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind(report_id)
+            .bind(sha)
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let changed = sqlx::query(
+        "UPDATE obligations SET status = $1, percent = $2, submitted_on = $3, row_version = row_version + 1, updated_at = $4 \
+         WHERE id = $5 AND row_version = $6",
+    )
+    .bind(to_status)
+    .bind(percent)
+    .bind(input.submit.then(|| today.to_string()).or(ob.submitted_on.clone()))
+    .bind(&now)
+    .bind(ob.id)
+    .bind(ob.row_version)
+    .execute(&mut *tx)
+    .await?;
+    if changed.rows_affected() == 0 {
+        return Err(StoreError::Conflict("error-obligation-changed".into()));
+    }
+    let action = if input.submit { "submit" } else { "progress" };
+    event(
+        &mut tx,
+        ob.id,
+        today,
+        actor,
+        action,
+        &ob.status,
+        to_status,
+        "",
+        Some(report_id),
+    )
+    .await?;
+    audit::record(
+        store,
+        &mut tx,
+        actor,
+        Change {
+            action: &format!("obligation.{action}"),
+            target_type: "obligation",
+            target_id: &ob.id.to_string(),
+            before: ob.view(),
+            after: json!({"status": to_status, "percent": percent, "report": report_id, "files": files.iter().map(|f| &f.0).collect::<Vec<_>>()}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(report_id)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn event(
+    tx: &mut Tx,
+    obligation_id: i64,
+    on: NaiveDate,
+    actor: &Actor,
+    action: &str,
+    from: &str,
+    to: &str,
+    reason: &str,
+    report_id: Option<i64>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO obligation_events (obligation_id, at, on_date, actor, action, from_status, to_status, reason, report_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(obligation_id)
+    .bind(now_text())
+    .bind(on.to_string())
+    .bind(&actor.username)
+    .bind(action)
+    .bind(from)
+    .bind(to)
+    .bind(reason)
+    .bind(report_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The office accepts (销号) or returns a submitted obligation. `row_version` is the version the
+/// reviewer saw: if someone acted in between, this is a conflict, not a lost update.
+pub async fn review(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+    accept: bool,
+    reason: &str,
+    row_version: i64,
+    today: NaiveDate,
+) -> Result<Obligation> {
+    actor.require_admin()?;
+    let ob = get(store, actor, id).await?;
+    let reason = reason.trim();
+    if !accept && reason.is_empty() {
+        return Err(StoreError::invalid("reason", "error-reason-required"));
+    }
+    if ob.row_version != row_version {
+        return Err(StoreError::Conflict("error-obligation-changed".into()));
+    }
+    if ob.status != "submitted" {
+        return Err(StoreError::Conflict(
+            "error-obligation-not-submitted".into(),
+        ));
+    }
+    let to = if accept { "accepted" } else { "returned" };
+    let mut tx = store.begin().await?;
+    let changed = sqlx::query(
+        "UPDATE obligations SET status = $1, accepted_on = $2, percent = $3, row_version = row_version + 1, updated_at = $4 \
+         WHERE id = $5 AND row_version = $6",
+    )
+    .bind(to)
+    .bind(accept.then(|| today.to_string()))
+    .bind(if accept { 100 } else { ob.percent })
+    .bind(now_text())
+    .bind(ob.id)
+    .bind(row_version)
+    .execute(&mut *tx)
+    .await?;
+    if changed.rows_affected() == 0 {
+        return Err(StoreError::Conflict("error-obligation-changed".into()));
+    }
+    event(
+        &mut tx,
+        ob.id,
+        today,
+        actor,
+        if accept { "accept" } else { "return" },
+        &ob.status,
+        to,
+        reason,
+        None,
+    )
+    .await?;
+    audit::record(
+        store,
+        &mut tx,
+        actor,
+        Change {
+            action: if accept {
+                "obligation.accept"
+            } else {
+                "obligation.return"
+            },
+            target_type: "obligation",
+            target_id: &ob.id.to_string(),
+            before: ob.view(),
+            after: json!({"status": to, "reason": reason}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    get(store, actor, id).await
+}
+
+/// Reports of an obligation, newest first, with their files.
+pub async fn reports(store: &Store, actor: &Actor, id: i64) -> Result<Vec<Report>> {
+    let ob = get(store, actor, id).await?;
+    let rows = sqlx::query("SELECT id, obligation_id, author, body, percent, final, created_on, created_at FROM reports WHERE obligation_id = $1 ORDER BY id DESC")
+        .bind(ob.id)
+        .fetch_all(&store.pool)
+        .await?;
+    let mut out = Vec::new();
+    for r in &rows {
+        let report_id: i64 = r.try_get("id")?;
+        let files = sqlx::query(
+            "SELECT e.sha256, re.filename, e.mime, e.size FROM report_evidence re JOIN evidence_files e ON e.sha256 = re.sha256 WHERE re.report_id = $1 ORDER BY re.filename",
+        )
+        .bind(report_id)
+        .fetch_all(&store.pool)
+        .await?
+        .iter()
+        .map(|f| Ok(EvidenceRef { sha256: f.try_get("sha256")?, filename: f.try_get("filename")?, mime: f.try_get("mime")?, size: f.try_get("size")? }))
+        .collect::<Result<Vec<_>>>()?;
+        out.push(Report {
+            id: report_id,
+            obligation_id: r.try_get("obligation_id")?,
+            author: r.try_get("author")?,
+            body: r.try_get("body")?,
+            percent: r.try_get("percent")?,
+            r#final: r.try_get::<i64, _>("final")? != 0,
+            created_on: r.try_get("created_on")?,
+            created_at: r.try_get("created_at")?,
+            files,
+        });
+    }
+    Ok(out)
+}
+
+/// The obligation a report belongs to (for review by report id).
+pub async fn obligation_of_report(
+    store: &Store,
+    actor: &Actor,
+    report_id: i64,
+) -> Result<Obligation> {
+    let row = sqlx::query("SELECT obligation_id FROM reports WHERE id = $1")
+        .bind(report_id)
+        .fetch_optional(&store.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    get(store, actor, row.try_get("obligation_id")?).await
+}
+
+/// An evidence file, only through a report the caller may see.
+pub async fn evidence(
+    store: &Store,
+    actor: &Actor,
+    report_id: i64,
+    sha256: &str,
+) -> Result<(String, String, Vec<u8>)> {
+    obligation_of_report(store, actor, report_id).await?;
+    let row = sqlx::query(
+        "SELECT re.filename, e.mime, e.data FROM report_evidence re JOIN evidence_files e ON e.sha256 = re.sha256 WHERE re.report_id = $1 AND re.sha256 = $2",
+    )
+    .bind(report_id)
+    .bind(sha256)
+    .fetch_optional(&store.pool)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    Ok((
+        row.try_get("filename")?,
+        row.try_get("mime")?,
+        row.try_get("data")?,
+    ))
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    pub at: String,
+    pub on_date: String,
+    pub actor: String,
+    pub action: String,
+    pub from_status: String,
+    pub to_status: String,
+    pub reason: String,
+}
+
+pub async fn history(store: &Store, actor: &Actor, id: i64) -> Result<Vec<Event>> {
+    let ob = get(store, actor, id).await?;
+    let rows = sqlx::query("SELECT at, on_date, actor, action, from_status, to_status, reason FROM obligation_events WHERE obligation_id = $1 ORDER BY id")
+        .bind(ob.id)
+        .fetch_all(&store.pool)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Event {
+                at: r.try_get("at")?,
+                on_date: r.try_get("on_date")?,
+                actor: r.try_get("actor")?,
+                action: r.try_get("action")?,
+                from_status: r.try_get("from_status")?,
+                to_status: r.try_get("to_status")?,
+                reason: r.try_get("reason")?,
+            })
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Extension {
+    pub id: i64,
+    pub obligation_id: i64,
+    pub requested_by: String,
+    pub new_due: String,
+    pub reason: String,
+    pub status: String,
+    pub decided_by: Option<String>,
+    pub decision_reason: Option<String>,
+}
+
+/// A unit asks to move its own obligation's due date; the office decides.
+pub async fn request_extension(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+    new_due: NaiveDate,
+    reason: &str,
+    today: NaiveDate,
+) -> Result<i64> {
+    let ob = get(store, actor, id).await?;
+    require_own_unit(actor, &ob)?;
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(StoreError::invalid("reason", "error-reason-required"));
+    }
+    if ob.due().is_none_or(|d| new_due <= d) || new_due < today {
+        return Err(StoreError::invalid("new_due", "error-extension-date"));
+    }
+    if ob.status == "accepted" {
+        return Err(StoreError::Conflict("error-obligation-accepted".into()));
+    }
+    let pending = sqlx::query(
+        "SELECT id FROM extension_requests WHERE obligation_id = $1 AND status = 'pending'",
+    )
+    .bind(ob.id)
+    .fetch_optional(&store.pool)
+    .await?;
+    if pending.is_some() {
+        return Err(StoreError::Conflict("error-extension-pending".into()));
+    }
+    let mut tx = store.begin().await?;
+    let req_id: i64 = sqlx::query(
+        "INSERT INTO extension_requests (obligation_id, requested_by, new_due, reason, status, created_at) VALUES ($1, $2, $3, $4, 'pending', $5) RETURNING id",
+    )
+    .bind(ob.id)
+    .bind(&actor.username)
+    .bind(new_due.to_string())
+    .bind(reason)
+    .bind(now_text())
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get("id")?;
+    event(
+        &mut tx,
+        ob.id,
+        today,
+        actor,
+        "extension_request",
+        &ob.status,
+        &ob.status,
+        reason,
+        None,
+    )
+    .await?;
+    audit::record(
+        store,
+        &mut tx,
+        actor,
+        Change {
+            action: "obligation.extension_request",
+            target_type: "obligation",
+            target_id: &ob.id.to_string(),
+            before: json!({"due_date": ob.due_date}),
+            after: json!({"requested_due": new_due.to_string(), "reason": reason}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(req_id)
+}
+
+pub async fn extensions(
+    store: &Store,
+    actor: &Actor,
+    obligation_id: Option<i64>,
+    pending_only: bool,
+) -> Result<Vec<Extension>> {
+    if let Some(id) = obligation_id {
+        get(store, actor, id).await?;
+    } else {
+        actor.require_admin()?;
+    }
+    let mut sql = "SELECT id, obligation_id, requested_by, new_due, reason, status, decided_by, decision_reason FROM extension_requests WHERE 1 = 1".to_string();
+    if obligation_id.is_some() {
+        sql.push_str(" AND obligation_id = $1");
+    }
+    if pending_only {
+        sql.push_str(" AND status = 'pending'");
+    }
+    sql.push_str(" ORDER BY id DESC");
+    let mut q = sqlx::query(&sql);
+    if let Some(id) = obligation_id {
+        q = q.bind(id);
+    }
+    q.fetch_all(&store.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Extension {
+                id: r.try_get("id")?,
+                obligation_id: r.try_get("obligation_id")?,
+                requested_by: r.try_get("requested_by")?,
+                new_due: r.try_get("new_due")?,
+                reason: r.try_get("reason")?,
+                status: r.try_get("status")?,
+                decided_by: r.try_get("decided_by")?,
+                decision_reason: r.try_get("decision_reason")?,
+            })
+        })
+        .collect()
+}
+
+/// The office approves (the due date moves) or refuses (with a reason) an extension request.
+pub async fn decide_extension(
+    store: &Store,
+    actor: &Actor,
+    request_id: i64,
+    approve: bool,
+    reason: &str,
+    today: NaiveDate,
+) -> Result<()> {
+    actor.require_admin()?;
+    let reason = reason.trim();
+    if !approve && reason.is_empty() {
+        return Err(StoreError::invalid("reason", "error-reason-required"));
+    }
+    let row =
+        sqlx::query("SELECT obligation_id, new_due, status FROM extension_requests WHERE id = $1")
+            .bind(request_id)
+            .fetch_optional(&store.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+    if row.try_get::<String, _>("status")? != "pending" {
+        return Err(StoreError::Conflict("error-extension-decided".into()));
+    }
+    let ob = get(store, actor, row.try_get("obligation_id")?).await?;
+    let new_due: String = row.try_get("new_due")?;
+    let mut tx = store.begin().await?;
+    let decided = sqlx::query(
+        "UPDATE extension_requests SET status = $1, decided_by = $2, decision_reason = $3, decided_at = $4 WHERE id = $5 AND status = 'pending'",
+    )
+    .bind(if approve { "approved" } else { "refused" })
+    .bind(&actor.username)
+    .bind(reason)
+    .bind(now_text())
+    .bind(request_id)
+    .execute(&mut *tx)
+    .await?;
+    if decided.rows_affected() == 0 {
+        return Err(StoreError::Conflict("error-extension-decided".into()));
+    }
+    if approve {
+        sqlx::query("UPDATE obligations SET due_date = $1, row_version = row_version + 1, updated_at = $2 WHERE id = $3")
+            .bind(&new_due)
+            .bind(now_text())
+            .bind(ob.id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let action = if approve {
+        "extension_approve"
+    } else {
+        "extension_refuse"
+    };
+    event(
+        &mut tx, ob.id, today, actor, action, &ob.status, &ob.status, reason, None,
+    )
+    .await?;
+    audit::record(
+        store,
+        &mut tx,
+        actor,
+        Change {
+            action: &format!("obligation.{action}"),
+            target_type: "obligation",
+            target_id: &ob.id.to_string(),
+            before: json!({"due_date": ob.due_date}),
+            after: json!({"due_date": if approve { new_due.clone() } else { ob.due_date.clone() }, "reason": reason}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Counts per (unit code, category code) for overviews and bulletins.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Tally {
+    pub total: usize,
+    pub due: usize,
+    pub accepted: usize,
+    pub submitted: usize,
+    pub on_time: usize,
+    pub overdue: usize,
+    pub returned: usize,
+}
+
+impl Tally {
+    pub fn add(&mut self, o: &Obligation, today: NaiveDate) {
+        self.total += 1;
+        if o.due().is_some_and(|d| d <= today) {
+            self.due += 1;
+        }
+        match o.status.as_str() {
+            "accepted" => self.accepted += 1,
+            "submitted" => self.submitted += 1,
+            "returned" => self.returned += 1,
+            _ => {}
+        }
+        if matches!(o.status.as_str(), "accepted" | "submitted") && o.on_time() {
+            self.on_time += 1;
+        }
+        if o.overdue(today) {
+            self.overdue += 1;
+        }
+    }
+
+    /// Accepted share of the obligations due so far (100 when nothing is due yet).
+    pub fn completion_rate(&self) -> f64 {
+        if self.due == 0 {
+            100.0
+        } else {
+            self.accepted as f64 * 100.0 / self.due as f64
+        }
+    }
+
+    /// Handed in on time, as a share of those due so far.
+    pub fn on_time_rate(&self) -> f64 {
+        if self.due == 0 {
+            100.0
+        } else {
+            self.on_time as f64 * 100.0 / self.due as f64
+        }
+    }
+}
+
+/// Category code of a content code ("4.8.1" → "4").
+pub fn category_of(content_code: &str) -> &str {
+    content_code.split('.').next().unwrap_or(content_code)
+}
+
+/// Tallies by unit, by category, and by (unit, category) cell.
+pub struct Tallies {
+    pub by_unit: BTreeMap<String, Tally>,
+    pub by_category: BTreeMap<String, Tally>,
+    pub cells: BTreeMap<(String, String), Tally>,
+}
+
+/// Tallies over the given obligations.
+pub fn tallies(obs: &[Obligation], today: NaiveDate) -> Tallies {
+    let mut by_unit: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut by_cat: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut cell: BTreeMap<(String, String), Tally> = BTreeMap::new();
+    for o in obs {
+        by_unit
+            .entry(o.unit_code.clone())
+            .or_default()
+            .add(o, today);
+        by_cat
+            .entry(category_of(&o.content_code).to_string())
+            .or_default()
+            .add(o, today);
+        cell.entry((
+            o.unit_code.clone(),
+            category_of(&o.content_code).to_string(),
+        ))
+        .or_default()
+        .add(o, today);
+    }
+    Tallies {
+        by_unit,
+        by_category: by_cat,
+        cells: cell,
+    }
+}

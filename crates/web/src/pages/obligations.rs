@@ -1,0 +1,739 @@
+//! 督查督办: obligations per unit, progress reports with evidence, review (销号 / 退回),
+//! extensions, the office's overview with its heat map, and notices.
+
+use crate::AppState;
+use crate::ctx::Ctx;
+use crate::error::AppError;
+use crate::middleware::see_other;
+use crate::pages::{PageCtx, render};
+use askama::Template;
+use axum::Router;
+use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use chrono::NaiveDate;
+use qcity_domain::plan::Plan;
+use qcity_domain::role::Role;
+use qcity_store::StoreError;
+use qcity_store::notices::{self, Notice};
+use qcity_store::obligations::{
+    self, EvidencePolicy, Extension, Filter, Obligation, Report, ReportInput, Tally, Upload,
+};
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/obligations", get(list))
+        .route("/obligations/{id}", get(show))
+        .route("/obligations/{id}/reports", post(add_report))
+        .route("/obligations/{id}/review", post(review))
+        .route("/obligations/{id}/extension", post(request_extension))
+        .route("/extensions/{id}/decide", post(decide_extension))
+        .route("/reports/{id}/files/{sha}", get(download))
+        .route("/supervision", get(overview))
+        .route("/notices", get(notice_list).post(issue_duban))
+        .route("/notices/{id}/read", post(read_notice))
+        .route("/notices/{id}/respond", post(respond_notice))
+}
+
+/// An obligation with what a page shows about it.
+pub struct Row {
+    pub ob: Obligation,
+    pub text: String,
+    pub overdue_days: i64,
+    pub status_label: String,
+    pub status_class: &'static str,
+    pub duty_label: String,
+}
+
+pub fn status_class(o: &Obligation, today: NaiveDate) -> &'static str {
+    if o.overdue(today) {
+        return "red";
+    }
+    match o.status.as_str() {
+        "accepted" => "green",
+        "submitted" => "blue",
+        "returned" => "yellow",
+        _ if o.due().is_some_and(|d| (d - today).num_days() <= 7) => "yellow",
+        _ => "grey",
+    }
+}
+
+pub fn to_row(plan: &Plan, o: Obligation, ctx: &Ctx) -> Row {
+    Row {
+        text: plan
+            .content(&o.content_code)
+            .map(|c| c.text.clone())
+            .unwrap_or_default(),
+        overdue_days: o.days_overdue(ctx.today),
+        status_label: ctx.t(&format!("ob-status-{}", o.status)),
+        status_class: status_class(&o, ctx.today),
+        duty_label: ctx.t(&format!("ob-duty-{}", o.duty)),
+        ob: o,
+    }
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct ListQuery {
+    #[serde(default)]
+    pub unit: String,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub cat: String,
+    #[serde(default)]
+    pub view: String,
+}
+
+#[derive(Template)]
+#[template(path = "obligations.html")]
+struct ListPage {
+    ctx: PageCtx,
+    rows: Vec<Row>,
+    q: ListQuery,
+    units: Vec<(String, String)>,
+    statuses: Vec<(String, String)>,
+    is_unit: bool,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let user = ctx.user()?;
+    let (_, plan) = crate::pages::plan::require_plan(&state).await?;
+    let mut f = Filter {
+        unit: Some(q.unit.clone()),
+        status: Some(q.status.clone()),
+        content_prefix: (!q.cat.is_empty()).then(|| format!("{}.", q.cat)),
+        ..Default::default()
+    };
+    match q.view.as_str() {
+        "overdue" => f.overdue_only = true,
+        "soon" => f.due_by = ctx.today.checked_add_days(chrono::Days::new(30)),
+        "returned" => f.status = Some("returned".into()),
+        "submitted" => f.status = Some("submitted".into()),
+        _ => {}
+    }
+    let mut obs = obligations::list(&state.store, &ctx.actor(), &f, ctx.today).await?;
+    if q.view == "soon" {
+        obs.retain(|o| !matches!(o.status.as_str(), "accepted" | "submitted"));
+    }
+    let rows = obs
+        .into_iter()
+        .take(500)
+        .map(|o| to_row(&plan, o, &ctx))
+        .collect();
+    let units = plan
+        .units
+        .iter()
+        .filter(|u| matches!(u.kind.as_str(), "member" | "office" | "external"))
+        .map(|u| (u.code.clone(), u.name.clone()))
+        .collect();
+    let statuses = obligations::STATUSES
+        .iter()
+        .map(|s| (s.to_string(), ctx.t(&format!("ob-status-{s}"))))
+        .collect();
+    Ok(render(&ListPage {
+        ctx: ctx.page(),
+        rows,
+        q,
+        units,
+        statuses,
+        is_unit: user.role == Role::Unit,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "obligation.html")]
+struct DetailPage {
+    ctx: PageCtx,
+    this: Row,
+    item_title: String,
+    category_title: String,
+    lead: String,
+    undertaking: String,
+    reports: Vec<Report>,
+    history: Vec<obligations::Event>,
+    siblings: Vec<(Row, Vec<Report>)>,
+    extensions: Vec<Extension>,
+    can_report: bool,
+    can_review: bool,
+    form_token: String,
+    errors: Vec<(String, String)>,
+    max_mb: usize,
+}
+
+impl DetailPage {
+    fn error_for(&self, field: &str) -> String {
+        self.errors
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.clone())
+            .unwrap_or_default()
+    }
+}
+
+async fn detail(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    errors: Vec<(String, String)>,
+) -> Result<Response, AppError> {
+    ctx.user()?;
+    let (_, plan) = crate::pages::plan::require_plan(state).await?;
+    let actor = ctx.actor();
+    let ob = obligations::get(&state.store, &actor, id).await?;
+    let (category_title, item_title, lead, undertaking) = plan
+        .contents()
+        .find(|(_, _, c)| c.code == ob.content_code)
+        .map(|(cat, item, c)| {
+            (
+                cat.title.clone(),
+                item.title.clone(),
+                crate::pages::plan::unit_names(&plan, &c.lead_units),
+                crate::pages::plan::unit_names(&plan, &c.undertaking_units),
+            )
+        })
+        .unwrap_or_default();
+    let reports = obligations::reports(&state.store, &actor, id).await?;
+    let history = obligations::history(&state.store, &actor, id).await?;
+    let extensions = obligations::extensions(&state.store, &actor, Some(id), false).await?;
+    let mut siblings = Vec::new();
+    for s in obligations::siblings(&state.store, &actor, &ob).await? {
+        let r = obligations::reports(&state.store, &actor, s.id)
+            .await
+            .unwrap_or_default();
+        siblings.push((to_row(&plan, s, ctx), r));
+    }
+    let scope = actor.scope();
+    let can_report = matches!(scope, qcity_domain::role::Scope::Unit(u) if u == ob.unit_id)
+        && !matches!(ob.status.as_str(), "accepted" | "submitted");
+    let can_review = scope.is_admin() && ob.status == "submitted";
+    let page = DetailPage {
+        this: to_row(&plan, ob, ctx),
+        ctx: ctx.page(),
+        item_title,
+        category_title,
+        lead,
+        undertaking,
+        reports,
+        history,
+        siblings,
+        extensions,
+        can_report,
+        can_review,
+        form_token: qcity_store::auth::random_token(),
+        errors,
+        max_mb: state.config.max_evidence_bytes / (1024 * 1024),
+    };
+    Ok(render(&page))
+}
+
+async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    detail(&state, &ctx, id, vec![]).await
+}
+
+/// Field errors from the store shown beside the form, in the page language.
+async fn with_errors(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    e: StoreError,
+) -> Result<Response, AppError> {
+    match e {
+        StoreError::Invalid { field, code } => {
+            let mut res = detail(state, ctx, id, vec![(field, ctx.t(&code))]).await?;
+            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(res)
+        }
+        other => Err(other.into()),
+    }
+}
+
+async fn add_report(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    req: Request,
+) -> Result<Response, AppError> {
+    let user = ctx.user()?;
+    if user.role != Role::Unit {
+        return Err(AppError::Forbidden);
+    }
+    // Refuse another unit's obligation before reading a possibly large upload.
+    let ob = obligations::get(&state.store, &ctx.actor(), id).await?;
+    if ctx.actor().scope() != qcity_domain::role::Scope::Unit(ob.unit_id) {
+        return Err(AppError::Forbidden);
+    }
+    let mut form = Multipart::from_request(req, &state)
+        .await
+        .map_err(|_| AppError::Validation(vec![("files".into(), "error-upload".into())]))?;
+    let mut input = ReportInput {
+        body: String::new(),
+        percent: 0,
+        submit: false,
+        form_token: String::new(),
+        files: Vec::new(),
+    };
+    let mut percent_text = String::new();
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|_| AppError::PayloadTooLarge)?
+    {
+        let name = field.name().unwrap_or_default().to_string();
+        match name.as_str() {
+            "files" => {
+                let filename = field.file_name().unwrap_or("file").to_string();
+                let bytes = field.bytes().await.map_err(|_| AppError::PayloadTooLarge)?;
+                if !bytes.is_empty() {
+                    input.files.push(Upload {
+                        filename,
+                        bytes: bytes.to_vec(),
+                    });
+                }
+            }
+            _ => {
+                let text = field.text().await.map_err(|_| {
+                    AppError::Validation(vec![(name.clone(), "error-upload".into())])
+                })?;
+                match name.as_str() {
+                    "body" => input.body = text,
+                    "percent" => percent_text = text,
+                    "submit" => input.submit = text == "1",
+                    "form_token" => input.form_token = text,
+                    _ => {}
+                }
+            }
+        }
+    }
+    input.percent = if input.submit {
+        100
+    } else {
+        percent_text.trim().parse().unwrap_or(-1)
+    };
+    let policy = EvidencePolicy {
+        max_bytes: state.config.max_evidence_bytes,
+    };
+    match obligations::report(&state.store, &ctx.actor(), id, input, &policy, ctx.today).await {
+        Ok(_) => Ok(see_other(&format!("/obligations/{id}"))),
+        Err(e) => with_errors(&state, &ctx, id, e).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct ReviewForm {
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    row_version: i64,
+}
+
+async fn review(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    axum::Form(f): axum::Form<ReviewForm>,
+) -> Result<Response, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let accept = match f.decision.as_str() {
+        "accept" => true,
+        "return" => false,
+        _ => {
+            return with_errors(
+                &state,
+                &ctx,
+                id,
+                StoreError::invalid("decision", "error-decision"),
+            )
+            .await;
+        }
+    };
+    match obligations::review(
+        &state.store,
+        &ctx.actor(),
+        id,
+        accept,
+        &f.reason,
+        f.row_version,
+        ctx.today,
+    )
+    .await
+    {
+        Ok(_) => Ok(see_other(&format!("/obligations/{id}"))),
+        Err(e) => with_errors(&state, &ctx, id, e).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct ExtensionForm {
+    #[serde(default)]
+    new_due: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn request_extension(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    axum::Form(f): axum::Form<ExtensionForm>,
+) -> Result<Response, AppError> {
+    ctx.user()?;
+    let ob = obligations::get(&state.store, &ctx.actor(), id).await?;
+    if ctx.actor().scope() != qcity_domain::role::Scope::Unit(ob.unit_id) {
+        return Err(AppError::Forbidden);
+    }
+    let Ok(new_due) = NaiveDate::parse_from_str(f.new_due.trim(), "%Y-%m-%d") else {
+        return with_errors(
+            &state,
+            &ctx,
+            id,
+            StoreError::invalid("new_due", "error-date-format"),
+        )
+        .await;
+    };
+    match obligations::request_extension(
+        &state.store,
+        &ctx.actor(),
+        id,
+        new_due,
+        &f.reason,
+        ctx.today,
+    )
+    .await
+    {
+        Ok(_) => Ok(see_other(&format!("/obligations/{id}"))),
+        Err(e) => with_errors(&state, &ctx, id, e).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct DecideForm {
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    obligation: i64,
+}
+
+async fn decide_extension(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    axum::Form(f): axum::Form<DecideForm>,
+) -> Result<Response, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let approve = f.decision == "approve";
+    match obligations::decide_extension(
+        &state.store,
+        &ctx.actor(),
+        id,
+        approve,
+        &f.reason,
+        ctx.today,
+    )
+    .await
+    {
+        Ok(()) => Ok(see_other(&format!("/obligations/{}", f.obligation))),
+        Err(e) => with_errors(&state, &ctx, f.obligation, e).await,
+    }
+}
+
+async fn download(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, sha)): Path<(i64, String)>,
+) -> Result<Response, AppError> {
+    ctx.user()?;
+    let (filename, mime, data) =
+        obligations::evidence(&state.store, &ctx.actor(), id, &sha).await?;
+    let ascii: String = filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded = crate::middleware::encode_component(&filename);
+    Ok((
+        [
+            (header::CONTENT_TYPE, mime),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        data,
+    )
+        .into_response())
+}
+
+/// One cell of the unit × category heat map.
+pub struct Cell {
+    pub text: String,
+    pub class: &'static str,
+    pub title: String,
+}
+
+#[derive(Template)]
+#[template(path = "supervision.html")]
+struct OverviewPage {
+    ctx: PageCtx,
+    total: Tally,
+    units: Vec<(String, String, Tally)>,
+    categories: Vec<(String, String, Tally)>,
+    heat_cols: Vec<String>,
+    heat: Vec<(String, String, Vec<Cell>)>,
+    overdue: Vec<Row>,
+    submitted: Vec<Row>,
+    extensions: Vec<Extension>,
+    timeline_svg: String,
+}
+
+fn heat_class(t: &Tally) -> &'static str {
+    if t.due == 0 {
+        "grey"
+    } else if t.overdue > 0 {
+        "red"
+    } else if t.completion_rate() >= 99.9 {
+        "green"
+    } else {
+        "yellow"
+    }
+}
+
+async fn overview(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    ctx.require_role(&[Role::Office, Role::Leader, Role::Evaluator])?;
+    let (_, plan) = crate::pages::plan::require_plan(&state).await?;
+    let obs = obligations::list(&state.store, &ctx.actor(), &Filter::default(), ctx.today).await?;
+    let obligations::Tallies {
+        by_unit,
+        by_category: by_cat,
+        cells,
+    } = obligations::tallies(&obs, ctx.today);
+    let mut total = Tally::default();
+    for o in &obs {
+        total.add(o, ctx.today);
+    }
+    let name_of = |code: &str| {
+        plan.unit(code)
+            .map(|u| u.name.clone())
+            .unwrap_or_else(|| code.to_string())
+    };
+    let units: Vec<(String, String, Tally)> = by_unit
+        .iter()
+        .map(|(c, t)| (c.clone(), name_of(c), t.clone()))
+        .collect();
+    let categories: Vec<(String, String, Tally)> = plan
+        .categories
+        .iter()
+        .filter_map(|c| {
+            by_cat
+                .get(&c.code)
+                .map(|t| (c.code.clone(), c.title.clone(), t.clone()))
+        })
+        .collect();
+    let heat_cols: Vec<String> = categories.iter().map(|(c, _, _)| c.clone()).collect();
+    let heat = units
+        .iter()
+        .map(|(code, name, _)| {
+            let row = heat_cols
+                .iter()
+                .map(|cat| match cells.get(&(code.clone(), cat.clone())) {
+                    Some(t) => Cell {
+                        text: format!("{}/{}", t.accepted, t.due),
+                        class: heat_class(t),
+                        title: ctx.lang.t_args(
+                            "heat-cell",
+                            &[
+                                ("accepted", t.accepted.to_string()),
+                                ("due", t.due.to_string()),
+                                ("overdue", t.overdue.to_string()),
+                                ("total", t.total.to_string()),
+                            ],
+                        ),
+                    },
+                    None => Cell {
+                        text: String::new(),
+                        class: "none",
+                        title: String::new(),
+                    },
+                })
+                .collect();
+            (code.clone(), name.clone(), row)
+        })
+        .collect();
+    let mut overdue: Vec<Row> = obs
+        .iter()
+        .filter(|o| o.overdue(ctx.today))
+        .cloned()
+        .map(|o| to_row(&plan, o, &ctx))
+        .collect();
+    overdue.sort_by_key(|r| std::cmp::Reverse(r.overdue_days));
+    let submitted = obs
+        .iter()
+        .filter(|o| o.status == "submitted")
+        .cloned()
+        .map(|o| to_row(&plan, o, &ctx))
+        .collect();
+    let extensions = if ctx.page().is_office() {
+        obligations::extensions(&state.store, &ctx.actor(), None, true).await?
+    } else {
+        vec![]
+    };
+    let timeline_svg =
+        crate::pages::plan::timeline(&plan, &ctx.today, &ctx.t("plan-timeline-legend"));
+    Ok(render(&OverviewPage {
+        ctx: ctx.page(),
+        total,
+        units,
+        categories,
+        heat_cols,
+        heat,
+        overdue,
+        submitted,
+        extensions,
+        timeline_svg,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "notices.html")]
+struct NoticesPage {
+    ctx: PageCtx,
+    notices: Vec<Notice>,
+    units: Vec<(String, String)>,
+    errors: Vec<(String, String)>,
+}
+
+impl NoticesPage {
+    fn error_for(&self, field: &str) -> String {
+        self.errors
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.clone())
+            .unwrap_or_default()
+    }
+}
+
+async fn notices_view(
+    state: &AppState,
+    ctx: &Ctx,
+    errors: Vec<(String, String)>,
+) -> Result<Response, AppError> {
+    let notices = notices::list(&state.store, &ctx.actor(), None).await?;
+    let units = match state.plan().await? {
+        Some((_, plan)) => plan
+            .units
+            .iter()
+            .filter(|u| matches!(u.kind.as_str(), "member" | "external"))
+            .map(|u| (u.code.clone(), u.name.clone()))
+            .collect(),
+        None => vec![],
+    };
+    Ok(render(&NoticesPage {
+        ctx: ctx.page(),
+        notices,
+        units,
+        errors,
+    }))
+}
+
+async fn notice_list(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    ctx.user()?;
+    notices_view(&state, &ctx, vec![]).await
+}
+
+#[derive(Deserialize)]
+struct DubanForm {
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    respond_by: String,
+}
+
+async fn issue_duban(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::Form(f): axum::Form<DubanForm>,
+) -> Result<Response, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let result = match NaiveDate::parse_from_str(f.respond_by.trim(), "%Y-%m-%d") {
+        Ok(by) => {
+            notices::issue_duban(
+                &state.store,
+                &ctx.actor(),
+                &f.unit,
+                None,
+                &f.title,
+                &f.body,
+                by,
+                ctx.today,
+            )
+            .await
+        }
+        Err(_) => Err(StoreError::invalid("respond_by", "error-date-format")),
+    };
+    match result {
+        Ok(_) => Ok(see_other("/notices")),
+        Err(StoreError::Invalid { field, code }) => {
+            let mut res = notices_view(&state, &ctx, vec![(field, ctx.t(&code))]).await?;
+            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(res)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn read_notice(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    ctx.user()?;
+    notices::mark_read(&state.store, &ctx.actor(), id).await?;
+    Ok(see_other("/notices"))
+}
+
+#[derive(Deserialize)]
+struct RespondForm {
+    #[serde(default)]
+    response: String,
+}
+
+async fn respond_notice(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    axum::Form(f): axum::Form<RespondForm>,
+) -> Result<Response, AppError> {
+    ctx.user()?;
+    match notices::respond(&state.store, &ctx.actor(), id, &f.response).await {
+        Ok(()) => Ok(see_other("/notices")),
+        Err(StoreError::Invalid { field, code }) => {
+            let mut res = notices_view(&state, &ctx, vec![(field, ctx.t(&code))]).await?;
+            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(res)
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,438 @@
+//! 督查督办 end to end: the seed schedule walked day by day, reports with evidence, review,
+//! extensions, and the wall between units.
+
+use crate::harness::{ADMIN_PASSWORD, PASSWORD, TestApp, body, create_user};
+use chrono::{Datelike, NaiveDate};
+use qcity_domain::role::Role;
+use qcity_store::notices::{self, Ladder};
+use qcity_store::obligations::{self, EvidencePolicy, Filter, ReportInput};
+use qcity_store::{Actor, Store};
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
+
+async fn unit_actor(store: &Store, username: &str) -> Actor {
+    qcity_store::users::get(store, &Actor::system("t"), username)
+        .await
+        .unwrap()
+        .actor("127.0.0.1", "t")
+}
+
+async fn obligation(store: &Store, content: &str, unit: &str) -> obligations::Obligation {
+    let f = Filter {
+        unit: Some(unit.into()),
+        content_prefix: Some(content.into()),
+        ..Default::default()
+    };
+    obligations::list(store, &Actor::system("t"), &f, d(2014, 3, 1))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|o| o.content_code == content)
+        .unwrap()
+}
+
+fn report(body: &str, submit: bool, token: &str) -> ReportInput {
+    ReportInput {
+        body: body.into(),
+        percent: 50,
+        submit,
+        form_token: token.into(),
+        files: vec![],
+    }
+}
+
+#[tokio::test]
+async fn the_seed_schedule_walked_day_by_day_fires_each_notice_on_its_day() {
+    let app = TestApp::with_plan().await;
+    let store = &app.store;
+    create_user(store, "zjfj.staff", Role::Unit, Some("ZJFJ"), PASSWORD).await;
+    create_user(store, "nw.staff", Role::Unit, Some("NW"), PASSWORD).await;
+    let (zjfj, nw) = (
+        unit_actor(store, "zjfj.staff").await,
+        unit_actor(store, "nw.staff").await,
+    );
+    let office = Actor::system("office");
+    // 1.1.1: 区强区办 leads, every member unit undertakes, due 2014-12-31.
+    let late = obligation(store, "1.1.1", "ZJFJ").await;
+    let punctual = obligation(store, "1.1.1", "NW").await;
+    assert_eq!(late.due_date, "2014-12-31");
+    // 2.3.1: 区质监分局 leads; it is returned once, then accepted.
+    let led = obligation(store, "2.3.1", "ZJFJ").await;
+    assert_eq!(led.duty, "lead");
+    let policy = EvidencePolicy::default();
+
+    let ladder = Ladder::default();
+    let mut day = d(2014, 3, 1);
+    let mut late_notices = Vec::new();
+    while day <= d(2015, 6, 30) {
+        match (day.month(), day.day(), day.year()) {
+            (12, 15, 2014) => {
+                obligations::report(
+                    store,
+                    &zjfj,
+                    led.id,
+                    report("已组织质量攻关经验交流会", true, "tok-led-1-xxxxxxxx"),
+                    &policy,
+                    day,
+                )
+                .await
+                .unwrap();
+            }
+            (12, 16, 2014) => {
+                let v = obligations::get(store, &office, led.id)
+                    .await
+                    .unwrap()
+                    .row_version;
+                obligations::review(store, &office, led.id, false, "缺少活动照片", v, day)
+                    .await
+                    .unwrap();
+            }
+            (12, 18, 2014) => {
+                obligations::report(
+                    store,
+                    &zjfj,
+                    led.id,
+                    report("补充活动照片", true, "tok-led-2-xxxxxxxx"),
+                    &policy,
+                    day,
+                )
+                .await
+                .unwrap();
+            }
+            (12, 19, 2014) => {
+                let v = obligations::get(store, &office, led.id)
+                    .await
+                    .unwrap()
+                    .row_version;
+                obligations::review(store, &office, led.id, true, "", v, day)
+                    .await
+                    .unwrap();
+            }
+            (12, 20, 2014) => {
+                obligations::report(
+                    store,
+                    &nw,
+                    punctual.id,
+                    report("已参与制定规划", true, "tok-nw-1-xxxxxxxxx"),
+                    &policy,
+                    day,
+                )
+                .await
+                .unwrap();
+            }
+            _ => {}
+        }
+        notices::supervise(store, day, &ladder).await.unwrap();
+        let mine: Vec<_> = notices::list(store, &zjfj, None)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|n| n.obligation_id == Some(late.id) && n.issued_on == day.to_string())
+            .collect();
+        for n in mine {
+            late_notices.push((n.issued_on.clone(), n.kind.clone(), n.level.clone()));
+        }
+        day = day.succ_opt().unwrap();
+    }
+    let expected: Vec<(String, String, String)> = [
+        ("2014-12-24", "reminder", "info"),
+        ("2014-12-28", "reminder", "info"),
+        ("2014-12-30", "reminder", "info"),
+        ("2015-01-01", "cuiban", "blue"),
+        ("2015-01-07", "duban", "yellow"),
+        ("2015-01-15", "tongbao", "red"),
+    ]
+    .iter()
+    .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+    .collect();
+    assert_eq!(late_notices, expected);
+    // The unit that handed in on time got nothing about 1.1.1; the lead's history is complete.
+    let nw_notices = notices::list(store, &nw, None).await.unwrap();
+    assert!(
+        nw_notices
+            .iter()
+            .all(|n| n.obligation_id != Some(punctual.id)),
+        "{nw_notices:?}"
+    );
+    let history: Vec<String> = obligations::history(store, &zjfj, led.id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| format!("{} {}", e.on_date, e.action))
+        .collect();
+    assert_eq!(
+        history,
+        [
+            "2014-12-15 submit",
+            "2014-12-16 return",
+            "2014-12-18 submit",
+            "2014-12-19 accept"
+        ]
+    );
+    let led_now = obligations::get(store, &zjfj, led.id).await.unwrap();
+    assert_eq!(
+        (led_now.status.as_str(), led_now.accepted_on.as_deref()),
+        ("accepted", Some("2014-12-19"))
+    );
+    // Running the supervisor again on any day fires nothing new.
+    let again = notices::supervise(store, d(2015, 1, 15), &ladder)
+        .await
+        .unwrap();
+    assert_eq!(again, notices::Fired::default());
+    // Each unit sees only its own notices.
+    assert!(
+        notices::list(store, &zjfj, None)
+            .await
+            .unwrap()
+            .iter()
+            .all(|n| n.unit_code == "ZJFJ")
+    );
+}
+
+#[tokio::test]
+async fn a_unit_reports_with_evidence_and_the_office_reviews_over_http() {
+    let config = qcity_web::Config {
+        today: Some(d(2014, 12, 20)),
+        ..Default::default()
+    };
+    let app = TestApp::with_plan_and(config).await;
+    let nw = app.user("nw.staff", Role::Unit, Some("NW")).await;
+    let zjfj = app.user("zjfj.staff", Role::Unit, Some("ZJFJ")).await;
+    let admin = app.login("admin", ADMIN_PASSWORD).await;
+    let ob = obligation(&app.store, "1.1.1", "NW").await;
+
+    // The unit sees only its own obligations.
+    let list = body(nw.get(app.url("/obligations")).send().await.unwrap()).await;
+    assert!(list.contains(&format!("/obligations/{}", ob.id)));
+    let theirs = obligation(&app.store, "1.1.1", "ZJFJ").await;
+    assert!(!list.contains(&format!("/obligations/{}\"", theirs.id)));
+    assert_eq!(
+        zjfj.get(app.url(&format!("/obligations/{}", ob.id)))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+
+    let page = body(
+        nw.get(app.url(&format!("/obligations/{}", ob.id)))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let token = page
+        .split("name=\"form_token\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string();
+    let form = |token: &str, file: (&'static [u8], &'static str), submit: &'static str| {
+        reqwest::multipart::Form::new()
+            .text("form_token", token.to_string())
+            .text("body", "已制定本单位落实方案")
+            .text("percent", "60")
+            .text("submit", submit)
+            .part(
+                "files",
+                reqwest::multipart::Part::bytes(file.0).file_name(file.1),
+            )
+    };
+    // A program disguised as a PDF is refused by its content, with nothing stored.
+    let res = nw
+        .post(app.url(&format!("/obligations/{}/reports", ob.id)))
+        .multipart(form(
+            "tok-bad-xxxxxxxxxxxx",
+            (b"MZ\x90\x00\x03\x00\x00\x00\x04\x00", "方案.pdf"),
+            "0",
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(body(res).await.contains("文件类型不被接受"));
+    assert!(
+        obligations::reports(&app.store, &Actor::system("t"), ob.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // The same form posted twice makes one report.
+    for _ in 0..2 {
+        let res = nw
+            .post(app.url(&format!("/obligations/{}/reports", ob.id)))
+            .multipart(form(&token, (PDF, "落实方案.pdf"), "0"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+    }
+    let reports = obligations::reports(&app.store, &Actor::system("t"), ob.id)
+        .await
+        .unwrap();
+    assert_eq!(reports.len(), 1);
+    assert_eq!(reports[0].files[0].mime, "application/pdf");
+    let file_url = app.url(&format!(
+        "/reports/{}/files/{}",
+        reports[0].id, reports[0].files[0].sha256
+    ));
+    // Evidence: the office downloads it; another unit cannot.
+    let res = admin.get(&file_url).send().await.unwrap();
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    assert_eq!(res.bytes().await.unwrap().as_ref(), PDF);
+    assert_eq!(zjfj.get(&file_url).send().await.unwrap().status(), 404);
+    // Hand in, then two reviewers act at once: one wins, the other is told.
+    let res = nw
+        .post(app.url(&format!("/obligations/{}/reports", ob.id)))
+        .multipart(form("tok-final-xxxxxxxxxx", (PDF, "落实方案.pdf"), "1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let v = obligations::get(&app.store, &Actor::system("t"), ob.id)
+        .await
+        .unwrap()
+        .row_version
+        .to_string();
+    let second = app.user("office2", Role::Office, None).await;
+    let first = admin
+        .post(app.url(&format!("/obligations/{}/review", ob.id)))
+        .form(&[("decision", "accept"), ("row_version", v.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status(), 303);
+    let late = second
+        .post(app.url(&format!("/obligations/{}/review", ob.id)))
+        .form(&[
+            ("decision", "return"),
+            ("reason", "x"),
+            ("row_version", v.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(late.status(), 409);
+    assert!(body(late).await.contains("刚被他人处理"));
+    let now = obligations::get(&app.store, &Actor::system("t"), ob.id)
+        .await
+        .unwrap();
+    assert_eq!(now.status, "accepted");
+    // Leaders read but cannot review; a returned needs a reason.
+    let leader = app.user("leader1", Role::Leader, None).await;
+    assert_eq!(
+        leader
+            .get(app.url(&format!("/obligations/{}", ob.id)))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        leader
+            .post(app.url(&format!("/obligations/{}/review", ob.id)))
+            .form(&[("decision", "accept"), ("row_version", "0")])
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    let overview = body(admin.get(app.url("/supervision")).send().await.unwrap()).await;
+    assert!(
+        overview.contains("单位 × 目标类别") && overview.contains("区农委"),
+        "overview"
+    );
+}
+
+#[tokio::test]
+async fn an_approved_extension_moves_the_due_date_and_the_ladder() {
+    let config = qcity_web::Config {
+        today: Some(d(2014, 12, 20)),
+        ..Default::default()
+    };
+    let app = TestApp::with_plan_and(config).await;
+    let zjfj = app.user("zjfj.staff", Role::Unit, Some("ZJFJ")).await;
+    let admin = app.login("admin", ADMIN_PASSWORD).await;
+    let ob = obligation(&app.store, "1.1.1", "ZJFJ").await;
+    let res = zjfj
+        .post(app.url(&format!("/obligations/{}/extension", ob.id)))
+        .form(&[("new_due", "2014-12-01"), ("reason", "等待市里文件")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        422,
+        "a date before the current due date is refused"
+    );
+    let res = zjfj
+        .post(app.url(&format!("/obligations/{}/extension", ob.id)))
+        .form(&[("new_due", "2015-01-31"), ("reason", "等待市里文件")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let req = obligations::extensions(&app.store, &Actor::system("t"), Some(ob.id), true)
+        .await
+        .unwrap();
+    let res = admin
+        .post(app.url(&format!("/extensions/{}/decide", req[0].id)))
+        .form(&[
+            ("decision", "refuse"),
+            ("obligation", ob.id.to_string().as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422, "a refusal needs a reason");
+    let res = admin
+        .post(app.url(&format!("/extensions/{}/decide", req[0].id)))
+        .form(&[
+            ("decision", "approve"),
+            ("reason", "同意"),
+            ("obligation", ob.id.to_string().as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let now = obligations::get(&app.store, &Actor::system("t"), ob.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        (now.due_date.as_str(), now.original_due.as_str()),
+        ("2015-01-31", "2014-12-31")
+    );
+    assert!(!now.overdue(d(2015, 1, 5)));
+    let fired = notices::supervise(&app.store, d(2015, 1, 5), &Ladder::default())
+        .await
+        .unwrap();
+    let mine = notices::list(&app.store, &Actor::system("t"), None)
+        .await
+        .unwrap();
+    assert!(
+        mine.iter().all(|n| n.obligation_id != Some(ob.id)),
+        "no escalation for an extended obligation"
+    );
+    assert!(fired.cuiban > 0, "others are escalated: {fired:?}");
+    // A plan re-import keeps the extension (the plan's date is unchanged).
+    let mut plan = qcity_domain::plan::default_plan();
+    plan.categories[0].items[0].contents[0].text.push('。');
+    qcity_store::plan::import(&app.store, &Actor::system("t"), &plan, "toml", "x.toml")
+        .await
+        .unwrap();
+    assert_eq!(
+        obligations::get(&app.store, &Actor::system("t"), ob.id)
+            .await
+            .unwrap()
+            .due_date,
+        "2015-01-31"
+    );
+}
