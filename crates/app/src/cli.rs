@@ -54,6 +54,27 @@ enum Command {
         /// Extra origin allowed to post forms (the public address behind a reverse proxy).
         #[arg(long)]
         trusted_origin: Vec<String>,
+        /// SMTP relay for the daily digest to each unit's liaison (plain SMTP, e.g. a local relay).
+        #[arg(long, env = "QCITY_SMTP_HOST")]
+        smtp_host: Option<String>,
+        #[arg(long, env = "QCITY_SMTP_PORT", default_value_t = 25)]
+        smtp_port: u16,
+        /// Sender, e.g. "惠济区强区办 <qcity@example.gov.cn>".
+        #[arg(
+            long,
+            env = "QCITY_SMTP_FROM",
+            default_value = "QCity <qcity@localhost>"
+        )]
+        smtp_from: String,
+        #[arg(long, env = "QCITY_SMTP_USER")]
+        smtp_user: Option<String>,
+        #[arg(long, env = "QCITY_SMTP_PASSWORD", hide_env_values = true)]
+        smtp_password: Option<String>,
+        /// Endpoint that receives every notice as a signed JSON POST.
+        #[arg(long, env = "QCITY_WEBHOOK_URL")]
+        webhook_url: Option<String>,
+        #[arg(long, env = "QCITY_WEBHOOK_SECRET", hide_env_values = true)]
+        webhook_secret: Option<String>,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -234,7 +255,30 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             idle_timeout_minutes,
             secure_cookies,
             trusted_origin,
+            smtp_host,
+            smtp_port,
+            smtp_from,
+            smtp_user,
+            smtp_password,
+            webhook_url,
+            webhook_secret,
         } => {
+            let delivery = crate::delivery::DeliveryConfig {
+                smtp: smtp_host.as_ref().map(|host| crate::delivery::SmtpConfig {
+                    host: host.clone(),
+                    port: *smtp_port,
+                    from: smtp_from.clone(),
+                    username: smtp_user.clone(),
+                    password: smtp_password.clone(),
+                }),
+                webhook: webhook_url
+                    .as_ref()
+                    .map(|url| crate::delivery::WebhookConfig {
+                        url: url.clone(),
+                        secret: webhook_secret.clone().unwrap_or_default(),
+                    }),
+            };
+            delivery.validate().context("delivery settings")?;
             let store = cli.store().await?;
             ensure_plan(&store).await?;
             ensure_first_admin(&store).await?;
@@ -255,6 +299,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
             let state = qcity_web::AppState::new(store, config);
             spawn_supervisor(state.clone());
+            let clock = state.clone();
+            crate::delivery::spawn(state.store.clone(), delivery, move || clock.today());
             qcity_web::serve(listener, state, async {
                 let _ = tokio::signal::ctrl_c().await;
             })

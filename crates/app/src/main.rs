@@ -2,6 +2,7 @@
 
 mod bench;
 mod cli;
+mod delivery;
 mod demo;
 mod plan_cmd;
 

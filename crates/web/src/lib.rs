@@ -158,6 +158,7 @@ pub const MUTATING_ROUTES: &[(&str, &str)] = &[
     ("POST", "/notices"),
     ("POST", "/notices/{id}/read"),
     ("POST", "/notices/{id}/respond"),
+    ("POST", "/bulletins"),
 ];
 
 /// Routes that act only on the caller's own session or account, never on a unit's records.
@@ -181,6 +182,9 @@ pub(crate) const TRANSLATED_SOURCES: &[&str] = &[
     include_str!("../templates/obligation.html"),
     include_str!("../templates/supervision.html"),
     include_str!("../templates/notices.html"),
+    include_str!("pages/bulletins.rs"),
+    include_str!("../templates/bulletins.html"),
+    include_str!("../templates/bulletin.html"),
     include_str!("../templates/macros.html"),
     include_str!("../templates/plan.html"),
     include_str!("../templates/plan_indicators.html"),
@@ -210,6 +214,7 @@ mod route_list_tests {
         include_str!("pages/plan.rs"),
         include_str!("pages/plan_versions.rs"),
         include_str!("pages/obligations.rs"),
+        include_str!("pages/bulletins.rs"),
         include_str!("api/mod.rs"),
         include_str!("ops.rs"),
     ];

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod bulletins;
 pub mod home;
 pub mod obligations;
 pub mod plan;
@@ -91,6 +92,10 @@ impl PageCtx {
         )
     }
 
+    pub fn is_leader(&self) -> bool {
+        self.role == Some(Role::Leader)
+    }
+
     pub fn is_office(&self) -> bool {
         self.role == Some(Role::Office)
     }
@@ -165,6 +170,7 @@ pub fn router() -> Router<AppState> {
         .merge(plan::router())
         .merge(plan_versions::router())
         .merge(obligations::router())
+        .merge(bulletins::router())
 }
 
 #[derive(Deserialize)]

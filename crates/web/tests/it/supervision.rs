@@ -436,3 +436,157 @@ async fn an_approved_extension_moves_the_due_date_and_the_ladder() {
         "2015-01-31"
     );
 }
+
+#[tokio::test]
+async fn a_bulletins_numbers_match_the_data_and_it_is_archived_for_leaders() {
+    let config = qcity_web::Config {
+        today: Some(d(2015, 2, 10)),
+        ..Default::default()
+    };
+    let app = TestApp::with_plan_and(config).await;
+    let store = &app.store;
+    create_user(store, "zjfj.staff", Role::Unit, Some("ZJFJ"), PASSWORD).await;
+    let zjfj = unit_actor(store, "zjfj.staff").await;
+    let office = Actor::system("office");
+    let policy = EvidencePolicy::default();
+    // 区质监分局 hands in 2.3.1 on time (accepted) and 1.1.1 late; everything else stays open.
+    let on_time = obligation(store, "2.3.1", "ZJFJ").await;
+    obligations::report(
+        store,
+        &zjfj,
+        on_time.id,
+        report("已完成", true, "tok-b-1-xxxxxxxxxxx"),
+        &policy,
+        d(2014, 12, 30),
+    )
+    .await
+    .unwrap();
+    let v = obligations::get(store, &office, on_time.id)
+        .await
+        .unwrap()
+        .row_version;
+    obligations::review(store, &office, on_time.id, true, "", v, d(2015, 1, 5))
+        .await
+        .unwrap();
+    let late = obligation(store, "1.1.1", "ZJFJ").await;
+    obligations::report(
+        store,
+        &zjfj,
+        late.id,
+        report("补报", true, "tok-b-2-xxxxxxxxxxx"),
+        &policy,
+        d(2015, 1, 20),
+    )
+    .await
+    .unwrap();
+    for day in [d(2015, 1, 1), d(2015, 1, 7), d(2015, 1, 16)] {
+        notices::supervise(store, day, &Ladder::default())
+            .await
+            .unwrap();
+    }
+
+    let admin = app.login("admin", ADMIN_PASSWORD).await;
+    let page = body(
+        admin
+            .get(app.url("/bulletins/draft?month=2015-01"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        page.contains("2015年1月") && page.contains("（草稿）"),
+        "draft page"
+    );
+    // Recount independently from the obligations as of 2015-01-31.
+    let all = obligations::list(store, &office, &Filter::default(), d(2015, 2, 10))
+        .await
+        .unwrap();
+    let at = d(2015, 1, 31);
+    let due: Vec<_> = all.iter().filter(|o| o.due().unwrap() <= at).collect();
+    let accepted = due
+        .iter()
+        .filter(|o| o.accepted_on.as_deref().is_some_and(|a| a <= "2015-01-31"))
+        .count();
+    let handed_in = |o: &&&obligations::Obligation| {
+        o.submitted_on.as_deref().is_some_and(|s| s <= "2015-01-31")
+    };
+    let overdue = due
+        .iter()
+        .filter(|o| !handed_in(o) && o.due().unwrap() < at)
+        .count();
+    let expected = format!("应完成事项 {} 项，已销号 {} 项", due.len(), accepted);
+    assert!(page.contains(&expected), "summary should say {expected}");
+    assert!(
+        page.contains(&format!("逾期 {overdue} 项")),
+        "overdue {overdue}"
+    );
+    assert_eq!(accepted, 1);
+    // ZJFJ: 1.1.1 was handed in late (after 2014-12-31), so not commended; units with
+    // nothing handed in and items over 15 days late are criticised.
+    let (_, plan) = app_plan(&app).await;
+    let b = qcity_store::bulletins::draft(store, &office, &plan, "2015-01", d(2015, 2, 10))
+        .await
+        .unwrap();
+    let zj = b.units.iter().find(|u| u.unit_code == "ZJFJ").unwrap();
+    assert_eq!((zj.rates.accepted, zj.rates.on_time), (1, 1), "{zj:?}");
+    assert!(b.commended.is_empty(), "{:?}", b.commended);
+    assert!(
+        b.criticised
+            .iter()
+            .any(|(n, why)| n == "区农委" && why.contains("逾期超过15天")),
+        "{:?}",
+        b.criticised
+    );
+    assert!(b.units.iter().all(|u| u.rates.due >= u.rates.accepted));
+
+    // Issue it; a leader reads the archive and downloads the Word file.
+    let res = admin
+        .post(app.url("/bulletins"))
+        .form(&[("month", "2015-01")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let location = res.headers()["location"].to_str().unwrap().to_string();
+    let leader = app.user("leader1", Role::Leader, None).await;
+    let list = body(leader.get(app.url("/bulletins")).send().await.unwrap()).await;
+    assert!(
+        list.contains(&location) && list.contains("第 1 期"),
+        "archive"
+    );
+    let issued = body(leader.get(app.url(&location)).send().await.unwrap()).await;
+    assert!(issued.contains(&expected));
+    let docx = leader
+        .get(app.url(&format!("{location}/docx")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        docx.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    );
+    assert!(docx.bytes().await.unwrap().starts_with(b"PK"));
+    // Unit staff read issued bulletins but cannot issue one.
+    let unit = app.login("zjfj.staff", PASSWORD).await;
+    assert_eq!(
+        unit.get(app.url(&location)).send().await.unwrap().status(),
+        200
+    );
+    assert_eq!(
+        unit.post(app.url("/bulletins"))
+            .form(&[("month", "2015-01")])
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+}
+
+async fn app_plan(app: &TestApp) -> (i64, qcity_domain::plan::Plan) {
+    qcity_store::plan::current(&app.store)
+        .await
+        .unwrap()
+        .unwrap()
+}
