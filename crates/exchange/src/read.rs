@@ -6,7 +6,7 @@ use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
 use chrono::NaiveDate;
 use qcity_domain::plan::Diagnostic;
 
-use crate::sheet::{Cell, Merge, Sheet};
+use crate::sheet::{Cell, Look, Merge, Sheet};
 
 /// Most rows read from one sheet: far beyond any plan, and a bound on what
 /// a hostile file can make us allocate (calamine reports the used range).
@@ -67,6 +67,7 @@ pub(crate) fn read_workbook(bytes: &[u8]) -> Result<Vec<Sheet>, Diagnostic> {
             rows,
             merges,
             widths: Vec::new(),
+            look: Look::default(),
         });
     }
     Ok(sheets)

@@ -51,7 +51,8 @@ pub(crate) struct Merge {
     pub last_col: u16,
 }
 
-/// One worksheet: rows of cells (row 0 is the header) and merged ranges.
+/// One worksheet: rows of cells (the header row first, unless
+/// [`Look::title_rows`] puts title lines above it) and merged ranges.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Sheet {
     pub name: String,
@@ -59,6 +60,32 @@ pub(crate) struct Sheet {
     pub merges: Vec<Merge>,
     /// Column widths in characters, for writing.
     pub widths: Vec<f64>,
+    /// Presentation beyond the cells, for writing; the reader leaves it default.
+    pub look: Look,
+}
+
+/// A cell's background, for a status at a glance (Excel's Good, Bad and
+/// Neutral colours).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fill {
+    Green,
+    Red,
+    Yellow,
+}
+
+/// How a sheet is presented beyond its cells. The default is the plan
+/// export's: the header in row 0, no filter, general number formats, no fills.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Look {
+    /// Title lines above the header row, each merged across the table: the
+    /// header is row `title_rows`.
+    pub title_rows: usize,
+    /// An autofilter on the header row over the whole table.
+    pub autofilter: bool,
+    /// Number formats of body cells by column (0-based column, Excel format code).
+    pub number_formats: Vec<(usize, String)>,
+    /// Background fills of single cells (0-based row and column).
+    pub fills: Vec<(usize, usize, Fill)>,
 }
 
 impl Sheet {
@@ -79,6 +106,42 @@ impl Sheet {
         self.merges.iter().any(|m| {
             m.first_row < row && row <= m.last_row && m.first_col <= col && col <= m.last_col
         })
+    }
+
+    /// The header row (0-based): below the title lines.
+    pub(crate) fn header_row(&self) -> usize {
+        self.look.title_rows
+    }
+
+    /// Puts title lines above the table, each merged across `columns`
+    /// columns; merges and fills move down with the table.
+    pub(crate) fn prepend_titles(&mut self, lines: &[String], columns: usize) {
+        let n = lines.len();
+        let (Ok(shift), Ok(last_col)) = (u32::try_from(n), u16::try_from(columns.max(1) - 1))
+        else {
+            return;
+        };
+        for m in &mut self.merges {
+            m.first_row += shift;
+            m.last_row += shift;
+        }
+        for fill in &mut self.look.fills {
+            fill.0 += n;
+        }
+        let mut rows: Vec<Vec<Cell>> = lines.iter().map(|l| vec![Cell::text(l.as_str())]).collect();
+        rows.append(&mut self.rows);
+        self.rows = rows;
+        self.look.title_rows += n;
+        if last_col > 0 {
+            for row in 0..shift {
+                self.merges.push(Merge {
+                    first_row: row,
+                    last_row: row,
+                    first_col: 0,
+                    last_col,
+                });
+            }
+        }
     }
 
     /// Merges column `col` over each run of rows `first..=last` longer than one.

@@ -509,6 +509,7 @@ fn garbage_and_foreign_workbooks_are_errors_not_panics() {
         rows: vec![vec![Cell::text("a"), Cell::Number(1.0)]],
         merges: Vec::new(),
         widths: Vec::new(),
+        look: crate::sheet::Look::default(),
     }];
     let Err(errors) = import(&foreign, &plan) else {
         panic!("foreign workbook accepted");

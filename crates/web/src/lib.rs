@@ -159,6 +159,8 @@ pub const MUTATING_ROUTES: &[(&str, &str)] = &[
     ("POST", "/notices/{id}/read"),
     ("POST", "/notices/{id}/respond"),
     ("POST", "/bulletins"),
+    ("POST", "/api/v1/obligations/{id}/reports"),
+    ("POST", "/api/v1/reports/{id}/review"),
 ];
 
 /// Routes that act only on the caller's own session or account, never on a unit's records.
@@ -190,6 +192,7 @@ pub(crate) const TRANSLATED_SOURCES: &[&str] = &[
     include_str!("../templates/plan_indicators.html"),
     include_str!("../templates/plan_tasks.html"),
     include_str!("api/mod.rs"),
+    include_str!("api/supervision.rs"),
     include_str!("../templates/base.html"),
     include_str!("../templates/login.html"),
     include_str!("../templates/password.html"),
@@ -216,6 +219,7 @@ mod route_list_tests {
         include_str!("pages/obligations.rs"),
         include_str!("pages/bulletins.rs"),
         include_str!("api/mod.rs"),
+        include_str!("api/supervision.rs"),
         include_str!("ops.rs"),
     ];
 

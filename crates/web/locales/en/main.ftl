@@ -329,3 +329,4 @@ bulletin-red = Red notices
 bulletin-docx = Download as Word
 bulletin-issue = Issue this bulletin
 none = None
+error-file-base64 = File content must be base64.

@@ -329,3 +329,4 @@ bulletin-red = 通报次数
 bulletin-docx = 下载 Word 文档
 bulletin-issue = 印发此通报
 none = 无
+error-file-base64 = 文件内容须为 base64 编码。

@@ -2,6 +2,8 @@
 //! offline docs page at `/api/docs`. Clients authenticate with `Authorization: Bearer <token>`
 //! (from `qcity token create`) or a browser session.
 
+mod supervision;
+
 use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::AppError;
@@ -34,13 +36,16 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/audit", get(list_audit))
         .route("/api/v1/plan", get(get_plan))
         .route("/api/v1/plan/versions", get(plan_versions))
+        .merge(supervision::router())
 }
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "QCity API", version = "1", description = "质量强市创建工作平台 API. Authenticate with `Authorization: Bearer <token>` (see `qcity token create`). Errors are JSON: `{error, message, fields, detail}` with messages in the caller's language (Accept-Language)."),
-    paths(me, list_units, create_unit, get_unit, put_contact, list_users, create_user, list_audit, get_plan, plan_versions),
-    components(schemas(UserDto, UnitDto, NewUnitDto, ContactDto, NewUserDto, CreatedUserDto, AuditDto, AuditPageDto, ErrorDto)),
+    paths(me, list_units, create_unit, get_unit, put_contact, list_users, create_user, list_audit, get_plan, plan_versions,
+        supervision::list_obligations, supervision::get_obligation, supervision::list_reports, supervision::add_report,
+        supervision::review_report, supervision::list_notices, supervision::list_bulletins, supervision::get_bulletin),
+    components(schemas(supervision::ObligationDto, supervision::ReportDto, supervision::NewReportDto, supervision::FileDto, supervision::ReviewDto, supervision::NoticeDto, supervision::IssuedDto, UserDto, UnitDto, NewUnitDto, ContactDto, NewUserDto, CreatedUserDto, AuditDto, AuditPageDto, ErrorDto)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]

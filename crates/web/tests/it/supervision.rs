@@ -590,3 +590,154 @@ async fn app_plan(app: &TestApp) -> (i64, qcity_domain::plan::Plan) {
         .unwrap()
         .unwrap()
 }
+
+#[tokio::test]
+async fn the_json_api_covers_reports_review_notices_and_scope() {
+    let config = qcity_web::Config {
+        today: Some(d(2015, 1, 2)),
+        ..Default::default()
+    };
+    let app = TestApp::with_plan_and(config).await;
+    create_user(&app.store, "nw.staff", Role::Unit, Some("NW"), PASSWORD).await;
+    create_user(&app.store, "zjfj.staff", Role::Unit, Some("ZJFJ"), PASSWORD).await;
+    let mut tokens = Vec::new();
+    for u in ["nw.staff", "zjfj.staff", "admin"] {
+        tokens.push(
+            qcity_store::users::create_token(&app.store, &Actor::system("t"), u, "t")
+                .await
+                .unwrap(),
+        );
+    }
+    let (nw, zj, office) = (tokens[0].clone(), tokens[1].clone(), tokens[2].clone());
+    let c = reqwest::Client::new();
+    let list: serde_json::Value = c
+        .get(app.url("/api/v1/obligations?content=1.1.1"))
+        .bearer_auth(&nw)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mine = list.as_array().unwrap();
+    assert_eq!(mine.len(), 1, "one 1.1.1 obligation for 区农委: {list}");
+    assert_eq!(
+        (
+            mine[0]["unit"].as_str(),
+            mine[0]["overdue"].as_bool(),
+            mine[0]["days_overdue"].as_i64()
+        ),
+        (Some("NW"), Some(true), Some(2))
+    );
+    let id = mine[0]["id"].as_i64().unwrap();
+    let b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, PDF);
+    let new = serde_json::json!({"body": "已完成", "submit": true, "form_token": "api-token-0000000001", "files": [{"filename": "证明.pdf", "content_base64": b64}]});
+    // Another unit is refused before its body is even read.
+    assert_eq!(
+        c.post(app.url(&format!("/api/v1/obligations/{id}/reports")))
+            .bearer_auth(&zj)
+            .json(&new)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let res = c
+        .post(app.url(&format!("/api/v1/obligations/{id}/reports")))
+        .bearer_auth(&nw)
+        .json(&new)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let report_id = res.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let reports: serde_json::Value = c
+        .get(app.url(&format!("/api/v1/obligations/{id}/reports")))
+        .bearer_auth(&office)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(reports[0]["files"].as_array().unwrap().len(), 1);
+    // A stale row_version is a conflict; the current one is accepted.
+    let stale = serde_json::json!({"decision": "accept", "row_version": 0});
+    let res = c
+        .post(app.url(&format!("/api/v1/reports/{report_id}/review")))
+        .bearer_auth(&office)
+        .json(&stale)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 409);
+    let ob: serde_json::Value = c
+        .get(app.url(&format!("/api/v1/obligations/{id}")))
+        .bearer_auth(&office)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ok = serde_json::json!({"decision": "accept", "row_version": ob["row_version"]});
+    let res: serde_json::Value = c
+        .post(app.url(&format!("/api/v1/reports/{report_id}/review")))
+        .bearer_auth(&office)
+        .json(&ok)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(res["status"], "accepted");
+    assert_eq!(
+        c.post(app.url(&format!("/api/v1/reports/{report_id}/review")))
+            .bearer_auth(&nw)
+            .json(&ok)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    // Notices: each unit its own.
+    notices::supervise(&app.store, d(2015, 1, 2), &Ladder::default())
+        .await
+        .unwrap();
+    let ns: serde_json::Value = c
+        .get(app.url("/api/v1/notices"))
+        .bearer_auth(&zj)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        !ns.as_array().unwrap().is_empty()
+            && ns.as_array().unwrap().iter().all(|n| n["unit"] == "ZJFJ"),
+        "{ns}"
+    );
+    let spec: serde_json::Value = c
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for p in [
+        "/api/v1/obligations",
+        "/api/v1/obligations/{id}/reports",
+        "/api/v1/reports/{id}/review",
+        "/api/v1/notices",
+        "/api/v1/bulletins",
+    ] {
+        assert!(spec["paths"][p].is_object(), "{p} in OpenAPI");
+    }
+}

@@ -1,0 +1,362 @@
+//! JSON API for 督查督办: obligations, reports (with evidence as base64), review, notices,
+//! bulletins. The same store functions and scope rules as the pages.
+
+use super::{ApiJson, ErrorDto};
+use crate::AppState;
+use crate::ctx::Ctx;
+use crate::error::AppError;
+use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::Engine;
+use qcity_domain::role::Role;
+use qcity_store::obligations::{self, EvidencePolicy, Filter, Obligation, ReportInput, Upload};
+use qcity_store::{bulletins, notices};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/obligations", get(list_obligations))
+        .route("/api/v1/obligations/{id}", get(get_obligation))
+        .route(
+            "/api/v1/obligations/{id}/reports",
+            get(list_reports).post(add_report),
+        )
+        .route("/api/v1/reports/{id}/review", post(review_report))
+        .route("/api/v1/notices", get(list_notices))
+        .route("/api/v1/bulletins", get(list_bulletins))
+        .route("/api/v1/bulletins/{id}", get(get_bulletin))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ObligationDto {
+    id: i64,
+    content_code: String,
+    unit: String,
+    unit_name: String,
+    /// lead or undertaking
+    duty: String,
+    /// "once", a year ("2015") or a half ("2015-H1")
+    period: String,
+    due_date: String,
+    original_due: String,
+    /// not_started, in_progress, submitted, accepted, returned
+    status: String,
+    percent: i64,
+    /// Derived from the business date.
+    overdue: bool,
+    days_overdue: i64,
+    submitted_on: Option<String>,
+    accepted_on: Option<String>,
+    /// Send it back with a review to detect concurrent changes.
+    row_version: i64,
+}
+
+fn dto(o: Obligation, today: chrono::NaiveDate) -> ObligationDto {
+    ObligationDto {
+        id: o.id,
+        overdue: o.overdue(today),
+        days_overdue: o.days_overdue(today),
+        content_code: o.content_code,
+        unit: o.unit_code,
+        unit_name: o.unit_name,
+        duty: o.duty,
+        period: o.period_key,
+        due_date: o.due_date,
+        original_due: o.original_due,
+        status: o.status,
+        percent: o.percent,
+        submitted_on: o.submitted_on,
+        accepted_on: o.accepted_on,
+        row_version: o.row_version,
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ObligationQuery {
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    status: String,
+    /// Content code prefix, e.g. "2." for category 2.
+    #[serde(default)]
+    content: String,
+    #[serde(default)]
+    overdue: bool,
+}
+
+/// Obligations the caller may see (unit staff: their unit's only).
+#[utoipa::path(get, path = "/api/v1/obligations", tag = "obligations",
+    params(("unit" = Option<String>, Query), ("status" = Option<String>, Query), ("content" = Option<String>, Query), ("overdue" = Option<bool>, Query)),
+    responses((status = 200, body = Vec<ObligationDto>), (status = 401, body = ErrorDto)))]
+pub async fn list_obligations(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ObligationQuery>,
+) -> Result<Json<Vec<ObligationDto>>, AppError> {
+    ctx.user()?;
+    let f = Filter {
+        unit: Some(q.unit),
+        status: Some(q.status),
+        content_prefix: Some(q.content),
+        overdue_only: q.overdue,
+        ..Default::default()
+    };
+    let list = obligations::list(&state.store, &ctx.actor(), &f, ctx.today).await?;
+    Ok(Json(list.into_iter().map(|o| dto(o, ctx.today)).collect()))
+}
+
+/// One obligation.
+#[utoipa::path(get, path = "/api/v1/obligations/{id}", tag = "obligations", params(("id" = i64, Path)),
+    responses((status = 200, body = ObligationDto), (status = 404, body = ErrorDto)))]
+pub async fn get_obligation(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> Result<Json<ObligationDto>, AppError> {
+    ctx.user()?;
+    Ok(Json(dto(
+        obligations::get(&state.store, &ctx.actor(), id).await?,
+        ctx.today,
+    )))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReportDto {
+    id: i64,
+    author: String,
+    body: String,
+    percent: i64,
+    /// True when it handed the obligation in for review.
+    submitted: bool,
+    created_on: String,
+    /// Evidence downloads: `/reports/{id}/files/{sha256}`.
+    files: Vec<String>,
+}
+
+/// Reports of an obligation, newest first.
+#[utoipa::path(get, path = "/api/v1/obligations/{id}/reports", tag = "obligations", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<ReportDto>), (status = 404, body = ErrorDto)))]
+pub async fn list_reports(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<ReportDto>>, AppError> {
+    ctx.user()?;
+    let list = obligations::reports(&state.store, &ctx.actor(), id).await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|r| ReportDto {
+                files: r
+                    .files
+                    .iter()
+                    .map(|f| format!("/reports/{}/files/{}", r.id, f.sha256))
+                    .collect(),
+                id: r.id,
+                author: r.author,
+                body: r.body,
+                percent: r.percent,
+                submitted: r.r#final,
+                created_on: r.created_on,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct FileDto {
+    filename: String,
+    /// The file's bytes, base64 (standard alphabet).
+    content_base64: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewReportDto {
+    body: String,
+    #[serde(default)]
+    percent: i64,
+    /// Hand the obligation in for review.
+    #[serde(default)]
+    submit: bool,
+    /// Any unique string of at least 16 characters: repeating a request with the same token
+    /// returns the same report instead of making a second one.
+    form_token: String,
+    #[serde(default)]
+    files: Vec<FileDto>,
+}
+
+/// Reports progress (own unit only), optionally handing the obligation in for review.
+#[utoipa::path(post, path = "/api/v1/obligations/{id}/reports", tag = "obligations", params(("id" = i64, Path)), request_body = NewReportDto,
+    responses((status = 201, description = "{\"id\": report id}"), (status = 403, body = ErrorDto), (status = 409, body = ErrorDto), (status = 422, body = ErrorDto)))]
+pub async fn add_report(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    req: Request,
+) -> Result<Response, AppError> {
+    ctx.user()?;
+    // Scope first, body second: another unit is refused whatever it sends.
+    let ob = obligations::get(&state.store, &ctx.actor(), id).await?;
+    if ctx.actor().scope() != qcity_domain::role::Scope::Unit(ob.unit_id) {
+        return Err(AppError::Forbidden);
+    }
+    let ApiJson(n) = ApiJson::<NewReportDto>::from_request(req, &state).await?;
+    let mut files = Vec::new();
+    for f in n.files {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(f.content_base64.as_bytes())
+            .map_err(|_| {
+                AppError::Validation(vec![("files".into(), "error-file-base64".into())])
+            })?;
+        files.push(Upload {
+            filename: f.filename,
+            bytes,
+        });
+    }
+    let input = ReportInput {
+        body: n.body,
+        percent: n.percent,
+        submit: n.submit,
+        form_token: n.form_token,
+        files,
+    };
+    let policy = EvidencePolicy {
+        max_bytes: state.config.max_evidence_bytes,
+    };
+    let report =
+        obligations::report(&state.store, &ctx.actor(), id, input, &policy, ctx.today).await?;
+    Ok((StatusCode::CREATED, Json(serde_json::json!({"id": report}))).into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ReviewDto {
+    /// accept or return
+    decision: String,
+    #[serde(default)]
+    reason: String,
+    /// The obligation's row_version the reviewer saw.
+    row_version: i64,
+}
+
+/// The office accepts (销号) or returns the obligation a report belongs to.
+#[utoipa::path(post, path = "/api/v1/reports/{id}/review", tag = "obligations", params(("id" = i64, Path)), request_body = ReviewDto,
+    responses((status = 200, body = ObligationDto), (status = 403, body = ErrorDto), (status = 409, body = ErrorDto, description = "someone acted first"), (status = 422, body = ErrorDto)))]
+pub async fn review_report(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    req: Request,
+) -> Result<Json<ObligationDto>, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let ApiJson(r) = ApiJson::<ReviewDto>::from_request(req, &state).await?;
+    let accept = match r.decision.as_str() {
+        "accept" => true,
+        "return" => false,
+        _ => {
+            return Err(AppError::Validation(vec![(
+                "decision".into(),
+                "error-decision".into(),
+            )]));
+        }
+    };
+    let ob = obligations::obligation_of_report(&state.store, &ctx.actor(), id).await?;
+    let ob = obligations::review(
+        &state.store,
+        &ctx.actor(),
+        ob.id,
+        accept,
+        &r.reason,
+        r.row_version,
+        ctx.today,
+    )
+    .await?;
+    Ok(Json(dto(ob, ctx.today)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NoticeDto {
+    id: i64,
+    unit: String,
+    /// reminder, cuiban (blue), duban (yellow), tongbao (red), manual (督办单)
+    kind: String,
+    level: String,
+    title: String,
+    body: String,
+    issued_on: String,
+    respond_by: Option<String>,
+    response: Option<String>,
+    obligation_id: Option<i64>,
+    read: bool,
+}
+
+/// Notices: a unit's own; everything for the office and leaders.
+#[utoipa::path(get, path = "/api/v1/notices", tag = "notices", responses((status = 200, body = Vec<NoticeDto>), (status = 401, body = ErrorDto)))]
+pub async fn list_notices(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<Vec<NoticeDto>>, AppError> {
+    ctx.user()?;
+    let list = notices::list(&state.store, &ctx.actor(), None).await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|n| NoticeDto {
+                id: n.id,
+                unit: n.unit_code,
+                kind: n.kind,
+                level: n.level,
+                title: n.title,
+                body: n.body,
+                issued_on: n.issued_on,
+                respond_by: n.respond_by,
+                response: n.response,
+                obligation_id: n.obligation_id,
+                read: n.read,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct IssuedDto {
+    id: i64,
+    period: String,
+    title: String,
+    number: u32,
+    issued_on: String,
+}
+
+/// Issued bulletins, newest first.
+#[utoipa::path(get, path = "/api/v1/bulletins", tag = "bulletins", responses((status = 200, body = Vec<IssuedDto>)))]
+pub async fn list_bulletins(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<Vec<IssuedDto>>, AppError> {
+    ctx.user()?;
+    let list = bulletins::list(&state.store, &ctx.actor()).await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|b| IssuedDto {
+                id: b.id,
+                period: b.period,
+                title: b.title,
+                number: b.number,
+                issued_on: b.issued_on,
+            })
+            .collect(),
+    ))
+}
+
+/// One issued bulletin with all its figures.
+#[utoipa::path(get, path = "/api/v1/bulletins/{id}", tag = "bulletins", params(("id" = i64, Path)),
+    responses((status = 200, description = "the bulletin: totals, units, categories, overdue items, commended, criticised", content_type = "application/json"), (status = 404, body = ErrorDto)))]
+pub async fn get_bulletin(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    ctx.user()?;
+    Ok(Json(bulletins::get(&state.store, &ctx.actor(), id).await?).into_response())
+}
