@@ -2,8 +2,11 @@
 //! role with its password printed once, and each demo unit's liaison filled in.
 
 use anyhow::Result;
+use chrono::NaiveDate;
 use qcity_domain::role::Role;
 use qcity_store::auth::random_password;
+use qcity_store::notices;
+use qcity_store::obligations::{self, EvidencePolicy, Filter, ReportInput, Upload};
 use qcity_store::units::{self, Contact};
 use qcity_store::users::{self, NewUser};
 use qcity_store::{Actor, Store};
@@ -68,6 +71,120 @@ pub async fn run(store: &Store) -> Result<ExitCode> {
             .await?;
         }
     }
-    println!("启动 / start: qcity serve, then open http://127.0.0.1:8080/");
+    let summary = activity(store).await?;
+    println!("{summary}");
+    println!("启动 / start: qcity --today {DEMO_TODAY} serve, then open http://127.0.0.1:8080/");
     Ok(ExitCode::SUCCESS)
 }
+
+/// The business date the demo's state is built for (mid-campaign, 推进落实阶段).
+pub const DEMO_TODAY: &str = "2014-12-15";
+
+fn date(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
+}
+
+/// A realistic mid-campaign state: a third of the member units on time and accepted, a third
+/// partly done with work returned for more evidence, a third (and 区城建局) late on everything,
+/// then the supervisor's notices as of the demo date. Skipped when it has run before.
+async fn activity(store: &Store) -> Result<String> {
+    let office = Actor::system("demo-office");
+    let already = qcity_store::obligations::list(
+        store,
+        &office,
+        &Filter {
+            status: Some("accepted".into()),
+            ..Default::default()
+        },
+        date(DEMO_TODAY),
+    )
+    .await?;
+    if !already.is_empty() {
+        return Ok("演示进度已存在 / demo progress already present".into());
+    }
+    let policy = EvidencePolicy::default();
+    let mut n = 0;
+    // Three kinds of unit, in turn: diligent (everything on time), mixed (some on time, one
+    // returned, the rest open), and late (nothing handed in). 区城建局 is made late on purpose.
+    let members: Vec<units::Unit> = units::list(store, &office)
+        .await?
+        .into_iter()
+        .filter(|u| u.kind == "member")
+        .collect();
+    for (i, unit) in members.iter().enumerate() {
+        let kind = if unit.code == "CJJ" { 2 } else { i % 3 };
+        if kind == 2 {
+            continue;
+        }
+        let actor = Actor {
+            user_id: None,
+            username: format!("demo:{}", unit.code),
+            role: Some(qcity_domain::role::Role::Unit),
+            unit_id: Some(unit.id),
+            ip: "local".into(),
+            request_id: "demo".into(),
+        };
+        let f = Filter {
+            unit: Some(unit.code.clone()),
+            due_by: Some(date(DEMO_TODAY)),
+            ..Default::default()
+        };
+        let obs = obligations::list(store, &office, &f, date(DEMO_TODAY)).await?;
+        let take = if kind == 0 { obs.len() } else { obs.len() / 2 };
+        for (j, ob) in obs.iter().enumerate().take(take) {
+            let Some(due) = ob.due() else { continue };
+            let on = (due - chrono::Days::new(3)).min(date(DEMO_TODAY));
+            let input = ReportInput {
+                body: format!("{}：已按要求完成，相关材料见附件。", ob.content_code),
+                percent: 100,
+                submit: true,
+                form_token: format!("demo-{}-{}-0000000000", unit.code, ob.id),
+                files: vec![Upload {
+                    filename: format!("{}-佐证材料.pdf", ob.content_code),
+                    bytes: DEMO_PDF.to_vec(),
+                }],
+            };
+            obligations::report(store, &actor, ob.id, input, &policy, on).await?;
+            let version = obligations::get(store, &office, ob.id).await?.row_version;
+            // A mixed unit's second item comes back for more evidence.
+            let accept = !(kind == 1 && j == 1);
+            let reason = if accept {
+                ""
+            } else {
+                "佐证材料不完整，请补充会议纪要和照片。"
+            };
+            obligations::review(
+                store,
+                &office,
+                ob.id,
+                accept,
+                reason,
+                version,
+                on + chrono::Days::new(1),
+            )
+            .await?;
+            n += 1;
+        }
+    }
+    // The supervisor as if it had run through the campaign (weekly here, to keep the demo quick).
+    let mut fired = notices::Fired::default();
+    let (mut day, end) = (date("2014-03-01"), date(DEMO_TODAY));
+    loop {
+        let f = notices::supervise(store, day, &Default::default()).await?;
+        fired.reminders += f.reminders;
+        fired.cuiban += f.cuiban;
+        fired.duban += f.duban;
+        fired.tongbao += f.tongbao;
+        if day >= end {
+            break;
+        }
+        day = (day + chrono::Days::new(7)).min(end);
+    }
+    Ok(format!(
+        "演示进度 / demo progress: {n} reports reviewed; up to {DEMO_TODAY}: {} reminders, {} 催办, {} 督办, {} 通报",
+        fired.reminders, fired.cuiban, fired.duban, fired.tongbao
+    ))
+}
+
+/// A minimal valid PDF used as demo evidence.
+const DEMO_PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
