@@ -212,3 +212,151 @@ fn rss_mb(pid: u32) -> f64 {
         .map(|kb| kb / 1024.0)
         .unwrap_or(f64::NAN)
 }
+
+/// `qcity bench obligations`: a city of `districts` × `units` × `per_unit` obligations on a
+/// fresh SQLite file. Times the office overview (grouped counts over every obligation) and one
+/// unit's list against a plain read of the same rows, in the same run.
+pub async fn obligations(
+    districts: usize,
+    units: usize,
+    per_unit: usize,
+    runs: usize,
+) -> Result<()> {
+    use qcity_store::{Actor, Store, obligations as ob};
+    let dir = std::env::temp_dir().join(format!("qcity-bench-ob-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let url = format!("sqlite://{}?mode=rwc", dir.join("bench.db").display());
+    let store = Store::connect(&url).await?;
+    store.migrate().await?;
+    let started = Instant::now();
+    let statuses = [
+        "not_started",
+        "in_progress",
+        "submitted",
+        "accepted",
+        "returned",
+    ];
+    let mut tx = store.begin().await?;
+    let mut unit_ids = Vec::new();
+    for d in 0..districts {
+        for u in 0..units {
+            let code = format!("D{d:02}U{u:02}");
+            let row = sqlx::query(
+                "INSERT INTO org_units (code, name, kind, created_at, updated_at) VALUES ($1, $2, 'member', '2014-01-01T00:00:00Z', '2014-01-01T00:00:00Z') RETURNING id",
+            )
+            .bind(&code)
+            .bind(format!("单位{code}"))
+            .fetch_one(&mut *tx)
+            .await?;
+            unit_ids.push(sqlx::Row::try_get::<i64, _>(&row, "id")?);
+        }
+    }
+    const CHUNK: usize = 200;
+    for &unit_id in &unit_ids {
+        for chunk_start in (0..per_unit).step_by(CHUNK) {
+            let n = CHUNK.min(per_unit - chunk_start);
+            let mut sql = String::from(
+                "INSERT INTO obligations (content_code, category, unit_id, duty, period_key, due_date, original_due, times, status, submitted_on, created_at, updated_at) VALUES ",
+            );
+            for i in 0..n {
+                let k = chunk_start + i;
+                let (cat, item, content) = (k % 11 + 1, k % 5 + 1, k / 55 + 1);
+                let month = k % 12 + 1;
+                let due = format!("2014-{month:02}-28");
+                let status = statuses[k % statuses.len()];
+                let submitted = if matches!(status, "submitted" | "accepted") {
+                    format!("'2014-{month:02}-20'")
+                } else {
+                    "NULL".into()
+                };
+                if i > 0 {
+                    sql.push(',');
+                }
+                sql.push_str(&format!(
+                    "('{cat}.{item}.{content}', '{cat}', {unit_id}, 'undertaking', 'once', '{due}', '{due}', 1, '{status}', {submitted}, 'x', 'x')"
+                ));
+            }
+            sqlx::query(&sql).execute(&mut *tx).await?;
+        }
+    }
+    tx.commit().await?;
+    let total = districts * units * per_unit;
+    println!(
+        "qcity bench obligations: {districts} districts × {units} units × {per_unit} = {total} obligations, SQLite (built in {:.1} s)",
+        started.elapsed().as_secs_f64()
+    );
+    let office = Actor::system("bench");
+    let today = chrono::NaiveDate::from_ymd_opt(2014, 9, 15).unwrap_or_default();
+    let one_unit = "D00U00".to_string();
+
+    let plain_all = time_runs(runs, || async {
+        sqlx::query("SELECT id, unit_id, category, status, due_date, submitted_on FROM obligations")
+            .fetch_all(&store.pool)
+            .await
+            .map(|r| r.len())
+    })
+    .await?;
+    let overview = time_runs(runs, || async {
+        ob::tallies_sql(&store, &office, today)
+            .await
+            .map(|t| t.cells.len())
+    })
+    .await?;
+    let plain_unit = time_runs(runs, || async {
+        sqlx::query(
+            "SELECT o.* FROM obligations o JOIN org_units u ON u.id = o.unit_id WHERE u.code = $1",
+        )
+        .bind(&one_unit)
+        .fetch_all(&store.pool)
+        .await
+        .map(|r| r.len())
+    })
+    .await?;
+    let unit_list = time_runs(runs, || async {
+        let f = ob::Filter {
+            unit: Some(one_unit.clone()),
+            ..Default::default()
+        };
+        ob::list(&store, &office, &f, today).await.map(|l| l.len())
+    })
+    .await?;
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+    println!("median of {runs} runs:");
+    println!(
+        "  plain read of all {total} rows        {:>8.1} ms",
+        plain_all
+    );
+    println!(
+        "  office overview (grouped counts)       {:>8.1} ms  ratio {:.2} × the plain read (target < 100 ms)",
+        overview,
+        overview / plain_all
+    );
+    println!(
+        "  plain read of one unit's {per_unit} rows    {:>8.1} ms",
+        plain_unit
+    );
+    println!(
+        "  one unit's obligation list             {:>8.1} ms  ratio {:.2} × the plain read (target < 100 ms)",
+        unit_list,
+        unit_list / plain_unit
+    );
+    Ok(())
+}
+
+/// Median wall time in milliseconds of `runs` calls.
+async fn time_runs<F, Fut, T, E>(runs: usize, mut f: F) -> Result<f64>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = std::result::Result<T, E>>,
+    E: std::error::Error + Send + Sync + 'static,
+{
+    let mut times = Vec::new();
+    for _ in 0..runs.max(1) {
+        let t = Instant::now();
+        f().await?;
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(|a, b| a.total_cmp(b));
+    Ok(times[times.len() / 2])
+}

@@ -131,6 +131,17 @@ enum PlanCommand {
 
 #[derive(Subcommand)]
 enum BenchCommand {
+    /// Office overview and a unit's list over a city's obligations, against plain reads.
+    Obligations {
+        #[arg(long, default_value_t = 10)]
+        districts: usize,
+        #[arg(long, default_value_t = 30)]
+        units: usize,
+        #[arg(long, default_value_t = 1000)]
+        per_unit: usize,
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
     /// Idle memory, and a signed-in page against /healthz under concurrent load.
     Http {
         #[arg(long, default_value_t = 32)]
@@ -400,6 +411,18 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 "{today}: {} reminders, {} 催办 (blue), {} 督办 (yellow), {} 通报 (red)",
                 fired.reminders, fired.cuiban, fired.duban, fired.tongbao
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Obligations {
+                    districts,
+                    units,
+                    per_unit,
+                    runs,
+                },
+        } => {
+            crate::bench::obligations(*districts, *units, *per_unit, *runs).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench {

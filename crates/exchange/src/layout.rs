@@ -3,7 +3,7 @@
 
 use qcity_domain::plan::{Content, Plan, explain_target};
 
-use crate::sheet::{Cell, Sheet};
+use crate::sheet::{Cell, Look, Sheet};
 
 /// Sheet 1: the attachment's decomposition table.
 pub const SHEET_DECOMPOSITION: &str = "任务分解表";
@@ -87,8 +87,36 @@ pub(crate) fn content_cell(c: &Content) -> String {
     format!("{} {}", c.code, c.text)
 }
 
+/// Columns the decomposition table shares with the progress sheet
+/// (序号 … 承办单位); the sheets differ in the columns after them.
+pub(crate) const TABLE_COLUMNS: usize = 7;
+/// Widths of the shared columns.
+pub(crate) const TABLE_WIDTHS: [f64; TABLE_COLUMNS] = [6.0, 14.0, 24.0, 56.0, 16.0, 20.0, 28.0];
+
 fn decomposition(plan: &Plan) -> Sheet {
-    let mut rows = vec![header_row(&DECOMPOSITION_HEADERS)];
+    decomposition_table(
+        plan,
+        SHEET_DECOMPOSITION,
+        &DECOMPOSITION_HEADERS[TABLE_COLUMNS..],
+        &[30.0],
+        |c| vec![Cell::text(notes_cell(&c.notes))],
+    )
+}
+
+/// The decomposition table as the plan's attachment lays it out: a header,
+/// then one row per content in table order, the category and item cells
+/// merged over their contents. After 承办单位 come the columns `more_headers`
+/// (of widths `more_widths`), filled by `more` for each content.
+pub(crate) fn decomposition_table(
+    plan: &Plan,
+    name: &str,
+    more_headers: &[&str],
+    more_widths: &[f64],
+    mut more: impl FnMut(&Content) -> Vec<Cell>,
+) -> Sheet {
+    let mut headers = header_row(&DECOMPOSITION_HEADERS[..TABLE_COLUMNS]);
+    headers.extend(header_row(more_headers));
+    let mut rows = vec![headers];
     let mut category_runs = Vec::new();
     let mut item_runs = Vec::new();
     for category in &plan.categories {
@@ -96,7 +124,7 @@ fn decomposition(plan: &Plan) -> Sheet {
         for item in &category.items {
             let item_first = rows.len();
             for c in &item.contents {
-                rows.push(vec![
+                let mut row = vec![
                     code_cell(&category.code),
                     Cell::text(&category.title),
                     Cell::text(item_cell(&item.code, &item.title)),
@@ -104,8 +132,9 @@ fn decomposition(plan: &Plan) -> Sheet {
                     Cell::text(&c.deadline_text),
                     Cell::text(unit_names(plan, &c.lead_units)),
                     Cell::text(unit_names(plan, &c.undertaking_units)),
-                    Cell::text(notes_cell(&c.notes)),
-                ]);
+                ];
+                row.extend(more(c));
+                rows.push(row);
             }
             if rows.len() > item_first {
                 item_runs.push((item_first, rows.len() - 1));
@@ -115,11 +144,14 @@ fn decomposition(plan: &Plan) -> Sheet {
             category_runs.push((category_first, rows.len() - 1));
         }
     }
+    let mut widths = TABLE_WIDTHS.to_vec();
+    widths.extend_from_slice(more_widths);
     let mut sheet = Sheet {
-        name: SHEET_DECOMPOSITION.into(),
+        name: name.into(),
         rows,
         merges: Vec::new(),
-        widths: vec![6.0, 14.0, 24.0, 56.0, 16.0, 20.0, 28.0, 30.0],
+        widths,
+        look: Look::default(),
     };
     sheet.merge_runs(0, &category_runs);
     sheet.merge_runs(1, &category_runs);
@@ -152,6 +184,7 @@ fn indicators(plan: &Plan) -> Sheet {
         rows,
         merges: Vec::new(),
         widths: vec![9.0, 12.0, 6.0, 44.0, 32.0, 40.0, 16.0, 40.0],
+        look: Look::default(),
     }
 }
 
@@ -177,6 +210,7 @@ fn tasks(plan: &Plan) -> Sheet {
         rows,
         merges: Vec::new(),
         widths: vec![7.0, 22.0, 6.0, 24.0, 80.0, 16.0],
+        look: Look::default(),
     }
 }
 
@@ -196,5 +230,6 @@ fn units(plan: &Plan) -> Sheet {
         rows,
         merges: Vec::new(),
         widths: vec![10.0, 22.0, 10.0, 10.0, 80.0],
+        look: Look::default(),
     }
 }

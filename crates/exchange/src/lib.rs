@@ -8,12 +8,17 @@
 //! spreadsheets and clerks do to a table: merged cells, blank cells that
 //! repeat the row above, full-width punctuation and spaces, dates typed in
 //! several ways or stored as date cells.
+//!
+//! For offices following the campaign in Excel, [`status_to_xlsx`] writes
+//! the same decomposition table with each content's current status, and the
+//! obligations one per row.
 
 mod bulletin;
 mod import;
 mod layout;
 mod read;
 mod sheet;
+mod status;
 mod text;
 mod write;
 
@@ -24,6 +29,7 @@ use qcity_domain::plan::{Diagnostic, Plan};
 
 pub use bulletin::bulletin_to_docx;
 pub use layout::{SHEET_DECOMPOSITION, SHEET_INDICATORS, SHEET_TASKS, SHEET_UNITS};
+pub use status::{SHEET_PROGRESS, SHEET_STATUS_DETAIL, StatusRow, status_to_xlsx, status_zh};
 
 /// Why a workbook or a document could not be written.
 #[derive(Debug, thiserror::Error)]

@@ -122,8 +122,8 @@ impl Sheet {
             return;
         };
         for m in &mut self.merges {
-            m.first_row += shift;
-            m.last_row += shift;
+            m.first_row = m.first_row.saturating_add(shift);
+            m.last_row = m.last_row.saturating_add(shift);
         }
         for fill in &mut self.look.fills {
             fill.0 += n;

@@ -120,6 +120,7 @@ CREATE TABLE plan_versions (
 CREATE TABLE obligations (
     id {ID},
     content_code TEXT NOT NULL,
+    category TEXT NOT NULL,
     unit_id BIGINT NOT NULL REFERENCES org_units(id),
     duty TEXT NOT NULL,
     period_key TEXT NOT NULL,
@@ -140,6 +141,7 @@ CREATE TABLE obligations (
 );
 CREATE INDEX obligations_unit ON obligations(unit_id, status);
 CREATE INDEX obligations_due ON obligations(due_date);
+CREATE INDEX obligations_tally ON obligations(retired, unit_id, category, status, due_date, submitted_on);
 CREATE TABLE reports (
     id {ID},
     obligation_id BIGINT NOT NULL REFERENCES obligations(id),

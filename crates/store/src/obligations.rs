@@ -214,8 +214,8 @@ pub async fn sync_from_plan(tx: &mut Tx, plan: &Plan) -> Result<SyncSummary> {
         match existing.get(&key) {
             None => {
                 sqlx::query(
-                    "INSERT INTO obligations (content_code, unit_id, duty, period_key, start_date, due_date, original_due, times, status, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $6, $7, 'not_started', $8, $8)",
+                    "INSERT INTO obligations (content_code, category, unit_id, duty, period_key, start_date, due_date, original_due, times, status, created_at, updated_at) \
+                     VALUES ($1, $9, $2, $3, $4, $5, $6, $6, $7, 'not_started', $8, $8)",
                 )
                 .bind(&w.content)
                 .bind(unit_id)
@@ -225,6 +225,7 @@ pub async fn sync_from_plan(tx: &mut Tx, plan: &Plan) -> Result<SyncSummary> {
                 .bind(&w.due)
                 .bind(w.times)
                 .bind(&now)
+                .bind(category_of(&w.content))
                 .execute(&mut **tx)
                 .await?;
                 summary.added += 1;
@@ -1055,6 +1056,16 @@ impl Tally {
         }
     }
 
+    pub fn merge(&mut self, o: &Tally) {
+        self.total += o.total;
+        self.due += o.due;
+        self.accepted += o.accepted;
+        self.submitted += o.submitted;
+        self.on_time += o.on_time;
+        self.overdue += o.overdue;
+        self.returned += o.returned;
+    }
+
     /// Accepted share of the obligations due so far (100 when nothing is due yet).
     pub fn completion_rate(&self) -> f64 {
         if self.due == 0 {
@@ -1077,6 +1088,76 @@ impl Tally {
 /// Category code of a content code ("4.8.1" → "4").
 pub fn category_of(content_code: &str) -> &str {
     content_code.split('.').next().unwrap_or(content_code)
+}
+
+/// Tallies counted by the database (one grouped query), for overviews over many obligations.
+/// `on_time` counts handed-in obligations submitted by their due date.
+pub async fn tallies_sql(store: &Store, actor: &Actor, today: NaiveDate) -> Result<Tallies> {
+    if !matches!(actor.scope(), Scope::All | Scope::ReadAll) {
+        return Err(StoreError::Forbidden);
+    }
+    let t = today.to_string();
+    let rows = sqlx::query(
+        "SELECT o.unit_id AS unit_id, o.category AS category, COUNT(*) AS total, \
+         SUM(CASE WHEN o.due_date <= $1 THEN 1 ELSE 0 END) AS due, \
+         SUM(CASE WHEN o.status = 'accepted' THEN 1 ELSE 0 END) AS accepted, \
+         SUM(CASE WHEN o.status = 'submitted' THEN 1 ELSE 0 END) AS submitted, \
+         SUM(CASE WHEN o.status = 'returned' THEN 1 ELSE 0 END) AS returned, \
+         SUM(CASE WHEN o.status IN ('submitted', 'accepted') AND o.submitted_on <= o.due_date THEN 1 ELSE 0 END) AS on_time, \
+         SUM(CASE WHEN o.status NOT IN ('submitted', 'accepted') AND o.due_date < $1 THEN 1 ELSE 0 END) AS overdue \
+         FROM obligations o WHERE o.retired = 0 GROUP BY o.unit_id, o.category",
+    )
+    .bind(&t)
+    .fetch_all(&store.pool)
+    .await?;
+    // Unit codes looked up once, not joined into every counted row.
+    let codes: std::collections::HashMap<i64, String> =
+        sqlx::query("SELECT id, code FROM org_units")
+            .fetch_all(&store.pool)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get::<i64, _>("id")?, r.try_get::<String, _>("code")?)))
+            .collect::<Result<_>>()?;
+    let mut out = Tallies {
+        by_unit: BTreeMap::new(),
+        by_category: BTreeMap::new(),
+        cells: BTreeMap::new(),
+    };
+    for r in &rows {
+        // SUM over integers is BIGINT on SQLite but NUMERIC on PostgreSQL: read either.
+        let n = |col: &str| -> Result<usize> {
+            let v = r
+                .try_get::<i64, _>(col)
+                .or_else(|_| r.try_get::<f64, _>(col).map(|f| f as i64))
+                .or_else(|_| {
+                    r.try_get::<String, _>(col)
+                        .map(|s| s.parse::<f64>().unwrap_or(0.0) as i64)
+                })?;
+            Ok(v.max(0) as usize)
+        };
+        let tally = Tally {
+            total: n("total")?,
+            due: n("due")?,
+            accepted: n("accepted")?,
+            submitted: n("submitted")?,
+            on_time: n("on_time")?,
+            overdue: n("overdue")?,
+            returned: n("returned")?,
+        };
+        let unit_id: i64 = r.try_get("unit_id")?;
+        let unit = codes
+            .get(&unit_id)
+            .cloned()
+            .unwrap_or_else(|| unit_id.to_string());
+        let cat: String = r.try_get("category")?;
+        out.by_unit.entry(unit.clone()).or_default().merge(&tally);
+        out.by_category
+            .entry(cat.clone())
+            .or_default()
+            .merge(&tally);
+        out.cells.insert((unit, cat), tally);
+    }
+    Ok(out)
 }
 
 /// Tallies by unit, by category, and by (unit, category) cell.

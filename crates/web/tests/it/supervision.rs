@@ -539,6 +539,36 @@ async fn a_bulletins_numbers_match_the_data_and_it_is_archived_for_leaders() {
         b.criticised
     );
     assert!(b.units.iter().all(|u| u.rates.due >= u.rates.accepted));
+    // The database's grouped counts equal counting the rows one by one.
+    let by_rows = obligations::tallies(&all, d(2015, 2, 10));
+    let by_sql = obligations::tallies_sql(store, &office, d(2015, 2, 10))
+        .await
+        .unwrap();
+    for (unit, t) in &by_rows.by_unit {
+        let s = &by_sql.by_unit[unit];
+        assert_eq!(
+            (
+                t.total,
+                t.due,
+                t.accepted,
+                t.submitted,
+                t.on_time,
+                t.overdue,
+                t.returned
+            ),
+            (
+                s.total,
+                s.due,
+                s.accepted,
+                s.submitted,
+                s.on_time,
+                s.overdue,
+                s.returned
+            ),
+            "{unit}"
+        );
+    }
+    assert_eq!(by_rows.cells.len(), by_sql.cells.len());
 
     // Issue it; a leader reads the archive and downloads the Word file.
     let res = admin
