@@ -227,18 +227,32 @@ mod route_list_tests {
     fn every_state_changing_route_is_listed() {
         let mut found = Vec::new();
         for src in ROUTER_SOURCES {
-            for line in src
-                .lines()
-                .filter(|l| l.trim_start().starts_with(".route(\""))
-            {
-                let path = line.split('"').nth(1).unwrap_or_default();
+            // Each `.route(` call up to its closing parenthesis, however rustfmt wrapped it.
+            for (start, _) in src.match_indices(".route(") {
+                let mut depth = 0;
+                let mut end = start;
+                for (i, ch) in src[start..].char_indices() {
+                    match ch {
+                        '(' => depth += 1,
+                        ')' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                end = start + i;
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                let call = &src[start..end];
+                let path = call.split('"').nth(1).unwrap_or_default();
                 for (method, marker) in [
                     ("POST", "post("),
                     ("PUT", "put("),
                     ("DELETE", "delete("),
                     ("PATCH", "patch("),
                 ] {
-                    if line.contains(marker) {
+                    if call.contains(marker) {
                         found.push((method, path.to_string()));
                     }
                 }

@@ -330,3 +330,4 @@ bulletin-docx = Download as Word
 bulletin-issue = Issue this bulletin
 none = None
 error-file-base64 = File content must be base64.
+ob-export = Export the decomposition table with status (Excel)

@@ -330,3 +330,4 @@ bulletin-docx = 下载 Word 文档
 bulletin-issue = 印发此通报
 none = 无
 error-file-base64 = 文件内容须为 base64 编码。
+ob-export = 导出任务分解表（含进度）Excel

@@ -25,6 +25,7 @@ use serde::Deserialize;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/obligations", get(list))
+        .route("/obligations/export.xlsx", get(export_xlsx))
         .route("/obligations/{id}", get(show))
         .route("/obligations/{id}/reports", post(add_report))
         .route("/obligations/{id}/review", post(review))
@@ -144,6 +145,63 @@ async fn list(
         statuses,
         is_unit: user.role == Role::Unit,
     }))
+}
+
+/// The decomposition table with each row's current status (overall, or one unit's), as XLSX.
+/// Unit staff get their own unit's.
+async fn export_xlsx(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let user = ctx.user()?;
+    let (_, plan) = crate::pages::plan::require_plan(&state).await?;
+    let f = Filter {
+        unit: Some(q.unit.clone()),
+        ..Default::default()
+    };
+    let obs = obligations::list(&state.store, &ctx.actor(), &f, ctx.today).await?;
+    // Only what is due by the business date counts, as on the overview and in bulletins.
+    let rows: Vec<qcity_exchange::StatusRow> = obs
+        .iter()
+        .filter(|o| o.due().is_some_and(|d| d <= ctx.today))
+        .map(|o| qcity_exchange::StatusRow {
+            content_code: o.content_code.clone(),
+            unit_name: o.unit_name.clone(),
+            duty: o.duty.clone(),
+            period_key: o.period_key.clone(),
+            due_date: o.due_date.clone(),
+            status: o.status.clone(),
+            percent: o.percent,
+            overdue_days: o.days_overdue(ctx.today),
+        })
+        .collect();
+    let scope_name = match (&user.unit_name, user.role) {
+        (Some(name), Role::Unit) => name.clone(),
+        _ if !q.unit.is_empty() => plan
+            .unit(&q.unit)
+            .map(|u| u.name.clone())
+            .unwrap_or_else(|| q.unit.clone()),
+        _ => ctx.t("all"),
+    };
+    let title = format!("{}（{}）", plan.plan.title, scope_name);
+    let as_of = ctx.today.to_string();
+    let bytes = qcity_exchange::status_to_xlsx(&plan, &rows, &title, &as_of)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"status-{as_of}.xlsx\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 #[derive(Template)]

@@ -771,3 +771,40 @@ async fn the_json_api_covers_reports_review_notices_and_scope() {
         assert!(spec["paths"][p].is_object(), "{p} in OpenAPI");
     }
 }
+
+#[tokio::test]
+async fn the_status_workbook_downloads_for_the_office_and_for_one_unit() {
+    let config = qcity_web::Config {
+        today: Some(d(2015, 1, 2)),
+        ..Default::default()
+    };
+    let app = TestApp::with_plan_and(config).await;
+    let admin = app.login("admin", ADMIN_PASSWORD).await;
+    let res = admin
+        .get(app.url("/obligations/export.xlsx"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let all = res.bytes().await.unwrap();
+    assert!(all.starts_with(b"PK"));
+    let nw = app.user("nw.staff", Role::Unit, Some("NW")).await;
+    let mine = nw
+        .get(app.url("/obligations/export.xlsx?unit=ZJFJ"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    // The unit's own workbook is smaller: only its rows, whatever unit it asks for.
+    assert!(
+        mine.starts_with(b"PK") && mine.len() < all.len(),
+        "{} vs {}",
+        mine.len(),
+        all.len()
+    );
+}
