@@ -54,6 +54,15 @@ enum Command {
         /// Extra origin allowed to post forms (the public address behind a reverse proxy).
         #[arg(long)]
         trusted_origin: Vec<String>,
+        /// Largest evidence file accepted, in MB.
+        #[arg(long, default_value_t = 20)]
+        max_evidence_mb: usize,
+        /// Days before a due date that reminders go out, e.g. 7,3,1.
+        #[arg(long, default_value = "7,3,1", value_delimiter = ',')]
+        reminder_days: Vec<i64>,
+        /// Days after a due date for blue 催办, yellow 督办 and red 通报, e.g. 0,7,15.
+        #[arg(long, default_value = "0,7,15", value_delimiter = ',')]
+        escalation_days: Vec<i64>,
         /// SMTP relay for the daily digest to each unit's liaison (plain SMTP, e.g. a local relay).
         #[arg(long, env = "QCITY_SMTP_HOST")]
         smtp_host: Option<String>,
@@ -266,6 +275,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             idle_timeout_minutes,
             secure_cookies,
             trusted_origin,
+            max_evidence_mb,
+            reminder_days,
+            escalation_days,
             smtp_host,
             smtp_port,
             smtp_from,
@@ -293,7 +305,19 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let store = cli.store().await?;
             ensure_plan(&store).await?;
             ensure_first_admin(&store).await?;
+            let escalation: [i64; 3] = match escalation_days.as_slice() {
+                [a, b, c] if 0 <= *a && a < b && b < c => [*a, *b, *c],
+                _ => bail!("--escalation-days takes three increasing day counts, e.g. 0,7,15"),
+            };
+            if reminder_days.iter().any(|d| *d < 0) {
+                bail!("--reminder-days takes day counts of zero or more, e.g. 7,3,1");
+            }
             let config = qcity_web::Config {
+                max_evidence_bytes: (*max_evidence_mb).clamp(1, 1024) * 1024 * 1024,
+                ladder: qcity_store::notices::Ladder {
+                    reminder_days: reminder_days.clone(),
+                    escalation_days: escalation,
+                },
                 idle_timeout: chrono::Duration::minutes((*idle_timeout_minutes).max(1)),
                 today: cli.today,
                 secure_cookies: *secure_cookies,

@@ -683,6 +683,8 @@ async fn overview(State(state): State<AppState>, ctx: Ctx) -> Result<Response, A
 struct NoticesPage {
     ctx: PageCtx,
     notices: Vec<Notice>,
+    /// For the office: recent deliveries by e-mail and webhook, and those that failed.
+    outbox: Vec<qcity_store::outbox::OutboxItem>,
     units: Vec<(String, String)>,
     errors: Vec<(String, String)>,
 }
@@ -712,9 +714,23 @@ async fn notices_view(
             .collect(),
         None => vec![],
     };
+    // For the office: failed deliveries first (they need attention), then the latest ones.
+    let outbox = if ctx.actor().scope().is_admin() {
+        use qcity_store::outbox::{View, list};
+        let mut items = list(&state.store, &ctx.actor(), View::Failed, 50).await?;
+        for item in list(&state.store, &ctx.actor(), View::Recent, 20).await? {
+            if !items.iter().any(|i| i.id == item.id) {
+                items.push(item);
+            }
+        }
+        items
+    } else {
+        vec![]
+    };
     Ok(render(&NoticesPage {
         ctx: ctx.page(),
         notices,
+        outbox,
         units,
         errors,
     }))

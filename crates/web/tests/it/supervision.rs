@@ -808,3 +808,69 @@ async fn the_status_workbook_downloads_for_the_office_and_for_one_unit() {
         all.len()
     );
 }
+
+#[tokio::test]
+async fn a_supervision_order_reaches_the_unit_which_answers_it() {
+    let config = qcity_web::Config {
+        today: Some(d(2014, 10, 8)),
+        ..Default::default()
+    };
+    let app = TestApp::with_plan_and(config).await;
+    let admin = app.login("admin", ADMIN_PASSWORD).await;
+    let nw = app.user("nw.staff", Role::Unit, Some("NW")).await;
+    let res = admin
+        .post(app.url("/notices"))
+        .form(&[
+            ("unit", "NW"),
+            ("title", "关于农业标准化工作的督办单"),
+            ("body", "请于期限内报告进展。"),
+            ("respond_by", "2014-09-01"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        422,
+        "a response deadline in the past is refused"
+    );
+    assert!(body(res).await.contains("日期不能早于今天"));
+    let res = admin
+        .post(app.url("/notices"))
+        .form(&[
+            ("unit", "NW"),
+            ("title", "关于农业标准化工作的督办单"),
+            ("body", "请于期限内报告进展。"),
+            ("respond_by", "2014-10-15"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let home = body(nw.get(app.url("/")).send().await.unwrap()).await;
+    assert!(home.contains("id=\"unread\">1<"), "unread badge");
+    let page = body(nw.get(app.url("/notices")).send().await.unwrap()).await;
+    assert!(page.contains("关于农业标准化工作的督办单") && page.contains("2014-10-15"));
+    let id = notices::list(&app.store, &Actor::system("t"), Some("manual"))
+        .await
+        .unwrap()[0]
+        .id;
+    let res = nw
+        .post(app.url(&format!("/notices/{id}/respond")))
+        .form(&[("response", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let res = nw
+        .post(app.url(&format!("/notices/{id}/respond")))
+        .form(&[("response", "已召开专题会议部署。")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let office_view = body(admin.get(app.url("/notices")).send().await.unwrap()).await;
+    assert!(office_view.contains("已召开专题会议部署。"));
+    let home = body(nw.get(app.url("/")).send().await.unwrap()).await;
+    assert!(!home.contains("id=\"unread\""), "answered means read");
+}
