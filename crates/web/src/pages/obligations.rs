@@ -46,6 +46,27 @@ pub struct Row {
     pub status_label: String,
     pub status_class: &'static str,
     pub duty_label: String,
+    pub period_label: String,
+}
+
+/// "once" → 一次性, "2015" → 2015年, "2015-H1" → 2015年上半年, "2015-Q2" → 2015年第2季度.
+pub fn period_label(key: &str, ctx: &Ctx) -> String {
+    if key == "once" {
+        return ctx.t("period-once");
+    }
+    let (year, part) = key.split_once('-').unwrap_or((key, ""));
+    let args = |n: &str| vec![("year", year.to_string()), ("n", n.to_string())];
+    match part.as_bytes() {
+        [] => ctx.lang.t_args("period-year", &args("")),
+        [b'H', n] => ctx.lang.t_args(
+            if *n == b'1' { "period-h1" } else { "period-h2" },
+            &args(""),
+        ),
+        [b'Q', n] => ctx
+            .lang
+            .t_args("period-quarter", &args(&(*n as char).to_string())),
+        _ => key.to_string(),
+    }
 }
 
 pub fn status_class(o: &Obligation, today: NaiveDate) -> &'static str {
@@ -71,6 +92,7 @@ pub fn to_row(plan: &Plan, o: Obligation, ctx: &Ctx) -> Row {
         status_label: ctx.t(&format!("ob-status-{}", o.status)),
         status_class: status_class(&o, ctx.today),
         duty_label: ctx.t(&format!("ob-duty-{}", o.duty)),
+        period_label: period_label(&o.period_key, ctx),
         ob: o,
     }
 }
@@ -219,6 +241,8 @@ struct DetailPage {
     extensions: Vec<Extension>,
     can_report: bool,
     can_review: bool,
+    /// Why the office returned it, while it stays returned.
+    return_reason: String,
     form_token: String,
     errors: Vec<(String, String)>,
     max_mb: usize,
@@ -270,7 +294,18 @@ async fn detail(
     let can_report = matches!(scope, qcity_domain::role::Scope::Unit(u) if u == ob.unit_id)
         && !matches!(ob.status.as_str(), "accepted" | "submitted");
     let can_review = scope.is_admin() && ob.status == "submitted";
+    let return_reason = if ob.status == "returned" {
+        history
+            .iter()
+            .rev()
+            .find(|e| e.action == "return")
+            .map(|e| e.reason.clone())
+            .unwrap_or_default()
+    } else {
+        String::new()
+    };
     let page = DetailPage {
+        return_reason,
         this: to_row(&plan, ob, ctx),
         ctx: ctx.page(),
         item_title,
