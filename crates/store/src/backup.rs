@@ -29,6 +29,8 @@ pub const TABLES: &[&str] = &[
     "notices",
     "outbox",
     "bulletins",
+    "indicator_values",
+    "indicator_disclosure",
 ];
 
 /// Tables keyed by something other than an auto-increment `id` (no sequence to reset).
@@ -38,6 +40,7 @@ const WITHOUT_ID: &[&str] = &[
     "audit_head",
     "evidence_files",
     "report_evidence",
+    "indicator_disclosure",
 ];
 
 /// Tables deliberately left out of backups.

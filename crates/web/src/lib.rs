@@ -4,6 +4,7 @@
 //! is how the binary and the in-process tests start the same server.
 
 pub mod api;
+pub mod charts;
 pub mod ctx;
 pub mod error;
 pub mod i18n;
@@ -161,6 +162,9 @@ pub const MUTATING_ROUTES: &[(&str, &str)] = &[
     ("POST", "/bulletins"),
     ("POST", "/api/v1/obligations/{id}/reports"),
     ("POST", "/api/v1/reports/{id}/review"),
+    ("POST", "/indicators/{code}/values"),
+    ("POST", "/indicators/{code}/disclosure"),
+    ("POST", "/indicator-values/{id}/decide"),
 ];
 
 /// Routes that act only on the caller's own session or account, never on a unit's records.
@@ -187,6 +191,9 @@ pub(crate) const TRANSLATED_SOURCES: &[&str] = &[
     include_str!("pages/bulletins.rs"),
     include_str!("../templates/bulletins.html"),
     include_str!("../templates/bulletin.html"),
+    include_str!("pages/indicators.rs"),
+    include_str!("../templates/indicators.html"),
+    include_str!("../templates/indicator.html"),
     include_str!("../templates/macros.html"),
     include_str!("../templates/plan.html"),
     include_str!("../templates/plan_indicators.html"),
@@ -218,6 +225,7 @@ mod route_list_tests {
         include_str!("pages/plan_versions.rs"),
         include_str!("pages/obligations.rs"),
         include_str!("pages/bulletins.rs"),
+        include_str!("pages/indicators.rs"),
         include_str!("api/mod.rs"),
         include_str!("api/supervision.rs"),
         include_str!("ops.rs"),

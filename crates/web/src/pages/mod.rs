@@ -4,6 +4,7 @@ pub mod admin;
 pub mod auth;
 pub mod bulletins;
 pub mod home;
+pub mod indicators;
 pub mod obligations;
 pub mod plan;
 pub mod plan_versions;
@@ -171,6 +172,7 @@ pub fn router() -> Router<AppState> {
         .merge(plan_versions::router())
         .merge(obligations::router())
         .merge(bulletins::router())
+        .merge(indicators::router())
 }
 
 #[derive(Deserialize)]

@@ -6,6 +6,7 @@ mod audit;
 mod browser;
 mod errors;
 mod harness;
+mod indicators;
 mod plan;
 mod scope;
 mod supervision;

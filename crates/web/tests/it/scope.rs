@@ -81,6 +81,25 @@ async fn another_units_staff_is_refused_on_every_state_changing_route() {
     )
     .await
     .unwrap();
+    let plan = qcity_domain::plan::default_plan();
+    let value = qcity_store::indicators::NewValue {
+        indicator: "PRD-1".into(),
+        measure: String::new(),
+        year: 2014,
+        value: Some(31.0),
+        judged: None,
+        comment: String::new(),
+        source: "manual".into(),
+    };
+    let value_id = qcity_store::indicators::submit(
+        &app.store,
+        &Actor::system("t"),
+        &plan,
+        value,
+        &Default::default(),
+    )
+    .await
+    .unwrap();
     let intruder = app.user("nw.staff", Role::Unit, Some("NW")).await;
     let users_before = qcity_store::users::count(&app.store).await.unwrap();
 
@@ -89,7 +108,9 @@ async fn another_units_staff_is_refused_on_every_state_changing_route() {
         if SELF_ROUTES.contains(route) {
             continue;
         }
-        let id = if route.starts_with("/extensions/") {
+        let id = if route.starts_with("/indicator-values/") {
+            value_id
+        } else if route.starts_with("/extensions/") {
             ext_id
         } else if route.starts_with("/notices/") {
             notice_id
@@ -99,7 +120,14 @@ async fn another_units_staff_is_refused_on_every_state_changing_route() {
             ob.id
         };
         let path = route
-            .replace("{code}", "ZJFJ")
+            .replace(
+                "{code}",
+                if route.starts_with("/indicators/") {
+                    "ENV-6"
+                } else {
+                    "ZJFJ"
+                },
+            )
             .replace("{username}", "zjfj.staff")
             .replace("{id}", &id.to_string());
         let req = match *method {

@@ -1,0 +1,929 @@
+//! Indicator values in bulk: the template an office downloads
+//! ([`indicator_template_xlsx`]) and the reader for what comes back
+//! ([`read_indicator_values`]), as the XLSX template (also re-saved by
+//! LibreOffice) or as CSV.
+//!
+//! One row is one value: an indicator, its measure (the label of an
+//! `all(...)`/`any(...)` part, empty for a single-measure indicator), a year
+//! and a number. Reading is forgiving about what clerks type (full-width
+//! digits and punctuation, thousands separators, `96.5%`, `2015年`, cells
+//! formatted as percent) and strict about what the value means: every
+//! problem is a diagnostic naming the row and the column, and the good rows
+//! are returned whatever the bad ones are.
+
+mod csv;
+mod spec;
+mod template;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+use std::io::Cursor;
+
+use calamine::{Reader, StyleRange, Xlsx};
+use chrono::Datelike;
+use qcity_domain::plan::{Diagnostic, Plan, Severity};
+
+use crate::ExchangeError;
+use crate::sheet::{Cell, column_letter};
+use spec::{MeasureSpec, measures};
+
+/// The sheet of the template that holds the values.
+pub const SHEET_VALUES: &str = "指标数据";
+/// The template's sheet that lists the indicators and says how to fill it in.
+pub const SHEET_VALUES_GUIDE: &str = "说明";
+
+/// First year a value may be given for.
+pub const FIRST_YEAR: i32 = 2013;
+/// Last year a value may be given for.
+pub const LAST_YEAR: i32 = 2100;
+
+/// Most rows read from a CSV file, as for a sheet (`read.rs`).
+const MAX_ROWS: usize = 100_000;
+/// The header row is looked for in this many rows at the top.
+const HEADER_SEARCH_ROWS: usize = 20;
+
+/// One value read from a file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValueRow {
+    /// 1-based row number as the spreadsheet shows it.
+    pub line: usize,
+    /// The indicator's code as the plan writes it (`ENV-6`).
+    pub indicator: String,
+    /// `""` for a single-measure indicator, else the part's label (`pm25`).
+    pub measure: String,
+    /// The year the value is for, 2013–2100.
+    pub year: i32,
+    /// The number; a percent as 96.5, not 0.965.
+    pub value: f64,
+    /// 说明: source, remarks.
+    pub note: String,
+}
+
+/// The template offices fill in: sheet 指标数据 with one example row per
+/// indicator measure that takes a number, and sheet 说明 listing the
+/// indicators and how to fill the template.
+pub fn indicator_template_xlsx(plan: &Plan) -> Result<Vec<u8>, ExchangeError> {
+    Ok(template::write(plan)?)
+}
+
+/// Reads indicator values from an XLSX workbook (the template, possibly
+/// re-saved by Excel or LibreOffice) or a CSV file (UTF-8 with or without
+/// BOM, UTF-16 with BOM, or GB18030/GBK as Excel in China saves it).
+///
+/// Returns the good rows, in file order, and every diagnostic: errors for
+/// rows that were not taken (each with its row number), warnings for rows
+/// taken with a remark (a duplicate replaces the earlier row; a percent
+/// that looks like a fraction).
+pub fn read_indicator_values(bytes: &[u8], plan: &Plan) -> (Vec<ValueRow>, Vec<Diagnostic>) {
+    match load_grid(bytes) {
+        Ok(grid) => read_grid(&grid, plan),
+        Err(d) => (Vec::new(), vec![d]),
+    }
+}
+
+/// The table read from a file, before its rows are understood.
+struct Grid {
+    /// The sheet's name for cell references; `None` for CSV.
+    sheet: Option<String>,
+    rows: Vec<Vec<Cell>>,
+    /// Cell styles of the sheet, for number formats (`None` for CSV, or
+    /// when they cannot be read).
+    styles: Option<StyleRange>,
+}
+
+impl Grid {
+    fn cell(&self, row: usize, col: usize) -> &Cell {
+        static EMPTY: Cell = Cell::Empty;
+        self.rows
+            .get(row)
+            .and_then(|r| r.get(col))
+            .unwrap_or(&EMPTY)
+    }
+
+    /// Whether the cell's number format shows a percent (`0.0%`): its number
+    /// is then a fraction, 0.965 for 96.5%.
+    fn percent_format(&self, row: usize, col: usize) -> bool {
+        let (Some(styles), Ok(row), Ok(col)) =
+            (self.styles.as_ref(), u32::try_from(row), u32::try_from(col))
+        else {
+            return false;
+        };
+        styles
+            .get((row, col))
+            .and_then(|s| s.number_format.as_ref())
+            .is_some_and(|f| is_percent_format(&f.format_code))
+    }
+
+    /// `指标数据!D5`, or `D5` in a CSV file.
+    fn cell_ref(&self, line: usize, col: usize) -> String {
+        match &self.sheet {
+            Some(sheet) => format!("{sheet}!{}{line}", column_letter(col)),
+            None => format!("{}{line}", column_letter(col)),
+        }
+    }
+}
+
+/// Whether an Excel number format code scales by 100 and shows `%`: a `%`
+/// outside quotes, brackets and backslash escapes.
+fn is_percent_format(code: &str) -> bool {
+    let mut chars = code.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '%' => return true,
+            '\\' => {
+                chars.next();
+            }
+            '"' => {
+                for q in chars.by_ref() {
+                    if q == '"' {
+                        break;
+                    }
+                }
+            }
+            '[' => {
+                for q in chars.by_ref() {
+                    if q == ']' {
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+/// The start of an OLE compound file: an old `.xls` workbook.
+const OLE_MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+
+fn load_grid(bytes: &[u8]) -> Result<Grid, Diagnostic> {
+    if bytes.is_empty() {
+        return Err(Diagnostic::error("", "the file is empty", "文件为空"));
+    }
+    if crate::is_xlsx(bytes) {
+        if is_open_document(bytes) {
+            return Err(Diagnostic::error(
+                "",
+                "the file is an OpenDocument spreadsheet (.ods); save it as .xlsx (Excel 2007-365) \
+                 or as CSV UTF-8",
+                "文件是 OpenDocument 表格（.ods）；请另存为 .xlsx（Excel 2007-365）或“CSV UTF-8”格式",
+            ));
+        }
+        return xlsx_grid(bytes);
+    }
+    if bytes.starts_with(&OLE_MAGIC) {
+        return Err(Diagnostic::error(
+            "",
+            "the file is an old Excel 97-2003 workbook (.xls); save it as .xlsx or as \
+             “CSV UTF-8 (Comma delimited)”",
+            "文件是旧版 Excel 97-2003 工作簿（.xls）；请另存为 .xlsx 或“CSV UTF-8（逗号分隔）”格式",
+        ));
+    }
+    let text = csv::decode(bytes)?;
+    let rows = csv::records(&text, MAX_ROWS)?
+        .into_iter()
+        .map(|r| r.into_iter().map(Cell::text).collect())
+        .collect();
+    Ok(Grid {
+        sheet: None,
+        rows,
+        styles: None,
+    })
+}
+
+/// A ZIP archive whose first entry is `mimetype` (stored uncompressed at
+/// offset 30), as OpenDocument files start.
+fn is_open_document(bytes: &[u8]) -> bool {
+    bytes.get(30..38) == Some(b"mimetype".as_slice())
+        && bytes
+            .get(38..120)
+            .is_some_and(|b| b.windows(12).any(|w| w == b"opendocument"))
+}
+
+fn xlsx_grid(bytes: &[u8]) -> Result<Grid, Diagnostic> {
+    let sheets = crate::read::read_workbook(bytes)?;
+    // The values sheet by name, else the first sheet with a header row
+    // (a clerk may have renamed it or pasted into a workbook of their own).
+    let chosen = sheets
+        .iter()
+        .position(|s| s.name == SHEET_VALUES && find_header(&s.rows).is_some())
+        .or_else(|| sheets.iter().position(|s| find_header(&s.rows).is_some()))
+        .or_else(|| sheets.iter().position(|s| s.name == SHEET_VALUES))
+        .unwrap_or(0);
+    let Some(sheet) = sheets.into_iter().nth(chosen) else {
+        return Err(Diagnostic::error(
+            "",
+            "the workbook has no sheet",
+            "工作簿中没有工作表",
+        ));
+    };
+    // Styles only serve number formats; a workbook whose styles cannot be
+    // read is read without them.
+    let styles = calamine::open_workbook_from_rs::<Xlsx<_>, _>(Cursor::new(bytes))
+        .ok()
+        .and_then(|mut x| x.worksheet_style(&sheet.name).ok());
+    Ok(Grid {
+        sheet: Some(sheet.name),
+        rows: sheet.rows,
+        styles,
+    })
+}
+
+/// A column the reader knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Col {
+    Indicator,
+    Measure,
+    Year,
+    Value,
+    Unit,
+    Note,
+}
+
+impl Col {
+    /// In template order.
+    const ALL: [Col; 6] = [
+        Col::Indicator,
+        Col::Measure,
+        Col::Year,
+        Col::Value,
+        Col::Unit,
+        Col::Note,
+    ];
+
+    /// The template's header.
+    fn zh(self) -> &'static str {
+        match self {
+            Col::Indicator => "指标编号",
+            Col::Measure => "分项",
+            Col::Year => "年份",
+            Col::Value => "数值",
+            Col::Unit => "单位",
+            Col::Note => "说明",
+        }
+    }
+
+    /// The English header.
+    fn en(self) -> &'static str {
+        match self {
+            Col::Indicator => "indicator",
+            Col::Measure => "measure",
+            Col::Year => "year",
+            Col::Value => "value",
+            Col::Unit => "unit",
+            Col::Note => "note",
+        }
+    }
+
+    /// Every header accepted for the column, compacted and lowercased.
+    fn aliases(self) -> &'static [&'static str] {
+        match self {
+            Col::Indicator => &[
+                "指标编号",
+                "指标代码",
+                "编号",
+                "indicator",
+                "indicatorcode",
+                "code",
+            ],
+            Col::Measure => &["分项", "分项标签", "measure", "part", "label"],
+            Col::Year => &["年份", "年度", "year"],
+            Col::Value => &["数值", "数据", "指标值", "value"],
+            Col::Unit => &["单位", "计量单位", "unit"],
+            Col::Note => &[
+                "说明", "备注", "数据来源", "note", "notes", "remark", "remarks",
+            ],
+        }
+    }
+}
+
+/// Where the columns are (0-based); the unit column is informative only
+/// and not read.
+#[derive(Debug, Clone, Copy)]
+struct Columns {
+    indicator: usize,
+    measure: Option<usize>,
+    year: usize,
+    value: usize,
+    note: Option<usize>,
+}
+
+/// A header cell as compared with the aliases: folded, without spaces,
+/// lowercase, without a trailing `(…)` (`数值（%）`) or `*` (required mark).
+fn header_key(text: &str) -> String {
+    let compact = compact(text).to_lowercase();
+    let before_paren = compact.split('(').next().unwrap_or_default();
+    before_paren.trim_end_matches('*').to_string()
+}
+
+/// The header row (0-based) within the first rows, and its columns: the
+/// first row naming an indicator, a year and a value column.
+fn find_header(rows: &[Vec<Cell>]) -> Option<(usize, Columns)> {
+    rows.iter()
+        .take(HEADER_SEARCH_ROWS)
+        .enumerate()
+        .find_map(|(r, row)| {
+            let keys: Vec<String> = row.iter().map(|c| header_key(&c.as_text())).collect();
+            let find = |col: Col| {
+                keys.iter()
+                    .position(|k| col.aliases().contains(&k.as_str()))
+            };
+            Some((
+                r,
+                Columns {
+                    indicator: find(Col::Indicator)?,
+                    measure: find(Col::Measure),
+                    year: find(Col::Year)?,
+                    value: find(Col::Value)?,
+                    note: find(Col::Note),
+                },
+            ))
+        })
+}
+
+/// Full-width ASCII (U+FF01–U+FF5E) → ASCII; other spaces → space; dashes
+/// and minus signs → `-`; `。` → `.`. For codes, years, numbers and headers.
+fn fold(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c),
+            '\u{3000}' | '\u{a0}' | '\u{2009}' | '\u{202f}' => ' ',
+            '—' | '–' | '−' | '‐' => '-',
+            '。' => '.',
+            c => c,
+        })
+        .collect()
+}
+
+/// [`fold`], then without any white space.
+fn compact(s: &str) -> String {
+    fold(s).chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// A number as typed: `96.5`, `９６．５`, `1,234.5`, `96.5%`, ` 108 `.
+/// Returns the number and the percent or per-mille sign typed after it.
+fn parse_number_text(s: &str) -> Option<(f64, Option<char>)> {
+    let text = compact(s);
+    let (body, sign) = match text.strip_suffix('%') {
+        Some(body) => (body, Some('%')),
+        None => match text.strip_suffix('‰') {
+            Some(body) => (body, Some('‰')),
+            None => (text.as_str(), None),
+        },
+    };
+    let body = without_thousands_separators(body)?;
+    let allowed = |c: char| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E');
+    if !body.chars().any(|c| c.is_ascii_digit()) || !body.chars().all(allowed) {
+        return None;
+    }
+    let value: f64 = body.parse().ok()?;
+    value.is_finite().then_some((value, sign))
+}
+
+/// `1,234,567.5` → `1234567.5`; `96,5` (a decimal comma, or a typo) → `None`.
+fn without_thousands_separators(s: &str) -> Option<String> {
+    if !s.contains(',') {
+        return Some(s.to_string());
+    }
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    if frac.contains(',') {
+        return None;
+    }
+    let mut groups = int.split(',');
+    let first = groups.next().unwrap_or_default();
+    let lead = first.trim_start_matches(['-', '+']);
+    if lead.is_empty() || lead.len() > 3 || !lead.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut out = first.to_string();
+    for group in groups {
+        if group.len() != 3 || !group.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        out.push_str(group);
+    }
+    if s.contains('.') {
+        out.push('.');
+        out.push_str(frac);
+    }
+    Some(out)
+}
+
+/// What went wrong with a year cell.
+#[derive(Debug, Clone, PartialEq)]
+enum YearError {
+    Missing,
+    Invalid(String),
+    OutOfRange(i64),
+}
+
+/// `2015`, `2015.0` (a number cell or text), `2015年`, `２０１５年度`; a date
+/// cell gives its year.
+fn parse_year(cell: &Cell) -> Result<i32, YearError> {
+    let number = match cell {
+        Cell::Empty => return Err(YearError::Missing),
+        Cell::Number(n) => *n,
+        Cell::Date(d) => f64::from(d.year()),
+        Cell::Text(s) => {
+            let text = compact(s);
+            if text.is_empty() {
+                return Err(YearError::Missing);
+            }
+            let digits = text
+                .strip_suffix("年度")
+                .or_else(|| text.strip_suffix('年'))
+                .unwrap_or(&text);
+            let plain = !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit() || c == '.');
+            match (plain, digits.parse::<f64>()) {
+                (true, Ok(n)) => n,
+                _ => return Err(YearError::Invalid(s.clone())),
+            }
+        }
+    };
+    if !number.is_finite() || number.fract() != 0.0 || number.abs() > 1e9 {
+        return Err(YearError::Invalid(cell.as_text()));
+    }
+    // Whole and within ±1e9: the conversion is exact.
+    let year = number as i64;
+    if !(i64::from(FIRST_YEAR)..=i64::from(LAST_YEAR)).contains(&year) {
+        return Err(YearError::OutOfRange(year));
+    }
+    i32::try_from(year).map_err(|_| YearError::OutOfRange(year))
+}
+
+/// What went wrong with a value cell.
+#[derive(Debug, Clone, PartialEq)]
+enum ValueError {
+    Missing,
+    NotANumber(String),
+}
+
+/// The number of a value cell and the percent or per-mille sign it carried
+/// (typed, or a percent number format, whose fraction is scaled to 96.5).
+fn parse_value(cell: &Cell, percent_format: bool) -> Result<(f64, Option<char>), ValueError> {
+    match cell {
+        Cell::Empty => Err(ValueError::Missing),
+        Cell::Number(n) if percent_format => Ok((fraction_to_percent(*n), Some('%'))),
+        Cell::Number(n) => Ok((*n, None)),
+        // Excel turns `3/4` or `3-4` into a date.
+        Cell::Date(_) => Err(ValueError::NotANumber(cell.as_text())),
+        Cell::Text(s) if compact(s).is_empty() => Err(ValueError::Missing),
+        Cell::Text(s) => parse_number_text(s).ok_or_else(|| ValueError::NotANumber(s.clone())),
+    }
+}
+
+/// 0.965 → 96.5, without the float noise of `0.965 * 100.0`
+/// (96.49999999999999): rounded to 9 decimals.
+fn fraction_to_percent(n: f64) -> f64 {
+    let scaled = n * 100.0;
+    let rounded = (scaled * 1e9).round() / 1e9;
+    if rounded.is_finite() { rounded } else { scaled }
+}
+
+/// A measure cell: folded and trimmed; `-`, `/` and `无` mean none.
+fn measure_key(s: &str) -> String {
+    let text = compact(s);
+    if matches!(text.as_str(), "-" | "/" | "无") {
+        String::new()
+    } else {
+        text
+    }
+}
+
+/// An indicator code cell: folded, without spaces, uppercase.
+fn code_key(s: &str) -> String {
+    compact(s).to_ascii_uppercase()
+}
+
+/// The plan's indicators by code, with their measures.
+struct Index<'p> {
+    by_code: HashMap<String, (&'p str, Vec<MeasureSpec>)>,
+}
+
+impl<'p> Index<'p> {
+    fn new(plan: &'p Plan) -> Index<'p> {
+        let by_code = plan
+            .indicators
+            .iter()
+            .map(|i| (code_key(&i.code), (i.code.as_str(), measures(i))))
+            .collect();
+        Index { by_code }
+    }
+}
+
+/// How a measure cell fails to name one of the indicator's measures.
+enum MeasureError {
+    /// A multi-measure indicator without a measure.
+    Missing,
+    /// A measure for a single-measure indicator.
+    NotMulti(String),
+    /// A measure not among the labels.
+    Unknown(String),
+}
+
+/// The measure a cell names: its label (any case) or display name; empty
+/// for a single-measure indicator.
+fn resolve_measure<'m>(specs: &'m [MeasureSpec], text: &str) -> Result<&'m MeasureSpec, MeasureError> {
+    let key = measure_key(text);
+    if let [single] = specs
+        && single.label.is_empty()
+    {
+        return if key.is_empty() {
+            Ok(single)
+        } else {
+            Err(MeasureError::NotMulti(text.trim().to_string()))
+        };
+    }
+    if key.is_empty() {
+        return Err(MeasureError::Missing);
+    }
+    let lower = key.to_lowercase();
+    specs
+        .iter()
+        .find(|m| m.label == lower || (!m.name.is_empty() && compact(&m.name).to_lowercase() == lower))
+        .ok_or_else(|| MeasureError::Unknown(text.trim().to_string()))
+}
+
+/// `regional（区域环境噪声）、road（道路交通噪声）`.
+fn labels_list(specs: &[MeasureSpec]) -> String {
+    specs
+        .iter()
+        .map(|m| {
+            if m.name.is_empty() || m.name == m.label {
+                m.label.clone()
+            } else {
+                format!("{}（{}）", m.label, m.name)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+/// Builds diagnostics about one row.
+struct RowAt<'g> {
+    grid: &'g Grid,
+    line: usize,
+    columns: Columns,
+}
+
+impl RowAt<'_> {
+    fn col_index(&self, col: Col) -> usize {
+        let c = &self.columns;
+        match col {
+            Col::Indicator | Col::Unit => c.indicator,
+            Col::Measure => c.measure.unwrap_or(c.indicator),
+            Col::Year => c.year,
+            Col::Value => c.value,
+            Col::Note => c.note.unwrap_or(c.value),
+        }
+    }
+
+    fn diag(
+        &self,
+        severity: Severity,
+        col: Col,
+        en: impl AsRef<str>,
+        zh: impl AsRef<str>,
+    ) -> Diagnostic {
+        let path = self.grid.cell_ref(self.line, self.col_index(col));
+        let en = format!(
+            "row {}, column {} ({}): {}",
+            self.line,
+            col.en(),
+            col.zh(),
+            en.as_ref()
+        );
+        let zh = format!("第{}行“{}”列：{}", self.line, col.zh(), zh.as_ref());
+        let mut d = match severity {
+            Severity::Error => Diagnostic::error(path, en, zh),
+            Severity::Warning => Diagnostic::warning(path, en, zh),
+        };
+        d.line = Some(self.line);
+        d
+    }
+
+    fn error(&self, col: Col, en: impl AsRef<str>, zh: impl AsRef<str>) -> Diagnostic {
+        self.diag(Severity::Error, col, en, zh)
+    }
+
+    fn warning(&self, col: Col, en: impl AsRef<str>, zh: impl AsRef<str>) -> Diagnostic {
+        self.diag(Severity::Warning, col, en, zh)
+    }
+}
+
+fn read_grid(grid: &Grid, plan: &Plan) -> (Vec<ValueRow>, Vec<Diagnostic>) {
+    let Some((header, columns)) = find_header(&grid.rows) else {
+        return (Vec::new(), vec![no_header(grid)]);
+    };
+    let index = Index::new(plan);
+    let mut diagnostics = Vec::new();
+    // Kept rows in file order; a duplicate empties the earlier slot.
+    let mut kept: Vec<Option<ValueRow>> = Vec::new();
+    let mut seen: HashMap<(String, String, i32), usize> = HashMap::new();
+    for r in header + 1..grid.rows.len() {
+        let at = RowAt {
+            grid,
+            line: r + 1,
+            columns,
+        };
+        let Some(row) = read_row(&at, &index, &mut diagnostics) else {
+            continue;
+        };
+        let key = (row.indicator.clone(), row.measure.clone(), row.year);
+        if let Some(&earlier) = seen.get(&key)
+            && let Some(old) = kept.get_mut(earlier).and_then(Option::take)
+        {
+            let what = describe(&row.indicator, &row.measure);
+            diagnostics.push(at.warning(
+                Col::Indicator,
+                format!(
+                    "{what} {} is also given on row {}; row {} is kept and row {} ignored",
+                    row.year, old.line, row.line, old.line
+                ),
+                format!(
+                    "{what} {}年的数值在第{}行已填写；以第{}行为准，忽略第{}行",
+                    row.year, old.line, row.line, old.line
+                ),
+            ));
+        }
+        seen.insert(key, kept.len());
+        kept.push(Some(row));
+    }
+    let rows: Vec<ValueRow> = kept.into_iter().flatten().collect();
+    if rows.is_empty() && diagnostics.is_empty() {
+        diagnostics.push(Diagnostic::warning(
+            grid.sheet.clone().unwrap_or_default(),
+            "the file holds no values: fill in 年份 (year) and 数值 (value) below the header",
+            "文件中没有数值：请在表头下方填写“年份”和“数值”",
+        ));
+    }
+    (rows, diagnostics)
+}
+
+fn no_header(grid: &Grid) -> Diagnostic {
+    let names = [Col::Indicator, Col::Year, Col::Value];
+    let en: Vec<String> = names
+        .iter()
+        .map(|c| format!("{} ({})", c.zh(), c.en()))
+        .collect();
+    let zh: Vec<&str> = names.iter().map(|c| c.zh()).collect();
+    let all_zh: Vec<&str> = Col::ALL.iter().map(|c| c.zh()).collect();
+    let (where_en, where_zh) = match &grid.sheet {
+        Some(sheet) => (format!("sheet {sheet}"), format!("工作表“{sheet}”")),
+        None => ("the file".to_string(), "文件".to_string()),
+    };
+    Diagnostic::error(
+        grid.sheet.clone().unwrap_or_default(),
+        format!(
+            "{where_en} has no header row naming the columns {} in its first {HEADER_SEARCH_ROWS} \
+             rows; use the template (columns {})",
+            en.join(", "),
+            all_zh.join(", ")
+        ),
+        format!(
+            "{where_zh}前{HEADER_SEARCH_ROWS}行中没有包含“{}”列名的表头行；请使用导入模板（列：{}）",
+            zh.join("”“"),
+            all_zh.join("、")
+        ),
+    )
+}
+
+/// `ENV-6 pm25`, or `ENV-1` for a single measure.
+fn describe(code: &str, measure: &str) -> String {
+    if measure.is_empty() {
+        code.to_string()
+    } else {
+        format!("{code} {measure}")
+    }
+}
+
+/// One row: `None` when it is skipped (empty, or a template row left
+/// unfilled) or has errors, which are pushed to `diagnostics`.
+fn read_row(at: &RowAt, index: &Index, diagnostics: &mut Vec<Diagnostic>) -> Option<ValueRow> {
+    let grid = at.grid;
+    let c = at.columns;
+    let r = at.line - 1;
+    let optional = |col: Option<usize>| col.map_or(&Cell::Empty, |col| grid.cell(r, col));
+    let code_cell = grid.cell(r, c.indicator);
+    let measure_cell = optional(c.measure);
+    let year_cell = grid.cell(r, c.year);
+    let value_cell = grid.cell(r, c.value);
+    let note = crate::text::normalize(&optional(c.note).as_text());
+    if year_cell.is_empty() && value_cell.is_empty() {
+        // Blank, or a template example row (code, measure, unit) left as it was.
+        if !note.is_empty() {
+            diagnostics.push(at.warning(
+                Col::Note,
+                "the row has a note but neither a year nor a value; it is skipped",
+                "该行只有说明，没有年份和数值，已忽略",
+            ));
+        }
+        return None;
+    }
+    let errors_before = diagnostics.len();
+
+    // The indicator and its measure.
+    let code_text = code_cell.as_text();
+    let code = code_key(&code_text);
+    let mut spec: Option<(&str, &MeasureSpec)> = None;
+    if code.is_empty() {
+        diagnostics.push(at.error(
+            Col::Indicator,
+            "the indicator code is missing",
+            "缺少指标编号",
+        ));
+    } else if let Some((plan_code, specs)) = index.by_code.get(&code) {
+        match resolve_measure(specs, &measure_cell.as_text()) {
+            Ok(m) => spec = Some((plan_code, m)),
+            Err(MeasureError::Missing) => diagnostics.push(at.error(
+                Col::Measure,
+                format!(
+                    "{plan_code} has several measures; name one of {}",
+                    labels_list(specs)
+                ),
+                format!(
+                    "{plan_code}有多个分项，请填写其中之一：{}",
+                    labels_list(specs)
+                ),
+            )),
+            Err(MeasureError::NotMulti(given)) => diagnostics.push(at.error(
+                Col::Measure,
+                format!(
+                    "{plan_code} has a single measure; leave the measure empty (not '{given}')"
+                ),
+                format!("{plan_code}只有一个分项，“分项”请留空（不要填写“{given}”）"),
+            )),
+            Err(MeasureError::Unknown(given)) => diagnostics.push(at.error(
+                Col::Measure,
+                format!(
+                    "'{given}' is not a measure of {plan_code}; its measures are {}",
+                    labels_list(specs)
+                ),
+                format!(
+                    "“{given}”不是{plan_code}的分项；可填分项：{}",
+                    labels_list(specs)
+                ),
+            )),
+        }
+    } else {
+        diagnostics.push(at.error(
+            Col::Indicator,
+            format!(
+                "unknown indicator code '{}'; the codes are listed on sheet {SHEET_VALUES_GUIDE} \
+                 of the template",
+                code_text.trim()
+            ),
+            format!(
+                "指标编号“{}”不存在；可用编号见导入模板的“{SHEET_VALUES_GUIDE}”表",
+                code_text.trim()
+            ),
+        ));
+    }
+    if let Some((plan_code, m)) = spec
+        && m.is_qualitative()
+    {
+        let what = describe(plan_code, &m.label);
+        diagnostics.push(at.error(
+            Col::Value,
+            format!(
+                "{what} is a qualitative target, judged rather than measured: record the \
+                 judgement in the web form, not in this file"
+            ),
+            format!("{what}是定性目标，不填写数值：请在网页中评定，不要在本表中填写"),
+        ));
+        return None;
+    }
+
+    // The year.
+    let year = match parse_year(year_cell) {
+        Ok(y) => Some(y),
+        Err(e) => {
+            diagnostics.push(match e {
+                YearError::Missing => at.error(Col::Year, "the year is missing", "缺少年份"),
+                YearError::Invalid(text) => at.error(
+                    Col::Year,
+                    format!("'{}' is not a year; write it like 2015", text.trim()),
+                    format!("“{}”不是年份，请填写四位年份，如 2015", text.trim()),
+                ),
+                YearError::OutOfRange(y) => at.error(
+                    Col::Year,
+                    format!("the year {y} is outside {FIRST_YEAR}–{LAST_YEAR}"),
+                    format!("年份 {y} 不在 {FIRST_YEAR}—{LAST_YEAR} 之间"),
+                ),
+            });
+            None
+        }
+    };
+
+    // The value.
+    let percent_format = grid.percent_format(r, c.value);
+    let value = match parse_value(value_cell, percent_format) {
+        Ok((v, sign)) => match spec {
+            Some((plan_code, m)) => check_value(at, plan_code, m, v, sign, diagnostics),
+            None => Some(v),
+        },
+        Err(ValueError::Missing) => {
+            diagnostics.push(at.error(Col::Value, "the value is missing", "缺少数值"));
+            None
+        }
+        Err(ValueError::NotANumber(text)) => {
+            diagnostics.push(at.error(
+                Col::Value,
+                format!(
+                    "'{}' is not a number; write digits only, like 96.5 (a % sign is allowed \
+                     for a percent)",
+                    text.trim()
+                ),
+                format!(
+                    "“{}”不是数字；请只填写数字，如 96.5（百分比可带 % 号）",
+                    text.trim()
+                ),
+            ));
+            None
+        }
+    };
+
+    let had_errors = diagnostics[errors_before..].iter().any(Diagnostic::is_error);
+    match (spec, year, value) {
+        (Some((plan_code, m)), Some(year), Some(value)) if !had_errors => Some(ValueRow {
+            line: at.line,
+            indicator: plan_code.to_string(),
+            measure: m.label.clone(),
+            year,
+            value,
+            note,
+        }),
+        _ => None,
+    }
+}
+
+/// Checks a number against its measure: the sign typed after it, a
+/// percent's range. `None` (and an error pushed) when it is not taken.
+fn check_value(
+    at: &RowAt,
+    plan_code: &str,
+    m: &MeasureSpec,
+    value: f64,
+    sign: Option<char>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<f64> {
+    let what = describe(plan_code, &m.label);
+    if let Some(sign) = sign {
+        if let Some(baseline) = m.reduce_baseline() {
+            diagnostics.push(at.error(
+                Col::Value,
+                format!(
+                    "{what} takes the yearly total (with the {baseline} baseline), from which the \
+                     reduction is computed; enter the total, not a percent"
+                ),
+                format!(
+                    "{what}填写各年实际总量（含{baseline}年基准值），削减比例由系统计算；\
+                     请填写总量，不要填写百分比"
+                ),
+            ));
+            return None;
+        }
+        let unit_sign = match sign {
+            '%' => "%",
+            _ => "‰",
+        };
+        if !m.unit.is_empty() && m.unit != unit_sign {
+            let unit_zh = spec::unit_zh(&m.unit);
+            diagnostics.push(at.error(
+                Col::Value,
+                format!(
+                    "the value carries a {unit_sign} sign but {what} is measured in {}",
+                    m.unit
+                ),
+                format!("数值带有“{unit_sign}”号，但{what}的单位是{unit_zh}"),
+            ));
+            return None;
+        }
+    }
+    if m.unit == "%" {
+        if !(0.0..=100.0).contains(&value) {
+            diagnostics.push(at.error(
+                Col::Value,
+                format!("{value} is not a percentage: {what} must be between 0 and 100"),
+                format!("{value} 不是有效的百分数：{what}应在 0 到 100 之间"),
+            ));
+            return None;
+        }
+        if sign.is_none() && value > 0.0 && value <= 1.0 {
+            let scaled = fraction_to_percent(value);
+            diagnostics.push(at.warning(
+                Col::Value,
+                format!(
+                    "{value} is taken as {value}%; if {scaled}% was meant, enter {scaled} \
+                     (percentages are entered as 96.5, not 0.965)"
+                ),
+                format!(
+                    "{value} 按 {value}% 读取；如指 {scaled}%，请填写 {scaled}（百分数填 96.5，不填 0.965）"
+                ),
+            ));
+        }
+    }
+    Some(value)
+}

@@ -1,0 +1,611 @@
+//! Indicator values: keyed by (indicator, measure, year); entered by the responsible unit or
+//! the office, approved by the office (which locks them); a correction is a new version with a
+//! reason. Evaluation against the plan's targets reads the newest approved version.
+
+use crate::audit::{self, Change};
+use crate::{Actor, Result, Store, StoreError, now_text};
+use chrono::NaiveDate;
+use qcity_domain::plan::{Indicator, Plan};
+use qcity_domain::role::Scope;
+use qcity_domain::target::{self, Evaluation, Observations, Target};
+use serde::Serialize;
+use serde_json::json;
+use sqlx::Row;
+use std::collections::BTreeMap;
+
+/// Benchmark series (e.g. 全国平均水平) are stored as values of this pseudo-indicator prefix.
+pub const BENCHMARK_PREFIX: &str = "benchmark:";
+
+/// One measure of an indicator: its label ("" for a single measure) and whether a reviewer
+/// judges it (qualitative, `rank leading`) instead of a number being entered.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Measure {
+    pub label: String,
+    pub name: String,
+    pub judged: bool,
+    /// Values are percentages (0–100): a comparison in %.
+    pub percent: bool,
+}
+
+fn percent(t: &Target) -> bool {
+    matches!(
+        t,
+        Target::Compare {
+            unit: Some(target::Unit::Percent),
+            ..
+        }
+    )
+}
+
+fn judged(t: &Target) -> bool {
+    matches!(
+        t,
+        Target::Qualitative { .. }
+            | Target::Rank {
+                bound: target::RankBound::Leading,
+                ..
+            }
+    )
+}
+
+/// The measures a target asks values for.
+pub fn measures(t: &Target) -> Vec<Measure> {
+    match t {
+        Target::All(parts) | Target::Any(parts) => parts
+            .iter()
+            .map(|p| Measure {
+                label: p.label.clone(),
+                name: p.name.clone().unwrap_or_else(|| p.label.clone()),
+                judged: judged(&p.target),
+                percent: percent(&p.target),
+            })
+            .collect(),
+        other => vec![Measure {
+            label: String::new(),
+            name: String::new(),
+            judged: judged(other),
+            percent: percent(other),
+        }],
+    }
+}
+
+/// Benchmarks a target compares with.
+pub fn benchmarks(t: &Target) -> Vec<String> {
+    match t {
+        Target::Benchmark { name, .. } => vec![name.clone()],
+        Target::All(parts) | Target::Any(parts) => {
+            parts.iter().flat_map(|p| benchmarks(&p.target)).collect()
+        }
+        _ => vec![],
+    }
+}
+
+/// Units answerable for an indicator: the lead units of the contents that carry it.
+pub fn responsible_units(plan: &Plan, ind: &Indicator) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for code in &ind.contents {
+        if let Some(c) = plan.content(code) {
+            for u in &c.lead_units {
+                if !out.contains(u) && plan.unit(u).is_some_and(|x| x.kind.as_str() == "member") {
+                    out.push(u.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ValueRecord {
+    pub id: i64,
+    pub indicator: String,
+    pub measure: String,
+    pub year: i64,
+    pub value: Option<f64>,
+    pub judged: Option<bool>,
+    pub comment: String,
+    pub source: String,
+    /// submitted, approved, rejected, superseded
+    pub status: String,
+    pub version: i64,
+    pub unit_code: Option<String>,
+    pub entered_by: String,
+    pub entered_at: String,
+    pub decided_by: Option<String>,
+}
+
+const SELECT: &str = "SELECT v.id, v.indicator, v.measure, v.year, v.value, v.judged, v.comment, v.source, v.status, v.version, \
+     u.code AS unit_code, v.entered_by, v.entered_at, v.decided_by FROM indicator_values v LEFT JOIN org_units u ON u.id = v.unit_id";
+
+fn from_row(r: &sqlx::any::AnyRow) -> Result<ValueRecord> {
+    Ok(ValueRecord {
+        id: r.try_get("id")?,
+        indicator: r.try_get("indicator")?,
+        measure: r.try_get("measure")?,
+        year: r.try_get("year")?,
+        value: r.try_get("value")?,
+        judged: r.try_get::<Option<i64>, _>("judged")?.map(|j| j != 0),
+        comment: r.try_get("comment")?,
+        source: r.try_get("source")?,
+        status: r.try_get("status")?,
+        version: r.try_get("version")?,
+        unit_code: r.try_get("unit_code")?,
+        entered_by: r.try_get("entered_by")?,
+        entered_at: r.try_get("entered_at")?,
+        decided_by: r.try_get("decided_by")?,
+    })
+}
+
+/// A value as entered (by hand, imported, or pushed by an API client).
+#[derive(Debug, Clone)]
+pub struct NewValue {
+    pub indicator: String,
+    pub measure: String,
+    pub year: i64,
+    pub value: Option<f64>,
+    pub judged: Option<bool>,
+    pub comment: String,
+    /// manual, import, api
+    pub source: String,
+}
+
+/// Entry rules the office can tune.
+#[derive(Debug, Clone)]
+pub struct EntryRules {
+    /// A change of more than this share against the previous year needs a comment (0.5 = 50 %).
+    pub jump_share: f64,
+}
+
+impl Default for EntryRules {
+    fn default() -> Self {
+        EntryRules { jump_share: 0.5 }
+    }
+}
+
+async fn latest(
+    store: &Store,
+    indicator: &str,
+    measure: &str,
+    year: i64,
+    status: &str,
+) -> Result<Option<ValueRecord>> {
+    let sql = format!(
+        "{SELECT} WHERE v.indicator = $1 AND v.measure = $2 AND v.year = $3 AND v.status = $4 ORDER BY v.version DESC LIMIT 1"
+    );
+    let row = sqlx::query(&sql)
+        .bind(indicator)
+        .bind(measure)
+        .bind(year)
+        .bind(status)
+        .fetch_optional(&store.pool)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Checks and stores a value as `submitted` (a new version of its key). The office may enter
+/// anything; unit staff only the indicators their unit answers for.
+pub async fn submit(
+    store: &Store,
+    actor: &Actor,
+    plan: &Plan,
+    v: NewValue,
+    rules: &EntryRules,
+) -> Result<i64> {
+    let is_benchmark = v.indicator.starts_with(BENCHMARK_PREFIX);
+    let scope = actor.scope();
+    let mut unit_id = None;
+    if is_benchmark {
+        actor.require_admin()?;
+    } else {
+        let ind = plan
+            .indicator(&v.indicator)
+            .ok_or_else(|| StoreError::invalid("indicator", "error-indicator-unknown"))?;
+        match scope {
+            Scope::All => {}
+            Scope::Unit(u) => {
+                let code: String = sqlx::query("SELECT code FROM org_units WHERE id = $1")
+                    .bind(u)
+                    .fetch_one(&store.pool)
+                    .await?
+                    .try_get("code")?;
+                if !responsible_units(plan, ind).contains(&code) {
+                    return Err(StoreError::Forbidden);
+                }
+                unit_id = Some(u);
+            }
+            _ => return Err(StoreError::Forbidden),
+        }
+        let t = target::parse(&ind.target)
+            .map_err(|_| StoreError::invalid("indicator", "error-indicator-target"))?;
+        let m = measures(&t)
+            .into_iter()
+            .find(|m| m.label == v.measure)
+            .ok_or_else(|| StoreError::invalid("measure", "error-measure-unknown"))?;
+        if m.judged && v.judged.is_none() {
+            return Err(StoreError::invalid("judged", "error-judgement-required"));
+        }
+        if !m.judged && v.value.is_none() {
+            return Err(StoreError::invalid("value", "error-value-required"));
+        }
+        if let Some(x) = v.value {
+            if !x.is_finite() {
+                return Err(StoreError::invalid("value", "error-value-required"));
+            }
+            // Only a comparison in % makes the values percentages (a reduction in % is not).
+            if m.percent && !(0.0..=100.0).contains(&x) {
+                return Err(StoreError::invalid("value", "error-percent-range-value"));
+            }
+        }
+    }
+    if !(2000..=2100).contains(&v.year) {
+        return Err(StoreError::invalid("year", "error-year-range"));
+    }
+    let comment = v.comment.trim();
+    // A big jump against last year is often a typo: say why, or fix it.
+    if let (Some(x), Some(prev)) = (
+        v.value,
+        latest(store, &v.indicator, &v.measure, v.year - 1, "approved")
+            .await?
+            .and_then(|p| p.value),
+    ) && prev.abs() > f64::EPSILON
+        && ((x - prev) / prev).abs() > rules.jump_share
+        && comment.is_empty()
+    {
+        return Err(StoreError::invalid("comment", "error-jump-needs-comment"));
+    }
+    if latest(store, &v.indicator, &v.measure, v.year, "approved")
+        .await?
+        .is_some()
+        && comment.is_empty()
+    {
+        return Err(StoreError::invalid("comment", "error-correction-reason"));
+    }
+    let mut tx = store.begin().await?;
+    let version: i64 = sqlx::query("SELECT COALESCE(MAX(version), 0) AS v FROM indicator_values WHERE indicator = $1 AND measure = $2 AND year = $3")
+        .bind(&v.indicator)
+        .bind(&v.measure)
+        .bind(v.year)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("v")?;
+    let id: i64 = sqlx::query(
+        "INSERT INTO indicator_values (indicator, measure, year, value, judged, comment, source, status, version, unit_id, entered_by, entered_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'submitted', $8, $9, $10, $11) RETURNING id",
+    )
+    .bind(&v.indicator)
+    .bind(&v.measure)
+    .bind(v.year)
+    .bind(v.value)
+    .bind(v.judged.map(i64::from))
+    .bind(comment)
+    .bind(&v.source)
+    .bind(version + 1)
+    .bind(unit_id)
+    .bind(&actor.username)
+    .bind(now_text())
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get("id")?;
+    audit::record(
+        store,
+        &mut tx,
+        actor,
+        Change {
+            action: "indicator.value_submit",
+            target_type: "indicator",
+            target_id: &v.indicator,
+            before: serde_json::Value::Null,
+            after: json!({"measure": v.measure, "year": v.year, "value": v.value, "judged": v.judged, "comment": comment, "source": v.source, "version": version + 1}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The office approves a submitted value (it then counts and is locked; an older approved
+/// version of the same key is superseded) or rejects it with a reason.
+pub async fn decide(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+    approve: bool,
+    reason: &str,
+) -> Result<()> {
+    actor.require_admin()?;
+    let sql = format!("{SELECT} WHERE v.id = $1");
+    let row = sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(&store.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let rec = from_row(&row)?;
+    if rec.status != "submitted" {
+        return Err(StoreError::Conflict("error-value-decided".into()));
+    }
+    if !approve && reason.trim().is_empty() {
+        return Err(StoreError::invalid("reason", "error-reason-required"));
+    }
+    let mut tx = store.begin().await?;
+    if approve {
+        sqlx::query("UPDATE indicator_values SET status = 'superseded' WHERE indicator = $1 AND measure = $2 AND year = $3 AND status = 'approved'")
+            .bind(&rec.indicator)
+            .bind(&rec.measure)
+            .bind(rec.year)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let changed = sqlx::query("UPDATE indicator_values SET status = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND status = 'submitted'")
+        .bind(if approve { "approved" } else { "rejected" })
+        .bind(&actor.username)
+        .bind(now_text())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    if changed.rows_affected() == 0 {
+        return Err(StoreError::Conflict("error-value-decided".into()));
+    }
+    audit::record(
+        store,
+        &mut tx,
+        actor,
+        Change {
+            action: if approve { "indicator.value_approve" } else { "indicator.value_reject" },
+            target_type: "indicator",
+            target_id: &rec.indicator,
+            before: json!({"id": id, "status": "submitted", "value": rec.value}),
+            after: json!({"id": id, "status": if approve { "approved" } else { "rejected" }, "reason": reason.trim()}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Every version of an indicator's values (or of all, when `indicator` is None), newest first.
+/// Indicator values are not secret within the government: every signed-in role reads them.
+pub async fn history(
+    store: &Store,
+    actor: &Actor,
+    indicator: Option<&str>,
+) -> Result<Vec<ValueRecord>> {
+    if actor.scope() == Scope::Public {
+        return Err(StoreError::Forbidden);
+    }
+    let rows = match indicator {
+        Some(code) => {
+            let sql = format!(
+                "{SELECT} WHERE v.indicator = $1 ORDER BY v.year DESC, v.measure, v.version DESC"
+            );
+            sqlx::query(&sql).bind(code).fetch_all(&store.pool).await?
+        }
+        None => {
+            let sql =
+                format!("{SELECT} ORDER BY v.indicator, v.year DESC, v.measure, v.version DESC");
+            sqlx::query(&sql).fetch_all(&store.pool).await?
+        }
+    };
+    rows.iter().map(from_row).collect()
+}
+
+/// Values waiting for the office's decision.
+pub async fn pending(store: &Store, actor: &Actor) -> Result<Vec<ValueRecord>> {
+    actor.require_admin()?;
+    let sql =
+        format!("{SELECT} WHERE v.status = 'submitted' ORDER BY v.indicator, v.year, v.measure");
+    sqlx::query(&sql)
+        .fetch_all(&store.pool)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
+}
+
+/// Approved observations for every indicator: the newest approved version per key.
+pub async fn observations(store: &Store, plan: &Plan) -> Result<BTreeMap<String, Observations>> {
+    let rows = sqlx::query("SELECT indicator, measure, year, value, judged, comment, version FROM indicator_values WHERE status = 'approved' ORDER BY version")
+        .fetch_all(&store.pool)
+        .await?;
+    let deadline = chrono::Datelike::year(&plan.plan.end);
+    let mut benches: BTreeMap<String, BTreeMap<i32, f64>> = BTreeMap::new();
+    let mut out: BTreeMap<String, Observations> = BTreeMap::new();
+    // Judgements: the newest year's judgement per measure counts.
+    let mut judged_year: BTreeMap<(String, String), i64> = BTreeMap::new();
+    for r in &rows {
+        let ind: String = r.try_get("indicator")?;
+        let measure: String = r.try_get("measure")?;
+        let year: i64 = r.try_get("year")?;
+        let value: Option<f64> = r.try_get("value")?;
+        let judged: Option<i64> = r.try_get("judged")?;
+        let comment: String = r.try_get("comment")?;
+        if let Some(name) = ind.strip_prefix(BENCHMARK_PREFIX) {
+            if let Some(v) = value {
+                benches
+                    .entry(name.to_string())
+                    .or_default()
+                    .insert(year as i32, v);
+            }
+            continue;
+        }
+        let obs = out
+            .entry(ind.clone())
+            .or_insert_with(|| Observations::new().with_deadline(deadline));
+        if let Some(v) = value {
+            obs.values
+                .entry(measure.clone())
+                .or_default()
+                .insert(year as i32, v);
+        }
+        if let Some(j) = judged {
+            let key = (ind.clone(), measure.clone());
+            if judged_year.get(&key).is_none_or(|y| *y <= year) {
+                judged_year.insert(key, year);
+                obs.judgements.insert(
+                    measure.clone(),
+                    target::Judgement {
+                        met: Some(j != 0),
+                        comment: comment.clone(),
+                    },
+                );
+            }
+        }
+    }
+    for ind in &plan.indicators {
+        let obs = out
+            .entry(ind.code.clone())
+            .or_insert_with(|| Observations::new().with_deadline(deadline));
+        obs.benchmarks = benches.clone();
+    }
+    Ok(out)
+}
+
+/// An indicator's standing: its evaluation against the target.
+#[derive(Debug, Clone, Serialize)]
+pub struct Standing {
+    pub code: String,
+    pub evaluation: Evaluation,
+    /// higher, lower or judged
+    pub direction: &'static str,
+}
+
+pub fn evaluate(
+    plan: &Plan,
+    obs: &BTreeMap<String, Observations>,
+    as_of: NaiveDate,
+) -> Vec<Standing> {
+    plan.indicators
+        .iter()
+        .map(|ind| {
+            let empty = Observations::new();
+            let o = obs.get(&ind.code).unwrap_or(&empty);
+            match target::parse(&ind.target) {
+                Ok(t) => Standing {
+                    code: ind.code.clone(),
+                    evaluation: target::evaluate(&t, o, as_of),
+                    direction: match target::direction(&t) {
+                        target::Direction::HigherIsBetter => "higher",
+                        target::Direction::LowerIsBetter => "lower",
+                        target::Direction::Judged => "judged",
+                    },
+                },
+                Err(e) => Standing {
+                    code: ind.code.clone(),
+                    evaluation: Evaluation {
+                        status: target::Status::NoData,
+                        explanation_zh: format!("目标无法解析：{}", e.message(target::Lang::ZhCn)),
+                        explanation_en: format!(
+                            "the target does not parse: {}",
+                            e.message(target::Lang::En)
+                        ),
+                        per_part: vec![],
+                    },
+                    direction: "judged",
+                },
+            }
+        })
+        .collect()
+}
+
+/// Which indicators the office publishes on the public portal.
+pub async fn disclosed(store: &Store) -> Result<Vec<String>> {
+    sqlx::query("SELECT indicator FROM indicator_disclosure WHERE public = 1 ORDER BY indicator")
+        .fetch_all(&store.pool)
+        .await?
+        .iter()
+        .map(|r| Ok(r.try_get("indicator")?))
+        .collect()
+}
+
+pub async fn set_disclosed(
+    store: &Store,
+    actor: &Actor,
+    indicator: &str,
+    public: bool,
+) -> Result<()> {
+    actor.require_admin()?;
+    let mut tx = store.begin().await?;
+    sqlx::query("DELETE FROM indicator_disclosure WHERE indicator = $1")
+        .bind(indicator)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO indicator_disclosure (indicator, public, updated_by, updated_at) VALUES ($1, $2, $3, $4)")
+        .bind(indicator)
+        .bind(public as i64)
+        .bind(&actor.username)
+        .bind(now_text())
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        store,
+        &mut tx,
+        actor,
+        Change {
+            action: "indicator.disclosure",
+            target_type: "indicator",
+            target_id: indicator,
+            before: serde_json::Value::Null,
+            after: json!({"public": public}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Reporting completeness per responsible unit: values expected (indicator × measure × year
+/// for the years given) against those received (any version, any status but rejected).
+pub async fn completeness(
+    store: &Store,
+    plan: &Plan,
+    years: &[i64],
+) -> Result<Vec<(String, usize, usize)>> {
+    let received: std::collections::HashSet<(String, String, i64)> = sqlx::query(
+        "SELECT DISTINCT indicator, measure, year FROM indicator_values WHERE status <> 'rejected'",
+    )
+    .fetch_all(&store.pool)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok((
+            r.try_get("indicator")?,
+            r.try_get("measure")?,
+            r.try_get("year")?,
+        ))
+    })
+    .collect::<Result<_>>()?;
+    let mut per_unit: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for ind in &plan.indicators {
+        let Ok(t) = target::parse(&ind.target) else {
+            continue;
+        };
+        let units = responsible_units(plan, ind);
+        // Indicators no content carries are the office's to report.
+        let office = plan
+            .units
+            .iter()
+            .find(|u| u.kind.as_str() == "office")
+            .map(|u| u.code.clone())
+            .unwrap_or_default();
+        let owners = if units.is_empty() {
+            vec![office]
+        } else {
+            units
+        };
+        for m in measures(&t) {
+            for y in years {
+                let got = received.contains(&(ind.code.clone(), m.label.clone(), *y));
+                for u in &owners {
+                    let e = per_unit.entry(u.clone()).or_default();
+                    e.0 += 1;
+                    if got {
+                        e.1 += 1;
+                    }
+                }
+            }
+        }
+    }
+    Ok(per_unit
+        .into_iter()
+        .map(|(u, (exp, got))| (u, exp, got))
+        .collect())
+}

@@ -1,0 +1,541 @@
+//! 指标: the dashboard of the plan's indicators by area with status colours and sparklines,
+//! a page per indicator (chart against the target, history, entry, approval), bulk import.
+
+use crate::AppState;
+use crate::charts::{Series, line_chart, sparkline, status_colour};
+use crate::ctx::Ctx;
+use crate::error::AppError;
+use crate::middleware::see_other;
+use crate::pages::plan::{require_plan, target_lang};
+use crate::pages::{PageCtx, render};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use qcity_domain::plan::{Indicator, Plan};
+use qcity_domain::role::Role;
+use qcity_domain::target::{self, Target};
+use qcity_store::StoreError;
+use qcity_store::indicators::{self, EntryRules, NewValue, Standing, ValueRecord};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/indicators", get(dashboard))
+        .route("/indicators/{code}", get(show))
+        .route("/indicators/{code}/values", post(add_value))
+        .route("/indicators/{code}/disclosure", post(disclosure))
+        .route("/indicator-values/{id}/decide", post(decide))
+}
+
+/// A dashboard row.
+pub struct Card {
+    pub code: String,
+    pub name: String,
+    pub target: String,
+    pub status: String,
+    pub status_label: String,
+    pub colour: &'static str,
+    pub explanation: String,
+    pub spark: String,
+    pub latest: String,
+    pub public: bool,
+}
+
+fn status_key(s: target::Status) -> &'static str {
+    match s {
+        target::Status::Met => "met",
+        target::Status::NotMet => "not_met",
+        target::Status::OnTrack => "on_track",
+        target::Status::OffTrack => "off_track",
+        target::Status::NoData => "no_data",
+    }
+}
+
+/// The measure a sparkline shows: the single one, or the first with numbers.
+fn main_series(obs: Option<&qcity_domain::target::Observations>) -> Vec<(i32, f64)> {
+    obs.and_then(|o| o.values.values().find(|s| !s.is_empty()))
+        .map(|s| s.iter().map(|(y, v)| (*y, *v)).collect())
+        .unwrap_or_default()
+}
+
+fn card(
+    ctx: &Ctx,
+    ind: &Indicator,
+    st: &Standing,
+    obs: Option<&qcity_domain::target::Observations>,
+    public: bool,
+) -> Card {
+    let lang = target_lang(&ctx.page());
+    let key = status_key(st.evaluation.status);
+    let series = main_series(obs);
+    Card {
+        code: ind.code.clone(),
+        name: ind.name.clone(),
+        target: target::parse(&ind.target)
+            .map(|t| target::explain(&t, lang))
+            .unwrap_or_else(|_| ind.target.clone()),
+        status: key.to_string(),
+        status_label: ctx.t(&format!("ind-status-{key}")),
+        colour: status_colour(key),
+        explanation: st.evaluation.explanation(lang).to_string(),
+        spark: sparkline(&series, key),
+        latest: series
+            .last()
+            .map(|(y, v)| {
+                format!(
+                    "{y}: {}{}",
+                    crate::charts::trim_number(*v),
+                    ind.unit.replace("count", "")
+                )
+            })
+            .unwrap_or_default(),
+        public,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "indicators.html")]
+struct DashboardPage {
+    ctx: PageCtx,
+    areas: Vec<(String, Vec<Card>)>,
+    counts: Vec<(String, String, usize)>,
+    pending: usize,
+    completeness: Vec<(String, usize, usize)>,
+}
+
+async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    ctx.user()?;
+    let (_, plan) = require_plan(&state).await?;
+    let obs = indicators::observations(&state.store, &plan).await?;
+    let standings = indicators::evaluate(&plan, &obs, ctx.today);
+    let public = indicators::disclosed(&state.store).await?;
+    let mut areas = Vec::new();
+    let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
+    for area in &plan.indicator_areas {
+        let cards: Vec<Card> = plan
+            .indicators
+            .iter()
+            .filter(|i| i.area == area.code)
+            .filter_map(|i| {
+                standings
+                    .iter()
+                    .find(|s| s.code == i.code)
+                    .map(|s| card(&ctx, i, s, obs.get(&i.code), public.contains(&i.code)))
+            })
+            .collect();
+        areas.push((area.name.clone(), cards));
+    }
+    for s in &standings {
+        *counts.entry(status_key(s.evaluation.status)).or_default() += 1;
+    }
+    let counts = ["met", "on_track", "off_track", "not_met", "no_data"]
+        .iter()
+        .map(|k| {
+            (
+                k.to_string(),
+                ctx.t(&format!("ind-status-{k}")),
+                counts.get(k).copied().unwrap_or(0),
+            )
+        })
+        .collect();
+    let (pending, completeness) = if ctx.page().is_office() {
+        let years: Vec<i64> =
+            (2013..=i64::from(chrono::Datelike::year(&ctx.today)).min(2016)).collect();
+        let names = |code: &str| {
+            plan.unit(code)
+                .map(|u| u.name.clone())
+                .unwrap_or_else(|| code.to_string())
+        };
+        let c = indicators::completeness(&state.store, &plan, &years)
+            .await?
+            .into_iter()
+            .map(|(u, e, g)| (names(&u), e, g))
+            .collect();
+        (
+            indicators::pending(&state.store, &ctx.actor()).await?.len(),
+            c,
+        )
+    } else {
+        (0, vec![])
+    };
+    Ok(render(&DashboardPage {
+        ctx: ctx.page(),
+        areas,
+        counts,
+        pending,
+        completeness,
+    }))
+}
+
+/// Target lines to draw for a measure over `years`.
+fn target_points(
+    t: &Target,
+    years: &[i32],
+    obs: &qcity_domain::target::Observations,
+    label: &str,
+) -> Vec<(i32, f64)> {
+    match t {
+        Target::Compare { value, .. } => years.iter().map(|y| (*y, *value)).collect(),
+        Target::Eliminate => years.iter().map(|y| (*y, 0.0)).collect(),
+        Target::Path { anchors, .. } => {
+            let (first, last) = (
+                anchors.first().map(|a| a.year).unwrap_or(0),
+                anchors.last().map(|a| a.year).unwrap_or(0),
+            );
+            (first..=last)
+                .filter_map(|y| target::path_target(anchors, y).map(|v| (y, v)))
+                .collect()
+        }
+        Target::Reduce {
+            percent,
+            baseline_year,
+        } => {
+            let base = obs
+                .values
+                .get(label)
+                .and_then(|s| s.get(baseline_year))
+                .copied();
+            match base {
+                Some(b) => years
+                    .iter()
+                    .map(|y| (*y, b * (1.0 - percent / 100.0)))
+                    .collect(),
+                None => vec![],
+            }
+        }
+        Target::Benchmark { name, .. } => obs
+            .benchmarks
+            .get(name)
+            .map(|s| s.iter().map(|(y, v)| (*y, *v)).collect())
+            .unwrap_or_default(),
+        Target::All(parts) | Target::Any(parts) => parts
+            .iter()
+            .find(|p| p.label == label)
+            .map(|p| target_points(&p.target, years, obs, label))
+            .unwrap_or_default(),
+        _ => vec![],
+    }
+}
+
+#[derive(Template)]
+#[template(path = "indicator.html")]
+struct IndicatorPage {
+    ctx: PageCtx,
+    card: Card,
+    text: String,
+    expression: String,
+    unit: String,
+    parts: Vec<(String, String, String)>,
+    charts: Vec<String>,
+    history: Vec<ValueRecord>,
+    measures: Vec<indicators::Measure>,
+    can_enter: bool,
+    responsible: String,
+    errors: Vec<(String, String)>,
+    years: Vec<i32>,
+}
+
+impl IndicatorPage {
+    fn error_for(&self, field: &str) -> String {
+        self.errors
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.clone())
+            .unwrap_or_default()
+    }
+}
+
+async fn page(
+    state: &AppState,
+    ctx: &Ctx,
+    code: &str,
+    errors: Vec<(String, String)>,
+) -> Result<Response, AppError> {
+    let user = ctx.user()?;
+    let (_, plan) = require_plan(state).await?;
+    let ind = plan.indicator(code).ok_or(AppError::NotFound)?;
+    let obs = indicators::observations(&state.store, &plan).await?;
+    let standings = indicators::evaluate(&plan, &obs, ctx.today);
+    let st = standings
+        .iter()
+        .find(|s| s.code == code)
+        .ok_or(AppError::NotFound)?;
+    let public = indicators::disclosed(&state.store)
+        .await?
+        .contains(&ind.code);
+    let lang = target_lang(&ctx.page());
+    let parsed = target::parse(&ind.target).ok();
+    let measures = parsed
+        .as_ref()
+        .map(indicators::measures)
+        .unwrap_or_default();
+    let empty = qcity_domain::target::Observations::new();
+    let o = obs.get(code).unwrap_or(&empty);
+    let mut charts = Vec::new();
+    if let Some(t) = &parsed {
+        for m in measures.iter().filter(|m| !m.judged) {
+            let actual: Vec<(i32, f64)> = o
+                .values
+                .get(&m.label)
+                .map(|s| s.iter().map(|(y, v)| (*y, *v)).collect())
+                .unwrap_or_default();
+            let mut years: Vec<i32> = actual.iter().map(|(y, _)| *y).collect();
+            years.extend([2013, 2014, 2015, 2016]);
+            years.sort_unstable();
+            years.dedup();
+            let targets = target_points(t, &years, o, &m.label);
+            let title = if m.name.is_empty() {
+                ind.name.clone()
+            } else {
+                m.name.clone()
+            };
+            let (actual_label, target_label) =
+                (ctx.t("ind-chart-actual"), ctx.t("ind-chart-target"));
+            let chart = line_chart(
+                &title,
+                &ind.unit,
+                &[
+                    Series {
+                        label: &target_label,
+                        points: targets,
+                        colour: "#1a7f37",
+                        dashed: true,
+                    },
+                    Series {
+                        label: &actual_label,
+                        points: actual,
+                        colour: "#0969da",
+                        dashed: false,
+                    },
+                ],
+            );
+            if !chart.is_empty() {
+                charts.push(chart);
+            }
+        }
+    }
+    let parts = st
+        .evaluation
+        .per_part
+        .iter()
+        .map(|(label, e)| {
+            (
+                label.clone(),
+                ctx.t(&format!("ind-status-{}", status_key(e.status))),
+                e.explanation(lang).to_string(),
+            )
+        })
+        .collect();
+    let responsible_codes = indicators::responsible_units(&plan, ind);
+    let can_enter = match user.role {
+        Role::Office => true,
+        Role::Unit => user
+            .unit_code
+            .as_ref()
+            .is_some_and(|c| responsible_codes.contains(c)),
+        _ => false,
+    };
+    let responsible = if responsible_codes.is_empty() {
+        ctx.t("ind-office-reports")
+    } else {
+        crate::pages::plan::unit_names(&plan, &responsible_codes)
+    };
+    let page = IndicatorPage {
+        card: card(ctx, ind, st, obs.get(code), public),
+        text: ind.text.clone(),
+        expression: parsed
+            .as_ref()
+            .map(|t| t.to_string())
+            .unwrap_or_else(|| ind.target.clone()),
+        unit: ind.unit.clone(),
+        parts,
+        charts,
+        history: indicators::history(&state.store, &ctx.actor(), Some(code)).await?,
+        measures,
+        can_enter,
+        responsible,
+        errors,
+        years: (2010..=2020).collect(),
+        ctx: ctx.page(),
+    };
+    Ok(render(&page))
+}
+
+async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    page(&state, &ctx, &code, vec![]).await
+}
+
+#[derive(Deserialize)]
+struct ValueForm {
+    #[serde(default)]
+    measure: String,
+    #[serde(default)]
+    year: String,
+    #[serde(default)]
+    value: String,
+    #[serde(default)]
+    judged: String,
+    #[serde(default)]
+    comment: String,
+}
+
+/// "96.5", "９６．５", "96.5%" → 96.5; empty → None.
+pub fn parse_number(s: &str) -> Option<f64> {
+    let t: String = s
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            '．' => '.',
+            '－' => '-',
+            other => other,
+        })
+        .filter(|c| !matches!(c, ',' | '，' | '%' | '％' | ' '))
+        .collect();
+    if t.is_empty() {
+        None
+    } else {
+        t.parse::<f64>().ok().filter(|v| v.is_finite())
+    }
+}
+
+async fn add_value(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    axum::Form(f): axum::Form<ValueForm>,
+) -> Result<Response, AppError> {
+    let user = ctx.user()?;
+    let (_, plan) = require_plan(&state).await?;
+    // Who may enter is decided before what was entered is looked at.
+    let ind = plan.indicator(&code).ok_or(AppError::NotFound)?;
+    let allowed = match user.role {
+        Role::Office => true,
+        Role::Unit => user
+            .unit_code
+            .as_ref()
+            .is_some_and(|c| indicators::responsible_units(&plan, ind).contains(c)),
+        _ => false,
+    };
+    if !allowed {
+        return Err(AppError::Forbidden);
+    }
+    let fail = |field: &str, key: &str| (field.to_string(), ctx.t(key));
+    let Ok(year) = f.year.trim().trim_end_matches('年').parse::<i64>() else {
+        let mut res = page(&state, &ctx, &code, vec![fail("year", "error-year-range")]).await?;
+        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(res);
+    };
+    let value = parse_number(&f.value);
+    if !f.value.trim().is_empty() && value.is_none() {
+        let mut res = page(
+            &state,
+            &ctx,
+            &code,
+            vec![fail("value", "error-value-number")],
+        )
+        .await?;
+        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(res);
+    }
+    let judged = match f.judged.as_str() {
+        "met" => Some(true),
+        "not_met" => Some(false),
+        _ => None,
+    };
+    let v = NewValue {
+        indicator: code.clone(),
+        measure: f.measure.clone(),
+        year,
+        value,
+        judged,
+        comment: f.comment,
+        source: "manual".into(),
+    };
+    match indicators::submit(&state.store, &ctx.actor(), &plan, v, &EntryRules::default()).await {
+        Ok(_) => Ok(see_other(&format!("/indicators/{code}"))),
+        Err(StoreError::Invalid { field, code: key }) => {
+            let mut res = page(&state, &ctx, &code, vec![(field, ctx.t(&key))]).await?;
+            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(res)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct DecideForm {
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    indicator: String,
+}
+
+async fn decide(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    axum::Form(f): axum::Form<DecideForm>,
+) -> Result<Response, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    match indicators::decide(
+        &state.store,
+        &ctx.actor(),
+        id,
+        f.decision == "approve",
+        &f.reason,
+    )
+    .await
+    {
+        Ok(()) => Ok(see_other(&format!(
+            "/indicators/{}",
+            crate::middleware::encode_component(&f.indicator)
+        ))),
+        Err(StoreError::Invalid { field, code }) => {
+            let mut res = page(&state, &ctx, &f.indicator, vec![(field, ctx.t(&code))]).await?;
+            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(res)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct DisclosureForm {
+    #[serde(default)]
+    public: String,
+}
+
+async fn disclosure(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    axum::Form(f): axum::Form<DisclosureForm>,
+) -> Result<Response, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let (_, plan) = require_plan(&state).await?;
+    if plan.indicator(&code).is_none() {
+        return Err(AppError::NotFound);
+    }
+    indicators::set_disclosed(&state.store, &ctx.actor(), &code, f.public == "1").await?;
+    Ok(see_other(&format!("/indicators/{code}")))
+}
+
+/// For the JSON API: every indicator's standing.
+pub fn standings_for(
+    plan: &Plan,
+    obs: &BTreeMap<String, qcity_domain::target::Observations>,
+    today: chrono::NaiveDate,
+) -> Vec<Standing> {
+    indicators::evaluate(plan, obs, today)
+}

@@ -1,0 +1,223 @@
+//! Indicators: entry by the responsible unit, approval, corrections, evaluation against the
+//! plan's targets (PM2.5 path, reductions against 2010), the dashboard and the chart.
+
+use crate::harness::{ADMIN_PASSWORD, TestApp, body};
+use qcity_domain::role::Role;
+use qcity_store::Actor;
+use qcity_store::indicators::{self, NewValue};
+
+/// (indicator, measure, yearly values)
+type Series = (&'static str, &'static str, &'static [(i64, f64)]);
+
+fn value(ind: &str, measure: &str, year: i64, v: f64) -> NewValue {
+    NewValue {
+        indicator: ind.into(),
+        measure: measure.into(),
+        year,
+        value: Some(v),
+        judged: None,
+        comment: String::new(),
+        source: "manual".into(),
+    }
+}
+
+#[tokio::test]
+async fn values_are_entered_approved_and_evaluated_against_the_targets() {
+    let config = qcity_web::Config {
+        today: Some(chrono::NaiveDate::from_ymd_opt(2015, 12, 31).unwrap()),
+        ..Default::default()
+    };
+    let app = TestApp::with_plan_and(config).await;
+    let plan = qcity_domain::plan::default_plan();
+    let office = Actor::system("office");
+    let admin = app.login("admin", ADMIN_PASSWORD).await;
+    // The office enters and approves a few series directly.
+    let series: &[Series] = &[
+        (
+            "ENV-6",
+            "pm25",
+            &[(2013, 108.0), (2014, 104.0), (2015, 101.0)],
+        ),
+        ("ENV-7", "", &[(2010, 1000.0), (2015, 840.0)]),
+        ("ENV-8", "", &[(2010, 500.0), (2015, 450.0)]),
+    ];
+    for (ind, m, pts) in series {
+        for (y, v) in pts.iter() {
+            let mut nv = value(ind, m, *y, *v);
+            nv.comment = "监测站数据".into();
+            let id = indicators::submit(&app.store, &office, &plan, nv, &Default::default())
+                .await
+                .unwrap();
+            indicators::decide(&app.store, &office, id, true, "")
+                .await
+                .unwrap();
+        }
+    }
+    let page = body(
+        admin
+            .get(app.url("/indicators/ENV-6"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        page.contains("id=\"ind-status\">进度滞后") || page.contains("id=\"ind-status\">未达标"),
+        "PM2.5 101 in 2015 is behind the path (99.3)"
+    );
+    assert!(
+        page.contains("99.3"),
+        "the explanation names the path target for 2015"
+    );
+    assert!(
+        page.contains("<svg") && page.contains("实际值"),
+        "chart with actual values"
+    );
+    let cod = body(
+        admin
+            .get(app.url("/indicators/ENV-7"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        cod.contains("id=\"ind-status\">已达标"),
+        "COD cut 16% ≥ 14.8%: {}",
+        cod.split("ind-explanation\">")
+            .nth(1)
+            .unwrap_or("")
+            .split('<')
+            .next()
+            .unwrap_or("")
+    );
+    let nh3 = body(
+        admin
+            .get(app.url("/indicators/ENV-8"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        !nh3.contains("id=\"ind-status\">已达标"),
+        "ammonia cut 10% < 17.8%"
+    );
+
+    // The responsible unit (区农委 for PRD-1 through 3.1.2) enters; another unit may not.
+    let nw = app.user("nw.staff", Role::Unit, Some("NW")).await;
+    let zj = app.user("zjfj.staff", Role::Unit, Some("ZJFJ")).await;
+    let res = nw
+        .post(app.url("/indicators/PRD-1/values"))
+        .form(&[("measure", ""), ("year", "2014"), ("value", "３１．５％")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        zj.post(app.url("/indicators/PRD-1/values"))
+            .form(&[("measure", ""), ("year", "2014"), ("value", "40")])
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    let res = nw
+        .post(app.url("/indicators/PRD-1/values"))
+        .form(&[("measure", ""), ("year", "2015"), ("value", "130")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(body(res).await.contains("百分比须在 0 到 100 之间"));
+    let pending = indicators::pending(&app.store, &office).await.unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(
+        (pending[0].value, pending[0].status.as_str()),
+        (Some(31.5), "submitted")
+    );
+    // Not counted until approved; then met (> 30 %).
+    let before = body(admin.get(app.url("/indicators")).send().await.unwrap()).await;
+    assert!(before.contains("有 1 条指标数据待审核"));
+    let res = admin
+        .post(app.url(&format!("/indicator-values/{}/decide", pending[0].id)))
+        .form(&[("decision", "approve"), ("indicator", "PRD-1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let prd1 = body(
+        admin
+            .get(app.url("/indicators/PRD-1"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(prd1.contains("id=\"ind-status\">已达标"), "31.5% > 30%");
+    // A correction of an approved value needs a reason; a big jump needs a comment.
+    let res = nw
+        .post(app.url("/indicators/PRD-1/values"))
+        .form(&[("measure", ""), ("year", "2014"), ("value", "32")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(body(res).await.contains("更正须说明原因"));
+    let res = nw
+        .post(app.url("/indicators/PRD-1/values"))
+        .form(&[("measure", ""), ("year", "2015"), ("value", "90")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(body(res).await.contains("变化超过 50%"));
+    let res = nw
+        .post(app.url("/indicators/PRD-1/values"))
+        .form(&[
+            ("measure", ""),
+            ("year", "2014"),
+            ("value", "32"),
+            ("comment", "统计口径更正"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let history = indicators::history(&app.store, &office, Some("PRD-1"))
+        .await
+        .unwrap();
+    assert_eq!(
+        history
+            .iter()
+            .map(|v| (v.version, v.status.as_str()))
+            .collect::<Vec<_>>(),
+        [(2, "submitted"), (1, "approved")]
+    );
+
+    // The dashboard shows every one of the 28 indicators with a status.
+    let dash = body(admin.get(app.url("/indicators")).send().await.unwrap()).await;
+    assert_eq!(dash.matches("<tr id=\"ind-").count(), 28);
+    assert!(dash.contains("class=\"spark\""));
+    // Disclosure is the office's.
+    assert_eq!(
+        nw.post(app.url("/indicators/PRD-1/disclosure"))
+            .form(&[("public", "1")])
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    admin
+        .post(app.url("/indicators/PRD-1/disclosure"))
+        .form(&[("public", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        indicators::disclosed(&app.store).await.unwrap(),
+        vec!["PRD-1".to_string()]
+    );
+}
