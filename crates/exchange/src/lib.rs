@@ -12,6 +12,10 @@
 //! For offices following the campaign in Excel, [`status_to_xlsx`] writes
 //! the same decomposition table with each content's current status, and the
 //! obligations one per row.
+//!
+//! Offices enter indicator values in bulk: [`indicator_template_xlsx`] is
+//! the template they fill in, and [`read_indicator_values`] reads it back
+//! (or a CSV file) into [`ValueRow`]s and diagnostics.
 
 mod bulletin;
 mod import;
@@ -20,6 +24,7 @@ mod read;
 mod sheet;
 mod status;
 mod text;
+mod values;
 mod write;
 
 #[cfg(test)]
@@ -30,6 +35,10 @@ use qcity_domain::plan::{Diagnostic, Plan};
 pub use bulletin::bulletin_to_docx;
 pub use layout::{SHEET_DECOMPOSITION, SHEET_INDICATORS, SHEET_TASKS, SHEET_UNITS};
 pub use status::{SHEET_PROGRESS, SHEET_STATUS_DETAIL, StatusRow, status_to_xlsx, status_zh};
+pub use values::{
+    FIRST_YEAR, LAST_YEAR, SHEET_VALUES, SHEET_VALUES_GUIDE, ValueRow, indicator_template_xlsx,
+    read_indicator_values,
+};
 
 /// Why a workbook or a document could not be written.
 #[derive(Debug, thiserror::Error)]

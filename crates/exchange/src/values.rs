@@ -21,7 +21,7 @@ mod tests;
 use std::collections::HashMap;
 use std::io::Cursor;
 
-use calamine::{Reader, StyleRange, Xlsx};
+use calamine::{StyleRange, Xlsx};
 use chrono::Datelike;
 use qcity_domain::plan::{Diagnostic, Plan, Severity};
 
@@ -293,7 +293,13 @@ impl Col {
             Col::Value => &["数值", "数据", "指标值", "value"],
             Col::Unit => &["单位", "计量单位", "unit"],
             Col::Note => &[
-                "说明", "备注", "数据来源", "note", "notes", "remark", "remarks",
+                "说明",
+                "备注",
+                "数据来源",
+                "note",
+                "notes",
+                "remark",
+                "remarks",
             ],
         }
     }
@@ -435,7 +441,8 @@ fn parse_year(cell: &Cell) -> Result<i32, YearError> {
                 .strip_suffix("年度")
                 .or_else(|| text.strip_suffix('年'))
                 .unwrap_or(&text);
-            let plain = !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit() || c == '.');
+            let plain =
+                !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit() || c == '.');
             match (plain, digits.parse::<f64>()) {
                 (true, Ok(n)) => n,
                 _ => return Err(YearError::Invalid(s.clone())),
@@ -525,7 +532,10 @@ enum MeasureError {
 
 /// The measure a cell names: its label (any case) or display name; empty
 /// for a single-measure indicator.
-fn resolve_measure<'m>(specs: &'m [MeasureSpec], text: &str) -> Result<&'m MeasureSpec, MeasureError> {
+fn resolve_measure<'m>(
+    specs: &'m [MeasureSpec],
+    text: &str,
+) -> Result<&'m MeasureSpec, MeasureError> {
     let key = measure_key(text);
     if let [single] = specs
         && single.label.is_empty()
@@ -542,7 +552,9 @@ fn resolve_measure<'m>(specs: &'m [MeasureSpec], text: &str) -> Result<&'m Measu
     let lower = key.to_lowercase();
     specs
         .iter()
-        .find(|m| m.label == lower || (!m.name.is_empty() && compact(&m.name).to_lowercase() == lower))
+        .find(|m| {
+            m.label == lower || (!m.name.is_empty() && compact(&m.name).to_lowercase() == lower)
+        })
         .ok_or_else(|| MeasureError::Unknown(text.trim().to_string()))
 }
 
@@ -845,7 +857,9 @@ fn read_row(at: &RowAt, index: &Index, diagnostics: &mut Vec<Diagnostic>) -> Opt
         }
     };
 
-    let had_errors = diagnostics[errors_before..].iter().any(Diagnostic::is_error);
+    let had_errors = diagnostics[errors_before..]
+        .iter()
+        .any(Diagnostic::is_error);
     match (spec, year, value) {
         (Some((plan_code, m)), Some(year), Some(value)) if !had_errors => Some(ValueRow {
             line: at.line,

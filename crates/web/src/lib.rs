@@ -165,6 +165,7 @@ pub const MUTATING_ROUTES: &[(&str, &str)] = &[
     ("POST", "/indicators/{code}/values"),
     ("POST", "/indicators/{code}/disclosure"),
     ("POST", "/indicator-values/{id}/decide"),
+    ("POST", "/api/v1/indicators/{code}/values"),
 ];
 
 /// Routes that act only on the caller's own session or account, never on a unit's records.
@@ -228,6 +229,7 @@ mod route_list_tests {
         include_str!("pages/indicators.rs"),
         include_str!("api/mod.rs"),
         include_str!("api/supervision.rs"),
+        include_str!("api/indicators.rs"),
         include_str!("ops.rs"),
     ];
 

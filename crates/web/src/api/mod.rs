@@ -2,6 +2,7 @@
 //! offline docs page at `/api/docs`. Clients authenticate with `Authorization: Bearer <token>`
 //! (from `qcity token create`) or a browser session.
 
+mod indicators;
 mod supervision;
 
 use crate::AppState;
@@ -37,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/plan", get(get_plan))
         .route("/api/v1/plan/versions", get(plan_versions))
         .merge(supervision::router())
+        .merge(indicators::router())
 }
 
 #[derive(OpenApi)]
@@ -44,8 +46,9 @@ pub fn router() -> Router<AppState> {
     info(title = "QCity API", version = "1", description = "质量强市创建工作平台 API. Authenticate with `Authorization: Bearer <token>` (see `qcity token create`). Errors are JSON: `{error, message, fields, detail}` with messages in the caller's language (Accept-Language)."),
     paths(me, list_units, create_unit, get_unit, put_contact, list_users, create_user, list_audit, get_plan, plan_versions,
         supervision::list_obligations, supervision::get_obligation, supervision::list_reports, supervision::add_report,
-        supervision::review_report, supervision::list_notices, supervision::list_bulletins, supervision::get_bulletin),
-    components(schemas(supervision::ObligationDto, supervision::ReportDto, supervision::NewReportDto, supervision::FileDto, supervision::ReviewDto, supervision::NoticeDto, supervision::IssuedDto, UserDto, UnitDto, NewUnitDto, ContactDto, NewUserDto, CreatedUserDto, AuditDto, AuditPageDto, ErrorDto)),
+        supervision::review_report, supervision::list_notices, supervision::list_bulletins, supervision::get_bulletin,
+        indicators::list, indicators::one, indicators::values, indicators::submit),
+    components(schemas(indicators::IndicatorDto, indicators::ValueDto, indicators::NewValueDto, supervision::ObligationDto, supervision::ReportDto, supervision::NewReportDto, supervision::FileDto, supervision::ReviewDto, supervision::NoticeDto, supervision::IssuedDto, UserDto, UnitDto, NewUnitDto, ContactDto, NewUserDto, CreatedUserDto, AuditDto, AuditPageDto, ErrorDto)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]

@@ -221,3 +221,64 @@ async fn values_are_entered_approved_and_evaluated_against_the_targets() {
         vec!["PRD-1".to_string()]
     );
 }
+
+#[tokio::test]
+async fn the_api_lists_statuses_and_takes_values_from_the_responsible_unit() {
+    let config = qcity_web::Config {
+        today: Some(chrono::NaiveDate::from_ymd_opt(2015, 6, 30).unwrap()),
+        ..Default::default()
+    };
+    let app = TestApp::with_plan_and(config).await;
+    app.user("nw.staff", Role::Unit, Some("NW")).await;
+    let nw = qcity_store::users::create_token(&app.store, &Actor::system("t"), "nw.staff", "t")
+        .await
+        .unwrap();
+    let c = reqwest::Client::new();
+    let list: serde_json::Value = c
+        .get(app.url("/api/v1/indicators"))
+        .bearer_auth(&nw)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 28);
+    let env3 = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["code"] == "ENV-3")
+        .unwrap();
+    assert_eq!(env3["measures"], serde_json::json!(["regional", "road"]));
+    assert_eq!(env3["status"], "no_data");
+    let res = c
+        .post(app.url("/api/v1/indicators/PRD-1/values"))
+        .bearer_auth(&nw)
+        .json(&serde_json::json!({"year": 2014, "value": 33.0}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let res = c
+        .post(app.url("/api/v1/indicators/ENV-3/values"))
+        .bearer_auth(&nw)
+        .json(&serde_json::json!({"measure": "road", "year": 2014, "value": 66.0}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403, "区农委 does not answer for noise");
+    let values: serde_json::Value = c
+        .get(app.url("/api/v1/indicators/PRD-1/values"))
+        .bearer_auth(&nw)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (values[0]["status"].as_str(), values[0]["source"].as_str()),
+        (Some("submitted"), Some("api"))
+    );
+}

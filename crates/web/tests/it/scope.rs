@@ -122,7 +122,7 @@ async fn another_units_staff_is_refused_on_every_state_changing_route() {
         let path = route
             .replace(
                 "{code}",
-                if route.starts_with("/indicators/") {
+                if route.contains("/indicators/") {
                     "ENV-6"
                 } else {
                     "ZJFJ"
