@@ -195,6 +195,7 @@ pub(crate) const TRANSLATED_SOURCES: &[&str] = &[
     include_str!("pages/indicators.rs"),
     include_str!("../templates/indicators.html"),
     include_str!("../templates/indicator.html"),
+    include_str!("../templates/public.html"),
     include_str!("../templates/macros.html"),
     include_str!("../templates/plan.html"),
     include_str!("../templates/plan_indicators.html"),

@@ -394,3 +394,5 @@ error-year-range = The year must be between 2000 and 2100.
 error-jump-needs-comment = More than 50% change against last year: say why in the comment.
 error-correction-reason = That year's value is approved and locked; a correction needs a reason.
 error-value-decided = This value was already reviewed.
+public-title = Public information
+public-none = No indicators are published yet.

@@ -394,3 +394,5 @@ error-year-range = 年份须在 2000 到 2100 之间。
 error-jump-needs-comment = 与上年相比变化超过 50%，请在说明中注明原因。
 error-correction-reason = 该年数据已审核锁定；更正须说明原因。
 error-value-decided = 该数据已审核。
+public-title = 质量强区工作公开
+public-none = 暂无公开的指标。

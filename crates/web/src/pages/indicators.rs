@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/indicators/{code}/values", post(add_value))
         .route("/indicators/{code}/disclosure", post(disclosure))
         .route("/indicator-values/{id}/decide", post(decide))
+        .route("/public", get(public_portal))
 }
 
 /// A dashboard row.
@@ -529,6 +530,38 @@ async fn disclosure(
     }
     indicators::set_disclosed(&state.store, &ctx.actor(), &code, f.public == "1").await?;
     Ok(see_other(&format!("/indicators/{code}")))
+}
+
+#[derive(Template)]
+#[template(path = "public.html")]
+struct PublicPage {
+    ctx: PageCtx,
+    title: String,
+    cards: Vec<Card>,
+}
+
+/// The public portal: the indicators the office chose to disclose, for anyone, no sign-in.
+async fn public_portal(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    let (_, plan) = require_plan(&state).await?;
+    let public = indicators::disclosed(&state.store).await?;
+    let obs = indicators::observations(&state.store, &plan).await?;
+    let standings = indicators::evaluate(&plan, &obs, ctx.today);
+    let cards = plan
+        .indicators
+        .iter()
+        .filter(|i| public.contains(&i.code))
+        .filter_map(|i| {
+            standings
+                .iter()
+                .find(|s| s.code == i.code)
+                .map(|s| card(&ctx, i, s, obs.get(&i.code), true))
+        })
+        .collect();
+    Ok(render(&PublicPage {
+        ctx: ctx.page(),
+        title: plan.plan.title.clone(),
+        cards,
+    }))
 }
 
 /// For the JSON API: every indicator's standing.
