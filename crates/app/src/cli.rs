@@ -380,8 +380,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Backup { file } => {
             let store = cli.store().await?;
             let tmp = file.with_extension("partial");
-            let f = std::fs::File::create(&tmp)
-                .with_context(|| format!("cannot create {}", tmp.display()))?;
+            // The backup holds password hashes and personal data: readable by its owner only.
+            let f =
+                create_private(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
             let mut w = std::io::BufWriter::new(f);
             let summary = backup::backup(&store, &mut w).await?;
             w.flush()?;
@@ -467,6 +468,18 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Creates a file only its owner can read (on Unix; elsewhere the platform's default).
+fn create_private(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)
 }
 
 /// Today in China Standard Time.

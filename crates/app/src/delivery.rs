@@ -248,11 +248,12 @@ async fn settle(
             match failure.retry_at {
                 Some(at) => {
                     report.failed += 1;
-                    tracing::info!(id = item.id, key = %item.dedupe_key, attempts = failure.attempts, retry_at = %at, %error, "delivery failed, will retry");
+                    // The error text can echo the recipient's address: it stays in the outbox, not the log.
+                    tracing::info!(id = item.id, key = %item.dedupe_key, attempts = failure.attempts, retry_at = %at, "delivery failed, will retry");
                 }
                 None => {
                     report.gave_up += 1;
-                    tracing::warn!(id = item.id, key = %item.dedupe_key, attempts = failure.attempts, %error, "delivery failed for the last time");
+                    tracing::warn!(id = item.id, key = %item.dedupe_key, attempts = failure.attempts, "delivery failed for the last time");
                 }
             }
         }

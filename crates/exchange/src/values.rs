@@ -34,7 +34,9 @@ pub const SHEET_VALUES: &str = "指标数据";
 /// The template's sheet that lists the indicators and says how to fill it in.
 pub const SHEET_VALUES_GUIDE: &str = "说明";
 
-/// First year a value may be given for.
+/// First year a value may be given for; a `reduce … vs Y` measure also
+/// takes its baseline year Y and the years after it (`reduce 14.8 % vs
+/// 2010` needs the 2010 total).
 pub const FIRST_YEAR: i32 = 2013;
 /// Last year a value may be given for.
 pub const LAST_YEAR: i32 = 2100;
@@ -53,7 +55,8 @@ pub struct ValueRow {
     pub indicator: String,
     /// `""` for a single-measure indicator, else the part's label (`pm25`).
     pub measure: String,
-    /// The year the value is for, 2013–2100.
+    /// The year the value is for: 2013–2100, or from the baseline year of a
+    /// `reduce … vs Y` measure.
     pub year: i32,
     /// The number; a percent as 96.5, not 0.965.
     pub value: f64,
@@ -422,12 +425,11 @@ fn without_thousands_separators(s: &str) -> Option<String> {
 enum YearError {
     Missing,
     Invalid(String),
-    OutOfRange(i64),
 }
 
 /// `2015`, `2015.0` (a number cell or text), `2015年`, `２０１５年度`; a date
-/// cell gives its year.
-fn parse_year(cell: &Cell) -> Result<i32, YearError> {
+/// cell gives its year. The range is checked by [`check_year`].
+fn parse_year(cell: &Cell) -> Result<i64, YearError> {
     let number = match cell {
         Cell::Empty => return Err(YearError::Missing),
         Cell::Number(n) => *n,
@@ -453,11 +455,23 @@ fn parse_year(cell: &Cell) -> Result<i32, YearError> {
         return Err(YearError::Invalid(cell.as_text()));
     }
     // Whole and within ±1e9: the conversion is exact.
-    let year = number as i64;
-    if !(i64::from(FIRST_YEAR)..=i64::from(LAST_YEAR)).contains(&year) {
-        return Err(YearError::OutOfRange(year));
+    Ok(number as i64)
+}
+
+/// The first year a measure takes: [`FIRST_YEAR`], or a reduction's
+/// baseline year when earlier.
+fn first_year(m: Option<&MeasureSpec>) -> i32 {
+    m.and_then(MeasureSpec::reduce_baseline)
+        .map_or(FIRST_YEAR, |baseline| baseline.min(FIRST_YEAR))
+}
+
+/// The year when it lies between `first` and [`LAST_YEAR`].
+fn check_year(year: i64, first: i32) -> Option<i32> {
+    if (i64::from(first)..=i64::from(LAST_YEAR)).contains(&year) {
+        i32::try_from(year).ok()
+    } else {
+        None
     }
-    i32::try_from(year).map_err(|_| YearError::OutOfRange(year))
 }
 
 /// What went wrong with a value cell.
@@ -712,14 +726,13 @@ fn describe(code: &str, measure: &str) -> String {
 }
 
 /// One row: `None` when it is skipped (empty, or a template row left
-/// unfilled) or has errors, which are pushed to `diagnostics`.
+/// unfilled) or has errors, which are pushed to `diagnostics`. Every
+/// column is checked, so a row's problems are all reported at once.
 fn read_row(at: &RowAt, index: &Index, diagnostics: &mut Vec<Diagnostic>) -> Option<ValueRow> {
     let grid = at.grid;
     let c = at.columns;
     let r = at.line - 1;
     let optional = |col: Option<usize>| col.map_or(&Cell::Empty, |col| grid.cell(r, col));
-    let code_cell = grid.cell(r, c.indicator);
-    let measure_cell = optional(c.measure);
     let year_cell = grid.cell(r, c.year);
     let value_cell = grid.cell(r, c.value);
     let note = crate::text::normalize(&optional(c.note).as_text());
@@ -734,52 +747,66 @@ fn read_row(at: &RowAt, index: &Index, diagnostics: &mut Vec<Diagnostic>) -> Opt
         }
         return None;
     }
-    let errors_before = diagnostics.len();
+    let measure = read_measure(
+        at,
+        index,
+        grid.cell(r, c.indicator),
+        optional(c.measure),
+        diagnostics,
+    );
+    if let Some((plan_code, m)) = measure
+        && m.is_judged()
+    {
+        let what = describe(plan_code, &m.label);
+        diagnostics.push(at.error(
+            Col::Value,
+            format!(
+                "{what} is judged by reviewers, not entered as a number: record the judgement \
+                 in the web form, not in this file"
+            ),
+            format!("{what}由评审评定，不填写数值：请在网页中评定，不要在本表中填写"),
+        ));
+        return None;
+    }
+    let year = read_year(at, year_cell, measure.map(|(_, m)| m), diagnostics);
+    let value = read_value(
+        at,
+        value_cell,
+        grid.percent_format(r, c.value),
+        measure,
+        diagnostics,
+    );
+    let ((plan_code, m), year, value) = (measure?, year?, value?);
+    Some(ValueRow {
+        line: at.line,
+        indicator: plan_code.to_string(),
+        measure: m.label.clone(),
+        year,
+        value,
+        note,
+    })
+}
 
-    // The indicator and its measure.
+/// The indicator (the plan's spelling of its code) and the measure a row
+/// names; `None` with an error pushed when either is wrong.
+fn read_measure<'i>(
+    at: &RowAt,
+    index: &'i Index,
+    code_cell: &Cell,
+    measure_cell: &Cell,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<(&'i str, &'i MeasureSpec)> {
     let code_text = code_cell.as_text();
     let code = code_key(&code_text);
-    let mut spec: Option<(&str, &MeasureSpec)> = None;
     if code.is_empty() {
         diagnostics.push(at.error(
             Col::Indicator,
             "the indicator code is missing",
             "缺少指标编号",
         ));
-    } else if let Some((plan_code, specs)) = index.by_code.get(&code) {
-        match resolve_measure(specs, &measure_cell.as_text()) {
-            Ok(m) => spec = Some((plan_code, m)),
-            Err(MeasureError::Missing) => diagnostics.push(at.error(
-                Col::Measure,
-                format!(
-                    "{plan_code} has several measures; name one of {}",
-                    labels_list(specs)
-                ),
-                format!(
-                    "{plan_code}有多个分项，请填写其中之一：{}",
-                    labels_list(specs)
-                ),
-            )),
-            Err(MeasureError::NotMulti(given)) => diagnostics.push(at.error(
-                Col::Measure,
-                format!(
-                    "{plan_code} has a single measure; leave the measure empty (not '{given}')"
-                ),
-                format!("{plan_code}只有一个分项，“分项”请留空（不要填写“{given}”）"),
-            )),
-            Err(MeasureError::Unknown(given)) => diagnostics.push(at.error(
-                Col::Measure,
-                format!(
-                    "'{given}' is not a measure of {plan_code}; its measures are {}",
-                    labels_list(specs)
-                ),
-                format!(
-                    "“{given}”不是{plan_code}的分项；可填分项：{}",
-                    labels_list(specs)
-                ),
-            )),
-        }
-    } else {
+        return None;
+    }
+    let Some((plan_code, specs)) = index.by_code.get(&code) else {
         diagnostics.push(at.error(
             Col::Indicator,
             format!(
@@ -792,85 +819,103 @@ fn read_row(at: &RowAt, index: &Index, diagnostics: &mut Vec<Diagnostic>) -> Opt
                 code_text.trim()
             ),
         ));
-    }
-    if let Some((plan_code, m)) = spec
-        && m.is_qualitative()
-    {
-        let what = describe(plan_code, &m.label);
-        diagnostics.push(at.error(
+        return None;
+    };
+    let error = match resolve_measure(specs, &measure_cell.as_text()) {
+        Ok(m) => return Some((plan_code, m)),
+        Err(MeasureError::Missing) => at.error(
+            Col::Measure,
+            format!(
+                "{plan_code} has several measures; name one of {}",
+                labels_list(specs)
+            ),
+            format!(
+                "{plan_code}有多个分项，请填写其中之一：{}",
+                labels_list(specs)
+            ),
+        ),
+        Err(MeasureError::NotMulti(given)) => at.error(
+            Col::Measure,
+            format!("{plan_code} has a single measure; leave the measure empty (not '{given}')"),
+            format!("{plan_code}只有一个分项，“分项”请留空（不要填写“{given}”）"),
+        ),
+        Err(MeasureError::Unknown(given)) => at.error(
+            Col::Measure,
+            format!(
+                "'{given}' is not a measure of {plan_code}; its measures are {}",
+                labels_list(specs)
+            ),
+            format!(
+                "“{given}”不是{plan_code}的分项；可填分项：{}",
+                labels_list(specs)
+            ),
+        ),
+    };
+    diagnostics.push(error);
+    None
+}
+
+/// The year of a row, within the range its measure takes (the default
+/// range when the measure is unknown); `None` with an error pushed otherwise.
+fn read_year(
+    at: &RowAt,
+    cell: &Cell,
+    measure: Option<&MeasureSpec>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<i32> {
+    let first = first_year(measure);
+    let error = match parse_year(cell) {
+        Ok(year) => match check_year(year, first) {
+            Some(year) => return Some(year),
+            None => at.error(
+                Col::Year,
+                format!("the year {year} is outside {first}–{LAST_YEAR}"),
+                format!("年份 {year} 不在 {first}—{LAST_YEAR} 之间"),
+            ),
+        },
+        Err(YearError::Missing) => at.error(Col::Year, "the year is missing", "缺少年份"),
+        Err(YearError::Invalid(text)) => at.error(
+            Col::Year,
+            format!("'{}' is not a year; write it like 2015", text.trim()),
+            format!("“{}”不是年份，请填写四位年份，如 2015", text.trim()),
+        ),
+    };
+    diagnostics.push(error);
+    None
+}
+
+/// The number of a row, checked against its measure when that is known;
+/// `None` with an error pushed when it is not taken.
+fn read_value(
+    at: &RowAt,
+    cell: &Cell,
+    percent_format: bool,
+    measure: Option<(&str, &MeasureSpec)>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<f64> {
+    let error = match parse_value(cell, percent_format) {
+        Ok((value, sign)) => {
+            return match measure {
+                Some((plan_code, m)) => check_value(at, plan_code, m, value, sign, diagnostics),
+                None => Some(value),
+            };
+        }
+        Err(ValueError::Missing) => at.error(Col::Value, "the value is missing", "缺少数值"),
+        Err(ValueError::NotANumber(text)) => at.error(
             Col::Value,
             format!(
-                "{what} is a qualitative target, judged rather than measured: record the \
-                 judgement in the web form, not in this file"
+                "'{}' is not a number; write digits only, like 96.5 (a % sign is allowed for a \
+                 percent)",
+                text.trim()
             ),
-            format!("{what}是定性目标，不填写数值：请在网页中评定，不要在本表中填写"),
-        ));
-        return None;
-    }
-
-    // The year.
-    let year = match parse_year(year_cell) {
-        Ok(y) => Some(y),
-        Err(e) => {
-            diagnostics.push(match e {
-                YearError::Missing => at.error(Col::Year, "the year is missing", "缺少年份"),
-                YearError::Invalid(text) => at.error(
-                    Col::Year,
-                    format!("'{}' is not a year; write it like 2015", text.trim()),
-                    format!("“{}”不是年份，请填写四位年份，如 2015", text.trim()),
-                ),
-                YearError::OutOfRange(y) => at.error(
-                    Col::Year,
-                    format!("the year {y} is outside {FIRST_YEAR}–{LAST_YEAR}"),
-                    format!("年份 {y} 不在 {FIRST_YEAR}—{LAST_YEAR} 之间"),
-                ),
-            });
-            None
-        }
+            format!(
+                "“{}”不是数字；请只填写数字，如 96.5（百分比可带 % 号）",
+                text.trim()
+            ),
+        ),
     };
-
-    // The value.
-    let percent_format = grid.percent_format(r, c.value);
-    let value = match parse_value(value_cell, percent_format) {
-        Ok((v, sign)) => match spec {
-            Some((plan_code, m)) => check_value(at, plan_code, m, v, sign, diagnostics),
-            None => Some(v),
-        },
-        Err(ValueError::Missing) => {
-            diagnostics.push(at.error(Col::Value, "the value is missing", "缺少数值"));
-            None
-        }
-        Err(ValueError::NotANumber(text)) => {
-            diagnostics.push(at.error(
-                Col::Value,
-                format!(
-                    "'{}' is not a number; write digits only, like 96.5 (a % sign is allowed \
-                     for a percent)",
-                    text.trim()
-                ),
-                format!(
-                    "“{}”不是数字；请只填写数字，如 96.5（百分比可带 % 号）",
-                    text.trim()
-                ),
-            ));
-            None
-        }
-    };
-
-    let had_errors = diagnostics[errors_before..]
-        .iter()
-        .any(Diagnostic::is_error);
-    match (spec, year, value) {
-        (Some((plan_code, m)), Some(year), Some(value)) if !had_errors => Some(ValueRow {
-            line: at.line,
-            indicator: plan_code.to_string(),
-            measure: m.label.clone(),
-            year,
-            value,
-            note,
-        }),
-        _ => None,
-    }
+    diagnostics.push(error);
+    None
 }
 
 /// Checks a number against its measure: the sign typed after it, a

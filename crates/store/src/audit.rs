@@ -1,7 +1,7 @@
 //! The audit trail: one record per change, written in the change's own transaction,
 //! chained by SHA-256 so that an edited, inserted or deleted record is detected.
 //!
-//! `hash = SHA-256(prev_hash ␟ seq ␟ at ␟ actor ␟ … ␟ request_id)`. `seq` is assigned under
+//! `hash = SHA-256(len ‖ prev_hash ‖ len ‖ seq ‖ len ‖ at ‖ … ‖ len ‖ request_id)`. `seq` is assigned under
 //! the write lock as last seq + 1 (not a database sequence, whose rolled-back values would
 //! leave innocent gaps), and `audit_head` repeats the newest seq and hash so that deleting the
 //! newest records is caught as well. Nothing in the product updates or deletes these rows.
@@ -63,9 +63,11 @@ impl AuditRecord {
             &self.ip,
             &self.request_id,
         ];
+        // Each field with its length first, so no choice of field contents can make two
+        // different records hash the same.
         for f in fields {
+            h.update((f.len() as u64).to_le_bytes());
             h.update(f.as_bytes());
-            h.update([0x1f]);
         }
         hex(&h.finalize())
     }
@@ -200,15 +202,26 @@ pub enum Verdict {
     },
 }
 
-/// Walks the chain from the first record. Reads in pages so memory stays flat on long trails.
+/// Walks the chain from the first record up to the head as read first, so records the server
+/// appends meanwhile are not mistaken for tampering. Reads in pages so memory stays flat.
 pub async fn verify(store: &Store) -> Result<Verdict> {
+    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+        .fetch_optional(&store.pool)
+        .await?;
+    let (head_seq, head_hash) = match head {
+        Some(r) => (r.try_get::<i64, _>("seq")?, r.try_get::<String, _>("hash")?),
+        None => (0, GENESIS.to_string()),
+    };
     let mut expected_seq = 1;
     let mut prev_hash = GENESIS.to_string();
-    loop {
-        let rows = sqlx::query("SELECT * FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT 1000")
-            .bind(expected_seq)
-            .fetch_all(&store.pool)
-            .await?;
+    while expected_seq <= head_seq {
+        let rows = sqlx::query(
+            "SELECT * FROM audit_log WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT 1000",
+        )
+        .bind(expected_seq)
+        .bind(head_seq)
+        .fetch_all(&store.pool)
+        .await?;
         if rows.is_empty() {
             break;
         }
@@ -240,13 +253,6 @@ pub async fn verify(store: &Store) -> Result<Verdict> {
         }
     }
     let records = expected_seq - 1;
-    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
-        .fetch_optional(&store.pool)
-        .await?;
-    let (head_seq, head_hash) = match head {
-        Some(r) => (r.try_get::<i64, _>("seq")?, r.try_get::<String, _>("hash")?),
-        None => (0, GENESIS.to_string()),
-    };
     if head_seq != records || head_hash != prev_hash {
         return Ok(Verdict::Broken {
             seq: records + 1,

@@ -274,6 +274,12 @@ pub async fn issue(store: &Store, actor: &Actor, mut b: Bulletin, today: NaiveDa
     actor.require_admin()?;
     let year = today.year().to_string();
     let mut tx = store.begin().await?;
+    if store.backend == crate::Backend::Postgres {
+        // Numbering reads then writes: one issuer at a time (the audit trail's lock, re-entrant).
+        sqlx::query("SELECT pg_advisory_xact_lock(51017)")
+            .execute(&mut *tx)
+            .await?;
+    }
     let n: i64 = sqlx::query(
         "SELECT COUNT(*) AS n FROM bulletins WHERE status = 'issued' AND issued_on LIKE $1",
     )

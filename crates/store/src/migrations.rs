@@ -192,6 +192,7 @@ CREATE TABLE extension_requests (
     created_at TEXT NOT NULL,
     decided_at TEXT
 );
+CREATE UNIQUE INDEX extension_requests_one_pending ON extension_requests(obligation_id) WHERE status = 'pending';
 CREATE TABLE notices (
     id {ID},
     unit_id BIGINT NOT NULL REFERENCES org_units(id),

@@ -487,12 +487,8 @@ pub async fn report(
 ) -> Result<i64> {
     let ob = get(store, actor, id).await?;
     require_own_unit(actor, &ob)?;
-    if let Some(row) = sqlx::query("SELECT id FROM reports WHERE form_token = $1")
-        .bind(&input.form_token)
-        .fetch_optional(&store.pool)
-        .await?
-    {
-        return Ok(row.try_get("id")?);
+    if let Some(id) = existing_report(&store.pool, &input.form_token, ob.id).await? {
+        return Ok(id);
     }
     let body = input.body.trim();
     if body.is_empty() {
@@ -536,6 +532,11 @@ pub async fn report(
         ("in_progress", input.percent)
     };
     let mut tx = store.begin().await?;
+    // The same form posted twice at once: the second finds the first's report here (the write
+    // transaction serialises them) rather than failing on the unique token.
+    if let Some(id) = existing_report(&mut *tx, &input.form_token, ob.id).await? {
+        return Ok(id);
+    }
     let now = now_text();
     let report_id: i64 = sqlx::query(
         "INSERT INTO reports (obligation_id, author, body, percent, final, form_token, created_on, created_at) \
@@ -617,6 +618,26 @@ pub async fn report(
     .await?;
     tx.commit().await?;
     Ok(report_id)
+}
+
+/// The report a form token already made for this obligation. A token used for another
+/// obligation is stale (a copied form), not a duplicate.
+async fn existing_report<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    exec: E,
+    token: &str,
+    obligation_id: i64,
+) -> Result<Option<i64>> {
+    let row = sqlx::query("SELECT id, obligation_id FROM reports WHERE form_token = $1")
+        .bind(token)
+        .fetch_optional(exec)
+        .await?;
+    match row {
+        None => Ok(None),
+        Some(r) if r.try_get::<i64, _>("obligation_id")? == obligation_id => {
+            Ok(Some(r.try_get("id")?))
+        }
+        Some(_) => Err(StoreError::invalid("form_token", "error-form-stale")),
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -870,17 +891,23 @@ pub async fn request_extension(
         return Err(StoreError::Conflict("error-extension-pending".into()));
     }
     let mut tx = store.begin().await?;
-    let req_id: i64 = sqlx::query(
-        "INSERT INTO extension_requests (obligation_id, requested_by, new_due, reason, status, created_at) VALUES ($1, $2, $3, $4, 'pending', $5) RETURNING id",
+    // One pending request per obligation (a unique index): a second one at the same moment
+    // finds no row inserted and is told a request is pending.
+    let inserted = sqlx::query(
+        "INSERT INTO extension_requests (obligation_id, requested_by, new_due, reason, status, created_at) VALUES ($1, $2, $3, $4, 'pending', $5) \
+         ON CONFLICT DO NOTHING RETURNING id",
     )
     .bind(ob.id)
     .bind(&actor.username)
     .bind(new_due.to_string())
     .bind(reason)
     .bind(now_text())
-    .fetch_one(&mut *tx)
-    .await?
-    .try_get("id")?;
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(row) = inserted else {
+        return Err(StoreError::Conflict("error-extension-pending".into()));
+    };
+    let req_id: i64 = row.try_get("id")?;
     event(
         &mut tx,
         ob.id,
@@ -991,12 +1018,19 @@ pub async fn decide_extension(
         return Err(StoreError::Conflict("error-extension-decided".into()));
     }
     if approve {
-        sqlx::query("UPDATE obligations SET due_date = $1, row_version = row_version + 1, updated_at = $2 WHERE id = $3")
-            .bind(&new_due)
-            .bind(now_text())
-            .bind(ob.id)
-            .execute(&mut *tx)
-            .await?;
+        // Never move a closed obligation, nor move a date backwards.
+        let moved = sqlx::query(
+            "UPDATE obligations SET due_date = $1, row_version = row_version + 1, updated_at = $2 \
+             WHERE id = $3 AND status <> 'accepted' AND due_date < $1",
+        )
+        .bind(&new_due)
+        .bind(now_text())
+        .bind(ob.id)
+        .execute(&mut *tx)
+        .await?;
+        if moved.rows_affected() == 0 {
+            return Err(StoreError::Conflict("error-extension-stale".into()));
+        }
     }
     let action = if approve {
         "extension_approve"

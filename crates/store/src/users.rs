@@ -358,6 +358,10 @@ impl From<StoreError> for LoginError {
 
 /// Checks a username and password, applying lockout per account and per source address,
 /// and writes the outcome to the audit trail.
+///
+/// The attempt is counted *before* the (slow) password check, in one serialised write: many
+/// attempts sent at once cannot all be checked before the lock takes hold. A successful
+/// sign-in takes its own attempt back.
 pub async fn authenticate(
     store: &Store,
     username: &str,
@@ -368,29 +372,83 @@ pub async fn authenticate(
     let now = Utc::now();
     let window_start = time_text(now - Duration::minutes(LOCKOUT_MINUTES));
     let anon = Actor::anonymous(ip, request_id);
-    let ip_failures: i64 =
+    // Whatever arrives as a username is not stored as given: the audit trail is forever.
+    let name = if valid_username(username) {
+        username
+    } else {
+        "<invalid>"
+    };
+    let lock_until = || time_text(now + Duration::minutes(LOCKOUT_MINUTES));
+
+    let mut tx = store.begin().await?;
+    if store.backend == crate::Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock(51018)")
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::from)?;
+    }
+    let ip_attempts: i64 =
         sqlx::query("SELECT COUNT(*) AS n FROM login_failures WHERE ip = $1 AND at >= $2")
             .bind(ip)
             .bind(&window_start)
-            .fetch_one(&store.pool)
+            .fetch_one(&mut *tx)
             .await
             .map_err(StoreError::from)?
             .try_get("n")
             .map_err(StoreError::from)?;
-    if ip_failures >= LOCKOUT_THRESHOLD {
-        let until = time_text(now + Duration::minutes(LOCKOUT_MINUTES));
-        return Err(LoginError::Locked { until });
+    if ip_attempts >= LOCKOUT_THRESHOLD {
+        tx.commit().await.map_err(StoreError::from)?;
+        return Err(LoginError::Locked {
+            until: lock_until(),
+        });
     }
-    let found = find(store, "u.username = $1", username).await?;
-    let stored_hash = found.as_ref().map(|(_, h)| h.clone()).unwrap_or_default();
+    let sql = format!("{USER_SELECT} WHERE u.username = $1");
+    let found = sqlx::query(&sql)
+        .bind(name)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(StoreError::from)?
+        .as_ref()
+        .map(user_from_row)
+        .transpose()?;
     if let Some((user, _)) = &found
         && let Some(until) = user.locked_until.as_deref().and_then(parse_time)
         && until > now
     {
+        tx.commit().await.map_err(StoreError::from)?;
         return Err(LoginError::Locked {
             until: time_text(until),
         });
     }
+    let attempt_id: i64 = sqlx::query(
+        "INSERT INTO login_failures (ip, username, at) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(ip)
+    .bind(name)
+    .bind(time_text(now))
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(StoreError::from)?
+    .try_get("id")
+    .map_err(StoreError::from)?;
+    let failures = match &found {
+        Some((user, _)) => sqlx::query("UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins")
+            .bind(user.id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(StoreError::from)?
+            .try_get::<i64, _>("failed_logins")
+            .map_err(StoreError::from)?,
+        None => 0,
+    };
+    sqlx::query("DELETE FROM login_failures WHERE at < $1")
+        .bind(time_text(now - Duration::days(1)))
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from)?;
+    tx.commit().await.map_err(StoreError::from)?;
+
+    let stored_hash = found.as_ref().map(|(_, h)| h.clone()).unwrap_or_default();
     let pw = password.to_string();
     // Verify even for unknown users so timing does not reveal which usernames exist.
     let ok = tokio::task::spawn_blocking(move || {
@@ -403,9 +461,15 @@ pub async fn authenticate(
     })
     .await
     .map_err(|e| LoginError::Store(e.to_string()))?;
+
     let mut tx = store.begin().await?;
     match found {
         Some((user, _)) if ok && !user.disabled => {
+            sqlx::query("DELETE FROM login_failures WHERE id = $1")
+                .bind(attempt_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::from)?;
             sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
                 .bind(user.id)
                 .execute(&mut *tx)
@@ -415,55 +479,32 @@ pub async fn authenticate(
                 store,
                 &mut tx,
                 &user.actor(ip, request_id),
-                login_change("auth.login", username),
+                login_change("auth.login", name),
             )
             .await?;
             tx.commit().await.map_err(StoreError::from)?;
             Ok(user)
         }
         found => {
-            sqlx::query("INSERT INTO login_failures (ip, username, at) VALUES ($1, $2, $3)")
-                .bind(ip)
-                .bind(username)
-                .bind(time_text(now))
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::from)?;
-            sqlx::query("DELETE FROM login_failures WHERE at < $1")
-                .bind(time_text(now - Duration::days(1)))
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::from)?;
             let mut locked = None;
-            if let Some((user, _)) = &found {
-                let failures = sqlx::query(
-                    "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins",
-                )
-                .bind(user.id)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(StoreError::from)?
-                .try_get::<i64, _>("failed_logins")
-                .map_err(StoreError::from)?;
-                if failures >= LOCKOUT_THRESHOLD {
-                    let until = time_text(now + Duration::minutes(LOCKOUT_MINUTES));
-                    sqlx::query(
-                        "UPDATE users SET locked_until = $1, failed_logins = 0 WHERE id = $2",
-                    )
+            if let Some((user, _)) = &found
+                && failures >= LOCKOUT_THRESHOLD
+            {
+                let until = lock_until();
+                sqlx::query("UPDATE users SET locked_until = $1, failed_logins = 0 WHERE id = $2")
                     .bind(&until)
                     .bind(user.id)
                     .execute(&mut *tx)
                     .await
                     .map_err(StoreError::from)?;
-                    locked = Some(until);
-                }
+                locked = Some(until);
             }
             let action = if locked.is_some() {
                 "auth.lockout"
             } else {
                 "auth.login_failed"
             };
-            audit::record(store, &mut tx, &anon, login_change(action, username)).await?;
+            audit::record(store, &mut tx, &anon, login_change(action, name)).await?;
             tx.commit().await.map_err(StoreError::from)?;
             match locked {
                 Some(until) => Err(LoginError::Locked { until }),

@@ -36,6 +36,7 @@ pub fn wrap(app: Router<AppState>, state: AppState) -> Router {
         }
     }
     let layers = ServiceBuilder::new()
+        .layer(axum::middleware::from_fn(drop_client_request_id))
         .layer(SetRequestIdLayer::new(
             x_request_id.clone(),
             RandomRequestId,
@@ -93,6 +94,12 @@ async fn limit_body(State(state): State<AppState>, req: Request, next: Next) -> 
     let (parts, body) = req.into_parts();
     let limited = Body::new(http_body_util::Limited::new(body, limit));
     next.run(Request::from_parts(parts, limited)).await
+}
+
+/// The request id goes into the audit trail, so it is always ours, never the client's.
+async fn drop_client_request_id(mut req: Request, next: Next) -> Response {
+    req.headers_mut().remove("x-request-id");
+    next.run(req).await
 }
 
 #[derive(Clone, Copy)]

@@ -45,8 +45,9 @@ pub(super) fn decode(bytes: &[u8]) -> Result<String, Diagnostic> {
 }
 
 /// The field separator: whichever of `,` `;` and tab occurs most in the
-/// first line (Excel's "Unicode text" uses tabs, some locales `;`); `,`
-/// when none does.
+/// first line (Excel's "Unicode text" uses tabs, some locales `;`); a
+/// full-width `，` when the line has none of them (a file typed by hand
+/// with a Chinese input method); `,` otherwise.
 fn delimiter(text: &str) -> char {
     let first = text.lines().next().unwrap_or_default();
     let count = |d: char| first.chars().filter(|c| *c == d).count();
@@ -55,6 +56,9 @@ fn delimiter(text: &str) -> char {
         if count(d) > count(best) {
             best = d;
         }
+    }
+    if count(best) == 0 && count('，') > 0 {
+        return '，';
     }
     best
 }
@@ -146,12 +150,20 @@ mod tests {
             ]
         );
         assert_eq!(rows("a;b\n1;2"), [vec!["a", "b"], vec!["1", "2"]]);
-        assert_eq!(rows("a\tb,c\r1\t2,3"), [vec!["a", "b,c"], vec!["1", "2,3"]]);
+        assert_eq!(
+            rows("a\tb\tc,d\r1\t2\t3,4"),
+            [vec!["a", "b", "c,d"], vec!["1", "2", "3,4"]]
+        );
         assert_eq!(
             rows("a,b\n\n1,2\n"),
             [vec!["a", "b"], vec![""], vec!["1", "2"]]
         );
         assert_eq!(rows("5 \"in\",x"), [vec!["5 \"in\"", "x"]]);
+        assert_eq!(rows("a，b\n1，2"), [vec!["a", "b"], vec!["1", "2"]]);
+        assert_eq!(
+            rows("a，b,c\n1，2,3"),
+            [vec!["a，b", "c"], vec!["1，2", "3"]]
+        );
         assert!(rows("").is_empty());
     }
 

@@ -1,8 +1,8 @@
 //! An indicator's measures, as read from its target: what values are
 //! entered for, in which unit, and whether a number makes sense at all.
 
-use qcity_domain::plan::Indicator;
-use qcity_domain::target::{Part, Target, Unit, parse};
+use qcity_domain::plan::{Indicator, Plan};
+use qcity_domain::target::{Part, RankBound, Target, Unit, parse};
 
 /// One measure of an indicator: a row of values is entered for it.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,9 +21,20 @@ pub(super) struct MeasureSpec {
 }
 
 impl MeasureSpec {
-    /// Judged by reviewers, never given a number.
-    pub fn is_qualitative(&self) -> bool {
-        matches!(self.target, Some(Target::Qualitative { .. }))
+    /// Judged by reviewers in the web form, never given a number here: a
+    /// qualitative target, or `rank leading` (居前列, which has no
+    /// threshold), as the store's indicator values treat them.
+    pub fn is_judged(&self) -> bool {
+        matches!(
+            self.target,
+            Some(
+                Target::Qualitative { .. }
+                    | Target::Rank {
+                        bound: RankBound::Leading,
+                        ..
+                    }
+            )
+        )
     }
 
     /// The baseline year of a `reduce … vs Y` target: its values are
@@ -34,6 +45,16 @@ impl MeasureSpec {
             _ => None,
         }
     }
+}
+
+/// The first year any measure of the plan takes values for (see
+/// [`FIRST_YEAR`](super::FIRST_YEAR)).
+pub(crate) fn first_year_of_plan(plan: &Plan) -> i32 {
+    plan.indicators
+        .iter()
+        .flat_map(measures)
+        .filter_map(|m| m.reduce_baseline())
+        .fold(super::FIRST_YEAR, i32::min)
 }
 
 /// The measures of an indicator: one per innermost part of an
@@ -113,10 +134,17 @@ pub(super) fn hint_zh(m: &MeasureSpec) -> String {
         Some(Target::Qualitative { .. }) => {
             return "定性目标：不在本表填写，请在网页中评定".to_string();
         }
+        Some(Target::Rank {
+            bound: RankBound::Leading,
+            ..
+        }) => {
+            return "“居前列”目标由评审评定：不在本表填写，请在网页中评定".to_string();
+        }
         Some(Target::Reduce { baseline_year, .. }) => format!(
             "填写各年实际总量（须含{baseline_year}年基准值），系统计算较基准年的削减比例；不要填写百分比"
         ),
         Some(Target::Rank { .. }) => "填写名次（1 表示第一名）".to_string(),
+        Some(Target::Eliminate) => "填写尚存的个数（目标为 0）".to_string(),
         _ if m.unit == "%" => "填写百分数，如 96.5 表示 96.5%".to_string(),
         _ if m.unit == "‰" => "填写千分数，如 3 表示 3‰".to_string(),
         _ if !m.unit.is_empty() => format!("填写数值，单位：{}", unit_zh(&m.unit)),

@@ -8,7 +8,7 @@ use rust_xlsxwriter::{
     Workbook, Worksheet, XlsxError,
 };
 
-use super::spec::{MeasureSpec, hint_zh, measures, unit_zh};
+use super::spec::{MeasureSpec, first_year_of_plan, hint_zh, measures, unit_zh};
 use super::{Col, FIRST_YEAR, LAST_YEAR, SHEET_VALUES, SHEET_VALUES_GUIDE};
 
 /// Rows of 指标数据 (below the header) that get the dropdown and the year check.
@@ -22,11 +22,13 @@ fn guide_lines() -> Vec<String> {
             .to_string(),
         "二、指标编号：从下拉列表中选择，或按下表填写。分项：只有一个分项的指标留空；有多个分项的指标填写下表“分项”列中的英文标签（如 pm25）。"
             .to_string(),
-        format!("三、年份：填写四位年份，如 2015（{FIRST_YEAR}—{LAST_YEAR}）。"),
+        format!(
+            "三、年份：填写四位年份，如 2015（{FIRST_YEAR}—{LAST_YEAR}；“较某年削减”的指标还须填写基准年的数值）。"
+        ),
         "四、数值：只填写数字，不要填写单位；百分比指标填写百分数，如 96.5 表示 96.5%（也可写作“96.5%”）。"
             .to_string(),
         "五、单位列仅供参考，不必修改；说明列可填写数据来源、备注。".to_string(),
-        "六、定性目标不在本表填写，请在网页中评定。".to_string(),
+        "六、定性目标和“居前列”等由评审评定的目标不在本表填写，请在网页中评定。".to_string(),
         "七、没有填写年份和数值的行在导入时忽略；同一指标、分项、年份填写了多行时，以最后一行为准。".to_string(),
         "八、也可将“指标数据”表另存为“CSV UTF-8（逗号分隔）(*.csv)”文件上传，第一行须为列名。".to_string(),
     ]
@@ -91,11 +93,13 @@ pub(super) fn write(plan: &Plan) -> Result<Vec<u8>, XlsxError> {
             ))?;
         values.add_data_validation(1, 0, VALIDATED_ROWS, 0, &codes)?;
     }
+    // A reduction's baseline year (2010) must be enterable too.
+    let first_year = first_year_of_plan(plan);
     let years = DataValidation::new()
-        .allow_whole_number(DataValidationRule::Between(FIRST_YEAR, LAST_YEAR))
+        .allow_whole_number(DataValidationRule::Between(first_year, LAST_YEAR))
         .set_error_title("年份")?
         .set_error_message(format!(
-            "请填写 {FIRST_YEAR}—{LAST_YEAR} 之间的四位年份，如 2015。"
+            "请填写 {first_year}—{LAST_YEAR} 之间的四位年份，如 2015。"
         ))?;
     values.add_data_validation(1, 2, VALIDATED_ROWS, 2, &years)?;
 
@@ -146,7 +150,7 @@ fn write_values_sheet(
     }
     let mut row = 1u32;
     for (indicator, specs) in indicators {
-        for m in specs.iter().filter(|m| !m.is_qualitative()) {
+        for m in specs.iter().filter(|m| !m.is_judged()) {
             ws.write_string_with_format(row, 0, &indicator.code, &f.body)?;
             ws.write_string_with_format(row, 1, &m.label, &f.body)?;
             ws.write_blank(row, 2, &f.body)?;
@@ -175,8 +179,8 @@ fn measures_text(specs: &[MeasureSpec]) -> String {
             } else {
                 format!("{}：{}", m.label, m.name)
             };
-            if m.is_qualitative() {
-                line.push_str("（定性，在网页中评定）");
+            if m.is_judged() {
+                line.push_str("（评定，在网页中填写）");
             }
             line
         })
@@ -187,7 +191,7 @@ fn measures_text(specs: &[MeasureSpec]) -> String {
 /// The units of the measures that take numbers, once each.
 fn units_text(specs: &[MeasureSpec]) -> String {
     let mut units: Vec<&str> = Vec::new();
-    for m in specs.iter().filter(|m| !m.is_qualitative()) {
+    for m in specs.iter().filter(|m| !m.is_judged()) {
         let unit = unit_zh(&m.unit);
         if !unit.is_empty() && !units.contains(&unit) {
             units.push(unit);

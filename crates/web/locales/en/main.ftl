@@ -396,3 +396,4 @@ error-correction-reason = That year's value is approved and locked; a correction
 error-value-decided = This value was already reviewed.
 public-title = Public information
 public-none = No indicators are published yet.
+error-extension-stale = The obligation is closed or already due later than requested; nothing to extend.

@@ -396,3 +396,4 @@ error-correction-reason = 该年数据已审核锁定；更正须说明原因。
 error-value-decided = 该数据已审核。
 public-title = 质量强区工作公开
 public-none = 暂无公开的指标。
+error-extension-stale = 该事项已销号或完成时限已晚于申请日期，无法延期。

@@ -237,7 +237,7 @@ pub struct AuditQuery {
 
 impl AuditQuery {
     pub fn filter(&self, per_page: i64) -> audit::Filter {
-        let page = self.page.unwrap_or(1).max(1);
+        let page = self.page.unwrap_or(1).clamp(1, 1_000_000);
         audit::Filter {
             actor: Some(self.actor.trim().to_string()),
             action: Some(self.action.trim().to_string()),
@@ -245,7 +245,7 @@ impl AuditQuery {
             from: valid_date(&self.from),
             to: valid_date(&self.to),
             limit: per_page,
-            offset: (page - 1) * per_page,
+            offset: (page - 1).saturating_mul(per_page),
         }
     }
 

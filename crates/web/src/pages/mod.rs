@@ -196,7 +196,10 @@ async fn switch_lang(ctx: Ctx, jar: CookieJar, Form(f): Form<LangForm>) -> Respo
 
 /// Only same-site relative paths are followed after a form, never another host.
 pub fn safe_local_path(p: &str) -> String {
-    if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') {
+    // Browsers drop tabs and newlines from URLs ("/\t/evil" becomes "//evil"): refuse any
+    // control character or whitespace outright.
+    let clean = p.bytes().all(|b| b > 0x20 && b != 0x7f);
+    if clean && p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') {
         p.to_string()
     } else {
         "/".to_string()

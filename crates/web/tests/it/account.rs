@@ -402,3 +402,79 @@ async fn public_sign_in_posts_are_rate_limited() {
     }
     assert_eq!(statuses, vec![422, 422, 422, 429, 429]);
 }
+
+#[tokio::test]
+async fn attempts_sent_at_once_cannot_outrun_the_lockout() {
+    let app = TestApp::spawn().await;
+    create_user(&app.store, "victim", Role::Unit, Some("NW"), PASSWORD).await;
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let store = app.store.clone();
+        tasks.push(tokio::spawn(async move {
+            users::authenticate(&store, "victim", &format!("guess-{i}"), "10.9.9.9", "r").await
+        }));
+    }
+    let mut invalid = 0;
+    for t in tasks {
+        if matches!(t.await.unwrap(), Err(users::LoginError::Invalid)) {
+            invalid += 1;
+        }
+    }
+    assert!(
+        invalid <= 4,
+        "{invalid} passwords were checked before the lock took hold"
+    );
+    // Only as many attempts reached the password check as the threshold allows.
+    let (recs, _) = qcity_store::audit::list(
+        &app.store,
+        &Actor::system("t"),
+        &qcity_store::audit::Filter {
+            action: Some("auth.".into()),
+            limit: 100,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(
+        recs.len() <= 5,
+        "{} attempts were audited as checked",
+        recs.len()
+    );
+}
+
+#[tokio::test]
+async fn hostile_input_does_not_reach_redirects_or_the_audit_trail() {
+    let app = TestApp::spawn().await;
+    let c = app.login("admin", ADMIN_PASSWORD).await;
+    // A tab after the slash would become "//evil.example" in a browser.
+    let res = c
+        .get(app.url("/login?next=%2F%09%2Fevil.example"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["location"], "/");
+    // A huge username is not stored as given; a client-chosen request id is not used.
+    let huge = "x".repeat(100_000);
+    let anon = app.client();
+    anon.post(app.url("/login"))
+        .header("x-request-id", "FORGED-0001")
+        .form(&[("username", huge.as_str()), ("password", "p")])
+        .send()
+        .await
+        .unwrap();
+    let (recs, _) = qcity_store::audit::list(
+        &app.store,
+        &Actor::system("t"),
+        &qcity_store::audit::Filter {
+            action: Some("auth.login_failed".into()),
+            limit: 10,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(recs[0].target_id, "<invalid>");
+    assert_ne!(recs[0].request_id, "FORGED-0001");
+    assert_eq!(recs[0].request_id.len(), 16);
+}

@@ -874,3 +874,69 @@ async fn a_supervision_order_reaches_the_unit_which_answers_it() {
     let home = body(nw.get(app.url("/")).send().await.unwrap()).await;
     assert!(!home.contains("id=\"unread\""), "answered means read");
 }
+
+#[tokio::test]
+async fn concurrent_duplicates_make_one_extension_request_and_one_report() {
+    let app = TestApp::with_plan().await;
+    create_user(&app.store, "zjfj.staff", Role::Unit, Some("ZJFJ"), PASSWORD).await;
+    let zjfj = unit_actor(&app.store, "zjfj.staff").await;
+    let ob = obligation(&app.store, "1.1.1", "ZJFJ").await;
+    let today = d(2014, 12, 1);
+    let mut tasks = Vec::new();
+    for i in 0..4 {
+        let (store, actor) = (app.store.clone(), zjfj.clone());
+        tasks.push(tokio::spawn(async move {
+            obligations::request_extension(
+                &store,
+                &actor,
+                ob.id,
+                d(2015, 3, 1 + i),
+                "等待文件",
+                today,
+            )
+            .await
+        }));
+    }
+    let ok = futures_ok(tasks).await;
+    assert_eq!(ok, 1, "one pending request per obligation");
+    let mut tasks = Vec::new();
+    for _ in 0..4 {
+        let (store, actor) = (app.store.clone(), zjfj.clone());
+        tasks.push(tokio::spawn(async move {
+            obligations::report(
+                &store,
+                &actor,
+                ob.id,
+                report("进展", false, "same-token-000000001"),
+                &EvidencePolicy::default(),
+                today,
+            )
+            .await
+        }));
+    }
+    let ids: Vec<i64> = {
+        let mut v = Vec::new();
+        for t in tasks {
+            v.push(t.await.unwrap().unwrap());
+        }
+        v
+    };
+    assert!(ids.windows(2).all(|w| w[0] == w[1]), "{ids:?}");
+    assert_eq!(
+        obligations::reports(&app.store, &Actor::system("t"), ob.id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+async fn futures_ok<T, E>(tasks: Vec<tokio::task::JoinHandle<Result<T, E>>>) -> usize {
+    let mut n = 0;
+    for t in tasks {
+        if matches!(t.await, Ok(Ok(_))) {
+            n += 1;
+        }
+    }
+    n
+}
