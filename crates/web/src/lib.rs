@@ -166,6 +166,7 @@ pub const MUTATING_ROUTES: &[(&str, &str)] = &[
     ("POST", "/indicators/{code}/disclosure"),
     ("POST", "/indicator-values/{id}/decide"),
     ("POST", "/api/v1/indicators/{code}/values"),
+    ("POST", "/indicators/import"),
 ];
 
 /// Routes that act only on the caller's own session or account, never on a unit's records.
@@ -196,6 +197,7 @@ pub(crate) const TRANSLATED_SOURCES: &[&str] = &[
     include_str!("../templates/indicators.html"),
     include_str!("../templates/indicator.html"),
     include_str!("../templates/public.html"),
+    include_str!("../templates/indicator_import.html"),
     include_str!("../templates/macros.html"),
     include_str!("../templates/plan.html"),
     include_str!("../templates/plan_indicators.html"),

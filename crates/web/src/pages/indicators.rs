@@ -10,9 +10,10 @@ use crate::pages::plan::{require_plan, target_lang};
 use crate::pages::{PageCtx, render};
 use askama::Template;
 use axum::Router;
+use axum::extract::FromRequest;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use qcity_domain::plan::{Indicator, Plan};
 use qcity_domain::role::Role;
@@ -25,6 +26,8 @@ use std::collections::BTreeMap;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/indicators", get(dashboard))
+        .route("/indicators/template.xlsx", get(template))
+        .route("/indicators/import", post(import))
         .route("/indicators/{code}", get(show))
         .route("/indicators/{code}/values", post(add_value))
         .route("/indicators/{code}/disclosure", post(disclosure))
@@ -530,6 +533,122 @@ async fn disclosure(
     }
     indicators::set_disclosed(&state.store, &ctx.actor(), &code, f.public == "1").await?;
     Ok(see_other(&format!("/indicators/{code}")))
+}
+
+async fn template(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    ctx.user()?;
+    let (_, plan) = require_plan(&state).await?;
+    let bytes = qcity_exchange::indicator_template_xlsx(&plan)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"indicator-values-template.xlsx\"",
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "indicator_import.html")]
+struct ImportPage {
+    ctx: PageCtx,
+    accepted: usize,
+    problems: Vec<String>,
+}
+
+/// Bulk entry from the template (XLSX, also as saved by LibreOffice) or CSV: every good row is
+/// submitted for approval like a typed value; every bad row is listed with its line and reason.
+async fn import(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    req: axum::extract::Request,
+) -> Result<Response, AppError> {
+    let user = ctx.user()?;
+    if !matches!(user.role, Role::Office | Role::Unit) {
+        return Err(AppError::Forbidden);
+    }
+    let (_, plan) = require_plan(&state).await?;
+    let mut form = axum::extract::Multipart::from_request(req, &state)
+        .await
+        .map_err(|_| AppError::Validation(vec![("file".into(), "error-upload".into())]))?;
+    let mut bytes = Vec::new();
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|_| AppError::PayloadTooLarge)?
+    {
+        if field.name() == Some("file") {
+            bytes = field
+                .bytes()
+                .await
+                .map_err(|_| AppError::PayloadTooLarge)?
+                .to_vec();
+        }
+    }
+    let lang = target_lang(&ctx.page());
+    let (rows, diags) = qcity_exchange::read_indicator_values(&bytes, &plan);
+    let mut problems: Vec<String> = diags
+        .iter()
+        .map(|d| {
+            format!(
+                "{}{}",
+                if d.is_error() { "" } else { "⚠ " },
+                d.message(lang)
+            )
+        })
+        .collect();
+    let mut accepted = 0;
+    for r in rows {
+        let ind = plan.indicator(&r.indicator);
+        let allowed = user.role == Role::Office
+            || ind.is_some_and(|i| {
+                user.unit_code
+                    .as_ref()
+                    .is_some_and(|c| indicators::responsible_units(&plan, i).contains(c))
+            });
+        if !allowed {
+            problems.push(ctx.lang.t_args(
+                "ind-import-not-yours",
+                &[("line", r.line.to_string()), ("code", r.indicator.clone())],
+            ));
+            continue;
+        }
+        let v = NewValue {
+            indicator: r.indicator.clone(),
+            measure: r.measure.clone(),
+            year: i64::from(r.year),
+            value: Some(r.value),
+            judged: None,
+            comment: r.note.clone(),
+            source: "import".into(),
+        };
+        match indicators::submit(&state.store, &ctx.actor(), &plan, v, &EntryRules::default()).await
+        {
+            Ok(_) => accepted += 1,
+            Err(StoreError::Invalid { code, .. }) => problems.push(ctx.lang.t_args(
+                "ind-import-row",
+                &[("line", r.line.to_string()), ("reason", ctx.t(&code))],
+            )),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let mut res = render(&ImportPage {
+        ctx: ctx.page(),
+        accepted,
+        problems: problems.clone(),
+    });
+    if accepted == 0 && !problems.is_empty() {
+        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(res)
 }
 
 #[derive(Template)]

@@ -93,6 +93,10 @@ impl PageCtx {
         )
     }
 
+    pub fn is_unit(&self) -> bool {
+        self.role == Some(Role::Unit)
+    }
+
     pub fn is_leader(&self) -> bool {
         self.role == Some(Role::Leader)
     }

@@ -282,3 +282,43 @@ async fn the_api_lists_statuses_and_takes_values_from_the_responsible_unit() {
         (Some("submitted"), Some("api"))
     );
 }
+
+#[tokio::test]
+async fn a_csv_import_keeps_good_rows_and_names_bad_lines() {
+    let app = TestApp::with_plan().await;
+    let admin = app.login("admin", ADMIN_PASSWORD).await;
+    let template = admin
+        .get(app.url("/indicators/template.xlsx"))
+        .send()
+        .await
+        .unwrap();
+    assert!(template.bytes().await.unwrap().starts_with(b"PK"));
+    let csv = "指标编号,分项,年份,数值,说明\nPRD-2,,2014,96.8,抽检\nPRD-2,,2014x,97,\nNOPE,,2014,1,\nENV-3,road,2014,67.5,\n";
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("values.csv"),
+    );
+    let res = admin
+        .post(app.url("/indicators/import"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let page = body(res).await;
+    assert!(page.contains("已导入 2 条数据"), "{page}");
+    assert!(
+        page.contains("第3行") && page.contains("第4行"),
+        "bad lines named: {page}"
+    );
+    let pending = indicators::pending(&app.store, &Actor::system("t"))
+        .await
+        .unwrap();
+    assert_eq!(
+        pending
+            .iter()
+            .map(|v| (v.indicator.as_str(), v.source.as_str()))
+            .collect::<Vec<_>>(),
+        [("ENV-3", "import"), ("PRD-2", "import")]
+    );
+}
