@@ -54,6 +54,9 @@ enum Command {
         /// Extra origin allowed to post forms (the public address behind a reverse proxy).
         #[arg(long)]
         trusted_origin: Vec<String>,
+        /// Address of a reverse proxy whose X-Forwarded-For header names the real client.
+        #[arg(long)]
+        trusted_proxy: Vec<std::net::IpAddr>,
         /// Largest evidence file accepted, in MB.
         #[arg(long, default_value_t = 20)]
         max_evidence_mb: usize,
@@ -275,6 +278,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             idle_timeout_minutes,
             secure_cookies,
             trusted_origin,
+            trusted_proxy,
             max_evidence_mb,
             reminder_days,
             escalation_days,
@@ -322,6 +326,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 today: cli.today,
                 secure_cookies: *secure_cookies,
                 trusted_origins: trusted_origin.clone(),
+                trusted_proxies: trusted_proxy.clone(),
                 ..Default::default()
             };
             let listener = tokio::net::TcpListener::bind(listen)

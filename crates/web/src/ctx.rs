@@ -71,6 +71,34 @@ impl Ctx {
     }
 }
 
+/// The client's address: the peer, or — only when the peer is a trusted proxy — the nearest
+/// address in `X-Forwarded-For` that is not itself a trusted proxy.
+pub fn client_ip(
+    peer: Option<std::net::IpAddr>,
+    headers: &axum::http::HeaderMap,
+    trusted: &[std::net::IpAddr],
+) -> String {
+    let Some(peer) = peer else {
+        return "unknown".into();
+    };
+    if !trusted.contains(&peer) {
+        return peer.to_string();
+    }
+    let forwarded = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(",");
+    forwarded
+        .split(',')
+        .rev()
+        .filter_map(|s| s.trim().parse::<std::net::IpAddr>().ok())
+        .find(|ip| !trusted.contains(ip))
+        .unwrap_or(peer)
+        .to_string()
+}
+
 impl FromRequestParts<AppState> for Ctx {
     type Rejection = AppError;
 
@@ -93,11 +121,11 @@ impl FromRequestParts<AppState> for Ctx {
                     .and_then(Lang::from_accept_language)
             })
             .unwrap_or_default();
-        let ip = parts
+        let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string())
-            .unwrap_or_else(|| "unknown".into());
+            .map(|c| c.0.ip());
+        let ip = client_ip(peer, &parts.headers, &state.config.trusted_proxies);
         let request_id = parts
             .headers
             .get("x-request-id")

@@ -38,6 +38,9 @@ pub struct Config {
     pub public_posts_per_minute: u32,
     /// Origins allowed to post besides the server's own (a reverse proxy's public address).
     pub trusted_origins: Vec<String>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed: behind one, every request comes from
+    /// its address, which would make per-address lockout and rate limits global.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Largest evidence file accepted, in bytes (20 MB by default).
     pub max_evidence_bytes: usize,
     /// When reminders and escalations fire.
@@ -54,6 +57,7 @@ impl Default for Config {
             max_body_bytes: 2 * 1024 * 1024,
             public_posts_per_minute: 30,
             trusted_origins: Vec::new(),
+            trusted_proxies: Vec::new(),
             max_evidence_bytes: 20 * 1024 * 1024,
             ladder: qcity_store::notices::Ladder::default(),
         }

@@ -478,3 +478,19 @@ async fn hostile_input_does_not_reach_redirects_or_the_audit_trail() {
     assert_ne!(recs[0].request_id, "FORGED-0001");
     assert_eq!(recs[0].request_id.len(), 16);
 }
+
+#[test]
+fn the_client_address_is_taken_from_a_trusted_proxy_only() {
+    use qcity_web::ctx::client_ip;
+    let proxy: std::net::IpAddr = "10.0.0.1".parse().unwrap();
+    let mut h = axum::http::HeaderMap::new();
+    h.insert("x-forwarded-for", "203.0.113.9, 10.0.0.1".parse().unwrap());
+    assert_eq!(client_ip(Some(proxy), &h, &[proxy]), "203.0.113.9");
+    // An untrusted peer cannot claim another address.
+    let peer: std::net::IpAddr = "198.51.100.7".parse().unwrap();
+    assert_eq!(client_ip(Some(peer), &h, &[proxy]), "198.51.100.7");
+    assert_eq!(
+        client_ip(Some(proxy), &axum::http::HeaderMap::new(), &[proxy]),
+        "10.0.0.1"
+    );
+}
