@@ -538,9 +538,9 @@ pub async fn report(
         return Ok(id);
     }
     let now = now_text();
-    let report_id: i64 = sqlx::query(
+    let inserted = sqlx::query(
         "INSERT INTO reports (obligation_id, author, body, percent, final, form_token, created_on, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (form_token) DO NOTHING RETURNING id",
     )
     .bind(ob.id)
     .bind(&actor.username)
@@ -550,9 +550,17 @@ pub async fn report(
     .bind(&input.form_token)
     .bind(today.to_string())
     .bind(&now)
-    .fetch_one(&mut *tx)
-    .await?
-    .try_get("id")?;
+    .fetch_optional(&mut *tx)
+    .await?;
+    // On PostgreSQL a duplicate posted at the same moment waits here for the first and inserts
+    // nothing: answer with the first one's report.
+    let Some(row) = inserted else {
+        tx.rollback().await?;
+        return existing_report(&store.pool, &input.form_token, ob.id)
+            .await?
+            .ok_or_else(|| StoreError::Conflict("error-obligation-changed".into()));
+    };
+    let report_id: i64 = row.try_get("id")?;
     for (sha, mime, name, bytes) in &files {
         let exists = sqlx::query("SELECT sha256 FROM evidence_files WHERE sha256 = $1")
             .bind(sha)
