@@ -5,10 +5,9 @@ use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::middleware::{encode_component, see_other};
 use crate::pages::home::local_time;
-use crate::pages::{PageCtx, render};
+use crate::pages::{PageCtx, render, unprocessable};
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -114,7 +113,7 @@ async fn add_user(
         Ok(r) => r,
         Err(_) => {
             let errs = vec![("role".to_string(), ctx.t("error-role-unknown"))];
-            return unprocessable(users_view(&state, &ctx, f, errs).await);
+            return users_view(&state, &ctx, f, errs).await.map(unprocessable);
         }
     };
     let password = random_password();
@@ -140,17 +139,10 @@ async fn add_user(
         })),
         Err(StoreError::Invalid { field, code }) => {
             let errs = vec![(field, ctx.t(&code))];
-            unprocessable(users_view(&state, &ctx, f, errs).await)
+            users_view(&state, &ctx, f, errs).await.map(unprocessable)
         }
         Err(e) => Err(e.into()),
     }
-}
-
-fn unprocessable(res: Result<Response, AppError>) -> Result<Response, AppError> {
-    res.map(|mut r| {
-        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-        r
-    })
 }
 
 async fn reset_password(

@@ -4,10 +4,9 @@ use crate::AppState;
 use crate::ctx::{Ctx, SESSION_COOKIE};
 use crate::error::AppError;
 use crate::middleware::see_other;
-use crate::pages::{PageCtx, render, safe_local_path};
+use crate::pages::{PageCtx, render, safe_local_path, unprocessable};
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Form, Router};
@@ -69,14 +68,12 @@ async fn login(
     state.limiter.check(&ctx.ip)?;
     let username = f.username.trim().to_string();
     let fail = |error: String| {
-        let mut res = render(&LoginPage {
+        Ok(unprocessable(render(&LoginPage {
             ctx: ctx.page(),
             next: f.next.clone(),
             username: username.clone(),
             error,
-        });
-        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-        Ok(res)
+        })))
     };
     if username.is_empty() || f.password.is_empty() {
         return fail(ctx.t("login-error-missing"));
@@ -210,14 +207,12 @@ async fn change_password(
         errors.push(("confirm".into(), ctx.t("password-error-confirm")));
     }
     if !errors.is_empty() {
-        let mut res = render(&PasswordPage {
+        return Ok(unprocessable(render(&PasswordPage {
             forced: user.must_change_password,
             ctx: ctx.page(),
             errors,
             done: false,
-        });
-        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-        return Ok(res);
+        })));
     }
     users::set_password(
         &state.store,

@@ -10,8 +10,7 @@ use crate::pages::{PageCtx, render};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use chrono::Datelike;
 use qcity_domain::bulletin::Bulletin;
@@ -135,21 +134,11 @@ async fn show(
 fn docx_response(b: &Bulletin, name: &str) -> Result<Response, AppError> {
     let bytes =
         qcity_exchange::bulletin_to_docx(b).map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-                    .to_string(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}.docx\""),
-            ),
-        ],
+    Ok(crate::pages::attachment(
         bytes,
-    )
-        .into_response())
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        &format!("{name}.docx"),
+    ))
 }
 
 async fn docx(

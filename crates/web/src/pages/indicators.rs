@@ -7,13 +7,12 @@ use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::middleware::see_other;
 use crate::pages::plan::{require_plan, target_lang};
-use crate::pages::{PageCtx, render};
+use crate::pages::{PageCtx, render, unprocessable};
 use askama::Template;
 use axum::Router;
 use axum::extract::FromRequest;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use qcity_domain::plan::{Indicator, Plan};
 use qcity_domain::role::Role;
@@ -434,21 +433,21 @@ async fn add_value(
     }
     let fail = |field: &str, key: &str| (field.to_string(), ctx.t(key));
     let Ok(year) = f.year.trim().trim_end_matches('年').parse::<i64>() else {
-        let mut res = page(&state, &ctx, &code, vec![fail("year", "error-year-range")]).await?;
-        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-        return Ok(res);
+        return Ok(unprocessable(
+            page(&state, &ctx, &code, vec![fail("year", "error-year-range")]).await?,
+        ));
     };
     let value = parse_number(&f.value);
     if !f.value.trim().is_empty() && value.is_none() {
-        let mut res = page(
-            &state,
-            &ctx,
-            &code,
-            vec![fail("value", "error-value-number")],
-        )
-        .await?;
-        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-        return Ok(res);
+        return Ok(unprocessable(
+            page(
+                &state,
+                &ctx,
+                &code,
+                vec![fail("value", "error-value-number")],
+            )
+            .await?,
+        ));
     }
     let judged = match f.judged.as_str() {
         "met" => Some(true),
@@ -466,11 +465,9 @@ async fn add_value(
     };
     match indicators::submit(&state.store, &ctx.actor(), &plan, v, &EntryRules::default()).await {
         Ok(_) => Ok(see_other(&format!("/indicators/{code}"))),
-        Err(StoreError::Invalid { field, code: key }) => {
-            let mut res = page(&state, &ctx, &code, vec![(field, ctx.t(&key))]).await?;
-            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(res)
-        }
+        Err(StoreError::Invalid { field, code: key }) => Ok(unprocessable(
+            page(&state, &ctx, &code, vec![(field, ctx.t(&key))]).await?,
+        )),
         Err(e) => Err(e.into()),
     }
 }
@@ -505,11 +502,9 @@ async fn decide(
             "/indicators/{}",
             crate::middleware::encode_component(&f.indicator)
         ))),
-        Err(StoreError::Invalid { field, code }) => {
-            let mut res = page(&state, &ctx, &f.indicator, vec![(field, ctx.t(&code))]).await?;
-            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(res)
-        }
+        Err(StoreError::Invalid { field, code }) => Ok(unprocessable(
+            page(&state, &ctx, &f.indicator, vec![(field, ctx.t(&code))]).await?,
+        )),
         Err(e) => Err(e.into()),
     }
 }
@@ -540,20 +535,11 @@ async fn template(State(state): State<AppState>, ctx: Ctx) -> Result<Response, A
     let (_, plan) = require_plan(&state).await?;
     let bytes = qcity_exchange::indicator_template_xlsx(&plan)
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok((
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                "attachment; filename=\"indicator-values-template.xlsx\"",
-            ),
-        ],
+    Ok(crate::pages::attachment(
         bytes,
-    )
-        .into_response())
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "indicator-values-template.xlsx",
+    ))
 }
 
 #[derive(Template)]
@@ -646,7 +632,7 @@ async fn import(
         problems: problems.clone(),
     });
     if accepted == 0 && !problems.is_empty() {
-        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        res = unprocessable(res);
     }
     Ok(res)
 }

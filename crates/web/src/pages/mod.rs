@@ -127,6 +127,40 @@ impl PageCtx {
     }
 }
 
+/// A page re-rendered with its form errors: 422, so scripts and tests see the refusal.
+pub fn unprocessable(mut res: Response) -> Response {
+    *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    res
+}
+
+/// A download: the file name in ASCII for old clients and in UTF-8 (RFC 5987) for the rest;
+/// never cached by shared caches, since downloads are scoped to the caller.
+pub fn attachment(bytes: Vec<u8>, content_type: &str, filename: &str) -> Response {
+    let ascii: String = filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded = crate::middleware::encode_component(filename);
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 /// Renders a template into an HTML response (or an internal error).
 pub fn render<T: Template>(t: &T) -> Response {
     match t.render() {

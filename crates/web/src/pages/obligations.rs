@@ -5,12 +5,11 @@ use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::middleware::see_other;
-use crate::pages::{PageCtx, render};
+use crate::pages::{PageCtx, render, unprocessable};
 use askama::Template;
 use axum::Router;
 use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use chrono::NaiveDate;
 use qcity_domain::plan::Plan;
@@ -210,20 +209,11 @@ async fn export_xlsx(
     let as_of = ctx.today.to_string();
     let bytes = qcity_exchange::status_to_xlsx(&plan, &rows, &title, &as_of)
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"status-{as_of}.xlsx\""),
-            ),
-        ],
+    Ok(crate::pages::attachment(
         bytes,
-    )
-        .into_response())
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        &format!("status-{as_of}.xlsx"),
+    ))
 }
 
 #[derive(Template)]
@@ -341,11 +331,9 @@ async fn with_errors(
     e: StoreError,
 ) -> Result<Response, AppError> {
     match e {
-        StoreError::Invalid { field, code } => {
-            let mut res = detail(state, ctx, id, vec![(field, ctx.t(&code))]).await?;
-            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(res)
-        }
+        StoreError::Invalid { field, code } => Ok(unprocessable(
+            detail(state, ctx, id, vec![(field, ctx.t(&code))]).await?,
+        )),
         other => Err(other.into()),
     }
 }
@@ -551,29 +539,7 @@ async fn download(
     ctx.user()?;
     let (filename, mime, data) =
         obligations::evidence(&state.store, &ctx.actor(), id, &sha).await?;
-    let ascii: String = filename
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let encoded = crate::middleware::encode_component(&filename);
-    Ok((
-        [
-            (header::CONTENT_TYPE, mime),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
-            ),
-            (header::CACHE_CONTROL, "private, no-store".to_string()),
-        ],
-        data,
-    )
-        .into_response())
+    Ok(crate::pages::attachment(data, &mime, &filename))
 }
 
 /// One cell of the unit × category heat map.
@@ -812,11 +778,9 @@ async fn issue_duban(
     };
     match result {
         Ok(_) => Ok(see_other("/notices")),
-        Err(StoreError::Invalid { field, code }) => {
-            let mut res = notices_view(&state, &ctx, vec![(field, ctx.t(&code))]).await?;
-            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(res)
-        }
+        Err(StoreError::Invalid { field, code }) => Ok(unprocessable(
+            notices_view(&state, &ctx, vec![(field, ctx.t(&code))]).await?,
+        )),
         Err(e) => Err(e.into()),
     }
 }
@@ -846,11 +810,9 @@ async fn respond_notice(
     ctx.user()?;
     match notices::respond(&state.store, &ctx.actor(), id, &f.response).await {
         Ok(()) => Ok(see_other("/notices")),
-        Err(StoreError::Invalid { field, code }) => {
-            let mut res = notices_view(&state, &ctx, vec![(field, ctx.t(&code))]).await?;
-            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(res)
-        }
+        Err(StoreError::Invalid { field, code }) => Ok(unprocessable(
+            notices_view(&state, &ctx, vec![(field, ctx.t(&code))]).await?,
+        )),
         Err(e) => Err(e.into()),
     }
 }

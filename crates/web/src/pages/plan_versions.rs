@@ -7,12 +7,11 @@ use crate::error::AppError;
 use crate::middleware::see_other;
 use crate::pages::home::local_time;
 use crate::pages::plan::require_plan;
-use crate::pages::{PageCtx, render};
+use crate::pages::{PageCtx, render, unprocessable};
 use askama::Template;
 use axum::Router;
 use axum::extract::{FromRequest, Multipart, Query, Request, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use qcity_domain::plan::default_plan;
 use qcity_domain::role::Role;
@@ -96,15 +95,15 @@ async fn import(
         }
     }
     let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
-        let mut res = versions_view(
-            &state,
-            &ctx,
-            vec![ctx.t("plan-import-no-file")],
-            String::new(),
-        )
-        .await?;
-        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-        return Ok(res);
+        return Ok(unprocessable(
+            versions_view(
+                &state,
+                &ctx,
+                vec![ctx.t("plan-import-no-file")],
+                String::new(),
+            )
+            .await?,
+        ));
     };
     let base = match state.plan().await? {
         Some((_, p)) => (*p).clone(),
@@ -125,9 +124,9 @@ async fn import(
                     format!("{}{line}: {}", d.path, d.message(lang))
                 })
                 .collect();
-            let mut res = versions_view(&state, &ctx, problems, String::new()).await?;
-            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            return Ok(res);
+            return Ok(unprocessable(
+                versions_view(&state, &ctx, problems, String::new()).await?,
+            ));
         }
     };
     let format = if qcity_exchange::is_xlsx(&bytes) {
@@ -144,26 +143,12 @@ async fn import(
     Ok(see_other(&format!("/plan/versions?imported={flag}")))
 }
 
-fn download(bytes: Vec<u8>, content_type: &'static str, filename: &str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{filename}\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
-}
-
 async fn export_xlsx(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     ctx.user()?;
     let (version, plan) = require_plan(&state).await?;
     let bytes =
         qcity_exchange::plan_to_xlsx(&plan).map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(download(
+    Ok(crate::pages::attachment(
         bytes,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         &format!("{}-v{version}.xlsx", plan.plan.code),
@@ -173,7 +158,7 @@ async fn export_xlsx(State(state): State<AppState>, ctx: Ctx) -> Result<Response
 async fn export_toml(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     ctx.user()?;
     let (version, plan) = require_plan(&state).await?;
-    Ok(download(
+    Ok(crate::pages::attachment(
         plan.to_toml().into_bytes(),
         "application/toml; charset=utf-8",
         &format!("{}-v{version}.toml", plan.plan.code),

@@ -5,10 +5,9 @@ use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::middleware::see_other;
 use crate::pages::plan::{ContentRow, content_row};
-use crate::pages::{PageCtx, render};
+use crate::pages::{PageCtx, render, unprocessable};
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -157,7 +156,7 @@ async fn update_contact(
         Err(StoreError::Invalid { field, code: key }) => {
             let unit = units::get(&state.store, &ctx.actor(), &code).await?;
             let (leads, supports) = duties(&state, &ctx, &unit.code).await?;
-            let mut res = render(&UnitPage {
+            Ok(unprocessable(render(&UnitPage {
                 can_edit: true,
                 leads,
                 supports,
@@ -166,9 +165,7 @@ async fn update_contact(
                 errors: vec![(field, ctx.t(&key))],
                 form: f,
                 saved: false,
-            });
-            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(res)
+            })))
         }
         Err(e) => Err(e.into()),
     }
