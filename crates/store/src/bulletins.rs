@@ -99,7 +99,7 @@ pub fn compute(
             .push(a);
     }
     let all: Vec<&AsOf> = states.iter().map(|(_, a)| a).collect();
-    let units: Vec<UnitLine> = by_unit
+    let mut units: Vec<UnitLine> = by_unit
         .iter()
         .map(|((code, name), items)| UnitLine {
             unit_code: code.clone(),
@@ -108,6 +108,14 @@ pub fn compute(
             red_notices: red_notices.get(code).copied().unwrap_or(0),
         })
         .collect();
+    // Best first, as a bulletin ranks units; ties by name so the order is reproducible.
+    units.sort_by(|a, b| {
+        b.rates
+            .completion_rate
+            .total_cmp(&a.rates.completion_rate)
+            .then(b.rates.on_time_rate.total_cmp(&a.rates.on_time_rate))
+            .then(a.unit_name.cmp(&b.unit_name))
+    });
     let categories = plan
         .categories
         .iter()
