@@ -118,6 +118,11 @@ enum Command {
     Supervise,
     /// Create a ready-to-explore database: the seed plan and one account per role.
     Demo,
+    /// Offline checks of identifiers (no database).
+    Check {
+        #[command(subcommand)]
+        command: crate::check::CheckCommand,
+    },
     /// Benchmarks, reported as ratios against a baseline measured in the same run.
     Bench {
         #[command(subcommand)]
@@ -433,6 +438,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             crate::plan_cmd::import(&store, file).await
         }
         Command::Demo => crate::demo::run(&cli.store().await?).await,
+        Command::Check {
+            command: crate::check::CheckCommand::Uscc { codes },
+        } => Ok(crate::check::uscc(codes)),
         Command::Supervise => {
             let store = cli.store().await?;
             let today = cli.today.unwrap_or_else(china_today);

@@ -1,6 +1,7 @@
 //! `qcity`: the one binary. Serves the platform and administers it from the command line.
 
 mod bench;
+mod check;
 mod cli;
 mod delivery;
 mod demo;

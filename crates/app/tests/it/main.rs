@@ -345,3 +345,51 @@ fn demo_creates_one_account_per_role_with_the_seed_plan() {
     let list = out(&qcity(dir.path(), &["user", "list"], None));
     assert!(list.contains("zjfj\tunit\tZJFJ"), "{list}");
 }
+
+#[test]
+fn check_uscc_prints_one_line_per_code_and_fails_on_an_invalid_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    // Huawei Technologies (valid), the same with a changed check character, and lower case.
+    let mixed = qcity(
+        &data,
+        &[
+            "check",
+            "uscc",
+            "914403001922038216",
+            "914403001922038217",
+            "91330100799655058b",
+        ],
+        None,
+    );
+    assert!(!mixed.status.success(), "{}", out(&mixed));
+    let stdout = String::from_utf8_lossy(&mixed.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "914403001922038216\t有效 valid",
+            "914403001922038217\t无效 invalid: 校验码（第 18 位）应为“6”，实际为“7” / the check character (position 18) should be '6', not '7'",
+            "91330100799655058b\t有效 valid",
+        ],
+        "{}",
+        out(&mixed)
+    );
+    let valid = qcity(&data, &["check", "uscc", "91110000101623741K"], None);
+    assert!(valid.status.success(), "{}", out(&valid));
+    assert_eq!(
+        String::from_utf8_lossy(&valid.stdout),
+        "91110000101623741K\t有效 valid\n"
+    );
+    let short = qcity(&data, &["check", "uscc", "9111000071092609P"], None);
+    assert!(!short.status.success());
+    assert!(
+        out(&short).contains(
+            "无效 invalid: 长度应为 18 位，实际为 17 位 / must be 18 characters long, not 17"
+        ),
+        "{}",
+        out(&short)
+    );
+    // No database is needed, so none is created.
+    assert!(!data.exists(), "check uscc must not open the database");
+}
