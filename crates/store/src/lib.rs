@@ -175,6 +175,12 @@ impl Store {
     }
 }
 
+/// True when a statement failed on a unique constraint (two requests creating the same thing
+/// at once): callers turn it into the same answer as the check that came first.
+pub fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
 /// Current UTC time as stored: RFC 3339 with milliseconds, so text order is time order.
 pub fn now_text() -> String {
     time_text(chrono::Utc::now())

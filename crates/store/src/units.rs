@@ -194,7 +194,8 @@ pub async fn create(
         .bind(parent_id)
         .bind(&now)
         .execute(&mut *tx)
-        .await?;
+        .await
+        .map_err(|e| if crate::is_unique_violation(&e) { StoreError::invalid("code", "error-unit-code-taken") } else { e.into() })?;
     audit::record(
         store,
         &mut tx,

@@ -206,7 +206,8 @@ pub async fn create(store: &Store, actor: &Actor, new: NewUser<'_>) -> Result<Us
     .bind(new.must_change_password as i64)
     .bind(&now)
     .execute(&mut *tx)
-    .await?;
+    .await
+    .map_err(|e| if crate::is_unique_violation(&e) { StoreError::invalid("username", "error-username-taken") } else { e.into() })?;
     let after = json!({
         "username": new.username, "display_name": new.display_name.trim(), "role": new.role,
         "unit": unit_code, "must_change_password": new.must_change_password,

@@ -494,3 +494,38 @@ fn the_client_address_is_taken_from_a_trusted_proxy_only() {
         "10.0.0.1"
     );
 }
+
+#[tokio::test]
+async fn the_same_account_created_twice_at_once_is_one_account_and_a_clear_refusal() {
+    let app = TestApp::spawn().await;
+    let mut tasks = Vec::new();
+    for _ in 0..4 {
+        let store = app.store.clone();
+        tasks.push(tokio::spawn(async move {
+            users::create(
+                &store,
+                &Actor::system("t"),
+                NewUser {
+                    username: "twin",
+                    display_name: "",
+                    role: Role::Leader,
+                    unit_code: None,
+                    password: "Twin-Pass-2014",
+                    must_change_password: true,
+                },
+            )
+            .await
+        }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(qcity_store::StoreError::Invalid { code, .. }) => {
+                assert_eq!(code, "error-username-taken")
+            }
+            Err(e) => panic!("an internal error instead of a refusal: {e}"),
+        }
+    }
+    assert_eq!(ok, 1);
+}
