@@ -30,6 +30,7 @@ pub const TABLES: &[&str] = &[
     "outbox",
     "bulletins",
     "indicator_values",
+    "indicator_value_evidence",
     "indicator_disclosure",
 ];
 
@@ -40,6 +41,7 @@ const WITHOUT_ID: &[&str] = &[
     "audit_head",
     "evidence_files",
     "report_evidence",
+    "indicator_value_evidence",
     "indicator_disclosure",
 ];
 

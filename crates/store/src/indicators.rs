@@ -112,6 +112,8 @@ pub struct ValueRecord {
     pub entered_by: String,
     pub entered_at: String,
     pub decided_by: Option<String>,
+    /// Evidence files: (sha256, file name).
+    pub files: Vec<(String, String)>,
 }
 
 const SELECT: &str = "SELECT v.id, v.indicator, v.measure, v.year, v.value, v.judged, v.comment, v.source, v.status, v.version, \
@@ -133,6 +135,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<ValueRecord> {
         entered_by: r.try_get("entered_by")?,
         entered_at: r.try_get("entered_at")?,
         decided_by: r.try_get("decided_by")?,
+        files: Vec::new(),
     })
 }
 
@@ -385,7 +388,105 @@ pub async fn history(
             sqlx::query(&sql).fetch_all(&store.pool).await?
         }
     };
-    rows.iter().map(from_row).collect()
+    let mut out = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
+    let files = sqlx::query(
+        "SELECT value_id, sha256, filename FROM indicator_value_evidence ORDER BY filename",
+    )
+    .fetch_all(&store.pool)
+    .await?;
+    for f in &files {
+        let id: i64 = f.try_get("value_id")?;
+        if let Some(v) = out.iter_mut().find(|v| v.id == id) {
+            v.files.push((f.try_get("sha256")?, f.try_get("filename")?));
+        }
+    }
+    Ok(out)
+}
+
+/// Adds evidence to a value while it awaits review: by whoever may enter it (the office, or
+/// the unit that entered it). Approved values are locked.
+pub async fn attach_evidence(
+    store: &Store,
+    actor: &Actor,
+    value_id: i64,
+    files: &[crate::evidence::Upload],
+    policy: &crate::evidence::EvidencePolicy,
+) -> Result<()> {
+    let indicator = may_attach(store, actor, value_id).await?;
+    let checked = crate::evidence::check(files, policy)?;
+    let mut tx = store.begin().await?;
+    crate::evidence::store(&mut tx, &checked).await?;
+    for f in &checked {
+        sqlx::query("INSERT INTO indicator_value_evidence (value_id, sha256, filename) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind(value_id)
+            .bind(&f.sha256)
+            .bind(&f.filename)
+            .execute(&mut *tx)
+            .await?;
+    }
+    audit::record(
+        store,
+        &mut tx,
+        actor,
+        Change {
+            action: "indicator.value_evidence",
+            target_type: "indicator",
+            target_id: &indicator,
+            before: serde_json::Value::Null,
+            after: json!({"value": value_id, "files": checked.iter().map(|f| &f.sha256).collect::<Vec<_>>()}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Whether `actor` may add evidence to this value now (the office, or the unit that entered
+/// it, while it awaits review); its indicator code when so.
+pub async fn may_attach(store: &Store, actor: &Actor, value_id: i64) -> Result<String> {
+    let row = sqlx::query("SELECT indicator, status, unit_id FROM indicator_values WHERE id = $1")
+        .bind(value_id)
+        .fetch_optional(&store.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let unit_id: Option<i64> = row.try_get("unit_id")?;
+    let allowed = match actor.scope() {
+        Scope::All => true,
+        Scope::Unit(u) => unit_id == Some(u),
+        _ => false,
+    };
+    if !allowed {
+        return Err(StoreError::Forbidden);
+    }
+    if row.try_get::<String, _>("status")? != "submitted" {
+        return Err(StoreError::Conflict("error-value-decided".into()));
+    }
+    Ok(row.try_get("indicator")?)
+}
+
+/// An evidence file of a value (values are readable by every signed-in role).
+pub async fn evidence(
+    store: &Store,
+    actor: &Actor,
+    value_id: i64,
+    sha256: &str,
+) -> Result<(String, String, Vec<u8>)> {
+    if actor.scope() == Scope::Public {
+        return Err(StoreError::Forbidden);
+    }
+    let row = sqlx::query(
+        "SELECT x.filename, e.mime, e.data FROM indicator_value_evidence x JOIN evidence_files e ON e.sha256 = x.sha256 WHERE x.value_id = $1 AND x.sha256 = $2",
+    )
+    .bind(value_id)
+    .bind(sha256)
+    .fetch_optional(&store.pool)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    Ok((
+        row.try_get("filename")?,
+        row.try_get("mime")?,
+        row.try_get("data")?,
+    ))
 }
 
 /// Values waiting for the office's decision.

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod backup;
 pub mod bulletins;
+pub mod evidence;
 pub mod indicators;
 mod migrations;
 pub mod notices;

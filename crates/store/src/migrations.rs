@@ -260,6 +260,12 @@ CREATE TABLE indicator_values (
     UNIQUE (indicator, measure, year, version)
 );
 CREATE INDEX indicator_values_status ON indicator_values(status, indicator);
+CREATE TABLE indicator_value_evidence (
+    value_id BIGINT NOT NULL REFERENCES indicator_values(id),
+    sha256 TEXT NOT NULL REFERENCES evidence_files(sha256),
+    filename TEXT NOT NULL,
+    PRIMARY KEY (value_id, sha256)
+);
 CREATE TABLE indicator_disclosure (
     indicator TEXT PRIMARY KEY,
     public BIGINT NOT NULL,

@@ -6,6 +6,7 @@
 //! `obligation_events` and in the audit trail.
 
 use crate::audit::{self, Change};
+pub use crate::evidence::{EvidencePolicy, Upload, sniff};
 use crate::{Actor, Result, Store, StoreError, Tx, now_text};
 use chrono::NaiveDate;
 use qcity_domain::plan::{Plan, UnitKind};
@@ -419,12 +420,6 @@ pub struct EvidenceRef {
     pub size: i64,
 }
 
-/// An evidence file as uploaded.
-pub struct Upload {
-    pub filename: String,
-    pub bytes: Vec<u8>,
-}
-
 pub struct ReportInput {
     pub body: String,
     pub percent: i64,
@@ -433,45 +428,6 @@ pub struct ReportInput {
     /// A token rendered into the form: the same form posted twice makes one report.
     pub form_token: String,
     pub files: Vec<Upload>,
-}
-
-/// Evidence rules: allowed types (sniffed from the content, not the name) and the size cap.
-#[derive(Debug, Clone)]
-pub struct EvidencePolicy {
-    pub max_bytes: usize,
-}
-
-impl Default for EvidencePolicy {
-    fn default() -> Self {
-        EvidencePolicy {
-            max_bytes: 20 * 1024 * 1024,
-        }
-    }
-}
-
-/// The MIME type of an allowed evidence file, from its bytes: PDF, images, Office documents.
-pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
-    let kind = infer::get(bytes)?;
-    let mime = kind.mime_type();
-    const ALLOWED: &[&str] = &[
-        "application/pdf",
-        "image/jpeg",
-        "image/png",
-        "image/gif",
-        "image/webp",
-        "image/bmp",
-        "image/tiff",
-        "application/msword",
-        "application/vnd.ms-excel",
-        "application/vnd.ms-powerpoint",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        "application/vnd.oasis.opendocument.text",
-        "application/vnd.oasis.opendocument.spreadsheet",
-        "application/x-ole-storage",
-    ];
-    ALLOWED.contains(&mime).then_some(mime)
 }
 
 /// Records a progress report (and, with `submit`, hands the obligation in for review).
@@ -509,23 +465,7 @@ pub async fn report(
             ob.status
         )));
     }
-    let mut files = Vec::new();
-    for f in &input.files {
-        if f.bytes.len() > policy.max_bytes {
-            return Err(StoreError::invalid("files", "error-file-too-large"));
-        }
-        let Some(mime) = sniff(&f.bytes) else {
-            return Err(StoreError::invalid("files", "error-file-type"));
-        };
-        let sha = crate::audit::hex(&<sha2::Sha256 as sha2::Digest>::digest(&f.bytes));
-        let name: String = f
-            .filename
-            .chars()
-            .filter(|c| !c.is_control() && !matches!(c, '/' | '\\'))
-            .take(200)
-            .collect();
-        files.push((sha, mime, name, &f.bytes));
-    }
+    let files = crate::evidence::check(&input.files, policy)?;
     let (to_status, percent) = if input.submit {
         ("submitted", 100)
     } else {
@@ -561,25 +501,12 @@ pub async fn report(
             .ok_or_else(|| StoreError::Conflict("error-obligation-changed".into()));
     };
     let report_id: i64 = row.try_get("id")?;
-    for (sha, mime, name, bytes) in &files {
-        let exists = sqlx::query("SELECT sha256 FROM evidence_files WHERE sha256 = $1")
-            .bind(sha)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if exists.is_none() {
-            sqlx::query("INSERT INTO evidence_files (sha256, size, mime, data, created_at) VALUES ($1, $2, $3, $4, $5)")
-                .bind(sha)
-                .bind(bytes.len() as i64)
-                .bind(*mime)
-                .bind(bytes.to_vec())
-                .bind(&now)
-                .execute(&mut *tx)
-                .await?;
-        }
+    crate::evidence::store(&mut tx, &files).await?;
+    for f in &files {
         sqlx::query("INSERT INTO report_evidence (report_id, sha256, filename) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
             .bind(report_id)
-            .bind(sha)
-            .bind(name)
+            .bind(&f.sha256)
+            .bind(&f.filename)
             .execute(&mut *tx)
             .await?;
     }
@@ -620,7 +547,7 @@ pub async fn report(
             target_type: "obligation",
             target_id: &ob.id.to_string(),
             before: ob.view(),
-            after: json!({"status": to_status, "percent": percent, "report": report_id, "files": files.iter().map(|f| &f.0).collect::<Vec<_>>()}),
+            after: json!({"status": to_status, "percent": percent, "report": report_id, "files": files.iter().map(|f| &f.sha256).collect::<Vec<_>>()}),
         },
     )
     .await?;

@@ -171,6 +171,7 @@ pub const MUTATING_ROUTES: &[(&str, &str)] = &[
     ("POST", "/indicator-values/{id}/decide"),
     ("POST", "/api/v1/indicators/{code}/values"),
     ("POST", "/indicators/import"),
+    ("POST", "/indicator-values/{id}/files"),
 ];
 
 /// Routes that act only on the caller's own session or account, never on a unit's records.

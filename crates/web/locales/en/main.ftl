@@ -403,3 +403,4 @@ ind-template = Download the template
 ind-import-accepted = { $n } values imported, awaiting review.
 ind-import-not-yours = Row { $line }: your unit does not report indicator { $code }.
 ind-import-row = Row { $line }: { $reason }
+ind-attach = Attach evidence

@@ -403,3 +403,4 @@ ind-template = 下载导入模板
 ind-import-accepted = 已导入 { $n } 条数据，待审核。
 ind-import-not-yours = 第{ $line }行：指标 { $code } 不由本单位报送。
 ind-import-row = 第{ $line }行：{ $reason }
+ind-attach = 上传佐证材料

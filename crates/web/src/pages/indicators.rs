@@ -31,6 +31,8 @@ pub fn router() -> Router<AppState> {
         .route("/indicators/{code}/values", post(add_value))
         .route("/indicators/{code}/disclosure", post(disclosure))
         .route("/indicator-values/{id}/decide", post(decide))
+        .route("/indicator-values/{id}/files", post(add_files))
+        .route("/indicator-values/{id}/files/{sha}", get(download))
         .route("/public", get(public_portal))
 }
 
@@ -507,6 +509,66 @@ async fn decide(
         )),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Evidence for a value awaiting review (multipart, field `files`), then back to its page.
+async fn add_files(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    req: axum::extract::Request,
+) -> Result<Response, AppError> {
+    ctx.user()?;
+    // Who may attach is settled before the upload is read.
+    indicators::may_attach(&state.store, &ctx.actor(), id).await?;
+    let mut form = axum::extract::Multipart::from_request(req, &state)
+        .await
+        .map_err(|_| AppError::Validation(vec![("files".into(), "error-upload".into())]))?;
+    let mut files = Vec::new();
+    let mut indicator = String::new();
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|_| AppError::PayloadTooLarge)?
+    {
+        match field.name() {
+            Some("files") => {
+                let filename = field.file_name().unwrap_or("file").to_string();
+                let bytes = field.bytes().await.map_err(|_| AppError::PayloadTooLarge)?;
+                if !bytes.is_empty() {
+                    files.push(qcity_store::evidence::Upload {
+                        filename,
+                        bytes: bytes.to_vec(),
+                    });
+                }
+            }
+            Some("indicator") => indicator = field.text().await.unwrap_or_default(),
+            _ => {}
+        }
+    }
+    let policy = qcity_store::evidence::EvidencePolicy {
+        max_bytes: state.config.max_evidence_bytes,
+    };
+    match indicators::attach_evidence(&state.store, &ctx.actor(), id, &files, &policy).await {
+        Ok(()) => Ok(see_other(&format!(
+            "/indicators/{}",
+            crate::middleware::encode_component(&indicator)
+        ))),
+        Err(StoreError::Invalid { field, code }) => Ok(unprocessable(
+            page(&state, &ctx, &indicator, vec![(field, ctx.t(&code))]).await?,
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn download(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, sha)): Path<(i64, String)>,
+) -> Result<Response, AppError> {
+    ctx.user()?;
+    let (filename, mime, data) = indicators::evidence(&state.store, &ctx.actor(), id, &sha).await?;
+    Ok(crate::pages::attachment(data, &mime, &filename))
 }
 
 #[derive(Deserialize)]
