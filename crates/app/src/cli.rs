@@ -194,6 +194,11 @@ enum UserCommand {
 
 #[derive(Subcommand)]
 enum TokenCommand {
+    /// Revoke every API token of an account.
+    Revoke {
+        #[arg(long)]
+        username: String,
+    },
     /// Create an API token for an account; printed once.
     Create {
         #[arg(long)]
@@ -370,6 +375,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     .await?;
             println!("{token}");
             eprintln!("这是该令牌唯一一次显示 / this token is shown only once");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token {
+            command: TokenCommand::Revoke { username },
+        } => {
+            let store = cli.store().await?;
+            let n = users::revoke_tokens(&store, &Actor::system("token-revoke"), username)
+                .await
+                .map_err(explain_store_error)?;
+            println!("已吊销 {n} 个令牌 / revoked {n} tokens of {username}");
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit {

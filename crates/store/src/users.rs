@@ -274,6 +274,13 @@ pub async fn set_password(
         .bind(user.id)
         .execute(&mut *tx)
         .await?;
+    if !own {
+        // A reset answers a lost or leaked credential: the account's API tokens go with it.
+        sqlx::query("UPDATE api_tokens SET revoked = 1 WHERE user_id = $1")
+            .bind(user.id)
+            .execute(&mut *tx)
+            .await?;
+    }
     audit::record(
         store,
         &mut tx,
@@ -630,6 +637,37 @@ pub async fn create_token(
     Ok(token)
 }
 
+/// Revokes every API token of an account (own tokens, or anyone's for the office). Returns how many.
+pub async fn revoke_tokens(store: &Store, actor: &Actor, username: &str) -> Result<u64> {
+    let (user, _) = find(store, "u.username = $1", username)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    if actor.user_id != Some(user.id) {
+        actor.require_admin()?;
+    }
+    let mut tx = store.begin().await?;
+    let n = sqlx::query("UPDATE api_tokens SET revoked = 1 WHERE user_id = $1 AND revoked = 0")
+        .bind(user.id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    audit::record(
+        store,
+        &mut tx,
+        actor,
+        Change {
+            action: "token.revoke",
+            target_type: "user",
+            target_id: username,
+            before: serde_json::Value::Null,
+            after: json!({"revoked": n}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
 /// The user behind a bearer token, if it is known, not revoked and the account enabled.
 pub async fn token_user(store: &Store, token: &str) -> Result<Option<User>> {
     let row = sqlx::query("SELECT user_id FROM api_tokens WHERE token_hash = $1 AND revoked = 0")
@@ -642,14 +680,47 @@ pub async fn token_user(store: &Store, token: &str) -> Result<Option<User>> {
     Ok(user.filter(|u| !u.disabled))
 }
 
-/// Checks a signed-in user's current password (for the change form). Does not count towards
-/// lockout: the session already proves who this is.
+/// Checks a signed-in user's current password (for the change form). A wrong one counts
+/// towards the account's lockout like a failed sign-in, so an unattended session cannot be
+/// used to guess the password; at the threshold the account locks and its sessions end.
 pub async fn check_current_password(store: &Store, username: &str, password: &str) -> Result<bool> {
     let Some((_, hash)) = find(store, "u.username = $1", username).await? else {
         return Ok(false);
     };
     let pw = password.to_string();
-    tokio::task::spawn_blocking(move || verify_password(&pw, &hash))
+    let ok = tokio::task::spawn_blocking(move || verify_password(&pw, &hash))
         .await
-        .map_err(|e| StoreError::Conflict(format!("hashing task failed: {e}")))
+        .map_err(|e| StoreError::Conflict(format!("hashing task failed: {e}")))?;
+    if ok {
+        return Ok(true);
+    }
+    let mut tx = store.begin().await?;
+    let failures: i64 = sqlx::query("UPDATE users SET failed_logins = failed_logins + 1 WHERE username = $1 RETURNING failed_logins")
+        .bind(username)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("failed_logins")?;
+    if failures >= LOCKOUT_THRESHOLD {
+        let until = time_text(Utc::now() + Duration::minutes(LOCKOUT_MINUTES));
+        sqlx::query("UPDATE users SET locked_until = $1, failed_logins = 0 WHERE username = $2")
+            .bind(&until)
+            .bind(username)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE username = $1)",
+        )
+        .bind(username)
+        .execute(&mut *tx)
+        .await?;
+        audit::record(
+            store,
+            &mut tx,
+            &Actor::system("password-change"),
+            login_change("auth.lockout", username),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(false)
 }

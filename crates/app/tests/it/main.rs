@@ -393,3 +393,46 @@ fn check_uscc_prints_one_line_per_code_and_fails_on_an_invalid_one() {
     // No database is needed, so none is created.
     assert!(!data.exists(), "check uscc must not open the database");
 }
+
+#[test]
+fn token_revoke_reports_how_many_were_revoked() {
+    let dir = tempfile::tempdir().unwrap();
+    qcity(
+        dir.path(),
+        &["user", "add", "--username", "robot", "--role", "leader"],
+        None,
+    );
+    for _ in 0..2 {
+        assert!(
+            qcity(
+                dir.path(),
+                &["token", "create", "--username", "robot"],
+                None
+            )
+            .status
+            .success()
+        );
+    }
+    let o = qcity(
+        dir.path(),
+        &["token", "revoke", "--username", "robot"],
+        None,
+    );
+    assert!(
+        o.status.success() && out(&o).contains("revoked 2 tokens of robot"),
+        "{}",
+        out(&o)
+    );
+    let again = qcity(
+        dir.path(),
+        &["token", "revoke", "--username", "robot"],
+        None,
+    );
+    assert!(out(&again).contains("revoked 0 tokens"), "{}", out(&again));
+    let nobody = qcity(
+        dir.path(),
+        &["token", "revoke", "--username", "nobody"],
+        None,
+    );
+    assert!(!nobody.status.success() && out(&nobody).contains("no such account"));
+}

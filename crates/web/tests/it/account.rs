@@ -529,3 +529,81 @@ async fn the_same_account_created_twice_at_once_is_one_account_and_a_clear_refus
     }
     assert_eq!(ok, 1);
 }
+
+#[tokio::test]
+async fn guessing_the_current_password_in_an_open_session_locks_the_account() {
+    let app = TestApp::spawn().await;
+    let c = app.user("desk", Role::Leader, None).await;
+    for i in 0..5 {
+        let res = c
+            .post(app.url("/password"))
+            .form(&[
+                ("current", format!("wrong-{i}").as_str()),
+                ("new_password", "Another-Pass-9"),
+                ("confirm", "Another-Pass-9"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        if i < 4 {
+            assert_eq!(res.status(), 422, "attempt {i}");
+        }
+    }
+    // The fifth wrong guess locked the account and ended its sessions.
+    let res = c.get(app.url("/")).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    let err = users::authenticate(&app.store, "desk", PASSWORD, "10.1.1.1", "r")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, users::LoginError::Locked { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn tokens_are_revoked_on_request_and_by_an_office_reset() {
+    let app = TestApp::spawn().await;
+    create_user(&app.store, "robot", Role::Leader, None, PASSWORD).await;
+    let office = Actor::system("t");
+    let c = reqwest::Client::new();
+    let t1 = users::create_token(&app.store, &office, "robot", "a")
+        .await
+        .unwrap();
+    assert_eq!(
+        c.get(app.url("/api/v1/me"))
+            .bearer_auth(&t1)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        users::revoke_tokens(&app.store, &office, "robot")
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        c.get(app.url("/api/v1/me"))
+            .bearer_auth(&t1)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    let t2 = users::create_token(&app.store, &office, "robot", "b")
+        .await
+        .unwrap();
+    users::set_password(&app.store, &office, "robot", "Reset-Pass-2015", true)
+        .await
+        .unwrap();
+    assert_eq!(
+        c.get(app.url("/api/v1/me"))
+            .bearer_auth(&t2)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+}
