@@ -277,13 +277,31 @@ async fn own(store: &Store, actor: &Actor, id: i64) -> Result<Notice> {
     }
 }
 
+/// Marks a notice read (its unit only). Recorded: when a unit took note of a 催办 can matter.
 pub async fn mark_read(store: &Store, actor: &Actor, id: i64) -> Result<()> {
     own(store, actor, id).await?;
-    sqlx::query("UPDATE notices SET read_at = $1 WHERE id = $2 AND read_at IS NULL")
+    let mut tx = store.begin().await?;
+    let changed = sqlx::query("UPDATE notices SET read_at = $1 WHERE id = $2 AND read_at IS NULL")
         .bind(now_text())
         .bind(id)
-        .execute(&store.pool)
+        .execute(&mut *tx)
         .await?;
+    if changed.rows_affected() > 0 {
+        audit::record(
+            store,
+            &mut tx,
+            actor,
+            Change {
+                action: "notice.read",
+                target_type: "notice",
+                target_id: &id.to_string(),
+                before: json!({"read": false}),
+                after: json!({"read": true}),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
     Ok(())
 }
 

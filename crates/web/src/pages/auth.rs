@@ -121,6 +121,16 @@ async fn logout(
 ) -> Result<Response, AppError> {
     if let Some(token) = &ctx.session_token {
         users::delete_session(&state.store, token).await?;
+        if let Some(user) = &ctx.user {
+            let change = qcity_store::audit::Change {
+                action: "auth.logout",
+                target_type: "user",
+                target_id: &user.username,
+                before: serde_json::Value::Null,
+                after: serde_json::Value::Null,
+            };
+            qcity_store::audit::record_alone(&state.store, &ctx.actor(), change).await?;
+        }
     }
     let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
     Ok((jar, see_other("/login")).into_response())

@@ -225,6 +225,19 @@ async fn sign_in_issues_a_new_session_id_and_sign_out_ends_it() {
         .await
         .unwrap();
     assert_eq!(res.status(), 303, "signed out");
+    let filter = qcity_store::audit::Filter {
+        action: Some("auth.logout".into()),
+        limit: 5,
+        ..Default::default()
+    };
+    let (recs, _) = qcity_store::audit::list(&app.store, &Actor::system("t"), &filter)
+        .await
+        .unwrap();
+    assert_eq!(
+        (recs.len(), recs[0].actor.as_str()),
+        (1, "admin"),
+        "sign-out is recorded"
+    );
 }
 
 fn session_cookie(res: &reqwest::Response) -> String {

@@ -152,6 +152,25 @@ async fn the_seed_schedule_walked_day_by_day_fires_each_notice_on_its_day() {
     assert_eq!(late_notices, expected);
     // The unit that handed in on time got nothing about 1.1.1; the lead's history is complete.
     let nw_notices = notices::list(store, &nw, None).await.unwrap();
+    // Taking note of a notice is recorded once; the unit cannot mark another's.
+    if let Some(n) = notices::list(store, &zjfj, None).await.unwrap().first() {
+        assert!(notices::mark_read(store, &nw, n.id).await.is_err());
+        notices::mark_read(store, &zjfj, n.id).await.unwrap();
+        notices::mark_read(store, &zjfj, n.id).await.unwrap();
+        let filter = qcity_store::audit::Filter {
+            action: Some("notice.read".into()),
+            limit: 5,
+            ..Default::default()
+        };
+        assert_eq!(
+            qcity_store::audit::list(store, &office, &filter)
+                .await
+                .unwrap()
+                .0
+                .len(),
+            1
+        );
+    }
     assert!(
         nw_notices
             .iter()
@@ -869,6 +888,18 @@ async fn a_supervision_order_reaches_the_unit_which_answers_it() {
         .await
         .unwrap();
     assert_eq!(res.status(), 303);
+    let (recs, _) = qcity_store::audit::list(
+        &app.store,
+        &Actor::system("t"),
+        &qcity_store::audit::Filter {
+            action: Some("notice.".into()),
+            limit: 10,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(recs.iter().any(|r| r.action == "notice.duban_respond"));
     let office_view = body(admin.get(app.url("/notices")).send().await.unwrap()).await;
     assert!(office_view.contains("已召开专题会议部署。"));
     let home = body(nw.get(app.url("/")).send().await.unwrap()).await;
