@@ -5,6 +5,7 @@ mod check;
 mod cli;
 mod delivery;
 mod demo;
+mod demo_registry;
 mod plan_cmd;
 
 fn main() -> std::process::ExitCode {

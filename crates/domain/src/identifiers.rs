@@ -305,6 +305,50 @@ fn strip_check_hyphen(mut chars: Vec<char>, len: usize, at: usize) -> Vec<char> 
     chars
 }
 
+/// Which identifier an enterprise is known by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeKind {
+    /// 18-character unified social credit code.
+    Uscc,
+    /// Legacy 9-character organization code.
+    OrgCode,
+}
+
+impl CodeKind {
+    /// The stored code: `uscc` or `org`.
+    pub fn code(self) -> &'static str {
+        match self {
+            CodeKind::Uscc => "uscc",
+            CodeKind::OrgCode => "org",
+        }
+    }
+}
+
+/// The code as stored: full-width characters made half-width, spaces removed, upper case,
+/// and the hyphen before an organization code's check digit dropped. Not checked.
+pub fn normalise_code(code: &str) -> String {
+    let chars = normalise(code);
+    let chars = if chars.len() <= 10 {
+        strip_check_hyphen(chars, 9, 8)
+    } else {
+        strip_check_hyphen(chars, 18, 16)
+    };
+    chars.into_iter().collect()
+}
+
+/// Checks an enterprise identifier: a USCC, or a legacy organization code when the code has
+/// 9 characters (10 with the hyphen). Returns the normalised code and its kind.
+pub fn check_enterprise_code(code: &str) -> Result<(String, CodeKind), UsccError> {
+    let normal = normalise_code(code);
+    if normal.chars().count() == 9 {
+        check_org_code(&normal)?;
+        Ok((normal, CodeKind::OrgCode))
+    } else {
+        let u = check_uscc(&normal)?;
+        Ok((u.code, CodeKind::Uscc))
+    }
+}
+
 impl Uscc {
     /// The organization code as usually printed, `XXXXXXXX-X`.
     pub fn org_code_display(&self) -> String {
@@ -562,6 +606,31 @@ mod tests {
         assert_eq!(org_code_check_char("10162374"), Some('1'));
         assert_eq!(uscc_check_char("12120000401359081"), Some('6'));
         assert_eq!(org_code_check_char("40135908"), Some('1'));
+    }
+
+    #[test]
+    fn identifiers_enterprise_code_picks_the_kind() {
+        assert_eq!(
+            check_enterprise_code("９１４４０３００１９２２０３８２１６"),
+            Ok(("914403001922038216".to_string(), CodeKind::Uscc))
+        );
+        assert_eq!(
+            check_enterprise_code("19220382-1"),
+            Ok(("192203821".to_string(), CodeKind::OrgCode))
+        );
+        assert_eq!(normalise_code(" 19220382-1 "), "192203821");
+        assert!(matches!(
+            check_enterprise_code("19220382-2"),
+            Err(UsccError::BadOrgCodeCheck { .. })
+        ));
+        assert!(matches!(
+            check_enterprise_code("914403001922038217"),
+            Err(UsccError::BadCheckCharacter { .. })
+        ));
+        assert!(matches!(
+            check_enterprise_code("12345"),
+            Err(UsccError::WrongLength { expected: 18, .. })
+        ));
     }
 
     #[test]

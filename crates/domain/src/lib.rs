@@ -1,7 +1,10 @@
 //! QCity domain: pure types and rules. No IO, no async.
 
 pub mod bulletin;
+pub mod credit;
+pub mod formula;
 pub mod identifiers;
 pub mod plan;
+pub mod registry;
 pub mod role;
 pub mod target;

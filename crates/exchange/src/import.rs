@@ -320,6 +320,8 @@ impl<'b> Importer<'b> {
                 contents: base.map(|b| b.contents.clone()).unwrap_or_default(),
                 tasks: base.map(|b| b.tasks.clone()).unwrap_or_default(),
                 notes: keep_notes(&t.text(r, 7), base.map(|b| b.notes.as_slice())),
+                // The workbook has no formula column: a computed indicator stays computed.
+                formula: base.and_then(|b| b.formula.clone()),
                 code: ind_code,
             });
         }

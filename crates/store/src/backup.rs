@@ -32,6 +32,17 @@ pub const TABLES: &[&str] = &[
     "indicator_values",
     "indicator_value_evidence",
     "indicator_disclosure",
+    "enterprises",
+    "code_overrides",
+    "licences",
+    "credit_events",
+    "credit_rules",
+    "blacklist",
+    "blacklist_history",
+    "sampling",
+    "sampling_followups",
+    "sampling_stats",
+    "registry_owners",
 ];
 
 /// Tables keyed by something other than an auto-increment `id` (no sequence to reset).
@@ -43,6 +54,10 @@ const WITHOUT_ID: &[&str] = &[
     "report_evidence",
     "indicator_value_evidence",
     "indicator_disclosure",
+    "code_overrides",
+    "sampling_followups",
+    "sampling_stats",
+    "registry_owners",
 ];
 
 /// Tables deliberately left out of backups.
@@ -144,6 +159,10 @@ pub async fn restore(store: &Store, input: impl BufRead) -> Result<Summary> {
     let mut tx = store.begin().await?;
     // The fresh database's own migration rows are replaced by the backup's.
     sqlx::query("DELETE FROM schema_migrations")
+        .execute(&mut *tx)
+        .await?;
+    // So are the default registry owners a migration inserted.
+    sqlx::query("DELETE FROM registry_owners")
         .execute(&mut *tx)
         .await?;
     let mut rows = 0;

@@ -551,6 +551,17 @@ pub async fn observations(store: &Store, plan: &Plan) -> Result<BTreeMap<String,
             }
         }
     }
+    // Computed indicators: a year the registry covers takes its value from the formula.
+    for (code, ratios) in computed(store, plan).await? {
+        let obs = out
+            .entry(code)
+            .or_insert_with(|| Observations::new().with_deadline(deadline));
+        for r in ratios {
+            if let Some(p) = r.percent() {
+                obs.values.entry(String::new()).or_default().insert(r.year, p);
+            }
+        }
+    }
     for ind in &plan.indicators {
         let obs = out
             .entry(ind.code.clone())
@@ -558,6 +569,19 @@ pub async fn observations(store: &Store, plan: &Plan) -> Result<BTreeMap<String,
         obs.benchmarks = benches.clone();
     }
     Ok(out)
+}
+
+/// The yearly figures of every indicator the plan computes from a registry.
+pub async fn computed(
+    store: &Store,
+    plan: &Plan,
+) -> Result<BTreeMap<String, Vec<qcity_domain::formula::Ratio>>> {
+    let formulas: BTreeMap<String, qcity_domain::formula::Formula> = plan
+        .indicators
+        .iter()
+        .filter_map(|i| i.formula.clone().map(|f| (i.code.clone(), f)))
+        .collect();
+    crate::sampling::ratios_for(store, &formulas).await
 }
 
 /// An indicator's standing: its evaluation against the target.

@@ -8,6 +8,8 @@ pub mod audit;
 pub mod auth;
 pub mod backup;
 pub mod bulletins;
+pub mod credit;
+pub mod enterprises;
 pub mod evidence;
 pub mod indicators;
 mod migrations;
@@ -15,6 +17,7 @@ pub mod notices;
 pub mod obligations;
 pub mod outbox;
 pub mod plan;
+pub mod sampling;
 pub mod units;
 pub mod users;
 

@@ -111,6 +111,9 @@ pub(super) fn to_toml(plan: &Plan) -> String {
         w.codes(0, "contents", &i.contents);
         w.codes(0, "tasks", &i.tasks);
         w.list(0, "notes", &i.notes);
+        if let Some(f) = &i.formula {
+            w.line(0, &format!("formula = {}", f.to_inline_toml()));
+        }
     }
     for g in &plan.task_groups {
         w.header(0, "[[task_groups]]");

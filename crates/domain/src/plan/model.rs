@@ -194,6 +194,9 @@ pub struct Indicator {
     pub tasks: Vec<String>,
     /// Notes.
     pub notes: Vec<String>,
+    /// How QCity computes the value from its registries; `None`: reported by hand.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub formula: Option<crate::formula::Formula>,
 }
 
 /// A group of main tasks.

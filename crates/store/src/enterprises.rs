@@ -1,0 +1,904 @@
+//! The enterprise register: one master record per enterprise, keyed by its unified social
+//! credit code (or a legacy organization code), shared by every registry (credit, sampling …).
+//! Licences and certificates hang off it. Any signed-in account reads it; the office and the
+//! units that own the `enterprises` registry write it.
+
+use crate::audit::{self, Change};
+use crate::{Actor, Result, Store, StoreError, Tx, now_text};
+use chrono::NaiveDate;
+use qcity_domain::formula::Ratio;
+use qcity_domain::identifiers::{self, CodeKind, UsccError};
+use qcity_domain::plan::Diagnostic;
+use qcity_domain::registry::{CodeList, LicenceKind, Size};
+use qcity_domain::role::Scope;
+use qcity_domain::target::Lang;
+use serde::Serialize;
+use serde_json::json;
+use sqlx::Row;
+use std::collections::BTreeMap;
+
+/// The registries a unit may own (written by their owners and the office).
+pub const REGISTRIES: &[&str] = &["enterprises", "credit", "sampling"];
+
+/// True when the actor may write to `registry`: the office always, a unit's staff when their
+/// unit is listed as an owner.
+pub async fn may_write(store: &Store, actor: &Actor, registry: &str) -> Result<bool> {
+    match actor.scope() {
+        Scope::All => Ok(true),
+        Scope::Unit(unit_id) => {
+            let row = sqlx::query(
+                "SELECT 1 AS one FROM registry_owners o JOIN org_units u ON u.code = o.unit_code \
+                 WHERE o.registry = $1 AND u.id = $2",
+            )
+            .bind(registry)
+            .bind(unit_id)
+            .fetch_optional(&store.pool)
+            .await?;
+            Ok(row.is_some())
+        }
+        Scope::ReadAll | Scope::Public => Ok(false),
+    }
+}
+
+/// Fails with `Forbidden` unless the actor may write to `registry`.
+pub async fn require_writer(store: &Store, actor: &Actor, registry: &str) -> Result<()> {
+    if may_write(store, actor, registry).await? {
+        Ok(())
+    } else {
+        Err(StoreError::Forbidden)
+    }
+}
+
+/// Any signed-in account reads the registers (the plan asks for information sharing).
+pub fn require_reader(actor: &Actor) -> Result<()> {
+    match actor.scope() {
+        Scope::Public => Err(StoreError::Forbidden),
+        _ => Ok(()),
+    }
+}
+
+/// The unit codes owning each registry.
+pub async fn owners(store: &Store) -> Result<BTreeMap<String, Vec<String>>> {
+    let rows =
+        sqlx::query("SELECT registry, unit_code FROM registry_owners ORDER BY registry, unit_code")
+            .fetch_all(&store.pool)
+            .await?;
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for r in rows {
+        out.entry(r.try_get("registry")?)
+            .or_default()
+            .push(r.try_get("unit_code")?);
+    }
+    Ok(out)
+}
+
+/// An enterprise as stored.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Enterprise {
+    pub id: i64,
+    pub code: String,
+    /// `uscc` or `org`.
+    pub code_kind: String,
+    /// The office's reason for accepting a code that fails its check (flagged, never hidden).
+    pub code_override: Option<String>,
+    pub name: String,
+    pub address: String,
+    pub industry: String,
+    pub size: Option<Size>,
+    pub town: String,
+    pub chief_quality_officer: String,
+    pub contact: String,
+    /// When the quality credit file was opened (建档).
+    pub file_opened: Option<NaiveDate>,
+    pub closed: bool,
+    pub row_version: i64,
+    pub updated_at: String,
+}
+
+/// The editable fields of an enterprise.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EnterpriseInput {
+    pub code: String,
+    pub name: String,
+    pub address: String,
+    pub industry: String,
+    pub size: Option<Size>,
+    pub town: String,
+    pub chief_quality_officer: String,
+    pub contact: String,
+    pub file_opened: Option<NaiveDate>,
+}
+
+/// A licence or certificate.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Licence {
+    pub id: i64,
+    pub enterprise_id: i64,
+    pub kind: LicenceKind,
+    pub number: String,
+    pub product: String,
+    pub issued: Option<NaiveDate>,
+    pub expires: Option<NaiveDate>,
+}
+
+/// The fields of a new licence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LicenceInput {
+    pub kind: LicenceKind,
+    pub number: String,
+    pub product: String,
+    pub issued: Option<NaiveDate>,
+    pub expires: Option<NaiveDate>,
+}
+
+/// Why a code was refused: the check's reason, in both languages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CodeRefusal(pub UsccError);
+
+impl CodeRefusal {
+    pub fn message(&self, lang: Lang) -> String {
+        match lang {
+            Lang::ZhCn => format!(
+                "统一社会信用代码（或组织机构代码）无效：{}",
+                self.0.message(lang)
+            ),
+            Lang::En => format!(
+                "invalid unified social credit code (or organization code): {}",
+                self.0.message(lang)
+            ),
+        }
+    }
+}
+
+/// The outcome of checking a code: the stored form and kind, plus the override reason when
+/// the code fails its check but the office accepted it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckedCode {
+    pub code: String,
+    pub kind: &'static str,
+    pub override_reason: Option<String>,
+}
+
+/// Checks a code against GB 32100 / GB 11714, consulting the office's overrides.
+pub async fn check_code(
+    conn: &mut sqlx::AnyConnection,
+    raw: &str,
+) -> Result<std::result::Result<CheckedCode, CodeRefusal>> {
+    match identifiers::check_enterprise_code(raw) {
+        Ok((code, kind)) => Ok(Ok(CheckedCode {
+            code,
+            kind: kind.code(),
+            override_reason: None,
+        })),
+        Err(e) => {
+            let code = identifiers::normalise_code(raw);
+            let reason: Option<String> =
+                sqlx::query("SELECT reason FROM code_overrides WHERE code = $1")
+                    .bind(&code)
+                    .fetch_optional(&mut *conn)
+                    .await?
+                    .map(|r| r.try_get("reason"))
+                    .transpose()?;
+            Ok(match reason {
+                Some(reason) if !code.is_empty() => Ok(CheckedCode {
+                    kind: if code.chars().count() == 9 {
+                        CodeKind::OrgCode.code()
+                    } else {
+                        CodeKind::Uscc.code()
+                    },
+                    code,
+                    override_reason: Some(reason),
+                }),
+                _ => Err(CodeRefusal(e)),
+            })
+        }
+    }
+}
+
+/// Records that the office accepts a code failing its check (a known mis-issued code).
+pub async fn record_override(
+    store: &Store,
+    actor: &Actor,
+    raw: &str,
+    reason: &str,
+) -> Result<String> {
+    actor.require_admin()?;
+    let code = identifiers::normalise_code(raw);
+    if code.is_empty() || code.chars().count() > 20 {
+        return Err(StoreError::invalid("code", "error-enterprise-code-missing"));
+    }
+    if reason.trim().is_empty() {
+        return Err(StoreError::invalid("reason", "error-override-reason"));
+    }
+    let mut tx = store.begin().await?;
+    sqlx::query(
+        "INSERT INTO code_overrides (code, reason, recorded_by, recorded_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (code) DO UPDATE SET reason = excluded.reason, recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at",
+    )
+    .bind(&code)
+    .bind(reason.trim())
+    .bind(&actor.username)
+    .bind(now_text())
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        store,
+        &mut tx,
+        actor,
+        Change {
+            action: "enterprise.code_override",
+            target_type: "enterprise_code",
+            target_id: &code,
+            before: json!(null),
+            after: json!({ "reason": reason.trim() }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(code)
+}
+
+fn date_text(d: Option<NaiveDate>) -> Option<String> {
+    d.map(|d| d.to_string())
+}
+
+fn parse_date(s: Option<String>) -> Option<NaiveDate> {
+    s.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
+}
+
+const SELECT: &str = "SELECT e.id, e.code, e.code_kind, o.reason AS code_override, e.name, e.address, e.industry, e.size, e.town, \
+     e.chief_quality_officer, e.contact, e.file_opened, e.closed, e.row_version, e.updated_at \
+     FROM enterprises e LEFT JOIN code_overrides o ON o.code = e.code";
+
+fn from_row(r: &sqlx::any::AnyRow) -> Result<Enterprise> {
+    let size: Option<String> = r.try_get("size")?;
+    Ok(Enterprise {
+        id: r.try_get("id")?,
+        code: r.try_get("code")?,
+        code_kind: r.try_get("code_kind")?,
+        code_override: r.try_get("code_override")?,
+        name: r.try_get("name")?,
+        address: r.try_get("address")?,
+        industry: r.try_get("industry")?,
+        size: size.as_deref().and_then(Size::parse),
+        town: r.try_get("town")?,
+        chief_quality_officer: r.try_get("chief_quality_officer")?,
+        contact: r.try_get("contact")?,
+        file_opened: parse_date(r.try_get("file_opened")?),
+        closed: r.try_get::<i64, _>("closed")? != 0,
+        row_version: r.try_get("row_version")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+fn snapshot(e: &EnterpriseInput) -> serde_json::Value {
+    json!({
+        "code": e.code, "name": e.name, "address": e.address, "industry": e.industry,
+        "size": e.size.map(|s| s.code()), "town": e.town,
+        "chief_quality_officer": e.chief_quality_officer, "contact": e.contact,
+        "file_opened": date_text(e.file_opened),
+    })
+}
+
+impl Enterprise {
+    /// The editable fields, as a form starts from them.
+    pub fn input(&self) -> EnterpriseInput {
+        EnterpriseInput {
+            code: self.code.clone(),
+            name: self.name.clone(),
+            address: self.address.clone(),
+            industry: self.industry.clone(),
+            size: self.size,
+            town: self.town.clone(),
+            chief_quality_officer: self.chief_quality_officer.clone(),
+            contact: self.contact.clone(),
+            file_opened: self.file_opened,
+        }
+    }
+}
+
+/// Field rules shared by the form and the import; the error is a translation key.
+fn check_fields(e: &EnterpriseInput) -> std::result::Result<(), (&'static str, &'static str)> {
+    let name = e.name.trim();
+    if name.is_empty() {
+        return Err(("name", "error-enterprise-name"));
+    }
+    if name.chars().count() > 100 {
+        return Err(("name", "error-enterprise-name-long"));
+    }
+    for (field, v) in [
+        ("address", &e.address),
+        ("industry", &e.industry),
+        ("town", &e.town),
+        ("chief_quality_officer", &e.chief_quality_officer),
+        ("contact", &e.contact),
+    ] {
+        if v.chars().count() > 200 {
+            return Err((field, "error-text-too-long"));
+        }
+    }
+    if let Some(d) = e.file_opened
+        && d > chrono::Utc::now().date_naive()
+    {
+        return Err(("file_opened", "error-date-in-future"));
+    }
+    Ok(())
+}
+
+/// Creates an enterprise. A code failing its check is `Invalid { field: "code" }`; the caller
+/// shows [`CodeRefusal`]'s reason, which it can get from [`check_code`].
+pub async fn create(store: &Store, actor: &Actor, input: &EnterpriseInput) -> Result<i64> {
+    require_writer(store, actor, "enterprises").await?;
+    if let Err((field, key)) = check_fields(input) {
+        return Err(StoreError::invalid(field, key));
+    }
+    let mut tx = store.begin().await?;
+    let checked = match check_code(&mut tx, &input.code).await? {
+        Ok(c) => c,
+        Err(_) => return Err(StoreError::invalid("code", "error-enterprise-code-invalid")),
+    };
+    let id = insert(&mut tx, &checked, input).await?;
+    let mut after = snapshot(input);
+    after["code"] = json!(checked.code);
+    audit::record(
+        store,
+        &mut tx,
+        actor,
+        Change {
+            action: "enterprise.create",
+            target_type: "enterprise",
+            target_id: &checked.code,
+            before: json!(null),
+            after,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Registers an enterprise met in another registry's import (name and code only).
+pub(crate) async fn insert_for_import(
+    tx: &mut Tx,
+    checked: &CheckedCode,
+    e: &EnterpriseInput,
+) -> Result<i64> {
+    insert(tx, checked, e).await
+}
+
+async fn insert(tx: &mut Tx, checked: &CheckedCode, e: &EnterpriseInput) -> Result<i64> {
+    let now = now_text();
+    let row = sqlx::query(
+        "INSERT INTO enterprises (code, code_kind, name, address, industry, size, town, chief_quality_officer, contact, file_opened, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id",
+    )
+    .bind(&checked.code)
+    .bind(checked.kind)
+    .bind(e.name.trim())
+    .bind(e.address.trim())
+    .bind(e.industry.trim())
+    .bind(e.size.map(|s| s.code()))
+    .bind(e.town.trim())
+    .bind(e.chief_quality_officer.trim())
+    .bind(e.contact.trim())
+    .bind(date_text(e.file_opened))
+    .bind(&now)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(|e| {
+        if crate::is_unique_violation(&e) {
+            StoreError::invalid("code", "error-enterprise-code-taken")
+        } else {
+            e.into()
+        }
+    })?;
+    Ok(row.try_get("id")?)
+}
+
+/// Updates an enterprise's fields (not its code). `row_version` guards against a lost update.
+pub async fn update(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+    row_version: i64,
+    input: &EnterpriseInput,
+) -> Result<()> {
+    require_writer(store, actor, "enterprises").await?;
+    if let Err((field, key)) = check_fields(input) {
+        return Err(StoreError::invalid(field, key));
+    }
+    let mut tx = store.begin().await?;
+    let before = get_in(&mut tx, id).await?;
+    if before.row_version != row_version {
+        return Err(StoreError::Conflict("error-stale-edit".into()));
+    }
+    sqlx::query(
+        "UPDATE enterprises SET name = $1, address = $2, industry = $3, size = $4, town = $5, chief_quality_officer = $6, \
+         contact = $7, file_opened = $8, row_version = row_version + 1, updated_at = $9 WHERE id = $10",
+    )
+    .bind(input.name.trim())
+    .bind(input.address.trim())
+    .bind(input.industry.trim())
+    .bind(input.size.map(|s| s.code()))
+    .bind(input.town.trim())
+    .bind(input.chief_quality_officer.trim())
+    .bind(input.contact.trim())
+    .bind(date_text(input.file_opened))
+    .bind(now_text())
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    let mut after = snapshot(input);
+    after["code"] = json!(before.code);
+    audit::record(
+        store,
+        &mut tx,
+        actor,
+        Change {
+            action: "enterprise.update",
+            target_type: "enterprise",
+            target_id: &before.code,
+            before: snapshot(&before.input()),
+            after,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn get_in(tx: &mut Tx, id: i64) -> Result<Enterprise> {
+    let row = sqlx::query(&format!("{SELECT} WHERE e.id = $1"))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    from_row(&row)
+}
+
+/// One enterprise.
+pub async fn get(store: &Store, actor: &Actor, id: i64) -> Result<Enterprise> {
+    require_reader(actor)?;
+    let row = sqlx::query(&format!("{SELECT} WHERE e.id = $1"))
+        .bind(id)
+        .fetch_optional(&store.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    from_row(&row)
+}
+
+/// The enterprise with this code (any spelling of it), if registered. No scope: the public
+/// portal looks codes up too; callers decide what to show.
+pub async fn by_code(store: &Store, raw: &str) -> Result<Option<Enterprise>> {
+    let code = identifiers::normalise_code(raw);
+    let row = sqlx::query(&format!("{SELECT} WHERE e.code = $1"))
+        .bind(&code)
+        .fetch_optional(&store.pool)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// A page of enterprises matching a name fragment or a code prefix, by name.
+pub async fn search(
+    store: &Store,
+    text: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Enterprise>, i64)> {
+    let text = text.trim();
+    let pattern = format!("%{}%", escape_like(text));
+    let code_prefix = format!("{}%", escape_like(&identifiers::normalise_code(text)));
+    let filter = "WHERE ($1 = '' OR e.name LIKE $2 ESCAPE '\\' OR e.code LIKE $3 ESCAPE '\\')";
+    let total: i64 = sqlx::query(&format!("SELECT COUNT(*) AS n FROM enterprises e {filter}"))
+        .bind(text)
+        .bind(&pattern)
+        .bind(&code_prefix)
+        .fetch_one(&store.pool)
+        .await?
+        .try_get("n")?;
+    let rows = sqlx::query(&format!(
+        "{SELECT} {filter} ORDER BY e.name, e.id LIMIT $4 OFFSET $5"
+    ))
+    .bind(text)
+    .bind(&pattern)
+    .bind(&code_prefix)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(&store.pool)
+    .await?;
+    let list = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
+    Ok((list, total))
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// An enterprise's licences, soonest expiry first.
+pub async fn licences(store: &Store, enterprise_id: i64) -> Result<Vec<Licence>> {
+    let rows = sqlx::query(
+        "SELECT id, enterprise_id, kind, number, product, issued, expires FROM licences WHERE enterprise_id = $1 \
+         ORDER BY expires IS NULL, expires, id",
+    )
+    .bind(enterprise_id)
+    .fetch_all(&store.pool)
+    .await?;
+    rows.iter().map(licence_from_row).collect()
+}
+
+fn licence_from_row(r: &sqlx::any::AnyRow) -> Result<Licence> {
+    let kind: String = r.try_get("kind")?;
+    Ok(Licence {
+        id: r.try_get("id")?,
+        enterprise_id: r.try_get("enterprise_id")?,
+        kind: LicenceKind::parse(&kind).unwrap_or(LicenceKind::Other),
+        number: r.try_get("number")?,
+        product: r.try_get("product")?,
+        issued: parse_date(r.try_get("issued")?),
+        expires: parse_date(r.try_get("expires")?),
+    })
+}
+
+fn check_licence(l: &LicenceInput) -> std::result::Result<(), (&'static str, &'static str)> {
+    if l.number.trim().is_empty() || l.number.chars().count() > 60 {
+        return Err(("number", "error-licence-number"));
+    }
+    if let (Some(i), Some(e)) = (l.issued, l.expires)
+        && e < i
+    {
+        return Err(("expires", "error-licence-expires-before-issued"));
+    }
+    Ok(())
+}
+
+async fn upsert_licence(tx: &mut Tx, enterprise_id: i64, l: &LicenceInput) -> Result<bool> {
+    let existing = sqlx::query(
+        "SELECT id, product, issued, expires FROM licences WHERE enterprise_id = $1 AND kind = $2 AND number = $3",
+    )
+    .bind(enterprise_id)
+    .bind(l.kind.code())
+    .bind(l.number.trim())
+    .fetch_optional(&mut **tx)
+    .await?;
+    match existing {
+        Some(r) => {
+            let same = r.try_get::<String, _>("product")? == l.product.trim()
+                && parse_date(r.try_get("issued")?) == l.issued
+                && parse_date(r.try_get("expires")?) == l.expires;
+            if same {
+                return Ok(false);
+            }
+            sqlx::query(
+                "UPDATE licences SET product = $1, issued = $2, expires = $3 WHERE id = $4",
+            )
+            .bind(l.product.trim())
+            .bind(date_text(l.issued))
+            .bind(date_text(l.expires))
+            .bind(r.try_get::<i64, _>("id")?)
+            .execute(&mut **tx)
+            .await?;
+            Ok(true)
+        }
+        None => {
+            sqlx::query(
+                "INSERT INTO licences (enterprise_id, kind, number, product, issued, expires) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(enterprise_id)
+            .bind(l.kind.code())
+            .bind(l.number.trim())
+            .bind(l.product.trim())
+            .bind(date_text(l.issued))
+            .bind(date_text(l.expires))
+            .execute(&mut **tx)
+            .await?;
+            Ok(true)
+        }
+    }
+}
+
+/// Adds (or updates, by kind and number) a licence.
+pub async fn save_licence(
+    store: &Store,
+    actor: &Actor,
+    enterprise_id: i64,
+    l: &LicenceInput,
+) -> Result<()> {
+    require_writer(store, actor, "enterprises").await?;
+    if let Err((field, key)) = check_licence(l) {
+        return Err(StoreError::invalid(field, key));
+    }
+    let mut tx = store.begin().await?;
+    let e = get_in(&mut tx, enterprise_id).await?;
+    upsert_licence(&mut tx, enterprise_id, l).await?;
+    audit::record(
+        store,
+        &mut tx,
+        actor,
+        Change {
+            action: "enterprise.licence",
+            target_type: "enterprise",
+            target_id: &e.code,
+            before: json!(null),
+            after: json!({ "kind": l.kind.code(), "number": l.number.trim(), "product": l.product.trim(),
+                "issued": date_text(l.issued), "expires": date_text(l.expires) }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A licence about to expire (or expired) with its holder.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExpiringLicence {
+    pub licence: Licence,
+    pub enterprise_name: String,
+    pub enterprise_code: String,
+    /// Days from `today` to expiry; negative when already expired.
+    pub days_left: i64,
+}
+
+/// Licences expiring within `days` of `today`, and those expired within the last year.
+pub async fn expiring_licences(
+    store: &Store,
+    today: NaiveDate,
+    days: i64,
+) -> Result<Vec<ExpiringLicence>> {
+    let until = today + chrono::Duration::days(days);
+    let since = today - chrono::Duration::days(365);
+    let rows = sqlx::query(
+        "SELECT l.id, l.enterprise_id, l.kind, l.number, l.product, l.issued, l.expires, e.name, e.code \
+         FROM licences l JOIN enterprises e ON e.id = l.enterprise_id \
+         WHERE e.closed = 0 AND l.expires IS NOT NULL AND l.expires <= $1 AND l.expires >= $2 ORDER BY l.expires, l.id",
+    )
+    .bind(until.to_string())
+    .bind(since.to_string())
+    .fetch_all(&store.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let licence = licence_from_row(r)?;
+            let days_left = licence.expires.map_or(0, |e| (e - today).num_days());
+            Ok(ExpiringLicence {
+                licence,
+                enterprise_name: r.try_get("name")?,
+                enterprise_code: r.try_get("code")?,
+                days_left,
+            })
+        })
+        .collect()
+}
+
+/// One row of an enterprise import: the enterprise and, optionally, one licence.
+#[derive(Debug, Clone)]
+pub struct ImportRow {
+    pub line: usize,
+    pub enterprise: EnterpriseInput,
+    pub licence: Option<LicenceInput>,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ImportOutcome {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub licences_changed: usize,
+    /// Rows left out, each with its line and reason.
+    #[serde(skip)]
+    pub problems: Vec<Diagnostic>,
+}
+
+fn line_error(line: usize, en: String, zh: String) -> Diagnostic {
+    let mut d = Diagnostic::error(format!("line {line}"), en, zh);
+    d.line = Some(line);
+    d
+}
+
+/// Imports rows: new codes create enterprises, known ones are updated where a field differs;
+/// a row that fails is reported with its line and left out while the good rows are kept.
+/// Importing the same rows again changes nothing. One transaction, one audit record.
+pub async fn import(
+    store: &Store,
+    actor: &Actor,
+    rows: &[ImportRow],
+    source: &str,
+) -> Result<ImportOutcome> {
+    require_writer(store, actor, "enterprises").await?;
+    let mut out = ImportOutcome::default();
+    let mut tx = store.begin().await?;
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for row in rows {
+        let checked = match check_code(&mut tx, &row.enterprise.code).await? {
+            Ok(c) => c,
+            Err(refusal) => {
+                out.problems.push(line_error(
+                    row.line,
+                    format!("row {}: {}", row.line, refusal.message(Lang::En)),
+                    format!("第{}行：{}", row.line, refusal.message(Lang::ZhCn)),
+                ));
+                continue;
+            }
+        };
+        if let Err((field, key)) = check_fields(&row.enterprise) {
+            let (zh, en) = field_message(field, key);
+            out.problems.push(line_error(
+                row.line,
+                format!("row {}: {en}", row.line),
+                format!("第{}行：{zh}", row.line),
+            ));
+            continue;
+        }
+        if let Some(l) = &row.licence
+            && let Err((field, key)) = check_licence(l)
+        {
+            let (zh, en) = field_message(field, key);
+            out.problems.push(line_error(
+                row.line,
+                format!("row {}: {en}", row.line),
+                format!("第{}行：{zh}", row.line),
+            ));
+            continue;
+        }
+        let existing = sqlx::query(&format!("{SELECT} WHERE e.code = $1"))
+            .bind(&checked.code)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let id = match existing {
+            None => {
+                out.created += 1;
+                insert(&mut tx, &checked, &row.enterprise).await?
+            }
+            Some(r) => {
+                let e = from_row(&r)?;
+                let mut wanted = row.enterprise.clone();
+                wanted.code = e.code.clone();
+                // A later row for the same code (another licence) may leave fields blank.
+                let merged = merge(&e.input(), &wanted);
+                if merged == e.input() {
+                    if !seen.contains_key(&e.code) {
+                        out.unchanged += 1;
+                    }
+                } else {
+                    sqlx::query(
+                        "UPDATE enterprises SET name = $1, address = $2, industry = $3, size = $4, town = $5, chief_quality_officer = $6, \
+                         contact = $7, file_opened = $8, row_version = row_version + 1, updated_at = $9 WHERE id = $10",
+                    )
+                    .bind(&merged.name)
+                    .bind(&merged.address)
+                    .bind(&merged.industry)
+                    .bind(merged.size.map(|s| s.code()))
+                    .bind(&merged.town)
+                    .bind(&merged.chief_quality_officer)
+                    .bind(&merged.contact)
+                    .bind(date_text(merged.file_opened))
+                    .bind(now_text())
+                    .bind(e.id)
+                    .execute(&mut *tx)
+                    .await?;
+                    if !seen.contains_key(&e.code) {
+                        out.updated += 1;
+                    }
+                }
+                e.id
+            }
+        };
+        seen.insert(checked.code.clone(), row.line);
+        if let Some(l) = &row.licence
+            && upsert_licence(&mut tx, id, l).await?
+        {
+            out.licences_changed += 1;
+        }
+    }
+    if out.created + out.updated + out.licences_changed > 0 {
+        audit::record(
+            store,
+            &mut tx,
+            actor,
+            Change {
+                action: "enterprise.import",
+                target_type: "enterprise_import",
+                target_id: source,
+                before: json!(null),
+                after: json!({ "created": out.created, "updated": out.updated,
+                    "licences_changed": out.licences_changed, "refused_rows": out.problems.len() }),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// The stored fields overlaid with the non-blank imported ones (trimmed).
+fn merge(old: &EnterpriseInput, new: &EnterpriseInput) -> EnterpriseInput {
+    let pick = |o: &String, n: &String| {
+        let n = n.trim();
+        if n.is_empty() {
+            o.clone()
+        } else {
+            n.to_string()
+        }
+    };
+    EnterpriseInput {
+        code: old.code.clone(),
+        name: pick(&old.name, &new.name),
+        address: pick(&old.address, &new.address),
+        industry: pick(&old.industry, &new.industry),
+        size: new.size.or(old.size),
+        town: pick(&old.town, &new.town),
+        chief_quality_officer: pick(&old.chief_quality_officer, &new.chief_quality_officer),
+        contact: pick(&old.contact, &new.contact),
+        file_opened: new.file_opened.or(old.file_opened),
+    }
+}
+
+/// Messages for the field rules, for import reports (the web form translates the keys).
+fn field_message(field: &str, key: &str) -> (String, String) {
+    match key {
+        "error-enterprise-name" => (
+            "企业名称不能为空".into(),
+            "the enterprise name is missing".into(),
+        ),
+        "error-enterprise-name-long" => (
+            "企业名称超过 100 个字".into(),
+            "the enterprise name is longer than 100 characters".into(),
+        ),
+        "error-date-in-future" => (
+            "建档日期不能晚于今天".into(),
+            "the file-opening date is in the future".into(),
+        ),
+        "error-licence-number" => (
+            "许可证编号为空或超过 60 个字".into(),
+            "the licence number is missing or longer than 60 characters".into(),
+        ),
+        "error-licence-expires-before-issued" => (
+            "有效期至早于发证日期".into(),
+            "the licence expires before it was issued".into(),
+        ),
+        _ => (
+            format!("“{field}”内容过长（超过 200 个字）"),
+            format!("{field} is longer than 200 characters"),
+        ),
+    }
+}
+
+/// The record rate (建档率) per year: enterprises whose credit file was opened by the end of
+/// the year ÷ enterprises on the register, for each year from `from` to `to`.
+pub async fn record_rates(store: &Store, from: i32, to: i32) -> Result<Vec<Ratio>> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM enterprises WHERE closed = 0")
+        .fetch_one(&store.pool)
+        .await?;
+    let registered: i64 = row.try_get("n")?;
+    let rows = sqlx::query(
+        "SELECT SUBSTR(file_opened, 1, 4) AS y, COUNT(*) AS n FROM enterprises WHERE closed = 0 AND file_opened IS NOT NULL GROUP BY SUBSTR(file_opened, 1, 4)",
+    )
+    .fetch_all(&store.pool)
+    .await?;
+    let mut by_year: BTreeMap<i32, i64> = BTreeMap::new();
+    for r in rows {
+        let y: String = r.try_get("y")?;
+        if let Ok(y) = y.parse::<i32>() {
+            *by_year.entry(y).or_default() += r.try_get::<i64, _>("n")?;
+        }
+    }
+    let mut out = Vec::new();
+    // Before the first file was opened the register was not kept: no data, not 0 %.
+    let Some(first) = by_year.keys().next().copied() else {
+        return Ok(out);
+    };
+    if registered == 0 {
+        return Ok(out);
+    }
+    for year in from.max(first)..=to {
+        let opened: i64 = by_year.range(..=year).map(|(_, n)| n).sum();
+        out.push(Ratio {
+            year,
+            numerator: opened,
+            denominator: registered,
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,979 @@
+//! Supervision sampling (监督抽查): records keyed by report number, their follow-up (后处理),
+//! pass rates and the public disclosure of both (双公开).
+//!
+//! Pass rates are read from `sampling_stats`, batch and pass counts per (year, level, stage,
+//! kind, CCC, category), rebuilt for the affected years in the transaction that changes
+//! records; so a dashboard never scans the records themselves.
+
+use crate::audit::{self, Change};
+use crate::enterprises::{self, CheckedCode, EnterpriseInput};
+use crate::{Actor, Result, Store, StoreError, Tx, now_text};
+use chrono::{Datelike, NaiveDate};
+use qcity_domain::formula::{Formula, Ratio};
+use qcity_domain::identifiers;
+use qcity_domain::plan::Diagnostic;
+use qcity_domain::registry::{
+    CodeList, FailedItem, Level, ProductKind, Stage, Verdict, parse_failed_items,
+    print_failed_items,
+};
+use qcity_domain::target::Lang;
+use serde::Serialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// One sampling record as entered or imported.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SamplingInput {
+    pub report_no: String,
+    pub plan: String,
+    pub level: Level,
+    pub stage: Stage,
+    pub enterprise_code: String,
+    pub enterprise_name: String,
+    pub product: String,
+    pub category: String,
+    pub kind: ProductKind,
+    pub ccc: bool,
+    pub batch: String,
+    pub sampled_on: NaiveDate,
+    pub reported_on: Option<NaiveDate>,
+    pub verdict: Verdict,
+    pub failed_items: Vec<FailedItem>,
+    pub agency: String,
+}
+
+impl SamplingInput {
+    /// A digest of every field, so a re-import can tell an unchanged record from a corrected one.
+    fn fingerprint(&self) -> String {
+        let text = format!(
+            "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{:?}\u{1f}{}\u{1f}{}",
+            self.report_no.trim(),
+            self.plan.trim(),
+            self.level.code(),
+            self.stage.code(),
+            identifiers::normalise_code(&self.enterprise_code),
+            self.product.trim(),
+            self.category.trim(),
+            self.kind.code(),
+            self.ccc,
+            self.batch.trim(),
+            self.sampled_on,
+            self.verdict.code(),
+            self.reported_on,
+            print_failed_items(&self.failed_items),
+            self.agency.trim(),
+        );
+        crate::audit::hex(&Sha256::digest(text.as_bytes()))
+    }
+
+    fn check(&self) -> std::result::Result<(), (String, String)> {
+        let bad = |zh: &str, en: &str| Err((zh.to_string(), en.to_string()));
+        if self.report_no.trim().is_empty() || self.report_no.chars().count() > 60 {
+            return bad(
+                "报告编号为空或超过 60 个字",
+                "the report number is missing or longer than 60 characters",
+            );
+        }
+        if self.product.trim().is_empty() {
+            return bad("产品名称不能为空", "the product name is missing");
+        }
+        if self.category.trim().is_empty() {
+            return bad("产品类别不能为空", "the product category is missing");
+        }
+        match self.verdict {
+            Verdict::Fail if self.failed_items.is_empty() => {
+                return bad(
+                    "结论为不合格时须填写不合格项目",
+                    "a failed sampling needs its failed items",
+                );
+            }
+            Verdict::Pass if !self.failed_items.is_empty() => {
+                return bad(
+                    "结论为合格时不应有不合格项目",
+                    "a passed sampling cannot have failed items",
+                );
+            }
+            _ => {}
+        }
+        if let Some(r) = self.reported_on
+            && r < self.sampled_on
+        {
+            return bad(
+                "报告日期早于抽样日期",
+                "the report date is before the sampling date",
+            );
+        }
+        let year = self.sampled_on.year();
+        if !(2000..=2100).contains(&year) {
+            return bad(
+                "抽样日期不在 2000—2100 年之间",
+                "the sampling date is outside 2000–2100",
+            );
+        }
+        Ok(())
+    }
+}
+
+/// A stored record with its enterprise and follow-up.
+#[derive(Debug, Clone, Serialize)]
+pub struct SamplingRecord {
+    pub id: i64,
+    pub report_no: String,
+    pub plan: String,
+    pub level: Level,
+    pub stage: Stage,
+    pub enterprise_id: i64,
+    pub enterprise_code: String,
+    pub enterprise_name: String,
+    pub product: String,
+    pub category: String,
+    pub kind: ProductKind,
+    pub ccc: bool,
+    pub batch: String,
+    pub sampled_on: String,
+    pub reported_on: Option<String>,
+    pub passed: bool,
+    pub failed_items: Vec<FailedItem>,
+    pub agency: String,
+    pub followup: Option<Followup>,
+}
+
+/// The follow-up of a failed sampling.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Followup {
+    /// `open`, `rectifying`, `closed`
+    pub status: String,
+    pub rectify_by: Option<String>,
+    pub rectified_on: Option<String>,
+    pub reinspected_on: Option<String>,
+    pub reinspection_passed: Option<bool>,
+    pub penalty: String,
+    pub note: String,
+    pub row_version: i64,
+}
+
+/// Follow-up states in order.
+pub const FOLLOWUP_STATES: &[&str] = &["open", "rectifying", "closed"];
+
+const SELECT: &str = "SELECT s.id, s.report_no, s.plan, s.level, s.stage, s.enterprise_id, e.code AS enterprise_code, e.name AS enterprise_name, \
+    s.product, s.category, s.kind, s.ccc, s.batch, s.sampled_on, s.reported_on, s.passed, s.failed_items, s.agency, \
+    f.status AS f_status, f.rectify_by, f.rectified_on, f.reinspected_on, f.reinspection_passed, f.penalty, f.note, f.row_version AS f_version \
+    FROM sampling s JOIN enterprises e ON e.id = s.enterprise_id LEFT JOIN sampling_followups f ON f.sampling_id = s.id";
+
+fn from_row(r: &sqlx::any::AnyRow) -> Result<SamplingRecord> {
+    let level: String = r.try_get("level")?;
+    let stage: String = r.try_get("stage")?;
+    let kind: String = r.try_get("kind")?;
+    let passed = r.try_get::<i64, _>("passed")? != 0;
+    let status: Option<String> = r.try_get("f_status")?;
+    let followup = match status {
+        Some(status) => Some(Followup {
+            status,
+            rectify_by: r.try_get("rectify_by")?,
+            rectified_on: r.try_get("rectified_on")?,
+            reinspected_on: r.try_get("reinspected_on")?,
+            reinspection_passed: r
+                .try_get::<Option<i64>, _>("reinspection_passed")?
+                .map(|v| v != 0),
+            penalty: r.try_get("penalty")?,
+            note: r.try_get("note")?,
+            row_version: r.try_get("f_version")?,
+        }),
+        None if !passed => Some(Followup {
+            status: "open".into(),
+            rectify_by: None,
+            rectified_on: None,
+            reinspected_on: None,
+            reinspection_passed: None,
+            penalty: String::new(),
+            note: String::new(),
+            row_version: -1,
+        }),
+        None => None,
+    };
+    Ok(SamplingRecord {
+        id: r.try_get("id")?,
+        report_no: r.try_get("report_no")?,
+        plan: r.try_get("plan")?,
+        level: Level::parse(&level).unwrap_or(Level::District),
+        stage: Stage::parse(&stage).unwrap_or(Stage::Production),
+        enterprise_id: r.try_get("enterprise_id")?,
+        enterprise_code: r.try_get("enterprise_code")?,
+        enterprise_name: r.try_get("enterprise_name")?,
+        product: r.try_get("product")?,
+        category: r.try_get("category")?,
+        kind: ProductKind::parse(&kind).unwrap_or(ProductKind::Industrial),
+        ccc: r.try_get::<i64, _>("ccc")? != 0,
+        batch: r.try_get("batch")?,
+        sampled_on: r.try_get("sampled_on")?,
+        reported_on: r.try_get("reported_on")?,
+        passed,
+        failed_items: parse_failed_items(&r.try_get::<String, _>("failed_items")?),
+        agency: r.try_get("agency")?,
+        followup,
+    })
+}
+
+/// What to list.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Enterprise name, code prefix, product or category fragment.
+    pub text: String,
+    pub year: Option<i32>,
+    pub level: Option<Level>,
+    pub kind: Option<ProductKind>,
+    pub failed_only: bool,
+    pub enterprise_id: Option<i64>,
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// A page of records, newest sampling first, and the total.
+pub async fn list(
+    store: &Store,
+    f: &Filter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<SamplingRecord>, i64)> {
+    let text = f.text.trim();
+    let like = format!("%{}%", escape_like(text));
+    let code = format!("{}%", escape_like(&identifiers::normalise_code(text)));
+    let wh = "WHERE ($1 = '' OR e.name LIKE $2 ESCAPE '\\' OR e.code LIKE $3 ESCAPE '\\' OR s.product LIKE $2 ESCAPE '\\' OR s.category LIKE $2 ESCAPE '\\' OR s.report_no = $1) \
+        AND ($4 = 0 OR s.year = $4) AND ($5 = '' OR s.level = $5) AND ($6 = '' OR s.kind = $6) AND ($7 = 0 OR s.passed = 0) AND ($8 = 0 OR s.enterprise_id = $8)";
+    let count_sql = format!(
+        "SELECT COUNT(*) AS n FROM sampling s JOIN enterprises e ON e.id = s.enterprise_id {wh}"
+    );
+    let list_sql =
+        format!("{SELECT} {wh} ORDER BY s.sampled_on DESC, s.id DESC LIMIT $9 OFFSET $10");
+    macro_rules! bind_filter {
+        ($q:expr) => {
+            $q.bind(text)
+                .bind(&like)
+                .bind(&code)
+                .bind(i64::from(f.year.unwrap_or(0)))
+                .bind(f.level.map_or("", |l| l.code()))
+                .bind(f.kind.map_or("", |k| k.code()))
+                .bind(i64::from(f.failed_only))
+                .bind(f.enterprise_id.unwrap_or(0))
+        };
+    }
+    let total: i64 = bind_filter!(sqlx::query(&count_sql))
+        .fetch_one(&store.pool)
+        .await?
+        .try_get("n")?;
+    let rows = bind_filter!(sqlx::query(&list_sql))
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&store.pool)
+        .await?;
+    Ok((
+        rows.iter().map(from_row).collect::<Result<Vec<_>>>()?,
+        total,
+    ))
+}
+
+/// One record.
+pub async fn get(store: &Store, id: i64) -> Result<SamplingRecord> {
+    let row = sqlx::query(&format!("{SELECT} WHERE s.id = $1"))
+        .bind(id)
+        .fetch_optional(&store.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    from_row(&row)
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ImportOutcome {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub enterprises_created: usize,
+    /// Rows left out, each with its line and reason (at most [`MAX_PROBLEMS`] kept).
+    #[serde(skip)]
+    pub problems: Vec<Diagnostic>,
+    pub problems_total: usize,
+}
+
+/// How many row problems an import keeps to show.
+pub const MAX_PROBLEMS: usize = 1000;
+const CHUNK: usize = 400;
+
+/// A running import: rows are pushed as the file is read and written in chunks inside one
+/// transaction; `finish` rebuilds the pass-rate counts of the years touched and commits.
+pub struct Import<'a> {
+    store: &'a Store,
+    actor: Actor,
+    source: String,
+    tx: Tx,
+    enterprises: HashMap<String, i64>,
+    overrides: HashMap<String, String>,
+    seen: HashMap<String, (usize, String)>,
+    pending: Vec<(usize, SamplingInput)>,
+    years: BTreeSet<i32>,
+    outcome: ImportOutcome,
+}
+
+impl<'a> Import<'a> {
+    /// Starts an import; the actor must own the sampling registry.
+    pub async fn begin(store: &'a Store, actor: &Actor, source: &str) -> Result<Import<'a>> {
+        enterprises::require_writer(store, actor, "sampling").await?;
+        let mut tx = store.begin().await?;
+        let mut known = HashMap::new();
+        for r in sqlx::query("SELECT id, code FROM enterprises")
+            .fetch_all(&mut *tx)
+            .await?
+        {
+            known.insert(r.try_get::<String, _>("code")?, r.try_get::<i64, _>("id")?);
+        }
+        let mut overrides = HashMap::new();
+        for r in sqlx::query("SELECT code, reason FROM code_overrides")
+            .fetch_all(&mut *tx)
+            .await?
+        {
+            overrides.insert(
+                r.try_get::<String, _>("code")?,
+                r.try_get::<String, _>("reason")?,
+            );
+        }
+        Ok(Import {
+            store,
+            actor: actor.clone(),
+            source: source.to_string(),
+            tx,
+            enterprises: known,
+            overrides,
+            seen: HashMap::new(),
+            pending: Vec::new(),
+            years: BTreeSet::new(),
+            outcome: ImportOutcome::default(),
+        })
+    }
+
+    /// Reports a row the reader refused.
+    pub fn refuse(&mut self, d: Diagnostic) {
+        self.outcome.problems_total += 1;
+        if self.outcome.problems.len() < MAX_PROBLEMS {
+            self.outcome.problems.push(d);
+        }
+    }
+
+    fn refuse_line(&mut self, line: usize, zh: String, en: String) {
+        let mut d = Diagnostic::error(
+            format!("line {line}"),
+            format!("row {line}: {en}"),
+            format!("第{line}行：{zh}"),
+        );
+        d.line = Some(line);
+        self.refuse(d);
+    }
+
+    /// Adds one row.
+    pub async fn push(&mut self, line: usize, row: SamplingInput) -> Result<()> {
+        if let Err((zh, en)) = row.check() {
+            self.refuse_line(line, zh, en);
+            return Ok(());
+        }
+        let fp = row.fingerprint();
+        let key = row.report_no.trim().to_string();
+        if let Some((first, first_fp)) = self.seen.get(&key) {
+            if *first_fp != fp {
+                let first = *first;
+                self.refuse_line(
+                    line,
+                    format!("报告编号“{key}”与第{first}行重复且内容不同"),
+                    format!("report number “{key}” repeats row {first} with different content"),
+                );
+            } else {
+                self.outcome.unchanged += 1;
+            }
+            return Ok(());
+        }
+        self.seen.insert(key, (line, fp));
+        self.pending.push((line, row));
+        if self.pending.len() >= CHUNK {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    /// The enterprise id for a row's code, registering the enterprise when it is new.
+    async fn enterprise(&mut self, line: usize, row: &SamplingInput) -> Result<Option<i64>> {
+        let checked = match identifiers::check_enterprise_code(&row.enterprise_code) {
+            Ok((code, kind)) => CheckedCode {
+                code,
+                kind: kind.code(),
+                override_reason: None,
+            },
+            Err(e) => {
+                let code = identifiers::normalise_code(&row.enterprise_code);
+                match self.overrides.get(&code) {
+                    Some(reason) => CheckedCode {
+                        kind: if code.chars().count() == 9 {
+                            "org"
+                        } else {
+                            "uscc"
+                        },
+                        code,
+                        override_reason: Some(reason.clone()),
+                    },
+                    None => {
+                        let refusal = enterprises::CodeRefusal(e);
+                        self.refuse_line(
+                            line,
+                            refusal.message(Lang::ZhCn),
+                            refusal.message(Lang::En),
+                        );
+                        return Ok(None);
+                    }
+                }
+            }
+        };
+        if let Some(id) = self.enterprises.get(&checked.code) {
+            return Ok(Some(*id));
+        }
+        if row.enterprise_name.trim().is_empty() {
+            self.refuse_line(
+                line,
+                format!("企业“{}”尚未登记，且未填写企业名称", checked.code),
+                format!(
+                    "enterprise {} is not registered and the row gives no name",
+                    checked.code
+                ),
+            );
+            return Ok(None);
+        }
+        let input = EnterpriseInput {
+            code: checked.code.clone(),
+            name: row.enterprise_name.trim().chars().take(100).collect(),
+            ..EnterpriseInput::default()
+        };
+        let id = enterprises::insert_for_import(&mut self.tx, &checked, &input).await?;
+        self.enterprises.insert(checked.code, id);
+        self.outcome.enterprises_created += 1;
+        Ok(Some(id))
+    }
+
+    async fn flush(&mut self) -> Result<()> {
+        let rows = std::mem::take(&mut self.pending);
+        if rows.is_empty() {
+            return Ok(());
+        }
+        // Existing records among this chunk, by report number.
+        let mut existing: HashMap<String, (i64, String, i64, bool)> = HashMap::new();
+        let placeholders: Vec<String> = (1..=rows.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT id, report_no, fingerprint, year, passed FROM sampling WHERE report_no IN ({})",
+            placeholders.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for (_, r) in &rows {
+            q = q.bind(r.report_no.trim().to_string());
+        }
+        for r in q.fetch_all(&mut *self.tx).await? {
+            existing.insert(
+                r.try_get("report_no")?,
+                (
+                    r.try_get("id")?,
+                    r.try_get("fingerprint")?,
+                    r.try_get("year")?,
+                    r.try_get::<i64, _>("passed")? != 0,
+                ),
+            );
+        }
+        let now = now_text();
+        let mut inserts: Vec<(i64, SamplingInput, String)> = Vec::new();
+        for (line, row) in rows {
+            let fp = row.fingerprint();
+            if let Some((_, old_fp, _, _)) = existing.get(row.report_no.trim())
+                && *old_fp == fp
+            {
+                self.outcome.unchanged += 1;
+                continue;
+            }
+            let Some(enterprise_id) = self.enterprise(line, &row).await? else {
+                continue;
+            };
+            self.years.insert(row.sampled_on.year());
+            match existing.get(row.report_no.trim()) {
+                Some((id, _, old_year, _)) => {
+                    self.years.insert(*old_year as i32);
+                    update_record(&mut self.tx, *id, enterprise_id, &row, &fp).await?;
+                    sync_credit_event(&mut self.tx, enterprise_id, &row, &self.actor, &now).await?;
+                    self.outcome.updated += 1;
+                }
+                None => {
+                    inserts.push((enterprise_id, row, fp));
+                    self.outcome.created += 1;
+                }
+            }
+        }
+        insert_records(&mut self.tx, &inserts, &self.actor.username, &now).await?;
+        let failures: Vec<&(i64, SamplingInput, String)> = inserts
+            .iter()
+            .filter(|(_, r, _)| r.verdict == Verdict::Fail)
+            .collect();
+        for chunk in failures.chunks(100) {
+            insert_credit_events(&mut self.tx, chunk, &self.actor, &now).await?;
+        }
+        Ok(())
+    }
+
+    /// Writes what is pending, rebuilds the counts and commits.
+    pub async fn finish(mut self) -> Result<ImportOutcome> {
+        self.flush().await?;
+        refresh_stats(&mut self.tx, &self.years).await?;
+        if self.outcome.created + self.outcome.updated + self.outcome.enterprises_created > 0 {
+            audit::record(
+                self.store,
+                &mut self.tx,
+                &self.actor,
+                Change {
+                    action: "sampling.import",
+                    target_type: "sampling_import",
+                    target_id: &self.source,
+                    before: json!(null),
+                    after: json!({ "created": self.outcome.created, "updated": self.outcome.updated,
+                        "enterprises_created": self.outcome.enterprises_created, "refused_rows": self.outcome.problems_total }),
+                },
+            )
+            .await?;
+        }
+        self.tx.commit().await?;
+        Ok(self.outcome)
+    }
+}
+
+async fn insert_records(
+    tx: &mut Tx,
+    rows: &[(i64, SamplingInput, String)],
+    by: &str,
+    now: &str,
+) -> Result<()> {
+    const COLS: usize = 19;
+    // SQLite allows 32,766 parameters per statement; PostgreSQL 65,535.
+    for chunk in rows.chunks(1500) {
+        let mut sql = String::from(
+            "INSERT INTO sampling (report_no, plan, level, stage, enterprise_id, product, category, kind, ccc, batch, sampled_on, reported_on, year, passed, failed_items, agency, fingerprint, recorded_by, recorded_at) VALUES ",
+        );
+        let cols = COLS;
+        let groups: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let ps: Vec<String> = (1..=cols).map(|c| format!("${}", i * cols + c)).collect();
+                format!("({})", ps.join(", "))
+            })
+            .collect();
+        sql.push_str(&groups.join(", "));
+        let mut q = sqlx::query(&sql);
+        for (enterprise_id, r, fp) in chunk {
+            q = q
+                .bind(r.report_no.trim().to_string())
+                .bind(r.plan.trim().to_string())
+                .bind(r.level.code())
+                .bind(r.stage.code())
+                .bind(*enterprise_id)
+                .bind(r.product.trim().to_string())
+                .bind(r.category.trim().to_string())
+                .bind(r.kind.code())
+                .bind(i64::from(r.ccc))
+                .bind(r.batch.trim().to_string())
+                .bind(r.sampled_on.to_string())
+                .bind(r.reported_on.map(|d| d.to_string()))
+                .bind(i64::from(r.sampled_on.year()))
+                .bind(i64::from(r.verdict == Verdict::Pass))
+                .bind(print_failed_items(&r.failed_items))
+                .bind(r.agency.trim().to_string())
+                .bind(fp.clone())
+                .bind(by.to_string())
+                .bind(now.to_string());
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+async fn update_record(
+    tx: &mut Tx,
+    id: i64,
+    enterprise_id: i64,
+    r: &SamplingInput,
+    fp: &str,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE sampling SET plan = $1, level = $2, stage = $3, enterprise_id = $4, product = $5, category = $6, kind = $7, ccc = $8, \
+         batch = $9, sampled_on = $10, reported_on = $11, year = $12, passed = $13, failed_items = $14, agency = $15, fingerprint = $16 WHERE id = $17",
+    )
+    .bind(r.plan.trim())
+    .bind(r.level.code())
+    .bind(r.stage.code())
+    .bind(enterprise_id)
+    .bind(r.product.trim())
+    .bind(r.category.trim())
+    .bind(r.kind.code())
+    .bind(i64::from(r.ccc))
+    .bind(r.batch.trim())
+    .bind(r.sampled_on.to_string())
+    .bind(r.reported_on.map(|d| d.to_string()))
+    .bind(i64::from(r.sampled_on.year()))
+    .bind(i64::from(r.verdict == Verdict::Pass))
+    .bind(print_failed_items(&r.failed_items))
+    .bind(r.agency.trim())
+    .bind(fp)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+fn event_summary(r: &SamplingInput) -> String {
+    format!(
+        "{}监督抽查不合格：{}（{}）",
+        r.level.label(Lang::ZhCn),
+        r.product.trim(),
+        print_failed_items(&r.failed_items)
+    )
+}
+
+async fn insert_credit_events(
+    tx: &mut Tx,
+    rows: &[&(i64, SamplingInput, String)],
+    actor: &Actor,
+    now: &str,
+) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let cols = 6;
+    let groups: Vec<String> = (0..rows.len())
+        .map(|i| {
+            let b = i * cols;
+            format!(
+                "(${}, 'sampling_failure', ${}, 0, ${}, 'sampling', ${}, ${}, ${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6
+            )
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO credit_events (enterprise_id, kind, occurred_on, serious, summary, source, source_ref, recorded_by, recorded_at) VALUES {} \
+         ON CONFLICT (source, source_ref) DO NOTHING",
+        groups.join(", ")
+    );
+    let mut q = sqlx::query(&sql);
+    for (enterprise_id, r, _) in rows {
+        q = q
+            .bind(*enterprise_id)
+            .bind(r.reported_on.unwrap_or(r.sampled_on).to_string())
+            .bind(event_summary(r))
+            .bind(r.report_no.trim().to_string())
+            .bind(actor.username.clone())
+            .bind(now.to_string());
+    }
+    q.execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// Keeps the credit event of a corrected record in step: a failure has one (re-opened if it
+/// had been withdrawn), a pass has none (withdrawn, kept in the history).
+async fn sync_credit_event(
+    tx: &mut Tx,
+    enterprise_id: i64,
+    r: &SamplingInput,
+    actor: &Actor,
+    now: &str,
+) -> Result<()> {
+    let key = r.report_no.trim();
+    if r.verdict == Verdict::Fail {
+        sqlx::query(
+            "UPDATE credit_events SET enterprise_id = $1, occurred_on = $2, summary = $3, withdrawn_at = NULL, withdrawn_reason = NULL \
+             WHERE source = 'sampling' AND source_ref = $4",
+        )
+        .bind(enterprise_id)
+        .bind(r.reported_on.unwrap_or(r.sampled_on).to_string())
+        .bind(event_summary(r))
+        .bind(key)
+        .execute(&mut **tx)
+        .await?;
+        let one = (enterprise_id, r.clone(), String::new());
+        insert_credit_events(tx, &[&one], actor, now).await?;
+    } else {
+        sqlx::query(
+            "UPDATE credit_events SET withdrawn_at = $1, withdrawn_reason = $2 WHERE source = 'sampling' AND source_ref = $3 AND withdrawn_at IS NULL",
+        )
+        .bind(now)
+        .bind("抽查结论更正为合格 / the sampling verdict was corrected to pass")
+        .bind(key)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Rebuilds the batch and pass counts of these years from the records.
+pub(crate) async fn refresh_stats(tx: &mut Tx, years: &BTreeSet<i32>) -> Result<()> {
+    for year in years {
+        sqlx::query("DELETE FROM sampling_stats WHERE year = $1")
+            .bind(i64::from(*year))
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO sampling_stats (year, level, stage, kind, ccc, category, batches, passed) \
+             SELECT year, level, stage, kind, ccc, category, COUNT(*), CAST(SUM(passed) AS BIGINT) FROM sampling WHERE year = $1 \
+             GROUP BY year, level, stage, kind, ccc, category",
+        )
+        .bind(i64::from(*year))
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Records one sampling entered by hand (the enterprise must be registered).
+pub async fn create(store: &Store, actor: &Actor, row: &SamplingInput) -> Result<i64> {
+    let mut import = Import::begin(store, actor, "form").await?;
+    let code = identifiers::normalise_code(&row.enterprise_code);
+    if !import.enterprises.contains_key(&code) {
+        return Err(StoreError::invalid(
+            "enterprise_code",
+            "error-sampling-enterprise-unknown",
+        ));
+    }
+    let exists = sqlx::query("SELECT id FROM sampling WHERE report_no = $1")
+        .bind(row.report_no.trim())
+        .fetch_optional(&mut *import.tx)
+        .await?;
+    if exists.is_some() {
+        return Err(StoreError::invalid(
+            "report_no",
+            "error-sampling-report-taken",
+        ));
+    }
+    if let Err((_, en)) = row.check() {
+        return Err(StoreError::Invalid {
+            field: "record".into(),
+            code: en,
+        });
+    }
+    import.source = format!("form:{}", row.report_no.trim());
+    import.push(1, row.clone()).await?;
+    let outcome = import.finish().await?;
+    if outcome.created != 1 {
+        return Err(StoreError::invalid("record", "error-sampling-not-saved"));
+    }
+    let id: i64 = sqlx::query("SELECT id FROM sampling WHERE report_no = $1")
+        .bind(row.report_no.trim())
+        .fetch_one(&store.pool)
+        .await?
+        .try_get("id")?;
+    Ok(id)
+}
+
+/// The follow-up fields a unit records.
+#[derive(Debug, Clone, Default)]
+pub struct FollowupInput {
+    pub status: String,
+    pub rectify_by: Option<NaiveDate>,
+    pub rectified_on: Option<NaiveDate>,
+    pub reinspected_on: Option<NaiveDate>,
+    pub reinspection_passed: Option<bool>,
+    pub penalty: String,
+    pub note: String,
+}
+
+/// Saves the follow-up of a failed record. `row_version` is the version shown (-1 when none
+/// existed); a mismatch is a conflict. Closing needs a passed re-inspection or a penalty.
+pub async fn save_followup(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+    row_version: i64,
+    f: &FollowupInput,
+) -> Result<()> {
+    enterprises::require_writer(store, actor, "sampling").await?;
+    if !FOLLOWUP_STATES.contains(&f.status.as_str()) {
+        return Err(StoreError::invalid("status", "error-followup-status"));
+    }
+    if f.status == "closed" && f.reinspection_passed != Some(true) && f.penalty.trim().is_empty() {
+        return Err(StoreError::invalid("status", "error-followup-close"));
+    }
+    if f.penalty.chars().count() > 500 || f.note.chars().count() > 2000 {
+        return Err(StoreError::invalid("note", "error-text-too-long"));
+    }
+    let mut tx = store.begin().await?;
+    let rec = sqlx::query("SELECT report_no, passed FROM sampling WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    if rec.try_get::<i64, _>("passed")? != 0 {
+        return Err(StoreError::invalid("status", "error-followup-passed"));
+    }
+    let report_no: String = rec.try_get("report_no")?;
+    let current: Option<i64> =
+        sqlx::query("SELECT row_version FROM sampling_followups WHERE sampling_id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| r.try_get("row_version"))
+            .transpose()?;
+    if current.unwrap_or(-1) != row_version {
+        return Err(StoreError::Conflict("error-stale-edit".into()));
+    }
+    let d = |d: Option<NaiveDate>| d.map(|d| d.to_string());
+    sqlx::query(
+        "INSERT INTO sampling_followups (sampling_id, status, rectify_by, rectified_on, reinspected_on, reinspection_passed, penalty, note, row_version, updated_by, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $10) \
+         ON CONFLICT (sampling_id) DO UPDATE SET status = excluded.status, rectify_by = excluded.rectify_by, rectified_on = excluded.rectified_on, \
+         reinspected_on = excluded.reinspected_on, reinspection_passed = excluded.reinspection_passed, penalty = excluded.penalty, note = excluded.note, \
+         row_version = sampling_followups.row_version + 1, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+    )
+    .bind(id)
+    .bind(&f.status)
+    .bind(d(f.rectify_by))
+    .bind(d(f.rectified_on))
+    .bind(d(f.reinspected_on))
+    .bind(f.reinspection_passed.map(i64::from))
+    .bind(f.penalty.trim())
+    .bind(f.note.trim())
+    .bind(&actor.username)
+    .bind(now_text())
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        store,
+        &mut tx,
+        actor,
+        Change {
+            action: "sampling.followup",
+            target_type: "sampling",
+            target_id: &report_no,
+            before: json!({ "row_version": current }),
+            after: json!({ "status": f.status, "rectify_by": d(f.rectify_by), "rectified_on": d(f.rectified_on),
+                "reinspected_on": d(f.reinspected_on), "reinspection_passed": f.reinspection_passed,
+                "penalty": f.penalty.trim(), "note": f.note.trim() }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Pass-rate counts for a group (a year, a category, a level …).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PassRate {
+    pub year: i32,
+    /// The group's code or name ("" for the year's total).
+    pub group: String,
+    pub batches: i64,
+    pub passed: i64,
+}
+
+impl PassRate {
+    pub fn percent(&self) -> Option<f64> {
+        (self.batches > 0).then(|| self.passed as f64 * 100.0 / self.batches as f64)
+    }
+}
+
+/// Pass rates by year and by `group` (`category`, `level`, `kind`, `stage` or `` for totals).
+pub async fn pass_rates(store: &Store, group: &str) -> Result<Vec<PassRate>> {
+    let column = match group {
+        "category" | "level" | "kind" | "stage" => group,
+        _ => "''",
+    };
+    let sql = format!(
+        "SELECT year, {column} AS grp, CAST(SUM(batches) AS BIGINT) AS b, CAST(SUM(passed) AS BIGINT) AS p \
+         FROM sampling_stats GROUP BY year, {column} ORDER BY year, {column}"
+    );
+    let rows = sqlx::query(&sql).fetch_all(&store.pool).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(PassRate {
+                year: r.try_get::<i64, _>("year")? as i32,
+                group: r.try_get("grp")?,
+                batches: r.try_get("b")?,
+                passed: r.try_get("p")?,
+            })
+        })
+        .collect()
+}
+
+/// A formula's yearly figures over the sampling counts.
+pub async fn formula_ratios(store: &Store, formula: &Formula) -> Result<Vec<Ratio>> {
+    let Formula::SamplingPassRate {
+        level,
+        stage,
+        kind,
+        ccc,
+    } = formula
+    else {
+        return Ok(vec![]);
+    };
+    let rows = sqlx::query(
+        "SELECT year, CAST(SUM(batches) AS BIGINT) AS b, CAST(SUM(passed) AS BIGINT) AS p FROM sampling_stats \
+         WHERE ($1 = '' OR level = $1) AND ($2 = '' OR stage = $2) AND ($3 = '' OR kind = $3) AND ($4 < 0 OR ccc = $4) \
+         GROUP BY year ORDER BY year",
+    )
+    .bind(level.map_or("", |l| l.code()))
+    .bind(stage.map_or("", |s| s.code()))
+    .bind(kind.map_or("", |k| k.code()))
+    .bind(ccc.map_or(-1, i64::from))
+    .fetch_all(&store.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Ratio {
+                year: r.try_get::<i64, _>("year")? as i32,
+                numerator: r.try_get("p")?,
+                denominator: r.try_get("b")?,
+            })
+        })
+        .collect()
+}
+
+/// Years with records, newest first (for filters).
+pub async fn years(store: &Store) -> Result<Vec<i32>> {
+    let rows = sqlx::query("SELECT DISTINCT year FROM sampling_stats ORDER BY year DESC")
+        .fetch_all(&store.pool)
+        .await?;
+    rows.iter()
+        .map(|r| Ok(r.try_get::<i64, _>("year")? as i32))
+        .collect()
+}
+
+/// Counts per enterprise for its page: sampled and failed batches.
+pub async fn enterprise_counts(store: &Store, enterprise_id: i64) -> Result<(i64, i64)> {
+    let r = sqlx::query("SELECT COUNT(*) AS n, CAST(COALESCE(SUM(1 - passed), 0) AS BIGINT) AS f FROM sampling WHERE enterprise_id = $1")
+        .bind(enterprise_id)
+        .fetch_one(&store.pool)
+        .await?;
+    Ok((r.try_get("n")?, r.try_get("f")?))
+}
+
+/// For `formula_ratios` callers that want all computed indicators at once.
+pub async fn ratios_for(
+    store: &Store,
+    formulas: &BTreeMap<String, Formula>,
+) -> Result<BTreeMap<String, Vec<Ratio>>> {
+    let mut out = BTreeMap::new();
+    for (code, f) in formulas {
+        let ratios = match f {
+            Formula::SamplingPassRate { .. } => formula_ratios(store, f).await?,
+            Formula::CreditRecordRate => {
+                let this_year = chrono::Utc::now().year();
+                enterprises::record_rates(store, 2000, this_year).await?
+            }
+        };
+        out.insert(code.clone(), ratios);
+    }
+    Ok(out)
+}
