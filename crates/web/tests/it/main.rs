@@ -8,5 +8,6 @@ mod errors;
 mod harness;
 mod indicators;
 mod plan;
+mod registers;
 mod scope;
 mod supervision;

@@ -1,0 +1,448 @@
+//! The registers below the pages: enterprise codes and imports, sampling feeding the computed
+//! indicators, credit events from failures, and the blacklist's life. Run on both databases.
+
+use crate::harness::TestApp;
+use chrono::NaiveDate;
+use qcity_domain::credit::{Grade, ListingAction, ListingState, TransitionErrorKind};
+use qcity_domain::registry::{FailedItem, Level, ProductKind, Stage, Verdict};
+use qcity_domain::role::Role;
+use qcity_domain::target::{Lang, Status};
+use qcity_store::enterprises::{self, EnterpriseInput, ImportRow};
+use qcity_store::indicators::{self, NewValue};
+use qcity_store::sampling::{self, SamplingInput};
+use qcity_store::{Actor, StoreError, credit};
+
+const HUAWEI: &str = "914403001922038216";
+const BAIDU: &str = "91110000802100433B";
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+fn enterprise(line: usize, code: &str, name: &str, opened: Option<&str>) -> ImportRow {
+    ImportRow {
+        line,
+        enterprise: EnterpriseInput {
+            code: code.into(),
+            name: name.into(),
+            town: "新城街道".into(),
+            file_opened: opened.map(d),
+            ..Default::default()
+        },
+        licence: None,
+    }
+}
+
+fn record(no: usize, code: &str, level: Level, passed: bool) -> SamplingInput {
+    SamplingInput {
+        report_no: format!("R2014-{no:03}"),
+        plan: "2014年监督抽查".into(),
+        level,
+        stage: Stage::Production,
+        enterprise_code: code.into(),
+        enterprise_name: String::new(),
+        product: "电线".into(),
+        category: "电线电缆".into(),
+        kind: ProductKind::Industrial,
+        ccc: true,
+        batch: "2014-01".into(),
+        sampled_on: d("2014-05-10"),
+        reported_on: Some(d("2014-06-01")),
+        verdict: if passed { Verdict::Pass } else { Verdict::Fail },
+        failed_items: if passed {
+            vec![]
+        } else {
+            vec![FailedItem {
+                item: "导体电阻".into(),
+                standard: "GB/T 3956-2008".into(),
+            }]
+        },
+        agency: "郑州市质检院".into(),
+    }
+}
+
+async fn unit_actor(app: &TestApp, code: &str) -> Actor {
+    let unit = qcity_store::units::get(&app.store, &Actor::system("t"), code)
+        .await
+        .unwrap();
+    Actor {
+        user_id: None,
+        username: format!("staff-{code}"),
+        role: Some(Role::Unit),
+        unit_id: Some(unit.id),
+        ip: "127.0.0.1".into(),
+        request_id: String::new(),
+    }
+}
+
+#[tokio::test]
+async fn enterprise_import_refuses_altered_codes_keeps_good_rows_and_is_idempotent() {
+    let app = TestApp::spawn().await;
+    let office = Actor::system("office");
+    let altered = format!("{}7", &HUAWEI[..17]);
+    let rows = vec![
+        enterprise(2, HUAWEI, "华为技术有限公司", Some("2014-03-01")),
+        enterprise(3, &altered, "改错代码的企业", None),
+        enterprise(4, "19220382-1", "旧组织机构代码企业", None),
+    ];
+    let first = enterprises::import(&app.store, &office, &rows, "t.xlsx")
+        .await
+        .unwrap();
+    assert_eq!((first.created, first.updated), (2, 0));
+    assert_eq!(first.problems.len(), 1);
+    assert_eq!(first.problems[0].line, Some(3));
+    assert!(
+        first.problems[0]
+            .message_zh
+            .contains("校验码（第 18 位）应为“6”"),
+        "{}",
+        first.problems[0].message_zh
+    );
+    assert!(
+        enterprises::by_code(&app.store, &altered)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let org = enterprises::by_code(&app.store, "192203821")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(org.code_kind, "org");
+
+    let again = enterprises::import(&app.store, &office, &rows, "t.xlsx")
+        .await
+        .unwrap();
+    assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 2));
+
+    // The office records the code as a known mis-issue: accepted, and flagged.
+    enterprises::record_override(&app.store, &office, &altered, "登记机关误发，已核实")
+        .await
+        .unwrap();
+    let third = enterprises::import(&app.store, &office, &rows, "t.xlsx")
+        .await
+        .unwrap();
+    assert_eq!((third.created, third.problems.len()), (1, 0));
+    let flagged = enterprises::by_code(&app.store, &altered)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        flagged.code_override.as_deref(),
+        Some("登记机关误发，已核实")
+    );
+
+    // A unit that does not own the enterprise register cannot write to it.
+    let nw = unit_actor(&app, "NW").await;
+    assert!(matches!(
+        enterprises::import(&app.store, &nw, &rows, "t.xlsx").await,
+        Err(StoreError::Forbidden)
+    ));
+}
+
+#[tokio::test]
+async fn sampling_feeds_the_product_indicators_and_the_credit_file() {
+    let app = TestApp::with_plan().await;
+    let office = Actor::system("office");
+    let plan = qcity_domain::plan::default_plan();
+    enterprises::import(
+        &app.store,
+        &office,
+        &[
+            enterprise(2, HUAWEI, "华为技术有限公司", Some("2014-03-01")),
+            enterprise(3, BAIDU, "北京百度网讯科技有限公司", None),
+        ],
+        "e.csv",
+    )
+    .await
+    .unwrap();
+    // A hand-reported value for 2013 (before the register) and one for 2014 that the
+    // register overrides.
+    for (year, v) in [(2013, 88.0), (2014, 50.0)] {
+        let id = indicators::submit(
+            &app.store,
+            &office,
+            &plan,
+            NewValue {
+                indicator: "PRD-3".into(),
+                measure: String::new(),
+                year,
+                value: Some(v),
+                judged: None,
+                comment: "上报".into(),
+                source: "manual".into(),
+            },
+            &Default::default(),
+        )
+        .await
+        .unwrap();
+        indicators::decide(&app.store, &office, id, true, "")
+            .await
+            .unwrap();
+    }
+    // 2014 national sampling: 18 of 20 batches pass (90 %, target >= 90 %); a district
+    // sampling of an unregistered enterprise registers it.
+    let mut rows: Vec<SamplingInput> = (1..=20)
+        .map(|i| {
+            record(
+                i,
+                if i % 2 == 0 { HUAWEI } else { BAIDU },
+                Level::National,
+                i > 2,
+            )
+        })
+        .collect();
+    let mut newcomer = record(21, "91110108551385082Q", Level::District, true);
+    newcomer.enterprise_name = "北京小米科技有限责任公司".into();
+    rows.push(newcomer);
+    let mut bad = record(22, HUAWEI, Level::District, false);
+    bad.failed_items.clear();
+    rows.push(bad);
+
+    let run = |rows: Vec<SamplingInput>| {
+        let store = app.store.clone();
+        let office = office.clone();
+        async move {
+            let mut import = sampling::Import::begin(&store, &office, "s.csv")
+                .await
+                .unwrap();
+            for (i, r) in rows.into_iter().enumerate() {
+                import.push(i + 2, r).await.unwrap();
+            }
+            import.finish().await.unwrap()
+        }
+    };
+    let first = run(rows.clone()).await;
+    assert_eq!((first.created, first.enterprises_created), (21, 1));
+    assert_eq!(first.problems_total, 1);
+    assert!(
+        first.problems[0].message_zh.contains("第23行"),
+        "{:?}",
+        first.problems
+    );
+    assert!(first.problems[0].message_zh.contains("不合格项目"));
+
+    let eval = |app_store: qcity_store::Store| {
+        let plan = plan.clone();
+        async move {
+            let obs = indicators::observations(&app_store, &plan).await.unwrap();
+            let standings = indicators::evaluate(&plan, &obs, d("2014-12-31"));
+            let prd3 = standings.into_iter().find(|s| s.code == "PRD-3").unwrap();
+            (
+                obs["PRD-3"].values[""].clone(),
+                prd3,
+                obs["CUL-2"].values.get("").cloned(),
+            )
+        }
+    };
+    let (values, prd3, cul2) = eval(app.store.clone()).await;
+    assert_eq!(
+        values.get(&2013),
+        Some(&88.0),
+        "hand value kept where the register is silent"
+    );
+    assert_eq!(
+        values.get(&2014),
+        Some(&90.0),
+        "the register wins over the hand value"
+    );
+    assert_eq!(
+        prd3.evaluation.status,
+        Status::Met,
+        "{}",
+        prd3.evaluation.explanation_zh
+    );
+    assert!(
+        prd3.evaluation.explanation_zh.contains("90"),
+        "{}",
+        prd3.evaluation.explanation_zh
+    );
+    // 建档率: one of three registered enterprises has its file (the newcomer has none).
+    let cul2 = cul2.unwrap();
+    assert!((cul2[&2014] - 100.0 / 3.0).abs() < 1e-9, "{cul2:?}");
+
+    // Each failure is an event in the enterprise's credit file.
+    let huawei = enterprises::by_code(&app.store, HUAWEI)
+        .await
+        .unwrap()
+        .unwrap();
+    let baidu = enterprises::by_code(&app.store, BAIDU)
+        .await
+        .unwrap()
+        .unwrap();
+    let events = credit::events(&app.store, baidu.id).await.unwrap();
+    assert_eq!(events.len(), 1);
+    assert!(
+        events[0].summary.contains("国家级监督抽查不合格"),
+        "{}",
+        events[0].summary
+    );
+    assert_eq!(
+        credit::events(&app.store, huawei.id).await.unwrap().len(),
+        1
+    );
+
+    // The same file again changes nothing.
+    let again = run(rows.clone()).await;
+    assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 21));
+
+    // A corrected verdict (re-test passed) updates the record, the rate and the credit file.
+    rows[0] = record(1, BAIDU, Level::National, true);
+    let corrected = run(rows.clone()).await;
+    assert_eq!((corrected.created, corrected.updated), (0, 1));
+    let (values, _, _) = eval(app.store.clone()).await;
+    assert_eq!(values.get(&2014), Some(&95.0));
+    let events = credit::events(&app.store, baidu.id).await.unwrap();
+    assert!(events[0].withdrawn_at.is_some());
+    let rates = sampling::pass_rates(&app.store, "level").await.unwrap();
+    let national = rates.iter().find(|r| r.group == "national").unwrap();
+    assert_eq!((national.batches, national.passed), (20, 19));
+}
+
+#[tokio::test]
+async fn a_blacklisting_lives_from_proposal_to_repair() {
+    let app = TestApp::spawn().await;
+    let office = Actor::system("office");
+    let id = enterprises::create(
+        &app.store,
+        &office,
+        &EnterpriseInput {
+            code: HUAWEI.into(),
+            name: "示例电缆有限公司".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    // 区农委 owns sampling but not the credit register.
+    let nw = unit_actor(&app, "NW").await;
+    assert!(matches!(
+        credit::propose(&app.store, &nw, id, "理由", d("2014-03-20")).await,
+        Err(StoreError::Forbidden)
+    ));
+    let zjfj = unit_actor(&app, "ZJFJ").await;
+    let listing = credit::propose(
+        &app.store,
+        &zjfj,
+        id,
+        "生产销售不合格产品，情节严重",
+        d("2014-03-20"),
+    )
+    .await
+    .unwrap();
+    assert!(credit::published(&app.store).await.unwrap().is_empty());
+    // Only the office decides.
+    assert!(matches!(
+        credit::act(
+            &app.store,
+            &zjfj,
+            listing,
+            0,
+            ListingAction::Approve,
+            "",
+            d("2014-04-01")
+        )
+        .await,
+        Err(StoreError::Forbidden)
+    ));
+    let state = credit::act(
+        &app.store,
+        &office,
+        listing,
+        0,
+        ListingAction::Approve,
+        "批准",
+        d("2014-04-01"),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(state, ListingState::Listed);
+    let published = credit::published(&app.store).await.unwrap();
+    assert_eq!(published.len(), 1);
+    assert_eq!(published[0].until.as_deref(), Some("2017-04-01"));
+    assert_eq!(
+        credit::grading(&app.store, id, d("2014-05-01"))
+            .await
+            .unwrap()
+            .grade,
+        Grade::D
+    );
+
+    // Repair is refused before a year has passed, and the reason names the earliest date.
+    let early = credit::act(
+        &app.store,
+        &zjfj,
+        listing,
+        1,
+        ListingAction::RequestRepair,
+        "已整改",
+        d("2014-10-01"),
+    )
+    .await
+    .unwrap()
+    .unwrap_err();
+    assert!(matches!(early.kind, TransitionErrorKind::TooEarly { .. }));
+    assert!(
+        early.message(Lang::ZhCn).contains("2015-04-01"),
+        "{}",
+        early.message(Lang::ZhCn)
+    );
+    // A stale version is a conflict, not a silent overwrite.
+    assert!(matches!(
+        credit::act(
+            &app.store,
+            &zjfj,
+            listing,
+            0,
+            ListingAction::RequestRepair,
+            "已整改",
+            d("2015-05-01")
+        )
+        .await,
+        Err(StoreError::Conflict(_))
+    ));
+    credit::act(
+        &app.store,
+        &zjfj,
+        listing,
+        1,
+        ListingAction::RequestRepair,
+        "已整改并通过复查",
+        d("2015-05-01"),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(
+        credit::published(&app.store).await.unwrap().len(),
+        1,
+        "still published while considered"
+    );
+    credit::act(
+        &app.store,
+        &office,
+        listing,
+        2,
+        ListingAction::ApproveRepair,
+        "准予修复",
+        d("2015-05-10"),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(credit::published(&app.store).await.unwrap().is_empty());
+    let history = credit::listing_history(&app.store, listing).await.unwrap();
+    let actions: Vec<&str> = history.iter().map(|s| s.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        ["propose", "approve", "request_repair", "approve_repair"]
+    );
+    assert_ne!(
+        credit::grading(&app.store, id, d("2015-06-01"))
+            .await
+            .unwrap()
+            .grade,
+        Grade::D
+    );
+}
