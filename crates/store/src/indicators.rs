@@ -48,16 +48,21 @@ fn judged(t: &Target) -> bool {
     )
 }
 
-/// The measures a target asks values for.
+/// The measures a target asks values for: one per innermost part of an `all(...)`/`any(...)`
+/// (a nested group's values are entered under its parts' labels, as the evaluator and the
+/// workbook reader read them).
 pub fn measures(t: &Target) -> Vec<Measure> {
     match t {
         Target::All(parts) | Target::Any(parts) => parts
             .iter()
-            .map(|p| Measure {
-                label: p.label.clone(),
-                name: p.name.clone().unwrap_or_else(|| p.label.clone()),
-                judged: judged(&p.target),
-                percent: percent(&p.target),
+            .flat_map(|p| match &p.target {
+                Target::All(_) | Target::Any(_) => measures(&p.target),
+                inner => vec![Measure {
+                    label: p.label.clone(),
+                    name: p.name.clone().unwrap_or_else(|| p.label.clone()),
+                    judged: judged(inner),
+                    percent: percent(inner),
+                }],
             })
             .collect(),
         other => vec![Measure {
@@ -558,7 +563,10 @@ pub async fn observations(store: &Store, plan: &Plan) -> Result<BTreeMap<String,
             .or_insert_with(|| Observations::new().with_deadline(deadline));
         for r in ratios {
             if let Some(p) = r.percent() {
-                obs.values.entry(String::new()).or_default().insert(r.year, p);
+                obs.values
+                    .entry(String::new())
+                    .or_default()
+                    .insert(r.year, p);
             }
         }
     }
@@ -733,4 +741,26 @@ pub async fn completeness(
         .into_iter()
         .map(|(u, (exp, got))| (u, exp, got))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nested_groups_ask_for_their_innermost_parts() {
+        let t = target::parse("all(a: >= 10; g: any(b: >= 5 %; c: <= 3))").unwrap();
+        let labels: Vec<(String, bool)> = measures(&t)
+            .into_iter()
+            .map(|m| (m.label, m.percent))
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                ("a".to_string(), false),
+                ("b".to_string(), true),
+                ("c".to_string(), false)
+            ]
+        );
+    }
 }

@@ -322,3 +322,85 @@ async fn a_csv_import_keeps_good_rows_and_names_bad_lines() {
         [("ENV-3", "import"), ("PRD-2", "import")]
     );
 }
+
+#[path = "../../../exchange/tests/support/libreoffice.rs"]
+mod libreoffice;
+
+/// A clerk fills the values sheet in a spreadsheet and saves it with LibreOffice; the import
+/// reads it, the value waits for approval, and the office's approval shows on the page.
+#[tokio::test]
+async fn a_workbook_saved_by_libreoffice_imports_and_shows_its_approval_state() {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("指标数据").unwrap();
+    for (c, h) in ["指标编号", "分项", "年份", "数值", "说明"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    sheet.write_string(1, 0, "PRD-1").unwrap();
+    sheet.write_number(1, 2, 2014).unwrap();
+    sheet.write_number(1, 3, 31.5).unwrap();
+    sheet.write_string(1, 4, "农委统计").unwrap();
+    let written = book.save_to_buffer().unwrap();
+    let Some(saved) = libreoffice::resave_xlsx("indicator import via LibreOffice", &written) else {
+        return;
+    };
+    let app = TestApp::with_plan().await;
+    let admin = app.login("admin", ADMIN_PASSWORD).await;
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(saved).file_name("指标数据.xlsx"),
+    );
+    let res = admin
+        .post(app.url("/indicators/import"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let page = body(res).await;
+    assert!(page.contains("已导入 1 条数据"), "{page}");
+    let pending = indicators::pending(&app.store, &Actor::system("t"))
+        .await
+        .unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(
+        (
+            pending[0].indicator.as_str(),
+            pending[0].year,
+            pending[0].value
+        ),
+        ("PRD-1", 2014, Some(31.5))
+    );
+    let before = body(
+        admin
+            .get(app.url("/indicators/PRD-1"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        before.contains("31.5") && before.contains("待审核"),
+        "{before}"
+    );
+    indicators::decide(
+        &app.store,
+        &Actor::system("office"),
+        pending[0].id,
+        true,
+        "",
+    )
+    .await
+    .unwrap();
+    let after = body(
+        admin
+            .get(app.url("/indicators/PRD-1"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(after.contains("已审核（锁定）"), "{after}");
+}
