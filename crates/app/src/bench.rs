@@ -345,7 +345,7 @@ pub async fn obligations(
 }
 
 /// Median wall time in milliseconds of `runs` calls.
-async fn time_runs<F, Fut, T, E>(runs: usize, mut f: F) -> Result<f64>
+pub async fn time_runs<F, Fut, T, E>(runs: usize, mut f: F) -> Result<f64>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = std::result::Result<T, E>>,

@@ -118,6 +118,11 @@ enum Command {
     Supervise,
     /// Create a ready-to-explore database: the seed plan and one account per role.
     Demo,
+    /// Import a register from XLSX or CSV (bad rows are reported by line, good rows kept).
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
     /// Offline checks of identifiers (no database).
     Check {
         #[command(subcommand)]
@@ -128,6 +133,14 @@ enum Command {
         #[command(subcommand)]
         command: BenchCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Enterprises (企业名录): one row per enterprise, or per licence; template via the web.
+    Enterprises { file: PathBuf },
+    /// Supervision sampling results (抽查结果) as agencies publish them.
+    Sampling { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -156,6 +169,14 @@ enum BenchCommand {
         units: usize,
         #[arg(long, default_value_t = 1000)]
         per_unit: usize,
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
+    /// Import sampling records from CSV and compute pass rates and the indicator dashboard's
+    /// data over them, against raw SQLite (bulk insert; a plain aggregate) in the same run.
+    Sampling {
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: usize,
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
@@ -453,6 +474,18 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             crate::plan_cmd::import(&store, file).await
         }
         Command::Demo => crate::demo::run(&cli.store().await?).await,
+        Command::Import { command } => {
+            let store = cli.store().await?;
+            ensure_plan(&store).await?;
+            match command {
+                ImportCommand::Enterprises { file } => {
+                    crate::import_cmd::enterprises_file(&store, file).await
+                }
+                ImportCommand::Sampling { file } => {
+                    crate::import_cmd::sampling_file(&store, file).await
+                }
+            }
+        }
         Command::Check {
             command: crate::check::CheckCommand::Uscc { codes },
         } => Ok(crate::check::uscc(codes)),
@@ -460,6 +493,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let store = cli.store().await?;
             let today = cli.today.unwrap_or_else(china_today);
             let fired = qcity_store::notices::supervise(&store, today, &Default::default()).await?;
+            let expired = qcity_store::credit::expire_due(&store, today).await?;
+            if expired > 0 {
+                println!(
+                    "{today}: {expired} blacklist listing(s) ended at term / 黑名单期满移出 {expired} 家"
+                );
+            }
             println!(
                 "{today}: {} reminders, {} 催办 (blue), {} 督办 (yellow), {} 通报 (red)",
                 fired.reminders, fired.cuiban, fired.duban, fired.tongbao
@@ -476,6 +515,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 },
         } => {
             crate::bench::obligations(*districts, *units, *per_unit, *runs).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            command: BenchCommand::Sampling { rows, runs },
+        } => {
+            crate::bench_sampling::run(*rows, *runs).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench {
@@ -528,6 +573,11 @@ fn spawn_supervisor(state: qcity_web::AppState) {
                     tracing::info!(%today, reminders = f.reminders, cuiban = f.cuiban, duban = f.duban, tongbao = f.tongbao, "supervision run")
                 }
                 Err(e) => tracing::warn!(error = %e, "supervision run failed"),
+            }
+            match qcity_store::credit::expire_due(&state.store, today).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(%today, expired = n, "blacklist listings ended at term"),
+                Err(e) => tracing::warn!(error = %e, "blacklist expiry failed"),
             }
         }
     });

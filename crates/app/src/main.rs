@@ -1,11 +1,13 @@
 //! `qcity`: the one binary. Serves the platform and administers it from the command line.
 
 mod bench;
+mod bench_sampling;
 mod check;
 mod cli;
 mod delivery;
 mod demo;
 mod demo_registry;
+mod import_cmd;
 mod plan_cmd;
 
 fn main() -> std::process::ExitCode {

@@ -18,11 +18,14 @@
 //! (or a CSV file) into [`ValueRow`]s and diagnostics.
 
 mod bulletin;
+mod enterprises;
 mod import;
 mod layout;
 mod read;
+mod sampling;
 mod sheet;
 mod status;
+mod table;
 mod text;
 mod values;
 mod write;
@@ -33,8 +36,13 @@ mod tests;
 use qcity_domain::plan::{Diagnostic, Plan};
 
 pub use bulletin::bulletin_to_docx;
+pub use enterprises::{
+    EnterpriseRow, LicenceRow, SHEET_ENTERPRISES, enterprise_template_xlsx, read_enterprises,
+};
 pub use layout::{SHEET_DECOMPOSITION, SHEET_INDICATORS, SHEET_TASKS, SHEET_UNITS};
+pub use sampling::{SHEET_SAMPLING, SamplingRow, read_sampling, sampling_template_xlsx};
 pub use status::{SHEET_PROGRESS, SHEET_STATUS_DETAIL, StatusRow, status_to_xlsx, status_zh};
+pub use table::MAX_ROW_DIAGNOSTICS;
 pub use values::{
     FIRST_YEAR, LAST_YEAR, SHEET_VALUES, SHEET_VALUES_GUIDE, ValueRow, indicator_template_xlsx,
     read_indicator_values,

@@ -11,7 +11,6 @@
 //! problem is a diagnostic naming the row and the column, and the good rows
 //! are returned whatever the bad ones are.
 
-mod csv;
 mod spec;
 mod template;
 
@@ -19,14 +18,15 @@ mod template;
 mod tests;
 
 use std::collections::HashMap;
-use std::io::Cursor;
 
-use calamine::{StyleRange, Xlsx};
-use chrono::Datelike;
-use qcity_domain::plan::{Diagnostic, Plan, Severity};
+use chrono::{Datelike, NaiveDate};
+use qcity_domain::plan::{Diagnostic, Plan};
 
 use crate::ExchangeError;
-use crate::sheet::{Cell, column_letter};
+use crate::sheet::Cell;
+#[cfg(test)]
+use crate::table::is_percent_format;
+use crate::table::{self, Column, Row, TableSpec, compact, fraction_to_percent};
 use spec::{MeasureSpec, measures};
 
 /// The sheet of the template that holds the values.
@@ -41,7 +41,8 @@ pub const FIRST_YEAR: i32 = 2013;
 /// Last year a value may be given for.
 pub const LAST_YEAR: i32 = 2100;
 
-/// Most rows read from a CSV file, as for a sheet (`read.rs`).
+/// Most rows read from a file: the reader keeps every row, and no plan has
+/// this many values.
 const MAX_ROWS: usize = 100_000;
 /// The header row is looked for in this many rows at the top.
 const HEADER_SEARCH_ROWS: usize = 20;
@@ -80,158 +81,56 @@ pub fn indicator_template_xlsx(plan: &Plan) -> Result<Vec<u8>, ExchangeError> {
 /// taken with a remark (a duplicate replaces the earlier row; a percent
 /// that looks like a fraction).
 pub fn read_indicator_values(bytes: &[u8], plan: &Plan) -> (Vec<ValueRow>, Vec<Diagnostic>) {
-    match load_grid(bytes) {
-        Ok(grid) => read_grid(&grid, plan),
-        Err(d) => (Vec::new(), vec![d]),
-    }
-}
-
-/// The table read from a file, before its rows are understood.
-struct Grid {
-    /// The sheet's name for cell references; `None` for CSV.
-    sheet: Option<String>,
-    rows: Vec<Vec<Cell>>,
-    /// Cell styles of the sheet, for number formats (`None` for CSV, or
-    /// when they cannot be read).
-    styles: Option<StyleRange>,
-}
-
-impl Grid {
-    fn cell(&self, row: usize, col: usize) -> &Cell {
-        static EMPTY: Cell = Cell::Empty;
-        self.rows
-            .get(row)
-            .and_then(|r| r.get(col))
-            .unwrap_or(&EMPTY)
-    }
-
-    /// Whether the cell's number format shows a percent (`0.0%`): its number
-    /// is then a fraction, 0.965 for 96.5%.
-    fn percent_format(&self, row: usize, col: usize) -> bool {
-        let (Some(styles), Ok(row), Ok(col)) =
-            (self.styles.as_ref(), u32::try_from(row), u32::try_from(col))
-        else {
-            return false;
+    let columns = Col::ALL.map(Col::column);
+    let spec = TableSpec {
+        sheet: SHEET_VALUES,
+        columns: &columns,
+        header_rows: HEADER_SEARCH_ROWS,
+        max_rows: Some(MAX_ROWS),
+    };
+    let index = Index::new(plan);
+    let mut diagnostics = Vec::new();
+    // Kept rows in file order; a duplicate empties the earlier slot.
+    let mut kept: Vec<Option<ValueRow>> = Vec::new();
+    let mut seen: HashMap<(String, String, i32), usize> = HashMap::new();
+    let read = table::read_table(bytes, &spec, |at| {
+        let Some(row) = read_row(&at, &index, &mut diagnostics) else {
+            return;
         };
-        styles
-            .get((row, col))
-            .and_then(|s| s.number_format.as_ref())
-            .is_some_and(|f| is_percent_format(&f.format_code))
-    }
-
-    /// `指标数据!D5`, or `D5` in a CSV file.
-    fn cell_ref(&self, line: usize, col: usize) -> String {
-        match &self.sheet {
-            Some(sheet) => format!("{sheet}!{}{line}", column_letter(col)),
-            None => format!("{}{line}", column_letter(col)),
-        }
-    }
-}
-
-/// Whether an Excel number format code scales by 100 and shows `%`: a `%`
-/// outside quotes, brackets and backslash escapes.
-fn is_percent_format(code: &str) -> bool {
-    let mut chars = code.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '%' => return true,
-            '\\' => {
-                chars.next();
-            }
-            '"' => {
-                for q in chars.by_ref() {
-                    if q == '"' {
-                        break;
-                    }
-                }
-            }
-            '[' => {
-                for q in chars.by_ref() {
-                    if q == ']' {
-                        break;
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    false
-}
-
-/// The start of an OLE compound file: an old `.xls` workbook.
-const OLE_MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
-
-fn load_grid(bytes: &[u8]) -> Result<Grid, Diagnostic> {
-    if bytes.is_empty() {
-        return Err(Diagnostic::error("", "the file is empty", "文件为空"));
-    }
-    if crate::is_xlsx(bytes) {
-        if is_open_document(bytes) {
-            return Err(Diagnostic::error(
-                "",
-                "the file is an OpenDocument spreadsheet (.ods); save it as .xlsx (Excel 2007-365) \
-                 or as CSV UTF-8",
-                "文件是 OpenDocument 表格（.ods）；请另存为 .xlsx（Excel 2007-365）或“CSV UTF-8”格式",
+        let key = (row.indicator.clone(), row.measure.clone(), row.year);
+        if let Some(&earlier) = seen.get(&key)
+            && let Some(old) = kept.get_mut(earlier).and_then(Option::take)
+        {
+            let what = describe(&row.indicator, &row.measure);
+            diagnostics.push(at.warning(
+                Col::Indicator,
+                format!(
+                    "{what} {} is also given on row {}; row {} is kept and row {} ignored",
+                    row.year, old.line, row.line, old.line
+                ),
+                format!(
+                    "{what} {}年的数值在第{}行已填写；以第{}行为准，忽略第{}行",
+                    row.year, old.line, row.line, old.line
+                ),
             ));
         }
-        return xlsx_grid(bytes);
-    }
-    if bytes.starts_with(&OLE_MAGIC) {
-        return Err(Diagnostic::error(
-            "",
-            "the file is an old Excel 97-2003 workbook (.xls); save it as .xlsx or as \
-             “CSV UTF-8 (Comma delimited)”",
-            "文件是旧版 Excel 97-2003 工作簿（.xls）；请另存为 .xlsx 或“CSV UTF-8（逗号分隔）”格式",
-        ));
-    }
-    let text = csv::decode(bytes)?;
-    let rows = csv::records(&text, MAX_ROWS)?
-        .into_iter()
-        .map(|r| r.into_iter().map(Cell::text).collect())
-        .collect();
-    Ok(Grid {
-        sheet: None,
-        rows,
-        styles: None,
-    })
-}
-
-/// A ZIP archive whose first entry is `mimetype` (stored uncompressed at
-/// offset 30), as OpenDocument files start.
-fn is_open_document(bytes: &[u8]) -> bool {
-    bytes.get(30..38) == Some(b"mimetype".as_slice())
-        && bytes
-            .get(38..120)
-            .is_some_and(|b| b.windows(12).any(|w| w == b"opendocument"))
-}
-
-fn xlsx_grid(bytes: &[u8]) -> Result<Grid, Diagnostic> {
-    let sheets = crate::read::read_workbook(bytes)?;
-    // The values sheet by name, else the first sheet with a header row
-    // (a clerk may have renamed it or pasted into a workbook of their own).
-    let chosen = sheets
-        .iter()
-        .position(|s| s.name == SHEET_VALUES && find_header(&s.rows).is_some())
-        .or_else(|| sheets.iter().position(|s| find_header(&s.rows).is_some()))
-        .or_else(|| sheets.iter().position(|s| s.name == SHEET_VALUES))
-        .unwrap_or(0);
-    let Some(sheet) = sheets.into_iter().nth(chosen) else {
-        return Err(Diagnostic::error(
-            "",
-            "the workbook has no sheet",
-            "工作簿中没有工作表",
-        ));
+        seen.insert(key, kept.len());
+        kept.push(Some(row));
+    });
+    let (header, reading) = match read {
+        Ok(read) => read,
+        Err(d) => return (Vec::new(), vec![d]),
     };
-    // Styles only serve number formats; a workbook whose styles cannot be
-    // read is read without them.
-    let styles = calamine::open_workbook_from_rs::<Xlsx<_>, _>(Cursor::new(bytes))
-        .ok()
-        .and_then(|mut x| x.worksheet_style(&sheet.name).ok());
-    Ok(Grid {
-        sheet: Some(sheet.name),
-        rows: sheet.rows,
-        styles,
-    })
+    diagnostics.extend(reading);
+    let rows: Vec<ValueRow> = kept.into_iter().flatten().collect();
+    if rows.is_empty() && diagnostics.is_empty() {
+        diagnostics.push(Diagnostic::warning(
+            header.sheet.unwrap_or_default(),
+            "the file holds no values: fill in 年份 (year) and 数值 (value) below the header",
+            "文件中没有数值：请在表头下方填写“年份”和“数值”",
+        ));
+    }
+    (rows, diagnostics)
 }
 
 /// A column the reader knows.
@@ -306,69 +205,24 @@ impl Col {
             ],
         }
     }
+
+    /// The column as the table reader looks for it: the indicator, year and
+    /// value are required; the unit is informative only and not read.
+    fn column(self) -> Column {
+        Column {
+            zh: self.zh(),
+            en: self.en(),
+            aliases: self.aliases(),
+            required: matches!(self, Col::Indicator | Col::Year | Col::Value),
+        }
+    }
 }
 
-/// Where the columns are (0-based); the unit column is informative only
-/// and not read.
-#[derive(Debug, Clone, Copy)]
-struct Columns {
-    indicator: usize,
-    measure: Option<usize>,
-    year: usize,
-    value: usize,
-    note: Option<usize>,
-}
-
-/// A header cell as compared with the aliases: folded, without spaces,
-/// lowercase, without a trailing `(…)` (`数值（%）`) or `*` (required mark).
-fn header_key(text: &str) -> String {
-    let compact = compact(text).to_lowercase();
-    let before_paren = compact.split('(').next().unwrap_or_default();
-    before_paren.trim_end_matches('*').to_string()
-}
-
-/// The header row (0-based) within the first rows, and its columns: the
-/// first row naming an indicator, a year and a value column.
-fn find_header(rows: &[Vec<Cell>]) -> Option<(usize, Columns)> {
-    rows.iter()
-        .take(HEADER_SEARCH_ROWS)
-        .enumerate()
-        .find_map(|(r, row)| {
-            let keys: Vec<String> = row.iter().map(|c| header_key(&c.as_text())).collect();
-            let find = |col: Col| {
-                keys.iter()
-                    .position(|k| col.aliases().contains(&k.as_str()))
-            };
-            Some((
-                r,
-                Columns {
-                    indicator: find(Col::Indicator)?,
-                    measure: find(Col::Measure),
-                    year: find(Col::Year)?,
-                    value: find(Col::Value)?,
-                    note: find(Col::Note),
-                },
-            ))
-        })
-}
-
-/// Full-width ASCII (U+FF01–U+FF5E) → ASCII; other spaces → space; dashes
-/// and minus signs → `-`; `。` → `.`. For codes, years, numbers and headers.
-fn fold(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c),
-            '\u{3000}' | '\u{a0}' | '\u{2009}' | '\u{202f}' => ' ',
-            '—' | '–' | '−' | '‐' => '-',
-            '。' => '.',
-            c => c,
-        })
-        .collect()
-}
-
-/// [`fold`], then without any white space.
-fn compact(s: &str) -> String {
-    fold(s).chars().filter(|c| !c.is_whitespace()).collect()
+/// A column's index in the table reader's spec ([`Col::ALL`] order).
+impl From<Col> for usize {
+    fn from(col: Col) -> usize {
+        col as usize
+    }
 }
 
 /// A number as typed: `96.5`, `９６．５`, `1,234.5`, `96.5%`, ` 108 `.
@@ -482,25 +336,13 @@ enum ValueError {
 }
 
 /// The number of a value cell and the percent or per-mille sign it carried
-/// (typed, or a percent number format, whose fraction is scaled to 96.5).
-fn parse_value(cell: &Cell, percent_format: bool) -> Result<(f64, Option<char>), ValueError> {
-    match cell {
-        Cell::Empty => Err(ValueError::Missing),
-        Cell::Number(n) if percent_format => Ok((fraction_to_percent(*n), Some('%'))),
-        Cell::Number(n) => Ok((*n, None)),
-        // Excel turns `3/4` or `3-4` into a date.
-        Cell::Date(_) => Err(ValueError::NotANumber(cell.as_text())),
-        Cell::Text(s) if compact(s).is_empty() => Err(ValueError::Missing),
-        Cell::Text(s) => parse_number_text(s).ok_or_else(|| ValueError::NotANumber(s.clone())),
+/// (typed, or shown by a percent number format: the table reader shows
+/// such a cell's 0.965 as `96.5%`).
+fn parse_value(text: &str) -> Result<(f64, Option<char>), ValueError> {
+    if compact(text).is_empty() {
+        return Err(ValueError::Missing);
     }
-}
-
-/// 0.965 → 96.5, without the float noise of `0.965 * 100.0`
-/// (96.49999999999999): rounded to 9 decimals.
-fn fraction_to_percent(n: f64) -> f64 {
-    let scaled = n * 100.0;
-    let rounded = (scaled * 1e9).round() / 1e9;
-    if rounded.is_finite() { rounded } else { scaled }
+    parse_number_text(text).ok_or_else(|| ValueError::NotANumber(text.to_string()))
 }
 
 /// A measure cell: folded and trimmed; `-`, `/` and `无` mean none.
@@ -587,135 +429,6 @@ fn labels_list(specs: &[MeasureSpec]) -> String {
         .join("、")
 }
 
-/// Builds diagnostics about one row.
-struct RowAt<'g> {
-    grid: &'g Grid,
-    line: usize,
-    columns: Columns,
-}
-
-impl RowAt<'_> {
-    fn col_index(&self, col: Col) -> usize {
-        let c = &self.columns;
-        match col {
-            Col::Indicator | Col::Unit => c.indicator,
-            Col::Measure => c.measure.unwrap_or(c.indicator),
-            Col::Year => c.year,
-            Col::Value => c.value,
-            Col::Note => c.note.unwrap_or(c.value),
-        }
-    }
-
-    fn diag(
-        &self,
-        severity: Severity,
-        col: Col,
-        en: impl AsRef<str>,
-        zh: impl AsRef<str>,
-    ) -> Diagnostic {
-        let path = self.grid.cell_ref(self.line, self.col_index(col));
-        let en = format!(
-            "row {}, column {} ({}): {}",
-            self.line,
-            col.en(),
-            col.zh(),
-            en.as_ref()
-        );
-        let zh = format!("第{}行“{}”列：{}", self.line, col.zh(), zh.as_ref());
-        let mut d = match severity {
-            Severity::Error => Diagnostic::error(path, en, zh),
-            Severity::Warning => Diagnostic::warning(path, en, zh),
-        };
-        d.line = Some(self.line);
-        d
-    }
-
-    fn error(&self, col: Col, en: impl AsRef<str>, zh: impl AsRef<str>) -> Diagnostic {
-        self.diag(Severity::Error, col, en, zh)
-    }
-
-    fn warning(&self, col: Col, en: impl AsRef<str>, zh: impl AsRef<str>) -> Diagnostic {
-        self.diag(Severity::Warning, col, en, zh)
-    }
-}
-
-fn read_grid(grid: &Grid, plan: &Plan) -> (Vec<ValueRow>, Vec<Diagnostic>) {
-    let Some((header, columns)) = find_header(&grid.rows) else {
-        return (Vec::new(), vec![no_header(grid)]);
-    };
-    let index = Index::new(plan);
-    let mut diagnostics = Vec::new();
-    // Kept rows in file order; a duplicate empties the earlier slot.
-    let mut kept: Vec<Option<ValueRow>> = Vec::new();
-    let mut seen: HashMap<(String, String, i32), usize> = HashMap::new();
-    for r in header + 1..grid.rows.len() {
-        let at = RowAt {
-            grid,
-            line: r + 1,
-            columns,
-        };
-        let Some(row) = read_row(&at, &index, &mut diagnostics) else {
-            continue;
-        };
-        let key = (row.indicator.clone(), row.measure.clone(), row.year);
-        if let Some(&earlier) = seen.get(&key)
-            && let Some(old) = kept.get_mut(earlier).and_then(Option::take)
-        {
-            let what = describe(&row.indicator, &row.measure);
-            diagnostics.push(at.warning(
-                Col::Indicator,
-                format!(
-                    "{what} {} is also given on row {}; row {} is kept and row {} ignored",
-                    row.year, old.line, row.line, old.line
-                ),
-                format!(
-                    "{what} {}年的数值在第{}行已填写；以第{}行为准，忽略第{}行",
-                    row.year, old.line, row.line, old.line
-                ),
-            ));
-        }
-        seen.insert(key, kept.len());
-        kept.push(Some(row));
-    }
-    let rows: Vec<ValueRow> = kept.into_iter().flatten().collect();
-    if rows.is_empty() && diagnostics.is_empty() {
-        diagnostics.push(Diagnostic::warning(
-            grid.sheet.clone().unwrap_or_default(),
-            "the file holds no values: fill in 年份 (year) and 数值 (value) below the header",
-            "文件中没有数值：请在表头下方填写“年份”和“数值”",
-        ));
-    }
-    (rows, diagnostics)
-}
-
-fn no_header(grid: &Grid) -> Diagnostic {
-    let names = [Col::Indicator, Col::Year, Col::Value];
-    let en: Vec<String> = names
-        .iter()
-        .map(|c| format!("{} ({})", c.zh(), c.en()))
-        .collect();
-    let zh: Vec<&str> = names.iter().map(|c| c.zh()).collect();
-    let all_zh: Vec<&str> = Col::ALL.iter().map(|c| c.zh()).collect();
-    let (where_en, where_zh) = match &grid.sheet {
-        Some(sheet) => (format!("sheet {sheet}"), format!("工作表“{sheet}”")),
-        None => ("the file".to_string(), "文件".to_string()),
-    };
-    Diagnostic::error(
-        grid.sheet.clone().unwrap_or_default(),
-        format!(
-            "{where_en} has no header row naming the columns {} in its first {HEADER_SEARCH_ROWS} \
-             rows; use the template (columns {})",
-            en.join(", "),
-            all_zh.join(", ")
-        ),
-        format!(
-            "{where_zh}前{HEADER_SEARCH_ROWS}行中没有包含“{}”列名的表头行；请使用导入模板（列：{}）",
-            zh.join("”“"),
-            all_zh.join("、")
-        ),
-    )
-}
-
 /// `ENV-6 pm25`, or `ENV-1` for a single measure.
 fn describe(code: &str, measure: &str) -> String {
     if measure.is_empty() {
@@ -728,15 +441,11 @@ fn describe(code: &str, measure: &str) -> String {
 /// One row: `None` when it is skipped (empty, or a template row left
 /// unfilled) or has errors, which are pushed to `diagnostics`. Every
 /// column is checked, so a row's problems are all reported at once.
-fn read_row(at: &RowAt, index: &Index, diagnostics: &mut Vec<Diagnostic>) -> Option<ValueRow> {
-    let grid = at.grid;
-    let c = at.columns;
-    let r = at.line - 1;
-    let optional = |col: Option<usize>| col.map_or(&Cell::Empty, |col| grid.cell(r, col));
-    let year_cell = grid.cell(r, c.year);
-    let value_cell = grid.cell(r, c.value);
-    let note = crate::text::normalize(&optional(c.note).as_text());
-    if year_cell.is_empty() && value_cell.is_empty() {
+fn read_row(at: &Row, index: &Index, diagnostics: &mut Vec<Diagnostic>) -> Option<ValueRow> {
+    let year_text = at.get(Col::Year);
+    let value_text = at.get(Col::Value);
+    let note = crate::text::normalize(at.get(Col::Note));
+    if table::is_blank(year_text) && table::is_blank(value_text) {
         // Blank, or a template example row (code, measure, unit) left as it was.
         if !note.is_empty() {
             diagnostics.push(at.warning(
@@ -750,8 +459,8 @@ fn read_row(at: &RowAt, index: &Index, diagnostics: &mut Vec<Diagnostic>) -> Opt
     let measure = read_measure(
         at,
         index,
-        grid.cell(r, c.indicator),
-        optional(c.measure),
+        at.get(Col::Indicator),
+        at.get(Col::Measure),
         diagnostics,
     );
     if let Some((plan_code, m)) = measure
@@ -768,14 +477,13 @@ fn read_row(at: &RowAt, index: &Index, diagnostics: &mut Vec<Diagnostic>) -> Opt
         ));
         return None;
     }
-    let year = read_year(at, year_cell, measure.map(|(_, m)| m), diagnostics);
-    let value = read_value(
+    let year = read_year(
         at,
-        value_cell,
-        grid.percent_format(r, c.value),
-        measure,
+        &year_cell(year_text),
+        measure.map(|(_, m)| m),
         diagnostics,
     );
+    let value = read_value(at, value_text, measure, diagnostics);
     let ((plan_code, m), year, value) = (measure?, year?, value?);
     Some(ValueRow {
         line: at.line,
@@ -787,17 +495,24 @@ fn read_row(at: &RowAt, index: &Index, diagnostics: &mut Vec<Diagnostic>) -> Opt
     })
 }
 
+/// A year cell: a date (a date cell shows as `2015-06-30`) gives its year.
+fn year_cell(text: &str) -> Cell {
+    match NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
+        Ok(date) => Cell::Date(date),
+        Err(_) => Cell::text(text),
+    }
+}
+
 /// The indicator (the plan's spelling of its code) and the measure a row
 /// names; `None` with an error pushed when either is wrong.
 fn read_measure<'i>(
-    at: &RowAt,
+    at: &Row,
     index: &'i Index,
-    code_cell: &Cell,
-    measure_cell: &Cell,
+    code_text: &str,
+    measure_text: &str,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<(&'i str, &'i MeasureSpec)> {
-    let code_text = code_cell.as_text();
-    let code = code_key(&code_text);
+    let code = code_key(code_text);
     if code.is_empty() {
         diagnostics.push(at.error(
             Col::Indicator,
@@ -821,7 +536,7 @@ fn read_measure<'i>(
         ));
         return None;
     };
-    let error = match resolve_measure(specs, &measure_cell.as_text()) {
+    let error = match resolve_measure(specs, measure_text) {
         Ok(m) => return Some((plan_code, m)),
         Err(MeasureError::Missing) => at.error(
             Col::Measure,
@@ -858,7 +573,7 @@ fn read_measure<'i>(
 /// The year of a row, within the range its measure takes (the default
 /// range when the measure is unknown); `None` with an error pushed otherwise.
 fn read_year(
-    at: &RowAt,
+    at: &Row,
     cell: &Cell,
     measure: Option<&MeasureSpec>,
     diagnostics: &mut Vec<Diagnostic>,
@@ -887,13 +602,12 @@ fn read_year(
 /// The number of a row, checked against its measure when that is known;
 /// `None` with an error pushed when it is not taken.
 fn read_value(
-    at: &RowAt,
-    cell: &Cell,
-    percent_format: bool,
+    at: &Row,
+    text: &str,
     measure: Option<(&str, &MeasureSpec)>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<f64> {
-    let error = match parse_value(cell, percent_format) {
+    let error = match parse_value(text) {
         Ok((value, sign)) => {
             return match measure {
                 Some((plan_code, m)) => check_value(at, plan_code, m, value, sign, diagnostics),
@@ -921,7 +635,7 @@ fn read_value(
 /// Checks a number against its measure: the sign typed after it, a
 /// percent's range. `None` (and an error pushed) when it is not taken.
 fn check_value(
-    at: &RowAt,
+    at: &Row,
     plan_code: &str,
     m: &MeasureSpec,
     value: f64,
