@@ -436,3 +436,83 @@ fn token_revoke_reports_how_many_were_revoked() {
     );
     assert!(!nobody.status.success() && out(&nobody).contains("no such account"));
 }
+
+#[test]
+fn import_commands_name_bad_rows_keep_good_ones_and_change_nothing_the_second_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let enterprises = dir.path().join("企业.csv");
+    std::fs::write(
+        &enterprises,
+        "统一社会信用代码,企业名称,企业规模,建档日期\n\
+         914403001922038216,华为技术有限公司,大型,2014-03-01\n\
+         914403001922038217,改错的企业,中型,\n\
+         19220382-1,旧代码企业,小型,\n",
+    )
+    .unwrap();
+    let data = dir.path().join("data");
+    let first = qcity(
+        &data,
+        &["import", "enterprises", enterprises.to_str().unwrap()],
+        None,
+    );
+    assert!(
+        !first.status.success(),
+        "a refused row makes the exit non-zero"
+    );
+    let text = out(&first);
+    assert!(text.contains("新增 created 2"), "{text}");
+    assert!(
+        text.contains("第3行：统一社会信用代码（或组织机构代码）无效：校验码（第 18 位）应为“6”"),
+        "{text}"
+    );
+    let second = qcity(
+        &data,
+        &["import", "enterprises", enterprises.to_str().unwrap()],
+        None,
+    );
+    assert!(
+        out(&second).contains("新增 created 0，更新 updated 0，未变 unchanged 2"),
+        "{}",
+        out(&second)
+    );
+
+    let sampling = dir.path().join("抽查.csv");
+    std::fs::write(
+        &sampling,
+        "报告编号,抽查级别,受检企业统一社会信用代码,受检企业名称,产品名称,产品类别,抽样日期,检验结论,不合格项目（依据标准）\n\
+         R1,国家级,914403001922038216,,电线,电线电缆,2014-05-01,合格,\n\
+         R2,国家级,91110000802100433B,北京百度网讯科技有限公司,电线,电线电缆,2014-05-02,不合格,导体电阻（GB/T 3956-2008）\n",
+    )
+    .unwrap();
+    let s1 = qcity(
+        &data,
+        &["import", "sampling", sampling.to_str().unwrap()],
+        None,
+    );
+    assert!(s1.status.success(), "{}", out(&s1));
+    assert!(
+        out(&s1).contains("新增 created 2")
+            && out(&s1).contains("新登记企业 enterprises registered 1"),
+        "{}",
+        out(&s1)
+    );
+    let s2 = qcity(
+        &data,
+        &["import", "sampling", sampling.to_str().unwrap()],
+        None,
+    );
+    assert!(
+        out(&s2).contains("新增 created 0，更新 updated 0，未变 unchanged 2"),
+        "{}",
+        out(&s2)
+    );
+    let missing = dir.path().join("bad.csv");
+    std::fs::write(&missing, "报告编号,产品名称\nR9,电线\n").unwrap();
+    let s3 = qcity(
+        &data,
+        &["import", "sampling", missing.to_str().unwrap()],
+        None,
+    );
+    assert!(!s3.status.success());
+    assert!(out(&s3).contains("文件无法导入"), "{}", out(&s3));
+}
