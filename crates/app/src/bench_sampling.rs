@@ -98,25 +98,17 @@ async fn raw_insert(store: &Store, rows: &[Row]) -> Result<()> {
     .execute(&store.pool)
     .await?;
     let mut tx = store.begin().await?;
-    for chunk in rows.chunks(1000) {
+    // Anonymous parameters and 100 rows per statement, as the import writes them.
+    for chunk in rows.chunks(100) {
         let mut sql = String::from(
             "INSERT INTO raw_sampling (report_no, level, code, category, kind, ccc, sampled_on, year, passed) VALUES ",
         );
         let groups: Vec<String> = (0..chunk.len())
             .map(|i| {
-                let b = i * 9;
-                format!(
-                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5,
-                    b + 6,
-                    b + 7,
-                    b + 8,
-                    b + 9
-                )
+                let ps: Vec<String> = (1..=9)
+                    .map(|c| qcity_store::param(store.backend, i * 9 + c))
+                    .collect();
+                format!("({})", ps.join(", "))
             })
             .collect();
         sql.push_str(&groups.join(", "));

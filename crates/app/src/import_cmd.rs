@@ -70,17 +70,29 @@ pub async fn import_sampling(
     bytes: Vec<u8>,
     source: &str,
 ) -> Result<std::result::Result<ImportOutcome, Diagnostic>> {
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<SamplingRow>(8192);
+    // Rows cross in batches: one hand-off per row would cost more than reading it.
+    const BATCH: usize = 2000;
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<SamplingRow>>(8);
     let reader = tokio::task::spawn_blocking(move || {
-        read_sampling(&bytes, |row| {
-            // The receiver only goes away when the import failed; the rest is then moot.
-            let _ = tx.blocking_send(row);
-        })
+        let mut batch = Vec::with_capacity(BATCH);
+        let result = read_sampling(&bytes, |row| {
+            batch.push(row);
+            if batch.len() == BATCH {
+                // The receiver only goes away when the import failed; the rest is then moot.
+                let _ = tx.blocking_send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+            }
+        });
+        if !batch.is_empty() {
+            let _ = tx.blocking_send(batch);
+        }
+        result
     });
     let mut import = sampling::Import::begin(store, actor, source).await?;
-    while let Some(row) = rx.recv().await {
-        let (line, input) = sampling_input(row);
-        import.push(line, input).await?;
+    while let Some(batch) = rx.recv().await {
+        for row in batch {
+            let (line, input) = sampling_input(row);
+            import.push(line, input).await?;
+        }
     }
     match reader.await.context("the file reader stopped")? {
         // Dropping the import rolls its transaction back.

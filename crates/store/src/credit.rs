@@ -83,6 +83,32 @@ pub async fn events(store: &Store, enterprise_id: i64) -> Result<Vec<CreditEvent
     rows.iter().map(event_from_row).collect()
 }
 
+/// The evidence file of an event in an enterprise's credit file: (file name, mime, bytes).
+/// Only through the event, so a file is reachable only where its record is visible.
+pub async fn event_evidence(
+    store: &Store,
+    actor: &Actor,
+    enterprise_id: i64,
+    event_id: i64,
+) -> Result<(String, String, Vec<u8>)> {
+    require_reader(actor)?;
+    let row = sqlx::query(
+        "SELECT c.evidence_filename, e.mime, e.data FROM credit_events c JOIN evidence_files e ON e.sha256 = c.evidence_sha256 \
+         WHERE c.id = $1 AND c.enterprise_id = $2",
+    )
+    .bind(event_id)
+    .bind(enterprise_id)
+    .fetch_optional(&store.pool)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    Ok((
+        row.try_get::<Option<String>, _>("evidence_filename")?
+            .unwrap_or_default(),
+        row.try_get("mime")?,
+        row.try_get("data")?,
+    ))
+}
+
 /// A new event recorded by hand.
 #[derive(Debug, Clone)]
 pub struct NewEvent {

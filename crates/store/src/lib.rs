@@ -149,6 +149,9 @@ impl Store {
                     conn.execute("PRAGMA busy_timeout = 5000").await?;
                     conn.execute("PRAGMA foreign_keys = ON").await?;
                     conn.execute("PRAGMA synchronous = NORMAL").await?;
+                    // 32 MB of page cache (the default is 2 MB): bulk imports insert into
+                    // indexes at random places; allocated only as pages are used.
+                    conn.execute("PRAGMA cache_size = -32768").await?;
                     Ok(())
                 })
             })
@@ -176,6 +179,16 @@ impl Store {
     /// True when the database answers a trivial query.
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+}
+
+/// The `n`th (1-based) bind parameter of a generated statement. SQLite gets anonymous `?`:
+/// sqlx resolves a `$n` through `sqlite3_bind_parameter_name`, a linear search per parameter,
+/// which makes a many-row INSERT quadratic. PostgreSQL needs `$n`.
+pub fn param(backend: Backend, n: usize) -> String {
+    match backend {
+        Backend::Sqlite => "?".to_string(),
+        Backend::Postgres => format!("${n}"),
     }
 }
 

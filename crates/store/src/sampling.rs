@@ -68,7 +68,8 @@ impl SamplingInput {
         crate::audit::hex(&Sha256::digest(text.as_bytes()))
     }
 
-    fn check(&self) -> std::result::Result<(), (String, String)> {
+    /// The record's own rules; the reason in Chinese and English.
+    pub fn check(&self) -> std::result::Result<(), (String, String)> {
         let bad = |zh: &str, en: &str| Err((zh.to_string(), en.to_string()));
         if self.report_no.trim().is_empty() || self.report_no.chars().count() > 60 {
             return bad(
@@ -303,7 +304,22 @@ pub struct ImportOutcome {
 
 /// How many row problems an import keeps to show.
 pub const MAX_PROBLEMS: usize = 1000;
-const CHUNK: usize = 400;
+const CHUNK: usize = 1500;
+/// Rows per statement: fewer statements mean fewer hand-offs to the SQLite worker thread; with
+/// anonymous parameters ([`crate::param`]) the binding cost stays linear.
+const INSERT_ROWS: usize = 100;
+const LOOKUP_ROWS: usize = 500;
+
+/// A group of `sampling_stats`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct StatKey {
+    year: i32,
+    level: &'static str,
+    stage: &'static str,
+    kind: &'static str,
+    ccc: bool,
+    category: String,
+}
 
 /// A running import: rows are pushed as the file is read and written in chunks inside one
 /// transaction; `finish` rebuilds the pass-rate counts of the years touched and commits.
@@ -317,7 +333,11 @@ pub struct Import<'a> {
     seen: HashMap<String, (usize, String)>,
     pending: Vec<(usize, SamplingInput)>,
     years: BTreeSet<i32>,
+    /// Batches and passes of the records this import added, per counting group.
+    added: HashMap<StatKey, (i64, i64)>,
     outcome: ImportOutcome,
+    /// No records existed when the import began (inside its transaction): nothing to look up.
+    empty_table: bool,
 }
 
 impl<'a> Import<'a> {
@@ -332,6 +352,10 @@ impl<'a> Import<'a> {
         {
             known.insert(r.try_get::<String, _>("code")?, r.try_get::<i64, _>("id")?);
         }
+        let empty_table = sqlx::query("SELECT id FROM sampling LIMIT 1")
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_none();
         let mut overrides = HashMap::new();
         for r in sqlx::query("SELECT code, reason FROM code_overrides")
             .fetch_all(&mut *tx)
@@ -352,7 +376,9 @@ impl<'a> Import<'a> {
             seen: HashMap::new(),
             pending: Vec::new(),
             years: BTreeSet::new(),
+            added: HashMap::new(),
             outcome: ImportOutcome::default(),
+            empty_table,
         })
     }
 
@@ -465,27 +491,33 @@ impl<'a> Import<'a> {
         if rows.is_empty() {
             return Ok(());
         }
-        // Existing records among this chunk, by report number.
+        // Existing records among this chunk, by report number. sqlx's SQLite binding costs grow
+        // with the square of a statement's parameters, so statements stay small.
         let mut existing: HashMap<String, (i64, String, i64, bool)> = HashMap::new();
-        let placeholders: Vec<String> = (1..=rows.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT id, report_no, fingerprint, year, passed FROM sampling WHERE report_no IN ({})",
-            placeholders.join(", ")
-        );
-        let mut q = sqlx::query(&sql);
-        for (_, r) in &rows {
-            q = q.bind(r.report_no.trim().to_string());
-        }
-        for r in q.fetch_all(&mut *self.tx).await? {
-            existing.insert(
-                r.try_get("report_no")?,
-                (
-                    r.try_get("id")?,
-                    r.try_get("fingerprint")?,
-                    r.try_get("year")?,
-                    r.try_get::<i64, _>("passed")? != 0,
-                ),
+        let lookups = if self.empty_table { 0 } else { rows.len() };
+        for part in rows[..lookups].chunks(LOOKUP_ROWS) {
+            let placeholders: Vec<String> = (1..=part.len())
+                .map(|i| crate::param(self.store.backend, i))
+                .collect();
+            let sql = format!(
+                "SELECT id, report_no, fingerprint, year, passed FROM sampling WHERE report_no IN ({})",
+                placeholders.join(", ")
             );
+            let mut q = sqlx::query(&sql);
+            for (_, r) in part {
+                q = q.bind(r.report_no.trim().to_string());
+            }
+            for r in q.fetch_all(&mut *self.tx).await? {
+                existing.insert(
+                    r.try_get("report_no")?,
+                    (
+                        r.try_get("id")?,
+                        r.try_get("fingerprint")?,
+                        r.try_get("year")?,
+                        r.try_get::<i64, _>("passed")? != 0,
+                    ),
+                );
+            }
         }
         let now = now_text();
         let mut inserts: Vec<(i64, SamplingInput, String)> = Vec::new();
@@ -500,27 +532,55 @@ impl<'a> Import<'a> {
             let Some(enterprise_id) = self.enterprise(line, &row).await? else {
                 continue;
             };
-            self.years.insert(row.sampled_on.year());
             match existing.get(row.report_no.trim()) {
                 Some((id, _, old_year, _)) => {
+                    // A corrected record moves counts between groups: those years are recounted.
+                    self.years.insert(row.sampled_on.year());
                     self.years.insert(*old_year as i32);
                     update_record(&mut self.tx, *id, enterprise_id, &row, &fp).await?;
-                    sync_credit_event(&mut self.tx, enterprise_id, &row, &self.actor, &now).await?;
+                    sync_credit_event(
+                        self.store.backend,
+                        &mut self.tx,
+                        enterprise_id,
+                        &row,
+                        &self.actor,
+                        &now,
+                    )
+                    .await?;
                     self.outcome.updated += 1;
                 }
                 None => {
+                    let key = StatKey {
+                        year: row.sampled_on.year(),
+                        level: row.level.code(),
+                        stage: row.stage.code(),
+                        kind: row.kind.code(),
+                        ccc: row.ccc,
+                        category: row.category.trim().to_string(),
+                    };
+                    let counts = self.added.entry(key).or_default();
+                    counts.0 += 1;
+                    counts.1 += i64::from(row.verdict == Verdict::Pass);
                     inserts.push((enterprise_id, row, fp));
                     self.outcome.created += 1;
                 }
             }
         }
-        insert_records(&mut self.tx, &inserts, &self.actor.username, &now).await?;
+        insert_records(
+            self.store.backend,
+            &mut self.tx,
+            &inserts,
+            &self.actor.username,
+            &now,
+        )
+        .await?;
         let failures: Vec<&(i64, SamplingInput, String)> = inserts
             .iter()
             .filter(|(_, r, _)| r.verdict == Verdict::Fail)
             .collect();
-        for chunk in failures.chunks(100) {
-            insert_credit_events(&mut self.tx, chunk, &self.actor, &now).await?;
+        for chunk in failures.chunks(INSERT_ROWS * 3) {
+            insert_credit_events(self.store.backend, &mut self.tx, chunk, &self.actor, &now)
+                .await?;
         }
         Ok(())
     }
@@ -529,6 +589,28 @@ impl<'a> Import<'a> {
     pub async fn finish(mut self) -> Result<ImportOutcome> {
         self.flush().await?;
         refresh_stats(&mut self.tx, &self.years).await?;
+        // New records only add to their groups' counts (a recounted year already has them).
+        let added = std::mem::take(&mut self.added);
+        for (k, (batches, passed)) in added {
+            if self.years.contains(&k.year) {
+                continue;
+            }
+            sqlx::query(
+                "INSERT INTO sampling_stats (year, level, stage, kind, ccc, category, batches, passed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                 ON CONFLICT (year, level, stage, kind, ccc, category) DO UPDATE SET batches = sampling_stats.batches + excluded.batches, \
+                 passed = sampling_stats.passed + excluded.passed",
+            )
+            .bind(i64::from(k.year))
+            .bind(k.level)
+            .bind(k.stage)
+            .bind(k.kind)
+            .bind(i64::from(k.ccc))
+            .bind(k.category)
+            .bind(batches)
+            .bind(passed)
+            .execute(&mut *self.tx)
+            .await?;
+        }
         if self.outcome.created + self.outcome.updated + self.outcome.enterprises_created > 0 {
             audit::record(
                 self.store,
@@ -551,21 +633,23 @@ impl<'a> Import<'a> {
 }
 
 async fn insert_records(
+    backend: crate::Backend,
     tx: &mut Tx,
     rows: &[(i64, SamplingInput, String)],
     by: &str,
     now: &str,
 ) -> Result<()> {
     const COLS: usize = 19;
-    // SQLite allows 32,766 parameters per statement; PostgreSQL 65,535.
-    for chunk in rows.chunks(1500) {
+    for chunk in rows.chunks(INSERT_ROWS) {
         let mut sql = String::from(
             "INSERT INTO sampling (report_no, plan, level, stage, enterprise_id, product, category, kind, ccc, batch, sampled_on, reported_on, year, passed, failed_items, agency, fingerprint, recorded_by, recorded_at) VALUES ",
         );
         let cols = COLS;
         let groups: Vec<String> = (0..chunk.len())
             .map(|i| {
-                let ps: Vec<String> = (1..=cols).map(|c| format!("${}", i * cols + c)).collect();
+                let ps: Vec<String> = (1..=cols)
+                    .map(|c| crate::param(backend, i * cols + c))
+                    .collect();
                 format!("({})", ps.join(", "))
             })
             .collect();
@@ -641,6 +725,7 @@ fn event_summary(r: &SamplingInput) -> String {
 }
 
 async fn insert_credit_events(
+    backend: crate::Backend,
     tx: &mut Tx,
     rows: &[&(i64, SamplingInput, String)],
     actor: &Actor,
@@ -652,15 +737,15 @@ async fn insert_credit_events(
     let cols = 6;
     let groups: Vec<String> = (0..rows.len())
         .map(|i| {
-            let b = i * cols;
+            let p = |k: usize| crate::param(backend, i * cols + k);
             format!(
-                "(${}, 'sampling_failure', ${}, 0, ${}, 'sampling', ${}, ${}, ${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6
+                "({}, 'sampling_failure', {}, 0, {}, 'sampling', {}, {}, {})",
+                p(1),
+                p(2),
+                p(3),
+                p(4),
+                p(5),
+                p(6)
             )
         })
         .collect();
@@ -686,6 +771,7 @@ async fn insert_credit_events(
 /// Keeps the credit event of a corrected record in step: a failure has one (re-opened if it
 /// had been withdrawn), a pass has none (withdrawn, kept in the history).
 async fn sync_credit_event(
+    backend: crate::Backend,
     tx: &mut Tx,
     enterprise_id: i64,
     r: &SamplingInput,
@@ -705,7 +791,7 @@ async fn sync_credit_event(
         .execute(&mut **tx)
         .await?;
         let one = (enterprise_id, r.clone(), String::new());
-        insert_credit_events(tx, &[&one], actor, now).await?;
+        insert_credit_events(backend, tx, &[&one], actor, now).await?;
     } else {
         sqlx::query(
             "UPDATE credit_events SET withdrawn_at = $1, withdrawn_reason = $2 WHERE source = 'sampling' AND source_ref = $3 AND withdrawn_at IS NULL",
@@ -758,11 +844,9 @@ pub async fn create(store: &Store, actor: &Actor, row: &SamplingInput) -> Result
             "error-sampling-report-taken",
         ));
     }
-    if let Err((_, en)) = row.check() {
-        return Err(StoreError::Invalid {
-            field: "record".into(),
-            code: en,
-        });
+    if row.check().is_err() {
+        // The form handler checks first and shows the reason; this is the backstop.
+        return Err(StoreError::invalid("record", "error-sampling-record"));
     }
     import.source = format!("form:{}", row.report_no.trim());
     import.push(1, row.clone()).await?;
