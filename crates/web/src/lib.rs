@@ -172,6 +172,19 @@ pub const MUTATING_ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/indicators/{code}/values"),
     ("POST", "/indicators/import"),
     ("POST", "/indicator-values/{id}/files"),
+    ("POST", "/enterprises"),
+    ("POST", "/enterprises/import"),
+    ("POST", "/enterprises/code-overrides"),
+    ("POST", "/enterprises/{id}/edit"),
+    ("POST", "/enterprises/{id}/licences"),
+    ("POST", "/enterprises/{id}/events"),
+    ("POST", "/enterprises/{id}/listings"),
+    ("POST", "/credit-events/{id}/withdraw"),
+    ("POST", "/listings/{id}/act"),
+    ("POST", "/credit/rules"),
+    ("POST", "/sampling"),
+    ("POST", "/sampling/import"),
+    ("POST", "/sampling/{id}/followup"),
 ];
 
 /// Routes that act only on the caller's own session or account, never on a unit's records.
@@ -220,6 +233,18 @@ pub(crate) const TRANSLATED_SOURCES: &[&str] = &[
     include_str!("../templates/error.html"),
     include_str!("../templates/api_docs.html"),
     include_str!("../templates/secret.html"),
+    include_str!("pages/enterprises.rs"),
+    include_str!("pages/sampling.rs"),
+    include_str!("../templates/enterprises.html"),
+    include_str!("../templates/enterprise.html"),
+    include_str!("../templates/registry_import.html"),
+    include_str!("../templates/blacklist.html"),
+    include_str!("../templates/credit_rules.html"),
+    include_str!("../templates/sampling.html"),
+    include_str!("../templates/sampling_record.html"),
+    include_str!("../templates/public_enterprises.html"),
+    include_str!("../templates/public_blacklist.html"),
+    include_str!("../templates/public_sampling.html"),
 ];
 
 #[cfg(test)]
@@ -235,6 +260,8 @@ mod route_list_tests {
         include_str!("pages/obligations.rs"),
         include_str!("pages/bulletins.rs"),
         include_str!("pages/indicators.rs"),
+        include_str!("pages/enterprises.rs"),
+        include_str!("pages/sampling.rs"),
         include_str!("api/mod.rs"),
         include_str!("api/supervision.rs"),
         include_str!("api/indicators.rs"),

@@ -3,11 +3,13 @@
 pub mod admin;
 pub mod auth;
 pub mod bulletins;
+pub mod enterprises;
 pub mod home;
 pub mod indicators;
 pub mod obligations;
 pub mod plan;
 pub mod plan_versions;
+pub mod sampling;
 pub mod units;
 
 use crate::AppState;
@@ -211,6 +213,8 @@ pub fn router() -> Router<AppState> {
         .merge(obligations::router())
         .merge(bulletins::router())
         .merge(indicators::router())
+        .merge(enterprises::router())
+        .merge(sampling::router())
 }
 
 #[derive(Deserialize)]

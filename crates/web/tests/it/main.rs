@@ -9,5 +9,6 @@ mod harness;
 mod indicators;
 mod plan;
 mod registers;
+mod registries;
 mod scope;
 mod supervision;

@@ -148,6 +148,23 @@ async fn another_units_staff_is_refused_on_every_state_changing_route() {
             walked += 1;
             continue;
         }
+        if path.starts_with("/sampling") {
+            // NW co-owns the shared sampling registry (registry_owners), so it is not an
+            // outsider here: the walk's junk form is refused as invalid and nothing is saved.
+            let res = intruder
+                .post(app.url(&path))
+                .form(&[("contact_name", "evil"), ("status", "evil")])
+                .send()
+                .await
+                .unwrap();
+            assert!(
+                matches!(res.status().as_u16(), 403 | 404 | 422),
+                "{method} {path}: got {}",
+                res.status()
+            );
+            walked += 1;
+            continue;
+        }
         let req = match *method {
             "POST" if path.ends_with("/reports") => intruder.post(app.url(&path)).multipart(
                 reqwest::multipart::Form::new().text("form_token", "intruder-token-00000").text("body", "x").text("percent", "100").text("submit", "1"),
@@ -191,6 +208,14 @@ async fn another_units_staff_is_refused_on_every_state_changing_route() {
             .await
             .is_err()
     );
+    let (_, sampled) = qcity_store::sampling::list(&app.store, &Default::default(), 1, 0)
+        .await
+        .unwrap();
+    assert_eq!(sampled, 0, "the walk recorded no sampling");
+    let (_, registered) = qcity_store::enterprises::search(&app.store, "", 1, 0)
+        .await
+        .unwrap();
+    assert_eq!(registered, 0, "the walk registered no enterprise");
     app.login("zjfj.staff", PASSWORD).await;
 }
 

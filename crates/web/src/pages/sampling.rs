@@ -1,0 +1,699 @@
+//! 监督抽查: the sampling records (filters, pass rates, entry, import), one record with its
+//! follow-up (后处理), and the public portal's enterprise lookup, blacklist and sampling results.
+
+use crate::AppState;
+use crate::ctx::Ctx;
+use crate::error::AppError;
+use crate::middleware::{encode_component, see_other};
+use crate::pages::enterprises::{
+    EntRow, ImportPage, SamplingView, dl, problem_lines, read_upload, rows_for, sampling_view,
+};
+use crate::pages::{PageCtx, attachment, render, unprocessable};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use chrono::NaiveDate;
+use qcity_domain::registry::{
+    CodeList, Level, ProductKind, Stage, Verdict, parse_failed_items, parse_yes_no,
+};
+use qcity_store::StoreError;
+use qcity_store::credit;
+use qcity_store::enterprises;
+use qcity_store::sampling::{self, FollowupInput, PassRate, SamplingInput, SamplingRecord};
+use serde::Deserialize;
+
+const PAGE_SIZE: i64 = 50;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/sampling", get(list).post(create))
+        .route("/sampling/template.xlsx", get(template))
+        .route("/sampling/import", post(import))
+        .route("/sampling/{id}", get(show))
+        .route("/sampling/{id}/followup", post(followup))
+        .route("/public/enterprises", get(public_enterprises))
+        .route("/public/blacklist", get(public_blacklist))
+        .route("/public/sampling", get(public_sampling))
+}
+
+fn opt_date(s: &str) -> Result<Option<NaiveDate>, ()> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map(Some)
+        .map_err(|_| ())
+}
+
+fn choices<T: CodeList>(ctx: &Ctx) -> Vec<(String, String)> {
+    T::ALL
+        .iter()
+        .map(|m| (m.code().to_string(), m.label(dl(ctx)).to_string()))
+        .collect()
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct Filters {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    year: String,
+    #[serde(default)]
+    level: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    failed: String,
+    #[serde(default)]
+    page: Option<i64>,
+}
+
+impl Filters {
+    fn filter(&self) -> sampling::Filter {
+        sampling::Filter {
+            text: self.q.clone(),
+            year: self.year.trim().parse().ok(),
+            level: Level::parse(&self.level),
+            kind: ProductKind::parse(&self.kind),
+            failed_only: !self.failed.is_empty(),
+            enterprise_id: None,
+        }
+    }
+    fn link(&self, base: &str, page: i64) -> String {
+        format!(
+            "{base}?q={}&year={}&level={}&kind={}&failed={}&page={page}",
+            encode_component(&self.q),
+            encode_component(&self.year),
+            encode_component(&self.level),
+            encode_component(&self.kind),
+            encode_component(&self.failed)
+        )
+    }
+}
+
+/// A row of a record list.
+pub struct RecordRow {
+    pub id: i64,
+    pub report_no: String,
+    pub enterprise_id: i64,
+    pub enterprise: String,
+    pub product: String,
+    pub category: String,
+    pub level: String,
+    pub sampled_on: String,
+    pub passed: bool,
+    pub failed_items: String,
+    pub followup: String,
+}
+
+fn record_row(r: &SamplingRecord, ctx: &Ctx) -> RecordRow {
+    RecordRow {
+        id: r.id,
+        report_no: r.report_no.clone(),
+        enterprise_id: r.enterprise_id,
+        enterprise: r.enterprise_name.clone(),
+        product: r.product.clone(),
+        category: r.category.clone(),
+        level: r.level.label(dl(ctx)).to_string(),
+        sampled_on: r.sampled_on.clone(),
+        passed: r.passed,
+        failed_items: qcity_domain::registry::print_failed_items(&r.failed_items),
+        followup: r
+            .followup
+            .as_ref()
+            .map(|f| ctx.t(&format!("smp-followup-{}", f.status)))
+            .unwrap_or_default(),
+    }
+}
+
+/// (year, group label, batches, passed, rate)
+type RateRow = (i32, String, i64, i64, String);
+
+fn rate_rows(rates: Vec<PassRate>, label: impl Fn(&str) -> String) -> Vec<RateRow> {
+    rates
+        .into_iter()
+        .map(|r| {
+            let pct = r.percent().map(|p| format!("{p:.1}%")).unwrap_or_default();
+            (r.year, label(&r.group), r.batches, r.passed, pct)
+        })
+        .collect()
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct RecordForm {
+    #[serde(default)]
+    report_no: String,
+    #[serde(default)]
+    plan: String,
+    #[serde(default)]
+    level: String,
+    #[serde(default)]
+    stage: String,
+    #[serde(default)]
+    enterprise_code: String,
+    #[serde(default)]
+    product: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    ccc: String,
+    #[serde(default)]
+    batch: String,
+    #[serde(default)]
+    sampled_on: String,
+    #[serde(default)]
+    reported_on: String,
+    #[serde(default)]
+    verdict: String,
+    #[serde(default)]
+    failed_items: String,
+    #[serde(default)]
+    agency: String,
+}
+
+#[derive(Template)]
+#[template(path = "sampling.html")]
+struct ListPage {
+    ctx: PageCtx,
+    f: Filters,
+    rows: Vec<RecordRow>,
+    total: i64,
+    page: i64,
+    pages: i64,
+    years: Vec<i32>,
+    levels: Vec<(String, String)>,
+    kinds: Vec<(String, String)>,
+    stages: Vec<(String, String)>,
+    rates: Vec<(String, Vec<RateRow>)>,
+    can_write: bool,
+    form: RecordForm,
+    errors: Vec<String>,
+}
+
+impl ListPage {
+    fn prev_link(&self) -> String {
+        self.f.link("/sampling", self.page - 1)
+    }
+    fn next_link(&self) -> String {
+        self.f.link("/sampling", self.page + 1)
+    }
+}
+
+async fn list_page(
+    state: &AppState,
+    ctx: &Ctx,
+    f: Filters,
+    form: RecordForm,
+    errors: Vec<String>,
+) -> Result<Response, AppError> {
+    ctx.user()?;
+    let lang = dl(ctx);
+    let page = f.page.unwrap_or(1).max(1);
+    let (records, total) =
+        sampling::list(&state.store, &f.filter(), PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+    let by_year = rate_rows(sampling::pass_rates(&state.store, "").await?, |_| {
+        String::new()
+    });
+    let by_category = rate_rows(
+        sampling::pass_rates(&state.store, "category").await?,
+        str::to_string,
+    );
+    let by_level = rate_rows(sampling::pass_rates(&state.store, "level").await?, |g| {
+        Level::parse(g)
+            .map(|l| l.label(lang).to_string())
+            .unwrap_or_else(|| g.to_string())
+    });
+    Ok(render(&ListPage {
+        ctx: ctx.page(),
+        rows: records.iter().map(|r| record_row(r, ctx)).collect(),
+        total,
+        page,
+        pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1),
+        f,
+        years: sampling::years(&state.store).await?,
+        levels: choices::<Level>(ctx),
+        kinds: choices::<ProductKind>(ctx),
+        stages: choices::<Stage>(ctx),
+        rates: vec![
+            (ctx.t("smp-by-year"), by_year),
+            (ctx.t("smp-by-category"), by_category),
+            (ctx.t("smp-by-level"), by_level),
+        ],
+        can_write: enterprises::may_write(&state.store, &ctx.actor(), "sampling").await?,
+        form,
+        errors,
+    }))
+}
+
+async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(f): Query<Filters>,
+) -> Result<Response, AppError> {
+    list_page(&state, &ctx, f, RecordForm::default(), vec![]).await
+}
+
+async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::Form(form): axum::Form<RecordForm>,
+) -> Result<Response, AppError> {
+    ctx.user()?;
+    enterprises::require_writer(&state.store, &ctx.actor(), "sampling").await?;
+    let mut errors = Vec::new();
+    let level = Level::parse(&form.level);
+    if level.is_none() {
+        errors.push(ctx.t("smp-error-level"));
+    }
+    let kind = ProductKind::parse(&form.kind).unwrap_or(ProductKind::Industrial);
+    let stage = Stage::parse(&form.stage).unwrap_or(Stage::Production);
+    let verdict = Verdict::parse(&form.verdict);
+    if verdict.is_none() {
+        errors.push(ctx.t("smp-error-verdict"));
+    }
+    let sampled_on = match opt_date(&form.sampled_on) {
+        Ok(Some(d)) => Some(d),
+        _ => {
+            errors.push(ctx.t("smp-error-sampled-on"));
+            None
+        }
+    };
+    let reported_on = opt_date(&form.reported_on).unwrap_or_else(|_| {
+        errors.push(ctx.t("reg-error-date"));
+        None
+    });
+    let (Some(level), Some(verdict), Some(sampled_on), true) =
+        (level, verdict, sampled_on, errors.is_empty())
+    else {
+        return Ok(unprocessable(
+            list_page(&state, &ctx, Filters::default(), form, errors).await?,
+        ));
+    };
+    let name = enterprises::by_code(&state.store, &form.enterprise_code)
+        .await?
+        .map(|e| e.name)
+        .unwrap_or_default();
+    let input = SamplingInput {
+        report_no: form.report_no.clone(),
+        plan: form.plan.clone(),
+        level,
+        stage,
+        enterprise_code: form.enterprise_code.clone(),
+        enterprise_name: name,
+        product: form.product.clone(),
+        category: form.category.clone(),
+        kind,
+        ccc: parse_yes_no(&form.ccc).unwrap_or(false),
+        batch: form.batch.clone(),
+        sampled_on,
+        reported_on,
+        verdict,
+        failed_items: parse_failed_items(&form.failed_items),
+        agency: form.agency.clone(),
+    };
+    if let Err((zh, en)) = input.check() {
+        let message = if ctx.lang == crate::i18n::Lang::En {
+            en
+        } else {
+            zh
+        };
+        return Ok(unprocessable(
+            list_page(&state, &ctx, Filters::default(), form, vec![message]).await?,
+        ));
+    }
+    match sampling::create(&state.store, &ctx.actor(), &input).await {
+        Ok(id) => Ok(see_other(&format!("/sampling/{id}"))),
+        Err(StoreError::Invalid { code, .. }) => Ok(unprocessable(
+            list_page(&state, &ctx, Filters::default(), form, vec![ctx.t(&code)]).await?,
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn template(ctx: Ctx) -> Result<Response, AppError> {
+    ctx.user()?;
+    let bytes =
+        qcity_exchange::sampling_template_xlsx().map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(attachment(
+        bytes,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "sampling-template.xlsx",
+    ))
+}
+
+async fn import(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    req: axum::extract::Request,
+) -> Result<Response, AppError> {
+    ctx.user()?;
+    enterprises::require_writer(&state.store, &ctx.actor(), "sampling").await?;
+    let (filename, bytes) = read_upload(req, &state).await?;
+    let lang = dl(&ctx);
+    let page = |counts: Vec<(String, usize)>, problems: Vec<String>| ImportPage {
+        ctx: ctx.page(),
+        title: ctx.t("smp-import"),
+        back: "/sampling".into(),
+        back_label: ctx.t("nav-sampling"),
+        counts,
+        problems,
+    };
+    let mut rows = Vec::new();
+    let diags = match qcity_exchange::read_sampling(&bytes, |r| rows.push(r)) {
+        Ok(d) => d,
+        Err(d) => {
+            return Ok(unprocessable(render(&page(
+                vec![],
+                vec![d.message(lang).to_string()],
+            ))));
+        }
+    };
+    let mut imp = sampling::Import::begin(&state.store, &ctx.actor(), &filename).await?;
+    let mut warnings = Vec::new();
+    for d in diags {
+        if d.is_error() {
+            imp.refuse(d);
+        } else {
+            warnings.push(d);
+        }
+    }
+    for r in rows {
+        let input = SamplingInput {
+            report_no: r.report_no,
+            plan: r.plan,
+            level: r.level,
+            stage: r.stage,
+            enterprise_code: r.enterprise_code,
+            enterprise_name: r.enterprise_name,
+            product: r.product,
+            category: r.category,
+            kind: r.kind,
+            ccc: r.ccc,
+            batch: r.batch,
+            sampled_on: r.sampled_on,
+            reported_on: r.reported_on,
+            verdict: r.verdict,
+            failed_items: r.failed_items,
+            agency: r.agency,
+        };
+        imp.push(r.line, input).await?;
+    }
+    let out = imp.finish().await?;
+    let mut all = warnings;
+    all.extend(out.problems.iter().cloned());
+    let mut problems = problem_lines(all, lang);
+    if out.problems_total > out.problems.len() {
+        problems.push(ctx.lang.t_args(
+            "smp-import-more",
+            &[("n", (out.problems_total - out.problems.len()).to_string())],
+        ));
+    }
+    let counts = vec![
+        (ctx.t("reg-import-created"), out.created),
+        (ctx.t("reg-import-updated"), out.updated),
+        (ctx.t("reg-import-unchanged"), out.unchanged),
+        (ctx.t("smp-import-enterprises"), out.enterprises_created),
+    ];
+    let nothing = out.created + out.updated + out.unchanged == 0;
+    let res = render(&page(counts, problems.clone()));
+    Ok(if nothing && !problems.is_empty() {
+        unprocessable(res)
+    } else {
+        res
+    })
+}
+
+#[derive(Template)]
+#[template(path = "sampling_record.html")]
+struct RecordPage {
+    ctx: PageCtx,
+    r: SamplingRecord,
+    level: String,
+    stage: String,
+    kind: String,
+    can_write: bool,
+    statuses: Vec<(String, String)>,
+    status: String,
+    rectify_by: String,
+    rectified_on: String,
+    reinspected_on: String,
+    reinspection: String,
+    penalty: String,
+    note: String,
+    row_version: i64,
+    errors: Vec<String>,
+}
+
+async fn record_page(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    form: Option<FollowupForm>,
+    errors: Vec<String>,
+) -> Result<Response, AppError> {
+    ctx.user()?;
+    let lang = dl(ctx);
+    let r = sampling::get(&state.store, id).await?;
+    let f = r.followup.clone();
+    let o = |v: &Option<String>| v.clone().unwrap_or_default();
+    let form = form.unwrap_or_else(|| match &f {
+        Some(f) => FollowupForm {
+            status: f.status.clone(),
+            rectify_by: o(&f.rectify_by),
+            rectified_on: o(&f.rectified_on),
+            reinspected_on: o(&f.reinspected_on),
+            reinspection: match f.reinspection_passed {
+                Some(true) => "pass".into(),
+                Some(false) => "fail".into(),
+                None => String::new(),
+            },
+            penalty: f.penalty.clone(),
+            note: f.note.clone(),
+            row_version: f.row_version,
+        },
+        None => FollowupForm::default(),
+    });
+    Ok(render(&RecordPage {
+        ctx: ctx.page(),
+        level: r.level.label(lang).to_string(),
+        stage: r.stage.label(lang).to_string(),
+        kind: r.kind.label(lang).to_string(),
+        can_write: enterprises::may_write(&state.store, &ctx.actor(), "sampling").await?,
+        statuses: sampling::FOLLOWUP_STATES
+            .iter()
+            .map(|s| (s.to_string(), ctx.t(&format!("smp-followup-{s}"))))
+            .collect(),
+        status: form.status,
+        rectify_by: form.rectify_by,
+        rectified_on: form.rectified_on,
+        reinspected_on: form.reinspected_on,
+        reinspection: form.reinspection,
+        penalty: form.penalty,
+        note: form.note,
+        row_version: form.row_version,
+        r,
+        errors,
+    }))
+}
+
+async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    record_page(&state, &ctx, id, None, vec![]).await
+}
+
+#[derive(Deserialize, Default, Clone)]
+struct FollowupForm {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    rectify_by: String,
+    #[serde(default)]
+    rectified_on: String,
+    #[serde(default)]
+    reinspected_on: String,
+    #[serde(default)]
+    reinspection: String,
+    #[serde(default)]
+    penalty: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    row_version: i64,
+}
+
+async fn followup(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    axum::Form(f): axum::Form<FollowupForm>,
+) -> Result<Response, AppError> {
+    ctx.user()?;
+    enterprises::require_writer(&state.store, &ctx.actor(), "sampling").await?;
+    let mut errors = Vec::new();
+    let mut d = |s: &str| {
+        opt_date(s).unwrap_or_else(|_| {
+            errors.push(ctx.t("reg-error-date"));
+            None
+        })
+    };
+    let input = FollowupInput {
+        status: f.status.clone(),
+        rectify_by: d(&f.rectify_by),
+        rectified_on: d(&f.rectified_on),
+        reinspected_on: d(&f.reinspected_on),
+        reinspection_passed: match f.reinspection.as_str() {
+            "pass" => Some(true),
+            "fail" => Some(false),
+            _ => None,
+        },
+        penalty: f.penalty.clone(),
+        note: f.note.clone(),
+    };
+    if !errors.is_empty() {
+        return Ok(unprocessable(
+            record_page(&state, &ctx, id, Some(f), errors).await?,
+        ));
+    }
+    match sampling::save_followup(&state.store, &ctx.actor(), id, f.row_version, &input).await {
+        Ok(()) => Ok(see_other(&format!("/sampling/{id}"))),
+        Err(StoreError::Invalid { code, .. }) => Ok(unprocessable(
+            record_page(&state, &ctx, id, Some(f), vec![ctx.t(&code)]).await?,
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---------------------------------------------------------------- public portal
+
+#[derive(Deserialize, Default)]
+struct PublicQuery {
+    #[serde(default)]
+    q: String,
+}
+
+#[derive(Template)]
+#[template(path = "public_enterprises.html")]
+struct PublicEnterprisesPage {
+    ctx: PageCtx,
+    q: String,
+    found: Vec<(EntRow, String, Vec<SamplingView>)>,
+}
+
+/// Look up an enterprise by name or code: its grade, blacklist status and sampling results.
+async fn public_enterprises(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<PublicQuery>,
+) -> Result<Response, AppError> {
+    let mut found = Vec::new();
+    if !q.q.trim().is_empty() {
+        let (list, _) = enterprises::search(&state.store, &q.q, 20, 0).await?;
+        let rows = rows_for(&state, &ctx, &list).await?;
+        let lang = dl(&ctx);
+        for row in rows {
+            let listing = credit::current_listing(&state.store, row.id)
+                .await?
+                .filter(|l| l.state.is_public())
+                .map(|l| {
+                    format!(
+                        "{}（{} — {}）",
+                        l.state.label(lang),
+                        l.listed_on.unwrap_or_default(),
+                        l.until.unwrap_or_default()
+                    )
+                })
+                .unwrap_or_default();
+            let filter = sampling::Filter {
+                enterprise_id: Some(row.id),
+                ..Default::default()
+            };
+            let samplings = sampling::list(&state.store, &filter, 50, 0)
+                .await?
+                .0
+                .iter()
+                .map(|r| sampling_view(r, &ctx))
+                .collect();
+            found.push((row, listing, samplings));
+        }
+    }
+    Ok(render(&PublicEnterprisesPage {
+        ctx: ctx.page(),
+        q: q.q,
+        found,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "public_blacklist.html")]
+struct PublicBlacklistPage {
+    ctx: PageCtx,
+    rows: Vec<(String, String, String, String, String, String)>,
+}
+
+async fn public_blacklist(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    let lang = dl(&ctx);
+    let rows = credit::published(&state.store)
+        .await?
+        .into_iter()
+        .map(|l| {
+            (
+                l.enterprise_name,
+                l.enterprise_code,
+                l.reason,
+                l.listed_on.unwrap_or_default(),
+                l.until.unwrap_or_default(),
+                l.state.label(lang).to_string(),
+            )
+        })
+        .collect();
+    Ok(render(&PublicBlacklistPage {
+        ctx: ctx.page(),
+        rows,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "public_sampling.html")]
+struct PublicSamplingPage {
+    ctx: PageCtx,
+    f: Filters,
+    rows: Vec<RecordRow>,
+    total: i64,
+    page: i64,
+    pages: i64,
+}
+
+impl PublicSamplingPage {
+    fn prev_link(&self) -> String {
+        self.f.link("/public/sampling", self.page - 1)
+    }
+    fn next_link(&self) -> String {
+        self.f.link("/public/sampling", self.page + 1)
+    }
+}
+
+async fn public_sampling(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(f): Query<Filters>,
+) -> Result<Response, AppError> {
+    let page = f.page.unwrap_or(1).max(1);
+    let (records, total) =
+        sampling::list(&state.store, &f.filter(), PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+    Ok(render(&PublicSamplingPage {
+        ctx: ctx.page(),
+        rows: records.iter().map(|r| record_row(r, &ctx)).collect(),
+        total,
+        page,
+        pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1),
+        f,
+    }))
+}
