@@ -1,5 +1,7 @@
 //! QCity domain: pure types and rules. No IO, no async.
 
+pub mod acceptance;
+pub mod assessment;
 pub mod bulletin;
 pub mod credit;
 pub mod formula;

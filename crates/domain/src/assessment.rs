@@ -1,0 +1,777 @@
+//! Unit performance assessment (成员单位绩效考核): a scoring scheme held as
+//! data, and a score per unit and period that explains every point.
+//!
+//! No official assessment method for the district was found, so the weights
+//! are not code: they live in a TOML [`Scheme`] with a shipped default
+//! ([`DEFAULT_SCHEME_TOML`]) whose notes say why each weight was chosen and
+//! that it is QCity's assumption. The office may edit it or load its own.
+//!
+//! The store counts plain numbers per unit and period ([`UnitFacts`]); this
+//! module turns them into a [`UnitScore`] whose lines ([`ScoreLine`]) each say
+//! what was counted and how many points it gave, in Chinese and English. The
+//! points of the lines add up to the total, so a clerk can check a score by
+//! hand and a unit can see why it got it.
+//!
+//! A part with nothing to count in the period (no obligation due, no indicator
+//! with data, no rating …) is not scored 0: its weight is shared out among the
+//! parts that have data in proportion to their weights. Scoring it 0 would
+//! punish a unit for the plan giving it no such work; counting it full would
+//! reward the same. Redistributing keeps every unit out of the same 100, and
+//! the line of each affected part says so.
+//!
+//! ```
+//! use qcity_domain::assessment::{Scheme, UnitFacts};
+//! let scheme = Scheme::default_scheme();
+//! let facts = UnitFacts {
+//!     obligations_due: 20,
+//!     obligations_on_time: 18,
+//!     reports_due: 10,
+//!     reports_on_time: 10,
+//!     reports_submitted: 10,
+//!     indicators_with_data: 4,
+//!     indicators_met: 4,
+//!     ratings: vec![(9.0, 10.0)],
+//!     red_notices: 1,
+//!     ..UnitFacts::default()
+//! };
+//! let score = scheme.score(&facts);
+//! // 30 × 0.9 + 15 + 25 + 10 + 20 × 0.9 − 2 = 93
+//! assert!((score.total - 93.0).abs() < 1e-9);
+//! assert!(score.parts[0].zh.contains("按时完成 18/20 项"));
+//! ```
+
+#[cfg(test)]
+mod tests;
+
+use std::sync::LazyLock;
+
+use serde::{Deserialize, Serialize};
+
+use crate::plan::Diagnostic;
+use crate::target::{Lang, TOLERANCE};
+
+/// The default scheme: QCity's assumption, explained in its notes.
+pub const DEFAULT_SCHEME_TOML: &str = include_str!("../assessment/default.toml");
+
+static DEFAULT_SCHEME: LazyLock<Scheme> =
+    LazyLock::new(|| match Scheme::load(DEFAULT_SCHEME_TOML) {
+        Ok(scheme) => scheme,
+        // The embedded file is fixed at build time; the test
+        // `default_scheme_loads_and_validates` proves this arm is never taken.
+        Err(diagnostics) => {
+            panic!("the embedded default assessment scheme does not load: {diagnostics:?}")
+        }
+    });
+
+/// The points all weights must add up to: a score is out of 100.
+pub const FULL_MARKS: f64 = 100.0;
+
+/// How close the weights' sum must come to [`FULL_MARKS`]: loose enough for
+/// decimal weights such as 33.3 + 33.3 + 33.4, tight enough to catch a typo.
+const SUM_TOLERANCE: f64 = 1e-6;
+
+/// One part of a unit's score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Component {
+    /// 按时完成任务: the share of the unit's obligations due in the period
+    /// that were completed (accepted by the office) on or before their due date.
+    OnTime,
+    /// 报送及时: the share of the reports due from the unit in the period that
+    /// were handed in on or before their due date. A report handed in late or
+    /// not at all is not timely; the due date itself is still on time.
+    Timeliness,
+    /// 指标达成: the share of the unit's indicators that are met or on track,
+    /// among those with data. Indicators without data are left out here (they
+    /// are a reporting problem, not a result), so they neither help nor hurt.
+    Indicators,
+    /// 报送质量: one minus the share of the unit's reports handed in during the
+    /// period that the office returned for rework (退回).
+    Returns,
+    /// 评议: the evaluators' mean rating as a share of the rating scale; each
+    /// rating is divided by its own maximum first, so scales may differ.
+    Ratings,
+}
+
+impl Component {
+    /// Every part, in the order a score lists them.
+    pub const ALL: [Component; 5] = [
+        Component::OnTime,
+        Component::Timeliness,
+        Component::Indicators,
+        Component::Returns,
+        Component::Ratings,
+    ];
+
+    /// The key used in the scheme file (`on_time`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Component::OnTime => "on_time",
+            Component::Timeliness => "timeliness",
+            Component::Indicators => "indicators",
+            Component::Returns => "returns",
+            Component::Ratings => "ratings",
+        }
+    }
+
+    /// Short label: "按时完成任务" / "On-time completion".
+    pub fn label(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (Component::OnTime, Lang::ZhCn) => "按时完成任务",
+            (Component::Timeliness, Lang::ZhCn) => "报送及时",
+            (Component::Indicators, Lang::ZhCn) => "指标达成",
+            (Component::Returns, Lang::ZhCn) => "报送质量",
+            (Component::Ratings, Lang::ZhCn) => "评议得分",
+            (Component::OnTime, Lang::En) => "On-time completion",
+            (Component::Timeliness, Lang::En) => "Reporting timeliness",
+            (Component::Indicators, Lang::En) => "Indicator achievement",
+            (Component::Returns, Lang::En) => "Report quality",
+            (Component::Ratings, Lang::En) => "Evaluators' ratings",
+        }
+    }
+
+    /// What the part measures, for explaining the scheme on the page.
+    pub fn definition(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (Component::OnTime, Lang::ZhCn) => {
+                "本期到期的本单位任务中，在完成时限当日或之前完成并通过审核的比例"
+            }
+            (Component::Timeliness, Lang::ZhCn) => {
+                "本期应报送的材料中，在报送时限当日或之前报送的比例；逾期报送或未报送的均不算及时"
+            }
+            (Component::Indicators, Lang::ZhCn) => {
+                "本单位负责且有数据的指标中，已达标或进度正常的比例；无数据的指标不计入"
+            }
+            (Component::Returns, Lang::ZhCn) => "1 减去本期报送材料中被强区办退回修改的比例",
+            (Component::Ratings, Lang::ZhCn) => {
+                "评议人（人大代表、政协委员）评分的平均得分率（每份评分先除以其满分）"
+            }
+            (Component::OnTime, Lang::En) => {
+                "of the unit's obligations due in the period, the share completed and accepted on or before the due date"
+            }
+            (Component::Timeliness, Lang::En) => {
+                "of the reports due in the period, the share handed in on or before the due date; late or missing reports are not timely"
+            }
+            (Component::Indicators, Lang::En) => {
+                "of the unit's indicators with data, the share met or on track; indicators without data are left out"
+            }
+            (Component::Returns, Lang::En) => {
+                "one minus the share of the reports handed in during the period that the office returned for rework"
+            }
+            (Component::Ratings, Lang::En) => {
+                "the evaluators' mean rating as a share of the scale (each rating divided by its own maximum)"
+            }
+        }
+    }
+}
+
+/// Points per part; they add up to [`FULL_MARKS`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Weights {
+    /// [`Component::OnTime`].
+    pub on_time: f64,
+    /// [`Component::Timeliness`].
+    pub timeliness: f64,
+    /// [`Component::Indicators`].
+    pub indicators: f64,
+    /// [`Component::Returns`].
+    pub returns: f64,
+    /// [`Component::Ratings`].
+    pub ratings: f64,
+}
+
+impl Weights {
+    /// The weight of one part.
+    pub fn get(&self, component: Component) -> f64 {
+        match component {
+            Component::OnTime => self.on_time,
+            Component::Timeliness => self.timeliness,
+            Component::Indicators => self.indicators,
+            Component::Returns => self.returns,
+            Component::Ratings => self.ratings,
+        }
+    }
+
+    /// The sum of all weights.
+    pub fn total(&self) -> f64 {
+        Component::ALL.iter().map(|c| self.get(*c)).sum()
+    }
+}
+
+/// An assessment scheme, read from TOML (see [`DEFAULT_SCHEME_TOML`] for the
+/// shape). Read it with [`Scheme::load`], which also runs [`Scheme::validate`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scheme {
+    /// The scheme's name, shown with every score.
+    pub name: String,
+    /// Why these weights, in Chinese; says whether they are an assumption.
+    pub note_zh: String,
+    /// Why these weights, in English.
+    pub note_en: String,
+    /// Points deducted per red notice (红色通报) in the period; 0: none.
+    pub red_notice_deduction: f64,
+    /// The most red notices may deduct in all; absent: no limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub red_notice_cap: Option<f64>,
+    /// Points per part.
+    pub weights: Weights,
+}
+
+/// What the store counts for one unit and one period: plain numbers, so the
+/// scoring is pure and a test can state them by hand.
+///
+/// Counts that contradict each other (more on time than due) are capped when
+/// scoring, never trusted beyond their denominator.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UnitFacts {
+    /// Obligations of the unit (as lead unit) whose due date falls in the period.
+    pub obligations_due: u32,
+    /// Of those, completed and accepted on or before their due date.
+    pub obligations_on_time: u32,
+    /// Reports the unit had to hand in during the period.
+    pub reports_due: u32,
+    /// Of those, handed in on or before their due date.
+    pub reports_on_time: u32,
+    /// Of those, handed in after their due date (the rest were not handed in).
+    pub reports_late: u32,
+    /// Reports the unit handed in during the period, on time or not.
+    pub reports_submitted: u32,
+    /// Of those, returned by the office for rework (退回).
+    pub reports_returned: u32,
+    /// The unit's indicators with data for the period.
+    pub indicators_with_data: u32,
+    /// Of those, met.
+    pub indicators_met: u32,
+    /// Of those, not met yet but on track.
+    pub indicators_on_track: u32,
+    /// Evaluators' ratings as (score, maximum of its scale); a rating whose
+    /// maximum is not positive, or that is not a number, is left out.
+    pub ratings: Vec<(f64, f64)>,
+    /// Red notices (红色通报) the unit received in the period.
+    pub red_notices: u32,
+}
+
+/// One line of a score's drill-down: what was counted and the points it gave.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScoreLine {
+    /// The part this line scores; `None` for deductions and adjustments.
+    pub component: Option<Component>,
+    /// The line in Chinese, e.g. "按时完成 18/20 项 → 30 × 0.90 = 27 分".
+    pub zh: String,
+    /// The line in English.
+    pub en: String,
+    /// Points this line adds (negative for deductions); unrounded.
+    pub points: f64,
+    /// The most this line could have given (after redistribution); 0 for
+    /// deductions, adjustments and parts without data.
+    pub max: f64,
+}
+
+impl ScoreLine {
+    /// The line in a language.
+    pub fn text(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::ZhCn => &self.zh,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+/// A unit's score for a period, with every step that led to it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnitScore {
+    /// The score, within `0..=100`; exactly the sum of the lines' points.
+    pub total: f64,
+    /// One line per part (in [`Component::ALL`] order), then the red-notice
+    /// deduction and any clamping.
+    pub parts: Vec<ScoreLine>,
+}
+
+/// A part's measured share, with what was counted.
+struct Measured {
+    share: f64,
+    zh: String,
+    en: String,
+}
+
+impl Scheme {
+    /// The shipped default scheme ([`DEFAULT_SCHEME_TOML`]).
+    pub fn default_scheme() -> Scheme {
+        DEFAULT_SCHEME.clone()
+    }
+
+    /// Reads a scheme: TOML syntax and shape (unknown or missing fields,
+    /// wrong types). The one error carries its line. Does not validate.
+    pub fn from_toml(src: &str) -> Result<Scheme, Diagnostic> {
+        toml::from_str::<Scheme>(src).map_err(|e| {
+            toml_error(
+                src,
+                &e,
+                "the assessment scheme cannot be read",
+                "考核方案无法读取",
+            )
+        })
+    }
+
+    /// Reads and validates a scheme; every problem found is returned.
+    pub fn load(src: &str) -> Result<Scheme, Vec<Diagnostic>> {
+        let scheme = Scheme::from_toml(src).map_err(|d| vec![d])?;
+        scheme.validate()?;
+        Ok(scheme)
+    }
+
+    /// The scheme as TOML, for export and editing; [`Scheme::load`] reads it back.
+    pub fn to_toml(&self) -> String {
+        // A struct of strings, numbers and one plain table always serialises.
+        toml::to_string(self).unwrap_or_default()
+    }
+
+    /// Refuses schemes that cannot score sensibly: empty texts, weights that
+    /// are negative, not numbers or do not add up to 100, and deductions out
+    /// of range.
+    pub fn validate(&self) -> Result<(), Vec<Diagnostic>> {
+        let mut out = Vec::new();
+        for (field, text) in [
+            ("name", &self.name),
+            ("note_zh", &self.note_zh),
+            ("note_en", &self.note_en),
+        ] {
+            if text.trim().is_empty() {
+                out.push(Diagnostic::error(
+                    field,
+                    format!(
+                        "{field} is empty: name the scheme and say why its weights were chosen"
+                    ),
+                    format!("{field} 为空：请写明方案名称，并说明各项权重的依据"),
+                ));
+            }
+        }
+
+        let mut weights_ok = true;
+        for c in Component::ALL {
+            let w = self.weights.get(c);
+            if !w.is_finite() || !(0.0..=FULL_MARKS).contains(&w) {
+                weights_ok = false;
+                out.push(Diagnostic::error(
+                    format!("weights.{}", c.key()),
+                    format!(
+                        "the weight of “{}” is {w}; it must be a number between 0 and {}",
+                        c.label(Lang::En),
+                        num(FULL_MARKS)
+                    ),
+                    format!(
+                        "“{}”的权重为 {w}，应为 0 至 {} 之间的数",
+                        c.label(Lang::ZhCn),
+                        num(FULL_MARKS)
+                    ),
+                ));
+            }
+        }
+        let sum = self.weights.total();
+        if weights_ok && (sum - FULL_MARKS).abs() > SUM_TOLERANCE {
+            let parts: Vec<String> = Component::ALL
+                .iter()
+                .map(|c| num_exact(self.weights.get(*c)))
+                .collect();
+            out.push(Diagnostic::error(
+                "weights",
+                format!(
+                    "the weights add up to {} ({}), not {}",
+                    num_exact(sum),
+                    parts.join(" + "),
+                    num(FULL_MARKS)
+                ),
+                format!(
+                    "各项权重合计 {}（{}），应为 {} 分",
+                    num_exact(sum),
+                    parts.join(" + "),
+                    num(FULL_MARKS)
+                ),
+            ));
+        }
+
+        let d = self.red_notice_deduction;
+        if !d.is_finite() || !(0.0..=FULL_MARKS).contains(&d) {
+            out.push(Diagnostic::error(
+                "red_notice_deduction",
+                format!(
+                    "red_notice_deduction is {d}; it must be between 0 and {}",
+                    num(FULL_MARKS)
+                ),
+                format!(
+                    "red_notice_deduction（每次红色通报扣分）为 {d}，应在 0 至 {} 之间",
+                    num(FULL_MARKS)
+                ),
+            ));
+        }
+        if let Some(cap) = self.red_notice_cap
+            && (!cap.is_finite() || cap <= 0.0 || cap > FULL_MARKS)
+        {
+            out.push(Diagnostic::error(
+                "red_notice_cap",
+                format!(
+                    "red_notice_cap is {cap}; it must be more than 0 and at most {} (leave it out for no limit)",
+                    num(FULL_MARKS)
+                ),
+                format!(
+                    "red_notice_cap（红色通报扣分上限）为 {cap}，应大于 0 且不超过 {}（不设上限请删去此项）",
+                    num(FULL_MARKS)
+                ),
+            ));
+        }
+
+        if out.is_empty() { Ok(()) } else { Err(out) }
+    }
+
+    /// Scores one unit for one period.
+    ///
+    /// Each part with data gives `weight × share` points; the weights of parts
+    /// without data are shared out among the parts with data in proportion to
+    /// their weights (the line says so). Red notices then deduct points, up to
+    /// the cap; a total below 0 is counted as 0. Works on unvalidated schemes
+    /// too (without panicking), though the result is only meaningful for
+    /// schemes that pass [`Scheme::validate`].
+    pub fn score(&self, facts: &UnitFacts) -> UnitScore {
+        let weight = |c: Component| {
+            let w = self.weights.get(c);
+            if w.is_finite() && w > 0.0 { w } else { 0.0 }
+        };
+        let measured: Vec<(Component, Option<Measured>)> = Component::ALL
+            .iter()
+            .map(|c| (*c, measure(*c, facts)))
+            .collect();
+        let full: f64 = Component::ALL.iter().map(|c| weight(*c)).sum();
+        let with_data: f64 = measured
+            .iter()
+            .filter(|(_, m)| m.is_some())
+            .map(|(c, _)| weight(*c))
+            .sum();
+        let redistributed = with_data > 0.0 && full - with_data > SUM_TOLERANCE;
+
+        let mut parts = Vec::new();
+        for (c, m) in &measured {
+            let (zh_label, en_label) = (c.label(Lang::ZhCn), c.label(Lang::En));
+            let w = weight(*c);
+            match m {
+                _ if w == 0.0 => parts.push(ScoreLine {
+                    component: Some(*c),
+                    zh: format!("{zh_label}：本方案权重为 0，不计分"),
+                    en: format!("{en_label}: weighted 0 in this scheme; not scored"),
+                    points: 0.0,
+                    max: 0.0,
+                }),
+                Some(m) => {
+                    let effective = w * full / with_data;
+                    let points = effective * m.share;
+                    let (mut zh, mut en) = (
+                        format!(
+                            "{zh_label}：{} → {} × {:.2} = {} 分",
+                            m.zh,
+                            num(effective),
+                            m.share,
+                            num(points)
+                        ),
+                        format!(
+                            "{en_label}: {} → {} × {:.2} = {} points",
+                            m.en,
+                            num(effective),
+                            m.share,
+                            num(points)
+                        ),
+                    );
+                    if redistributed {
+                        zh.push_str(&format!(
+                            "（权重 {} 分；无数据项目的 {} 分按比例分入后为 {} 分）",
+                            num(w),
+                            num(full - with_data),
+                            num(effective)
+                        ));
+                        en.push_str(&format!(
+                            " (weight {}; with its share of the {} points of parts without data, {})",
+                            num(w),
+                            num(full - with_data),
+                            num(effective)
+                        ));
+                    }
+                    parts.push(ScoreLine {
+                        component: Some(*c),
+                        zh,
+                        en,
+                        points,
+                        max: effective,
+                    });
+                }
+                None => {
+                    let (zh_why, en_why) = no_data(*c);
+                    let (zh, en) = if with_data > 0.0 {
+                        (
+                            format!(
+                                "{zh_label}：{zh_why}，不计分；其权重 {} 分按比例分给有数据的项目",
+                                num(w)
+                            ),
+                            format!(
+                                "{en_label}: {en_why}; not scored, its weight of {} is shared out among the parts with data",
+                                num(w)
+                            ),
+                        )
+                    } else {
+                        (
+                            format!("{zh_label}：{zh_why}，不计分（本期各项均无数据，无法评分）"),
+                            format!(
+                                "{en_label}: {en_why}; not scored (no part has data this period, so there is no score)"
+                            ),
+                        )
+                    };
+                    parts.push(ScoreLine {
+                        component: Some(*c),
+                        zh,
+                        en,
+                        points: 0.0,
+                        max: 0.0,
+                    });
+                }
+            }
+        }
+
+        let per = self.red_notice_deduction;
+        if facts.red_notices > 0 {
+            let n = facts.red_notices;
+            if per.is_finite() && per > 0.0 {
+                let raw = f64::from(n) * per;
+                let cap = self.red_notice_cap.filter(|c| c.is_finite() && *c > 0.0);
+                let deducted = cap.map_or(raw, |c| raw.min(c));
+                let (mut zh, mut en) = (
+                    format!("红色通报 {n} 次 × {} 分 = −{} 分", num(per), num(raw)),
+                    format!("red notices: {n} × {} = −{} points", num(per), num(raw)),
+                );
+                if let Some(c) = cap.filter(|c| raw > *c) {
+                    zh.push_str(&format!("，以 {} 分为限，扣 {} 分", num(c), num(deducted)));
+                    en.push_str(&format!(
+                        ", limited to {}: −{} points",
+                        num(c),
+                        num(deducted)
+                    ));
+                }
+                parts.push(ScoreLine {
+                    component: None,
+                    zh,
+                    en,
+                    points: -deducted,
+                    max: 0.0,
+                });
+            } else {
+                parts.push(ScoreLine {
+                    component: None,
+                    zh: format!("红色通报 {n} 次：本方案不因通报扣分"),
+                    en: format!("red notices: {n}; this scheme deducts nothing for them"),
+                    points: 0.0,
+                    max: 0.0,
+                });
+            }
+        }
+
+        let sum: f64 = parts.iter().map(|p| p.points).sum();
+        if sum < 0.0 {
+            parts.push(ScoreLine {
+                component: None,
+                zh: format!("得分 −{} 低于 0，按 0 计", num(-sum)),
+                en: format!("the score −{} is below 0; counted as 0", num(-sum)),
+                points: -sum,
+                max: 0.0,
+            });
+        }
+        let total = parts.iter().map(|p| p.points).sum::<f64>().max(0.0);
+        UnitScore { total, parts }
+    }
+}
+
+/// A part's share and what was counted, or `None` when there is nothing to count.
+fn measure(c: Component, f: &UnitFacts) -> Option<Measured> {
+    let ratio = |num: u32, den: u32| f64::from(num.min(den)) / f64::from(den);
+    match c {
+        Component::OnTime => (f.obligations_due > 0).then(|| {
+            let done = f.obligations_on_time.min(f.obligations_due);
+            Measured {
+                share: ratio(done, f.obligations_due),
+                zh: format!("按时完成 {done}/{} 项", f.obligations_due),
+                en: format!(
+                    "{done} of {} obligations completed on time",
+                    f.obligations_due
+                ),
+            }
+        }),
+        Component::Timeliness => (f.reports_due > 0).then(|| {
+            let on = f.reports_on_time.min(f.reports_due);
+            let late = f.reports_late.min(f.reports_due - on);
+            let missing = f.reports_due - on - late;
+            Measured {
+                share: ratio(on, f.reports_due),
+                zh: format!(
+                    "按期报送 {on}/{} 份（逾期 {late} 份，未报 {missing} 份）",
+                    f.reports_due
+                ),
+                en: format!(
+                    "{on} of {} reports handed in on time ({late} late, {missing} missing)",
+                    f.reports_due
+                ),
+            }
+        }),
+        Component::Indicators => (f.indicators_with_data > 0).then(|| {
+            let n = f.indicators_with_data;
+            let met = f.indicators_met.min(n);
+            let on_track = f.indicators_on_track.min(n - met);
+            Measured {
+                share: ratio(met + on_track, n),
+                zh: format!("有数据的指标 {n} 项，达标 {met} 项、进度正常 {on_track} 项"),
+                en: format!("{n} indicators with data: {met} met, {on_track} on track"),
+            }
+        }),
+        Component::Returns => (f.reports_submitted > 0).then(|| {
+            let returned = f.reports_returned.min(f.reports_submitted);
+            Measured {
+                share: 1.0 - ratio(returned, f.reports_submitted),
+                zh: format!("报送 {} 份，被退回 {returned} 份", f.reports_submitted),
+                en: format!(
+                    "{} reports handed in, {returned} returned",
+                    f.reports_submitted
+                ),
+            }
+        }),
+        Component::Ratings => {
+            let valid: Vec<(f64, f64)> = f
+                .ratings
+                .iter()
+                .copied()
+                .filter(|(s, m)| s.is_finite() && m.is_finite() && *m > 0.0)
+                .collect();
+            if valid.is_empty() {
+                return None;
+            }
+            let share = valid
+                .iter()
+                .map(|(s, m)| (s / m).clamp(0.0, 1.0))
+                .sum::<f64>()
+                / valid.len() as f64;
+            let list: Vec<String> = valid
+                .iter()
+                .map(|(s, m)| format!("{}/{}", num(*s), num(*m)))
+                .collect();
+            let ignored = f.ratings.len() - valid.len();
+            let (mut zh, mut en) = (
+                format!(
+                    "评议 {} 份（{}），平均得分率 {share:.2}",
+                    valid.len(),
+                    list.join("、")
+                ),
+                format!(
+                    "{} rating{} ({}), mean {share:.2} of the scale",
+                    valid.len(),
+                    if valid.len() == 1 { "" } else { "s" },
+                    list.join(", ")
+                ),
+            );
+            if ignored > 0 {
+                zh.push_str(&format!(
+                    "；另有 {ignored} 份评分无效（满分不大于 0），未计"
+                ));
+                en.push_str(&format!(
+                    "; {ignored} invalid rating(s) (maximum not above 0) left out"
+                ));
+            }
+            Some(Measured { share, zh, en })
+        }
+    }
+}
+
+/// Why a part has nothing to count.
+fn no_data(c: Component) -> (&'static str, &'static str) {
+    match c {
+        Component::OnTime => ("本期无到期任务", "no obligation due this period"),
+        Component::Timeliness => ("本期无应报送材料", "no report due this period"),
+        Component::Indicators => ("无有数据的指标", "no indicator with data"),
+        Component::Returns => ("本期未报送材料", "no report handed in this period"),
+        Component::Ratings => ("本期无评议", "no rating this period"),
+    }
+}
+
+/// Ranks totals, highest first: 1-based, ties share a rank and the next
+/// rank skips ("1, 2, 2, 4"), as league tables do. Totals within
+/// [`TOLERANCE`] of each other tie; a total that is not a number ranks last.
+pub fn rank(totals: &[f64]) -> Vec<usize> {
+    let beats = |a: f64, b: f64| match (a.is_nan(), b.is_nan()) {
+        (true, _) => false,
+        (false, true) => true,
+        (false, false) => a > b + TOLERANCE,
+    };
+    totals
+        .iter()
+        .map(|t| 1 + totals.iter().filter(|o| beats(**o, *t)).count())
+        .collect()
+}
+
+/// Points for display: rounded to 0.1, without a trailing ".0" ("22.5", "25").
+/// Only text is rounded; sums always use the exact values.
+pub(crate) fn num(x: f64) -> String {
+    let r = (x * 10.0).round() / 10.0;
+    // Avoid "-0" for tiny negative values.
+    let r = if r == 0.0 { 0.0 } else { r };
+    if r.fract() == 0.0 {
+        format!("{r:.0}")
+    } else {
+        format!("{r:.1}")
+    }
+}
+
+/// A number as entered, for messages about a wrong sum: not rounded to 0.1,
+/// so a weight of 30.04 is not shown as 30.
+pub(crate) fn num_exact(x: f64) -> String {
+    let r = (x * 1e6).round() / 1e6;
+    let r = if r == 0.0 { 0.0 } else { r };
+    format!("{r}")
+}
+
+/// A TOML syntax or shape error as a diagnostic with its line.
+pub(crate) fn toml_error(
+    src: &str,
+    e: &toml::de::Error,
+    what_en: &str,
+    what_zh: &str,
+) -> Diagnostic {
+    let message = e.message().trim().to_string();
+    let mut d = Diagnostic::error(
+        String::new(),
+        format!("{what_en}: {message}"),
+        format!("{what_zh}：{}", toml_message_zh(&message)),
+    );
+    d.line = e.span().map(|span| {
+        let end = span.start.min(src.len());
+        src.as_bytes()[..end]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1
+    });
+    d
+}
+
+/// Chinese wording for the TOML reader's common messages; others are quoted.
+fn toml_message_zh(en: &str) -> String {
+    let quoted = |prefix: &str| {
+        en.strip_prefix(prefix)
+            .and_then(|rest| rest.split('`').nth(1))
+            .map(str::to_string)
+    };
+    if let Some(field) = quoted("missing field") {
+        format!("缺少字段 {field}")
+    } else if let Some(field) = quoted("unknown field") {
+        format!("未知字段 {field}（字段名是否拼错？）")
+    } else if let Some(variant) = quoted("unknown variant") {
+        format!("取值 {variant} 不在允许的范围内（{en}）")
+    } else if en.starts_with("invalid type") {
+        format!("值的类型不对（{en}）")
+    } else {
+        format!("TOML 格式有误（{en}）")
+    }
+}
