@@ -4,6 +4,8 @@
 //! flags are 0/1 integers) so that the same SQL and the same decoding work on both databases.
 //! Every repository function takes the caller's [`Actor`], whose scope it enforces.
 
+pub mod acceptance;
+pub mod assessment;
 pub mod audit;
 pub mod auth;
 pub mod backup;

@@ -418,6 +418,16 @@ INSERT INTO registry_owners (registry, unit_code) VALUES
     ('credit', 'ZJFJ'), ('credit', 'GSFJ'), ('credit', 'SYFJ');
 "#,
     },
+    Migration {
+        version: 6,
+        name: "unit assessment",
+        sql: crate::assessment::MIGRATION,
+    },
+    Migration {
+        version: 7,
+        name: "acceptance self-check",
+        sql: crate::acceptance::MIGRATION,
+    },
 ];
 
 fn render(sql: &str, backend: Backend) -> String {

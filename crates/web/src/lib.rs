@@ -185,6 +185,8 @@ pub const MUTATING_ROUTES: &[(&str, &str)] = &[
     ("POST", "/sampling"),
     ("POST", "/sampling/import"),
     ("POST", "/sampling/{id}/followup"),
+    // assessment routes (issue 6)
+    // acceptance routes (issue 6)
 ];
 
 /// Routes that act only on the caller's own session or account, never on a unit's records.
@@ -245,6 +247,8 @@ pub(crate) const TRANSLATED_SOURCES: &[&str] = &[
     include_str!("../templates/public_enterprises.html"),
     include_str!("../templates/public_blacklist.html"),
     include_str!("../templates/public_sampling.html"),
+    include_str!("pages/assessment.rs"),
+    include_str!("pages/acceptance.rs"),
 ];
 
 #[cfg(test)]
@@ -262,6 +266,8 @@ mod route_list_tests {
         include_str!("pages/indicators.rs"),
         include_str!("pages/enterprises.rs"),
         include_str!("pages/sampling.rs"),
+        include_str!("pages/assessment.rs"),
+        include_str!("pages/acceptance.rs"),
         include_str!("api/mod.rs"),
         include_str!("api/supervision.rs"),
         include_str!("api/indicators.rs"),

@@ -583,3 +583,7 @@ error-sampling-record = The sampling record is incomplete or inconsistent: check
 error-stale-edit = Someone else changed this record meanwhile; reload the page and enter your changes again.
 error-text-too-long = The text is too long.
 error-withdraw-reason = Give the reason for withdrawal.
+
+## Unit assessment (issue 6)
+
+## Acceptance self-check (issue 6)

@@ -583,3 +583,7 @@ error-sampling-record = 抽查结果不完整或有误，请检查报告编号�
 error-stale-edit = 该记录已被他人修改，请刷新页面后重新填写。
 error-text-too-long = 内容过长。
 error-withdraw-reason = 请填写撤销原因。
+
+## Unit assessment (issue 6)
+
+## Acceptance self-check (issue 6)

@@ -1,6 +1,8 @@
 //! Server-rendered pages (askama templates), one module per area.
 
+pub mod acceptance;
 pub mod admin;
+pub mod assessment;
 pub mod auth;
 pub mod bulletins;
 pub mod enterprises;
@@ -215,6 +217,8 @@ pub fn router() -> Router<AppState> {
         .merge(indicators::router())
         .merge(enterprises::router())
         .merge(sampling::router())
+        .merge(assessment::router())
+        .merge(acceptance::router())
 }
 
 #[derive(Deserialize)]
