@@ -104,6 +104,23 @@ mod tests {
     ];
 
     #[test]
+    fn no_message_is_defined_twice() {
+        // Fluent refuses a resource that defines a message twice, at the first request.
+        for (name, ftl) in [("zh-CN", ZH_FTL), ("en", EN_FTL)] {
+            let mut seen = std::collections::BTreeSet::new();
+            for line in ftl.lines() {
+                let Some((id, _)) = line.split_once('=') else {
+                    continue;
+                };
+                let id = id.trim();
+                if line.starts_with(|c: char| c.is_ascii_alphabetic()) && !seen.insert(id) {
+                    panic!("{name}: `{id}` is defined twice");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn both_languages_define_the_same_keys() {
         let zh = message_ids(ZH_FTL);
         let en = message_ids(EN_FTL);

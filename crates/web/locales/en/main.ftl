@@ -540,6 +540,8 @@ smp-formula = Pass rate = passed batches ÷ sampled batches × 100%, by the year
 smp-by-year = By year
 smp-by-category = By product category
 smp-by-level = By level
+smp-total-row = Total
+smp-by-kind = By product kind
 smp-group = Group
 smp-batches = Batches
 smp-passed = Passed

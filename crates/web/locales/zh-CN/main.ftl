@@ -540,6 +540,8 @@ smp-formula = 合格率 = 合格批次 ÷ 抽查批次 × 100%，按抽样日期
 smp-by-year = 按年度
 smp-by-category = 按产品类别
 smp-by-level = 按抽查级别
+smp-total-row = 合计
+smp-by-kind = 按产品属性
 smp-group = 分组
 smp-batches = 抽查批次
 smp-passed = 合格批次

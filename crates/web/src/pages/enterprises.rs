@@ -650,10 +650,12 @@ fn listing_view(
             .into_iter()
             .map(|s| {
                 (
-                    s.at,
-                    ListingAction::parse(&s.action)
-                        .map(|a| a.label(lang).to_string())
-                        .unwrap_or(s.action),
+                    super::home::local_time(&s.at),
+                    match ListingAction::parse(&s.action) {
+                        Some(a) => a.label(lang).to_string(),
+                        None if s.action == "propose" => ctx.t("credit-propose"),
+                        None => s.action,
+                    },
                     s.state.label(lang).to_string(),
                     s.comment,
                     s.actor,

@@ -129,17 +129,78 @@ fn record_row(r: &SamplingRecord, ctx: &Ctx) -> RecordRow {
     }
 }
 
-/// (year, group label, batches, passed, rate)
-type RateRow = (i32, String, i64, i64, String);
+/// Pass rates as a clerk reads them: one row per group, one column per year, and the total.
+pub struct RateMatrix {
+    pub title: String,
+    pub years: Vec<i32>,
+    /// (group label, one cell per year: "94.5%" and "127/134", or empty)
+    pub rows: Vec<(String, Vec<(String, String)>)>,
+}
 
-fn rate_rows(rates: Vec<PassRate>, label: impl Fn(&str) -> String) -> Vec<RateRow> {
-    rates
+fn cell(batches: i64, passed: i64) -> (String, String) {
+    if batches == 0 {
+        return (String::new(), String::new());
+    }
+    (
+        format!("{:.1}%", passed as f64 * 100.0 / batches as f64),
+        format!("{passed}/{batches}"),
+    )
+}
+
+/// Groups × years from the counts; `total` adds a last row summing every group.
+fn rate_matrix(
+    title: String,
+    rates: &[PassRate],
+    label: impl Fn(&str) -> String,
+    order: Option<Vec<&'static str>>,
+    total: Option<String>,
+) -> RateMatrix {
+    let years: Vec<i32> = rates
+        .iter()
+        .map(|r| r.year)
+        .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
-        .map(|r| {
-            let pct = r.percent().map(|p| format!("{p:.1}%")).unwrap_or_default();
-            (r.year, label(&r.group), r.batches, r.passed, pct)
+        .collect();
+    let mut groups: Vec<String> = rates
+        .iter()
+        .map(|r| r.group.clone())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    // Closed lists in their own order (national before district); categories by name.
+    if let Some(order) = order {
+        groups.sort_by_key(|g| order.iter().position(|o| o == g).unwrap_or(usize::MAX));
+    }
+    let count = |group: Option<&str>, year: i32| {
+        rates
+            .iter()
+            .filter(|r| r.year == year && group.is_none_or(|g| r.group == g))
+            .fold((0, 0), |(b, p), r| (b + r.batches, p + r.passed))
+    };
+    let mut rows: Vec<(String, Vec<(String, String)>)> = groups
+        .iter()
+        .map(|g| {
+            let cells = years
+                .iter()
+                .map(|y| {
+                    let (b, p) = count(Some(g), *y);
+                    cell(b, p)
+                })
+                .collect();
+            (label(g), cells)
         })
-        .collect()
+        .collect();
+    if let Some(name) = total {
+        let cells = years
+            .iter()
+            .map(|y| {
+                let (b, p) = count(None, *y);
+                cell(b, p)
+            })
+            .collect();
+        rows.push((name, cells));
+    }
+    RateMatrix { title, years, rows }
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -189,7 +250,7 @@ struct ListPage {
     levels: Vec<(String, String)>,
     kinds: Vec<(String, String)>,
     stages: Vec<(String, String)>,
-    rates: Vec<(String, Vec<RateRow>)>,
+    rates: Vec<RateMatrix>,
     can_write: bool,
     form: RecordForm,
     errors: Vec<String>,
@@ -216,18 +277,40 @@ async fn list_page(
     let page = f.page.unwrap_or(1).max(1);
     let (records, total) =
         sampling::list(&state.store, &f.filter(), PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
-    let by_year = rate_rows(sampling::pass_rates(&state.store, "").await?, |_| {
-        String::new()
-    });
-    let by_category = rate_rows(
-        sampling::pass_rates(&state.store, "category").await?,
-        str::to_string,
-    );
-    let by_level = rate_rows(sampling::pass_rates(&state.store, "level").await?, |g| {
-        Level::parse(g)
-            .map(|l| l.label(lang).to_string())
-            .unwrap_or_else(|| g.to_string())
-    });
+    let by_category = sampling::pass_rates(&state.store, "category").await?;
+    let by_level = sampling::pass_rates(&state.store, "level").await?;
+    let by_kind = sampling::pass_rates(&state.store, "kind").await?;
+    let rates = vec![
+        rate_matrix(
+            ctx.t("smp-by-category"),
+            &by_category,
+            str::to_string,
+            None,
+            Some(ctx.t("smp-total-row")),
+        ),
+        rate_matrix(
+            ctx.t("smp-by-level"),
+            &by_level,
+            |g| {
+                Level::parse(g)
+                    .map(|l| l.label(lang).to_string())
+                    .unwrap_or_else(|| g.to_string())
+            },
+            Some(Level::ALL.iter().map(|l| l.code()).collect()),
+            None,
+        ),
+        rate_matrix(
+            ctx.t("smp-by-kind"),
+            &by_kind,
+            |g| {
+                ProductKind::parse(g)
+                    .map(|k| k.label(lang).to_string())
+                    .unwrap_or_else(|| g.to_string())
+            },
+            Some(ProductKind::ALL.iter().map(|k| k.code()).collect()),
+            None,
+        ),
+    ];
     Ok(render(&ListPage {
         ctx: ctx.page(),
         rows: records.iter().map(|r| record_row(r, ctx)).collect(),
@@ -239,11 +322,7 @@ async fn list_page(
         levels: choices::<Level>(ctx),
         kinds: choices::<ProductKind>(ctx),
         stages: choices::<Stage>(ctx),
-        rates: vec![
-            (ctx.t("smp-by-year"), by_year),
-            (ctx.t("smp-by-category"), by_category),
-            (ctx.t("smp-by-level"), by_level),
-        ],
+        rates,
         can_write: enterprises::may_write(&state.store, &ctx.actor(), "sampling").await?,
         form,
         errors,
