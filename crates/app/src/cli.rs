@@ -493,6 +493,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let store = cli.store().await?;
             let today = cli.today.unwrap_or_else(china_today);
             let fired = qcity_store::notices::supervise(&store, today, &Default::default()).await?;
+            let alerts = qcity_store::enterprises::licence_alerts(&store, today).await?;
+            if alerts > 0 {
+                println!("{today}: {alerts} licence expiry alert(s) / 许可证到期提醒 {alerts} 条");
+            }
             let expired = qcity_store::credit::expire_due(&store, today).await?;
             if expired > 0 {
                 println!(
@@ -573,6 +577,11 @@ fn spawn_supervisor(state: qcity_web::AppState) {
                     tracing::info!(%today, reminders = f.reminders, cuiban = f.cuiban, duban = f.duban, tongbao = f.tongbao, "supervision run")
                 }
                 Err(e) => tracing::warn!(error = %e, "supervision run failed"),
+            }
+            match qcity_store::enterprises::licence_alerts(&state.store, today).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(%today, alerts = n, "licence expiry alerts"),
+                Err(e) => tracing::warn!(error = %e, "licence alerts failed"),
             }
             match qcity_store::credit::expire_due(&state.store, today).await {
                 Ok(0) => {}

@@ -902,3 +902,66 @@ pub async fn record_rates(store: &Store, from: i32, to: i32) -> Result<Vec<Ratio
     }
     Ok(out)
 }
+
+/// Alerts the units that keep the enterprise register about licences running out: once when
+/// 60 days are left, once at 30, and once in the month after expiry. Idempotent (each alert
+/// has its own key), so the hourly supervisor may run it any number of times. Returns how
+/// many notices were new.
+pub async fn licence_alerts(store: &Store, today: NaiveDate) -> Result<usize> {
+    let owners = sqlx::query(
+        "SELECT u.id FROM registry_owners o JOIN org_units u ON u.code = o.unit_code WHERE o.registry = 'enterprises' ORDER BY u.id",
+    )
+    .fetch_all(&store.pool)
+    .await?
+    .iter()
+    .map(|r| r.try_get::<i64, _>("id"))
+    .collect::<std::result::Result<Vec<_>, _>>()?;
+    if owners.is_empty() {
+        return Ok(0);
+    }
+    let mut new = 0;
+    for l in expiring_licences(store, today, 60).await? {
+        let (step, level) = match l.days_left {
+            d if d < -30 => continue,
+            d if d < 0 => ("expired", "red"),
+            d if d <= 30 => ("30", "yellow"),
+            _ => ("60", "info"),
+        };
+        let Some(expires) = l.licence.expires else {
+            continue;
+        };
+        let kind = l.licence.kind.label(Lang::ZhCn);
+        let title = if l.days_left < 0 {
+            format!(
+                "许可证已过期：{}（{kind} {}）",
+                l.enterprise_name, l.licence.number
+            )
+        } else {
+            format!(
+                "许可证即将到期：{}（{kind} {}）",
+                l.enterprise_name, l.licence.number
+            )
+        };
+        let body = format!(
+            "统一社会信用代码 {}；许可产品 {}；有效期至 {expires}（{}）。请督促企业及时办理延续，或核实其是否停止生产。",
+            l.enterprise_code,
+            l.licence.product,
+            if l.days_left < 0 {
+                format!("已过期 {} 天", -l.days_left)
+            } else {
+                format!("还有 {} 天", l.days_left)
+            }
+        );
+        for unit in &owners {
+            let key = format!("lic:{}:{expires}:{step}:{unit}", l.licence.id);
+            if crate::notices::insert(
+                store, *unit, None, "licence", level, &title, &body, today, None, &key,
+            )
+            .await?
+            {
+                new += 1;
+            }
+        }
+    }
+    Ok(new)
+}

@@ -19,6 +19,7 @@ pub mod notices;
 pub mod obligations;
 pub mod outbox;
 pub mod plan;
+pub mod reports;
 pub mod sampling;
 pub mod units;
 pub mod users;

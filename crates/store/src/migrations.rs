@@ -428,6 +428,11 @@ INSERT INTO registry_owners (registry, unit_code) VALUES
         name: "acceptance self-check",
         sql: crate::acceptance::MIGRATION,
     },
+    Migration {
+        version: 8,
+        name: "quality analysis reports",
+        sql: crate::reports::MIGRATION,
+    },
 ];
 
 fn render(sql: &str, backend: Backend) -> String {

@@ -150,7 +150,7 @@ pub async fn supervise(store: &Store, today: NaiveDate, ladder: &Ladder) -> Resu
 
 /// Inserts a notice unless its dedupe key exists; true when it was new.
 #[allow(clippy::too_many_arguments)]
-async fn insert(
+pub(crate) async fn insert(
     store: &Store,
     unit_id: i64,
     obligation_id: Option<i64>,

@@ -11,6 +11,7 @@ pub mod indicators;
 pub mod obligations;
 pub mod plan;
 pub mod plan_versions;
+pub mod reports;
 pub mod sampling;
 pub mod units;
 
@@ -219,6 +220,7 @@ pub fn router() -> Router<AppState> {
         .merge(sampling::router())
         .merge(assessment::router())
         .merge(acceptance::router())
+        .merge(reports::router())
 }
 
 #[derive(Deserialize)]

@@ -446,3 +446,93 @@ async fn a_blacklisting_lives_from_proposal_to_repair() {
         Grade::D
     );
 }
+
+#[tokio::test]
+async fn licences_running_out_alert_the_register_keepers_once_per_step() {
+    let app = TestApp::spawn().await;
+    let office = Actor::system("office");
+    let id = enterprises::create(
+        &app.store,
+        &office,
+        &EnterpriseInput {
+            code: HUAWEI.into(),
+            name: "示例电缆有限公司".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    enterprises::save_licence(
+        &app.store,
+        &office,
+        id,
+        &enterprises::LicenceInput {
+            kind: qcity_domain::registry::LicenceKind::Ccc,
+            number: "2010010105000001".into(),
+            product: "电线电缆".into(),
+            issued: Some(d("2010-01-01")),
+            expires: Some(d("2014-12-31")),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        enterprises::licence_alerts(&app.store, d("2014-10-01"))
+            .await
+            .unwrap(),
+        0
+    );
+    // 区质监分局 keeps the register (the seed's 区工商分局 is not a unit in this test).
+    assert_eq!(
+        enterprises::licence_alerts(&app.store, d("2014-11-15"))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        enterprises::licence_alerts(&app.store, d("2014-11-20"))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        enterprises::licence_alerts(&app.store, d("2014-12-05"))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        enterprises::licence_alerts(&app.store, d("2015-01-03"))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        enterprises::licence_alerts(&app.store, d("2015-03-01"))
+            .await
+            .unwrap(),
+        0
+    );
+    let zjfj = unit_actor(&app, "ZJFJ").await;
+    let notices = qcity_store::notices::list(&app.store, &zjfj, Some("licence"))
+        .await
+        .unwrap();
+    let titles: Vec<&str> = notices.iter().map(|n| n.title.as_str()).collect();
+    assert_eq!(titles.len(), 3, "{titles:?}");
+    assert!(
+        titles[0].starts_with("许可证已过期：示例电缆有限公司（CCC认证 2010010105000001）"),
+        "{titles:?}"
+    );
+    assert!(
+        notices[1].body.contains("还有 26 天"),
+        "{}",
+        notices[1].body
+    );
+    let nw = unit_actor(&app, "NW").await;
+    assert!(
+        qcity_store::notices::list(&app.store, &nw, Some("licence"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
