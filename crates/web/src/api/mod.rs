@@ -3,6 +3,7 @@
 //! (from `qcity token create`) or a browser session.
 
 mod indicators;
+mod registers;
 mod supervision;
 
 use crate::AppState;
@@ -39,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/plan/versions", get(plan_versions))
         .merge(supervision::router())
         .merge(indicators::router())
+        .merge(registers::router())
 }
 
 #[derive(OpenApi)]
@@ -47,8 +49,9 @@ pub fn router() -> Router<AppState> {
     paths(me, list_units, create_unit, get_unit, put_contact, list_users, create_user, list_audit, get_plan, plan_versions,
         supervision::list_obligations, supervision::get_obligation, supervision::list_reports, supervision::add_report,
         supervision::review_report, supervision::list_notices, supervision::list_bulletins, supervision::get_bulletin,
-        indicators::list, indicators::one, indicators::values, indicators::submit),
-    components(schemas(indicators::IndicatorDto, indicators::ValueDto, indicators::NewValueDto, supervision::ObligationDto, supervision::ReportDto, supervision::NewReportDto, supervision::FileDto, supervision::ReviewDto, supervision::NoticeDto, supervision::IssuedDto, UserDto, UnitDto, NewUnitDto, ContactDto, NewUserDto, CreatedUserDto, AuditDto, AuditPageDto, ErrorDto)),
+        indicators::list, indicators::one, indicators::values, indicators::submit,
+        registers::list, registers::one, registers::pass_rates),
+    components(schemas(registers::EnterpriseDto, registers::EnterpriseDetailDto, registers::LicenceDto, registers::PassRateDto, indicators::IndicatorDto, indicators::ValueDto, indicators::NewValueDto, supervision::ObligationDto, supervision::ReportDto, supervision::NewReportDto, supervision::FileDto, supervision::ReviewDto, supervision::NoticeDto, supervision::IssuedDto, UserDto, UnitDto, NewUnitDto, ContactDto, NewUserDto, CreatedUserDto, AuditDto, AuditPageDto, ErrorDto)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]

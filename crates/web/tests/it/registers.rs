@@ -536,3 +536,103 @@ async fn licences_running_out_alert_the_register_keepers_once_per_step() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn the_api_reads_enterprises_grades_and_pass_rates() {
+    // Grades count events within three years of the business date.
+    let app = TestApp::spawn_with(qcity_web::Config {
+        today: Some(d("2014-12-31")),
+        ..Default::default()
+    })
+    .await;
+    let office = Actor::system("office");
+    enterprises::import(
+        &app.store,
+        &office,
+        &[enterprise(
+            2,
+            HUAWEI,
+            "华为技术有限公司",
+            Some("2014-03-01"),
+        )],
+        "e.csv",
+    )
+    .await
+    .unwrap();
+    let mut import = sampling::Import::begin(&app.store, &office, "s.csv")
+        .await
+        .unwrap();
+    import
+        .push(2, record(1, HUAWEI, Level::National, false))
+        .await
+        .unwrap();
+    import
+        .push(3, record(2, HUAWEI, Level::National, true))
+        .await
+        .unwrap();
+    import.finish().await.unwrap();
+    let admin = app.login("admin", crate::harness::ADMIN_PASSWORD).await;
+    let list: serde_json::Value = admin
+        .get(app.url("/api/v1/enterprises?q=华为"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list[0]["code"], HUAWEI);
+    assert_eq!(
+        list[0]["grade"], "A",
+        "one failure: 100 − 10 = 90 → A: {list}"
+    );
+    let one: serde_json::Value = admin
+        .get(app.url(&format!("/api/v1/enterprises/{HUAWEI}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            one["sampled_batches"].as_i64(),
+            one["failed_batches"].as_i64()
+        ),
+        (Some(2), Some(1))
+    );
+    assert_eq!(one["score"], 90);
+    assert!(one["reasons"].as_array().unwrap().len() >= 3, "{one}");
+    let rates: serde_json::Value = admin
+        .get(app.url("/api/v1/sampling/pass-rates?by=level"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rates[0]["group"], "national");
+    assert_eq!(
+        (rates[0]["batches"].as_i64(), rates[0]["passed"].as_i64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(rates[0]["rate"], 50.0);
+    let spec = admin
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        spec.contains("/api/v1/enterprises/{code}") && spec.contains("/api/v1/sampling/pass-rates")
+    );
+    // Signed out: no register data.
+    let anon = app
+        .client()
+        .get(app.url("/api/v1/enterprises"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anon.status(), 401);
+}
