@@ -970,14 +970,16 @@ impl PassRate {
 
 /// Pass rates by year and by `group` (`category`, `level`, `kind`, `stage` or `` for totals).
 pub async fn pass_rates(store: &Store, group: &str) -> Result<Vec<PassRate>> {
-    let column = match group {
-        "category" | "level" | "kind" | "stage" => group,
-        _ => "''",
+    // PostgreSQL refuses GROUP BY on a constant, so the ungrouped total has its own query.
+    let sql = match group {
+        "category" | "level" | "kind" | "stage" => format!(
+            "SELECT year, {group} AS grp, CAST(SUM(batches) AS BIGINT) AS b, CAST(SUM(passed) AS BIGINT) AS p \
+             FROM sampling_stats GROUP BY year, {group} ORDER BY year, {group}"
+        ),
+        _ => "SELECT year, CAST('' AS TEXT) AS grp, CAST(SUM(batches) AS BIGINT) AS b, \
+              CAST(SUM(passed) AS BIGINT) AS p FROM sampling_stats GROUP BY year ORDER BY year"
+            .to_string(),
     };
-    let sql = format!(
-        "SELECT year, {column} AS grp, CAST(SUM(batches) AS BIGINT) AS b, CAST(SUM(passed) AS BIGINT) AS p \
-         FROM sampling_stats GROUP BY year, {column} ORDER BY year, {column}"
-    );
     let rows = sqlx::query(&sql).fetch_all(&store.pool).await?;
     rows.iter()
         .map(|r| {

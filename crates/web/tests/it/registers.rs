@@ -616,6 +616,20 @@ async fn the_api_reads_enterprises_grades_and_pass_rates() {
         (Some(2), Some(1))
     );
     assert_eq!(rates[0]["rate"], 50.0);
+    // Without a group: one line per year, the total (PostgreSQL refuses a constant GROUP BY).
+    let total: serde_json::Value = admin
+        .get(app.url("/api/v1/sampling/pass-rates"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(total.as_array().map(Vec::len), Some(1), "{total}");
+    assert_eq!(
+        (total[0]["group"].as_str(), total[0]["batches"].as_i64()),
+        (Some(""), Some(2))
+    );
     let spec = admin
         .get(app.url("/api/v1/openapi.json"))
         .send()
