@@ -17,11 +17,14 @@
 //! the template they fill in, and [`read_indicator_values`] reads it back
 //! (or a CSV file) into [`ValueRow`]s and diagnostics.
 
+mod acceptance;
+pub mod assessment;
 mod bulletin;
 mod enterprises;
 mod import;
 mod layout;
 mod read;
+pub mod report;
 mod sampling;
 mod sheet;
 mod status;
@@ -35,6 +38,10 @@ mod tests;
 
 use qcity_domain::plan::{Diagnostic, Plan};
 
+pub use acceptance::{
+    SHEET_ACCEPTANCE, acceptance_rows_to_xlsx, acceptance_sheet_from_xlsx,
+    acceptance_sheet_to_xlsx, read_acceptance_sheet,
+};
 pub use bulletin::bulletin_to_docx;
 pub use enterprises::{
     EnterpriseRow, LicenceRow, SHEET_ENTERPRISES, enterprise_template_xlsx, read_enterprises,

@@ -1,5 +1,934 @@
 //! The acceptance self-check (自查, 预验收): score sheets, proposals counted from obligations
 //! and indicators, reviewers' decisions, and the four acceptance stages.
+//!
+//! The sheet in force is the newest row of `acceptance_sheets`, or the shipped default
+//! ([`Sheet::default_sheet`]) while there is none. Opening a stage copies the sheet in force
+//! into the stage, so later edits of the sheet never change a stage already held. Every change
+//! here is written to the audit trail in its own transaction. Everyone signed in (office,
+//! leaders, evaluators, units) may read; only the office changes anything.
+
+use crate::audit::{self, Change};
+use crate::{Actor, Result, Store, StoreError, Tx, now_text};
+use chrono::NaiveDate;
+use qcity_domain::acceptance::{self, CriterionFacts, Decision, Proposal, Readiness, Sheet};
+use qcity_domain::plan::{Diagnostic, Plan};
+use qcity_domain::role::Scope;
+use serde::Serialize;
+use serde_json::json;
+use sqlx::Row;
+use std::collections::BTreeMap;
 
 /// The tables of this module (migration 7).
-pub(crate) const MIGRATION: &str = "";
+pub(crate) const MIGRATION: &str = r#"
+CREATE TABLE acceptance_sheets (
+    id {ID},
+    sheet_toml TEXT NOT NULL,
+    source TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE acceptance_stages (
+    id {ID},
+    code TEXT NOT NULL UNIQUE,
+    sheet_toml TEXT NOT NULL,
+    held_on TEXT NOT NULL,
+    opened_by TEXT NOT NULL,
+    opened_at TEXT NOT NULL
+);
+CREATE TABLE acceptance_findings (
+    id {ID},
+    stage_id BIGINT NOT NULL REFERENCES acceptance_stages(id),
+    body TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE acceptance_rectifications (
+    id {ID},
+    stage_id BIGINT NOT NULL REFERENCES acceptance_stages(id),
+    body TEXT NOT NULL,
+    unit_code TEXT NOT NULL,
+    deadline TEXT NOT NULL,
+    content_code TEXT NOT NULL DEFAULT '',
+    done BIGINT NOT NULL DEFAULT 0,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE acceptance_decisions (
+    id {ID},
+    stage_id BIGINT NOT NULL REFERENCES acceptance_stages(id),
+    criterion TEXT NOT NULL,
+    points DOUBLE PRECISION NOT NULL,
+    proposed DOUBLE PRECISION NOT NULL,
+    veto_failed BIGINT NOT NULL DEFAULT 0,
+    overridden BIGINT NOT NULL DEFAULT 0,
+    comment TEXT NOT NULL DEFAULT '',
+    decided_by TEXT NOT NULL,
+    decided_at TEXT NOT NULL,
+    UNIQUE (stage_id, criterion)
+);
+"#;
+
+/// The four acceptance stages, in the order they are held.
+pub const STAGES: &[&str] = &["self_check", "provincial", "third_party", "national"];
+
+/// Longest finding, rectification or comment text accepted.
+const MAX_TEXT: usize = 2000;
+
+fn require_reader(actor: &Actor) -> Result<()> {
+    if actor.scope() == Scope::Public {
+        Err(StoreError::Forbidden)
+    } else {
+        Ok(())
+    }
+}
+
+fn check_stage(code: &str) -> Result<()> {
+    if STAGES.contains(&code) {
+        Ok(())
+    } else {
+        Err(StoreError::NotFound)
+    }
+}
+
+fn clean_text(field: &str, text: &str, required_key: &str) -> Result<String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(StoreError::invalid(field, required_key));
+    }
+    if t.chars().count() > MAX_TEXT {
+        return Err(StoreError::invalid(field, "acc-error-too-long"));
+    }
+    Ok(t.to_string())
+}
+
+// ------------------------------------------------------------------ sheet
+
+/// Where the sheet in force came from.
+#[derive(Debug, Clone, Serialize)]
+pub struct SheetSource {
+    /// `toml` (edited) or `xlsx` (imported).
+    pub source: String,
+    pub created_by: String,
+    pub created_at: String,
+}
+
+/// The sheet in force: the newest saved sheet, else the shipped default (source `None`).
+pub async fn sheet_in_force(store: &Store) -> Result<(Sheet, Option<SheetSource>)> {
+    let row = sqlx::query(
+        "SELECT sheet_toml, source, created_by, created_at FROM acceptance_sheets ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_optional(&store.pool)
+    .await?;
+    let Some(r) = row else {
+        return Ok((Sheet::default_sheet(), None));
+    };
+    let toml: String = r.try_get("sheet_toml")?;
+    // Stored sheets were validated when saved; one that no longer loads (a newer domain
+    // rule) falls back to the default rather than breaking every page.
+    let sheet = Sheet::load(&toml).unwrap_or_else(|_| {
+        tracing::warn!("the saved acceptance sheet no longer loads; using the default sheet");
+        Sheet::default_sheet()
+    });
+    Ok((
+        sheet,
+        Some(SheetSource {
+            source: r.try_get("source")?,
+            created_by: r.try_get("created_by")?,
+            created_at: r.try_get("created_at")?,
+        }),
+    ))
+}
+
+/// Saves a new sheet in force (office only), all or nothing: the sheet must validate and
+/// every unit, content and indicator it names must exist in the current plan. `Ok(Err(..))`
+/// carries every diagnostic of a refused sheet; nothing is stored then.
+pub async fn save_sheet(
+    store: &Store,
+    actor: &Actor,
+    sheet: &Sheet,
+    source: &str,
+) -> Result<Result<(), Vec<Diagnostic>>> {
+    actor.require_admin()?;
+    let mut diags = Vec::new();
+    if let Err(d) = sheet.validate() {
+        diags.extend(d);
+    }
+    if let Some((_, plan)) = crate::plan::current(store).await?
+        && let Err(d) = sheet.validate_against(&plan)
+    {
+        diags.extend(d);
+    }
+    if !diags.is_empty() {
+        return Ok(Err(diags));
+    }
+    let (before, _) = sheet_in_force(store).await?;
+    let toml = sheet.to_toml();
+    let mut tx = store.begin().await?;
+    let id: i64 = sqlx::query(
+        "INSERT INTO acceptance_sheets (sheet_toml, source, created_by, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(&toml)
+    .bind(source)
+    .bind(&actor.username)
+    .bind(now_text())
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get("id")?;
+    audit::record(
+        store,
+        &mut tx,
+        actor,
+        Change {
+            action: "acceptance.sheet.save",
+            target_type: "acceptance_sheet",
+            target_id: &id.to_string(),
+            before: json!({"name": before.name, "criteria": before.criteria().count(), "base_total": before.base_total()}),
+            after: json!({"name": sheet.name, "source": source, "criteria": sheet.criteria().count(), "base_total": sheet.base_total(), "toml": toml}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Ok(()))
+}
+
+// ------------------------------------------------------------------ stages
+
+/// A stage that has been opened, with its own copy of the sheet.
+#[derive(Debug, Clone)]
+pub struct Stage {
+    pub id: i64,
+    pub code: String,
+    pub sheet: Sheet,
+    /// The date the stage is (or was) held.
+    pub held_on: String,
+    pub opened_by: String,
+    pub opened_at: String,
+}
+
+/// One line of the stage list: every stage, opened or not.
+#[derive(Debug, Clone)]
+pub struct StageSummary {
+    pub code: String,
+    pub opened: Option<Stage>,
+}
+
+fn stage_from_row(r: &sqlx::any::AnyRow) -> Result<Stage> {
+    let toml: String = r.try_get("sheet_toml")?;
+    Ok(Stage {
+        id: r.try_get("id")?,
+        code: r.try_get("code")?,
+        sheet: Sheet::load(&toml).unwrap_or_else(|_| {
+            tracing::warn!("a stage's acceptance sheet no longer loads; using the default sheet");
+            Sheet::default_sheet()
+        }),
+        held_on: r.try_get("held_on")?,
+        opened_by: r.try_get("opened_by")?,
+        opened_at: r.try_get("opened_at")?,
+    })
+}
+
+async fn load_stage(store: &Store, code: &str) -> Result<Option<Stage>> {
+    let row = sqlx::query(
+        "SELECT id, code, sheet_toml, held_on, opened_by, opened_at FROM acceptance_stages WHERE code = $1",
+    )
+    .bind(code)
+    .fetch_optional(&store.pool)
+    .await?;
+    row.as_ref().map(stage_from_row).transpose()
+}
+
+/// The four stages in order, with those opened.
+pub async fn stages(store: &Store, actor: &Actor) -> Result<Vec<StageSummary>> {
+    require_reader(actor)?;
+    let mut out = Vec::new();
+    for code in STAGES {
+        out.push(StageSummary {
+            code: (*code).to_string(),
+            opened: load_stage(store, code).await?,
+        });
+    }
+    Ok(out)
+}
+
+/// An opened stage; `NotFound` for an unknown code, `Ok(None)` for a stage not opened yet.
+pub async fn stage(store: &Store, actor: &Actor, code: &str) -> Result<Option<Stage>> {
+    require_reader(actor)?;
+    check_stage(code)?;
+    load_stage(store, code).await
+}
+
+async fn opened(store: &Store, code: &str) -> Result<Stage> {
+    check_stage(code)?;
+    load_stage(store, code)
+        .await?
+        .ok_or_else(|| StoreError::Conflict("acc-error-stage-not-open".into()))
+}
+
+/// Opens a stage (office only) with a copy of the sheet in force, held on `held_on`.
+pub async fn open_stage(
+    store: &Store,
+    actor: &Actor,
+    code: &str,
+    held_on: NaiveDate,
+) -> Result<i64> {
+    actor.require_admin()?;
+    check_stage(code)?;
+    if load_stage(store, code).await?.is_some() {
+        return Err(StoreError::Conflict("acc-error-stage-open".into()));
+    }
+    let (sheet, _) = sheet_in_force(store).await?;
+    let toml = sheet.to_toml();
+    let mut tx = store.begin().await?;
+    let row = sqlx::query(
+        "INSERT INTO acceptance_stages (code, sheet_toml, held_on, opened_by, opened_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(code)
+    .bind(&toml)
+    .bind(held_on.to_string())
+    .bind(&actor.username)
+    .bind(now_text())
+    .fetch_one(&mut *tx)
+    .await;
+    let id: i64 = match row {
+        Ok(r) => r.try_get("id")?,
+        Err(e) if crate::is_unique_violation(&e) => {
+            return Err(StoreError::Conflict("acc-error-stage-open".into()));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    audit::record(
+        store,
+        &mut tx,
+        actor,
+        Change {
+            action: "acceptance.stage.open",
+            target_type: "acceptance_stage",
+            target_id: code,
+            before: json!(null),
+            after: json!({"id": id, "held_on": held_on.to_string(), "sheet": sheet.name, "base_total": sheet.base_total()}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Changes the date a stage is held (office only).
+pub async fn set_stage_date(
+    store: &Store,
+    actor: &Actor,
+    code: &str,
+    held_on: NaiveDate,
+) -> Result<()> {
+    actor.require_admin()?;
+    let st = opened(store, code).await?;
+    let mut tx = store.begin().await?;
+    sqlx::query("UPDATE acceptance_stages SET held_on = $1 WHERE id = $2")
+        .bind(held_on.to_string())
+        .bind(st.id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        store,
+        &mut tx,
+        actor,
+        Change {
+            action: "acceptance.stage.date",
+            target_type: "acceptance_stage",
+            target_id: code,
+            before: json!({"held_on": st.held_on}),
+            after: json!({"held_on": held_on.to_string()}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+// ------------------------------------------------------------------ findings, rectifications
+
+/// A finding recorded at a stage.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub id: i64,
+    pub body: String,
+    pub created_by: String,
+    pub created_at: String,
+}
+
+/// A rectification a stage triggered.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rectification {
+    pub id: i64,
+    pub body: String,
+    pub unit_code: String,
+    pub deadline: String,
+    /// The plan content whose obligations it concerns; empty when none.
+    pub content_code: String,
+    pub done: bool,
+}
+
+/// What the office enters for a rectification.
+#[derive(Debug, Clone, Default)]
+pub struct NewRectification {
+    pub body: String,
+    pub unit_code: String,
+    pub deadline: String,
+    pub content_code: String,
+}
+
+/// The findings of a stage, oldest first.
+pub async fn findings(store: &Store, actor: &Actor, stage_id: i64) -> Result<Vec<Finding>> {
+    require_reader(actor)?;
+    sqlx::query("SELECT id, body, created_by, created_at FROM acceptance_findings WHERE stage_id = $1 ORDER BY id")
+        .bind(stage_id)
+        .fetch_all(&store.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Finding {
+                id: r.try_get("id")?,
+                body: r.try_get("body")?,
+                created_by: r.try_get("created_by")?,
+                created_at: r.try_get("created_at")?,
+            })
+        })
+        .collect()
+}
+
+/// The rectifications of a stage, by deadline.
+pub async fn rectifications(
+    store: &Store,
+    actor: &Actor,
+    stage_id: i64,
+) -> Result<Vec<Rectification>> {
+    require_reader(actor)?;
+    sqlx::query("SELECT id, body, unit_code, deadline, content_code, done FROM acceptance_rectifications WHERE stage_id = $1 ORDER BY deadline, id")
+        .bind(stage_id)
+        .fetch_all(&store.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Rectification {
+                id: r.try_get("id")?,
+                body: r.try_get("body")?,
+                unit_code: r.try_get("unit_code")?,
+                deadline: r.try_get("deadline")?,
+                content_code: r.try_get("content_code")?,
+                done: r.try_get::<i64, _>("done")? != 0,
+            })
+        })
+        .collect()
+}
+
+/// Records a finding at an opened stage (office only).
+pub async fn add_finding(store: &Store, actor: &Actor, code: &str, body: &str) -> Result<i64> {
+    actor.require_admin()?;
+    let st = opened(store, code).await?;
+    let body = clean_text("body", body, "acc-error-text-required")?;
+    let mut tx = store.begin().await?;
+    let id: i64 = sqlx::query(
+        "INSERT INTO acceptance_findings (stage_id, body, created_by, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(st.id)
+    .bind(&body)
+    .bind(&actor.username)
+    .bind(now_text())
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get("id")?;
+    audit::record(
+        store,
+        &mut tx,
+        actor,
+        Change {
+            action: "acceptance.finding.add",
+            target_type: "acceptance_finding",
+            target_id: &id.to_string(),
+            before: json!(null),
+            after: json!({"stage": code, "body": body}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Removes a finding of a stage (office only).
+pub async fn remove_finding(store: &Store, actor: &Actor, code: &str, id: i64) -> Result<()> {
+    actor.require_admin()?;
+    let st = opened(store, code).await?;
+    let row = sqlx::query("SELECT body FROM acceptance_findings WHERE id = $1 AND stage_id = $2")
+        .bind(id)
+        .bind(st.id)
+        .fetch_optional(&store.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let body: String = row.try_get("body")?;
+    let mut tx = store.begin().await?;
+    sqlx::query("DELETE FROM acceptance_findings WHERE id = $1 AND stage_id = $2")
+        .bind(id)
+        .bind(st.id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        store,
+        &mut tx,
+        actor,
+        Change {
+            action: "acceptance.finding.remove",
+            target_type: "acceptance_finding",
+            target_id: &id.to_string(),
+            before: json!({"stage": code, "body": body}),
+            after: json!(null),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Records a rectification a stage triggered (office only). The responsible unit must be a
+/// plan unit, the deadline a date, and a linked content (optional) a plan content.
+pub async fn add_rectification(
+    store: &Store,
+    actor: &Actor,
+    code: &str,
+    r: &NewRectification,
+) -> Result<i64> {
+    actor.require_admin()?;
+    let st = opened(store, code).await?;
+    let body = clean_text("body", &r.body, "acc-error-text-required")?;
+    let plan = crate::plan::current(store).await?.map(|(_, p)| p);
+    let unit = r.unit_code.trim();
+    if unit.is_empty() {
+        return Err(StoreError::invalid("unit_code", "acc-error-unit-required"));
+    }
+    if plan.as_ref().is_some_and(|p| p.unit(unit).is_none()) {
+        return Err(StoreError::invalid("unit_code", "acc-error-unit-unknown"));
+    }
+    let deadline = NaiveDate::parse_from_str(r.deadline.trim(), "%Y-%m-%d")
+        .map_err(|_| StoreError::invalid("deadline", "acc-error-deadline"))?;
+    let content = r.content_code.trim();
+    if !content.is_empty() && plan.as_ref().is_some_and(|p| p.content(content).is_none()) {
+        return Err(StoreError::invalid(
+            "content_code",
+            "acc-error-content-unknown",
+        ));
+    }
+    let now = now_text();
+    let mut tx = store.begin().await?;
+    let id: i64 = sqlx::query(
+        "INSERT INTO acceptance_rectifications (stage_id, body, unit_code, deadline, content_code, done, created_by, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $7) RETURNING id",
+    )
+    .bind(st.id)
+    .bind(&body)
+    .bind(unit)
+    .bind(deadline.to_string())
+    .bind(content)
+    .bind(&actor.username)
+    .bind(&now)
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get("id")?;
+    audit::record(
+        store,
+        &mut tx,
+        actor,
+        Change {
+            action: "acceptance.rectification.add",
+            target_type: "acceptance_rectification",
+            target_id: &id.to_string(),
+            before: json!(null),
+            after: json!({"stage": code, "body": body, "unit": unit, "deadline": deadline.to_string(), "content": content}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Marks a rectification done or not done (office only).
+pub async fn set_rectification_done(
+    store: &Store,
+    actor: &Actor,
+    code: &str,
+    id: i64,
+    done: bool,
+) -> Result<()> {
+    actor.require_admin()?;
+    let st = opened(store, code).await?;
+    let row =
+        sqlx::query("SELECT done FROM acceptance_rectifications WHERE id = $1 AND stage_id = $2")
+            .bind(id)
+            .bind(st.id)
+            .fetch_optional(&store.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+    let before = row.try_get::<i64, _>("done")? != 0;
+    let mut tx = store.begin().await?;
+    sqlx::query("UPDATE acceptance_rectifications SET done = $1, updated_at = $2 WHERE id = $3")
+        .bind(i64::from(done))
+        .bind(now_text())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        store,
+        &mut tx,
+        actor,
+        Change {
+            action: "acceptance.rectification.done",
+            target_type: "acceptance_rectification",
+            target_id: &id.to_string(),
+            before: json!({"done": before}),
+            after: json!({"done": done}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+// ------------------------------------------------------------------ facts and proposals
+
+/// The facts of every criterion of `sheet` as of `as_of`:
+/// - obligations: the live (not retired) obligations of the criterion's linked contents that
+///   are due on or before `as_of`, plus any already accepted by then even if due later;
+///   accepted = status `accepted` (销号) with an acceptance date on or before `as_of`;
+///   the open ones are labelled "content unit period";
+/// - indicators: each linked indicator's status evaluated as of `as_of` from approved values;
+/// - gaps: none are recorded by QCity yet (0).
+pub async fn facts(
+    store: &Store,
+    plan: Option<&Plan>,
+    sheet: &Sheet,
+    as_of: NaiveDate,
+) -> Result<BTreeMap<String, CriterionFacts>> {
+    struct Ob {
+        content: String,
+        label: String,
+        accepted: bool,
+        counted: bool,
+    }
+    let day = as_of.to_string();
+    let rows = sqlx::query(
+        "SELECT o.content_code, u.code AS unit_code, o.period_key, o.status, o.due_date, o.accepted_on \
+         FROM obligations o JOIN org_units u ON u.id = o.unit_id WHERE o.retired = 0 ORDER BY o.content_code, u.code, o.period_key",
+    )
+    .fetch_all(&store.pool)
+    .await?;
+    let mut obs: Vec<Ob> = Vec::new();
+    for r in &rows {
+        let content: String = r.try_get("content_code")?;
+        let unit: String = r.try_get("unit_code")?;
+        let period: String = r.try_get("period_key")?;
+        let status: String = r.try_get("status")?;
+        let due: String = r.try_get("due_date")?;
+        let accepted_on: Option<String> = r.try_get("accepted_on")?;
+        let accepted = status == "accepted" && accepted_on.as_deref().is_none_or(|a| a <= &*day);
+        obs.push(Ob {
+            label: format!("{content} {unit} {period}"),
+            content,
+            accepted,
+            counted: accepted || due.as_str() <= day.as_str(),
+        });
+    }
+    let statuses: BTreeMap<String, qcity_domain::target::Status> = match plan {
+        Some(plan) => {
+            let o = crate::indicators::observations(store, plan).await?;
+            crate::indicators::evaluate(plan, &o, as_of)
+                .into_iter()
+                .map(|s| (s.code, s.evaluation.status))
+                .collect()
+        }
+        None => BTreeMap::new(),
+    };
+    let mut out = BTreeMap::new();
+    for (_, _, c) in sheet.criteria() {
+        let mut f = CriterionFacts::default();
+        for o in obs
+            .iter()
+            .filter(|o| o.counted && c.contents.contains(&o.content))
+        {
+            f.obligations_total += 1;
+            if o.accepted {
+                f.obligations_accepted += 1;
+            } else {
+                f.open_obligations.push(o.label.clone());
+            }
+        }
+        f.indicator_statuses = c
+            .indicators
+            .iter()
+            .filter_map(|i| statuses.get(i).map(|s| (i.clone(), *s)))
+            .collect();
+        out.insert(c.code.clone(), f);
+    }
+    Ok(out)
+}
+
+/// QCity's proposal for every criterion of `sheet` as of `as_of`, in sheet order.
+pub async fn proposals(
+    store: &Store,
+    sheet: &Sheet,
+    as_of: NaiveDate,
+) -> Result<Vec<(String, Proposal)>> {
+    let plan = crate::plan::current(store).await?.map(|(_, p)| p);
+    let facts = facts(store, plan.as_ref(), sheet, as_of).await?;
+    Ok(sheet
+        .criteria()
+        .map(|(_, _, c)| {
+            let f = facts.get(&c.code).cloned().unwrap_or_default();
+            (c.code.clone(), c.propose(&f))
+        })
+        .collect())
+}
+
+// ------------------------------------------------------------------ decisions
+
+/// A reviewer's decision as stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct DecisionRecord {
+    pub criterion: String,
+    pub points: f64,
+    /// What QCity proposed when the decision was taken.
+    pub proposed: f64,
+    pub veto_failed: bool,
+    /// Whether the reviewer changed the proposal (then `comment` says why).
+    pub overridden: bool,
+    pub comment: String,
+    pub decided_by: String,
+    pub decided_at: String,
+}
+
+impl DecisionRecord {
+    /// The decision as the domain counts it.
+    pub fn decision(&self) -> Decision {
+        Decision {
+            criterion: self.criterion.clone(),
+            points: self.points,
+            veto_failed: self.veto_failed,
+        }
+    }
+}
+
+/// The decisions of a stage.
+pub async fn decisions(store: &Store, actor: &Actor, stage_id: i64) -> Result<Vec<DecisionRecord>> {
+    require_reader(actor)?;
+    load_decisions(store, stage_id).await
+}
+
+async fn load_decisions(store: &Store, stage_id: i64) -> Result<Vec<DecisionRecord>> {
+    sqlx::query("SELECT criterion, points, proposed, veto_failed, overridden, comment, decided_by, decided_at FROM acceptance_decisions WHERE stage_id = $1 ORDER BY id")
+        .bind(stage_id)
+        .fetch_all(&store.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(DecisionRecord {
+                criterion: r.try_get("criterion")?,
+                points: r.try_get("points")?,
+                proposed: r.try_get("proposed")?,
+                veto_failed: r.try_get::<i64, _>("veto_failed")? != 0,
+                overridden: r.try_get::<i64, _>("overridden")? != 0,
+                comment: r.try_get("comment")?,
+                decided_by: r.try_get("decided_by")?,
+                decided_at: r.try_get("decided_at")?,
+            })
+        })
+        .collect()
+}
+
+/// What a reviewer decides on a criterion.
+#[derive(Debug, Clone)]
+pub enum Verdict {
+    /// Take QCity's proposal as it stands (points, and for a veto whether it failed).
+    Confirm { comment: String },
+    /// Other points (0..=max; ignored for a veto) or another veto outcome, with the reason.
+    Override {
+        points: f64,
+        veto_failed: bool,
+        comment: String,
+    },
+}
+
+async fn upsert_decision(tx: &mut Tx, stage_id: i64, d: &DecisionRecord) -> Result<()> {
+    sqlx::query("DELETE FROM acceptance_decisions WHERE stage_id = $1 AND criterion = $2")
+        .bind(stage_id)
+        .bind(&d.criterion)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO acceptance_decisions (stage_id, criterion, points, proposed, veto_failed, overridden, comment, decided_by, decided_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(stage_id)
+    .bind(&d.criterion)
+    .bind(d.points)
+    .bind(d.proposed)
+    .bind(i64::from(d.veto_failed))
+    .bind(i64::from(d.overridden))
+    .bind(&d.comment)
+    .bind(&d.decided_by)
+    .bind(&d.decided_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Records a reviewer's decision on a criterion of an opened stage (office only; the office
+/// acts as reviewer). A confirmation takes QCity's proposal as of `as_of`; an override needs a
+/// comment and points within 0..=max. A later decision on the same criterion replaces the
+/// earlier one; both are in the audit trail.
+pub async fn decide(
+    store: &Store,
+    actor: &Actor,
+    code: &str,
+    criterion: &str,
+    verdict: Verdict,
+    as_of: NaiveDate,
+) -> Result<DecisionRecord> {
+    actor.require_admin()?;
+    let st = opened(store, code).await?;
+    let Some((_, _, c)) = st.sheet.criterion(criterion) else {
+        return Err(StoreError::NotFound);
+    };
+    let plan = crate::plan::current(store).await?.map(|(_, p)| p);
+    let facts = facts(store, plan.as_ref(), &st.sheet, as_of).await?;
+    let proposal = c.propose(&facts.get(&c.code).cloned().unwrap_or_default());
+    let (points, veto_failed, overridden, comment) = match verdict {
+        Verdict::Confirm { comment } => (proposal.points, proposal.vetoed, false, comment),
+        Verdict::Override {
+            points,
+            veto_failed,
+            comment,
+        } => {
+            if comment.trim().is_empty() {
+                return Err(StoreError::invalid("comment", "acc-error-comment-required"));
+            }
+            let points = if c.rule.is_veto() { 0.0 } else { points };
+            if !points.is_finite() || points < 0.0 || points > c.max_points {
+                return Err(StoreError::invalid("points", "acc-error-points-range"));
+            }
+            (points, veto_failed && c.rule.is_veto(), true, comment)
+        }
+    };
+    if comment.chars().count() > MAX_TEXT {
+        return Err(StoreError::invalid("comment", "acc-error-too-long"));
+    }
+    let before = load_decisions(store, st.id)
+        .await?
+        .into_iter()
+        .find(|d| d.criterion == c.code);
+    let record = DecisionRecord {
+        criterion: c.code.clone(),
+        points,
+        proposed: proposal.points,
+        veto_failed,
+        overridden,
+        comment: comment.trim().to_string(),
+        decided_by: actor.username.clone(),
+        decided_at: now_text(),
+    };
+    let mut tx = store.begin().await?;
+    upsert_decision(&mut tx, st.id, &record).await?;
+    audit::record(
+        store,
+        &mut tx,
+        actor,
+        Change {
+            action: if overridden {
+                "acceptance.decision.override"
+            } else {
+                "acceptance.decision.confirm"
+            },
+            target_type: "acceptance_decision",
+            target_id: &format!("{code}/{}", c.code),
+            before: serde_json::to_value(&before).unwrap_or_default(),
+            after: serde_json::to_value(&record).unwrap_or_default(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(record)
+}
+
+// ------------------------------------------------------------------ readiness
+
+/// The readiness of the latest opened stage (the furthest along of 自查 → 省级预验收 →
+/// 第三方预评估 → 国家验收 that has been opened), for the leaders' view; `None` while no stage
+/// is open. Reads without a caller's scope: the figure is shown to every signed-in role.
+///
+/// What it counts: the stage's own sheet; for each criterion a reviewer has decided, the
+/// decided points (and veto outcome); for each criterion not yet decided, QCity's proposal as
+/// of `as_of` (its proposed points, and a veto counted as failed only when the proposal says
+/// the facts failed it). So `score` is the projected score "decisions so far, proposals for
+/// the rest", and `undecided` lists the criteria whose points are only proposed. A failed veto
+/// (decided or proposed) makes `vetoed` true and the score 0.
+pub async fn current_readiness(
+    store: &Store,
+    as_of: NaiveDate,
+) -> Result<Option<(String, Readiness)>> {
+    let mut latest = None;
+    for code in STAGES {
+        if let Some(st) = load_stage(store, code).await? {
+            latest = Some(st);
+        }
+    }
+    let Some(st) = latest else {
+        return Ok(None);
+    };
+    let decided = load_decisions(store, st.id).await?;
+    let proposals = proposals(store, &st.sheet, as_of).await?;
+    Ok(Some((
+        st.code.clone(),
+        projected(&st.sheet, &decided, &proposals),
+    )))
+}
+
+/// An opened stage's projected readiness (decisions so far, proposals as of `as_of` for the
+/// rest, as [`current_readiness`] counts); `None` while the stage is not open.
+pub async fn stage_readiness(
+    store: &Store,
+    actor: &Actor,
+    code: &str,
+    as_of: NaiveDate,
+) -> Result<Option<Readiness>> {
+    let Some(st) = stage(store, actor, code).await? else {
+        return Ok(None);
+    };
+    let decided = load_decisions(store, st.id).await?;
+    let proposals = proposals(store, &st.sheet, as_of).await?;
+    Ok(Some(projected(&st.sheet, &decided, &proposals)))
+}
+
+/// The readiness with decisions where taken and proposals elsewhere; `undecided` still lists
+/// the criteria no reviewer has decided.
+pub fn projected(
+    sheet: &Sheet,
+    decided: &[DecisionRecord],
+    proposals: &[(String, Proposal)],
+) -> Readiness {
+    let mut all: Vec<Decision> = proposals
+        .iter()
+        .filter(|(code, _)| !decided.iter().any(|d| &d.criterion == code))
+        .map(|(code, p)| p.confirm(code))
+        .collect();
+    all.extend(decided.iter().map(DecisionRecord::decision));
+    let mut r = acceptance::readiness(sheet, &all);
+    let only_decided = acceptance::readiness(
+        sheet,
+        &decided
+            .iter()
+            .map(DecisionRecord::decision)
+            .collect::<Vec<_>>(),
+    );
+    r.undecided = only_decided.undecided;
+    for (cat, d) in r.by_category.iter_mut().zip(&only_decided.by_category) {
+        cat.undecided = d.undecided;
+    }
+    r
+}

@@ -1,5 +1,644 @@
 //! Unit performance assessment (绩效考核): the scoring scheme in force, evaluators' ratings in
 //! an evaluation window, and each unit's score counted from the data.
+//!
+//! What is counted for a unit and a period (a calendar year), as of a date (the period's end,
+//! or the business date when that is earlier):
+//! - obligations of the unit as lead unit due in the period and already due: `obligations_due`;
+//!   of those, accepted and handed in (last submission) on or before the due date: on time;
+//! - every obligation of the unit (lead or undertaking) due in the period and already due is
+//!   one report due; handed in on or before the due date is on time, after it late;
+//! - final reports (销号申请) the unit handed in during the period, and the office's returns
+//!   (退回) of the unit's reports during the period;
+//! - red notices (红色通报) issued to the unit during the period;
+//! - the indicators the unit is responsible for, evaluated as of the date;
+//! - the evaluators' ratings (out of 100) in every window of the period, open or closed.
+
+use crate::audit::{self, Change};
+use crate::{Actor, Result, Store, StoreError, now_text};
+use chrono::{Datelike, NaiveDate};
+use qcity_domain::assessment::{Scheme, UnitFacts, UnitScore, rank};
+use qcity_domain::plan::{Diagnostic, Plan};
+use qcity_domain::role::{Role, Scope};
+use qcity_domain::target::Status;
+use serde::Serialize;
+use serde_json::json;
+use sqlx::Row;
+use std::collections::BTreeMap;
 
 /// The tables of this module (migration 6).
-pub(crate) const MIGRATION: &str = "";
+pub(crate) const MIGRATION: &str = r#"
+CREATE TABLE assessment_schemes (
+    id {ID},
+    name TEXT NOT NULL,
+    scheme_toml TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE assessment_windows (
+    id {ID},
+    title TEXT NOT NULL,
+    period BIGINT NOT NULL,
+    opens_on TEXT NOT NULL,
+    closes_on TEXT NOT NULL,
+    closed_on TEXT,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX assessment_windows_period ON assessment_windows(period);
+CREATE TABLE assessment_ratings (
+    id {ID},
+    window_id BIGINT NOT NULL REFERENCES assessment_windows(id),
+    unit_id BIGINT NOT NULL REFERENCES org_units(id),
+    evaluator TEXT NOT NULL,
+    score DOUBLE PRECISION NOT NULL,
+    comment TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (window_id, unit_id, evaluator)
+);
+"#;
+
+/// The scale of a rating: 0 to this.
+pub const RATING_MAX: f64 = 100.0;
+
+/// A saved scheme version.
+#[derive(Debug, Clone, Serialize)]
+pub struct SchemeVersion {
+    pub id: i64,
+    pub name: String,
+    pub created_by: String,
+    pub created_at: String,
+}
+
+/// The scheme in force: the newest saved one, else the shipped default (`None` as version).
+pub async fn current_scheme(store: &Store) -> Result<(Scheme, Option<SchemeVersion>)> {
+    let row = sqlx::query(
+        "SELECT id, name, scheme_toml, created_by, created_at FROM assessment_schemes ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_optional(&store.pool)
+    .await?;
+    let Some(r) = row else {
+        return Ok((Scheme::default_scheme(), None));
+    };
+    let toml: String = r.try_get("scheme_toml")?;
+    // Only validated schemes are saved; a row that no longer loads falls back to the default.
+    let scheme = Scheme::load(&toml).unwrap_or_else(|_| Scheme::default_scheme());
+    Ok((
+        scheme,
+        Some(SchemeVersion {
+            id: r.try_get("id")?,
+            name: r.try_get("name")?,
+            created_by: r.try_get("created_by")?,
+            created_at: r.try_get("created_at")?,
+        }),
+    ))
+}
+
+/// The office saves a new scheme from TOML. A scheme that does not load or validate is refused
+/// with its diagnostics (outer `Ok(Err(..))`) and nothing is saved.
+pub async fn save_scheme(
+    store: &Store,
+    actor: &Actor,
+    src: &str,
+) -> Result<std::result::Result<i64, Vec<Diagnostic>>> {
+    actor.require_admin()?;
+    let scheme = match Scheme::load(src) {
+        Ok(s) => s,
+        Err(d) => return Ok(Err(d)),
+    };
+    let (before, _) = current_scheme(store).await?;
+    let mut tx = store.begin().await?;
+    let row = sqlx::query(
+        "INSERT INTO assessment_schemes (name, scheme_toml, created_by, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(&scheme.name)
+    .bind(src)
+    .bind(&actor.username)
+    .bind(now_text())
+    .fetch_one(&mut *tx)
+    .await?;
+    let id: i64 = row.try_get("id")?;
+    audit::record(
+        store,
+        &mut tx,
+        actor,
+        Change {
+            action: "assessment.scheme.save",
+            target_type: "assessment_scheme",
+            target_id: &id.to_string(),
+            before: json!({"name": before.name, "weights": before.weights, "red_notice_deduction": before.red_notice_deduction, "red_notice_cap": before.red_notice_cap}),
+            after: json!({"name": scheme.name, "weights": scheme.weights, "red_notice_deduction": scheme.red_notice_deduction, "red_notice_cap": scheme.red_notice_cap}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Ok(id))
+}
+
+/// An evaluation window (评议期).
+#[derive(Debug, Clone, Serialize)]
+pub struct Window {
+    pub id: i64,
+    pub title: String,
+    pub period: i64,
+    pub opens_on: String,
+    pub closes_on: String,
+    pub closed_on: Option<String>,
+    pub created_by: String,
+}
+
+impl Window {
+    /// Open on `today`: within its dates and not closed by the office.
+    pub fn is_open(&self, today: NaiveDate) -> bool {
+        let day = today.to_string();
+        self.closed_on.is_none() && self.opens_on <= day && day <= self.closes_on
+    }
+}
+
+fn window_from_row(r: &sqlx::any::AnyRow) -> Result<Window> {
+    Ok(Window {
+        id: r.try_get("id")?,
+        title: r.try_get("title")?,
+        period: r.try_get("period")?,
+        opens_on: r.try_get("opens_on")?,
+        closes_on: r.try_get("closes_on")?,
+        closed_on: r.try_get("closed_on")?,
+        created_by: r.try_get("created_by")?,
+    })
+}
+
+const WINDOW_SELECT: &str =
+    "SELECT id, title, period, opens_on, closes_on, closed_on, created_by FROM assessment_windows";
+
+/// Every window, newest first. Every signed-in role may read them.
+pub async fn windows(store: &Store, actor: &Actor) -> Result<Vec<Window>> {
+    if actor.scope() == Scope::Public {
+        return Err(StoreError::Forbidden);
+    }
+    sqlx::query(&format!("{WINDOW_SELECT} ORDER BY id DESC"))
+        .fetch_all(&store.pool)
+        .await?
+        .iter()
+        .map(window_from_row)
+        .collect()
+}
+
+async fn window(store: &Store, id: i64) -> Result<Window> {
+    let row = sqlx::query(&format!("{WINDOW_SELECT} WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&store.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    window_from_row(&row)
+}
+
+/// A window as the office enters it.
+pub struct NewWindow {
+    pub title: String,
+    pub period: i64,
+    pub opens_on: NaiveDate,
+    pub closes_on: NaiveDate,
+}
+
+/// The office opens an evaluation window.
+pub async fn open_window(store: &Store, actor: &Actor, w: NewWindow) -> Result<i64> {
+    actor.require_admin()?;
+    let title = w.title.trim();
+    if title.is_empty() {
+        return Err(StoreError::invalid("title", "assessment-error-title"));
+    }
+    if title.chars().count() > 200 {
+        return Err(StoreError::invalid("title", "error-too-long"));
+    }
+    if !(2000..=2100).contains(&w.period) {
+        return Err(StoreError::invalid("period", "assessment-error-period"));
+    }
+    if w.closes_on < w.opens_on {
+        return Err(StoreError::invalid("closes_on", "assessment-error-dates"));
+    }
+    let mut tx = store.begin().await?;
+    let row = sqlx::query(
+        "INSERT INTO assessment_windows (title, period, opens_on, closes_on, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(title)
+    .bind(w.period)
+    .bind(w.opens_on.to_string())
+    .bind(w.closes_on.to_string())
+    .bind(&actor.username)
+    .bind(now_text())
+    .fetch_one(&mut *tx)
+    .await?;
+    let id: i64 = row.try_get("id")?;
+    audit::record(
+        store,
+        &mut tx,
+        actor,
+        Change {
+            action: "assessment.window.open",
+            target_type: "assessment_window",
+            target_id: &id.to_string(),
+            before: json!(null),
+            after: json!({"title": title, "period": w.period, "opens_on": w.opens_on.to_string(), "closes_on": w.closes_on.to_string()}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The office closes a window early (or confirms its end); ratings are then final.
+pub async fn close_window(store: &Store, actor: &Actor, id: i64, today: NaiveDate) -> Result<()> {
+    actor.require_admin()?;
+    let w = window(store, id).await?;
+    if w.closed_on.is_some() {
+        return Err(StoreError::Conflict("assessment-error-closed".into()));
+    }
+    let mut tx = store.begin().await?;
+    sqlx::query("UPDATE assessment_windows SET closed_on = $1 WHERE id = $2 AND closed_on IS NULL")
+        .bind(today.to_string())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        store,
+        &mut tx,
+        actor,
+        Change {
+            action: "assessment.window.close",
+            target_type: "assessment_window",
+            target_id: &id.to_string(),
+            before: json!({"closed_on": null}),
+            after: json!({"closed_on": today.to_string()}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// One evaluator's rating of one unit in one window.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rating {
+    pub window_id: i64,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub evaluator: String,
+    pub score: f64,
+    pub comment: String,
+    pub updated_at: String,
+}
+
+/// Ratings of a window: an evaluator sees their own, the office and leaders all.
+pub async fn ratings(store: &Store, actor: &Actor, window_id: i64) -> Result<Vec<Rating>> {
+    let own_only = match (actor.role, actor.scope()) {
+        (Some(Role::Evaluator), _) => true,
+        (_, Scope::All | Scope::ReadAll) => false,
+        _ => return Err(StoreError::Forbidden),
+    };
+    let mut sql =
+        "SELECT r.window_id, u.code, u.name, r.evaluator, r.score, r.comment, r.updated_at \
+         FROM assessment_ratings r JOIN org_units u ON u.id = r.unit_id WHERE r.window_id = $1"
+            .to_string();
+    if own_only {
+        sql.push_str(" AND r.evaluator = $2");
+    }
+    sql.push_str(" ORDER BY u.code, r.evaluator");
+    let mut q = sqlx::query(&sql).bind(window_id);
+    if own_only {
+        q = q.bind(&actor.username);
+    }
+    q.fetch_all(&store.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Rating {
+                window_id: r.try_get("window_id")?,
+                unit_code: r.try_get("code")?,
+                unit_name: r.try_get("name")?,
+                evaluator: r.try_get("evaluator")?,
+                score: r.try_get("score")?,
+                comment: r.try_get("comment")?,
+                updated_at: r.try_get("updated_at")?,
+            })
+        })
+        .collect()
+}
+
+/// An evaluator rates a member unit in an open window (0–100 with a comment), or changes their
+/// own rating while the window is open. Refused outside the window.
+pub async fn rate(
+    store: &Store,
+    actor: &Actor,
+    window_id: i64,
+    unit_code: &str,
+    score: f64,
+    comment: &str,
+    today: NaiveDate,
+) -> Result<()> {
+    if actor.role != Some(Role::Evaluator) {
+        return Err(StoreError::Forbidden);
+    }
+    let w = window(store, window_id).await?;
+    if !w.is_open(today) {
+        return Err(StoreError::Conflict(
+            "assessment-error-window-not-open".into(),
+        ));
+    }
+    if !score.is_finite() || !(0.0..=RATING_MAX).contains(&score) {
+        return Err(StoreError::invalid("score", "assessment-error-score"));
+    }
+    let comment = comment.trim();
+    if comment.chars().count() > 2000 {
+        return Err(StoreError::invalid("comment", "error-too-long"));
+    }
+    let unit = sqlx::query("SELECT id FROM org_units WHERE code = $1 AND kind = 'member'")
+        .bind(unit_code)
+        .fetch_optional(&store.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let unit_id: i64 = unit.try_get("id")?;
+    let mut tx = store.begin().await?;
+    let before = sqlx::query(
+        "SELECT score, comment FROM assessment_ratings WHERE window_id = $1 AND unit_id = $2 AND evaluator = $3",
+    )
+    .bind(window_id)
+    .bind(unit_id)
+    .bind(&actor.username)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let now = now_text();
+    let before_json = match &before {
+        Some(r) => {
+            let s: f64 = r.try_get("score")?;
+            let c: String = r.try_get("comment")?;
+            sqlx::query(
+                "UPDATE assessment_ratings SET score = $1, comment = $2, updated_at = $3 \
+                 WHERE window_id = $4 AND unit_id = $5 AND evaluator = $6",
+            )
+            .bind(score)
+            .bind(comment)
+            .bind(&now)
+            .bind(window_id)
+            .bind(unit_id)
+            .bind(&actor.username)
+            .execute(&mut *tx)
+            .await?;
+            json!({"score": s, "comment": c})
+        }
+        None => {
+            sqlx::query(
+                "INSERT INTO assessment_ratings (window_id, unit_id, evaluator, score, comment, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(window_id)
+            .bind(unit_id)
+            .bind(&actor.username)
+            .bind(score)
+            .bind(comment)
+            .bind(&now)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await?;
+            json!(null)
+        }
+    };
+    audit::record(
+        store,
+        &mut tx,
+        actor,
+        Change {
+            action: "assessment.rate",
+            target_type: "assessment_rating",
+            target_id: &format!("{window_id}/{unit_code}"),
+            before: before_json,
+            after: json!({"score": score, "comment": comment}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// First and last day of a period (a year), and the date facts are counted as of.
+pub fn period_bounds(period: i32, today: NaiveDate) -> Option<(NaiveDate, NaiveDate, NaiveDate)> {
+    let start = NaiveDate::from_ymd_opt(period, 1, 1)?;
+    let end = NaiveDate::from_ymd_opt(period, 12, 31)?;
+    Some((start, end, end.min(today)))
+}
+
+/// A member unit.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitRef {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+}
+
+/// Every member unit, by code.
+pub async fn member_units(store: &Store) -> Result<Vec<UnitRef>> {
+    sqlx::query("SELECT id, code, name FROM org_units WHERE kind = 'member' ORDER BY code")
+        .fetch_all(&store.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(UnitRef {
+                id: r.try_get("id")?,
+                code: r.try_get("code")?,
+                name: r.try_get("name")?,
+            })
+        })
+        .collect()
+}
+
+/// Counts per unit id of a query with one `unit_id` and one `n` column and two date binds.
+async fn counts(
+    store: &Store,
+    sql: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<BTreeMap<i64, u32>> {
+    sqlx::query(sql)
+        .bind(from.to_string())
+        .bind(to.to_string())
+        .fetch_all(&store.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get::<i64, _>("unit_id")?,
+                u32::try_from(r.try_get::<i64, _>("n")?).unwrap_or(u32::MAX),
+            ))
+        })
+        .collect()
+}
+
+/// The facts of every member unit for a period, as of `as_of` (see the module doc).
+pub async fn facts(
+    store: &Store,
+    plan: &Plan,
+    period: i32,
+    as_of: NaiveDate,
+) -> Result<Vec<(UnitRef, UnitFacts)>> {
+    let start = NaiveDate::from_ymd_opt(period, 1, 1).ok_or(StoreError::NotFound)?;
+    let end = NaiveDate::from_ymd_opt(period, 12, 31)
+        .ok_or(StoreError::NotFound)?
+        .min(as_of);
+    let units = member_units(store).await?;
+    let mut out: BTreeMap<i64, UnitFacts> =
+        units.iter().map(|u| (u.id, UnitFacts::default())).collect();
+
+    let rows = sqlx::query(
+        "SELECT unit_id, duty, due_date, status, submitted_on FROM obligations \
+         WHERE retired = 0 AND due_date >= $1 AND due_date <= $2",
+    )
+    .bind(start.to_string())
+    .bind(end.to_string())
+    .fetch_all(&store.pool)
+    .await?;
+    for r in &rows {
+        let Some(f) = out.get_mut(&r.try_get::<i64, _>("unit_id")?) else {
+            continue;
+        };
+        let duty: String = r.try_get("duty")?;
+        let due: String = r.try_get("due_date")?;
+        let status: String = r.try_get("status")?;
+        let submitted: Option<String> = r.try_get("submitted_on")?;
+        let in_time = submitted.as_deref().map(|s| s <= due.as_str());
+        if duty == "lead" {
+            f.obligations_due += 1;
+            if status == "accepted" && in_time == Some(true) {
+                f.obligations_on_time += 1;
+            }
+        }
+        f.reports_due += 1;
+        match in_time {
+            Some(true) => f.reports_on_time += 1,
+            Some(false) => f.reports_late += 1,
+            None => {}
+        }
+    }
+    let submitted = counts(
+        store,
+        "SELECT o.unit_id AS unit_id, COUNT(*) AS n FROM reports r JOIN obligations o ON o.id = r.obligation_id \
+         WHERE r.final = 1 AND r.created_on >= $1 AND r.created_on <= $2 GROUP BY o.unit_id",
+        start,
+        end,
+    )
+    .await?;
+    let returned = counts(
+        store,
+        "SELECT o.unit_id AS unit_id, COUNT(*) AS n FROM obligation_events e JOIN obligations o ON o.id = e.obligation_id \
+         WHERE e.action = 'return' AND e.on_date >= $1 AND e.on_date <= $2 GROUP BY o.unit_id",
+        start,
+        end,
+    )
+    .await?;
+    let red = counts(
+        store,
+        "SELECT unit_id, COUNT(*) AS n FROM notices WHERE level = 'red' AND issued_on >= $1 AND issued_on <= $2 GROUP BY unit_id",
+        start,
+        end,
+    )
+    .await?;
+    for (id, f) in out.iter_mut() {
+        f.reports_submitted = submitted.get(id).copied().unwrap_or(0);
+        f.reports_returned = returned.get(id).copied().unwrap_or(0);
+        f.red_notices = red.get(id).copied().unwrap_or(0);
+    }
+
+    // Indicators, evaluated as of the date, credited to every responsible unit.
+    let obs = crate::indicators::observations(store, plan).await?;
+    let standings = crate::indicators::evaluate(plan, &obs, end);
+    let by_code: BTreeMap<&str, i64> = units.iter().map(|u| (u.code.as_str(), u.id)).collect();
+    for (ind, standing) in plan.indicators.iter().zip(&standings) {
+        let status = standing.evaluation.status;
+        if status == Status::NoData {
+            continue;
+        }
+        for code in crate::indicators::responsible_units(plan, ind) {
+            if let Some(f) = by_code.get(code.as_str()).and_then(|id| out.get_mut(id)) {
+                f.indicators_with_data += 1;
+                match status {
+                    Status::Met => f.indicators_met += 1,
+                    Status::OnTrack => f.indicators_on_track += 1,
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    let rows = sqlx::query(
+        "SELECT r.unit_id, r.score FROM assessment_ratings r JOIN assessment_windows w ON w.id = r.window_id \
+         WHERE w.period = $1 ORDER BY r.id",
+    )
+    .bind(i64::from(period))
+    .fetch_all(&store.pool)
+    .await?;
+    for r in &rows {
+        if let Some(f) = out.get_mut(&r.try_get::<i64, _>("unit_id")?) {
+            f.ratings.push((r.try_get("score")?, RATING_MAX));
+        }
+    }
+
+    Ok(units
+        .into_iter()
+        .map(|u| {
+            let f = out.remove(&u.id).unwrap_or_default();
+            (u, f)
+        })
+        .collect())
+}
+
+/// One unit's place in the period's table.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ranked {
+    pub unit: UnitRef,
+    pub facts: UnitFacts,
+    pub score: UnitScore,
+    pub rank: usize,
+}
+
+/// Every member unit's score and rank for a period, best first (ties by unit code). Unit staff
+/// get only their own unit's line (with its rank among all).
+pub async fn scores(
+    store: &Store,
+    actor: &Actor,
+    plan: &Plan,
+    period: i32,
+    as_of: NaiveDate,
+) -> Result<(Scheme, Vec<Ranked>)> {
+    let scope = actor.scope();
+    if scope == Scope::Public {
+        return Err(StoreError::Forbidden);
+    }
+    let (scheme, _) = current_scheme(store).await?;
+    let facts = facts(store, plan, period, as_of).await?;
+    let scored: Vec<(UnitRef, UnitFacts, UnitScore)> = facts
+        .into_iter()
+        .map(|(u, f)| {
+            let s = scheme.score(&f);
+            (u, f, s)
+        })
+        .collect();
+    let totals: Vec<f64> = scored.iter().map(|(_, _, s)| s.total).collect();
+    let ranks = rank(&totals);
+    let mut out: Vec<Ranked> = scored
+        .into_iter()
+        .zip(ranks)
+        .map(|((unit, facts, score), rank)| Ranked {
+            unit,
+            facts,
+            score,
+            rank,
+        })
+        .filter(|r| scope.can_read_unit(r.unit.id))
+        .collect();
+    out.sort_by(|a, b| a.rank.cmp(&b.rank).then(a.unit.code.cmp(&b.unit.code)));
+    Ok((scheme, out))
+}
+
+/// The year of a date, as a period.
+pub fn period_of(day: NaiveDate) -> i32 {
+    day.year()
+}

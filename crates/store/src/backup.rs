@@ -43,6 +43,15 @@ pub const TABLES: &[&str] = &[
     "sampling_followups",
     "sampling_stats",
     "registry_owners",
+    "assessment_schemes",
+    "assessment_windows",
+    "assessment_ratings",
+    "acceptance_sheets",
+    "acceptance_stages",
+    "acceptance_findings",
+    "acceptance_rectifications",
+    "acceptance_decisions",
+    "quality_reports",
 ];
 
 /// Tables keyed by something other than an auto-increment `id` (no sequence to reset).

@@ -186,7 +186,25 @@ pub const MUTATING_ROUTES: &[(&str, &str)] = &[
     ("POST", "/sampling/import"),
     ("POST", "/sampling/{id}/followup"),
     // assessment routes (issue 6)
+    ("POST", "/assessment/scheme"),
+    ("POST", "/assessment/windows"),
+    ("POST", "/assessment/windows/{id}/close"),
+    ("POST", "/assessment/windows/{id}/ratings"),
     // acceptance routes (issue 6)
+    ("POST", "/acceptance/sheet"),
+    ("POST", "/acceptance/sheet/import"),
+    ("POST", "/acceptance/{stage}/open"),
+    ("POST", "/acceptance/{stage}/date"),
+    ("POST", "/acceptance/{stage}/decide"),
+    ("POST", "/acceptance/{stage}/findings"),
+    ("POST", "/acceptance/{stage}/findings/{id}/delete"),
+    ("POST", "/acceptance/{stage}/rectifications"),
+    ("POST", "/acceptance/{stage}/rectifications/{id}/done"),
+    // report routes (issue 6)
+    ("POST", "/reports/new"),
+    ("POST", "/reports/{id}/narrative"),
+    ("POST", "/reports/{id}/issue"),
+    ("POST", "/reports/{id}/publish"),
 ];
 
 /// Routes that act only on the caller's own session or account, never on a unit's records.
@@ -248,7 +266,16 @@ pub(crate) const TRANSLATED_SOURCES: &[&str] = &[
     include_str!("../templates/public_blacklist.html"),
     include_str!("../templates/public_sampling.html"),
     include_str!("pages/assessment.rs"),
+    include_str!("../templates/assessment.html"),
+    include_str!("../templates/assessment_unit.html"),
+    include_str!("../templates/leader.html"),
     include_str!("pages/acceptance.rs"),
+    include_str!("../templates/acceptance.html"),
+    include_str!("../templates/acceptance_stage.html"),
+    include_str!("../templates/acceptance_sheet.html"),
+    include_str!("pages/reports.rs"),
+    include_str!("../templates/reports.html"),
+    include_str!("../templates/report.html"),
 ];
 
 #[cfg(test)]
@@ -268,9 +295,11 @@ mod route_list_tests {
         include_str!("pages/sampling.rs"),
         include_str!("pages/assessment.rs"),
         include_str!("pages/acceptance.rs"),
+        include_str!("pages/reports.rs"),
         include_str!("api/mod.rs"),
         include_str!("api/supervision.rs"),
         include_str!("api/indicators.rs"),
+        include_str!("api/registers.rs"),
         include_str!("ops.rs"),
     ];
 

@@ -1,8 +1,724 @@
-//! Pages of the assessment (issue 6). Routes are added to `router()`.
+//! Unit performance assessment (绩效考核) and the leaders' one-page view.
+//!
+//! `/assessment?period=2014`: every member unit's score and rank, best first, the scheme
+//! explained, the office's scheme editor and evaluation windows, and the evaluators' rating
+//! forms while a window is open. `/assessment/{unit}` shows every line of one unit's score and
+//! the facts behind it. `/leader`: phase, readiness, indicators at risk, overdue work, the
+//! weakest units and the newest bulletin.
 
 use crate::AppState;
-use axum::Router;
+use crate::ctx::Ctx;
+use crate::error::AppError;
+use crate::middleware::see_other;
+use crate::pages::plan::{require_plan, target_lang};
+use crate::pages::{PageCtx, attachment, render, unprocessable};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use chrono::NaiveDate;
+use qcity_domain::assessment::{Component, Scheme, UnitFacts};
+use qcity_domain::role::Role;
+use qcity_domain::target::{Lang as TargetLang, Status};
+use qcity_exchange::assessment::{AssessmentRow, assessment_to_docx, assessment_to_xlsx};
+use qcity_store::assessment::{self as store, NewWindow, Rating, Window};
+use serde::Deserialize;
+use std::collections::BTreeMap;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/assessment", get(scores_page))
+        .route("/assessment/export.xlsx", get(export_xlsx))
+        .route("/assessment/export.docx", get(export_docx))
+        .route("/assessment/scheme", post(save_scheme))
+        .route("/assessment/windows", post(open_window))
+        .route("/assessment/windows/{id}/close", post(close_window))
+        .route("/assessment/windows/{id}/ratings", post(rate))
+        .route("/assessment/{code}", get(unit_page))
+        .route("/leader", get(leader))
+}
+
+#[derive(Deserialize, Default)]
+struct PeriodQuery {
+    #[serde(default)]
+    period: Option<String>,
+}
+
+/// The period asked for (a year), or the business date's year. Junk falls back, never panics.
+fn period(ctx: &Ctx, q: &PeriodQuery) -> i32 {
+    q.period
+        .as_deref()
+        .and_then(|p| p.trim().parse::<i32>().ok())
+        .filter(|y| (2000..=2100).contains(y))
+        .unwrap_or_else(|| store::period_of(ctx.today))
+}
+
+fn lang(ctx: &Ctx) -> TargetLang {
+    target_lang(&ctx.page())
+}
+
+/// Points for display: one decimal, without a trailing ".0".
+fn pts(x: f64) -> String {
+    let r = (x * 10.0).round() / 10.0;
+    let r = if r == 0.0 { 0.0 } else { r };
+    if r.fract() == 0.0 {
+        format!("{r:.0}")
+    } else {
+        format!("{r:.1}")
+    }
+}
+
+/// One part of the scheme, explained.
+struct SchemePart {
+    label: String,
+    weight: String,
+    definition: String,
+}
+
+fn scheme_parts(scheme: &Scheme, lang: TargetLang) -> Vec<SchemePart> {
+    Component::ALL
+        .iter()
+        .map(|c| SchemePart {
+            label: c.label(lang).to_string(),
+            weight: pts(scheme.weights.get(*c)),
+            definition: c.definition(lang).to_string(),
+        })
+        .collect()
+}
+
+struct ScoreRow {
+    rank: usize,
+    code: String,
+    name: String,
+    total: String,
+    /// The evaluator's own rating in the open window: (score, comment).
+    mine: Option<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "assessment.html")]
+struct ScoresPage {
+    ctx: PageCtx,
+    period: i32,
+    as_of: String,
+    scheme_name: String,
+    scheme_note: String,
+    scheme_source: String,
+    scheme_toml: String,
+    parts: Vec<SchemePart>,
+    red_rule: String,
+    rows: Vec<ScoreRow>,
+    windows: Vec<(Window, bool)>,
+    open: Option<Window>,
+    is_evaluator: bool,
+    problems: Vec<String>,
+    saved: bool,
+}
+
+async fn scores_view(
+    state: &AppState,
+    ctx: &Ctx,
+    period: i32,
+    problems: Vec<String>,
+    draft: Option<String>,
+    saved: bool,
+) -> Result<Response, AppError> {
+    let user = ctx.require_role(&[Role::Office, Role::Leader, Role::Evaluator])?;
+    let (_, plan) = require_plan(state).await?;
+    let actor = ctx.actor();
+    let (_, _, as_of) = store::period_bounds(period, ctx.today).ok_or(AppError::NotFound)?;
+    let (scheme, ranked) = store::scores(&state.store, &actor, &plan, period, as_of).await?;
+    let (_, version) = store::current_scheme(&state.store).await?;
+    let windows = store::windows(&state.store, &actor).await?;
+    let open = windows
+        .iter()
+        .find(|w| w.period == i64::from(period) && w.is_open(ctx.today))
+        .cloned();
+    let is_evaluator = user.role == Role::Evaluator;
+    let mine: BTreeMap<String, Rating> = match (&open, is_evaluator) {
+        (Some(w), true) => store::ratings(&state.store, &actor, w.id)
+            .await?
+            .into_iter()
+            .map(|r| (r.unit_code.clone(), r))
+            .collect(),
+        _ => BTreeMap::new(),
+    };
+    let lang = lang(ctx);
+    let rows = ranked
+        .iter()
+        .map(|r| ScoreRow {
+            rank: r.rank,
+            code: r.unit.code.clone(),
+            name: r.unit.name.clone(),
+            total: pts(r.score.total),
+            mine: mine
+                .get(&r.unit.code)
+                .map(|m| (pts(m.score), m.comment.clone())),
+        })
+        .collect();
+    let scheme_source = match &version {
+        Some(v) => ctx.lang.t_args(
+            "assessment-scheme-saved-by",
+            &[
+                ("by", v.created_by.clone()),
+                ("at", crate::pages::home::local_time(&v.created_at)),
+            ],
+        ),
+        None => ctx.t("assessment-scheme-default"),
+    };
+    let windows = windows
+        .into_iter()
+        .map(|w| {
+            let o = w.is_open(ctx.today);
+            (w, o)
+        })
+        .collect();
+    let page = ScoresPage {
+        ctx: ctx.page(),
+        period,
+        as_of: as_of.to_string(),
+        scheme_name: scheme.name.clone(),
+        scheme_note: match lang {
+            TargetLang::ZhCn => scheme.note_zh.clone(),
+            TargetLang::En => scheme.note_en.clone(),
+        },
+        scheme_source,
+        scheme_toml: draft.unwrap_or_else(|| scheme.to_toml()),
+        parts: scheme_parts(&scheme, lang),
+        red_rule: ctx.lang.t_args(
+            "assessment-red-rule",
+            &[
+                ("per", pts(scheme.red_notice_deduction)),
+                (
+                    "cap",
+                    scheme
+                        .red_notice_cap
+                        .map(pts)
+                        .unwrap_or_else(|| ctx.t("assessment-no-cap")),
+                ),
+            ],
+        ),
+        rows,
+        windows,
+        open,
+        is_evaluator,
+        problems,
+        saved,
+    };
+    Ok(render(&page))
+}
+
+#[derive(Deserialize, Default)]
+struct ScoresQuery {
+    #[serde(default)]
+    period: Option<String>,
+    #[serde(default)]
+    saved: Option<String>,
+}
+
+async fn scores_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ScoresQuery>,
+) -> Result<Response, AppError> {
+    let user = ctx.user()?;
+    let p = period(
+        &ctx,
+        &PeriodQuery {
+            period: q.period.clone(),
+        },
+    );
+    // Unit staff see their own unit's drill-down.
+    if user.role == Role::Unit {
+        let code = user.unit_code.clone().ok_or(AppError::Forbidden)?;
+        return Ok(see_other(&format!("/assessment/{code}?period={p}")));
+    }
+    scores_view(&state, &ctx, p, vec![], None, q.saved.is_some()).await
+}
+
+/// One fact behind a score, with a link to the list it comes from when there is one.
+struct FactLine {
+    label: String,
+    value: String,
+    link: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "assessment_unit.html")]
+struct UnitPage {
+    ctx: PageCtx,
+    period: i32,
+    as_of: String,
+    code: String,
+    name: String,
+    rank: usize,
+    of: usize,
+    total: String,
+    lines: Vec<(String, String, String)>,
+    facts: Vec<FactLine>,
+    parts: Vec<SchemePart>,
+    scheme_name: String,
+}
+
+fn fact_lines(ctx: &Ctx, code: &str, f: &UnitFacts) -> Vec<FactLine> {
+    let obligations = format!("/obligations?unit={code}");
+    let n = |x: u32| x.to_string();
+    let ratings: Vec<String> = f.ratings.iter().map(|(s, _)| pts(*s)).collect();
+    vec![
+        FactLine {
+            label: ctx.t("assessment-fact-obligations-due"),
+            value: n(f.obligations_due),
+            link: Some(obligations.clone()),
+        },
+        FactLine {
+            label: ctx.t("assessment-fact-obligations-on-time"),
+            value: n(f.obligations_on_time),
+            link: Some(format!("{obligations}&status=accepted")),
+        },
+        FactLine {
+            label: ctx.t("assessment-fact-reports-due"),
+            value: n(f.reports_due),
+            link: Some(obligations.clone()),
+        },
+        FactLine {
+            label: ctx.t("assessment-fact-reports-on-time"),
+            value: n(f.reports_on_time),
+            link: None,
+        },
+        FactLine {
+            label: ctx.t("assessment-fact-reports-late"),
+            value: n(f.reports_late),
+            link: Some(format!("{obligations}&view=overdue")),
+        },
+        FactLine {
+            label: ctx.t("assessment-fact-reports-submitted"),
+            value: n(f.reports_submitted),
+            link: None,
+        },
+        FactLine {
+            label: ctx.t("assessment-fact-reports-returned"),
+            value: n(f.reports_returned),
+            link: Some(format!("{obligations}&status=returned")),
+        },
+        FactLine {
+            label: ctx.t("assessment-fact-indicators"),
+            value: format!(
+                "{} / {} / {}",
+                f.indicators_with_data, f.indicators_met, f.indicators_on_track
+            ),
+            link: Some("/indicators".into()),
+        },
+        FactLine {
+            label: ctx.t("assessment-fact-red-notices"),
+            value: n(f.red_notices),
+            link: Some("/notices".into()),
+        },
+        FactLine {
+            label: ctx.t("assessment-fact-ratings"),
+            value: if ratings.is_empty() {
+                "—".into()
+            } else {
+                ratings.join("、")
+            },
+            link: None,
+        },
+    ]
+}
+
+async fn unit_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Query(q): Query<PeriodQuery>,
+) -> Result<Response, AppError> {
+    ctx.user()?;
+    let (_, plan) = require_plan(&state).await?;
+    let p = period(&ctx, &q);
+    let (_, _, as_of) = store::period_bounds(p, ctx.today).ok_or(AppError::NotFound)?;
+    let actor = ctx.actor();
+    let (scheme, ranked) = store::scores(&state.store, &actor, &plan, p, as_of).await?;
+    let Some(r) = ranked.iter().find(|r| r.unit.code == code) else {
+        // Another unit's score is not disclosed to unit staff; an unknown code is not found.
+        return Err(AppError::NotFound);
+    };
+    let of = store::member_units(&state.store).await?.len();
+    let lang = lang(&ctx);
+    let lines = r
+        .score
+        .parts
+        .iter()
+        .map(|l| {
+            (
+                l.component
+                    .map(|c| c.label(lang).to_string())
+                    .unwrap_or_else(|| ctx.t("assessment-adjustment")),
+                l.text(lang).to_string(),
+                pts(l.points),
+            )
+        })
+        .collect();
+    Ok(render(&UnitPage {
+        ctx: ctx.page(),
+        period: p,
+        as_of: as_of.to_string(),
+        code: r.unit.code.clone(),
+        name: r.unit.name.clone(),
+        rank: r.rank,
+        of,
+        total: pts(r.score.total),
+        lines,
+        facts: fact_lines(&ctx, &r.unit.code, &r.facts),
+        parts: scheme_parts(&scheme, lang),
+        scheme_name: scheme.name.clone(),
+    }))
+}
+
+#[derive(Deserialize)]
+struct SchemeForm {
+    #[serde(default)]
+    scheme: String,
+    #[serde(default)]
+    period: Option<String>,
+}
+
+async fn save_scheme(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<SchemeForm>,
+) -> Result<Response, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let p = period(&ctx, &PeriodQuery { period: f.period });
+    match store::save_scheme(&state.store, &ctx.actor(), &f.scheme).await? {
+        Ok(_) => Ok(see_other(&format!("/assessment?period={p}&saved=1"))),
+        Err(diags) => {
+            let lang = lang(&ctx);
+            let problems = diags
+                .iter()
+                .map(|d| {
+                    let line = d
+                        .line
+                        .map(|l| format!(" ({} {l})", ctx.t("plan-line")))
+                        .unwrap_or_default();
+                    let path = if d.path.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{}: ", d.path)
+                    };
+                    format!("{path}{}{line}", d.message(lang))
+                })
+                .collect();
+            Ok(unprocessable(
+                scores_view(&state, &ctx, p, problems, Some(f.scheme), false).await?,
+            ))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct WindowForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    period: String,
+    #[serde(default)]
+    opens_on: String,
+    #[serde(default)]
+    closes_on: String,
+}
+
+fn date_field(field: &str, s: &str) -> Result<NaiveDate, AppError> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| AppError::Validation(vec![(field.into(), "assessment-error-date".into())]))
+}
+
+async fn open_window(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<WindowForm>,
+) -> Result<Response, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let period: i64 = f.period.trim().parse().map_err(|_| {
+        AppError::Validation(vec![("period".into(), "assessment-error-period".into())])
+    })?;
+    let w = NewWindow {
+        title: f.title,
+        period,
+        opens_on: date_field("opens_on", &f.opens_on)?,
+        closes_on: date_field("closes_on", &f.closes_on)?,
+    };
+    store::open_window(&state.store, &ctx.actor(), w).await?;
+    Ok(see_other(&format!("/assessment?period={period}#windows")))
+}
+
+async fn close_window(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    store::close_window(&state.store, &ctx.actor(), id, ctx.today).await?;
+    Ok(see_other("/assessment#windows"))
+}
+
+#[derive(Deserialize)]
+struct RateForm {
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    score: String,
+    #[serde(default)]
+    comment: String,
+    #[serde(default)]
+    period: Option<String>,
+}
+
+async fn rate(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<RateForm>,
+) -> Result<Response, AppError> {
+    ctx.require_role(&[Role::Evaluator])?;
+    let score: f64 = f
+        .score
+        .trim()
+        .parse()
+        .ok()
+        .filter(|s: &f64| s.is_finite())
+        .ok_or_else(|| {
+            AppError::Validation(vec![("score".into(), "assessment-error-score".into())])
+        })?;
+    store::rate(
+        &state.store,
+        &ctx.actor(),
+        id,
+        f.unit.trim(),
+        score,
+        &f.comment,
+        ctx.today,
+    )
+    .await?;
+    let p = period(&ctx, &PeriodQuery { period: f.period });
+    Ok(see_other(&format!(
+        "/assessment?period={p}#u-{}",
+        f.unit.trim()
+    )))
+}
+
+fn headers(ctx: &Ctx, lang: TargetLang) -> Vec<String> {
+    let mut h = vec![
+        ctx.t("assessment-rank"),
+        ctx.t("field-code"),
+        ctx.t("assessment-unit"),
+        ctx.t("assessment-total"),
+    ];
+    h.extend(Component::ALL.iter().map(|c| c.label(lang).to_string()));
+    h.push(ctx.t("assessment-explanation"));
+    h
+}
+
+async fn export(
+    state: &AppState,
+    ctx: &Ctx,
+    q: &PeriodQuery,
+) -> Result<(String, Vec<String>, Vec<AssessmentRow>, String, i32), AppError> {
+    ctx.require_role(&[Role::Office, Role::Leader, Role::Evaluator])?;
+    let (_, plan) = require_plan(state).await?;
+    let p = period(ctx, q);
+    let (_, _, as_of) = store::period_bounds(p, ctx.today).ok_or(AppError::NotFound)?;
+    let (scheme, ranked) = store::scores(&state.store, &ctx.actor(), &plan, p, as_of).await?;
+    let lang = lang(ctx);
+    let rows = ranked
+        .iter()
+        .map(|r| AssessmentRow {
+            rank: r.rank,
+            unit_code: r.unit.code.clone(),
+            unit_name: r.unit.name.clone(),
+            total: r.score.total,
+            parts: r
+                .score
+                .parts
+                .iter()
+                .filter_map(|l| {
+                    l.component
+                        .map(|c| (c.label(lang).to_string(), l.points, l.max))
+                })
+                .collect(),
+            lines: r
+                .score
+                .parts
+                .iter()
+                .map(|l| l.text(lang).to_string())
+                .collect(),
+        })
+        .collect();
+    let title = ctx.lang.t_args(
+        "assessment-export-title",
+        &[("period", p.to_string()), ("date", as_of.to_string())],
+    );
+    let note = match lang {
+        TargetLang::ZhCn => scheme.note_zh.clone(),
+        TargetLang::En => scheme.note_en.clone(),
+    };
+    Ok((title, headers(ctx, lang), rows, note, p))
+}
+
+async fn export_xlsx(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<PeriodQuery>,
+) -> Result<Response, AppError> {
+    let (title, headers, rows, _, p) = export(&state, &ctx, &q).await?;
+    let h: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let bytes =
+        assessment_to_xlsx(&title, &h, &rows).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(attachment(
+        bytes,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        &format!("assessment-{p}.xlsx"),
+    ))
+}
+
+async fn export_docx(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<PeriodQuery>,
+) -> Result<Response, AppError> {
+    let (title, headers, rows, note, p) = export(&state, &ctx, &q).await?;
+    let h: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let bytes = assessment_to_docx(&title, &note, &h, &rows)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(attachment(
+        bytes,
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        &format!("assessment-{p}.docx"),
+    ))
+}
+
+/// An indicator at risk on the leaders' page.
+struct RiskLine {
+    code: String,
+    name: String,
+    status: &'static str,
+    status_label: String,
+    explanation: String,
+}
+
+#[derive(Template)]
+#[template(path = "leader.html")]
+struct LeaderPage {
+    ctx: PageCtx,
+    phase: String,
+    risks: Vec<RiskLine>,
+    overdue: Vec<(String, String, usize)>,
+    overdue_total: usize,
+    worst: Vec<(usize, String, String, String)>,
+    period: i32,
+    bulletin: Option<qcity_store::bulletins::Issued>,
+    /// The acceptance readiness of the latest opened stage, in words; empty when none is open.
+    readiness: String,
+    vetoed: bool,
+}
+
+async fn leader(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    ctx.require_role(&[Role::Leader, Role::Office])?;
+    let (_, plan) = require_plan(&state).await?;
+    let actor = ctx.actor();
+    let today = ctx.today;
+    let phase = plan
+        .phases
+        .iter()
+        .find(|p| p.start <= today && today <= p.end)
+        .map(|p| format!("{} ({} – {})", p.name, p.start, p.end))
+        .unwrap_or_else(|| ctx.t("home-no-phase"));
+    let lang = lang(&ctx);
+    let obs = qcity_store::indicators::observations(&state.store, &plan).await?;
+    let risks = qcity_store::indicators::evaluate(&plan, &obs, today)
+        .into_iter()
+        .filter(|s| matches!(s.evaluation.status, Status::OffTrack | Status::NotMet))
+        .map(|s| {
+            let key = match s.evaluation.status {
+                Status::NotMet => "not_met",
+                _ => "off_track",
+            };
+            RiskLine {
+                name: plan
+                    .indicators
+                    .iter()
+                    .find(|i| i.code == s.code)
+                    .map(|i| i.name.clone())
+                    .unwrap_or_default(),
+                status: key,
+                status_label: ctx.t(&format!("ind-status-{key}")),
+                explanation: s.evaluation.explanation(lang).to_string(),
+                code: s.code,
+            }
+        })
+        .collect();
+    let filter = qcity_store::obligations::Filter {
+        overdue_only: true,
+        ..Default::default()
+    };
+    let late = qcity_store::obligations::list(&state.store, &actor, &filter, today).await?;
+    let mut by_unit: BTreeMap<String, (String, usize)> = BTreeMap::new();
+    for o in &late {
+        by_unit
+            .entry(o.unit_code.clone())
+            .or_insert_with(|| (o.unit_name.clone(), 0))
+            .1 += 1;
+    }
+    let mut overdue: Vec<(String, String, usize)> = by_unit
+        .into_iter()
+        .map(|(code, (name, n))| (code, name, n))
+        .collect();
+    overdue.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+    let period = store::period_of(today);
+    let (_, _, as_of) = store::period_bounds(period, today).ok_or(AppError::NotFound)?;
+    let (_, ranked) = store::scores(&state.store, &actor, &plan, period, as_of).await?;
+    let worst = ranked
+        .iter()
+        .rev()
+        .take(5)
+        .map(|r| {
+            (
+                r.rank,
+                r.unit.code.clone(),
+                r.unit.name.clone(),
+                pts(r.score.total),
+            )
+        })
+        .collect();
+    let (readiness, vetoed) =
+        match qcity_store::acceptance::current_readiness(&state.store, today).await? {
+            Some((stage, r)) => (
+                ctx.lang.t_args(
+                    "leader-readiness-score",
+                    &[
+                        ("stage", ctx.lang.t(&format!("acc-stage-{stage}"))),
+                        ("score", pts(r.score)),
+                        ("total", pts(r.base_total + r.bonus_max)),
+                        ("undecided", r.undecided.len().to_string()),
+                    ],
+                ),
+                r.vetoed,
+            ),
+            None => (String::new(), false),
+        };
+    let bulletin = qcity_store::bulletins::list(&state.store, &actor)
+        .await?
+        .into_iter()
+        .next();
+    Ok(render(&LeaderPage {
+        ctx: ctx.page(),
+        phase,
+        risks,
+        overdue_total: late.len(),
+        overdue,
+        worst,
+        period,
+        bulletin,
+        readiness,
+        vetoed,
+    }))
 }

@@ -177,7 +177,7 @@ async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Result<Response, 
 }
 
 /// Target lines to draw for a measure over `years`.
-fn target_points(
+pub(crate) fn target_points(
     t: &Target,
     years: &[i32],
     obs: &qcity_domain::target::Observations,

@@ -324,7 +324,7 @@ async fn a_csv_import_keeps_good_rows_and_names_bad_lines() {
 }
 
 #[path = "../../../exchange/tests/support/libreoffice.rs"]
-mod libreoffice;
+pub(crate) mod libreoffice;
 
 /// A clerk fills the values sheet in a spreadsheet and saves it with LibreOffice; the import
 /// reads it, the value waits for approval, and the office's approval shows on the page.

@@ -1,7 +1,9 @@
 //! The web crate's one integration-test binary: a real server per test, driven over HTTP.
 //! Run on SQLite by default and on PostgreSQL with QCITY_TEST_PG set.
 
+mod acceptance;
 mod account;
+mod assessment;
 mod audit;
 mod browser;
 mod errors;
@@ -10,5 +12,6 @@ mod indicators;
 mod plan;
 mod registers;
 mod registries;
+mod reports;
 mod scope;
 mod supervision;

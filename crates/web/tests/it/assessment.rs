@@ -1,0 +1,536 @@
+//! Unit performance assessment: scores counted from the supervision data and ranked as the
+//! scheme says, the drill-down's exact points, evaluators' ratings in a window, the scheme
+//! editor, who may do what, and the export.
+
+use crate::harness::{ADMIN_PASSWORD, PASSWORD, TestApp, body, create_user};
+use chrono::{Datelike, NaiveDate};
+use qcity_domain::role::Role;
+use qcity_store::obligations::{self, EvidencePolicy, Filter, Obligation, ReportInput};
+use qcity_store::{Actor, Store};
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+fn report(submit: bool, token: &str) -> ReportInput {
+    ReportInput {
+        body: "已完成".into(),
+        percent: 100,
+        submit,
+        form_token: token.into(),
+        files: vec![],
+    }
+}
+
+/// Points as the pages show them: one decimal, no trailing ".0".
+fn pts(x: f64) -> String {
+    let r = (x * 10.0).round() / 10.0;
+    if r.fract() == 0.0 {
+        format!("{r:.0}")
+    } else {
+        format!("{r:.1}")
+    }
+}
+
+async fn actor(store: &Store, username: &str) -> Actor {
+    qcity_store::users::get(store, &Actor::system("t"), username)
+        .await
+        .unwrap()
+        .actor("127.0.0.1", "t")
+}
+
+/// The unit's live obligations due in 2014, by due date.
+async fn due_2014(store: &Store, unit: &str) -> Vec<Obligation> {
+    let f = Filter {
+        unit: Some(unit.into()),
+        ..Default::default()
+    };
+    obligations::list(store, &Actor::system("t"), &f, d(2015, 2, 10))
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|o| o.due().unwrap().year() == 2014)
+        .collect()
+}
+
+/// The lead obligations of a unit due between March and November 2014.
+async fn led(store: &Store, unit: &str, at_least: usize) -> Vec<Obligation> {
+    let led: Vec<Obligation> = due_2014(store, unit)
+        .await
+        .into_iter()
+        .filter(|o| o.duty == "lead" && o.due().unwrap() >= d(2014, 3, 1))
+        .filter(|o| o.due().unwrap() <= d(2014, 11, 30))
+        .collect();
+    assert!(
+        led.len() >= at_least,
+        "{unit} leads {at_least} obligations due in 2014"
+    );
+    led
+}
+
+async fn version(store: &Store, id: i64) -> i64 {
+    obligations::get(store, &Actor::system("t"), id)
+        .await
+        .unwrap()
+        .row_version
+}
+
+/// The expected total recounted from the obligations with the default weights (30 on time,
+/// 15 timeliness, 25 indicators, 10 returns, 20 ratings); a part without data gives its
+/// weight to the parts with data in proportion. No indicator has data in these tests.
+async fn expected(
+    store: &Store,
+    unit: &str,
+    submitted: u32,
+    returned: u32,
+    ratings: &[f64],
+) -> (f64, Vec<f64>) {
+    let all = due_2014(store, unit).await;
+    let on_time = |o: &&Obligation| {
+        o.submitted_on
+            .as_deref()
+            .is_some_and(|s| s <= o.due_date.as_str())
+    };
+    let led: Vec<&Obligation> = all.iter().filter(|o| o.duty == "lead").collect();
+    let led_on_time = led
+        .iter()
+        .filter(|o| o.status == "accepted" && on_time(o))
+        .count();
+    let reports_on_time = all.iter().filter(|o| on_time(o)).count();
+    let mut parts: Vec<(f64, Option<f64>)> = vec![
+        (
+            30.0,
+            (!led.is_empty()).then(|| led_on_time as f64 / led.len() as f64),
+        ),
+        (
+            15.0,
+            (!all.is_empty()).then(|| reports_on_time as f64 / all.len() as f64),
+        ),
+        (25.0, None),
+        (
+            10.0,
+            (submitted > 0).then(|| 1.0 - f64::from(returned) / f64::from(submitted)),
+        ),
+        (
+            20.0,
+            (!ratings.is_empty())
+                .then(|| ratings.iter().map(|r| r / 100.0).sum::<f64>() / ratings.len() as f64),
+        ),
+    ];
+    let with_data: f64 = parts.iter().filter(|p| p.1.is_some()).map(|p| p.0).sum();
+    let points: Vec<f64> = parts
+        .iter_mut()
+        .map(|(w, share)| share.map_or(0.0, |s| *w * 100.0 / with_data * s))
+        .collect();
+    (points.iter().sum(), points)
+}
+
+#[tokio::test]
+async fn scores_rank_units_as_the_scheme_says_and_ratings_count_only_in_the_window() {
+    let app = TestApp::with_plan_and(qcity_web::Config {
+        today: Some(d(2015, 2, 10)),
+        ..Default::default()
+    })
+    .await;
+    let store = &app.store;
+    create_user(store, "zjfj.staff", Role::Unit, Some("ZJFJ"), PASSWORD).await;
+    // The second unit: the first other member unit leading work due in March–November 2014.
+    let other = obligations::list(
+        store,
+        &Actor::system("t"),
+        &Filter::default(),
+        d(2015, 2, 10),
+    )
+    .await
+    .unwrap()
+    .into_iter()
+    .filter(|o| o.unit_code != "ZJFJ" && o.duty == "lead")
+    .filter(|o| (d(2014, 3, 1)..=d(2014, 11, 30)).contains(&o.due().unwrap()))
+    .map(|o| o.unit_code)
+    .min()
+    .unwrap();
+    let other = other.as_str();
+    create_user(store, "nw.staff", Role::Unit, Some(other), PASSWORD).await;
+    let zjfj = actor(store, "zjfj.staff").await;
+    let nw = actor(store, "nw.staff").await;
+    let office = Actor::system("office");
+    let policy = EvidencePolicy::default();
+
+    // 区质监分局: one obligation handed in on its due date and accepted; another handed in
+    // on time but returned (退回).
+    let mut z = led(store, "ZJFJ", 2).await;
+    let (z1, z2) = (z.remove(0), z.remove(0));
+    let z1_due = z1.due().unwrap();
+    obligations::report(
+        store,
+        &zjfj,
+        z1.id,
+        report(true, "tok-z1-xxxxxxxxxxxx"),
+        &policy,
+        z1_due,
+    )
+    .await
+    .unwrap();
+    let v = version(store, z1.id).await;
+    obligations::review(store, &office, z1.id, true, "", v, z1_due)
+        .await
+        .unwrap();
+    let z2_due = z2.due().unwrap();
+    obligations::report(
+        store,
+        &zjfj,
+        z2.id,
+        report(true, "tok-z2-xxxxxxxxxxxx"),
+        &policy,
+        z2_due,
+    )
+    .await
+    .unwrap();
+    let v = version(store, z2.id).await;
+    obligations::review(store, &office, z2.id, false, "材料不全", v, z2_due)
+        .await
+        .unwrap();
+    // The other unit: one obligation handed in five days late and accepted.
+    let n1 = led(store, other, 1).await.remove(0);
+    let late = n1.due().unwrap() + chrono::Days::new(5);
+    obligations::report(
+        store,
+        &nw,
+        n1.id,
+        report(true, "tok-n1-xxxxxxxxxxxx"),
+        &policy,
+        late,
+    )
+    .await
+    .unwrap();
+    let v = version(store, n1.id).await;
+    obligations::review(store, &office, n1.id, true, "", v, late)
+        .await
+        .unwrap();
+
+    let (z_total, z_points) = expected(store, "ZJFJ", 2, 1, &[]).await;
+    let (n_total, _) = expected(store, other, 1, 0, &[]).await;
+    assert!(z_total > 0.0 && n_total > 0.0 && (z_total - n_total).abs() > 0.05);
+    // Every other unit handed in nothing: 0 points. The two rank first and second as their
+    // recounted totals say.
+    let (first, second) = if z_total > n_total {
+        ("ZJFJ", other)
+    } else {
+        (other, "ZJFJ")
+    };
+
+    let admin = app.login("admin", ADMIN_PASSWORD).await;
+    let page = body(
+        admin
+            .get(app.url("/assessment?period=2014"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        page.contains(&format!("<tr id=\"u-{first}\"><td class=\"rank\">1</td>")),
+        "{page}"
+    );
+    assert!(page.contains(&format!("<tr id=\"u-{second}\"><td class=\"rank\">2</td>")));
+    assert!(page.find(&format!("u-{first}")).unwrap() < page.find(&format!("u-{second}")).unwrap());
+    assert!(page.contains("<td class=\"rank\">3</td><td>"));
+    assert!(page.contains(&format!("<td class=\"total\">{}</td>", pts(z_total))));
+    assert!(page.contains(&format!("<td class=\"total\">{}</td>", pts(n_total))));
+    assert!(
+        page.contains("并非官方考核办法"),
+        "the weights are said to be an assumption"
+    );
+
+    // The drill-down shows each part's exact points and the facts behind them.
+    let drill = body(
+        admin
+            .get(app.url("/assessment/ZJFJ?period=2014"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(drill.contains(&format!("<span id=\"unit-total\">{}</span>", pts(z_total))));
+    for p in [z_points[0], z_points[1], z_points[3]] {
+        assert!(
+            drill.contains(&format!("<td class=\"points\">{}</td>", pts(p))),
+            "{p}: {drill}"
+        );
+    }
+    assert!(drill.contains("报送 2 份，被退回 1 份"), "{drill}");
+    assert!(drill.contains("无有数据的指标"));
+    assert!(drill.contains("href=\"/obligations?unit=ZJFJ\""));
+
+    // A unit's staff see their own drill-down, not another unit's, and may not act.
+    let unit = app.login("zjfj.staff", PASSWORD).await;
+    let res = unit
+        .get(app.url("/assessment?period=2014"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let res = unit
+        .get(app.url("/assessment/ZJFJ?period=2014"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let res = unit
+        .get(app.url(&format!("/assessment/{other}?period=2014")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+
+    // The office opens a window for 2014; an evaluator rates 区质监分局 80.
+    let res = admin
+        .post(app.url("/assessment/windows"))
+        .form(&[
+            ("title", "2014年度评议"),
+            ("period", "2014"),
+            ("opens_on", "2015-02-01"),
+            ("closes_on", "2015-02-28"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let windows = qcity_store::assessment::windows(store, &office)
+        .await
+        .unwrap();
+    let open_id = windows[0].id;
+    let res = unit
+        .post(app.url(&format!("/assessment/windows/{open_id}/ratings")))
+        .form(&[("unit", "ZJFJ"), ("score", "100"), ("comment", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403, "unit staff cannot rate");
+    let evaluator = app.user("rd.daibiao", Role::Evaluator, None).await;
+    let page = body(
+        evaluator
+            .get(app.url("/assessment?period=2014"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(page.contains(&format!("action=\"/assessment/windows/{open_id}/ratings\"")));
+    let res = evaluator
+        .post(app.url(&format!("/assessment/windows/{open_id}/ratings")))
+        .form(&[("unit", "ZJFJ"), ("score", "60"), ("comment", "一般")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    // Changed while the window is open: the newer rating replaces the older.
+    let res = evaluator
+        .post(app.url(&format!("/assessment/windows/{open_id}/ratings")))
+        .form(&[("unit", "ZJFJ"), ("score", "80"), ("comment", "较好")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let (rated_total, rated_points) = expected(store, "ZJFJ", 2, 1, &[80.0]).await;
+    // With ratings the four parts with data share 100 among 75 points of weight.
+    let by_hand = z_points[0] * 55.0 / 75.0
+        + z_points[1] * 55.0 / 75.0
+        + z_points[3] * 55.0 / 75.0
+        + 20.0 * 100.0 / 75.0 * 0.8;
+    assert!((rated_total - by_hand).abs() < 1e-9);
+    let drill = body(
+        admin
+            .get(app.url("/assessment/ZJFJ?period=2014"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        drill.contains(&format!(
+            "<span id=\"unit-total\">{}</span>",
+            pts(rated_total)
+        )),
+        "{drill}"
+    );
+    assert!(drill.contains(&format!(
+        "<td class=\"points\">{}</td>",
+        pts(rated_points[4])
+    )));
+    assert!(drill.contains("评议 1 份（80/100）"));
+
+    // Outside a window a rating is refused with the reason, and nothing changes.
+    let res = admin
+        .post(app.url("/assessment/windows"))
+        .form(&[
+            ("title", "补充评议"),
+            ("period", "2014"),
+            ("opens_on", "2015-03-01"),
+            ("closes_on", "2015-03-31"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let later = qcity_store::assessment::windows(store, &office)
+        .await
+        .unwrap()[0]
+        .id;
+    let res = evaluator
+        .post(app.url(&format!("/assessment/windows/{later}/ratings")))
+        .form(&[("unit", other), ("score", "90"), ("comment", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 409);
+    assert!(body(res).await.contains("不在评议期内"));
+    let res = admin
+        .post(app.url(&format!("/assessment/windows/{open_id}/close")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let res = evaluator
+        .post(app.url(&format!("/assessment/windows/{open_id}/ratings")))
+        .form(&[("unit", "ZJFJ"), ("score", "10"), ("comment", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 409);
+    let ratings = qcity_store::assessment::ratings(store, &office, open_id)
+        .await
+        .unwrap();
+    assert_eq!(ratings.len(), 1);
+    assert_eq!(ratings[0].score, 80.0);
+    // Every change is in the audit trail.
+    let audited: i64 = sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM audit_log WHERE action LIKE 'assessment.%'",
+    )
+    .fetch_one(&store.pool)
+    .await
+    .unwrap();
+    assert_eq!(audited, 5, "two windows opened, two ratings, one close");
+
+    // The export: an XLSX whose first sheet lists the units, best first.
+    let res = admin
+        .get(app.url("/assessment/export.xlsx?period=2014"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let bytes = res.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"PK\x03\x04"));
+    let rows = qcity_exchange::assessment::first_sheet_text(&bytes).unwrap();
+    let zjfj_name = qcity_store::units::get(store, &office, "ZJFJ")
+        .await
+        .unwrap()
+        .name;
+    assert_eq!(rows[2][1], "ZJFJ");
+    assert_eq!(rows[2][2], zjfj_name);
+    assert!(rows.iter().any(|r| r.get(1).is_some_and(|c| c == other)));
+    let res = admin
+        .get(app.url("/assessment/export.docx?period=2014"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.bytes().await.unwrap().starts_with(b"PK\x03\x04"));
+}
+
+#[tokio::test]
+async fn the_scheme_editor_is_the_offices_and_refuses_a_bad_scheme() {
+    let app = TestApp::with_plan_and(qcity_web::Config {
+        today: Some(d(2015, 2, 10)),
+        ..Default::default()
+    })
+    .await;
+    let unit = app.user("zjfj.staff", Role::Unit, Some("ZJFJ")).await;
+    let good = qcity_domain::assessment::DEFAULT_SCHEME_TOML.replace(
+        "name = \"QCity 默认成员单位绩效考核方案\"",
+        "name = \"惠济区2014年考核方案\"",
+    );
+    let res = unit
+        .post(app.url("/assessment/scheme"))
+        .form(&[("scheme", good.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let leader = app.user("leader1", Role::Leader, None).await;
+    let res = leader
+        .post(app.url("/assessment/scheme"))
+        .form(&[("scheme", good.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+
+    let admin = app.login("admin", ADMIN_PASSWORD).await;
+    let bad = qcity_domain::assessment::DEFAULT_SCHEME_TOML.replace("ratings = 20", "ratings = 25");
+    let res = admin
+        .post(app.url("/assessment/scheme"))
+        .form(&[("scheme", bad.as_str()), ("period", "2014")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let page = body(res).await;
+    assert!(page.contains("各项权重合计 105"), "{page}");
+    assert!(page.contains("原方案继续有效"));
+    let res = admin
+        .post(app.url("/assessment/scheme"))
+        .form(&[("scheme", "name = ")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(body(res).await.contains("考核方案无法读取"));
+    let (scheme, version) = qcity_store::assessment::current_scheme(&app.store)
+        .await
+        .unwrap();
+    assert!(version.is_none(), "nothing was saved");
+    assert_eq!(scheme.weights.ratings, 20.0);
+
+    let res = admin
+        .post(app.url("/assessment/scheme"))
+        .form(&[("scheme", good.as_str()), ("period", "2014")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let page = body(
+        admin
+            .get(app.url("/assessment?period=2014&saved=1"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(page.contains("惠济区2014年考核方案") && page.contains("id=\"scheme-saved\""));
+
+    // The leaders' page: phase, risks, overdue work, weakest units, bulletin.
+    let page = body(leader.get(app.url("/leader")).send().await.unwrap()).await;
+    assert!(page.contains("id=\"leader-phase\""), "{page}");
+    assert!(page.contains("href=\"/acceptance\"") && page.contains("尚未开展验收自评"));
+    let overdue = obligations::list(
+        &app.store,
+        &Actor::system("t"),
+        &Filter {
+            overdue_only: true,
+            ..Default::default()
+        },
+        d(2015, 2, 10),
+    )
+    .await
+    .unwrap()
+    .len();
+    assert!(overdue > 0);
+    assert!(
+        page.contains(&format!("逾期事项（按单位） ({overdue})")),
+        "{page}"
+    );
+    assert!(page.contains("id=\"worst\""));
+    let res = unit.get(app.url("/leader")).send().await.unwrap();
+    assert_eq!(res.status(), 403);
+}

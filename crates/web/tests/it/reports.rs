@@ -1,0 +1,383 @@
+//! Quality analysis reports: a 2014 draft over approved indicator values and sampling records,
+//! the narrative edited (a stale edit refused), issued (figures frozen, editing refused),
+//! exported to Word (opened by LibreOffice), published on the portal; unit staff refused.
+
+use crate::harness::{ADMIN_PASSWORD, TestApp, body};
+use crate::indicators::libreoffice;
+use chrono::NaiveDate;
+use qcity_domain::registry::{FailedItem, Level, ProductKind, Stage, Verdict};
+use qcity_domain::role::Role;
+use qcity_store::Actor;
+use qcity_store::indicators::{self, NewValue};
+use qcity_store::reports::{self, Period};
+use qcity_store::sampling::{self, SamplingInput};
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+fn value(ind: &str, year: i64, v: f64) -> NewValue {
+    NewValue {
+        indicator: ind.into(),
+        measure: String::new(),
+        year,
+        value: Some(v),
+        judged: None,
+        comment: "统计数据".into(),
+        source: "manual".into(),
+    }
+}
+
+fn record(no: usize, level: Level, category: &str, passed: bool) -> SamplingInput {
+    SamplingInput {
+        report_no: format!("R2014-{no:03}"),
+        plan: "2014年监督抽查".into(),
+        level,
+        stage: Stage::Production,
+        enterprise_code: "914403001922038216".into(),
+        enterprise_name: "华为技术有限公司".into(),
+        product: "产品".into(),
+        category: category.into(),
+        kind: ProductKind::Industrial,
+        ccc: false,
+        batch: "2014-01".into(),
+        sampled_on: d("2014-05-10"),
+        reported_on: Some(d("2014-06-01")),
+        verdict: if passed { Verdict::Pass } else { Verdict::Fail },
+        failed_items: if passed {
+            vec![]
+        } else {
+            vec![FailedItem {
+                item: "导体电阻".into(),
+                standard: "GB/T 3956-2008".into(),
+            }]
+        },
+        agency: "郑州市质检院".into(),
+    }
+}
+
+async fn approve(app: &TestApp, v: NewValue) {
+    let plan = qcity_domain::plan::default_plan();
+    let office = Actor::system("office");
+    let id = indicators::submit(&app.store, &office, &plan, v, &Default::default())
+        .await
+        .unwrap();
+    indicators::decide(&app.store, &office, id, true, "")
+        .await
+        .unwrap();
+}
+
+/// The `value` of the first `name="row_version"` input on a page.
+fn row_version(page: &str) -> String {
+    page.split(r#"name="row_version" value=""#)
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The table row of an indicator on the report page.
+fn indicator_row(page: &str, code: &str) -> String {
+    page.split(&format!(r#"<tr id="ri-{code}">"#))
+        .nth(1)
+        .and_then(|s| s.split("</tr>").next())
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_report_is_drafted_edited_issued_frozen_exported_and_published() {
+    let config = qcity_web::Config {
+        today: Some(d("2015-01-10")),
+        ..Default::default()
+    };
+    let app = TestApp::with_plan_and(config).await;
+    approve(&app, value("PRD-1", 2013, 28.0)).await;
+    approve(&app, value("PRD-1", 2014, 31.0)).await;
+    // Sampling in 2014: 9 of 10 batches pass; two categories, two levels.
+    let office = Actor::system("office");
+    let mut import = sampling::Import::begin(&app.store, &office, "s.csv")
+        .await
+        .unwrap();
+    for i in 1..=10 {
+        let (level, category) = if i <= 6 {
+            (Level::National, "电线电缆")
+        } else {
+            (Level::District, "建筑材料")
+        };
+        import
+            .push(i + 1, record(i, level, category, i != 10))
+            .await
+            .unwrap();
+    }
+    import.finish().await.unwrap();
+
+    let admin = app.login("admin", ADMIN_PASSWORD).await;
+    let unit = app.user("nw.staff", Role::Unit, Some("NW")).await;
+    let anonymous = app.client();
+
+    // A bad period is refused with the rule; the 2014 draft is created.
+    let res = admin
+        .post(app.url("/reports/new"))
+        .form(&[("period", "2014-Q3")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let res = admin
+        .post(app.url("/reports/new"))
+        .form(&[("period", "2014")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let location = res.headers()["location"].to_str().unwrap().to_string();
+    let id: i64 = location.trim_start_matches("/reports/").parse().unwrap();
+    // One report per period.
+    let res = admin
+        .post(app.url("/reports/new"))
+        .form(&[("period", "2014")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 409);
+
+    let page = body(admin.get(app.url(&location)).send().await.unwrap()).await;
+    for s in [
+        "惠济区2014年质量分析报告",
+        "二、产品质量",
+        "五、环境质量",
+        "六、存在问题和下一步工作",
+        "<svg",
+        "电线电缆",
+        "建筑材料",
+        "90.0%",
+        "按现有数据趋势推算",
+        "report-progress",
+        "<td>国家级</td>",
+    ] {
+        assert!(page.contains(s), "draft page lacks {s}: {page}");
+    }
+    let draft_row = indicator_row(&page, "PRD-1");
+    assert!(draft_row.contains("2014: 31%"), "{draft_row}");
+
+    // The narrative: saved once; the same form again is stale.
+    let v = row_version(&page);
+    assert_eq!(v, "1");
+    let narrative = "全区产品质量稳中有升，监督抽查合格率保持较高水平。";
+    let res = admin
+        .post(app.url(&format!("/reports/{id}/narrative")))
+        .form(&[("row_version", v.as_str()), ("product", narrative)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let res = admin
+        .post(app.url(&format!("/reports/{id}/narrative")))
+        .form(&[("row_version", v.as_str()), ("summary", "过期的表单")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 409);
+    let res = admin
+        .post(app.url(&format!("/reports/{id}/narrative")))
+        .form(&[("row_version", "2"), ("next_steps", "加强标准化工作。")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let page = body(admin.get(app.url(&location)).send().await.unwrap()).await;
+    assert!(page.contains(narrative) && page.contains("加强标准化工作。"));
+    assert!(!page.contains("过期的表单"));
+
+    // A draft is the office's: units neither list nor open it, the portal never shows it.
+    let list = body(unit.get(app.url("/reports")).send().await.unwrap()).await;
+    assert!(!list.contains(&format!("/reports/{id}\"")), "{list}");
+    let res = unit.get(app.url(&location)).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+    let res = anonymous
+        .get(app.url(&format!("/public/reports/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    // Publishing a draft is refused.
+    let res = admin
+        .post(app.url(&format!("/reports/{id}/publish")))
+        .form(&[("published", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 409);
+    let public = body(
+        anonymous
+            .get(app.url("/public/reports"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(!public.contains("质量分析报告〔"), "{public}");
+
+    // Unit staff are refused every change.
+    for (path, form) in [
+        ("/reports/new".to_string(), vec![("period", "2015")]),
+        (
+            format!("/reports/{id}/narrative"),
+            vec![("row_version", "3"), ("summary", "x")],
+        ),
+        (format!("/reports/{id}/issue"), vec![("row_version", "3")]),
+        (format!("/reports/{id}/publish"), vec![("published", "1")]),
+    ] {
+        let res = unit.post(app.url(&path)).form(&form).send().await.unwrap();
+        assert_eq!(res.status(), 403, "{path}");
+    }
+
+    // Issue: numbered within the issue year, frozen.
+    let res = admin
+        .post(app.url(&format!("/reports/{id}/issue")))
+        .form(&[("row_version", "3")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let issued = body(admin.get(app.url(&location)).send().await.unwrap()).await;
+    assert!(issued.contains("质量分析报告〔2015〕1号"), "{issued}");
+    assert!(!issued.contains("name=\"row_version\""));
+    let issued_row = indicator_row(&issued, "PRD-1");
+    assert_eq!(issued_row, draft_row);
+
+    // A corrected value changes what a report computes now, not the issued report.
+    approve(&app, value("PRD-1", 2014, 45.0)).await;
+    let plan = qcity_domain::plan::default_plan();
+    let live = reports::compute(
+        &app.store,
+        &plan,
+        Period::parse("2014").unwrap(),
+        d("2015-01-10"),
+    )
+    .await
+    .unwrap();
+    let live_value = live
+        .areas
+        .iter()
+        .flat_map(|a| &a.indicators)
+        .find(|i| i.code == "PRD-1")
+        .map(|i| i.value.clone());
+    assert_eq!(live_value.as_deref(), Some("2014: 45%"));
+    let after = body(admin.get(app.url(&location)).send().await.unwrap()).await;
+    assert_eq!(indicator_row(&after, "PRD-1"), issued_row);
+    assert!(!after.contains("45%"));
+
+    // Issued reports are immutable.
+    let res = admin
+        .post(app.url(&format!("/reports/{id}/narrative")))
+        .form(&[("row_version", "4"), ("summary", "改写")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 409);
+    let res = admin
+        .post(app.url(&format!("/reports/{id}/issue")))
+        .form(&[("row_version", "4")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 409);
+
+    // Units read the issued report in the archive.
+    let list = body(unit.get(app.url("/reports")).send().await.unwrap()).await;
+    assert!(list.contains(&format!("/reports/{id}\"")), "{list}");
+    assert_eq!(
+        unit.get(app.url(&location)).send().await.unwrap().status(),
+        200
+    );
+
+    // Word: LibreOffice opens it, and its text holds the narrative and an indicator row.
+    let res = admin
+        .get(app.url(&format!("/reports/{id}.docx")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let docx = res.bytes().await.unwrap().to_vec();
+    assert!(docx.starts_with(b"PK"));
+    if let Some(pdf) = libreoffice::convert("report .docx to PDF", &docx, "docx", "pdf") {
+        assert!(pdf.starts_with(b"%PDF"));
+        let text = libreoffice::convert("report .docx to text", &docx, "docx", "txt")
+            .map(|t| String::from_utf8_lossy(&t).into_owned())
+            .unwrap_or_default();
+        for s in [
+            narrative,
+            "PRD-1 农业标准化市场普及率",
+            "2014: 31%",
+            "质量分析报告〔2015〕1号",
+            "电线电缆",
+            "图表见平台",
+        ] {
+            assert!(text.contains(s), "the document lacks {s}:\n{text}");
+        }
+    }
+
+    // Published: on the portal for everyone; withdrawn: gone again.
+    let res = admin
+        .post(app.url(&format!("/reports/{id}/publish")))
+        .form(&[("published", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let public = body(
+        anonymous
+            .get(app.url("/public/reports"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        public.contains(&format!("/public/reports/{id}\"")),
+        "{public}"
+    );
+    let portal = body(anonymous.get(app.url("/public")).send().await.unwrap()).await;
+    assert!(portal.contains("/public/reports"));
+    let shown = body(
+        anonymous
+            .get(app.url(&format!("/public/reports/{id}")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(shown.contains(narrative) && !shown.contains("/reports/new"));
+    let res = admin
+        .post(app.url(&format!("/reports/{id}/publish")))
+        .form(&[("published", "0")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let public = body(
+        anonymous
+            .get(app.url("/public/reports"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(!public.contains(&format!("/public/reports/{id}\"")));
+
+    // Every change is in the audit trail.
+    let filter = qcity_store::audit::Filter {
+        limit: 500,
+        ..Default::default()
+    };
+    let (entries, _) = qcity_store::audit::list(&app.store, &Actor::system("t"), &filter)
+        .await
+        .unwrap();
+    let actions = entries
+        .iter()
+        .filter(|e| e.action.starts_with("report."))
+        .count();
+    assert!(actions >= 6, "{actions} report actions audited");
+}
