@@ -78,6 +78,10 @@ pub async fn run(store: &Store) -> Result<ExitCode> {
         "{}",
         crate::demo_registry::run(store, date(DEMO_TODAY)).await?
     );
+    println!(
+        "{}",
+        crate::demo_assessment::run(store, date(DEMO_TODAY)).await?
+    );
     println!("启动 / start: qcity --today {DEMO_TODAY} serve, then open http://127.0.0.1:8080/");
     Ok(ExitCode::SUCCESS)
 }

@@ -6,6 +6,7 @@ mod check;
 mod cli;
 mod delivery;
 mod demo;
+mod demo_assessment;
 mod demo_registry;
 mod import_cmd;
 mod plan_cmd;

@@ -344,6 +344,133 @@ fn demo_creates_one_account_per_role_with_the_seed_plan() {
     assert!(text.contains("loaded the default plan"));
     let list = out(&qcity(dir.path(), &["user", "list"], None));
     assert!(list.contains("zjfj\tunit\tZJFJ"), "{list}");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(demo_assessment_traces_to_data(dir.path()));
+}
+
+/// On the demo data: the leaders' readiness score is the sum of decisions and proposals, each
+/// with its reason; an evaluator's rating moves a unit's score exactly as the scheme weighs it;
+/// the first half-year report is issued and public.
+async fn demo_assessment_traces_to_data(data: &Path) {
+    use qcity_domain::assessment::Component;
+    use qcity_domain::role::Role;
+    use qcity_domain::target::Lang;
+    use qcity_store::{Actor, Store, acceptance, assessment, reports};
+    let today = chrono::NaiveDate::from_ymd_opt(2014, 12, 15).unwrap();
+    let url = format!("sqlite://{}", data.join("qcity.db").display());
+    let store = Store::connect(&url).await.unwrap();
+    let office = Actor::system("test");
+
+    let (stage_code, readiness) = acceptance::current_readiness(&store, today)
+        .await
+        .unwrap()
+        .expect("the demo opens the self-check");
+    assert_eq!(stage_code, "self_check");
+    let stage = acceptance::stage(&store, &office, "self_check")
+        .await
+        .unwrap()
+        .unwrap();
+    let decided = acceptance::decisions(&store, &office, stage.id)
+        .await
+        .unwrap();
+    let proposals = acceptance::proposals(&store, &stage.sheet, today)
+        .await
+        .unwrap();
+    assert!(
+        decided.len() >= 5
+            && decided
+                .iter()
+                .any(|d| d.overridden && !d.comment.is_empty())
+    );
+    let mut base = 0.0;
+    for (_, _, c) in stage.sheet.criteria() {
+        let points = match decided.iter().find(|d| d.criterion == c.code) {
+            Some(d) => d.points,
+            None => {
+                let (_, p) = proposals.iter().find(|(code, _)| code == &c.code).unwrap();
+                assert!(
+                    !p.reasoning(Lang::ZhCn).is_empty(),
+                    "{} has no reason",
+                    c.code
+                );
+                p.points
+            }
+        };
+        if !c.rule.is_bonus() && !c.rule.is_veto() {
+            base += points;
+        }
+    }
+    assert!(
+        (base - readiness.base_earned).abs() < 1e-6,
+        "{base} vs {readiness:?}"
+    );
+    assert!(readiness.score > 0.0 && readiness.score < readiness.base_total);
+
+    let (_, plan) = qcity_store::plan::current(&store).await.unwrap().unwrap();
+    let windows = assessment::windows(&store, &office).await.unwrap();
+    let window = windows
+        .iter()
+        .find(|w| w.is_open(today))
+        .expect("an open window");
+    let before = assessment::scores(&store, &office, &plan, 2014, today)
+        .await
+        .unwrap()
+        .1;
+    let lowest = before.last().unwrap();
+    let line = |r: &assessment::Ranked| {
+        r.score
+            .parts
+            .iter()
+            .find(|l| l.component == Some(Component::Ratings))
+            .cloned()
+            .unwrap()
+    };
+    let old_line = line(lowest);
+    let share = |ratings: &[(f64, f64)]| {
+        ratings.iter().map(|(s, m)| s / m).sum::<f64>() / ratings.len() as f64
+    };
+    let old_share = share(&lowest.facts.ratings);
+    let evaluator = Actor {
+        role: Some(Role::Evaluator),
+        username: "evaluator".into(),
+        ..Actor::system("x")
+    };
+    assessment::rate(
+        &store,
+        &evaluator,
+        window.id,
+        &lowest.unit.code,
+        100.0,
+        "进步明显",
+        today,
+    )
+    .await
+    .unwrap();
+    let after = assessment::scores(&store, &office, &plan, 2014, today)
+        .await
+        .unwrap()
+        .1;
+    let now = after
+        .iter()
+        .find(|r| r.unit.code == lowest.unit.code)
+        .unwrap();
+    let mut ratings = lowest.facts.ratings.clone();
+    ratings.push((100.0, 100.0));
+    let expected = old_line.max * (share(&ratings) - old_share);
+    assert!(expected > 0.0);
+    assert!(
+        (now.score.total - lowest.score.total - expected).abs() < 1e-6,
+        "{} → {}, expected +{expected}",
+        lowest.score.total,
+        now.score.total
+    );
+
+    let public = reports::public_list(&store).await.unwrap();
+    assert_eq!(public.len(), 1);
+    assert!(public[0].issued() && public[0].period == "2014-H1" && public[0].figures.is_some());
 }
 
 #[test]

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use super::explain::{computed, explain, with_unit};
+use super::explain::{computed, explain, observed, with_unit};
 use super::print::number;
 use super::{
     Anchor, Direction, Lang, Op, Part, RankBound, TOLERANCE, Target, TrendDirection, Unit,
@@ -356,12 +356,12 @@ impl Ctx<'_> {
         let mut text = Text {
             zh: format!(
                 "{year}年：{}，目标{}",
-                with_unit(&number(latest), unit, Lang::ZhCn),
+                with_unit(&observed(latest, threshold), unit, Lang::ZhCn),
                 explain(target, Lang::ZhCn)
             ),
             en: format!(
                 "{year}: {}, target {}",
-                with_unit(&number(latest), unit, Lang::En),
+                with_unit(&observed(latest, threshold), unit, Lang::En),
                 explain(target, Lang::En)
             ),
         };
@@ -489,12 +489,12 @@ impl Ctx<'_> {
         let text = Text {
             zh: format!(
                 "{year}年：{}，路径目标{}",
-                with_unit(&number(value), unit, Lang::ZhCn),
+                with_unit(&observed(value, goal), unit, Lang::ZhCn),
                 with_unit(&shown, unit, Lang::ZhCn)
             ),
             en: format!(
                 "{year}: {}, path target {}",
-                with_unit(&number(value), unit, Lang::En),
+                with_unit(&observed(value, goal), unit, Lang::En),
                 with_unit(&shown, unit, Lang::En)
             ),
         };
@@ -596,14 +596,14 @@ impl Ctx<'_> {
         let mut text = Text {
             zh: format!(
                 "{year}年：{}，{name}{}，目标{}",
-                number(value),
-                number(bench_value),
+                observed(value, bench_value),
+                observed(bench_value, value),
                 explain(target, Lang::ZhCn)
             ),
             en: format!(
                 "{year}: {}, {name} {}, target {}",
-                number(value),
-                number(bench_value),
+                observed(value, bench_value),
+                observed(bench_value, value),
                 explain(target, Lang::En)
             ),
         };

@@ -207,14 +207,25 @@ pub(crate) fn with_unit(num: &str, unit: Option<Unit>, lang: Lang) -> String {
 ///
 /// "99.3" for 99.333… against 101; "14.79" for 14.79 against 14.8.
 pub(crate) fn computed(x: f64, against: f64) -> String {
+    shown(x, against, 1)
+}
+
+/// An observed value for display: as entered (up to two decimals), while a value computed
+/// from a register (95.154185…%) is rounded the same way as [`computed`], never across
+/// `against`. "95.15" for 95.1541… against 96; "91" for 91.
+pub(crate) fn observed(x: f64, against: f64) -> String {
+    shown(x, against, 2)
+}
+
+fn shown(x: f64, against: f64, min_decimals: i32) -> String {
     if !x.is_finite() || x.abs() >= 1e15 {
         return number(x);
     }
     let first = if x == 0.0 {
-        1
+        min_decimals
     } else {
-        // Two significant digits for |x| < 1, otherwise one decimal.
-        (1 - x.abs().log10().floor() as i32).max(1)
+        // Two significant digits for |x| < 1, otherwise `min_decimals`.
+        (1 - x.abs().log10().floor() as i32).max(min_decimals)
     };
     let side = compare(x, against);
     for decimals in first..=12 {
@@ -340,6 +351,14 @@ mod tests {
                 "a: at least 1, or b: (c: eliminate (bring to 0), and d: qualitative: x)".into()
             )
         );
+    }
+
+    #[test]
+    fn observed_values_keep_two_decimals_and_their_side() {
+        assert_eq!(observed(95.15418502202643, 96.0), "95.15");
+        assert_eq!(observed(91.0, 92.5), "91");
+        assert_eq!(observed(73.5, 75.0), "73.5");
+        assert_eq!(observed(95.9999, 96.0), "95.9999");
     }
 
     #[test]

@@ -669,6 +669,12 @@ leader-no-bulletin = No bulletin issued yet.
 leader-readiness-score = Stage { $stage }: projected score { $score } of { $total } ({ $undecided } criteria not yet decided, counted at QCity's proposal)
 leader-readiness-vetoed = A veto criterion failed: the self-check scores 0.
 leader-readiness-none = No acceptance stage has been opened yet.
+leader-category = Category
+leader-points = Points / maximum
+leader-undecided = Undecided
+leader-report = Newest quality analysis report
+leader-no-report = No quality analysis report issued yet.
+nav-reports = Reports
 
 ## Acceptance self-check (issue 6)
 nav-acceptance = Acceptance

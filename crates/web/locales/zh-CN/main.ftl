@@ -669,6 +669,12 @@ leader-no-bulletin = 尚未印发通报。
 leader-readiness-score = { $stage }阶段：预计得分 { $score } / { $total }（其中 { $undecided } 项尚未评定，按系统建议分计）
 leader-readiness-vetoed = 有否决项未通过，自评得分计为 0。
 leader-readiness-none = 尚未开展验收自评。
+leader-category = 类别
+leader-points = 得分 / 满分
+leader-undecided = 未评定项
+leader-report = 最新质量分析报告
+leader-no-report = 尚未印发质量分析报告。
+nav-reports = 分析报告
 
 ## Acceptance self-check (issue 6)
 nav-acceptance = 验收自查

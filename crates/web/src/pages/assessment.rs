@@ -616,6 +616,10 @@ struct LeaderPage {
     worst: Vec<(usize, String, String, String)>,
     period: i32,
     bulletin: Option<qcity_store::bulletins::Issued>,
+    /// The newest issued quality analysis report: (id, title, issued on).
+    report: Option<(i64, String, String)>,
+    /// The readiness by category: (name, points earned, points possible, criteria undecided).
+    categories: Vec<(String, String, String, usize)>,
     /// The acceptance readiness of the latest opened stage, in words; empty when none is open.
     readiness: String,
     vetoed: bool,
@@ -689,7 +693,7 @@ async fn leader(State(state): State<AppState>, ctx: Ctx) -> Result<Response, App
             )
         })
         .collect();
-    let (readiness, vetoed) =
+    let (readiness, vetoed, categories) =
         match qcity_store::acceptance::current_readiness(&state.store, today).await? {
             Some((stage, r)) => (
                 ctx.lang.t_args(
@@ -702,9 +706,19 @@ async fn leader(State(state): State<AppState>, ctx: Ctx) -> Result<Response, App
                     ],
                 ),
                 r.vetoed,
+                r.by_category
+                    .iter()
+                    .map(|c| (c.name.clone(), pts(c.earned), pts(c.max), c.undecided))
+                    .collect(),
             ),
-            None => (String::new(), false),
+            None => (String::new(), false, Vec::new()),
         };
+    let report = qcity_store::reports::list(&state.store, &actor)
+        .await?
+        .into_iter()
+        .filter(|r| r.issued())
+        .max_by(|a, b| a.issued_on.cmp(&b.issued_on).then(a.id.cmp(&b.id)))
+        .map(|r| (r.id, r.title, r.issued_on));
     let bulletin = qcity_store::bulletins::list(&state.store, &actor)
         .await?
         .into_iter()
@@ -718,6 +732,8 @@ async fn leader(State(state): State<AppState>, ctx: Ctx) -> Result<Response, App
         worst,
         period,
         bulletin,
+        report,
+        categories,
         readiness,
         vetoed,
     }))

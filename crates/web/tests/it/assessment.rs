@@ -530,7 +530,7 @@ async fn the_scheme_editor_is_the_offices_and_refuses_a_bad_scheme() {
         page.contains(&format!("逾期事项（按单位） ({overdue})")),
         "{page}"
     );
-    assert!(page.contains("id=\"worst\""));
+    assert!(page.contains("id=\"worst\"") && page.contains("尚未印发质量分析报告"));
     let res = unit.get(app.url("/leader")).send().await.unwrap();
     assert_eq!(res.status(), 403);
 }
