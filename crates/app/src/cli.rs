@@ -180,6 +180,12 @@ enum BenchCommand {
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
+    /// On the demo data: the annual report and every unit's score, computed and downloaded,
+    /// against a plain read of the rows they draw on.
+    Reports {
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
     /// Idle memory, and a signed-in page against /healthz under concurrent load.
     Http {
         #[arg(long, default_value_t = 32)]
@@ -525,6 +531,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             command: BenchCommand::Sampling { rows, runs },
         } => {
             crate::bench_sampling::run(*rows, *runs).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            command: BenchCommand::Reports { runs },
+        } => {
+            crate::bench_reports::run(*runs).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench {
