@@ -1,22 +1,28 @@
 //! A quality analysis report (质量分析报告) as a Word document: the issuer, the number and the date
-//! on top, the title and period, then numbered sections, each with its narrative paragraphs and
-//! its tables (indicators, sampling pass rates, the plan's progress).
+//! on top, the title and period, then numbered sections, each with its narrative paragraphs, its
+//! tables (indicators, sampling pass rates, the plan's progress) and its charts.
 //!
 //! The caller (the web crate) lays the report out as a [`ReportDoc`]: headings, paragraphs and
-//! tables as text, so this module knows nothing of the store. Charts are not embedded: docx-rs
-//! is built without its `image` feature, so the document says where to see them instead.
+//! tables as text, charts as the SVG the platform shows, so this module knows nothing of the
+//! store. Each chart is rasterized to PNG with resvg at twice its SVG size (sharp in print),
+//! with the system's fonts so that Chinese labels render (Noto Sans CJK SC by default, where
+//! installed), and embedded the width of the text block. A chart that cannot be drawn leaves
+//! its caption and the caller's note in its place; it never fails the document.
 //!
 //! Page, fonts and sizes follow the bulletin (GB/T 9704 margins, 仿宋 text, 黑体 headings).
-//! Units: lengths in twips (1/20 pt), font sizes in half-points, as Word stores them.
+//! Units: lengths in twips (1/20 pt), font sizes in half-points, as Word stores them; picture
+//! sizes in EMU (1 twip = 635 EMU).
 
 use std::io::Cursor;
+use std::sync::{Arc, OnceLock};
 
 use docx_rs::{
     AlignmentType, Docx, DocxError, Footer, LineSpacing, LineSpacingType, PageMargin, PageNum,
-    Paragraph, Run, RunFonts, Shading, SpecialIndentType, Table, TableAlignmentType, TableBorder,
-    TableBorderPosition, TableBorders, TableCell, TableCellMargins, TableLayoutType, TableRow,
-    VAlignType, WidthType,
+    Paragraph, Pic, Run, RunFonts, Shading, SpecialIndentType, Table, TableAlignmentType,
+    TableBorder, TableBorderPosition, TableBorders, TableCell, TableCellMargins, TableLayoutType,
+    TableRow, VAlignType, WidthType,
 };
+use resvg::{tiny_skia, usvg};
 
 use crate::ExchangeError;
 
@@ -38,6 +44,15 @@ const BODY_LINE: i32 = 560;
 const HEADER_FILL: &str = "E7E6E6";
 const TABLE_BORDER: usize = 4;
 
+/// EMU per twip (914400 EMU per inch, 1440 twips per inch).
+const EMU_PER_TWIP: u64 = 635;
+/// Charts are drawn at twice their SVG size: about 210 dpi across the text block.
+const CHART_SCALE: f32 = 2.0;
+/// The largest bitmap side drawn, whatever size an SVG claims.
+const CHART_MAX_PX: f32 = 4000.0;
+/// The font for text whose SVG names none installed: CJK-capable, in fonts-noto-cjk.
+const CHART_FONT: &str = "Noto Sans CJK SC";
+
 /// A table: an optional caption, its column headers with relative widths, and rows of text.
 #[derive(Debug, Clone, Default)]
 pub struct DocTable {
@@ -47,13 +62,25 @@ pub struct DocTable {
     pub rows: Vec<Vec<String>>,
 }
 
-/// A numbered section: its heading, paragraphs and tables.
+/// A chart: the SVG the platform shows, and its caption (printed under the picture).
+#[derive(Debug, Clone, Default)]
+pub struct DocChart {
+    pub caption: String,
+    /// A complete `<svg>` document; sized by its width/height or, without them, its viewBox.
+    pub svg: String,
+}
+
+/// A numbered section: its heading, paragraphs, tables and charts.
 #[derive(Debug, Clone, Default)]
 pub struct DocSection {
     pub heading: String,
     pub paragraphs: Vec<String>,
     pub tables: Vec<DocTable>,
-    /// Small notes after the tables (explanations, projections, "图表见平台").
+    /// Charts, each as a picture the width of the text with its caption.
+    pub charts: Vec<DocChart>,
+    /// Where the charts go: after this many tables; `None` after all of them.
+    pub charts_after: Option<usize>,
+    /// Small notes after the tables and charts (explanations, projections).
     pub notes: Vec<String>,
 }
 
@@ -67,6 +94,8 @@ pub struct ReportDoc {
     pub title: String,
     pub period: String,
     pub sections: Vec<DocSection>,
+    /// Printed under the caption of a chart that cannot be drawn (e.g. "图表见平台").
+    pub chart_fallback: String,
 }
 
 /// The report as a .docx file.
@@ -123,7 +152,11 @@ pub fn report_to_docx(r: &ReportDoc) -> Result<Vec<u8>, ExchangeError> {
                 doc = doc.add_paragraph(body(line));
             }
         }
-        for t in &s.tables {
+        let charts_at = s.charts_after.unwrap_or(s.tables.len()).min(s.tables.len());
+        for (i, t) in s.tables.iter().enumerate() {
+            if i == charts_at {
+                doc = add_charts(doc, &s.charts, &r.chart_fallback);
+            }
             if !t.caption.is_empty() {
                 doc = doc.add_paragraph(
                     Paragraph::new()
@@ -138,6 +171,9 @@ pub fn report_to_docx(r: &ReportDoc) -> Result<Vec<u8>, ExchangeError> {
             } else {
                 doc = doc.add_table(table(t));
             }
+        }
+        if charts_at == s.tables.len() {
+            doc = add_charts(doc, &s.charts, &r.chart_fallback);
         }
         for n in &s.notes {
             doc = doc.add_paragraph(
@@ -157,6 +193,122 @@ pub fn report_to_docx(r: &ReportDoc) -> Result<Vec<u8>, ExchangeError> {
     let mut out = Cursor::new(Vec::new());
     xml.pack(&mut out).map_err(DocxError::from)?;
     Ok(out.into_inner())
+}
+
+/// Each chart as a centred picture the width of the text, its caption under it; a chart that
+/// cannot be drawn as its caption and `fallback`.
+fn add_charts(mut doc: Docx, charts: &[DocChart], fallback: &str) -> Docx {
+    for c in charts {
+        let caption = || {
+            Paragraph::new()
+                .align(AlignmentType::Center)
+                .line_spacing(LineSpacing::new().before(60).after(120))
+                .add_run(text(&c.caption, HEITI, SIZE_5))
+        };
+        match svg_to_png(&c.svg) {
+            Some(png) => {
+                let width = TEXT_WIDTH as u64 * EMU_PER_TWIP;
+                let height = width * u64::from(png.height) / u64::from(png.width.max(1));
+                let (width, height) = (emu(width), emu(height));
+                let pic =
+                    Pic::new_with_dimensions(png.bytes, png.width, png.height).size(width, height);
+                doc = doc.add_paragraph(
+                    Paragraph::new()
+                        .align(AlignmentType::Center)
+                        .line_spacing(LineSpacing::new().before(120))
+                        .keep_next(true)
+                        .add_run(Run::new().add_image(pic)),
+                );
+                if !c.caption.is_empty() {
+                    doc = doc.add_paragraph(caption());
+                }
+            }
+            None => {
+                doc = doc.add_paragraph(caption().keep_next(!fallback.is_empty()));
+                if !fallback.is_empty() {
+                    doc = doc.add_paragraph(
+                        Paragraph::new()
+                            .align(AlignmentType::Center)
+                            .line_spacing(LineSpacing::new().after(120))
+                            .add_run(text(fallback, FANGSONG, SIZE_5)),
+                    );
+                }
+            }
+        }
+    }
+    doc
+}
+
+fn emu(v: u64) -> u32 {
+    u32::try_from(v).unwrap_or(u32::MAX)
+}
+
+/// A chart drawn as PNG, with its size in pixels.
+struct Png {
+    bytes: Vec<u8>,
+    width: u32,
+    height: u32,
+}
+
+/// The SVG drawn at [`CHART_SCALE`] on white, as PNG; `None` when it cannot be parsed or drawn
+/// (also should the renderer panic).
+fn svg_to_png(svg: &str) -> Option<Png> {
+    std::panic::catch_unwind(|| render_svg(svg)).ok().flatten()
+}
+
+fn render_svg(svg: &str) -> Option<Png> {
+    let options = usvg::Options {
+        font_family: CHART_FONT.to_string(),
+        languages: vec!["zh-CN".to_string(), "en".to_string()],
+        // The charts are self-contained: no file or data URL is ever loaded.
+        image_href_resolver: usvg::ImageHrefResolver {
+            resolve_data: Box::new(|_, _, _| None),
+            resolve_string: Box::new(|_, _| None),
+        },
+        fontdb: font_database(),
+        ..usvg::Options::default()
+    };
+    let tree = usvg::Tree::from_str(svg, &options).ok()?;
+    let size = tree.size();
+    let scale = CHART_SCALE
+        .min(CHART_MAX_PX / size.width())
+        .min(CHART_MAX_PX / size.height());
+    let (width, height) = (
+        (size.width() * scale).ceil(),
+        (size.height() * scale).ceil(),
+    );
+    // usvg sizes are positive and finite; a zero side (or an overflow) is refused here.
+    let mut pixmap = tiny_skia::Pixmap::new(width as u32, height as u32)?;
+    pixmap.fill(tiny_skia::Color::WHITE);
+    resvg::render(
+        &tree,
+        tiny_skia::Transform::from_scale(scale, scale),
+        &mut pixmap.as_mut(),
+    );
+    let bytes = pixmap.encode_png().ok()?;
+    Some(Png {
+        bytes,
+        width: pixmap.width(),
+        height: pixmap.height(),
+    })
+}
+
+/// The system's fonts, loaded once per process; `sans-serif` is the CJK font where installed.
+fn font_database() -> Arc<usvg::fontdb::Database> {
+    static FONTS: OnceLock<Arc<usvg::fontdb::Database>> = OnceLock::new();
+    FONTS
+        .get_or_init(|| {
+            let mut db = usvg::fontdb::Database::new();
+            db.load_system_fonts();
+            let has_cjk = db
+                .faces()
+                .any(|f| f.families.iter().any(|(name, _)| name == CHART_FONT));
+            if has_cjk {
+                db.set_sans_serif_family(CHART_FONT);
+            }
+            Arc::new(db)
+        })
+        .clone()
 }
 
 fn fonts(name: &str) -> RunFonts {
@@ -298,6 +450,7 @@ fn cell(s: &str, width: usize, align: AlignmentType, font: &str) -> TableCell {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
     use std::io::Read;
 
     #[test]
@@ -320,7 +473,9 @@ mod tests {
                     DocTable::default(),
                 ],
                 notes: vec!["图表见平台".into()],
+                ..Default::default()
             }],
+            ..Default::default()
         };
         let bytes = report_to_docx(&r).expect("docx");
         let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).expect("zip");
@@ -338,5 +493,123 @@ mod tests {
         ] {
             assert!(xml.contains(s), "{s}");
         }
+    }
+
+    /// A chart as the platform draws it: viewBox only, a white frame, a line, CJK text.
+    const CHART: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 640 280" font-family="PingFang SC, Noto Sans CJK SC, sans-serif" font-size="12"><rect x="40" y="40" width="560" height="200" fill="#fff" stroke="#d0d7de"/><polyline fill="none" stroke="#0969da" stroke-width="2.5" points="40,200 320,120 600,60"/><text x="320" y="256" text-anchor="middle" fill="#57606a">2014</text><text x="470" y="18" fill="#1f2328">实际值 &amp; 目标</text></svg>"##;
+
+    fn unzip(bytes: &[u8]) -> BTreeMap<String, Vec<u8>> {
+        let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).expect("zip");
+        let mut out = BTreeMap::new();
+        for i in 0..zip.len() {
+            let mut f = zip.by_index(i).expect("entry");
+            let mut buf = Vec::new();
+            f.read_to_end(&mut buf).expect("read entry");
+            out.insert(f.name().expect("entry name").to_string(), buf);
+        }
+        out
+    }
+
+    fn report(charts: Vec<DocChart>) -> ReportDoc {
+        ReportDoc {
+            title: "惠济区2014年质量分析报告".into(),
+            sections: vec![DocSection {
+                heading: "二、产品质量".into(),
+                tables: vec![
+                    DocTable {
+                        caption: "主要指标".into(),
+                        columns: vec![("指标".into(), 1)],
+                        rows: vec![vec!["PRD-1".into()]],
+                    },
+                    DocTable {
+                        caption: "按产品类别".into(),
+                        columns: vec![("类别".into(), 1)],
+                        rows: vec![vec!["电线电缆".into()]],
+                    },
+                ],
+                charts,
+                charts_after: Some(1),
+                ..Default::default()
+            }],
+            chart_fallback: "各指标趋势图表见平台。".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_chart_is_embedded_as_a_png_the_width_of_the_text() {
+        let chart = DocChart {
+            caption: "PRD-1 农业标准化市场普及率".into(),
+            svg: CHART.into(),
+        };
+        let files = unzip(&report_to_docx(&report(vec![chart])).expect("docx"));
+        let media: Vec<&Vec<u8>> = files
+            .iter()
+            .filter(|(name, _)| name.starts_with("word/media/") && name.ends_with(".png"))
+            .map(|(_, bytes)| bytes)
+            .collect();
+        assert_eq!(media.len(), 1, "{:?}", files.keys().collect::<Vec<_>>());
+        let png = media[0];
+        assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+        assert!(png.len() > 2_000, "{} bytes", png.len());
+        // Drawn at twice the SVG's size, on white, with the blue line in it.
+        let pixmap = tiny_skia::Pixmap::decode_png(png).expect("decodes");
+        assert_eq!((pixmap.width(), pixmap.height()), (1280, 560));
+        assert_eq!(pixmap.pixel(2, 2).map(|p| p.red()), Some(255));
+        let blue = pixmap
+            .pixels()
+            .iter()
+            .filter(|p| (p.red(), p.green(), p.blue()) == (0x09, 0x69, 0xda))
+            .count();
+        assert!(blue > 1_000, "{blue} blue pixels");
+
+        let xml = String::from_utf8(files["word/document.xml"].clone()).expect("utf-8");
+        assert!(
+            xml.contains("<pic:pic") && xml.contains("<w:drawing>"),
+            "{xml}"
+        );
+        // 8844 twips × 635 = 5615940 EMU wide, 280/640 of that high.
+        assert!(
+            xml.contains(r#"<wp:extent cx="5615940" cy="2456973""#),
+            "{xml}"
+        );
+        let embed = xml
+            .split(r#"r:embed=""#)
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .expect("a picture reference");
+        let rels = String::from_utf8(files["word/_rels/document.xml.rels"].clone()).expect("rels");
+        assert!(rels.contains(&format!(r#"Id="{embed}""#)), "{rels}");
+        // In place: after the indicator table, before the sampling table; captioned.
+        let (picture, sampling) = (
+            xml.find("<pic:pic").unwrap_or(usize::MAX),
+            xml.find("按产品类别").unwrap_or(0),
+        );
+        assert!(xml.find("主要指标").unwrap_or(usize::MAX) < picture && picture < sampling);
+        assert!(xml.contains("PRD-1 农业标准化市场普及率"));
+        assert!(!xml.contains("各指标趋势图表见平台"));
+    }
+
+    #[test]
+    fn a_chart_that_cannot_be_drawn_leaves_its_caption_and_a_note() {
+        let charts = [
+            "<svg",
+            "not svg at all",
+            "",
+            r#"<svg xmlns="http://www.w3.org/2000/svg" width="0" height="0"/>"#,
+        ]
+        .iter()
+        .map(|svg| DocChart {
+            caption: "ENV-3 PM2.5年均浓度".into(),
+            svg: svg.to_string(),
+        })
+        .collect();
+        let files = unzip(&report_to_docx(&report(charts)).expect("docx"));
+        assert!(!files.keys().any(|name| name.starts_with("word/media/")));
+        let xml = String::from_utf8(files["word/document.xml"].clone()).expect("utf-8");
+        assert!(!xml.contains("<pic:pic"));
+        assert_eq!(xml.matches("ENV-3 PM2.5年均浓度").count(), 4);
+        assert_eq!(xml.matches("各指标趋势图表见平台。").count(), 4);
+        assert!(xml.contains("电线电缆"));
     }
 }

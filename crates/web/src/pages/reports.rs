@@ -20,7 +20,7 @@ use axum::routing::{get, post};
 use qcity_domain::registry::{CodeList, Level};
 use qcity_domain::role::Role;
 use qcity_domain::target::{self, Observations};
-use qcity_exchange::report::{DocSection, DocTable, ReportDoc, report_to_docx};
+use qcity_exchange::report::{DocChart, DocSection, DocTable, ReportDoc, report_to_docx};
 use qcity_store::reports::{self, AreaFigures, Figures, PassLine, Report};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -149,13 +149,19 @@ struct IndicatorRow {
     projection: String,
 }
 
+/// A chart of one indicator (or one of its measures): its title and the SVG drawn.
+struct Chart {
+    title: String,
+    svg: String,
+}
+
 /// A section of the report: heading, narrative, and for an area its indicators and charts.
 struct Section {
     key: String,
     heading: String,
     text: String,
     rows: Vec<IndicatorRow>,
-    charts: Vec<String>,
+    charts: Vec<Chart>,
     is_area: bool,
 }
 
@@ -191,8 +197,8 @@ fn pick<'a>(lang: Lang, zh: &'a str, en: &'a str) -> &'a str {
 }
 
 /// The charts of an area's indicators, drawn from the report's figures (frozen when issued)
-/// against the target expression as it stood.
-fn charts(lang: Lang, area: &AreaFigures, deadline: i32) -> Vec<String> {
+/// against the target expression as it stood. The page and the Word document show the same.
+fn charts(lang: Lang, area: &AreaFigures, deadline: i32) -> Vec<Chart> {
     let (actual_label, target_label) = (lang.t("ind-chart-actual"), lang.t("ind-chart-target"));
     let mut out = Vec::new();
     for ind in &area.indicators {
@@ -237,7 +243,7 @@ fn charts(lang: Lang, area: &AreaFigures, deadline: i32) -> Vec<String> {
                 ],
             );
             if !chart.is_empty() {
-                out.push(chart);
+                out.push(Chart { title, svg: chart });
             }
         }
     }
@@ -385,7 +391,7 @@ async fn show(
     let r = reports::get(&state.store, &ctx.actor(), id).await?;
     let f = figures(&state, &ctx, &r).await?;
     if docx {
-        return docx_response(&r, &f);
+        return docx_response(&r, &f).await;
     }
     Ok(page(&ctx, &r, &f, false))
 }
@@ -523,6 +529,15 @@ fn document(r: &Report, f: &Figures) -> ReportDoc {
             });
         }
         if let Some(area) = f.areas.iter().find(|a| a.code == *key) {
+            // As on the page: the indicators, their charts, then (product) the sampling tables.
+            s.charts = charts(zh, area, f.deadline)
+                .into_iter()
+                .map(|c| DocChart {
+                    caption: c.title,
+                    svg: c.svg,
+                })
+                .collect();
+            s.charts_after = Some(s.tables.len() + 1);
             s.tables.push(DocTable {
                 caption: zh.t("report-indicators"),
                 columns: vec![
@@ -581,7 +596,6 @@ fn document(r: &Report, f: &Figures) -> ReportDoc {
                     });
                 }
             }
-            s.notes.push(zh.t("report-charts-on-platform"));
         }
         out.push(s);
     }
@@ -596,6 +610,7 @@ fn document(r: &Report, f: &Figures) -> ReportDoc {
         title: r.title.clone(),
         period: period_label(zh, r),
         sections: out,
+        chart_fallback: zh.t("report-charts-on-platform"),
     }
 }
 
@@ -610,8 +625,14 @@ fn chinese_date(s: &str) -> String {
     }
 }
 
-fn docx_response(r: &Report, f: &Figures) -> Result<Response, AppError> {
-    let bytes = report_to_docx(&document(r, f)).map_err(|e| AppError::Internal(e.to_string()))?;
+/// The report as .docx. Drawing the charts is CPU work (a few milliseconds each, the fonts
+/// loaded once per process), so it runs off the async workers.
+async fn docx_response(r: &Report, f: &Figures) -> Result<Response, AppError> {
+    let doc = document(r, f);
+    let bytes = tokio::task::spawn_blocking(move || report_to_docx(&doc))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::Internal(e.to_string()))?;
     let suffix = if r.issued() {
         format!("{}", r.number)
     } else {

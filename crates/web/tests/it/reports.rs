@@ -85,6 +85,40 @@ fn indicator_row(page: &str, code: &str) -> String {
         .to_string()
 }
 
+/// The base64 data of the PNG pictures in a flat ODF document.
+fn png_pictures(fodt: &str) -> Vec<&str> {
+    fodt.split("<draw:image")
+        .skip(1)
+        .filter_map(|s| s.split("<office:binary-data>").nth(1))
+        .filter_map(|s| s.split("</office:binary-data>").next())
+        .map(str::trim)
+        // "\x89PNG\r\n\x1a\n" in base64.
+        .filter(|data| data.starts_with("iVBORw0KGgo"))
+        .collect()
+}
+
+/// The text of each table cell in a flat ODF document, markup removed.
+fn table_cells(fodt: &str) -> Vec<String> {
+    fodt.split("<table:table-cell")
+        .skip(1)
+        .filter_map(|s| s.split("</table:table-cell>").next())
+        .map(|cell| {
+            let mut text = String::new();
+            // The split left the start tag's attributes: text begins after its `>`.
+            let mut in_tag = true;
+            for ch in cell.chars() {
+                match ch {
+                    '<' => in_tag = true,
+                    '>' => in_tag = false,
+                    _ if !in_tag => text.push(ch),
+                    _ => {}
+                }
+            }
+            text.trim().to_string()
+        })
+        .collect()
+}
+
 #[tokio::test]
 async fn a_report_is_drafted_edited_issued_frozen_exported_and_published() {
     let config = qcity_web::Config {
@@ -246,6 +280,8 @@ async fn a_report_is_drafted_edited_issued_frozen_exported_and_published() {
     assert!(!issued.contains("name=\"row_version\""));
     let issued_row = indicator_row(&issued, "PRD-1");
     assert_eq!(issued_row, draft_row);
+    let page_charts = issued.matches(r#"<figure class="chart"><svg"#).count();
+    assert!(page_charts >= 1, "{issued}");
 
     // A corrected value changes what a report computes now, not the issued report.
     approve(&app, value("PRD-1", 2014, 45.0)).await;
@@ -293,7 +329,8 @@ async fn a_report_is_drafted_edited_issued_frozen_exported_and_published() {
         200
     );
 
-    // Word: LibreOffice opens it, and its text holds the narrative and an indicator row.
+    // Word: LibreOffice opens it, and its text holds the narrative and an indicator row; the
+    // charts the page shows are pictures in it, and its tables are still tables.
     let res = admin
         .get(app.url(&format!("/reports/{id}.docx")))
         .send()
@@ -313,12 +350,42 @@ async fn a_report_is_drafted_edited_issued_frozen_exported_and_published() {
             "2014: 31%",
             "质量分析报告〔2015〕1号",
             "电线电缆",
-            "图表见平台",
         ] {
             assert!(text.contains(s), "the document lacks {s}:\n{text}");
         }
+        // Every chart is drawn, so none is referred to the platform.
+        assert!(!text.contains("图表见平台"), "{text}");
+        // As LibreOffice holds it (flat ODF: one XML file, pictures inline as base64).
+        let odf = libreoffice::convert("report .docx to flat ODF", &docx, "docx", "fodt")
+            .map(|t| String::from_utf8_lossy(&t).into_owned())
+            .unwrap_or_default();
+        let pictures = png_pictures(&odf);
+        assert!(
+            pictures.len() >= page_charts,
+            "{} pictures for {page_charts} charts",
+            pictures.len()
+        );
+        assert!(pictures.iter().all(|p| p.len() > 4_000), "tiny pictures");
+        // Whole rows, cell by cell: an indicator with its figure, a sampling line.
+        let cells = table_cells(&odf);
+        let row_of = |first: &str, n: usize| {
+            cells
+                .iter()
+                .position(|c| c == first)
+                .map(|i| cells[i..(i + n).min(cells.len())].to_vec())
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            row_of("PRD-1 农业标准化市场普及率", 2),
+            ["PRD-1 农业标准化市场普及率", "2014: 31%"],
+            "{cells:?}"
+        );
+        assert_eq!(
+            row_of("建筑材料", 4),
+            ["建筑材料", "4", "3", "75.0%"],
+            "{cells:?}"
+        );
     }
-
     // Published: on the portal for everyone; withdrawn: gone again.
     let res = admin
         .post(app.url(&format!("/reports/{id}/publish")))
