@@ -10,7 +10,7 @@ use crate::sheet::{Cell, Sheet};
 use crate::write::write_workbook;
 use crate::{plan_from_xlsx, plan_to_xlsx};
 
-#[path = "../tests/support/libreoffice.rs"]
+#[path = "../tests/it/libreoffice.rs"]
 mod libreoffice;
 
 fn exported_sheets(plan: &Plan) -> Vec<Sheet> {

@@ -15,7 +15,7 @@ use crate::write::write_workbook;
 
 // `src/tests.rs` loads the same helper, privately.
 #[allow(clippy::duplicate_mod)]
-#[path = "../../tests/support/libreoffice.rs"]
+#[path = "../../tests/it/libreoffice.rs"]
 mod libreoffice;
 
 fn template(plan: &Plan) -> Vec<u8> {

@@ -323,7 +323,7 @@ async fn a_csv_import_keeps_good_rows_and_names_bad_lines() {
     );
 }
 
-#[path = "../../../exchange/tests/support/libreoffice.rs"]
+#[path = "../../../exchange/tests/it/libreoffice.rs"]
 pub(crate) mod libreoffice;
 
 /// A clerk fills the values sheet in a spreadsheet and saves it with LibreOffice; the import

@@ -1,8 +1,7 @@
 //! The public API end to end: export, import, and a round trip through
 //! LibreOffice when it is installed; the status workbook opened there.
 
-#[path = "support/libreoffice.rs"]
-mod libreoffice;
+use crate::libreoffice;
 
 use qcity_domain::plan::{default_plan, diff};
 use qcity_exchange::{

@@ -4,8 +4,7 @@
 
 // This file converts to PDF only; the workbook helper is for `it.rs`.
 #[allow(dead_code)]
-#[path = "support/libreoffice.rs"]
-mod libreoffice;
+use crate::libreoffice;
 
 use std::io::{Cursor, Read};
 

@@ -2,7 +2,7 @@
 //! that prove a file edited and saved there reads back correctly, and turning
 //! a document into PDF, for the tests that prove LibreOffice can lay it out.
 //! Shared by the unit tests (`src/tests.rs`) and the integration tests
-//! (`tests/*.rs`), which include this file with `#[path]`.
+//! (`tests/it/`), and the web crate's tests, which include this file with `#[path]`.
 //!
 //! When LibreOffice is not installed the tests print a `SKIPPED` line and
 //! pass, unless `QCITY_REQUIRE_LIBREOFFICE=1` is set (as CI does): then a

@@ -4,8 +4,7 @@
 //! the templates read back, a large CSV streamed, and the enterprise
 //! template filled in and re-saved by LibreOffice when it is installed.
 
-#[path = "support/libreoffice.rs"]
-mod libreoffice;
+use crate::libreoffice;
 
 use chrono::NaiveDate;
 use qcity_domain::plan::Diagnostic;

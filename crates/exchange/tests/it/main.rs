@@ -1,0 +1,8 @@
+//! The exchange crate's one integration-test binary: office formats through the public API,
+//! and through LibreOffice when it is installed.
+
+mod bulletin;
+mod libreoffice;
+mod plan;
+mod registries;
+mod values;
