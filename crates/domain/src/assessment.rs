@@ -4,7 +4,10 @@
 //! No official assessment method for the district was found, so the weights
 //! are not code: they live in a TOML [`Scheme`] with a shipped default
 //! ([`DEFAULT_SCHEME_TOML`]) whose notes say why each weight was chosen and
-//! that it is QCity's assumption. The office may edit it or load its own.
+//! that it is QCity's assumption. The office may edit it or load its own,
+//! as TOML or as a workbook of one setting per row ([`Scheme::to_rows`],
+//! [`Scheme::from_rows`]), which refuses the whole table if any row is bad,
+//! naming each bad row.
 //!
 //! The store counts plain numbers per unit and period ([`UnitFacts`]); this
 //! module turns them into a [`UnitScore`] whose lines ([`ScoreLine`]) each say
@@ -47,6 +50,7 @@ use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
 
+use crate::acceptance::Column;
 use crate::plan::Diagnostic;
 use crate::target::{Lang, TOLERANCE};
 
@@ -709,6 +713,522 @@ pub fn rank(totals: &[f64]) -> Vec<usize> {
         .iter()
         .map(|t| 1 + totals.iter().filter(|o| beats(**o, *t)).count())
         .collect()
+}
+
+// ------------------------------------------------------------------ rows
+
+/// One row of the tabular form of a scheme: one setting per row, as an
+/// office keeps it in a workbook (see [`COLUMNS`]). Every field is the
+/// cell's text; [`Scheme::from_rows`] parses and checks them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SchemeRow {
+    /// The row's 1-based line in the workbook, named in every message.
+    pub line: usize,
+    /// 代码: which setting, e.g. `name`, `on_time`, `red_notice_cap`
+    /// (a weight may also be written `weights.on_time`).
+    pub code: String,
+    /// 项目: the setting's name for people; ignored on import.
+    pub label: String,
+    /// 分值或内容: the weight or deduction (a number), or the text.
+    pub value: String,
+    /// 说明: what the setting means; ignored on import.
+    pub explanation: String,
+}
+
+/// The columns of the tabular form, in export order. A header cell matches a
+/// column by its key, Chinese or English header.
+pub const COLUMNS: [Column; 4] = [
+    Column {
+        key: "code",
+        zh: "代码",
+        en: "Code",
+        required: true,
+    },
+    Column {
+        key: "label",
+        zh: "项目",
+        en: "Item",
+        required: false,
+    },
+    Column {
+        key: "value",
+        zh: "分值或内容",
+        en: "Value",
+        required: true,
+    },
+    Column {
+        key: "explanation",
+        zh: "说明",
+        en: "Explanation",
+        required: false,
+    },
+];
+
+/// One setting of a scheme, as a row of its tabular form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Setting {
+    Name,
+    NoteZh,
+    NoteEn,
+    Weight(Component),
+    Deduction,
+    Cap,
+}
+
+impl Setting {
+    /// Every setting, in export order.
+    const ALL: [Setting; 10] = [
+        Setting::Name,
+        Setting::NoteZh,
+        Setting::NoteEn,
+        Setting::Weight(Component::OnTime),
+        Setting::Weight(Component::Timeliness),
+        Setting::Weight(Component::Indicators),
+        Setting::Weight(Component::Returns),
+        Setting::Weight(Component::Ratings),
+        Setting::Deduction,
+        Setting::Cap,
+    ];
+
+    /// The code in the 代码 column.
+    fn code(self) -> &'static str {
+        match self {
+            Setting::Name => "name",
+            Setting::NoteZh => "note_zh",
+            Setting::NoteEn => "note_en",
+            Setting::Weight(c) => c.key(),
+            Setting::Deduction => "red_notice_deduction",
+            Setting::Cap => "red_notice_cap",
+        }
+    }
+
+    /// The path [`Scheme::validate`] names it by.
+    fn path(self) -> String {
+        match self {
+            Setting::Weight(c) => format!("weights.{}", c.key()),
+            other => other.code().to_string(),
+        }
+    }
+
+    /// The setting for a code cell: its code or its path, in any case.
+    fn find(code: &str) -> Option<Setting> {
+        let code = code.trim();
+        Setting::ALL
+            .into_iter()
+            .find(|s| s.code().eq_ignore_ascii_case(code) || s.path().eq_ignore_ascii_case(code))
+    }
+
+    /// Whether a scheme needs the row (the cap may be left out: no limit).
+    fn required(self) -> bool {
+        self != Setting::Cap
+    }
+
+    /// The 项目 cell.
+    fn label(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (Setting::Weight(c), _) => c.label(lang),
+            (Setting::Name, Lang::ZhCn) => "名称",
+            (Setting::NoteZh, Lang::ZhCn) => "说明",
+            (Setting::NoteEn, Lang::ZhCn) => "说明（英文）",
+            (Setting::Deduction, Lang::ZhCn) => "红色通报每次扣分",
+            (Setting::Cap, Lang::ZhCn) => "扣分上限",
+            (Setting::Name, Lang::En) => "Name",
+            (Setting::NoteZh, Lang::En) => "Note (Chinese)",
+            (Setting::NoteEn, Lang::En) => "Note (English)",
+            (Setting::Deduction, Lang::En) => "Deduction per red notice",
+            (Setting::Cap, Lang::En) => "Deduction cap",
+        }
+    }
+
+    /// The 说明 cell: what the setting means and what may be written.
+    fn explanation(self, lang: Lang) -> String {
+        match (self, lang) {
+            (Setting::Weight(c), Lang::ZhCn) => format!(
+                "权重（分），不小于 0；五项权重合计须为 {}。计分口径：{}",
+                num(FULL_MARKS),
+                c.definition(lang)
+            ),
+            (Setting::Weight(c), Lang::En) => format!(
+                "weight in points, not negative; the five weights must add up to {}. Measures: {}",
+                num(FULL_MARKS),
+                c.definition(lang)
+            ),
+            (Setting::Name, Lang::ZhCn) => "方案名称，随每个得分显示".into(),
+            (Setting::NoteZh, Lang::ZhCn) => "中文说明：各项权重的依据，是否为假设".into(),
+            (Setting::NoteEn, Lang::ZhCn) => "英文说明：内容同上".into(),
+            (Setting::Deduction, Lang::ZhCn) => {
+                "本期每收到一次红色通报扣的分数，不小于 0；0 表示不扣分".into()
+            }
+            (Setting::Cap, Lang::ZhCn) => "红色通报扣分合计的上限，大于 0；留空表示不设上限".into(),
+            (Setting::Name, Lang::En) => "the scheme's name, shown with every score".into(),
+            (Setting::NoteZh, Lang::En) => {
+                "why these weights, in Chinese; whether they are an assumption".into()
+            }
+            (Setting::NoteEn, Lang::En) => "the same, in English".into(),
+            (Setting::Deduction, Lang::En) => {
+                "points deducted per red notice in the period, not negative; 0: none".into()
+            }
+            (Setting::Cap, Lang::En) => {
+                "the most red notices may deduct in all, above 0; empty: no limit".into()
+            }
+        }
+    }
+
+    /// The 分值或内容 cell of a scheme.
+    fn value(self, scheme: &Scheme) -> String {
+        match self {
+            Setting::Name => scheme.name.clone(),
+            Setting::NoteZh => scheme.note_zh.clone(),
+            Setting::NoteEn => scheme.note_en.clone(),
+            Setting::Weight(c) => scheme.weights.get(c).to_string(),
+            Setting::Deduction => scheme.red_notice_deduction.to_string(),
+            Setting::Cap => scheme
+                .red_notice_cap
+                .map(|c| c.to_string())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Whether the value is a number (else text).
+    fn is_number(self) -> bool {
+        matches!(self, Setting::Weight(_) | Setting::Deduction | Setting::Cap)
+    }
+}
+
+/// Whether a row's code names a numeric setting, for writing it as a number cell.
+pub fn is_number_code(code: &str) -> bool {
+    Setting::find(code).is_some_and(Setting::is_number)
+}
+
+impl SchemeRow {
+    /// Reads rows from a table of cells: the header row (at `header_line`)
+    /// names the columns (see [`COLUMNS`]; any order, extra columns ignored),
+    /// each body row is its line and cells. A missing required column is
+    /// refused, naming it; nothing is returned then. Cells are kept as
+    /// written (texts may end in a line break); [`Scheme::from_rows`] trims
+    /// what must be trimmed.
+    pub fn from_table(
+        header_line: usize,
+        header: &[String],
+        body: &[(usize, Vec<String>)],
+    ) -> Result<Vec<SchemeRow>, Vec<Diagnostic>> {
+        let find = |c: &Column| {
+            header.iter().position(|h| {
+                let h = h.trim();
+                h == c.zh || h.eq_ignore_ascii_case(c.en) || h.eq_ignore_ascii_case(c.key)
+            })
+        };
+        let at: Vec<Option<usize>> = COLUMNS.iter().map(find).collect();
+        let missing: Vec<Diagnostic> = COLUMNS
+            .iter()
+            .zip(&at)
+            .filter(|(c, i)| c.required && i.is_none())
+            .map(|(c, _)| {
+                row_error(
+                    header_line,
+                    c.key,
+                    format!("the column “{}” ({}) is missing", c.en, c.zh),
+                    format!("缺少“{}”列", c.zh),
+                )
+            })
+            .collect();
+        if !missing.is_empty() {
+            return Err(missing);
+        }
+        let rows = body
+            .iter()
+            .map(|(line, cells)| {
+                let cell = |k: usize| {
+                    at[k]
+                        .and_then(|i| cells.get(i))
+                        .cloned()
+                        .unwrap_or_default()
+                };
+                SchemeRow {
+                    line: *line,
+                    code: cell(0).trim().to_string(),
+                    label: cell(1).trim().to_string(),
+                    value: cell(2),
+                    explanation: cell(3),
+                }
+            })
+            .collect();
+        Ok(rows)
+    }
+
+    /// The cells in [`COLUMNS`] order, for export.
+    pub fn cells(&self) -> Vec<String> {
+        vec![
+            self.code.clone(),
+            self.label.clone(),
+            self.value.clone(),
+            self.explanation.clone(),
+        ]
+    }
+}
+
+/// A row-level error: the line in both messages and in `line`.
+fn row_error(line: usize, path: &str, en: String, zh: String) -> Diagnostic {
+    let mut d = Diagnostic::error(
+        path,
+        format!("row {line}: {en}"),
+        format!("第 {line} 行：{zh}"),
+    );
+    d.line = Some(line);
+    d
+}
+
+/// What a row's value cell gave.
+enum Parsed {
+    Text(String),
+    Number(f64),
+    /// The cap left empty: no limit.
+    NoLimit,
+}
+
+impl Scheme {
+    /// The scheme as rows, one per setting (see [`SchemeRow`]), labelled in
+    /// Chinese, for export to a workbook; [`Scheme::from_rows`] reads them
+    /// back to the same scheme.
+    pub fn to_rows(&self) -> Vec<SchemeRow> {
+        self.to_rows_in(Lang::ZhCn)
+    }
+
+    /// [`Scheme::to_rows`] with the 项目 and 说明 cells in a language (they
+    /// are ignored on import, so either language reads back).
+    pub fn to_rows_in(&self, lang: Lang) -> Vec<SchemeRow> {
+        Setting::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, s)| SchemeRow {
+                // Line 1 is the header.
+                line: i + 2,
+                code: s.code().to_string(),
+                label: s.label(lang).to_string(),
+                value: s.value(self),
+                explanation: s.explanation(lang),
+            })
+            .collect()
+    }
+
+    /// Reads a scheme from rows (a workbook's table), all or nothing: every
+    /// bad row is named by its line with the reason, and no scheme is
+    /// returned unless every row is good and the scheme passes
+    /// [`Scheme::validate`].
+    ///
+    /// Refused: an empty, unknown or repeated code; a required setting
+    /// without its row (every one but `red_notice_cap`, whose row may also
+    /// be left empty for no limit); a weight or deduction that is empty, not
+    /// a number or negative; weights that do not add up to 100 (named on the
+    /// first weight row, with the sum and the rows it came from); and
+    /// whatever [`Scheme::validate`] refuses, on the row of the setting.
+    pub fn from_rows(rows: &[SchemeRow]) -> Result<Scheme, Vec<Diagnostic>> {
+        if rows.is_empty() {
+            return Err(vec![Diagnostic::error(
+                "",
+                "the table has no rows",
+                "表格中没有任何方案行",
+            )]);
+        }
+        let mut errors = Vec::new();
+        // Paths already refused, so validation does not repeat them.
+        let mut reported: Vec<String> = Vec::new();
+        let mut found: Vec<(Setting, usize, Option<Parsed>)> = Vec::new();
+        for r in rows {
+            let code = r.code.trim();
+            if code.is_empty() {
+                errors.push(row_error(
+                    r.line,
+                    "code",
+                    "the code is empty".into(),
+                    "“代码”为空".into(),
+                ));
+                continue;
+            }
+            let Some(setting) = Setting::find(code) else {
+                let known: Vec<&str> = Setting::ALL.iter().map(|s| s.code()).collect();
+                errors.push(row_error(
+                    r.line,
+                    "code",
+                    format!("unknown code “{code}”: use one of {}", known.join(", ")),
+                    format!("未知的代码“{code}”：应为 {} 之一", known.join("、")),
+                ));
+                continue;
+            };
+            if let Some((_, first, _)) = found.iter().find(|(s, _, _)| *s == setting) {
+                errors.push(row_error(
+                    r.line,
+                    &setting.path(),
+                    format!("the code “{code}” is already used on row {first}"),
+                    format!("代码“{code}”与第 {first} 行重复"),
+                ));
+                continue;
+            }
+            let cell = match setting {
+                Setting::Name => Some(Parsed::Text(r.value.trim().to_string())),
+                // Notes are kept as written: line breaks are part of the text.
+                Setting::NoteZh | Setting::NoteEn => Some(Parsed::Text(r.value.clone())),
+                Setting::Cap if r.value.trim().is_empty() => Some(Parsed::NoLimit),
+                _ => match number(setting, r) {
+                    Ok(n) => Some(Parsed::Number(n)),
+                    Err(d) => {
+                        // A negative number is still read, so the other rows
+                        // are checked against it; its own range is not
+                        // reported twice.
+                        reported.push(setting.path());
+                        errors.push(d);
+                        r.value.trim().parse::<f64>().ok().map(Parsed::Number)
+                    }
+                },
+            };
+            found.push((setting, r.line, cell));
+        }
+
+        for s in Setting::ALL.iter().filter(|s| s.required()) {
+            if !found.iter().any(|(f, _, _)| f == s) {
+                reported.push(s.path());
+                errors.push(Diagnostic::error(
+                    s.path(),
+                    format!("the row “{}” ({}) is missing", s.code(), s.label(Lang::En)),
+                    format!("缺少代码为“{}”（{}）的行", s.code(), s.label(Lang::ZhCn)),
+                ));
+            }
+        }
+
+        // The weights' sum, named on the first weight row with the rows it
+        // came from; only when every weight was read and none was refused.
+        let weight_rows: Vec<(Component, usize, f64)> = found
+            .iter()
+            .filter_map(|(s, line, cell)| match (s, cell) {
+                (Setting::Weight(c), Some(Parsed::Number(w))) => Some((*c, *line, *w)),
+                _ => None,
+            })
+            .collect();
+        let weights_refused = Component::ALL
+            .iter()
+            .any(|c| reported.contains(&Setting::Weight(*c).path()));
+        reported.push("weights".into());
+        if weight_rows.len() == Component::ALL.len() && !weights_refused {
+            let sum: f64 = weight_rows.iter().map(|(_, _, w)| w).sum();
+            if (sum - FULL_MARKS).abs() > SUM_TOLERANCE {
+                let mut lines: Vec<usize> = weight_rows.iter().map(|(_, l, _)| *l).collect();
+                lines.sort_unstable();
+                let first = lines[0];
+                let lines: Vec<String> = lines.iter().map(usize::to_string).collect();
+                let parts: Vec<String> = Component::ALL
+                    .iter()
+                    .filter_map(|c| weight_rows.iter().find(|(wc, _, _)| wc == c))
+                    .map(|(_, _, w)| num_exact(*w))
+                    .collect();
+                errors.push(row_error(
+                    first,
+                    "weights",
+                    format!(
+                        "the weights (rows {}) add up to {} ({}), not {}",
+                        lines.join(", "),
+                        num_exact(sum),
+                        parts.join(" + "),
+                        num(FULL_MARKS)
+                    ),
+                    format!(
+                        "各项权重（第 {} 行）合计 {}（{}），应为 {} 分",
+                        lines.join("、"),
+                        num_exact(sum),
+                        parts.join(" + "),
+                        num(FULL_MARKS)
+                    ),
+                ));
+            }
+        }
+
+        // The scheme as read; settings that were refused or missing hold
+        // placeholders, which are never returned (there are errors then)
+        // and whose paths validation skips.
+        let text = |s: Setting| {
+            found.iter().find_map(|(f, _, c)| match c {
+                Some(Parsed::Text(t)) if *f == s => Some(t.clone()),
+                _ => None,
+            })
+        };
+        let number_of = |s: Setting| {
+            found.iter().find_map(|(f, _, c)| match c {
+                Some(Parsed::Number(n)) if *f == s => Some(*n),
+                _ => None,
+            })
+        };
+        let weight = |c: Component| number_of(Setting::Weight(c)).unwrap_or(0.0);
+        let scheme = Scheme {
+            name: text(Setting::Name).unwrap_or_default(),
+            note_zh: text(Setting::NoteZh).unwrap_or_default(),
+            note_en: text(Setting::NoteEn).unwrap_or_default(),
+            red_notice_deduction: number_of(Setting::Deduction).unwrap_or(0.0),
+            red_notice_cap: number_of(Setting::Cap),
+            weights: Weights {
+                on_time: weight(Component::OnTime),
+                timeliness: weight(Component::Timeliness),
+                indicators: weight(Component::Indicators),
+                returns: weight(Component::Returns),
+                ratings: weight(Component::Ratings),
+            },
+        };
+        if let Err(found_by_validate) = scheme.validate() {
+            for d in found_by_validate {
+                if reported.contains(&d.path) {
+                    continue;
+                }
+                let line = found
+                    .iter()
+                    .find(|(s, _, _)| s.path() == d.path)
+                    .map(|(_, line, _)| *line);
+                match line {
+                    Some(line) => errors.push(row_error(line, &d.path, d.message_en, d.message_zh)),
+                    None => errors.push(d),
+                }
+            }
+        }
+
+        if errors.is_empty() {
+            Ok(scheme)
+        } else {
+            // Row errors by line; errors without a row (a missing row) last.
+            errors.sort_by_key(|d| (d.line.is_none(), d.line));
+            Err(errors)
+        }
+    }
+}
+
+/// A weight, deduction or cap cell as a number: not empty, a number, not negative.
+fn number(setting: Setting, r: &SchemeRow) -> Result<f64, Diagnostic> {
+    let (label_zh, label_en) = (setting.label(Lang::ZhCn), setting.label(Lang::En));
+    let (what_zh, what_en) = match setting {
+        Setting::Weight(_) => ("的权重", "the weight of "),
+        _ => ("", ""),
+    };
+    let value = r.value.trim();
+    let path = setting.path();
+    if value.is_empty() {
+        return Err(row_error(
+            r.line,
+            &path,
+            format!("{what_en}“{label_en}” is empty"),
+            format!("“{label_zh}”{what_zh}为空"),
+        ));
+    }
+    match value.parse::<f64>() {
+        Ok(n) if n.is_finite() && n >= 0.0 => Ok(n),
+        Ok(n) if n < 0.0 => Err(row_error(
+            r.line,
+            &path,
+            format!("{what_en}“{label_en}” is {value}, a negative number"),
+            format!("“{label_zh}”{what_zh}为 {value}，不能为负数"),
+        )),
+        _ => Err(row_error(
+            r.line,
+            &path,
+            format!("{what_en}“{label_en}” is “{value}”, not a number"),
+            format!("“{label_zh}”{what_zh}为“{value}”，不是数字"),
+        )),
+    }
 }
 
 /// Points for display: rounded to 0.1, without a trailing ".0" ("22.5", "25").

@@ -94,7 +94,7 @@ pub struct ReportDoc {
     pub title: String,
     pub period: String,
     pub sections: Vec<DocSection>,
-    /// Printed under the caption of a chart that cannot be drawn (e.g. "图表见平台").
+    /// Printed under the caption of a chart that cannot be drawn (e.g. "该图表未能生成，请在平台上查看。").
     pub chart_fallback: String,
 }
 

@@ -187,6 +187,7 @@ pub const MUTATING_ROUTES: &[(&str, &str)] = &[
     ("POST", "/sampling/{id}/followup"),
     // assessment routes (issue 6)
     ("POST", "/assessment/scheme"),
+    ("POST", "/assessment/scheme/import"),
     ("POST", "/assessment/windows"),
     ("POST", "/assessment/windows/{id}/close"),
     ("POST", "/assessment/windows/{id}/ratings"),

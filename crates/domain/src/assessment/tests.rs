@@ -237,3 +237,221 @@ fn numbers_for_display() {
     assert_eq!(num(-0.01), "0");
     assert_eq!(num_exact(30.04), "30.04");
 }
+
+// ------------------------------------------------------------------ rows
+
+/// The default scheme's rows, with the value of `code` replaced.
+fn rows_with(code: &str, value: &str) -> Vec<SchemeRow> {
+    let mut rows = scheme().to_rows();
+    let row = rows
+        .iter_mut()
+        .find(|r| r.code == code)
+        .expect("the code has a row");
+    row.value = value.into();
+    rows
+}
+
+fn line_of(rows: &[SchemeRow], code: &str) -> usize {
+    rows.iter()
+        .find(|r| r.code == code)
+        .map(|r| r.line)
+        .expect("the code has a row")
+}
+
+#[test]
+fn the_default_scheme_round_trips_through_rows() {
+    let rows = scheme().to_rows();
+    let codes: Vec<&str> = rows.iter().map(|r| r.code.as_str()).collect();
+    assert_eq!(
+        codes,
+        vec![
+            "name",
+            "note_zh",
+            "note_en",
+            "on_time",
+            "timeliness",
+            "indicators",
+            "returns",
+            "ratings",
+            "red_notice_deduction",
+            "red_notice_cap"
+        ]
+    );
+    assert_eq!(rows[0].line, 2, "line 1 is the header");
+    assert_eq!(rows[3].label, "按时完成任务");
+    assert_eq!(rows[3].value, "30");
+    assert_eq!(rows[9].value, "10");
+    assert_eq!(Scheme::from_rows(&rows), Ok(scheme()));
+    // The English labels and explanations are ignored on import too.
+    assert_eq!(
+        Scheme::from_rows(&scheme().to_rows_in(Lang::En)),
+        Ok(scheme())
+    );
+    // And the scheme saved as TOML reads back the same.
+    assert_eq!(Scheme::load(&scheme().to_toml()), Ok(scheme()));
+}
+
+#[test]
+fn rows_in_any_order_with_an_empty_cap_give_a_scheme_without_limit() {
+    let mut rows = rows_with("red_notice_cap", "  ");
+    rows.reverse();
+    rows.iter_mut()
+        .find(|r| r.code == "ratings")
+        .expect("ratings")
+        .code = "WEIGHTS.RATINGS".into();
+    let s = Scheme::from_rows(&rows).expect("accepted");
+    assert_eq!(s.red_notice_cap, None);
+    assert_eq!(s.weights, scheme().weights);
+    // Without the cap's row at all, the same.
+    let rows: Vec<SchemeRow> = scheme()
+        .to_rows()
+        .into_iter()
+        .filter(|r| r.code != "red_notice_cap")
+        .collect();
+    assert_eq!(Scheme::from_rows(&rows).map(|s| s.red_notice_cap), Ok(None));
+}
+
+#[test]
+fn a_changed_weight_that_keeps_the_sum_is_read() {
+    let mut rows = rows_with("on_time", "35");
+    rows.iter_mut()
+        .find(|r| r.code == "ratings")
+        .expect("ratings")
+        .value = " 15 ".into();
+    let s = Scheme::from_rows(&rows).expect("accepted");
+    assert_eq!(s.weights.on_time, 35.0);
+    assert_eq!(s.weights.ratings, 15.0);
+    assert_eq!(s.weights.total(), 100.0);
+}
+
+#[test]
+fn weights_that_do_not_add_up_are_refused_on_the_first_weight_row_with_the_sum() {
+    let rows = rows_with("ratings", "25");
+    let d = Scheme::from_rows(&rows).expect_err("105 is refused");
+    assert_eq!(d.len(), 1, "{d:?}");
+    let first = line_of(&rows, "on_time");
+    assert_eq!(d[0].line, Some(first));
+    assert_eq!(d[0].path, "weights");
+    assert!(
+        d[0].message_zh.starts_with(&format!(
+            "第 {first} 行：各项权重（第 5、6、7、8、9 行）合计 105"
+        )),
+        "{}",
+        d[0].message_zh
+    );
+    assert!(d[0].message_zh.contains("30 + 15 + 25 + 10 + 25"));
+    assert!(
+        d[0].message_en.contains("add up to 105"),
+        "{}",
+        d[0].message_en
+    );
+}
+
+#[test]
+fn a_negative_weight_or_deduction_is_refused_on_its_row() {
+    let mut rows = rows_with("returns", "-10");
+    rows.iter_mut()
+        .find(|r| r.code == "red_notice_deduction")
+        .expect("deduction")
+        .value = "-2".into();
+    let d = Scheme::from_rows(&rows).expect_err("refused");
+    let returns = line_of(&rows, "returns");
+    let deduction = line_of(&rows, "red_notice_deduction");
+    assert_eq!(
+        d.iter().map(|d| d.line).collect::<Vec<_>>(),
+        vec![Some(returns), Some(deduction)],
+        "one error each, not repeated by validation: {d:?}"
+    );
+    assert_eq!(
+        d[0].message_zh,
+        format!("第 {returns} 行：“报送质量”的权重为 -10，不能为负数")
+    );
+    assert!(d[0].message_en.contains("negative"));
+    assert!(
+        d[1].message_zh
+            .contains("“红色通报每次扣分”为 -2，不能为负数")
+    );
+}
+
+#[test]
+fn a_value_that_is_not_a_number_is_refused() {
+    for bad in ["三十", "30分", "NaN", "inf", ""] {
+        let rows = rows_with("indicators", bad);
+        let d = Scheme::from_rows(&rows).expect_err(bad);
+        assert_eq!(d.len(), 1, "{bad}: {d:?}");
+        assert_eq!(d[0].line, Some(line_of(&rows, "indicators")));
+        assert!(d[0].message_zh.contains("“指标达成”的权重"), "{d:?}");
+    }
+    let rows = rows_with("red_notice_cap", "十分");
+    let d = Scheme::from_rows(&rows).expect_err("refused");
+    assert!(d[0].message_zh.contains("不是数字"), "{d:?}");
+}
+
+#[test]
+fn unknown_repeated_empty_and_missing_codes_are_refused_together() {
+    let mut rows = scheme().to_rows();
+    rows.retain(|r| r.code != "timeliness");
+    rows[0].code = "名字".into();
+    let mut dup = rows[2].clone();
+    dup.line = 20;
+    rows.push(dup);
+    rows.push(SchemeRow {
+        line: 21,
+        value: "x".into(),
+        ..Default::default()
+    });
+    let d = Scheme::from_rows(&rows).expect_err("refused");
+    let texts: Vec<&str> = d.iter().map(|d| d.message_zh.as_str()).collect();
+    assert_eq!(d.len(), 5, "{texts:?}");
+    assert!(
+        texts[0].starts_with("第 2 行：未知的代码“名字”"),
+        "{texts:?}"
+    );
+    assert!(texts.contains(&"第 20 行：代码“note_en”与第 4 行重复"));
+    assert!(texts.contains(&"第 21 行：“代码”为空"));
+    // Missing rows have no line: they come last.
+    assert!(texts.contains(&"缺少代码为“name”（名称）的行"), "{texts:?}");
+    assert!(texts.contains(&"缺少代码为“timeliness”（报送及时）的行"));
+    assert_eq!(d.last().map(|d| d.line), Some(None));
+    assert!(d.iter().all(|d| !d.message_en.is_empty()));
+    assert!(Scheme::from_rows(&[]).is_err());
+}
+
+#[test]
+fn what_validate_refuses_is_named_on_the_settings_row() {
+    let mut rows = rows_with("name", " ");
+    rows.iter_mut()
+        .find(|r| r.code == "red_notice_cap")
+        .expect("cap")
+        .value = "0".into();
+    rows.iter_mut()
+        .find(|r| r.code == "on_time")
+        .expect("on_time")
+        .value = "130".into();
+    let d = Scheme::from_rows(&rows).expect_err("refused");
+    let lines: Vec<Option<usize>> = d.iter().map(|d| d.line).collect();
+    assert!(lines.contains(&Some(line_of(&rows, "name"))), "{d:?}");
+    assert!(lines.contains(&Some(line_of(&rows, "red_notice_cap"))));
+    assert!(
+        d.iter()
+            .any(|d| d.path == "weights.on_time" && d.message_zh.contains("应为 0 至 100 之间的数"))
+    );
+    assert!(d.iter().any(|d| d.path == "weights"), "the sum is off too");
+    assert!(d.iter().all(|d| d.line.is_some()));
+}
+
+#[test]
+fn a_table_without_the_value_column_is_refused_naming_it() {
+    let header: Vec<String> = ["代码", "项目", "说明"].map(String::from).to_vec();
+    let d = SchemeRow::from_table(1, &header, &[]).expect_err("refused");
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0].message_zh, "第 1 行：缺少“分值或内容”列");
+    assert!(d[0].message_en.contains("“Value”"));
+    // Headers in English or as keys, in any order, with extra columns.
+    let header: Vec<String> = ["备注", "VALUE", "code"].map(String::from).to_vec();
+    let body = vec![(2, vec![String::new(), "30".into(), " on_time ".into()])];
+    let rows = SchemeRow::from_table(1, &header, &body).expect("read");
+    assert_eq!(rows[0].code, "on_time");
+    assert_eq!(rows[0].value, "30");
+    assert_eq!(rows[0].line, 2);
+}

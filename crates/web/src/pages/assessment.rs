@@ -1,8 +1,9 @@
 //! Unit performance assessment (绩效考核) and the leaders' one-page view.
 //!
 //! `/assessment?period=2014`: every member unit's score and rank, best first, the scheme
-//! explained, the office's scheme editor and evaluation windows, and the evaluators' rating
-//! forms while a window is open. `/assessment/{unit}` shows every line of one unit's score and
+//! explained, the office's scheme editor (TOML, or a workbook exported from
+//! `/assessment/scheme.xlsx` and imported whole or not at all at `/assessment/scheme/import`)
+//! and evaluation windows, and the evaluators' rating forms while a window is open. `/assessment/{unit}` shows every line of one unit's score and
 //! the facts behind it. `/leader`: phase, readiness, indicators at risk, overdue work, the
 //! weakest units and the newest bulletin.
 
@@ -13,15 +14,18 @@ use crate::middleware::see_other;
 use crate::pages::plan::{require_plan, target_lang};
 use crate::pages::{PageCtx, attachment, render, unprocessable};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequest, Path, Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use chrono::NaiveDate;
 use qcity_domain::assessment::{Component, Scheme, UnitFacts};
+use qcity_domain::plan::Diagnostic;
 use qcity_domain::role::Role;
 use qcity_domain::target::{Lang as TargetLang, Status};
-use qcity_exchange::assessment::{AssessmentRow, assessment_to_docx, assessment_to_xlsx};
+use qcity_exchange::assessment::{
+    AssessmentRow, assessment_to_docx, assessment_to_xlsx, scheme_from_xlsx, scheme_to_xlsx_in,
+};
 use qcity_store::assessment::{self as store, NewWindow, Rating, Window};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -32,6 +36,8 @@ pub fn router() -> Router<AppState> {
         .route("/assessment/export.xlsx", get(export_xlsx))
         .route("/assessment/export.docx", get(export_docx))
         .route("/assessment/scheme", post(save_scheme))
+        .route("/assessment/scheme.xlsx", get(export_scheme))
+        .route("/assessment/scheme/import", post(import_scheme))
         .route("/assessment/windows", post(open_window))
         .route("/assessment/windows/{id}/close", post(close_window))
         .route("/assessment/windows/{id}/ratings", post(rate))
@@ -413,6 +419,87 @@ async fn save_scheme(
             ))
         }
     }
+}
+
+/// The scheme in force as a workbook, one setting per row, in the reader's language; the
+/// office edits it and imports it back. Everyone signed in sees the scheme (units on their
+/// drill-down), so everyone may download it.
+async fn export_scheme(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    ctx.user()?;
+    let (scheme, _) = store::current_scheme(&state.store).await?;
+    let lang = lang(&ctx);
+    let bytes = scheme_to_xlsx_in(&scheme, lang).map_err(|e| AppError::Internal(e.to_string()))?;
+    let name = match lang {
+        TargetLang::ZhCn => "考核方案.xlsx",
+        TargetLang::En => "assessment-scheme.xlsx",
+    };
+    Ok(attachment(
+        bytes,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        name,
+    ))
+}
+
+/// The office imports a scheme workbook, all or nothing: a good one is saved through the same
+/// store function as the TOML editor (checked, versioned, audited) and the page reloads as
+/// after a save; otherwise 422 with every bad row and its reason, the old scheme in force.
+async fn import_scheme(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    req: axum::extract::Request,
+) -> Result<Response, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let mut form = axum::extract::Multipart::from_request(req, &state)
+        .await
+        .map_err(|_| AppError::Validation(vec![("file".into(), "error-upload".into())]))?;
+    let mut bytes = Vec::new();
+    let mut period_field = None;
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|_| AppError::PayloadTooLarge)?
+    {
+        match field.name() {
+            Some("file") => {
+                bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|_| AppError::PayloadTooLarge)?
+                    .to_vec();
+            }
+            Some("period") => {
+                period_field = field.text().await.ok();
+            }
+            _ => {}
+        }
+    }
+    let p = period(
+        &ctx,
+        &PeriodQuery {
+            period: period_field,
+        },
+    );
+    let refused = match scheme_from_xlsx(&bytes) {
+        Ok(scheme) => store::save_scheme(&state.store, &ctx.actor(), &scheme.to_toml())
+            .await?
+            .err(),
+        Err(diags) => Some(diags),
+    };
+    match refused {
+        None => Ok(see_other(&format!("/assessment?period={p}&saved=1"))),
+        Some(diags) => {
+            let problems = row_messages(&ctx, &diags);
+            Ok(unprocessable(
+                scores_view(&state, &ctx, p, problems, None, false).await?,
+            ))
+        }
+    }
+}
+
+/// A workbook's problems in the reader's language; each names its row itself.
+fn row_messages(ctx: &Ctx, diags: &[Diagnostic]) -> Vec<String> {
+    let lang = lang(ctx);
+    diags.iter().map(|d| d.message(lang).to_string()).collect()
 }
 
 #[derive(Deserialize)]

@@ -534,3 +534,268 @@ async fn the_scheme_editor_is_the_offices_and_refuses_a_bad_scheme() {
     let res = unit.get(app.url("/leader")).send().await.unwrap();
     assert_eq!(res.status(), 403);
 }
+
+/// A scheme workbook as the import form sends it.
+fn scheme_upload(bytes: Vec<u8>) -> reqwest::multipart::Form {
+    reqwest::multipart::Form::new().text("period", "2014").part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes).file_name("考核方案.xlsx"),
+    )
+}
+
+/// The default scheme's rows with some values replaced, as a workbook.
+fn scheme_workbook(changes: &[(&str, &str)]) -> Vec<u8> {
+    let mut rows = qcity_domain::assessment::Scheme::default_scheme().to_rows();
+    for (code, value) in changes {
+        rows.iter_mut()
+            .find(|r| r.code == *code)
+            .unwrap_or_else(|| panic!("no row {code}"))
+            .value = (*value).to_string();
+    }
+    qcity_exchange::assessment::scheme_rows_to_xlsx(&rows, qcity_domain::target::Lang::ZhCn)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_scheme_is_exported_and_imported_whole_or_not_at_all() {
+    let app = TestApp::with_plan_and(qcity_web::Config {
+        today: Some(d(2015, 2, 10)),
+        ..Default::default()
+    })
+    .await;
+    let store = &app.store;
+    let default = qcity_domain::assessment::Scheme::default_scheme();
+    let edited = scheme_workbook(&[("on_time", "40"), ("ratings", "10")]);
+
+    // Units and leaders may download the scheme but not import one.
+    let unit = app.user("zjfj.staff", Role::Unit, Some("ZJFJ")).await;
+    let leader = app.user("leader1", Role::Leader, None).await;
+    for client in [&unit, &leader] {
+        let res = client
+            .get(app.url("/assessment/scheme.xlsx"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let res = client
+            .post(app.url("/assessment/scheme/import"))
+            .multipart(scheme_upload(edited.clone()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 403);
+    }
+    let (_, version) = qcity_store::assessment::current_scheme(store)
+        .await
+        .unwrap();
+    assert!(version.is_none(), "nothing was imported");
+
+    // The office's page links the download and the upload form.
+    let admin = app.login("admin", ADMIN_PASSWORD).await;
+    let page = body(
+        admin
+            .get(app.url("/assessment?period=2014"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(page.contains("href=\"/assessment/scheme.xlsx\""), "{page}");
+    assert!(page.contains("action=\"/assessment/scheme/import\""));
+    assert!(page.contains("下载考核方案（Excel）"));
+
+    // The export is the scheme in force, one setting per row.
+    let res = admin
+        .get(app.url("/assessment/scheme.xlsx"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let exported = res.bytes().await.unwrap().to_vec();
+    let rows = qcity_exchange::assessment::read_scheme_xlsx(&exported).unwrap();
+    assert_eq!(rows, default.to_rows());
+    let cells = qcity_exchange::assessment::first_sheet_text(&exported).unwrap();
+    assert_eq!(cells[0], ["代码", "项目", "分值或内容", "说明"]);
+
+    // A weight moved from ratings to on-time completion, the sum still 100: saved, and the
+    // scores use it.
+    let res = admin
+        .post(app.url("/assessment/scheme/import"))
+        .multipart(scheme_upload(edited))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        res.headers()["location"].to_str().unwrap(),
+        "/assessment?period=2014&saved=1"
+    );
+    let (in_force, version) = qcity_store::assessment::current_scheme(store)
+        .await
+        .unwrap();
+    let version = version.expect("a new version").id;
+    assert_eq!(in_force.weights.on_time, 40.0);
+    assert_eq!(in_force.weights.ratings, 10.0);
+    assert_eq!(
+        (&in_force.name, &in_force.note_zh, in_force.red_notice_cap),
+        (&default.name, &default.note_zh, default.red_notice_cap)
+    );
+    let page = body(
+        admin
+            .get(app.url("/assessment?period=2014&saved=1"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(page.contains("id=\"scheme-saved\""));
+    assert!(
+        page.contains("<tr><td>按时完成任务</td><td>40</td>"),
+        "{page}"
+    );
+    // 区质监分局 has obligations and reports due but nothing else with data: on-time
+    // completion and timeliness share the 45 points of the parts without data.
+    let drill = body(
+        admin
+            .get(app.url("/assessment/ZJFJ?period=2014"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(drill.contains("权重 40 分；无数据项目的 45 分"), "{drill}");
+    let audited: i64 = sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'assessment.scheme.save'",
+    )
+    .fetch_one(&store.pool)
+    .await
+    .unwrap();
+    assert_eq!(audited, 1);
+
+    // Refused workbooks: 422 with the row and the reason; the imported scheme stays in force.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    for (c, h) in ["代码", "项目", "说明"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for (r, row) in default.to_rows().iter().enumerate() {
+        ws.write_string(r as u32 + 1, 0, &row.code).unwrap();
+        ws.write_string(r as u32 + 1, 1, &row.label).unwrap();
+    }
+    let no_value_column = book.save_to_buffer().unwrap();
+    let refusals: [(&str, Vec<u8>, &str); 5] = [
+        (
+            "the value column removed",
+            no_value_column,
+            "第 1 行：缺少“分值或内容”列",
+        ),
+        (
+            "a negative weight",
+            scheme_workbook(&[("returns", "-10"), ("on_time", "50")]),
+            "第 8 行：“报送质量”的权重为 -10，不能为负数",
+        ),
+        (
+            "weights adding up to 105",
+            scheme_workbook(&[("ratings", "25")]),
+            "第 5 行：各项权重（第 5、6、7、8、9 行）合计 105（30 + 15 + 25 + 10 + 25），应为 100 分",
+        ),
+        (
+            "a weight that is not a number",
+            scheme_workbook(&[("indicators", "二十五")]),
+            "第 7 行：“指标达成”的权重为“二十五”，不是数字",
+        ),
+        (
+            "a file that is not a workbook",
+            b"name = \"x\"".to_vec(),
+            "文件不是可读取的 XLSX 工作簿",
+        ),
+    ];
+    for (what, bytes, reason) in refusals {
+        let res = admin
+            .post(app.url("/assessment/scheme/import"))
+            .multipart(scheme_upload(bytes))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422, "{what}");
+        let page = body(res).await;
+        assert!(page.contains("id=\"scheme-errors\""), "{what}: {page}");
+        assert!(page.contains("原方案继续有效"), "{what}");
+        assert!(page.contains(reason), "{what}: {page}");
+        let (still, v) = qcity_store::assessment::current_scheme(store)
+            .await
+            .unwrap();
+        assert_eq!(v.map(|v| v.id), Some(version), "{what}: nothing was saved");
+        assert_eq!(still, in_force, "{what}");
+    }
+
+    // In English, the reasons are in English.
+    let res = admin
+        .post(app.url("/lang"))
+        .form(&[("lang", "en"), ("back", "/assessment")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let res = admin
+        .post(app.url("/assessment/scheme/import"))
+        .multipart(scheme_upload(scheme_workbook(&[("returns", "-10")])))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let page = body(res).await;
+    assert!(
+        page.contains("row 8: the weight of “Report quality” is -10, a negative number"),
+        "{page}"
+    );
+    assert!(page.contains("Download the scheme (Excel)"));
+    // The English export reads back to the scheme in force.
+    let res = admin
+        .get(app.url("/assessment/scheme.xlsx"))
+        .send()
+        .await
+        .unwrap();
+    let en = res.bytes().await.unwrap().to_vec();
+    assert_eq!(
+        qcity_exchange::assessment::first_sheet_text(&en).unwrap()[0],
+        ["Code", "Item", "Value", "Explanation"]
+    );
+    assert_eq!(
+        qcity_exchange::assessment::scheme_from_xlsx(&en).unwrap(),
+        in_force
+    );
+}
+
+/// A clerk edits the exported scheme and saves it with LibreOffice; it imports as edited.
+#[tokio::test]
+async fn a_scheme_saved_by_libreoffice_imports() {
+    let written = scheme_workbook(&[("on_time", "35"), ("timeliness", "10")]);
+    let Some(saved) =
+        crate::indicators::libreoffice::resave_xlsx("scheme import via LibreOffice", &written)
+    else {
+        return;
+    };
+    let app = TestApp::with_plan_and(qcity_web::Config {
+        today: Some(d(2015, 2, 10)),
+        ..Default::default()
+    })
+    .await;
+    let admin = app.login("admin", ADMIN_PASSWORD).await;
+    let res = admin
+        .post(app.url("/assessment/scheme/import"))
+        .multipart(scheme_upload(saved))
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    assert_eq!(status, 303, "{}", body(res).await);
+    let (in_force, version) = qcity_store::assessment::current_scheme(&app.store)
+        .await
+        .unwrap();
+    assert!(version.is_some());
+    let mut expected = qcity_domain::assessment::Scheme::default_scheme();
+    expected.weights.on_time = 35.0;
+    expected.weights.timeliness = 10.0;
+    assert_eq!(in_force, expected);
+}
