@@ -282,6 +282,9 @@ async fn a_report_is_drafted_edited_issued_frozen_exported_and_published() {
     assert_eq!(issued_row, draft_row);
     let page_charts = issued.matches(r#"<figure class="chart"><svg"#).count();
     assert!(page_charts >= 1, "{issued}");
+    // Each chart is captioned with its indicator, as in the Word document.
+    assert_eq!(issued.matches("<figcaption>").count(), page_charts);
+    assert!(issued.contains("<figcaption>PRD-1 "), "{issued}");
 
     // A corrected value changes what a report computes now, not the issued report.
     approve(&app, value("PRD-1", 2014, 45.0)).await;
