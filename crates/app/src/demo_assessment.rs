@@ -104,6 +104,7 @@ async fn self_check(store: &Store, office: &Actor, today: NaiveDate) -> Result<u
             } else {
                 Verdict::Confirm {
                     comment: "已核对佐证材料。".into(),
+                    shown: None,
                 }
             };
             acceptance::decide(store, office, "self_check", &criterion.code, verdict, today)

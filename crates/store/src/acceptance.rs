@@ -746,7 +746,12 @@ async fn load_decisions(store: &Store, stage_id: i64) -> Result<Vec<DecisionReco
 #[derive(Debug, Clone)]
 pub enum Verdict {
     /// Take QCity's proposal as it stands (points, and for a veto whether it failed).
-    Confirm { comment: String },
+    /// `shown` is the proposal the reviewer saw (points, veto failed); when the facts have
+    /// moved since, the confirmation is refused so nobody confirms points they never saw.
+    Confirm {
+        comment: String,
+        shown: Option<(f64, bool)>,
+    },
     /// Other points (0..=max; ignored for a veto) or another veto outcome, with the reason.
     Override {
         points: f64,
@@ -800,7 +805,17 @@ pub async fn decide(
     let facts = facts(store, plan.as_ref(), &st.sheet, as_of).await?;
     let proposal = c.propose(&facts.get(&c.code).cloned().unwrap_or_default());
     let (points, veto_failed, overridden, comment) = match verdict {
-        Verdict::Confirm { comment } => (proposal.points, proposal.vetoed, false, comment),
+        Verdict::Confirm { comment, shown } => {
+            if let Some((points, vetoed)) = shown
+                && ((points - proposal.points).abs() > 1e-9 || vetoed != proposal.vetoed)
+            {
+                return Err(StoreError::invalid(
+                    "criterion",
+                    "acc-error-proposal-changed",
+                ));
+            }
+            (proposal.points, proposal.vetoed, false, comment)
+        }
         Verdict::Override {
             points,
             veto_failed,

@@ -399,7 +399,12 @@ pub async fn rate(
             .bind(&now)
             .bind(&now)
             .execute(&mut *tx)
-            .await?;
+            .await
+            // The same evaluator's first rating sent twice at once: the second loses cleanly.
+            .map_err(|e| match crate::is_unique_violation(&e) {
+                true => StoreError::Conflict("error-stale-edit".into()),
+                false => e.into(),
+            })?;
             json!(null)
         }
     };
@@ -568,16 +573,25 @@ pub async fn facts(
         }
     }
 
+    // One rating per evaluator and unit in a period: when the office opened several windows
+    // for it, an evaluator's latest rating counts, so nobody weighs twice.
     let rows = sqlx::query(
-        "SELECT r.unit_id, r.score FROM assessment_ratings r JOIN assessment_windows w ON w.id = r.window_id \
-         WHERE w.period = $1 ORDER BY r.id",
+        "SELECT r.unit_id, r.evaluator, r.score FROM assessment_ratings r JOIN assessment_windows w ON w.id = r.window_id \
+         WHERE w.period = $1 ORDER BY r.updated_at, r.id",
     )
     .bind(i64::from(period))
     .fetch_all(&store.pool)
     .await?;
+    let mut latest: BTreeMap<(i64, String), f64> = BTreeMap::new();
     for r in &rows {
-        if let Some(f) = out.get_mut(&r.try_get::<i64, _>("unit_id")?) {
-            f.ratings.push((r.try_get("score")?, RATING_MAX));
+        latest.insert(
+            (r.try_get("unit_id")?, r.try_get("evaluator")?),
+            r.try_get("score")?,
+        );
+    }
+    for ((unit_id, _), score) in latest {
+        if let Some(f) = out.get_mut(&unit_id) {
+            f.ratings.push((score, RATING_MAX));
         }
     }
 

@@ -12,7 +12,7 @@ use crate::sampling;
 use crate::{Actor, Result, Store, StoreError, now_text};
 use chrono::{Datelike, NaiveDate};
 use qcity_domain::plan::Plan;
-use qcity_domain::role::Scope;
+use qcity_domain::role::{Role, Scope};
 use qcity_domain::target::{self, Lang};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -423,8 +423,9 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Report> {
 fn may_see(actor: &Actor, r: &Report) -> bool {
     match actor.scope() {
         Scope::Public => false,
-        Scope::All | Scope::ReadAll => true,
-        Scope::Unit(_) => r.issued(),
+        _ if r.issued() => true,
+        // Evaluators read all issued work, but a draft is not yet the office's word.
+        _ => matches!(actor.role, Some(Role::Office | Role::Leader)),
     }
 }
 
@@ -466,7 +467,12 @@ pub async fn create(store: &Store, actor: &Actor, plan: &Plan, period: &str) -> 
     .bind(&actor.username)
     .bind(&now)
     .fetch_one(&mut *tx)
-    .await?
+    .await
+    // Two clerks creating the same period at once: the second is told it exists.
+    .map_err(|e| match crate::is_unique_violation(&e) {
+        true => StoreError::Conflict("report-error-exists".into()),
+        false => e.into(),
+    })?
     .try_get("id")?;
     audit::record(
         store,

@@ -8,6 +8,8 @@ nav-audit = Audit trail
 nav-api = API docs
 nav-password = Change password
 nav-logout = Sign out
+list-comma = {", "}
+list-separator = {"; "}
 footer = QCity, the quality-strong city campaign platform
 banner-today-fixed = Demo/training mode: the system date is set to { $date }
 filter = Filter
@@ -775,6 +777,7 @@ acc-error-deadline = The deadline must be a date such as 2015-03-31.
 acc-error-content-unknown = The plan has no target content with this code.
 acc-error-comment-required = An override needs a reason.
 acc-error-points-range = Points must be between 0 and the criterion's maximum.
+acc-error-proposal-changed = The proposal changed with newer data since the page was shown; check the new proposal and confirm again.
 acc-error-points-number = Points must be a number.
 acc-error-date = A date looks like 2015-03-31.
 

@@ -8,6 +8,8 @@ nav-audit = 审计日志
 nav-api = 接口文档
 nav-password = 修改密码
 nav-logout = 退出
+list-comma = 、
+list-separator = ；
 footer = QCity 质量强市创建工作平台
 banner-today-fixed = 演示/培训模式：系统日期设定为 { $date }
 filter = 筛选
@@ -775,6 +777,7 @@ acc-error-deadline = 整改期限应为日期，如 2015-03-31。
 acc-error-content-unknown = 方案中没有该目标内容编号。
 acc-error-comment-required = 改判须填写理由。
 acc-error-points-range = 得分须在 0 到该项满分之间。
+acc-error-proposal-changed = 确认时系统建议分已随最新数据变化，请核对新的建议分后重新确认。
 acc-error-points-number = 得分须为数字。
 acc-error-date = 日期格式应为 2015-03-31。
 

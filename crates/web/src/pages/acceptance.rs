@@ -75,7 +75,8 @@ pub struct ReadinessView {
 }
 
 impl ReadinessView {
-    fn new(r: &Readiness) -> ReadinessView {
+    /// `sep` joins the vetoed criteria (the language's list separator).
+    fn new(r: &Readiness, sep: &str) -> ReadinessView {
         ReadinessView {
             score: trim_number(r.score),
             base_earned: trim_number(r.base_earned),
@@ -84,7 +85,7 @@ impl ReadinessView {
             bonus_max: trim_number(r.bonus_max),
             percent: format!("{:.1}", r.percent()),
             vetoed: r.vetoed,
-            vetoed_by: r.vetoed_by.join("、"),
+            vetoed_by: r.vetoed_by.join(sep),
             undecided: r.undecided.len(),
         }
     }
@@ -118,7 +119,7 @@ async fn index(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppE
     for s in store::stages(&state.store, &actor).await? {
         let readiness = store::stage_readiness(&state.store, &actor, &s.code, ctx.today)
             .await?
-            .map(|r| ReadinessView::new(&r));
+            .map(|r| ReadinessView::new(&r, &ctx.t("list-comma")));
         stages.push(StageRow {
             label: stage_label(&ctx, &s.code),
             opened: s.opened.is_some(),
@@ -134,7 +135,12 @@ async fn index(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppE
     }
     let current = store::current_readiness(&state.store, ctx.today)
         .await?
-        .map(|(code, r)| (stage_label(&ctx, &code), ReadinessView::new(&r)));
+        .map(|(code, r)| {
+            (
+                stage_label(&ctx, &code),
+                ReadinessView::new(&r, &ctx.t("list-comma")),
+            )
+        });
     let (sheet, _) = store::sheet_in_force(&state.store).await?;
     Ok(render(&IndexPage {
         ctx: ctx.page(),
@@ -205,6 +211,8 @@ pub struct CriterionView {
     pub rule_text: String,
     pub veto: bool,
     pub proposed: String,
+    /// The proposed points exactly, sent back with a confirmation.
+    pub proposed_exact: String,
     pub proposal_vetoed: bool,
     pub needs_review: bool,
     pub reasoning: String,
@@ -371,6 +379,7 @@ async fn stage_view(
                                 rule_text: c.rule.to_string(),
                                 veto: c.rule.is_veto(),
                                 proposed: trim_number(p.points),
+                                proposed_exact: p.points.to_string(),
                                 proposal_vetoed: p.vetoed,
                                 needs_review: p.needs_review,
                                 reasoning: p.reasoning(lang).to_string(),
@@ -379,7 +388,7 @@ async fn stage_view(
                                     .iter()
                                     .map(|u| unit_name(plan.as_ref(), u))
                                     .collect::<Vec<_>>()
-                                    .join("、"),
+                                    .join(&ctx.t("list-comma")),
                                 decision: decided.iter().find(|d| d.criterion == c.code).map(|d| {
                                     DecisionView {
                                         points: trim_number(d.points),
@@ -398,8 +407,20 @@ async fn stage_view(
         })
         .collect();
     let gaps = acceptance::gaps(&sheet, &decisions, &proposals);
+    // Unit staff see their own unit's gaps and no other unit's open work, as everywhere else.
+    let own_unit = ctx
+        .user
+        .as_ref()
+        .filter(|u| u.role == Role::Unit)
+        .map(|u| u.unit_code.clone().unwrap_or_default());
+    // Open obligations are labelled "content UNIT period"; indicator codes have no unit.
+    let visible = |label: &String| match &own_unit {
+        Some(own) => label.split(' ').nth(1).is_none_or(|unit| unit == own),
+        None => true,
+    };
     let by_unit = acceptance::gaps_by_unit(&gaps)
         .into_iter()
+        .filter(|u| own_unit.as_ref().is_none_or(|own| &u.unit == own))
         .map(|u| UnitGapView {
             unit: if u.unit.is_empty() {
                 ctx.t("acc-gap-no-unit")
@@ -417,7 +438,12 @@ async fn stage_view(
                     at_stake: trim_number(g.at_stake),
                     veto: g.veto,
                     decided: g.decided,
-                    missing: g.missing.join("；"),
+                    missing: g
+                        .missing
+                        .into_iter()
+                        .filter(visible)
+                        .collect::<Vec<_>>()
+                        .join(&ctx.t("list-separator")),
                 })
                 .collect(),
         })
@@ -465,8 +491,8 @@ async fn stage_view(
         note,
         can_decide: opened.is_some() && ctx.page().is_office(),
         categories,
-        readiness: ReadinessView::new(&readiness),
-        projected: ReadinessView::new(&projected),
+        readiness: ReadinessView::new(&readiness, &ctx.t("list-comma")),
+        projected: ReadinessView::new(&projected, &ctx.t("list-comma")),
         by_unit,
         findings,
         rectifications,
@@ -516,6 +542,11 @@ struct DecideForm {
     veto: String,
     #[serde(default)]
     comment: String,
+    /// The proposal the page showed: exact points, and "1" when it proposed a failed veto.
+    #[serde(default)]
+    shown_points: String,
+    #[serde(default)]
+    shown_veto: String,
 }
 
 async fn decide(
@@ -545,6 +576,12 @@ async fn decide(
     } else {
         Ok(Verdict::Confirm {
             comment: f.comment.clone(),
+            shown: f
+                .shown_points
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .map(|p| (p, f.shown_veto == "1")),
         })
     };
     let result = match verdict {

@@ -325,7 +325,7 @@ fn fact_lines(ctx: &Ctx, code: &str, f: &UnitFacts) -> Vec<FactLine> {
             value: if ratings.is_empty() {
                 "—".into()
             } else {
-                ratings.join("、")
+                ratings.join(&ctx.t("list-comma"))
             },
             link: None,
         },

@@ -126,10 +126,37 @@ async fn the_self_check_proposes_from_data_and_reviewers_decide() {
     );
     assert_eq!(number(&html, "readiness-score"), 0.0, "nothing decided yet");
 
-    // Confirm: the proposal becomes the decided points.
+    // Confirming a proposal other than the one QCity now makes (the data moved since the page
+    // was shown) is refused, and nothing is decided.
     let res = office
         .post(app.url("/acceptance/self_check/decide"))
-        .form(&[("criterion", "1.2.a"), ("action", "confirm")])
+        .form(&[
+            ("criterion", "1.2.a"),
+            ("action", "confirm"),
+            ("shown_points", "0"),
+            ("shown_veto", "0"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(body(res).await.contains("建议分已随最新数据变化"));
+    // Confirm: the proposal the page shows becomes the decided points.
+    let shown = html
+        .split("name=\"criterion\" value=\"1.2.a\">")
+        .nth(1)
+        .and_then(|rest| rest.split("name=\"shown_points\" value=\"").nth(1))
+        .and_then(|rest| rest.split('"').next())
+        .expect("the confirm form carries the shown proposal")
+        .to_string();
+    let res = office
+        .post(app.url("/acceptance/self_check/decide"))
+        .form(&[
+            ("criterion", "1.2.a"),
+            ("action", "confirm"),
+            ("shown_points", shown.as_str()),
+            ("shown_veto", "0"),
+        ])
         .send()
         .await
         .unwrap();
@@ -302,6 +329,32 @@ async fn the_self_check_proposes_from_data_and_reviewers_decide() {
     .await;
     assert!(html.contains("部分单位佐证材料不全") && html.contains("补齐佐证材料"));
     assert!(!html.contains("/acceptance/self_check/decide"));
+    // What is missing by unit: the office sees every unit, unit staff only their own.
+    let summaries = |page: &str| -> Vec<String> {
+        page.split("<summary><strong>")
+            .skip(1)
+            .filter_map(|s| s.split("</strong>").next().map(str::to_string))
+            .collect()
+    };
+    let office_page = body(
+        office
+            .get(app.url("/acceptance/self_check"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let all = summaries(&office_page);
+    assert!(
+        all.len() > 1 && all.iter().any(|u| u.contains("区质监分局")),
+        "{all:?}"
+    );
+    assert_eq!(
+        summaries(&html),
+        all.into_iter()
+            .filter(|u| u.contains("区质监分局"))
+            .collect::<Vec<_>>()
+    );
     let mut walked = 0;
     for (method, route) in MUTATING_ROUTES {
         if !route.starts_with("/acceptance") {

@@ -436,6 +436,24 @@ async fn scores_rank_units_as_the_scheme_says_and_ratings_count_only_in_the_wind
         .unwrap();
     assert_eq!(res.status(), 200);
     assert!(res.bytes().await.unwrap().starts_with(b"PK\x03\x04"));
+
+    // The same evaluator rates again in the second window of the period: the latest rating
+    // counts, once (two windows do not weigh one evaluator twice).
+    let rater = actor(store, "rd.daibiao").await;
+    qcity_store::assessment::rate(store, &rater, later, "ZJFJ", 40.0, "", d(2015, 3, 5))
+        .await
+        .unwrap();
+    let (total_40, _) = expected(store, "ZJFJ", 2, 1, &[40.0]).await;
+    let drill = body(
+        admin
+            .get(app.url("/assessment/ZJFJ?period=2014"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(drill.contains("评议 1 份（40/100）"), "{drill}");
+    assert!(drill.contains(&format!("<span id=\"unit-total\">{}</span>", pts(total_40))));
 }
 
 #[tokio::test]

@@ -229,6 +229,16 @@ async fn a_report_is_drafted_edited_issued_frozen_exported_and_published() {
     assert!(!list.contains(&format!("/reports/{id}\"")), "{list}");
     let res = unit.get(app.url(&location)).send().await.unwrap();
     assert_eq!(res.status(), 404);
+    // Nor do evaluators, who read everything issued.
+    let evaluator = app.user("npc.rep", Role::Evaluator, None).await;
+    let list = body(evaluator.get(app.url("/reports")).send().await.unwrap()).await;
+    assert!(!list.contains(&format!("/reports/{id}\"")), "{list}");
+    let res = evaluator
+        .get(app.url(&format!("/reports/{id}.docx")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
     let res = anonymous
         .get(app.url(&format!("/public/reports/{id}")))
         .send()
