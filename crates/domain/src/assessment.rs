@@ -700,6 +700,16 @@ fn no_data(c: Component) -> (&'static str, &'static str) {
     }
 }
 
+impl UnitScore {
+    /// Whether any part had data: a unit with nothing to count in the period (early in a
+    /// year, say) has no score, which is not the same as a score of 0.
+    pub fn scored(&self) -> bool {
+        self.parts
+            .iter()
+            .any(|l| l.component.is_some() && l.max > 0.0)
+    }
+}
+
 /// Ranks totals, highest first: 1-based, ties share a rank and the next
 /// rank skips ("1, 2, 2, 4"), as league tables do. Totals within
 /// [`TOLERANCE`] of each other tie; a total that is not a number ranks last.

@@ -635,7 +635,11 @@ pub async fn scores(
             (u, f, s)
         })
         .collect();
-    let totals: Vec<f64> = scored.iter().map(|(_, _, s)| s.total).collect();
+    // Units without a score rank after every scored one (NaN ranks last).
+    let totals: Vec<f64> = scored
+        .iter()
+        .map(|(_, _, s)| if s.scored() { s.total } else { f64::NAN })
+        .collect();
     let ranks = rank(&totals);
     let mut out: Vec<Ranked> = scored
         .into_iter()

@@ -455,3 +455,19 @@ fn a_table_without_the_value_column_is_refused_naming_it() {
     assert_eq!(rows[0].value, "30");
     assert_eq!(rows[0].line, 2);
 }
+
+#[test]
+fn a_unit_with_nothing_to_count_has_no_score_and_ranks_last() {
+    let scheme = Scheme::default_scheme();
+    let empty = scheme.score(&UnitFacts::default());
+    assert!(!empty.scored());
+    let one = scheme.score(&UnitFacts {
+        obligations_due: 1,
+        ..UnitFacts::default()
+    });
+    assert!(
+        one.scored() && one.total == 0.0,
+        "due but not done: scored, 0"
+    );
+    assert_eq!(rank(&[f64::NAN, 0.0, 50.0]), vec![3, 2, 1]);
+}

@@ -94,7 +94,8 @@ fn scheme_parts(scheme: &Scheme, lang: TargetLang) -> Vec<SchemePart> {
 }
 
 struct ScoreRow {
-    rank: usize,
+    /// The rank, or "—" for a unit without a score.
+    rank: String,
     code: String,
     name: String,
     total: String,
@@ -154,10 +155,18 @@ async fn scores_view(
     let rows = ranked
         .iter()
         .map(|r| ScoreRow {
-            rank: r.rank,
+            rank: if r.score.scored() {
+                r.rank.to_string()
+            } else {
+                "—".into()
+            },
             code: r.unit.code.clone(),
             name: r.unit.name.clone(),
-            total: pts(r.score.total),
+            total: if r.score.scored() {
+                pts(r.score.total)
+            } else {
+                ctx.t("assessment-unscored")
+            },
             mine: mine
                 .get(&r.unit.code)
                 .map(|m| (pts(m.score), m.comment.clone())),
@@ -260,6 +269,8 @@ struct UnitPage {
     name: String,
     rank: usize,
     of: usize,
+    /// Whether any part had data (else there is no score, nor a rank).
+    scored: bool,
     total: String,
     lines: Vec<(String, String, String)>,
     facts: Vec<FactLine>,
@@ -372,6 +383,7 @@ async fn unit_page(
         name: r.unit.name.clone(),
         rank: r.rank,
         of,
+        scored: r.score.scored(),
         total: pts(r.score.total),
         lines,
         facts: fact_lines(&ctx, &r.unit.code, &r.facts),
@@ -601,6 +613,7 @@ fn headers(ctx: &Ctx, lang: TargetLang) -> Vec<String> {
         ctx.t("assessment-total"),
     ];
     h.extend(Component::ALL.iter().map(|c| c.label(lang).to_string()));
+    h.push(ctx.t("assessment-deductions"));
     h.push(ctx.t("assessment-explanation"));
     h
 }
@@ -623,6 +636,8 @@ async fn export(
             unit_code: r.unit.code.clone(),
             unit_name: r.unit.name.clone(),
             total: r.score.total,
+            // The parts, then the deductions and adjustments (red notices, the floor at 0),
+            // so the columns add up to the total.
             parts: r
                 .score
                 .parts
@@ -631,6 +646,16 @@ async fn export(
                     l.component
                         .map(|c| (c.label(lang).to_string(), l.points, l.max))
                 })
+                .chain(std::iter::once((
+                    ctx.t("assessment-deductions"),
+                    r.score
+                        .parts
+                        .iter()
+                        .filter(|l| l.component.is_none())
+                        .map(|l| l.points)
+                        .sum::<f64>(),
+                    0.0,
+                )))
                 .collect(),
             lines: r
                 .score
@@ -769,6 +794,7 @@ async fn leader(State(state): State<AppState>, ctx: Ctx) -> Result<Response, App
     let (_, ranked) = store::scores(&state.store, &actor, &plan, period, as_of).await?;
     let worst = ranked
         .iter()
+        .filter(|r| r.score.scored())
         .rev()
         .take(5)
         .map(|r| {

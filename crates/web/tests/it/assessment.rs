@@ -428,6 +428,13 @@ async fn scores_rank_units_as_the_scheme_says_and_ratings_count_only_in_the_wind
         .name;
     assert_eq!(rows[2][1], "ZJFJ");
     assert_eq!(rows[2][2], zjfj_name);
+    // Total, the five parts and the deductions: the columns add up (each rounded to 0.1).
+    assert_eq!(rows[1][9], "扣分与调整");
+    for r in &rows[2..] {
+        let n = |i: usize| r[i].parse::<f64>().unwrap_or(f64::NAN);
+        let sum: f64 = (4..=9).map(n).sum();
+        assert!((n(3) - sum).abs() <= 0.3 + 1e-9, "{r:?}");
+    }
     assert!(rows.iter().any(|r| r.get(1).is_some_and(|c| c == other)));
     let res = admin
         .get(app.url("/assessment/export.docx?period=2014"))
@@ -549,6 +556,26 @@ async fn the_scheme_editor_is_the_offices_and_refuses_a_bad_scheme() {
         "{page}"
     );
     assert!(page.contains("id=\"worst\"") && page.contains("尚未印发质量分析报告"));
+    // 2013, before the plan: nothing to count, so no unit has a score or a rank (not 0).
+    let early = body(
+        admin
+            .get(app.url("/assessment?period=2013"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(early.contains("<td class=\"total\">未评分</td>"), "{early}");
+    assert!(!early.contains("<td class=\"rank\">1</td>"), "{early}");
+    let drill = body(
+        admin
+            .get(app.url("/assessment/ZJFJ?period=2013"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(drill.contains("id=\"unit-unscored\""), "{drill}");
     let res = unit.get(app.url("/leader")).send().await.unwrap();
     assert_eq!(res.status(), 403);
 }
