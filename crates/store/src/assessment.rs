@@ -31,6 +31,7 @@ CREATE TABLE assessment_schemes (
     id {ID},
     name TEXT NOT NULL,
     scheme_toml TEXT NOT NULL,
+    applies_from BIGINT NOT NULL,
     created_by TEXT NOT NULL,
     created_at TEXT NOT NULL
 );
@@ -66,17 +67,37 @@ pub const RATING_MAX: f64 = 100.0;
 pub struct SchemeVersion {
     pub id: i64,
     pub name: String,
+    /// The first period (year) it scores; earlier periods keep the scheme they had.
+    pub applies_from: i64,
     pub created_by: String,
     pub created_at: String,
 }
 
-/// The scheme in force: the newest saved one, else the shipped default (`None` as version).
+const SCHEME_SELECT: &str =
+    "SELECT id, name, scheme_toml, applies_from, created_by, created_at FROM assessment_schemes";
+
+/// The newest saved scheme, else the shipped default (`None` as version).
 pub async fn current_scheme(store: &Store) -> Result<(Scheme, Option<SchemeVersion>)> {
-    let row = sqlx::query(
-        "SELECT id, name, scheme_toml, created_by, created_at FROM assessment_schemes ORDER BY id DESC LIMIT 1",
-    )
+    let row = sqlx::query(&format!("{SCHEME_SELECT} ORDER BY id DESC LIMIT 1"))
+        .fetch_optional(&store.pool)
+        .await?;
+    scheme_row(row)
+}
+
+/// The scheme that scores `period`: the one saved for the latest period not after it (the
+/// newest such save), else the shipped default. So editing the scheme for 2015 leaves the
+/// 2014 scores, ranks and exports as they were.
+pub async fn scheme_for(store: &Store, period: i32) -> Result<(Scheme, Option<SchemeVersion>)> {
+    let row = sqlx::query(&format!(
+        "{SCHEME_SELECT} WHERE applies_from <= $1 ORDER BY applies_from DESC, id DESC LIMIT 1"
+    ))
+    .bind(i64::from(period))
     .fetch_optional(&store.pool)
     .await?;
+    scheme_row(row)
+}
+
+fn scheme_row(row: Option<sqlx::any::AnyRow>) -> Result<(Scheme, Option<SchemeVersion>)> {
     let Some(r) = row else {
         return Ok((Scheme::default_scheme(), None));
     };
@@ -88,31 +109,38 @@ pub async fn current_scheme(store: &Store) -> Result<(Scheme, Option<SchemeVersi
         Some(SchemeVersion {
             id: r.try_get("id")?,
             name: r.try_get("name")?,
+            applies_from: r.try_get("applies_from")?,
             created_by: r.try_get("created_by")?,
             created_at: r.try_get("created_at")?,
         }),
     ))
 }
 
-/// The office saves a new scheme from TOML. A scheme that does not load or validate is refused
-/// with its diagnostics (outer `Ok(Err(..))`) and nothing is saved.
+/// The office saves a new scheme from TOML for `applies_from` and later periods. A scheme
+/// that does not load or validate is refused with its diagnostics (outer `Ok(Err(..))`) and
+/// nothing is saved.
 pub async fn save_scheme(
     store: &Store,
     actor: &Actor,
     src: &str,
+    applies_from: i32,
 ) -> Result<std::result::Result<i64, Vec<Diagnostic>>> {
     actor.require_admin()?;
+    if !(2000..=2100).contains(&applies_from) {
+        return Err(StoreError::invalid("period", "assessment-error-period"));
+    }
     let scheme = match Scheme::load(src) {
         Ok(s) => s,
         Err(d) => return Ok(Err(d)),
     };
-    let (before, _) = current_scheme(store).await?;
+    let (before, _) = scheme_for(store, applies_from).await?;
     let mut tx = store.begin().await?;
     let row = sqlx::query(
-        "INSERT INTO assessment_schemes (name, scheme_toml, created_by, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        "INSERT INTO assessment_schemes (name, scheme_toml, applies_from, created_by, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
     .bind(&scheme.name)
     .bind(src)
+    .bind(i64::from(applies_from))
     .bind(&actor.username)
     .bind(now_text())
     .fetch_one(&mut *tx)
@@ -127,7 +155,7 @@ pub async fn save_scheme(
             target_type: "assessment_scheme",
             target_id: &id.to_string(),
             before: json!({"name": before.name, "weights": before.weights, "red_notice_deduction": before.red_notice_deduction, "red_notice_cap": before.red_notice_cap}),
-            after: json!({"name": scheme.name, "weights": scheme.weights, "red_notice_deduction": scheme.red_notice_deduction, "red_notice_cap": scheme.red_notice_cap}),
+            after: json!({"applies_from": applies_from, "name": scheme.name, "weights": scheme.weights, "red_notice_deduction": scheme.red_notice_deduction, "red_notice_cap": scheme.red_notice_cap}),
         },
     )
     .await?;
@@ -626,7 +654,7 @@ pub async fn scores(
     if scope == Scope::Public {
         return Err(StoreError::Forbidden);
     }
-    let (scheme, _) = current_scheme(store).await?;
+    let (scheme, _) = scheme_for(store, period).await?;
     let facts = facts(store, plan, period, as_of).await?;
     let scored: Vec<(UnitRef, UnitFacts, UnitScore)> = facts
         .into_iter()

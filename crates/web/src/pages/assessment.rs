@@ -136,7 +136,7 @@ async fn scores_view(
     let actor = ctx.actor();
     let (_, _, as_of) = store::period_bounds(period, ctx.today).ok_or(AppError::NotFound)?;
     let (scheme, ranked) = store::scores(&state.store, &actor, &plan, period, as_of).await?;
-    let (_, version) = store::current_scheme(&state.store).await?;
+    let (_, version) = store::scheme_for(&state.store, period).await?;
     let windows = store::windows(&state.store, &actor).await?;
     let open = windows
         .iter()
@@ -176,6 +176,7 @@ async fn scores_view(
         Some(v) => ctx.lang.t_args(
             "assessment-scheme-saved-by",
             &[
+                ("from", v.applies_from.to_string()),
                 ("by", v.created_by.clone()),
                 ("at", crate::pages::home::local_time(&v.created_at)),
             ],
@@ -407,7 +408,7 @@ async fn save_scheme(
 ) -> Result<Response, AppError> {
     ctx.require_role(&[Role::Office])?;
     let p = period(&ctx, &PeriodQuery { period: f.period });
-    match store::save_scheme(&state.store, &ctx.actor(), &f.scheme).await? {
+    match store::save_scheme(&state.store, &ctx.actor(), &f.scheme, p).await? {
         Ok(_) => Ok(see_other(&format!("/assessment?period={p}&saved=1"))),
         Err(diags) => {
             let lang = lang(&ctx);
@@ -436,9 +437,13 @@ async fn save_scheme(
 /// The scheme in force as a workbook, one setting per row, in the reader's language; the
 /// office edits it and imports it back. Everyone signed in sees the scheme (units on their
 /// drill-down), so everyone may download it.
-async fn export_scheme(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+async fn export_scheme(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<PeriodQuery>,
+) -> Result<Response, AppError> {
     ctx.user()?;
-    let (scheme, _) = store::current_scheme(&state.store).await?;
+    let (scheme, _) = store::scheme_for(&state.store, period(&ctx, &q)).await?;
     let lang = lang(&ctx);
     let bytes = scheme_to_xlsx_in(&scheme, lang).map_err(|e| AppError::Internal(e.to_string()))?;
     let name = match lang {
@@ -492,7 +497,7 @@ async fn import_scheme(
         },
     );
     let refused = match scheme_from_xlsx(&bytes) {
-        Ok(scheme) => store::save_scheme(&state.store, &ctx.actor(), &scheme.to_toml())
+        Ok(scheme) => store::save_scheme(&state.store, &ctx.actor(), &scheme.to_toml(), p)
             .await?
             .err(),
         Err(diags) => Some(diags),

@@ -533,6 +533,45 @@ async fn the_scheme_editor_is_the_offices_and_refuses_a_bad_scheme() {
     )
     .await;
     assert!(page.contains("惠济区2014年考核方案") && page.contains("id=\"scheme-saved\""));
+    // A scheme saved for 2015 scores 2015 on; 2014 keeps the scheme it was scored by.
+    let next = qcity_domain::assessment::DEFAULT_SCHEME_TOML.replace(
+        "name = \"QCity 默认成员单位绩效考核方案\"",
+        "name = \"惠济区2015年考核方案\"",
+    );
+    let res = admin
+        .post(app.url("/assessment/scheme"))
+        .form(&[("scheme", next.as_str()), ("period", "2015")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let (y2014, v2014) = qcity_store::assessment::scheme_for(&app.store, 2014)
+        .await
+        .unwrap();
+    let (y2015, v2015) = qcity_store::assessment::scheme_for(&app.store, 2015)
+        .await
+        .unwrap();
+    assert_eq!(
+        (y2014.name.as_str(), v2014.map(|v| v.applies_from)),
+        ("惠济区2014年考核方案", Some(2014))
+    );
+    assert_eq!(
+        (y2015.name.as_str(), v2015.map(|v| v.applies_from)),
+        ("惠济区2015年考核方案", Some(2015))
+    );
+    let (before, _) = qcity_store::assessment::scheme_for(&app.store, 2013)
+        .await
+        .unwrap();
+    assert_eq!(before.name, "QCity 默认成员单位绩效考核方案");
+    let page = body(
+        admin
+            .get(app.url("/assessment?period=2014"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(page.contains("惠济区2014年考核方案") && page.contains("自 2014 年度起适用"));
 
     // The leaders' page: phase, risks, overdue work, weakest units, bulletin.
     let page = body(leader.get(app.url("/leader")).send().await.unwrap()).await;
@@ -645,7 +684,7 @@ async fn the_scheme_is_exported_and_imported_whole_or_not_at_all() {
             .unwrap(),
     )
     .await;
-    assert!(page.contains("href=\"/assessment/scheme.xlsx\""), "{page}");
+    assert!(page.contains("href=\"/assessment/scheme.xlsx?period=2014\""), "{page}");
     assert!(page.contains("action=\"/assessment/scheme/import\""));
     assert!(page.contains("下载考核方案（Excel）"));
 
