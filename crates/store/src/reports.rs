@@ -311,16 +311,18 @@ pub async fn compute(
             indicators: lines,
         });
     }
-    let year_lines = |rates: Vec<sampling::PassRate>| -> Vec<PassLine> {
+    // The period's own records: a half-year report counts only that half-year's batches.
+    let (from, to) = (period.start(), period.end());
+    let lines = |rates: Vec<sampling::PassRate>| -> Vec<PassLine> {
         rates
             .into_iter()
-            .filter(|r| r.year == period.year)
             .map(|r| pass_line(r.group, r.batches, r.passed))
             .collect()
     };
-    let sampling_by_category = year_lines(sampling::pass_rates(store, "category").await?);
-    let sampling_total = year_lines(sampling::pass_rates(store, "").await?).pop();
-    let sampling_by_level = year_lines(sampling::pass_rates(store, "level").await?);
+    let sampling_by_category =
+        lines(sampling::pass_rates_between(store, "category", from, to).await?);
+    let sampling_total = lines(sampling::pass_rates_between(store, "", from, to).await?).pop();
+    let sampling_by_level = lines(sampling::pass_rates_between(store, "level", from, to).await?);
     let obs_list = obligations::list(
         store,
         &Actor::system("report"),

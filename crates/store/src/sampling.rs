@@ -993,6 +993,52 @@ pub async fn pass_rates(store: &Store, group: &str) -> Result<Vec<PassRate>> {
         .collect()
 }
 
+/// Pass rates of the records sampled from `from` to `to` (within one year), by `category`,
+/// `level`, `kind` or `stage` ("" or anything else: the total). Read from the records
+/// themselves, so a half-year counts only its own batches.
+pub async fn pass_rates_between(
+    store: &Store,
+    group: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<PassRate>> {
+    let column = match group {
+        "category" | "level" | "kind" | "stage" => group,
+        _ => "",
+    };
+    let (select, group_by) = if column.is_empty() {
+        ("CAST('' AS TEXT)".to_string(), String::new())
+    } else {
+        (
+            column.to_string(),
+            format!(" GROUP BY {column} ORDER BY {column}"),
+        )
+    };
+    let sql = format!(
+        "SELECT {select} AS grp, CAST(COUNT(*) AS BIGINT) AS b, CAST(COALESCE(SUM(passed), 0) AS BIGINT) AS p \
+         FROM sampling WHERE year = $1 AND sampled_on >= $2 AND sampled_on <= $3{group_by}"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(i64::from(from.year()))
+        .bind(from.to_string())
+        .bind(to.to_string())
+        .fetch_all(&store.pool)
+        .await?;
+    let mut out = Vec::new();
+    for r in &rows {
+        let batches: i64 = r.try_get("b")?;
+        if batches > 0 {
+            out.push(PassRate {
+                year: from.year(),
+                group: r.try_get("grp")?,
+                batches,
+                passed: r.try_get("p")?,
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// A formula's yearly figures over the sampling counts.
 pub async fn formula_ratios(store: &Store, formula: &Formula) -> Result<Vec<Ratio>> {
     let Formula::SamplingPassRate {

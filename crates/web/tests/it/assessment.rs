@@ -684,7 +684,10 @@ async fn the_scheme_is_exported_and_imported_whole_or_not_at_all() {
             .unwrap(),
     )
     .await;
-    assert!(page.contains("href=\"/assessment/scheme.xlsx?period=2014\""), "{page}");
+    assert!(
+        page.contains("href=\"/assessment/scheme.xlsx?period=2014\""),
+        "{page}"
+    );
     assert!(page.contains("action=\"/assessment/scheme/import\""));
     assert!(page.contains("下载考核方案（Excel）"));
 

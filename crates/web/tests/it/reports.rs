@@ -314,6 +314,22 @@ async fn a_report_is_drafted_edited_issued_frozen_exported_and_published() {
         .find(|i| i.code == "PRD-1")
         .map(|i| i.value.clone());
     assert_eq!(live_value.as_deref(), Some("2014: 45%"));
+    // Sampling counts its own period: every batch was sampled in May, so the first half-year
+    // has them all and the second none.
+    let half = |p: &'static str| {
+        let store = app.store.clone();
+        let plan = plan.clone();
+        async move {
+            reports::compute(&store, &plan, Period::parse(p).unwrap(), d("2015-01-10"))
+                .await
+                .unwrap()
+        }
+    };
+    let (h1, h2) = (half("2014-H1").await, half("2014-H2").await);
+    let year_total = live.sampling_total.as_ref().map(|l| l.batches);
+    assert!(year_total.is_some_and(|b| b > 0));
+    assert_eq!(h1.sampling_total.as_ref().map(|l| l.batches), year_total);
+    assert!(h2.sampling_total.is_none() && h2.sampling_by_category.is_empty());
     let after = body(admin.get(app.url(&location)).send().await.unwrap()).await;
     assert_eq!(indicator_row(&after, "PRD-1"), issued_row);
     assert!(!after.contains("45%"));
