@@ -1,7 +1,8 @@
 //! Demo assessment and acceptance: an evaluation window open on the demo date with ratings from
 //! two evaluators (the demo `evaluator` account is left to rate by hand), the self-check stage
 //! opened with some criteria decided, a finding and its rectification, and the first half-year
-//! quality analysis report issued and published with the annual one in draft.
+//! quality analysis report issued and published with the annual one in draft, and November's
+//! bulletin issued, so the leaders' view has something in every part.
 //! Deterministic, and skipped when an evaluation window exists already.
 
 use anyhow::Result;
@@ -9,7 +10,7 @@ use chrono::NaiveDate;
 use qcity_domain::role::Role;
 use qcity_store::acceptance::{self, NewRectification, Verdict};
 use qcity_store::assessment::{self, NewWindow};
-use qcity_store::{Actor, Store, reports, units};
+use qcity_store::{Actor, Store, bulletins, reports, units};
 use std::collections::BTreeMap;
 
 fn date(s: &str) -> NaiveDate {
@@ -35,8 +36,9 @@ pub async fn run(store: &Store, today: NaiveDate) -> Result<String> {
     let rated = ratings(store, &office, today).await?;
     let decided = self_check(store, &office, today).await?;
     let report = quality_reports(store, &office, today).await?;
+    let bulletin = bulletin(store, &office).await?;
     Ok(format!(
-        "演示考核与验收 / demo assessment: {rated} ratings in the open window; self-check opened, {decided} criteria decided; {report}"
+        "演示考核与验收 / demo assessment: {rated} ratings in the open window; self-check opened, {decided} criteria decided; {report}; {bulletin}"
     ))
 }
 
@@ -134,6 +136,17 @@ async fn self_check(store: &Store, office: &Actor, today: NaiveDate) -> Result<u
         .await?;
     }
     Ok(n)
+}
+
+/// November's bulletin (通报), issued early in December as the office does each month.
+async fn bulletin(store: &Store, office: &Actor) -> Result<String> {
+    let Some((_, plan)) = qcity_store::plan::current(store).await? else {
+        return Ok("no plan, no bulletin".into());
+    };
+    let on = date("2014-12-05");
+    let draft = bulletins::draft(store, office, &plan, "2014-11", on).await?;
+    bulletins::issue(store, office, draft, on).await?;
+    Ok("bulletin 2014-11 issued".into())
 }
 
 /// The first half-year report issued in July and published; the annual report in draft.

@@ -471,6 +471,8 @@ async fn demo_assessment_traces_to_data(data: &Path) {
     let public = reports::public_list(&store).await.unwrap();
     assert_eq!(public.len(), 1);
     assert!(public[0].issued() && public[0].period == "2014-H1" && public[0].figures.is_some());
+    let issued = qcity_store::bulletins::list(&store, &office).await.unwrap();
+    assert_eq!(issued.len(), 1, "November's bulletin for the leaders' view");
 }
 
 #[test]
