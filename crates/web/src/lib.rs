@@ -243,6 +243,9 @@ pub(crate) const TRANSLATED_SOURCES: &[&str] = &[
     include_str!("../templates/plan_tasks.html"),
     include_str!("api/mod.rs"),
     include_str!("api/supervision.rs"),
+    include_str!("api/assessment.rs"),
+    include_str!("api/acceptance.rs"),
+    include_str!("api/reports.rs"),
     include_str!("../templates/base.html"),
     include_str!("../templates/login.html"),
     include_str!("../templates/password.html"),
@@ -301,6 +304,9 @@ mod route_list_tests {
         include_str!("api/supervision.rs"),
         include_str!("api/indicators.rs"),
         include_str!("api/registers.rs"),
+        include_str!("api/assessment.rs"),
+        include_str!("api/acceptance.rs"),
+        include_str!("api/reports.rs"),
         include_str!("ops.rs"),
     ];
 

@@ -2,8 +2,11 @@
 //! offline docs page at `/api/docs`. Clients authenticate with `Authorization: Bearer <token>`
 //! (from `qcity token create`) or a browser session.
 
+mod acceptance;
+mod assessment;
 mod indicators;
 mod registers;
+mod reports;
 mod supervision;
 
 use crate::AppState;
@@ -41,6 +44,9 @@ pub fn router() -> Router<AppState> {
         .merge(supervision::router())
         .merge(indicators::router())
         .merge(registers::router())
+        .merge(assessment::router())
+        .merge(acceptance::router())
+        .merge(reports::router())
 }
 
 #[derive(OpenApi)]
@@ -50,8 +56,13 @@ pub fn router() -> Router<AppState> {
         supervision::list_obligations, supervision::get_obligation, supervision::list_reports, supervision::add_report,
         supervision::review_report, supervision::list_notices, supervision::list_bulletins, supervision::get_bulletin,
         indicators::list, indicators::one, indicators::values, indicators::submit,
-        registers::list, registers::one, registers::pass_rates),
-    components(schemas(registers::EnterpriseDto, registers::EnterpriseDetailDto, registers::LicenceDto, registers::PassRateDto, indicators::IndicatorDto, indicators::ValueDto, indicators::NewValueDto, supervision::ObligationDto, supervision::ReportDto, supervision::NewReportDto, supervision::FileDto, supervision::ReviewDto, supervision::NoticeDto, supervision::IssuedDto, UserDto, UnitDto, NewUnitDto, ContactDto, NewUserDto, CreatedUserDto, AuditDto, AuditPageDto, ErrorDto)),
+        registers::list, registers::one, registers::pass_rates,
+        assessment::scores, acceptance::overview, reports::list, reports::one),
+    components(schemas(assessment::AssessmentDto, assessment::SchemeDto, assessment::WeightDto, assessment::UnitScoreDto, assessment::ScoreLineDto,
+        acceptance::AcceptanceDto, acceptance::StageDto, acceptance::ReadinessDto, acceptance::CategoryDto,
+        reports::QualityReportDto, reports::QualityReportDetailDto, reports::SectionDto, reports::FiguresDto, reports::AreaDto,
+        reports::ReportIndicatorDto, reports::SeriesDto, reports::PointDto, reports::PassLineDto, reports::ProgressDto,
+        registers::EnterpriseDto, registers::EnterpriseDetailDto, registers::LicenceDto, registers::PassRateDto, indicators::IndicatorDto, indicators::ValueDto, indicators::NewValueDto, supervision::ObligationDto, supervision::ReportDto, supervision::NewReportDto, supervision::FileDto, supervision::ReviewDto, supervision::NoticeDto, supervision::IssuedDto, UserDto, UnitDto, NewUnitDto, ContactDto, NewUserDto, CreatedUserDto, AuditDto, AuditPageDto, ErrorDto)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]

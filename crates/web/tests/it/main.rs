@@ -3,6 +3,7 @@
 
 mod acceptance;
 mod account;
+mod api_assessment;
 mod assessment;
 mod audit;
 mod browser;

@@ -1,0 +1,186 @@
+//! JSON API for unit performance assessment (绩效考核): every member unit's score and rank for
+//! a year, with the lines that make up each score. Read-only; scoped as the pages are: the
+//! office, leaders and evaluators see every unit, unit staff only their own unit's line (the
+//! store filters it, as on `/assessment/{unit}`).
+
+use super::ErrorDto;
+use crate::AppState;
+use crate::ctx::Ctx;
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::pages::plan::require_plan;
+use axum::extract::{Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use qcity_domain::assessment::{Component, ScoreLine};
+use qcity_domain::target::Lang as TargetLang;
+use qcity_store::assessment as store;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/v1/assessment/scores", get(scores))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ScoresQuery {
+    /// The year (2000–2100); the business date's year when absent.
+    #[serde(default)]
+    period: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AssessmentDto {
+    /// The year scored.
+    period: i32,
+    /// The date the facts are counted as of: the year's end, or the business date when earlier.
+    as_of: String,
+    scheme: SchemeDto,
+    /// How many member units are ranked (a unit's rank is among all of them, even when the
+    /// caller sees only its own line).
+    member_units: usize,
+    /// Best first; units without a score last.
+    units: Vec<UnitScoreDto>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SchemeDto {
+    name: String,
+    /// The first year the saved scheme scores; null when the shipped default scheme is in force.
+    applies_from: Option<i64>,
+    /// Why these weights, in the caller's language.
+    note: String,
+    /// Points per part, in scoring order.
+    weights: Vec<WeightDto>,
+    /// Points deducted per red notice (红色通报).
+    red_notice_deduction: f64,
+    /// The most red notices may deduct in all; null: no limit.
+    red_notice_cap: Option<f64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WeightDto {
+    /// on_time, timeliness, indicators, returns or ratings
+    component: String,
+    /// The part's name in the caller's language.
+    label: String,
+    weight: f64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UnitScoreDto {
+    unit_code: String,
+    unit_name: String,
+    /// 1-based, ties share a rank; null when the unit has nothing to score in the period.
+    rank: Option<usize>,
+    /// 0–100, unrounded: exactly the sum of the lines' points; null when not scored.
+    total: Option<f64>,
+    lines: Vec<ScoreLineDto>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ScoreLineDto {
+    /// on_time, timeliness, indicators, returns or ratings; null for deductions and adjustments.
+    component: Option<String>,
+    /// The part's name (or "deductions and adjustments") in the caller's language.
+    label: String,
+    /// Points this line adds (negative for deductions), unrounded.
+    points: f64,
+    /// The most this line could have given; 0 for deductions and parts without data.
+    max: f64,
+    /// What was counted and how, in the caller's language.
+    text: String,
+}
+
+/// The domain's language for texts it writes itself (score lines, labels).
+pub(super) fn target_language(lang: Lang) -> TargetLang {
+    match lang {
+        Lang::ZhCn => TargetLang::ZhCn,
+        Lang::En => TargetLang::En,
+    }
+}
+
+/// The year asked for; junk is a validation error rather than a silent fallback.
+fn period(ctx: &Ctx, q: &ScoresQuery) -> Result<i32, AppError> {
+    match q.period.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        None => Ok(store::period_of(ctx.today)),
+        Some(p) => p
+            .parse::<i32>()
+            .ok()
+            .filter(|y| (2000..=2100).contains(y))
+            .ok_or_else(|| {
+                AppError::Validation(vec![("period".into(), "assessment-error-period".into())])
+            }),
+    }
+}
+
+fn line(ctx: &Ctx, lang: TargetLang, l: &ScoreLine) -> ScoreLineDto {
+    ScoreLineDto {
+        component: l.component.map(|c| c.key().to_string()),
+        label: l
+            .component
+            .map(|c| c.label(lang).to_string())
+            .unwrap_or_else(|| ctx.t("assessment-adjustment")),
+        points: l.points,
+        max: l.max,
+        text: l.text(lang).to_string(),
+    }
+}
+
+/// Every member unit's score and rank for a year, best first, with each score's lines (unit
+/// staff: their own unit's line only). Texts are in the caller's language (Accept-Language).
+#[utoipa::path(get, path = "/api/v1/assessment/scores", tag = "assessment", params(ScoresQuery),
+    responses((status = 200, body = AssessmentDto), (status = 401, body = ErrorDto),
+              (status = 409, body = ErrorDto, description = "no plan loaded"),
+              (status = 422, body = ErrorDto, description = "period is not a year between 2000 and 2100")))]
+pub async fn scores(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ScoresQuery>,
+) -> Result<Json<AssessmentDto>, AppError> {
+    ctx.user()?;
+    let p = period(&ctx, &q)?;
+    let (_, plan) = require_plan(&state).await?;
+    let (_, _, as_of) = store::period_bounds(p, ctx.today).ok_or(AppError::NotFound)?;
+    let (scheme, ranked) = store::scores(&state.store, &ctx.actor(), &plan, p, as_of).await?;
+    let (_, version) = store::scheme_for(&state.store, p).await?;
+    let member_units = store::member_units(&state.store).await?.len();
+    let lang = target_language(ctx.lang);
+    let units = ranked
+        .iter()
+        .map(|r| {
+            let scored = r.score.scored();
+            UnitScoreDto {
+                unit_code: r.unit.code.clone(),
+                unit_name: r.unit.name.clone(),
+                rank: scored.then_some(r.rank),
+                total: scored.then_some(r.score.total),
+                lines: r.score.parts.iter().map(|l| line(&ctx, lang, l)).collect(),
+            }
+        })
+        .collect();
+    Ok(Json(AssessmentDto {
+        period: p,
+        as_of: as_of.to_string(),
+        scheme: SchemeDto {
+            name: scheme.name.clone(),
+            applies_from: version.map(|v| v.applies_from),
+            note: match lang {
+                TargetLang::ZhCn => scheme.note_zh.clone(),
+                TargetLang::En => scheme.note_en.clone(),
+            },
+            weights: Component::ALL
+                .iter()
+                .map(|c| WeightDto {
+                    component: c.key().to_string(),
+                    label: c.label(lang).to_string(),
+                    weight: scheme.weights.get(*c),
+                })
+                .collect(),
+            red_notice_deduction: scheme.red_notice_deduction,
+            red_notice_cap: scheme.red_notice_cap,
+        },
+        member_units,
+        units,
+    }))
+}
