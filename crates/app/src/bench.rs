@@ -83,20 +83,7 @@ pub async fn http(clients: usize, seconds: u64) -> Result<()> {
     tokio::time::sleep(Duration::from_secs(2)).await;
     let idle_rss = rss_mb(server.0.id());
 
-    let res = client
-        .post(format!("{base}/login"))
-        .form(&[("username", "bench"), ("password", "Bench-Pass-2014")])
-        .send()
-        .await?;
-    let cookie = res
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("qcity_sid="))
-        .and_then(|v| v.split(';').next())
-        .context("sign-in failed")?
-        .to_string();
+    let cookie = sign_in(&client, &base, "bench", "Bench-Pass-2014").await?;
 
     let duration = Duration::from_secs(seconds.max(1));
     let baseline = drive(&client, &format!("{base}/healthz"), "", clients, duration).await;
@@ -359,4 +346,27 @@ where
     }
     times.sort_by(|a, b| a.total_cmp(b));
     Ok(times[times.len() / 2])
+}
+
+/// Signs in and returns the session cookie (`qcity_sid=…`) to send with later requests.
+pub async fn sign_in(
+    client: &reqwest::Client,
+    base: &str,
+    username: &str,
+    password: &str,
+) -> Result<String> {
+    let res = client
+        .post(format!("{base}/login"))
+        .form(&[("username", username), ("password", password)])
+        .send()
+        .await?;
+    Ok(res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("qcity_sid="))
+        .and_then(|v| v.split(';').next())
+        .context("sign-in failed")?
+        .to_string())
 }

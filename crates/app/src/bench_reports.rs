@@ -1,8 +1,8 @@
 //! `qcity bench reports`: on the demo data (built fresh in a temporary SQLite file), the annual
 //! quality analysis report and every member unit's score, as the office gets them over HTTP
 //! (the report as Word, the scores as Excel) and as the store computes them; against a plain
-//! read of the rows they draw on (obligations, unit reports, indicator values, sampling counts,
-//! ratings) in the same run.
+//! read of the rows they draw on (obligations, unit reports, indicator values, sampling records,
+//! ratings, notices) in the same run.
 
 use crate::bench::time_runs;
 use anyhow::{Context, Result};
@@ -19,7 +19,7 @@ const BASELINE_TABLES: &[&str] = &[
     "obligations",
     "reports",
     "indicator_values",
-    "sampling_stats",
+    "sampling",
     "assessment_ratings",
     "notices",
 ];
@@ -104,21 +104,7 @@ async fn measure(store: &Store, runs: usize) -> Result<()> {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
-    let res = client
-        .post(format!("{base}/login"))
-        .header("Origin", &base)
-        .form(&[("username", "bench"), ("password", PASSWORD)])
-        .send()
-        .await?;
-    let cookie = res
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("qcity_sid="))
-        .and_then(|v| v.split(';').next())
-        .context("sign-in failed")?
-        .to_string();
+    let cookie = crate::bench::sign_in(&client, &base, "bench", PASSWORD).await?;
     let docx_url = format!("{base}/reports/{}.docx", annual.id);
     let xlsx_url = format!("{base}/assessment/export.xlsx?period=2014");
     let get = |url: String| {

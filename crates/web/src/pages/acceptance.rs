@@ -13,7 +13,6 @@ use crate::pages::plan::target_lang;
 use crate::pages::{PageCtx, render, unprocessable};
 use askama::Template;
 use axum::Router;
-use axum::extract::FromRequest;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -818,23 +817,7 @@ async fn import_xlsx(
     req: axum::extract::Request,
 ) -> Result<Response, AppError> {
     ctx.require_role(&[Role::Office])?;
-    let mut form = axum::extract::Multipart::from_request(req, &state)
-        .await
-        .map_err(|_| AppError::Validation(vec![("file".into(), "error-upload".into())]))?;
-    let mut bytes = Vec::new();
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|_| AppError::PayloadTooLarge)?
-    {
-        if field.name() == Some("file") {
-            bytes = field
-                .bytes()
-                .await
-                .map_err(|_| AppError::PayloadTooLarge)?
-                .to_vec();
-        }
-    }
+    let (_, bytes) = super::read_upload(req, &state).await?;
     let sheet = qcity_exchange::acceptance_sheet_from_xlsx(&bytes);
     save_and_show(&state, &ctx, sheet, "xlsx", None).await
 }

@@ -86,32 +86,6 @@ pub fn problem_lines(mut ds: Vec<Diagnostic>, lang: DLang) -> Vec<String> {
         .collect()
 }
 
-/// Reads the multipart field `file` (and its name).
-pub async fn read_upload(
-    req: axum::extract::Request,
-    state: &AppState,
-) -> Result<(String, Vec<u8>), AppError> {
-    let mut form = axum::extract::Multipart::from_request(req, state)
-        .await
-        .map_err(|_| AppError::Validation(vec![("file".into(), "error-upload".into())]))?;
-    let mut out = (String::new(), Vec::new());
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|_| AppError::PayloadTooLarge)?
-    {
-        if field.name() == Some("file") {
-            out.0 = field.file_name().unwrap_or("upload").to_string();
-            out.1 = field
-                .bytes()
-                .await
-                .map_err(|_| AppError::PayloadTooLarge)?
-                .to_vec();
-        }
-    }
-    Ok(out)
-}
-
 // ---------------------------------------------------------------- list, create, import
 
 pub struct EntRow {
@@ -460,7 +434,7 @@ async fn import(
 ) -> Result<Response, AppError> {
     ctx.user()?;
     enterprises::require_writer(&state.store, &ctx.actor(), "enterprises").await?;
-    let (filename, bytes) = read_upload(req, &state).await?;
+    let (filename, bytes) = super::read_upload(req, &state).await?;
     let lang = dl(&ctx);
     let page = |counts: Vec<(String, usize)>, problems: Vec<String>| ImportPage {
         ctx: ctx.page(),

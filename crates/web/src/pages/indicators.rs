@@ -624,23 +624,7 @@ async fn import(
         return Err(AppError::Forbidden);
     }
     let (_, plan) = require_plan(&state).await?;
-    let mut form = axum::extract::Multipart::from_request(req, &state)
-        .await
-        .map_err(|_| AppError::Validation(vec![("file".into(), "error-upload".into())]))?;
-    let mut bytes = Vec::new();
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|_| AppError::PayloadTooLarge)?
-    {
-        if field.name() == Some("file") {
-            bytes = field
-                .bytes()
-                .await
-                .map_err(|_| AppError::PayloadTooLarge)?
-                .to_vec();
-        }
-    }
+    let (_, bytes) = super::read_upload(req, &state).await?;
     let lang = target_lang(&ctx.page());
     let (rows, diags) = qcity_exchange::read_indicator_values(&bytes, &plan);
     let mut problems: Vec<String> = diags

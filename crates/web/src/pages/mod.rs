@@ -286,3 +286,33 @@ async fn script() -> Response {
     )
         .into_response()
 }
+
+/// Reads the multipart field `file` of an upload form: its file name and bytes (empty when
+/// absent). Check who may upload before calling: the body is read here.
+pub async fn read_upload(
+    req: axum::extract::Request,
+    state: &AppState,
+) -> Result<(String, Vec<u8>), crate::error::AppError> {
+    use axum::extract::FromRequest;
+    let mut form = axum::extract::Multipart::from_request(req, state)
+        .await
+        .map_err(|_| {
+            crate::error::AppError::Validation(vec![("file".into(), "error-upload".into())])
+        })?;
+    let mut out = (String::new(), Vec::new());
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|_| crate::error::AppError::PayloadTooLarge)?
+    {
+        if field.name() == Some("file") {
+            out.0 = field.file_name().unwrap_or("upload").to_string();
+            out.1 = field
+                .bytes()
+                .await
+                .map_err(|_| crate::error::AppError::PayloadTooLarge)?
+                .to_vec();
+        }
+    }
+    Ok(out)
+}

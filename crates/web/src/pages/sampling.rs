@@ -6,7 +6,7 @@ use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::middleware::{encode_component, see_other};
 use crate::pages::enterprises::{
-    EntRow, ImportPage, SamplingView, dl, problem_lines, read_upload, rows_for, sampling_view,
+    EntRow, ImportPage, SamplingView, dl, problem_lines, rows_for, sampling_view,
 };
 use crate::pages::{PageCtx, attachment, render, unprocessable};
 use askama::Template;
@@ -432,7 +432,7 @@ async fn import(
 ) -> Result<Response, AppError> {
     ctx.user()?;
     enterprises::require_writer(&state.store, &ctx.actor(), "sampling").await?;
-    let (filename, bytes) = read_upload(req, &state).await?;
+    let (filename, bytes) = super::read_upload(req, &state).await?;
     let lang = dl(&ctx);
     let page = |counts: Vec<(String, usize)>, problems: Vec<String>| ImportPage {
         ctx: ctx.page(),
