@@ -75,6 +75,27 @@ fn pts(x: f64) -> String {
     }
 }
 
+/// Points rounded to tenths so that the shown lines add up to the shown total (largest
+/// remainders get the spare tenths), as a clerk checks a score by adding the column.
+fn tenths_adding_up(points: &[f64]) -> Vec<f64> {
+    let target = (points.iter().sum::<f64>() * 10.0).round();
+    let mut floors: Vec<f64> = points.iter().map(|p| (p * 10.0).floor()).collect();
+    let mut spare = (target - floors.iter().sum::<f64>()).round() as i64;
+    let mut order: Vec<usize> = (0..points.len()).collect();
+    order.sort_by(|a, b| {
+        let frac = |i: usize| points[i] * 10.0 - floors[i];
+        frac(*b).total_cmp(&frac(*a))
+    });
+    for i in order {
+        if spare <= 0 {
+            break;
+        }
+        floors[i] += 1.0;
+        spare -= 1;
+    }
+    floors.into_iter().map(|f| f / 10.0).collect()
+}
+
 /// One part of the scheme, explained.
 struct SchemePart {
     label: String,
@@ -362,17 +383,19 @@ async fn unit_page(
     };
     let of = store::member_units(&state.store).await?.len();
     let lang = lang(&ctx);
+    let shown = tenths_adding_up(&r.score.parts.iter().map(|l| l.points).collect::<Vec<_>>());
     let lines = r
         .score
         .parts
         .iter()
-        .map(|l| {
+        .zip(shown)
+        .map(|(l, points)| {
             (
                 l.component
                     .map(|c| c.label(lang).to_string())
                     .unwrap_or_else(|| ctx.t("assessment-adjustment")),
                 l.text(lang).to_string(),
-                pts(l.points),
+                pts(points),
             )
         })
         .collect();
@@ -855,4 +878,25 @@ async fn leader(State(state): State<AppState>, ctx: Ctx) -> Result<Response, App
         readiness,
         vetoed,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shown_tenths_add_up_to_the_shown_total() {
+        let parts = [10.05, 10.05, 10.05, -2.0];
+        let shown = tenths_adding_up(&parts);
+        let total: f64 = parts.iter().sum();
+        assert_eq!(pts(shown.iter().sum()), pts(total));
+        assert_eq!(pts(total), "28.2");
+        assert!(
+            shown
+                .iter()
+                .zip(parts)
+                .all(|(s, p)| (s - p).abs() < 0.1 + 1e-9)
+        );
+        assert_eq!(tenths_adding_up(&[27.0, 14.0, 0.0]), vec![27.0, 14.0, 0.0]);
+    }
 }
