@@ -12,50 +12,19 @@ use std::io::Cursor;
 
 use chrono::{Datelike, NaiveDate};
 use docx_rs::{
-    AlignmentType, BorderType, Docx, DocxError, Footer, LineSpacing, LineSpacingType, PageMargin,
-    PageNum, Paragraph, ParagraphBorder, ParagraphBorderPosition, ParagraphBorders, Run, RunFonts,
-    Shading, SpecialIndentType, Tab, TabValueType, Table, TableAlignmentType, TableBorder,
-    TableBorderPosition, TableBorders, TableCell, TableCellMargins, TableLayoutType, TableRow,
-    VAlignType, WidthType, XMLDocx,
+    AlignmentType, BorderType, Docx, DocxError, LineSpacing, Paragraph, ParagraphBorder,
+    ParagraphBorderPosition, ParagraphBorders, Run, Shading, SpecialIndentType, Tab, TabValueType,
+    Table, TableCell, TableRow, XMLDocx,
 };
 use qcity_domain::bulletin::{Bulletin, Rates};
 
 use crate::ExchangeError;
+use crate::official::*;
 
-// A4 portrait with the margins of GB/T 9704 (the layout standard for official documents):
-// top 37 mm, bottom 35 mm, left 28 mm, right 26 mm, which leaves a 156 mm wide text block.
-const PAGE_WIDTH: u32 = 11906;
-const PAGE_HEIGHT: u32 = 16838;
-const MARGIN_TOP: i32 = 2098;
-const MARGIN_BOTTOM: i32 = 1984;
-const MARGIN_LEFT: i32 = 1588;
-const MARGIN_RIGHT: i32 = 1474;
-const TEXT_WIDTH: usize = 8844;
-
-const FANGSONG: &str = "仿宋";
-const HEITI: &str = "黑体";
-const SONGTI: &str = "宋体";
-
-/// 二号 (22 pt): the title.
-const SIZE_2: usize = 44;
-/// 三号 (16 pt): body text and headings.
-const SIZE_3: usize = 32;
-/// 四号 (14 pt): the page number.
-const SIZE_4: usize = 28;
-/// 五号 (10.5 pt): tables.
-const SIZE_5: usize = 21;
 /// The red header's largest size, 一号 (26 pt); a long issuer is set smaller to stay on one line.
 const SIZE_RED_HEADER_MAX: usize = 52;
 
-/// Two characters of 三号 text: the first-line indent of paragraphs and headings.
-const INDENT_2_CHARS: i32 = 640;
-/// Body lines are exactly 28 pt apart, as in printed official documents.
-const BODY_LINE: i32 = 560;
-
 const RED: &str = "FF0000";
-const HEADER_FILL: &str = "E7E6E6";
-/// Table borders, in eighths of a point (0.5 pt).
-const TABLE_BORDER: usize = 4;
 
 // What docx-rs has no API for is added to the XML it renders, by plain string insertion.
 
@@ -126,15 +95,7 @@ pub fn bulletin_to_docx(b: &Bulletin) -> Result<Vec<u8>, ExchangeError> {
     let date = chinese_date(&b.as_of);
     let mut doc = Docx::new()
         .page_size(PAGE_WIDTH, PAGE_HEIGHT)
-        .page_margin(
-            PageMargin::new()
-                .top(MARGIN_TOP)
-                .bottom(MARGIN_BOTTOM)
-                .left(MARGIN_LEFT)
-                .right(MARGIN_RIGHT)
-                .header(851)
-                .footer(992),
-        )
+        .page_margin(page_margin())
         .default_fonts(fonts(FANGSONG))
         .default_size(SIZE_4)
         .footer(page_number_footer())
@@ -309,41 +270,6 @@ fn chinese_date(s: &str) -> String {
     }
 }
 
-/// The same font for every script: digits and Latin letters then match the Chinese around them,
-/// and the eastAsia hint keeps full-width punctuation in the Chinese font.
-fn fonts(name: &str) -> RunFonts {
-    RunFonts::new()
-        .ascii(name)
-        .hi_ansi(name)
-        .east_asia(name)
-        .cs(name)
-        .hint("eastAsia")
-}
-
-fn text(s: &str, font: &str, size: usize) -> Run {
-    Run::new().add_text(s).fonts(fonts(font)).size(size)
-}
-
-fn body_lines() -> LineSpacing {
-    LineSpacing::new()
-        .line_rule(LineSpacingType::Exact)
-        .line(BODY_LINE)
-}
-
-/// Body text: 仿宋 三号, justified, the first line indented two characters.
-fn body(s: &str) -> Paragraph {
-    Paragraph::new()
-        .align(AlignmentType::Both)
-        .line_spacing(body_lines())
-        .indent(
-            None,
-            Some(SpecialIndentType::FirstLine(INDENT_2_CHARS)),
-            None,
-            None,
-        )
-        .add_run(text(s, FANGSONG, SIZE_3))
-}
-
 /// A body paragraph opening with a label in 黑体.
 fn labelled(label: &str, s: &str) -> Paragraph {
     Paragraph::new()
@@ -359,42 +285,12 @@ fn labelled(label: &str, s: &str) -> Paragraph {
         .add_run(text(&format!("{s}。"), FANGSONG, SIZE_3))
 }
 
-/// A section heading (一、…): 黑体 三号, kept with what follows.
-fn heading(s: &str) -> Paragraph {
-    Paragraph::new()
-        .line_spacing(
-            LineSpacing::new()
-                .line_rule(LineSpacingType::Exact)
-                .line(BODY_LINE)
-                .before(240),
-        )
-        .indent(
-            None,
-            Some(SpecialIndentType::FirstLine(INDENT_2_CHARS)),
-            None,
-            None,
-        )
-        .keep_next(true)
-        .add_run(text(s, HEITI, SIZE_3))
-}
-
 fn closing_line(s: &str) -> Paragraph {
     Paragraph::new()
         .align(AlignmentType::Right)
         .line_spacing(body_lines())
         .indent(None, None, Some(INDENT_2_CHARS), None)
         .add_run(text(s, FANGSONG, SIZE_3))
-}
-
-/// "— 1 —" centred at the foot of each page.
-fn page_number_footer() -> Footer {
-    Footer::new().add_paragraph(
-        Paragraph::new()
-            .align(AlignmentType::Center)
-            .add_run(text("— ", SONGTI, SIZE_4))
-            .add_page_num(PageNum::new())
-            .add_run(text(" —", SONGTI, SIZE_4)),
-    )
 }
 
 /// The table, or 无 when there are no rows.
@@ -424,38 +320,7 @@ fn table(columns: &[Column], rows: Vec<Vec<String>>) -> Table {
             .collect();
         table_rows.push(TableRow::new(cells));
     }
-    let border = |position| TableBorder::new(position).size(TABLE_BORDER);
-    Table::new(table_rows)
-        .set_grid(columns.iter().map(|c| c.width).collect())
-        .width(TEXT_WIDTH, WidthType::Dxa)
-        .layout(TableLayoutType::Fixed)
-        .align(TableAlignmentType::Center)
-        .margins(TableCellMargins::new().margin(30, 60, 30, 60))
-        .set_borders(
-            TableBorders::new()
-                .set(border(TableBorderPosition::Top))
-                .set(border(TableBorderPosition::Bottom))
-                .set(border(TableBorderPosition::Left))
-                .set(border(TableBorderPosition::Right))
-                .set(border(TableBorderPosition::InsideH))
-                .set(border(TableBorderPosition::InsideV)),
-        )
-}
-
-fn cell(s: &str, width: usize, align: AlignmentType, font: &str) -> TableCell {
-    TableCell::new()
-        .width(width, WidthType::Dxa)
-        .vertical_align(VAlignType::Center)
-        .add_paragraph(
-            Paragraph::new()
-                .align(align)
-                .line_spacing(
-                    LineSpacing::new()
-                        .line_rule(LineSpacingType::Auto)
-                        .line(240),
-                )
-                .add_run(text(s, font, SIZE_5)),
-        )
+    bordered_table(table_rows, columns.iter().map(|c| c.width).collect())
 }
 
 /// The text's language, last in the default run properties as the schema orders them: Word and

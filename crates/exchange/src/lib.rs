@@ -23,6 +23,7 @@ mod bulletin;
 mod enterprises;
 mod import;
 mod layout;
+mod official;
 mod read;
 pub mod report;
 mod sampling;

@@ -9,7 +9,7 @@
 //! installed), and embedded the width of the text block. A chart that cannot be drawn leaves
 //! its caption and the caller's note in its place; it never fails the document.
 //!
-//! Page, fonts and sizes follow the bulletin (GB/T 9704 margins, 仿宋 text, 黑体 headings).
+//! Page, fonts, sizes and tables come from [`crate::official`], as the bulletin's (GB/T 9704).
 //! Units: lengths in twips (1/20 pt), font sizes in half-points, as Word stores them; picture
 //! sizes in EMU (1 twip = 635 EMU).
 
@@ -17,32 +17,15 @@ use std::io::Cursor;
 use std::sync::{Arc, OnceLock};
 
 use docx_rs::{
-    AlignmentType, Docx, DocxError, Footer, LineSpacing, LineSpacingType, PageMargin, PageNum,
-    Paragraph, Pic, Run, RunFonts, Shading, SpecialIndentType, Table, TableAlignmentType,
-    TableBorder, TableBorderPosition, TableBorders, TableCell, TableCellMargins, TableLayoutType,
-    TableRow, VAlignType, WidthType,
+    AlignmentType, Docx, DocxError, LineSpacing, Paragraph, Pic, Run, Shading, Table, TableCell,
+    TableRow,
 };
 use resvg::{tiny_skia, usvg};
 
 use crate::ExchangeError;
+use crate::official::*;
 
-const PAGE_WIDTH: u32 = 11906;
-const PAGE_HEIGHT: u32 = 16838;
-const TEXT_WIDTH: usize = 8844;
-
-const FANGSONG: &str = "仿宋";
-const HEITI: &str = "黑体";
-const SONGTI: &str = "宋体";
 const KAITI: &str = "楷体";
-
-const SIZE_2: usize = 44;
-const SIZE_3: usize = 32;
-const SIZE_4: usize = 28;
-const SIZE_5: usize = 21;
-const INDENT_2_CHARS: i32 = 640;
-const BODY_LINE: i32 = 560;
-const HEADER_FILL: &str = "E7E6E6";
-const TABLE_BORDER: usize = 4;
 
 /// EMU per twip (914400 EMU per inch, 1440 twips per inch).
 const EMU_PER_TWIP: u64 = 635;
@@ -102,15 +85,7 @@ pub struct ReportDoc {
 pub fn report_to_docx(r: &ReportDoc) -> Result<Vec<u8>, ExchangeError> {
     let mut doc = Docx::new()
         .page_size(PAGE_WIDTH, PAGE_HEIGHT)
-        .page_margin(
-            PageMargin::new()
-                .top(2098)
-                .bottom(1984)
-                .left(1588)
-                .right(1474)
-                .header(851)
-                .footer(992),
-        )
+        .page_margin(page_margin())
         .default_fonts(fonts(FANGSONG))
         .default_size(SIZE_4)
         .footer(page_number_footer());
@@ -311,69 +286,11 @@ fn font_database() -> Arc<usvg::fontdb::Database> {
         .clone()
 }
 
-fn fonts(name: &str) -> RunFonts {
-    RunFonts::new()
-        .ascii(name)
-        .hi_ansi(name)
-        .east_asia(name)
-        .cs(name)
-        .hint("eastAsia")
-}
-
-fn text(s: &str, font: &str, size: usize) -> Run {
-    Run::new().add_text(s).fonts(fonts(font)).size(size)
-}
-
-fn body(s: &str) -> Paragraph {
-    Paragraph::new()
-        .align(AlignmentType::Both)
-        .line_spacing(
-            LineSpacing::new()
-                .line_rule(LineSpacingType::Exact)
-                .line(BODY_LINE),
-        )
-        .indent(
-            None,
-            Some(SpecialIndentType::FirstLine(INDENT_2_CHARS)),
-            None,
-            None,
-        )
-        .add_run(text(s, FANGSONG, SIZE_3))
-}
-
-fn heading(s: &str) -> Paragraph {
-    Paragraph::new()
-        .line_spacing(
-            LineSpacing::new()
-                .line_rule(LineSpacingType::Exact)
-                .line(BODY_LINE)
-                .before(240),
-        )
-        .indent(
-            None,
-            Some(SpecialIndentType::FirstLine(INDENT_2_CHARS)),
-            None,
-            None,
-        )
-        .keep_next(true)
-        .add_run(text(s, HEITI, SIZE_3))
-}
-
 fn closing_line(s: &str) -> Paragraph {
     Paragraph::new()
         .align(AlignmentType::Right)
         .indent(None, None, Some(INDENT_2_CHARS), None)
         .add_run(text(s, FANGSONG, SIZE_3))
-}
-
-fn page_number_footer() -> Footer {
-    Footer::new().add_paragraph(
-        Paragraph::new()
-            .align(AlignmentType::Center)
-            .add_run(text("— ", SONGTI, SIZE_4))
-            .add_page_num(PageNum::new())
-            .add_run(text(" —", SONGTI, SIZE_4)),
-    )
 }
 
 /// A bordered table the width of the text block; widths are shared out by the relative widths.
@@ -413,38 +330,7 @@ fn table(t: &DocTable) -> Table {
             .collect();
         rows.push(TableRow::new(cells));
     }
-    let border = |position| TableBorder::new(position).size(TABLE_BORDER);
-    Table::new(rows)
-        .set_grid(widths.clone())
-        .width(TEXT_WIDTH, WidthType::Dxa)
-        .layout(TableLayoutType::Fixed)
-        .align(TableAlignmentType::Center)
-        .margins(TableCellMargins::new().margin(30, 60, 30, 60))
-        .set_borders(
-            TableBorders::new()
-                .set(border(TableBorderPosition::Top))
-                .set(border(TableBorderPosition::Bottom))
-                .set(border(TableBorderPosition::Left))
-                .set(border(TableBorderPosition::Right))
-                .set(border(TableBorderPosition::InsideH))
-                .set(border(TableBorderPosition::InsideV)),
-        )
-}
-
-fn cell(s: &str, width: usize, align: AlignmentType, font: &str) -> TableCell {
-    TableCell::new()
-        .width(width, WidthType::Dxa)
-        .vertical_align(VAlignType::Center)
-        .add_paragraph(
-            Paragraph::new()
-                .align(align)
-                .line_spacing(
-                    LineSpacing::new()
-                        .line_rule(LineSpacingType::Auto)
-                        .line(240),
-                )
-                .add_run(text(s, font, SIZE_5)),
-        )
+    bordered_table(rows, widths)
 }
 
 #[cfg(test)]
