@@ -102,8 +102,12 @@ fn scheme_row(row: Option<sqlx::any::AnyRow>) -> Result<(Scheme, Option<SchemeVe
         return Ok((Scheme::default_scheme(), None));
     };
     let toml: String = r.try_get("scheme_toml")?;
-    // Only validated schemes are saved; a row that no longer loads falls back to the default.
-    let scheme = Scheme::load(&toml).unwrap_or_else(|_| Scheme::default_scheme());
+    // Only validated schemes are saved; a row that no longer loads (a later, stricter rule)
+    // falls back to the default rather than breaking every page, and says so in the log.
+    let scheme = Scheme::load(&toml).unwrap_or_else(|_| {
+        tracing::warn!("the saved assessment scheme no longer loads; using the default scheme");
+        Scheme::default_scheme()
+    });
     Ok((
         scheme,
         Some(SchemeVersion {
