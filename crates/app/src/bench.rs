@@ -209,11 +209,11 @@ pub async fn obligations(
     per_unit: usize,
     runs: usize,
 ) -> Result<()> {
-    use qcity_store::{Actor, Store, obligations as ob};
+    use qcity_store::{Actor, obligations as ob};
     let dir = std::env::temp_dir().join(format!("qcity-bench-ob-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let url = format!("sqlite://{}?mode=rwc", dir.join("bench.db").display());
-    let store = Store::connect(&url).await?;
+    let store = qcity_web::modules::connect(&url).await?;
     store.migrate().await?;
     let started = Instant::now();
     let statuses = [

@@ -39,7 +39,7 @@ pub async fn run(runs: usize) -> Result<()> {
     let dir = std::env::temp_dir().join(format!("qcity-bench-reports-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let url = format!("sqlite://{}?mode=rwc", dir.join("qcity.db").display());
-    let store = Store::connect(&url).await?;
+    let store = qcity_web::modules::connect(&url).await?;
     store.migrate().await?;
     let started = Instant::now();
     crate::demo::run(&store).await?;

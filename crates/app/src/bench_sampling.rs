@@ -84,7 +84,7 @@ fn csv(rows: &[Row]) -> Vec<u8> {
 
 async fn fresh(dir: &std::path::Path, name: &str) -> Result<Store> {
     let url = format!("sqlite://{}?mode=rwc", dir.join(name).display());
-    let store = Store::connect(&url).await?;
+    let store = qcity_web::modules::connect(&url).await?;
     store.migrate().await?;
     Ok(store)
 }

@@ -286,7 +286,7 @@ impl Cli {
 
     async fn store(&self) -> Result<Store> {
         let url = self.database_url()?;
-        let store = Store::connect(&url)
+        let store = qcity_web::modules::connect(&url)
             .await
             .with_context(|| format!("cannot open the database {}", redact(&url)))?;
         store.migrate().await.context("database migration failed")?;
@@ -498,21 +498,19 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Supervise => {
             let store = cli.store().await?;
             let today = cli.today.unwrap_or_else(china_today);
-            let fired = qcity_store::notices::supervise(&store, today, &Default::default()).await?;
-            let alerts = qcity_store::enterprises::licence_alerts(&store, today).await?;
-            if alerts > 0 {
-                println!("{today}: {alerts} licence expiry alert(s) / 许可证到期提醒 {alerts} 条");
+            let ladder = Default::default();
+            let ctx = qcity_store::schema::JobCtx {
+                today,
+                ladder: &ladder,
+            };
+            for job in store.jobs() {
+                let summary = (job.run)(&store, &ctx)
+                    .await
+                    .with_context(|| format!("job {} failed", job.name))?;
+                if !summary.is_empty() {
+                    println!("{today}: {summary}");
+                }
             }
-            let expired = qcity_store::credit::expire_due(&store, today).await?;
-            if expired > 0 {
-                println!(
-                    "{today}: {expired} blacklist listing(s) ended at term / 黑名单期满移出 {expired} 家"
-                );
-            }
-            println!(
-                "{today}: {} reminders, {} 催办 (blue), {} 督办 (yellow), {} 通报 (red)",
-                fired.reminders, fired.cuiban, fired.duban, fired.tongbao
-            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench {
@@ -577,28 +575,25 @@ fn china_today() -> NaiveDate {
     chrono::Utc::now().with_timezone(&cst).date_naive()
 }
 
-/// Reminders and escalations at start and then hourly, for the server's business date.
+/// Every module's scheduled jobs (reminders and escalations, licence alerts, blacklist terms)
+/// at start and then hourly, for the server's business date.
 fn spawn_supervisor(state: qcity_web::AppState) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             tick.tick().await;
             let today = state.today();
-            match qcity_store::notices::supervise(&state.store, today, &state.config.ladder).await {
-                Ok(f) => {
-                    tracing::info!(%today, reminders = f.reminders, cuiban = f.cuiban, duban = f.duban, tongbao = f.tongbao, "supervision run")
+            let ctx = qcity_store::schema::JobCtx {
+                today,
+                ladder: &state.config.ladder,
+            };
+            // Every module's jobs, each on its own: one failing does not stop the others.
+            for job in state.store.jobs() {
+                match (job.run)(&state.store, &ctx).await {
+                    Ok(summary) if summary.is_empty() => {}
+                    Ok(summary) => tracing::info!(%today, job = job.name, %summary, "job ran"),
+                    Err(e) => tracing::warn!(job = job.name, error = %e, "job failed"),
                 }
-                Err(e) => tracing::warn!(error = %e, "supervision run failed"),
-            }
-            match qcity_store::enterprises::licence_alerts(&state.store, today).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(%today, alerts = n, "licence expiry alerts"),
-                Err(e) => tracing::warn!(error = %e, "licence alerts failed"),
-            }
-            match qcity_store::credit::expire_due(&state.store, today).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(%today, expired = n, "blacklist listings ended at term"),
-                Err(e) => tracing::warn!(error = %e, "blacklist expiry failed"),
             }
         }
     });

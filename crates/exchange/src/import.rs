@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::Datelike;
 use qcity_domain::plan::{
-    Category, Content, Deadline, Diagnostic, Indicator, Item, Plan, Task, Unit, UnitKind,
+    Category, Content, Deadline, Diagnostic, Indicator, Item, Plan, Register, Task, Unit, UnitKind,
     has_errors,
 };
 use qcity_domain::target::{self, Lang, Target};
@@ -255,6 +255,7 @@ impl<'b> Importer<'b> {
                         .unwrap_or_else(|| code(&parent_text)),
                 )
             };
+            let registers = self.registers(t, r, base.map(|b| b.registers.as_slice()));
             let name = t.text(r, 1);
             units.push(Unit {
                 name: match base {
@@ -263,12 +264,39 @@ impl<'b> Importer<'b> {
                 },
                 kind,
                 parent,
+                registers,
                 notes: keep_notes(&t.text(r, 4), base.map(|b| b.notes.as_slice())),
                 code: unit_code,
             });
         }
         self.unit_names = names;
         units
+    }
+
+    /// The 登记簿 cell: register labels separated by 、 or commas. A workbook without the column
+    /// (written before it existed) keeps the registers the unit had.
+    fn registers(&mut self, t: &Table, r: usize, base: Option<&[Register]>) -> Vec<Register> {
+        if t.cols.get(5).copied().flatten().is_none() {
+            return base.map(<[Register]>::to_vec).unwrap_or_default();
+        }
+        let mut out = Vec::new();
+        for label in split_list(&t.text(r, 5)) {
+            match Register::from_label(&label) {
+                Some(reg) if !out.contains(&reg) => out.push(reg),
+                Some(_) => {}
+                None => {
+                    let labels: Vec<&str> = Register::ALL.iter().map(|g| g.label_zh()).collect();
+                    self.error_at(
+                        t,
+                        r,
+                        5,
+                        format!("'{label}' is not a register (one of {})", labels.join(", ")),
+                        format!("“{label}”不是登记簿名称（应为 {} 之一）", labels.join("、")),
+                    );
+                }
+            }
+        }
+        out
     }
 
     // ------------------------------------------------------------ indicators

@@ -36,7 +36,7 @@ pub(crate) const INDICATOR_HEADERS: [&str; 8] = [
 ];
 pub(crate) const TASK_HEADERS: [&str; 6] =
     ["编号", "任务组", "序号", "标题", "内容", "关联目标内容"];
-pub(crate) const UNIT_HEADERS: [&str; 5] = ["代码", "名称", "类型", "上级", "备注"];
+pub(crate) const UNIT_HEADERS: [&str; 6] = ["代码", "名称", "类型", "上级", "备注", "登记簿"];
 
 /// Separator of unit names and link codes in one cell.
 pub(crate) const LIST_SEP: &str = "、";
@@ -223,13 +223,20 @@ fn units(plan: &Plan) -> Sheet {
             Cell::text(u.kind.label_zh()),
             Cell::text(u.parent.clone().unwrap_or_default()),
             Cell::text(notes_cell(&u.notes)),
+            Cell::text(
+                u.registers
+                    .iter()
+                    .map(|r| r.label_zh())
+                    .collect::<Vec<_>>()
+                    .join("、"),
+            ),
         ]);
     }
     Sheet {
         name: SHEET_UNITS.into(),
         rows,
         merges: Vec::new(),
-        widths: vec![10.0, 22.0, 10.0, 10.0, 80.0],
+        widths: vec![10.0, 22.0, 10.0, 10.0, 80.0, 24.0],
         look: Look::default(),
     }
 }

@@ -8,6 +8,7 @@
 //! leaders, evaluators, units) may read; only the office changes anything.
 
 use crate::audit::{self, Change};
+use crate::schema::{Migration, Schema, Table};
 use crate::{Actor, Result, Store, StoreError, Tx, now_text};
 use chrono::NaiveDate;
 use qcity_domain::acceptance::{self, CriterionFacts, Decision, Proposal, Readiness, Sheet};
@@ -18,56 +19,23 @@ use serde_json::json;
 use sqlx::Row;
 use std::collections::BTreeMap;
 
-/// The tables of this module (migration 7).
-pub(crate) const MIGRATION: &str = r#"
-CREATE TABLE acceptance_sheets (
-    id {ID},
-    sheet_toml TEXT NOT NULL,
-    source TEXT NOT NULL,
-    created_by TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE TABLE acceptance_stages (
-    id {ID},
-    code TEXT NOT NULL UNIQUE,
-    sheet_toml TEXT NOT NULL,
-    held_on TEXT NOT NULL,
-    opened_by TEXT NOT NULL,
-    opened_at TEXT NOT NULL
-);
-CREATE TABLE acceptance_findings (
-    id {ID},
-    stage_id BIGINT NOT NULL REFERENCES acceptance_stages(id),
-    body TEXT NOT NULL,
-    created_by TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE TABLE acceptance_rectifications (
-    id {ID},
-    stage_id BIGINT NOT NULL REFERENCES acceptance_stages(id),
-    body TEXT NOT NULL,
-    unit_code TEXT NOT NULL,
-    deadline TEXT NOT NULL,
-    content_code TEXT NOT NULL DEFAULT '',
-    done BIGINT NOT NULL DEFAULT 0,
-    created_by TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-CREATE TABLE acceptance_decisions (
-    id {ID},
-    stage_id BIGINT NOT NULL REFERENCES acceptance_stages(id),
-    criterion TEXT NOT NULL,
-    points DOUBLE PRECISION NOT NULL,
-    proposed DOUBLE PRECISION NOT NULL,
-    veto_failed BIGINT NOT NULL DEFAULT 0,
-    overridden BIGINT NOT NULL DEFAULT 0,
-    comment TEXT NOT NULL DEFAULT '',
-    decided_by TEXT NOT NULL,
-    decided_at TEXT NOT NULL,
-    UNIQUE (stage_id, criterion)
-);
-"#;
+/// This module's tables.
+pub const SCHEMA: Schema = Schema {
+    slug: "acceptance",
+    migrations: &[Migration {
+        version: 7,
+        name: "acceptance self-check",
+        sql: include_str!("../migrations/0007_acceptance_sheets.sql"),
+    }],
+    tables: &[
+        Table::by_id("acceptance_sheets"),
+        Table::by_id("acceptance_stages"),
+        Table::by_id("acceptance_findings"),
+        Table::by_id("acceptance_rectifications"),
+        Table::by_id("acceptance_decisions"),
+    ],
+    jobs: &[],
+};
 
 /// The four acceptance stages, in the order they are held.
 pub const STAGES: &[&str] = &["self_check", "provincial", "third_party", "national"];

@@ -14,6 +14,7 @@
 //! - the evaluators' ratings (out of 100) in every window of the period, open or closed.
 
 use crate::audit::{self, Change};
+use crate::schema::{Migration, Schema, Table};
 use crate::{Actor, Result, Store, StoreError, now_text};
 use chrono::{Datelike, NaiveDate};
 use qcity_domain::assessment::{Scheme, UnitFacts, UnitScore, rank};
@@ -25,39 +26,21 @@ use serde_json::json;
 use sqlx::Row;
 use std::collections::BTreeMap;
 
-/// The tables of this module (migration 6).
-pub(crate) const MIGRATION: &str = r#"
-CREATE TABLE assessment_schemes (
-    id {ID},
-    name TEXT NOT NULL,
-    scheme_toml TEXT NOT NULL,
-    applies_from BIGINT NOT NULL,
-    created_by TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE TABLE assessment_windows (
-    id {ID},
-    title TEXT NOT NULL,
-    period BIGINT NOT NULL,
-    opens_on TEXT NOT NULL,
-    closes_on TEXT NOT NULL,
-    closed_on TEXT,
-    created_by TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE INDEX assessment_windows_period ON assessment_windows(period);
-CREATE TABLE assessment_ratings (
-    id {ID},
-    window_id BIGINT NOT NULL REFERENCES assessment_windows(id),
-    unit_id BIGINT NOT NULL REFERENCES org_units(id),
-    evaluator TEXT NOT NULL,
-    score DOUBLE PRECISION NOT NULL,
-    comment TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    UNIQUE (window_id, unit_id, evaluator)
-);
-"#;
+/// This module's tables.
+pub const SCHEMA: Schema = Schema {
+    slug: "assessment",
+    migrations: &[Migration {
+        version: 6,
+        name: "unit assessment",
+        sql: include_str!("../migrations/0006_assessment_schemes.sql"),
+    }],
+    tables: &[
+        Table::by_id("assessment_schemes"),
+        Table::by_id("assessment_windows"),
+        Table::by_id("assessment_ratings"),
+    ],
+    jobs: &[],
+};
 
 /// The scale of a rating: 0 to this.
 pub const RATING_MAX: f64 = 100.0;

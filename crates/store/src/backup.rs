@@ -4,6 +4,7 @@
 //! The backup reads every table inside one snapshot transaction, so it is consistent while the
 //! server keeps writing. Sessions and login failures are transient and not kept.
 
+use crate::schema::{Keep, Table};
 use crate::{Backend, Result, Store, StoreError, now_text};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -11,66 +12,13 @@ use serde_json::{Map, Value, json};
 use sqlx::{Column, Row, ValueRef};
 use std::io::{BufRead, Write};
 
-/// Tables in the order they must be restored (parents before children).
-pub const TABLES: &[&str] = &[
-    "schema_migrations",
-    "org_units",
-    "users",
-    "api_tokens",
-    "audit_log",
-    "audit_head",
-    "plan_versions",
-    "obligations",
-    "reports",
-    "evidence_files",
-    "report_evidence",
-    "obligation_events",
-    "extension_requests",
-    "notices",
-    "outbox",
-    "bulletins",
-    "indicator_values",
-    "indicator_value_evidence",
-    "indicator_disclosure",
-    "enterprises",
-    "code_overrides",
-    "licences",
-    "credit_events",
-    "credit_rules",
-    "blacklist",
-    "blacklist_history",
-    "sampling",
-    "sampling_followups",
-    "sampling_stats",
-    "registry_owners",
-    "assessment_schemes",
-    "assessment_windows",
-    "assessment_ratings",
-    "acceptance_sheets",
-    "acceptance_stages",
-    "acceptance_findings",
-    "acceptance_rectifications",
-    "acceptance_decisions",
-    "quality_reports",
-];
-
-/// Tables keyed by something other than an auto-increment `id` (no sequence to reset).
-const WITHOUT_ID: &[&str] = &[
-    "schema_migrations",
-    "audit_log",
-    "audit_head",
-    "evidence_files",
-    "report_evidence",
-    "indicator_value_evidence",
-    "indicator_disclosure",
-    "code_overrides",
-    "sampling_followups",
-    "sampling_stats",
-    "registry_owners",
-];
-
-/// Tables deliberately left out of backups.
-pub const TRANSIENT: &[&str] = &["sessions", "login_failures"];
+/// The tables a backup holds, in restore order (parents before children): every table of the
+/// installed modules except the transient ones.
+fn kept(store: &Store) -> Vec<&'static Table> {
+    crate::schema::tables(&store.schema)
+        .filter(|t| t.keep != Keep::Never)
+        .collect()
+}
 
 const FORMAT: &str = "qcity-backup";
 
@@ -92,17 +40,14 @@ pub async fn backup(store: &Store, out: &mut impl Write) -> Result<Summary> {
     let header = json!({"format": FORMAT, "version": 1, "schema_version": version, "created_at": now_text()});
     writeln!(out, "{header}").map_err(io_error)?;
     let mut rows_written = 0;
-    for table in TABLES {
+    let tables = kept(store);
+    for table in &tables {
         // Tables without an `id` are ordered by their first column.
-        let order = if WITHOUT_ID.contains(table) {
-            "1"
-        } else {
-            "id"
-        };
-        let sql = format!("SELECT * FROM {table} ORDER BY {order}");
+        let order = if table.keep == Keep::ById { "id" } else { "1" };
+        let sql = format!("SELECT * FROM {} ORDER BY {order}", table.name);
         let rows = sqlx::query(&sql).fetch_all(&mut *tx).await?;
         for row in &rows {
-            let line = json!({"table": table, "row": row_to_json(row)?});
+            let line = json!({"table": table.name, "row": row_to_json(row)?});
             writeln!(out, "{line}").map_err(io_error)?;
             rows_written += 1;
         }
@@ -110,7 +55,7 @@ pub async fn backup(store: &Store, out: &mut impl Write) -> Result<Summary> {
     tx.rollback().await?;
     out.flush().map_err(io_error)?;
     Ok(Summary {
-        tables: TABLES.len(),
+        tables: tables.len(),
         rows: rows_written,
     })
 }
@@ -161,7 +106,8 @@ pub async fn restore(store: &Store, input: impl BufRead) -> Result<Summary> {
     if header["format"] != FORMAT {
         return Err(bad(1, "this is not a QCity backup"));
     }
-    let latest = crate::MIGRATIONS.last().map(|m| m.version).unwrap_or(0);
+    let migrations = crate::schema::migrations(&store.schema);
+    let latest = migrations.last().map(|m| m.version).unwrap_or(0);
     if header["schema_version"].as_i64().unwrap_or(i64::MAX) > latest {
         return Err(bad(1, "the backup comes from a newer QCity; upgrade first"));
     }
@@ -174,6 +120,7 @@ pub async fn restore(store: &Store, input: impl BufRead) -> Result<Summary> {
     sqlx::query("DELETE FROM registry_owners")
         .execute(&mut *tx)
         .await?;
+    let tables = kept(store);
     let mut rows = 0;
     let mut seen_tables = std::collections::BTreeSet::new();
     for (i, line) in lines.enumerate() {
@@ -184,7 +131,7 @@ pub async fn restore(store: &Store, input: impl BufRead) -> Result<Summary> {
         }
         let v: Value = serde_json::from_str(&line).map_err(|e| bad(line_no, &e.to_string()))?;
         let table = v["table"].as_str().unwrap_or_default();
-        if !TABLES.contains(&table) {
+        if !tables.iter().any(|t| t.name == table) {
             return Err(bad(line_no, &format!("unknown table `{table}`")));
         }
         let Some(obj) = v["row"].as_object() else {
@@ -197,7 +144,7 @@ pub async fn restore(store: &Store, input: impl BufRead) -> Result<Summary> {
         rows += 1;
     }
     // Keep the migrations a newer binary would still apply.
-    for m in crate::MIGRATIONS {
+    for m in migrations {
         sqlx::query(
             "INSERT INTO schema_migrations (version, name, applied_at) SELECT $1, $2, $3 \
              WHERE NOT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)",
@@ -209,10 +156,8 @@ pub async fn restore(store: &Store, input: impl BufRead) -> Result<Summary> {
         .await?;
     }
     if store.backend == Backend::Postgres {
-        for table in TABLES {
-            if WITHOUT_ID.contains(table) {
-                continue;
-            }
+        for table in tables.iter().filter(|t| t.keep == Keep::ById) {
+            let table = table.name;
             let sql = format!(
                 "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
             );

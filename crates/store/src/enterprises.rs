@@ -4,6 +4,7 @@
 //! units that own the `enterprises` registry write it.
 
 use crate::audit::{self, Change};
+use crate::schema::{JobSpec, Migration, Schema, Table};
 use crate::{Actor, Result, Store, StoreError, Tx, now_text};
 use chrono::NaiveDate;
 use qcity_domain::formula::Ratio;
@@ -965,3 +966,84 @@ pub async fn licence_alerts(store: &Store, today: NaiveDate) -> Result<usize> {
     }
     Ok(new)
 }
+
+/// Sets who keeps which register from the plan's units (`registers`), inside the plan import's
+/// transaction. A plan that names no keeper at all (one written before plans carried them)
+/// leaves the keepers as they are rather than leaving every register without one.
+pub async fn sync_register_keepers(
+    tx: &mut crate::Tx,
+    plan: &qcity_domain::plan::Plan,
+) -> Result<()> {
+    let keepers: Vec<(&str, &str)> = plan
+        .units
+        .iter()
+        .flat_map(|u| {
+            u.registers
+                .iter()
+                .map(move |r| (r.as_str(), u.code.as_str()))
+        })
+        .collect();
+    if keepers.is_empty() {
+        return Ok(());
+    }
+    sqlx::query("DELETE FROM registry_owners")
+        .execute(&mut **tx)
+        .await?;
+    for (registry, unit) in keepers {
+        sqlx::query("INSERT INTO registry_owners (registry, unit_code) VALUES ($1, $2)")
+            .bind(registry)
+            .bind(unit)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Enterprises, licences, quality credit and the blacklist. Its migration (version 5, written
+/// before modules had their own) also created the sampling module's tables.
+pub const SCHEMA: Schema = Schema {
+    slug: "enterprises",
+    migrations: &[Migration {
+        version: 5,
+        name: "enterprises, quality credit, supervision sampling",
+        sql: include_str!("../migrations/0005_enterprises_registers.sql"),
+    }],
+    tables: &[
+        Table::by_id("enterprises"),
+        Table::by_key("code_overrides"),
+        Table::by_id("licences"),
+        Table::by_id("credit_events"),
+        Table::by_id("credit_rules"),
+        Table::by_id("blacklist"),
+        Table::by_id("blacklist_history"),
+        Table::by_key("registry_owners"),
+    ],
+    jobs: &[
+        JobSpec {
+            name: "licence-expiry-alerts",
+            run: |store, ctx| {
+                Box::pin(async move {
+                    let n = licence_alerts(store, ctx.today).await?;
+                    Ok(if n == 0 {
+                        String::new()
+                    } else {
+                        format!("{n} licence expiry alert(s) / 许可证到期提醒 {n} 条")
+                    })
+                })
+            },
+        },
+        JobSpec {
+            name: "blacklist-term-end",
+            run: |store, ctx| {
+                Box::pin(async move {
+                    let n = crate::credit::expire_due(store, ctx.today).await?;
+                    Ok(if n == 0 {
+                        String::new()
+                    } else {
+                        format!("{n} blacklist listing(s) ended at term / 黑名单期满移出 {n} 家")
+                    })
+                })
+            },
+        },
+    ],
+};

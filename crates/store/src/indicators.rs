@@ -3,6 +3,7 @@
 //! reason. Evaluation against the plan's targets reads the newest approved version.
 
 use crate::audit::{self, Change};
+use crate::schema::{Migration, Schema, Table};
 use crate::{Actor, Result, Store, StoreError, now_text};
 use chrono::NaiveDate;
 use qcity_domain::plan::{Indicator, Plan};
@@ -742,6 +743,22 @@ pub async fn completeness(
         .map(|(u, (exp, got))| (u, exp, got))
         .collect())
 }
+
+/// Indicator values, their evidence and what is disclosed to the public.
+pub const SCHEMA: Schema = Schema {
+    slug: "indicators",
+    migrations: &[Migration {
+        version: 4,
+        name: "indicator values",
+        sql: include_str!("../migrations/0004_indicators_values.sql"),
+    }],
+    tables: &[
+        Table::by_id("indicator_values"),
+        Table::by_key("indicator_value_evidence"),
+        Table::by_key("indicator_disclosure"),
+    ],
+    jobs: &[],
+};
 
 #[cfg(test)]
 mod tests {

@@ -21,6 +21,7 @@ pub mod outbox;
 pub mod plan;
 pub mod reports;
 pub mod sampling;
+pub mod schema;
 pub mod units;
 pub mod users;
 
@@ -29,7 +30,8 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 use std::time::Duration;
 
-pub use migrations::{MIGRATIONS, current_version};
+pub use migrations::current_version;
+pub use schema::Schema;
 
 pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
@@ -124,11 +126,14 @@ impl Actor {
 pub struct Store {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// The installed modules' migrations, tables and jobs (see [`schema`]).
+    pub schema: std::sync::Arc<[&'static Schema]>,
 }
 
 impl Store {
-    /// Connects to `sqlite://…` or `postgres://…`. SQLite files are created when missing.
-    pub async fn connect(url: &str) -> Result<Store> {
+    /// Connects to `sqlite://…` or `postgres://…` for an app made of `schema` (the modules'
+    /// database parts, core first). SQLite files are created when missing.
+    pub async fn connect(url: &str, schema: &[&'static Schema]) -> Result<Store> {
         install_default_drivers();
         let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Backend::Postgres
@@ -162,7 +167,11 @@ impl Store {
             options
         };
         let pool = options.connect(url).await?;
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            schema: schema.into(),
+        })
     }
 
     /// Applies pending migrations; returns how many ran.
@@ -177,6 +186,11 @@ impl Store {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
         })
+    }
+
+    /// Every scheduled job of the installed modules.
+    pub fn jobs(&self) -> impl Iterator<Item = &'static schema::JobSpec> + '_ {
+        self.schema.iter().flat_map(|m| m.jobs.iter())
     }
 
     /// True when the database answers a trivial query.

@@ -7,6 +7,7 @@
 
 use crate::audit::{self, Change};
 pub use crate::evidence::{EvidencePolicy, Upload, sniff};
+use crate::schema::{JobSpec, Migration, Schema, Table};
 use crate::{Actor, Result, Store, StoreError, Tx, now_text};
 use chrono::NaiveDate;
 use qcity_domain::plan::{Plan, UnitKind};
@@ -1163,3 +1164,37 @@ pub fn tallies(obs: &[Obligation], today: NaiveDate) -> Tallies {
         cells: cell,
     }
 }
+
+/// Supervision: obligations, progress reports and their evidence, extensions, notices (which
+/// every module sends through), the outbox that delivers them, and bulletins.
+pub const SCHEMA: Schema = Schema {
+    slug: "supervision",
+    migrations: &[Migration {
+        version: 3,
+        name: "obligations, reports, evidence, extensions, notices",
+        sql: include_str!("../migrations/0003_supervision_obligations.sql"),
+    }],
+    tables: &[
+        Table::by_id("obligations"),
+        Table::by_id("reports"),
+        Table::by_key("evidence_files"),
+        Table::by_key("report_evidence"),
+        Table::by_id("obligation_events"),
+        Table::by_id("extension_requests"),
+        Table::by_id("notices"),
+        Table::by_id("outbox"),
+        Table::by_id("bulletins"),
+    ],
+    jobs: &[JobSpec {
+        name: "supervision-ladder",
+        run: |store, ctx| {
+            Box::pin(async move {
+                let f = crate::notices::supervise(store, ctx.today, ctx.ladder).await?;
+                Ok(format!(
+                    "{} reminders, {} 催办 (blue), {} 督办 (yellow), {} 通报 (red)",
+                    f.reminders, f.cuiban, f.duban, f.tongbao
+                ))
+            })
+        },
+    }],
+};

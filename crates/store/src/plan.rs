@@ -3,6 +3,7 @@
 //! stays attached across versions.
 
 use crate::audit::{self, Change};
+use crate::schema::{Migration, Schema, Table};
 use crate::units::{self, PlanUnit};
 use crate::{Actor, Result, Store, StoreError, now_text};
 use qcity_domain::plan::{Plan, PlanDiff, diff};
@@ -115,6 +116,7 @@ pub async fn import(
         })
         .collect();
     units::upsert_from_plan(&mut tx, &plan_units).await?;
+    crate::enterprises::sync_register_keepers(&mut tx, plan).await?;
     let obligations = crate::obligations::sync_from_plan(&mut tx, plan).await?;
     let diff_json = serde_json::to_string(&d).map_err(|e| StoreError::Conflict(e.to_string()))?;
     sqlx::query(
@@ -208,3 +210,15 @@ fn ordered_units(plan: &Plan) -> Vec<UnitRow> {
     }
     out
 }
+
+/// The plan versions.
+pub const SCHEMA: Schema = Schema {
+    slug: "plan",
+    migrations: &[Migration {
+        version: 2,
+        name: "plan versions",
+        sql: include_str!("../migrations/0002_plan_versions.sql"),
+    }],
+    tables: &[Table::by_id("plan_versions")],
+    jobs: &[],
+};

@@ -9,6 +9,7 @@ use crate::audit::{self, Change};
 use crate::indicators::{self, measures};
 use crate::obligations;
 use crate::sampling;
+use crate::schema::{Migration, Schema, Table};
 use crate::{Actor, Result, Store, StoreError, now_text};
 use chrono::{Datelike, NaiveDate};
 use qcity_domain::plan::Plan;
@@ -19,26 +20,17 @@ use serde_json::json;
 use sqlx::Row;
 use std::collections::BTreeMap;
 
-/// The tables of this module (migration 8).
-pub(crate) const MIGRATION: &str = r#"
-CREATE TABLE quality_reports (
-    id {ID},
-    period TEXT NOT NULL,
-    title TEXT NOT NULL,
-    status TEXT NOT NULL,
-    number BIGINT NOT NULL DEFAULT 0,
-    narrative_json TEXT NOT NULL,
-    data_json TEXT,
-    published BIGINT NOT NULL DEFAULT 0,
-    row_version BIGINT NOT NULL DEFAULT 1,
-    created_by TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    issued_by TEXT,
-    issued_on TEXT
-);
-CREATE UNIQUE INDEX quality_reports_period ON quality_reports(period);
-"#;
+/// This module's tables.
+pub const SCHEMA: Schema = Schema {
+    slug: "reports",
+    migrations: &[Migration {
+        version: 8,
+        name: "quality analysis reports",
+        sql: include_str!("../migrations/0008_reports_quality_reports.sql"),
+    }],
+    tables: &[Table::by_id("quality_reports")],
+    jobs: &[],
+};
 
 /// The areas a report covers, in order (codes of the plan's indicator areas).
 pub const AREAS: &[&str] = &["product", "engineering", "service", "environment"];

@@ -7,6 +7,7 @@
 
 use crate::audit::{self, Change};
 use crate::enterprises::{self, CheckedCode, EnterpriseInput};
+use crate::schema::{Schema, Table};
 use crate::{Actor, Result, Store, StoreError, Tx, now_text};
 use chrono::{Datelike, NaiveDate};
 use qcity_domain::formula::{Formula, Ratio};
@@ -1109,3 +1110,16 @@ pub async fn ratios_for(
     }
     Ok(out)
 }
+
+/// Supervision sampling records, their follow-ups and the pass-rate counts kept beside them.
+/// The tables were created by the enterprises module's migration 5.
+pub const SCHEMA: Schema = Schema {
+    slug: "sampling",
+    migrations: &[],
+    tables: &[
+        Table::by_id("sampling"),
+        Table::by_key("sampling_followups"),
+        Table::by_key("sampling_stats"),
+    ],
+    jobs: &[],
+};

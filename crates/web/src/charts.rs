@@ -1,7 +1,7 @@
 //! Server-rendered SVG charts: an indicator's values against its target, and sparklines.
 //! Plain SVG strings (no script), escaped text, sized by viewBox so they scale on phones.
 
-use crate::pages::plan::escape;
+use crate::view::escape;
 
 /// Colours by status, the same everywhere: met/on track green, off track/not met red, no data grey.
 pub fn status_colour(status: &str) -> &'static str {

@@ -1,8 +1,8 @@
 //! The request context every handler starts from: who is asking, in which language, from where.
 
+use crate::AppState;
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::{AppState, pages::PageCtx};
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header;
 use axum::http::request::Parts;
@@ -31,6 +31,8 @@ pub struct Ctx {
     pub today_fixed: bool,
     /// Unread notices of the caller's unit (0 for other roles).
     pub unread: i64,
+    /// The app's navigation, every entry (the page frame shows those the role sees).
+    pub nav: Vec<&'static crate::module::NavEntry>,
 }
 
 impl Ctx {
@@ -64,10 +66,6 @@ impl Ctx {
 
     pub fn t(&self, key: &str) -> String {
         self.lang.t(key)
-    }
-
-    pub fn page(&self) -> PageCtx {
-        PageCtx::new(self)
     }
 }
 
@@ -165,6 +163,7 @@ impl FromRequestParts<AppState> for Ctx {
         };
         let ctx = Ctx {
             unread,
+            nav: state.assembly.nav.clone(),
             lang,
             ip,
             request_id,

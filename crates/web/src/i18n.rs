@@ -95,18 +95,49 @@ pub fn message_ids(ftl: &str) -> std::collections::BTreeSet<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
-    const ZH_FTL: &str = include_str!("../locales/zh-CN/main.ftl");
-    const EN_FTL: &str = include_str!("../locales/en/main.ftl");
-    const STORE_SOURCES: &[&str] = &[
-        include_str!("../../store/src/users.rs"),
-        include_str!("../../store/src/units.rs"),
-    ];
+    /// Every file under `dir` (recursively) whose name ends with `ext`: (path, text). The tests
+    /// read the tree, so a module's new sources and message files are checked without a list.
+    fn files(dir: &str, ext: &str) -> Vec<(String, String)> {
+        fn walk(dir: &Path, ext: &str, out: &mut Vec<(String, String)>) {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return;
+            };
+            let mut paths: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+            paths.sort();
+            for p in paths {
+                if p.is_dir() {
+                    walk(&p, ext, out);
+                } else if p.to_string_lossy().ends_with(ext) {
+                    let text = std::fs::read_to_string(&p).expect("readable source");
+                    out.push((p.display().to_string(), text));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join(dir),
+            ext,
+            &mut out,
+        );
+        assert!(!out.is_empty(), "no {ext} files under {dir}");
+        out
+    }
+
+    /// All message files of a language, concatenated.
+    fn ftl(lang: &str) -> String {
+        files(&format!("locales/{lang}"), ".ftl")
+            .into_iter()
+            .map(|(_, text)| text + "\n")
+            .collect()
+    }
 
     #[test]
     fn no_message_is_defined_twice() {
         // Fluent refuses a resource that defines a message twice, at the first request.
-        for (name, ftl) in [("zh-CN", ZH_FTL), ("en", EN_FTL)] {
+        for name in ["zh-CN", "en"] {
+            let ftl = ftl(name);
             let mut seen = std::collections::BTreeSet::new();
             for line in ftl.lines() {
                 let Some((id, _)) = line.split_once('=') else {
@@ -122,8 +153,8 @@ mod tests {
 
     #[test]
     fn both_languages_define_the_same_keys() {
-        let zh = message_ids(ZH_FTL);
-        let en = message_ids(EN_FTL);
+        let zh = message_ids(&ftl("zh-CN"));
+        let en = message_ids(&ftl("en"));
         let only_zh: Vec<_> = zh.difference(&en).collect();
         let only_en: Vec<_> = en.difference(&zh).collect();
         assert!(
@@ -148,11 +179,14 @@ mod tests {
 
     #[test]
     fn every_key_used_in_code_and_templates_exists() {
-        // Collect .t("…") / .t_args("…" uses across sources and templates, and the
-        // error keys the store hands up.
-        let zh = message_ids(ZH_FTL);
+        // Collect .t("…") / .t_args("…" uses across every source and template, the
+        // navigation labels of every module, and the error keys the store hands up.
+        let zh = message_ids(&ftl("zh-CN"));
         let mut missing = Vec::new();
-        for src in crate::TRANSLATED_SOURCES {
+        let sources = files("src", ".rs")
+            .into_iter()
+            .chain(files("templates", ".html"));
+        for (path, src) in sources {
             for piece in src
                 .split(".t(\"")
                 .skip(1)
@@ -163,15 +197,23 @@ mod tests {
                     && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
                     && !zh.contains(key)
                 {
-                    missing.push(key.to_string());
+                    missing.push(format!("{key} ({path})"));
                 }
             }
         }
-        for src in STORE_SOURCES {
+        for entry in crate::modules::MODULES.iter().flat_map(|m| m.nav) {
+            if !zh.contains(entry.label) {
+                missing.push(format!("{} (navigation)", entry.label));
+            }
+        }
+        for (path, src) in files("../store/src", ".rs") {
             for piece in src.split("\"error-").skip(1) {
                 let key = format!("error-{}", piece.split('"').next().unwrap_or_default());
-                if !zh.contains(&key) {
-                    missing.push(key);
+                // Only whole keys: `error-obligation-{}` is a format string, not a key.
+                let whole = key.len() > "error-".len()
+                    && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+                if whole && !zh.contains(&key) {
+                    missing.push(format!("{key} ({path})"));
                 }
             }
         }

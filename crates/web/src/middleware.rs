@@ -4,16 +4,14 @@
 use crate::AppState;
 use crate::error::{ErrorInfo, ErrorKind};
 use crate::i18n::Lang;
-use crate::pages::render_error_page;
+use crate::view::encode_component;
+use crate::view::render_error_page;
 use axum::Router;
-use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use std::num::NonZeroU32;
 use std::time::Instant;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -61,39 +59,12 @@ pub fn wrap(app: Router<AppState>, state: AppState) -> Router {
         ))
         .layer(from_fn_with_state(state.clone(), render_errors))
         .layer(csrf)
-        .layer(from_fn_with_state(state.clone(), limit_body))
         .layer(DefaultBodyLimit::disable())
         .layer(CatchPanicLayer::custom(|_| {
             tracing::error!("a handler panicked");
             ErrorKind::Internal.status().into_response()
         }));
     app.layer(layers).with_state(state)
-}
-
-/// Caps request bodies: the configured size everywhere, more for evidence uploads
-/// (several files of up to `max_evidence_bytes` each). Too large → 413 before the handler.
-async fn limit_body(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let upload = req.method() == axum::http::Method::POST && req.uri().path().ends_with("/reports");
-    let limit = if upload {
-        state
-            .config
-            .max_evidence_bytes
-            .saturating_mul(5)
-            .saturating_add(1024 * 1024)
-    } else {
-        state.config.max_body_bytes
-    };
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > limit) {
-        return crate::AppError::PayloadTooLarge.into_response();
-    }
-    let (parts, body) = req.into_parts();
-    let limited = Body::new(http_body_util::Limited::new(body, limit));
-    next.run(Request::from_parts(parts, limited)).await
 }
 
 /// The request id goes into the audit trail, so it is always ours, never the client's.
@@ -197,19 +168,6 @@ async fn render_errors(State(_state): State<AppState>, req: Request, next: Next)
     }
 }
 
-/// Percent-encodes a URL query component.
-pub fn encode_component(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 async fn record_metrics(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = req.method().to_string();
@@ -226,26 +184,6 @@ async fn record_metrics(State(state): State<AppState>, req: Request, next: Next)
         started.elapsed().as_secs_f64(),
     );
     res
-}
-
-/// Per-address token buckets for unauthenticated posts (sign-in, later the public portal).
-pub struct PublicLimiter {
-    limiter: DefaultKeyedRateLimiter<String>,
-}
-
-impl PublicLimiter {
-    pub fn new(per_minute: u32) -> PublicLimiter {
-        let n = NonZeroU32::new(per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
-        PublicLimiter {
-            limiter: RateLimiter::keyed(Quota::per_minute(n)),
-        }
-    }
-
-    pub fn check(&self, ip: &str) -> Result<(), crate::AppError> {
-        self.limiter
-            .check_key(&ip.to_string())
-            .map_err(|_| crate::AppError::TooManyRequests)
-    }
 }
 
 /// A redirect after a successful form post (303, so the browser follows with GET).

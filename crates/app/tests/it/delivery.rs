@@ -41,9 +41,10 @@ const SECRET: &str = "s3cret-shared-with-the-receiver";
 async fn fresh_database(dir: &std::path::Path) -> String {
     match std::env::var("QCITY_TEST_PG") {
         Ok(server) if !server.is_empty() => {
-            let admin = Store::connect(&format!("{}/postgres", server.trim_end_matches('/')))
-                .await
-                .expect("QCITY_TEST_PG is set but PostgreSQL is not reachable");
+            let admin =
+                qcity_web::modules::connect(&format!("{}/postgres", server.trim_end_matches('/')))
+                    .await
+                    .expect("QCITY_TEST_PG is set but PostgreSQL is not reachable");
             let name = format!("qcity_test_{}", &qcity_store::auth::random_token()[..16]);
             sqlx::query(&format!("CREATE DATABASE {name}"))
                 .execute(&admin.pool)
@@ -58,7 +59,7 @@ async fn fresh_database(dir: &std::path::Path) -> String {
 
 async fn setup() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = Store::connect(&fresh_database(dir.path()).await)
+    let store = qcity_web::modules::connect(&fresh_database(dir.path()).await)
         .await
         .expect("connect");
     store.migrate().await.expect("migrate");

@@ -358,10 +358,10 @@ async fn demo_assessment_traces_to_data(data: &Path) {
     use qcity_domain::assessment::Component;
     use qcity_domain::role::Role;
     use qcity_domain::target::Lang;
-    use qcity_store::{Actor, Store, acceptance, assessment, reports};
+    use qcity_store::{Actor, acceptance, assessment, reports};
     let today = chrono::NaiveDate::from_ymd_opt(2014, 12, 15).unwrap();
     let url = format!("sqlite://{}", data.join("qcity.db").display());
-    let store = Store::connect(&url).await.unwrap();
+    let store = qcity_web::modules::connect(&url).await.unwrap();
     let office = Actor::system("test");
 
     let (stage_code, readiness) = acceptance::current_readiness(&store, today)

@@ -159,6 +159,16 @@ impl Element for Unit {
             ("name", s(&self.name)),
             ("kind", s(self.kind.as_str())),
             ("parent", self.parent.clone()),
+            (
+                "registers",
+                list(
+                    &self
+                        .registers
+                        .iter()
+                        .map(|r| r.as_str().to_string())
+                        .collect::<Vec<_>>(),
+                ),
+            ),
             ("notes", list(&self.notes)),
         ]
     }

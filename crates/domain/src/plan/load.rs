@@ -82,6 +82,11 @@ pub(super) fn to_toml(plan: &Plan) -> String {
         if let Some(parent) = &u.parent {
             w.str(0, "parent", parent);
         }
+        if !u.registers.is_empty() {
+            let registers: Vec<String> =
+                u.registers.iter().map(|r| r.as_str().to_string()).collect();
+            w.list(0, "registers", &registers);
+        }
         w.list(0, "notes", &u.notes);
     }
     for p in &plan.phases {

@@ -31,7 +31,7 @@ pub use export::{
 };
 pub use model::{
     Category, Content, INHERITABLE_FIELDS, Indicator, IndicatorArea, Item, Measure, Phase, Plan,
-    PlanMeta, Task, TaskGroup, Unit, UnitKind,
+    PlanMeta, Register, Task, TaskGroup, Unit, UnitKind,
 };
 
 /// The default plan file: Huiji District's 2014 work plan (惠政〔2014〕4号).

@@ -123,6 +123,49 @@ impl UnitKind {
     }
 }
 
+/// A register (登记簿) QCity keeps. Which units keep it is plan data (a unit's `registers`):
+/// they see and edit it, and get its alerts (licence expiries for the enterprise register).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Register {
+    /// 企业名录: enterprises and their licences.
+    Enterprises,
+    /// 监督抽查: supervision sampling records.
+    Sampling,
+    /// 质量信用: credit files and the blacklist.
+    Credit,
+}
+
+impl Register {
+    pub const ALL: [Register; 3] = [Register::Enterprises, Register::Sampling, Register::Credit];
+
+    /// The stored and plan-file spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Register::Enterprises => "enterprises",
+            Register::Sampling => "sampling",
+            Register::Credit => "credit",
+        }
+    }
+
+    /// The Chinese label shown to clerks (in the workbook's 登记簿 column).
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Register::Enterprises => "企业名录",
+            Register::Sampling => "监督抽查",
+            Register::Credit => "质量信用",
+        }
+    }
+
+    /// Reads either spelling: `sampling` or `监督抽查`.
+    pub fn from_label(s: &str) -> Option<Register> {
+        let s = s.trim();
+        Register::ALL
+            .into_iter()
+            .find(|r| r.as_str().eq_ignore_ascii_case(s) || r.label_zh() == s)
+    }
+}
+
 /// An organisation that leads or undertakes work.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -136,6 +179,9 @@ pub struct Unit {
     /// Parent unit code; absent only for the root.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
+    /// The registers this unit keeps (configuration, not from the source document).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub registers: Vec<Register>,
     /// Notes.
     pub notes: Vec<String>,
 }

@@ -637,3 +637,20 @@ fn shape_errors_carry_line_and_path() {
     assert!(Plan::from_toml("").is_err());
     assert!(Plan::from_toml("\u{0}[[[").is_err());
 }
+
+#[test]
+fn an_unknown_register_is_refused_with_its_line() {
+    let text = DEFAULT_PLAN_TOML.replacen("  \"enterprises\",\n", "  \"enterprize\",\n", 1);
+    let line = text
+        .lines()
+        .position(|l| l.contains("enterprize"))
+        .map(|i| i + 1)
+        .unwrap();
+    let err = Plan::from_toml(&text).expect_err("an unknown register must be refused");
+    let shown = format!("{err:?}");
+    assert!(shown.contains("enterprize"), "{shown}");
+    assert!(
+        shown.contains(&line.to_string()),
+        "line {line} not named: {shown}"
+    );
+}

@@ -6,16 +6,16 @@ use super::ErrorDto;
 use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::AppError;
+use crate::module::Routes;
+use axum::Json;
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
 use qcity_domain::acceptance::Readiness;
 use qcity_store::acceptance as store;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/acceptance", get(overview))
+pub fn routes(r: Routes) -> Routes {
+    r.get("/api/v1/acceptance", overview)
 }
 
 #[derive(Serialize, ToSchema)]
@@ -139,3 +139,11 @@ pub async fn overview(
         current,
     }))
 }
+
+/// This module's API operations.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(overview),
+    components(schemas(AcceptanceDto, StageDto, ReadinessDto, CategoryDto, ErrorDto))
+)]
+pub struct Doc;

@@ -8,18 +8,18 @@ use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::pages::plan::require_plan;
+use crate::module::Routes;
+use crate::view::require_plan;
+use axum::Json;
 use axum::extract::{Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
 use qcity_domain::assessment::{Component, ScoreLine};
 use qcity_domain::target::Lang as TargetLang;
 use qcity_store::assessment as store;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/assessment/scores", get(scores))
+pub fn routes(r: Routes) -> Routes {
+    r.get("/api/v1/assessment/scores", scores)
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -184,3 +184,18 @@ pub async fn scores(
         units,
     }))
 }
+
+/// This module's API operations.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(scores),
+    components(schemas(
+        AssessmentDto,
+        SchemeDto,
+        WeightDto,
+        UnitScoreDto,
+        ScoreLineDto,
+        ErrorDto
+    ))
+)]
+pub struct Doc;

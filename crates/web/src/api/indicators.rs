@@ -5,23 +5,23 @@ use super::{ApiJson, ErrorDto};
 use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::AppError;
-use crate::pages::plan::{require_plan, target_lang};
+use crate::module::Routes;
+use crate::view::{require_plan, target_lang};
+use axum::Json;
 use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
 use qcity_domain::role::Role;
 use qcity_domain::target;
 use qcity_store::indicators::{self, EntryRules, NewValue};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/indicators", get(list))
-        .route("/api/v1/indicators/{code}", get(one))
-        .route("/api/v1/indicators/{code}/values", get(values).post(submit))
+pub fn routes(r: Routes) -> Routes {
+    r.get("/api/v1/indicators", list)
+        .get("/api/v1/indicators/{code}", one)
+        .get("/api/v1/indicators/{code}/values", values)
+        .post("/api/v1/indicators/{code}/values", submit)
 }
 
 #[derive(Serialize, ToSchema)]
@@ -212,3 +212,11 @@ pub async fn submit(
         indicators::submit(&state.store, &ctx.actor(), &plan, v, &EntryRules::default()).await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({"id": id}))).into_response())
 }
+
+/// This module's API operations.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(list, one, values, submit),
+    components(schemas(IndicatorDto, ValueDto, NewValueDto, ErrorDto))
+)]
+pub struct Doc;

@@ -2,24 +2,24 @@
 //! offline docs page at `/api/docs`. Clients authenticate with `Authorization: Bearer <token>`
 //! (from `qcity token create`) or a browser session.
 
-mod acceptance;
-mod assessment;
-mod indicators;
-mod registers;
-mod reports;
-mod supervision;
+pub mod acceptance;
+pub mod assessment;
+pub mod indicators;
+pub mod registers;
+pub mod reports;
+pub mod supervision;
 
 use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::AppError;
-use crate::pages::{PageCtx, render};
+use crate::module::Routes;
+use crate::view::{PageCtx, render};
 use askama::Template;
+use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, put};
-use axum::{Json, Router};
 use qcity_domain::role::Role;
 use qcity_store::audit;
 use qcity_store::auth::random_password;
@@ -29,44 +29,42 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/openapi.json", get(openapi_json))
-        .route("/api/docs", get(docs_page))
-        .route("/api/v1/me", get(me))
-        .route("/api/v1/units", get(list_units).post(create_unit))
-        .route("/api/v1/units/{code}", get(get_unit))
-        .route("/api/v1/units/{code}/contact", put(put_contact))
-        .route("/api/v1/users", get(list_users).post(create_user))
-        .route("/api/v1/audit", get(list_audit))
-        .route("/api/v1/plan", get(get_plan))
-        .route("/api/v1/plan/versions", get(plan_versions))
-        .merge(supervision::router())
-        .merge(indicators::router())
-        .merge(registers::router())
-        .merge(assessment::router())
-        .merge(acceptance::router())
-        .merge(reports::router())
+/// The core API routes: the OpenAPI document and its docs page, accounts, units, audit.
+pub fn core_routes(r: Routes) -> Routes {
+    r.get("/api/v1/openapi.json", openapi_json)
+        .get("/api/docs", docs_page)
+        .get("/api/v1/me", me)
+        .get("/api/v1/units", list_units)
+        .post("/api/v1/units", create_unit)
+        .get("/api/v1/units/{code}", get_unit)
+        .put("/api/v1/units/{code}/contact", put_contact)
+        .get("/api/v1/users", list_users)
+        .post("/api/v1/users", create_user)
+        .get("/api/v1/audit", list_audit)
 }
 
+/// The plan's API routes.
+pub fn plan_routes(r: Routes) -> Routes {
+    r.get("/api/v1/plan", get_plan)
+        .get("/api/v1/plan/versions", plan_versions)
+}
+
+/// The core API operations (accounts, units, audit) and the document's title and security; the
+/// modules' operations are merged in by [`crate::modules::openapi`].
 #[derive(OpenApi)]
 #[openapi(
     info(title = "QCity API", version = "1", description = "质量强市创建工作平台 API. Authenticate with `Authorization: Bearer <token>` (see `qcity token create`). Errors are JSON: `{error, message, fields, detail}` with messages in the caller's language (Accept-Language)."),
-    paths(me, list_units, create_unit, get_unit, put_contact, list_users, create_user, list_audit, get_plan, plan_versions,
-        supervision::list_obligations, supervision::get_obligation, supervision::list_reports, supervision::add_report,
-        supervision::review_report, supervision::list_notices, supervision::list_bulletins, supervision::get_bulletin,
-        indicators::list, indicators::one, indicators::values, indicators::submit,
-        registers::list, registers::one, registers::pass_rates,
-        assessment::scores, acceptance::overview, reports::list, reports::one),
-    components(schemas(assessment::AssessmentDto, assessment::SchemeDto, assessment::WeightDto, assessment::UnitScoreDto, assessment::ScoreLineDto,
-        acceptance::AcceptanceDto, acceptance::StageDto, acceptance::ReadinessDto, acceptance::CategoryDto,
-        reports::QualityReportDto, reports::QualityReportDetailDto, reports::SectionDto, reports::FiguresDto, reports::AreaDto,
-        reports::ReportIndicatorDto, reports::SeriesDto, reports::PointDto, reports::PassLineDto, reports::ProgressDto,
-        registers::EnterpriseDto, registers::EnterpriseDetailDto, registers::LicenceDto, registers::PassRateDto, indicators::IndicatorDto, indicators::ValueDto, indicators::NewValueDto, supervision::ObligationDto, supervision::ReportDto, supervision::NewReportDto, supervision::FileDto, supervision::ReviewDto, supervision::NoticeDto, supervision::IssuedDto, UserDto, UnitDto, NewUnitDto, ContactDto, NewUserDto, CreatedUserDto, AuditDto, AuditPageDto, ErrorDto)),
+    paths(me, list_units, create_unit, get_unit, put_contact, list_users, create_user, list_audit),
+    components(schemas(UserDto, UnitDto, NewUnitDto, ContactDto, NewUserDto, CreatedUserDto, AuditDto, AuditPageDto, ErrorDto)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]
 pub struct ApiDoc;
+
+/// The plan's API operations.
+#[derive(OpenApi)]
+#[openapi(paths(get_plan, plan_versions), components(schemas(ErrorDto)))]
+pub struct PlanDoc;
 
 struct BearerAuth;
 
@@ -188,8 +186,8 @@ impl From<units::Unit> for UnitDto {
     }
 }
 
-async fn openapi_json() -> Response {
-    Json(ApiDoc::openapi()).into_response()
+async fn openapi_json(State(state): State<AppState>) -> Response {
+    Json(&state.assembly.openapi).into_response()
 }
 
 /// The signed-in account.
@@ -417,7 +415,7 @@ async fn list_audit(
               (status = 409, body = ErrorDto, description = "no plan loaded")))]
 async fn get_plan(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     ctx.user()?;
-    let (version, plan) = crate::pages::plan::require_plan(&state).await?;
+    let (version, plan) = crate::view::require_plan(&state).await?;
     let mut v =
         serde_json::to_value(plan.export()).map_err(|e| AppError::Internal(e.to_string()))?;
     v["version"] = serde_json::json!(version);
@@ -455,9 +453,9 @@ struct DocsPage {
 }
 
 /// The API described from the same OpenAPI document, rendered on the server: works offline.
-async fn docs_page(ctx: Ctx) -> Response {
-    let doc = ApiDoc::openapi();
-    let json = serde_json::to_value(&doc).unwrap_or_default();
+async fn docs_page(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let doc = &state.assembly.openapi;
+    let json = serde_json::to_value(doc).unwrap_or_default();
     let mut ops = Vec::new();
     if let Some(paths) = json["paths"].as_object() {
         for (path, item) in paths {

@@ -5,19 +5,21 @@ use super::ErrorDto;
 use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::AppError;
+use crate::module::Routes;
+use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
 use qcity_domain::registry::CodeList;
 use qcity_store::{credit, enterprises, sampling};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/enterprises", get(list))
-        .route("/api/v1/enterprises/{code}", get(one))
-        .route("/api/v1/sampling/pass-rates", get(pass_rates))
+pub fn enterprise_routes(r: Routes) -> Routes {
+    r.get("/api/v1/enterprises", list)
+        .get("/api/v1/enterprises/{code}", one)
+}
+
+pub fn sampling_routes(r: Routes) -> Routes {
+    r.get("/api/v1/sampling/pass-rates", pass_rates)
 }
 
 #[derive(Serialize, ToSchema)]
@@ -214,3 +216,16 @@ pub async fn pass_rates(
             .collect(),
     ))
 }
+
+/// The enterprise register's API operations.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(list, one),
+    components(schemas(EnterpriseDto, EnterpriseDetailDto, LicenceDto, ErrorDto))
+)]
+pub struct EnterprisesDoc;
+
+/// The sampling register's API operations.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(pass_rates), components(schemas(PassRateDto, ErrorDto)))]
+pub struct SamplingDoc;

@@ -9,18 +9,17 @@ use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::pages::plan::require_plan;
+use crate::module::Routes;
+use crate::view::require_plan;
+use axum::Json;
 use axum::extract::{Path, State};
-use axum::routing::get;
-use axum::{Json, Router};
 use qcity_store::reports::{self, AreaFigures, Figures, IndicatorLine, PassLine, Report};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/quality-reports", get(list))
-        .route("/api/v1/quality-reports/{id}", get(one))
+pub fn routes(r: Routes) -> Routes {
+    r.get("/api/v1/quality-reports", list)
+        .get("/api/v1/quality-reports/{id}", one)
 }
 
 #[derive(Serialize, ToSchema)]
@@ -295,3 +294,23 @@ pub async fn one(
         report: summary(lang, &r),
     }))
 }
+
+/// This module's API operations.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(list, one),
+    components(schemas(
+        QualityReportDto,
+        QualityReportDetailDto,
+        SectionDto,
+        FiguresDto,
+        AreaDto,
+        ReportIndicatorDto,
+        SeriesDto,
+        PointDto,
+        PassLineDto,
+        ProgressDto,
+        ErrorDto
+    ))
+)]
+pub struct Doc;

@@ -5,11 +5,11 @@ use super::{ApiJson, ErrorDto};
 use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::AppError;
+use crate::module::{BodyLimit, Routes};
+use axum::Json;
 use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use base64::Engine;
 use qcity_domain::role::Role;
 use qcity_store::obligations::{self, EvidencePolicy, Filter, Obligation, ReportInput, Upload};
@@ -17,18 +17,19 @@ use qcity_store::{bulletins, notices};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/obligations", get(list_obligations))
-        .route("/api/v1/obligations/{id}", get(get_obligation))
-        .route(
+pub fn routes(r: Routes) -> Routes {
+    r.get("/api/v1/obligations", list_obligations)
+        .get("/api/v1/obligations/{id}", get_obligation)
+        .get("/api/v1/obligations/{id}/reports", list_reports)
+        .upload(
             "/api/v1/obligations/{id}/reports",
-            get(list_reports).post(add_report),
+            BodyLimit::Evidence,
+            add_report,
         )
-        .route("/api/v1/reports/{id}/review", post(review_report))
-        .route("/api/v1/notices", get(list_notices))
-        .route("/api/v1/bulletins", get(list_bulletins))
-        .route("/api/v1/bulletins/{id}", get(get_bulletin))
+        .post("/api/v1/reports/{id}/review", review_report)
+        .get("/api/v1/notices", list_notices)
+        .get("/api/v1/bulletins", list_bulletins)
+        .get("/api/v1/bulletins/{id}", get_bulletin)
 }
 
 #[derive(Serialize, ToSchema)]
@@ -360,3 +361,29 @@ pub async fn get_bulletin(
     ctx.user()?;
     Ok(Json(bulletins::get(&state.store, &ctx.actor(), id).await?).into_response())
 }
+
+/// This module's API operations.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(
+        list_obligations,
+        get_obligation,
+        list_reports,
+        add_report,
+        review_report,
+        list_notices,
+        list_bulletins,
+        get_bulletin
+    ),
+    components(schemas(
+        ObligationDto,
+        ReportDto,
+        NewReportDto,
+        FileDto,
+        ReviewDto,
+        NoticeDto,
+        IssuedDto,
+        ErrorDto
+    ))
+)]
+pub struct Doc;

@@ -9,13 +9,12 @@ use crate::charts::trim_number;
 use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::middleware::see_other;
-use crate::pages::plan::target_lang;
-use crate::pages::{PageCtx, render, unprocessable};
+use crate::module::{BodyLimit, Module, NavEntry, Routes, signed_in};
+use crate::view::target_lang;
+use crate::view::{PageCtx, render, unprocessable};
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use axum::routing::{get, post};
 use qcity_domain::acceptance::{self, Readiness, Sheet};
 use qcity_domain::plan::{Diagnostic, Plan};
 use qcity_domain::role::Role;
@@ -23,28 +22,22 @@ use qcity_store::StoreError;
 use qcity_store::acceptance::{self as store, NewRectification, STAGES, Verdict};
 use serde::Deserialize;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/acceptance", get(index))
-        .route("/acceptance/sheet", get(sheet_page).post(save_toml))
-        .route("/acceptance/sheet.xlsx", get(export_xlsx))
-        .route("/acceptance/sheet/import", post(import_xlsx))
-        .route("/acceptance/{stage}", get(stage_page))
-        .route("/acceptance/{stage}/open", post(open))
-        .route("/acceptance/{stage}/date", post(set_date))
-        .route("/acceptance/{stage}/decide", post(decide))
-        .route("/acceptance/{stage}/findings", post(add_finding))
-        .route(
-            "/acceptance/{stage}/findings/{id}/delete",
-            post(remove_finding),
-        )
-        .route(
-            "/acceptance/{stage}/rectifications",
-            post(add_rectification),
-        )
-        .route(
+pub fn routes(r: Routes) -> Routes {
+    r.get("/acceptance", index)
+        .get("/acceptance/sheet", sheet_page)
+        .post("/acceptance/sheet", save_toml)
+        .get("/acceptance/sheet.xlsx", export_xlsx)
+        .upload("/acceptance/sheet/import", BodyLimit::Import, import_xlsx)
+        .get("/acceptance/{stage}", stage_page)
+        .post("/acceptance/{stage}/open", open)
+        .post("/acceptance/{stage}/date", set_date)
+        .post("/acceptance/{stage}/decide", decide)
+        .post("/acceptance/{stage}/findings", add_finding)
+        .post("/acceptance/{stage}/findings/{id}/delete", remove_finding)
+        .post("/acceptance/{stage}/rectifications", add_rectification)
+        .post(
             "/acceptance/{stage}/rectifications/{id}/done",
-            post(rectification_done),
+            rectification_done,
         )
 }
 
@@ -596,7 +589,7 @@ async fn decide(
         .map(|_| ()),
         Err(e) => Err(e),
     };
-    let anchor = format!("#c-{}", crate::middleware::encode_component(&f.criterion));
+    let anchor = format!("#c-{}", crate::view::encode_component(&f.criterion));
     after(&state, &ctx, &stage, &anchor, result).await
 }
 
@@ -774,7 +767,7 @@ async fn export_xlsx(State(state): State<AppState>, ctx: Ctx) -> Result<Response
     let (sheet, _) = store::sheet_in_force(&state.store).await?;
     let bytes = qcity_exchange::acceptance_sheet_to_xlsx(&sheet)
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(crate::pages::attachment(
+    Ok(crate::view::attachment(
         bytes,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "验收评分表.xlsx",
@@ -817,7 +810,7 @@ async fn import_xlsx(
     req: axum::extract::Request,
 ) -> Result<Response, AppError> {
     ctx.require_role(&[Role::Office])?;
-    let (_, bytes) = super::read_upload(req, &state).await?;
+    let (_, bytes) = crate::view::read_upload(req, &state).await?;
     let sheet = qcity_exchange::acceptance_sheet_from_xlsx(&bytes);
     save_and_show(&state, &ctx, sheet, "xlsx", None).await
 }
@@ -837,3 +830,20 @@ async fn save_toml(
     let sheet = Sheet::load(&f.toml);
     save_and_show(&state, &ctx, sheet, "toml", Some(f.toml)).await
 }
+
+/// The acceptance self-check (验收自查) and its four stages.
+pub static MODULE: Module = Module {
+    slug: "acceptance",
+    schema: &qcity_store::acceptance::SCHEMA,
+    routes: |r| {
+        let r = routes(r);
+        crate::api::acceptance::routes(r)
+    },
+    openapi: <crate::api::acceptance::Doc as utoipa::OpenApi>::openapi,
+    nav: &[NavEntry {
+        label: "nav-acceptance",
+        path: "/acceptance",
+        order: 120,
+        shown_to: signed_in,
+    }],
+};

@@ -3,14 +3,15 @@
 use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::AppError;
-use crate::middleware::{encode_component, see_other};
-use crate::pages::home::local_time;
-use crate::pages::{PageCtx, render, unprocessable};
+use crate::middleware::see_other;
+use crate::module::Routes;
+use crate::view::encode_component;
+use crate::view::local_time;
+use crate::view::{PageCtx, render, unprocessable};
 use askama::Template;
+use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use axum::routing::{get, post};
-use axum::{Form, Router};
 use qcity_domain::role::Role;
 use qcity_store::StoreError;
 use qcity_store::audit::{self, AuditRecord};
@@ -19,13 +20,13 @@ use qcity_store::units::{self, Unit};
 use qcity_store::users::{self, NewUser, User};
 use serde::Deserialize;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/admin/users", get(users_page).post(add_user))
-        .route("/admin/users/{username}/reset", post(reset_password))
-        .route("/admin/users/{username}/disable", post(disable_user))
-        .route("/admin/users/{username}/enable", post(enable_user))
-        .route("/admin/audit", get(audit_page))
+pub fn routes(r: Routes) -> Routes {
+    r.get("/admin/users", users_page)
+        .post("/admin/users", add_user)
+        .post("/admin/users/{username}/reset", reset_password)
+        .post("/admin/users/{username}/disable", disable_user)
+        .post("/admin/users/{username}/enable", enable_user)
+        .get("/admin/audit", audit_page)
 }
 
 #[derive(Template)]

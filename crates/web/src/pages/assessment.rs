@@ -11,13 +11,13 @@ use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::middleware::see_other;
-use crate::pages::plan::{require_plan, target_lang};
-use crate::pages::{PageCtx, attachment, render, unprocessable};
+use crate::module::{BodyLimit, Module, NavEntry, Routes, signed_in};
+use crate::view::{PageCtx, attachment, render, unprocessable};
+use crate::view::{require_plan, target_lang};
 use askama::Template;
+use axum::Form;
 use axum::extract::{FromRequest, Path, Query, State};
 use axum::response::Response;
-use axum::routing::{get, post};
-use axum::{Form, Router};
 use chrono::NaiveDate;
 use qcity_domain::assessment::{Component, Scheme, UnitFacts};
 use qcity_domain::plan::Diagnostic;
@@ -30,19 +30,22 @@ use qcity_store::assessment::{self as store, NewWindow, Rating, Window};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/assessment", get(scores_page))
-        .route("/assessment/export.xlsx", get(export_xlsx))
-        .route("/assessment/export.docx", get(export_docx))
-        .route("/assessment/scheme", post(save_scheme))
-        .route("/assessment/scheme.xlsx", get(export_scheme))
-        .route("/assessment/scheme/import", post(import_scheme))
-        .route("/assessment/windows", post(open_window))
-        .route("/assessment/windows/{id}/close", post(close_window))
-        .route("/assessment/windows/{id}/ratings", post(rate))
-        .route("/assessment/{code}", get(unit_page))
-        .route("/leader", get(leader))
+pub fn routes(r: Routes) -> Routes {
+    r.get("/assessment", scores_page)
+        .get("/assessment/export.xlsx", export_xlsx)
+        .get("/assessment/export.docx", export_docx)
+        .post("/assessment/scheme", save_scheme)
+        .get("/assessment/scheme.xlsx", export_scheme)
+        .upload(
+            "/assessment/scheme/import",
+            BodyLimit::Import,
+            import_scheme,
+        )
+        .post("/assessment/windows", open_window)
+        .post("/assessment/windows/{id}/close", close_window)
+        .post("/assessment/windows/{id}/ratings", rate)
+        .get("/assessment/{code}", unit_page)
+        .get("/leader", leader)
 }
 
 #[derive(Deserialize, Default)]
@@ -199,7 +202,7 @@ async fn scores_view(
             &[
                 ("from", v.applies_from.to_string()),
                 ("by", v.created_by.clone()),
-                ("at", crate::pages::home::local_time(&v.created_at)),
+                ("at", crate::view::local_time(&v.created_at)),
             ],
         ),
         None => ctx.t("assessment-scheme-default"),
@@ -878,6 +881,35 @@ async fn leader(State(state): State<AppState>, ctx: Ctx) -> Result<Response, App
         readiness,
         vetoed,
     }))
+}
+
+/// Unit assessment (考核) and the leaders' view.
+pub static MODULE: Module = Module {
+    slug: "assessment",
+    schema: &qcity_store::assessment::SCHEMA,
+    routes: |r| {
+        let r = routes(r);
+        crate::api::assessment::routes(r)
+    },
+    openapi: <crate::api::assessment::Doc as utoipa::OpenApi>::openapi,
+    nav: &[
+        NavEntry {
+            label: "nav-assessment",
+            path: "/assessment",
+            order: 80,
+            shown_to: signed_in,
+        },
+        NavEntry {
+            label: "nav-leader",
+            path: "/leader",
+            order: 90,
+            shown_to: leader_or_office,
+        },
+    ],
+};
+
+fn leader_or_office(role: Option<Role>) -> bool {
+    matches!(role, Some(Role::Leader | Role::Office))
 }
 
 #[cfg(test)]

@@ -4,22 +4,23 @@ use crate::AppState;
 use crate::ctx::{Ctx, SESSION_COOKIE};
 use crate::error::AppError;
 use crate::middleware::see_other;
-use crate::pages::{PageCtx, render, safe_local_path, unprocessable};
+use crate::module::Routes;
+use crate::view::{PageCtx, render, safe_local_path, unprocessable};
 use askama::Template;
+use axum::Form;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Form, Router};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use qcity_domain::role::{PasswordProblem, check_password};
 use qcity_store::users::{self, LoginError};
 use serde::Deserialize;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/login", get(login_form).post(login))
-        .route("/logout", axum::routing::post(logout))
-        .route("/password", get(password_form).post(change_password))
+pub fn routes(r: Routes) -> Routes {
+    r.get("/login", login_form)
+        .post("/login", login)
+        .post("/logout", logout)
+        .get("/password", password_form)
+        .post("/password", change_password)
 }
 
 #[derive(Template)]
@@ -90,7 +91,7 @@ async fn login(
         Ok(u) => u,
         Err(LoginError::Invalid) => return fail(ctx.t("login-error-invalid")),
         Err(LoginError::Locked { until }) => {
-            let until = crate::pages::home::local_time(&until);
+            let until = crate::view::local_time(&until);
             return fail(ctx.lang.t_args("login-error-locked", &[("until", until)]));
         }
         Err(LoginError::Store(e)) => return Err(AppError::Internal(e)),

@@ -5,26 +5,25 @@ use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::middleware::see_other;
-use crate::pages::plan::require_plan;
-use crate::pages::{PageCtx, render};
+use crate::module::Routes;
+use crate::view::require_plan;
+use crate::view::{PageCtx, render};
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use axum::routing::get;
 use chrono::Datelike;
 use qcity_domain::bulletin::Bulletin;
 use qcity_domain::role::Role;
 use qcity_store::bulletins::{self, Issued};
 use serde::Deserialize;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/bulletins", get(list).post(issue))
-        .route("/bulletins/draft", get(draft))
-        .route("/bulletins/draft.docx", get(draft_docx))
-        .route("/bulletins/{id}", get(show))
-        .route("/bulletins/{id}/docx", get(docx))
+pub fn routes(r: Routes) -> Routes {
+    r.get("/bulletins", list)
+        .post("/bulletins", issue)
+        .get("/bulletins/draft", draft)
+        .get("/bulletins/draft.docx", draft_docx)
+        .get("/bulletins/{id}", show)
+        .get("/bulletins/{id}/docx", docx)
 }
 
 /// The month before the business date's month ("2014-12" on 2015-01-10): bulletins report
@@ -134,7 +133,7 @@ async fn show(
 fn docx_response(b: &Bulletin, name: &str) -> Result<Response, AppError> {
     let bytes =
         qcity_exchange::bulletin_to_docx(b).map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(crate::pages::attachment(
+    Ok(crate::view::attachment(
         bytes,
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         &format!("{name}.docx"),

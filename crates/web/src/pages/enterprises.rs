@@ -4,14 +4,14 @@
 use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::AppError;
-use crate::middleware::{encode_component, see_other};
-use crate::pages::plan::target_lang;
-use crate::pages::{PageCtx, attachment, render, safe_local_path, unprocessable};
+use crate::middleware::see_other;
+use crate::module::{BodyLimit, Module, NavEntry, Routes, signed_in};
+use crate::view::encode_component;
+use crate::view::target_lang;
+use crate::view::{PageCtx, attachment, render, safe_local_path, unprocessable};
 use askama::Template;
-use axum::Router;
 use axum::extract::{FromRequest, Path, Query, State};
 use axum::response::Response;
-use axum::routing::{get, post};
 use chrono::NaiveDate;
 use qcity_domain::credit::{EventKind, Grade, ListingAction, ListingState};
 use qcity_domain::identifiers;
@@ -28,22 +28,23 @@ use std::collections::HashSet;
 
 pub const PAGE_SIZE: i64 = 50;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/enterprises", get(list).post(create))
-        .route("/enterprises/template.xlsx", get(template))
-        .route("/enterprises/import", post(import))
-        .route("/enterprises/code-overrides", post(record_override))
-        .route("/enterprises/{id}", get(show))
-        .route("/enterprises/{id}/edit", post(edit))
-        .route("/enterprises/{id}/licences", post(add_licence))
-        .route("/enterprises/{id}/events", post(add_event))
-        .route("/enterprises/{id}/listings", post(propose))
-        .route("/enterprises/{id}/events/{event}/evidence", get(evidence))
-        .route("/credit-events/{id}/withdraw", post(withdraw))
-        .route("/listings/{id}/act", post(act))
-        .route("/credit/blacklist", get(blacklist))
-        .route("/credit/rules", get(rules).post(save_rules))
+pub fn routes(r: Routes) -> Routes {
+    r.get("/enterprises", list)
+        .post("/enterprises", create)
+        .get("/enterprises/template.xlsx", template)
+        .upload("/enterprises/import", BodyLimit::Import, import)
+        .post("/enterprises/code-overrides", record_override)
+        .get("/enterprises/{id}", show)
+        .post("/enterprises/{id}/edit", edit)
+        .post("/enterprises/{id}/licences", add_licence)
+        .upload("/enterprises/{id}/events", BodyLimit::Evidence, add_event)
+        .post("/enterprises/{id}/listings", propose)
+        .get("/enterprises/{id}/events/{event}/evidence", evidence)
+        .post("/credit-events/{id}/withdraw", withdraw)
+        .post("/listings/{id}/act", act)
+        .get("/credit/blacklist", blacklist)
+        .get("/credit/rules", rules)
+        .post("/credit/rules", save_rules)
 }
 
 /// The domain's language for the request's.
@@ -434,7 +435,7 @@ async fn import(
 ) -> Result<Response, AppError> {
     ctx.user()?;
     enterprises::require_writer(&state.store, &ctx.actor(), "enterprises").await?;
-    let (filename, bytes) = super::read_upload(req, &state).await?;
+    let (filename, bytes) = crate::view::read_upload(req, &state).await?;
     let lang = dl(&ctx);
     let page = |counts: Vec<(String, usize)>, problems: Vec<String>| ImportPage {
         ctx: ctx.page(),
@@ -624,7 +625,7 @@ fn listing_view(
             .into_iter()
             .map(|s| {
                 (
-                    super::home::local_time(&s.at),
+                    crate::view::local_time(&s.at),
                     match ListingAction::parse(&s.action) {
                         Some(a) => a.label(lang).to_string(),
                         None if s.action == "propose" => ctx.t("credit-propose"),
@@ -1219,3 +1220,20 @@ async fn save_rules(
         }
     }
 }
+
+/// Enterprises, licences, quality credit and the blacklist.
+pub static MODULE: Module = Module {
+    slug: "enterprises",
+    schema: &qcity_store::enterprises::SCHEMA,
+    routes: |r| {
+        let r = routes(r);
+        crate::api::registers::enterprise_routes(r)
+    },
+    openapi: <crate::api::registers::EnterprisesDoc as utoipa::OpenApi>::openapi,
+    nav: &[NavEntry {
+        label: "nav-enterprises",
+        path: "/enterprises",
+        order: 40,
+        shown_to: signed_in,
+    }],
+};

@@ -3,24 +3,12 @@
 use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::AppError;
-use crate::pages::{PageCtx, render};
+use crate::view::{PageCtx, render};
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use chrono::FixedOffset;
 use qcity_store::units::{self, Unit};
 use sqlx::Row;
-
-/// Shows a stored UTC time in China Standard Time, to the minute.
-pub fn local_time(utc: &str) -> String {
-    match qcity_store::parse_time(utc) {
-        Some(t) => {
-            let cst = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
-            t.with_timezone(&cst).format("%Y-%m-%d %H:%M").to_string()
-        }
-        None => utc.to_string(),
-    }
-}
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -82,7 +70,7 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, A
         stats.insert(0, (ctx.t("stat-contents"), plan.contents().count() as i64));
         stats.insert(1, (ctx.t("stat-indicators"), plan.indicators.len() as i64));
         // The next deadlines after the business date: for a unit its own, else everyone's.
-        let lang = crate::pages::plan::target_lang(&ctx.page());
+        let lang = crate::view::target_lang(&ctx.page());
         let mine: Option<Vec<String>> = user
             .unit_code
             .as_ref()

@@ -6,14 +6,13 @@ use crate::charts::{Series, line_chart, sparkline, status_colour};
 use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::middleware::see_other;
-use crate::pages::plan::{require_plan, target_lang};
-use crate::pages::{PageCtx, render, unprocessable};
+use crate::module::{BodyLimit, Module, NavEntry, Routes, signed_in};
+use crate::view::{PageCtx, render, unprocessable};
+use crate::view::{require_plan, target_lang};
 use askama::Template;
-use axum::Router;
 use axum::extract::FromRequest;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use axum::routing::{get, post};
 use qcity_domain::plan::{Indicator, Plan};
 use qcity_domain::role::Role;
 use qcity_domain::target::{self, Target};
@@ -22,18 +21,21 @@ use qcity_store::indicators::{self, EntryRules, NewValue, Standing, ValueRecord}
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/indicators", get(dashboard))
-        .route("/indicators/template.xlsx", get(template))
-        .route("/indicators/import", post(import))
-        .route("/indicators/{code}", get(show))
-        .route("/indicators/{code}/values", post(add_value))
-        .route("/indicators/{code}/disclosure", post(disclosure))
-        .route("/indicator-values/{id}/decide", post(decide))
-        .route("/indicator-values/{id}/files", post(add_files))
-        .route("/indicator-values/{id}/files/{sha}", get(download))
-        .route("/public", get(public_portal))
+pub fn routes(r: Routes) -> Routes {
+    r.get("/indicators", dashboard)
+        .get("/indicators/template.xlsx", template)
+        .upload("/indicators/import", BodyLimit::Import, import)
+        .get("/indicators/{code}", show)
+        .post("/indicators/{code}/values", add_value)
+        .post("/indicators/{code}/disclosure", disclosure)
+        .post("/indicator-values/{id}/decide", decide)
+        .upload(
+            "/indicator-values/{id}/files",
+            BodyLimit::Evidence,
+            add_files,
+        )
+        .get("/indicator-values/{id}/files/{sha}", download)
+        .get("/public", public_portal)
 }
 
 /// A dashboard row.
@@ -502,7 +504,7 @@ async fn decide(
     {
         Ok(()) => Ok(see_other(&format!(
             "/indicators/{}",
-            crate::middleware::encode_component(&f.indicator)
+            crate::view::encode_component(&f.indicator)
         ))),
         Err(StoreError::Invalid { field, code }) => Ok(unprocessable(
             page(&state, &ctx, &f.indicator, vec![(field, ctx.t(&code))]).await?,
@@ -552,7 +554,7 @@ async fn add_files(
     match indicators::attach_evidence(&state.store, &ctx.actor(), id, &files, &policy).await {
         Ok(()) => Ok(see_other(&format!(
             "/indicators/{}",
-            crate::middleware::encode_component(&indicator)
+            crate::view::encode_component(&indicator)
         ))),
         Err(StoreError::Invalid { field, code }) => Ok(unprocessable(
             page(&state, &ctx, &indicator, vec![(field, ctx.t(&code))]).await?,
@@ -568,7 +570,7 @@ async fn download(
 ) -> Result<Response, AppError> {
     ctx.user()?;
     let (filename, mime, data) = indicators::evidence(&state.store, &ctx.actor(), id, &sha).await?;
-    Ok(crate::pages::attachment(data, &mime, &filename))
+    Ok(crate::view::attachment(data, &mime, &filename))
 }
 
 #[derive(Deserialize)]
@@ -597,7 +599,7 @@ async fn template(State(state): State<AppState>, ctx: Ctx) -> Result<Response, A
     let (_, plan) = require_plan(&state).await?;
     let bytes = qcity_exchange::indicator_template_xlsx(&plan)
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(crate::pages::attachment(
+    Ok(crate::view::attachment(
         bytes,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "indicator-values-template.xlsx",
@@ -624,7 +626,7 @@ async fn import(
         return Err(AppError::Forbidden);
     }
     let (_, plan) = require_plan(&state).await?;
-    let (_, bytes) = super::read_upload(req, &state).await?;
+    let (_, bytes) = crate::view::read_upload(req, &state).await?;
     let lang = target_lang(&ctx.page());
     let (rows, diags) = qcity_exchange::read_indicator_values(&bytes, &plan);
     let mut problems: Vec<String> = diags
@@ -723,3 +725,20 @@ pub fn standings_for(
 ) -> Vec<Standing> {
     indicators::evaluate(plan, obs, today)
 }
+
+/// Indicators: values, approval, evaluation against targets, the public portal.
+pub static MODULE: Module = Module {
+    slug: "indicators",
+    schema: &qcity_store::indicators::SCHEMA,
+    routes: |r| {
+        let r = routes(r);
+        crate::api::indicators::routes(r)
+    },
+    openapi: <crate::api::indicators::Doc as utoipa::OpenApi>::openapi,
+    nav: &[NavEntry {
+        label: "nav-indicators",
+        path: "/indicators",
+        order: 30,
+        shown_to: signed_in,
+    }],
+};

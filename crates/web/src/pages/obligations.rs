@@ -5,12 +5,11 @@ use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::middleware::see_other;
-use crate::pages::{PageCtx, render, unprocessable};
+use crate::module::{BodyLimit, Module, NavEntry, Routes, signed_in};
+use crate::view::{PageCtx, render, unprocessable};
 use askama::Template;
-use axum::Router;
 use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
 use axum::response::Response;
-use axum::routing::{get, post};
 use chrono::NaiveDate;
 use qcity_domain::plan::Plan;
 use qcity_domain::role::Role;
@@ -21,20 +20,20 @@ use qcity_store::obligations::{
 };
 use serde::Deserialize;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/obligations", get(list))
-        .route("/obligations/export.xlsx", get(export_xlsx))
-        .route("/obligations/{id}", get(show))
-        .route("/obligations/{id}/reports", post(add_report))
-        .route("/obligations/{id}/review", post(review))
-        .route("/obligations/{id}/extension", post(request_extension))
-        .route("/extensions/{id}/decide", post(decide_extension))
-        .route("/reports/{id}/files/{sha}", get(download))
-        .route("/supervision", get(overview))
-        .route("/notices", get(notice_list).post(issue_duban))
-        .route("/notices/{id}/read", post(read_notice))
-        .route("/notices/{id}/respond", post(respond_notice))
+pub fn routes(r: Routes) -> Routes {
+    r.get("/obligations", list)
+        .get("/obligations/export.xlsx", export_xlsx)
+        .get("/obligations/{id}", show)
+        .upload("/obligations/{id}/reports", BodyLimit::Evidence, add_report)
+        .post("/obligations/{id}/review", review)
+        .post("/obligations/{id}/extension", request_extension)
+        .post("/extensions/{id}/decide", decide_extension)
+        .get("/reports/{id}/files/{sha}", download)
+        .get("/supervision", overview)
+        .get("/notices", notice_list)
+        .post("/notices", issue_duban)
+        .post("/notices/{id}/read", read_notice)
+        .post("/notices/{id}/respond", respond_notice)
 }
 
 /// An obligation with what a page shows about it.
@@ -125,7 +124,7 @@ async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     let user = ctx.user()?;
-    let (_, plan) = crate::pages::plan::require_plan(&state).await?;
+    let (_, plan) = crate::view::require_plan(&state).await?;
     let mut f = Filter {
         unit: Some(q.unit.clone()),
         status: Some(q.status.clone()),
@@ -176,7 +175,7 @@ async fn export_xlsx(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     let user = ctx.user()?;
-    let (_, plan) = crate::pages::plan::require_plan(&state).await?;
+    let (_, plan) = crate::view::require_plan(&state).await?;
     let f = Filter {
         unit: Some(q.unit.clone()),
         ..Default::default()
@@ -209,7 +208,7 @@ async fn export_xlsx(
     let as_of = ctx.today.to_string();
     let bytes = qcity_exchange::status_to_xlsx(&plan, &rows, &title, &as_of)
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(crate::pages::attachment(
+    Ok(crate::view::attachment(
         bytes,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         &format!("status-{as_of}.xlsx"),
@@ -255,7 +254,7 @@ async fn detail(
     errors: Vec<(String, String)>,
 ) -> Result<Response, AppError> {
     ctx.user()?;
-    let (_, plan) = crate::pages::plan::require_plan(state).await?;
+    let (_, plan) = crate::view::require_plan(state).await?;
     let actor = ctx.actor();
     let ob = obligations::get(&state.store, &actor, id).await?;
     let (category_title, item_title, lead, undertaking) = plan
@@ -539,7 +538,7 @@ async fn download(
     ctx.user()?;
     let (filename, mime, data) =
         obligations::evidence(&state.store, &ctx.actor(), id, &sha).await?;
-    Ok(crate::pages::attachment(data, &mime, &filename))
+    Ok(crate::view::attachment(data, &mime, &filename))
 }
 
 /// One cell of the unit × category heat map.
@@ -578,7 +577,7 @@ fn heat_class(t: &Tally) -> &'static str {
 
 async fn overview(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     ctx.require_role(&[Role::Office, Role::Leader, Role::Evaluator])?;
-    let (_, plan) = crate::pages::plan::require_plan(&state).await?;
+    let (_, plan) = crate::view::require_plan(&state).await?;
     // Counted by the database: the overview stays fast with many obligations.
     let obligations::Tallies {
         by_unit,
@@ -815,4 +814,47 @@ async fn respond_notice(
         )),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Supervision (督查督办): obligations, reports and review, extensions, notices, bulletins.
+pub static MODULE: Module = Module {
+    slug: "supervision",
+    schema: &qcity_store::obligations::SCHEMA,
+    routes: |r| {
+        let r = routes(r);
+        let r = super::bulletins::routes(r);
+        crate::api::supervision::routes(r)
+    },
+    openapi: <crate::api::supervision::Doc as utoipa::OpenApi>::openapi,
+    nav: &[
+        NavEntry {
+            label: "nav-obligations",
+            path: "/obligations",
+            order: 60,
+            shown_to: signed_in,
+        },
+        NavEntry {
+            label: "nav-supervision",
+            path: "/supervision",
+            order: 70,
+            shown_to: sees_overview,
+        },
+        NavEntry {
+            label: "nav-bulletins",
+            path: "/bulletins",
+            order: 100,
+            shown_to: signed_in,
+        },
+        NavEntry {
+            label: "nav-notices",
+            path: "/notices",
+            order: 130,
+            shown_to: signed_in,
+        },
+    ],
+};
+
+/// Roles that see the supervision overview (read-only for leaders and evaluators).
+fn sees_overview(role: Option<Role>) -> bool {
+    matches!(role, Some(Role::Office | Role::Leader | Role::Evaluator))
 }

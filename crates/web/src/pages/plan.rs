@@ -4,38 +4,22 @@
 use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::AppError;
-use crate::pages::{PageCtx, render};
+use crate::module::{Module, NavEntry, Routes, signed_in};
+use crate::view::{PageCtx, render};
+use crate::view::{escape, require_plan, target_lang};
 use askama::Template;
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use axum::routing::get;
 use qcity_domain::plan::{Content, Plan};
 use qcity_domain::target::{self, Lang as TargetLang};
 use serde::Deserialize;
 use std::sync::Arc;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/plan", get(overview))
-        .route("/plan/indicators", get(indicators))
-        .route("/plan/tasks", get(tasks))
-        .route("/plan/timeline.svg", get(timeline_svg))
-}
-
-/// The current plan, or a clear "no plan loaded" error page.
-pub async fn require_plan(state: &AppState) -> Result<(i64, Arc<Plan>), AppError> {
-    state
-        .plan()
-        .await?
-        .ok_or(AppError::Conflict("plan-none".into()))
-}
-
-pub fn target_lang(ctx: &PageCtx) -> TargetLang {
-    match ctx.lang {
-        crate::i18n::Lang::ZhCn => TargetLang::ZhCn,
-        crate::i18n::Lang::En => TargetLang::En,
-    }
+pub fn routes(r: Routes) -> Routes {
+    r.get("/plan", overview)
+        .get("/plan/indicators", indicators)
+        .get("/plan/tasks", tasks)
+        .get("/plan/timeline.svg", timeline_svg)
 }
 
 /// Unit codes shown as names ("区强区办、各成员单位").
@@ -403,9 +387,20 @@ pub fn timeline(plan: &Plan, today: &chrono::NaiveDate, legend: &str) -> String 
     out
 }
 
-pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+/// The plan as data: its pages, versions, import and export.
+pub static MODULE: Module = Module {
+    slug: "plan",
+    schema: &qcity_store::plan::SCHEMA,
+    routes: |r| {
+        let r = routes(r);
+        let r = super::plan_versions::routes(r);
+        crate::api::plan_routes(r)
+    },
+    openapi: <crate::api::PlanDoc as utoipa::OpenApi>::openapi,
+    nav: &[NavEntry {
+        label: "nav-plan",
+        path: "/plan",
+        order: 20,
+        shown_to: signed_in,
+    }],
+};

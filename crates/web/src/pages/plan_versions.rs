@@ -5,25 +5,23 @@ use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::middleware::see_other;
-use crate::pages::home::local_time;
-use crate::pages::plan::require_plan;
-use crate::pages::{PageCtx, render, unprocessable};
+use crate::module::{BodyLimit, Routes};
+use crate::view::local_time;
+use crate::view::require_plan;
+use crate::view::{PageCtx, render, unprocessable};
 use askama::Template;
-use axum::Router;
 use axum::extract::{FromRequest, Multipart, Query, Request, State};
 use axum::response::Response;
-use axum::routing::{get, post};
 use qcity_domain::plan::default_plan;
 use qcity_domain::role::Role;
 use qcity_store::plan::{self as plan_store, VersionInfo};
 use serde::Deserialize;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/plan/versions", get(versions))
-        .route("/plan/import", post(import))
-        .route("/plan/export.xlsx", get(export_xlsx))
-        .route("/plan/export.toml", get(export_toml))
+pub fn routes(r: Routes) -> Routes {
+    r.get("/plan/versions", versions)
+        .upload("/plan/import", BodyLimit::Import, import)
+        .get("/plan/export.xlsx", export_xlsx)
+        .get("/plan/export.toml", export_toml)
 }
 
 #[derive(Template)]
@@ -109,7 +107,7 @@ async fn import(
         Some((_, p)) => (*p).clone(),
         None => default_plan(),
     };
-    let lang = crate::pages::plan::target_lang(&ctx.page());
+    let lang = crate::view::target_lang(&ctx.page());
     let plan = match qcity_exchange::read_plan(&bytes, &base) {
         Ok((plan, _warnings)) => plan,
         Err(diags) => {
@@ -148,7 +146,7 @@ async fn export_xlsx(State(state): State<AppState>, ctx: Ctx) -> Result<Response
     let (version, plan) = require_plan(&state).await?;
     let bytes =
         qcity_exchange::plan_to_xlsx(&plan).map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(crate::pages::attachment(
+    Ok(crate::view::attachment(
         bytes,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         &format!("{}-v{version}.xlsx", plan.plan.code),
@@ -158,7 +156,7 @@ async fn export_xlsx(State(state): State<AppState>, ctx: Ctx) -> Result<Response
 async fn export_toml(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     ctx.user()?;
     let (version, plan) = require_plan(&state).await?;
-    Ok(crate::pages::attachment(
+    Ok(crate::view::attachment(
         plan.to_toml().into_bytes(),
         "application/toml; charset=utf-8",
         &format!("{}-v{version}.toml", plan.plan.code),

@@ -9,14 +9,13 @@ use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::middleware::see_other;
+use crate::module::{Module, NavEntry, Routes, signed_in};
 use crate::pages::indicators::target_points;
-use crate::pages::plan::require_plan;
-use crate::pages::{PageCtx, render};
+use crate::view::require_plan;
+use crate::view::{PageCtx, render};
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use axum::routing::{get, post};
 use qcity_domain::registry::{CodeList, Level};
 use qcity_domain::role::Role;
 use qcity_domain::target::{self, Observations};
@@ -25,16 +24,15 @@ use qcity_store::reports::{self, AreaFigures, Figures, PassLine, Report};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/reports", get(list))
-        .route("/reports/new", post(create))
-        .route("/reports/{id}", get(show))
-        .route("/reports/{id}/narrative", post(save_narrative))
-        .route("/reports/{id}/issue", post(issue))
-        .route("/reports/{id}/publish", post(publish))
-        .route("/public/reports", get(public_list))
-        .route("/public/reports/{id}", get(public_show))
+pub fn routes(r: Routes) -> Routes {
+    r.get("/reports", list)
+        .post("/reports/new", create)
+        .get("/reports/{id}", show)
+        .post("/reports/{id}/narrative", save_narrative)
+        .post("/reports/{id}/issue", issue)
+        .post("/reports/{id}/publish", publish)
+        .get("/public/reports", public_list)
+        .get("/public/reports/{id}", public_show)
 }
 
 /// A path id ("12"), or a path id with the Word suffix ("12.docx").
@@ -638,12 +636,29 @@ async fn docx_response(r: &Report, f: &Figures) -> Result<Response, AppError> {
     } else {
         "draft".to_string()
     };
-    Ok(crate::pages::attachment(
+    Ok(crate::view::attachment(
         bytes,
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         &format!("report-{}-{suffix}.docx", r.period),
     ))
 }
+
+/// Quality analysis reports (质量分析报告).
+pub static MODULE: Module = Module {
+    slug: "reports",
+    schema: &qcity_store::reports::SCHEMA,
+    routes: |r| {
+        let r = routes(r);
+        crate::api::reports::routes(r)
+    },
+    openapi: <crate::api::reports::Doc as utoipa::OpenApi>::openapi,
+    nav: &[NavEntry {
+        label: "nav-reports",
+        path: "/reports",
+        order: 110,
+        shown_to: signed_in,
+    }],
+};
 
 #[cfg(test)]
 mod tests {

@@ -4,16 +4,16 @@
 use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::AppError;
-use crate::middleware::{encode_component, see_other};
+use crate::middleware::see_other;
+use crate::module::{BodyLimit, Module, NavEntry, Routes, signed_in};
 use crate::pages::enterprises::{
     EntRow, ImportPage, SamplingView, dl, problem_lines, rows_for, sampling_view,
 };
-use crate::pages::{PageCtx, attachment, render, unprocessable};
+use crate::view::encode_component;
+use crate::view::{PageCtx, attachment, render, unprocessable};
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use axum::routing::{get, post};
 use chrono::NaiveDate;
 use qcity_domain::registry::{
     CodeList, Level, ProductKind, Stage, Verdict, parse_failed_items, parse_yes_no,
@@ -26,16 +26,16 @@ use serde::Deserialize;
 
 const PAGE_SIZE: i64 = 50;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/sampling", get(list).post(create))
-        .route("/sampling/template.xlsx", get(template))
-        .route("/sampling/import", post(import))
-        .route("/sampling/{id}", get(show))
-        .route("/sampling/{id}/followup", post(followup))
-        .route("/public/enterprises", get(public_enterprises))
-        .route("/public/blacklist", get(public_blacklist))
-        .route("/public/sampling", get(public_sampling))
+pub fn routes(r: Routes) -> Routes {
+    r.get("/sampling", list)
+        .post("/sampling", create)
+        .get("/sampling/template.xlsx", template)
+        .upload("/sampling/import", BodyLimit::Import, import)
+        .get("/sampling/{id}", show)
+        .post("/sampling/{id}/followup", followup)
+        .get("/public/enterprises", public_enterprises)
+        .get("/public/blacklist", public_blacklist)
+        .get("/public/sampling", public_sampling)
 }
 
 fn opt_date(s: &str) -> Result<Option<NaiveDate>, ()> {
@@ -432,7 +432,7 @@ async fn import(
 ) -> Result<Response, AppError> {
     ctx.user()?;
     enterprises::require_writer(&state.store, &ctx.actor(), "sampling").await?;
-    let (filename, bytes) = super::read_upload(req, &state).await?;
+    let (filename, bytes) = crate::view::read_upload(req, &state).await?;
     let lang = dl(&ctx);
     let page = |counts: Vec<(String, usize)>, problems: Vec<String>| ImportPage {
         ctx: ctx.page(),
@@ -776,3 +776,20 @@ async fn public_sampling(
         f,
     }))
 }
+
+/// Supervision sampling: records, follow-ups, pass rates, public disclosure.
+pub static MODULE: Module = Module {
+    slug: "sampling",
+    schema: &qcity_store::sampling::SCHEMA,
+    routes: |r| {
+        let r = routes(r);
+        crate::api::registers::sampling_routes(r)
+    },
+    openapi: <crate::api::registers::SamplingDoc as utoipa::OpenApi>::openapi,
+    nav: &[NavEntry {
+        label: "nav-sampling",
+        path: "/sampling",
+        order: 50,
+        shown_to: signed_in,
+    }],
+};

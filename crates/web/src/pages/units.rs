@@ -4,22 +4,21 @@ use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::middleware::see_other;
+use crate::module::Routes;
 use crate::pages::plan::{ContentRow, content_row};
-use crate::pages::{PageCtx, render, unprocessable};
+use crate::view::{PageCtx, render, unprocessable};
 use askama::Template;
+use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use axum::routing::{get, post};
-use axum::{Form, Router};
 use qcity_store::StoreError;
 use qcity_store::units::{self, Contact, Unit};
 use serde::Deserialize;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/units", get(list))
-        .route("/units/{code}", get(show))
-        .route("/units/{code}/contact", post(update_contact))
+pub fn routes(r: Routes) -> Routes {
+    r.get("/units", list)
+        .get("/units/{code}", show)
+        .post("/units/{code}/contact", update_contact)
 }
 
 #[derive(Template)]
@@ -91,7 +90,7 @@ async fn duties(
     let Some((_, plan)) = state.plan().await? else {
         return Ok((vec![], vec![]));
     };
-    let lang = crate::pages::plan::target_lang(&ctx.page());
+    let lang = crate::view::target_lang(&ctx.page());
     let rows = |list: Vec<&qcity_domain::plan::Content>| -> Vec<ContentRow> {
         list.into_iter()
             .filter_map(|c| {

@@ -7,7 +7,7 @@ use qcity_domain::acceptance::Sheet;
 use qcity_domain::role::Role;
 use qcity_store::Actor;
 use qcity_store::obligations::{self, Filter, ReportInput};
-use qcity_web::{Config, MUTATING_ROUTES};
+use qcity_web::Config;
 
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2015, 7, 1).unwrap()
@@ -356,7 +356,9 @@ async fn the_self_check_proposes_from_data_and_reviewers_decide() {
             .collect::<Vec<_>>()
     );
     let mut walked = 0;
-    for (method, route) in MUTATING_ROUTES {
+    let routes = qcity_web::modules::mutating_routes();
+    let mutating: Vec<(&str, &str)> = routes.iter().map(|r| (r.method.as_str(), r.path)).collect();
+    for (method, route) in &mutating {
         if !route.starts_with("/acceptance") {
             continue;
         }

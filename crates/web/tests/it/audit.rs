@@ -138,7 +138,7 @@ async fn a_backup_restores_into_a_new_database_with_its_chain_intact() {
     assert!(summary.rows > 10);
     let dir = tempfile::tempdir().unwrap();
     let url = crate::harness::fresh_database(dir.path()).await;
-    let target = qcity_store::Store::connect(&url).await.unwrap();
+    let target = qcity_web::modules::connect(&url).await.unwrap();
     target.migrate().await.unwrap();
     let restored = backup::restore(&target, std::io::Cursor::new(&buf))
         .await
@@ -176,7 +176,7 @@ async fn a_backup_restores_into_a_new_database_with_its_chain_intact() {
     // A damaged file is refused with its line.
     let empty = tempfile::tempdir().unwrap();
     let url = crate::harness::fresh_database(empty.path()).await;
-    let fresh = qcity_store::Store::connect(&url).await.unwrap();
+    let fresh = qcity_web::modules::connect(&url).await.unwrap();
     fresh.migrate().await.unwrap();
     let mut bad = buf.clone();
     bad.extend_from_slice(b"{broken\n");

@@ -23,9 +23,10 @@ pub struct TestApp {
 pub async fn fresh_database(dir: &std::path::Path) -> String {
     match std::env::var("QCITY_TEST_PG") {
         Ok(server) if !server.is_empty() => {
-            let admin = Store::connect(&format!("{}/postgres", server.trim_end_matches('/')))
-                .await
-                .expect("QCITY_TEST_PG is set but PostgreSQL is not reachable");
+            let admin =
+                qcity_web::modules::connect(&format!("{}/postgres", server.trim_end_matches('/')))
+                    .await
+                    .expect("QCITY_TEST_PG is set but PostgreSQL is not reachable");
             let name = format!("qcity_test_{}", &qcity_store::auth::random_token()[..16]);
             sqlx::query(&format!("CREATE DATABASE {name}"))
                 .execute(&admin.pool)
@@ -46,7 +47,7 @@ impl TestApp {
     pub async fn spawn_with(config: Config) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = fresh_database(dir.path()).await;
-        let store = Store::connect(&url).await.expect("connect");
+        let store = qcity_web::modules::connect(&url).await.expect("connect");
         store.migrate().await.expect("migrate");
         seed_units(&store).await;
         create_user(&store, "admin", Role::Office, None, ADMIN_PASSWORD).await;
@@ -150,6 +151,12 @@ pub async fn seed_units(store: &Store) {
     qcity_store::units::create(store, &actor, "NW", "区农委", "member", Some("HUIJI"))
         .await
         .expect("unit");
+    // Who keeps which register, as the default plan says (a plan import sets it).
+    let mut tx = store.begin().await.expect("begin");
+    qcity_store::enterprises::sync_register_keepers(&mut tx, &qcity_domain::plan::default_plan())
+        .await
+        .expect("register keepers");
+    tx.commit().await.expect("commit");
 }
 
 pub async fn create_user(

@@ -10,6 +10,7 @@ mod browser;
 mod errors;
 mod harness;
 mod indicators;
+mod modules;
 mod plan;
 mod registers;
 mod registries;

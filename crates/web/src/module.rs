@@ -1,0 +1,212 @@
+//! A feature module as the web layer sees it: its routes (pages and API), its OpenAPI
+//! operations, its navigation entries and its database part. The app is assembled from
+//! [`crate::modules::MODULES`]: the router, the list of state-changing routes, the OpenAPI
+//! document, the navigation and the store's migrations, backup tables and jobs all come from
+//! that one list, so none of them is a second list that can drift.
+
+use crate::AppState;
+use crate::Config;
+use axum::Router;
+use axum::extract::Request;
+use axum::handler::Handler;
+use axum::http::{Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::MethodRouter;
+use qcity_domain::role::Role;
+use qcity_store::Schema;
+use std::sync::Arc;
+
+/// One feature module of the web layer.
+pub struct Module {
+    /// URL, message-id and audit prefix (`supervision`, `enterprises`, …); the same as its
+    /// database part's.
+    pub slug: &'static str,
+    /// Its migrations, tables and scheduled jobs.
+    pub schema: &'static Schema,
+    /// Adds its pages and API routes.
+    pub routes: fn(Routes) -> Routes,
+    /// Its API operations (paths and schemas) for the OpenAPI document.
+    pub openapi: fn() -> utoipa::openapi::OpenApi,
+    /// Its entries in the main navigation.
+    pub nav: &'static [NavEntry],
+}
+
+/// A link in the main navigation.
+pub struct NavEntry {
+    /// The Fluent message id of its label.
+    pub label: &'static str,
+    /// Where it goes (a GET page of its own module).
+    pub path: &'static str,
+    /// Position from the left; entries of all modules are sorted by it.
+    pub order: u16,
+    /// Who sees it: `None` is someone not signed in.
+    pub shown_to: fn(Option<Role>) -> bool,
+}
+
+/// Shown to everyone signed in.
+pub fn signed_in(role: Option<Role>) -> bool {
+    role.is_some()
+}
+
+/// Shown to the office only.
+pub fn office_only(role: Option<Role>) -> bool {
+    role == Some(Role::Office)
+}
+
+/// How large a request body a route takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyLimit {
+    /// Forms and JSON: `Config::max_body_bytes`.
+    Form,
+    /// Evidence uploads: several files of up to `Config::max_evidence_bytes` each.
+    Evidence,
+    /// A spreadsheet or plan file to import: `Config::max_import_bytes`.
+    Import,
+}
+
+impl BodyLimit {
+    pub fn bytes(self, config: &Config) -> usize {
+        match self {
+            BodyLimit::Form => config.max_body_bytes,
+            BodyLimit::Evidence => config
+                .max_evidence_bytes
+                .saturating_mul(5)
+                .saturating_add(1024 * 1024),
+            BodyLimit::Import => config.max_import_bytes,
+        }
+    }
+}
+
+/// A route as the module list records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteInfo {
+    pub method: Method,
+    pub path: &'static str,
+    pub limit: BodyLimit,
+}
+
+impl RouteInfo {
+    /// True for a method that changes state (every one but GET and HEAD).
+    pub fn mutates(&self) -> bool {
+        !matches!(self.method, Method::GET | Method::HEAD)
+    }
+}
+
+/// Collects a module's routes: each one is added to the axum router with its body limit and
+/// recorded, so that which routes change state is a property of how they were declared.
+pub struct Routes {
+    router: Router<AppState>,
+    config: Arc<Config>,
+    infos: Vec<RouteInfo>,
+}
+
+impl Routes {
+    pub fn new(config: Arc<Config>) -> Routes {
+        Routes {
+            router: Router::new(),
+            config,
+            infos: Vec::new(),
+        }
+    }
+
+    pub fn get<H, T>(self, path: &'static str, handler: H) -> Routes
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(
+            Method::GET,
+            path,
+            BodyLimit::Form,
+            axum::routing::get(handler),
+        )
+    }
+
+    pub fn post<H, T>(self, path: &'static str, handler: H) -> Routes
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(
+            Method::POST,
+            path,
+            BodyLimit::Form,
+            axum::routing::post(handler),
+        )
+    }
+
+    pub fn put<H, T>(self, path: &'static str, handler: H) -> Routes
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(
+            Method::PUT,
+            path,
+            BodyLimit::Form,
+            axum::routing::put(handler),
+        )
+    }
+
+    /// A POST that takes files: the body limit is the route's, not the default.
+    pub fn upload<H, T>(self, path: &'static str, limit: BodyLimit, handler: H) -> Routes
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(Method::POST, path, limit, axum::routing::post(handler))
+    }
+
+    fn add(
+        mut self,
+        method: Method,
+        path: &'static str,
+        limit: BodyLimit,
+        route: MethodRouter<AppState>,
+    ) -> Routes {
+        let bytes = limit.bytes(&self.config);
+        let route = route.layer(axum::middleware::from_fn(
+            move |req: Request, next: Next| limit_body(bytes, req, next),
+        ));
+        self.router = self.router.route(path, route);
+        self.infos.push(RouteInfo {
+            method,
+            path,
+            limit,
+        });
+        self
+    }
+
+    pub fn infos(&self) -> &[RouteInfo] {
+        &self.infos
+    }
+
+    pub fn into_parts(self) -> (Router<AppState>, Vec<RouteInfo>) {
+        (self.router, self.infos)
+    }
+}
+
+/// Caps a request body at `limit` bytes: too large → 413, before the handler when the length
+/// is declared, while reading otherwise.
+async fn limit_body(limit: usize, req: Request, next: Next) -> Response {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return crate::AppError::PayloadTooLarge.into_response();
+    }
+    let (parts, body) = req.into_parts();
+    let limited = axum::body::Body::new(http_body_util::Limited::new(body, limit));
+    next.run(Request::from_parts(parts, limited)).await
+}
+
+/// What the module list assembles once at start-up for the requests to read.
+pub struct Assembly {
+    /// Every module's navigation entries, left to right.
+    pub nav: Vec<&'static NavEntry>,
+    /// The OpenAPI document of every module's operations.
+    pub openapi: utoipa::openapi::OpenApi,
+}

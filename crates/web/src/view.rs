@@ -1,0 +1,298 @@
+//! The view layer shared by pages and the API: the page frame every template gets, rendering,
+//! downloads, uploads, and the small helpers (the current plan, the domain's language, escaping,
+//! local time) that both renderers use. It imports no page and no API module, so pages and the
+//! API both stand on it.
+
+use crate::AppState;
+use crate::ctx::Ctx;
+use crate::error::{AppError, ErrorInfo};
+use crate::i18n::Lang;
+use crate::module::NavEntry;
+use askama::Template;
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
+use chrono::FixedOffset;
+use qcity_domain::plan::Plan;
+use qcity_domain::role::Role;
+use qcity_domain::target::Lang as TargetLang;
+use std::sync::Arc;
+
+impl Ctx {
+    /// The page frame for this request.
+    pub fn page(&self) -> PageCtx {
+        PageCtx::new(self)
+    }
+}
+
+/// What every page template needs: language, the signed-in user, the business date.
+pub struct PageCtx {
+    pub lang: Lang,
+    pub username: String,
+    pub role: Option<Role>,
+    pub unit_name: String,
+    pub today: String,
+    pub today_fixed: bool,
+    pub path: String,
+    pub unread: i64,
+    /// Every module's navigation entries (filtered by role when shown).
+    nav: Vec<&'static NavEntry>,
+}
+
+impl PageCtx {
+    pub fn new(ctx: &Ctx) -> PageCtx {
+        PageCtx {
+            lang: ctx.lang,
+            username: ctx
+                .user
+                .as_ref()
+                .map(|u| u.username.clone())
+                .unwrap_or_default(),
+            role: ctx.user.as_ref().map(|u| u.role),
+            unit_name: ctx
+                .user
+                .as_ref()
+                .and_then(|u| u.unit_name.clone())
+                .unwrap_or_default(),
+            today: ctx.today.format("%Y-%m-%d").to_string(),
+            today_fixed: ctx.today_fixed,
+            path: ctx.path.clone(),
+            unread: ctx.unread,
+            nav: ctx.nav.clone(),
+        }
+    }
+
+    /// A page for someone not signed in (login, error pages).
+    pub fn anonymous(lang: Lang) -> PageCtx {
+        PageCtx {
+            lang,
+            username: String::new(),
+            role: None,
+            unit_name: String::new(),
+            today: String::new(),
+            today_fixed: false,
+            path: String::new(),
+            unread: 0,
+            nav: Vec::new(),
+        }
+    }
+
+    pub fn t(&self, key: &str) -> String {
+        self.lang.t(key)
+    }
+
+    pub fn html_lang(&self) -> &'static str {
+        self.lang.code()
+    }
+
+    pub fn signed_in(&self) -> bool {
+        self.role.is_some()
+    }
+
+    /// Roles that see the supervision overview (read-only for leaders and evaluators).
+    pub fn sees_overview(&self) -> bool {
+        matches!(
+            self.role,
+            Some(Role::Office | Role::Leader | Role::Evaluator)
+        )
+    }
+
+    pub fn is_unit(&self) -> bool {
+        self.role == Some(Role::Unit)
+    }
+
+    pub fn is_leader(&self) -> bool {
+        self.role == Some(Role::Leader)
+    }
+
+    pub fn is_office(&self) -> bool {
+        self.role == Some(Role::Office)
+    }
+
+    /// The main navigation for this user, left to right.
+    pub fn nav(&self) -> Vec<&'static NavEntry> {
+        self.nav
+            .iter()
+            .copied()
+            .filter(|e| (e.shown_to)(self.role))
+            .collect()
+    }
+
+    pub fn role_label(&self) -> String {
+        self.role
+            .map(|r| self.t(&format!("role-{}", r.as_str())))
+            .unwrap_or_default()
+    }
+
+    pub fn today_banner(&self) -> String {
+        self.lang
+            .t_args("banner-today-fixed", &[("date", self.today.clone())])
+    }
+
+    /// `aria-current` for the navigation link of the current area.
+    pub fn current(&self, prefix: &str) -> &'static str {
+        let here = if prefix == "/" {
+            self.path == "/"
+        } else {
+            self.path.starts_with(prefix)
+        };
+        if here { "page" } else { "false" }
+    }
+}
+
+/// A page re-rendered with its form errors: 422, so scripts and tests see the refusal.
+pub fn unprocessable(mut res: Response) -> Response {
+    *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    res
+}
+
+/// A download: the file name in ASCII for old clients and in UTF-8 (RFC 5987) for the rest;
+/// never cached by shared caches, since downloads are scoped to the caller.
+pub fn attachment(bytes: Vec<u8>, content_type: &str, filename: &str) -> Response {
+    let ascii: String = filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded = encode_component(filename);
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// Renders a template into an HTML response (or an internal error).
+pub fn render<T: Template>(t: &T) -> Response {
+    match t.render() {
+        Ok(body) => Html(body).into_response(),
+        Err(e) => crate::AppError::Internal(format!("template: {e}")).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    ctx: PageCtx,
+    title: String,
+    messages: Vec<String>,
+    info: &'a ErrorInfo,
+}
+
+pub fn render_error_page(lang: Lang, info: &ErrorInfo) -> Response {
+    let mut messages: Vec<String> = info
+        .fields
+        .iter()
+        .map(|(field, key)| format!("{}: {}", field, lang.t(key)))
+        .collect();
+    if !info.detail.is_empty() {
+        messages.push(lang.t(&info.detail));
+    }
+    render(&ErrorPage {
+        ctx: PageCtx::anonymous(lang),
+        title: lang.t(info.kind.title_key()),
+        messages,
+        info,
+    })
+}
+
+/// Only same-site relative paths are followed after a form, never another host.
+pub fn safe_local_path(p: &str) -> String {
+    // Browsers drop tabs and newlines from URLs ("/\t/evil" becomes "//evil"): refuse any
+    // control character or whitespace outright.
+    let clean = p.bytes().all(|b| b > 0x20 && b != 0x7f);
+    if clean && p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') {
+        p.to_string()
+    } else {
+        "/".to_string()
+    }
+}
+
+/// Reads the multipart field `file` of an upload form: its file name and bytes (empty when
+/// absent). Check who may upload before calling: the body is read here.
+pub async fn read_upload(
+    req: axum::extract::Request,
+    state: &AppState,
+) -> Result<(String, Vec<u8>), crate::error::AppError> {
+    use axum::extract::FromRequest;
+    let mut form = axum::extract::Multipart::from_request(req, state)
+        .await
+        .map_err(|_| {
+            crate::error::AppError::Validation(vec![("file".into(), "error-upload".into())])
+        })?;
+    let mut out = (String::new(), Vec::new());
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|_| crate::error::AppError::PayloadTooLarge)?
+    {
+        if field.name() == Some("file") {
+            out.0 = field.file_name().unwrap_or("upload").to_string();
+            out.1 = field
+                .bytes()
+                .await
+                .map_err(|_| crate::error::AppError::PayloadTooLarge)?
+                .to_vec();
+        }
+    }
+    Ok(out)
+}
+
+/// The current plan, or a clear "no plan loaded" error page.
+pub async fn require_plan(state: &AppState) -> Result<(i64, Arc<Plan>), AppError> {
+    state
+        .plan()
+        .await?
+        .ok_or(AppError::Conflict("plan-none".into()))
+}
+
+/// The domain's language (targets, explanations) for the page's.
+pub fn target_lang(ctx: &PageCtx) -> TargetLang {
+    match ctx.lang {
+        crate::i18n::Lang::ZhCn => TargetLang::ZhCn,
+        crate::i18n::Lang::En => TargetLang::En,
+    }
+}
+
+/// Escapes text for HTML and SVG.
+pub fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Shows a stored UTC time in China Standard Time, to the minute.
+pub fn local_time(utc: &str) -> String {
+    match qcity_store::parse_time(utc) {
+        Some(t) => {
+            let cst = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+            t.with_timezone(&cst).format("%Y-%m-%d %H:%M").to_string()
+        }
+        None => utc.to_string(),
+    }
+}
+
+/// Percent-encodes a URL query component.
+pub fn encode_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}

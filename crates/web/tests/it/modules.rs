@@ -1,0 +1,243 @@
+//! The app is assembled from the module list: these checks keep the assembled lists complete
+//! (every table backed up, every API route documented, every navigation link a page of its
+//! module) so that a new module cannot silently drop out of one of them.
+
+use crate::harness::TestApp;
+use axum::http::Method;
+use qcity_store::schema::{self, Keep};
+use qcity_web::modules::{self, MODULES};
+use sqlx::Row;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+#[test]
+fn slugs_jobs_migrations_and_tables_are_claimed_once() {
+    let schemas = modules::schema();
+    assert_eq!(schema::problems(&schemas), Vec::<String>::new());
+    for m in MODULES {
+        assert_eq!(
+            m.slug, m.schema.slug,
+            "a module and its schema share the slug"
+        );
+    }
+    let versions: Vec<i64> = schema::migrations(&schemas)
+        .iter()
+        .map(|m| m.version)
+        .collect();
+    assert!(versions.windows(2).all(|w| w[0] < w[1]), "{versions:?}");
+    assert_eq!(
+        versions.first(),
+        Some(&1),
+        "the core's migration comes first"
+    );
+}
+
+#[test]
+fn every_navigation_link_is_a_page_of_its_own_module() {
+    let config = Arc::new(qcity_web::Config::default());
+    for m in MODULES {
+        let routes = (m.routes)(qcity_web::module::Routes::new(config.clone()));
+        for entry in m.nav {
+            assert!(
+                routes
+                    .infos()
+                    .iter()
+                    .any(|r| r.method == Method::GET && r.path == entry.path),
+                "{}: navigation link {} is not one of its GET pages",
+                m.slug,
+                entry.path
+            );
+        }
+    }
+}
+
+#[test]
+fn every_api_route_is_documented_and_every_documented_operation_routed() {
+    let (_, routes) = modules::routes(Arc::new(qcity_web::Config::default()));
+    let routed: BTreeSet<(String, String)> = routes
+        .iter()
+        .filter(|r| r.path.starts_with("/api/v1/") && r.path != "/api/v1/openapi.json")
+        .map(|r| (r.method.as_str().to_lowercase(), r.path.to_string()))
+        .collect();
+    let doc = serde_json::to_value(modules::openapi()).unwrap();
+    let mut documented = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            documented.insert((method.clone(), path.clone()));
+        }
+    }
+    let undocumented: Vec<_> = routed.difference(&documented).collect();
+    let unrouted: Vec<_> = documented.difference(&routed).collect();
+    assert!(
+        undocumented.is_empty(),
+        "routes without an operation: {undocumented:?}"
+    );
+    assert!(
+        unrouted.is_empty(),
+        "operations without a route: {unrouted:?}"
+    );
+    assert!(
+        routed.len() > 20,
+        "too few API routes found: {}",
+        routed.len()
+    );
+}
+
+#[test]
+fn no_route_is_declared_twice_and_routes_that_take_files_have_their_own_limit() {
+    use qcity_web::module::BodyLimit;
+    let (_, routes) = modules::routes(Arc::new(qcity_web::Config::default()));
+    let mut seen = HashMap::new();
+    for r in &routes {
+        assert!(
+            seen.insert((r.method.clone(), r.path), ()).is_none(),
+            "{} {} is declared twice",
+            r.method,
+            r.path
+        );
+    }
+    let limit = |path: &str| {
+        routes
+            .iter()
+            .find(|r| r.method == Method::POST && r.path == path)
+            .map(|r| r.limit)
+    };
+    assert_eq!(
+        limit("/indicator-values/{id}/files"),
+        Some(BodyLimit::Evidence)
+    );
+    assert_eq!(
+        limit("/obligations/{id}/reports"),
+        Some(BodyLimit::Evidence)
+    );
+    assert_eq!(limit("/sampling/import"), Some(BodyLimit::Import));
+    assert_eq!(limit("/login"), Some(BodyLimit::Form));
+}
+
+/// The tables of a migrated database, read from the database's own catalogue.
+async fn database_tables(store: &qcity_store::Store) -> BTreeSet<String> {
+    let sql = match store.backend {
+        qcity_store::Backend::Sqlite => {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        }
+        qcity_store::Backend::Postgres => {
+            "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'"
+        }
+    };
+    sqlx::query(sql)
+        .fetch_all(&store.pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get::<String, _>("name").unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_modules_own_exactly_the_tables_of_the_schema_and_backups_keep_all_but_the_transient() {
+    let app = TestApp::spawn().await;
+    let schemas = modules::schema();
+    let declared: BTreeSet<String> = schema::tables(&schemas)
+        .map(|t| t.name.to_string())
+        .collect();
+    let actual = database_tables(&app.store).await;
+    let undeclared: Vec<_> = actual.difference(&declared).collect();
+    let missing: Vec<_> = declared.difference(&actual).collect();
+    assert!(
+        undeclared.is_empty(),
+        "tables no module declares (so no backup keeps them): {undeclared:?}"
+    );
+    assert!(
+        missing.is_empty(),
+        "declared tables the migrations do not create: {missing:?}"
+    );
+
+    // A backup names every kept table in its header summary and holds rows of the ones that
+    // have any; the transient ones never appear.
+    let mut out = Vec::new();
+    let summary = qcity_store::backup::backup(&app.store, &mut out)
+        .await
+        .unwrap();
+    let kept: Vec<_> = schema::tables(&schemas)
+        .filter(|t| t.keep != Keep::Never)
+        .collect();
+    assert_eq!(summary.tables, kept.len());
+    let text = String::from_utf8(out).unwrap();
+    let in_backup: BTreeSet<String> = text
+        .lines()
+        .skip(1)
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["table"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    for t in ["org_units", "users", "audit_log", "schema_migrations"] {
+        assert!(
+            in_backup.contains(t),
+            "{t} has rows but is not in the backup"
+        );
+    }
+    for t in schema::tables(&schemas).filter(|t| t.keep == Keep::Never) {
+        assert!(!in_backup.contains(t.name), "{} is transient", t.name);
+    }
+}
+
+#[tokio::test]
+async fn register_keepers_come_from_the_plan_not_from_a_migration() {
+    let app = TestApp::with_plan().await;
+    let keepers = |store: qcity_store::Store| async move {
+        sqlx::query("SELECT registry, unit_code FROM registry_owners ORDER BY registry, unit_code")
+            .fetch_all(&store.pool)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| {
+                format!(
+                    "{}:{}",
+                    r.get::<String, _>("registry"),
+                    r.get::<String, _>("unit_code")
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut plan = qcity_domain::plan::default_plan();
+    let expected: Vec<String> = {
+        let mut v: Vec<String> = plan
+            .units
+            .iter()
+            .flat_map(|u| {
+                u.registers
+                    .iter()
+                    .map(|r| format!("{}:{}", r.as_str(), u.code))
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    assert!(
+        expected.contains(&"enterprises:ZJFJ".to_string()),
+        "{expected:?}"
+    );
+    assert_eq!(keepers(app.store.clone()).await, expected);
+
+    // The office hands the sampling register of 区农委 to 区质监分局 alone: a new plan version.
+    for u in &mut plan.units {
+        if u.code == "NW" {
+            u.registers.clear();
+        }
+    }
+    qcity_store::plan::import(
+        &app.store,
+        &qcity_store::Actor::system("test"),
+        &plan,
+        "toml",
+        "edited.toml",
+    )
+    .await
+    .unwrap();
+    let after = keepers(app.store.clone()).await;
+    assert!(!after.contains(&"sampling:NW".to_string()), "{after:?}");
+    assert!(after.contains(&"sampling:ZJFJ".to_string()), "{after:?}");
+}
