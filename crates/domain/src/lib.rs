@@ -9,4 +9,5 @@ pub mod identifiers;
 pub mod plan;
 pub mod registry;
 pub mod role;
+pub mod supervision;
 pub mod target;
