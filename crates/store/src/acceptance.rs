@@ -8,6 +8,7 @@
 //! leaders, evaluators, units) may read; only the office changes anything.
 
 use crate::audit::{self, Change};
+use crate::obligations::{ObligationStatus, parse_column};
 use crate::{Actor, Result, Store, StoreError, Tx, now_text};
 use chrono::NaiveDate;
 use qcity_domain::acceptance::{self, CriterionFacts, Decision, Proposal, Readiness, Sheet};
@@ -625,10 +626,10 @@ pub async fn facts(
         let content: String = r.try_get("content_code")?;
         let unit: String = r.try_get("unit_code")?;
         let period: String = r.try_get("period_key")?;
-        let status: String = r.try_get("status")?;
+        let status: ObligationStatus = parse_column(r, "status")?;
         let due: String = r.try_get("due_date")?;
         let accepted_on: Option<String> = r.try_get("accepted_on")?;
-        let accepted = status == "accepted" && accepted_on.as_deref().is_none_or(|a| a <= &*day);
+        let accepted = status.is_closed() && accepted_on.as_deref().is_none_or(|a| a <= &*day);
         obs.push(Ob {
             label: format!("{content} {unit} {period}"),
             content,

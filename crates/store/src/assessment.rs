@@ -14,6 +14,7 @@
 //! - the evaluators' ratings (out of 100) in every window of the period, open or closed.
 
 use crate::audit::{self, Change};
+use crate::obligations::{Duty, ObligationStatus, parse_column};
 use crate::{Actor, Result, Store, StoreError, now_text};
 use chrono::{Datelike, NaiveDate};
 use qcity_domain::assessment::{Scheme, UnitFacts, UnitScore, rank};
@@ -537,14 +538,14 @@ pub async fn facts(
         let Some(f) = out.get_mut(&r.try_get::<i64, _>("unit_id")?) else {
             continue;
         };
-        let duty: String = r.try_get("duty")?;
+        let duty: Duty = parse_column(r, "duty")?;
         let due: String = r.try_get("due_date")?;
-        let status: String = r.try_get("status")?;
+        let status: ObligationStatus = parse_column(r, "status")?;
         let submitted: Option<String> = r.try_get("submitted_on")?;
         let in_time = submitted.as_deref().map(|s| s <= due.as_str());
-        if duty == "lead" {
+        if duty.is_lead() {
             f.obligations_due += 1;
-            if status == "accepted" && in_time == Some(true) {
+            if status.is_closed() && in_time == Some(true) {
                 f.obligations_on_time += 1;
             }
         }

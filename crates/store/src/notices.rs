@@ -45,7 +45,7 @@ pub fn due_notice(
     today: NaiveDate,
     ladder: &Ladder,
 ) -> Option<(&'static str, &'static str, String)> {
-    if matches!(ob.status.as_str(), "submitted" | "accepted") || ob.retired {
+    if ob.status.is_handed_in() || ob.retired {
         return None;
     }
     let due = ob.due()?;

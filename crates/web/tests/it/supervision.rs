@@ -62,7 +62,7 @@ async fn the_seed_schedule_walked_day_by_day_fires_each_notice_on_its_day() {
     assert_eq!(late.due_date, "2014-12-31");
     // 2.3.1: 区质监分局 leads; it is returned once, then accepted.
     let led = obligation(store, "2.3.1", "ZJFJ").await;
-    assert_eq!(led.duty, "lead");
+    assert_eq!(led.duty, obligations::Duty::Lead);
     let policy = EvidencePolicy::default();
 
     let ladder = Ladder::default();
@@ -341,7 +341,7 @@ async fn a_unit_reports_with_evidence_and_the_office_reviews_over_http() {
     let now = obligations::get(&app.store, &Actor::system("t"), ob.id)
         .await
         .unwrap();
-    assert_eq!(now.status, "accepted");
+    assert_eq!(now.status, obligations::ObligationStatus::Accepted);
     // Leaders read but cannot review; a returned needs a reason.
     let leader = app.user("leader1", Role::Leader, None).await;
     assert_eq!(
