@@ -14,7 +14,7 @@
 //! - the evaluators' ratings (out of 100) in every window of the period, open or closed.
 
 use crate::audit::{self, Change};
-use crate::obligations::{Duty, ObligationStatus, parse_column};
+use crate::obligations::{Action, Duty, ObligationStatus, parse_column};
 use crate::{Actor, Result, Store, StoreError, now_text};
 use chrono::{Datelike, NaiveDate};
 use qcity_domain::assessment::{Scheme, UnitFacts, UnitScore, rank};
@@ -566,8 +566,11 @@ pub async fn facts(
     .await?;
     let returned = counts(
         store,
-        "SELECT o.unit_id AS unit_id, COUNT(*) AS n FROM obligation_events e JOIN obligations o ON o.id = e.obligation_id \
-         WHERE e.action = 'return' AND e.on_date >= $1 AND e.on_date <= $2 GROUP BY o.unit_id",
+        &format!(
+            "SELECT o.unit_id AS unit_id, COUNT(*) AS n FROM obligation_events e JOIN obligations o ON o.id = e.obligation_id \
+             WHERE e.action = '{}' AND e.on_date >= $1 AND e.on_date <= $2 GROUP BY o.unit_id",
+            Action::Return
+        ),
         start,
         end,
     )

@@ -971,3 +971,53 @@ async fn futures_ok<T, E>(tasks: Vec<tokio::task::JoinHandle<Result<T, E>>>) -> 
     }
     n
 }
+
+/// A stored status or duty the domain does not know is a decoding error, never read as some
+/// default status.
+#[tokio::test]
+async fn a_corrupt_stored_status_is_an_error_not_a_default() {
+    let app = TestApp::with_plan().await;
+    let ob = obligation(&app.store, "2.3.1", "ZJFJ").await;
+    let system = Actor::system("t");
+    for (column, text) in [("status", "done"), ("duty", "boss")] {
+        sqlx::query(&format!(
+            "UPDATE obligations SET {column} = $1 WHERE id = $2"
+        ))
+        .bind(text)
+        .bind(ob.id)
+        .execute(&app.store.pool)
+        .await
+        .unwrap();
+        let err = obligations::get(&app.store, &system, ob.id)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, qcity_store::StoreError::Db(sqlx::Error::ColumnDecode { index, .. }) if index == column),
+            "{err:?}"
+        );
+        assert!(
+            obligations::list(&app.store, &system, &Filter::default(), d(2014, 3, 1))
+                .await
+                .is_err()
+        );
+        sqlx::query(&format!(
+            "UPDATE obligations SET {column} = $1 WHERE id = $2"
+        ))
+        .bind(if column == "status" {
+            "not_started"
+        } else {
+            "lead"
+        })
+        .bind(ob.id)
+        .execute(&app.store.pool)
+        .await
+        .unwrap();
+    }
+    assert_eq!(
+        obligations::get(&app.store, &system, ob.id)
+            .await
+            .unwrap()
+            .status,
+        obligations::ObligationStatus::NotStarted
+    );
+}
