@@ -216,13 +216,8 @@ pub async fn obligations(
     let store = qcity_web::modules::connect(&url).await?;
     store.migrate().await?;
     let started = Instant::now();
-    let statuses = [
-        "not_started",
-        "in_progress",
-        "submitted",
-        "accepted",
-        "returned",
-    ];
+    let statuses = ob::ObligationStatus::ALL;
+    let undertaking = ob::Duty::Undertaking;
     let mut tx = store.begin().await?;
     let mut unit_ids = Vec::new();
     for d in 0..districts {
@@ -251,7 +246,7 @@ pub async fn obligations(
                 let month = k % 12 + 1;
                 let due = format!("2014-{month:02}-28");
                 let status = statuses[k % statuses.len()];
-                let submitted = if matches!(status, "submitted" | "accepted") {
+                let submitted = if status.is_handed_in() {
                     format!("'2014-{month:02}-20'")
                 } else {
                     "NULL".into()
@@ -260,7 +255,7 @@ pub async fn obligations(
                     sql.push(',');
                 }
                 sql.push_str(&format!(
-                    "('{cat}.{item}.{content}', '{cat}', {unit_id}, 'undertaking', 'once', '{due}', '{due}', 1, '{status}', {submitted}, 'x', 'x')"
+                    "('{cat}.{item}.{content}', '{cat}', {unit_id}, '{undertaking}', 'once', '{due}', '{due}', 1, '{status}', {submitted}, 'x', 'x')"
                 ));
             }
             sqlx::query(&sql).execute(&mut *tx).await?;

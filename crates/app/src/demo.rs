@@ -102,7 +102,7 @@ async fn activity(store: &Store) -> Result<String> {
         store,
         &office,
         &Filter {
-            status: Some("accepted".into()),
+            status: Some(qcity_store::obligations::ObligationStatus::Accepted),
             ..Default::default()
         },
         date(DEMO_TODAY),

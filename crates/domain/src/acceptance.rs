@@ -39,8 +39,8 @@ use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
 
-use crate::assessment::{num, num_exact, toml_error};
 use crate::plan::{Diagnostic, Plan};
+use crate::rules::{self, Column, Rules, col, num, num_exact, toml_error};
 use crate::target::{Lang, Status, TOLERANCE};
 
 /// The default sheet: QCity's assumption, explained in its notes.
@@ -419,6 +419,29 @@ fn parse_share(s: &str) -> Result<f64, RuleError> {
     })
 }
 
+impl Rules for Sheet {
+    const NAME_EN: &'static str = "the score sheet";
+    const NAME_ZH: &'static str = "评分表";
+
+    fn shipped() -> Sheet {
+        Sheet::default_sheet()
+    }
+
+    fn validate(&self) -> Result<(), Vec<Diagnostic>> {
+        Sheet::validate(self)
+    }
+
+    /// A rule the sheet's reader refuses carries its own message in both languages.
+    fn read_error(src: &str, e: &toml::de::Error) -> Diagnostic {
+        let mut d = toml_error(src, e, "the score sheet cannot be read", "评分表无法读取");
+        if let Some((en, zh)) = e.message().trim().split_once(ZH_MARK) {
+            d.message_en = format!("the score sheet cannot be read: {en}");
+            d.message_zh = format!("评分表无法读取：{zh}");
+        }
+        d
+    }
+}
+
 impl Sheet {
     /// The shipped default sheet ([`DEFAULT_SHEET_TOML`]).
     pub fn default_sheet() -> Sheet {
@@ -429,27 +452,17 @@ impl Sheet {
     /// types, unreadable rules). The one error carries its line. Does not
     /// validate.
     pub fn from_toml(src: &str) -> Result<Sheet, Diagnostic> {
-        toml::from_str::<Sheet>(src).map_err(|e| {
-            let mut d = toml_error(src, &e, "the score sheet cannot be read", "评分表无法读取");
-            if let Some((en, zh)) = e.message().trim().split_once(ZH_MARK) {
-                d.message_en = format!("the score sheet cannot be read: {en}");
-                d.message_zh = format!("评分表无法读取：{zh}");
-            }
-            d
-        })
+        rules::read(src)
     }
 
     /// Reads and validates a sheet; every problem found is returned.
     pub fn load(src: &str) -> Result<Sheet, Vec<Diagnostic>> {
-        let sheet = Sheet::from_toml(src).map_err(|d| vec![d])?;
-        sheet.validate()?;
-        Ok(sheet)
+        rules::load(src)
     }
 
     /// The sheet as TOML, for export; [`Sheet::load`] reads it back.
     pub fn to_toml(&self) -> String {
-        // Strings, numbers, lists and tables only: serialising cannot fail.
-        toml::to_string(self).unwrap_or_default()
+        rules::write(self)
     }
 
     /// Every criterion with its category and item, in sheet order.
@@ -842,19 +855,6 @@ pub struct SheetRow {
     pub declared_total: Option<String>,
 }
 
-/// One column of the tabular form.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Column {
-    /// The field of [`SheetRow`] it fills.
-    pub key: &'static str,
-    /// The Chinese header.
-    pub zh: &'static str,
-    /// The English header.
-    pub en: &'static str,
-    /// Whether the column must be present.
-    pub required: bool,
-}
-
 /// The columns of the tabular form, in export order. A header cell matches a
 /// column by its key, Chinese or English header.
 pub const COLUMNS: [Column; 13] = [
@@ -872,15 +872,6 @@ pub const COLUMNS: [Column; 13] = [
     col("indicators", "关联指标", "Indicators", true),
     col("declared_total", "类别合计", "Category total", false),
 ];
-
-const fn col(key: &'static str, zh: &'static str, en: &'static str, required: bool) -> Column {
-    Column {
-        key,
-        zh,
-        en,
-        required,
-    }
-}
 
 impl SheetRow {
     /// Reads rows from a table of cells: the header row (at `header_line`)

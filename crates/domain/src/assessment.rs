@@ -50,8 +50,8 @@ use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
 
-use crate::acceptance::Column;
 use crate::plan::Diagnostic;
+use crate::rules::{self, Column, Rules, num, num_exact};
 use crate::target::{Lang, TOLERANCE};
 
 /// The default scheme: QCity's assumption, explained in its notes.
@@ -300,6 +300,19 @@ struct Measured {
     en: String,
 }
 
+impl Rules for Scheme {
+    const NAME_EN: &'static str = "the assessment scheme";
+    const NAME_ZH: &'static str = "考核方案";
+
+    fn shipped() -> Scheme {
+        Scheme::default_scheme()
+    }
+
+    fn validate(&self) -> Result<(), Vec<Diagnostic>> {
+        Scheme::validate(self)
+    }
+}
+
 impl Scheme {
     /// The shipped default scheme ([`DEFAULT_SCHEME_TOML`]).
     pub fn default_scheme() -> Scheme {
@@ -309,27 +322,17 @@ impl Scheme {
     /// Reads a scheme: TOML syntax and shape (unknown or missing fields,
     /// wrong types). The one error carries its line. Does not validate.
     pub fn from_toml(src: &str) -> Result<Scheme, Diagnostic> {
-        toml::from_str::<Scheme>(src).map_err(|e| {
-            toml_error(
-                src,
-                &e,
-                "the assessment scheme cannot be read",
-                "考核方案无法读取",
-            )
-        })
+        rules::read(src)
     }
 
     /// Reads and validates a scheme; every problem found is returned.
     pub fn load(src: &str) -> Result<Scheme, Vec<Diagnostic>> {
-        let scheme = Scheme::from_toml(src).map_err(|d| vec![d])?;
-        scheme.validate()?;
-        Ok(scheme)
+        rules::load(src)
     }
 
     /// The scheme as TOML, for export and editing; [`Scheme::load`] reads it back.
     pub fn to_toml(&self) -> String {
-        // A struct of strings, numbers and one plain table always serialises.
-        toml::to_string(self).unwrap_or_default()
+        rules::write(self)
     }
 
     /// Refuses schemes that cannot score sensibly: empty texts, weights that
@@ -1238,70 +1241,5 @@ fn number(setting: Setting, r: &SchemeRow) -> Result<f64, Diagnostic> {
             format!("{what_en}“{label_en}” is “{value}”, not a number"),
             format!("“{label_zh}”{what_zh}为“{value}”，不是数字"),
         )),
-    }
-}
-
-/// Points for display: rounded to 0.1, without a trailing ".0" ("22.5", "25").
-/// Only text is rounded; sums always use the exact values.
-pub(crate) fn num(x: f64) -> String {
-    let r = (x * 10.0).round() / 10.0;
-    // Avoid "-0" for tiny negative values.
-    let r = if r == 0.0 { 0.0 } else { r };
-    if r.fract() == 0.0 {
-        format!("{r:.0}")
-    } else {
-        format!("{r:.1}")
-    }
-}
-
-/// A number as entered, for messages about a wrong sum: not rounded to 0.1,
-/// so a weight of 30.04 is not shown as 30.
-pub(crate) fn num_exact(x: f64) -> String {
-    let r = (x * 1e6).round() / 1e6;
-    let r = if r == 0.0 { 0.0 } else { r };
-    format!("{r}")
-}
-
-/// A TOML syntax or shape error as a diagnostic with its line.
-pub(crate) fn toml_error(
-    src: &str,
-    e: &toml::de::Error,
-    what_en: &str,
-    what_zh: &str,
-) -> Diagnostic {
-    let message = e.message().trim().to_string();
-    let mut d = Diagnostic::error(
-        String::new(),
-        format!("{what_en}: {message}"),
-        format!("{what_zh}：{}", toml_message_zh(&message)),
-    );
-    d.line = e.span().map(|span| {
-        let end = span.start.min(src.len());
-        src.as_bytes()[..end]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count()
-            + 1
-    });
-    d
-}
-
-/// Chinese wording for the TOML reader's common messages; others are quoted.
-fn toml_message_zh(en: &str) -> String {
-    let quoted = |prefix: &str| {
-        en.strip_prefix(prefix)
-            .and_then(|rest| rest.split('`').nth(1))
-            .map(str::to_string)
-    };
-    if let Some(field) = quoted("missing field") {
-        format!("缺少字段 {field}")
-    } else if let Some(field) = quoted("unknown field") {
-        format!("未知字段 {field}（字段名是否拼错？）")
-    } else if let Some(variant) = quoted("unknown variant") {
-        format!("取值 {variant} 不在允许的范围内（{en}）")
-    } else if en.starts_with("invalid type") {
-        format!("值的类型不对（{en}）")
-    } else {
-        format!("TOML 格式有误（{en}）")
     }
 }

@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::plan::Diagnostic;
 use crate::registry::{CodeList, code_list};
+use crate::rules::{self, Rules};
 use crate::target::Lang;
 
 code_list! {
@@ -249,6 +250,19 @@ pub struct Grading {
     pub reasons: Vec<Reason>,
 }
 
+impl Rules for RuleSet {
+    const NAME_EN: &'static str = "the credit rules";
+    const NAME_ZH: &'static str = "信用分级规则";
+
+    fn shipped() -> RuleSet {
+        RuleSet::default_rules()
+    }
+
+    fn validate(&self) -> Result<(), Vec<Diagnostic>> {
+        RuleSet::validate(self)
+    }
+}
+
 impl RuleSet {
     /// The shipped default rules ([`DEFAULT_RULES_TOML`]).
     pub fn default_rules() -> RuleSet {
@@ -259,14 +273,12 @@ impl RuleSet {
     /// missing fields, wrong types, unknown event kinds or grades). The one
     /// error carries its line. Does not run [`RuleSet::validate`].
     pub fn from_toml(src: &str) -> Result<RuleSet, Diagnostic> {
-        toml::from_str::<RuleSet>(src).map_err(|e| shape_error(src, &e))
+        rules::read(src)
     }
 
     /// Reads and validates a rule set; every problem found is returned.
     pub fn load(src: &str) -> Result<RuleSet, Vec<Diagnostic>> {
-        let rules = RuleSet::from_toml(src).map_err(|d| vec![d])?;
-        rules.validate()?;
-        Ok(rules)
+        rules::load(src)
     }
 
     /// Refuses rule sets that cannot grade sensibly: empty texts, a start or
@@ -855,45 +867,6 @@ fn add_years(date: NaiveDate, years: u32) -> NaiveDate {
 fn sub_years(date: NaiveDate, years: u32) -> NaiveDate {
     date.checked_sub_months(Months::new(years.saturating_mul(12)))
         .unwrap_or(NaiveDate::MIN)
-}
-
-/// A TOML syntax or shape error as a diagnostic with its line.
-fn shape_error(src: &str, e: &toml::de::Error) -> Diagnostic {
-    let message = e.message().trim().to_string();
-    let mut d = Diagnostic::error(
-        String::new(),
-        format!("the credit rules cannot be read: {message}"),
-        format!("信用分级规则无法读取：{}", message_zh(&message)),
-    );
-    d.line = e.span().map(|span| {
-        let end = span.start.min(src.len());
-        src.as_bytes()[..end]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count()
-            + 1
-    });
-    d
-}
-
-/// Chinese wording for the TOML reader's common messages; others are quoted.
-fn message_zh(en: &str) -> String {
-    let quoted = |prefix: &str| {
-        en.strip_prefix(prefix)
-            .and_then(|rest| rest.split('`').nth(1))
-            .map(str::to_string)
-    };
-    if let Some(field) = quoted("missing field") {
-        format!("缺少字段 {field}")
-    } else if let Some(field) = quoted("unknown field") {
-        format!("未知字段 {field}（字段名是否拼错？）")
-    } else if let Some(variant) = quoted("unknown variant") {
-        format!("取值 {variant} 不在允许的范围内（{en}）")
-    } else if en.starts_with("invalid type") {
-        format!("值的类型不对（{en}）")
-    } else {
-        format!("TOML 格式有误（{en}）")
-    }
 }
 
 code_list! {

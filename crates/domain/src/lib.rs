@@ -9,4 +9,6 @@ pub mod identifiers;
 pub mod plan;
 pub mod registry;
 pub mod role;
+pub mod rules;
+pub mod supervision;
 pub mod target;

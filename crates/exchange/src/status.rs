@@ -17,6 +17,7 @@ use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
 use qcity_domain::plan::{Content, Plan};
+use qcity_domain::supervision::{Duty, ObligationStatus};
 
 use crate::ExchangeError;
 use crate::layout::{self, TABLE_COLUMNS};
@@ -34,13 +35,14 @@ pub struct StatusRow {
     pub content_code: String,
     /// The unit's name, e.g. `"区质监分局"`.
     pub unit_name: String,
-    /// `"lead"` or `"undertaking"`.
+    /// A [`Duty`] as stored (`"lead"` or `"undertaking"`); other text is printed as given.
     pub duty: String,
     /// `"once"`, a year (`"2015"`) or a part of a year (`"2015-H1"`, `"2015-Q2"`).
     pub period_key: String,
     /// `"2014-12-31"`.
     pub due_date: String,
-    /// `"not_started"`, `"in_progress"`, `"submitted"`, `"accepted"` or `"returned"`.
+    /// An [`ObligationStatus`] as stored (`"not_started"` … `"returned"`); other text is
+    /// printed as given.
     pub status: String,
     /// How far the unit says it is, 0–100.
     pub percent: i64,
@@ -105,23 +107,28 @@ pub fn status_to_xlsx(
 
 /// The Chinese word for an obligation's status; an unknown status as it is.
 pub fn status_zh(status: &str) -> &str {
-    match status {
-        "not_started" => "未开始",
-        "in_progress" => "进行中",
-        "submitted" => "已报送待审",
-        "accepted" => "已销号",
-        "returned" => "已退回",
-        other => other,
+    match status.parse::<ObligationStatus>() {
+        Ok(ObligationStatus::NotStarted) => "未开始",
+        Ok(ObligationStatus::InProgress) => "进行中",
+        Ok(ObligationStatus::Submitted) => "已报送待审",
+        Ok(ObligationStatus::Accepted) => "已销号",
+        Ok(ObligationStatus::Returned) => "已退回",
+        Err(_) => status,
     }
 }
 
 /// 牵头 or 承办; an unknown duty as it is.
 fn duty_zh(duty: &str) -> &str {
-    match duty {
-        "lead" => "牵头",
-        "undertaking" => "承办",
-        other => other,
+    match duty.parse::<Duty>() {
+        Ok(Duty::Lead) => "牵头",
+        Ok(Duty::Undertaking) => "承办",
+        Err(_) => duty,
     }
+}
+
+/// A row's status, when it is one (rows are handed over as text and printed as given).
+fn status_of(r: &StatusRow) -> Option<ObligationStatus> {
+    r.status.parse().ok()
 }
 
 /// A period key in words: `once` → 一次性, `2015` → 2015年, `2015-H1` →
@@ -167,10 +174,10 @@ impl<'a> Tally<'a> {
         for r in rows.iter().filter(|r| r.content_code == code) {
             t.units.insert(r.unit_name.as_str());
             t.total += 1;
-            match r.status.as_str() {
-                "accepted" => t.accepted += 1,
-                "submitted" => t.submitted += 1,
-                "not_started" => t.not_started += 1,
+            match status_of(r) {
+                Some(ObligationStatus::Accepted) => t.accepted += 1,
+                Some(ObligationStatus::Submitted) => t.submitted += 1,
+                Some(ObligationStatus::NotStarted) => t.not_started += 1,
                 _ => {}
             }
             if r.overdue_days > 0 {
@@ -272,7 +279,7 @@ fn detail_sheet(plan: &Plan, rows: &[StatusRow]) -> Sheet {
         (
             plan_position(plan, &r.content_code),
             r.content_code.clone(),
-            r.duty != "lead",
+            r.duty.parse() != Ok(Duty::Lead),
             unit_position(&r.unit_name),
             r.unit_name.clone(),
             r.period_key.clone(),
@@ -294,7 +301,7 @@ fn detail_sheet(plan: &Plan, rows: &[StatusRow]) -> Sheet {
             Ok(d) => Cell::Date(d),
             Err(_) => Cell::text(r.due_date.as_str()),
         };
-        if r.status == "accepted" {
+        if status_of(r) == Some(ObligationStatus::Accepted) {
             fills.push((row, DETAIL_COL_STATUS, Fill::Green));
         }
         if r.overdue_days > 0 {

@@ -8,6 +8,8 @@
 //! leaders, evaluators, units) may read; only the office changes anything.
 
 use crate::audit::{self, Change};
+use crate::obligations::ObligationStatus;
+use crate::parse_column;
 use crate::schema::{Migration, Schema, Table};
 use crate::{Actor, Result, Store, StoreError, Tx, now_text};
 use chrono::NaiveDate;
@@ -94,10 +96,7 @@ pub async fn sheet_in_force(store: &Store) -> Result<(Sheet, Option<SheetSource>
     let toml: String = r.try_get("sheet_toml")?;
     // Stored sheets were validated when saved; one that no longer loads (a newer domain
     // rule) falls back to the default rather than breaking every page.
-    let sheet = Sheet::load(&toml).unwrap_or_else(|_| {
-        tracing::warn!("the saved acceptance sheet no longer loads; using the default sheet");
-        Sheet::default_sheet()
-    });
+    let sheet = crate::stored_rules::<Sheet>(&toml).unwrap_or_else(Sheet::default_sheet);
     Ok((
         sheet,
         Some(SheetSource {
@@ -186,10 +185,7 @@ fn stage_from_row(r: &sqlx::any::AnyRow) -> Result<Stage> {
     Ok(Stage {
         id: r.try_get("id")?,
         code: r.try_get("code")?,
-        sheet: Sheet::load(&toml).unwrap_or_else(|_| {
-            tracing::warn!("a stage's acceptance sheet no longer loads; using the default sheet");
-            Sheet::default_sheet()
-        }),
+        sheet: crate::stored_rules::<Sheet>(&toml).unwrap_or_else(Sheet::default_sheet),
         held_on: r.try_get("held_on")?,
         opened_by: r.try_get("opened_by")?,
         opened_at: r.try_get("opened_at")?,
@@ -593,10 +589,10 @@ pub async fn facts(
         let content: String = r.try_get("content_code")?;
         let unit: String = r.try_get("unit_code")?;
         let period: String = r.try_get("period_key")?;
-        let status: String = r.try_get("status")?;
+        let status: ObligationStatus = parse_column(r, "status")?;
         let due: String = r.try_get("due_date")?;
         let accepted_on: Option<String> = r.try_get("accepted_on")?;
-        let accepted = status == "accepted" && accepted_on.as_deref().is_none_or(|a| a <= &*day);
+        let accepted = status.is_closed() && accepted_on.as_deref().is_none_or(|a| a <= &*day);
         obs.push(Ob {
             label: format!("{content} {unit} {period}"),
             content,

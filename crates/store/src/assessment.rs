@@ -14,6 +14,8 @@
 //! - the evaluators' ratings (out of 100) in every window of the period, open or closed.
 
 use crate::audit::{self, Change};
+use crate::obligations::{Action, Duty, ObligationStatus};
+use crate::parse_column;
 use crate::schema::{Migration, Schema, Table};
 use crate::{Actor, Result, Store, StoreError, now_text};
 use chrono::{Datelike, NaiveDate};
@@ -87,10 +89,7 @@ fn scheme_row(row: Option<sqlx::any::AnyRow>) -> Result<(Scheme, Option<SchemeVe
     let toml: String = r.try_get("scheme_toml")?;
     // Only validated schemes are saved; a row that no longer loads (a later, stricter rule)
     // falls back to the default rather than breaking every page, and says so in the log.
-    let scheme = Scheme::load(&toml).unwrap_or_else(|_| {
-        tracing::warn!("the saved assessment scheme no longer loads; using the default scheme");
-        Scheme::default_scheme()
-    });
+    let scheme = crate::stored_rules::<Scheme>(&toml).unwrap_or_else(Scheme::default_scheme);
     Ok((
         scheme,
         Some(SchemeVersion {
@@ -520,14 +519,14 @@ pub async fn facts(
         let Some(f) = out.get_mut(&r.try_get::<i64, _>("unit_id")?) else {
             continue;
         };
-        let duty: String = r.try_get("duty")?;
+        let duty: Duty = parse_column(r, "duty")?;
         let due: String = r.try_get("due_date")?;
-        let status: String = r.try_get("status")?;
+        let status: ObligationStatus = parse_column(r, "status")?;
         let submitted: Option<String> = r.try_get("submitted_on")?;
         let in_time = submitted.as_deref().map(|s| s <= due.as_str());
-        if duty == "lead" {
+        if duty.is_lead() {
             f.obligations_due += 1;
-            if status == "accepted" && in_time == Some(true) {
+            if status.is_closed() && in_time == Some(true) {
                 f.obligations_on_time += 1;
             }
         }
@@ -548,8 +547,11 @@ pub async fn facts(
     .await?;
     let returned = counts(
         store,
-        "SELECT o.unit_id AS unit_id, COUNT(*) AS n FROM obligation_events e JOIN obligations o ON o.id = e.obligation_id \
-         WHERE e.action = 'return' AND e.on_date >= $1 AND e.on_date <= $2 GROUP BY o.unit_id",
+        &format!(
+            "SELECT o.unit_id AS unit_id, COUNT(*) AS n FROM obligation_events e JOIN obligations o ON o.id = e.obligation_id \
+             WHERE e.action = '{}' AND e.on_date >= $1 AND e.on_date <= $2 GROUP BY o.unit_id",
+            Action::Return
+        ),
         start,
         end,
     )

@@ -2,7 +2,7 @@
 //! commendation and criticism, and the archive of issued bulletins (frozen as issued).
 
 use crate::audit::{self, Change};
-use crate::obligations::{self, Obligation, category_of};
+use crate::obligations::{self, Obligation, ObligationStatus, category_of};
 use crate::{Actor, Result, Store, StoreError, now_text};
 use chrono::{Datelike, NaiveDate};
 use qcity_domain::bulletin::{Bulletin, CategoryLine, OverdueLine, Rates, UnitLine};
@@ -34,7 +34,8 @@ struct AsOf {
 
 fn as_of(o: &Obligation, at: NaiveDate) -> Option<AsOf> {
     let due = o.due()?;
-    let submitted = date(&o.submitted_on).filter(|d| *d <= at && o.status != "returned");
+    let submitted =
+        date(&o.submitted_on).filter(|d| *d <= at && o.status != ObligationStatus::Returned);
     let accepted = date(&o.accepted_on).is_some_and(|d| d <= at);
     let handed_in = submitted.is_some() || accepted;
     Some(AsOf {

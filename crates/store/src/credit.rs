@@ -5,6 +5,7 @@
 use crate::audit::{self, Change};
 use crate::enterprises::{require_reader, require_writer};
 use crate::evidence::{self, Checked};
+use crate::schema::{JobSpec, Migration, Schema, Table};
 use crate::{Actor, Result, Store, StoreError, now_text};
 use chrono::NaiveDate;
 use qcity_domain::credit::{
@@ -53,11 +54,10 @@ const SELECT_EVENTS: &str = "SELECT c.id, c.enterprise_id, c.kind, c.occurred_on
     FROM credit_events c LEFT JOIN org_units u ON u.id = c.unit_id";
 
 fn event_from_row(r: &sqlx::any::AnyRow) -> Result<CreditEvent> {
-    let kind: String = r.try_get("kind")?;
     Ok(CreditEvent {
         id: r.try_get("id")?,
         enterprise_id: r.try_get("enterprise_id")?,
-        kind: EventKind::parse(&kind).unwrap_or(EventKind::Other),
+        kind: crate::code_column(r, "kind")?,
         occurred_on: r.try_get("occurred_on")?,
         serious: r.try_get::<i64, _>("serious")? != 0,
         summary: r.try_get("summary")?,
@@ -236,7 +236,7 @@ pub async fn rules(store: &Store) -> Result<(RuleSet, Option<(String, String)>)>
             .await?;
     if let Some(r) = row {
         let body: String = r.try_get("body")?;
-        if let Ok(rules) = RuleSet::load(&body) {
+        if let Some(rules) = crate::stored_rules::<RuleSet>(&body) {
             return Ok((
                 rules,
                 Some((r.try_get("saved_by")?, r.try_get("saved_at")?)),
@@ -329,12 +329,9 @@ pub async fn grades(
     .await?;
     let mut by: HashMap<i64, Vec<Event>> = HashMap::new();
     for r in rows {
-        let kind: String = r.try_get("kind")?;
+        let kind: EventKind = crate::code_column(&r, "kind")?;
         let date: String = r.try_get("occurred_on")?;
-        if let (Some(kind), Ok(date)) = (
-            EventKind::parse(&kind),
-            NaiveDate::parse_from_str(&date, "%Y-%m-%d"),
-        ) {
+        if let Ok(date) = NaiveDate::parse_from_str(&date, "%Y-%m-%d") {
             by.entry(r.try_get("enterprise_id")?)
                 .or_default()
                 .push(Event {
@@ -394,13 +391,12 @@ const SELECT_LISTINGS: &str = "SELECT b.id, b.enterprise_id, e.code, e.name, b.s
     FROM blacklist b JOIN enterprises e ON e.id = b.enterprise_id";
 
 fn listing_from_row(r: &sqlx::any::AnyRow) -> Result<ListingRecord> {
-    let state: String = r.try_get("state")?;
     Ok(ListingRecord {
         id: r.try_get("id")?,
         enterprise_id: r.try_get("enterprise_id")?,
         enterprise_code: r.try_get("code")?,
         enterprise_name: r.try_get("name")?,
-        state: ListingState::parse(&state).unwrap_or(ListingState::Proposed),
+        state: crate::code_column(r, "state")?,
         reason: r.try_get("reason")?,
         proposed_by: r.try_get("proposed_by")?,
         proposed_on: r.try_get("proposed_on")?,
@@ -475,10 +471,9 @@ pub async fn listing_history(store: &Store, listing_id: i64) -> Result<Vec<Listi
     .await?;
     rows.iter()
         .map(|r| {
-            let state: String = r.try_get("state")?;
             Ok(ListingStep {
                 action: r.try_get("action")?,
-                state: ListingState::parse(&state).unwrap_or(ListingState::Proposed),
+                state: crate::code_column(r, "state")?,
                 comment: r.try_get("comment")?,
                 actor: r.try_get("actor")?,
                 at: r.try_get("at")?,
@@ -703,3 +698,52 @@ pub async fn proposal(
 pub fn transition_message(e: &credit::TransitionError, lang: Lang) -> String {
     e.message(lang)
 }
+
+/// Enterprises, licences, quality credit and the blacklist. Its migration (version 5, written
+/// before modules had their own) also created the sampling module's tables.
+pub const SCHEMA: Schema = Schema {
+    slug: "enterprises",
+    migrations: &[Migration {
+        version: 5,
+        name: "enterprises, quality credit, supervision sampling",
+        sql: include_str!("../migrations/0005_enterprises_registers.sql"),
+    }],
+    tables: &[
+        Table::by_id("enterprises"),
+        Table::by_key("code_overrides"),
+        Table::by_id("licences"),
+        Table::by_id("credit_events"),
+        Table::by_id("credit_rules"),
+        Table::by_id("blacklist"),
+        Table::by_id("blacklist_history"),
+        Table::by_key("registry_owners"),
+    ],
+    jobs: &[
+        JobSpec {
+            name: "licence-expiry-alerts",
+            run: |store, ctx| {
+                Box::pin(async move {
+                    let n = crate::enterprises::licence_alerts(store, ctx.today).await?;
+                    Ok(if n == 0 {
+                        String::new()
+                    } else {
+                        format!("{n} licence expiry alert(s) / 许可证到期提醒 {n} 条")
+                    })
+                })
+            },
+        },
+        JobSpec {
+            name: "blacklist-term-end",
+            run: |store, ctx| {
+                Box::pin(async move {
+                    let n = expire_due(store, ctx.today).await?;
+                    Ok(if n == 0 {
+                        String::new()
+                    } else {
+                        format!("{n} blacklist listing(s) ended at term / 黑名单期满移出 {n} 家")
+                    })
+                })
+            },
+        },
+    ],
+};

@@ -4,7 +4,6 @@
 //! units that own the `enterprises` registry write it.
 
 use crate::audit::{self, Change};
-use crate::schema::{JobSpec, Migration, Schema, Table};
 use crate::{Actor, Result, Store, StoreError, Tx, now_text};
 use chrono::NaiveDate;
 use qcity_domain::formula::Ratio;
@@ -530,11 +529,10 @@ pub async fn licences(store: &Store, enterprise_id: i64) -> Result<Vec<Licence>>
 }
 
 fn licence_from_row(r: &sqlx::any::AnyRow) -> Result<Licence> {
-    let kind: String = r.try_get("kind")?;
     Ok(Licence {
         id: r.try_get("id")?,
         enterprise_id: r.try_get("enterprise_id")?,
-        kind: LicenceKind::parse(&kind).unwrap_or(LicenceKind::Other),
+        kind: crate::code_column(r, "kind")?,
         number: r.try_get("number")?,
         product: r.try_get("product")?,
         issued: parse_date(r.try_get("issued")?),
@@ -998,52 +996,3 @@ pub async fn sync_register_keepers(
     }
     Ok(())
 }
-
-/// Enterprises, licences, quality credit and the blacklist. Its migration (version 5, written
-/// before modules had their own) also created the sampling module's tables.
-pub const SCHEMA: Schema = Schema {
-    slug: "enterprises",
-    migrations: &[Migration {
-        version: 5,
-        name: "enterprises, quality credit, supervision sampling",
-        sql: include_str!("../migrations/0005_enterprises_registers.sql"),
-    }],
-    tables: &[
-        Table::by_id("enterprises"),
-        Table::by_key("code_overrides"),
-        Table::by_id("licences"),
-        Table::by_id("credit_events"),
-        Table::by_id("credit_rules"),
-        Table::by_id("blacklist"),
-        Table::by_id("blacklist_history"),
-        Table::by_key("registry_owners"),
-    ],
-    jobs: &[
-        JobSpec {
-            name: "licence-expiry-alerts",
-            run: |store, ctx| {
-                Box::pin(async move {
-                    let n = licence_alerts(store, ctx.today).await?;
-                    Ok(if n == 0 {
-                        String::new()
-                    } else {
-                        format!("{n} licence expiry alert(s) / 许可证到期提醒 {n} 条")
-                    })
-                })
-            },
-        },
-        JobSpec {
-            name: "blacklist-term-end",
-            run: |store, ctx| {
-                Box::pin(async move {
-                    let n = crate::credit::expire_due(store, ctx.today).await?;
-                    Ok(if n == 0 {
-                        String::new()
-                    } else {
-                        format!("{n} blacklist listing(s) ended at term / 黑名单期满移出 {n} 家")
-                    })
-                })
-            },
-        },
-    ],
-};

@@ -6,8 +6,10 @@ use crate::audit::{self, Change};
 use crate::schema::{Migration, Schema, Table};
 use crate::{Actor, Result, Store, StoreError, now_text};
 use chrono::NaiveDate;
-use qcity_domain::plan::{Indicator, Plan};
+use qcity_domain::plan::Plan;
 use qcity_domain::role::Scope;
+pub use qcity_domain::supervision::responsible_units;
+use qcity_domain::supervision::{Entrant, may_enter_value};
 use qcity_domain::target::{self, Evaluation, Observations, Target};
 use serde::Serialize;
 use serde_json::json;
@@ -84,21 +86,6 @@ pub fn benchmarks(t: &Target) -> Vec<String> {
         }
         _ => vec![],
     }
-}
-
-/// Units answerable for an indicator: the lead units of the contents that carry it.
-pub fn responsible_units(plan: &Plan, ind: &Indicator) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for code in &ind.contents {
-        if let Some(c) = plan.content(code) {
-            for u in &c.lead_units {
-                if !out.contains(u) && plan.unit(u).is_some_and(|x| x.kind.as_str() == "member") {
-                    out.push(u.clone());
-                }
-            }
-        }
-    }
-    out
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -217,7 +204,7 @@ pub async fn submit(
                     .fetch_one(&store.pool)
                     .await?
                     .try_get("code")?;
-                if !responsible_units(plan, ind).contains(&code) {
+                if !may_enter_value(plan, ind, Entrant::Unit(&code)) {
                     return Err(StoreError::Forbidden);
                 }
                 unit_id = Some(u);

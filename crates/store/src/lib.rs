@@ -27,7 +27,7 @@ pub mod users;
 
 use qcity_domain::role::{Role, Scope};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyPool, Executor, Row};
 use std::time::Duration;
 
 pub use migrations::current_version;
@@ -196,6 +196,63 @@ impl Store {
     /// True when the database answers a trivial query.
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+}
+
+/// A TEXT column read into a domain type; text that does not parse is a decoding error (a
+/// corrupt row), never a default.
+pub fn parse_column<T>(r: &sqlx::any::AnyRow, column: &str) -> Result<T>
+where
+    T: std::str::FromStr,
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    let text: String = r.try_get(column)?;
+    text.parse().map_err(|e: T::Err| {
+        StoreError::Db(sqlx::Error::ColumnDecode {
+            index: column.to_string(),
+            source: Box::new(e),
+        })
+    })
+}
+/// A TEXT column holding a code of a closed list (a listing's state, a sampling level …): a
+/// code the list does not have is a decoding error (a corrupt row), never a default member.
+pub fn code_column<T: qcity_domain::registry::CodeList>(
+    r: &sqlx::any::AnyRow,
+    column: &str,
+) -> Result<T> {
+    let text: String = r.try_get(column)?;
+    T::ALL
+        .iter()
+        .copied()
+        .find(|m| m.code() == text)
+        .ok_or_else(|| {
+            StoreError::Db(sqlx::Error::ColumnDecode {
+                index: column.to_string(),
+                source: format!("`{text}` is not a stored code of this list").into(),
+            })
+        })
+}
+
+/// Rules saved earlier (the assessment scheme, the acceptance sheet, the credit rules …) as they
+/// load today. Saved rules were checked when saved; a text that no longer loads (a later,
+/// stricter domain rule) is `None` and logged the same way for every kind, and the caller falls
+/// back to the shipped rules rather than breaking every page.
+pub(crate) fn stored_rules<R: qcity_domain::rules::Rules>(text: &str) -> Option<R> {
+    match qcity_domain::rules::load::<R>(text) {
+        Ok(rules) => Some(rules),
+        Err(problems) => {
+            let first = problems
+                .first()
+                .map(|d| d.message_en.clone())
+                .unwrap_or_default();
+            tracing::warn!(
+                rules = R::NAME_EN,
+                problems = problems.len(),
+                first = %first,
+                "saved rules no longer load; using the shipped ones"
+            );
+            None
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 
 use crate::audit::{self, Change};
 use crate::obligations::{self, Obligation};
+use crate::schema::{JobSpec, Migration, Schema, Table};
 use crate::{Actor, Result, Store, StoreError, now_text};
 use chrono::NaiveDate;
 use qcity_domain::role::Scope;
@@ -11,23 +12,7 @@ use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;
 
-/// When reminders and escalations fire.
-#[derive(Debug, Clone)]
-pub struct Ladder {
-    /// Days before the due date a reminder goes out (most urgent one applicable fires).
-    pub reminder_days: Vec<i64>,
-    /// Days after the due date for blue 催办, yellow 督办, red 通报 (0 = the first overdue day).
-    pub escalation_days: [i64; 3],
-}
-
-impl Default for Ladder {
-    fn default() -> Self {
-        Ladder {
-            reminder_days: vec![7, 3, 1],
-            escalation_days: [0, 7, 15],
-        }
-    }
-}
+pub use qcity_domain::supervision::Ladder;
 
 pub const LEVELS: [(&str, &str); 3] = [("cuiban", "blue"), ("duban", "yellow"), ("tongbao", "red")];
 
@@ -45,7 +30,7 @@ pub fn due_notice(
     today: NaiveDate,
     ladder: &Ladder,
 ) -> Option<(&'static str, &'static str, String)> {
-    if matches!(ob.status.as_str(), "submitted" | "accepted") || ob.retired {
+    if ob.status.is_handed_in() || ob.retired {
         return None;
     }
     let due = ob.due()?;
@@ -407,3 +392,37 @@ pub async fn respond(store: &Store, actor: &Actor, id: i64, response: &str) -> R
     tx.commit().await?;
     Ok(())
 }
+
+/// Supervision: obligations, progress reports and their evidence, extensions, notices (which
+/// every module sends through), the outbox that delivers them, and bulletins.
+pub const SCHEMA: Schema = Schema {
+    slug: "supervision",
+    migrations: &[Migration {
+        version: 3,
+        name: "obligations, reports, evidence, extensions, notices",
+        sql: include_str!("../migrations/0003_supervision_obligations.sql"),
+    }],
+    tables: &[
+        Table::by_id("obligations"),
+        Table::by_id("reports"),
+        Table::by_key("evidence_files"),
+        Table::by_key("report_evidence"),
+        Table::by_id("obligation_events"),
+        Table::by_id("extension_requests"),
+        Table::by_id("notices"),
+        Table::by_id("outbox"),
+        Table::by_id("bulletins"),
+    ],
+    jobs: &[JobSpec {
+        name: "supervision-ladder",
+        run: |store, ctx| {
+            Box::pin(async move {
+                let f = supervise(store, ctx.today, ctx.ladder).await?;
+                Ok(format!(
+                    "{} reminders, {} 催办 (blue), {} 督办 (yellow), {} 通报 (red)",
+                    f.reminders, f.cuiban, f.duban, f.tongbao
+                ))
+            })
+        },
+    }],
+};

@@ -1,29 +1,25 @@
 //! Obligations: each target content becomes one obligation per responsible unit and period
 //! (督查督办). Units report progress with evidence; the office accepts (销号) or returns them.
 //!
-//! Status: not_started → in_progress → submitted → accepted | returned (→ in_progress …).
+//! The rules (statuses, transitions, the plan's expansion into obligations, tallies) are the
+//! domain's, in [`qcity_domain::supervision`]; this module loads, persists and queries.
 //! Overdue is derived from the business date, never stored. Every transition is kept in
 //! `obligation_events` and in the audit trail.
 
 use crate::audit::{self, Change};
 pub use crate::evidence::{EvidencePolicy, Upload, sniff};
-use crate::schema::{JobSpec, Migration, Schema, Table};
 use crate::{Actor, Result, Store, StoreError, Tx, now_text};
 use chrono::NaiveDate;
-use qcity_domain::plan::{Plan, UnitKind};
+use qcity_domain::plan::Plan;
 use qcity_domain::role::Scope;
+pub use qcity_domain::supervision::{
+    Action, Duty, ObligationFacts, ObligationStatus, Tally, TransitionError, category_of,
+};
+use qcity_domain::supervision::{apply, percent_after, wanted};
 use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;
 use std::collections::{BTreeMap, HashMap};
-
-pub const STATUSES: &[&str] = &[
-    "not_started",
-    "in_progress",
-    "submitted",
-    "accepted",
-    "returned",
-];
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Obligation {
@@ -32,14 +28,13 @@ pub struct Obligation {
     pub unit_id: i64,
     pub unit_code: String,
     pub unit_name: String,
-    /// `lead` or `undertaking`.
-    pub duty: String,
+    pub duty: Duty,
     pub period_key: String,
     pub start_date: Option<String>,
     pub due_date: String,
     pub original_due: String,
     pub times: i64,
-    pub status: String,
+    pub status: ObligationStatus,
     pub percent: i64,
     pub submitted_on: Option<String>,
     pub accepted_on: Option<String>,
@@ -52,26 +47,31 @@ impl Obligation {
         NaiveDate::parse_from_str(&self.due_date, "%Y-%m-%d").ok()
     }
 
+    /// What the domain's completion rules look at.
+    pub fn facts(&self) -> ObligationFacts {
+        ObligationFacts {
+            status: self.status,
+            due: self.due(),
+            submitted_on: self
+                .submitted_on
+                .as_deref()
+                .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()),
+        }
+    }
+
     /// Past its due date and not yet handed in (submitted or accepted).
     pub fn overdue(&self, today: NaiveDate) -> bool {
-        !matches!(self.status.as_str(), "submitted" | "accepted")
-            && self.due().is_some_and(|d| today > d)
+        self.facts().overdue(today)
     }
 
     /// Days past due (0 when not overdue).
     pub fn days_overdue(&self, today: NaiveDate) -> i64 {
-        match self.due() {
-            Some(d) if self.overdue(today) => (today - d).num_days(),
-            _ => 0,
-        }
+        self.facts().days_overdue(today)
     }
 
-    /// Handed in by its due date (or still before it).
+    /// Handed in by its due date.
     pub fn on_time(&self) -> bool {
-        match (&self.submitted_on, self.due()) {
-            (Some(s), Some(d)) => NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok_and(|s| s <= d),
-            _ => false,
-        }
+        self.facts().on_time()
     }
 
     fn view(&self) -> serde_json::Value {
@@ -90,13 +90,13 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Obligation> {
         unit_id: r.try_get("unit_id")?,
         unit_code: r.try_get("unit_code")?,
         unit_name: r.try_get("unit_name")?,
-        duty: r.try_get("duty")?,
+        duty: crate::parse_column(r, "duty")?,
         period_key: r.try_get("period_key")?,
         start_date: r.try_get("start_date")?,
         due_date: r.try_get("due_date")?,
         original_due: r.try_get("original_due")?,
         times: r.try_get("times")?,
-        status: r.try_get("status")?,
+        status: crate::parse_column(r, "status")?,
         percent: r.try_get("percent")?,
         submitted_on: r.try_get("submitted_on")?,
         accepted_on: r.try_get("accepted_on")?,
@@ -105,74 +105,20 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Obligation> {
     })
 }
 
+/// The handed-in statuses as an SQL list (`'submitted', 'accepted'`), from the domain's rule.
+fn handed_in_sql() -> String {
+    ObligationStatus::ALL
+        .iter()
+        .filter(|s| s.is_handed_in())
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// (content code, unit id, period key): what identifies an obligation across plan versions.
 type ObligationKey = (String, i64, String);
 /// (id, retired, due date, plan's due date) of a stored obligation.
 type Existing = (i64, bool, String, String);
-
-/// What one plan version asks of one unit in one period.
-struct Wanted {
-    content: String,
-    unit: String,
-    duty: &'static str,
-    period: String,
-    start: Option<String>,
-    due: String,
-    times: i64,
-}
-
-/// The obligations a plan implies: per content, its lead units and then its undertaking units
-/// (各成员单位 expands to every member unit; a unit listed in both is held as lead), per period.
-fn wanted(plan: &Plan) -> Vec<Wanted> {
-    let members: Vec<&str> = plan
-        .units
-        .iter()
-        .filter(|u| u.kind == UnitKind::Member)
-        .map(|u| u.code.as_str())
-        .collect();
-    let expand = |codes: &[String]| -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        for c in codes {
-            let group = plan.unit(c).is_some_and(|u| u.kind == UnitKind::Group);
-            let list: Vec<String> = if group {
-                members.iter().map(|m| m.to_string()).collect()
-            } else {
-                vec![c.clone()]
-            };
-            for u in list {
-                if !out.contains(&u) {
-                    out.push(u);
-                }
-            }
-        }
-        out
-    };
-    let mut out = Vec::new();
-    for (_, _, c) in plan.contents() {
-        let leads = expand(&c.lead_units);
-        let mut duties: Vec<(String, &'static str)> =
-            leads.iter().map(|u| (u.clone(), "lead")).collect();
-        for u in expand(&c.undertaking_units) {
-            if !leads.contains(&u) {
-                duties.push((u, "undertaking"));
-            }
-        }
-        for p in c.deadline.periods(plan.plan.recurring_until) {
-            for (unit, duty) in &duties {
-                out.push(Wanted {
-                    content: c.code.clone(),
-                    unit: unit.clone(),
-                    duty,
-                    period: p.key.clone(),
-                    start: p.start.map(|d| d.to_string()),
-                    due: p.due.to_string(),
-                    times: i64::from(p.times),
-                });
-            }
-        }
-    }
-    out
-}
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SyncSummary {
@@ -213,21 +159,26 @@ pub async fn sync_from_plan(tx: &mut Tx, plan: &Plan) -> Result<SyncSummary> {
             continue;
         };
         let key = (w.content.clone(), unit_id, w.period.clone());
+        let duty = w.duty.as_str();
+        let start = w.start.map(|d| d.to_string());
+        let plan_due = w.due.to_string();
+        let times = i64::from(w.times);
         match existing.get(&key) {
             None => {
                 sqlx::query(
                     "INSERT INTO obligations (content_code, category, unit_id, duty, period_key, start_date, due_date, original_due, times, status, created_at, updated_at) \
-                     VALUES ($1, $9, $2, $3, $4, $5, $6, $6, $7, 'not_started', $8, $8)",
+                     VALUES ($1, $9, $2, $3, $4, $5, $6, $6, $7, $10, $8, $8)",
                 )
                 .bind(&w.content)
                 .bind(unit_id)
-                .bind(w.duty)
+                .bind(duty)
                 .bind(&w.period)
-                .bind(&w.start)
-                .bind(&w.due)
-                .bind(w.times)
+                .bind(&start)
+                .bind(&plan_due)
+                .bind(times)
                 .bind(&now)
                 .bind(category_of(&w.content))
+                .bind(ObligationStatus::NotStarted.as_str())
                 .execute(&mut **tx)
                 .await?;
                 summary.added += 1;
@@ -240,19 +191,19 @@ pub async fn sync_from_plan(tx: &mut Tx, plan: &Plan) -> Result<SyncSummary> {
                 let new_due = if due != original_due {
                     due.clone()
                 } else {
-                    w.due.clone()
+                    plan_due.clone()
                 };
-                if *retired || *original_due != w.due {
+                if *retired || *original_due != plan_due {
                     sqlx::query("UPDATE obligations SET retired = 0, duty = $1, due_date = $2, original_due = $3, times = $4, updated_at = $5 WHERE id = $6")
-                        .bind(w.duty)
+                        .bind(duty)
                         .bind(&new_due)
-                        .bind(&w.due)
-                        .bind(w.times)
+                        .bind(&plan_due)
+                        .bind(times)
                         .bind(&now)
                         .bind(id)
                         .execute(&mut **tx)
                         .await?;
-                    if *original_due != w.due {
+                    if *original_due != plan_due {
                         summary.rescheduled += 1;
                     }
                 }
@@ -277,7 +228,7 @@ pub async fn sync_from_plan(tx: &mut Tx, plan: &Plan) -> Result<SyncSummary> {
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
     pub unit: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<ObligationStatus>,
     pub content_prefix: Option<String>,
     pub overdue_only: bool,
     /// Due on or before this date.
@@ -304,8 +255,8 @@ pub async fn list(
         args.push(unit.to_string());
         clauses.push(format!("u.code = ${}", args.len()));
     }
-    if let Some(status) = f.status.as_deref().filter(|s| STATUSES.contains(s)) {
-        args.push(status.to_string());
+    if let Some(status) = f.status {
+        args.push(status.as_str().to_string());
         clauses.push(format!("o.status = ${}", args.len()));
     }
     if let Some(prefix) = f.content_prefix.as_deref().filter(|s| !s.is_empty()) {
@@ -317,7 +268,7 @@ pub async fn list(
         clauses.push(format!("o.due_date <= ${}", args.len()));
     }
     if f.open_only {
-        clauses.push("o.status NOT IN ('submitted', 'accepted')".to_string());
+        clauses.push(format!("o.status NOT IN ({})", handed_in_sql()));
     }
     let sql = format!(
         "{SELECT} WHERE {} ORDER BY o.due_date, o.content_code, u.code",
@@ -351,11 +302,12 @@ async fn leads_sibling(store: &Store, actor: &Actor, ob: &Obligation) -> Result<
         return Ok(false);
     };
     let row = sqlx::query(
-        "SELECT id FROM obligations WHERE content_code = $1 AND period_key = $2 AND unit_id = $3 AND duty = 'lead' AND retired = 0",
+        "SELECT id FROM obligations WHERE content_code = $1 AND period_key = $2 AND unit_id = $3 AND duty = $4 AND retired = 0",
     )
     .bind(&ob.content_code)
     .bind(&ob.period_key)
     .bind(u)
+    .bind(Duty::Lead.as_str())
     .fetch_optional(&store.pool)
     .await?;
     Ok(row.is_some())
@@ -385,7 +337,7 @@ pub async fn siblings(store: &Store, actor: &Actor, ob: &Obligation) -> Result<V
         .fetch_all(&store.pool)
         .await?;
     let all = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
-    let lead_here = ob.duty == "lead" && actor.scope().can_read_unit(ob.unit_id);
+    let lead_here = ob.duty.is_lead() && actor.scope().can_read_unit(ob.unit_id);
     Ok(all
         .into_iter()
         .filter(|o| lead_here || actor.scope().can_read_unit(o.unit_id))
@@ -460,18 +412,14 @@ pub async fn report(
     if input.form_token.len() < 16 {
         return Err(StoreError::invalid("form_token", "error-form-stale"));
     }
-    if matches!(ob.status.as_str(), "accepted" | "submitted") {
-        return Err(StoreError::Conflict(format!(
-            "error-obligation-{}",
-            ob.status
-        )));
-    }
-    let files = crate::evidence::check(&input.files, policy)?;
-    let (to_status, percent) = if input.submit {
-        ("submitted", 100)
+    let action = if input.submit {
+        Action::Submit
     } else {
-        ("in_progress", input.percent)
+        Action::Progress
     };
+    let to_status = apply(ob.status, action).map_err(conflict)?;
+    let percent = percent_after(action, input.percent, ob.percent);
+    let files = crate::evidence::check(&input.files, policy)?;
     let mut tx = store.begin().await?;
     // The same form posted twice at once: the second finds the first's report here (the write
     // transaction serialises them) rather than failing on the unique token.
@@ -515,7 +463,7 @@ pub async fn report(
         "UPDATE obligations SET status = $1, percent = $2, submitted_on = $3, row_version = row_version + 1, updated_at = $4 \
          WHERE id = $5 AND row_version = $6",
     )
-    .bind(to_status)
+    .bind(to_status.as_str())
     .bind(percent)
     .bind(input.submit.then(|| today.to_string()).or(ob.submitted_on.clone()))
     .bind(&now)
@@ -526,14 +474,13 @@ pub async fn report(
     if changed.rows_affected() == 0 {
         return Err(StoreError::Conflict("error-obligation-changed".into()));
     }
-    let action = if input.submit { "submit" } else { "progress" };
     event(
         &mut tx,
         ob.id,
         today,
         actor,
         action,
-        &ob.status,
+        ob.status,
         to_status,
         "",
         Some(report_id),
@@ -554,6 +501,11 @@ pub async fn report(
     .await?;
     tx.commit().await?;
     Ok(report_id)
+}
+
+/// A transition the domain refuses, as the conflict the pages show.
+fn conflict(e: TransitionError) -> StoreError {
+    StoreError::Conflict(e.key())
 }
 
 /// The report a form token already made for this obligation. A token used for another
@@ -582,9 +534,9 @@ async fn event(
     obligation_id: i64,
     on: NaiveDate,
     actor: &Actor,
-    action: &str,
-    from: &str,
-    to: &str,
+    action: Action,
+    from: ObligationStatus,
+    to: ObligationStatus,
     reason: &str,
     report_id: Option<i64>,
 ) -> Result<()> {
@@ -596,9 +548,9 @@ async fn event(
     .bind(now_text())
     .bind(on.to_string())
     .bind(&actor.username)
-    .bind(action)
-    .bind(from)
-    .bind(to)
+    .bind(action.as_str())
+    .bind(from.as_str())
+    .bind(to.as_str())
     .bind(reason)
     .bind(report_id)
     .execute(&mut **tx)
@@ -626,20 +578,20 @@ pub async fn review(
     if ob.row_version != row_version {
         return Err(StoreError::Conflict("error-obligation-changed".into()));
     }
-    if ob.status != "submitted" {
-        return Err(StoreError::Conflict(
-            "error-obligation-not-submitted".into(),
-        ));
-    }
-    let to = if accept { "accepted" } else { "returned" };
+    let action = if accept {
+        Action::Accept
+    } else {
+        Action::Return
+    };
+    let to = apply(ob.status, action).map_err(conflict)?;
     let mut tx = store.begin().await?;
     let changed = sqlx::query(
         "UPDATE obligations SET status = $1, accepted_on = $2, percent = $3, row_version = row_version + 1, updated_at = $4 \
          WHERE id = $5 AND row_version = $6",
     )
-    .bind(to)
+    .bind(to.as_str())
     .bind(accept.then(|| today.to_string()))
-    .bind(if accept { 100 } else { ob.percent })
+    .bind(percent_after(action, ob.percent, ob.percent))
     .bind(now_text())
     .bind(ob.id)
     .bind(row_version)
@@ -649,15 +601,7 @@ pub async fn review(
         return Err(StoreError::Conflict("error-obligation-changed".into()));
     }
     event(
-        &mut tx,
-        ob.id,
-        today,
-        actor,
-        if accept { "accept" } else { "return" },
-        &ob.status,
-        to,
-        reason,
-        None,
+        &mut tx, ob.id, today, actor, action, ob.status, to, reason, None,
     )
     .await?;
     audit::record(
@@ -665,11 +609,7 @@ pub async fn review(
         &mut tx,
         actor,
         Change {
-            action: if accept {
-                "obligation.accept"
-            } else {
-                "obligation.return"
-            },
+            action: &format!("obligation.{action}"),
             target_type: "obligation",
             target_id: &ob.id.to_string(),
             before: ob.view(),
@@ -814,9 +754,7 @@ pub async fn request_extension(
     if ob.due().is_none_or(|d| new_due <= d) || new_due < today {
         return Err(StoreError::invalid("new_due", "error-extension-date"));
     }
-    if ob.status == "accepted" {
-        return Err(StoreError::Conflict("error-obligation-accepted".into()));
-    }
+    apply(ob.status, Action::RequestExtension).map_err(conflict)?;
     let pending = sqlx::query(
         "SELECT id FROM extension_requests WHERE obligation_id = $1 AND status = 'pending'",
     )
@@ -849,9 +787,9 @@ pub async fn request_extension(
         ob.id,
         today,
         actor,
-        "extension_request",
-        &ob.status,
-        &ob.status,
+        Action::RequestExtension,
+        ob.status,
+        ob.status,
         reason,
         None,
     )
@@ -861,7 +799,7 @@ pub async fn request_extension(
         &mut tx,
         actor,
         Change {
-            action: "obligation.extension_request",
+            action: &format!("obligation.{}", Action::RequestExtension),
             target_type: "obligation",
             target_id: &ob.id.to_string(),
             before: json!({"due_date": ob.due_date}),
@@ -939,6 +877,13 @@ pub async fn decide_extension(
     }
     let ob = get(store, actor, row.try_get("obligation_id")?).await?;
     let new_due: String = row.try_get("new_due")?;
+    let action = if approve {
+        Action::ApproveExtension
+    } else {
+        Action::RefuseExtension
+    };
+    // A closed obligation's date never moves.
+    apply(ob.status, action).map_err(|_| StoreError::Conflict("error-extension-stale".into()))?;
     let mut tx = store.begin().await?;
     let decided = sqlx::query(
         "UPDATE extension_requests SET status = $1, decided_by = $2, decision_reason = $3, decided_at = $4 WHERE id = $5 AND status = 'pending'",
@@ -954,27 +899,23 @@ pub async fn decide_extension(
         return Err(StoreError::Conflict("error-extension-decided".into()));
     }
     if approve {
-        // Never move a closed obligation, nor move a date backwards.
+        // Never move a closed obligation (accepted in the meantime), nor move a date backwards.
         let moved = sqlx::query(
             "UPDATE obligations SET due_date = $1, row_version = row_version + 1, updated_at = $2 \
-             WHERE id = $3 AND status <> 'accepted' AND due_date < $1",
+             WHERE id = $3 AND status <> $4 AND due_date < $1",
         )
         .bind(&new_due)
         .bind(now_text())
         .bind(ob.id)
+        .bind(ObligationStatus::Accepted.as_str())
         .execute(&mut *tx)
         .await?;
         if moved.rows_affected() == 0 {
             return Err(StoreError::Conflict("error-extension-stale".into()));
         }
     }
-    let action = if approve {
-        "extension_approve"
-    } else {
-        "extension_refuse"
-    };
     event(
-        &mut tx, ob.id, today, actor, action, &ob.status, &ob.status, reason, None,
+        &mut tx, ob.id, today, actor, action, ob.status, ob.status, reason, None,
     )
     .await?;
     audit::record(
@@ -994,72 +935,6 @@ pub async fn decide_extension(
     Ok(())
 }
 
-/// Counts per (unit code, category code) for overviews and bulletins.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Tally {
-    pub total: usize,
-    pub due: usize,
-    pub accepted: usize,
-    pub submitted: usize,
-    pub on_time: usize,
-    pub overdue: usize,
-    pub returned: usize,
-}
-
-impl Tally {
-    pub fn add(&mut self, o: &Obligation, today: NaiveDate) {
-        self.total += 1;
-        if o.due().is_some_and(|d| d <= today) {
-            self.due += 1;
-        }
-        match o.status.as_str() {
-            "accepted" => self.accepted += 1,
-            "submitted" => self.submitted += 1,
-            "returned" => self.returned += 1,
-            _ => {}
-        }
-        if matches!(o.status.as_str(), "accepted" | "submitted") && o.on_time() {
-            self.on_time += 1;
-        }
-        if o.overdue(today) {
-            self.overdue += 1;
-        }
-    }
-
-    pub fn merge(&mut self, o: &Tally) {
-        self.total += o.total;
-        self.due += o.due;
-        self.accepted += o.accepted;
-        self.submitted += o.submitted;
-        self.on_time += o.on_time;
-        self.overdue += o.overdue;
-        self.returned += o.returned;
-    }
-
-    /// Accepted share of the obligations due so far (100 when nothing is due yet).
-    pub fn completion_rate(&self) -> f64 {
-        if self.due == 0 {
-            100.0
-        } else {
-            self.accepted as f64 * 100.0 / self.due as f64
-        }
-    }
-
-    /// Handed in on time, as a share of those due so far.
-    pub fn on_time_rate(&self) -> f64 {
-        if self.due == 0 {
-            100.0
-        } else {
-            self.on_time as f64 * 100.0 / self.due as f64
-        }
-    }
-}
-
-/// Category code of a content code ("4.8.1" → "4").
-pub fn category_of(content_code: &str) -> &str {
-    content_code.split('.').next().unwrap_or(content_code)
-}
-
 /// Tallies counted by the database (one grouped query), for overviews over many obligations.
 /// `on_time` counts handed-in obligations submitted by their due date.
 pub async fn tallies_sql(store: &Store, actor: &Actor, today: NaiveDate) -> Result<Tallies> {
@@ -1067,19 +942,21 @@ pub async fn tallies_sql(store: &Store, actor: &Actor, today: NaiveDate) -> Resu
         return Err(StoreError::Forbidden);
     }
     let t = today.to_string();
-    let rows = sqlx::query(
+    let sql = format!(
         "SELECT o.unit_id AS unit_id, o.category AS category, COUNT(*) AS total, \
          SUM(CASE WHEN o.due_date <= $1 THEN 1 ELSE 0 END) AS due, \
-         SUM(CASE WHEN o.status = 'accepted' THEN 1 ELSE 0 END) AS accepted, \
-         SUM(CASE WHEN o.status = 'submitted' THEN 1 ELSE 0 END) AS submitted, \
-         SUM(CASE WHEN o.status = 'returned' THEN 1 ELSE 0 END) AS returned, \
-         SUM(CASE WHEN o.status IN ('submitted', 'accepted') AND o.submitted_on <= o.due_date THEN 1 ELSE 0 END) AS on_time, \
-         SUM(CASE WHEN o.status NOT IN ('submitted', 'accepted') AND o.due_date < $1 THEN 1 ELSE 0 END) AS overdue \
+         SUM(CASE WHEN o.status = '{accepted}' THEN 1 ELSE 0 END) AS accepted, \
+         SUM(CASE WHEN o.status = '{submitted}' THEN 1 ELSE 0 END) AS submitted, \
+         SUM(CASE WHEN o.status = '{returned}' THEN 1 ELSE 0 END) AS returned, \
+         SUM(CASE WHEN o.status IN ({handed_in}) AND o.submitted_on <= o.due_date THEN 1 ELSE 0 END) AS on_time, \
+         SUM(CASE WHEN o.status NOT IN ({handed_in}) AND o.due_date < $1 THEN 1 ELSE 0 END) AS overdue \
          FROM obligations o WHERE o.retired = 0 GROUP BY o.unit_id, o.category",
-    )
-    .bind(&t)
-    .fetch_all(&store.pool)
-    .await?;
+        accepted = ObligationStatus::Accepted,
+        submitted = ObligationStatus::Submitted,
+        returned = ObligationStatus::Returned,
+        handed_in = handed_in_sql(),
+    );
+    let rows = sqlx::query(&sql).bind(&t).fetch_all(&store.pool).await?;
     // Unit codes looked up once, not joined into every counted row.
     let codes: std::collections::HashMap<i64, String> =
         sqlx::query("SELECT id, code FROM org_units")
@@ -1143,20 +1020,21 @@ pub fn tallies(obs: &[Obligation], today: NaiveDate) -> Tallies {
     let mut by_cat: BTreeMap<String, Tally> = BTreeMap::new();
     let mut cell: BTreeMap<(String, String), Tally> = BTreeMap::new();
     for o in obs {
+        let facts = o.facts();
         by_unit
             .entry(o.unit_code.clone())
             .or_default()
-            .add(o, today);
+            .add(&facts, today);
         by_cat
             .entry(category_of(&o.content_code).to_string())
             .or_default()
-            .add(o, today);
+            .add(&facts, today);
         cell.entry((
             o.unit_code.clone(),
             category_of(&o.content_code).to_string(),
         ))
         .or_default()
-        .add(o, today);
+        .add(&facts, today);
     }
     Tallies {
         by_unit,
@@ -1164,37 +1042,3 @@ pub fn tallies(obs: &[Obligation], today: NaiveDate) -> Tallies {
         cells: cell,
     }
 }
-
-/// Supervision: obligations, progress reports and their evidence, extensions, notices (which
-/// every module sends through), the outbox that delivers them, and bulletins.
-pub const SCHEMA: Schema = Schema {
-    slug: "supervision",
-    migrations: &[Migration {
-        version: 3,
-        name: "obligations, reports, evidence, extensions, notices",
-        sql: include_str!("../migrations/0003_supervision_obligations.sql"),
-    }],
-    tables: &[
-        Table::by_id("obligations"),
-        Table::by_id("reports"),
-        Table::by_key("evidence_files"),
-        Table::by_key("report_evidence"),
-        Table::by_id("obligation_events"),
-        Table::by_id("extension_requests"),
-        Table::by_id("notices"),
-        Table::by_id("outbox"),
-        Table::by_id("bulletins"),
-    ],
-    jobs: &[JobSpec {
-        name: "supervision-ladder",
-        run: |store, ctx| {
-            Box::pin(async move {
-                let f = crate::notices::supervise(store, ctx.today, ctx.ladder).await?;
-                Ok(format!(
-                    "{} reminders, {} 催办 (blue), {} 督办 (yellow), {} 通报 (red)",
-                    f.reminders, f.cuiban, f.duban, f.tongbao
-                ))
-            })
-        },
-    }],
-};

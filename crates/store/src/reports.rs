@@ -324,7 +324,7 @@ pub async fn compute(
     .await?;
     let mut tally = obligations::Tally::default();
     for o in &obs_list {
-        tally.add(o, as_of);
+        tally.add(&o.facts(), as_of);
     }
     Ok(Figures {
         period: period.code(),

@@ -165,9 +165,6 @@ const SELECT: &str = "SELECT s.id, s.report_no, s.plan, s.level, s.stage, s.ente
     FROM sampling s JOIN enterprises e ON e.id = s.enterprise_id LEFT JOIN sampling_followups f ON f.sampling_id = s.id";
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<SamplingRecord> {
-    let level: String = r.try_get("level")?;
-    let stage: String = r.try_get("stage")?;
-    let kind: String = r.try_get("kind")?;
     let passed = r.try_get::<i64, _>("passed")? != 0;
     let status: Option<String> = r.try_get("f_status")?;
     let followup = match status {
@@ -199,14 +196,14 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<SamplingRecord> {
         id: r.try_get("id")?,
         report_no: r.try_get("report_no")?,
         plan: r.try_get("plan")?,
-        level: Level::parse(&level).unwrap_or(Level::District),
-        stage: Stage::parse(&stage).unwrap_or(Stage::Production),
+        level: crate::code_column(r, "level")?,
+        stage: crate::code_column(r, "stage")?,
         enterprise_id: r.try_get("enterprise_id")?,
         enterprise_code: r.try_get("enterprise_code")?,
         enterprise_name: r.try_get("enterprise_name")?,
         product: r.try_get("product")?,
         category: r.try_get("category")?,
-        kind: ProductKind::parse(&kind).unwrap_or(ProductKind::Industrial),
+        kind: crate::code_column(r, "kind")?,
         ccc: r.try_get::<i64, _>("ccc")? != 0,
         batch: r.try_get("batch")?,
         sampled_on: r.try_get("sampled_on")?,

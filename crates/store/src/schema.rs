@@ -63,7 +63,7 @@ pub struct JobCtx<'a> {
     /// The business date.
     pub today: NaiveDate,
     /// When reminders and escalations fire.
-    pub ladder: &'a crate::notices::Ladder,
+    pub ladder: &'a qcity_domain::supervision::Ladder,
 }
 
 /// A job's outcome in words for the log ("reminders=3 …"); empty when it did nothing.

@@ -11,7 +11,7 @@ use axum::Json;
 use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use qcity_domain::role::Role;
+use qcity_domain::supervision::{Entrant, may_enter_value};
 use qcity_domain::target;
 use qcity_store::indicators::{self, EntryRules, NewValue};
 use serde::{Deserialize, Serialize};
@@ -187,14 +187,11 @@ pub async fn submit(
     let user = ctx.user()?;
     let (_, plan) = require_plan(&state).await?;
     let ind = plan.indicator(&code).ok_or(AppError::NotFound)?;
-    let allowed = match user.role {
-        Role::Office => true,
-        Role::Unit => user
-            .unit_code
-            .as_ref()
-            .is_some_and(|c| indicators::responsible_units(&plan, ind).contains(c)),
-        _ => false,
-    };
+    let allowed = may_enter_value(
+        &plan,
+        ind,
+        Entrant::of(user.role, user.unit_code.as_deref()),
+    );
     if !allowed {
         return Err(AppError::Forbidden);
     }

@@ -64,11 +64,11 @@ fn dto(o: Obligation, today: chrono::NaiveDate) -> ObligationDto {
         content_code: o.content_code,
         unit: o.unit_code,
         unit_name: o.unit_name,
-        duty: o.duty,
+        duty: o.duty.as_str().to_string(),
         period: o.period_key,
         due_date: o.due_date,
         original_due: o.original_due,
-        status: o.status,
+        status: o.status.as_str().to_string(),
         percent: o.percent,
         submitted_on: o.submitted_on,
         accepted_on: o.accepted_on,
@@ -101,7 +101,8 @@ pub async fn list_obligations(
     ctx.user()?;
     let f = Filter {
         unit: Some(q.unit),
-        status: Some(q.status),
+        // An unknown status filters nothing, as an empty one.
+        status: q.status.parse().ok(),
         content_prefix: Some(q.content),
         overdue_only: q.overdue,
         ..Default::default()

@@ -1224,7 +1224,7 @@ async fn save_rules(
 /// Enterprises, licences, quality credit and the blacklist.
 pub static MODULE: Module = Module {
     slug: "enterprises",
-    schema: &qcity_store::enterprises::SCHEMA,
+    schema: &qcity_store::credit::SCHEMA,
     routes: |r| {
         let r = routes(r);
         crate::api::registers::enterprise_routes(r)

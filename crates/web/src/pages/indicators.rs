@@ -15,6 +15,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use qcity_domain::plan::{Indicator, Plan};
 use qcity_domain::role::Role;
+use qcity_domain::supervision::{Entrant, may_enter_value};
 use qcity_domain::target::{self, Target};
 use qcity_store::StoreError;
 use qcity_store::indicators::{self, EntryRules, NewValue, Standing, ValueRecord};
@@ -338,14 +339,11 @@ async fn page(
         })
         .collect();
     let responsible_codes = indicators::responsible_units(&plan, ind);
-    let can_enter = match user.role {
-        Role::Office => true,
-        Role::Unit => user
-            .unit_code
-            .as_ref()
-            .is_some_and(|c| responsible_codes.contains(c)),
-        _ => false,
-    };
+    let can_enter = may_enter_value(
+        &plan,
+        ind,
+        Entrant::of(user.role, user.unit_code.as_deref()),
+    );
     let responsible = if responsible_codes.is_empty() {
         ctx.t("ind-office-reports")
     } else {
@@ -424,14 +422,11 @@ async fn add_value(
     let (_, plan) = require_plan(&state).await?;
     // Who may enter is decided before what was entered is looked at.
     let ind = plan.indicator(&code).ok_or(AppError::NotFound)?;
-    let allowed = match user.role {
-        Role::Office => true,
-        Role::Unit => user
-            .unit_code
-            .as_ref()
-            .is_some_and(|c| indicators::responsible_units(&plan, ind).contains(c)),
-        _ => false,
-    };
+    let allowed = may_enter_value(
+        &plan,
+        ind,
+        Entrant::of(user.role, user.unit_code.as_deref()),
+    );
     if !allowed {
         return Err(AppError::Forbidden);
     }
@@ -642,12 +637,9 @@ async fn import(
     let mut accepted = 0;
     for r in rows {
         let ind = plan.indicator(&r.indicator);
-        let allowed = user.role == Role::Office
-            || ind.is_some_and(|i| {
-                user.unit_code
-                    .as_ref()
-                    .is_some_and(|c| indicators::responsible_units(&plan, i).contains(c))
-            });
+        // Only the office and unit staff get here (checked above).
+        let who = Entrant::of(user.role, user.unit_code.as_deref());
+        let allowed = who == Entrant::Office || ind.is_some_and(|i| may_enter_value(&plan, i, who));
         if !allowed {
             problems.push(ctx.lang.t_args(
                 "ind-import-not-yours",

@@ -16,7 +16,8 @@ use qcity_domain::role::Role;
 use qcity_store::StoreError;
 use qcity_store::notices::{self, Notice};
 use qcity_store::obligations::{
-    self, EvidencePolicy, Extension, Filter, Obligation, Report, ReportInput, Tally, Upload,
+    self, EvidencePolicy, Extension, Filter, Obligation, ObligationStatus, Report, ReportInput,
+    Tally, Upload,
 };
 use serde::Deserialize;
 
@@ -71,10 +72,10 @@ pub fn status_class(o: &Obligation, today: NaiveDate) -> &'static str {
     if o.overdue(today) {
         return "red";
     }
-    match o.status.as_str() {
-        "accepted" => "green",
-        "submitted" => "blue",
-        "returned" => "yellow",
+    match o.status {
+        ObligationStatus::Accepted => "green",
+        ObligationStatus::Submitted => "blue",
+        ObligationStatus::Returned => "yellow",
         _ if o.due().is_some_and(|d| (d - today).num_days() <= 7) => "yellow",
         _ => "grey",
     }
@@ -127,20 +128,21 @@ async fn list(
     let (_, plan) = crate::view::require_plan(&state).await?;
     let mut f = Filter {
         unit: Some(q.unit.clone()),
-        status: Some(q.status.clone()),
+        // An unknown status filters nothing, as an empty one.
+        status: q.status.parse().ok(),
         content_prefix: (!q.cat.is_empty()).then(|| format!("{}.", q.cat)),
         ..Default::default()
     };
     match q.view.as_str() {
         "overdue" => f.overdue_only = true,
         "soon" => f.due_by = ctx.today.checked_add_days(chrono::Days::new(30)),
-        "returned" => f.status = Some("returned".into()),
-        "submitted" => f.status = Some("submitted".into()),
+        "returned" => f.status = Some(ObligationStatus::Returned),
+        "submitted" => f.status = Some(ObligationStatus::Submitted),
         _ => {}
     }
     let mut obs = obligations::list(&state.store, &ctx.actor(), &f, ctx.today).await?;
     if q.view == "soon" {
-        obs.retain(|o| !matches!(o.status.as_str(), "accepted" | "submitted"));
+        obs.retain(|o| o.status.is_open());
     }
     let rows = obs
         .into_iter()
@@ -153,9 +155,9 @@ async fn list(
         .filter(|u| matches!(u.kind.as_str(), "member" | "office" | "external"))
         .map(|u| (u.code.clone(), u.name.clone()))
         .collect();
-    let statuses = obligations::STATUSES
+    let statuses = ObligationStatus::ALL
         .iter()
-        .map(|s| (s.to_string(), ctx.t(&format!("ob-status-{s}"))))
+        .map(|s| (s.as_str().to_string(), ctx.t(&format!("ob-status-{s}"))))
         .collect();
     Ok(render(&ListPage {
         ctx: ctx.page(),
@@ -188,10 +190,10 @@ async fn export_xlsx(
         .map(|o| qcity_exchange::StatusRow {
             content_code: o.content_code.clone(),
             unit_name: o.unit_name.clone(),
-            duty: o.duty.clone(),
+            duty: o.duty.as_str().to_string(),
             period_key: o.period_key.clone(),
             due_date: o.due_date.clone(),
-            status: o.status.clone(),
+            status: o.status.as_str().to_string(),
             percent: o.percent,
             overdue_days: o.days_overdue(ctx.today),
         })
@@ -281,13 +283,13 @@ async fn detail(
     }
     let scope = actor.scope();
     let can_report = matches!(scope, qcity_domain::role::Scope::Unit(u) if u == ob.unit_id)
-        && !matches!(ob.status.as_str(), "accepted" | "submitted");
-    let can_review = scope.is_admin() && ob.status == "submitted";
-    let return_reason = if ob.status == "returned" {
+        && ob.status.is_open();
+    let can_review = scope.is_admin() && ob.status == ObligationStatus::Submitted;
+    let return_reason = if ob.status == ObligationStatus::Returned {
         history
             .iter()
             .rev()
-            .find(|e| e.action == "return")
+            .find(|e| e.action == obligations::Action::Return.as_str())
             .map(|e| e.reason.clone())
             .unwrap_or_default()
     } else {
@@ -649,7 +651,7 @@ async fn overview(State(state): State<AppState>, ctx: Ctx) -> Result<Response, A
         .map(|o| to_row(&plan, o, &ctx))
         .collect();
     let waiting = Filter {
-        status: Some("submitted".into()),
+        status: Some(ObligationStatus::Submitted),
         ..Default::default()
     };
     let submitted = obligations::list(&state.store, &ctx.actor(), &waiting, ctx.today)
@@ -819,7 +821,7 @@ async fn respond_notice(
 /// Supervision (督查督办): obligations, reports and review, extensions, notices, bulletins.
 pub static MODULE: Module = Module {
     slug: "supervision",
-    schema: &qcity_store::obligations::SCHEMA,
+    schema: &qcity_store::notices::SCHEMA,
     routes: |r| {
         let r = routes(r);
         let r = super::bulletins::routes(r);

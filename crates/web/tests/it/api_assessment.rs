@@ -83,7 +83,7 @@ async fn the_scores_api_agrees_with_the_store_and_the_page_and_is_scoped() {
     .await
     .unwrap()
     .into_iter()
-    .filter(|o| o.duty == "lead")
+    .filter(|o| o.duty.is_lead())
     .find(|o| o.due().is_some_and(|due| due.year() == 2014))
     .expect("区质监分局 leads work due in 2014");
     let due = ob.due().unwrap();

@@ -5,7 +5,9 @@
 use crate::harness::{ADMIN_PASSWORD, PASSWORD, TestApp, body, create_user};
 use chrono::{Datelike, NaiveDate};
 use qcity_domain::role::Role;
-use qcity_store::obligations::{self, EvidencePolicy, Filter, Obligation, ReportInput};
+use qcity_store::obligations::{
+    self, EvidencePolicy, Filter, Obligation, ObligationStatus, ReportInput,
+};
 use qcity_store::{Actor, Store};
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -58,7 +60,7 @@ async fn led(store: &Store, unit: &str, at_least: usize) -> Vec<Obligation> {
     let led: Vec<Obligation> = due_2014(store, unit)
         .await
         .into_iter()
-        .filter(|o| o.duty == "lead" && o.due().unwrap() >= d(2014, 3, 1))
+        .filter(|o| o.duty.is_lead() && o.due().unwrap() >= d(2014, 3, 1))
         .filter(|o| o.due().unwrap() <= d(2014, 11, 30))
         .collect();
     assert!(
@@ -91,10 +93,10 @@ async fn expected(
             .as_deref()
             .is_some_and(|s| s <= o.due_date.as_str())
     };
-    let led: Vec<&Obligation> = all.iter().filter(|o| o.duty == "lead").collect();
+    let led: Vec<&Obligation> = all.iter().filter(|o| o.duty.is_lead()).collect();
     let led_on_time = led
         .iter()
-        .filter(|o| o.status == "accepted" && on_time(o))
+        .filter(|o| o.status == ObligationStatus::Accepted && on_time(o))
         .count();
     let reports_on_time = all.iter().filter(|o| on_time(o)).count();
     let mut parts: Vec<(f64, Option<f64>)> = vec![
@@ -144,7 +146,7 @@ async fn scores_rank_units_as_the_scheme_says_and_ratings_count_only_in_the_wind
     .await
     .unwrap()
     .into_iter()
-    .filter(|o| o.unit_code != "ZJFJ" && o.duty == "lead")
+    .filter(|o| o.unit_code != "ZJFJ" && o.duty.is_lead())
     .filter(|o| (d(2014, 3, 1)..=d(2014, 11, 30)).contains(&o.due().unwrap()))
     .map(|o| o.unit_code)
     .min()

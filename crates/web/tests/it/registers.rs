@@ -650,3 +650,48 @@ async fn the_api_reads_enterprises_grades_and_pass_rates() {
         .unwrap();
     assert_eq!(anon.status(), 401);
 }
+
+/// A stored code the domain's list lacks (a listing's state, an event's kind) is a decoding
+/// error, never read as a default member such as "proposed".
+#[tokio::test]
+async fn a_corrupt_stored_code_is_an_error_not_a_default() {
+    let app = TestApp::spawn().await;
+    let office = Actor::system("office");
+    let id = enterprises::create(
+        &app.store,
+        &office,
+        &EnterpriseInput {
+            code: HUAWEI.into(),
+            name: "示例电缆有限公司".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let zjfj = unit_actor(&app, "ZJFJ").await;
+    credit::propose(&app.store, &zjfj, id, "生产销售不合格产品", d("2014-03-20"))
+        .await
+        .unwrap();
+    let listing = credit::current_listing(&app.store, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(listing.state, ListingState::Proposed);
+    for state in ["listed", "listd"] {
+        sqlx::query("UPDATE blacklist SET state = $1 WHERE id = $2")
+            .bind(state)
+            .bind(listing.id)
+            .execute(&app.store.pool)
+            .await
+            .unwrap();
+        let read = credit::enterprise_listings(&app.store, id).await;
+        if state == "listed" {
+            assert_eq!(read.unwrap()[0].state, ListingState::Listed);
+        } else {
+            assert!(
+                matches!(&read, Err(StoreError::Db(sqlx::Error::ColumnDecode { index, .. })) if index == "state"),
+                "{read:?}"
+            );
+        }
+    }
+}

@@ -62,7 +62,7 @@ async fn the_seed_schedule_walked_day_by_day_fires_each_notice_on_its_day() {
     assert_eq!(late.due_date, "2014-12-31");
     // 2.3.1: 区质监分局 leads; it is returned once, then accepted.
     let led = obligation(store, "2.3.1", "ZJFJ").await;
-    assert_eq!(led.duty, "lead");
+    assert_eq!(led.duty, obligations::Duty::Lead);
     let policy = EvidencePolicy::default();
 
     let ladder = Ladder::default();
@@ -341,7 +341,7 @@ async fn a_unit_reports_with_evidence_and_the_office_reviews_over_http() {
     let now = obligations::get(&app.store, &Actor::system("t"), ob.id)
         .await
         .unwrap();
-    assert_eq!(now.status, "accepted");
+    assert_eq!(now.status, obligations::ObligationStatus::Accepted);
     // Leaders read but cannot review; a returned needs a reason.
     let leader = app.user("leader1", Role::Leader, None).await;
     assert_eq!(
@@ -970,4 +970,54 @@ async fn futures_ok<T, E>(tasks: Vec<tokio::task::JoinHandle<Result<T, E>>>) -> 
         }
     }
     n
+}
+
+/// A stored status or duty the domain does not know is a decoding error, never read as some
+/// default status.
+#[tokio::test]
+async fn a_corrupt_stored_status_is_an_error_not_a_default() {
+    let app = TestApp::with_plan().await;
+    let ob = obligation(&app.store, "2.3.1", "ZJFJ").await;
+    let system = Actor::system("t");
+    for (column, text) in [("status", "done"), ("duty", "boss")] {
+        sqlx::query(&format!(
+            "UPDATE obligations SET {column} = $1 WHERE id = $2"
+        ))
+        .bind(text)
+        .bind(ob.id)
+        .execute(&app.store.pool)
+        .await
+        .unwrap();
+        let err = obligations::get(&app.store, &system, ob.id)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, qcity_store::StoreError::Db(sqlx::Error::ColumnDecode { index, .. }) if index == column),
+            "{err:?}"
+        );
+        assert!(
+            obligations::list(&app.store, &system, &Filter::default(), d(2014, 3, 1))
+                .await
+                .is_err()
+        );
+        sqlx::query(&format!(
+            "UPDATE obligations SET {column} = $1 WHERE id = $2"
+        ))
+        .bind(if column == "status" {
+            "not_started"
+        } else {
+            "lead"
+        })
+        .bind(ob.id)
+        .execute(&app.store.pool)
+        .await
+        .unwrap();
+    }
+    assert_eq!(
+        obligations::get(&app.store, &system, ob.id)
+            .await
+            .unwrap()
+            .status,
+        obligations::ObligationStatus::NotStarted
+    );
 }

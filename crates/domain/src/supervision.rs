@@ -1,0 +1,488 @@
+//! Supervision rules (督查督办): the status and duty of an obligation, which action may move
+//! which status where, the obligations a plan implies, the tally of completion, and who may
+//! enter an indicator's values. Pure: no IO, no clock; the store loads and persists, these
+//! functions decide.
+//!
+//! Status: not_started → in_progress → submitted → accepted | returned (→ in_progress …).
+
+use crate::plan::{Indicator, Plan, UnitKind};
+use crate::role::Role;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// Where an obligation stands. Stored as its [`ObligationStatus::as_str`] text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObligationStatus {
+    /// Nothing reported yet.
+    NotStarted,
+    /// Progress reported, not handed in.
+    InProgress,
+    /// Handed in for review (销号申请).
+    Submitted,
+    /// Accepted by the office (销号): closed.
+    Accepted,
+    /// Sent back by the office; the unit reports again.
+    Returned,
+}
+
+impl ObligationStatus {
+    /// Every status, in the order lists and filters show them.
+    pub const ALL: [ObligationStatus; 5] = [
+        ObligationStatus::NotStarted,
+        ObligationStatus::InProgress,
+        ObligationStatus::Submitted,
+        ObligationStatus::Accepted,
+        ObligationStatus::Returned,
+    ];
+
+    /// The stored spelling (`not_started`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObligationStatus::NotStarted => "not_started",
+            ObligationStatus::InProgress => "in_progress",
+            ObligationStatus::Submitted => "submitted",
+            ObligationStatus::Accepted => "accepted",
+            ObligationStatus::Returned => "returned",
+        }
+    }
+
+    /// Handed in (submitted or accepted): no longer overdue, no further reports.
+    pub fn is_handed_in(self) -> bool {
+        matches!(
+            self,
+            ObligationStatus::Submitted | ObligationStatus::Accepted
+        )
+    }
+
+    /// Accepted (销号): closed for good, its due date no longer moves.
+    pub fn is_closed(self) -> bool {
+        self == ObligationStatus::Accepted
+    }
+
+    /// Not yet handed in: the unit still owes work.
+    pub fn is_open(self) -> bool {
+        !self.is_handed_in()
+    }
+}
+
+impl fmt::Display for ObligationStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A text that is no obligation status.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown obligation status `{0}` (expected not_started, in_progress, submitted, accepted or returned)"
+)]
+pub struct UnknownStatus(pub String);
+
+impl FromStr for ObligationStatus {
+    type Err = UnknownStatus;
+    /// The exact stored spelling; anything else is an error, never a default.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ObligationStatus::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s)
+            .ok_or_else(|| UnknownStatus(s.to_string()))
+    }
+}
+
+/// What a unit owes for a content: it leads (牵头) or undertakes (承办).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Duty {
+    /// 牵头: consolidates the cooperating units' reports.
+    Lead,
+    /// 承办: cooperates.
+    Undertaking,
+}
+
+impl Duty {
+    /// Every duty, lead first.
+    pub const ALL: [Duty; 2] = [Duty::Lead, Duty::Undertaking];
+
+    /// The stored spelling (`lead`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Duty::Lead => "lead",
+            Duty::Undertaking => "undertaking",
+        }
+    }
+
+    pub fn is_lead(self) -> bool {
+        self == Duty::Lead
+    }
+}
+
+impl fmt::Display for Duty {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A text that is no duty.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown duty `{0}` (expected lead or undertaking)")]
+pub struct UnknownDuty(pub String);
+
+impl FromStr for Duty {
+    type Err = UnknownDuty;
+    /// The exact stored spelling; anything else is an error.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Duty::ALL
+            .into_iter()
+            .find(|d| d.as_str() == s)
+            .ok_or_else(|| UnknownDuty(s.to_string()))
+    }
+}
+
+/// What someone does to an obligation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// The unit reports progress.
+    Progress,
+    /// The unit hands it in for review (销号申请).
+    Submit,
+    /// The office accepts it (销号).
+    Accept,
+    /// The office returns it.
+    Return,
+    /// The unit asks for a later due date.
+    RequestExtension,
+    /// The office grants a requested due date.
+    ApproveExtension,
+    /// The office refuses a requested due date.
+    RefuseExtension,
+}
+
+impl Action {
+    pub const ALL: [Action; 7] = [
+        Action::Progress,
+        Action::Submit,
+        Action::Accept,
+        Action::Return,
+        Action::RequestExtension,
+        Action::ApproveExtension,
+        Action::RefuseExtension,
+    ];
+
+    /// The spelling in the obligation's history and the audit trail (`obligation.<action>`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Progress => "progress",
+            Action::Submit => "submit",
+            Action::Accept => "accept",
+            Action::Return => "return",
+            Action::RequestExtension => "extension_request",
+            Action::ApproveExtension => "extension_approve",
+            Action::RefuseExtension => "extension_refuse",
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why an action does not apply to an obligation in its status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    /// Already handed in (submitted or accepted): no more reports until the office returns it.
+    #[error("already {0}")]
+    HandedIn(ObligationStatus),
+    /// Only a submitted obligation can be reviewed.
+    #[error("not submitted")]
+    NotSubmitted,
+    /// Accepted: closed, its due date no longer moves.
+    #[error("already accepted")]
+    Closed,
+}
+
+impl TransitionError {
+    /// The translation key the pages show (`error-obligation-submitted`, …).
+    pub fn key(self) -> String {
+        match self {
+            TransitionError::HandedIn(s) => format!("error-obligation-{s}"),
+            TransitionError::NotSubmitted => "error-obligation-not-submitted".to_string(),
+            TransitionError::Closed => "error-obligation-accepted".to_string(),
+        }
+    }
+}
+
+/// The state table: the status an obligation in `status` has after `action`, or why the
+/// action does not apply. Extensions keep the status as it is.
+pub fn apply(
+    status: ObligationStatus,
+    action: Action,
+) -> Result<ObligationStatus, TransitionError> {
+    use Action as A;
+    use ObligationStatus as S;
+    match (action, status) {
+        (A::Progress | A::Submit, S::Submitted | S::Accepted) => {
+            Err(TransitionError::HandedIn(status))
+        }
+        (A::Progress, S::NotStarted | S::InProgress | S::Returned) => Ok(S::InProgress),
+        (A::Submit, S::NotStarted | S::InProgress | S::Returned) => Ok(S::Submitted),
+        (A::Accept, S::Submitted) => Ok(S::Accepted),
+        (A::Return, S::Submitted) => Ok(S::Returned),
+        (A::Accept | A::Return, _) => Err(TransitionError::NotSubmitted),
+        (A::RequestExtension | A::ApproveExtension, S::Accepted) => Err(TransitionError::Closed),
+        (A::RequestExtension | A::ApproveExtension | A::RefuseExtension, s) => Ok(s),
+    }
+}
+
+/// The completion percent an obligation has after `action`: 100 when handed in or accepted,
+/// the reported figure for progress, unchanged otherwise.
+pub fn percent_after(action: Action, reported: i64, current: i64) -> i64 {
+    match action {
+        Action::Submit | Action::Accept => 100,
+        Action::Progress => reported,
+        _ => current,
+    }
+}
+
+/// What one plan version asks of one unit in one period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wanted {
+    /// Content code, `"2.3.1"`.
+    pub content: String,
+    /// Unit code.
+    pub unit: String,
+    pub duty: Duty,
+    /// Period key: `"once"`, `"2015"`, `"2015-H1"` …
+    pub period: String,
+    pub start: Option<NaiveDate>,
+    pub due: NaiveDate,
+    /// How many times the duty must be done in the period.
+    pub times: u32,
+}
+
+/// The obligations a plan implies: per content, its lead units and then its undertaking units
+/// (各成员单位 expands to every member unit; a unit listed in both is held as lead), per period.
+pub fn wanted(plan: &Plan) -> Vec<Wanted> {
+    let members: Vec<&str> = plan
+        .units
+        .iter()
+        .filter(|u| u.kind == UnitKind::Member)
+        .map(|u| u.code.as_str())
+        .collect();
+    let expand = |codes: &[String]| -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for c in codes {
+            let group = plan.unit(c).is_some_and(|u| u.kind == UnitKind::Group);
+            let list: Vec<String> = if group {
+                members.iter().map(|m| m.to_string()).collect()
+            } else {
+                vec![c.clone()]
+            };
+            for u in list {
+                if !out.contains(&u) {
+                    out.push(u);
+                }
+            }
+        }
+        out
+    };
+    let mut out = Vec::new();
+    for (_, _, c) in plan.contents() {
+        let leads = expand(&c.lead_units);
+        let mut duties: Vec<(String, Duty)> =
+            leads.iter().map(|u| (u.clone(), Duty::Lead)).collect();
+        for u in expand(&c.undertaking_units) {
+            if !leads.contains(&u) {
+                duties.push((u, Duty::Undertaking));
+            }
+        }
+        for p in c.deadline.periods(plan.plan.recurring_until) {
+            for (unit, duty) in &duties {
+                out.push(Wanted {
+                    content: c.code.clone(),
+                    unit: unit.clone(),
+                    duty: *duty,
+                    period: p.key.clone(),
+                    start: p.start,
+                    due: p.due,
+                    times: p.times,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Category code of a content code ("4.8.1" → "4").
+pub fn category_of(content_code: &str) -> &str {
+    content_code.split('.').next().unwrap_or(content_code)
+}
+
+/// What the completion rules need to know of one obligation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ObligationFacts {
+    pub status: ObligationStatus,
+    /// `None` when the stored date does not read as a date.
+    pub due: Option<NaiveDate>,
+    /// When it was (last) handed in; `None` when never or unreadable.
+    pub submitted_on: Option<NaiveDate>,
+}
+
+impl ObligationFacts {
+    /// Past its due date and not yet handed in (submitted or accepted).
+    pub fn overdue(&self, today: NaiveDate) -> bool {
+        self.status.is_open() && self.due.is_some_and(|d| today > d)
+    }
+
+    /// Days past due (0 when not overdue).
+    pub fn days_overdue(&self, today: NaiveDate) -> i64 {
+        match self.due {
+            Some(d) if self.overdue(today) => (today - d).num_days(),
+            _ => 0,
+        }
+    }
+
+    /// Handed in by its due date.
+    pub fn on_time(&self) -> bool {
+        match (self.submitted_on, self.due) {
+            (Some(s), Some(d)) => s <= d,
+            _ => false,
+        }
+    }
+}
+
+/// Counts of obligations, per unit, category or cell, for overviews and bulletins.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    pub total: usize,
+    /// Due on or before the day counted.
+    pub due: usize,
+    pub accepted: usize,
+    pub submitted: usize,
+    /// Handed in (submitted or accepted) by the due date.
+    pub on_time: usize,
+    pub overdue: usize,
+    pub returned: usize,
+}
+
+impl Tally {
+    /// Counts one obligation as of `today`.
+    pub fn add(&mut self, o: &ObligationFacts, today: NaiveDate) {
+        self.total += 1;
+        if o.due.is_some_and(|d| d <= today) {
+            self.due += 1;
+        }
+        match o.status {
+            ObligationStatus::Accepted => self.accepted += 1,
+            ObligationStatus::Submitted => self.submitted += 1,
+            ObligationStatus::Returned => self.returned += 1,
+            ObligationStatus::NotStarted | ObligationStatus::InProgress => {}
+        }
+        if o.status.is_handed_in() && o.on_time() {
+            self.on_time += 1;
+        }
+        if o.overdue(today) {
+            self.overdue += 1;
+        }
+    }
+
+    pub fn merge(&mut self, o: &Tally) {
+        self.total += o.total;
+        self.due += o.due;
+        self.accepted += o.accepted;
+        self.submitted += o.submitted;
+        self.on_time += o.on_time;
+        self.overdue += o.overdue;
+        self.returned += o.returned;
+    }
+
+    /// Accepted share of the obligations due so far (100 when nothing is due yet).
+    pub fn completion_rate(&self) -> f64 {
+        if self.due == 0 {
+            100.0
+        } else {
+            self.accepted as f64 * 100.0 / self.due as f64
+        }
+    }
+
+    /// Handed in on time, as a share of those due so far.
+    pub fn on_time_rate(&self) -> f64 {
+        if self.due == 0 {
+            100.0
+        } else {
+            self.on_time as f64 * 100.0 / self.due as f64
+        }
+    }
+}
+
+/// Units answerable for an indicator: the member units that lead the contents carrying it.
+pub fn responsible_units(plan: &Plan, ind: &Indicator) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for code in &ind.contents {
+        if let Some(c) = plan.content(code) {
+            for u in &c.lead_units {
+                if !out.contains(u) && plan.unit(u).is_some_and(|x| x.kind == UnitKind::Member) {
+                    out.push(u.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Who is entering an indicator value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entrant<'a> {
+    /// The office (强区办).
+    Office,
+    /// Staff of the unit with this code.
+    Unit(&'a str),
+    /// Anyone else (leaders, evaluators, a unit account without a unit).
+    Other,
+}
+
+impl<'a> Entrant<'a> {
+    /// The entrant a signed-in role (and its unit's code) stands for.
+    pub fn of(role: Role, unit_code: Option<&'a str>) -> Entrant<'a> {
+        match (role, unit_code) {
+            (Role::Office, _) => Entrant::Office,
+            (Role::Unit, Some(code)) => Entrant::Unit(code),
+            _ => Entrant::Other,
+        }
+    }
+}
+
+/// Whether `who` may enter values for `ind`: the office anything, a unit the indicators it
+/// answers for ([`responsible_units`]), nobody else.
+pub fn may_enter_value(plan: &Plan, ind: &Indicator, who: Entrant<'_>) -> bool {
+    match who {
+        Entrant::Office => true,
+        Entrant::Unit(code) => responsible_units(plan, ind).iter().any(|u| u == code),
+        Entrant::Other => false,
+    }
+}
+
+#[cfg(test)]
+mod tests;
+
+/// When reminders and escalations fire.
+#[derive(Debug, Clone)]
+pub struct Ladder {
+    /// Days before the due date a reminder goes out (most urgent one applicable fires).
+    pub reminder_days: Vec<i64>,
+    /// Days after the due date for blue 催办, yellow 督办, red 通报 (0 = the first overdue day).
+    pub escalation_days: [i64; 3],
+}
+
+impl Default for Ladder {
+    fn default() -> Self {
+        Ladder {
+            reminder_days: vec![7, 3, 1],
+            escalation_days: [0, 7, 15],
+        }
+    }
+}
