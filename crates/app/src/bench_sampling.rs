@@ -147,7 +147,7 @@ pub async fn run(n: usize, runs: usize) -> Result<()> {
     let raw_s = t.elapsed().as_secs_f64();
 
     let store = fresh(&dir, "qcity.db").await?;
-    crate::cli::ensure_plan(&store).await?;
+    crate::first_start::ensure_plan(&store).await?;
     let actor = Actor::system("bench");
     let t = Instant::now();
     let outcome = crate::import_cmd::import_sampling(&store, &actor, file, "bench.csv").await?;

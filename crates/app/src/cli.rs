@@ -344,8 +344,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             };
             delivery.validate().context("delivery settings")?;
             let store = cli.store().await?;
-            ensure_plan(&store).await?;
-            ensure_first_admin(&store).await?;
+            crate::first_start::ensure_plan(&store).await?;
+            crate::first_start::ensure_first_admin(&store).await?;
             let escalation: [i64; 3] = match escalation_days.as_slice() {
                 [a, b, c] if 0 <= *a && a < b && b < c => [*a, *b, *c],
                 _ => bail!("--escalation-days takes three increasing day counts, e.g. 0,7,15"),
@@ -482,7 +482,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Demo => crate::demo::run(&cli.store().await?).await,
         Command::Import { command } => {
             let store = cli.store().await?;
-            ensure_plan(&store).await?;
+            crate::first_start::ensure_plan(&store).await?;
             match command {
                 ImportCommand::Enterprises { file } => {
                     crate::import_cmd::enterprises_file(&store, file).await
@@ -597,56 +597,6 @@ fn spawn_supervisor(state: qcity_web::AppState) {
             }
         }
     });
-}
-
-/// On a database without a plan, loads the embedded default plan (the Huiji 2014 plan) as version 1.
-pub async fn ensure_plan(store: &Store) -> Result<()> {
-    if qcity_store::plan::current_version(store).await? > 0 {
-        return Ok(());
-    }
-    let plan = qcity_domain::plan::default_plan();
-    let imported = qcity_store::plan::import(
-        store,
-        &Actor::system("first-start"),
-        &plan,
-        "default",
-        "huiji-2014.toml",
-    )
-    .await?;
-    println!(
-        "已载入默认工作方案 / loaded the default plan: {} (version {})",
-        plan.plan.title, imported.version
-    );
-    Ok(())
-}
-
-/// On an empty database, creates `admin` with a random one-time password printed once.
-async fn ensure_first_admin(store: &Store) -> Result<()> {
-    if users::count(store).await? > 0 {
-        return Ok(());
-    }
-    let password = random_password();
-    users::create(
-        store,
-        &Actor::system("first-start"),
-        NewUser {
-            username: "admin",
-            display_name: "强区办管理员",
-            role: Role::Office,
-            unit_code: None,
-            password: &password,
-            must_change_password: true,
-        },
-    )
-    .await?;
-    println!("────────────────────────────────────────────────────────");
-    println!("首次启动：已创建管理员账号 / first start: created the office account");
-    println!("  用户名 username: admin");
-    println!("  一次性密码 one-time password: {password}");
-    println!("首次登录后须修改密码；此密码不会再次显示。");
-    println!("You must change it at first sign-in; it is not shown again.");
-    println!("────────────────────────────────────────────────────────");
-    Ok(())
 }
 
 async fn user_command(cli: &Cli, command: &UserCommand) -> Result<ExitCode> {

@@ -9,6 +9,7 @@ mod delivery;
 mod demo;
 mod demo_assessment;
 mod demo_registry;
+mod first_start;
 mod import_cmd;
 mod plan_cmd;
 
