@@ -175,7 +175,7 @@ pub async fn run(n: usize, runs: usize) -> Result<()> {
     };
     let today = NaiveDate::from_ymd_opt(2022, 12, 31).unwrap_or_default();
     let dashboard = time_runs(runs, || async {
-        let obs = qcity_store::indicators::observations(&store, &plan).await?;
+        let obs = qcity_store::indicators::observations(&store, &plan, today).await?;
         Ok::<_, qcity_store::StoreError>(qcity_store::indicators::evaluate(&plan, &obs, today))
     })
     .await?;

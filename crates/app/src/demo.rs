@@ -199,7 +199,7 @@ async fn activity(store: &Store) -> Result<String> {
 /// path, ammonia short of its cut, one product pass rate below target), so the dashboard has
 /// every colour. Skipped when values exist.
 async fn indicator_values(store: &Store) -> Result<String> {
-    use qcity_domain::target::{self, Op, Target};
+    use qcity_domain::target::{Op, Target};
     use qcity_store::indicators::{self, NewValue};
     let office = Actor::system("demo-office");
     if !indicators::history(store, &office, None).await?.is_empty() {
@@ -210,10 +210,10 @@ async fn indicator_values(store: &Store) -> Result<String> {
     };
     let mut n = 0;
     for (i, ind) in plan.indicators.iter().enumerate() {
-        let Ok(t) = target::parse(&ind.target) else {
+        let Ok(t) = ind.target.parsed() else {
             continue;
         };
-        let parts: Vec<(String, Target)> = match &t {
+        let parts: Vec<(String, Target)> = match t {
             Target::All(ps) | Target::Any(ps) => ps
                 .iter()
                 .map(|p| (p.label.clone(), p.target.clone()))

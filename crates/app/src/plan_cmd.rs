@@ -53,7 +53,8 @@ pub fn print_diff(d: &PlanDiff) {
 
 pub fn validate(file: &Path) -> Result<ExitCode> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    match read_plan(&bytes, &default_plan()) {
+    let measures = qcity_store::schema::measures(&qcity_web::modules::schema());
+    match read_plan(&bytes, &default_plan(), &measures) {
         Ok((plan, warnings)) => {
             print_diagnostics(file, &warnings);
             println!(
@@ -102,7 +103,7 @@ pub fn render(plan: &Plan, format: &str) -> Result<Vec<u8>> {
 pub async fn import(store: &Store, file: &Path) -> Result<ExitCode> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let base = current_or_default(store).await?;
-    let (plan, warnings) = match read_plan(&bytes, &base) {
+    let (plan, warnings) = match read_plan(&bytes, &base, &store.measures()) {
         Ok(x) => x,
         Err(diags) => {
             print_diagnostics(file, &diags);

@@ -6,6 +6,7 @@ pub mod bulletin;
 pub mod credit;
 pub mod formula;
 pub mod identifiers;
+pub mod indicator;
 pub mod plan;
 pub mod registry;
 pub mod role;

@@ -2,6 +2,7 @@
 //! with their Chinese and English labels. Each list is parsed from a stored
 //! code, a Chinese label (as a clerk types it in a workbook) or an English one.
 
+use crate::formula::{Formula, Measure, Param};
 use crate::target::Lang;
 use serde::{Deserialize, Serialize};
 
@@ -182,6 +183,79 @@ pub fn print_failed_items(items: &[FailedItem]) -> String {
         })
         .collect::<Vec<_>>()
         .join("；")
+}
+
+/// The sampling register's measure: qualified batches ÷ sampled batches × 100, over the
+/// records whose sampling date falls in the year, restricted by the parameters given.
+pub const SAMPLING_PASS_RATE: Measure = Measure {
+    name: "sampling_pass_rate",
+    registry: "sampling",
+    params: &[
+        Param::code::<Level>("level"),
+        Param::code::<Stage>("stage"),
+        Param::code::<ProductKind>("kind"),
+        // Only products in the CCC catalogue.
+        Param::flag("ccc"),
+    ],
+    explain: explain_pass_rate,
+};
+
+/// The enterprise register's measure (建档率): enterprises whose quality credit file was
+/// opened by the end of the year ÷ enterprises on the register (not closed) × 100.
+pub const CREDIT_RECORD_RATE: Measure = Measure {
+    name: "credit_record_rate",
+    registry: "enterprises",
+    params: &[],
+    explain: |_, lang| {
+        match lang {
+        Lang::ZhCn => "由企业名录自动计算：年底前已建立质量信用档案的企业数 ÷ 在册企业数 × 100%".to_string(),
+        Lang::En => "computed from the enterprise register: enterprises whose quality credit file was opened by the end of the year ÷ enterprises on the register × 100 %".to_string(),
+    }
+    },
+};
+
+fn explain_pass_rate(f: &Formula, lang: Lang) -> String {
+    let mut filters: Vec<String> = Vec::new();
+    if let Some(l) = f.code::<Level>("level") {
+        filters.push(l.label(lang).to_string());
+    }
+    if let Some(s) = f.code::<Stage>("stage") {
+        filters.push(match lang {
+            Lang::ZhCn => format!("{}环节", s.label(lang)),
+            Lang::En => format!("{} stage", s.label(lang).to_lowercase()),
+        });
+    }
+    if let Some(k) = f.code::<ProductKind>("kind") {
+        filters.push(k.label(lang).to_string());
+    }
+    if f.flag("ccc") == Some(true) {
+        filters.push(match lang {
+            Lang::ZhCn => "CCC 目录内产品".to_string(),
+            Lang::En => "products in the CCC catalogue".to_string(),
+        });
+    }
+    match lang {
+        Lang::ZhCn => {
+            let scope = if filters.is_empty() {
+                "全部".to_string()
+            } else {
+                filters.join("、")
+            };
+            format!(
+                "由监督抽查登记自动计算：合格批次 ÷ 抽查批次 × 100%（范围：{scope}；按抽样日期所在年度统计）"
+            )
+        }
+        Lang::En => {
+            let scope = if filters.is_empty() {
+                "all records".to_string()
+            } else {
+                filters.join(", ")
+            };
+            format!(
+                "computed from the sampling register: qualified batches ÷ sampled batches × 100 % (scope: {scope}; by the year of the sampling date)"
+            )
+        }
+    }
 }
 
 #[cfg(test)]

@@ -335,7 +335,7 @@ impl<'b> Importer<'b> {
                         .map(str::to_string)
                         .or_else(|| base.map(|b| b.unit.clone()))
                         .unwrap_or_default();
-                    (target, unit)
+                    (target.into(), unit)
                 }
             };
             out.push(Indicator {
@@ -348,12 +348,42 @@ impl<'b> Importer<'b> {
                 contents: base.map(|b| b.contents.clone()).unwrap_or_default(),
                 tasks: base.map(|b| b.tasks.clone()).unwrap_or_default(),
                 notes: keep_notes(&t.text(r, 7), base.map(|b| b.notes.as_slice())),
-                // The workbook has no formula column: a computed indicator stays computed.
-                formula: base.and_then(|b| b.formula.clone()),
+                formula: self.formula(t, r, base),
                 code: ind_code,
             });
         }
         out
+    }
+
+    /// The 计算公式 cell: the formula as the plan file writes it (`{ query = "…", … }`), empty
+    /// for an indicator reported by hand. A workbook without the column (written before it
+    /// existed) keeps the formula the indicator had.
+    fn formula(
+        &mut self,
+        t: &Table,
+        r: usize,
+        base: Option<&Indicator>,
+    ) -> Option<qcity_domain::formula::Formula> {
+        if t.cols.get(8).copied().flatten().is_none() {
+            return base.and_then(|b| b.formula.clone());
+        }
+        let text = t.text(r, 8);
+        if text.is_empty() {
+            return None;
+        }
+        match qcity_domain::formula::Formula::from_inline_toml(&text) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                self.error_at(
+                    t,
+                    r,
+                    8,
+                    format!("the formula cannot be read: {e}"),
+                    format!("计算公式无法读取（应写成 {{ query = \"统计口径\", 参数 = … }}）：{e}"),
+                );
+                base.and_then(|b| b.formula.clone())
+            }
+        }
     }
 
     fn area(

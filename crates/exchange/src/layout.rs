@@ -24,7 +24,7 @@ pub(crate) const DECOMPOSITION_HEADERS: [&str; 8] = [
     "承办单位",
     "备注",
 ];
-pub(crate) const INDICATOR_HEADERS: [&str; 8] = [
+pub(crate) const INDICATOR_HEADERS: [&str; 9] = [
     "编号",
     "领域",
     "序号",
@@ -33,6 +33,7 @@ pub(crate) const INDICATOR_HEADERS: [&str; 8] = [
     "目标说明",
     "关联目标内容",
     "备注",
+    "计算公式",
 ];
 pub(crate) const TASK_HEADERS: [&str; 6] =
     ["编号", "任务组", "序号", "标题", "内容", "关联目标内容"];
@@ -173,17 +174,23 @@ fn indicators(plan: &Plan) -> Sheet {
             Cell::text(area),
             Cell::Number(f64::from(i.seq)),
             Cell::text(&i.text),
-            Cell::text(&i.target),
+            Cell::text(i.target.as_str()),
             Cell::text(explained),
             Cell::text(i.contents.join(LIST_SEP)),
             Cell::text(notes_cell(&i.notes)),
+            Cell::text(
+                i.formula
+                    .as_ref()
+                    .map(|f| f.to_inline_toml())
+                    .unwrap_or_default(),
+            ),
         ]);
     }
     Sheet {
         name: SHEET_INDICATORS.into(),
         rows,
         merges: Vec::new(),
-        widths: vec![9.0, 12.0, 6.0, 44.0, 32.0, 40.0, 16.0, 40.0],
+        widths: vec![9.0, 12.0, 6.0, 44.0, 32.0, 40.0, 16.0, 40.0, 36.0],
         look: Look::default(),
     }
 }

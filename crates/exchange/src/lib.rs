@@ -37,6 +37,7 @@ mod write;
 #[cfg(test)]
 mod tests;
 
+use qcity_domain::formula::Measure;
 use qcity_domain::plan::{Diagnostic, Plan};
 
 pub use acceptance::{
@@ -101,11 +102,17 @@ pub fn is_xlsx(bytes: &[u8]) -> bool {
 
 /// Reads a plan file as a user hands it over: the plan format (TOML) or the workbook, which is
 /// applied on top of `base`. `Ok` carries the plan and its warnings; `Err` every diagnostic
-/// when there is at least one error. Web import and `qcity plan import|validate` share it.
-pub fn read_plan(bytes: &[u8], base: &Plan) -> Result<(Plan, Vec<Diagnostic>), Vec<Diagnostic>> {
+/// when there is at least one error; formulas are checked against `measures` (the installed
+/// registries' measures). Web import and `qcity plan import|validate` share it.
+pub fn read_plan(
+    bytes: &[u8],
+    base: &Plan,
+    measures: &[&Measure],
+) -> Result<(Plan, Vec<Diagnostic>), Vec<Diagnostic>> {
     if is_xlsx(bytes) {
         let (plan, mut diags) = plan_from_xlsx(bytes, base)?;
         diags.extend(plan.validate(None));
+        diags.extend(plan.check_formulas(None, measures));
         return if qcity_domain::plan::has_errors(&diags) {
             Err(diags)
         } else {
@@ -113,7 +120,24 @@ pub fn read_plan(bytes: &[u8], base: &Plan) -> Result<(Plan, Vec<Diagnostic>), V
         };
     }
     match std::str::from_utf8(bytes) {
-        Ok(text) => Plan::load(text),
+        Ok(text) => {
+            let (plan, warnings) = match Plan::load(text) {
+                Ok(loaded) => loaded,
+                Err(mut diags) => {
+                    // Formula problems are reported beside the others when the plan reads.
+                    if let Ok(plan) = Plan::from_toml(text) {
+                        diags.extend(plan.check_formulas(Some(text), measures));
+                    }
+                    return Err(diags);
+                }
+            };
+            let problems = plan.check_formulas(Some(text), measures);
+            if problems.is_empty() {
+                Ok((plan, warnings))
+            } else {
+                Err(warnings.into_iter().chain(problems).collect())
+            }
+        }
         Err(_) => Err(vec![Diagnostic::error(
             "file",
             "the file is neither UTF-8 TOML nor an XLSX workbook",

@@ -37,6 +37,7 @@ pub const SCHEMA: Schema = Schema {
         Table::by_id("acceptance_decisions"),
     ],
     jobs: &[],
+    measures: &[],
 };
 
 /// The four acceptance stages, in the order they are held.
@@ -602,7 +603,7 @@ pub async fn facts(
     }
     let statuses: BTreeMap<String, qcity_domain::target::Status> = match plan {
         Some(plan) => {
-            let o = crate::indicators::observations(store, plan).await?;
+            let o = crate::indicators::observations(store, plan, as_of).await?;
             crate::indicators::evaluate(plan, &o, as_of)
                 .into_iter()
                 .map(|s| (s.code, s.evaluation.status))

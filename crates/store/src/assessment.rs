@@ -42,6 +42,7 @@ pub const SCHEMA: Schema = Schema {
         Table::by_id("assessment_ratings"),
     ],
     jobs: &[],
+    measures: &[],
 };
 
 /// The scale of a rating: 0 to this.
@@ -570,7 +571,7 @@ pub async fn facts(
     }
 
     // Indicators, evaluated as of the date, credited to every responsible unit.
-    let obs = crate::indicators::observations(store, plan).await?;
+    let obs = crate::indicators::observations(store, plan, end).await?;
     let standings = crate::indicators::evaluate(plan, &obs, end);
     let by_code: BTreeMap<&str, i64> = units.iter().map(|u| (u.code.as_str(), u.id)).collect();
     for (ind, standing) in plan.indicators.iter().zip(&standings) {

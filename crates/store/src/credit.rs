@@ -5,7 +5,7 @@
 use crate::audit::{self, Change};
 use crate::enterprises::{require_reader, require_writer};
 use crate::evidence::{self, Checked};
-use crate::schema::{JobSpec, Migration, Schema, Table};
+use crate::schema::{JobSpec, MeasureImpl, Migration, Schema, Table};
 use crate::{Actor, Result, Store, StoreError, now_text};
 use chrono::NaiveDate;
 use qcity_domain::credit::{
@@ -746,4 +746,8 @@ pub const SCHEMA: Schema = Schema {
             },
         },
     ],
+    measures: &[MeasureImpl {
+        measure: &qcity_domain::registry::CREDIT_RECORD_RATE,
+        ratios: |store, _, until| Box::pin(crate::enterprises::record_rates(store, 2000, until)),
+    }],
 };

@@ -5,12 +5,12 @@
 use crate::audit::{self, Change};
 use crate::schema::{Migration, Schema, Table};
 use crate::{Actor, Result, Store, StoreError, now_text};
-use chrono::NaiveDate;
+pub use qcity_domain::indicator::{Measure, Standing, benchmarks, evaluate, measures};
 use qcity_domain::plan::Plan;
 use qcity_domain::role::Scope;
 pub use qcity_domain::supervision::responsible_units;
 use qcity_domain::supervision::{Entrant, may_enter_value};
-use qcity_domain::target::{self, Evaluation, Observations, Target};
+use qcity_domain::target::{self, Observations};
 use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;
@@ -18,75 +18,6 @@ use std::collections::BTreeMap;
 
 /// Benchmark series (e.g. 全国平均水平) are stored as values of this pseudo-indicator prefix.
 pub const BENCHMARK_PREFIX: &str = "benchmark:";
-
-/// One measure of an indicator: its label ("" for a single measure) and whether a reviewer
-/// judges it (qualitative, `rank leading`) instead of a number being entered.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Measure {
-    pub label: String,
-    pub name: String,
-    pub judged: bool,
-    /// Values are percentages (0–100): a comparison in %.
-    pub percent: bool,
-}
-
-fn percent(t: &Target) -> bool {
-    matches!(
-        t,
-        Target::Compare {
-            unit: Some(target::Unit::Percent),
-            ..
-        }
-    )
-}
-
-fn judged(t: &Target) -> bool {
-    matches!(
-        t,
-        Target::Qualitative { .. }
-            | Target::Rank {
-                bound: target::RankBound::Leading,
-                ..
-            }
-    )
-}
-
-/// The measures a target asks values for: one per innermost part of an `all(...)`/`any(...)`
-/// (a nested group's values are entered under its parts' labels, as the evaluator and the
-/// workbook reader read them).
-pub fn measures(t: &Target) -> Vec<Measure> {
-    match t {
-        Target::All(parts) | Target::Any(parts) => parts
-            .iter()
-            .flat_map(|p| match &p.target {
-                Target::All(_) | Target::Any(_) => measures(&p.target),
-                inner => vec![Measure {
-                    label: p.label.clone(),
-                    name: p.name.clone().unwrap_or_else(|| p.label.clone()),
-                    judged: judged(inner),
-                    percent: percent(inner),
-                }],
-            })
-            .collect(),
-        other => vec![Measure {
-            label: String::new(),
-            name: String::new(),
-            judged: judged(other),
-            percent: percent(other),
-        }],
-    }
-}
-
-/// Benchmarks a target compares with.
-pub fn benchmarks(t: &Target) -> Vec<String> {
-    match t {
-        Target::Benchmark { name, .. } => vec![name.clone()],
-        Target::All(parts) | Target::Any(parts) => {
-            parts.iter().flat_map(|p| benchmarks(&p.target)).collect()
-        }
-        _ => vec![],
-    }
-}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ValueRecord {
@@ -211,9 +142,11 @@ pub async fn submit(
             }
             _ => return Err(StoreError::Forbidden),
         }
-        let t = target::parse(&ind.target)
+        let t = ind
+            .target
+            .parsed()
             .map_err(|_| StoreError::invalid("indicator", "error-indicator-target"))?;
-        let m = measures(&t)
+        let m = measures(t)
             .into_iter()
             .find(|m| m.label == v.measure)
             .ok_or_else(|| StoreError::invalid("measure", "error-measure-unknown"))?;
@@ -495,8 +428,13 @@ pub async fn pending(store: &Store, actor: &Actor) -> Result<Vec<ValueRecord>> {
         .collect()
 }
 
-/// Approved observations for every indicator: the newest approved version per key.
-pub async fn observations(store: &Store, plan: &Plan) -> Result<BTreeMap<String, Observations>> {
+/// Everything known of every indicator as of `today`: approved values, judgements, benchmarks
+/// and the figures computed from registries.
+pub async fn observations(
+    store: &Store,
+    plan: &Plan,
+    today: chrono::NaiveDate,
+) -> Result<BTreeMap<String, Observations>> {
     let rows = sqlx::query("SELECT indicator, measure, year, value, judged, comment, version FROM indicator_values WHERE status = 'approved' ORDER BY version")
         .fetch_all(&store.pool)
         .await?;
@@ -545,7 +483,7 @@ pub async fn observations(store: &Store, plan: &Plan) -> Result<BTreeMap<String,
         }
     }
     // Computed indicators: a year the registry covers takes its value from the formula.
-    for (code, ratios) in computed(store, plan).await? {
+    for (code, ratios) in computed(store, plan, today).await? {
         let obs = out
             .entry(code)
             .or_insert_with(|| Observations::new().with_deadline(deadline));
@@ -567,64 +505,30 @@ pub async fn observations(store: &Store, plan: &Plan) -> Result<BTreeMap<String,
     Ok(out)
 }
 
-/// The yearly figures of every indicator the plan computes from a registry.
+/// The yearly figures of every indicator the plan computes from a registry measure, up to the
+/// business date's year. A formula naming a measure no installed module offers computes nothing
+/// (plan validation refuses such a plan before it is loaded).
 pub async fn computed(
     store: &Store,
     plan: &Plan,
+    today: chrono::NaiveDate,
 ) -> Result<BTreeMap<String, Vec<qcity_domain::formula::Ratio>>> {
-    let formulas: BTreeMap<String, qcity_domain::formula::Formula> = plan
-        .indicators
-        .iter()
-        .filter_map(|i| i.formula.clone().map(|f| (i.code.clone(), f)))
-        .collect();
-    crate::sampling::ratios_for(store, &formulas).await
-}
-
-/// An indicator's standing: its evaluation against the target.
-#[derive(Debug, Clone, Serialize)]
-pub struct Standing {
-    pub code: String,
-    pub evaluation: Evaluation,
-    /// higher, lower or judged
-    pub direction: &'static str,
-}
-
-pub fn evaluate(
-    plan: &Plan,
-    obs: &BTreeMap<String, Observations>,
-    as_of: NaiveDate,
-) -> Vec<Standing> {
-    plan.indicators
-        .iter()
-        .map(|ind| {
-            let empty = Observations::new();
-            let o = obs.get(&ind.code).unwrap_or(&empty);
-            match target::parse(&ind.target) {
-                Ok(t) => Standing {
-                    code: ind.code.clone(),
-                    evaluation: target::evaluate(&t, o, as_of),
-                    direction: match target::direction(&t) {
-                        target::Direction::HigherIsBetter => "higher",
-                        target::Direction::LowerIsBetter => "lower",
-                        target::Direction::Judged => "judged",
-                    },
-                },
-                Err(e) => Standing {
-                    code: ind.code.clone(),
-                    evaluation: Evaluation {
-                        status: target::Status::NoData,
-                        explanation_zh: format!("目标无法解析：{}", e.message(target::Lang::ZhCn)),
-                        explanation_en: format!(
-                            "the target does not parse: {}",
-                            e.message(target::Lang::En)
-                        ),
-                        per_part: vec![],
-                    },
-                    direction: "judged",
-                },
-            }
-        })
-        .collect()
+    let until = chrono::Datelike::year(&today);
+    let mut out = BTreeMap::new();
+    for ind in &plan.indicators {
+        let Some(formula) = &ind.formula else {
+            continue;
+        };
+        let Some(implementation) = store.measure(&formula.measure) else {
+            tracing::warn!(indicator = %ind.code, measure = %formula.measure, "no installed module offers this measure");
+            continue;
+        };
+        out.insert(
+            ind.code.clone(),
+            (implementation.ratios)(store, formula, until).await?,
+        );
+    }
+    Ok(out)
 }
 
 /// Which indicators the office publishes on the public portal.
@@ -696,7 +600,7 @@ pub async fn completeness(
     .collect::<Result<_>>()?;
     let mut per_unit: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for ind in &plan.indicators {
-        let Ok(t) = target::parse(&ind.target) else {
+        let Ok(t) = ind.target.parsed() else {
             continue;
         };
         let units = responsible_units(plan, ind);
@@ -712,7 +616,7 @@ pub async fn completeness(
         } else {
             units
         };
-        for m in measures(&t) {
+        for m in measures(t) {
             for y in years {
                 let got = received.contains(&(ind.code.clone(), m.label.clone(), *y));
                 for u in &owners {
@@ -745,6 +649,7 @@ pub const SCHEMA: Schema = Schema {
         Table::by_key("indicator_disclosure"),
     ],
     jobs: &[],
+    measures: &[],
 };
 
 #[cfg(test)]

@@ -193,6 +193,19 @@ impl Store {
         self.schema.iter().flat_map(|m| m.jobs.iter())
     }
 
+    /// The installed module that computes the measure `name`.
+    pub fn measure(&self, name: &str) -> Option<&'static schema::MeasureImpl> {
+        self.schema
+            .iter()
+            .flat_map(|m| m.measures.iter())
+            .find(|i| i.measure.name == name)
+    }
+
+    /// The measures the installed modules offer: the catalogue plan formulas are checked against.
+    pub fn measures(&self) -> Vec<&'static qcity_domain::formula::Measure> {
+        schema::measures(&self.schema)
+    }
+
     /// True when the database answers a trivial query.
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()

@@ -425,4 +425,5 @@ pub const SCHEMA: Schema = Schema {
             })
         },
     }],
+    measures: &[],
 };

@@ -30,6 +30,7 @@ pub const SCHEMA: Schema = Schema {
     }],
     tables: &[Table::by_id("quality_reports")],
     jobs: &[],
+    measures: &[],
 };
 
 /// The areas a report covers, in order (codes of the plan's indicator areas).
@@ -221,7 +222,7 @@ pub async fn compute(
     today: NaiveDate,
 ) -> Result<Figures> {
     let as_of = period.end().min(today);
-    let mut obs = indicators::observations(store, plan).await?;
+    let mut obs = indicators::observations(store, plan, as_of).await?;
     for o in obs.values_mut() {
         for series in o.values.values_mut() {
             series.retain(|y, _| *y <= period.year);
@@ -242,7 +243,7 @@ pub async fn compute(
             let Some(st) = standings.iter().find(|s| s.code == ind.code) else {
                 continue;
             };
-            let parsed = target::parse(&ind.target).ok();
+            let parsed = ind.target.parsed().ok();
             let o = obs.get(&ind.code);
             let mut series = Vec::new();
             if let (Some(t), Some(o)) = (&parsed, o) {
@@ -279,15 +280,15 @@ pub async fn compute(
                 code: ind.code.clone(),
                 name: ind.name.clone(),
                 unit: ind.unit.clone(),
-                target_expr: ind.target.clone(),
+                target_expr: ind.target.to_string(),
                 target_zh: parsed
                     .as_ref()
                     .map(|t| target::explain(t, Lang::ZhCn))
-                    .unwrap_or_else(|| ind.target.clone()),
+                    .unwrap_or_else(|| ind.target.to_string()),
                 target_en: parsed
                     .as_ref()
                     .map(|t| target::explain(t, Lang::En))
-                    .unwrap_or_else(|| ind.target.clone()),
+                    .unwrap_or_else(|| ind.target.to_string()),
                 value,
                 status: status_key(st.evaluation.status).to_string(),
                 explanation_zh: st.evaluation.explanation_zh.clone(),

@@ -7,7 +7,7 @@
 
 use crate::audit::{self, Change};
 use crate::enterprises::{self, CheckedCode, EnterpriseInput};
-use crate::schema::{Schema, Table};
+use crate::schema::{MeasureImpl, Schema, Table};
 use crate::{Actor, Result, Store, StoreError, Tx, now_text};
 use chrono::{Datelike, NaiveDate};
 use qcity_domain::formula::{Formula, Ratio};
@@ -22,7 +22,7 @@ use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 /// One sampling record as entered or imported.
 #[derive(Debug, Clone, PartialEq)]
@@ -1037,26 +1037,18 @@ pub async fn pass_rates_between(
     Ok(out)
 }
 
-/// A formula's yearly figures over the sampling counts.
-pub async fn formula_ratios(store: &Store, formula: &Formula) -> Result<Vec<Ratio>> {
-    let Formula::SamplingPassRate {
-        level,
-        stage,
-        kind,
-        ccc,
-    } = formula
-    else {
-        return Ok(vec![]);
-    };
+/// A pass-rate formula's yearly figures over the sampling counts, up to `until`.
+pub async fn formula_ratios(store: &Store, formula: &Formula, until: i32) -> Result<Vec<Ratio>> {
     let rows = sqlx::query(
         "SELECT year, CAST(SUM(batches) AS BIGINT) AS b, CAST(SUM(passed) AS BIGINT) AS p FROM sampling_stats \
          WHERE ($1 = '' OR level = $1) AND ($2 = '' OR stage = $2) AND ($3 = '' OR kind = $3) AND ($4 < 0 OR ccc = $4) \
-         GROUP BY year ORDER BY year",
+         AND year <= $5 GROUP BY year ORDER BY year",
     )
-    .bind(level.map_or("", |l| l.code()))
-    .bind(stage.map_or("", |s| s.code()))
-    .bind(kind.map_or("", |k| k.code()))
-    .bind(ccc.map_or(-1, i64::from))
+    .bind(formula.code::<Level>("level").map_or("", |l| l.code()))
+    .bind(formula.code::<Stage>("stage").map_or("", |s| s.code()))
+    .bind(formula.code::<ProductKind>("kind").map_or("", |k| k.code()))
+    .bind(formula.flag("ccc").map_or(-1, i64::from))
+    .bind(i64::from(until))
     .fetch_all(&store.pool)
     .await?;
     rows.iter()
@@ -1089,25 +1081,6 @@ pub async fn enterprise_counts(store: &Store, enterprise_id: i64) -> Result<(i64
     Ok((r.try_get("n")?, r.try_get("f")?))
 }
 
-/// For `formula_ratios` callers that want all computed indicators at once.
-pub async fn ratios_for(
-    store: &Store,
-    formulas: &BTreeMap<String, Formula>,
-) -> Result<BTreeMap<String, Vec<Ratio>>> {
-    let mut out = BTreeMap::new();
-    for (code, f) in formulas {
-        let ratios = match f {
-            Formula::SamplingPassRate { .. } => formula_ratios(store, f).await?,
-            Formula::CreditRecordRate => {
-                let this_year = chrono::Utc::now().year();
-                enterprises::record_rates(store, 2000, this_year).await?
-            }
-        };
-        out.insert(code.clone(), ratios);
-    }
-    Ok(out)
-}
-
 /// Supervision sampling records, their follow-ups and the pass-rate counts kept beside them.
 /// The tables were created by the enterprises module's migration 5.
 pub const SCHEMA: Schema = Schema {
@@ -1119,4 +1092,8 @@ pub const SCHEMA: Schema = Schema {
         Table::by_key("sampling_stats"),
     ],
     jobs: &[],
+    measures: &[MeasureImpl {
+        measure: &qcity_domain::registry::SAMPLING_PASS_RATE,
+        ratios: |store, formula, until| Box::pin(formula_ratios(store, formula, until)),
+    }],
 };

@@ -5,6 +5,7 @@
 
 use crate::{Result, Store};
 use chrono::NaiveDate;
+use qcity_domain::formula::{Formula, Measure, Ratio};
 use std::future::Future;
 use std::pin::Pin;
 
@@ -76,6 +77,17 @@ pub struct JobSpec {
     pub run: for<'a> fn(&'a Store, &'a JobCtx<'a>) -> JobFuture<'a>,
 }
 
+/// Yearly figures of a measure, up to a year.
+pub type RatiosFuture<'a> = Pin<Box<dyn Future<Output = Result<Vec<Ratio>>> + Send + 'a>>;
+
+/// How a module's store part computes one of its registry's measures (declared in the domain).
+pub struct MeasureImpl {
+    pub measure: &'static Measure,
+    /// The formula's numerator and denominator for every year with data up to `until` (the
+    /// business date's year): nothing is counted for a year that has not begun.
+    pub ratios: for<'a> fn(&'a Store, &'a Formula, i32) -> RatiosFuture<'a>,
+}
+
 /// The database side of one feature module.
 pub struct Schema {
     /// The module's slug (`supervision`, `enterprises`, …), the same as its web module's.
@@ -86,6 +98,8 @@ pub struct Schema {
     pub tables: &'static [Table],
     /// Its scheduled jobs.
     pub jobs: &'static [JobSpec],
+    /// The measures its registry offers to computed indicators.
+    pub measures: &'static [MeasureImpl],
 }
 
 /// The tables every installation has whatever its modules: accounts, units, sessions, tokens,
@@ -108,6 +122,7 @@ pub const CORE: Schema = Schema {
         Table::by_key("audit_head"),
     ],
     jobs: &[],
+    measures: &[],
 };
 
 /// Every migration of `modules`, in version order.
@@ -144,6 +159,14 @@ pub fn problems(modules: &[&Schema]) -> Vec<String> {
                 ));
             }
         }
+        for g in m.measures {
+            if let Some(prev) = seen.insert(("measure", g.measure.name.to_string()), m.slug) {
+                out.push(format!(
+                    "measure `{}` of {} is also {prev}'s",
+                    g.measure.name, m.slug
+                ));
+            }
+        }
         for t in m.tables {
             if let Some(prev) = seen.insert(("table", t.name.to_string()), m.slug) {
                 out.push(format!("table `{}` of {} is also {prev}'s", t.name, m.slug));
@@ -151,4 +174,12 @@ pub fn problems(modules: &[&Schema]) -> Vec<String> {
         }
     }
     out
+}
+
+/// The measures of `modules`: the catalogue a plan's formulas are checked against.
+pub fn measures(modules: &[&Schema]) -> Vec<&'static Measure> {
+    modules
+        .iter()
+        .flat_map(|m| m.measures.iter().map(|i| i.measure))
+        .collect()
 }

@@ -228,12 +228,7 @@ impl Element for Indicator {
             ("contents", list(&self.contents)),
             ("tasks", list(&self.tasks)),
             ("notes", list(&self.notes)),
-            (
-                "formula",
-                self.formula
-                    .as_ref()
-                    .map(|f| f.explain(crate::target::Lang::ZhCn)),
-            ),
+            ("formula", self.formula.as_ref().map(|f| f.to_inline_toml())),
         ]
     }
 }

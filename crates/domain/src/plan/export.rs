@@ -63,6 +63,9 @@ pub struct IndicatorExport {
     pub tasks: Vec<String>,
     /// Notes.
     pub notes: Vec<String>,
+    /// The registry measure it is computed from (`{"query": "…", parameters…}`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub formula: Option<crate::formula::Formula>,
 }
 
 /// A category with its items.
@@ -171,6 +174,7 @@ fn indicator(i: &Indicator) -> IndicatorExport {
         contents: i.contents.clone(),
         tasks: i.tasks.clone(),
         notes: i.notes.clone(),
+        formula: i.formula.clone(),
     }
 }
 

@@ -76,6 +76,23 @@ impl Plan {
         validate::validate(self, src)
     }
 
+    /// Checks every indicator's formula against the measures the installed registries offer:
+    /// an unknown measure or parameter is an error at its field (and line, with the source).
+    pub fn check_formulas(
+        &self,
+        src: Option<&str>,
+        catalogue: &[&crate::formula::Measure],
+    ) -> Vec<Diagnostic> {
+        let mut out = crate::formula::check_plan(self, catalogue);
+        if let Some(src) = src {
+            let map = diagnostic::SourceMap::new(src);
+            for d in &mut out {
+                d.line = map.line(&d.path);
+            }
+        }
+        out
+    }
+
     /// The canonical plan file text; `from_toml(to_toml(p)) == p`.
     pub fn to_toml(&self) -> String {
         load::to_toml(self)

@@ -231,7 +231,7 @@ pub struct Indicator {
     /// Short derived name.
     pub name: String,
     /// Target-language expression.
-    pub target: String,
+    pub target: crate::target::TargetText,
     /// Unit of entered values, or `""` for qualitative targets.
     pub unit: String,
     /// Contents that restate or carry this indicator.

@@ -66,7 +66,7 @@ fn default_plan_warnings_are_only_about_known_quirks() {
 fn every_target_in_the_default_plan_parses() {
     let plan = default_plan();
     for i in &plan.indicators {
-        assert!(target::parse(&i.target).is_ok(), "{}: {}", i.code, i.target);
+        assert!(i.target.parsed().is_ok(), "{}: {}", i.code, i.target);
     }
     for (_, _, c) in plan.contents() {
         if let Some(t) = &c.target {

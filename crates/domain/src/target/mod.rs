@@ -54,6 +54,76 @@ impl Lang {
 
 /// One indicator target, as parsed from the target language.
 ///
+/// A target as the plan writes it, parsed once when the plan is read (a plan version is read
+/// once and kept), so that nothing downstream parses it again. Two are equal when their texts
+/// are; it reads and writes as the text.
+#[derive(Debug, Clone)]
+pub struct TargetText {
+    text: String,
+    parsed: Result<Target, ParseError>,
+}
+
+impl TargetText {
+    pub fn new(text: impl Into<String>) -> TargetText {
+        let text = text.into();
+        let parsed = parse(&text);
+        TargetText { text, parsed }
+    }
+
+    /// The text as written.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The parsed target, or why the text does not parse (plan validation reports it).
+    pub fn parsed(&self) -> Result<&Target, &ParseError> {
+        self.parsed.as_ref()
+    }
+}
+
+impl PartialEq for TargetText {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl std::ops::Deref for TargetText {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.text
+    }
+}
+
+impl std::fmt::Display for TargetText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl From<&str> for TargetText {
+    fn from(text: &str) -> TargetText {
+        TargetText::new(text)
+    }
+}
+
+impl From<String> for TargetText {
+    fn from(text: String) -> TargetText {
+        TargetText::new(text)
+    }
+}
+
+impl Serialize for TargetText {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text)
+    }
+}
+
+impl<'de> Deserialize<'de> for TargetText {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<TargetText, D::Error> {
+        String::deserialize(d).map(TargetText::new)
+    }
+}
+
 /// Serialises as its canonical text form.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]

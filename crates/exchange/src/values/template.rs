@@ -127,7 +127,7 @@ pub(super) fn write(plan: &Plan) -> Result<Vec<u8>, XlsxError> {
             measures_text(specs),
             units_text(specs),
             target_zh,
-            indicator.target.clone(),
+            indicator.target.to_string(),
             hints_text(specs),
         ];
         for (c, text) in cells.iter().enumerate() {

@@ -97,3 +97,86 @@ fn a_status_workbook_opens_in_libreoffice() {
             && r.get(6) == Some(&Data::String("已退回".to_string()))
     ));
 }
+
+const MEASURES: &[&qcity_domain::formula::Measure] = &[
+    &qcity_domain::registry::SAMPLING_PASS_RATE,
+    &qcity_domain::registry::CREDIT_RECORD_RATE,
+];
+
+#[test]
+fn formulas_survive_every_format_and_reach_the_json_export() {
+    let plan = default_plan();
+    assert!(plan.check_formulas(None, MEASURES).is_empty());
+    let computed = |p: &qcity_domain::plan::Plan| {
+        p.indicators
+            .iter()
+            .filter_map(|i| {
+                i.formula
+                    .as_ref()
+                    .map(|f| (i.code.clone(), f.to_inline_toml()))
+            })
+            .collect::<Vec<_>>()
+    };
+    let expected = computed(&plan);
+    assert_eq!(expected.len(), 6, "{expected:?}");
+    // A workbook read on top of a plan without formulas still brings them (its own column).
+    let mut bare = plan.clone();
+    for i in &mut bare.indicators {
+        i.formula = None;
+    }
+    let xlsx = plan_to_xlsx(&plan).unwrap();
+    let (from_xlsx, _) = qcity_exchange::read_plan(&xlsx, &bare, MEASURES).unwrap();
+    assert_eq!(computed(&from_xlsx), expected);
+    // TOML: the canonical text reads back to the same plan and writes the same text.
+    let toml = plan.to_toml();
+    let (from_toml, _) = qcity_exchange::read_plan(toml.as_bytes(), &bare, MEASURES).unwrap();
+    assert_eq!(from_toml, plan);
+    assert_eq!(from_toml.to_toml(), toml);
+    // JSON: the export carries each formula with its measure and parameters.
+    let json = serde_json::to_value(plan.export()).unwrap();
+    let prd3 = json["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| {
+            i["formula"]["query"] == "sampling_pass_rate" && i["formula"]["level"] == "national"
+        })
+        .expect("the national pass-rate indicator carries its formula");
+    assert!(prd3["code"].as_str().unwrap().starts_with("PRD-"));
+    assert_eq!(
+        serde_json::to_value(from_xlsx.export()).unwrap(),
+        json,
+        "export → workbook → export is identical"
+    );
+}
+
+#[test]
+fn an_unknown_measure_or_parameter_is_refused_with_its_line_and_field() {
+    let plan = default_plan();
+    let toml = plan.to_toml();
+    for (from, to, field) in [
+        (
+            "query = \"credit_record_rate\"",
+            "query = \"credit_rate\"",
+            "formula.query",
+        ),
+        (
+            "level = \"national\"",
+            "levle = \"national\"",
+            "formula.levle",
+        ),
+        ("kind = \"food\"", "kind = \"fud\"", "formula.kind"),
+    ] {
+        assert!(toml.contains(from), "{from}");
+        let text = toml.replacen(from, to, 1);
+        let line = text.lines().position(|l| l.contains(to)).unwrap() + 1;
+        let errors = qcity_exchange::read_plan(text.as_bytes(), &plan, MEASURES)
+            .expect_err("the plan must be refused");
+        let e = errors
+            .iter()
+            .find(|d| d.path.ends_with(field))
+            .unwrap_or_else(|| panic!("no error at {field}: {errors:#?}"));
+        assert_eq!(e.line, Some(line), "{e:?}");
+        assert!(e.message_zh.contains("指标"), "{e:?}");
+    }
+}

@@ -46,7 +46,7 @@ pub struct IndicatorDto {
 
 async fn dtos(state: &AppState, ctx: &Ctx) -> Result<Vec<IndicatorDto>, AppError> {
     let (_, plan) = require_plan(state).await?;
-    let obs = indicators::observations(&state.store, &plan).await?;
+    let obs = indicators::observations(&state.store, &plan, ctx.today).await?;
     let standings = indicators::evaluate(&plan, &obs, ctx.today);
     let public = indicators::disclosed(&state.store).await?;
     let lang = target_lang(&ctx.page());
@@ -55,7 +55,7 @@ async fn dtos(state: &AppState, ctx: &Ctx) -> Result<Vec<IndicatorDto>, AppError
         .iter()
         .zip(standings)
         .map(|(ind, st)| {
-            let parsed = target::parse(&ind.target).ok();
+            let parsed = ind.target.parsed().ok();
             IndicatorDto {
                 code: ind.code.clone(),
                 area: ind.area.clone(),
@@ -64,7 +64,7 @@ async fn dtos(state: &AppState, ctx: &Ctx) -> Result<Vec<IndicatorDto>, AppError
                 target: parsed
                     .as_ref()
                     .map(|t| t.to_string())
-                    .unwrap_or_else(|| ind.target.clone()),
+                    .unwrap_or_else(|| ind.target.to_string()),
                 target_explained: parsed
                     .as_ref()
                     .map(|t| target::explain(t, lang))

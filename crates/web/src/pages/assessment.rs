@@ -780,7 +780,7 @@ async fn leader(State(state): State<AppState>, ctx: Ctx) -> Result<Response, App
         .map(|p| format!("{} ({} – {})", p.name, p.start, p.end))
         .unwrap_or_else(|| ctx.t("home-no-phase"));
     let lang = lang(&ctx);
-    let obs = qcity_store::indicators::observations(&state.store, &plan).await?;
+    let obs = qcity_store::indicators::observations(&state.store, &plan, ctx.today).await?;
     let risks = qcity_store::indicators::evaluate(&plan, &obs, today)
         .into_iter()
         .filter(|s| matches!(s.evaluation.status, Status::OffTrack | Status::NotMet))

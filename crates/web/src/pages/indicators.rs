@@ -83,9 +83,11 @@ fn card(
     Card {
         code: ind.code.clone(),
         name: ind.name.clone(),
-        target: target::parse(&ind.target)
-            .map(|t| target::explain(&t, lang))
-            .unwrap_or_else(|_| ind.target.clone()),
+        target: ind
+            .target
+            .parsed()
+            .map(|t| target::explain(t, lang))
+            .unwrap_or_else(|_| ind.target.to_string()),
         status: key.to_string(),
         status_label: ctx.t(&format!("ind-status-{key}")),
         colour: status_colour(key),
@@ -118,7 +120,7 @@ struct DashboardPage {
 async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     ctx.user()?;
     let (_, plan) = require_plan(&state).await?;
-    let obs = indicators::observations(&state.store, &plan).await?;
+    let obs = indicators::observations(&state.store, &plan, ctx.today).await?;
     let standings = indicators::evaluate(&plan, &obs, ctx.today);
     let public = indicators::disclosed(&state.store).await?;
     let mut areas = Vec::new();
@@ -266,7 +268,7 @@ async fn page(
     let user = ctx.user()?;
     let (_, plan) = require_plan(state).await?;
     let ind = plan.indicator(code).ok_or(AppError::NotFound)?;
-    let obs = indicators::observations(&state.store, &plan).await?;
+    let obs = indicators::observations(&state.store, &plan, ctx.today).await?;
     let standings = indicators::evaluate(&plan, &obs, ctx.today);
     let st = standings
         .iter()
@@ -276,11 +278,8 @@ async fn page(
         .await?
         .contains(&ind.code);
     let lang = target_lang(&ctx.page());
-    let parsed = target::parse(&ind.target).ok();
-    let measures = parsed
-        .as_ref()
-        .map(indicators::measures)
-        .unwrap_or_default();
+    let parsed = ind.target.parsed().ok();
+    let measures = parsed.map(indicators::measures).unwrap_or_default();
     let empty = qcity_domain::target::Observations::new();
     let o = obs.get(code).unwrap_or(&empty);
     let mut charts = Vec::new();
@@ -355,7 +354,7 @@ async fn page(
         expression: parsed
             .as_ref()
             .map(|t| t.to_string())
-            .unwrap_or_else(|| ind.target.clone()),
+            .unwrap_or_else(|| ind.target.to_string()),
         unit: ind.unit.clone(),
         parts,
         charts,
@@ -689,7 +688,7 @@ struct PublicPage {
 async fn public_portal(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     let (_, plan) = require_plan(&state).await?;
     let public = indicators::disclosed(&state.store).await?;
-    let obs = indicators::observations(&state.store, &plan).await?;
+    let obs = indicators::observations(&state.store, &plan, ctx.today).await?;
     let standings = indicators::evaluate(&plan, &obs, ctx.today);
     let cards = plan
         .indicators

@@ -227,17 +227,15 @@ async fn indicators(State(state): State<AppState>, ctx: Ctx) -> Result<Response,
                 .iter()
                 .filter(|i| i.area == a.code)
                 .map(|i| {
-                    let parsed = target::parse(&i.target);
+                    let parsed = i.target.parsed();
                     IndicatorRow {
                         code: i.code.clone(),
                         text: i.text.clone(),
                         target: parsed
                             .as_ref()
                             .map(|t| t.to_string())
-                            .unwrap_or_else(|_| i.target.clone()),
-                        explained: parsed
-                            .map(|t| target::explain(&t, lang))
-                            .unwrap_or_default(),
+                            .unwrap_or_else(|_| i.target.to_string()),
+                        explained: parsed.map(|t| target::explain(t, lang)).unwrap_or_default(),
                         contents: i.contents.clone(),
                         notes: i.notes.clone(),
                     }

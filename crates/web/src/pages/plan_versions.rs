@@ -108,7 +108,7 @@ async fn import(
         None => default_plan(),
     };
     let lang = crate::view::target_lang(&ctx.page());
-    let plan = match qcity_exchange::read_plan(&bytes, &base) {
+    let plan = match qcity_exchange::read_plan(&bytes, &base, &state.store.measures()) {
         Ok((plan, _warnings)) => plan,
         Err(diags) => {
             let problems = diags

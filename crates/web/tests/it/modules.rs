@@ -241,3 +241,19 @@ async fn register_keepers_come_from_the_plan_not_from_a_migration() {
     assert!(!after.contains(&"sampling:NW".to_string()), "{after:?}");
     assert!(after.contains(&"sampling:ZJFJ".to_string()), "{after:?}");
 }
+
+#[test]
+fn every_formula_of_the_default_plan_names_a_measure_an_installed_module_computes() {
+    let measures = schema::measures(&modules::schema());
+    assert!(measures.len() >= 2, "{measures:?}");
+    let problems = qcity_domain::plan::default_plan().check_formulas(None, &measures);
+    assert!(problems.is_empty(), "{problems:#?}");
+    for m in &measures {
+        assert!(
+            MODULES.iter().any(|module| module.slug == m.registry),
+            "measure {} names registry {}, which is no module",
+            m.name,
+            m.registry
+        );
+    }
+}

@@ -225,7 +225,9 @@ async fn sampling_feeds_the_product_indicators_and_the_credit_file() {
     let eval = |app_store: qcity_store::Store| {
         let plan = plan.clone();
         async move {
-            let obs = indicators::observations(&app_store, &plan).await.unwrap();
+            let obs = indicators::observations(&app_store, &plan, d("2014-12-31"))
+                .await
+                .unwrap();
             let standings = indicators::evaluate(&plan, &obs, d("2014-12-31"));
             let prd3 = standings.into_iter().find(|s| s.code == "PRD-3").unwrap();
             (
