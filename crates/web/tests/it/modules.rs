@@ -257,3 +257,14 @@ fn every_formula_of_the_default_plan_names_a_measure_an_installed_module_compute
         );
     }
 }
+
+#[test]
+fn every_navigation_label_is_translated_at_run_time_in_both_languages() {
+    use qcity_web::i18n::Lang;
+    for entry in MODULES.iter().flat_map(|m| m.nav) {
+        for lang in [Lang::ZhCn, Lang::En] {
+            let text = lang.t(entry.label);
+            assert_ne!(text, entry.label, "{} has no {lang:?} text", entry.label);
+        }
+    }
+}
