@@ -80,9 +80,10 @@ fn today() -> NaiveDate {
     date(2026, 1, 1)
 }
 
-fn read_all_enterprises(
-    bytes: &[u8],
-) -> Result<(Vec<(usize, EnterpriseRow)>, Vec<Diagnostic>), Diagnostic> {
+/// The good rows with their lines, and the row diagnostics.
+type Read<R> = (Vec<(usize, R)>, Vec<Diagnostic>);
+
+fn read_all_enterprises(bytes: &[u8]) -> Result<Read<EnterpriseRow>, Diagnostic> {
     let mut rows = Vec::new();
     let diagnostics = read_enterprises(bytes, today(), |line, r| rows.push((line, r)))?;
     Ok((rows, diagnostics))
