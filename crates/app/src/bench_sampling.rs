@@ -150,7 +150,9 @@ pub async fn run(n: usize, runs: usize) -> Result<()> {
     crate::first_start::ensure_plan(&store).await?;
     let actor = Actor::system("bench");
     let t = Instant::now();
-    let outcome = crate::import_cmd::import_sampling(&store, &actor, file, "bench.csv").await?;
+    let today = chrono::Local::now().date_naive();
+    let outcome =
+        qcity_web::imports::sampling_file(&store, &actor, "bench.csv", today, file).await?;
     let import_s = t.elapsed().as_secs_f64();
     let outcome = outcome.map_err(|d| anyhow::anyhow!("{}", d.message_en))?;
     anyhow::ensure!(

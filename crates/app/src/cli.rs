@@ -483,12 +483,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Import { command } => {
             let store = cli.store().await?;
             crate::first_start::ensure_plan(&store).await?;
+            // The business date decides what counts as "in the future" in a row.
+            let today = cli.today.unwrap_or_else(china_today);
             match command {
                 ImportCommand::Enterprises { file } => {
-                    crate::import_cmd::enterprises_file(&store, file).await
+                    crate::import_cmd::enterprises_file(&store, file, today).await
                 }
                 ImportCommand::Sampling { file } => {
-                    crate::import_cmd::sampling_file(&store, file).await
+                    crate::import_cmd::sampling_file(&store, file, today).await
                 }
             }
         }

@@ -10,8 +10,9 @@ use qcity_domain::registry::{
     CodeList, FailedItem, Level, LicenceKind, ProductKind, Size, Stage, Verdict,
 };
 use qcity_store::credit::{self, NewEvent};
-use qcity_store::enterprises::{self, EnterpriseInput, ImportRow, LicenceInput};
-use qcity_store::sampling::{self, SamplingInput};
+use qcity_store::enterprises::{self, EnterpriseInput, EnterpriseRow, LicenceInput};
+use qcity_store::import::{self, Import};
+use qcity_store::sampling::SamplingInput;
 use qcity_store::{Actor, Store};
 
 /// A small deterministic generator (no need for a crate: quality of randomness is irrelevant).
@@ -186,34 +187,36 @@ pub async fn run(store: &Store, today: NaiveDate) -> Result<String> {
                 expires: Some(issued + Duration::days(365 * 5)),
             }
         });
-        rows.push(ImportRow {
-            line: n as usize + 2,
-            enterprise: EnterpriseInput {
-                code: demo_uscc(n),
-                name,
-                address: format!(
-                    "郑州市惠济区{}{}号",
-                    TOWNS[rng.below(TOWNS.len())],
-                    1 + rng.below(300)
-                ),
-                industry: industry.to_string(),
-                size: Some(size),
-                town: TOWNS[rng.below(TOWNS.len())].to_string(),
-                chief_quality_officer: if size == Size::Large {
-                    "质量总监".into()
-                } else {
-                    String::new()
+        rows.push((
+            n as usize + 2,
+            EnterpriseRow {
+                enterprise: EnterpriseInput {
+                    code: demo_uscc(n),
+                    name,
+                    address: format!(
+                        "郑州市惠济区{}{}号",
+                        TOWNS[rng.below(TOWNS.len())],
+                        1 + rng.below(300)
+                    ),
+                    industry: industry.to_string(),
+                    size: Some(size),
+                    town: TOWNS[rng.below(TOWNS.len())].to_string(),
+                    chief_quality_officer: if size == Size::Large {
+                        "质量总监".into()
+                    } else {
+                        String::new()
+                    },
+                    contact: format!("0371-63{:06}", rng.below(1_000_000)),
+                    file_opened,
                 },
-                contact: format!("0371-63{:06}", rng.below(1_000_000)),
-                file_opened,
+                licence,
             },
-            licence,
-        });
+        ));
     }
-    let e = enterprises::import(store, &office, &rows, "demo").await?;
+    let e = import::run(store, &office, "demo", today, rows).await?;
 
     // Two years of sampling; pass rates a little under target for food in 2014.
-    let mut import = sampling::Import::begin(store, &office, "demo").await?;
+    let mut import = Import::<SamplingInput>::begin(store, &office, "demo", today).await?;
     let mut count = 0;
     for year in [2013, 2014] {
         for i in 0..1200u64 {

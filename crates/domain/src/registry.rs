@@ -1,10 +1,78 @@
 //! The vocabulary of the enterprise and sampling registries: closed code lists
 //! with their Chinese and English labels. Each list is parsed from a stored
 //! code, a Chinese label (as a clerk types it in a workbook) or an English one.
+//!
+//! Each registry's record as it is entered or imported lives here too, with
+//! the rules a record obeys on its own ([`sampling`], [`enterprise`]): the
+//! form, the workbook reader and the store all check a record with the same
+//! pure function; the store adds only what needs the database (codes the
+//! office accepted, duplicates).
+
+pub mod enterprise;
+pub mod sampling;
+
+pub use enterprise::{
+    EnterpriseField, EnterpriseInput, EnterpriseProblem, EnterpriseRow, LicenceInput,
+};
+pub use sampling::{SamplingField, SamplingInput, SamplingProblem};
 
 use crate::formula::{Formula, Measure, Param};
 use crate::target::Lang;
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
+
+/// Why a row was refused, in words a clerk can read, in Chinese and English.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refusal {
+    pub zh: String,
+    pub en: String,
+}
+
+impl Refusal {
+    pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Refusal {
+        Refusal {
+            zh: zh.into(),
+            en: en.into(),
+        }
+    }
+
+    /// The reason in a language.
+    pub fn message(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::ZhCn => &self.zh,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+/// A date as a Chinese clerk writes it: 2015年3月31日.
+pub fn format_date_zh(d: NaiveDate) -> String {
+    format!("{}年{}月{}日", d.year(), d.month(), d.day())
+}
+
+/// A rule a record breaks, pointing at the field to correct and naming the
+/// fields it reads (a rule over fields that could not be read is not judged).
+pub trait Problem {
+    /// The record's fields.
+    type Field: Copy + Eq + 'static;
+    /// The field to correct, first, then any other field the rule reads.
+    fn fields(&self) -> Vec<Self::Field>;
+    /// The reason, in Chinese and English.
+    fn refusal(&self) -> Refusal;
+}
+
+/// The first problem as a refusal, or `Ok`.
+pub fn first_refusal<P: Problem>(problems: Vec<P>) -> Result<(), Refusal> {
+    match problems.into_iter().next() {
+        Some(p) => Err(p.refusal()),
+        None => Ok(()),
+    }
+}
+
+/// Characters in a text, for length limits (a clerk counts characters, not bytes).
+pub(crate) fn too_long(text: &str, max: usize) -> bool {
+    text.trim().chars().count() > max
+}
 
 /// A closed list of codes with zh/en labels.
 pub trait CodeList: Sized + Copy + 'static {

@@ -10,7 +10,10 @@
 
 use chrono::NaiveDate;
 use qcity_domain::plan::Diagnostic;
-use qcity_domain::registry::{CodeList, LicenceKind, Size};
+use qcity_domain::registry::{
+    CodeList, EnterpriseField, EnterpriseInput, EnterpriseRow, LicenceInput, LicenceKind, Problem,
+    Size,
+};
 use rust_xlsxwriter::XlsxError;
 
 use crate::ExchangeError;
@@ -24,50 +27,6 @@ pub const SHEET_ENTERPRISES: &str = "企业名录";
 /// Years an enterprise's dates may fall in: a guard against typos such as
 /// `15-3-31`, wide enough for licences issued long ago.
 const YEARS: (i32, i32) = (1900, 2100);
-
-/// One row of the enterprise table.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EnterpriseRow {
-    /// 1-based row number as the spreadsheet shows it.
-    pub line: usize,
-    /// 统一社会信用代码 (or 组织机构代码): trimmed, full-width ASCII →
-    /// half-width, upper case, spaces removed, hyphens kept as typed; NOT
-    /// checked here (the store checks USCC / org code and office overrides).
-    pub code: String,
-    /// 企业名称.
-    pub name: String,
-    /// 地址/住所.
-    pub address: String,
-    /// 行业.
-    pub industry: String,
-    /// 企业规模.
-    pub size: Option<Size>,
-    /// 所属街道（镇）.
-    pub town: String,
-    /// 首席质量官.
-    pub chief_quality_officer: String,
-    /// 联系电话.
-    pub contact: String,
-    /// 建档日期: when the enterprise's quality credit file was opened.
-    pub file_opened: Option<NaiveDate>,
-    /// The licence of this row, when its columns are filled.
-    pub licence: Option<LicenceRow>,
-}
-
-/// A licence or certificate given on an enterprise row.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LicenceRow {
-    /// 许可证类型.
-    pub kind: LicenceKind,
-    /// 许可证编号.
-    pub number: String,
-    /// 许可产品.
-    pub product: String,
-    /// 发证日期.
-    pub issued: Option<NaiveDate>,
-    /// 有效期至.
-    pub expires: Option<NaiveDate>,
-}
 
 /// The columns, in template order; `Col as usize` indexes [`COLUMNS`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,6 +65,28 @@ impl Col {
         Col::Issued,
         Col::Expires,
     ];
+}
+
+impl From<EnterpriseField> for Col {
+    fn from(field: EnterpriseField) -> Col {
+        use EnterpriseField as F;
+        match field {
+            F::Code => Col::Code,
+            F::Name => Col::Name,
+            F::Address => Col::Address,
+            F::Industry => Col::Industry,
+            F::Size => Col::Size,
+            F::Town => Col::Town,
+            F::ChiefQualityOfficer => Col::Chief,
+            F::Contact => Col::Contact,
+            F::FileOpened => Col::FileOpened,
+            F::LicenceKind => Col::LicenceKind,
+            F::LicenceNumber => Col::LicenceNumber,
+            F::LicenceProduct => Col::LicenceProduct,
+            F::Issued => Col::Issued,
+            F::Expires => Col::Expires,
+        }
+    }
 }
 
 impl From<Col> for usize {
@@ -257,66 +238,75 @@ pub fn enterprise_template_xlsx() -> Result<Vec<u8>, ExchangeError> {
 }
 
 /// Reads the enterprise table from an XLSX workbook (sheet 企业名录, or the
-/// first sheet with a header row) or a CSV file.
+/// first sheet with a header row) or a CSV file, handing each good row to
+/// `on_row` with its line (1-based, as the spreadsheet shows it) in file
+/// order. A row is good when its cells read and it keeps the row's own rules
+/// ([`EnterpriseRow::problems`], with `today` bounding the file-opening
+/// date); codes are checked by the store, which also knows the office's
+/// overrides.
 ///
-/// `Ok` carries the good rows, in file order, and the row diagnostics
-/// (errors for rows left out, each with its row number; at most
-/// [`MAX_ROW_DIAGNOSTICS`](crate::MAX_ROW_DIAGNOSTICS) and one counting
-/// the rest); `Err` the file-level error (not a table, no header row, a
-/// required column missing).
-pub fn read_enterprises(bytes: &[u8]) -> Result<(Vec<EnterpriseRow>, Vec<Diagnostic>), Diagnostic> {
+/// `Ok` carries the row diagnostics (errors for rows left out, each with its
+/// row number; at most [`MAX_ROW_DIAGNOSTICS`](crate::MAX_ROW_DIAGNOSTICS)
+/// and one counting the rest); `Err` the file-level error (not a table, no
+/// header row, a required column missing), after which the rows already
+/// handed over should be discarded.
+pub fn read_enterprises(
+    bytes: &[u8],
+    today: NaiveDate,
+    mut on_row: impl FnMut(usize, EnterpriseRow),
+) -> Result<Vec<Diagnostic>, Diagnostic> {
     let spec = TableSpec {
         sheet: SHEET_ENTERPRISES,
         columns: &COLUMNS,
         header_rows: HEADER_ROWS,
         max_rows: None,
     };
-    let mut rows = Vec::new();
     let mut diagnostics = Diagnostics::default();
     let (_, reading) = table::read_table(bytes, &spec, |row| {
-        if let Some(r) = read_row(&row, &mut diagnostics) {
-            rows.push(r);
+        if let Some(r) = read_row(&row, today, &mut diagnostics) {
+            on_row(row.line, r);
         }
     })?;
     diagnostics.extend(reading);
-    Ok((rows, diagnostics.finish()))
+    Ok(diagnostics.finish())
 }
 
 /// One row: `None` (and its errors pushed) when it is not taken. Every
-/// column is checked, so all of a row's problems are reported at once.
-fn read_row(row: &Row, diagnostics: &mut Diagnostics) -> Option<EnterpriseRow> {
+/// column is read and every rule checked, so all of a row's problems are
+/// reported at once.
+fn read_row(row: &Row, today: NaiveDate, diagnostics: &mut Diagnostics) -> Option<EnterpriseRow> {
     let before = diagnostics.count();
-    let code = table::code(row.get(Col::Code));
-    if code.is_empty() {
-        diagnostics.push(row.error(
-            Col::Code,
-            "the unified social credit code is missing",
-            "缺少统一社会信用代码",
-        ));
-    }
-    let name = table::text(row.get(Col::Name));
-    if name.is_empty() {
-        diagnostics.push(row.error(Col::Name, "the name is missing", "缺少企业名称"));
-    }
+    // Cells that could not be read: the rules over them are not judged.
+    let mut unread = Vec::new();
     let size = read_size(row, diagnostics);
-    let file_opened = date(row, Col::FileOpened, diagnostics);
-    let licence = read_licence(row, diagnostics);
-    if diagnostics.count() > before {
-        return None;
+    let file_opened = date(row, Col::FileOpened, diagnostics).unwrap_or_else(|| {
+        unread.push(EnterpriseField::FileOpened);
+        None
+    });
+    let licence = read_licence(row, &mut unread, diagnostics);
+    let r = EnterpriseRow {
+        enterprise: EnterpriseInput {
+            code: table::code(row.get(Col::Code)),
+            name: table::text(row.get(Col::Name)),
+            address: table::text(row.get(Col::Address)),
+            industry: table::text(row.get(Col::Industry)),
+            size,
+            town: table::text(row.get(Col::Town)),
+            chief_quality_officer: table::text(row.get(Col::Chief)),
+            contact: table::text(row.get(Col::Contact)),
+            file_opened,
+        },
+        licence,
+    };
+    for problem in r.problems(today) {
+        let fields = problem.fields();
+        if fields.iter().any(|f| unread.contains(f)) {
+            continue;
+        }
+        let refusal = problem.refusal();
+        diagnostics.push(row.error(Col::from(fields[0]), refusal.en, refusal.zh));
     }
-    Some(EnterpriseRow {
-        line: row.line,
-        code,
-        name,
-        address: table::text(row.get(Col::Address)),
-        industry: table::text(row.get(Col::Industry)),
-        size,
-        town: table::text(row.get(Col::Town)),
-        chief_quality_officer: table::text(row.get(Col::Chief)),
-        contact: table::text(row.get(Col::Contact)),
-        file_opened,
-        licence: licence.flatten(),
-    })
+    (diagnostics.count() == before).then_some(r)
 }
 
 fn read_size(row: &Row, diagnostics: &mut Diagnostics) -> Option<Size> {
@@ -338,11 +328,11 @@ fn read_size(row: &Row, diagnostics: &mut Diagnostics) -> Option<Size> {
     size
 }
 
-/// An optional date of the row; `None` with an error pushed when it is not
-/// a date.
-fn date(row: &Row, col: Col, diagnostics: &mut Diagnostics) -> Option<NaiveDate> {
+/// An optional date of the row: `Some(None)` when blank, `None` with an
+/// error pushed when it is not a date.
+fn date(row: &Row, col: Col, diagnostics: &mut Diagnostics) -> Option<Option<NaiveDate>> {
     match table::read_date(row.get(col), YEARS) {
-        Ok(date) => date,
+        Ok(date) => Some(date),
         Err(e) => {
             push_date_error(row, col, &e, diagnostics);
             None
@@ -355,13 +345,16 @@ fn push_date_error(row: &Row, col: Col, e: &DateError, diagnostics: &mut Diagnos
     diagnostics.push(row.error(col, en, zh));
 }
 
-/// The row's licence: `Some(None)` when its columns are blank, `None` when
-/// they have errors (pushed).
-fn read_licence(row: &Row, diagnostics: &mut Diagnostics) -> Option<Option<LicenceRow>> {
+/// The row's licence, `None` when its columns are blank. Cells that do not
+/// read are pushed as errors and added to `unread`.
+fn read_licence(
+    row: &Row,
+    unread: &mut Vec<EnterpriseField>,
+    diagnostics: &mut Diagnostics,
+) -> Option<LicenceInput> {
     if LICENCE_COLS.iter().all(|c| table::is_blank(row.get(*c))) {
-        return Some(None);
+        return None;
     }
-    let before = diagnostics.count();
     let kind_text = table::text(row.get(Col::LicenceKind));
     let kind = if kind_text.is_empty() {
         diagnostics.push(row.error(
@@ -393,39 +386,27 @@ fn read_licence(row: &Row, diagnostics: &mut Diagnostics) -> Option<Option<Licen
         }
         kind
     };
-    let number = table::text(row.get(Col::LicenceNumber));
-    if number.is_empty() {
-        diagnostics.push(row.error(
-            Col::LicenceNumber,
-            "the licence columns are filled but the licence number is missing",
-            "已填写许可证信息，但缺少许可证编号",
-        ));
+    let mut read = |field, value: Option<Option<NaiveDate>>| {
+        value.unwrap_or_else(|| {
+            unread.push(field);
+            None
+        })
+    };
+    let issued = read(EnterpriseField::Issued, date(row, Col::Issued, diagnostics));
+    let expires = read(
+        EnterpriseField::Expires,
+        date(row, Col::Expires, diagnostics),
+    );
+    if kind.is_none() {
+        unread.push(EnterpriseField::LicenceKind);
     }
-    let issued = date(row, Col::Issued, diagnostics);
-    let expires = date(row, Col::Expires, diagnostics);
-    if let (Some(issued), Some(expires)) = (issued, expires)
-        && expires < issued
-    {
-        diagnostics.push(row.error(
-            Col::Expires,
-            format!("the licence expires ({expires}) before it was issued ({issued})"),
-            format!(
-                "有效期至（{}）早于发证日期（{}）",
-                crate::text::format_date_zh(expires),
-                crate::text::format_date_zh(issued)
-            ),
-        ));
-    }
-    if diagnostics.count() > before {
-        return None;
-    }
-    Some(kind.map(|kind| LicenceRow {
-        kind,
-        number,
+    Some(LicenceInput {
+        kind: kind.unwrap_or(LicenceKind::Other),
+        number: table::text(row.get(Col::LicenceNumber)),
         product: table::text(row.get(Col::LicenceProduct)),
         issued,
         expires,
-    }))
+    })
 }
 
 /// How to fill the template in, at the top of 说明.

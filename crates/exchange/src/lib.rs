@@ -45,11 +45,9 @@ pub use acceptance::{
     acceptance_sheet_to_xlsx, read_acceptance_sheet,
 };
 pub use bulletin::bulletin_to_docx;
-pub use enterprises::{
-    EnterpriseRow, LicenceRow, SHEET_ENTERPRISES, enterprise_template_xlsx, read_enterprises,
-};
+pub use enterprises::{SHEET_ENTERPRISES, enterprise_template_xlsx, read_enterprises};
 pub use layout::{SHEET_DECOMPOSITION, SHEET_INDICATORS, SHEET_TASKS, SHEET_UNITS};
-pub use sampling::{SHEET_SAMPLING, SamplingRow, read_sampling, sampling_template_xlsx};
+pub use sampling::{SHEET_SAMPLING, read_sampling, sampling_template_xlsx};
 pub use status::{SHEET_PROGRESS, SHEET_STATUS_DETAIL, StatusRow, status_to_xlsx, status_zh};
 pub use table::MAX_ROW_DIAGNOSTICS;
 pub use values::{

@@ -10,8 +10,10 @@
 
 use chrono::NaiveDate;
 use qcity_domain::plan::Diagnostic;
+use qcity_domain::registry::sampling::YEARS;
 use qcity_domain::registry::{
-    CodeList, FailedItem, Level, ProductKind, Stage, Verdict, parse_failed_items, parse_yes_no,
+    CodeList, Level, Problem, ProductKind, SamplingField, SamplingInput, Stage, Verdict,
+    parse_failed_items, parse_yes_no,
 };
 use rust_xlsxwriter::XlsxError;
 
@@ -22,50 +24,6 @@ use crate::table::{
 
 /// The sheet of the template that holds the records.
 pub const SHEET_SAMPLING: &str = "抽查结果";
-
-/// Years a sampling or report date may fall in.
-const YEARS: (i32, i32) = (2000, 2100);
-
-/// One sampling record read from a file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SamplingRow {
-    /// 1-based row number as the spreadsheet shows it.
-    pub line: usize,
-    /// 报告编号: the natural key (full-width ASCII folded, spaces removed).
-    pub report_no: String,
-    /// 抽查计划（任务）.
-    pub plan: String,
-    /// 抽查级别.
-    pub level: Level,
-    /// 抽样环节; production when the column is absent or blank.
-    pub stage: Stage,
-    /// 受检企业统一社会信用代码, normalised like
-    /// [`EnterpriseRow::code`](crate::EnterpriseRow::code).
-    pub enterprise_code: String,
-    /// 受检企业名称.
-    pub enterprise_name: String,
-    /// 产品名称.
-    pub product: String,
-    /// 产品类别 (e.g. 电线电缆).
-    pub category: String,
-    /// 产品属性; industrial when the column is absent or blank.
-    pub kind: ProductKind,
-    /// 是否CCC目录内产品; no when absent or blank.
-    pub ccc: bool,
-    /// 规格型号/批号.
-    pub batch: String,
-    /// 抽样日期.
-    pub sampled_on: NaiveDate,
-    /// 报告日期.
-    pub reported_on: Option<NaiveDate>,
-    /// 检验结论.
-    pub verdict: Verdict,
-    /// 不合格项目（依据标准）: at least one when the verdict is 不合格, none
-    /// when it is 合格.
-    pub failed_items: Vec<FailedItem>,
-    /// 检验机构.
-    pub agency: String,
-}
 
 /// The columns, in template order; `Col as usize` indexes [`COLUMNS`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,6 +66,30 @@ impl Col {
         Col::FailedItems,
         Col::Agency,
     ];
+}
+
+impl From<SamplingField> for Col {
+    fn from(field: SamplingField) -> Col {
+        use SamplingField as F;
+        match field {
+            F::ReportNo => Col::ReportNo,
+            F::Plan => Col::Plan,
+            F::Level => Col::Level,
+            F::Stage => Col::Stage,
+            F::EnterpriseCode => Col::EnterpriseCode,
+            F::EnterpriseName => Col::EnterpriseName,
+            F::Product => Col::Product,
+            F::Category => Col::Category,
+            F::Kind => Col::Kind,
+            F::Ccc => Col::Ccc,
+            F::Batch => Col::Batch,
+            F::SampledOn => Col::SampledOn,
+            F::ReportedOn => Col::ReportedOn,
+            F::Verdict => Col::Verdict,
+            F::FailedItems => Col::FailedItems,
+            F::Agency => Col::Agency,
+        }
+    }
 }
 
 impl From<Col> for usize {
@@ -239,8 +221,11 @@ pub fn sampling_template_xlsx() -> Result<Vec<u8>, ExchangeError> {
 
 /// Reads sampling records from an XLSX workbook (sheet 抽查结果, or the
 /// first sheet with a header row) or a CSV file, handing each good row to
-/// `on_row` in file order as it is read: a CSV export of a million rows is
-/// never held in memory.
+/// `on_row` with its line (1-based, as the spreadsheet shows it) in file
+/// order as it is read: a CSV export of a million rows is never held in
+/// memory. A row is good when its cells read and it keeps the record's own
+/// rules ([`SamplingInput::problems`]); the store checks the enterprise
+/// codes and duplicates.
 ///
 /// Streams rows; returns the per-line diagnostics (at most
 /// [`MAX_ROW_DIAGNOSTICS`](crate::MAX_ROW_DIAGNOSTICS) kept, plus a final
@@ -250,7 +235,7 @@ pub fn sampling_template_xlsx() -> Result<Vec<u8>, ExchangeError> {
 /// been handed over; the caller should discard them.
 pub fn read_sampling(
     bytes: &[u8],
-    mut on_row: impl FnMut(SamplingRow),
+    mut on_row: impl FnMut(usize, SamplingInput),
 ) -> Result<Vec<Diagnostic>, Diagnostic> {
     let spec = TableSpec {
         sheet: SHEET_SAMPLING,
@@ -262,7 +247,7 @@ pub fn read_sampling(
     let mut memos = Memos::default();
     let (_, reading) = table::read_table(bytes, &spec, |row| {
         if let Some(r) = read_row(&row, &mut memos, &mut diagnostics) {
-            on_row(r);
+            on_row(row.line, r);
         }
     })?;
     diagnostics.extend(reading);
@@ -280,40 +265,33 @@ struct Memos {
     yes_no: Memo<bool>,
 }
 
-/// One row: `None` (and its errors pushed) when it is not taken. Every
-/// column is checked, so all of a row's problems are reported at once.
-fn read_row(row: &Row, memos: &mut Memos, diagnostics: &mut Diagnostics) -> Option<SamplingRow> {
-    let before = diagnostics.count();
-    let report_no = table::compact(row.get(Col::ReportNo));
-    if report_no.is_empty() {
-        diagnostics.push(row.error(
-            Col::ReportNo,
-            "the report number is missing",
-            "缺少报告编号",
-        ));
+/// The cells of a row that could not be read: the record's rules over them
+/// are not judged (their placeholder values mean nothing).
+#[derive(Debug, Default)]
+struct Unread(Vec<SamplingField>);
+
+impl Unread {
+    fn value<T>(&mut self, field: SamplingField, value: Option<T>, placeholder: T) -> T {
+        value.unwrap_or_else(|| {
+            self.0.push(field);
+            placeholder
+        })
     }
+}
+
+/// One row: `None` (and its errors pushed) when it is not taken. Every
+/// column is read and every rule checked, so all of a row's problems are
+/// reported at once.
+fn read_row(row: &Row, memos: &mut Memos, diagnostics: &mut Diagnostics) -> Option<SamplingInput> {
+    use SamplingField as F;
+    let before = diagnostics.count();
+    let mut unread = Unread::default();
     let level = required_choice(row, Col::Level, &mut memos.level, diagnostics);
     let stage = optional_choice(
         row,
         Col::Stage,
         Stage::Production,
         &mut memos.stage,
-        diagnostics,
-    );
-    let enterprise_code = table::code(row.get(Col::EnterpriseCode));
-    if enterprise_code.is_empty() {
-        diagnostics.push(row.error(
-            Col::EnterpriseCode,
-            "the enterprise's unified social credit code is missing",
-            "缺少受检企业统一社会信用代码",
-        ));
-    }
-    let product = required_text(row, Col::Product, "the product", "产品名称", diagnostics);
-    let category = required_text(
-        row,
-        Col::Category,
-        "the product category",
-        "产品类别",
         diagnostics,
     );
     let kind = optional_choice(
@@ -326,83 +304,41 @@ fn read_row(row: &Row, memos: &mut Memos, diagnostics: &mut Diagnostics) -> Opti
     let ccc = read_ccc(row, &mut memos.yes_no, diagnostics);
     let sampled_on = read_sampled_on(row, diagnostics);
     let reported_on = match table::read_date(row.get(Col::ReportedOn), YEARS) {
-        Ok(date) => date,
+        Ok(date) => Some(date),
         Err(e) => {
             let (en, zh) = e.messages(YEARS);
             diagnostics.push(row.error(Col::ReportedOn, en, zh));
             None
         }
     };
-    if let (Some(sampled), Some(reported)) = (sampled_on, reported_on)
-        && reported < sampled
-    {
-        diagnostics.push(row.error(
-            Col::ReportedOn,
-            format!("the report date {reported} is before the sampling date {sampled}"),
-            format!(
-                "报告日期（{}）早于抽样日期（{}）",
-                crate::text::format_date_zh(reported),
-                crate::text::format_date_zh(sampled)
-            ),
-        ));
-    }
     let verdict = required_choice(row, Col::Verdict, &mut memos.verdict, diagnostics);
-    let failed_items = parse_failed_items(&table::text(row.get(Col::FailedItems)));
-    match verdict {
-        Some(Verdict::Fail) if failed_items.is_empty() => diagnostics.push(row.error(
-            Col::FailedItems,
-            "the verdict is 不合格 (fail): name the failed items, e.g. 甲醛释放量（GB 18580-2017）",
-            "检验结论为不合格，请填写不合格项目，如：甲醛释放量（GB 18580-2017）",
-        )),
-        Some(Verdict::Pass) if !failed_items.is_empty() => diagnostics.push(row.error(
-            Col::FailedItems,
-            "the verdict is 合格 (pass) but failed items are given; correct the verdict or clear \
-             the failed items",
-            "检验结论为合格，却填写了不合格项目；请改正检验结论或清空不合格项目",
-        )),
-        _ => {}
-    }
-    if diagnostics.count() > before {
-        return None;
-    }
-    Some(SamplingRow {
-        line: row.line,
-        report_no,
+    let input = SamplingInput {
+        report_no: table::compact(row.get(Col::ReportNo)),
         plan: table::text(row.get(Col::Plan)),
-        level: level?,
-        stage: stage?,
-        enterprise_code,
+        level: unread.value(F::Level, level, Level::National),
+        stage: unread.value(F::Stage, stage, Stage::Production),
+        enterprise_code: table::code(row.get(Col::EnterpriseCode)),
         enterprise_name: table::text(row.get(Col::EnterpriseName)),
-        product,
-        category,
-        kind: kind?,
-        ccc: ccc?,
+        product: table::text(row.get(Col::Product)),
+        category: table::text(row.get(Col::Category)),
+        kind: unread.value(F::Kind, kind, ProductKind::Industrial),
+        ccc: unread.value(F::Ccc, ccc, false),
         batch: table::text(row.get(Col::Batch)),
-        sampled_on: sampled_on?,
-        reported_on,
-        verdict: verdict?,
-        failed_items,
+        sampled_on: unread.value(F::SampledOn, sampled_on, NaiveDate::MIN),
+        reported_on: unread.value(F::ReportedOn, reported_on, None),
+        verdict: unread.value(F::Verdict, verdict, Verdict::Pass),
+        failed_items: parse_failed_items(&table::text(row.get(Col::FailedItems))),
         agency: table::text(row.get(Col::Agency)),
-    })
-}
-
-/// A text cell that must be filled.
-fn required_text(
-    row: &Row,
-    col: Col,
-    what_en: &str,
-    what_zh: &str,
-    diagnostics: &mut Diagnostics,
-) -> String {
-    let text = table::text(row.get(col));
-    if text.is_empty() {
-        diagnostics.push(row.error(
-            col,
-            format!("{what_en} is missing"),
-            format!("缺少{what_zh}"),
-        ));
+    };
+    for problem in input.problems() {
+        let fields = problem.fields();
+        if fields.iter().any(|f| unread.0.contains(f)) {
+            continue;
+        }
+        let refusal = problem.refusal();
+        diagnostics.push(row.error(Col::from(fields[0]), refusal.en, refusal.zh));
     }
-    text
+    (diagnostics.count() == before).then_some(input)
 }
 
 /// A closed-list cell that must be filled.

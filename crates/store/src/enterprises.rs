@@ -4,12 +4,13 @@
 //! units that own the `enterprises` registry write it.
 
 use crate::audit::{self, Change};
+use crate::import::{Context, ImportRecord};
 use crate::{Actor, Result, Store, StoreError, Tx, now_text};
 use chrono::NaiveDate;
 use qcity_domain::formula::Ratio;
 use qcity_domain::identifiers::{self, CodeKind, UsccError};
-use qcity_domain::plan::Diagnostic;
-use qcity_domain::registry::{CodeList, LicenceKind, Size};
+use qcity_domain::registry::{CodeList, EnterpriseProblem, LicenceKind, Refusal, Size};
+pub use qcity_domain::registry::{EnterpriseInput, EnterpriseRow, LicenceInput};
 use qcity_domain::role::Scope;
 use qcity_domain::target::Lang;
 use serde::Serialize;
@@ -95,20 +96,6 @@ pub struct Enterprise {
     pub updated_at: String,
 }
 
-/// The editable fields of an enterprise.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct EnterpriseInput {
-    pub code: String,
-    pub name: String,
-    pub address: String,
-    pub industry: String,
-    pub size: Option<Size>,
-    pub town: String,
-    pub chief_quality_officer: String,
-    pub contact: String,
-    pub file_opened: Option<NaiveDate>,
-}
-
 /// A licence or certificate.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Licence {
@@ -121,21 +108,16 @@ pub struct Licence {
     pub expires: Option<NaiveDate>,
 }
 
-/// The fields of a new licence.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LicenceInput {
-    pub kind: LicenceKind,
-    pub number: String,
-    pub product: String,
-    pub issued: Option<NaiveDate>,
-    pub expires: Option<NaiveDate>,
-}
-
 /// Why a code was refused: the check's reason, in both languages.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CodeRefusal(pub UsccError);
 
 impl CodeRefusal {
+    /// The reason in both languages, as an import reports it.
+    pub fn refusal(&self) -> Refusal {
+        Refusal::new(self.message(Lang::ZhCn), self.message(Lang::En))
+    }
+
     pub fn message(&self, lang: Lang) -> String {
         match lang {
             Lang::ZhCn => format!(
@@ -297,41 +279,23 @@ impl Enterprise {
     }
 }
 
-/// Field rules shared by the form and the import; the error is a translation key.
-fn check_fields(e: &EnterpriseInput) -> std::result::Result<(), (&'static str, &'static str)> {
-    let name = e.name.trim();
-    if name.is_empty() {
-        return Err(("name", "error-enterprise-name"));
+/// The first rule a form's fields break, as the field and its translation key.
+fn form_error(problems: Vec<EnterpriseProblem>) -> Result<()> {
+    match problems.first() {
+        Some(p) => Err(StoreError::invalid(p.field().form_name(), p.key())),
+        None => Ok(()),
     }
-    if name.chars().count() > 100 {
-        return Err(("name", "error-enterprise-name-long"));
-    }
-    for (field, v) in [
-        ("address", &e.address),
-        ("industry", &e.industry),
-        ("town", &e.town),
-        ("chief_quality_officer", &e.chief_quality_officer),
-        ("contact", &e.contact),
-    ] {
-        if v.chars().count() > 200 {
-            return Err((field, "error-text-too-long"));
-        }
-    }
-    if let Some(d) = e.file_opened
-        && d > chrono::Utc::now().date_naive()
-    {
-        return Err(("file_opened", "error-date-in-future"));
-    }
-    Ok(())
+}
+
+fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
 }
 
 /// Creates an enterprise. A code failing its check is `Invalid { field: "code" }`; the caller
 /// shows [`CodeRefusal`]'s reason, which it can get from [`check_code`].
 pub async fn create(store: &Store, actor: &Actor, input: &EnterpriseInput) -> Result<i64> {
     require_writer(store, actor, "enterprises").await?;
-    if let Err((field, key)) = check_fields(input) {
-        return Err(StoreError::invalid(field, key));
-    }
+    form_error(input.problems(today()))?;
     let mut tx = store.begin().await?;
     let checked = match check_code(&mut tx, &input.code).await? {
         Ok(c) => c,
@@ -404,9 +368,14 @@ pub async fn update(
     input: &EnterpriseInput,
 ) -> Result<()> {
     require_writer(store, actor, "enterprises").await?;
-    if let Err((field, key)) = check_fields(input) {
-        return Err(StoreError::invalid(field, key));
-    }
+    // The code is not edited here.
+    form_error(
+        input
+            .problems(today())
+            .into_iter()
+            .filter(|p| *p != EnterpriseProblem::CodeMissing)
+            .collect(),
+    )?;
     let mut tx = store.begin().await?;
     let before = get_in(&mut tx, id).await?;
     if before.row_version != row_version {
@@ -540,18 +509,6 @@ fn licence_from_row(r: &sqlx::any::AnyRow) -> Result<Licence> {
     })
 }
 
-fn check_licence(l: &LicenceInput) -> std::result::Result<(), (&'static str, &'static str)> {
-    if l.number.trim().is_empty() || l.number.chars().count() > 60 {
-        return Err(("number", "error-licence-number"));
-    }
-    if let (Some(i), Some(e)) = (l.issued, l.expires)
-        && e < i
-    {
-        return Err(("expires", "error-licence-expires-before-issued"));
-    }
-    Ok(())
-}
-
 async fn upsert_licence(tx: &mut Tx, enterprise_id: i64, l: &LicenceInput) -> Result<bool> {
     let existing = sqlx::query(
         "SELECT id, product, issued, expires FROM licences WHERE enterprise_id = $1 AND kind = $2 AND number = $3",
@@ -605,9 +562,7 @@ pub async fn save_licence(
     l: &LicenceInput,
 ) -> Result<()> {
     require_writer(store, actor, "enterprises").await?;
-    if let Err((field, key)) = check_licence(l) {
-        return Err(StoreError::invalid(field, key));
-    }
+    form_error(l.problems())?;
     let mut tx = store.begin().await?;
     let e = get_in(&mut tx, enterprise_id).await?;
     upsert_licence(&mut tx, enterprise_id, l).await?;
@@ -670,145 +625,112 @@ pub async fn expiring_licences(
         .collect()
 }
 
-/// One row of an enterprise import: the enterprise and, optionally, one licence.
-#[derive(Debug, Clone)]
-pub struct ImportRow {
-    pub line: usize,
-    pub enterprise: EnterpriseInput,
-    pub licence: Option<LicenceInput>,
+/// What an enterprise import keeps from batch to batch: the codes met so far (a later row of
+/// the same code, for another licence, is not counted again).
+pub struct EnterpriseWriter {
+    seen: BTreeMap<String, usize>,
 }
 
-/// What an import did.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct ImportOutcome {
-    pub created: usize,
-    pub updated: usize,
-    pub unchanged: usize,
-    pub licences_changed: usize,
-    /// Rows left out, each with its line and reason.
-    #[serde(skip)]
-    pub problems: Vec<Diagnostic>,
-}
+/// Enterprise rows are imported keyed by their checked code: a new code creates the
+/// enterprise, a known one is updated where a non-blank field differs (a later row for the
+/// same code may leave fields blank), and the row's licence is added or updated by kind and
+/// number. The same rows again change nothing.
+impl ImportRecord for EnterpriseRow {
+    const REGISTRY: &'static str = "enterprises";
+    const BATCH: usize = 500;
+    const AUDIT: (&'static str, &'static str) = ("enterprise.import", "enterprise_import");
+    const SIDE_COUNT: &'static str = "licences_changed";
+    type Writer = EnterpriseWriter;
 
-fn line_error(line: usize, en: String, zh: String) -> Diagnostic {
-    let mut d = Diagnostic::error(format!("line {line}"), en, zh);
-    d.line = Some(line);
-    d
-}
-
-/// Imports rows: new codes create enterprises, known ones are updated where a field differs;
-/// a row that fails is reported with its line and left out while the good rows are kept.
-/// Importing the same rows again changes nothing. One transaction, one audit record.
-pub async fn import(
-    store: &Store,
-    actor: &Actor,
-    rows: &[ImportRow],
-    source: &str,
-) -> Result<ImportOutcome> {
-    require_writer(store, actor, "enterprises").await?;
-    let mut out = ImportOutcome::default();
-    let mut tx = store.begin().await?;
-    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-    for row in rows {
-        let checked = match check_code(&mut tx, &row.enterprise.code).await? {
-            Ok(c) => c,
-            Err(refusal) => {
-                out.problems.push(line_error(
-                    row.line,
-                    format!("row {}: {}", row.line, refusal.message(Lang::En)),
-                    format!("第{}行：{}", row.line, refusal.message(Lang::ZhCn)),
-                ));
-                continue;
-            }
-        };
-        if let Err((field, key)) = check_fields(&row.enterprise) {
-            let (zh, en) = field_message(field, key);
-            out.problems.push(line_error(
-                row.line,
-                format!("row {}: {en}", row.line),
-                format!("第{}行：{zh}", row.line),
-            ));
-            continue;
-        }
-        if let Some(l) = &row.licence
-            && let Err((field, key)) = check_licence(l)
-        {
-            let (zh, en) = field_message(field, key);
-            out.problems.push(line_error(
-                row.line,
-                format!("row {}: {en}", row.line),
-                format!("第{}行：{zh}", row.line),
-            ));
-            continue;
-        }
-        let existing = sqlx::query(&format!("{SELECT} WHERE e.code = $1"))
-            .bind(&checked.code)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let id = match existing {
-            None => {
-                out.created += 1;
-                insert(&mut tx, &checked, &row.enterprise).await?
-            }
-            Some(r) => {
-                let e = from_row(&r)?;
-                let mut wanted = row.enterprise.clone();
-                wanted.code = e.code.clone();
-                // A later row for the same code (another licence) may leave fields blank.
-                let merged = merge(&e.input(), &wanted);
-                if merged == e.input() {
-                    if !seen.contains_key(&e.code) {
-                        out.unchanged += 1;
-                    }
-                } else {
-                    sqlx::query(
-                        "UPDATE enterprises SET name = $1, address = $2, industry = $3, size = $4, town = $5, chief_quality_officer = $6, \
-                         contact = $7, file_opened = $8, row_version = row_version + 1, updated_at = $9 WHERE id = $10",
-                    )
-                    .bind(&merged.name)
-                    .bind(&merged.address)
-                    .bind(&merged.industry)
-                    .bind(merged.size.map(|s| s.code()))
-                    .bind(&merged.town)
-                    .bind(&merged.chief_quality_officer)
-                    .bind(&merged.contact)
-                    .bind(date_text(merged.file_opened))
-                    .bind(now_text())
-                    .bind(e.id)
-                    .execute(&mut *tx)
-                    .await?;
-                    if !seen.contains_key(&e.code) {
-                        out.updated += 1;
-                    }
-                }
-                e.id
-            }
-        };
-        seen.insert(checked.code.clone(), row.line);
-        if let Some(l) = &row.licence
-            && upsert_licence(&mut tx, id, l).await?
-        {
-            out.licences_changed += 1;
-        }
+    fn check(&self, today: NaiveDate) -> std::result::Result<(), Refusal> {
+        EnterpriseRow::check(self, today)
     }
-    if out.created + out.updated + out.licences_changed > 0 {
-        audit::record(
-            store,
-            &mut tx,
-            actor,
-            Change {
-                action: "enterprise.import",
-                target_type: "enterprise_import",
-                target_id: source,
-                before: json!(null),
-                after: json!({ "created": out.created, "updated": out.updated,
-                    "licences_changed": out.licences_changed, "refused_rows": out.problems.len() }),
-            },
-        )
+
+    async fn begin(_cx: &mut Context<'_>) -> Result<EnterpriseWriter> {
+        Ok(EnterpriseWriter {
+            seen: BTreeMap::new(),
+        })
+    }
+
+    async fn write(
+        w: &mut EnterpriseWriter,
+        cx: &mut Context<'_>,
+        rows: Vec<(usize, EnterpriseRow)>,
+    ) -> Result<()> {
+        for (line, row) in rows {
+            write_row(w, cx, line, row).await?;
+        }
+        Ok(())
+    }
+
+    async fn finish(_w: EnterpriseWriter, _cx: &mut Context<'_>) -> Result<()> {
+        Ok(())
+    }
+}
+
+async fn write_row(
+    w: &mut EnterpriseWriter,
+    cx: &mut Context<'_>,
+    line: usize,
+    row: EnterpriseRow,
+) -> Result<()> {
+    let checked = match check_code(&mut cx.tx, &row.enterprise.code).await? {
+        Ok(c) => c,
+        Err(refusal) => {
+            cx.report.refuse_line(line, &refusal.refusal());
+            return Ok(());
+        }
+    };
+    let existing = sqlx::query(&format!("{SELECT} WHERE e.code = $1"))
+        .bind(&checked.code)
+        .fetch_optional(&mut *cx.tx)
         .await?;
+    let id = match existing {
+        None => {
+            cx.report.created += 1;
+            insert(&mut cx.tx, &checked, &row.enterprise).await?
+        }
+        Some(r) => {
+            let e = from_row(&r)?;
+            let mut wanted = row.enterprise.clone();
+            wanted.code = e.code.clone();
+            // A later row for the same code (another licence) may leave fields blank.
+            let merged = merge(&e.input(), &wanted);
+            if merged == e.input() {
+                if !w.seen.contains_key(&e.code) {
+                    cx.report.unchanged += 1;
+                }
+            } else {
+                sqlx::query(
+                    "UPDATE enterprises SET name = $1, address = $2, industry = $3, size = $4, town = $5, chief_quality_officer = $6, \
+                     contact = $7, file_opened = $8, row_version = row_version + 1, updated_at = $9 WHERE id = $10",
+                )
+                .bind(&merged.name)
+                .bind(&merged.address)
+                .bind(&merged.industry)
+                .bind(merged.size.map(|s| s.code()))
+                .bind(&merged.town)
+                .bind(&merged.chief_quality_officer)
+                .bind(&merged.contact)
+                .bind(date_text(merged.file_opened))
+                .bind(now_text())
+                .bind(e.id)
+                .execute(&mut *cx.tx)
+                .await?;
+                if !w.seen.contains_key(&e.code) {
+                    cx.report.updated += 1;
+                }
+            }
+            e.id
+        }
+    };
+    w.seen.insert(checked.code.clone(), line);
+    if let Some(l) = &row.licence
+        && upsert_licence(&mut cx.tx, id, l).await?
+    {
+        cx.report.side += 1;
     }
-    tx.commit().await?;
-    Ok(out)
+    Ok(())
 }
 
 /// The stored fields overlaid with the non-blank imported ones (trimmed).
@@ -831,36 +753,6 @@ fn merge(old: &EnterpriseInput, new: &EnterpriseInput) -> EnterpriseInput {
         chief_quality_officer: pick(&old.chief_quality_officer, &new.chief_quality_officer),
         contact: pick(&old.contact, &new.contact),
         file_opened: new.file_opened.or(old.file_opened),
-    }
-}
-
-/// Messages for the field rules, for import reports (the web form translates the keys).
-fn field_message(field: &str, key: &str) -> (String, String) {
-    match key {
-        "error-enterprise-name" => (
-            "企业名称不能为空".into(),
-            "the enterprise name is missing".into(),
-        ),
-        "error-enterprise-name-long" => (
-            "企业名称超过 100 个字".into(),
-            "the enterprise name is longer than 100 characters".into(),
-        ),
-        "error-date-in-future" => (
-            "建档日期不能晚于今天".into(),
-            "the file-opening date is in the future".into(),
-        ),
-        "error-licence-number" => (
-            "许可证编号为空或超过 60 个字".into(),
-            "the licence number is missing or longer than 60 characters".into(),
-        ),
-        "error-licence-expires-before-issued" => (
-            "有效期至早于发证日期".into(),
-            "the licence expires before it was issued".into(),
-        ),
-        _ => (
-            format!("“{field}”内容过长（超过 200 个字）"),
-            format!("{field} is longer than 200 characters"),
-        ),
     }
 }
 

@@ -13,6 +13,7 @@ pub mod bulletins;
 pub mod credit;
 pub mod enterprises;
 pub mod evidence;
+pub mod import;
 pub mod indicators;
 mod migrations;
 pub mod notices;

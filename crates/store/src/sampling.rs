@@ -6,16 +6,17 @@
 //! records; so a dashboard never scans the records themselves.
 
 use crate::audit::{self, Change};
-use crate::enterprises::{self, CheckedCode, EnterpriseInput};
+use crate::enterprises::{self, CheckedCode};
+use crate::import::{Context, Import, ImportRecord};
 use crate::schema::{MeasureImpl, Schema, Table};
 use crate::{Actor, Result, Store, StoreError, Tx, now_text};
 use chrono::{Datelike, NaiveDate};
 use qcity_domain::formula::{Formula, Ratio};
 use qcity_domain::identifiers;
-use qcity_domain::plan::Diagnostic;
+pub use qcity_domain::registry::SamplingInput;
 use qcity_domain::registry::{
-    CodeList, FailedItem, Level, ProductKind, Stage, Verdict, parse_failed_items,
-    print_failed_items,
+    CodeList, EnterpriseInput, FailedItem, Level, ProductKind, Refusal, Stage, Verdict,
+    parse_failed_items, print_failed_items,
 };
 use qcity_domain::target::Lang;
 use serde::Serialize;
@@ -24,98 +25,27 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 use std::collections::{BTreeSet, HashMap};
 
-/// One sampling record as entered or imported.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SamplingInput {
-    pub report_no: String,
-    pub plan: String,
-    pub level: Level,
-    pub stage: Stage,
-    pub enterprise_code: String,
-    pub enterprise_name: String,
-    pub product: String,
-    pub category: String,
-    pub kind: ProductKind,
-    pub ccc: bool,
-    pub batch: String,
-    pub sampled_on: NaiveDate,
-    pub reported_on: Option<NaiveDate>,
-    pub verdict: Verdict,
-    pub failed_items: Vec<FailedItem>,
-    pub agency: String,
-}
-
-impl SamplingInput {
-    /// A digest of every field, so a re-import can tell an unchanged record from a corrected one.
-    fn fingerprint(&self) -> String {
-        let text = format!(
-            "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{:?}\u{1f}{}\u{1f}{}",
-            self.report_no.trim(),
-            self.plan.trim(),
-            self.level.code(),
-            self.stage.code(),
-            identifiers::normalise_code(&self.enterprise_code),
-            self.product.trim(),
-            self.category.trim(),
-            self.kind.code(),
-            self.ccc,
-            self.batch.trim(),
-            self.sampled_on,
-            self.verdict.code(),
-            self.reported_on,
-            print_failed_items(&self.failed_items),
-            self.agency.trim(),
-        );
-        crate::audit::hex(&Sha256::digest(text.as_bytes()))
-    }
-
-    /// The record's own rules; the reason in Chinese and English.
-    pub fn check(&self) -> std::result::Result<(), (String, String)> {
-        let bad = |zh: &str, en: &str| Err((zh.to_string(), en.to_string()));
-        if self.report_no.trim().is_empty() || self.report_no.chars().count() > 60 {
-            return bad(
-                "报告编号为空或超过 60 个字",
-                "the report number is missing or longer than 60 characters",
-            );
-        }
-        if self.product.trim().is_empty() {
-            return bad("产品名称不能为空", "the product name is missing");
-        }
-        if self.category.trim().is_empty() {
-            return bad("产品类别不能为空", "the product category is missing");
-        }
-        match self.verdict {
-            Verdict::Fail if self.failed_items.is_empty() => {
-                return bad(
-                    "结论为不合格时须填写不合格项目",
-                    "a failed sampling needs its failed items",
-                );
-            }
-            Verdict::Pass if !self.failed_items.is_empty() => {
-                return bad(
-                    "结论为合格时不应有不合格项目",
-                    "a passed sampling cannot have failed items",
-                );
-            }
-            _ => {}
-        }
-        if let Some(r) = self.reported_on
-            && r < self.sampled_on
-        {
-            return bad(
-                "报告日期早于抽样日期",
-                "the report date is before the sampling date",
-            );
-        }
-        let year = self.sampled_on.year();
-        if !(2000..=2100).contains(&year) {
-            return bad(
-                "抽样日期不在 2000—2100 年之间",
-                "the sampling date is outside 2000–2100",
-            );
-        }
-        Ok(())
-    }
+/// A digest of every field, so a re-import can tell an unchanged record from a corrected one.
+fn fingerprint(r: &SamplingInput) -> String {
+    let text = format!(
+        "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{:?}\u{1f}{}\u{1f}{}",
+        r.report_no.trim(),
+        r.plan.trim(),
+        r.level.code(),
+        r.stage.code(),
+        identifiers::normalise_code(&r.enterprise_code),
+        r.product.trim(),
+        r.category.trim(),
+        r.kind.code(),
+        r.ccc,
+        r.batch.trim(),
+        r.sampled_on,
+        r.verdict.code(),
+        r.reported_on,
+        print_failed_items(&r.failed_items),
+        r.agency.trim(),
+    );
+    crate::audit::hex(&Sha256::digest(text.as_bytes()))
 }
 
 /// A stored record with its enterprise and follow-up.
@@ -287,21 +217,7 @@ pub async fn get(store: &Store, id: i64) -> Result<SamplingRecord> {
     from_row(&row)
 }
 
-/// What an import did.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct ImportOutcome {
-    pub created: usize,
-    pub updated: usize,
-    pub unchanged: usize,
-    pub enterprises_created: usize,
-    /// Rows left out, each with its line and reason (at most [`MAX_PROBLEMS`] kept).
-    #[serde(skip)]
-    pub problems: Vec<Diagnostic>,
-    pub problems_total: usize,
-}
-
-/// How many row problems an import keeps to show.
-pub const MAX_PROBLEMS: usize = 1000;
+/// Rows per batch of an import.
 const CHUNK: usize = 1500;
 /// Rows per statement: fewer statements mean fewer hand-offs to the SQLite worker thread; with
 /// anonymous parameters ([`crate::param`]) the binding cost stays linear.
@@ -319,44 +235,49 @@ struct StatKey {
     category: String,
 }
 
-/// A running import: rows are pushed as the file is read and written in chunks inside one
-/// transaction; `finish` rebuilds the pass-rate counts of the years touched and commits.
-pub struct Import<'a> {
-    store: &'a Store,
-    actor: Actor,
-    source: String,
-    tx: Tx,
+/// What a sampling import keeps from batch to batch.
+pub struct SamplingWriter {
     enterprises: HashMap<String, i64>,
     overrides: HashMap<String, String>,
+    /// Report numbers met in this file: the first line and the fingerprint.
     seen: HashMap<String, (usize, String)>,
-    pending: Vec<(usize, SamplingInput)>,
     years: BTreeSet<i32>,
     /// Batches and passes of the records this import added, per counting group.
     added: HashMap<StatKey, (i64, i64)>,
-    outcome: ImportOutcome,
     /// No records existed when the import began (inside its transaction): nothing to look up.
     empty_table: bool,
 }
 
-impl<'a> Import<'a> {
-    /// Starts an import; the actor must own the sampling registry.
-    pub async fn begin(store: &'a Store, actor: &Actor, source: &str) -> Result<Import<'a>> {
-        enterprises::require_writer(store, actor, "sampling").await?;
-        let mut tx = store.begin().await?;
+/// Sampling records are imported keyed by report number: an unchanged record is counted, a
+/// corrected one updated (its credit event kept in step), a new one inserted 100 to a
+/// statement; a new enterprise code with a name registers the enterprise. At the end the
+/// pass-rate counts of the years touched are rebuilt.
+impl ImportRecord for SamplingInput {
+    const REGISTRY: &'static str = "sampling";
+    const BATCH: usize = CHUNK;
+    const AUDIT: (&'static str, &'static str) = ("sampling.import", "sampling_import");
+    const SIDE_COUNT: &'static str = "enterprises_created";
+    type Writer = SamplingWriter;
+
+    fn check(&self, _today: NaiveDate) -> std::result::Result<(), Refusal> {
+        SamplingInput::check(self)
+    }
+
+    async fn begin(cx: &mut Context<'_>) -> Result<SamplingWriter> {
         let mut known = HashMap::new();
         for r in sqlx::query("SELECT id, code FROM enterprises")
-            .fetch_all(&mut *tx)
+            .fetch_all(&mut *cx.tx)
             .await?
         {
             known.insert(r.try_get::<String, _>("code")?, r.try_get::<i64, _>("id")?);
         }
         let empty_table = sqlx::query("SELECT id FROM sampling LIMIT 1")
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut *cx.tx)
             .await?
             .is_none();
         let mut overrides = HashMap::new();
         for r in sqlx::query("SELECT code, reason FROM code_overrides")
-            .fetch_all(&mut *tx)
+            .fetch_all(&mut *cx.tx)
             .await?
         {
             overrides.insert(
@@ -364,233 +285,55 @@ impl<'a> Import<'a> {
                 r.try_get::<String, _>("reason")?,
             );
         }
-        Ok(Import {
-            store,
-            actor: actor.clone(),
-            source: source.to_string(),
-            tx,
+        Ok(SamplingWriter {
             enterprises: known,
             overrides,
             seen: HashMap::new(),
-            pending: Vec::new(),
             years: BTreeSet::new(),
             added: HashMap::new(),
-            outcome: ImportOutcome::default(),
             empty_table,
         })
     }
 
-    /// Reports a row the reader refused.
-    pub fn refuse(&mut self, d: Diagnostic) {
-        self.outcome.problems_total += 1;
-        if self.outcome.problems.len() < MAX_PROBLEMS {
-            self.outcome.problems.push(d);
-        }
-    }
-
-    fn refuse_line(&mut self, line: usize, zh: String, en: String) {
-        let mut d = Diagnostic::error(
-            format!("line {line}"),
-            format!("row {line}: {en}"),
-            format!("第{line}行：{zh}"),
-        );
-        d.line = Some(line);
-        self.refuse(d);
-    }
-
-    /// Adds one row.
-    pub async fn push(&mut self, line: usize, row: SamplingInput) -> Result<()> {
-        if let Err((zh, en)) = row.check() {
-            self.refuse_line(line, zh, en);
-            return Ok(());
-        }
-        let fp = row.fingerprint();
-        let key = row.report_no.trim().to_string();
-        if let Some((first, first_fp)) = self.seen.get(&key) {
-            if *first_fp != fp {
-                let first = *first;
-                self.refuse_line(
-                    line,
-                    format!("报告编号“{key}”与第{first}行重复且内容不同"),
-                    format!("report number “{key}” repeats row {first} with different content"),
-                );
-            } else {
-                self.outcome.unchanged += 1;
-            }
-            return Ok(());
-        }
-        self.seen.insert(key, (line, fp));
-        self.pending.push((line, row));
-        if self.pending.len() >= CHUNK {
-            self.flush().await?;
-        }
-        Ok(())
-    }
-
-    /// The enterprise id for a row's code, registering the enterprise when it is new.
-    async fn enterprise(&mut self, line: usize, row: &SamplingInput) -> Result<Option<i64>> {
-        let checked = match identifiers::check_enterprise_code(&row.enterprise_code) {
-            Ok((code, kind)) => CheckedCode {
-                code,
-                kind: kind.code(),
-                override_reason: None,
-            },
-            Err(e) => {
-                let code = identifiers::normalise_code(&row.enterprise_code);
-                match self.overrides.get(&code) {
-                    Some(reason) => CheckedCode {
-                        kind: if code.chars().count() == 9 {
-                            "org"
-                        } else {
-                            "uscc"
-                        },
-                        code,
-                        override_reason: Some(reason.clone()),
-                    },
-                    None => {
-                        let refusal = enterprises::CodeRefusal(e);
-                        self.refuse_line(
-                            line,
-                            refusal.message(Lang::ZhCn),
-                            refusal.message(Lang::En),
-                        );
-                        return Ok(None);
-                    }
-                }
-            }
-        };
-        if let Some(id) = self.enterprises.get(&checked.code) {
-            return Ok(Some(*id));
-        }
-        if row.enterprise_name.trim().is_empty() {
-            self.refuse_line(
-                line,
-                format!("企业“{}”尚未登记，且未填写企业名称", checked.code),
-                format!(
-                    "enterprise {} is not registered and the row gives no name",
-                    checked.code
-                ),
-            );
-            return Ok(None);
-        }
-        let input = EnterpriseInput {
-            code: checked.code.clone(),
-            name: row.enterprise_name.trim().chars().take(100).collect(),
-            ..EnterpriseInput::default()
-        };
-        let id = enterprises::insert_for_import(&mut self.tx, &checked, &input).await?;
-        self.enterprises.insert(checked.code, id);
-        self.outcome.enterprises_created += 1;
-        Ok(Some(id))
-    }
-
-    async fn flush(&mut self) -> Result<()> {
-        let rows = std::mem::take(&mut self.pending);
-        if rows.is_empty() {
-            return Ok(());
-        }
-        // Existing records among this chunk, by report number. sqlx's SQLite binding costs grow
-        // with the square of a statement's parameters, so statements stay small.
-        let mut existing: HashMap<String, (i64, String, i64, bool)> = HashMap::new();
-        let lookups = if self.empty_table { 0 } else { rows.len() };
-        for part in rows[..lookups].chunks(LOOKUP_ROWS) {
-            let placeholders: Vec<String> = (1..=part.len())
-                .map(|i| crate::param(self.store.backend, i))
-                .collect();
-            let sql = format!(
-                "SELECT id, report_no, fingerprint, year, passed FROM sampling WHERE report_no IN ({})",
-                placeholders.join(", ")
-            );
-            let mut q = sqlx::query(&sql);
-            for (_, r) in part {
-                q = q.bind(r.report_no.trim().to_string());
-            }
-            for r in q.fetch_all(&mut *self.tx).await? {
-                existing.insert(
-                    r.try_get("report_no")?,
-                    (
-                        r.try_get("id")?,
-                        r.try_get("fingerprint")?,
-                        r.try_get("year")?,
-                        r.try_get::<i64, _>("passed")? != 0,
-                    ),
-                );
-            }
-        }
-        let now = now_text();
-        let mut inserts: Vec<(i64, SamplingInput, String)> = Vec::new();
+    async fn write(
+        w: &mut SamplingWriter,
+        cx: &mut Context<'_>,
+        rows: Vec<(usize, SamplingInput)>,
+    ) -> Result<()> {
+        // A report number given twice in the file: the same content is unchanged, other
+        // content refused.
+        let mut fresh = Vec::with_capacity(rows.len());
         for (line, row) in rows {
-            let fp = row.fingerprint();
-            if let Some((_, old_fp, _, _)) = existing.get(row.report_no.trim())
-                && *old_fp == fp
-            {
-                self.outcome.unchanged += 1;
+            let fp = fingerprint(&row);
+            let key = row.key().to_string();
+            if let Some((first, first_fp)) = w.seen.get(&key) {
+                if *first_fp != fp {
+                    let first = *first;
+                    cx.report.refuse_line(
+                        line,
+                        &Refusal::new(
+                            format!("报告编号“{key}”与第{first}行重复且内容不同"),
+                            format!(
+                                "report number “{key}” repeats row {first} with different content"
+                            ),
+                        ),
+                    );
+                } else {
+                    cx.report.unchanged += 1;
+                }
                 continue;
             }
-            let Some(enterprise_id) = self.enterprise(line, &row).await? else {
-                continue;
-            };
-            match existing.get(row.report_no.trim()) {
-                Some((id, _, old_year, _)) => {
-                    // A corrected record moves counts between groups: those years are recounted.
-                    self.years.insert(row.sampled_on.year());
-                    self.years.insert(*old_year as i32);
-                    update_record(&mut self.tx, *id, enterprise_id, &row, &fp).await?;
-                    sync_credit_event(
-                        self.store.backend,
-                        &mut self.tx,
-                        enterprise_id,
-                        &row,
-                        &self.actor,
-                        &now,
-                    )
-                    .await?;
-                    self.outcome.updated += 1;
-                }
-                None => {
-                    let key = StatKey {
-                        year: row.sampled_on.year(),
-                        level: row.level.code(),
-                        stage: row.stage.code(),
-                        kind: row.kind.code(),
-                        ccc: row.ccc,
-                        category: row.category.trim().to_string(),
-                    };
-                    let counts = self.added.entry(key).or_default();
-                    counts.0 += 1;
-                    counts.1 += i64::from(row.verdict == Verdict::Pass);
-                    inserts.push((enterprise_id, row, fp));
-                    self.outcome.created += 1;
-                }
-            }
+            w.seen.insert(key, (line, fp.clone()));
+            fresh.push((line, row, fp));
         }
-        insert_records(
-            self.store.backend,
-            &mut self.tx,
-            &inserts,
-            &self.actor.username,
-            &now,
-        )
-        .await?;
-        let failures: Vec<&(i64, SamplingInput, String)> = inserts
-            .iter()
-            .filter(|(_, r, _)| r.verdict == Verdict::Fail)
-            .collect();
-        for chunk in failures.chunks(INSERT_ROWS * 3) {
-            insert_credit_events(self.store.backend, &mut self.tx, chunk, &self.actor, &now)
-                .await?;
-        }
-        Ok(())
+        write_batch(w, cx, fresh).await
     }
 
-    /// Writes what is pending, rebuilds the counts and commits.
-    pub async fn finish(mut self) -> Result<ImportOutcome> {
-        self.flush().await?;
-        refresh_stats(&mut self.tx, &self.years).await?;
+    async fn finish(w: SamplingWriter, cx: &mut Context<'_>) -> Result<()> {
+        refresh_stats(&mut cx.tx, &w.years).await?;
         // New records only add to their groups' counts (a recounted year already has them).
-        let added = std::mem::take(&mut self.added);
-        for (k, (batches, passed)) in added {
-            if self.years.contains(&k.year) {
+        for (k, (batches, passed)) in w.added {
+            if w.years.contains(&k.year) {
                 continue;
             }
             sqlx::query(
@@ -606,28 +349,158 @@ impl<'a> Import<'a> {
             .bind(k.category)
             .bind(batches)
             .bind(passed)
-            .execute(&mut *self.tx)
+            .execute(&mut *cx.tx)
             .await?;
         }
-        if self.outcome.created + self.outcome.updated + self.outcome.enterprises_created > 0 {
-            audit::record(
-                self.store,
-                &mut self.tx,
-                &self.actor,
-                Change {
-                    action: "sampling.import",
-                    target_type: "sampling_import",
-                    target_id: &self.source,
-                    before: json!(null),
-                    after: json!({ "created": self.outcome.created, "updated": self.outcome.updated,
-                        "enterprises_created": self.outcome.enterprises_created, "refused_rows": self.outcome.problems_total }),
-                },
-            )
-            .await?;
-        }
-        self.tx.commit().await?;
-        Ok(self.outcome)
+        Ok(())
     }
+}
+
+/// The enterprise id for a row's code, registering the enterprise when it is new; `None` (and
+/// the row refused) when the code is refused or unknown without a name.
+async fn enterprise_of(
+    w: &mut SamplingWriter,
+    cx: &mut Context<'_>,
+    line: usize,
+    row: &SamplingInput,
+) -> Result<Option<i64>> {
+    let checked = match identifiers::check_enterprise_code(&row.enterprise_code) {
+        Ok((code, kind)) => CheckedCode {
+            code,
+            kind: kind.code(),
+            override_reason: None,
+        },
+        Err(e) => {
+            let code = identifiers::normalise_code(&row.enterprise_code);
+            match w.overrides.get(&code) {
+                Some(reason) => CheckedCode {
+                    kind: if code.chars().count() == 9 {
+                        "org"
+                    } else {
+                        "uscc"
+                    },
+                    code,
+                    override_reason: Some(reason.clone()),
+                },
+                None => {
+                    cx.report
+                        .refuse_line(line, &enterprises::CodeRefusal(e).refusal());
+                    return Ok(None);
+                }
+            }
+        }
+    };
+    if let Some(id) = w.enterprises.get(&checked.code) {
+        return Ok(Some(*id));
+    }
+    if row.enterprise_name.trim().is_empty() {
+        cx.report.refuse_line(
+            line,
+            &Refusal::new(
+                format!("企业“{}”尚未登记，且未填写企业名称", checked.code),
+                format!(
+                    "enterprise {} is not registered and the row gives no name",
+                    checked.code
+                ),
+            ),
+        );
+        return Ok(None);
+    }
+    let input = EnterpriseInput {
+        code: checked.code.clone(),
+        name: row.enterprise_name.trim().chars().take(100).collect(),
+        ..EnterpriseInput::default()
+    };
+    let id = enterprises::insert_for_import(&mut cx.tx, &checked, &input).await?;
+    w.enterprises.insert(checked.code, id);
+    cx.report.side += 1;
+    Ok(Some(id))
+}
+
+async fn write_batch(
+    w: &mut SamplingWriter,
+    cx: &mut Context<'_>,
+    rows: Vec<(usize, SamplingInput, String)>,
+) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let backend = cx.store.backend;
+    // Existing records among this chunk, by report number. sqlx's SQLite binding costs grow
+    // with the square of a statement's parameters, so statements stay small.
+    let mut existing: HashMap<String, (i64, String, i64, bool)> = HashMap::new();
+    let lookups = if w.empty_table { 0 } else { rows.len() };
+    for part in rows[..lookups].chunks(LOOKUP_ROWS) {
+        let placeholders: Vec<String> =
+            (1..=part.len()).map(|i| crate::param(backend, i)).collect();
+        let sql = format!(
+            "SELECT id, report_no, fingerprint, year, passed FROM sampling WHERE report_no IN ({})",
+            placeholders.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for (_, r, _) in part {
+            q = q.bind(r.key().to_string());
+        }
+        for r in q.fetch_all(&mut *cx.tx).await? {
+            existing.insert(
+                r.try_get("report_no")?,
+                (
+                    r.try_get("id")?,
+                    r.try_get("fingerprint")?,
+                    r.try_get("year")?,
+                    r.try_get::<i64, _>("passed")? != 0,
+                ),
+            );
+        }
+    }
+    let now = now_text();
+    let mut inserts: Vec<(i64, SamplingInput, String)> = Vec::new();
+    for (line, row, fp) in rows {
+        if let Some((_, old_fp, _, _)) = existing.get(row.key())
+            && *old_fp == fp
+        {
+            cx.report.unchanged += 1;
+            continue;
+        }
+        let Some(enterprise_id) = enterprise_of(w, cx, line, &row).await? else {
+            continue;
+        };
+        match existing.get(row.key()) {
+            Some((id, _, old_year, _)) => {
+                // A corrected record moves counts between groups: those years are recounted.
+                w.years.insert(row.sampled_on.year());
+                w.years.insert(*old_year as i32);
+                update_record(&mut cx.tx, *id, enterprise_id, &row, &fp).await?;
+                sync_credit_event(backend, &mut cx.tx, enterprise_id, &row, &cx.actor, &now)
+                    .await?;
+                cx.report.updated += 1;
+            }
+            None => {
+                let key = StatKey {
+                    year: row.sampled_on.year(),
+                    level: row.level.code(),
+                    stage: row.stage.code(),
+                    kind: row.kind.code(),
+                    ccc: row.ccc,
+                    category: row.category.trim().to_string(),
+                };
+                let counts = w.added.entry(key).or_default();
+                counts.0 += 1;
+                counts.1 += i64::from(row.verdict == Verdict::Pass);
+                inserts.push((enterprise_id, row, fp));
+                cx.report.created += 1;
+            }
+        }
+    }
+    insert_records(backend, &mut cx.tx, &inserts, &cx.actor.username, &now).await?;
+    let failures: Vec<&(i64, SamplingInput, String)> = inserts
+        .iter()
+        .filter(|(_, r, _)| r.verdict == Verdict::Fail)
+        .collect();
+    for chunk in failures.chunks(INSERT_ROWS * 3) {
+        insert_credit_events(backend, &mut cx.tx, chunk, &cx.actor, &now).await?;
+    }
+    Ok(())
 }
 
 async fn insert_records(
@@ -822,19 +695,23 @@ pub(crate) async fn refresh_stats(tx: &mut Tx, years: &BTreeSet<i32>) -> Result<
     Ok(())
 }
 
-/// Records one sampling entered by hand (the enterprise must be registered).
+/// Records one sampling entered by hand (the enterprise must be registered), through the
+/// import pipeline as a file of one row.
 pub async fn create(store: &Store, actor: &Actor, row: &SamplingInput) -> Result<i64> {
-    let mut import = Import::begin(store, actor, "form").await?;
+    let source = format!("form:{}", row.key());
+    // A sampling record's rules do not depend on the day.
+    let today = chrono::Utc::now().date_naive();
+    let mut import = Import::<SamplingInput>::begin(store, actor, &source, today).await?;
     let code = identifiers::normalise_code(&row.enterprise_code);
-    if !import.enterprises.contains_key(&code) {
+    if !import.writer.enterprises.contains_key(&code) {
         return Err(StoreError::invalid(
             "enterprise_code",
             "error-sampling-enterprise-unknown",
         ));
     }
     let exists = sqlx::query("SELECT id FROM sampling WHERE report_no = $1")
-        .bind(row.report_no.trim())
-        .fetch_optional(&mut *import.tx)
+        .bind(row.key())
+        .fetch_optional(&mut *import.cx.tx)
         .await?;
     if exists.is_some() {
         return Err(StoreError::invalid(
@@ -846,14 +723,13 @@ pub async fn create(store: &Store, actor: &Actor, row: &SamplingInput) -> Result
         // The form handler checks first and shows the reason; this is the backstop.
         return Err(StoreError::invalid("record", "error-sampling-record"));
     }
-    import.source = format!("form:{}", row.report_no.trim());
     import.push(1, row.clone()).await?;
     let outcome = import.finish().await?;
     if outcome.created != 1 {
         return Err(StoreError::invalid("record", "error-sampling-not-saved"));
     }
     let id: i64 = sqlx::query("SELECT id FROM sampling WHERE report_no = $1")
-        .bind(row.report_no.trim())
+        .bind(row.key())
         .fetch_one(&store.pool)
         .await?
         .try_get("id")?;

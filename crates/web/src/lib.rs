@@ -8,6 +8,7 @@ pub mod charts;
 pub mod ctx;
 pub mod error;
 pub mod i18n;
+pub mod imports;
 pub mod limiter;
 pub mod metrics;
 pub mod middleware;

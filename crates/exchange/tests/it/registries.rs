@@ -8,10 +8,13 @@ use crate::libreoffice;
 
 use chrono::NaiveDate;
 use qcity_domain::plan::Diagnostic;
-use qcity_domain::registry::{FailedItem, Level, LicenceKind, ProductKind, Size, Stage, Verdict};
+use qcity_domain::registry::{
+    EnterpriseInput, EnterpriseRow, FailedItem, Level, LicenceInput, LicenceKind, ProductKind,
+    SamplingInput, Size, Stage, Verdict,
+};
 use qcity_exchange::{
-    EnterpriseRow, LicenceRow, MAX_ROW_DIAGNOSTICS, SHEET_ENTERPRISES, SHEET_SAMPLING, SamplingRow,
-    enterprise_template_xlsx, read_enterprises, read_sampling, sampling_template_xlsx,
+    MAX_ROW_DIAGNOSTICS, SHEET_ENTERPRISES, SHEET_SAMPLING, enterprise_template_xlsx,
+    read_enterprises, read_sampling, sampling_template_xlsx,
 };
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, XlsxError};
 
@@ -70,6 +73,20 @@ fn error_lines(diagnostics: &[Diagnostic]) -> Vec<usize> {
         .filter(|d| d.is_error())
         .map(|d| d.line.unwrap_or_default())
         .collect()
+}
+
+/// The day the enterprise files are read on (bounds the file-opening date).
+fn today() -> NaiveDate {
+    date(2026, 1, 1)
+}
+
+/// The good rows with their lines, and the row diagnostics.
+type Read<R> = (Vec<(usize, R)>, Vec<Diagnostic>);
+
+fn read_all_enterprises(bytes: &[u8]) -> Result<Read<EnterpriseRow>, Diagnostic> {
+    let mut rows = Vec::new();
+    let diagnostics = read_enterprises(bytes, today(), |line, r| rows.push((line, r)))?;
+    Ok((rows, diagnostics))
 }
 
 fn messages(diagnostics: &[Diagnostic], line: usize) -> (String, String) {
@@ -171,19 +188,20 @@ fn an_enterprise_workbook_with_a_title_row_shuffled_columns_and_a_bad_row() {
         vec![S("惠济区老鸦陈包子铺"), N(5.0), S("12345678-9"), S("微型")],
     ];
     let bytes = workbook(SHEET_ENTERPRISES, &rows);
-    let (got, diagnostics) = read_enterprises(&bytes).unwrap_or_else(|d| panic!("{d}"));
+    let (got, diagnostics) = read_all_enterprises(&bytes).unwrap_or_else(|d| panic!("{d}"));
     let cable = EnterpriseRow {
-        line: 4,
-        code: USCC_A.to_string(),
-        name: "郑州惠济电缆有限公司".to_string(),
-        address: "郑州市惠济区天河路 8 号".to_string(),
-        industry: String::new(),
-        size: Some(Size::Medium),
-        town: "花园口镇".to_string(),
-        chief_quality_officer: String::new(),
-        contact: "13803710001".to_string(),
-        file_opened: Some(date(2015, 3, 31)),
-        licence: Some(LicenceRow {
+        enterprise: EnterpriseInput {
+            code: USCC_A.to_string(),
+            name: "郑州惠济电缆有限公司".to_string(),
+            address: "郑州市惠济区天河路 8 号".to_string(),
+            industry: String::new(),
+            size: Some(Size::Medium),
+            town: "花园口镇".to_string(),
+            chief_quality_officer: String::new(),
+            contact: "13803710001".to_string(),
+            file_opened: Some(date(2015, 3, 31)),
+        },
+        licence: Some(LicenceInput {
             kind: LicenceKind::Production,
             number: "XK06-001-00123".to_string(),
             product: "电线电缆".to_string(),
@@ -192,33 +210,30 @@ fn an_enterprise_workbook_with_a_title_row_shuffled_columns_and_a_bad_row() {
         }),
     };
     let second_licence = EnterpriseRow {
-        line: 5,
-        address: String::new(),
-        contact: String::new(),
-        file_opened: None,
-        licence: Some(LicenceRow {
+        enterprise: EnterpriseInput {
+            address: String::new(),
+            contact: String::new(),
+            file_opened: None,
+            ..cable.enterprise.clone()
+        },
+        licence: Some(LicenceInput {
             kind: LicenceKind::Ccc,
             number: "2014010105000001".to_string(),
             product: "电线组件".to_string(),
             issued: Some(date(2014, 1, 2)),
             expires: Some(date(2019, 1, 1)),
         }),
-        ..cable.clone()
     };
     let shop = EnterpriseRow {
-        line: 9,
-        code: "12345678-9".to_string(),
-        name: "惠济区老鸦陈包子铺".to_string(),
-        address: String::new(),
-        industry: String::new(),
-        size: Some(Size::Micro),
-        town: String::new(),
-        chief_quality_officer: String::new(),
-        contact: String::new(),
-        file_opened: None,
+        enterprise: EnterpriseInput {
+            code: "12345678-9".to_string(),
+            name: "惠济区老鸦陈包子铺".to_string(),
+            size: Some(Size::Micro),
+            ..Default::default()
+        },
         licence: None,
     };
-    assert_eq!(got, [cable, second_licence, shop]);
+    assert_eq!(got, [(4, cable), (5, second_licence), (9, shop)]);
     // Each bad row is named by its line, with every problem it has.
     assert_eq!(error_lines(&diagnostics), [7, 7, 8, 8, 8]);
     let (en, zh) = messages(&diagnostics, 7);
@@ -254,7 +269,7 @@ fn an_enterprise_workbook_with_a_title_row_shuffled_columns_and_a_bad_row() {
 #[test]
 fn a_missing_required_column_is_a_file_level_error_naming_it() {
     let csv = "企业名称,地址,企业规模\n某公司,某地,小型\n";
-    let d = read_enterprises(csv.as_bytes()).expect_err("no code column");
+    let d = read_all_enterprises(csv.as_bytes()).expect_err("no code column");
     assert!(d.is_error());
     assert!(
         d.message_zh.contains("缺少必填列“统一社会信用代码”"),
@@ -264,7 +279,7 @@ fn a_missing_required_column_is_a_file_level_error_naming_it() {
     assert_eq!(d.line, Some(1));
 
     let csv = "报告编号,抽查级别,产品名称,产品类别,检验结论\nR1,省级,电线,电线电缆,合格\n";
-    let d = read_sampling(csv.as_bytes(), |_| {}).expect_err("three columns missing");
+    let d = read_sampling(csv.as_bytes(), |_, _| {}).expect_err("three columns missing");
     assert!(
         d.message_zh
             .contains("缺少必填列“受检企业统一社会信用代码”“抽样日期”"),
@@ -273,16 +288,16 @@ fn a_missing_required_column_is_a_file_level_error_naming_it() {
     assert!(d.message_en.contains("抽样日期 (sampled on)"), "{d:#?}");
 
     // Without any header row: what the table should look like.
-    let d = read_enterprises("a,b\n1,2\n".as_bytes()).expect_err("no header");
+    let d = read_all_enterprises("a,b\n1,2\n".as_bytes()).expect_err("no header");
     assert!(
         d.message_zh
             .contains("没有包含“统一社会信用代码”“企业名称”列名的表头行"),
         "{d:#?}"
     );
     // Not a table at all.
-    assert!(read_sampling(b"", |_| {}).is_err());
-    assert!(read_sampling(b"PK\x03\x04 not a zip", |_| {}).is_err());
-    assert!(read_enterprises(&[0x00, 0x9F, 0x92, 0x96, 0x01]).is_err());
+    assert!(read_sampling(b"", |_, _| {}).is_err());
+    assert!(read_sampling(b"PK\x03\x04 not a zip", |_, _| {}).is_err());
+    assert!(read_all_enterprises(&[0x00, 0x9F, 0x92, 0x96, 0x01]).is_err());
 }
 
 /// A sampling CSV: the header, then `rows`.
@@ -290,9 +305,10 @@ const SAMPLING_HEADER: &str = "报告编号,抽查计划（任务）,抽查级�
     受检企业名称,产品名称,产品类别,产品属性,是否CCC目录内产品,规格型号/批号,抽样日期,报告日期,\
     检验结论,不合格项目（依据标准）,检验机构";
 
-fn read_all_sampling(bytes: &[u8]) -> (Vec<SamplingRow>, Vec<Diagnostic>) {
+fn read_all_sampling(bytes: &[u8]) -> (Vec<(usize, SamplingInput)>, Vec<Diagnostic>) {
     let mut rows = Vec::new();
-    let diagnostics = read_sampling(bytes, |r| rows.push(r)).unwrap_or_else(|d| panic!("{d}"));
+    let diagnostics =
+        read_sampling(bytes, |line, r| rows.push((line, r))).unwrap_or_else(|d| panic!("{d}"));
     (rows, diagnostics)
 }
 
@@ -316,53 +332,57 @@ fn sampling_csv_in_gbk_with_a_chinese_header() {
     assert_eq!(
         rows,
         [
-            SamplingRow {
-                line: 2,
-                report_no: "GB2015-0012".into(),
-                plan: "2015年国家监督抽查".into(),
-                level: Level::National,
-                stage: Stage::Circulation,
-                enterprise_code: USCC_A.into(),
-                enterprise_name: "郑州惠济电缆有限公司".into(),
-                product: "聚氯乙烯绝缘电缆".into(),
-                category: "电线电缆".into(),
-                kind: ProductKind::Industrial,
-                ccc: true,
-                batch: "BV 2.5mm2".into(),
-                sampled_on: date(2015, 3, 31),
-                reported_on: Some(date(2015, 4, 20)),
-                verdict: Verdict::Fail,
-                failed_items: vec![
-                    FailedItem {
-                        item: "导体电阻".into(),
-                        standard: "GB/T 3956-2008".into()
-                    },
-                    FailedItem {
-                        item: "绝缘厚度".into(),
-                        standard: "GB/T 5023.3".into()
-                    },
-                ],
-                agency: "国家电线电缆质检中心".into(),
-            },
-            SamplingRow {
-                line: 3,
-                report_no: "HJ-2015-007".into(),
-                plan: String::new(),
-                level: Level::District,
-                stage: Stage::Production,
-                enterprise_code: USCC_B.into(),
-                enterprise_name: "惠济食品厂".into(),
-                product: "小麦粉".into(),
-                category: "小麦粉".into(),
-                kind: ProductKind::Food,
-                ccc: false,
-                batch: String::new(),
-                sampled_on: date(2015, 6, 1),
-                reported_on: None,
-                verdict: Verdict::Pass,
-                failed_items: Vec::new(),
-                agency: String::new(),
-            },
+            (
+                2,
+                SamplingInput {
+                    report_no: "GB2015-0012".into(),
+                    plan: "2015年国家监督抽查".into(),
+                    level: Level::National,
+                    stage: Stage::Circulation,
+                    enterprise_code: USCC_A.into(),
+                    enterprise_name: "郑州惠济电缆有限公司".into(),
+                    product: "聚氯乙烯绝缘电缆".into(),
+                    category: "电线电缆".into(),
+                    kind: ProductKind::Industrial,
+                    ccc: true,
+                    batch: "BV 2.5mm2".into(),
+                    sampled_on: date(2015, 3, 31),
+                    reported_on: Some(date(2015, 4, 20)),
+                    verdict: Verdict::Fail,
+                    failed_items: vec![
+                        FailedItem {
+                            item: "导体电阻".into(),
+                            standard: "GB/T 3956-2008".into()
+                        },
+                        FailedItem {
+                            item: "绝缘厚度".into(),
+                            standard: "GB/T 5023.3".into()
+                        },
+                    ],
+                    agency: "国家电线电缆质检中心".into(),
+                }
+            ),
+            (
+                3,
+                SamplingInput {
+                    report_no: "HJ-2015-007".into(),
+                    plan: String::new(),
+                    level: Level::District,
+                    stage: Stage::Production,
+                    enterprise_code: USCC_B.into(),
+                    enterprise_name: "惠济食品厂".into(),
+                    product: "小麦粉".into(),
+                    category: "小麦粉".into(),
+                    kind: ProductKind::Food,
+                    ccc: false,
+                    batch: String::new(),
+                    sampled_on: date(2015, 6, 1),
+                    reported_on: None,
+                    verdict: Verdict::Pass,
+                    failed_items: Vec::new(),
+                    agency: String::new(),
+                }
+            ),
         ]
     );
 }
@@ -382,14 +402,14 @@ fn sampling_rows_that_break_the_rules_are_named_and_the_rest_kept() {
     let (rows, diagnostics) = read_all_sampling(csv.as_bytes());
     let kept: Vec<(usize, &str, Level)> = rows
         .iter()
-        .map(|r| (r.line, r.report_no.as_str(), r.level))
+        .map(|(line, r)| (*line, r.report_no.as_str(), r.level))
         .collect();
     assert_eq!(
         kept,
         [(2, "R1", Level::Provincial), (10, "R9", Level::City)]
     );
     // The absent columns take their defaults; an Excel serial is a date.
-    let r9 = &rows[1];
+    let r9 = &rows[1].1;
     assert_eq!(
         (r9.stage, r9.kind, r9.ccc, r9.sampled_on),
         (
@@ -477,9 +497,9 @@ fn a_sampling_workbook_with_date_cells_and_a_title_row() {
     let bytes = workbook(SHEET_SAMPLING, &rows);
     let (got, diagnostics) = read_all_sampling(&bytes);
     assert_eq!(got.len(), 1, "{got:#?}");
-    assert_eq!(got[0].line, 3);
-    assert_eq!(got[0].sampled_on, date(2015, 2, 10));
-    assert_eq!(got[0].reported_on, Some(date(2015, 3, 1)));
+    assert_eq!(got[0].0, 3);
+    assert_eq!(got[0].1.sampled_on, date(2015, 2, 10));
+    assert_eq!(got[0].1.reported_on, Some(date(2015, 3, 1)));
     assert_eq!(error_lines(&diagnostics), [5]);
     assert_eq!(diagnostics[0].path, format!("{SHEET_SAMPLING}!H5"));
 }
@@ -487,7 +507,7 @@ fn a_sampling_workbook_with_date_cells_and_a_title_row() {
 #[test]
 fn the_templates_read_back_with_no_rows_and_no_errors() {
     let template = enterprise_template_xlsx().unwrap_or_else(|e| panic!("{e}"));
-    let (rows, diagnostics) = read_enterprises(&template).unwrap_or_else(|d| panic!("{d}"));
+    let (rows, diagnostics) = read_all_enterprises(&template).unwrap_or_else(|d| panic!("{d}"));
     assert!(
         rows.is_empty() && diagnostics.is_empty(),
         "{diagnostics:#?}"
@@ -554,11 +574,11 @@ fn a_large_sampling_csv_streams_through() {
     let mut count = 0usize;
     let mut fails = 0usize;
     let mut last_line = 0usize;
-    let diagnostics = read_sampling(csv.as_bytes(), |r| {
+    let diagnostics = read_sampling(csv.as_bytes(), |line, r| {
         count += 1;
         fails += usize::from(r.verdict == Verdict::Fail);
-        assert!(r.line > last_line);
-        last_line = r.line;
+        assert!(line > last_line);
+        last_line = line;
     })
     .unwrap_or_else(|d| panic!("{d}"));
     assert_eq!(count, ROWS - bad);
@@ -610,13 +630,13 @@ fn the_enterprise_template_filled_and_resaved_by_libreoffice_reads_back() {
     ];
     let filled = workbook(SHEET_ENTERPRISES, &rows);
     let want = |bytes: &[u8]| {
-        let (rows, diagnostics) = read_enterprises(bytes).unwrap_or_else(|d| panic!("{d}"));
+        let (rows, diagnostics) = read_all_enterprises(bytes).unwrap_or_else(|d| panic!("{d}"));
         assert!(diagnostics.is_empty(), "{diagnostics:#?}");
         assert_eq!(rows.len(), 1);
-        let row = &rows[0];
-        assert_eq!((row.line, row.code.as_str()), (2, USCC_A));
-        assert_eq!(row.size, Some(Size::Large));
-        assert_eq!(row.file_opened, Some(date(2015, 3, 31)));
+        let (line, row) = &rows[0];
+        assert_eq!((*line, row.enterprise.code.as_str()), (2, USCC_A));
+        assert_eq!(row.enterprise.size, Some(Size::Large));
+        assert_eq!(row.enterprise.file_opened, Some(date(2015, 3, 31)));
         let licence = row.licence.as_ref().unwrap_or_else(|| panic!("no licence"));
         assert_eq!(licence.expires, Some(date(2018, 5, 5)));
     };

@@ -21,7 +21,7 @@ use qcity_domain::role::Role;
 use qcity_domain::target::Lang as DLang;
 use qcity_store::StoreError;
 use qcity_store::credit::{self, CreditEvent, ListingRecord};
-use qcity_store::enterprises::{self, EnterpriseInput, ImportRow, LicenceInput};
+use qcity_store::enterprises::{self, EnterpriseInput, LicenceInput};
 use qcity_store::sampling::{self, SamplingRecord};
 use serde::Deserialize;
 use std::collections::HashSet;
@@ -445,8 +445,16 @@ async fn import(
         counts,
         problems,
     };
-    let (rows, diags) = match qcity_exchange::read_enterprises(&bytes) {
-        Ok(r) => r,
+    let out = match crate::imports::enterprises_file(
+        &state.store,
+        &ctx.actor(),
+        &filename,
+        ctx.today,
+        bytes,
+    )
+    .await?
+    {
+        Ok(out) => out,
         Err(d) => {
             return Ok(unprocessable(render(&page(
                 vec![],
@@ -454,39 +462,20 @@ async fn import(
             ))));
         }
     };
-    let rows: Vec<ImportRow> = rows
-        .into_iter()
-        .map(|r| ImportRow {
-            line: r.line,
-            enterprise: EnterpriseInput {
-                code: r.code,
-                name: r.name,
-                address: r.address,
-                industry: r.industry,
-                size: r.size,
-                town: r.town,
-                chief_quality_officer: r.chief_quality_officer,
-                contact: r.contact,
-                file_opened: r.file_opened,
-            },
-            licence: r.licence.map(|l| LicenceInput {
-                kind: l.kind,
-                number: l.number,
-                product: l.product,
-                issued: l.issued,
-                expires: l.expires,
-            }),
-        })
-        .collect();
-    let out = enterprises::import(&state.store, &ctx.actor(), &rows, &filename).await?;
-    let mut all = diags;
+    let mut all = out.warnings.clone();
     all.extend(out.problems.iter().cloned());
-    let problems = problem_lines(all, lang);
+    let mut problems = problem_lines(all, lang);
+    if out.problems_total > out.problems.len() {
+        problems.push(ctx.lang.t_args(
+            "smp-import-more",
+            &[("n", (out.problems_total - out.problems.len()).to_string())],
+        ));
+    }
     let counts = vec![
         (ctx.t("reg-import-created"), out.created),
         (ctx.t("reg-import-updated"), out.updated),
         (ctx.t("reg-import-unchanged"), out.unchanged),
-        (ctx.t("ent-import-licences"), out.licences_changed),
+        (ctx.t("ent-import-licences"), out.side),
     ];
     let nothing = out.created + out.updated + out.unchanged == 0;
     let res = render(&page(counts, problems.clone()));

@@ -395,12 +395,8 @@ async fn create(
         failed_items: parse_failed_items(&form.failed_items),
         agency: form.agency.clone(),
     };
-    if let Err((zh, en)) = input.check() {
-        let message = if ctx.lang == crate::i18n::Lang::En {
-            en
-        } else {
-            zh
-        };
+    if let Err(refusal) = input.check() {
+        let message = refusal.message(dl(&ctx)).to_string();
         return Ok(unprocessable(
             list_page(&state, &ctx, Filters::default(), form, vec![message]).await?,
         ));
@@ -442,9 +438,16 @@ async fn import(
         counts,
         problems,
     };
-    let mut rows = Vec::new();
-    let diags = match qcity_exchange::read_sampling(&bytes, |r| rows.push(r)) {
-        Ok(d) => d,
+    let out = match crate::imports::sampling_file(
+        &state.store,
+        &ctx.actor(),
+        &filename,
+        ctx.today,
+        bytes,
+    )
+    .await?
+    {
+        Ok(out) => out,
         Err(d) => {
             return Ok(unprocessable(render(&page(
                 vec![],
@@ -452,38 +455,7 @@ async fn import(
             ))));
         }
     };
-    let mut imp = sampling::Import::begin(&state.store, &ctx.actor(), &filename).await?;
-    let mut warnings = Vec::new();
-    for d in diags {
-        if d.is_error() {
-            imp.refuse(d);
-        } else {
-            warnings.push(d);
-        }
-    }
-    for r in rows {
-        let input = SamplingInput {
-            report_no: r.report_no,
-            plan: r.plan,
-            level: r.level,
-            stage: r.stage,
-            enterprise_code: r.enterprise_code,
-            enterprise_name: r.enterprise_name,
-            product: r.product,
-            category: r.category,
-            kind: r.kind,
-            ccc: r.ccc,
-            batch: r.batch,
-            sampled_on: r.sampled_on,
-            reported_on: r.reported_on,
-            verdict: r.verdict,
-            failed_items: r.failed_items,
-            agency: r.agency,
-        };
-        imp.push(r.line, input).await?;
-    }
-    let out = imp.finish().await?;
-    let mut all = warnings;
+    let mut all = out.warnings.clone();
     all.extend(out.problems.iter().cloned());
     let mut problems = problem_lines(all, lang);
     if out.problems_total > out.problems.len() {
@@ -496,7 +468,7 @@ async fn import(
         (ctx.t("reg-import-created"), out.created),
         (ctx.t("reg-import-updated"), out.updated),
         (ctx.t("reg-import-unchanged"), out.unchanged),
-        (ctx.t("smp-import-enterprises"), out.enterprises_created),
+        (ctx.t("smp-import-enterprises"), out.side),
     ];
     let nothing = out.created + out.updated + out.unchanged == 0;
     let res = render(&page(counts, problems.clone()));

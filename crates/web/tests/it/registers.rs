@@ -7,7 +7,9 @@ use qcity_domain::credit::{Grade, ListingAction, ListingState, TransitionErrorKi
 use qcity_domain::registry::{FailedItem, Level, ProductKind, Stage, Verdict};
 use qcity_domain::role::Role;
 use qcity_domain::target::{Lang, Status};
-use qcity_store::enterprises::{self, EnterpriseInput, ImportRow};
+use qcity_store::Store;
+use qcity_store::enterprises::{self, EnterpriseInput, EnterpriseRow};
+use qcity_store::import::{self, Import, ImportReport};
 use qcity_store::indicators::{self, NewValue};
 use qcity_store::sampling::{self, SamplingInput};
 use qcity_store::{Actor, StoreError, credit};
@@ -19,18 +21,39 @@ fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
 }
 
-fn enterprise(line: usize, code: &str, name: &str, opened: Option<&str>) -> ImportRow {
-    ImportRow {
+fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+fn enterprise(line: usize, code: &str, name: &str, opened: Option<&str>) -> (usize, EnterpriseRow) {
+    (
         line,
-        enterprise: EnterpriseInput {
-            code: code.into(),
-            name: name.into(),
-            town: "新城街道".into(),
-            file_opened: opened.map(d),
-            ..Default::default()
+        EnterpriseRow {
+            enterprise: EnterpriseInput {
+                code: code.into(),
+                name: name.into(),
+                town: "新城街道".into(),
+                file_opened: opened.map(d),
+                ..Default::default()
+            },
+            licence: None,
         },
-        licence: None,
-    }
+    )
+}
+
+/// Enterprise rows through the import pipeline, as a file's rows.
+async fn import_enterprises(
+    store: &Store,
+    actor: &Actor,
+    rows: &[(usize, EnterpriseRow)],
+    source: &str,
+) -> qcity_store::Result<ImportReport> {
+    import::run(store, actor, source, today(), rows.iter().cloned()).await
+}
+
+/// Starts a sampling import.
+async fn sampling_import<'a>(store: &'a Store, actor: &Actor) -> Import<'a, SamplingInput> {
+    Import::begin(store, actor, "s.csv", today()).await.unwrap()
 }
 
 fn record(no: usize, code: &str, level: Level, passed: bool) -> SamplingInput {
@@ -85,7 +108,7 @@ async fn enterprise_import_refuses_altered_codes_keeps_good_rows_and_is_idempote
         enterprise(3, &altered, "改错代码的企业", None),
         enterprise(4, "19220382-1", "旧组织机构代码企业", None),
     ];
-    let first = enterprises::import(&app.store, &office, &rows, "t.xlsx")
+    let first = import_enterprises(&app.store, &office, &rows, "t.xlsx")
         .await
         .unwrap();
     assert_eq!((first.created, first.updated), (2, 0));
@@ -110,7 +133,7 @@ async fn enterprise_import_refuses_altered_codes_keeps_good_rows_and_is_idempote
         .unwrap();
     assert_eq!(org.code_kind, "org");
 
-    let again = enterprises::import(&app.store, &office, &rows, "t.xlsx")
+    let again = import_enterprises(&app.store, &office, &rows, "t.xlsx")
         .await
         .unwrap();
     assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 2));
@@ -119,7 +142,7 @@ async fn enterprise_import_refuses_altered_codes_keeps_good_rows_and_is_idempote
     enterprises::record_override(&app.store, &office, &altered, "登记机关误发，已核实")
         .await
         .unwrap();
-    let third = enterprises::import(&app.store, &office, &rows, "t.xlsx")
+    let third = import_enterprises(&app.store, &office, &rows, "t.xlsx")
         .await
         .unwrap();
     assert_eq!((third.created, third.problems.len()), (1, 0));
@@ -135,7 +158,7 @@ async fn enterprise_import_refuses_altered_codes_keeps_good_rows_and_is_idempote
     // A unit that does not own the enterprise register cannot write to it.
     let nw = unit_actor(&app, "NW").await;
     assert!(matches!(
-        enterprises::import(&app.store, &nw, &rows, "t.xlsx").await,
+        import_enterprises(&app.store, &nw, &rows, "t.xlsx").await,
         Err(StoreError::Forbidden)
     ));
 }
@@ -145,7 +168,7 @@ async fn sampling_feeds_the_product_indicators_and_the_credit_file() {
     let app = TestApp::with_plan().await;
     let office = Actor::system("office");
     let plan = qcity_domain::plan::default_plan();
-    enterprises::import(
+    import_enterprises(
         &app.store,
         &office,
         &[
@@ -203,9 +226,7 @@ async fn sampling_feeds_the_product_indicators_and_the_credit_file() {
         let store = app.store.clone();
         let office = office.clone();
         async move {
-            let mut import = sampling::Import::begin(&store, &office, "s.csv")
-                .await
-                .unwrap();
+            let mut import = sampling_import(&store, &office).await;
             for (i, r) in rows.into_iter().enumerate() {
                 import.push(i + 2, r).await.unwrap();
             }
@@ -213,7 +234,7 @@ async fn sampling_feeds_the_product_indicators_and_the_credit_file() {
         }
     };
     let first = run(rows.clone()).await;
-    assert_eq!((first.created, first.enterprises_created), (21, 1));
+    assert_eq!((first.created, first.side), (21, 1));
     assert_eq!(first.problems_total, 1);
     assert!(
         first.problems[0].message_zh.contains("第23行"),
@@ -548,7 +569,7 @@ async fn the_api_reads_enterprises_grades_and_pass_rates() {
     })
     .await;
     let office = Actor::system("office");
-    enterprises::import(
+    import_enterprises(
         &app.store,
         &office,
         &[enterprise(
@@ -561,9 +582,7 @@ async fn the_api_reads_enterprises_grades_and_pass_rates() {
     )
     .await
     .unwrap();
-    let mut import = sampling::Import::begin(&app.store, &office, "s.csv")
-        .await
-        .unwrap();
+    let mut import = sampling_import(&app.store, &office).await;
     import
         .push(2, record(1, HUAWEI, Level::National, false))
         .await

@@ -8,9 +8,10 @@ use chrono::NaiveDate;
 use qcity_domain::registry::{FailedItem, Level, ProductKind, Stage, Verdict};
 use qcity_domain::role::Role;
 use qcity_store::Actor;
+use qcity_store::import::Import;
 use qcity_store::indicators::{self, NewValue};
 use qcity_store::reports::{self, Period};
-use qcity_store::sampling::{self, SamplingInput};
+use qcity_store::sampling::SamplingInput;
 
 fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -130,7 +131,7 @@ async fn a_report_is_drafted_edited_issued_frozen_exported_and_published() {
     approve(&app, value("PRD-1", 2014, 31.0)).await;
     // Sampling in 2014: 9 of 10 batches pass; two categories, two levels.
     let office = Actor::system("office");
-    let mut import = sampling::Import::begin(&app.store, &office, "s.csv")
+    let mut import = Import::<SamplingInput>::begin(&app.store, &office, "s.csv", d("2015-01-10"))
         .await
         .unwrap();
     for i in 1..=10 {
