@@ -4,9 +4,9 @@
 //! into a plain table, and a plain aggregate query over it.
 
 use crate::bench::time_runs;
-use crate::demo_registry::{Lcg, demo_uscc};
 use anyhow::Result;
 use chrono::{Duration, NaiveDate};
+use qcity_store::demo::registers::{Lcg, demo_uscc};
 use qcity_store::{Actor, Store};
 use std::fmt::Write as _;
 use std::time::Instant;

@@ -7,8 +7,6 @@ mod check;
 mod cli;
 mod delivery;
 mod demo;
-mod demo_assessment;
-mod demo_registry;
 mod first_start;
 mod import_cmd;
 mod plan_cmd;

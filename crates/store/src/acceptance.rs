@@ -38,6 +38,7 @@ pub const SCHEMA: Schema = Schema {
     ],
     jobs: &[],
     measures: &[],
+    demo: None,
 };
 
 /// The four acceptance stages, in the order they are held.

@@ -43,6 +43,7 @@ pub const SCHEMA: Schema = Schema {
     ],
     jobs: &[],
     measures: &[],
+    demo: Some(|store, ctx| Box::pin(crate::demo::assessment::run(store, ctx.today))),
 };
 
 /// The scale of a rating: 0 to this.

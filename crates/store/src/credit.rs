@@ -750,4 +750,5 @@ pub const SCHEMA: Schema = Schema {
         measure: &qcity_domain::registry::CREDIT_RECORD_RATE,
         ratios: |store, _, until| Box::pin(crate::enterprises::record_rates(store, 2000, until)),
     }],
+    demo: Some(|store, ctx| Box::pin(crate::demo::registers::run(store, ctx.today))),
 };

@@ -650,6 +650,7 @@ pub const SCHEMA: Schema = Schema {
     ],
     jobs: &[],
     measures: &[],
+    demo: Some(|store, _| Box::pin(crate::demo::indicators::run(store))),
 };
 
 #[cfg(test)]

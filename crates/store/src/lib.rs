@@ -11,6 +11,7 @@ pub mod auth;
 pub mod backup;
 pub mod bulletins;
 pub mod credit;
+pub mod demo;
 pub mod enterprises;
 pub mod evidence;
 pub mod import;
@@ -187,6 +188,11 @@ impl Store {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
         })
+    }
+
+    /// The demo seedings of the installed modules, in module order.
+    pub fn demos(&self) -> impl Iterator<Item = schema::DemoFn> + '_ {
+        self.schema.iter().filter_map(|m| m.demo)
     }
 
     /// Every scheduled job of the installed modules.

@@ -426,4 +426,5 @@ pub const SCHEMA: Schema = Schema {
         },
     }],
     measures: &[],
+    demo: Some(|store, ctx| Box::pin(crate::demo::supervision::run(store, ctx.today))),
 };

@@ -222,4 +222,5 @@ pub const SCHEMA: Schema = Schema {
     tables: &[Table::by_id("plan_versions")],
     jobs: &[],
     measures: &[],
+    demo: None,
 };

@@ -31,6 +31,7 @@ pub const SCHEMA: Schema = Schema {
     tables: &[Table::by_id("quality_reports")],
     jobs: &[],
     measures: &[],
+    demo: None,
 };
 
 /// The areas a report covers, in order (codes of the plan's indicator areas).

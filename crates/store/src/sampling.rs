@@ -972,4 +972,5 @@ pub const SCHEMA: Schema = Schema {
         measure: &qcity_domain::registry::SAMPLING_PASS_RATE,
         ratios: |store, formula, until| Box::pin(formula_ratios(store, formula, until)),
     }],
+    demo: None,
 };

@@ -88,6 +88,16 @@ pub struct MeasureImpl {
     pub ratios: for<'a> fn(&'a Store, &'a Formula, i32) -> RatiosFuture<'a>,
 }
 
+/// What a module's demo seeding is told.
+pub struct DemoCtx {
+    /// The business date the demo's state is built for.
+    pub today: NaiveDate,
+}
+
+/// A module's demo seeding: a summary line for the terminal. Skipped (saying so) when its
+/// data is already there, so `qcity demo` may run twice.
+pub type DemoFn = for<'a> fn(&'a Store, &'a DemoCtx) -> JobFuture<'a>;
+
 /// The database side of one feature module.
 pub struct Schema {
     /// The module's slug (`supervision`, `enterprises`, …), the same as its web module's.
@@ -100,6 +110,8 @@ pub struct Schema {
     pub jobs: &'static [JobSpec],
     /// The measures its registry offers to computed indicators.
     pub measures: &'static [MeasureImpl],
+    /// Its demo data, seeded in module order by `qcity demo`.
+    pub demo: Option<DemoFn>,
 }
 
 /// The tables every installation has whatever its modules: accounts, units, sessions, tokens,
@@ -123,6 +135,7 @@ pub const CORE: Schema = Schema {
     ],
     jobs: &[],
     measures: &[],
+    demo: None,
 };
 
 /// Every migration of `modules`, in version order.

@@ -121,7 +121,7 @@ async fn database_tables(store: &qcity_store::Store) -> BTreeSet<String> {
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
         }
         qcity_store::Backend::Postgres => {
-            "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'"
+            "SELECT CAST(table_name AS TEXT) AS name FROM information_schema.tables WHERE table_schema = 'public'"
         }
     };
     sqlx::query(sql)
@@ -267,4 +267,51 @@ fn every_navigation_label_is_translated_at_run_time_in_both_languages() {
             assert_ne!(text, entry.label, "{} has no {lang:?} text", entry.label);
         }
     }
+}
+
+#[tokio::test]
+async fn every_modules_demo_seeds_through_the_repositories_and_a_second_run_changes_nothing() {
+    let app = TestApp::with_plan().await;
+    let ctx = schema::DemoCtx {
+        today: chrono::NaiveDate::from_ymd_opt(2014, 12, 15).unwrap(),
+    };
+    let seeds: Vec<_> = app.store.demos().collect();
+    assert!(seeds.len() >= 4, "{} modules seed demo data", seeds.len());
+    for seed in &seeds {
+        seed(&app.store, &ctx).await.unwrap();
+    }
+    let count = |table: &'static str| {
+        let store = app.store.clone();
+        async move {
+            sqlx::query(&format!("SELECT COUNT(*) AS n FROM {table}"))
+                .fetch_one(&store.pool)
+                .await
+                .unwrap()
+                .get::<i64, _>("n")
+        }
+    };
+    let before = [
+        count("reports").await,
+        count("indicator_values").await,
+        count("enterprises").await,
+        count("sampling").await,
+        count("assessment_ratings").await,
+        count("quality_reports").await,
+    ];
+    assert!(
+        before.iter().all(|n| *n > 0),
+        "every module seeded: {before:?}"
+    );
+    for seed in &seeds {
+        seed(&app.store, &ctx).await.unwrap();
+    }
+    let after = [
+        count("reports").await,
+        count("indicator_values").await,
+        count("enterprises").await,
+        count("sampling").await,
+        count("assessment_ratings").await,
+        count("quality_reports").await,
+    ];
+    assert_eq!(before, after, "a second demo run adds nothing");
 }

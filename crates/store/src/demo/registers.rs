@@ -2,18 +2,18 @@
 //! supervision sampling (so the product indicators compute), credit events, and one enterprise
 //! on the published blacklist. Deterministic, so every demo looks the same.
 
-use anyhow::Result;
+use crate::Result;
+use crate::credit::{self, NewEvent};
+use crate::enterprises::{self, EnterpriseInput, EnterpriseRow, LicenceInput};
+use crate::import::{self, Import};
+use crate::sampling::SamplingInput;
+use crate::{Actor, Store};
 use chrono::{Datelike, Duration, NaiveDate};
 use qcity_domain::credit::{EventKind, ListingAction};
 use qcity_domain::identifiers::{org_code_check_char, uscc_check_char};
 use qcity_domain::registry::{
     CodeList, FailedItem, Level, LicenceKind, ProductKind, Size, Stage, Verdict,
 };
-use qcity_store::credit::{self, NewEvent};
-use qcity_store::enterprises::{self, EnterpriseInput, EnterpriseRow, LicenceInput};
-use qcity_store::import::{self, Import};
-use qcity_store::sampling::SamplingInput;
-use qcity_store::{Actor, Store};
 
 /// A small deterministic generator (no need for a crate: quality of randomness is irrelevant).
 pub struct Lcg(u64);
@@ -22,7 +22,7 @@ impl Lcg {
     pub fn new(seed: u64) -> Self {
         Lcg(seed)
     }
-    pub fn next(&mut self) -> u64 {
+    fn step(&mut self) -> u64 {
         self.0 = self
             .0
             .wrapping_mul(6364136223846793005)
@@ -30,10 +30,10 @@ impl Lcg {
         self.0 >> 33
     }
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
+        (self.step() % n.max(1) as u64) as usize
     }
     pub fn chance(&mut self, per_thousand: u64) -> bool {
-        self.next() % 1000 < per_thousand
+        self.step() % 1000 < per_thousand
     }
 }
 

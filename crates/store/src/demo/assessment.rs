@@ -5,12 +5,12 @@
 //! bulletin issued, so the leaders' view has something in every part.
 //! Deterministic, and skipped when an evaluation window exists already.
 
-use anyhow::Result;
+use crate::Result;
+use crate::acceptance::{self, NewRectification, Verdict};
+use crate::assessment::{self, NewWindow};
+use crate::{Actor, Store, bulletins, reports, units};
 use chrono::NaiveDate;
 use qcity_domain::role::Role;
-use qcity_store::acceptance::{self, NewRectification, Verdict};
-use qcity_store::assessment::{self, NewWindow};
-use qcity_store::{Actor, Store, bulletins, reports, units};
 use std::collections::BTreeMap;
 
 fn date(s: &str) -> NaiveDate {
@@ -140,7 +140,7 @@ async fn self_check(store: &Store, office: &Actor, today: NaiveDate) -> Result<u
 
 /// November's bulletin (通报), issued early in December as the office does each month.
 async fn bulletin(store: &Store, office: &Actor) -> Result<String> {
-    let Some((_, plan)) = qcity_store::plan::current(store).await? else {
+    let Some((_, plan)) = crate::plan::current(store).await? else {
         return Ok("no plan, no bulletin".into());
     };
     let on = date("2014-12-05");
@@ -151,7 +151,7 @@ async fn bulletin(store: &Store, office: &Actor) -> Result<String> {
 
 /// The first half-year report issued in July and published; the annual report in draft.
 async fn quality_reports(store: &Store, office: &Actor, today: NaiveDate) -> Result<String> {
-    let Some((_, plan)) = qcity_store::plan::current(store).await? else {
+    let Some((_, plan)) = crate::plan::current(store).await? else {
         return Ok("no plan, no reports".into());
     };
     let issued_on = date("2014-07-20").min(today);
@@ -172,7 +172,7 @@ async fn quality_reports(store: &Store, office: &Actor, today: NaiveDate) -> Res
     let r = reports::get(store, office, id).await?;
     let period = r
         .period()
-        .ok_or_else(|| anyhow::anyhow!("report period {}", r.period))?;
+        .ok_or_else(|| crate::StoreError::Conflict(format!("report period {}", r.period)))?;
     let figures = reports::compute(store, &plan, period, issued_on).await?;
     reports::issue(store, office, id, r.row_version, &figures, issued_on).await?;
     reports::set_published(store, office, id, true).await?;

@@ -1,0 +1,106 @@
+//! Demo data of the indicators module: several years of approved values.
+
+use crate::Result;
+use crate::{Actor, Store};
+
+/// Several years of approved indicator values, most on course and some not (PM2.5 behind its
+/// path, ammonia short of its cut, one product pass rate below target), so the dashboard has
+/// every colour. Skipped when values exist.
+pub async fn run(store: &Store) -> Result<String> {
+    use crate::indicators::{self, NewValue};
+    use qcity_domain::target::{Op, Target};
+    let office = Actor::system("demo-office");
+    if !indicators::history(store, &office, None).await?.is_empty() {
+        return Ok("演示指标数据已存在 / demo indicator values already present".into());
+    }
+    let Some((_, plan)) = crate::plan::current(store).await? else {
+        return Ok(String::new());
+    };
+    let mut n = 0;
+    for (i, ind) in plan.indicators.iter().enumerate() {
+        let Ok(t) = ind.target.parsed() else {
+            continue;
+        };
+        let parts: Vec<(String, Target)> = match t {
+            Target::All(ps) | Target::Any(ps) => ps
+                .iter()
+                .map(|p| (p.label.clone(), p.target.clone()))
+                .collect(),
+            other => vec![(String::new(), other.clone())],
+        };
+        // Every fifth indicator falls short, to show what off track looks like.
+        let short = i % 5 == 2;
+        for (label, part) in parts {
+            let points: Vec<(i64, Option<f64>, Option<bool>)> = match &part {
+                Target::Compare { op, value, .. } => {
+                    let up = matches!(op, Op::Ge | Op::Gt | Op::Eq);
+                    let gap = if *value >= 50.0 {
+                        1.5
+                    } else {
+                        (value * 0.1).max(1.0)
+                    };
+                    let v = |k: f64| {
+                        let off = if short {
+                            -gap * k
+                        } else {
+                            gap * (2.0 - k) * 0.5
+                        };
+                        let x = if up { value + off } else { value - off };
+                        Some(if ind.unit == "%" || *value <= 100.0 {
+                            x.clamp(0.0, 100.0)
+                        } else {
+                            x
+                        })
+                    };
+                    vec![(2013, v(1.5), None), (2014, v(1.0), None)]
+                }
+                Target::Path { .. } => vec![(2013, Some(108.0), None), (2014, Some(104.0), None)],
+                Target::Reduce {
+                    percent,
+                    baseline_year,
+                } => {
+                    let achieved = if short || label == "ammonia_nitrogen" || ind.code == "ENV-8" {
+                        percent * 0.6
+                    } else {
+                        percent + 1.0
+                    };
+                    vec![
+                        (i64::from(*baseline_year), Some(1000.0), None),
+                        (2014, Some(1000.0 * (1.0 - achieved / 100.0)), None),
+                    ]
+                }
+                Target::Eliminate => vec![
+                    (2013, Some(2.0), None),
+                    (2014, Some(if short { 1.0 } else { 0.0 }), None),
+                ],
+                Target::Qualitative { .. } | Target::Rank { .. } => {
+                    vec![(2014, None, Some(!short))]
+                }
+                _ => vec![],
+            };
+            for (year, value, judged) in points {
+                let v = NewValue {
+                    indicator: ind.code.clone(),
+                    measure: label.clone(),
+                    year,
+                    value,
+                    judged,
+                    comment: "演示数据".into(),
+                    source: "manual".into(),
+                };
+                if let Ok(id) =
+                    indicators::submit(store, &office, &plan, v, &Default::default()).await
+                {
+                    indicators::decide(store, &office, id, true, "").await?;
+                    n += 1;
+                }
+            }
+        }
+    }
+    for code in ["PRD-2", "ENV-6", "ENV-1"] {
+        indicators::set_disclosed(store, &office, code, true).await?;
+    }
+    Ok(format!(
+        "演示指标数据 / demo indicator values: {n} approved"
+    ))
+}

@@ -1,0 +1,116 @@
+//! Demo data of the supervision module: mid-campaign progress and the supervisor's notices.
+
+use crate::Result;
+use crate::notices;
+use crate::obligations::{self, EvidencePolicy, Filter, ReportInput, Upload};
+use crate::{Actor, Store, units};
+use chrono::NaiveDate;
+
+fn date(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
+}
+
+/// A realistic mid-campaign state: a third of the member units on time and accepted, a third
+/// partly done with work returned for more evidence, a third (and 区城建局) late on everything,
+/// then the supervisor's notices as of the demo date. Skipped when it has run before.
+pub async fn run(store: &Store, today: NaiveDate) -> Result<String> {
+    let office = Actor::system("demo-office");
+    let already = crate::obligations::list(
+        store,
+        &office,
+        &Filter {
+            status: Some(crate::obligations::ObligationStatus::Accepted),
+            ..Default::default()
+        },
+        today,
+    )
+    .await?;
+    if !already.is_empty() {
+        return Ok("演示进度已存在 / demo progress already present".into());
+    }
+    let policy = EvidencePolicy::default();
+    let mut n = 0;
+    // Three kinds of unit, in turn: diligent (everything on time), mixed (some on time, one
+    // returned, the rest open), and late (nothing handed in). 区城建局 is made late on purpose.
+    let members: Vec<units::Unit> = units::list(store, &office)
+        .await?
+        .into_iter()
+        .filter(|u| u.kind == "member")
+        .collect();
+    for (i, unit) in members.iter().enumerate() {
+        let kind = if unit.code == "CJJ" { 2 } else { i % 3 };
+        if kind == 2 {
+            continue;
+        }
+        let actor = Actor {
+            user_id: None,
+            username: format!("demo:{}", unit.code),
+            role: Some(qcity_domain::role::Role::Unit),
+            unit_id: Some(unit.id),
+            ip: "local".into(),
+            request_id: "demo".into(),
+        };
+        let f = Filter {
+            unit: Some(unit.code.clone()),
+            due_by: Some(today),
+            ..Default::default()
+        };
+        let obs = obligations::list(store, &office, &f, today).await?;
+        let take = if kind == 0 { obs.len() } else { obs.len() / 2 };
+        for (j, ob) in obs.iter().enumerate().take(take) {
+            let Some(due) = ob.due() else { continue };
+            let on = (due - chrono::Days::new(3)).min(today);
+            let input = ReportInput {
+                body: format!("{}：已按要求完成，相关材料见附件。", ob.content_code),
+                percent: 100,
+                submit: true,
+                form_token: format!("demo-{}-{}-0000000000", unit.code, ob.id),
+                files: vec![Upload {
+                    filename: format!("{}-佐证材料.pdf", ob.content_code),
+                    bytes: DEMO_PDF.to_vec(),
+                }],
+            };
+            obligations::report(store, &actor, ob.id, input, &policy, on).await?;
+            let version = obligations::get(store, &office, ob.id).await?.row_version;
+            // A mixed unit's second item comes back for more evidence.
+            let accept = !(kind == 1 && j == 1);
+            let reason = if accept {
+                ""
+            } else {
+                "佐证材料不完整，请补充会议纪要和照片。"
+            };
+            obligations::review(
+                store,
+                &office,
+                ob.id,
+                accept,
+                reason,
+                version,
+                on + chrono::Days::new(1),
+            )
+            .await?;
+            n += 1;
+        }
+    }
+    // The supervisor as if it had run through the campaign (weekly here, to keep the demo quick).
+    let mut fired = notices::Fired::default();
+    let (mut day, end) = (date("2014-03-01"), today);
+    loop {
+        let f = notices::supervise(store, day, &Default::default()).await?;
+        fired.reminders += f.reminders;
+        fired.cuiban += f.cuiban;
+        fired.duban += f.duban;
+        fired.tongbao += f.tongbao;
+        if day >= end {
+            break;
+        }
+        day = (day + chrono::Days::new(7)).min(end);
+    }
+    Ok(format!(
+        "演示进度 / demo progress: {n} reports reviewed; up to {today}: {} reminders, {} 催办, {} 督办, {} 通报",
+        fired.reminders, fired.cuiban, fired.duban, fired.tongbao
+    ))
+}
+
+/// A minimal valid PDF used as demo evidence.
+const DEMO_PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
