@@ -31,21 +31,47 @@ pub struct Bulletin {
     pub criticised: Vec<(String, String)>,
 }
 
-/// Counts and rates over obligations due by `as_of`.
+/// Counts and rates as of the bulletin's date, by the one definition of each figure
+/// ([`crate::supervision::Tally`], `docs/figures.md`). Field names are those of bulletins
+/// already issued (frozen as JSON).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Rates {
-    /// Obligations due by the as-of date.
+    /// 应完成: due by the as-of date, or closed by then though due later.
     pub due: u32,
-    /// Accepted (销号).
+    /// 已销号: accepted by the as-of date.
     pub accepted: u32,
-    /// Handed in (submitted or accepted) by their due date.
+    /// Of those expected, handed in by their due date.
     pub on_time: u32,
     /// Past due and not handed in.
     pub overdue: u32,
-    /// accepted / due × 100, one decimal (100 when nothing is due).
-    pub completion_rate: f64,
-    /// on_time / due × 100, one decimal (100 when nothing is due).
-    pub on_time_rate: f64,
+    /// 完成率, one decimal; none ("—", not ranked) when nothing is expected.
+    pub completion_rate: Option<f64>,
+    /// 按时完成率, one decimal; none when nothing is expected.
+    pub on_time_rate: Option<f64>,
+}
+
+impl Rates {
+    pub fn from_tally(t: &crate::supervision::Tally) -> Rates {
+        let one_decimal = |r: Option<f64>| r.map(|r| (r * 10.0).round() / 10.0);
+        Rates {
+            due: t.expected as u32,
+            accepted: t.closed as u32,
+            on_time: t.on_time as u32,
+            overdue: t.overdue as u32,
+            completion_rate: one_decimal(t.completion_rate()),
+            on_time_rate: one_decimal(t.on_time_rate()),
+        }
+    }
+
+    /// The completion rate as shown ("47.6%" or "—").
+    pub fn completion_text(&self) -> String {
+        crate::supervision::rate_text(self.completion_rate)
+    }
+
+    /// The on-time rate as shown.
+    pub fn on_time_text(&self) -> String {
+        crate::supervision::rate_text(self.on_time_rate)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -330,18 +330,38 @@ pub struct ObligationFacts {
     pub due: Option<NaiveDate>,
     /// When it was (last) handed in; `None` when never or unreadable.
     pub submitted_on: Option<NaiveDate>,
+    /// When the office accepted it (销号); `None` while not accepted.
+    pub accepted_on: Option<NaiveDate>,
 }
 
 impl ObligationFacts {
-    /// Past its due date and not yet handed in (submitted or accepted).
-    pub fn overdue(&self, today: NaiveDate) -> bool {
-        self.status.is_open() && self.due.is_some_and(|d| today > d)
+    /// Closed (销号) on or before `at`.
+    pub fn closed_by(&self, at: NaiveDate) -> bool {
+        self.status == ObligationStatus::Accepted && self.accepted_on.is_none_or(|d| d <= at)
     }
 
-    /// Days past due (0 when not overdue).
-    pub fn days_overdue(&self, today: NaiveDate) -> i64 {
+    /// Handed in on or before `at`, and not returned since: closed by then, or now submitted or
+    /// accepted with its last hand-in by then.
+    pub fn handed_in_by(&self, at: NaiveDate) -> bool {
+        self.closed_by(at)
+            || (self.status.is_handed_in() && self.submitted_on.is_some_and(|d| d <= at))
+    }
+
+    /// Counted in what should be done by `at` (应完成): due by then, or closed by then even
+    /// though due later (work closed early counts in the denominator as in the numerator).
+    pub fn expected_by(&self, at: NaiveDate) -> bool {
+        self.due.is_some_and(|d| d <= at) || self.closed_by(at)
+    }
+
+    /// Past its due date on `at` and not handed in by then.
+    pub fn overdue(&self, at: NaiveDate) -> bool {
+        self.due.is_some_and(|d| at > d) && !self.handed_in_by(at)
+    }
+
+    /// Days past due on `at` (0 when not overdue).
+    pub fn days_overdue(&self, at: NaiveDate) -> i64 {
         match self.due {
-            Some(d) if self.overdue(today) => (today - d).num_days(),
+            Some(d) if self.overdue(at) => (at - d).num_days(),
             _ => 0,
         }
     }
@@ -355,67 +375,91 @@ impl ObligationFacts {
     }
 }
 
-/// Counts of obligations, per unit, category or cell, for overviews and bulletins.
+/// The supervision figures of a set of obligations as of a date: one definition for every
+/// page, export, bulletin, report and API answer (`docs/figures.md`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Tally {
+    /// Every obligation counted (whatever its date).
     pub total: usize,
-    /// Due on or before the day counted.
-    pub due: usize,
-    pub accepted: usize,
+    /// 应完成: due by the date, or closed by then though due later.
+    pub expected: usize,
+    /// 已销号: of those, accepted by the office by the date.
+    pub closed: usize,
+    /// Handed in and waiting for review on the date.
     pub submitted: usize,
-    /// Handed in (submitted or accepted) by the due date.
+    /// 按时: of those expected, handed in by the date and on or before their due date.
     pub on_time: usize,
+    /// 逾期: past due on the date and not handed in.
     pub overdue: usize,
+    /// Returned for more work and not handed in again.
     pub returned: usize,
 }
 
 impl Tally {
-    /// Counts one obligation as of `today`.
-    pub fn add(&mut self, o: &ObligationFacts, today: NaiveDate) {
+    /// Counts one obligation as of `at`.
+    pub fn add(&mut self, o: &ObligationFacts, at: NaiveDate) {
         self.total += 1;
-        if o.due.is_some_and(|d| d <= today) {
-            self.due += 1;
+        let expected = o.expected_by(at);
+        if expected {
+            self.expected += 1;
         }
-        match o.status {
-            ObligationStatus::Accepted => self.accepted += 1,
-            ObligationStatus::Submitted => self.submitted += 1,
-            ObligationStatus::Returned => self.returned += 1,
-            ObligationStatus::NotStarted | ObligationStatus::InProgress => {}
+        if o.closed_by(at) {
+            self.closed += 1;
+        } else if o.handed_in_by(at) {
+            self.submitted += 1;
+        } else if o.status == ObligationStatus::Returned {
+            self.returned += 1;
         }
-        if o.status.is_handed_in() && o.on_time() {
+        if expected && o.handed_in_by(at) && o.on_time() {
             self.on_time += 1;
         }
-        if o.overdue(today) {
+        if o.overdue(at) {
             self.overdue += 1;
         }
     }
 
     pub fn merge(&mut self, o: &Tally) {
         self.total += o.total;
-        self.due += o.due;
-        self.accepted += o.accepted;
+        self.expected += o.expected;
+        self.closed += o.closed;
         self.submitted += o.submitted;
         self.on_time += o.on_time;
         self.overdue += o.overdue;
         self.returned += o.returned;
     }
 
-    /// Accepted share of the obligations due so far (100 when nothing is due yet).
-    pub fn completion_rate(&self) -> f64 {
-        if self.due == 0 {
-            100.0
-        } else {
-            self.accepted as f64 * 100.0 / self.due as f64
-        }
+    /// 完成率: closed ÷ expected × 100; `None` ("—", not ranked) when nothing is expected yet.
+    /// Never above 100: every closed obligation is expected.
+    pub fn completion_rate(&self) -> Option<f64> {
+        rate(self.closed, self.expected)
     }
 
-    /// Handed in on time, as a share of those due so far.
-    pub fn on_time_rate(&self) -> f64 {
-        if self.due == 0 {
-            100.0
-        } else {
-            self.on_time as f64 * 100.0 / self.due as f64
-        }
+    /// 按时完成率: handed in on time ÷ expected × 100; `None` when nothing is expected yet.
+    pub fn on_time_rate(&self) -> Option<f64> {
+        rate(self.on_time, self.expected)
+    }
+
+    /// The completion rate as every page shows it ("47.6%" or "—").
+    pub fn completion_text(&self) -> String {
+        rate_text(self.completion_rate())
+    }
+
+    /// The on-time rate as every page shows it.
+    pub fn on_time_text(&self) -> String {
+        rate_text(self.on_time_rate())
+    }
+}
+
+/// A share in percent, `None` for an empty denominator.
+pub fn rate(part: usize, whole: usize) -> Option<f64> {
+    (whole > 0).then(|| part.min(whole) as f64 * 100.0 / whole as f64)
+}
+
+/// A rate as shown everywhere: one decimal, or "—" when there is none.
+pub fn rate_text(rate: Option<f64>) -> String {
+    match rate {
+        Some(r) => format!("{:.1}%", (r * 10.0).round() / 10.0),
+        None => "—".to_string(),
     }
 }
 

@@ -235,9 +235,9 @@ fn opening(b: &Bulletin, date: &str) -> String {
         "截至{date}，全区应完成目标任务{}项，已销号{}项，完成率{}；按时完成{}项，按时率{}；逾期未完成{}项。现将有关情况通报如下：",
         t.due,
         t.accepted,
-        percent(t.completion_rate),
+        t.completion_text(),
         t.on_time,
-        percent(t.on_time_rate),
+        t.on_time_text(),
         t.overdue,
     )
 }
@@ -249,13 +249,9 @@ fn rate_cells(r: &Rates, with_on_time: bool) -> Vec<String> {
         cells.push(r.on_time.to_string());
     }
     cells.push(r.overdue.to_string());
-    cells.push(percent(r.completion_rate));
-    cells.push(percent(r.on_time_rate));
+    cells.push(r.completion_text());
+    cells.push(r.on_time_text());
     cells
-}
-
-fn percent(rate: f64) -> String {
-    format!("{rate:.1}%")
 }
 
 fn or_none(s: String) -> String {

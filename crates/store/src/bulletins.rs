@@ -2,7 +2,7 @@
 //! commendation and criticism, and the archive of issued bulletins (frozen as issued).
 
 use crate::audit::{self, Change};
-use crate::obligations::{self, Obligation, ObligationStatus, category_of};
+use crate::obligations::{self, Obligation, Tally, category_of};
 use crate::{Actor, Result, Store, StoreError, now_text};
 use chrono::{Datelike, NaiveDate};
 use qcity_domain::bulletin::{Bulletin, CategoryLine, OverdueLine, Rates, UnitLine};
@@ -18,59 +18,13 @@ const MIN_FOR_RULE: u32 = 3;
 const LATE_DAYS: i64 = 15;
 const LOW_ON_TIME: f64 = 60.0;
 
-fn date(s: &Option<String>) -> Option<NaiveDate> {
-    s.as_deref()
-        .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
-}
-
-/// State of one obligation as of a date, from its dates (so a past month's figures do not
-/// change when work is done later).
-struct AsOf {
-    due: bool,
-    accepted: bool,
-    on_time: bool,
-    overdue_days: i64,
-}
-
-fn as_of(o: &Obligation, at: NaiveDate) -> Option<AsOf> {
-    let due = o.due()?;
-    let submitted =
-        date(&o.submitted_on).filter(|d| *d <= at && o.status != ObligationStatus::Returned);
-    let accepted = date(&o.accepted_on).is_some_and(|d| d <= at);
-    let handed_in = submitted.is_some() || accepted;
-    Some(AsOf {
-        due: due <= at,
-        accepted,
-        on_time: submitted.is_some_and(|s| s <= due),
-        overdue_days: if !handed_in && at > due {
-            (at - due).num_days()
-        } else {
-            0
-        },
-    })
-}
-
-fn rates(items: &[&AsOf]) -> Rates {
-    let due: Vec<&&AsOf> = items.iter().filter(|a| a.due).collect();
-    let n = due.len() as u32;
-    let accepted = due.iter().filter(|a| a.accepted).count() as u32;
-    let on_time = due.iter().filter(|a| a.on_time).count() as u32;
-    let overdue = due.iter().filter(|a| a.overdue_days > 0).count() as u32;
-    let pct = |k: u32| {
-        if n == 0 {
-            100.0
-        } else {
-            (f64::from(k) * 1000.0 / f64::from(n)).round() / 10.0
-        }
-    };
-    Rates {
-        due: n,
-        accepted,
-        on_time,
-        overdue,
-        completion_rate: pct(accepted),
-        on_time_rate: pct(on_time),
+/// The rates of some obligations as of `at` (the domain's definitions).
+fn rates(items: &[&Obligation], at: NaiveDate) -> Rates {
+    let mut t = Tally::default();
+    for o in items {
+        t.add(&o.facts(), at);
     }
+    Rates::from_tally(&t)
 }
 
 /// Computes a bulletin for `[start, end]` with figures as of min(end, today).
@@ -83,38 +37,35 @@ pub fn compute(
     today: NaiveDate,
 ) -> Bulletin {
     let at = end.min(today);
-    let states: Vec<(&Obligation, AsOf)> = obs
-        .iter()
-        .filter_map(|o| as_of(o, at).map(|a| (o, a)))
-        .collect();
-    let mut by_unit: BTreeMap<(String, String), Vec<&AsOf>> = BTreeMap::new();
-    let mut by_cat: BTreeMap<String, Vec<&AsOf>> = BTreeMap::new();
-    for (o, a) in &states {
+    let obs: Vec<&Obligation> = obs.iter().filter(|o| o.due().is_some()).collect();
+    let mut by_unit: BTreeMap<(String, String), Vec<&Obligation>> = BTreeMap::new();
+    let mut by_cat: BTreeMap<String, Vec<&Obligation>> = BTreeMap::new();
+    for o in &obs {
         by_unit
             .entry((o.unit_code.clone(), o.unit_name.clone()))
             .or_default()
-            .push(a);
+            .push(o);
         by_cat
             .entry(category_of(&o.content_code).to_string())
             .or_default()
-            .push(a);
+            .push(o);
     }
-    let all: Vec<&AsOf> = states.iter().map(|(_, a)| a).collect();
     let mut units: Vec<UnitLine> = by_unit
         .iter()
         .map(|((code, name), items)| UnitLine {
             unit_code: code.clone(),
             unit_name: name.clone(),
-            rates: rates(items),
+            rates: rates(items, at),
             red_notices: red_notices.get(code).copied().unwrap_or(0),
         })
         .collect();
-    // Best first, as a bulletin ranks units; ties by name so the order is reproducible.
+    // Best first, as a bulletin ranks units; a unit with nothing expected has no rate and is
+    // not ranked (last); ties by name so the order is reproducible.
+    let key = |r: Option<f64>| r.unwrap_or(f64::NEG_INFINITY);
     units.sort_by(|a, b| {
-        b.rates
-            .completion_rate
-            .total_cmp(&a.rates.completion_rate)
-            .then(b.rates.on_time_rate.total_cmp(&a.rates.on_time_rate))
+        key(b.rates.completion_rate)
+            .total_cmp(&key(a.rates.completion_rate))
+            .then(key(b.rates.on_time_rate).total_cmp(&key(a.rates.on_time_rate)))
             .then(a.unit_name.cmp(&b.unit_name))
     });
     let categories = plan
@@ -124,14 +75,15 @@ pub fn compute(
             by_cat.get(&c.code).map(|items| CategoryLine {
                 code: c.code.clone(),
                 title: c.title.clone(),
-                rates: rates(items),
+                rates: rates(items, at),
             })
         })
         .collect();
-    let mut overdue: Vec<OverdueLine> = states
+    let mut overdue: Vec<OverdueLine> = obs
         .iter()
-        .filter(|(_, a)| a.overdue_days > 0)
-        .map(|(o, a)| OverdueLine {
+        .map(|o| (o, o.facts().days_overdue(at)))
+        .filter(|(_, days)| *days > 0)
+        .map(|(o, days)| OverdueLine {
             unit_name: o.unit_name.clone(),
             content_code: o.content_code.clone(),
             content_text: plan
@@ -139,7 +91,7 @@ pub fn compute(
                 .map(|c| c.text.clone())
                 .unwrap_or_default(),
             due_date: o.due_date.clone(),
-            days_overdue: a.overdue_days,
+            days_overdue: days,
         })
         .collect();
     overdue.sort_by(|a, b| {
@@ -164,13 +116,14 @@ pub fn compute(
                 .iter()
                 .filter(|o| o.unit_name == u.unit_name && o.days_overdue > LATE_DAYS)
                 .count();
-            let low = u.rates.due >= MIN_FOR_RULE && u.rates.on_time_rate < LOW_ON_TIME;
+            let low = u.rates.due >= MIN_FOR_RULE
+                && u.rates.on_time_rate.is_some_and(|r| r < LOW_ON_TIME);
             let mut why = Vec::new();
             if late > 0 {
                 why.push(format!("{late} 项逾期超过{LATE_DAYS}天"));
             }
             if low {
-                why.push(format!("按时完成率 {:.1}%", u.rates.on_time_rate));
+                why.push(format!("按时完成率 {}", u.rates.on_time_text()));
             }
             (!why.is_empty()).then(|| (u.unit_name.clone(), why.join("，")))
         })
@@ -192,7 +145,7 @@ pub fn compute(
         as_of: at.to_string(),
         number: 0,
         rule: RULE.to_string(),
-        total: rates(&all),
+        total: rates(&obs, at),
         units,
         categories,
         overdue,

@@ -163,9 +163,12 @@ pub struct PassLine {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Progress {
     pub total: usize,
+    /// 应完成 (`Tally::expected`; the stored name of issued reports is kept).
     pub due: usize,
+    /// 已销号 (`Tally::closed`).
     pub accepted: usize,
     pub overdue: usize,
+    /// One decimal, or "—" when nothing was expected yet.
     pub completion_rate: String,
 }
 
@@ -340,10 +343,13 @@ pub async fn compute(
         sampling_by_level,
         progress: Progress {
             total: tally.total,
-            due: tally.due,
-            accepted: tally.accepted,
+            due: tally.expected,
+            accepted: tally.closed,
             overdue: tally.overdue,
-            completion_rate: format!("{:.1}", tally.completion_rate()),
+            completion_rate: tally
+                .completion_rate()
+                .map(|r| format!("{r:.1}"))
+                .unwrap_or_else(|| "—".into()),
         },
     })
 }

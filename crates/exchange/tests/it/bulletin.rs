@@ -12,7 +12,7 @@ use qcity_domain::bulletin::{Bulletin, CategoryLine, OverdueLine, Rates, UnitLin
 use qcity_exchange::bulletin_to_docx;
 
 fn rates(due: u32, accepted: u32, on_time: u32, overdue: u32) -> Rates {
-    let pct = |k: u32| (f64::from(k) * 1000.0 / f64::from(due)).round() / 10.0;
+    let pct = |k: u32| (due > 0).then(|| (f64::from(k) * 1000.0 / f64::from(due)).round() / 10.0);
     Rates {
         due,
         accepted,

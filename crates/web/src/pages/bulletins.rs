@@ -87,8 +87,8 @@ fn page(ctx: &Ctx, b: Bulletin, id: Option<i64>) -> Response {
             ("as_of", b.as_of.clone()),
             ("due", t.due.to_string()),
             ("accepted", t.accepted.to_string()),
-            ("completion", format!("{:.1}", t.completion_rate)),
-            ("on_time", format!("{:.1}", t.on_time_rate)),
+            ("completion", t.completion_text()),
+            ("on_time", t.on_time_text()),
             ("overdue", t.overdue.to_string()),
         ],
     );

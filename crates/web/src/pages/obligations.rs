@@ -183,10 +183,9 @@ async fn export_xlsx(
         ..Default::default()
     };
     let obs = obligations::list(&state.store, &ctx.actor(), &f, ctx.today).await?;
-    // Only what is due by the business date counts, as on the overview and in bulletins.
+    // Every obligation, due or not yet: each row says where it stands on the business date.
     let rows: Vec<qcity_exchange::StatusRow> = obs
         .iter()
-        .filter(|o| o.due().is_some_and(|d| d <= ctx.today))
         .map(|o| qcity_exchange::StatusRow {
             content_code: o.content_code.clone(),
             unit_name: o.unit_name.clone(),
@@ -566,14 +565,11 @@ struct OverviewPage {
 }
 
 fn heat_class(t: &Tally) -> &'static str {
-    if t.due == 0 {
-        "grey"
-    } else if t.overdue > 0 {
-        "red"
-    } else if t.completion_rate() >= 99.9 {
-        "green"
-    } else {
-        "yellow"
+    match t.completion_rate() {
+        None => "grey",
+        Some(_) if t.overdue > 0 => "red",
+        Some(r) if r >= 99.9 => "green",
+        Some(_) => "yellow",
     }
 }
 
@@ -616,13 +612,13 @@ async fn overview(State(state): State<AppState>, ctx: Ctx) -> Result<Response, A
                 .iter()
                 .map(|cat| match cells.get(&(code.clone(), cat.clone())) {
                     Some(t) => Cell {
-                        text: format!("{}/{}", t.accepted, t.due),
+                        text: format!("{}/{}", t.closed, t.expected),
                         class: heat_class(t),
                         title: ctx.lang.t_args(
                             "heat-cell",
                             &[
-                                ("accepted", t.accepted.to_string()),
-                                ("due", t.due.to_string()),
+                                ("accepted", t.closed.to_string()),
+                                ("due", t.expected.to_string()),
                                 ("overdue", t.overdue.to_string()),
                                 ("total", t.total.to_string()),
                             ],

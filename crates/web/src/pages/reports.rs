@@ -522,7 +522,11 @@ fn document(r: &Report, f: &Figures) -> ReportDoc {
                     p.due.to_string(),
                     p.accepted.to_string(),
                     p.overdue.to_string(),
-                    format!("{}%", p.completion_rate),
+                    if p.completion_rate == "—" {
+                        p.completion_rate.clone()
+                    } else {
+                        format!("{}%", p.completion_rate)
+                    },
                 ]],
             });
         }

@@ -8,6 +8,7 @@ mod assessment;
 mod audit;
 mod browser;
 mod errors;
+mod figures;
 mod harness;
 mod indicators;
 mod modules;
