@@ -125,13 +125,14 @@ pub async fn add_event(
     enterprise_id: i64,
     e: &NewEvent,
     files: &[Checked<'_>],
+    today: NaiveDate,
 ) -> Result<i64> {
     require_writer(store, actor, "credit").await?;
     let summary = e.summary.trim();
     if summary.is_empty() || summary.chars().count() > 500 {
         return Err(StoreError::invalid("summary", "error-credit-summary"));
     }
-    if e.occurred_on > chrono::Utc::now().date_naive() {
+    if e.occurred_on > today {
         return Err(StoreError::invalid("occurred_on", "error-date-in-future"));
     }
     let mut tx = store.begin().await?;
@@ -528,6 +529,7 @@ pub async fn propose(
         ListingState::Proposed,
         reason,
         actor,
+        on,
     )
     .await?;
     audit::record(
@@ -547,6 +549,8 @@ pub async fn propose(
     Ok(id)
 }
 
+/// One step of a listing's life, dated on the business date it took effect (the audit trail
+/// keeps the real time).
 async fn step(
     tx: &mut crate::Tx,
     listing_id: i64,
@@ -554,6 +558,7 @@ async fn step(
     state: ListingState,
     comment: &str,
     actor: &Actor,
+    on: NaiveDate,
 ) -> Result<()> {
     sqlx::query(
         "INSERT INTO blacklist_history (listing_id, action, state, comment, actor, at) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -563,7 +568,7 @@ async fn step(
     .bind(state.code())
     .bind(comment)
     .bind(&actor.username)
-    .bind(now_text())
+    .bind(on.to_string())
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -627,6 +632,7 @@ pub async fn act(
         next.state,
         comment,
         actor,
+        on,
     )
     .await?;
     audit::record(

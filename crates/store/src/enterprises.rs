@@ -287,15 +287,16 @@ fn form_error(problems: Vec<EnterpriseProblem>) -> Result<()> {
     }
 }
 
-fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
-}
-
 /// Creates an enterprise. A code failing its check is `Invalid { field: "code" }`; the caller
 /// shows [`CodeRefusal`]'s reason, which it can get from [`check_code`].
-pub async fn create(store: &Store, actor: &Actor, input: &EnterpriseInput) -> Result<i64> {
+pub async fn create(
+    store: &Store,
+    actor: &Actor,
+    input: &EnterpriseInput,
+    today: NaiveDate,
+) -> Result<i64> {
     require_writer(store, actor, "enterprises").await?;
-    form_error(input.problems(today()))?;
+    form_error(input.problems(today))?;
     let mut tx = store.begin().await?;
     let checked = match check_code(&mut tx, &input.code).await? {
         Ok(c) => c,
@@ -366,12 +367,13 @@ pub async fn update(
     id: i64,
     row_version: i64,
     input: &EnterpriseInput,
+    today: NaiveDate,
 ) -> Result<()> {
     require_writer(store, actor, "enterprises").await?;
     // The code is not edited here.
     form_error(
         input
-            .problems(today())
+            .problems(today)
             .into_iter()
             .filter(|p| *p != EnterpriseProblem::CodeMissing)
             .collect(),

@@ -697,10 +697,13 @@ pub(crate) async fn refresh_stats(tx: &mut Tx, years: &BTreeSet<i32>) -> Result<
 
 /// Records one sampling entered by hand (the enterprise must be registered), through the
 /// import pipeline as a file of one row.
-pub async fn create(store: &Store, actor: &Actor, row: &SamplingInput) -> Result<i64> {
+pub async fn create(
+    store: &Store,
+    actor: &Actor,
+    row: &SamplingInput,
+    today: NaiveDate,
+) -> Result<i64> {
     let source = format!("form:{}", row.key());
-    // A sampling record's rules do not depend on the day.
-    let today = chrono::Utc::now().date_naive();
     let mut import = Import::<SamplingInput>::begin(store, actor, &source, today).await?;
     let code = identifiers::normalise_code(&row.enterprise_code);
     if !import.writer.enterprises.contains_key(&code) {

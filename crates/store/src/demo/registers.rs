@@ -300,6 +300,7 @@ pub async fn run(store: &Store, today: NaiveDate) -> Result<String> {
                     summary: summary.into(),
                 },
                 &[],
+                today,
             )
             .await?;
         }
@@ -314,6 +315,7 @@ pub async fn run(store: &Store, today: NaiveDate) -> Result<String> {
                 summary: "荣获郑州市质量奖".into(),
             },
             &[],
+            today,
         )
         .await?;
         let listed_on = NaiveDate::from_ymd_opt(2014, 4, 1).unwrap_or_default();

@@ -362,7 +362,7 @@ async fn create(
         Ok(i) => i,
         Err(errors) => return refuse(errors).await,
     };
-    match enterprises::create(&state.store, &ctx.actor(), &input).await {
+    match enterprises::create(&state.store, &ctx.actor(), &input, ctx.today).await {
         Ok(id) => Ok(see_other(&format!("/enterprises/{id}"))),
         Err(StoreError::Invalid { field, code }) if code == "error-enterprise-code-invalid" => {
             refuse(vec![(field, code_reason(&ctx, &f.code))]).await
@@ -815,7 +815,16 @@ async fn edit(
             ));
         }
     };
-    match enterprises::update(&state.store, &ctx.actor(), id, f.row_version, &input).await {
+    match enterprises::update(
+        &state.store,
+        &ctx.actor(),
+        id,
+        f.row_version,
+        &input,
+        ctx.today,
+    )
+    .await
+    {
         Ok(()) => Ok(see_other(&format!("/enterprises/{id}"))),
         Err(e) => refused(&state, &ctx, id, e, Some(f)).await,
     }
@@ -950,6 +959,7 @@ async fn add_event(
         id,
         &ev,
         &checked[..checked.len().min(1)],
+        ctx.today,
     )
     .await
     {

@@ -401,7 +401,7 @@ async fn create(
             list_page(&state, &ctx, Filters::default(), form, vec![message]).await?,
         ));
     }
-    match sampling::create(&state.store, &ctx.actor(), &input).await {
+    match sampling::create(&state.store, &ctx.actor(), &input, ctx.today).await {
         Ok(id) => Ok(see_other(&format!("/sampling/{id}"))),
         Err(StoreError::Invalid { code, .. }) => Ok(unprocessable(
             list_page(&state, &ctx, Filters::default(), form, vec![ctx.t(&code)]).await?,

@@ -334,6 +334,7 @@ async fn a_blacklisting_lives_from_proposal_to_repair() {
             name: "示例电缆有限公司".into(),
             ..Default::default()
         },
+        d("2014-03-01"),
     )
     .await
     .unwrap();
@@ -482,6 +483,7 @@ async fn licences_running_out_alert_the_register_keepers_once_per_step() {
             name: "示例电缆有限公司".into(),
             ..Default::default()
         },
+        d("2014-03-01"),
     )
     .await
     .unwrap();
@@ -686,6 +688,7 @@ async fn a_corrupt_stored_code_is_an_error_not_a_default() {
             name: "示例电缆有限公司".into(),
             ..Default::default()
         },
+        d("2014-03-01"),
     )
     .await
     .unwrap();
@@ -715,4 +718,45 @@ async fn a_corrupt_stored_code_is_an_error_not_a_default() {
             );
         }
     }
+}
+
+/// Business facts take the business date, not the machine's clock: a listing's steps are dated
+/// on the day they took effect, and "in the future" means after the business date.
+#[tokio::test]
+async fn register_facts_are_dated_on_the_business_date() {
+    let app = TestApp::spawn().await;
+    let office = Actor::system("office");
+    let today = d("2014-12-15");
+    let id = enterprises::create(
+        &app.store,
+        &office,
+        &EnterpriseInput {
+            code: HUAWEI.into(),
+            name: "示例电缆有限公司".into(),
+            ..Default::default()
+        },
+        today,
+    )
+    .await
+    .unwrap();
+    let zjfj = unit_actor(&app, "ZJFJ").await;
+    let listing = credit::propose(&app.store, &zjfj, id, "生产销售不合格产品", d("2014-03-20"))
+        .await
+        .unwrap();
+    let history = credit::listing_history(&app.store, listing).await.unwrap();
+    assert_eq!(history[0].at, "2014-03-20");
+    let event = |on: &str| credit::NewEvent {
+        kind: qcity_domain::credit::EventKind::Award,
+        occurred_on: d(on),
+        serious: false,
+        summary: "荣获郑州市质量奖".into(),
+    };
+    let refused = credit::add_event(&app.store, &zjfj, id, &event("2014-12-16"), &[], today).await;
+    assert!(
+        matches!(&refused, Err(StoreError::Invalid { code, .. }) if code == "error-date-in-future"),
+        "{refused:?}"
+    );
+    credit::add_event(&app.store, &zjfj, id, &event("2014-12-15"), &[], today)
+        .await
+        .unwrap();
 }
