@@ -108,6 +108,11 @@ impl PageCtx {
         self.role == Some(Role::Office)
     }
 
+    /// An indicator status's tag (`met`, `off_track`, …) in this page's language.
+    pub fn status(&self, key: &str) -> String {
+        status_label(self.lang, key)
+    }
+
     /// The main navigation for this user, left to right.
     pub fn nav(&self) -> Vec<&'static NavEntry> {
         self.nav
@@ -263,6 +268,18 @@ pub fn target_lang(ctx: &PageCtx) -> TargetLang {
         crate::i18n::Lang::ZhCn => TargetLang::ZhCn,
         crate::i18n::Lang::En => TargetLang::En,
     }
+}
+
+/// An indicator status's tag, in the same words its explanation ends with (the domain's
+/// label), from its key; an unknown key shows as itself.
+pub fn status_label(lang: Lang, key: &str) -> String {
+    let tl = match lang {
+        Lang::ZhCn => TargetLang::ZhCn,
+        Lang::En => TargetLang::En,
+    };
+    qcity_domain::target::Status::from_key(key)
+        .map(|s| s.label(tl).to_string())
+        .unwrap_or_else(|| key.to_string())
 }
 
 /// Escapes text for HTML and SVG.

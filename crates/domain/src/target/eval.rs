@@ -48,6 +48,31 @@ impl Status {
         }
     }
 
+    /// The stable key pages and stored reports use: `met`, `not_met`, `on_track`, `off_track`,
+    /// `no_data`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Status::Met => "met",
+            Status::NotMet => "not_met",
+            Status::OnTrack => "on_track",
+            Status::OffTrack => "off_track",
+            Status::NoData => "no_data",
+        }
+    }
+
+    /// The status of a key (`None` for text that is no key).
+    pub fn from_key(key: &str) -> Option<Status> {
+        [
+            Status::Met,
+            Status::NotMet,
+            Status::OnTrack,
+            Status::OffTrack,
+            Status::NoData,
+        ]
+        .into_iter()
+        .find(|s| s.key() == key)
+    }
+
     /// Position on the scale used to combine parts:
     /// not_met < off_track < no_data < on_track < met.
     /// `all` takes the lowest part, `any` the highest.

@@ -797,7 +797,7 @@ async fn leader(State(state): State<AppState>, ctx: Ctx) -> Result<Response, App
                     .map(|i| i.name.clone())
                     .unwrap_or_default(),
                 status: key,
-                status_label: ctx.t(&format!("ind-status-{key}")),
+                status_label: crate::view::status_label(ctx.lang, key),
                 explanation: s.evaluation.explanation(lang).to_string(),
                 code: s.code,
             }

@@ -89,7 +89,7 @@ fn card(
             .map(|t| target::explain(t, lang))
             .unwrap_or_else(|_| ind.target.to_string()),
         status: key.to_string(),
-        status_label: ctx.t(&format!("ind-status-{key}")),
+        status_label: crate::view::status_label(ctx.lang, key),
         colour: status_colour(key),
         explanation: st.evaluation.explanation(lang).to_string(),
         spark: sparkline(&series, key),
@@ -147,7 +147,7 @@ async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Result<Response, 
         .map(|k| {
             (
                 k.to_string(),
-                ctx.t(&format!("ind-status-{k}")),
+                crate::view::status_label(ctx.lang, k),
                 counts.get(k).copied().unwrap_or(0),
             )
         })
@@ -332,7 +332,7 @@ async fn page(
         .map(|(label, e)| {
             (
                 label.clone(),
-                ctx.t(&format!("ind-status-{}", status_key(e.status))),
+                crate::view::status_label(ctx.lang, e.status.key()),
                 e.explanation(lang).to_string(),
             )
         })

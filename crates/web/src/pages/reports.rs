@@ -257,7 +257,7 @@ fn indicator_rows(lang: Lang, area: &AreaFigures) -> Vec<IndicatorRow> {
             value: i.value.clone(),
             target: pick(lang, &i.target_zh, &i.target_en).to_string(),
             status: i.status.clone(),
-            status_label: lang.t(&format!("ind-status-{}", i.status)),
+            status_label: crate::view::status_label(lang, &i.status),
             explanation: pick(lang, &i.explanation_zh, &i.explanation_en).to_string(),
             projection: pick(lang, &i.projection_zh, &i.projection_en).to_string(),
         })
@@ -495,7 +495,7 @@ async fn publish(
 /// The report laid out for Word, in Chinese (the language of the circulated document).
 fn document(r: &Report, f: &Figures) -> ReportDoc {
     let zh = Lang::ZhCn;
-    let status = |s: &str| zh.t(&format!("ind-status-{s}"));
+    let status = |s: &str| crate::view::status_label(zh, s);
     let mut out = Vec::new();
     for key in reports::SECTIONS {
         let mut s = DocSection {

@@ -62,7 +62,7 @@ async fn values_are_entered_approved_and_evaluated_against_the_targets() {
     )
     .await;
     assert!(
-        page.contains("id=\"ind-status\">进度滞后") || page.contains("id=\"ind-status\">未达标"),
+        page.contains("id=\"ind-status\">偏离") || page.contains("id=\"ind-status\">未达标"),
         "PM2.5 101 in 2015 is behind the path (99.3)"
     );
     assert!(
@@ -82,7 +82,7 @@ async fn values_are_entered_approved_and_evaluated_against_the_targets() {
     )
     .await;
     assert!(
-        cod.contains("id=\"ind-status\">已达标"),
+        cod.contains("id=\"ind-status\">达标"),
         "COD cut 16% ≥ 14.8%: {}",
         cod.split("ind-explanation\">")
             .nth(1)
@@ -100,7 +100,7 @@ async fn values_are_entered_approved_and_evaluated_against_the_targets() {
     )
     .await;
     assert!(
-        !nh3.contains("id=\"ind-status\">已达标"),
+        !nh3.contains("id=\"ind-status\">达标"),
         "ammonia cut 10% < 17.8%"
     );
 
@@ -155,7 +155,7 @@ async fn values_are_entered_approved_and_evaluated_against_the_targets() {
             .unwrap(),
     )
     .await;
-    assert!(prd1.contains("id=\"ind-status\">已达标"), "31.5% > 30%");
+    assert!(prd1.contains("id=\"ind-status\">达标"), "31.5% > 30%");
     // A correction of an approved value needs a reason; a big jump needs a comment.
     let res = nw
         .post(app.url("/indicators/PRD-1/values"))
