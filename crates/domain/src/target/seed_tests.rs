@@ -565,8 +565,13 @@ fn special_equipment_deaths_below_the_national_average() {
 #[test]
 fn energy_saving_and_industrialised_shares_rise_three_years() {
     // 7.3.1: 节能建筑的比重和工业化建造比重均连续3年不断提高.
-    let t = "all(energy_saving: trend up 3 years; industrialised: trend up 3 years)";
+    let t = "all(energy_saving \"节能建筑的比重\": trend up 3 years; \
+             industrialised \"工业化建造比重\": trend up 3 years)";
     assert_eq!(target(t).to_string(), t);
+    assert_eq!(
+        explain(&target(t), Lang::ZhCn),
+        "节能建筑的比重连续3年逐年提高，且工业化建造比重连续3年逐年提高"
+    );
     let obs = Observations::new()
         .with_series(
             "energy_saving",
@@ -588,7 +593,8 @@ fn energy_saving_and_industrialised_shares_rise_three_years() {
 #[test]
 fn satisfaction_up_or_complaints_down() {
     // 8.6.1: 满意度连续3年不断提高，或消费者投诉率连续3年不断递减.
-    let t = "any(satisfaction: trend up 3 years; complaints: trend down 3 years)";
+    let t = "any(satisfaction \"消费者对服务业满意度\": trend up 3 years; \
+             complaints \"消费者投诉率\": trend down 3 years)";
     let obs = Observations::new()
         .with_series("satisfaction", &[(2012, 70.0), (2013, 69.0), (2014, 72.0)])
         .with_series(
@@ -598,15 +604,15 @@ fn satisfaction_up_or_complaints_down() {
     assert_eq!(status(t, &obs, 2014), Status::Met);
     assert_eq!(
         explain(&target(t), Lang::ZhCn),
-        "satisfaction：连续3年逐年提高，或complaints：连续3年逐年下降"
+        "消费者对服务业满意度连续3年逐年提高，或消费者投诉率连续3年逐年下降"
     );
 }
 
 #[test]
 fn satisfaction_leading_or_complaints_below_average() {
     // 8.6.2: 服务业顾客满意度居全国同级城市前列，或消费者投诉率低于全国平均水平.
-    let t = "any(satisfaction: rank leading among \"全国同级城市\"; \
-             complaints: < benchmark \"全国平均水平\")";
+    let t = "any(satisfaction \"服务业顾客满意度\": rank leading among \"全国同级城市\"; \
+             complaints \"消费者投诉率\": < benchmark \"全国平均水平\")";
     let obs = Observations::new()
         .with_value("complaints", 2014, 3.2)
         .with_benchmark("全国平均水平", 2014, 3.0);
@@ -627,15 +633,151 @@ fn service_satisfaction_in_the_top_ten() {
 
 #[test]
 fn decomposition_goals_parse_and_print_canonically() {
-    for t in [
-        "all(standardisation: >= 30 %; certified: rank leading among \"全国同级城市\")",
-        "< benchmark \"全国平均水平\"",
-        "all(energy_saving: trend up 3 years; industrialised: trend up 3 years)",
-        "rank <= 10 among \"全国同等城市\"",
-        "any(satisfaction: trend up 3 years; complaints: trend down 3 years)",
-        "any(satisfaction: rank leading among \"全国同级城市\"; \
-         complaints: < benchmark \"全国平均水平\")",
+    let plan = crate::plan::default_plan();
+    for (code, t) in [
+        (
+            "3.1.2",
+            "all(standardisation \"农业标准化生产普及率\": >= 30 %; \
+             certified \"有机产品、绿色食品、无公害农产品认证总数\": \
+             rank leading among \"全国同级城市\")",
+        ),
+        ("6.3.1", "< benchmark \"全国平均水平\""),
+        (
+            "7.3.1",
+            "all(energy_saving \"节能建筑的比重\": trend up 3 years; \
+             industrialised \"工业化建造比重\": trend up 3 years)",
+        ),
+        ("8.3.1", "rank <= 10 among \"全国同等城市\""),
+        (
+            "8.6.1",
+            "any(satisfaction \"消费者对服务业满意度\": trend up 3 years; \
+             complaints \"消费者投诉率\": trend down 3 years)",
+        ),
+        (
+            "8.6.2",
+            "any(satisfaction \"服务业顾客满意度\": rank leading among \"全国同级城市\"; \
+             complaints \"消费者投诉率\": < benchmark \"全国平均水平\")",
+        ),
     ] {
         assert_eq!(parse(t).map(|x| x.to_string()).as_deref(), Ok(t));
+        let in_plan = plan
+            .categories
+            .iter()
+            .flat_map(|c| &c.items)
+            .flat_map(|i| &i.contents)
+            .find(|c| c.code == code)
+            .and_then(|c| c.target.as_deref());
+        assert_eq!(in_plan, Some(t), "{code}");
     }
+}
+
+// ---- display names: no internal code reaches a Chinese reader ----
+
+/// Every target of the default plan: indicators' and contents' (with where it is).
+fn plan_targets() -> Vec<(String, Target)> {
+    let plan = crate::plan::default_plan();
+    let mut out: Vec<(String, Target)> = plan
+        .indicators
+        .iter()
+        .map(|i| (i.code.clone(), target(i.target.as_str())))
+        .collect();
+    for content in plan
+        .categories
+        .iter()
+        .flat_map(|c| &c.items)
+        .flat_map(|i| &i.contents)
+    {
+        if let Some(t) = &content.target {
+            out.push((content.code.clone(), target(t)));
+        }
+    }
+    out
+}
+
+/// Every labelled part of `t`, nested groups included, as (label, name).
+fn labelled_parts(t: &Target, out: &mut Vec<(String, Option<String>)>) {
+    if let Target::All(parts) | Target::Any(parts) = t {
+        for p in parts {
+            out.push((p.label.clone(), p.name.clone()));
+            labelled_parts(&p.target, out);
+        }
+    }
+}
+
+/// The first ASCII identifier `[a-z][a-z0-9_]*` directly followed by `：` or `:`.
+fn leaked_code(text: &str) -> Option<String> {
+    let chars: Vec<char> = text.chars().collect();
+    for (i, c) in chars.iter().enumerate() {
+        if *c != '：' && *c != ':' {
+            continue;
+        }
+        let mut start = i;
+        while start > 0 {
+            let p = chars[start - 1];
+            if p.is_ascii_lowercase() || p.is_ascii_digit() || p == '_' {
+                start -= 1;
+            } else {
+                break;
+            }
+        }
+        // `[a-z][a-z0-9_]*` matches from the run's first lowercase letter on.
+        if let Some(first) = (start..i).find(|&k| chars[k].is_ascii_lowercase()) {
+            return Some(chars[first..=i].iter().collect());
+        }
+    }
+    None
+}
+
+#[test]
+fn leaked_codes_are_recognised() {
+    assert_eq!(
+        leaked_code("energy_saving：连续3年逐年提高").as_deref(),
+        Some("energy_saving：")
+    );
+    assert_eq!(leaked_code("x，或pm25: 2013年").as_deref(), Some("pm25:"));
+    assert_eq!(leaked_code("PM10：定性目标：完成"), None);
+    assert_eq!(leaked_code("2013: 108"), None);
+    assert_eq!(
+        leaked_code("不高于56 dB(A)，且道路交通噪声不高于68 dB(A)"),
+        None
+    );
+}
+
+#[test]
+fn every_labelled_part_of_the_plan_has_a_display_name() {
+    let targets = plan_targets();
+    assert_eq!(
+        targets.len(),
+        28 + 26,
+        "28 indicators and 26 content targets"
+    );
+    let mut unnamed = Vec::new();
+    let mut labelled = 0;
+    for (code, t) in &targets {
+        let mut parts = Vec::new();
+        labelled_parts(t, &mut parts);
+        labelled += parts.len();
+        for (label, name) in parts {
+            if name.as_deref().is_none_or(|n| n.trim().is_empty()) {
+                unnamed.push(format!("{code} {label}"));
+            }
+        }
+    }
+    assert!(labelled > 0);
+    assert!(
+        unnamed.is_empty(),
+        "parts without a display name: {unnamed:?}"
+    );
+}
+
+#[test]
+fn no_chinese_explanation_of_the_plan_shows_an_internal_code() {
+    let leaks: Vec<String> = plan_targets()
+        .iter()
+        .filter_map(|(code, t)| {
+            let zh = explain(t, Lang::ZhCn);
+            leaked_code(&zh).map(|leak| format!("{code}: {leak} in {zh}"))
+        })
+        .collect();
+    assert!(leaks.is_empty(), "{leaks:#?}");
 }
