@@ -7,8 +7,9 @@ use super::{Lang, Op, Part, RankBound, TOLERANCE, Target, TrendDirection, Unit};
 /// "较2010年削减14.8%" / "reduce by 14.8% from 2010".
 ///
 /// In `all`/`any` targets the Chinese text uses a part's display name when
-/// it has one ("区域环境噪声不高于56 dB(A)，且道路交通噪声不高于68 dB(A)"),
-/// the English text always uses the label.
+/// it has one ("区域环境噪声不高于56 dB(A)，且道路交通噪声不高于68 dB(A)"), and
+/// so does the English text (the plan's names are Chinese; the label, an internal key, shows
+/// only for a part without a name).
 pub fn explain(target: &Target, lang: Lang) -> String {
     match lang {
         Lang::ZhCn => explain_zh(target),
@@ -164,14 +165,19 @@ fn explain_en(target: &Target) -> String {
     }
 }
 
+/// A part as users read it: its display name, else its label.
+fn part_name(p: &Part) -> &str {
+    p.name.as_deref().unwrap_or(&p.label)
+}
+
 fn join_parts_en(parts: &[Part], sep: &str) -> String {
     parts
         .iter()
         .map(|p| match p.target {
             Target::All(_) | Target::Any(_) => {
-                format!("{}: ({})", p.label, explain_en(&p.target))
+                format!("{}: ({})", part_name(p), explain_en(&p.target))
             }
-            _ => format!("{}: {}", p.label, explain_en(&p.target)),
+            _ => format!("{}: {}", part_name(p), explain_en(&p.target)),
         })
         .collect::<Vec<_>>()
         .join(sep)
@@ -333,7 +339,7 @@ mod tests {
     }
 
     #[test]
-    fn groups_use_names_in_chinese_and_labels_in_english() {
+    fn groups_use_names_in_both_languages() {
         assert_eq!(
             both(
                 "all(regional \"区域环境噪声\": <= 56 dB(A); \
@@ -341,14 +347,14 @@ mod tests {
             ),
             (
                 "区域环境噪声不高于56 dB(A)，且道路交通噪声不高于68 dB(A)".into(),
-                "regional: at most 56 dB(A), and road: at most 68 dB(A)".into()
+                "区域环境噪声: at most 56 dB(A), and 道路交通噪声: at most 68 dB(A)".into()
             )
         );
         assert_eq!(
             both("any(a: >= 1 count; b: all(c: eliminate; d \"D\": qualitative \"x\"))"),
             (
                 "a：不少于1个，或b：（c：消除（降至0），且D：定性目标：x）".into(),
-                "a: at least 1, or b: (c: eliminate (bring to 0), and d: qualitative: x)".into()
+                "a: at least 1, or b: (c: eliminate (bring to 0), and D: qualitative: x)".into()
             )
         );
     }

@@ -94,7 +94,7 @@ const SEEDS: &[Seed] = &[
         target: "all(large_medium \"大中型工程项目一次验收合格率\": = 100 %; \
                  other \"其他工程一次验收合格率\": >= 98 %)",
         zh: "大中型工程项目一次验收合格率等于100%，且其他工程一次验收合格率不低于98%",
-        en: "large_medium: exactly 100%, and other: at least 98%",
+        en: "大中型工程项目一次验收合格率: exactly 100%, and 其他工程一次验收合格率: at least 98%",
         direction: Higher,
     },
     Seed {
@@ -160,7 +160,7 @@ const SEEDS: &[Seed] = &[
         target: "any(laozihao \"“中华老字号”称号\": >= 1 count; \
                  store \"“达标百货店”称号\": >= 1 count)",
         zh: "“中华老字号”称号不少于1个，或“达标百货店”称号不少于1个",
-        en: "laozihao: at least 1, or store: at least 1",
+        en: "“中华老字号”称号: at least 1, or “达标百货店”称号: at least 1",
         direction: Higher,
     },
     Seed {
@@ -198,7 +198,7 @@ const SEEDS: &[Seed] = &[
         target: "all(regional \"区域环境噪声\": <= 56 dB(A); \
                  road \"道路交通噪声\": <= 68 dB(A))",
         zh: "区域环境噪声不高于56 dB(A)，且道路交通噪声不高于68 dB(A)",
-        en: "regional: at most 56 dB(A), and road: at most 68 dB(A)",
+        en: "区域环境噪声: at most 56 dB(A), and 道路交通噪声: at most 68 dB(A)",
         direction: Lower,
     },
     Seed {
@@ -228,8 +228,8 @@ const SEEDS: &[Seed] = &[
                  pm25 \"PM2.5浓度\": path 2013: 108 -> 2016: 95 ug/m3)",
         zh: "PM10：定性目标：完成可吸入颗粒物（PM10）浓度削减目标，\
              且PM2.5浓度：2013年108 µg/m³ → 2016年95 µg/m³（逐年线性插值）",
-        en: "pm10: qualitative: 完成可吸入颗粒物（PM10）浓度削减目标, \
-             and pm25: 2013: 108 µg/m³ → 2016: 95 µg/m³ (linear yearly interpolation)",
+        en: "PM10: qualitative: 完成可吸入颗粒物（PM10）浓度削减目标, \
+             and PM2.5浓度: 2013: 108 µg/m³ → 2016: 95 µg/m³ (linear yearly interpolation)",
         direction: Judged,
     },
     Seed {

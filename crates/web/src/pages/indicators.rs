@@ -63,6 +63,15 @@ fn status_key(s: target::Status) -> &'static str {
     }
 }
 
+/// A measure as users read it: its display name from the plan, never its stored label.
+fn display_name(measures: &[indicators::Measure], label: &str) -> String {
+    measures
+        .iter()
+        .find(|m| m.label == label)
+        .map(|m| m.name.clone())
+        .unwrap_or_else(|| label.to_string())
+}
+
 /// The measure a sparkline shows: the single one, or the first with numbers.
 fn main_series(obs: Option<&qcity_domain::target::Observations>) -> Vec<(i32, f64)> {
     obs.and_then(|o| o.values.values().find(|s| !s.is_empty()))
@@ -331,7 +340,7 @@ async fn page(
         .iter()
         .map(|(label, e)| {
             (
-                label.clone(),
+                display_name(&measures, label),
                 crate::view::status_label(ctx.lang, e.status.key()),
                 e.explanation(lang).to_string(),
             )
@@ -358,7 +367,14 @@ async fn page(
         unit: ind.unit.clone(),
         parts,
         charts,
-        history: indicators::history(&state.store, &ctx.actor(), Some(code)).await?,
+        history: indicators::history(&state.store, &ctx.actor(), Some(code))
+            .await?
+            .into_iter()
+            .map(|mut v| {
+                v.measure = display_name(&measures, &v.measure);
+                v
+            })
+            .collect(),
         measures,
         can_enter,
         responsible,
