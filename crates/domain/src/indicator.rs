@@ -17,6 +17,65 @@ pub struct Measure {
     pub judged: bool,
     /// Values are percentages (0–100): a comparison in %.
     pub percent: bool,
+    /// What kind of number a value is, which decides what can be entered.
+    pub kind: ValueKind,
+}
+
+/// The kind of number an indicator's value is (`docs/figures.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ValueKind {
+    /// A share in percent: 0 to 100.
+    Percentage,
+    /// A number of things (titles, bases, water bodies): a whole number, 0 or more.
+    Count,
+    /// A position in a ranking: a whole number, 1 or more.
+    Rank,
+    /// A measured amount (a concentration, a noise level, a total, a score): 0 or more.
+    Amount,
+    /// Anything else (a trend of some series, a judgement): any finite number.
+    Other,
+}
+
+impl ValueKind {
+    /// Of a single target (not a group).
+    pub fn of(t: &Target) -> ValueKind {
+        match t {
+            Target::Compare {
+                unit: Some(target::Unit::Percent),
+                ..
+            } => ValueKind::Percentage,
+            Target::Compare {
+                unit: Some(target::Unit::Count),
+                ..
+            }
+            | Target::Eliminate => ValueKind::Count,
+            Target::Compare {
+                unit: Some(target::Unit::Rank),
+                ..
+            }
+            | Target::Rank { .. } => ValueKind::Rank,
+            Target::Compare { unit: Some(_), .. } | Target::Path { .. } | Target::Reduce { .. } => {
+                ValueKind::Amount
+            }
+            _ => ValueKind::Other,
+        }
+    }
+
+    /// Why a value cannot be of this kind: a message key (`error-…`), or none when it can.
+    pub fn refuse(self, x: f64) -> Option<&'static str> {
+        let whole = x.fract() == 0.0;
+        match self {
+            _ if !x.is_finite() => Some("error-value-required"),
+            ValueKind::Percentage if !(0.0..=100.0).contains(&x) => {
+                Some("error-percent-range-value")
+            }
+            ValueKind::Count if !whole || x < 0.0 => Some("error-value-count"),
+            ValueKind::Rank if !whole || x < 1.0 => Some("error-value-rank"),
+            ValueKind::Amount if x < 0.0 => Some("error-value-negative"),
+            _ => None,
+        }
+    }
 }
 
 fn percent(t: &Target) -> bool {
@@ -54,6 +113,7 @@ pub fn measures(t: &Target) -> Vec<Measure> {
                     name: p.name.clone().unwrap_or_else(|| p.label.clone()),
                     judged: judged(inner),
                     percent: percent(inner),
+                    kind: ValueKind::of(inner),
                 }],
             })
             .collect(),
@@ -62,6 +122,7 @@ pub fn measures(t: &Target) -> Vec<Measure> {
             name: String::new(),
             judged: judged(other),
             percent: percent(other),
+            kind: ValueKind::of(other),
         }],
     }
 }
@@ -124,4 +185,44 @@ pub fn evaluate(
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(src: &str) -> ValueKind {
+        measures(&target::parse(src).unwrap())[0].kind
+    }
+
+    #[test]
+    fn each_kind_refuses_what_it_cannot_be() {
+        assert_eq!(kind(">= 96 %"), ValueKind::Percentage);
+        assert_eq!(kind(">= 1 count"), ValueKind::Count);
+        assert_eq!(kind("eliminate"), ValueKind::Count);
+        assert_eq!(kind("rank <= 10 among \"全国同等城市\""), ValueKind::Rank);
+        assert_eq!(kind("reduce 14.8 % vs 2010"), ValueKind::Amount);
+        assert_eq!(kind("<= 56 dB(A)"), ValueKind::Amount);
+        let table = [
+            (
+                ValueKind::Percentage,
+                101.0,
+                Some("error-percent-range-value"),
+            ),
+            (ValueKind::Percentage, 96.5, None),
+            (ValueKind::Count, 1.5, Some("error-value-count")),
+            (ValueKind::Count, -1.0, Some("error-value-count")),
+            (ValueKind::Count, 0.0, None),
+            (ValueKind::Rank, 0.0, Some("error-value-rank")),
+            (ValueKind::Rank, 3.5, Some("error-value-rank")),
+            (ValueKind::Rank, 3.0, None),
+            (ValueKind::Amount, -0.1, Some("error-value-negative")),
+            (ValueKind::Amount, 911.2, None),
+            (ValueKind::Other, -5.0, None),
+            (ValueKind::Other, f64::NAN, Some("error-value-required")),
+        ];
+        for (k, x, want) in table {
+            assert_eq!(k.refuse(x), want, "{k:?} {x}");
+        }
+    }
 }

@@ -156,14 +156,10 @@ pub async fn submit(
         if !m.judged && v.value.is_none() {
             return Err(StoreError::invalid("value", "error-value-required"));
         }
-        if let Some(x) = v.value {
-            if !x.is_finite() {
-                return Err(StoreError::invalid("value", "error-value-required"));
-            }
-            // Only a comparison in % makes the values percentages (a reduction in % is not).
-            if m.percent && !(0.0..=100.0).contains(&x) {
-                return Err(StoreError::invalid("value", "error-percent-range-value"));
-            }
+        // What the value is decides what it may be: a percentage 0–100 (a reduction in % is a
+        // total, not a percentage), a count a whole number, a rank 1 or more, an amount ≥ 0.
+        if let Some(key) = v.value.and_then(|x| m.kind.refuse(x)) {
+            return Err(StoreError::invalid("value", key));
         }
     }
     if !(2000..=2100).contains(&v.year) {

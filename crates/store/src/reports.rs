@@ -261,21 +261,28 @@ pub async fn compute(
                     }
                 }
             }
-            let unit = ind.unit.replace("count", "");
             let value = series
                 .first()
                 .and_then(|s| s.points.last())
-                .map(|(y, v)| format!("{y}: {}{unit}", trim(*v)))
+                .map(|(y, v)| {
+                    format!(
+                        "{y}: {}",
+                        target::with_unit(&trim(*v), &ind.unit, Lang::ZhCn)
+                    )
+                })
                 .unwrap_or_default();
             let projected = o
                 .and_then(|o| o.values.values().find(|s| s.len() >= 2))
                 .and_then(|s| target::project(s, deadline));
             let (projection_zh, projection_en) = match projected {
                 Some(p) => (
-                    format!("按现有数据趋势推算，{deadline}年预计为{}{unit}。", trim(p)),
                     format!(
-                        "On the present trend, {deadline} is projected at {}{unit}.",
-                        trim(p)
+                        "按现有数据趋势推算，{deadline}年预计为{}。",
+                        target::with_unit(&trim(p), &ind.unit, Lang::ZhCn)
+                    ),
+                    format!(
+                        "On the present trend, {deadline} is projected at {}.",
+                        target::with_unit(&trim(p), &ind.unit, Lang::En)
                     ),
                 ),
                 None => (String::new(), String::new()),

@@ -291,6 +291,33 @@ impl Unit {
         }
     }
 
+    /// The unit as a reader writes it after a number, in a language: "96%", "104 µg/m³",
+    /// "80.8分", "2个".
+    pub fn suffix(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (Unit::Percent, _) => "%",
+            (Unit::PerMille, _) => "‰",
+            (Unit::DbA, _) => " dB(A)",
+            (Unit::UgM3, _) => " µg/m³",
+            (Unit::MgL, _) => " mg/L",
+            (Unit::Count, Lang::ZhCn) => "个",
+            (Unit::Count, Lang::En) => "",
+            (Unit::Score, Lang::ZhCn) => "分",
+            (Unit::Score, Lang::En) => " points",
+            (Unit::Days, Lang::ZhCn) => "天",
+            (Unit::Days, Lang::En) => " days",
+            (Unit::Tonnes, Lang::ZhCn) => "吨",
+            (Unit::Tonnes, Lang::En) => " t",
+            (Unit::Rank, Lang::ZhCn) => "名",
+            (Unit::Rank, Lang::En) => "",
+        }
+    }
+
+    /// The unit of a plan's `unit` field (its canonical spelling), if it is one.
+    pub fn from_plan(text: &str) -> Option<Unit> {
+        Unit::ALL.into_iter().find(|u| u.as_str() == text.trim())
+    }
+
     /// Every unit, for generators and pickers.
     pub const ALL: [Unit; 10] = [
         Unit::Percent,
@@ -304,6 +331,16 @@ impl Unit {
         Unit::Tonnes,
         Unit::Rank,
     ];
+}
+
+/// A value with the unit of the plan's `unit` field, as readers write it ("104 µg/m³",
+/// "80.75分"); a unit QCity does not know is written as given, an empty one adds nothing.
+pub fn with_unit(value: &str, unit: &str, lang: Lang) -> String {
+    match Unit::from_plan(unit) {
+        Some(u) => format!("{value}{}", u.suffix(lang)),
+        None if unit.trim().is_empty() => value.to_string(),
+        None => format!("{value} {}", unit.trim()),
+    }
 }
 
 /// Direction of a strict trend.

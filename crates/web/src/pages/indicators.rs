@@ -106,9 +106,8 @@ fn card(
             .last()
             .map(|(y, v)| {
                 format!(
-                    "{y}: {}{}",
-                    crate::charts::trim_number(*v),
-                    ind.unit.replace("count", "")
+                    "{y}: {}",
+                    target::with_unit(&crate::charts::trim_number(*v), &ind.unit, lang)
                 )
             })
             .unwrap_or_default(),
@@ -364,7 +363,7 @@ async fn page(
             .as_ref()
             .map(|t| t.to_string())
             .unwrap_or_else(|| ind.target.to_string()),
-        unit: ind.unit.clone(),
+        unit: target::with_unit("", &ind.unit, lang).trim().to_string(),
         parts,
         charts,
         history: indicators::history(&state.store, &ctx.actor(), Some(code))

@@ -404,3 +404,66 @@ async fn a_workbook_saved_by_libreoffice_imports_and_shows_its_approval_state() 
     .await;
     assert!(after.contains("已审核（锁定）"), "{after}");
 }
+
+/// What a value is decides what it may be: a count is whole and not negative, a total is not
+/// negative; each refusal says why in the user's words, and the total shows in tonnes.
+#[tokio::test]
+async fn impossible_values_are_refused_by_their_kind_and_totals_show_their_unit() {
+    let app = TestApp::with_plan().await;
+    let office = Actor::system("office");
+    let (_, plan) = qcity_store::plan::current(&app.store)
+        .await
+        .unwrap()
+        .unwrap();
+    let refused = |ind: &'static str, v: f64| {
+        let (store, office, plan) = (app.store.clone(), office.clone(), plan.clone());
+        async move {
+            match indicators::submit(
+                &store,
+                &office,
+                &plan,
+                value(ind, "", 2014, v),
+                &Default::default(),
+            )
+            .await
+            {
+                Err(qcity_store::StoreError::Invalid { code, .. }) => code,
+                other => panic!("{ind} = {v} must be refused, got {other:?}"),
+            }
+        }
+    };
+    // SVC-3: ">= 1 count" (titles); ENV-7: a reduction of the COD total (tonnes).
+    assert_eq!(refused("SVC-3", 1.5).await, "error-value-count");
+    assert_eq!(refused("SVC-3", -1.0).await, "error-value-count");
+    assert_eq!(refused("ENV-7", -3.0).await, "error-value-negative");
+    for (ind, v) in [("SVC-3", 2.0), ("ENV-7", 911.2)] {
+        let id = indicators::submit(
+            &app.store,
+            &office,
+            &plan,
+            value(ind, "", 2014, v),
+            &Default::default(),
+        )
+        .await
+        .unwrap();
+        indicators::decide(&app.store, &office, id, true, "")
+            .await
+            .unwrap();
+    }
+    let admin = app.login("admin", ADMIN_PASSWORD).await;
+    let page = body(admin.get(app.url("/indicators")).send().await.unwrap()).await;
+    assert!(page.contains("2014: 911.2吨"), "the total in tonnes");
+    assert!(
+        page.contains("2014: 2个"),
+        "the count with its measure word"
+    );
+    assert!(!page.contains("911.2%"), "a total is no percentage");
+    let res = admin
+        .post(app.url("/indicators/SVC-3/values"))
+        .form(&[("measure", ""), ("year", "2015"), ("value", "1.5")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(body(res).await.contains("数量须为 0 或正整数"));
+}
