@@ -36,6 +36,8 @@ pub struct PageCtx {
     pub unread: i64,
     /// Every module's navigation entries (filtered by role when shown).
     nav: Vec<&'static NavEntry>,
+    /// Show the plan's transcription notes (the office asked for them on a plan page).
+    pub show_notes: bool,
 }
 
 impl PageCtx {
@@ -58,6 +60,7 @@ impl PageCtx {
             path: ctx.path.clone(),
             unread: ctx.unread,
             nav: ctx.nav.clone(),
+            show_notes: false,
         }
     }
 
@@ -73,6 +76,7 @@ impl PageCtx {
             path: String::new(),
             unread: 0,
             nav: Vec::new(),
+            show_notes: false,
         }
     }
 
@@ -106,6 +110,13 @@ impl PageCtx {
 
     pub fn is_office(&self) -> bool {
         self.role == Some(Role::Office)
+    }
+
+    /// The plan pages' notes on the transcription are for the office, on request
+    /// (`?notes=1`); everyone else reads the plan without them.
+    pub fn with_notes(mut self, asked: &str) -> PageCtx {
+        self.show_notes = self.is_office() && asked == "1";
+        self
     }
 
     /// An indicator status's tag (`met`, `off_track`, …) in this page's language.

@@ -201,6 +201,8 @@ home-no-phase = Outside the plan's phases
 home-due-soon = Target contents due next
 stat-contents = Target contents
 stat-indicators = Indicators
+plan-notes-show = Show transcription notes
+plan-notes-hide = Hide transcription notes
 notes-count = Transcription notes ({ $count })
 plan-timeline-legend = Bars: phases; ticks: target-content deadlines (longer = more due that day); dashed red: today
 nav-obligations = Obligations

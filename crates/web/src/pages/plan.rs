@@ -82,6 +82,9 @@ struct PlanQuery {
     unit: String,
     #[serde(default)]
     q: String,
+    /// "1": the office shows the transcription notes.
+    #[serde(default)]
+    notes: String,
 }
 
 struct CategoryView {
@@ -119,7 +122,7 @@ async fn overview(
 ) -> Result<Response, AppError> {
     ctx.user()?;
     let (version, plan) = require_plan(&state).await?;
-    let page = ctx.page();
+    let page = ctx.page().with_notes(&q.notes);
     let lang = target_lang(&page);
     let needle = q.q.trim().to_string();
     let mut shown = 0;
@@ -211,10 +214,20 @@ struct IndicatorsPage {
     areas: Vec<AreaView>,
 }
 
-async fn indicators(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+#[derive(Deserialize, Default)]
+struct NotesQuery {
+    #[serde(default)]
+    notes: String,
+}
+
+async fn indicators(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<NotesQuery>,
+) -> Result<Response, AppError> {
     ctx.user()?;
     let (_, plan) = require_plan(&state).await?;
-    let page = ctx.page();
+    let page = ctx.page().with_notes(&q.notes);
     let lang = target_lang(&page);
     let areas = plan
         .indicator_areas

@@ -246,3 +246,35 @@ async fn the_excel_export_imports_back_unchanged() {
         .unwrap();
     assert_eq!(res.headers()["location"], "/plan/versions?imported=same");
 }
+
+/// The transcription notes are the office's working notes: hidden from everyone else, and
+/// shown to the office on request.
+#[tokio::test]
+async fn transcription_notes_are_for_the_office_on_request() {
+    let app = TestApp::with_plan().await;
+    let unit = app.user("zj.staff", Role::Unit, Some("ZJFJ")).await;
+    let admin = app.login("admin", ADMIN_PASSWORD).await;
+    for path in ["/plan", "/plan?notes=1", "/plan/indicators?notes=1"] {
+        let page = body(unit.get(app.url(path)).send().await.unwrap()).await;
+        assert!(
+            !page.contains("class=\"notes\""),
+            "a unit sees no notes on {path}"
+        );
+        assert!(!page.contains("notes-toggle"));
+    }
+    let plain = body(admin.get(app.url("/plan")).send().await.unwrap()).await;
+    assert!(!plain.contains("class=\"notes\""));
+    assert!(plain.contains("显示转录说明"));
+    let with = body(admin.get(app.url("/plan?notes=1")).send().await.unwrap()).await;
+    assert!(with.contains("class=\"notes\""));
+    assert!(with.contains("隐藏转录说明"));
+    let ind = body(
+        admin
+            .get(app.url("/plan/indicators?notes=1"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(ind.contains("class=\"notes\""));
+}
