@@ -18,7 +18,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 pub fn routes(r: Routes) -> Routes {
-    r.get("/api/v1/obligations", list_obligations)
+    r.get("/api/v1/supervision/progress", progress)
+        .get("/api/v1/obligations", list_obligations)
         .get("/api/v1/obligations/{id}", get_obligation)
         .get("/api/v1/obligations/{id}/reports", list_reports)
         .upload(
@@ -294,6 +295,83 @@ pub struct NoticeDto {
     read: bool,
 }
 
+/// The supervision figures of a group of obligations, by their one definition
+/// (`docs/figures.md`).
+#[derive(Serialize, ToSchema)]
+pub struct FiguresDto {
+    /// The unit's code, the category's number, or "" for the district.
+    key: String,
+    total: usize,
+    /// 应完成: due by the date, or closed by then though due later.
+    expected: usize,
+    /// 已销号
+    closed: usize,
+    /// Handed in, waiting for review.
+    submitted: usize,
+    on_time: usize,
+    overdue: usize,
+    returned: usize,
+    /// Percent, or null when nothing is expected (shown as "—", not ranked).
+    completion_rate: Option<f64>,
+    on_time_rate: Option<f64>,
+}
+
+impl FiguresDto {
+    fn new(key: &str, t: &obligations::Tally) -> FiguresDto {
+        FiguresDto {
+            key: key.to_string(),
+            total: t.total,
+            expected: t.expected,
+            closed: t.closed,
+            submitted: t.submitted,
+            on_time: t.on_time,
+            overdue: t.overdue,
+            returned: t.returned,
+            completion_rate: t.completion_rate(),
+            on_time_rate: t.on_time_rate(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProgressDto {
+    /// The business date the figures are counted on.
+    as_of: String,
+    district: FiguresDto,
+    units: Vec<FiguresDto>,
+    categories: Vec<FiguresDto>,
+}
+
+/// Progress on the business date: the district, each unit and each category, as 督查总览
+/// shows it. Office, leaders and evaluators.
+#[utoipa::path(get, path = "/api/v1/supervision/progress", tag = "supervision",
+    responses((status = 200, body = ProgressDto), (status = 401, body = ErrorDto), (status = 403, body = ErrorDto)))]
+pub async fn progress(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<ProgressDto>, AppError> {
+    ctx.require_role(&[Role::Office, Role::Leader, Role::Evaluator])?;
+    let t = obligations::tallies_sql(&state.store, &ctx.actor(), ctx.today).await?;
+    let mut district = obligations::Tally::default();
+    for u in t.by_unit.values() {
+        district.merge(u);
+    }
+    Ok(Json(ProgressDto {
+        as_of: ctx.today.to_string(),
+        district: FiguresDto::new("", &district),
+        units: t
+            .by_unit
+            .iter()
+            .map(|(k, v)| FiguresDto::new(k, v))
+            .collect(),
+        categories: t
+            .by_category
+            .iter()
+            .map(|(k, v)| FiguresDto::new(k, v))
+            .collect(),
+    }))
+}
+
 /// Notices: a unit's own; everything for the office and leaders.
 #[utoipa::path(get, path = "/api/v1/notices", tag = "notices", responses((status = 200, body = Vec<NoticeDto>), (status = 401, body = ErrorDto)))]
 pub async fn list_notices(
@@ -367,6 +445,7 @@ pub async fn get_bulletin(
 #[derive(utoipa::OpenApi)]
 #[openapi(
     paths(
+        progress,
         list_obligations,
         get_obligation,
         list_reports,
@@ -377,6 +456,8 @@ pub async fn get_bulletin(
         get_bulletin
     ),
     components(schemas(
+        ProgressDto,
+        FiguresDto,
         ObligationDto,
         ReportDto,
         NewReportDto,

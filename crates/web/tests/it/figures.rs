@@ -187,6 +187,28 @@ async fn every_view_counts_the_same_and_no_rate_passes_100() {
             assert_eq!(stat("stat-overdue"), district.overdue.to_string());
             assert!(html.contains(&district.completion_text()), "overview rate");
             assert!(!html.contains("NaN") && !html.contains("inf%"));
+            // The API answers the same figures.
+            let api: serde_json::Value = admin
+                .get(app.url("/api/v1/supervision/progress"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            assert_eq!(api["as_of"], at.to_string());
+            assert_eq!(api["district"]["expected"], district.expected);
+            assert_eq!(api["district"]["closed"], district.closed);
+            assert_eq!(api["district"]["overdue"], district.overdue);
+            for u in api["units"].as_array().unwrap() {
+                let t = &by_rows.by_unit[u["key"].as_str().unwrap()];
+                assert_eq!(u["expected"], t.expected);
+                assert_eq!(u["closed"], t.closed);
+                match t.completion_rate() {
+                    Some(r) => assert!((u["completion_rate"].as_f64().unwrap() - r).abs() < 1e-9),
+                    None => assert!(u["completion_rate"].is_null()),
+                }
+            }
         }
     }
     assert!(
