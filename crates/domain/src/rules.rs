@@ -116,7 +116,7 @@ pub fn toml_error(src: &str, e: &toml::de::Error, what_en: &str, what_zh: &str) 
 }
 
 /// Chinese wording for the TOML reader's common messages; others are quoted.
-fn toml_message_zh(en: &str) -> String {
+pub(crate) fn toml_message_zh(en: &str) -> String {
     let quoted = |prefix: &str| {
         en.strip_prefix(prefix)
             .and_then(|rest| rest.split('`').nth(1))

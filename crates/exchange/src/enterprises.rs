@@ -28,72 +28,9 @@ pub const SHEET_ENTERPRISES: &str = "企业名录";
 /// `15-3-31`, wide enough for licences issued long ago.
 const YEARS: (i32, i32) = (1900, 2100);
 
-/// The columns, in template order; `Col as usize` indexes [`COLUMNS`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Col {
-    Code,
-    Name,
-    Address,
-    Industry,
-    Size,
-    Town,
-    Chief,
-    Contact,
-    FileOpened,
-    LicenceKind,
-    LicenceNumber,
-    LicenceProduct,
-    Issued,
-    Expires,
-}
-
-impl Col {
-    /// In template order.
-    const ALL: [Col; 14] = [
-        Col::Code,
-        Col::Name,
-        Col::Address,
-        Col::Industry,
-        Col::Size,
-        Col::Town,
-        Col::Chief,
-        Col::Contact,
-        Col::FileOpened,
-        Col::LicenceKind,
-        Col::LicenceNumber,
-        Col::LicenceProduct,
-        Col::Issued,
-        Col::Expires,
-    ];
-}
-
-impl From<EnterpriseField> for Col {
-    fn from(field: EnterpriseField) -> Col {
-        use EnterpriseField as F;
-        match field {
-            F::Code => Col::Code,
-            F::Name => Col::Name,
-            F::Address => Col::Address,
-            F::Industry => Col::Industry,
-            F::Size => Col::Size,
-            F::Town => Col::Town,
-            F::ChiefQualityOfficer => Col::Chief,
-            F::Contact => Col::Contact,
-            F::FileOpened => Col::FileOpened,
-            F::LicenceKind => Col::LicenceKind,
-            F::LicenceNumber => Col::LicenceNumber,
-            F::LicenceProduct => Col::LicenceProduct,
-            F::Issued => Col::Issued,
-            F::Expires => Col::Expires,
-        }
-    }
-}
-
-impl From<Col> for usize {
-    fn from(col: Col) -> usize {
-        col as usize
-    }
-}
+/// The columns are the record's fields, in template order; `usize::from(col)` indexes
+/// [`COLUMNS`].
+type Col = EnterpriseField;
 
 /// The licence columns: filling any of them gives the row a licence.
 const LICENCE_COLS: [Col; 5] = [
@@ -292,7 +229,7 @@ fn read_row(row: &Row, today: NaiveDate, diagnostics: &mut Diagnostics) -> Optio
             industry: table::text(row.get(Col::Industry)),
             size,
             town: table::text(row.get(Col::Town)),
-            chief_quality_officer: table::text(row.get(Col::Chief)),
+            chief_quality_officer: table::text(row.get(Col::ChiefQualityOfficer)),
             contact: table::text(row.get(Col::Contact)),
             file_opened,
         },
@@ -304,7 +241,7 @@ fn read_row(row: &Row, today: NaiveDate, diagnostics: &mut Diagnostics) -> Optio
             continue;
         }
         let refusal = problem.refusal();
-        diagnostics.push(row.error(Col::from(fields[0]), refusal.en, refusal.zh));
+        diagnostics.push(row.error(fields[0], refusal.en, refusal.zh));
     }
     (diagnostics.count() == before).then_some(r)
 }
@@ -443,7 +380,7 @@ fn write_template() -> Result<Vec<u8>, XlsxError> {
                     "按统计上的大中小微型企业划分",
                 ),
                 Col::Town => (14.0, General, Vec::new(), "企业所在的街道办事处或镇"),
-                Col::Chief => (12.0, General, Vec::new(), "企业首席质量官姓名"),
+                Col::ChiefQualityOfficer => (12.0, General, Vec::new(), "企业首席质量官姓名"),
                 Col::Contact => (14.0, Text, Vec::new(), "手机或座机号码"),
                 Col::FileOpened => (12.0, Date, Vec::new(), "企业质量信用档案的建档日期"),
                 Col::LicenceKind => (

@@ -25,78 +25,9 @@ use crate::table::{
 /// The sheet of the template that holds the records.
 pub const SHEET_SAMPLING: &str = "抽查结果";
 
-/// The columns, in template order; `Col as usize` indexes [`COLUMNS`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Col {
-    ReportNo,
-    Plan,
-    Level,
-    Stage,
-    EnterpriseCode,
-    EnterpriseName,
-    Product,
-    Category,
-    Kind,
-    Ccc,
-    Batch,
-    SampledOn,
-    ReportedOn,
-    Verdict,
-    FailedItems,
-    Agency,
-}
-
-impl Col {
-    /// In template order.
-    const ALL: [Col; 16] = [
-        Col::ReportNo,
-        Col::Plan,
-        Col::Level,
-        Col::Stage,
-        Col::EnterpriseCode,
-        Col::EnterpriseName,
-        Col::Product,
-        Col::Category,
-        Col::Kind,
-        Col::Ccc,
-        Col::Batch,
-        Col::SampledOn,
-        Col::ReportedOn,
-        Col::Verdict,
-        Col::FailedItems,
-        Col::Agency,
-    ];
-}
-
-impl From<SamplingField> for Col {
-    fn from(field: SamplingField) -> Col {
-        use SamplingField as F;
-        match field {
-            F::ReportNo => Col::ReportNo,
-            F::Plan => Col::Plan,
-            F::Level => Col::Level,
-            F::Stage => Col::Stage,
-            F::EnterpriseCode => Col::EnterpriseCode,
-            F::EnterpriseName => Col::EnterpriseName,
-            F::Product => Col::Product,
-            F::Category => Col::Category,
-            F::Kind => Col::Kind,
-            F::Ccc => Col::Ccc,
-            F::Batch => Col::Batch,
-            F::SampledOn => Col::SampledOn,
-            F::ReportedOn => Col::ReportedOn,
-            F::Verdict => Col::Verdict,
-            F::FailedItems => Col::FailedItems,
-            F::Agency => Col::Agency,
-        }
-    }
-}
-
-impl From<Col> for usize {
-    fn from(col: Col) -> usize {
-        col as usize
-    }
-}
+/// The columns are the record's fields, in template order; `usize::from(col)` indexes
+/// [`COLUMNS`].
+type Col = SamplingField;
 
 const fn col(
     zh: &'static str,
@@ -336,7 +267,7 @@ fn read_row(row: &Row, memos: &mut Memos, diagnostics: &mut Diagnostics) -> Opti
             continue;
         }
         let refusal = problem.refusal();
-        diagnostics.push(row.error(Col::from(fields[0]), refusal.en, refusal.zh));
+        diagnostics.push(row.error(fields[0], refusal.en, refusal.zh));
     }
     (diagnostics.count() == before).then_some(input)
 }

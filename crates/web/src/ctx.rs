@@ -32,7 +32,7 @@ pub struct Ctx {
     /// Unread notices of the caller's unit (0 for other roles).
     pub unread: i64,
     /// The app's navigation, every entry (the page frame shows those the role sees).
-    pub nav: Vec<&'static crate::module::NavEntry>,
+    pub nav: std::sync::Arc<[&'static crate::module::NavEntry]>,
 }
 
 impl Ctx {

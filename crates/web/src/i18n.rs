@@ -38,6 +38,14 @@ impl Lang {
         }
     }
 
+    /// The domain's language for the same reader (targets, explanations, labels).
+    pub fn domain(self) -> qcity_domain::target::Lang {
+        match self {
+            Lang::ZhCn => qcity_domain::target::Lang::ZhCn,
+            Lang::En => qcity_domain::target::Lang::En,
+        }
+    }
+
     pub fn from_code(s: &str) -> Option<Lang> {
         let s = s.trim().to_ascii_lowercase();
         if s.starts_with("zh") {

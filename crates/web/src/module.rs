@@ -165,10 +165,15 @@ impl Routes {
         limit: BodyLimit,
         route: MethodRouter<AppState>,
     ) -> Routes {
-        let bytes = limit.bytes(&self.config);
-        let route = route.layer(axum::middleware::from_fn(
-            move |req: Request, next: Next| limit_body(bytes, req, next),
-        ));
+        // Only what takes a body gets a limit: pages read no body, so GETs carry no layer.
+        let route = if method == Method::GET {
+            route
+        } else {
+            let bytes = limit.bytes(&self.config);
+            route.layer(axum::middleware::from_fn(
+                move |req: Request, next: Next| limit_body(bytes, req, next),
+            ))
+        };
         self.router = self.router.route(path, route);
         self.infos.push(RouteInfo {
             method,
@@ -205,8 +210,8 @@ async fn limit_body(limit: usize, req: Request, next: Next) -> Response {
 
 /// What the module list assembles once at start-up for the requests to read.
 pub struct Assembly {
-    /// Every module's navigation entries, left to right.
-    pub nav: Vec<&'static NavEntry>,
+    /// Every module's navigation entries, left to right (shared by every request).
+    pub nav: Arc<[&'static NavEntry]>,
     /// The OpenAPI document of every module's operations.
     pub openapi: utoipa::openapi::OpenApi,
 }

@@ -114,7 +114,7 @@ pub fn nav() -> Vec<&'static NavEntry> {
 /// What requests read of the module list: the navigation and the OpenAPI document.
 pub fn assembly() -> Assembly {
     Assembly {
-        nav: nav(),
+        nav: nav().into(),
         openapi: openapi(),
     }
 }

@@ -35,7 +35,7 @@ pub struct PageCtx {
     pub path: String,
     pub unread: i64,
     /// Every module's navigation entries (filtered by role when shown).
-    nav: Vec<&'static NavEntry>,
+    nav: Arc<[&'static NavEntry]>,
     /// Show the plan's transcription notes (the office asked for them on a plan page).
     pub show_notes: bool,
 }
@@ -75,7 +75,7 @@ impl PageCtx {
             today_fixed: false,
             path: String::new(),
             unread: 0,
-            nav: Vec::new(),
+            nav: Arc::new([]),
             show_notes: false,
         }
     }
@@ -275,21 +275,14 @@ pub async fn require_plan(state: &AppState) -> Result<(i64, Arc<Plan>), AppError
 
 /// The domain's language (targets, explanations) for the page's.
 pub fn target_lang(ctx: &PageCtx) -> TargetLang {
-    match ctx.lang {
-        crate::i18n::Lang::ZhCn => TargetLang::ZhCn,
-        crate::i18n::Lang::En => TargetLang::En,
-    }
+    ctx.lang.domain()
 }
 
 /// An indicator status's tag, in the same words its explanation ends with (the domain's
 /// label), from its key; an unknown key shows as itself.
 pub fn status_label(lang: Lang, key: &str) -> String {
-    let tl = match lang {
-        Lang::ZhCn => TargetLang::ZhCn,
-        Lang::En => TargetLang::En,
-    };
     qcity_domain::target::Status::from_key(key)
-        .map(|s| s.label(tl).to_string())
+        .map(|s| s.label(lang.domain()).to_string())
         .unwrap_or_else(|| key.to_string())
 }
 

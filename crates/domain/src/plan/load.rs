@@ -33,25 +33,13 @@ fn shape_error(src: &str, e: &toml::de::Error) -> Diagnostic {
     d
 }
 
-/// Chinese wording for the parser's most common messages; others are quoted.
+/// Chinese wording for the parser's messages: a plan's dates, then what every TOML file the
+/// office edits shares ([`crate::rules::toml_message_zh`]).
 fn message_zh(en: &str) -> String {
-    let quoted = |prefix: &str| {
-        en.strip_prefix(prefix)
-            .and_then(|rest| rest.split('`').nth(1))
-            .map(str::to_string)
-    };
-    if let Some(field) = quoted("missing field") {
-        format!("缺少字段 {field}")
-    } else if let Some(field) = quoted("unknown field") {
-        format!("未知字段 {field}（字段名是否拼错？）")
-    } else if let Some(variant) = quoted("unknown variant") {
-        format!("取值 {variant} 不在允许的范围内（{en}）")
-    } else if en.starts_with("invalid type") {
-        format!("值的类型不对（{en}）")
-    } else if en.contains("premature end of input") || en.contains("input contains invalid") {
+    if en.contains("premature end of input") || en.contains("input contains invalid") {
         format!("日期应写成 \"YYYY-MM-DD\"（{en}）")
     } else {
-        format!("TOML 格式有误（{en}）")
+        crate::rules::toml_message_zh(en)
     }
 }
 

@@ -81,6 +81,24 @@ pub enum EnterpriseField {
 }
 
 impl EnterpriseField {
+    /// Every field, in the order of the import template's columns.
+    pub const ALL: [EnterpriseField; 14] = [
+        EnterpriseField::Code,
+        EnterpriseField::Name,
+        EnterpriseField::Address,
+        EnterpriseField::Industry,
+        EnterpriseField::Size,
+        EnterpriseField::Town,
+        EnterpriseField::ChiefQualityOfficer,
+        EnterpriseField::Contact,
+        EnterpriseField::FileOpened,
+        EnterpriseField::LicenceKind,
+        EnterpriseField::LicenceNumber,
+        EnterpriseField::LicenceProduct,
+        EnterpriseField::Issued,
+        EnterpriseField::Expires,
+    ];
+
     /// The name of the form field.
     pub fn form_name(self) -> &'static str {
         match self {
@@ -119,6 +137,13 @@ impl EnterpriseField {
             Self::Issued => "发证日期",
             Self::Expires => "有效期至",
         }
+    }
+}
+
+/// A field's position among the import template's columns.
+impl From<EnterpriseField> for usize {
+    fn from(field: EnterpriseField) -> usize {
+        field as usize
     }
 }
 

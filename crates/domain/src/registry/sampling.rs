@@ -71,6 +71,35 @@ pub enum SamplingField {
     Agency,
 }
 
+impl SamplingField {
+    /// Every field, in the order of the import template's columns.
+    pub const ALL: [SamplingField; 16] = [
+        SamplingField::ReportNo,
+        SamplingField::Plan,
+        SamplingField::Level,
+        SamplingField::Stage,
+        SamplingField::EnterpriseCode,
+        SamplingField::EnterpriseName,
+        SamplingField::Product,
+        SamplingField::Category,
+        SamplingField::Kind,
+        SamplingField::Ccc,
+        SamplingField::Batch,
+        SamplingField::SampledOn,
+        SamplingField::ReportedOn,
+        SamplingField::Verdict,
+        SamplingField::FailedItems,
+        SamplingField::Agency,
+    ];
+}
+
+/// A field's position among the import template's columns.
+impl From<SamplingField> for usize {
+    fn from(field: SamplingField) -> usize {
+        field as usize
+    }
+}
+
 /// A rule a sampling record breaks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SamplingProblem {

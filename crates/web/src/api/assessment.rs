@@ -94,10 +94,7 @@ pub struct ScoreLineDto {
 
 /// The domain's language for texts it writes itself (score lines, labels).
 pub(super) fn target_language(lang: Lang) -> TargetLang {
-    match lang {
-        Lang::ZhCn => TargetLang::ZhCn,
-        Lang::En => TargetLang::En,
-    }
+    lang.domain()
 }
 
 /// The year asked for; junk is a validation error rather than a silent fallback.

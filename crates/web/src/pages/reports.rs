@@ -285,10 +285,7 @@ fn sections(lang: Lang, r: &Report, f: &Figures) -> Vec<Section> {
 
 /// Sampling levels by name ("national" → 国家监督抽查) in the given language.
 fn level_lines(lang: Lang, lines: &[PassLine]) -> Vec<PassLine> {
-    let tl = match lang {
-        Lang::ZhCn => target::Lang::ZhCn,
-        Lang::En => target::Lang::En,
-    };
+    let tl = lang.domain();
     lines
         .iter()
         .map(|l| PassLine {
