@@ -52,6 +52,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::plan::Diagnostic;
 use crate::rules::{self, Column, Rules, num, num_exact};
+use crate::supervision::{NoticeCounts, Tally};
 use crate::target::{Lang, TOLERANCE};
 
 /// The default scheme: QCity's assumption, explained in its notes.
@@ -230,11 +231,13 @@ pub struct Scheme {
 /// scoring, never trusted beyond their denominator.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UnitFacts {
-    /// Obligations of the unit (as lead unit) whose due date falls in the period.
+    /// 应完成 of the obligations the unit leads, counted in the period (due in it, or closed
+    /// in it though due later).
     pub obligations_due: u32,
-    /// Of those, completed and accepted on or before their due date.
+    /// Of those, handed in by their due date (按时, as on every page).
     pub obligations_on_time: u32,
-    /// Reports the unit had to hand in during the period.
+    /// 应完成 of every obligation of the unit (lead or undertaking) in the period: one report
+    /// each.
     pub reports_due: u32,
     /// Of those, handed in on or before their due date.
     pub reports_on_time: u32,
@@ -255,6 +258,29 @@ pub struct UnitFacts {
     pub ratings: Vec<(f64, f64)>,
     /// Red notices (红色通报) the unit received in the period.
     pub red_notices: u32,
+    /// Yellow notices (督办) the unit received in the period; shown, not scored.
+    #[serde(default)]
+    pub yellow_notices: u32,
+    /// Blue notices (催办) the unit received in the period; shown, not scored.
+    #[serde(default)]
+    pub blue_notices: u32,
+}
+
+impl UnitFacts {
+    /// Sets the supervision counts from the one definition of each figure (`docs/figures.md`):
+    /// `lead` tallies the period's obligations the unit leads, `all` every obligation it has
+    /// (lead or undertaking), both counting only what entered 应完成 in the period.
+    pub fn set_supervision(&mut self, lead: &Tally, all: &Tally, notices: NoticeCounts) {
+        let n = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+        self.obligations_due = n(lead.expected);
+        self.obligations_on_time = n(lead.on_time);
+        self.reports_due = n(all.expected);
+        self.reports_on_time = n(all.on_time);
+        self.reports_late = n(all.late);
+        self.red_notices = notices.red;
+        self.yellow_notices = notices.yellow;
+        self.blue_notices = notices.blue;
+    }
 }
 
 /// One line of a score's drill-down: what was counted and the points it gave.

@@ -81,6 +81,12 @@ pub struct UnitLine {
     pub rates: Rates,
     /// Red 通报 notices the unit received in the period.
     pub red_notices: u32,
+    /// Yellow 督办 notices in the period (bulletins issued before they were shown read 0).
+    #[serde(default)]
+    pub yellow_notices: u32,
+    /// Blue 催办 notices in the period.
+    #[serde(default)]
+    pub blue_notices: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -366,6 +366,25 @@ impl ObligationFacts {
         }
     }
 
+    /// The day it entered 应完成 as of `at`: its due date, or the day it was closed when that
+    /// came first; `None` while it is not expected.
+    pub fn expected_since(&self, at: NaiveDate) -> Option<NaiveDate> {
+        if !self.expected_by(at) {
+            return None;
+        }
+        let closed = self.accepted_on.filter(|_| self.closed_by(at));
+        match (self.due, closed) {
+            (Some(d), Some(c)) => Some(d.min(c)),
+            (d, c) => d.or(c),
+        }
+    }
+
+    /// Counted in the figures of the period from `start` to `at`: it entered 应完成 in it. The
+    /// periods of a year add up to the year, and each obligation counts in one period only.
+    pub fn expected_in(&self, start: NaiveDate, at: NaiveDate) -> bool {
+        self.expected_since(at).is_some_and(|d| d >= start)
+    }
+
     /// Handed in by its due date.
     pub fn on_time(&self) -> bool {
         match (self.submitted_on, self.due) {
@@ -391,6 +410,8 @@ pub struct Tally {
     pub on_time: usize,
     /// 逾期: past due on the date and not handed in.
     pub overdue: usize,
+    /// 逾期报送: of those expected, handed in by the date but after their due date.
+    pub late: usize,
     /// Returned for more work and not handed in again.
     pub returned: usize,
 }
@@ -410,8 +431,12 @@ impl Tally {
         } else if o.status == ObligationStatus::Returned {
             self.returned += 1;
         }
-        if expected && o.handed_in_by(at) && o.on_time() {
-            self.on_time += 1;
+        if expected && o.handed_in_by(at) {
+            if o.on_time() {
+                self.on_time += 1;
+            } else {
+                self.late += 1;
+            }
         }
         if o.overdue(at) {
             self.overdue += 1;
@@ -425,6 +450,7 @@ impl Tally {
         self.submitted += o.submitted;
         self.on_time += o.on_time;
         self.overdue += o.overdue;
+        self.late += o.late;
         self.returned += o.returned;
     }
 
@@ -447,6 +473,28 @@ impl Tally {
     /// The on-time rate as every page shows it.
     pub fn on_time_text(&self) -> String {
         rate_text(self.on_time_rate())
+    }
+}
+
+/// The 催办 (blue), 督办 (yellow) and 通报 (red) notices a unit received in a period: one count
+/// for the bulletin, the assessment and every page (`docs/figures.md`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct NoticeCounts {
+    pub blue: u32,
+    pub yellow: u32,
+    pub red: u32,
+}
+
+impl NoticeCounts {
+    /// Counts `n` notices of a stored level (`blue`, `yellow`, `red`; reminders and other
+    /// levels are not escalations and are not counted).
+    pub fn add(&mut self, level: &str, n: u32) {
+        match level {
+            "blue" => self.blue += n,
+            "yellow" => self.yellow += n,
+            "red" => self.red += n,
+            _ => {}
+        }
     }
 }
 

@@ -62,16 +62,18 @@ const fn column(title: &'static str, width: usize, align: AlignmentType) -> Colu
 }
 
 // Widths add up to the text block; headers of four characters fit on one line.
-const UNIT_COLUMNS: [Column; 9] = [
-    column("序号", 620, AlignmentType::Center),
-    column("单位", 2044, AlignmentType::Left),
-    column("应完成", 820, AlignmentType::Right),
-    column("已销号", 820, AlignmentType::Right),
+const UNIT_COLUMNS: [Column; 11] = [
+    column("序号", 520, AlignmentType::Center),
+    column("单位", 1764, AlignmentType::Left),
+    column("应完成", 760, AlignmentType::Right),
+    column("已销号", 760, AlignmentType::Right),
     column("按时完成", 1000, AlignmentType::Right),
-    column("逾期", 700, AlignmentType::Right),
-    column("完成率", 920, AlignmentType::Right),
-    column("按时率", 920, AlignmentType::Right),
-    column("通报次数", 1000, AlignmentType::Right),
+    column("逾期", 600, AlignmentType::Right),
+    column("完成率", 820, AlignmentType::Right),
+    column("按时率", 820, AlignmentType::Right),
+    column("催办", 600, AlignmentType::Right),
+    column("督办", 600, AlignmentType::Right),
+    column("通报", 600, AlignmentType::Right),
 ];
 
 const CATEGORY_COLUMNS: [Column; 6] = [
@@ -125,7 +127,7 @@ pub fn bulletin_to_docx(b: &Bulletin) -> Result<Vec<u8>, ExchangeError> {
         .map(|(i, u)| {
             let mut row = vec![(i + 1).to_string(), u.unit_name.clone()];
             row.extend(rate_cells(&u.rates, true));
-            row.push(u.red_notices.to_string());
+            row.extend([u.blue_notices, u.yellow_notices, u.red_notices].map(|n| n.to_string()));
             row
         })
         .collect();

@@ -3,18 +3,17 @@
 //!
 //! What is counted for a unit and a period (a calendar year), as of a date (the period's end,
 //! or the business date when that is earlier):
-//! - obligations of the unit as lead unit due in the period and already due: `obligations_due`;
-//!   of those, accepted and handed in (last submission) on or before the due date: on time;
-//! - every obligation of the unit (lead or undertaking) due in the period and already due is
-//!   one report due; handed in on or before the due date is on time, after it late;
+//! - the supervision figures of the overview (`Tally`, `docs/figures.md`) over the obligations
+//!   that entered 应完成 in the period: of those the unit leads, 应完成 and 按时; of all of the
+//!   unit's (lead or undertaking), reports due, on time and late;
 //! - final reports (销号申请) the unit handed in during the period, and the office's returns
 //!   (退回) of the unit's reports during the period;
-//! - red notices (红色通报) issued to the unit during the period;
+//! - 催办, 督办 and 通报 notices (blue, yellow, red) issued to the unit during the period;
 //! - the indicators the unit is responsible for, evaluated as of the date;
 //! - the evaluators' ratings (out of 100) in every window of the period, open or closed.
 
 use crate::audit::{self, Change};
-use crate::obligations::{Action, Duty, ObligationStatus};
+use crate::obligations::{Action, Duty};
 use crate::parse_column;
 use crate::schema::{Migration, Schema, Table};
 use crate::{Actor, Result, Store, StoreError, now_text};
@@ -22,6 +21,7 @@ use chrono::{Datelike, NaiveDate};
 use qcity_domain::assessment::{Scheme, UnitFacts, UnitScore, rank};
 use qcity_domain::plan::{Diagnostic, Plan};
 use qcity_domain::role::{Role, Scope};
+use qcity_domain::supervision::{ObligationFacts, Tally};
 use qcity_domain::target::Status;
 use serde::Serialize;
 use serde_json::json;
@@ -509,34 +509,42 @@ pub async fn facts(
     let mut out: BTreeMap<i64, UnitFacts> =
         units.iter().map(|u| (u.id, UnitFacts::default())).collect();
 
+    // Supervision figures by the one definition (`Tally`), over what entered 应完成 in the
+    // period: what the overview shows, restricted to the period.
     let rows = sqlx::query(
-        "SELECT unit_id, duty, due_date, status, submitted_on FROM obligations \
-         WHERE retired = 0 AND due_date >= $1 AND due_date <= $2",
+        "SELECT unit_id, duty, due_date, status, submitted_on, accepted_on FROM obligations \
+         WHERE retired = 0",
     )
-    .bind(start.to_string())
-    .bind(end.to_string())
     .fetch_all(&store.pool)
     .await?;
+    let mut lead: BTreeMap<i64, Tally> = BTreeMap::new();
+    let mut all: BTreeMap<i64, Tally> = BTreeMap::new();
+    let date = |v: Option<String>| v.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok());
     for r in &rows {
-        let Some(f) = out.get_mut(&r.try_get::<i64, _>("unit_id")?) else {
-            continue;
-        };
+        let unit_id: i64 = r.try_get("unit_id")?;
         let duty: Duty = parse_column(r, "duty")?;
-        let due: String = r.try_get("due_date")?;
-        let status: ObligationStatus = parse_column(r, "status")?;
-        let submitted: Option<String> = r.try_get("submitted_on")?;
-        let in_time = submitted.as_deref().map(|s| s <= due.as_str());
-        if duty.is_lead() {
-            f.obligations_due += 1;
-            if status.is_closed() && in_time == Some(true) {
-                f.obligations_on_time += 1;
-            }
+        let facts = ObligationFacts {
+            status: parse_column(r, "status")?,
+            due: date(r.try_get("due_date")?),
+            submitted_on: date(r.try_get("submitted_on")?),
+            accepted_on: date(r.try_get("accepted_on")?),
+        };
+        if !facts.expected_in(start, end) {
+            continue;
         }
-        f.reports_due += 1;
-        match in_time {
-            Some(true) => f.reports_on_time += 1,
-            Some(false) => f.reports_late += 1,
-            None => {}
+        if duty.is_lead() {
+            lead.entry(unit_id).or_default().add(&facts, end);
+        }
+        all.entry(unit_id).or_default().add(&facts, end);
+    }
+    let notices = crate::notices::counts_by_unit(store, start, end).await?;
+    for u in &units {
+        if let Some(f) = out.get_mut(&u.id) {
+            f.set_supervision(
+                &lead.get(&u.id).cloned().unwrap_or_default(),
+                &all.get(&u.id).cloned().unwrap_or_default(),
+                notices.get(&u.code).copied().unwrap_or_default(),
+            );
         }
     }
     let submitted = counts(
@@ -558,17 +566,9 @@ pub async fn facts(
         end,
     )
     .await?;
-    let red = counts(
-        store,
-        "SELECT unit_id, COUNT(*) AS n FROM notices WHERE level = 'red' AND issued_on >= $1 AND issued_on <= $2 GROUP BY unit_id",
-        start,
-        end,
-    )
-    .await?;
     for (id, f) in out.iter_mut() {
         f.reports_submitted = submitted.get(id).copied().unwrap_or(0);
         f.reports_returned = returned.get(id).copied().unwrap_or(0);
-        f.red_notices = red.get(id).copied().unwrap_or(0);
     }
 
     // Indicators, evaluated as of the date, credited to every responsible unit.

@@ -7,6 +7,7 @@ use crate::{Actor, Result, Store, StoreError, now_text};
 use chrono::{Datelike, NaiveDate};
 use qcity_domain::bulletin::{Bulletin, CategoryLine, OverdueLine, Rates, UnitLine};
 use qcity_domain::plan::Plan;
+use qcity_domain::supervision::NoticeCounts;
 use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;
@@ -31,7 +32,7 @@ fn rates(items: &[&Obligation], at: NaiveDate) -> Rates {
 pub fn compute(
     plan: &Plan,
     obs: &[Obligation],
-    red_notices: &BTreeMap<String, u32>,
+    notices: &BTreeMap<String, NoticeCounts>,
     start: NaiveDate,
     end: NaiveDate,
     today: NaiveDate,
@@ -56,7 +57,9 @@ pub fn compute(
             unit_code: code.clone(),
             unit_name: name.clone(),
             rates: rates(items, at),
-            red_notices: red_notices.get(code).copied().unwrap_or(0),
+            red_notices: notices.get(code).map_or(0, |n| n.red),
+            yellow_notices: notices.get(code).map_or(0, |n| n.yellow),
+            blue_notices: notices.get(code).map_or(0, |n| n.blue),
         })
         .collect();
     // Best first, as a bulletin ranks units; a unit with nothing expected has no rate and is
@@ -170,30 +173,6 @@ pub fn month_bounds(month: &str) -> Option<(NaiveDate, NaiveDate)> {
     Some((start, next.pred_opt()?))
 }
 
-/// Red notices per unit code issued in the period.
-async fn red_notices(
-    store: &Store,
-    start: NaiveDate,
-    end: NaiveDate,
-) -> Result<BTreeMap<String, u32>> {
-    let rows = sqlx::query(
-        "SELECT u.code, COUNT(*) AS n FROM notices n JOIN org_units u ON u.id = n.unit_id \
-         WHERE n.level = 'red' AND n.issued_on >= $1 AND n.issued_on <= $2 GROUP BY u.code",
-    )
-    .bind(start.to_string())
-    .bind(end.to_string())
-    .fetch_all(&store.pool)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                r.try_get::<String, _>("code")?,
-                r.try_get::<i64, _>("n")? as u32,
-            ))
-        })
-        .collect()
-}
-
 /// A draft for a month (not stored). Office and leaders.
 pub async fn draft(
     store: &Store,
@@ -217,8 +196,8 @@ pub async fn draft(
         today,
     )
     .await?;
-    let reds = red_notices(store, start, end).await?;
-    Ok(compute(plan, &obs, &reds, start, end, today))
+    let notices = crate::notices::counts_by_unit(store, start, end).await?;
+    Ok(compute(plan, &obs, &notices, start, end, today))
 }
 
 #[derive(Debug, Clone, Serialize)]

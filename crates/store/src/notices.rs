@@ -8,13 +8,40 @@ use crate::schema::{JobSpec, Migration, Schema, Table};
 use crate::{Actor, Result, Store, StoreError, now_text};
 use chrono::NaiveDate;
 use qcity_domain::role::Scope;
+use qcity_domain::supervision::NoticeCounts;
 use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;
+use std::collections::BTreeMap;
 
 pub use qcity_domain::supervision::Ladder;
 
 pub const LEVELS: [(&str, &str); 3] = [("cuiban", "blue"), ("duban", "yellow"), ("tongbao", "red")];
+
+/// 催办/督办/通报 notices per unit code issued from `start` to `end`: the one count the bulletin,
+/// the assessment and every page show (`docs/figures.md`).
+pub async fn counts_by_unit(
+    store: &Store,
+    start: NaiveDate,
+    end: NaiveDate,
+) -> Result<BTreeMap<String, NoticeCounts>> {
+    let rows = sqlx::query(
+        "SELECT u.code, n.level, COUNT(*) AS n FROM notices n JOIN org_units u ON u.id = n.unit_id \
+         WHERE n.issued_on >= $1 AND n.issued_on <= $2 GROUP BY u.code, n.level",
+    )
+    .bind(start.to_string())
+    .bind(end.to_string())
+    .fetch_all(&store.pool)
+    .await?;
+    let mut out: BTreeMap<String, NoticeCounts> = BTreeMap::new();
+    for r in &rows {
+        let n = u32::try_from(r.try_get::<i64, _>("n")?).unwrap_or(u32::MAX);
+        out.entry(r.try_get("code")?)
+            .or_default()
+            .add(&r.try_get::<String, _>("level")?, n);
+    }
+    Ok(out)
+}
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Fired {

@@ -965,6 +965,7 @@ pub async fn tallies_sql(store: &Store, actor: &Actor, today: NaiveDate) -> Resu
          SUM(CASE WHEN NOT {closed} AND {handed} THEN 1 ELSE 0 END) AS submitted, \
          SUM(CASE WHEN NOT {handed} AND o.status = '{returned}' THEN 1 ELSE 0 END) AS returned, \
          SUM(CASE WHEN {expected} AND {handed} AND o.submitted_on <= o.due_date THEN 1 ELSE 0 END) AS on_time, \
+         SUM(CASE WHEN {expected} AND {handed} AND (o.submitted_on IS NULL OR o.submitted_on > o.due_date) THEN 1 ELSE 0 END) AS late, \
          SUM(CASE WHEN NOT {handed} AND o.due_date < $1 THEN 1 ELSE 0 END) AS overdue \
          FROM obligations o WHERE o.retired = 0 GROUP BY o.unit_id, o.category",
         returned = ObligationStatus::Returned,
@@ -1002,6 +1003,7 @@ pub async fn tallies_sql(store: &Store, actor: &Actor, today: NaiveDate) -> Resu
             submitted: n("submitted")?,
             on_time: n("on_time")?,
             overdue: n("overdue")?,
+            late: n("late")?,
             returned: n("returned")?,
         };
         let unit_id: i64 = r.try_get("unit_id")?;
@@ -1025,6 +1027,17 @@ pub struct Tallies {
     pub by_unit: BTreeMap<String, Tally>,
     pub by_category: BTreeMap<String, Tally>,
     pub cells: BTreeMap<(String, String), Tally>,
+}
+
+impl Tallies {
+    /// The district's figures: the sum of its units'.
+    pub fn district(&self) -> Tally {
+        let mut t = Tally::default();
+        for u in self.by_unit.values() {
+            t.merge(u);
+        }
+        t
+    }
 }
 
 /// Tallies over the given obligations.

@@ -188,16 +188,6 @@ pub struct Figures {
     pub progress: Progress,
 }
 
-fn status_key(s: target::Status) -> &'static str {
-    match s {
-        target::Status::Met => "met",
-        target::Status::NotMet => "not_met",
-        target::Status::OnTrack => "on_track",
-        target::Status::OffTrack => "off_track",
-        target::Status::NoData => "no_data",
-    }
-}
-
 fn trim(v: f64) -> String {
     let s = format!("{v:.2}");
     s.trim_end_matches('0').trim_end_matches('.').to_string()
@@ -301,7 +291,7 @@ pub async fn compute(
                     .map(|t| target::explain(t, Lang::En))
                     .unwrap_or_else(|| ind.target.to_string()),
                 value,
-                status: status_key(st.evaluation.status).to_string(),
+                status: st.evaluation.status.key().to_string(),
                 explanation_zh: st.evaluation.explanation_zh.clone(),
                 explanation_en: st.evaluation.explanation_en.clone(),
                 projection_zh,

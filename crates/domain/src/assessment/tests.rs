@@ -33,6 +33,8 @@ fn busy_unit() -> UnitFacts {
         indicators_on_track: 1,
         ratings: vec![(8.0, 10.0), (90.0, 100.0)],
         red_notices: 1,
+        yellow_notices: 2,
+        blue_notices: 3,
     }
 }
 

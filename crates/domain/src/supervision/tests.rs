@@ -285,6 +285,27 @@ fn overdue_days_and_on_time() {
 }
 
 #[test]
+fn each_obligation_counts_in_the_period_it_became_expected() {
+    let at = day("2015-03-31");
+    let y2014 = day("2014-01-01");
+    let y2015 = day("2015-01-01");
+    // Due in 2014: counted in 2014 whatever happens later.
+    let late = facts(S::Accepted, "2014-12-31", Some("2015-01-05"));
+    assert!(late.expected_in(y2014, at) && !late.expected_in(y2015, at));
+    // Closed in 2014 though due in 2015: counted in 2014, where it was closed, not twice.
+    let early = facts(S::Accepted, "2015-06-30", Some("2014-11-20"));
+    assert_eq!(early.expected_since(at), Some(day("2014-11-20")));
+    assert!(early.expected_in(y2014, at) && !early.expected_in(y2015, at));
+    // Not yet due and not closed: in no period yet.
+    let open = facts(S::InProgress, "2015-06-30", None);
+    assert_eq!(open.expected_since(at), None);
+    // Handed in after its due date: late, not on time.
+    let mut t = Tally::default();
+    t.add(&late, at);
+    assert_eq!((t.on_time, t.late), (0, 1));
+}
+
+#[test]
 fn tally_rates() {
     let today = day("2015-01-10");
     let empty = Tally::default();
@@ -315,6 +336,7 @@ fn tally_rates() {
             submitted: 1,
             on_time: 1,
             overdue: 2,
+            late: 1,
             returned: 1,
         }
     );

@@ -31,7 +31,62 @@ pub enum Status {
     NoData,
 }
 
+/// How many targets stand at each status: one count for the indicator dashboard, the leaders'
+/// view, the assessment and the reports (`docs/figures.md`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct StatusCounts {
+    pub met: usize,
+    pub on_track: usize,
+    pub off_track: usize,
+    pub not_met: usize,
+    pub no_data: usize,
+}
+
+impl StatusCounts {
+    pub fn of(statuses: impl IntoIterator<Item = Status>) -> StatusCounts {
+        let mut c = StatusCounts::default();
+        for s in statuses {
+            *c.slot(s) += 1;
+        }
+        c
+    }
+
+    fn slot(&mut self, s: Status) -> &mut usize {
+        match s {
+            Status::Met => &mut self.met,
+            Status::OnTrack => &mut self.on_track,
+            Status::OffTrack => &mut self.off_track,
+            Status::NotMet => &mut self.not_met,
+            Status::NoData => &mut self.no_data,
+        }
+    }
+
+    /// The count of one status.
+    pub fn get(&self, s: Status) -> usize {
+        *self.clone().slot(s)
+    }
+
+    /// Every target counted.
+    pub fn total(&self) -> usize {
+        self.met + self.on_track + self.off_track + self.not_met + self.no_data
+    }
+
+    /// (status, count), best first, as every page lists them.
+    pub fn rows(&self) -> [(Status, usize); 5] {
+        Status::ALL.map(|s| (s, self.get(s)))
+    }
+}
+
 impl Status {
+    /// Every status, best first: the order pages list them in.
+    pub const ALL: [Status; 5] = [
+        Status::Met,
+        Status::OnTrack,
+        Status::OffTrack,
+        Status::NotMet,
+        Status::NoData,
+    ];
+
     /// Short label: "达标" / "met".
     pub fn label(self, lang: Lang) -> &'static str {
         match (self, lang) {
@@ -62,15 +117,7 @@ impl Status {
 
     /// The status of a key (`None` for text that is no key).
     pub fn from_key(key: &str) -> Option<Status> {
-        [
-            Status::Met,
-            Status::NotMet,
-            Status::OnTrack,
-            Status::OffTrack,
-            Status::NoData,
-        ]
-        .into_iter()
-        .find(|s| s.key() == key)
+        Status::ALL.into_iter().find(|s| s.key() == key)
     }
 
     /// Position on the scale used to combine parts:

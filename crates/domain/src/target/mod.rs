@@ -23,7 +23,7 @@ mod seed_tests;
 
 use serde::{Deserialize, Serialize};
 
-pub use eval::{Evaluation, Judgement, Observations, Status, evaluate, project};
+pub use eval::{Evaluation, Judgement, Observations, Status, StatusCounts, evaluate, project};
 pub use explain::explain;
 pub use parse::{ParseError, ParseErrorKind, parse};
 

@@ -29,6 +29,8 @@ fn unit(code: &str, name: &str, rates: Rates, red_notices: u32) -> UnitLine {
         unit_name: name.to_string(),
         rates,
         red_notices,
+        yellow_notices: 0,
+        blue_notices: 0,
     }
 }
 

@@ -352,10 +352,7 @@ pub async fn progress(
 ) -> Result<Json<ProgressDto>, AppError> {
     ctx.require_role(&[Role::Office, Role::Leader, Role::Evaluator])?;
     let t = obligations::tallies_sql(&state.store, &ctx.actor(), ctx.today).await?;
-    let mut district = obligations::Tally::default();
-    for u in t.by_unit.values() {
-        district.merge(u);
-    }
+    let district = t.district();
     Ok(Json(ProgressDto {
         as_of: ctx.today.to_string(),
         district: FiguresDto::new("", &district),

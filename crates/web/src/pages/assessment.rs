@@ -22,7 +22,8 @@ use chrono::NaiveDate;
 use qcity_domain::assessment::{Component, Scheme, UnitFacts};
 use qcity_domain::plan::Diagnostic;
 use qcity_domain::role::Role;
-use qcity_domain::target::{Lang as TargetLang, Status};
+use qcity_domain::supervision::Tally;
+use qcity_domain::target::{Lang as TargetLang, Status, StatusCounts};
 use qcity_exchange::assessment::{
     AssessmentRow, assessment_to_docx, assessment_to_xlsx, scheme_from_xlsx, scheme_to_xlsx_in,
 };
@@ -316,7 +317,7 @@ fn fact_lines(ctx: &Ctx, code: &str, f: &UnitFacts) -> Vec<FactLine> {
         FactLine {
             label: ctx.t("assessment-fact-obligations-on-time"),
             value: n(f.obligations_on_time),
-            link: Some(format!("{obligations}&status=accepted")),
+            link: None,
         },
         FactLine {
             label: ctx.t("assessment-fact-reports-due"),
@@ -352,8 +353,11 @@ fn fact_lines(ctx: &Ctx, code: &str, f: &UnitFacts) -> Vec<FactLine> {
             link: Some("/indicators".into()),
         },
         FactLine {
-            label: ctx.t("assessment-fact-red-notices"),
-            value: n(f.red_notices),
+            label: ctx.t("assessment-fact-notices"),
+            value: format!(
+                "{} / {} / {}",
+                f.blue_notices, f.yellow_notices, f.red_notices
+            ),
             link: Some("/notices".into()),
         },
         FactLine {
@@ -758,6 +762,10 @@ struct LeaderPage {
     overdue_total: usize,
     worst: Vec<(usize, String, String, String)>,
     period: i32,
+    /// The district's supervision figures on the business date (`Tally`).
+    district: Tally,
+    /// Indicators by status: (key, label, count).
+    indicator_counts: Vec<(&'static str, String, usize)>,
     bulletin: Option<qcity_store::bulletins::Issued>,
     /// The newest issued quality analysis report: (id, title, issued on).
     report: Option<(i64, String, String)>,
@@ -781,14 +789,20 @@ async fn leader(State(state): State<AppState>, ctx: Ctx) -> Result<Response, App
         .unwrap_or_else(|| ctx.t("home-no-phase"));
     let lang = lang(&ctx);
     let obs = qcity_store::indicators::observations(&state.store, &plan, ctx.today).await?;
-    let risks = qcity_store::indicators::evaluate(&plan, &obs, today)
+    let standings = qcity_store::indicators::evaluate(&plan, &obs, today);
+    let indicator_counts = StatusCounts::of(standings.iter().map(|s| s.evaluation.status))
+        .rows()
+        .iter()
+        .map(|(s, n)| (s.key(), crate::view::status_label(ctx.lang, s.key()), *n))
+        .collect();
+    let district = qcity_store::obligations::tallies_sql(&state.store, &actor, today)
+        .await?
+        .district();
+    let risks = standings
         .into_iter()
         .filter(|s| matches!(s.evaluation.status, Status::OffTrack | Status::NotMet))
         .map(|s| {
-            let key = match s.evaluation.status {
-                Status::NotMet => "not_met",
-                _ => "off_track",
-            };
+            let key = s.evaluation.status.key();
             RiskLine {
                 name: plan
                     .indicators
@@ -870,6 +884,8 @@ async fn leader(State(state): State<AppState>, ctx: Ctx) -> Result<Response, App
     Ok(render(&LeaderPage {
         ctx: ctx.page(),
         phase,
+        district,
+        indicator_counts,
         risks,
         overdue_total: late.len(),
         overdue,

@@ -16,7 +16,7 @@ use axum::response::Response;
 use qcity_domain::plan::{Indicator, Plan};
 use qcity_domain::role::Role;
 use qcity_domain::supervision::{Entrant, may_enter_value};
-use qcity_domain::target::{self, Target};
+use qcity_domain::target::{self, StatusCounts, Target};
 use qcity_store::StoreError;
 use qcity_store::indicators::{self, EntryRules, NewValue, Standing, ValueRecord};
 use serde::Deserialize;
@@ -53,16 +53,6 @@ pub struct Card {
     pub public: bool,
 }
 
-fn status_key(s: target::Status) -> &'static str {
-    match s {
-        target::Status::Met => "met",
-        target::Status::NotMet => "not_met",
-        target::Status::OnTrack => "on_track",
-        target::Status::OffTrack => "off_track",
-        target::Status::NoData => "no_data",
-    }
-}
-
 /// A measure as users read it: its display name from the plan, never its stored label.
 fn display_name(measures: &[indicators::Measure], label: &str) -> String {
     measures
@@ -87,7 +77,7 @@ fn card(
     public: bool,
 ) -> Card {
     let lang = target_lang(&ctx.page());
-    let key = status_key(st.evaluation.status);
+    let key = st.evaluation.status.key();
     let series = main_series(obs);
     Card {
         code: ind.code.clone(),
@@ -132,7 +122,6 @@ async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Result<Response, 
     let standings = indicators::evaluate(&plan, &obs, ctx.today);
     let public = indicators::disclosed(&state.store).await?;
     let mut areas = Vec::new();
-    let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
     for area in &plan.indicator_areas {
         let cards: Vec<Card> = plan
             .indicators
@@ -147,16 +136,14 @@ async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Result<Response, 
             .collect();
         areas.push((area.name.clone(), cards));
     }
-    for s in &standings {
-        *counts.entry(status_key(s.evaluation.status)).or_default() += 1;
-    }
-    let counts = ["met", "on_track", "off_track", "not_met", "no_data"]
+    let counts = StatusCounts::of(standings.iter().map(|s| s.evaluation.status))
+        .rows()
         .iter()
-        .map(|k| {
+        .map(|(s, n)| {
             (
-                k.to_string(),
-                crate::view::status_label(ctx.lang, k),
-                counts.get(k).copied().unwrap_or(0),
+                s.key().to_string(),
+                crate::view::status_label(ctx.lang, s.key()),
+                *n,
             )
         })
         .collect();

@@ -577,15 +577,13 @@ async fn overview(State(state): State<AppState>, ctx: Ctx) -> Result<Response, A
     ctx.require_role(&[Role::Office, Role::Leader, Role::Evaluator])?;
     let (_, plan) = crate::view::require_plan(&state).await?;
     // Counted by the database: the overview stays fast with many obligations.
+    let tallies = obligations::tallies_sql(&state.store, &ctx.actor(), ctx.today).await?;
+    let total = tallies.district();
     let obligations::Tallies {
         by_unit,
         by_category: by_cat,
         cells,
-    } = obligations::tallies_sql(&state.store, &ctx.actor(), ctx.today).await?;
-    let mut total = Tally::default();
-    for t in by_unit.values() {
-        total.merge(t);
-    }
+    } = tallies;
     let name_of = |code: &str| {
         plan.unit(code)
             .map(|u| u.name.clone())

@@ -88,16 +88,18 @@ async fn expected(
     ratings: &[f64],
 ) -> (f64, Vec<f64>) {
     let all = due_2014(store, unit).await;
+    // On time, as on every page: handed in (and not returned since) by the due date.
     let on_time = |o: &&Obligation| {
-        o.submitted_on
+        matches!(
+            o.status,
+            ObligationStatus::Accepted | ObligationStatus::Submitted
+        ) && o
+            .submitted_on
             .as_deref()
             .is_some_and(|s| s <= o.due_date.as_str())
     };
     let led: Vec<&Obligation> = all.iter().filter(|o| o.duty.is_lead()).collect();
-    let led_on_time = led
-        .iter()
-        .filter(|o| o.status == ObligationStatus::Accepted && on_time(o))
-        .count();
+    let led_on_time = led.iter().filter(|o| on_time(o)).count();
     let reports_on_time = all.iter().filter(|o| on_time(o)).count();
     let mut parts: Vec<(f64, Option<f64>)> = vec![
         (

@@ -45,12 +45,22 @@ async fn generate(store: &qcity_store::Store, seed: u64) {
                 Some(shift(handed + review)),
             ),
         };
+        // An extension or a plan version moves one deadline in eight by a month (the figures
+        // read the deadline in force); a plan version retires one in twenty-five.
+        let due_now = if next(8) == 0 {
+            shift(30)
+        } else {
+            due.to_string()
+        };
+        let retired = i64::from(next(25) == 0);
         sqlx::query(
-            "UPDATE obligations SET status = $1, submitted_on = $2, accepted_on = $3 WHERE id = $4",
+            "UPDATE obligations SET status = $1, submitted_on = $2, accepted_on = $3, due_date = $4, retired = $5 WHERE id = $6",
         )
         .bind(status)
         .bind(submitted)
         .bind(accepted)
+        .bind(due_now)
+        .bind(retired)
         .bind(id)
         .execute(&store.pool)
         .await
@@ -58,8 +68,50 @@ async fn generate(store: &qcity_store::Store, seed: u64) {
     }
 }
 
-fn key(t: &Tally) -> (usize, usize, usize, usize, usize) {
-    (t.total, t.expected, t.closed, t.on_time, t.overdue)
+fn key(t: &Tally) -> (usize, usize, usize, usize, usize, usize) {
+    (t.total, t.expected, t.closed, t.on_time, t.overdue, t.late)
+}
+
+/// The period's figures of one unit by the domain's definition: (lead, all duties).
+fn period_tallies(
+    all: &[obligations::Obligation],
+    unit: &str,
+    start: NaiveDate,
+    at: NaiveDate,
+) -> (Tally, Tally) {
+    let (mut lead, mut every) = (Tally::default(), Tally::default());
+    for o in all.iter().filter(|o| o.unit_code == unit) {
+        let f = o.facts();
+        if f.expected_in(start, at) {
+            if o.duty.is_lead() {
+                lead.add(&f, at);
+            }
+            every.add(&f, at);
+        }
+    }
+    (lead, every)
+}
+
+/// Escalation notices per unit code and level issued in `[from, to]`, counted from the rows.
+async fn notice_rows(
+    store: &qcity_store::Store,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> std::collections::BTreeMap<(String, String), u32> {
+    let rows = sqlx::query(
+        "SELECT u.code, n.level, n.issued_on FROM notices n JOIN org_units u ON u.id = n.unit_id",
+    )
+    .fetch_all(&store.pool)
+    .await
+    .unwrap();
+    let mut out = std::collections::BTreeMap::new();
+    for r in rows {
+        let on: String = r.get("issued_on");
+        if on.as_str() >= from.to_string().as_str() && on.as_str() <= to.to_string().as_str() {
+            *out.entry((r.get("code"), r.get("level"))).or_insert(0) += 1;
+        }
+    }
+    out
 }
 
 #[tokio::test]
@@ -80,6 +132,18 @@ async fn every_view_counts_the_same_and_no_rate_passes_100() {
         .await
         .unwrap();
     assert!(all.len() > 300, "{}", all.len());
+    assert!(
+        all.iter().all(|o| !o.retired),
+        "retired work is not counted"
+    );
+    // The escalation ladder runs twice a month, as the hourly job would on those days.
+    let mut day = d(2014, 5, 1);
+    while day <= last {
+        qcity_store::notices::supervise(&app.store, day, &Default::default())
+            .await
+            .unwrap();
+        day += chrono::Duration::days(15);
+    }
     let mut early_closures = 0;
     for at in [d(2014, 6, 30), d(2014, 12, 31), last] {
         // The overview's grouped counts (SQL) and the domain's fold over the rows.
@@ -113,6 +177,11 @@ async fn every_view_counts_the_same_and_no_rate_passes_100() {
         let b = bulletins::draft(&app.store, &office, &plan, &month, last)
             .await
             .unwrap();
+        let month_notices = notice_rows(&app.store, d(at.year(), at.month(), 1), at).await;
+        assert!(
+            at < d(2014, 12, 1) || !month_notices.is_empty(),
+            "the ladder fired notices in {month}"
+        );
         assert_eq!(b.as_of, at.to_string());
         assert_eq!(
             (
@@ -143,7 +212,75 @@ async fn every_view_counts_the_same_and_no_rate_passes_100() {
                 u.unit_code
             );
             assert_eq!(u.rates.completion_text(), t.completion_text());
+            let level = |l: &str| {
+                month_notices
+                    .get(&(u.unit_code.clone(), l.to_string()))
+                    .copied()
+                    .unwrap_or(0)
+            };
+            assert_eq!(
+                (u.blue_notices, u.yellow_notices, u.red_notices),
+                (level("blue"), level("yellow"), level("red")),
+                "bulletin notices of {}",
+                u.unit_code
+            );
         }
+        // The assessment of the year counts what entered 应完成 in the year, by the same
+        // definitions, and the same notices.
+        let year_start = d(at.year(), 1, 1);
+        let facts = qcity_store::assessment::facts(&app.store, &plan, at.year(), at)
+            .await
+            .unwrap();
+        let year_notices = notice_rows(&app.store, year_start, at).await;
+        let mut year_expected = 0;
+        for (unit, f) in &facts {
+            let (lead, every) = period_tallies(&all, &unit.code, year_start, at);
+            year_expected += every.expected;
+            assert_eq!(
+                (f.obligations_due, f.obligations_on_time),
+                (lead.expected as u32, lead.on_time as u32),
+                "assessment of {} at {at}",
+                unit.code
+            );
+            assert_eq!(
+                (f.reports_due, f.reports_on_time, f.reports_late),
+                (
+                    every.expected as u32,
+                    every.on_time as u32,
+                    every.late as u32
+                ),
+                "assessment reports of {} at {at}",
+                unit.code
+            );
+            let level = |l: &str| {
+                year_notices
+                    .get(&(unit.code.clone(), l.to_string()))
+                    .copied()
+                    .unwrap_or(0)
+            };
+            assert_eq!(
+                (f.blue_notices, f.yellow_notices, f.red_notices),
+                (level("blue"), level("yellow"), level("red")),
+                "assessment notices of {}",
+                unit.code
+            );
+        }
+        // The years add up: what was expected before this year plus this year's is what the
+        // overview counts as expected on the date.
+        let before = all
+            .iter()
+            .filter(|o| o.facts().expected_by(year_start.pred_opt().unwrap()))
+            .count();
+        let this_year = all
+            .iter()
+            .filter(|o| o.facts().expected_in(year_start, at))
+            .count();
+        assert_eq!(
+            before + this_year,
+            district.expected,
+            "years add up at {at}"
+        );
+        assert!(year_expected <= this_year);
         // The analysis report's progress for the half-year or year ending then.
         let period = if at.month() == 6 {
             format!("{}-H1", at.year())
@@ -187,6 +324,44 @@ async fn every_view_counts_the_same_and_no_rate_passes_100() {
             assert_eq!(stat("stat-overdue"), district.overdue.to_string());
             assert!(html.contains(&district.completion_text()), "overview rate");
             assert!(!html.contains("NaN") && !html.contains("inf%"));
+            // The leaders' view opens with the same district figures.
+            let html = admin
+                .get(app.url("/leader"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            let stat = |id: &str| {
+                let start = html.find(&format!("id=\"{id}\">")).unwrap() + id.len() + 6;
+                html[start..].split('<').next().unwrap().to_string()
+            };
+            assert_eq!(stat("leader-expected"), district.expected.to_string());
+            assert_eq!(stat("leader-closed"), district.closed.to_string());
+            assert_eq!(stat("leader-overdue"), district.overdue.to_string());
+            assert_eq!(stat("leader-completion"), district.completion_text());
+            assert_eq!(stat("leader-on-time"), district.on_time_text());
+            // The assessment page of a unit shows the facts counted above.
+            let (unit, f) = facts
+                .iter()
+                .find(|(_, f)| f.obligations_due > 0)
+                .expect("a unit with work expected this year");
+            let html = admin
+                .get(app.url(&format!("/assessment/{}?period={}", unit.code, at.year())))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            assert!(
+                html.contains(&format!(
+                    "{} / {} / {}",
+                    f.blue_notices, f.yellow_notices, f.red_notices
+                )),
+                "assessment page notices"
+            );
             // The API answers the same figures.
             let api: serde_json::Value = admin
                 .get(app.url("/api/v1/supervision/progress"))
