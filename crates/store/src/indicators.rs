@@ -5,7 +5,10 @@
 use crate::audit::{self, Change};
 use crate::schema::{Migration, Schema, Table};
 use crate::{Actor, Result, Store, StoreError, now_text};
-pub use qcity_domain::indicator::{Measure, Standing, benchmarks, evaluate, measures};
+pub use qcity_domain::indicator::{
+    Measure, Standing, benchmarks, content_targets, evaluate, evaluate_contents, measured,
+    measures, standing,
+};
 use qcity_domain::plan::Plan;
 use qcity_domain::role::Scope;
 pub use qcity_domain::supervision::responsible_units;
@@ -118,14 +121,21 @@ pub async fn submit(
     v: NewValue,
     rules: &EntryRules,
 ) -> Result<i64> {
-    let is_benchmark = v.indicator.starts_with(BENCHMARK_PREFIX);
     let scope = actor.scope();
     let mut unit_id = None;
-    if is_benchmark {
+    if let Some(name) = v.indicator.strip_prefix(BENCHMARK_PREFIX) {
         actor.require_admin()?;
+        if !benchmark_names(plan).iter().any(|n| n == name) {
+            return Err(StoreError::invalid("name", "error-benchmark-unknown"));
+        }
+        if v.comment.trim().is_empty() {
+            return Err(StoreError::invalid("comment", "error-benchmark-source"));
+        }
+        if v.value.is_none_or(|x| !x.is_finite()) {
+            return Err(StoreError::invalid("value", "error-value-required"));
+        }
     } else {
-        let ind = plan
-            .indicator(&v.indicator)
+        let ind = qcity_domain::indicator::measured(plan, &v.indicator)
             .ok_or_else(|| StoreError::invalid("indicator", "error-indicator-unknown"))?;
         match scope {
             Scope::All => {}
@@ -135,7 +145,7 @@ pub async fn submit(
                     .fetch_one(&store.pool)
                     .await?
                     .try_get("code")?;
-                if !may_enter_value(plan, ind, Entrant::Unit(&code)) {
+                if !may_enter_value(plan, &ind, Entrant::Unit(&code)) {
                     return Err(StoreError::Forbidden);
                 }
                 unit_id = Some(u);
@@ -492,13 +502,96 @@ pub async fn observations(
             }
         }
     }
-    for ind in &plan.indicators {
+    let contents = qcity_domain::indicator::content_targets(plan);
+    for code in plan.indicators.iter().chain(&contents).map(|i| &i.code) {
         let obs = out
-            .entry(ind.code.clone())
+            .entry(code.clone())
             .or_insert_with(|| Observations::new().with_deadline(deadline));
         obs.benchmarks = benches.clone();
     }
     Ok(out)
+}
+
+/// The benchmark series the plan's targets compare with ("全国平均水平"), by name.
+pub fn benchmark_names(plan: &Plan) -> Vec<String> {
+    let contents = qcity_domain::indicator::content_targets(plan);
+    let mut names: Vec<String> = plan
+        .indicators
+        .iter()
+        .chain(&contents)
+        .filter_map(|i| i.target.parsed().ok())
+        .flat_map(benchmarks)
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// One value of a benchmark series with its source.
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchmarkValue {
+    pub name: String,
+    pub year: i64,
+    pub value: f64,
+    /// Where the figure comes from (publication, table, date).
+    pub source: String,
+    pub entered_by: String,
+    pub entered_at: String,
+}
+
+/// Every benchmark value in force, by name and year.
+pub async fn benchmark_values(store: &Store) -> Result<Vec<BenchmarkValue>> {
+    let sql = format!(
+        "{SELECT} WHERE v.indicator LIKE $1 AND v.status = 'approved' ORDER BY v.indicator, v.year"
+    );
+    sqlx::query(&sql)
+        .bind(format!("{BENCHMARK_PREFIX}%"))
+        .fetch_all(&store.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            let v = from_row(r)?;
+            Ok(BenchmarkValue {
+                name: v
+                    .indicator
+                    .strip_prefix(BENCHMARK_PREFIX)
+                    .unwrap_or(&v.indicator)
+                    .to_string(),
+                year: v.year,
+                value: v.value.unwrap_or(f64::NAN),
+                source: v.comment,
+                entered_by: v.entered_by,
+                entered_at: v.entered_at,
+            })
+        })
+        .collect()
+}
+
+/// The office records a benchmark value with its source; it counts at once (a published
+/// national figure, not a unit's report awaiting review). A new value for a year replaces the
+/// old one, which stays in the history.
+pub async fn add_benchmark(
+    store: &Store,
+    actor: &Actor,
+    plan: &Plan,
+    name: &str,
+    year: i64,
+    value: f64,
+    source: &str,
+) -> Result<i64> {
+    let rules = EntryRules::default();
+    let v = NewValue {
+        indicator: format!("{BENCHMARK_PREFIX}{name}"),
+        measure: String::new(),
+        year,
+        value: Some(value),
+        judged: None,
+        comment: source.to_string(),
+        source: "manual".into(),
+    };
+    let id = submit(store, actor, plan, v, &rules).await?;
+    decide(store, actor, id, true, "").await?;
+    Ok(id)
 }
 
 /// The yearly figures of every indicator the plan computes from a registry measure, up to the

@@ -186,10 +186,10 @@ pub async fn submit(
 ) -> Result<Response, AppError> {
     let user = ctx.user()?;
     let (_, plan) = require_plan(&state).await?;
-    let ind = plan.indicator(&code).ok_or(AppError::NotFound)?;
+    let ind = qcity_store::indicators::measured(&plan, &code).ok_or(AppError::NotFound)?;
     let allowed = may_enter_value(
         &plan,
-        ind,
+        &ind,
         Entrant::of(user.role, user.unit_code.as_deref()),
     );
     if !allowed {

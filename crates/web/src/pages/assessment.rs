@@ -798,8 +798,11 @@ async fn leader(State(state): State<AppState>, ctx: Ctx) -> Result<Response, App
     let district = qcity_store::obligations::tallies_sql(&state.store, &actor, today)
         .await?
         .district();
+    let contents = qcity_store::indicators::content_targets(&plan);
+    let content_standings = qcity_store::indicators::evaluate_contents(&plan, &obs, today);
     let risks = standings
         .into_iter()
+        .chain(content_standings)
         .filter(|s| matches!(s.evaluation.status, Status::OffTrack | Status::NotMet))
         .map(|s| {
             let key = s.evaluation.status.key();
@@ -807,6 +810,7 @@ async fn leader(State(state): State<AppState>, ctx: Ctx) -> Result<Response, App
                 name: plan
                     .indicators
                     .iter()
+                    .chain(&contents)
                     .find(|i| i.code == s.code)
                     .map(|i| i.name.clone())
                     .unwrap_or_default(),

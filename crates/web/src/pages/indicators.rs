@@ -25,6 +25,8 @@ use std::collections::BTreeMap;
 pub fn routes(r: Routes) -> Routes {
     r.get("/indicators", dashboard)
         .get("/indicators/template.xlsx", template)
+        .get("/indicators/benchmarks", benchmarks)
+        .post("/indicators/benchmarks", add_benchmark)
         .upload("/indicators/import", BodyLimit::Import, import)
         .get("/indicators/{code}", show)
         .post("/indicators/{code}/values", add_value)
@@ -135,6 +137,18 @@ async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Result<Response, 
             })
             .collect();
         areas.push((area.name.clone(), cards));
+    }
+    // The attachment's measurable contents that no indicator carries, evaluated alike.
+    let contents = indicators::content_targets(&plan);
+    let content_cards: Vec<Card> = contents
+        .iter()
+        .map(|i| {
+            let s = indicators::standing(i, &obs, ctx.today);
+            card(&ctx, i, &s, obs.get(&i.code), public.contains(&i.code))
+        })
+        .collect();
+    if !content_cards.is_empty() {
+        areas.push((ctx.t("ind-content-targets"), content_cards));
     }
     let counts = StatusCounts::of(standings.iter().map(|s| s.evaluation.status))
         .rows()
@@ -262,13 +276,10 @@ async fn page(
 ) -> Result<Response, AppError> {
     let user = ctx.user()?;
     let (_, plan) = require_plan(state).await?;
-    let ind = plan.indicator(code).ok_or(AppError::NotFound)?;
+    let ind = indicators::measured(&plan, code).ok_or(AppError::NotFound)?;
+    let ind = &ind;
     let obs = indicators::observations(&state.store, &plan, ctx.today).await?;
-    let standings = indicators::evaluate(&plan, &obs, ctx.today);
-    let st = standings
-        .iter()
-        .find(|s| s.code == code)
-        .ok_or(AppError::NotFound)?;
+    let st = &indicators::standing(ind, &obs, ctx.today);
     let public = indicators::disclosed(&state.store)
         .await?
         .contains(&ind.code);
@@ -422,10 +433,10 @@ async fn add_value(
     let user = ctx.user()?;
     let (_, plan) = require_plan(&state).await?;
     // Who may enter is decided before what was entered is looked at.
-    let ind = plan.indicator(&code).ok_or(AppError::NotFound)?;
+    let ind = indicators::measured(&plan, &code).ok_or(AppError::NotFound)?;
     let allowed = may_enter_value(
         &plan,
-        ind,
+        &ind,
         Entrant::of(user.role, user.unit_code.as_deref()),
     );
     if !allowed {
@@ -470,6 +481,120 @@ async fn add_value(
         )),
         Err(e) => Err(e.into()),
     }
+}
+
+#[derive(Template)]
+#[template(path = "benchmarks.html")]
+struct BenchmarksPage {
+    ctx: PageCtx,
+    /// Each series the plan compares with: (name, the targets using it, its values).
+    series: Vec<(String, String, Vec<indicators::BenchmarkValue>)>,
+    form: BenchmarkForm,
+    error: Option<(String, String)>,
+}
+
+impl BenchmarksPage {
+    fn error_for(&self, field: &str) -> String {
+        self.error
+            .as_ref()
+            .filter(|(f, _)| f == field)
+            .map(|(_, m)| m.clone())
+            .unwrap_or_default()
+    }
+}
+
+#[derive(Deserialize, Default, Clone)]
+struct BenchmarkForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    year: String,
+    #[serde(default)]
+    value: String,
+    #[serde(default)]
+    source: String,
+}
+
+/// Benchmark series (全国平均水平 …): the office records them with their source; the targets
+/// that compare with them say when one is missing.
+async fn benchmarks(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    ctx.user()?;
+    Ok(render(
+        &benchmarks_page(&state, &ctx, BenchmarkForm::default(), None).await?,
+    ))
+}
+
+async fn benchmarks_page(
+    state: &AppState,
+    ctx: &Ctx,
+    form: BenchmarkForm,
+    error: Option<(String, String)>,
+) -> Result<BenchmarksPage, AppError> {
+    let (_, plan) = require_plan(state).await?;
+    let values = indicators::benchmark_values(&state.store).await?;
+    let contents = indicators::content_targets(&plan);
+    let series = indicators::benchmark_names(&plan)
+        .into_iter()
+        .map(|name| {
+            let users: Vec<String> = plan
+                .indicators
+                .iter()
+                .chain(&contents)
+                .filter(|i| {
+                    i.target
+                        .parsed()
+                        .is_ok_and(|t| indicators::benchmarks(t).contains(&name))
+                })
+                .map(|i| format!("{} {}", i.code, i.name))
+                .collect();
+            let mine = values.iter().filter(|v| v.name == name).cloned().collect();
+            (name, users.join(&ctx.t("list-comma")), mine)
+        })
+        .collect();
+    Ok(BenchmarksPage {
+        ctx: ctx.page(),
+        series,
+        form,
+        error,
+    })
+}
+
+async fn add_benchmark(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::Form(f): axum::Form<BenchmarkForm>,
+) -> Result<Response, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let (_, plan) = require_plan(&state).await?;
+    let fail = |field: &str, key: &str| Some((field.to_string(), ctx.t(key)));
+    let error = match (
+        f.year.trim().trim_end_matches('年').parse::<i64>(),
+        parse_number(&f.value),
+    ) {
+        (Err(_), _) => fail("year", "error-year-range"),
+        (_, None) => fail("value", "error-value-number"),
+        (Ok(year), Some(value)) => {
+            match indicators::add_benchmark(
+                &state.store,
+                &ctx.actor(),
+                &plan,
+                f.name.trim(),
+                year,
+                value,
+                f.source.trim(),
+            )
+            .await
+            {
+                Ok(_) => return Ok(see_other("/indicators/benchmarks")),
+                Err(StoreError::Invalid { field, code }) => Some((field, ctx.t(&code))),
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    // The form comes back as typed, with the reason.
+    Ok(unprocessable(render(
+        &benchmarks_page(&state, &ctx, f, error).await?,
+    )))
 }
 
 #[derive(Deserialize)]
@@ -583,7 +708,7 @@ async fn disclosure(
 ) -> Result<Response, AppError> {
     ctx.require_role(&[Role::Office])?;
     let (_, plan) = require_plan(&state).await?;
-    if plan.indicator(&code).is_none() {
+    if indicators::measured(&plan, &code).is_none() {
         return Err(AppError::NotFound);
     }
     indicators::set_disclosed(&state.store, &ctx.actor(), &code, f.public == "1").await?;
@@ -637,10 +762,11 @@ async fn import(
         .collect();
     let mut accepted = 0;
     for r in rows {
-        let ind = plan.indicator(&r.indicator);
+        let ind = indicators::measured(&plan, &r.indicator);
         // Only the office and unit staff get here (checked above).
         let who = Entrant::of(user.role, user.unit_code.as_deref());
-        let allowed = who == Entrant::Office || ind.is_some_and(|i| may_enter_value(&plan, i, who));
+        let allowed =
+            who == Entrant::Office || ind.is_some_and(|i| may_enter_value(&plan, &i, who));
         if !allowed {
             problems.push(ctx.lang.t_args(
                 "ind-import-not-yours",

@@ -467,3 +467,139 @@ async fn impossible_values_are_refused_by_their_kind_and_totals_show_their_unit(
     assert_eq!(res.status(), 422);
     assert!(body(res).await.contains("数量须为 0 或正整数"));
 }
+
+#[tokio::test]
+async fn content_targets_take_values_and_compare_with_benchmarks_the_office_enters() {
+    let config = qcity_web::Config {
+        today: Some(chrono::NaiveDate::from_ymd_opt(2014, 12, 15).unwrap()),
+        ..Default::default()
+    };
+    let app = TestApp::with_plan_and(config).await;
+    let admin = app.login("admin", ADMIN_PASSWORD).await;
+    // The dashboard lists the attachment's measurable contents that no indicator carries.
+    let dash = body(admin.get(app.url("/indicators")).send().await.unwrap()).await;
+    assert!(dash.contains("可计量的目标内容"));
+    assert!(dash.contains("/indicators/6.3.1"), "6.3.1 has its card");
+    // 6.3.1 (deaths per 10,000 special-equipment units below the national average) is
+    // entered by its lead unit, 区质监分局, and reviewed by the office like an indicator value.
+    let zj = app.user("zjfj.staff", Role::Unit, Some("ZJFJ")).await;
+    let nw = app.user("nw.staff", Role::Unit, Some("NW")).await;
+    let post = |c: &reqwest::Client| {
+        c.post(app.url("/indicators/6.3.1/values"))
+            .form(&[("measure", ""), ("year", "2014"), ("value", "0.3")])
+            .send()
+    };
+    assert_eq!(post(&nw).await.unwrap().status(), 403, "not NW's target");
+    assert_eq!(post(&zj).await.unwrap().status(), 303);
+    let office = Actor::system("office");
+    let pending = indicators::pending(&app.store, &office).await.unwrap();
+    let mine = pending.iter().find(|v| v.indicator == "6.3.1").unwrap();
+    indicators::decide(&app.store, &office, mine.id, true, "")
+        .await
+        .unwrap();
+    // Without the benchmark the target says what is missing.
+    let page = body(
+        admin
+            .get(app.url("/indicators/6.3.1"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        page.contains("id=\"ind-status\">无数据"),
+        "no benchmark yet"
+    );
+    assert!(
+        page.contains("基准“全国平均水平”缺少2014年"),
+        "says which benchmark"
+    );
+    let bench = body(
+        admin
+            .get(app.url("/indicators/benchmarks"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(bench.contains("全国平均水平") && bench.contains("6.3.1"));
+    assert!(bench.contains("尚未录入此基准"));
+    // A benchmark needs its source; the form comes back as typed.
+    let res = admin
+        .post(app.url("/indicators/benchmarks"))
+        .form(&[
+            ("name", "全国平均水平"),
+            ("year", "2014"),
+            ("value", "0.39"),
+            ("source", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let again = body(res).await;
+    assert!(again.contains("请填写基准数据的来源") && again.contains("value=\"0.39\""));
+    // Units cannot enter benchmarks.
+    let res = zj
+        .post(app.url("/indicators/benchmarks"))
+        .form(&[
+            ("name", "全国平均水平"),
+            ("year", "2014"),
+            ("value", "0.1"),
+            ("source", "x"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let res = admin
+        .post(app.url("/indicators/benchmarks"))
+        .form(&[
+            ("name", "全国平均水平"),
+            ("year", "2014"),
+            ("value", "0.39"),
+            ("source", "国家质检总局2014年特种设备安全状况通报"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let bench = body(
+        admin
+            .get(app.url("/indicators/benchmarks"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(bench.contains("国家质检总局2014年特种设备安全状况通报") && bench.contains("0.39"));
+    // Now 0.3 < 0.39: met, on the page and in the leaders' view's counts.
+    let page = body(
+        admin
+            .get(app.url("/indicators/6.3.1"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(page.contains("id=\"ind-status\">达标"), "0.3 below 0.39");
+    let plan = qcity_domain::plan::default_plan();
+    let obs = indicators::observations(
+        &app.store,
+        &plan,
+        chrono::NaiveDate::from_ymd_opt(2014, 12, 15).unwrap(),
+    )
+    .await
+    .unwrap();
+    let s = indicators::evaluate_contents(
+        &plan,
+        &obs,
+        chrono::NaiveDate::from_ymd_opt(2014, 12, 15).unwrap(),
+    );
+    assert_eq!(
+        s.iter()
+            .find(|s| s.code == "6.3.1")
+            .map(|s| s.evaluation.status),
+        Some(qcity_domain::target::Status::Met)
+    );
+}
