@@ -109,6 +109,26 @@ impl Anchor {
         Ok(mark)
     }
 
+    /// True when one of the last lines of the file anchors `(seq, hash)`: a read of at most
+    /// 4 KiB however long the file has grown.
+    fn tail_has(&self, seq: i64, hash: &str) -> std::io::Result<bool> {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut f = match std::fs::File::open(&self.path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(e),
+        };
+        let len = f.metadata()?.len();
+        f.seek(SeekFrom::Start(len.saturating_sub(4096)))?;
+        let mut tail = Vec::new();
+        f.read_to_end(&mut tail)?;
+        let wanted = format!(" {seq} {hash} ");
+        Ok(String::from_utf8_lossy(&tail).lines().any(|l| {
+            (l.starts_with(Kind::Checkpoint.word()) || l.starts_with(Kind::Restore.word()))
+                && l.contains(&wanted)
+        }))
+    }
+
     /// Appends one line in a single write and flushes it to disk.
     pub(crate) fn append(&self, kind: Kind, seq: i64, hash: &str) -> std::io::Result<()> {
         let mut options = std::fs::OpenOptions::new();
@@ -159,6 +179,11 @@ impl Anchor {
                     anchor = %self.path.display(),
                     "the audit head in the database is behind or differs from the anchor; run `qcity audit verify`"
                 );
+                Ok(false)
+            }
+            // Another process (a command beside the server) may have anchored it already.
+            _ if self.tail_has(seq, hash)? => {
+                *self.last.lock().unwrap_or_else(|e| e.into_inner()) = Some((seq, hash.into()));
                 Ok(false)
             }
             _ => {
