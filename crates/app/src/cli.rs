@@ -6,7 +6,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use qcity_domain::role::Role;
-use qcity_store::audit::{self, Verdict};
+use qcity_store::audit::{self, HashChoice, KeySource, Seal, Verdict};
 use qcity_store::auth::random_password;
 use qcity_store::users::{self, NewUser};
 use qcity_store::{Actor, Store, backup};
@@ -30,8 +30,24 @@ pub struct Cli {
     /// Business date for the whole product (YYYY-MM-DD), for demos, training and tests.
     #[arg(long, global = true, env = "QCITY_TODAY", value_parser = parse_date)]
     today: Option<NaiveDate>,
+    /// Hash of the audit chain's MAC for new records: sha256 or sm3 (GB/T 32905).
+    #[arg(
+        long,
+        global = true,
+        env = "QCITY_AUDIT_HASH",
+        default_value = "sha256"
+    )]
+    audit_hash: HashChoice,
+    /// Key of the audit chain (at least 32 characters); default: `audit.key` in the data
+    /// directory, created on first start. Prefer the environment variable: a flag shows in the
+    /// process list.
+    #[arg(long, global = true, env = "QCITY_AUDIT_KEY", hide_env_values = true)]
+    audit_key: Option<String>,
     #[command(subcommand)]
     command: Command,
+    /// The database a command opened, checkpointed to the audit anchor when the command ends.
+    #[arg(skip)]
+    opened: std::sync::OnceLock<Store>,
 }
 
 fn parse_date(s: &str) -> Result<NaiveDate, String> {
@@ -107,8 +123,13 @@ enum Command {
     },
     /// Write a consistent backup (safe while the server runs).
     Backup { file: PathBuf },
-    /// Restore a backup into an empty database.
-    Restore { file: PathBuf },
+    /// Restore a backup into an empty database (refused when the backup's audit trail is broken).
+    Restore {
+        file: PathBuf,
+        /// Restore even if the backup's audit trail is broken; the restore records that it did.
+        #[arg(long)]
+        accept_broken_audit: bool,
+    },
     /// The campaign plan: validate, export, import.
     Plan {
         #[command(subcommand)]
@@ -237,7 +258,8 @@ enum TokenCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Verify the hash chain; exits non-zero and names the first bad record if it was altered.
+    /// Verify the keyed hash chain and compare it with the anchor file; exits non-zero and
+    /// names the first bad record if records were altered, removed or the head rewound.
     Verify,
 }
 
@@ -260,7 +282,12 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    let result = runtime.block_on(async {
+        let result = run(&cli).await;
+        cli.checkpoint().await;
+        result
+    });
+    match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("错误 error: {e:#}");
@@ -286,11 +313,34 @@ impl Cli {
 
     async fn store(&self) -> Result<Store> {
         let url = self.database_url()?;
+        let seal = Seal::open(&self.data_dir, self.audit_key.as_deref(), self.audit_hash)
+            .context("审计密钥不可用 / the audit key is unusable")?;
+        if let KeySource::NewFile(path) = seal.source() {
+            eprintln!(
+                "已创建审计密钥 / created the audit key {}: keep it (or QCITY_AUDIT_KEY) with the installation; restoring a backup elsewhere needs it",
+                path.display()
+            );
+        }
         let store = qcity_web::modules::connect(&url)
             .await
-            .with_context(|| format!("cannot open the database {}", redact(&url)))?;
+            .with_context(|| format!("cannot open the database {}", redact(&url)))?
+            .with_audit_seal(seal);
         store.migrate().await.context("database migration failed")?;
+        let _ = self.opened.set(store.clone());
         Ok(store)
+    }
+
+    /// Copies the audit head to the anchor file after a command that may have written records
+    /// (not after `audit verify`, which only reads).
+    async fn checkpoint(&self) {
+        if matches!(self.command, Command::Audit { .. }) {
+            return;
+        }
+        if let Some(store) = self.opened.get()
+            && let Err(e) = audit::checkpoint(store).await
+        {
+            eprintln!("警告 warning: {e}");
+        }
     }
 }
 
@@ -308,7 +358,7 @@ fn redact(url: &str) -> String {
     }
 }
 
-async fn run(cli: Cli) -> Result<ExitCode> {
+async fn run(cli: &Cli) -> Result<ExitCode> {
     match &cli.command {
         Command::Serve {
             listen,
@@ -376,6 +426,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
             let state = qcity_web::AppState::new(store, config);
             spawn_supervisor(state.clone());
+            spawn_anchor(state.store.clone());
             let clock = state.clone();
             crate::delivery::spawn(state.store.clone(), delivery, move || clock.today());
             qcity_web::serve(listener, state, async {
@@ -392,7 +443,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::User { command } => user_command(&cli, command).await,
+        Command::User { command } => user_command(cli, command).await,
         Command::Token {
             command: TokenCommand::Create { username, label },
         } => {
@@ -419,8 +470,24 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         } => {
             let store = cli.store().await?;
             match audit::verify(&store).await? {
-                Verdict::Intact { records, head } => {
+                Verdict::Intact {
+                    records,
+                    head,
+                    anchored,
+                    accepted_from,
+                } => {
                     println!("审计日志完整 / audit trail intact: {records} records, head {head}");
+                    if let (Some(n), Some(path)) = (anchored, store.audit_seal().anchor_path()) {
+                        println!(
+                            "与锚点文件一致 / agrees with the anchor file {} (record {n})",
+                            path.display()
+                        );
+                    }
+                    if let Some(m) = accepted_from {
+                        println!(
+                            "注意 / note: records before {m} come from a backup whose audit trail was broken; record {m} is the restore that accepted it, and the chain is checked from there"
+                        );
+                    }
                     Ok(ExitCode::SUCCESS)
                 }
                 Verdict::Broken { seq, reason } => {
@@ -545,16 +612,42 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             crate::bench::http(*clients, *seconds).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Restore { file } => {
+        Command::Restore {
+            file,
+            accept_broken_audit,
+        } => {
             let f = std::fs::File::open(file)
                 .with_context(|| format!("cannot open {}", file.display()))?;
             let store = cli.store().await?;
-            let summary = backup::restore(&store, std::io::BufReader::new(f)).await?;
-            println!(
-                "restored {} rows into {} tables",
-                summary.rows, summary.tables
-            );
-            Ok(ExitCode::SUCCESS)
+            let outcome =
+                backup::restore_with(&store, std::io::BufReader::new(f), *accept_broken_audit)
+                    .await?;
+            match outcome {
+                backup::Outcome::Restored { summary, audit } => {
+                    println!(
+                        "restored {} rows into {} tables",
+                        summary.rows, summary.tables
+                    );
+                    if let Verdict::Broken { seq, reason } = audit {
+                        println!(
+                            "警告 / warning: the backup's audit trail is broken at record {seq} ({reason}); restored as asked (--accept-broken-audit), and the audit trail records that"
+                        );
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                backup::Outcome::Refused { seq, reason } => {
+                    eprintln!(
+                        "备份中的审计日志被篡改，未恢复 / the backup's audit trail is BROKEN at record {seq}: {reason}; nothing was restored"
+                    );
+                    eprintln!(
+                        "备份若来自另一安装，请先复制其 audit.key 或设置 QCITY_AUDIT_KEY / if the backup comes from another installation, copy its audit.key into the data directory or set QCITY_AUDIT_KEY first"
+                    );
+                    eprintln!(
+                        "确需恢复请加 --accept-broken-audit（将记入审计日志）/ to restore it anyway add --accept-broken-audit (recorded in the audit trail)"
+                    );
+                    Ok(ExitCode::FAILURE)
+                }
+            }
         }
     }
 }
@@ -575,6 +668,20 @@ fn create_private(path: &std::path::Path) -> std::io::Result<std::fs::File> {
 fn china_today() -> NaiveDate {
     let cst = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
     chrono::Utc::now().with_timezone(&cst).date_naive()
+}
+
+/// Copies the audit head to the anchor file every few seconds while the server runs (the last
+/// time when the command ends; see `Cli::checkpoint`).
+fn spawn_anchor(store: Store) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(audit::CHECKPOINT_INTERVAL);
+        loop {
+            tick.tick().await;
+            if let Err(e) = audit::checkpoint(&store).await {
+                tracing::warn!(error = %e, "audit anchor checkpoint failed");
+            }
+        }
+    });
 }
 
 /// Every module's scheduled jobs (reminders and escalations, licence alerts, blacklist terms)

@@ -4,6 +4,7 @@
 //! The backup reads every table inside one snapshot transaction, so it is consistent while the
 //! server keeps writing. Sessions and login failures are transient and not kept.
 
+use crate::audit::{self, Verdict};
 use crate::schema::{Keep, Table};
 use crate::{Backend, Result, Store, StoreError, now_text};
 use base64::Engine;
@@ -85,8 +86,37 @@ fn row_to_json(row: &sqlx::any::AnyRow) -> Result<Value> {
     Ok(Value::Object(obj))
 }
 
-/// Restores a backup into an empty database (migrated, no accounts, no audit records).
+/// What a restore did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Restored; `audit` is the verdict on the backup's own chain (broken only when accepted).
+    Restored { summary: Summary, audit: Verdict },
+    /// Nothing restored: the backup's audit chain is broken and accepting it was not asked for.
+    Refused { seq: i64, reason: String },
+}
+
+/// Restores a backup into an empty database, refusing one whose audit chain is broken.
 pub async fn restore(store: &Store, input: impl BufRead) -> Result<Summary> {
+    match restore_with(store, input, false).await? {
+        Outcome::Restored { summary, .. } => Ok(summary),
+        Outcome::Refused { seq, reason } => Err(StoreError::Conflict(format!(
+            "the audit trail in the backup is broken at record {seq}: {reason}"
+        ))),
+    }
+}
+
+/// Restores a backup into an empty database (migrated, no accounts, no audit records).
+///
+/// The backup's audit chain is checked with this store's seal (the key must be the one that
+/// wrote it: copy `audit.key` or set `QCITY_AUDIT_KEY` when moving to another machine). A broken
+/// chain is refused unless `accept_broken_audit`; either way the restore appends an
+/// `audit.restore` record saying what it restored and how the chain stood, and starts the anchor
+/// file over at the restored head.
+pub async fn restore_with(
+    store: &Store,
+    input: impl BufRead,
+    accept_broken_audit: bool,
+) -> Result<Outcome> {
     for table in ["users", "audit_log", "org_units"] {
         let n: i64 = sqlx::query(&format!("SELECT COUNT(*) AS n FROM {table}"))
             .fetch_one(&store.pool)
@@ -123,6 +153,9 @@ pub async fn restore(store: &Store, input: impl BufRead) -> Result<Summary> {
     let tables = kept(store);
     let mut rows = 0;
     let mut seen_tables = std::collections::BTreeSet::new();
+    let mut walker = audit::Walker::new(store.audit_seal(), None);
+    let mut broken: Option<Verdict> = None;
+    let mut audit_head = (0, audit::GENESIS.to_string());
     for (i, line) in lines.enumerate() {
         let line_no = i + 2;
         let line = line.map_err(|e| bad(line_no, &e.to_string()))?;
@@ -137,6 +170,24 @@ pub async fn restore(store: &Store, input: impl BufRead) -> Result<Summary> {
         let Some(obj) = v["row"].as_object() else {
             return Err(bad(line_no, "missing row"));
         };
+        if broken.is_none() && table == "audit_log" {
+            broken = match audit::AuditRecord::from_json(obj) {
+                Some(rec) => walker.push(&rec).err(),
+                None => Some(Verdict::Broken {
+                    seq: walker.next_seq(),
+                    reason: format!("the record on backup line {line_no} lacks a field"),
+                }),
+            };
+        }
+        if table == "audit_head" {
+            audit_head = (
+                obj.get("seq").and_then(Value::as_i64).unwrap_or(-1),
+                obj.get("hash")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+            );
+        }
         insert_row(&mut tx, table, obj)
             .await
             .map_err(|e| bad(line_no, &e.to_string()))?;
@@ -164,10 +215,53 @@ pub async fn restore(store: &Store, input: impl BufRead) -> Result<Summary> {
             sqlx::query(&sql).execute(&mut *tx).await?;
         }
     }
+    let verdict = broken.unwrap_or_else(|| walker.finish(audit_head.0, &audit_head.1, None));
+    let after = match &verdict {
+        Verdict::Broken { seq, reason } if !accept_broken_audit => {
+            tx.rollback().await?;
+            return Ok(Outcome::Refused {
+                seq: *seq,
+                reason: reason.clone(),
+            });
+        }
+        Verdict::Broken { seq, reason } => {
+            // The new record chains on from the newest record present, whatever the head said.
+            sqlx::query("DELETE FROM audit_head")
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO audit_head (id, seq, hash) \
+                 SELECT 1, seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+            )
+            .execute(&mut *tx)
+            .await?;
+            json!({"backup_audit": "broken", "broken_seq": seq, "reason": reason, "accepted_broken": true})
+        }
+        Verdict::Intact { records, head, .. } => {
+            json!({"backup_audit": "intact", "records": records, "head": head})
+        }
+    };
+    audit::record(
+        store,
+        &mut tx,
+        &crate::Actor::system("restore"),
+        audit::Change {
+            action: audit::RESTORE_ACTION,
+            target_type: "backup",
+            target_id: header["created_at"].as_str().unwrap_or_default(),
+            before: Value::Null,
+            after,
+        },
+    )
+    .await?;
     tx.commit().await?;
-    Ok(Summary {
-        tables: seen_tables.len(),
-        rows,
+    audit::anchor_restored(store).await?;
+    Ok(Outcome::Restored {
+        summary: Summary {
+            tables: seen_tables.len(),
+            rows,
+        },
+        audit: verdict,
     })
 }
 

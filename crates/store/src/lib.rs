@@ -130,6 +130,8 @@ pub struct Store {
     pub backend: Backend,
     /// The installed modules' migrations, tables and jobs (see [`schema`]).
     pub schema: std::sync::Arc<[&'static Schema]>,
+    /// The audit key, hash and anchor ([`audit::Seal`]); unkeyed unless the app sets one.
+    seal: std::sync::Arc<audit::Seal>,
 }
 
 impl Store {
@@ -173,7 +175,19 @@ impl Store {
             pool,
             backend,
             schema: schema.into(),
+            seal: std::sync::Arc::new(audit::Seal::unkeyed()),
         })
+    }
+
+    /// The same store sealing the audit chain with `seal` (the app's key and anchor).
+    pub fn with_audit_seal(mut self, seal: audit::Seal) -> Store {
+        self.seal = std::sync::Arc::new(seal);
+        self
+    }
+
+    /// How this store seals and checks the audit chain.
+    pub fn audit_seal(&self) -> &audit::Seal {
+        &self.seal
     }
 
     /// Applies pending migrations; returns how many ran.

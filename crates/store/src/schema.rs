@@ -118,11 +118,18 @@ pub struct Schema {
 /// the audit trail, and the migrations' own bookkeeping.
 pub const CORE: Schema = Schema {
     slug: "core",
-    migrations: &[Migration {
-        version: 1,
-        name: "accounts, units, sessions, tokens, audit trail",
-        sql: include_str!("../migrations/0001_core_accounts.sql"),
-    }],
+    migrations: &[
+        Migration {
+            version: 1,
+            name: "accounts, units, sessions, tokens, audit trail",
+            sql: include_str!("../migrations/0001_core_accounts.sql"),
+        },
+        Migration {
+            version: 2026120604,
+            name: "audit trail: the algorithm of each record",
+            sql: include_str!("../migrations/2026120604_core_audit_alg.sql"),
+        },
+    ],
     tables: &[
         Table::by_key("schema_migrations"),
         Table::by_id("org_units"),

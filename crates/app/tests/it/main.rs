@@ -1,5 +1,6 @@
 //! The command-line contract, run as a user would run the binary.
 
+mod audit;
 mod delivery;
 
 use std::io::Write;
@@ -7,12 +8,20 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 fn qcity(data: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    qcity_env(data, args, stdin, &[])
+}
+
+/// The same with environment settings.
+fn qcity_env(data: &Path, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_qcity"));
     cmd.arg("--data-dir")
         .arg(data)
         .args(args)
         .env_remove("QCITY_DATABASE_URL")
-        .env_remove("QCITY_TODAY");
+        .env_remove("QCITY_TODAY")
+        .env_remove("QCITY_AUDIT_KEY")
+        .env_remove("QCITY_AUDIT_HASH")
+        .envs(env.iter().copied());
     cmd.stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -172,13 +181,15 @@ fn backup_and_restore_move_everything_to_a_new_data_directory() {
     let file = src.path().join("backup.jsonl");
     let b = qcity(src.path(), &["backup", file.to_str().unwrap()], None);
     assert!(b.status.success(), "{}", out(&b));
+    // The audit key travels beside the backup, not in it.
+    std::fs::copy(src.path().join("audit.key"), dst.path().join("audit.key")).unwrap();
     let r = qcity(dst.path(), &["restore", file.to_str().unwrap()], None);
     assert!(r.status.success(), "{}", out(&r));
     let list = qcity(dst.path(), &["user", "list"], None);
     assert!(out(&list).contains("keeper\toffice"));
     let v = qcity(dst.path(), &["audit", "verify"], None);
     assert!(
-        v.status.success() && out(&v).contains("intact: 2 records"),
+        v.status.success() && out(&v).contains("intact: 3 records"),
         "{}",
         out(&v)
     );
