@@ -147,7 +147,11 @@ pub async fn run(n: usize, runs: usize) -> Result<()> {
     let raw_s = t.elapsed().as_secs_f64();
 
     let store = fresh(&dir, "qcity.db").await?;
-    crate::first_start::ensure_plan(&store).await?;
+    crate::first_start::ensure_plan(
+        &store,
+        chrono::NaiveDate::from_ymd_opt(2014, 12, 15).unwrap_or_default(),
+    )
+    .await?;
     let actor = Actor::system("bench");
     let t = Instant::now();
     let today = chrono::Local::now().date_naive();

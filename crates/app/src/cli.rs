@@ -394,7 +394,7 @@ async fn run(cli: &Cli) -> Result<ExitCode> {
             };
             delivery.validate().context("delivery settings")?;
             let store = cli.store().await?;
-            crate::first_start::ensure_plan(&store).await?;
+            crate::first_start::ensure_plan(&store, cli.today.unwrap_or_else(china_today)).await?;
             crate::first_start::ensure_first_admin(&store).await?;
             let escalation: [i64; 3] = match escalation_days.as_slice() {
                 [a, b, c] if 0 <= *a && a < b && b < c => [*a, *b, *c],
@@ -544,14 +544,14 @@ async fn run(cli: &Cli) -> Result<ExitCode> {
             command: PlanCommand::Import { file },
         } => {
             let store = cli.store().await?;
-            crate::plan_cmd::import(&store, file).await
+            crate::plan_cmd::import(&store, file, cli.today.unwrap_or_else(china_today)).await
         }
         Command::Demo => crate::demo::run(&cli.store().await?).await,
         Command::Import { command } => {
             let store = cli.store().await?;
-            crate::first_start::ensure_plan(&store).await?;
             // The business date decides what counts as "in the future" in a row.
             let today = cli.today.unwrap_or_else(china_today);
+            crate::first_start::ensure_plan(&store, today).await?;
             match command {
                 ImportCommand::Enterprises { file } => {
                     crate::import_cmd::enterprises_file(&store, file, today).await

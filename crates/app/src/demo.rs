@@ -21,7 +21,7 @@ const ACCOUNTS: &[(&str, &str, Role, Option<&str>)] = &[
 ];
 
 pub async fn run(store: &Store) -> Result<ExitCode> {
-    crate::first_start::ensure_plan(store).await?;
+    crate::first_start::ensure_plan(store, date(DEMO_TODAY)).await?;
     let actor = Actor::system("demo");
     println!("演示数据 / demo accounts (passwords are shown once):");
     for (username, name, role, unit) in ACCOUNTS {

@@ -8,7 +8,7 @@ use qcity_store::users::{self, NewUser};
 use qcity_store::{Actor, Store};
 
 /// On a database without a plan, loads the embedded default plan (the Huiji 2014 plan) as version 1.
-pub async fn ensure_plan(store: &Store) -> Result<()> {
+pub async fn ensure_plan(store: &Store, today: chrono::NaiveDate) -> Result<()> {
     if qcity_store::plan::current_version(store).await? > 0 {
         return Ok(());
     }
@@ -19,6 +19,7 @@ pub async fn ensure_plan(store: &Store) -> Result<()> {
         &plan,
         "default",
         "huiji-2014.toml",
+        today,
     )
     .await?;
     println!(

@@ -100,7 +100,7 @@ pub fn render(plan: &Plan, format: &str) -> Result<Vec<u8>> {
     })
 }
 
-pub async fn import(store: &Store, file: &Path) -> Result<ExitCode> {
+pub async fn import(store: &Store, file: &Path, today: chrono::NaiveDate) -> Result<ExitCode> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let base = current_or_default(store).await?;
     let (plan, warnings) = match read_plan(&bytes, &base, &store.measures()) {
@@ -117,9 +117,15 @@ pub async fn import(store: &Store, file: &Path) -> Result<ExitCode> {
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
-    let imported =
-        qcity_store::plan::import(store, &Actor::system("plan-import"), &plan, format, &name)
-            .await?;
+    let imported = qcity_store::plan::import(
+        store,
+        &Actor::system("plan-import"),
+        &plan,
+        format,
+        &name,
+        today,
+    )
+    .await?;
     if imported.created {
         println!(
             "已导入为第 {} 版 / imported as version {}",

@@ -19,6 +19,8 @@ pub struct VersionInfo {
     pub source_name: String,
     pub created_by: String,
     pub created_at: String,
+    /// The business date it took effect (`None` for versions stored before it was recorded).
+    pub effective_on: Option<String>,
     pub diff: PlanDiff,
 }
 
@@ -49,7 +51,7 @@ pub async fn current_version(store: &Store) -> Result<i64> {
 
 pub async fn versions(store: &Store) -> Result<Vec<VersionInfo>> {
     let rows = sqlx::query(
-        "SELECT version, plan_code, source_format, source_name, created_by, created_at, diff_json \
+        "SELECT version, plan_code, source_format, source_name, created_by, created_at, effective_on, diff_json \
          FROM plan_versions ORDER BY version DESC",
     )
     .fetch_all(&store.pool)
@@ -64,6 +66,7 @@ pub async fn versions(store: &Store) -> Result<Vec<VersionInfo>> {
                 source_name: r.try_get("source_name")?,
                 created_by: r.try_get("created_by")?,
                 created_at: r.try_get("created_at")?,
+                effective_on: r.try_get("effective_on")?,
                 diff: serde_json::from_str(&diff_json).unwrap_or_default(),
             })
         })
@@ -88,6 +91,7 @@ pub async fn import(
     plan: &Plan,
     source_format: &str,
     source_name: &str,
+    today: chrono::NaiveDate,
 ) -> Result<Imported> {
     actor.require_admin()?;
     let previous = current(store).await?;
@@ -120,8 +124,8 @@ pub async fn import(
     let obligations = crate::obligations::sync_from_plan(&mut tx, plan).await?;
     let diff_json = serde_json::to_string(&d).map_err(|e| StoreError::Conflict(e.to_string()))?;
     sqlx::query(
-        "INSERT INTO plan_versions (plan_code, version, source_format, source_name, plan_toml, diff_json, created_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO plan_versions (plan_code, version, source_format, source_name, plan_toml, diff_json, created_by, created_at, effective_on) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(&plan.plan.code)
     .bind(version)
@@ -131,6 +135,7 @@ pub async fn import(
     .bind(&diff_json)
     .bind(&actor.username)
     .bind(now_text())
+    .bind(today.to_string())
     .execute(&mut *tx)
     .await?;
     audit::record(
@@ -214,11 +219,18 @@ fn ordered_units(plan: &Plan) -> Vec<UnitRow> {
 /// The plan versions.
 pub const SCHEMA: Schema = Schema {
     slug: "plan",
-    migrations: &[Migration {
-        version: 2,
-        name: "plan versions",
-        sql: include_str!("../migrations/0002_plan_versions.sql"),
-    }],
+    migrations: &[
+        Migration {
+            version: 2,
+            name: "plan versions",
+            sql: include_str!("../migrations/0002_plan_versions.sql"),
+        },
+        Migration {
+            version: 2026120610,
+            name: "plan versions: the business date each took effect",
+            sql: include_str!("../migrations/2026120610_plan_effective_on.sql"),
+        },
+    ],
     tables: &[Table::by_id("plan_versions")],
     jobs: &[],
     measures: &[],

@@ -120,8 +120,12 @@ pub struct IndicatorLine {
     pub target_expr: String,
     pub target_zh: String,
     pub target_en: String,
-    /// The newest value up to the report's year, as text ("2014: 96.5"), "" when none.
+    /// The newest value up to the report's year with its unit, in Chinese ("2014: 80.75分"),
+    /// "" when none.
     pub value: String,
+    /// The same in English ("2014: 80.75 points"); empty in reports issued before it was kept.
+    #[serde(default)]
+    pub value_en: String,
     /// met, not_met, on_track, off_track, no_data
     pub status: String,
     pub explanation_zh: String,
@@ -251,16 +255,13 @@ pub async fn compute(
                     }
                 }
             }
-            let value = series
-                .first()
-                .and_then(|s| s.points.last())
-                .map(|(y, v)| {
-                    format!(
-                        "{y}: {}",
-                        target::with_unit(&trim(*v), &ind.unit, Lang::ZhCn)
-                    )
-                })
-                .unwrap_or_default();
+            let latest = series.first().and_then(|s| s.points.last());
+            let value_in = |lang: Lang| {
+                latest
+                    .map(|(y, v)| format!("{y}: {}", target::with_unit(&trim(*v), &ind.unit, lang)))
+                    .unwrap_or_default()
+            };
+            let (value, value_en) = (value_in(Lang::ZhCn), value_in(Lang::En));
             let projected = o
                 .and_then(|o| o.values.values().find(|s| s.len() >= 2))
                 .and_then(|s| target::project(s, deadline));
@@ -291,6 +292,7 @@ pub async fn compute(
                     .map(|t| target::explain(t, Lang::En))
                     .unwrap_or_else(|| ind.target.to_string()),
                 value,
+                value_en,
                 status: st.evaluation.status.key().to_string(),
                 explanation_zh: st.evaluation.explanation_zh.clone(),
                 explanation_en: st.evaluation.explanation_en.clone(),

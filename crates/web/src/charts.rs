@@ -23,7 +23,7 @@ struct Frame {
 }
 
 impl Frame {
-    fn new(points: &[(f64, f64)], w: f64, h: f64, pad: f64) -> Option<Frame> {
+    fn new(points: &[(f64, f64)], w: f64, h: f64, pad: f64, percent: bool) -> Option<Frame> {
         let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
         for (x, y) in points {
             x0 = x0.min(*x);
@@ -38,13 +38,21 @@ impl Frame {
             x0 -= 1.0;
             x1 += 1.0;
         }
-        // Some headroom so lines do not touch the frame.
+        // Some headroom so lines do not touch the frame; a share's axis stays within 0–100 %.
         let span = (y1 - y0).abs().max(y1.abs() * 0.05).max(1.0);
+        let (mut lo, mut hi) = (y0 - span * 0.1, y1 + span * 0.1);
+        if percent {
+            lo = if y0 >= 0.0 { lo.max(0.0) } else { lo };
+            hi = if y1 <= 100.0 { hi.min(100.0) } else { hi };
+        }
+        if (hi - lo).abs() < f64::EPSILON {
+            (lo, hi) = (lo - 1.0, hi + 1.0);
+        }
         Some(Frame {
             x0,
             x1,
-            y0: y0 - span * 0.1,
-            y1: y1 + span * 0.1,
+            y0: lo,
+            y1: hi,
             w,
             h,
             pad,
@@ -70,7 +78,7 @@ impl Frame {
 /// A small trend line for dashboards (values by year), coloured by status.
 pub fn sparkline(values: &[(i32, f64)], status: &str) -> String {
     let pts: Vec<(f64, f64)> = values.iter().map(|(x, y)| (f64::from(*x), *y)).collect();
-    let Some(f) = Frame::new(&pts, 120.0, 32.0, 3.0) else {
+    let Some(f) = Frame::new(&pts, 120.0, 32.0, 3.0, false) else {
         return r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 32" class="spark" aria-hidden="true"><line x1="3" y1="16" x2="117" y2="16" stroke="#d0d7de" stroke-dasharray="3 3"/></svg>"##.to_string();
     };
     let colour = status_colour(status);
@@ -101,7 +109,7 @@ pub fn line_chart(title: &str, unit: &str, series: &[Series<'_>]) -> String {
         .flat_map(|s| s.points.iter().map(|(x, y)| (f64::from(*x), *y)))
         .collect();
     let (w, h, pad) = (640.0, 280.0, 40.0);
-    let Some(f) = Frame::new(&all, w, h, pad) else {
+    let Some(f) = Frame::new(&all, w, h, pad, unit.trim() == "%") else {
         return String::new();
     };
     let mut out = format!(

@@ -748,10 +748,9 @@ impl Ctx<'_> {
                 .iter()
                 .zip(&per_part)
                 .map(|(p, (_, e))| {
-                    let name = match (lang, &p.name) {
-                        (Lang::ZhCn, Some(name)) => name.as_str(),
-                        _ => p.label.as_str(),
-                    };
+                    // Readers know a part by its name in either language (as `explain`
+                    // writes it); the label is the data's key.
+                    let name = p.name.as_deref().unwrap_or(p.label.as_str());
                     let sep = if lang == Lang::ZhCn { "：" } else { ": " };
                     format!("{name}{sep}{}", e.status.label(lang))
                 })
@@ -1166,6 +1165,10 @@ mod tests {
         assert_eq!(
             e.per_part[1].1.explanation_en,
             "2014: 68.4 dB(A), target at most 68 dB(A) → not met"
+        );
+        assert_eq!(
+            e.explanation_en,
+            "all of (区域环境噪声: met; 道路交通噪声: not met) → not met"
         );
     }
 

@@ -241,11 +241,12 @@ pub async fn run(store: &Store, today: NaiveDate) -> Result<String> {
                 _ => 45,
             };
             let failed = rng.chance(fail_rate);
+            // Reported 20 days after sampling, both by the business date.
             let sampled_on = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or_default()
                 + Duration::days(rng.below(if year == today.year() {
-                    today.ordinal0() as usize
+                    (today.ordinal0() as usize).saturating_sub(20).max(1)
                 } else {
-                    360
+                    345
                 }) as i64);
             import
                 .push(

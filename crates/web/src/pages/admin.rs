@@ -210,6 +210,8 @@ struct AuditPage {
 struct AuditRow {
     rec: AuditRecord,
     local_at: String,
+    /// The role in the reader's words (system actors have none).
+    role: String,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -278,6 +280,10 @@ async fn audit_page(
             .into_iter()
             .map(|rec| AuditRow {
                 local_at: local_time(&rec.at),
+                role: match rec.role.as_str() {
+                    "" => String::new(),
+                    r => ctx.t(&format!("role-{r}")),
+                },
                 rec,
             })
             .collect(),

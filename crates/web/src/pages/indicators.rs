@@ -310,7 +310,7 @@ async fn page(
                 (ctx.t("ind-chart-actual"), ctx.t("ind-chart-target"));
             let chart = line_chart(
                 &title,
-                &ind.unit,
+                target::with_unit("", &ind.unit, lang).trim(),
                 &[
                     Series {
                         label: &target_label,

@@ -49,7 +49,12 @@ async fn versions_view(
         .await?
         .into_iter()
         .map(|v| {
-            let at = local_time(&v.created_at);
+            // The business date it took effect; versions stored before that was kept show
+            // the day they were imported.
+            let at = v
+                .effective_on
+                .clone()
+                .unwrap_or_else(|| local_time(&v.created_at));
             (v, at)
         })
         .collect();
@@ -132,7 +137,8 @@ async fn import(
     } else {
         "toml"
     };
-    let imported = plan_store::import(&state.store, &ctx.actor(), &plan, format, &name).await?;
+    let imported =
+        plan_store::import(&state.store, &ctx.actor(), &plan, format, &name, ctx.today).await?;
     let flag = if imported.created {
         imported.version.to_string()
     } else {

@@ -224,7 +224,7 @@ fn charts(lang: Lang, area: &AreaFigures, deadline: i32) -> Vec<Chart> {
             };
             let chart = line_chart(
                 &title,
-                &ind.unit,
+                qcity_domain::target::with_unit("", &ind.unit, lang.domain()).trim(),
                 &[
                     Series {
                         label: &target_label,
@@ -254,7 +254,11 @@ fn indicator_rows(lang: Lang, area: &AreaFigures) -> Vec<IndicatorRow> {
         .map(|i| IndicatorRow {
             code: i.code.clone(),
             name: i.name.clone(),
-            value: i.value.clone(),
+            value: if i.value_en.is_empty() {
+                i.value.clone()
+            } else {
+                pick(lang, &i.value, &i.value_en).to_string()
+            },
             target: pick(lang, &i.target_zh, &i.target_en).to_string(),
             status: i.status.clone(),
             status_label: crate::view::status_label(lang, &i.status),

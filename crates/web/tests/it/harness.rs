@@ -79,6 +79,9 @@ impl TestApp {
 
     /// The same with settings (e.g. a fixed business date).
     pub async fn with_plan_and(config: Config) -> TestApp {
+        let config_today = config
+            .today
+            .unwrap_or_else(|| chrono::Local::now().date_naive());
         let app = Self::spawn_with(config).await;
         let plan = qcity_domain::plan::default_plan();
         qcity_store::plan::import(
@@ -87,6 +90,7 @@ impl TestApp {
             &plan,
             "default",
             "huiji-2014.toml",
+            config_today,
         )
         .await
         .expect("load the default plan");

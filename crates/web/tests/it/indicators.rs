@@ -196,9 +196,10 @@ async fn values_are_entered_approved_and_evaluated_against_the_targets() {
         [(2, "submitted"), (1, "approved")]
     );
 
-    // The dashboard shows every one of the 28 indicators with a status.
+    // The dashboard shows every one of the 28 indicators and the 9 content targets no
+    // indicator carries, each with a status.
     let dash = body(admin.get(app.url("/indicators")).send().await.unwrap()).await;
-    assert_eq!(dash.matches("<tr id=\"ind-").count(), 28);
+    assert_eq!(dash.matches("<tr id=\"ind-").count(), 28 + 9);
     assert!(dash.contains("class=\"spark\""));
     // Disclosure is the office's.
     assert_eq!(

@@ -234,6 +234,7 @@ async fn register_keepers_come_from_the_plan_not_from_a_migration() {
         &plan,
         "toml",
         "edited.toml",
+        chrono::Local::now().date_naive(),
     )
     .await
     .unwrap();

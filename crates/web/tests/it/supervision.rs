@@ -444,9 +444,16 @@ async fn an_approved_extension_moves_the_due_date_and_the_ladder() {
     // A plan re-import keeps the extension (the plan's date is unchanged).
     let mut plan = qcity_domain::plan::default_plan();
     plan.categories[0].items[0].contents[0].text.push('。');
-    qcity_store::plan::import(&app.store, &Actor::system("t"), &plan, "toml", "x.toml")
-        .await
-        .unwrap();
+    qcity_store::plan::import(
+        &app.store,
+        &Actor::system("t"),
+        &plan,
+        "toml",
+        "x.toml",
+        chrono::Local::now().date_naive(),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         obligations::get(&app.store, &Actor::system("t"), ob.id)
             .await
