@@ -68,6 +68,12 @@ async fn generate(store: &qcity_store::Store, seed: u64) {
     }
 }
 
+/// The text of the element with this id.
+fn stat(html: &str, id: &str) -> String {
+    let start = html.find(&format!("id=\"{id}\">")).unwrap() + id.len() + 6;
+    html[start..].split('<').next().unwrap().to_string()
+}
+
 fn key(t: &Tally) -> (usize, usize, usize, usize, usize, usize) {
     (t.total, t.expected, t.closed, t.on_time, t.overdue, t.late)
 }
@@ -316,12 +322,8 @@ async fn every_view_counts_the_same_and_no_rate_passes_100() {
                 .text()
                 .await
                 .unwrap();
-            let stat = |id: &str| {
-                let start = html.find(&format!("id=\"{id}\">")).unwrap() + id.len() + 6;
-                html[start..].split('<').next().unwrap().to_string()
-            };
-            assert_eq!(stat("stat-due"), district.expected.to_string());
-            assert_eq!(stat("stat-overdue"), district.overdue.to_string());
+            assert_eq!(stat(&html, "stat-due"), district.expected.to_string());
+            assert_eq!(stat(&html, "stat-overdue"), district.overdue.to_string());
             assert!(html.contains(&district.completion_text()), "overview rate");
             assert!(!html.contains("NaN") && !html.contains("inf%"));
             // The leaders' view opens with the same district figures.
@@ -333,15 +335,14 @@ async fn every_view_counts_the_same_and_no_rate_passes_100() {
                 .text()
                 .await
                 .unwrap();
-            let stat = |id: &str| {
-                let start = html.find(&format!("id=\"{id}\">")).unwrap() + id.len() + 6;
-                html[start..].split('<').next().unwrap().to_string()
-            };
-            assert_eq!(stat("leader-expected"), district.expected.to_string());
-            assert_eq!(stat("leader-closed"), district.closed.to_string());
-            assert_eq!(stat("leader-overdue"), district.overdue.to_string());
-            assert_eq!(stat("leader-completion"), district.completion_text());
-            assert_eq!(stat("leader-on-time"), district.on_time_text());
+            assert_eq!(
+                stat(&html, "leader-expected"),
+                district.expected.to_string()
+            );
+            assert_eq!(stat(&html, "leader-closed"), district.closed.to_string());
+            assert_eq!(stat(&html, "leader-overdue"), district.overdue.to_string());
+            assert_eq!(stat(&html, "leader-completion"), district.completion_text());
+            assert_eq!(stat(&html, "leader-on-time"), district.on_time_text());
             // The assessment page of a unit shows the facts counted above.
             let (unit, f) = facts
                 .iter()
