@@ -29,6 +29,9 @@ pub struct Bulletin {
     pub commended: Vec<String>,
     /// (unit name, why) — e.g. ("区城建局", "逾期 3 项，其中 1 项已通报").
     pub criticised: Vec<(String, String)>,
+    /// For a correction (更正): why the earlier issue of the same number was corrected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correction: Option<String>,
 }
 
 /// Counts and rates as of the bulletin's date, by the one definition of each figure

@@ -117,6 +117,12 @@ pub fn bulletin_to_docx(b: &Bulletin) -> Result<Vec<u8>, ExchangeError> {
                 .add_run(text(&format!("（{}）", b.period_label), FANGSONG, SIZE_3)),
         );
     }
+    if let Some(reason) = &b.correction {
+        doc = doc.add_paragraph(body(&format!(
+            "更正说明：本期通报更正此前印发的第{}期，原因：{reason}。",
+            b.number
+        )));
+    }
     doc = doc.add_paragraph(body(&opening(b, &date)));
 
     doc = doc.add_paragraph(heading("一、各单位完成情况"));

@@ -154,6 +154,7 @@ pub fn compute(
         overdue,
         commended,
         criticised,
+        correction: None,
     }
 }
 
@@ -210,27 +211,72 @@ pub struct Issued {
     pub issued_on: String,
 }
 
-/// Issues a bulletin: its figures are frozen as computed now and numbered within the year.
-pub async fn issue(store: &Store, actor: &Actor, mut b: Bulletin, today: NaiveDate) -> Result<i64> {
-    actor.require_admin()?;
-    let year = today.year().to_string();
-    let mut tx = store.begin().await?;
+/// Where an issued bulletin stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Standing {
+    /// In force.
+    Issued,
+    /// Corrected (更正) by the bulletin `by`, for the reason given.
+    Superseded { by: i64, reason: String },
+    /// Withdrawn (撤销) for the reason given.
+    Revoked { reason: String },
+}
+
+/// The issued bulletin in force for a period, if any: (id, number).
+pub async fn issued_for(store: &Store, period: &str) -> Result<Option<(i64, u32)>> {
+    let row = sqlx::query(
+        "SELECT id, data_json FROM bulletins WHERE status = 'issued' AND period = $1 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(period)
+    .fetch_optional(&store.pool)
+    .await?;
+    row.map(|r| {
+        Ok((
+            r.try_get("id")?,
+            number_of(&r.try_get::<String, _>("data_json")?),
+        ))
+    })
+    .transpose()
+}
+
+fn number_of(data_json: &str) -> u32 {
+    serde_json::from_str::<Bulletin>(data_json)
+        .map(|b| b.number)
+        .unwrap_or(0)
+}
+
+/// The number the next new bulletin of `year` gets: one more than any issued that year,
+/// whatever became of it (a revoked number is not used again; a correction keeps its number).
+async fn next_number(tx: &mut crate::Tx, year: i32) -> Result<u32> {
+    let rows = sqlx::query("SELECT data_json FROM bulletins WHERE issued_on LIKE $1")
+        .bind(format!("{year}-%"))
+        .fetch_all(&mut **tx)
+        .await?;
+    let mut max = 0;
+    for r in &rows {
+        max = max.max(number_of(&r.try_get::<String, _>("data_json")?));
+    }
+    Ok(max + 1)
+}
+
+/// One issuer at a time: numbering and the one-per-period rule read then write.
+async fn lock_bulletins(store: &Store, tx: &mut crate::Tx) -> Result<()> {
     if store.backend == crate::Backend::Postgres {
-        // Numbering reads then writes: one issuer at a time (the audit trail's lock, re-entrant).
         sqlx::query("SELECT pg_advisory_xact_lock(51017)")
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
     }
-    let n: i64 = sqlx::query(
-        "SELECT COUNT(*) AS n FROM bulletins WHERE status = 'issued' AND issued_on LIKE $1",
-    )
-    .bind(format!("{year}-%"))
-    .fetch_one(&mut *tx)
-    .await?
-    .try_get("n")?;
-    b.number = (n + 1) as u32;
-    let data = serde_json::to_string(&b).map_err(|e| StoreError::Conflict(e.to_string()))?;
-    let id: i64 = sqlx::query(
+    Ok(())
+}
+
+async fn insert_issued(
+    tx: &mut crate::Tx,
+    actor: &Actor,
+    b: &Bulletin,
+    today: NaiveDate,
+) -> Result<i64> {
+    let data = serde_json::to_string(b).map_err(|e| StoreError::Conflict(e.to_string()))?;
+    Ok(sqlx::query(
         "INSERT INTO bulletins (period, title, status, data_json, created_by, issued_by, issued_on, created_at) \
          VALUES ($1, $2, 'issued', $3, $4, $4, $5, $6) RETURNING id",
     )
@@ -240,9 +286,27 @@ pub async fn issue(store: &Store, actor: &Actor, mut b: Bulletin, today: NaiveDa
     .bind(&actor.username)
     .bind(today.to_string())
     .bind(now_text())
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?
-    .try_get("id")?;
+    .try_get("id")?)
+}
+
+/// Issues a bulletin: its figures are frozen as computed now and numbered within the year.
+/// One bulletin per period: a period already issued is corrected or revoked, never doubled.
+pub async fn issue(store: &Store, actor: &Actor, mut b: Bulletin, today: NaiveDate) -> Result<i64> {
+    actor.require_admin()?;
+    let mut tx = store.begin().await?;
+    lock_bulletins(store, &mut tx).await?;
+    let taken = sqlx::query("SELECT id FROM bulletins WHERE status = 'issued' AND period = $1")
+        .bind(&b.period)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if taken.is_some() {
+        return Err(StoreError::Conflict("error-bulletin-period-issued".into()));
+    }
+    b.number = next_number(&mut tx, today.year()).await?;
+    b.correction = None;
+    let id = insert_issued(&mut tx, actor, &b, today).await?;
     audit::record(
         store,
         &mut tx,
@@ -258,6 +322,133 @@ pub async fn issue(store: &Store, actor: &Actor, mut b: Bulletin, today: NaiveDa
     .await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// The bulletin in force with this id, for a correction or revocation: its period and number.
+async fn in_force(tx: &mut crate::Tx, id: i64) -> Result<(String, u32)> {
+    let row = sqlx::query("SELECT period, data_json, status FROM bulletins WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    if row.try_get::<String, _>("status")? != "issued" {
+        return Err(StoreError::Conflict("error-bulletin-not-in-force".into()));
+    }
+    Ok((
+        row.try_get("period")?,
+        number_of(&row.try_get::<String, _>("data_json")?),
+    ))
+}
+
+fn reason_required(reason: &str) -> Result<String> {
+    match reason.trim() {
+        "" => Err(StoreError::invalid("reason", "error-reason-required")),
+        r => Ok(r.to_string()),
+    }
+}
+
+/// Corrects (更正) an issued bulletin: `b`, recomputed for the same period, is issued under
+/// the same number with the reason, and the earlier issue is kept as superseded by it.
+pub async fn correct(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+    mut b: Bulletin,
+    reason: &str,
+    today: NaiveDate,
+) -> Result<i64> {
+    actor.require_admin()?;
+    let reason = reason_required(reason)?;
+    let mut tx = store.begin().await?;
+    lock_bulletins(store, &mut tx).await?;
+    let (period, number) = in_force(&mut tx, id).await?;
+    if period != b.period {
+        return Err(StoreError::invalid("period", "error-period-format"));
+    }
+    b.number = number;
+    b.correction = Some(reason.clone());
+    let new_id = insert_issued(&mut tx, actor, &b, today).await?;
+    sqlx::query(
+        "UPDATE bulletins SET status = 'superseded', reason = $1, replaced_by = $2 WHERE id = $3",
+    )
+    .bind(&reason)
+    .bind(new_id)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        store,
+        &mut tx,
+        actor,
+        Change {
+            action: "bulletin.correct",
+            target_type: "bulletin",
+            target_id: &id.to_string(),
+            before: json!({"status": "issued"}),
+            after: json!({"status": "superseded", "replaced_by": new_id, "reason": reason, "number": number}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(new_id)
+}
+
+/// Revokes (撤销) an issued bulletin with the office's reason. It stays readable, marked as
+/// revoked; its period may be issued again (under a new number).
+pub async fn revoke(store: &Store, actor: &Actor, id: i64, reason: &str) -> Result<()> {
+    actor.require_admin()?;
+    let reason = reason_required(reason)?;
+    let mut tx = store.begin().await?;
+    lock_bulletins(store, &mut tx).await?;
+    in_force(&mut tx, id).await?;
+    sqlx::query("UPDATE bulletins SET status = 'revoked', reason = $1 WHERE id = $2")
+        .bind(&reason)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        store,
+        &mut tx,
+        actor,
+        Change {
+            action: "bulletin.revoke",
+            target_type: "bulletin",
+            target_id: &id.to_string(),
+            before: json!({"status": "issued"}),
+            after: json!({"status": "revoked", "reason": reason}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Any bulletin ever issued, with where it stands (the page shows a corrected or revoked one
+/// with a notice; lists and the API show only those in force).
+pub async fn get_any(store: &Store, actor: &Actor, id: i64) -> Result<(Bulletin, Standing)> {
+    may_read(actor)?;
+    let row = sqlx::query(
+        "SELECT data_json, status, reason, replaced_by FROM bulletins WHERE id = $1 AND status <> 'draft'",
+    )
+    .bind(id)
+    .fetch_optional(&store.pool)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    let data: String = row.try_get("data_json")?;
+    let b = serde_json::from_str(&data)
+        .map_err(|e| StoreError::Conflict(format!("stored bulletin {id} is unreadable: {e}")))?;
+    let reason = row
+        .try_get::<Option<String>, _>("reason")?
+        .unwrap_or_default();
+    let standing = match row.try_get::<String, _>("status")?.as_str() {
+        "superseded" => Standing::Superseded {
+            by: row.try_get::<Option<i64>, _>("replaced_by")?.unwrap_or(0),
+            reason,
+        },
+        "revoked" => Standing::Revoked { reason },
+        _ => Standing::Issued,
+    };
+    Ok((b, standing))
 }
 
 fn may_read(actor: &Actor) -> Result<()> {

@@ -424,11 +424,18 @@ pub async fn respond(store: &Store, actor: &Actor, id: i64, response: &str) -> R
 /// every module sends through), the outbox that delivers them, and bulletins.
 pub const SCHEMA: Schema = Schema {
     slug: "supervision",
-    migrations: &[Migration {
-        version: 3,
-        name: "obligations, reports, evidence, extensions, notices",
-        sql: include_str!("../migrations/0003_supervision_obligations.sql"),
-    }],
+    migrations: &[
+        Migration {
+            version: 3,
+            name: "obligations, reports, evidence, extensions, notices",
+            sql: include_str!("../migrations/0003_supervision_obligations.sql"),
+        },
+        Migration {
+            version: 2026120611,
+            name: "bulletins: corrections and revocations",
+            sql: include_str!("../migrations/2026120611_supervision_bulletin_corrections.sql"),
+        },
+    ],
     tables: &[
         Table::by_id("obligations"),
         Table::by_id("reports"),

@@ -73,6 +73,7 @@ fn sample() -> Bulletin {
             "区城建局".to_string(),
             "1 项逾期超过15天，按时完成率 33.3%".to_string(),
         )],
+        correction: None,
     }
 }
 

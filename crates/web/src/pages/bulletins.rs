@@ -14,7 +14,7 @@ use axum::response::Response;
 use chrono::Datelike;
 use qcity_domain::bulletin::Bulletin;
 use qcity_domain::role::Role;
-use qcity_store::bulletins::{self, Issued};
+use qcity_store::bulletins::{self, Issued, Standing};
 use serde::Deserialize;
 
 pub fn routes(r: Routes) -> Routes {
@@ -24,6 +24,8 @@ pub fn routes(r: Routes) -> Routes {
         .get("/bulletins/draft.docx", draft_docx)
         .get("/bulletins/{id}", show)
         .get("/bulletins/{id}/docx", docx)
+        .post("/bulletins/{id}/correct", correct)
+        .post("/bulletins/{id}/revoke", revoke)
 }
 
 /// The month before the business date's month ("2014-12" on 2015-01-10): bulletins report
@@ -77,9 +79,16 @@ struct BulletinPage {
     /// Set for an issued bulletin; None for a draft.
     id: Option<i64>,
     summary: String,
+    /// Where an issued bulletin stands (in force, corrected, revoked); `None` for a draft.
+    standing: Option<Standing>,
+    /// For a draft: the bulletin already issued for its period, (id, number).
+    issued: Option<(i64, u32)>,
+    /// A correction or revocation refused: the reason typed and why it was refused.
+    error: String,
+    reason: String,
 }
 
-fn page(ctx: &Ctx, b: Bulletin, id: Option<i64>) -> Response {
+fn bulletin_page(ctx: &Ctx, b: Bulletin, id: Option<i64>) -> BulletinPage {
     let t = &b.total;
     let summary = ctx.lang.t_args(
         "bulletin-summary",
@@ -92,12 +101,16 @@ fn page(ctx: &Ctx, b: Bulletin, id: Option<i64>) -> Response {
             ("overdue", t.overdue.to_string()),
         ],
     );
-    render(&BulletinPage {
+    BulletinPage {
         ctx: ctx.page(),
         b,
         id,
         summary,
-    })
+        standing: None,
+        issued: None,
+        error: String::new(),
+        reason: String::new(),
+    }
 }
 
 async fn draft(
@@ -106,16 +119,53 @@ async fn draft(
     Query(q): Query<MonthQuery>,
 ) -> Result<Response, AppError> {
     let b = compute(&state, &ctx, &q.month).await?;
-    Ok(page(&ctx, b, None))
+    let issued = bulletins::issued_for(&state.store, &b.period).await?;
+    let mut p = bulletin_page(&ctx, b, None);
+    p.issued = issued;
+    Ok(render(&p))
 }
 
+#[derive(Deserialize, Default)]
+struct IssueForm {
+    #[serde(default)]
+    month: String,
+    /// "1" once the office has seen what issuing does and confirmed it.
+    #[serde(default)]
+    confirm: String,
+}
+
+#[derive(Template)]
+#[template(path = "bulletin_confirm.html")]
+struct ConfirmPage {
+    ctx: PageCtx,
+    period: String,
+    period_label: String,
+    as_of: String,
+    summary: String,
+}
+
+/// Issuing asks first: what will be circulated, frozen as of when, and that it can then only
+/// be corrected or revoked. One bulletin per period (a second is refused with a link).
 async fn issue(
     State(state): State<AppState>,
     ctx: Ctx,
-    axum::Form(q): axum::Form<MonthQuery>,
+    axum::Form(q): axum::Form<IssueForm>,
 ) -> Result<Response, AppError> {
     ctx.require_role(&[Role::Office])?;
     let b = compute(&state, &ctx, &q.month).await?;
+    if let Some((id, _)) = bulletins::issued_for(&state.store, &b.period).await? {
+        return Ok(see_other(&format!("/bulletins/{id}")));
+    }
+    if q.confirm != "1" {
+        let summary = bulletin_page(&ctx, b.clone(), None).summary;
+        return Ok(render(&ConfirmPage {
+            ctx: ctx.page(),
+            period: b.period,
+            period_label: b.period_label,
+            as_of: b.as_of,
+            summary,
+        }));
+    }
     let id = bulletins::issue(&state.store, &ctx.actor(), b, ctx.today).await?;
     Ok(see_other(&format!("/bulletins/{id}")))
 }
@@ -126,8 +176,77 @@ async fn show(
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
     ctx.user()?;
-    let b = bulletins::get(&state.store, &ctx.actor(), id).await?;
-    Ok(page(&ctx, b, Some(id)))
+    let (b, standing) = bulletins::get_any(&state.store, &ctx.actor(), id).await?;
+    let mut p = bulletin_page(&ctx, b, Some(id));
+    p.standing = Some(standing);
+    Ok(render(&p))
+}
+
+#[derive(Deserialize, Default)]
+struct ChangeForm {
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+/// The bulletin page again with the reason as typed and why the change was refused.
+async fn refused(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    f: ChangeForm,
+    key: &str,
+) -> Result<Response, AppError> {
+    let (b, standing) = bulletins::get_any(&state.store, &ctx.actor(), id).await?;
+    let mut p = bulletin_page(ctx, b, Some(id));
+    p.standing = Some(standing);
+    p.error = ctx.t(key);
+    p.reason = f.reason;
+    Ok(crate::view::unprocessable(render(&p)))
+}
+
+/// 更正: the period's figures recomputed now, issued under the same number with the reason;
+/// the earlier issue stays readable, marked as corrected.
+async fn correct(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    axum::Form(f): axum::Form<ChangeForm>,
+) -> Result<Response, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    if f.confirm != "1" {
+        return refused(&state, &ctx, id, f, "error-confirm-required").await;
+    }
+    let (old, _) = bulletins::get_any(&state.store, &ctx.actor(), id).await?;
+    let b = compute(&state, &ctx, &old.period).await?;
+    match bulletins::correct(&state.store, &ctx.actor(), id, b, &f.reason, ctx.today).await {
+        Ok(new_id) => Ok(see_other(&format!("/bulletins/{new_id}"))),
+        Err(qcity_store::StoreError::Invalid { code, .. }) => {
+            refused(&state, &ctx, id, f, &code).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// 撤销: withdrawn with the reason; it stays readable, marked as revoked.
+async fn revoke(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    axum::Form(f): axum::Form<ChangeForm>,
+) -> Result<Response, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    if f.confirm != "1" {
+        return refused(&state, &ctx, id, f, "error-confirm-required").await;
+    }
+    match bulletins::revoke(&state.store, &ctx.actor(), id, &f.reason).await {
+        Ok(()) => Ok(see_other(&format!("/bulletins/{id}"))),
+        Err(qcity_store::StoreError::Invalid { code, .. }) => {
+            refused(&state, &ctx, id, f, &code).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn docx_response(b: &Bulletin, name: &str) -> Result<Response, AppError> {
@@ -146,7 +265,7 @@ async fn docx(
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
     ctx.user()?;
-    let b = bulletins::get(&state.store, &ctx.actor(), id).await?;
+    let (b, _) = bulletins::get_any(&state.store, &ctx.actor(), id).await?;
     docx_response(&b, &format!("bulletin-{}-{}", b.period, b.number))
 }
 

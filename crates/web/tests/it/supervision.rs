@@ -602,15 +602,53 @@ async fn a_bulletins_numbers_match_the_data_and_it_is_archived_for_leaders() {
     }
     assert_eq!(by_rows.cells.len(), by_sql.cells.len());
 
-    // Issue it; a leader reads the archive and downloads the Word file.
-    let res = admin
+    // Issuing asks first and says what it does; nothing is issued until confirmed.
+    let ask = admin
         .post(app.url("/bulletins"))
         .form(&[("month", "2015-01")])
         .send()
         .await
         .unwrap();
+    assert_eq!(ask.status(), 200);
+    let ask = body(ask).await;
+    assert!(
+        ask.contains("确认印发") && ask.contains("只能更正"),
+        "{ask}"
+    );
+    assert!(
+        qcity_store::bulletins::list(store, &office)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Issue it; a leader reads the archive and downloads the Word file.
+    let res = admin
+        .post(app.url("/bulletins"))
+        .form(&[("month", "2015-01"), ("confirm", "1")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 303);
     let location = res.headers()["location"].to_str().unwrap().to_string();
+    // Issuing the same month again makes no second bulletin: it leads to the one issued.
+    let again = admin
+        .post(app.url("/bulletins"))
+        .form(&[("month", "2015-01"), ("confirm", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.headers()["location"].to_str().unwrap(), location);
+    let draft = body(
+        admin
+            .get(app.url("/bulletins/draft?month=2015-01"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        draft.contains("本期通报已印发（第 1 期）") && !draft.contains("id=\"bulletin-issue\"")
+    );
     let leader = app.user("leader1", Role::Leader, None).await;
     let list = body(leader.get(app.url("/bulletins")).send().await.unwrap()).await;
     assert!(
@@ -643,6 +681,74 @@ async fn a_bulletins_numbers_match_the_data_and_it_is_archived_for_leaders() {
             .unwrap()
             .status(),
         403
+    );
+    assert_eq!(
+        unit.post(app.url(&format!("{location}/revoke")))
+            .form(&[("reason", "x"), ("confirm", "1")])
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+
+    // A correction needs a reason and a confirmation; the typed reason is kept when refused.
+    let refused = admin
+        .post(app.url(&format!("{location}/correct")))
+        .form(&[("reason", "第二季度数据补录")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 422);
+    assert!(body(refused).await.contains("第二季度数据补录"));
+    let res = admin
+        .post(app.url(&format!("{location}/correct")))
+        .form(&[("reason", "区农委补报材料已核实"), ("confirm", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let corrected = res.headers()["location"].to_str().unwrap().to_string();
+    assert_ne!(corrected, location);
+    let page = body(leader.get(app.url(&corrected)).send().await.unwrap()).await;
+    assert!(page.contains("更正说明") && page.contains("区农委补报材料已核实"));
+    assert!(page.contains("第 1 期"), "a correction keeps the number");
+    let old = body(leader.get(app.url(&location)).send().await.unwrap()).await;
+    assert!(old.contains("本期通报已被更正") && old.contains(&corrected));
+    let list = body(leader.get(app.url("/bulletins")).send().await.unwrap()).await;
+    assert!(list.contains(&corrected) && !list.contains(&format!("href=\"{location}\"")));
+    // Revoked: kept and marked; the month may be issued again under a new number.
+    let res = admin
+        .post(app.url(&format!("{corrected}/revoke")))
+        .form(&[("reason", "统计口径调整"), ("confirm", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let page = body(leader.get(app.url(&corrected)).send().await.unwrap()).await;
+    assert!(page.contains("本期通报已撤销") && page.contains("统计口径调整"));
+    assert_eq!(
+        admin
+            .post(app.url(&format!("{corrected}/revoke")))
+            .form(&[("reason", "again"), ("confirm", "1")])
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        409,
+        "a revoked bulletin is not revoked twice"
+    );
+    let res = admin
+        .post(app.url("/bulletins"))
+        .form(&[("month", "2015-01"), ("confirm", "1")])
+        .send()
+        .await
+        .unwrap();
+    let reissued = res.headers()["location"].to_str().unwrap().to_string();
+    let page = body(leader.get(app.url(&reissued)).send().await.unwrap()).await;
+    assert!(
+        page.contains("第 2 期"),
+        "a revoked number is not used again"
     );
 }
 
