@@ -22,7 +22,7 @@ use std::fmt::Write as _;
 use std::io::Cursor;
 use std::ops::ControlFlow;
 
-use calamine::{DataRef, Reader, Xlsx, open_workbook_from_rs};
+use calamine::{DataRef, Reader, Xlsx};
 use chrono::{Datelike, NaiveDate};
 use encoding_rs::{Encoding, GB18030};
 use qcity_domain::plan::{Diagnostic, Severity};
@@ -433,13 +433,7 @@ fn read_xlsx(
     spec: &TableSpec,
     on_row: &mut impl FnMut(Row<'_>),
 ) -> Result<Header, Diagnostic> {
-    let mut xlsx: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| {
-        Diagnostic::error(
-            "",
-            format!("the file is not a readable XLSX workbook: {e}"),
-            format!("文件不是可读取的 XLSX 工作簿：{e}"),
-        )
-    })?;
+    let mut xlsx = crate::read::open(bytes)?;
     let names = xlsx.sheet_names();
     // The named sheet first, then the others in workbook order: the first
     // with a header row is read (a clerk may have renamed the sheet, or
