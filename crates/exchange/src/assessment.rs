@@ -149,8 +149,8 @@ pub fn assessment_to_docx(
 
 /// The text cells of a workbook's first sheet (numbers as written), for checking an export.
 pub fn first_sheet_text(bytes: &[u8]) -> Option<Vec<Vec<String>>> {
-    use calamine::{Reader, Xlsx, open_workbook_from_rs};
-    let mut xlsx: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).ok()?;
+    use calamine::Reader;
+    let mut xlsx = crate::read::open(bytes).ok()?;
     let name = xlsx.sheet_names().first()?.clone();
     let range = xlsx.worksheet_range(&name).ok()?;
     Some(

@@ -23,6 +23,7 @@ mod bulletin;
 mod enterprises;
 mod import;
 mod layout;
+pub mod limits;
 mod official;
 mod read;
 pub mod report;

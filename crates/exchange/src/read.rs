@@ -14,23 +14,62 @@ const MAX_ROWS: u32 = 100_000;
 /// Most columns read from one sheet.
 const MAX_COLS: u32 = 64;
 
-pub(crate) fn read_workbook(bytes: &[u8]) -> Result<Vec<Sheet>, Diagnostic> {
-    let mut xlsx: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| {
+/// Opens a workbook for calamine once it is within the limits of
+/// [`crate::limits`].
+pub(crate) fn open(bytes: &[u8]) -> Result<Xlsx<Cursor<&[u8]>>, Diagnostic> {
+    crate::limits::check_workbook(bytes)?;
+    open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| {
         Diagnostic::error(
             "",
             format!("the file is not a readable XLSX workbook: {e}"),
             format!("文件不是可读取的 XLSX 工作簿：{e}"),
         )
-    })?;
+    })
+}
+
+pub(crate) fn read_workbook(bytes: &[u8]) -> Result<Vec<Sheet>, Diagnostic> {
+    let mut xlsx = open(bytes)?;
     let mut sheets = Vec::new();
     for name in xlsx.sheet_names() {
-        let range = xlsx.worksheet_range(&name).map_err(|e| {
+        let unreadable = |e: calamine::XlsxError| {
             Diagnostic::error(
                 format!("{name}!"),
                 format!("sheet {name} cannot be read: {e}"),
                 format!("工作表“{name}”无法读取：{e}"),
             )
-        })?;
+        };
+        // Cells are streamed, not gathered into calamine's dense range: a
+        // sheet with one cell at A1 and one at XFD1048576 would be 17 billion.
+        let mut rows: Vec<Vec<Cell>> = Vec::new();
+        match xlsx.worksheet_cells_reader(&name) {
+            Ok(mut reader) => {
+                while let Some(c) = reader.next_cell().map_err(unreadable)? {
+                    let (row, col) = c.get_position();
+                    if row >= MAX_ROWS || col >= MAX_COLS {
+                        continue;
+                    }
+                    let data = Data::from(c.get_value().clone());
+                    if matches!(data, Data::Empty) {
+                        continue;
+                    }
+                    let (row, col) = (row as usize, col as usize);
+                    if rows.len() <= row {
+                        rows.resize(row + 1, Vec::new());
+                    }
+                    if let Some(cells) = rows.get_mut(row) {
+                        if cells.len() <= col {
+                            cells.resize(col + 1, Cell::Empty);
+                        }
+                        if let Some(slot) = cells.get_mut(col) {
+                            *slot = cell(&data);
+                        }
+                    }
+                }
+            }
+            // A chart sheet has no cells.
+            Err(calamine::XlsxError::NotAWorksheet(_)) => {}
+            Err(e) => return Err(unreadable(e)),
+        }
         // A sheet whose merges cannot be read is read without them.
         let merges = xlsx
             .merge_cells_by_sheet_name(&name)
@@ -43,25 +82,6 @@ pub(crate) fn read_workbook(bytes: &[u8]) -> Result<Vec<Sheet>, Diagnostic> {
                 last_col: u16::try_from(d.end.1).unwrap_or(u16::MAX),
             })
             .collect();
-        let mut rows: Vec<Vec<Cell>> = Vec::new();
-        let (row0, col0) = range.start().unwrap_or((0, 0));
-        for (r, c, data) in range.used_cells() {
-            let (Some(row), Some(col)) = (row0.checked_add(r as u32), col0.checked_add(c as u32))
-            else {
-                continue;
-            };
-            if row >= MAX_ROWS || col >= MAX_COLS {
-                continue;
-            }
-            let (row, col) = (row as usize, col as usize);
-            if rows.len() <= row {
-                rows.resize(row + 1, Vec::new());
-            }
-            if rows[row].len() <= col {
-                rows[row].resize(col + 1, Cell::Empty);
-            }
-            rows[row][col] = cell(data);
-        }
         sheets.push(Sheet {
             name,
             rows,

@@ -22,18 +22,16 @@ use std::fmt::Write as _;
 use std::io::Cursor;
 use std::ops::ControlFlow;
 
-use calamine::{DataRef, Reader, Xlsx, open_workbook_from_rs};
+use calamine::{DataRef, Reader, Xlsx};
 use chrono::{Datelike, NaiveDate};
-use encoding_rs::{Encoding, GB18030};
+use encoding_rs::{Encoding, GB18030, UTF_8};
 use qcity_domain::plan::{Diagnostic, Severity};
 use qcity_domain::registry::CodeList;
 use qcity_domain::target::Lang;
 
 use crate::sheet::column_letter;
 
-/// Most columns read from a sheet row: far beyond any template, and a bound
-/// on what a hostile row can make us allocate.
-const MAX_COLS: usize = 256;
+use crate::limits::{MAX_COLS, MAX_CSV_RECORD_BYTES, MAX_TABLE_ROWS};
 
 /// How many row diagnostics an importer keeps; the rest are counted in a
 /// final one. A file with a systematic mistake (a wrong date format in every
@@ -214,9 +212,22 @@ pub(crate) fn read_table(
             "文件是旧版 Excel 97-2003 工作簿（.xls）；请另存为 .xlsx 或“CSV UTF-8（逗号分隔）”格式",
         ));
     }
-    let text = decode(bytes)?;
+    let decoded = decode(bytes)?;
     let mut scan = Scan::new(spec, None, &mut on_row);
-    let diagnostics = csv_rows(&text, &mut |line, cells| scan.feed(line, cells))?;
+    let mut undecodable = Vec::new();
+    let mut diagnostics = csv_rows(&decoded.text, &mut |line, cells, bad| {
+        // A row with bytes that do not decode is refused on its own (the
+        // rows above the header are still looked at for the header).
+        if scan.header.is_some()
+            && let Some(bad) = bad.and_then(|k| decoded.bad.get(k))
+        {
+            undecodable.push(bad.row_error(line));
+            return ControlFlow::Continue(());
+        }
+        scan.feed(line, cells)
+    })?;
+    diagnostics.splice(0..0, undecodable);
+    diagnostics.sort_by_key(|d| d.line);
     scan.finish().map(|h| (h, diagnostics))
 }
 
@@ -265,9 +276,11 @@ impl<'s, F: FnMut(Row<'_>)> Scan<'s, F> {
         }
         if let Some(header) = &self.header {
             self.rows += 1;
-            if let Some(max) = self.spec.max_rows
-                && self.rows > max
-            {
+            let max = self
+                .spec
+                .max_rows
+                .map_or(MAX_TABLE_ROWS, |m| m.min(MAX_TABLE_ROWS));
+            if self.rows > max {
                 self.error = Some(too_many_rows(max));
                 return ControlFlow::Break(());
             }
@@ -433,13 +446,7 @@ fn read_xlsx(
     spec: &TableSpec,
     on_row: &mut impl FnMut(Row<'_>),
 ) -> Result<Header, Diagnostic> {
-    let mut xlsx: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| {
-        Diagnostic::error(
-            "",
-            format!("the file is not a readable XLSX workbook: {e}"),
-            format!("文件不是可读取的 XLSX 工作簿：{e}"),
-        )
-    })?;
+    let mut xlsx = crate::read::open(bytes)?;
     let names = xlsx.sheet_names();
     // The named sheet first, then the others in workbook order: the first
     // with a header row is read (a clerk may have renamed the sheet, or
@@ -632,37 +639,225 @@ fn not_text() -> Diagnostic {
     )
 }
 
+/// A byte sequence that does not decode, where the text holds
+/// [`UNDECODABLE`] in its place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Bad {
+    /// The encoding the file was read in.
+    encoding: &'static str,
+    /// The bytes, as in the file.
+    bytes: Vec<u8>,
+    /// 0-based offset of the first in the file.
+    offset: usize,
+}
+
+impl Bad {
+    fn hex(&self) -> String {
+        let hex: Vec<String> = self.bytes.iter().map(|b| format!("0x{b:02X}")).collect();
+        hex.join(" ")
+    }
+
+    /// The error refusing the row `line` that holds these bytes.
+    fn row_error(&self, line: usize) -> Diagnostic {
+        let (encoding, hex) = (self.encoding, self.hex());
+        let mut d = Diagnostic::error(
+            format!("{line}:{line}"),
+            format!(
+                "row {line}: the bytes {hex} are not valid {encoding} text (a damaged character); \
+                 the row is skipped — correct it and import the row again"
+            ),
+            format!(
+                "第{line}行：字节 {hex} 不是有效的 {encoding} 文本（字符已损坏）；该行未导入，\
+                 请改正后重新导入该行"
+            ),
+        );
+        d.line = Some(line);
+        d
+    }
+}
+
+/// Stands in for a byte sequence that does not decode. [`decode`] refuses
+/// control characters of the file's own, so the text holds none but these.
+const UNDECODABLE: char = '\u{1a}';
+
+/// More byte sequences that do not decode than this, and the encoding is
+/// not the one guessed: the file is refused, naming the first.
+const MAX_UNDECODABLE: usize = 100;
+
+/// A CSV file's text and the byte sequences in it that did not decode, in
+/// file order (the text holds [`UNDECODABLE`] for each).
+#[derive(Debug)]
+pub(crate) struct Decoded<'b> {
+    pub text: Cow<'b, str>,
+    pub bad: Vec<Bad>,
+}
+
 /// The text of a CSV file. A byte order mark decides the encoding; without
 /// one, valid UTF-8 is UTF-8 (borrowed, not copied: a large file is not
-/// held twice) and anything else is read as GB18030 (a superset of GBK and
-/// GB2312). Binary data is an error.
-pub(crate) fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, Diagnostic> {
-    let text = if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
-        let body = bytes.get(bom_len..).unwrap_or_default();
-        encoding
-            .decode_without_bom_handling_and_without_replacement(body)
-            .ok_or_else(not_text)?
-    } else if bytes.contains(&0) {
-        return Err(not_text());
-    } else if let Ok(text) = std::str::from_utf8(bytes) {
-        Cow::Borrowed(text)
+/// held twice) and anything else is whichever of UTF-8 and GB18030 (a
+/// superset of GBK and GB2312) reads it with fewer damaged characters,
+/// UTF-8 when most of its multi-byte characters are sound. A damaged
+/// character stands in the text as [`UNDECODABLE`], and its row is refused
+/// alone; more than [`MAX_UNDECODABLE`] of them refuse the file, naming the
+/// line and byte of the first. Binary data is an error.
+pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded<'_>, Diagnostic> {
+    let (encoding, body, start) = if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
+        (encoding, bytes.get(bom_len..).unwrap_or_default(), bom_len)
     } else {
-        GB18030
-            .decode_without_bom_handling_and_without_replacement(bytes)
-            .ok_or_else(not_text)?
+        if bytes.contains(&0) {
+            return Err(not_text());
+        }
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            if has_control_chars(text) {
+                return Err(not_text());
+            }
+            return Ok(Decoded {
+                text: Cow::Borrowed(text),
+                bad: Vec::new(),
+            });
+        }
+        let (utf8_bad, utf8_sound) = utf8_counts(bytes);
+        let gb_bad = undecodable_count(GB18030, bytes);
+        let encoding = if utf8_sound >= 4 * utf8_bad || gb_bad >= utf8_bad {
+            UTF_8
+        } else {
+            GB18030
+        };
+        (encoding, bytes, 0)
     };
+    if encoding == UTF_8
+        && let Ok(text) = std::str::from_utf8(body)
+    {
+        if has_control_chars(text) {
+            return Err(not_text());
+        }
+        return Ok(Decoded {
+            text: Cow::Borrowed(text),
+            bad: Vec::new(),
+        });
+    }
+    let (text, bad) = decode_marking(encoding, body, start);
+    if bad.len() > MAX_UNDECODABLE
+        && let Some(first) = bad.first()
+    {
+        return Err(undecided(bytes, first));
+    }
     if has_control_chars(&text) {
         return Err(not_text());
     }
-    Ok(text)
+    Ok(Decoded {
+        text: Cow::Owned(text),
+        bad,
+    })
 }
 
-/// Control characters other than tab and line breaks: C0 and DEL are
-/// single bytes in UTF-8, C1 (U+0080–U+009F) is `C2 80`–`C2 9F`.
+/// The file error when too many characters are damaged: where the first is.
+fn undecided(bytes: &[u8], first: &Bad) -> Diagnostic {
+    let before = bytes.get(..first.offset).unwrap_or_default();
+    let line = 1 + before.iter().filter(|b| **b == b'\n').count();
+    let column = first.offset
+        - before
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |i| i + 1)
+        + 1;
+    let hex = first.hex();
+    let mut d = Diagnostic::error(
+        format!("{line}:{line}"),
+        format!(
+            "the file's encoding cannot be decided: line {line}, byte {column} ({hex}) is neither \
+             UTF-8 nor GBK text, and so are many more; in Excel use Save As → “CSV UTF-8 (Comma \
+             delimited) (*.csv)”, or upload the .xlsx file"
+        ),
+        format!(
+            "无法确定文件的编码：第{line}行第{column}个字节（{hex}）既不是 UTF-8 也不是 GBK 文本，\
+             此类字节还有很多；请在 Excel 中“另存为”“CSV UTF-8（逗号分隔）(*.csv)”，或直接上传 .xlsx 文件"
+        ),
+    );
+    d.line = Some(line);
+    d
+}
+
+/// Byte sequences that are not UTF-8, and sound multi-byte characters.
+fn utf8_counts(bytes: &[u8]) -> (usize, usize) {
+    let (mut bad, mut sound) = (0, 0);
+    let mut rest = bytes;
+    loop {
+        let (valid, next) = match std::str::from_utf8(rest) {
+            Ok(valid) => (valid, None),
+            Err(e) => {
+                let valid = rest.get(..e.valid_up_to()).unwrap_or_default();
+                let skip = e.valid_up_to() + e.error_len().unwrap_or(rest.len() - e.valid_up_to());
+                (
+                    std::str::from_utf8(valid).unwrap_or_default(),
+                    Some(rest.get(skip..).unwrap_or_default()),
+                )
+            }
+        };
+        sound += valid.bytes().filter(|b| *b >= 0xC0).count();
+        match next {
+            Some(next) => {
+                bad += 1;
+                rest = next;
+            }
+            None => return (bad, sound),
+        }
+    }
+}
+
+/// Byte sequences that do not decode in `encoding`.
+fn undecodable_count(encoding: &'static Encoding, bytes: &[u8]) -> usize {
+    let mut decoder = encoding.new_decoder_without_bom_handling();
+    let mut out = [0u8; 8192];
+    let (mut read, mut bad) = (0, 0);
+    loop {
+        let input = bytes.get(read..).unwrap_or_default();
+        let (result, n, _) = decoder.decode_to_utf8_without_replacement(input, &mut out, true);
+        read += n;
+        match result {
+            encoding_rs::DecoderResult::InputEmpty => return bad,
+            encoding_rs::DecoderResult::OutputFull => {}
+            encoding_rs::DecoderResult::Malformed(..) => bad += 1,
+        }
+    }
+}
+
+/// `body` decoded, each byte sequence that does not decode replaced by
+/// [`UNDECODABLE`] and listed (`start` is where `body` starts in the file).
+fn decode_marking(encoding: &'static Encoding, body: &[u8], start: usize) -> (String, Vec<Bad>) {
+    let mut decoder = encoding.new_decoder_without_bom_handling();
+    let mut text = String::with_capacity(body.len().saturating_add(body.len() / 2));
+    let mut bad = Vec::new();
+    let mut read = 0;
+    loop {
+        let input = body.get(read..).unwrap_or_default();
+        let (result, n) = decoder.decode_to_string_without_replacement(input, &mut text, true);
+        read += n;
+        match result {
+            encoding_rs::DecoderResult::InputEmpty => return (text, bad),
+            encoding_rs::DecoderResult::OutputFull => text.reserve(input.len().max(64)),
+            encoding_rs::DecoderResult::Malformed(len, after) => {
+                let end = read.saturating_sub(usize::from(after));
+                let from = end.saturating_sub(usize::from(len));
+                if bad.len() <= MAX_UNDECODABLE {
+                    bad.push(Bad {
+                        encoding: encoding.name(),
+                        bytes: body.get(from..end).unwrap_or_default().to_vec(),
+                        offset: start + from,
+                    });
+                }
+                text.push(UNDECODABLE);
+            }
+        }
+    }
+}
+
+/// Control characters other than tab, line breaks and [`UNDECODABLE`]: C0
+/// and DEL are single bytes in UTF-8, C1 (U+0080–U+009F) is `C2 80`–`C2 9F`.
 fn has_control_chars(text: &str) -> bool {
     let bytes = text.as_bytes();
     bytes.iter().enumerate().any(|(i, &b)| match b {
-        b'\t' | b'\r' | b'\n' => false,
+        b'\t' | b'\r' | b'\n' | 0x1a => false,
         0..0x20 | 0x7F => true,
         0xC2 => bytes.get(i + 1).is_some_and(|n| (0x80..0xA0).contains(n)),
         _ => false,
@@ -700,14 +895,41 @@ const SNIFF_LINES: usize = 10;
 /// [`decode`] refuses control characters, so the text holds none of its own.
 const FULL_WIDTH_COMMA_STAND_IN: char = '\u{1f}';
 
+/// Takes a CSV row: its line, its cells, the index of its first damaged
+/// character.
+type CsvFeed<'f> = dyn FnMut(usize, &[String], Option<usize>) -> ControlFlow<()> + 'f;
+
+/// A record being read: its bytes and field ends, in buffers grown up to
+/// the limits as the record needs them (never more than one record long).
+struct Record {
+    out: Vec<u8>,
+    ends: Vec<usize>,
+    out_len: usize,
+    ends_len: usize,
+}
+
+impl Record {
+    fn fields(&self) -> impl Iterator<Item = &[u8]> {
+        let ends = self.ends.get(..self.ends_len).unwrap_or_default();
+        ends.iter().enumerate().map(|(i, &end)| {
+            let start = if i == 0 {
+                0
+            } else {
+                ends.get(i - 1).copied().unwrap_or(0)
+            };
+            self.out.get(start..end).unwrap_or_default()
+        })
+    }
+}
+
 /// Streams the records of CSV text (RFC 4180 quoting) with their row
-/// numbers as Excel shows the file. Returns the diagnostics of reading:
-/// a quoted field never closed swallows the rest of the file into the last
-/// record, which is reported instead of handed over.
-fn csv_rows(
-    text: &str,
-    feed: &mut dyn FnMut(usize, &[String]) -> ControlFlow<()>,
-) -> Result<Vec<Diagnostic>, Diagnostic> {
+/// numbers as Excel shows the file, and for each the index (into
+/// [`Decoded::bad`]) of its first damaged character, if it has one. Returns
+/// the diagnostics of reading: a quoted field never closed swallows the rest
+/// of the file into the last record, which is reported instead of handed
+/// over; a record longer than [`MAX_CSV_RECORD_BYTES`] ends the reading
+/// there, reported. At most [`MAX_COLS`] cells of a row are kept.
+fn csv_rows(text: &str, feed: &mut CsvFeed<'_>) -> Result<Vec<Diagnostic>, Diagnostic> {
     let delim = delimiter(text);
     let full_width = delim == '，';
     let data: Cow<str> = if full_width {
@@ -720,63 +942,91 @@ fn csv_rows(
     } else {
         delim as u8
     };
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delim_byte)
-        .from_reader(data.as_bytes());
-    let unreadable = |e: csv::Error| {
-        Diagnostic::error(
-            "",
-            format!("the CSV text cannot be read: {e}"),
-            format!("CSV 文本无法读取：{e}"),
-        )
+    let bytes = data.as_bytes();
+    let mut reader = csv_core::ReaderBuilder::new().delimiter(delim_byte).build();
+    let mut record = Record {
+        out: vec![0; 1024],
+        ends: vec![0; 32],
+        out_len: 0,
+        ends_len: 0,
     };
+    // Damaged characters seen so far: the next one is `bad[seen]`.
+    let mut seen = 0usize;
     let mut cells: Vec<String> = Vec::new();
-    let mut deliver = |line: usize, record: &csv::StringRecord| {
-        cells.truncate(record.len());
-        for (i, field) in record.iter().enumerate() {
-            if let Some(cell) = cells.get_mut(i) {
-                cell.clear();
-                cell.push_str(field);
-            } else {
-                cells.push(field.to_string());
-            }
-            if full_width
-                && let Some(cell) = cells.get_mut(i)
-                && cell.contains(FULL_WIDTH_COMMA_STAND_IN)
-            {
-                *cell = cell.replace(FULL_WIDTH_COMMA_STAND_IN, "，");
-            }
-        }
-        feed(line, &cells)
-    };
     // One record is held back until the next is read: only the last can
     // hold an unclosed quote.
-    let mut held = csv::StringRecord::new();
-    let mut next = csv::StringRecord::new();
-    let mut held_at: Option<(usize, usize)> = None;
+    let mut held: Vec<String> = Vec::new();
+    let mut held_at: Option<(usize, usize, Option<usize>)> = None;
     let mut line = 0usize;
+    // Where the record being read starts reading: after the previous
+    // record's line break.
+    let mut from = 0usize;
+    let mut pos = 0usize;
     loop {
-        // Where reading starts: after the previous record's line break.
-        let from = usize::try_from(reader.position().byte()).unwrap_or(usize::MAX);
-        if !reader.read_record(&mut next).map_err(unreadable)? {
-            break;
+        let input = bytes.get(pos..).unwrap_or_default();
+        let (result, nin, nout, nend) = reader.read_record(
+            input,
+            record.out.get_mut(record.out_len..).unwrap_or_default(),
+            record.ends.get_mut(record.ends_len..).unwrap_or_default(),
+        );
+        pos += nin;
+        record.out_len += nout;
+        record.ends_len += nend;
+        match result {
+            csv_core::ReadRecordResult::InputEmpty => {}
+            csv_core::ReadRecordResult::OutputFull => {
+                if record.out.len() >= MAX_CSV_RECORD_BYTES {
+                    let (blank_lines, _) = blank_lines_at(bytes, from);
+                    let at = line + 1 + blank_lines;
+                    if let Some((held_line, _, bad)) = held_at {
+                        let _ = feed(held_line, &held, bad);
+                    }
+                    return Ok(vec![record_too_long(at)]);
+                }
+                let grown = (record.out.len() * 2).min(MAX_CSV_RECORD_BYTES);
+                record.out.resize(grown, 0);
+            }
+            csv_core::ReadRecordResult::OutputEndsFull => {
+                // Every field takes a byte of the record at least.
+                let grown = (record.ends.len() * 2).min(MAX_CSV_RECORD_BYTES + 1);
+                record.ends.resize(grown.max(record.ends.len() + 1), 0);
+            }
+            csv_core::ReadRecordResult::Record => {
+                let (blank_lines, start) = blank_lines_at(bytes, from);
+                line += 1 + blank_lines;
+                if let Some((held_line, _, bad)) = held_at
+                    && feed(held_line, &held, bad).is_break()
+                {
+                    return Ok(Vec::new());
+                }
+                cells.clear();
+                let mut damaged = 0usize;
+                for field in record.fields() {
+                    let field = String::from_utf8_lossy(field);
+                    damaged += field.matches(UNDECODABLE).count();
+                    if cells.len() < MAX_COLS {
+                        cells.push(if full_width && field.contains(FULL_WIDTH_COMMA_STAND_IN) {
+                            field.replace(FULL_WIDTH_COMMA_STAND_IN, "，")
+                        } else {
+                            field.into_owned()
+                        });
+                    }
+                }
+                let bad = (damaged > 0).then_some(seen);
+                seen += damaged;
+                std::mem::swap(&mut held, &mut cells);
+                held_at = Some((line, start, bad));
+                record.out_len = 0;
+                record.ends_len = 0;
+                from = pos;
+            }
+            csv_core::ReadRecordResult::End => break,
         }
-        let (blank_lines, start) = blank_lines_at(data.as_bytes(), from);
-        line += 1 + blank_lines;
-        if let Some((held_line, _)) = held_at
-            && deliver(held_line, &held).is_break()
-        {
-            return Ok(Vec::new());
-        }
-        std::mem::swap(&mut held, &mut next);
-        held_at = Some((line, start));
     }
-    let Some((held_line, start)) = held_at else {
+    let Some((held_line, start, bad)) = held_at else {
         return Ok(Vec::new());
     };
-    let tail = data.as_bytes().get(start..).unwrap_or_default();
+    let tail = bytes.get(start..).unwrap_or_default();
     let odd_quotes = tail.iter().filter(|b| **b == b'"').count() % 2 == 1;
     if odd_quotes && held.iter().any(|f| f.contains(['\n', '\r'])) {
         let mut d = Diagnostic::error(
@@ -792,8 +1042,22 @@ fn csv_rows(
         d.line = Some(held_line);
         return Ok(vec![d]);
     }
-    let _ = deliver(held_line, &held);
+    let _ = feed(held_line, &held, bad);
     Ok(Vec::new())
+}
+
+fn record_too_long(line: usize) -> Diagnostic {
+    let max = MAX_CSV_RECORD_BYTES >> 20;
+    let mut d = Diagnostic::error(
+        format!("{line}:{line}"),
+        format!(
+            "row {line} is longer than {max} MiB (a quoted field never closed?); it and the rows \
+             below it are skipped"
+        ),
+        format!("第{line}行超过 {max} MiB（可能是引号没有闭合）；该行及以下各行未导入"),
+    );
+    d.line = Some(line);
+    d
 }
 
 /// The blank lines at `from` (the csv crate skips them; Excel shows them
@@ -1186,7 +1450,7 @@ mod tests {
 
     fn rows(text: &str) -> Vec<(usize, Vec<String>)> {
         let mut out = Vec::new();
-        let diagnostics = csv_rows(text, &mut |line, cells| {
+        let diagnostics = csv_rows(text, &mut |line, cells, _| {
             out.push((line, cells.to_vec()));
             ControlFlow::Continue(())
         })
@@ -1253,7 +1517,7 @@ mod tests {
     #[test]
     fn an_open_quote_is_reported_on_its_row() {
         let mut got = Vec::new();
-        let diagnostics = csv_rows("a,b\n1,2\n\"x,1\n2,3\n", &mut |line, _| {
+        let diagnostics = csv_rows("a,b\n1,2\n\"x,1\n2,3\n", &mut |line, _, _| {
             got.push(line);
             ControlFlow::Continue(())
         })
@@ -1267,17 +1531,27 @@ mod tests {
 
     #[test]
     fn encodings() {
-        let ok = |b: &[u8]| decode(b).unwrap_or_else(|d| panic!("{d}")).into_owned();
+        let ok = |b: &[u8]| {
+            let decoded = decode(b).unwrap_or_else(|d| panic!("{d}"));
+            assert_eq!(decoded.bad, [], "{b:?}");
+            decoded.text.into_owned()
+        };
         assert_eq!(ok("\u{feff}指标,1".as_bytes()), "指标,1");
         assert_eq!(ok("指标,1".as_bytes()), "指标,1");
-        assert!(matches!(decode("指标,1".as_bytes()), Ok(Cow::Borrowed(_))));
+        for text in ["指标,1", "\u{feff}指标,1"] {
+            let decoded = decode(text.as_bytes()).unwrap_or_else(|d| panic!("{d}"));
+            assert!(matches!(decoded.text, Cow::Borrowed(_)), "{text}");
+        }
         let (gbk, _, _) = GB18030.encode("指标编号,年份");
         assert_eq!(ok(&gbk), "指标编号,年份");
         let mut utf16 = vec![0xFF, 0xFE];
         utf16.extend("指标\t1".encode_utf16().flat_map(u16::to_le_bytes));
         assert_eq!(ok(&utf16), "指标\t1");
         assert!(decode(&[0x00, 0x01, 0x02]).is_err());
-        assert!(decode(&[0x81, 0x20, 0xFF, 0xFE, 0x30]).is_err());
+        // Three damaged characters in a line of five bytes: kept, marked.
+        let damaged = decode(&[0x81, 0x20, 0xFF, 0xFE, 0x30]).unwrap_or_else(|d| panic!("{d}"));
+        assert_eq!(damaged.bad.len(), 3);
+        assert_eq!(damaged.text, "\u{1a} \u{1a}\u{1a}0");
         assert!(decode(b"a,\x07b").is_err());
         assert!(decode("a,\u{85}b".as_bytes()).is_err());
         assert!(decode("a,\u{a0}b\u{e9}".as_bytes()).is_ok());
@@ -1338,6 +1612,122 @@ mod tests {
         assert_eq!(header_key("【必填】统一社会信用代码＊"), "统一社会信用代码");
         assert_eq!(header_key("是否CCC目录内产品"), "是否ccc目录内产品");
         assert_eq!(header_key("Report No."), "reportno.");
+    }
+
+    const COLS: [Column; 2] = [
+        Column {
+            zh: "名称",
+            en: "name",
+            aliases: &[],
+            required: true,
+        },
+        Column {
+            zh: "数量",
+            en: "count",
+            aliases: &[],
+            required: false,
+        },
+    ];
+
+    /// The lines handed over and the diagnostics, or the file error.
+    fn table(bytes: &[u8]) -> Result<(Vec<usize>, Vec<Diagnostic>), Diagnostic> {
+        let spec = TableSpec {
+            sheet: "",
+            columns: &COLS,
+            header_rows: 5,
+            max_rows: None,
+        };
+        let mut lines = Vec::new();
+        let (_, diags) = read_table(bytes, &spec, |row| lines.push(row.line))?;
+        Ok((lines, diags))
+    }
+
+    /// One damaged character refuses its row alone, named by its line; the
+    /// others are read (before, the whole file was refused with no line).
+    #[test]
+    fn a_bad_byte_refuses_its_row_only() {
+        let mut utf8 = "名称,数量\n甲,1\n乙".as_bytes().to_vec();
+        utf8.push(0xFF);
+        utf8.extend(",2\n丙,3\n".as_bytes());
+        let (lines, diags) = table(&utf8).unwrap_or_else(|d| panic!("{d}"));
+        assert_eq!(lines, [2, 4]);
+        assert_eq!(diags.len(), 1, "{diags:#?}");
+        assert_eq!(diags[0].line, Some(3));
+        assert!(
+            diags[0]
+                .message_zh
+                .starts_with("第3行：字节 0xFF 不是有效的 UTF-8 文本"),
+            "{}",
+            diags[0].message_zh
+        );
+        // With a byte order mark, in a quoted cell spanning two lines.
+        let mut bom = b"\xEF\xBB\xBF".to_vec();
+        bom.extend("名称,数量\n\"甲\n乙".as_bytes());
+        bom.extend(b"\xE4\xB8\",1\n");
+        bom.extend("丙,2".as_bytes());
+        let (lines, diags) = table(&bom).unwrap_or_else(|d| panic!("{d}"));
+        assert_eq!(lines, [3]);
+        assert_eq!(diags[0].line, Some(2), "{diags:#?}");
+        assert!(
+            diags[0].message_zh.contains("0xE4 0xB8"),
+            "{}",
+            diags[0].message_zh
+        );
+        // GBK, as Excel in China saves it, with one damaged character.
+        let mut gbk = GB18030.encode("名称,数量\n甲,1\n").0.into_owned();
+        gbk.extend(b"\xFF,2\n");
+        gbk.extend(GB18030.encode("丙,3\n").0.iter());
+        let (lines, diags) = table(&gbk).unwrap_or_else(|d| panic!("{d}"));
+        assert_eq!(lines, [2, 4]);
+        assert!(
+            diags[0]
+                .message_zh
+                .starts_with("第3行：字节 0xFF 不是有效的 gb18030 文本"),
+            "{}",
+            diags[0].message_zh
+        );
+    }
+
+    /// A file in neither encoding (Latin-1 here) is refused, naming the line
+    /// and byte of the first damaged character.
+    #[test]
+    fn an_undecidable_encoding_names_line_and_byte() {
+        let mut latin1 = b"name,count\n".to_vec();
+        for i in 0..150 {
+            latin1.extend(format!("caf\u{e9}{i},1\n").bytes());
+        }
+        let latin1: Vec<u8> = String::from_utf8_lossy(&latin1)
+            .chars()
+            .map(|c| c as u32 as u8)
+            .collect();
+        let d = table(&latin1).err().unwrap_or_else(|| panic!("read"));
+        assert_eq!(d.line, Some(2));
+        assert!(
+            d.message_zh
+                .starts_with("无法确定文件的编码：第2行第4个字节（0xE9）"),
+            "{}",
+            d.message_zh
+        );
+    }
+
+    /// A record past the limit (an unclosed quote in a large file) ends the
+    /// reading there, reported; the rows above are read. A row's cells past
+    /// the limit are dropped.
+    #[test]
+    fn records_and_rows_are_bounded() {
+        let mut text = "名称,数量\n甲,1\n\"乙,2\n".to_string();
+        text.push_str(&"丙,3\n".repeat(MAX_CSV_RECORD_BYTES / 4));
+        let (lines, diags) = table(text.as_bytes()).unwrap_or_else(|d| panic!("{d}"));
+        assert_eq!(lines, [2]);
+        assert_eq!(diags[0].line, Some(3));
+        assert!(
+            diags[0].message_zh.contains("超过 1 MiB"),
+            "{}",
+            diags[0].message_zh
+        );
+        let wide = format!("a{}\n", ",b".repeat(100_000));
+        let got = rows(&wide);
+        assert_eq!(got[0].1.len(), MAX_COLS);
     }
 
     #[test]

@@ -19,6 +19,8 @@ mod model;
 mod validate;
 
 #[cfg(test)]
+mod fuzz;
+#[cfg(test)]
 mod tests;
 
 use std::sync::LazyLock;

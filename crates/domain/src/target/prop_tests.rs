@@ -293,6 +293,28 @@ proptest! {
         check_parse_result(&s)?;
     }
 
+    /// A valid target with a piece cut out or spliced in (at a char
+    /// boundary): what a clerk's slip or a garbled file gives.
+    #[test]
+    fn parse_never_panics_on_a_mutated_target(
+        t in any_target(),
+        at in any::<prop::sample::Index>(),
+        cut in 0usize..12,
+        piece in prop_oneof![token_soup(), any::<String>()],
+    ) {
+        let mut s = t.to_string();
+        let mut start = at.index(s.len().max(1));
+        while !s.is_char_boundary(start) {
+            start -= 1;
+        }
+        let mut end = (start + cut).min(s.len());
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.replace_range(start..end.max(start), &piece);
+        check_parse_result(&s)?;
+    }
+
     #[test]
     fn all_is_the_worst_part_and_any_the_best(
         t in any_target(),
@@ -349,4 +371,14 @@ fn check_parse_result(s: &str) -> Result<(), TestCaseError> {
         }
     }
     Ok(())
+}
+
+/// Nesting as deep as a hostile text likes is an error, not a stack overflow.
+#[test]
+fn deep_nesting_is_an_error_not_a_crash() {
+    for open in ["all(", "any(", "(", "a: all("] {
+        let s = open.repeat(100_000);
+        check_parse_result(&s).unwrap_or_else(|e| panic!("{e}"));
+        assert!(parse(&s).is_err());
+    }
 }

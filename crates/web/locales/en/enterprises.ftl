@@ -45,6 +45,7 @@ reg-import-created = created
 reg-import-updated = updated
 reg-import-unchanged = unchanged
 reg-import-refused = These rows were not imported (the others were):
+reg-import-refused-all = Nothing was imported:
 credit-file = Quality credit file
 credit-grade = Credit grade
 credit-score = score { $n }

@@ -45,6 +45,7 @@ reg-import-created = 新增
 reg-import-updated = 更新
 reg-import-unchanged = 无变化
 reg-import-refused = 以下行未导入（其余行已导入）：
+reg-import-refused-all = 未导入任何数据：
 credit-file = 质量信用档案
 credit-grade = 信用等级
 credit-score = 得分 { $n }

@@ -426,6 +426,8 @@ pub struct ImportPage {
     pub back_label: String,
     pub counts: Vec<(String, usize)>,
     pub problems: Vec<String>,
+    /// Whether any row was imported: the problems' heading says so only then.
+    pub imported: bool,
 }
 
 async fn import(
@@ -442,6 +444,7 @@ async fn import(
         title: ctx.t("ent-import"),
         back: "/enterprises".into(),
         back_label: ctx.t("ent-title"),
+        imported: counts.iter().any(|(_, n)| *n > 0),
         counts,
         problems,
     };

@@ -435,6 +435,7 @@ async fn import(
         title: ctx.t("smp-import"),
         back: "/sampling".into(),
         back_label: ctx.t("nav-sampling"),
+        imported: counts.iter().any(|(_, n)| *n > 0),
         counts,
         problems,
     };

@@ -476,3 +476,54 @@ async fn an_enterprise_import_reports_bad_lines_keeps_the_rest_and_is_idempotent
         2
     );
 }
+
+/// A damaged character refuses its row alone, named by its line; when no row
+/// is imported the heading does not say the others were.
+#[tokio::test]
+async fn an_import_with_a_bad_byte_names_its_line_and_never_claims_rows_it_did_not_import() {
+    let app = app().await;
+    let office = app.login("admin", ADMIN_PASSWORD).await;
+    let send = |csv: Vec<u8>| {
+        let office = office.clone();
+        let url = app.url("/enterprises/import");
+        async move {
+            let form = reqwest::multipart::Form::new().part(
+                "file",
+                reqwest::multipart::Part::bytes(csv).file_name("企业.csv"),
+            );
+            let res = office.post(url).multipart(form).send().await.unwrap();
+            (res.status().as_u16(), body(res).await)
+        }
+    };
+    let mut csv = format!(
+        "统一社会信用代码,企业名称,所属街道（镇）\n{HUAWEI},华为技术有限公司,新城街道\n{QUANJUDE},坏"
+    )
+    .into_bytes();
+    csv.push(0xFF);
+    csv.extend("公司,老城街道\n".as_bytes());
+    let (status, page) = send(csv).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("第3行：字节 0xFF 不是有效的 UTF-8 文本"),
+        "{page}"
+    );
+    assert!(page.contains("以下行未导入（其余行已导入）"), "{page}");
+    assert!(
+        page.contains("<span class=\"n\">1</span><span class=\"l\">新增</span>"),
+        "{page}"
+    );
+
+    // Every row refused, or the file refused: nothing was imported, and the heading says so.
+    let mut all_bad = "统一社会信用代码,企业名称,所属街道（镇）\n"
+        .as_bytes()
+        .to_vec();
+    all_bad.extend(format!("{QUANJUDE},坏").bytes());
+    all_bad.push(0xFF);
+    all_bad.extend("公司,老城街道\n".as_bytes());
+    for csv in [all_bad, "企业名称\n华为\n".as_bytes().to_vec()] {
+        let (status, page) = send(csv).await;
+        assert_eq!(status, 422, "{page}");
+        assert!(page.contains("未导入任何数据："), "{page}");
+        assert!(!page.contains("其余行已导入"), "{page}");
+    }
+}
