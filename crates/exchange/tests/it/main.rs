@@ -1,7 +1,9 @@
 //! The exchange crate's one integration-test binary: office formats through the public API,
 //! and through LibreOffice when it is installed.
 
+mod bounded;
 mod bulletin;
+mod fuzz;
 mod libreoffice;
 mod plan;
 mod registries;
