@@ -31,11 +31,18 @@ use std::collections::BTreeMap;
 /// This module's tables.
 pub const SCHEMA: Schema = Schema {
     slug: "assessment",
-    migrations: &[Migration {
-        version: 6,
-        name: "unit assessment",
-        sql: include_str!("../migrations/0006_assessment_schemes.sql"),
-    }],
+    migrations: &[
+        Migration {
+            version: 6,
+            name: "unit assessment",
+            sql: include_str!("../migrations/0006_assessment_schemes.sql"),
+        },
+        Migration {
+            version: 2026120621,
+            name: "assessment: ratings are drafts until submitted",
+            sql: include_str!("../migrations/2026120621_assessment_rating_drafts.sql"),
+        },
+    ],
     tables: &[
         Table::by_id("assessment_schemes"),
         Table::by_id("assessment_windows"),
@@ -303,6 +310,8 @@ pub struct Rating {
     pub score: f64,
     pub comment: String,
     pub updated_at: String,
+    /// When the evaluator submitted it; `None` while it is a draft.
+    pub submitted_at: Option<String>,
 }
 
 /// Ratings of a window: an evaluator sees their own, the office and leaders all.
@@ -313,7 +322,7 @@ pub async fn ratings(store: &Store, actor: &Actor, window_id: i64) -> Result<Vec
         _ => return Err(StoreError::Forbidden),
     };
     let mut sql =
-        "SELECT r.window_id, u.code, u.name, r.evaluator, r.score, r.comment, r.updated_at \
+        "SELECT r.window_id, u.code, u.name, r.evaluator, r.score, r.comment, r.updated_at, r.submitted_at \
          FROM assessment_ratings r JOIN org_units u ON u.id = r.unit_id WHERE r.window_id = $1"
             .to_string();
     if own_only {
@@ -336,6 +345,7 @@ pub async fn ratings(store: &Store, actor: &Actor, window_id: i64) -> Result<Vec
                 score: r.try_get("score")?,
                 comment: r.try_get("comment")?,
                 updated_at: r.try_get("updated_at")?,
+                submitted_at: r.try_get("submitted_at")?,
             })
         })
         .collect()
@@ -389,7 +399,7 @@ pub async fn rate(
             let s: f64 = r.try_get("score")?;
             let c: String = r.try_get("comment")?;
             sqlx::query(
-                "UPDATE assessment_ratings SET score = $1, comment = $2, updated_at = $3 \
+                "UPDATE assessment_ratings SET score = $1, comment = $2, updated_at = $3, submitted_at = $3 \
                  WHERE window_id = $4 AND unit_id = $5 AND evaluator = $6",
             )
             .bind(score)
@@ -404,8 +414,8 @@ pub async fn rate(
         }
         None => {
             sqlx::query(
-                "INSERT INTO assessment_ratings (window_id, unit_id, evaluator, score, comment, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                "INSERT INTO assessment_ratings (window_id, unit_id, evaluator, score, comment, created_at, updated_at, submitted_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
             )
             .bind(window_id)
             .bind(unit_id)
@@ -439,6 +449,139 @@ pub async fn rate(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// One unit's line of an evaluator's rating sheet.
+#[derive(Debug, Clone)]
+pub struct RatingEntry {
+    pub unit_code: String,
+    /// `None` when left blank (allowed in a draft, not in a submission).
+    pub score: Option<f64>,
+    pub comment: String,
+}
+
+/// Whether the evaluator has submitted their ratings in the window (they are then final).
+pub async fn submitted(store: &Store, actor: &Actor, window_id: i64) -> Result<bool> {
+    Ok(sqlx::query(
+        "SELECT 1 FROM assessment_ratings WHERE window_id = $1 AND evaluator = $2 AND submitted_at IS NOT NULL",
+    )
+    .bind(window_id)
+    .bind(&actor.username)
+    .fetch_optional(&store.pool)
+    .await?
+    .is_some())
+}
+
+/// An evaluator's rating sheet for a window: every unit on one page, saved as a draft (blanks
+/// allowed, nothing counts yet) or submitted once, complete, when every rating then counts and
+/// is final. Every line is checked before anything is written; the first fault is named by
+/// its unit (`field` = "score-CODE").
+pub async fn rate_all(
+    store: &Store,
+    actor: &Actor,
+    window_id: i64,
+    entries: &[RatingEntry],
+    submit: bool,
+    today: NaiveDate,
+) -> Result<usize> {
+    if actor.role != Some(Role::Evaluator) {
+        return Err(StoreError::Forbidden);
+    }
+    let w = window(store, window_id).await?;
+    if !w.is_open(today) {
+        return Err(StoreError::Conflict(
+            "assessment-error-window-not-open".into(),
+        ));
+    }
+    if submitted(store, actor, window_id).await? {
+        return Err(StoreError::Conflict("assessment-error-submitted".into()));
+    }
+    let units = member_units(store).await?;
+    for u in &units {
+        let entry = entries.iter().find(|e| e.unit_code == u.code);
+        let field = format!("score-{}", u.code);
+        match entry.and_then(|e| e.score) {
+            None if submit => {
+                return Err(StoreError::invalid(
+                    &field,
+                    "assessment-error-score-missing",
+                ));
+            }
+            Some(s) if !s.is_finite() || !(0.0..=RATING_MAX).contains(&s) => {
+                return Err(StoreError::invalid(&field, "assessment-error-score"));
+            }
+            _ => {}
+        }
+        if entry.is_some_and(|e| e.comment.trim().chars().count() > 2000) {
+            return Err(StoreError::invalid(
+                &format!("comment-{}", u.code),
+                "error-too-long",
+            ));
+        }
+    }
+    let now = now_text();
+    let submitted_at = submit.then(|| now.clone());
+    let mut tx = store.begin().await?;
+    let mut saved = 0;
+    for u in &units {
+        let Some(e) = entries.iter().find(|e| e.unit_code == u.code) else {
+            continue;
+        };
+        sqlx::query("DELETE FROM assessment_ratings WHERE window_id = $1 AND unit_id = $2 AND evaluator = $3")
+            .bind(window_id)
+            .bind(u.id)
+            .bind(&actor.username)
+            .execute(&mut *tx)
+            .await?;
+        let Some(score) = e.score else {
+            continue;
+        };
+        sqlx::query(
+            "INSERT INTO assessment_ratings (window_id, unit_id, evaluator, score, comment, created_at, updated_at, submitted_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6, $7)",
+        )
+        .bind(window_id)
+        .bind(u.id)
+        .bind(&actor.username)
+        .bind(score)
+        .bind(e.comment.trim())
+        .bind(&now)
+        .bind(&submitted_at)
+        .execute(&mut *tx)
+        .await?;
+        saved += 1;
+    }
+    audit::record(
+        store,
+        &mut tx,
+        actor,
+        Change {
+            action: if submit {
+                "assessment.rate_submit"
+            } else {
+                "assessment.rate_draft"
+            },
+            target_type: "assessment_window",
+            target_id: &window_id.to_string(),
+            before: serde_json::Value::Null,
+            after: json!({"ratings": saved, "submitted": submit}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(saved)
+}
+
+/// Evaluators rate blind: while a window of the period is open they see no unit's total or
+/// rank, so the data cannot steer their judgement.
+pub async fn blind(store: &Store, actor: &Actor, period: i32, today: NaiveDate) -> Result<bool> {
+    if actor.role != Some(Role::Evaluator) {
+        return Ok(false);
+    }
+    Ok(windows(store, actor)
+        .await?
+        .iter()
+        .any(|w| w.period == i64::from(period) && w.is_open(today)))
 }
 
 /// First and last day of a period (a year), and the date facts are counted as of.
@@ -596,7 +739,7 @@ pub async fn facts(
     // for it, an evaluator's latest rating counts, so nobody weighs twice.
     let rows = sqlx::query(
         "SELECT r.unit_id, r.evaluator, r.score FROM assessment_ratings r JOIN assessment_windows w ON w.id = r.window_id \
-         WHERE w.period = $1 ORDER BY r.updated_at, r.id",
+         WHERE w.period = $1 AND r.submitted_at IS NOT NULL ORDER BY r.updated_at, r.id",
     )
     .bind(i64::from(period))
     .fetch_all(&store.pool)

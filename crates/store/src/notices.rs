@@ -431,9 +431,9 @@ pub const SCHEMA: Schema = Schema {
             sql: include_str!("../migrations/0003_supervision_obligations.sql"),
         },
         Migration {
-            version: 2026120611,
+            version: 2026120620,
             name: "bulletins: corrections and revocations",
-            sql: include_str!("../migrations/2026120611_supervision_bulletin_corrections.sql"),
+            sql: include_str!("../migrations/2026120620_supervision_bulletin_corrections.sql"),
         },
     ],
     tables: &[

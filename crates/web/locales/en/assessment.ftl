@@ -95,4 +95,15 @@ leader-undecided = Undecided
 leader-report = Newest quality analysis report
 leader-no-report = No quality analysis report issued yet.
 nav-reports = Reports
-
+assessment-sheet-title = Rating sheet
+assessment-sheet-open = Rate the units
+assessment-sheet-hint = Rate every member unit on one page (0–100, with a comment if you wish). Save a draft as you go and submit once when all are rated; submitted ratings are final. The window closes on { $closes }. Scores and ranks are hidden while you rate.
+assessment-sheet-saved = Draft saved: { $n } units rated, not counted yet.
+assessment-sheet-submitted-now = Submitted ratings for { $n } units; they now count in the assessment.
+assessment-sheet-final = You have submitted your ratings for this window; they can no longer be changed.
+assessment-sheet-draft = Save draft
+assessment-sheet-submit = Submit all ratings
+assessment-sheet-submit-hint = Every unit needs a rating before submitting; submitted ratings count and are final.
+assessment-blind = While a rating window is open, evaluators do not see the units' scores or ranks.
+assessment-error-score-missing = Please rate this unit before submitting.
+assessment-error-submitted = You have already submitted your ratings for this window.

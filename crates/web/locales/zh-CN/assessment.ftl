@@ -95,4 +95,15 @@ leader-undecided = 未评定项
 leader-report = 最新质量分析报告
 leader-no-report = 尚未印发质量分析报告。
 nav-reports = 分析报告
-
+assessment-sheet-title = 评议打分
+assessment-sheet-open = 为各单位评议打分
+assessment-sheet-hint = 在一页内为各成员单位打分（0–100 分，可附意见），可先保存草稿，全部打完后一次提交；提交后不能修改。评议窗口 { $closes } 关闭。打分期间不显示各单位的得分和排名。
+assessment-sheet-saved = 已保存草稿：{ $n } 个单位已打分，尚未计入得分。
+assessment-sheet-submitted-now = 已提交 { $n } 个单位的评分，已计入考核得分。
+assessment-sheet-final = 您已提交本窗口的评分，不能再修改。
+assessment-sheet-draft = 保存草稿
+assessment-sheet-submit = 提交全部评分
+assessment-sheet-submit-hint = 提交前须为每个单位打分；提交后评分计入考核，不能修改。
+assessment-blind = 评议窗口开放期间，评议人员看不到各单位的得分和排名。
+assessment-error-score-missing = 提交前请为这个单位打分。
+assessment-error-submitted = 您已提交本窗口的评分，不能再修改。

@@ -45,6 +45,8 @@ pub fn routes(r: Routes) -> Routes {
         .post("/assessment/windows", open_window)
         .post("/assessment/windows/{id}/close", close_window)
         .post("/assessment/windows/{id}/ratings", rate)
+        .get("/assessment/windows/{id}/sheet", sheet)
+        .post("/assessment/windows/{id}/sheet", save_sheet)
         .get("/assessment/{code}", unit_page)
         .get("/leader", leader)
 }
@@ -144,6 +146,8 @@ struct ScoresPage {
     windows: Vec<(Window, bool)>,
     open: Option<Window>,
     is_evaluator: bool,
+    /// An evaluator while a window of the period is open: no totals, no ranks.
+    blind: bool,
     problems: Vec<String>,
     saved: bool,
 }
@@ -197,6 +201,12 @@ async fn scores_view(
                 .map(|m| (pts(m.score), m.comment.clone())),
         })
         .collect();
+    // Blind: listed by code, so the order tells no rank either.
+    let blind = store::blind(&state.store, &actor, period, ctx.today).await?;
+    let mut rows: Vec<ScoreRow> = rows;
+    if blind {
+        rows.sort_by(|a, b| a.code.cmp(&b.code));
+    }
     let scheme_source = match &version {
         Some(v) => ctx.lang.t_args(
             "assessment-scheme-saved-by",
@@ -244,6 +254,7 @@ async fn scores_view(
         windows,
         open,
         is_evaluator,
+        blind,
         problems,
         saved,
     };
@@ -302,6 +313,8 @@ struct UnitPage {
     facts: Vec<FactLine>,
     parts: Vec<SchemePart>,
     scheme_name: String,
+    /// An evaluator while a window of the period is open: the facts, not the score.
+    blind: bool,
 }
 
 fn fact_lines(ctx: &Ctx, code: &str, f: &UnitFacts) -> Vec<FactLine> {
@@ -415,6 +428,7 @@ async fn unit_page(
         rank: r.rank,
         of,
         scored: r.score.scored(),
+        blind: store::blind(&state.store, &actor, p, ctx.today).await?,
         total: pts(r.score.total),
         lines,
         facts: fact_lines(&ctx, &r.unit.code, &r.facts),
@@ -638,6 +652,156 @@ async fn rate(
         "/assessment?period={p}#u-{}",
         f.unit.trim()
     )))
+}
+
+#[derive(Template)]
+#[template(path = "assessment_sheet.html")]
+struct SheetPage {
+    ctx: PageCtx,
+    window: Window,
+    /// (code, name, score as typed, comment as typed, error)
+    lines: Vec<(String, String, String, String, String)>,
+    submitted: bool,
+    /// Set after a save: how many ratings were kept and whether they were submitted.
+    done: Option<(usize, bool)>,
+    error: String,
+}
+
+#[derive(Deserialize, Default)]
+struct SheetQuery {
+    #[serde(default)]
+    saved: Option<usize>,
+    #[serde(default)]
+    submitted: Option<String>,
+}
+
+/// The evaluator's rating sheet: every unit on one page, blind to totals and ranks.
+async fn sheet(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Query(q): Query<SheetQuery>,
+) -> Result<Response, AppError> {
+    ctx.require_role(&[Role::Evaluator])?;
+    let actor = ctx.actor();
+    let window = store::windows(&state.store, &actor)
+        .await?
+        .into_iter()
+        .find(|w| w.id == id)
+        .ok_or(AppError::NotFound)?;
+    let mine: BTreeMap<String, Rating> = store::ratings(&state.store, &actor, id)
+        .await?
+        .into_iter()
+        .map(|r| (r.unit_code.clone(), r))
+        .collect();
+    let lines = store::member_units(&state.store)
+        .await?
+        .into_iter()
+        .map(|u| {
+            let r = mine.get(&u.code);
+            (
+                u.code.clone(),
+                u.name,
+                r.map(|r| pts(r.score)).unwrap_or_default(),
+                r.map(|r| r.comment.clone()).unwrap_or_default(),
+                String::new(),
+            )
+        })
+        .collect();
+    let submitted = store::submitted(&state.store, &actor, id).await?;
+    Ok(render(&SheetPage {
+        ctx: ctx.page(),
+        window,
+        lines,
+        submitted,
+        done: q.saved.map(|n| (n, q.submitted.is_some())),
+        error: String::new(),
+    }))
+}
+
+/// Saves the sheet as a draft, or submits it (complete, once). A refused sheet comes back
+/// as typed, the faulty line marked.
+async fn save_sheet(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    ctx.require_role(&[Role::Evaluator])?;
+    let actor = ctx.actor();
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let submit = field("action") == "submit";
+    let units = store::member_units(&state.store).await?;
+    let mut entries = Vec::new();
+    let mut lines = Vec::new();
+    let mut first_error = None;
+    for u in &units {
+        let typed = field(&format!("score-{}", u.code));
+        let comment = field(&format!("comment-{}", u.code));
+        let score = match typed.as_str() {
+            "" => None,
+            t => match crate::pages::indicators::parse_number(t) {
+                Some(s) => Some(s),
+                None => {
+                    first_error
+                        .get_or_insert((u.code.clone(), "assessment-error-score".to_string()));
+                    None
+                }
+            },
+        };
+        entries.push(store::RatingEntry {
+            unit_code: u.code.clone(),
+            score,
+            comment: comment.clone(),
+        });
+        lines.push((
+            u.code.clone(),
+            u.name.clone(),
+            typed,
+            comment,
+            String::new(),
+        ));
+    }
+    let (bad_field, key) = match first_error {
+        Some((code, key)) => (format!("score-{code}"), key),
+        None => {
+            match store::rate_all(&state.store, &actor, id, &entries, submit, ctx.today).await {
+                Ok(n) => {
+                    let flag = if submit { "&submitted=1" } else { "" };
+                    return Ok(see_other(&format!(
+                        "/assessment/windows/{id}/sheet?saved={n}{flag}"
+                    )));
+                }
+                Err(qcity_store::StoreError::Invalid { field, code }) => (field, code),
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    let message = ctx.t(&key);
+    for l in &mut lines {
+        if bad_field == format!("score-{}", l.0) || bad_field == format!("comment-{}", l.0) {
+            l.4 = message.clone();
+        }
+    }
+    let window = store::windows(&state.store, &actor)
+        .await?
+        .into_iter()
+        .find(|w| w.id == id)
+        .ok_or(AppError::NotFound)?;
+    Ok(crate::view::unprocessable(render(&SheetPage {
+        ctx: ctx.page(),
+        window,
+        lines,
+        submitted: false,
+        done: None,
+        error: message,
+    })))
 }
 
 fn headers(ctx: &Ctx, lang: TargetLang) -> Vec<String> {

@@ -320,7 +320,10 @@ async fn scores_rank_units_as_the_scheme_says_and_ratings_count_only_in_the_wind
             .unwrap(),
     )
     .await;
-    assert!(page.contains(&format!("action=\"/assessment/windows/{open_id}/ratings\"")));
+    assert!(page.contains(&format!("href=\"/assessment/windows/{open_id}/sheet\"")));
+    // Rating is blind: no totals or ranks while the window is open.
+    assert!(page.contains("id=\"blind\"") && !page.contains("class=\"total\""));
+    assert!(!page.contains("class=\"rank\""));
     let res = evaluator
         .post(app.url(&format!("/assessment/windows/{open_id}/ratings")))
         .form(&[("unit", "ZJFJ"), ("score", "60"), ("comment", "一般")])
@@ -889,4 +892,148 @@ async fn a_scheme_saved_by_libreoffice_imports() {
     expected.weights.on_time = 35.0;
     expected.weights.timeliness = 10.0;
     assert_eq!(in_force, expected);
+}
+
+#[tokio::test]
+async fn an_evaluator_rates_every_unit_on_one_sheet_drafts_first_then_submits_once() {
+    let app = TestApp::with_plan_and(qcity_web::Config {
+        today: Some(d(2015, 2, 10)),
+        ..Default::default()
+    })
+    .await;
+    let store = &app.store;
+    let office = Actor::system("office");
+    let admin = app.login("admin", ADMIN_PASSWORD).await;
+    let res = admin
+        .post(app.url("/assessment/windows"))
+        .form(&[
+            ("title", "2014年度评议"),
+            ("period", "2014"),
+            ("opens_on", "2015-02-01"),
+            ("closes_on", "2015-02-28"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let id = qcity_store::assessment::windows(store, &office)
+        .await
+        .unwrap()[0]
+        .id;
+    let units = qcity_store::assessment::member_units(store).await.unwrap();
+    assert!(units.len() > 3);
+    let evaluator = app.user("zx.weiyuan", Role::Evaluator, None).await;
+    let sheet_url = app.url(&format!("/assessment/windows/{id}/sheet"));
+    let sheet = body(evaluator.get(sheet_url.clone()).send().await.unwrap()).await;
+    for u in &units {
+        assert!(
+            sheet.contains(&format!("name=\"score-{}\"", u.code)),
+            "{}",
+            u.code
+        );
+    }
+    // A draft with blanks is kept but counts for nothing yet.
+    let first = &units[0].code;
+    let res = evaluator
+        .post(sheet_url.clone())
+        .form(&[
+            (format!("score-{first}"), "85".to_string()),
+            (format!("comment-{first}"), "材料齐全".to_string()),
+            ("action".to_string(), "draft".to_string()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let saved = body(
+        evaluator
+            .get(app.url(res.headers()["location"].to_str().unwrap()))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(saved.contains("已保存草稿：1 个单位已打分") && saved.contains("value=\"85\""));
+    let facts = qcity_store::assessment::facts(
+        store,
+        &qcity_domain::plan::default_plan(),
+        2014,
+        d(2014, 12, 31),
+    )
+    .await
+    .unwrap();
+    assert!(
+        facts.iter().all(|(_, f)| f.ratings.is_empty()),
+        "a draft does not count"
+    );
+    // Submitting an incomplete sheet is refused, the missing unit marked, all typed kept.
+    let mut form: Vec<(String, String)> = vec![
+        (format!("score-{first}"), "85".into()),
+        (format!("comment-{first}"), "材料齐全".into()),
+        ("action".into(), "submit".into()),
+    ];
+    let res = evaluator
+        .post(sheet_url.clone())
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let refused = body(res).await;
+    assert!(refused.contains("提交前请为这个单位打分") && refused.contains("材料齐全"));
+    // A score out of range names its unit.
+    form.push((format!("score-{}", units[1].code), "120".into()));
+    let refused = body(
+        evaluator
+            .post(sheet_url.clone())
+            .form(&form)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(refused.contains(&format!("id=\"sheet-{}\"", units[1].code)));
+    // Complete: submitted once; then every rating counts and the sheet is final.
+    form.retain(|(k, _)| !k.starts_with("score-") || k == &format!("score-{first}"));
+    for u in &units[1..] {
+        form.push((format!("score-{}", u.code), "70".into()));
+    }
+    let res = evaluator
+        .post(sheet_url.clone())
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let done = body(
+        evaluator
+            .get(app.url(res.headers()["location"].to_str().unwrap()))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(done.contains(&format!("已提交 {} 个单位的评分", units.len())));
+    assert!(done.contains("id=\"sheet-final\"") && !done.contains("id=\"sheet-submit\""));
+    let facts = qcity_store::assessment::facts(
+        store,
+        &qcity_domain::plan::default_plan(),
+        2014,
+        d(2014, 12, 31),
+    )
+    .await
+    .unwrap();
+    assert!(facts.iter().all(|(_, f)| f.ratings.len() == 1));
+    let res = evaluator.post(sheet_url).form(&form).send().await.unwrap();
+    assert_eq!(res.status(), 409, "submitted once");
+    // Blind until the window closes: the evaluator sees a unit's facts, not its score.
+    let unit_page = body(
+        evaluator
+            .get(app.url(&format!("/assessment/{first}?period=2014")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(unit_page.contains("id=\"blind\"") && !unit_page.contains("unit-total"));
 }
