@@ -24,6 +24,7 @@ pub mod plan;
 pub mod reports;
 pub mod sampling;
 pub mod schema;
+pub mod signin;
 pub mod units;
 pub mod users;
 

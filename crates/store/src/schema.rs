@@ -118,17 +118,24 @@ pub struct Schema {
 /// the audit trail, and the migrations' own bookkeeping.
 pub const CORE: Schema = Schema {
     slug: "core",
-    migrations: &[Migration {
-        version: 1,
-        name: "accounts, units, sessions, tokens, audit trail",
-        sql: include_str!("../migrations/0001_core_accounts.sql"),
-    }],
+    migrations: &[
+        Migration {
+            version: 1,
+            name: "accounts, units, sessions, tokens, audit trail",
+            sql: include_str!("../migrations/0001_core_accounts.sql"),
+        },
+        Migration {
+            version: 2026120611,
+            name: "sign-in guard: attempts claimed per account and per address",
+            sql: include_str!("../migrations/2026120611_core_sign_in_guard.sql"),
+        },
+    ],
     tables: &[
         Table::by_key("schema_migrations"),
         Table::by_id("org_units"),
         Table::by_id("users"),
         Table::transient("sessions"),
-        Table::transient("login_failures"),
+        Table::transient("sign_in_guard"),
         Table::by_id("api_tokens"),
         Table::by_key("audit_log"),
         Table::by_key("audit_head"),
