@@ -115,6 +115,15 @@ impl Actor {
         }
     }
 
+    /// Refuses callers whose role does not read internal records (accounts, notices, evidence
+    /// files): see [`Role::reads_internal_records`]. Anonymous callers are refused too.
+    pub fn require_internal(&self) -> Result<()> {
+        match self.role {
+            Some(role) if role.reads_internal_records() => Ok(()),
+            _ => Err(StoreError::Forbidden),
+        }
+    }
+
     pub fn require_admin(&self) -> Result<()> {
         if self.scope().is_admin() {
             Ok(())

@@ -120,6 +120,9 @@ fn may_see(actor: &Actor, user: &User) -> bool {
     if actor.user_id == Some(user.id) {
         return true;
     }
+    if actor.require_internal().is_err() {
+        return false;
+    }
     match actor.scope() {
         Scope::All | Scope::ReadAll => true,
         Scope::Unit(u) => user.unit_id == Some(u),
@@ -127,8 +130,10 @@ fn may_see(actor: &Actor, user: &User) -> bool {
     }
 }
 
-/// Accounts the caller may see: all for office and leaders, their own unit's for unit staff.
+/// Accounts the caller may see: all for office and leaders, their own unit's for unit staff,
+/// none for evaluators.
 pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<User>> {
+    actor.require_internal()?;
     let rows = match actor.scope() {
         Scope::All | Scope::ReadAll => {
             let sql = format!("{USER_SELECT} ORDER BY u.username");
