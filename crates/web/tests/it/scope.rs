@@ -395,6 +395,12 @@ async fn an_evaluator_sees_what_rating_needs_and_no_accounts_notices_or_evidence
     }
     let home = body(evaluator.get(app.url("/")).send().await.unwrap()).await;
     assert!(!home.contains("href=\"/notices\""), "{home}");
+    // The report's file is named but not offered for download.
+    let page = format!("/obligations/{}", ob.id);
+    let html = body(evaluator.get(app.url(&page)).send().await.unwrap()).await;
+    assert!(html.contains("a.pdf") && !html.contains(&file), "{html}");
+    let html = body(leader.get(app.url(&page)).send().await.unwrap()).await;
+    assert!(html.contains(&file), "{html}");
     // The store refuses the same whatever the route.
     let rater = qcity_store::users::get(&app.store, &office, "rater")
         .await
