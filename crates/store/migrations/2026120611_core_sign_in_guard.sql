@@ -9,6 +9,6 @@ CREATE TABLE sign_in_guard (
     blocked_until TEXT
 );
 CREATE INDEX sign_in_guard_last_at ON sign_in_guard(last_at);
+-- users.failed_logins and users.locked_until are no longer read or written. They stay so that
+-- backups made before this migration (whose user rows carry them) still restore.
 DROP TABLE login_failures;
-ALTER TABLE users DROP COLUMN failed_logins;
-ALTER TABLE users DROP COLUMN locked_until;
