@@ -55,6 +55,8 @@ fn parse_date(s: &str) -> Result<NaiveDate, String> {
         .map_err(|_| format!("`{s}` is not a date like 2015-03-31"))
 }
 
+// Parsed once at start: the size of the server's option list does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Start the web server (migrates the database and creates the first account if needed).
@@ -103,6 +105,10 @@ enum Command {
         webhook_url: Option<String>,
         #[arg(long, env = "QCITY_WEBHOOK_SECRET", hide_env_values = true)]
         webhook_secret: Option<String>,
+        /// Bearer token `/metrics` requires (at least 16 characters); without one `/metrics`
+        /// answers 404.
+        #[arg(long, env = "QCITY_METRICS_TOKEN", hide_env_values = true)]
+        metrics_token: Option<String>,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -376,6 +382,7 @@ async fn run(cli: &Cli) -> Result<ExitCode> {
             smtp_password,
             webhook_url,
             webhook_secret,
+            metrics_token,
         } => {
             let delivery = crate::delivery::DeliveryConfig {
                 smtp: smtp_host.as_ref().map(|host| crate::delivery::SmtpConfig {
@@ -400,6 +407,13 @@ async fn run(cli: &Cli) -> Result<ExitCode> {
                 [a, b, c] if 0 <= *a && a < b && b < c => [*a, *b, *c],
                 _ => bail!("--escalation-days takes three increasing day counts, e.g. 0,7,15"),
             };
+            let metrics_token = metrics_token
+                .as_deref()
+                .map(str::trim)
+                .filter(|t| !t.is_empty());
+            if metrics_token.is_some_and(|t| t.len() < 16) {
+                bail!("QCITY_METRICS_TOKEN / --metrics-token must be at least 16 characters");
+            }
             if reminder_days.iter().any(|d| *d < 0) {
                 bail!("--reminder-days takes day counts of zero or more, e.g. 7,3,1");
             }
@@ -414,6 +428,7 @@ async fn run(cli: &Cli) -> Result<ExitCode> {
                 secure_cookies: *secure_cookies,
                 trusted_origins: trusted_origin.clone(),
                 trusted_proxies: trusted_proxy.clone(),
+                metrics_token: metrics_token.map(String::from),
                 ..Default::default()
             };
             let listener = tokio::net::TcpListener::bind(listen)

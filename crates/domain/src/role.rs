@@ -30,6 +30,14 @@ impl Role {
         }
     }
 
+    /// Whether the role reads the district's internal records: the accounts, the notices sent
+    /// to units and the evidence files units and inspectors upload. Evaluators (人大代表 /
+    /// 政协委员) come from outside to rate the units: they see the plan, the figures, the issued
+    /// reports and the assessment their rating rests on, not these.
+    pub fn reads_internal_records(self) -> bool {
+        !matches!(self, Role::Evaluator)
+    }
+
     /// Unit staff must belong to a unit; other roles may but need not.
     pub fn requires_unit(self) -> bool {
         matches!(self, Role::Unit)
@@ -152,6 +160,13 @@ mod tests {
         assert_eq!(Scope::for_role(Role::Unit, None), Scope::Public);
         assert!(!Scope::for_role(Role::Leader, None).can_write_unit(1));
         assert!(Scope::for_role(Role::Leader, None).can_read_unit(1));
+    }
+
+    #[test]
+    fn only_evaluators_are_kept_from_internal_records() {
+        for r in Role::ALL {
+            assert_eq!(r.reads_internal_records(), r != Role::Evaluator, "{r}");
+        }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! also moves a district from the embedded database to PostgreSQL.
 //!
 //! The backup reads every table inside one snapshot transaction, so it is consistent while the
-//! server keeps writing. Sessions and login failures are transient and not kept.
+//! server keeps writing. Sessions and the sign-in guard are transient and not kept.
 
 use crate::audit::{self, Verdict};
 use crate::schema::{Keep, Table};

@@ -92,6 +92,7 @@ pub async fn event_evidence(
     event_id: i64,
 ) -> Result<(String, String, Vec<u8>)> {
     require_reader(actor)?;
+    actor.require_internal()?;
     let row = sqlx::query(
         "SELECT c.evidence_filename, e.mime, e.data FROM credit_events c JOIN evidence_files e ON e.sha256 = c.evidence_sha256 \
          WHERE c.id = $1 AND c.enterprise_id = $2",

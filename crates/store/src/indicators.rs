@@ -396,16 +396,15 @@ pub async fn may_attach(store: &Store, actor: &Actor, value_id: i64) -> Result<S
     Ok(row.try_get("indicator")?)
 }
 
-/// An evidence file of a value (values are readable by every signed-in role).
+/// An evidence file of a value (values are readable by every signed-in role, their files by
+/// those who read internal records).
 pub async fn evidence(
     store: &Store,
     actor: &Actor,
     value_id: i64,
     sha256: &str,
 ) -> Result<(String, String, Vec<u8>)> {
-    if actor.scope() == Scope::Public {
-        return Err(StoreError::Forbidden);
-    }
+    actor.require_internal()?;
     let row = sqlx::query(
         "SELECT x.filename, e.mime, e.data FROM indicator_value_evidence x JOIN evidence_files e ON e.sha256 = x.sha256 WHERE x.value_id = $1 AND x.sha256 = $2",
     )

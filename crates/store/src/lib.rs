@@ -24,6 +24,7 @@ pub mod plan;
 pub mod reports;
 pub mod sampling;
 pub mod schema;
+pub mod signin;
 pub mod units;
 pub mod users;
 
@@ -111,6 +112,15 @@ impl Actor {
         match self.role {
             Some(role) => Scope::for_role(role, self.unit_id),
             None => Scope::Public,
+        }
+    }
+
+    /// Refuses callers whose role does not read internal records (accounts, notices, evidence
+    /// files): see [`Role::reads_internal_records`]. Anonymous callers are refused too.
+    pub fn require_internal(&self) -> Result<()> {
+        match self.role {
+            Some(role) if role.reads_internal_records() => Ok(()),
+            _ => Err(StoreError::Forbidden),
         }
     }
 

@@ -232,8 +232,10 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Notice> {
     })
 }
 
-/// Notices the caller may see (a unit its own; office and leaders all), newest first.
+/// Notices the caller may see (a unit its own; office and leaders all; evaluators none),
+/// newest first.
 pub async fn list(store: &Store, actor: &Actor, kind: Option<&str>) -> Result<Vec<Notice>> {
+    actor.require_internal()?;
     let mut sql = format!("{SELECT} WHERE 1 = 1");
     match actor.scope() {
         Scope::All | Scope::ReadAll => {}

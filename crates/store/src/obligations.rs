@@ -680,6 +680,7 @@ pub async fn evidence(
     report_id: i64,
     sha256: &str,
 ) -> Result<(String, String, Vec<u8>)> {
+    actor.require_internal()?;
     obligation_of_report(store, actor, report_id).await?;
     let row = sqlx::query(
         "SELECT re.filename, e.mime, e.data FROM report_evidence re JOIN evidence_files e ON e.sha256 = re.sha256 WHERE re.report_id = $1 AND re.sha256 = $2",

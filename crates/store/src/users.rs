@@ -1,17 +1,13 @@
-//! Accounts, sign-in with lockout, sessions and API tokens.
+//! Accounts, sessions and API tokens (the password check itself is `signin`).
 
 use crate::audit::{self, Change};
-use crate::auth::{hash_password, random_token, token_digest, verify_password};
+use crate::auth::{hash_password, random_token, token_digest};
 use crate::{Actor, Result, Store, StoreError, now_text, parse_time, time_text};
 use chrono::{Duration, Utc};
 use qcity_domain::role::{Role, Scope};
 use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;
-
-/// Failures before an account or a source address is locked, and for how long.
-pub const LOCKOUT_THRESHOLD: i64 = 5;
-pub const LOCKOUT_MINUTES: i64 = 15;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct User {
@@ -54,8 +50,9 @@ impl User {
 }
 
 const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.role, u.unit_id, u.must_change_password, \
-     u.disabled, u.locked_until, u.created_at, u.password_hash, o.code AS unit_code, o.name AS unit_name \
-     FROM users u LEFT JOIN org_units o ON o.id = u.unit_id";
+     u.disabled, g.blocked_until AS locked_until, u.created_at, u.password_hash, o.code AS unit_code, o.name AS unit_name \
+     FROM users u LEFT JOIN org_units o ON o.id = u.unit_id \
+     LEFT JOIN sign_in_guard g ON g.key = 'user:' || u.username";
 
 fn user_from_row(r: &sqlx::any::AnyRow) -> Result<(User, String)> {
     let role: String = r.try_get("role")?;
@@ -85,6 +82,11 @@ async fn find(store: &Store, clause: &str, value: &str) -> Result<Option<(User, 
         .fetch_optional(&store.pool)
         .await?;
     row.as_ref().map(user_from_row).transpose()
+}
+
+/// An account and its password hash by username, whoever asks (for the password check).
+pub(crate) async fn find_by_name(store: &Store, username: &str) -> Result<Option<(User, String)>> {
+    find(store, "u.username = $1", username).await
 }
 
 async fn find_id(store: &Store, id: i64) -> Result<Option<User>> {
@@ -118,6 +120,9 @@ fn may_see(actor: &Actor, user: &User) -> bool {
     if actor.user_id == Some(user.id) {
         return true;
     }
+    if actor.require_internal().is_err() {
+        return false;
+    }
     match actor.scope() {
         Scope::All | Scope::ReadAll => true,
         Scope::Unit(u) => user.unit_id == Some(u),
@@ -125,8 +130,10 @@ fn may_see(actor: &Actor, user: &User) -> bool {
     }
 }
 
-/// Accounts the caller may see: all for office and leaders, their own unit's for unit staff.
+/// Accounts the caller may see: all for office and leaders, their own unit's for unit staff,
+/// none for evaluators.
 pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<User>> {
+    actor.require_internal()?;
     let rows = match actor.scope() {
         Scope::All | Scope::ReadAll => {
             let sql = format!("{USER_SELECT} ORDER BY u.username");
@@ -241,7 +248,8 @@ async fn hash_blocking(password: &str) -> Result<String> {
 }
 
 /// Sets a new password. Users change their own (with the current one checked by the caller);
-/// the office resets anyone's, which forces a change at next sign-in. Ends the user's sessions.
+/// the office resets anyone's, which forces a change at next sign-in. Ends the user's sessions and
+/// API tokens and lifts a sign-in lock.
 pub async fn set_password(
     store: &Store,
     actor: &Actor,
@@ -262,7 +270,7 @@ pub async fn set_password(
     let hash = hash_blocking(new_password).await?;
     let mut tx = store.begin().await?;
     sqlx::query(
-        "UPDATE users SET password_hash = $1, must_change_password = $2, failed_logins = 0, locked_until = NULL, updated_at = $3 WHERE id = $4",
+        "UPDATE users SET password_hash = $1, must_change_password = $2, updated_at = $3 WHERE id = $4",
     )
     .bind(&hash)
     .bind(must_change as i64)
@@ -270,17 +278,14 @@ pub async fn set_password(
     .bind(user.id)
     .execute(&mut *tx)
     .await?;
+    crate::signin::lift_lock(&mut tx, &user.username).await?;
     sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(user.id)
         .execute(&mut *tx)
         .await?;
-    if !own {
-        // A reset answers a lost or leaked credential: the account's API tokens go with it.
-        sqlx::query("UPDATE api_tokens SET revoked = 1 WHERE user_id = $1")
-            .bind(user.id)
-            .execute(&mut *tx)
-            .await?;
-    }
+    // A new password answers a lost or leaked credential, whoever sets it: the account's API
+    // tokens go with the old password.
+    let tokens = revoke_all(&mut tx, user.id).await?;
     audit::record(
         store,
         &mut tx,
@@ -291,7 +296,7 @@ pub async fn set_password(
             target_id: username,
             // Never the hash itself: only the fact and the forced-change flag.
             before: json!({"must_change_password": user.must_change_password, "locked_until": user.locked_until}),
-            after: json!({"must_change_password": must_change, "locked_until": null}),
+            after: json!({"must_change_password": must_change, "locked_until": null, "tokens_revoked": tokens}),
         },
     )
     .await?;
@@ -324,8 +329,18 @@ pub async fn set_disabled(
         .bind(user.id)
         .execute(&mut *tx)
         .await?;
+    // Disabling ends the account's API tokens for good: enabling it again does not revive
+    // them (the office issues new ones if the account still needs any).
+    let tokens = if disabled {
+        revoke_all(&mut tx, user.id).await?
+    } else {
+        0
+    };
     let mut after = user.audit_view();
     after["disabled"] = json!(disabled);
+    if disabled {
+        after["tokens_revoked"] = json!(tokens);
+    }
     audit::record(
         store,
         &mut tx,
@@ -345,197 +360,6 @@ pub async fn set_disabled(
     .await?;
     tx.commit().await?;
     Ok(())
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LoginError {
-    /// Wrong username or password (deliberately not saying which).
-    Invalid,
-    /// Too many failures for this account or this address; try again after `until`.
-    Locked {
-        until: String,
-    },
-    Store(String),
-}
-
-impl From<StoreError> for LoginError {
-    fn from(e: StoreError) -> Self {
-        LoginError::Store(e.to_string())
-    }
-}
-
-/// Checks a username and password, applying lockout per account and per source address,
-/// and writes the outcome to the audit trail.
-///
-/// The attempt is counted *before* the (slow) password check, in one serialised write: many
-/// attempts sent at once cannot all be checked before the lock takes hold. A successful
-/// sign-in takes its own attempt back.
-pub async fn authenticate(
-    store: &Store,
-    username: &str,
-    password: &str,
-    ip: &str,
-    request_id: &str,
-) -> Result<User, LoginError> {
-    let now = Utc::now();
-    let window_start = time_text(now - Duration::minutes(LOCKOUT_MINUTES));
-    let anon = Actor::anonymous(ip, request_id);
-    // Whatever arrives as a username is not stored as given: the audit trail is forever.
-    let name = if valid_username(username) {
-        username
-    } else {
-        "<invalid>"
-    };
-    let lock_until = || time_text(now + Duration::minutes(LOCKOUT_MINUTES));
-
-    let mut tx = store.begin().await?;
-    if store.backend == crate::Backend::Postgres {
-        sqlx::query("SELECT pg_advisory_xact_lock(51018)")
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from)?;
-    }
-    let ip_attempts: i64 =
-        sqlx::query("SELECT COUNT(*) AS n FROM login_failures WHERE ip = $1 AND at >= $2")
-            .bind(ip)
-            .bind(&window_start)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(StoreError::from)?
-            .try_get("n")
-            .map_err(StoreError::from)?;
-    if ip_attempts >= LOCKOUT_THRESHOLD {
-        tx.commit().await.map_err(StoreError::from)?;
-        return Err(LoginError::Locked {
-            until: lock_until(),
-        });
-    }
-    let sql = format!("{USER_SELECT} WHERE u.username = $1");
-    let found = sqlx::query(&sql)
-        .bind(name)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(StoreError::from)?
-        .as_ref()
-        .map(user_from_row)
-        .transpose()?;
-    if let Some((user, _)) = &found
-        && let Some(until) = user.locked_until.as_deref().and_then(parse_time)
-        && until > now
-    {
-        tx.commit().await.map_err(StoreError::from)?;
-        return Err(LoginError::Locked {
-            until: time_text(until),
-        });
-    }
-    let attempt_id: i64 = sqlx::query(
-        "INSERT INTO login_failures (ip, username, at) VALUES ($1, $2, $3) RETURNING id",
-    )
-    .bind(ip)
-    .bind(name)
-    .bind(time_text(now))
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(StoreError::from)?
-    .try_get("id")
-    .map_err(StoreError::from)?;
-    let failures = match &found {
-        Some((user, _)) => sqlx::query("UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins")
-            .bind(user.id)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(StoreError::from)?
-            .try_get::<i64, _>("failed_logins")
-            .map_err(StoreError::from)?,
-        None => 0,
-    };
-    sqlx::query("DELETE FROM login_failures WHERE at < $1")
-        .bind(time_text(now - Duration::days(1)))
-        .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from)?;
-    tx.commit().await.map_err(StoreError::from)?;
-
-    let stored_hash = found.as_ref().map(|(_, h)| h.clone()).unwrap_or_default();
-    let pw = password.to_string();
-    // Verify even for unknown users so timing does not reveal which usernames exist.
-    let ok = tokio::task::spawn_blocking(move || {
-        let target = if stored_hash.is_empty() {
-            dummy_hash()
-        } else {
-            &stored_hash
-        };
-        verify_password(&pw, target) && !stored_hash.is_empty()
-    })
-    .await
-    .map_err(|e| LoginError::Store(e.to_string()))?;
-
-    let mut tx = store.begin().await?;
-    match found {
-        Some((user, _)) if ok && !user.disabled => {
-            sqlx::query("DELETE FROM login_failures WHERE id = $1")
-                .bind(attempt_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::from)?;
-            sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
-                .bind(user.id)
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::from)?;
-            audit::record(
-                store,
-                &mut tx,
-                &user.actor(ip, request_id),
-                login_change("auth.login", name),
-            )
-            .await?;
-            tx.commit().await.map_err(StoreError::from)?;
-            Ok(user)
-        }
-        found => {
-            let mut locked = None;
-            if let Some((user, _)) = &found
-                && failures >= LOCKOUT_THRESHOLD
-            {
-                let until = lock_until();
-                sqlx::query("UPDATE users SET locked_until = $1, failed_logins = 0 WHERE id = $2")
-                    .bind(&until)
-                    .bind(user.id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(StoreError::from)?;
-                locked = Some(until);
-            }
-            let action = if locked.is_some() {
-                "auth.lockout"
-            } else {
-                "auth.login_failed"
-            };
-            audit::record(store, &mut tx, &anon, login_change(action, name)).await?;
-            tx.commit().await.map_err(StoreError::from)?;
-            match locked {
-                Some(until) => Err(LoginError::Locked { until }),
-                None => Err(LoginError::Invalid),
-            }
-        }
-    }
-}
-
-fn login_change<'a>(action: &'a str, username: &'a str) -> Change<'a> {
-    Change {
-        action,
-        target_type: "user",
-        target_id: username,
-        before: serde_json::Value::Null,
-        after: serde_json::Value::Null,
-    }
-}
-
-/// A real hash, verified against for unknown usernames so they cost the same time.
-fn dummy_hash() -> &'static str {
-    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    HASH.get_or_init(|| hash_password("no-such-user-Q1!").unwrap_or_default())
 }
 
 /// Opens a session; returns the cookie token (only its digest is stored).
@@ -646,11 +470,7 @@ pub async fn revoke_tokens(store: &Store, actor: &Actor, username: &str) -> Resu
         actor.require_admin()?;
     }
     let mut tx = store.begin().await?;
-    let n = sqlx::query("UPDATE api_tokens SET revoked = 1 WHERE user_id = $1 AND revoked = 0")
-        .bind(user.id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+    let n = revoke_all(&mut tx, user.id).await?;
     audit::record(
         store,
         &mut tx,
@@ -668,6 +488,17 @@ pub async fn revoke_tokens(store: &Store, actor: &Actor, username: &str) -> Resu
     Ok(n)
 }
 
+/// Revokes every live API token of an account; returns how many.
+async fn revoke_all(tx: &mut crate::Tx, user_id: i64) -> Result<u64> {
+    Ok(
+        sqlx::query("UPDATE api_tokens SET revoked = 1 WHERE user_id = $1 AND revoked = 0")
+            .bind(user_id)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected(),
+    )
+}
+
 /// The user behind a bearer token, if it is known, not revoked and the account enabled.
 pub async fn token_user(store: &Store, token: &str) -> Result<Option<User>> {
     let row = sqlx::query("SELECT user_id FROM api_tokens WHERE token_hash = $1 AND revoked = 0")
@@ -678,49 +509,4 @@ pub async fn token_user(store: &Store, token: &str) -> Result<Option<User>> {
     let user_id: i64 = row.try_get("user_id")?;
     let user = find_id(store, user_id).await?;
     Ok(user.filter(|u| !u.disabled))
-}
-
-/// Checks a signed-in user's current password (for the change form). A wrong one counts
-/// towards the account's lockout like a failed sign-in, so an unattended session cannot be
-/// used to guess the password; at the threshold the account locks and its sessions end.
-pub async fn check_current_password(store: &Store, username: &str, password: &str) -> Result<bool> {
-    let Some((_, hash)) = find(store, "u.username = $1", username).await? else {
-        return Ok(false);
-    };
-    let pw = password.to_string();
-    let ok = tokio::task::spawn_blocking(move || verify_password(&pw, &hash))
-        .await
-        .map_err(|e| StoreError::Conflict(format!("hashing task failed: {e}")))?;
-    if ok {
-        return Ok(true);
-    }
-    let mut tx = store.begin().await?;
-    let failures: i64 = sqlx::query("UPDATE users SET failed_logins = failed_logins + 1 WHERE username = $1 RETURNING failed_logins")
-        .bind(username)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("failed_logins")?;
-    if failures >= LOCKOUT_THRESHOLD {
-        let until = time_text(Utc::now() + Duration::minutes(LOCKOUT_MINUTES));
-        sqlx::query("UPDATE users SET locked_until = $1, failed_logins = 0 WHERE username = $2")
-            .bind(&until)
-            .bind(username)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE username = $1)",
-        )
-        .bind(username)
-        .execute(&mut *tx)
-        .await?;
-        audit::record(
-            store,
-            &mut tx,
-            &Actor::system("password-change"),
-            login_change("auth.lockout", username),
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    Ok(false)
 }

@@ -48,9 +48,7 @@ impl Ctx {
     pub fn user(&self) -> Result<&User, AppError> {
         match &self.user {
             None => Err(AppError::Unauthorized),
-            Some(u) if u.must_change_password && !self.via_token => {
-                Err(AppError::MustChangePassword)
-            }
+            Some(u) if u.must_change_password => Err(AppError::MustChangePassword),
             Some(u) => Ok(u),
         }
     }
@@ -139,6 +137,9 @@ impl FromRequestParts<AppState> for Ctx {
         let session_token = jar.get(SESSION_COOKIE).map(|c| c.value().to_string());
         let (user, via_token) = if let Some(token) = bearer {
             match users::token_user(&state.store, &token).await? {
+                // A one-time password not yet changed: the account may do nothing else, and a
+                // token cannot change a password, so it is refused outright.
+                Some(u) if u.must_change_password => return Err(AppError::MustChangePassword),
                 Some(u) => (Some(u), true),
                 // A wrong token is an error, not a silent fall-back to anonymous.
                 None => return Err(AppError::Unauthorized),

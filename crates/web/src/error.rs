@@ -128,7 +128,11 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (kind, fields, detail) = match self {
             AppError::Unauthorized => (ErrorKind::Unauthorized, vec![], String::new()),
-            AppError::MustChangePassword => (ErrorKind::MustChangePassword, vec![], String::new()),
+            AppError::MustChangePassword => (
+                ErrorKind::MustChangePassword,
+                vec![],
+                "error-must-change-password-detail".into(),
+            ),
             AppError::Forbidden => (ErrorKind::Forbidden, vec![], String::new()),
             AppError::NotFound => (ErrorKind::NotFound, vec![], String::new()),
             AppError::Validation(f) => (ErrorKind::Validation, f, String::new()),

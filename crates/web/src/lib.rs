@@ -56,6 +56,8 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // The dummy hash unknown usernames are checked against, made before the first sign-in.
+    tokio::task::spawn_blocking(qcity_store::signin::warm_up);
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)

@@ -57,6 +57,12 @@ pub fn wrap(app: Router<AppState>, state: AppState) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
         ))
+        // Pages and API answers carry a user's data: no browser or proxy keeps a copy. Only
+        // the static assets, which set their own, are cached.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
         .layer(from_fn_with_state(state.clone(), render_errors))
         .layer(csrf)
         .layer(DefaultBodyLimit::disable())
@@ -108,7 +114,7 @@ async fn render_errors(State(_state): State<AppState>, req: Request, next: Next)
     let is_get = req.method() == axum::http::Method::GET;
     let is_api = path.starts_with("/api/");
     let res = next.run(req).await;
-    if path == "/healthz" {
+    if path == "/healthz" || path == "/metrics" {
         return res;
     }
     let info = match res.extensions().get::<ErrorInfo>() {

@@ -49,6 +49,11 @@ pub fn signed_in(role: Option<Role>) -> bool {
     role.is_some()
 }
 
+/// Shown to the roles that read internal records (not evaluators).
+pub fn internal_readers(role: Option<Role>) -> bool {
+    role.is_some_and(Role::reads_internal_records)
+}
+
 /// Shown to the office only.
 pub fn office_only(role: Option<Role>) -> bool {
     role == Some(Role::Office)

@@ -1,8 +1,9 @@
-//! Operations endpoints: `/healthz` (green only when the database answers) and `/metrics`.
+//! Operations endpoints: `/healthz` (green only when the database answers) and `/metrics`
+//! (only with the bearer token `QCITY_METRICS_TOKEN`; off without one).
 
 use crate::AppState;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 pub fn routes(r: crate::module::Routes) -> crate::module::Routes {
@@ -15,17 +16,47 @@ async fn healthz(State(state): State<AppState>) -> Response {
     if up {
         (StatusCode::OK, "ok\n").into_response()
     } else {
-        // A plain body for monitors; the error renderer leaves /healthz alone.
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            "database unreachable\n",
-        )
-            .into_response()
+        plain(StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n")
     }
 }
 
-async fn metrics(State(state): State<AppState>) -> Response {
+/// A plain-text answer for monitors (the error renderer leaves `/healthz` and `/metrics` alone).
+fn plain(status: StatusCode, text: &'static str) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        text,
+    )
+        .into_response()
+}
+
+/// Whether the request carries the metrics token. Compared as SHA-256 digests, so the time
+/// taken does not depend on how much of the token a guess got right.
+fn carries_token(headers: &HeaderMap, token: &str) -> bool {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|given| {
+            qcity_store::auth::token_digest(given.trim()) == qcity_store::auth::token_digest(token)
+        })
+}
+
+async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(token) = state.config.metrics_token.as_deref() else {
+        return plain(
+            StatusCode::NOT_FOUND,
+            "metrics are off: set QCITY_METRICS_TOKEN\n",
+        );
+    };
+    if !carries_token(&headers, token) {
+        let mut res = plain(StatusCode::UNAUTHORIZED, "a bearer token is required\n");
+        res.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            axum::http::HeaderValue::from_static("Bearer"),
+        );
+        return res;
+    }
     let up = state.store.ping().await;
     state.metrics.db_up.set(up as i64);
     (

@@ -32,6 +32,8 @@ pub struct Config {
     pub max_import_bytes: usize,
     /// When reminders and escalations fire.
     pub ladder: qcity_store::notices::Ladder,
+    /// The bearer token `/metrics` requires (`QCITY_METRICS_TOKEN`); `None` turns `/metrics` off.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for Config {
@@ -48,6 +50,7 @@ impl Default for Config {
             max_evidence_bytes: 20 * 1024 * 1024,
             max_import_bytes: 2 * 1024 * 1024,
             ladder: qcity_store::notices::Ladder::default(),
+            metrics_token: None,
         }
     }
 }

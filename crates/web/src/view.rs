@@ -100,6 +100,11 @@ impl PageCtx {
         )
     }
 
+    /// Whether the caller may open evidence files (evaluators see their names only).
+    pub fn reads_internal(&self) -> bool {
+        self.role.is_some_and(Role::reads_internal_records)
+    }
+
     pub fn is_unit(&self) -> bool {
         self.role == Some(Role::Unit)
     }

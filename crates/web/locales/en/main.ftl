@@ -24,7 +24,9 @@ login-submit = Sign in
 login-hint = You must change the initial password at first sign-in. If you forgot your password, ask the programme office to reset it.
 login-error-missing = Enter your username and password.
 login-error-invalid = Wrong username or password.
-login-error-locked = Too many failed sign-ins: the account or source address is locked until { $until }.
+login-error-locked = Too many failed sign-ins: the account is locked until { $until }.
+login-error-busy = Too many sign-ins for this account are being checked at once; please try again in a minute.
+login-error-slowed = Too many failed sign-ins from your network; please try again in { $seconds } seconds.
 
 field-username = Username
 field-password = Password
@@ -125,6 +127,7 @@ api-schemas = Schemas
 
 error-unauthorized = Please sign in
 error-must-change-password = Change your initial password first
+error-must-change-password-detail = Sign in on the web and set a new password first. API tokens issued before the change stop working; ask the programme office for a new one.
 error-forbidden = You are not allowed to do this
 error-not-found = Page or record not found
 error-validation = Invalid input

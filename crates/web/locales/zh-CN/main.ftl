@@ -24,7 +24,9 @@ login-submit = 登录
 login-hint = 首次登录后须修改初始密码。忘记密码请联系区强区办重置。
 login-error-missing = 请输入用户名和密码。
 login-error-invalid = 用户名或密码不正确。
-login-error-locked = 登录失败次数过多，账号或来源地址已锁定，请于 { $until } 后再试。
+login-error-locked = 登录失败次数过多，账号已锁定，请于 { $until } 后再试。
+login-error-busy = 该账号正在进行的登录验证过多，请一分钟后再试。
+login-error-slowed = 您所在网络的登录失败次数过多，请 { $seconds } 秒后再试。
 
 field-username = 用户名
 field-password = 密码
@@ -125,6 +127,7 @@ api-schemas = 数据结构
 
 error-unauthorized = 请先登录
 error-must-change-password = 请先修改初始密码
+error-must-change-password-detail = 请先在网页上登录并设置新密码。修改前签发的 API 令牌随之失效，请向区强区办申请新令牌。
 error-forbidden = 无权执行此操作
 error-not-found = 页面或记录不存在
 error-validation = 输入有误

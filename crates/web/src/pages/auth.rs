@@ -12,7 +12,8 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use qcity_domain::role::{PasswordProblem, check_password};
-use qcity_store::users::{self, LoginError};
+use qcity_store::signin::{self, LoginError};
+use qcity_store::users;
 use serde::Deserialize;
 
 pub fn routes(r: Routes) -> Routes {
@@ -79,7 +80,7 @@ async fn login(
     if username.is_empty() || f.password.is_empty() {
         return fail(ctx.t("login-error-missing"));
     }
-    let user = match users::authenticate(
+    let user = match signin::authenticate(
         &state.store,
         &username,
         &f.password,
@@ -93,6 +94,14 @@ async fn login(
         Err(LoginError::Locked { until }) => {
             let until = crate::view::local_time(&until);
             return fail(ctx.lang.t_args("login-error-locked", &[("until", until)]));
+        }
+        Err(LoginError::Busy) => return fail(ctx.t("login-error-busy")),
+        Err(LoginError::Slowed { seconds }) => {
+            let seconds = seconds.to_string();
+            return fail(
+                ctx.lang
+                    .t_args("login-error-slowed", &[("seconds", seconds)]),
+            );
         }
         Err(LoginError::Store(e)) => return Err(AppError::Internal(e)),
     };
@@ -190,12 +199,8 @@ async fn change_password(
 ) -> Result<Response, AppError> {
     let user = ctx.user.clone().ok_or(AppError::Unauthorized)?;
     let mut errors = Vec::new();
-    let current_ok = {
-        let (u, p) = (user.username.clone(), f.current.clone());
-        let store = state.store.clone();
-        // Re-check the current password without counting towards lockout twice.
-        users::check_current_password(&store, &u, &p).await?
-    };
+    let current_ok =
+        signin::check_current_password(&state.store, &user.username, &f.current).await?;
     if !current_ok {
         errors.push(("current".to_string(), ctx.t("password-error-current")));
     }

@@ -845,7 +845,7 @@ pub static MODULE: Module = Module {
             label: "nav-notices",
             path: "/notices",
             order: 130,
-            shown_to: signed_in,
+            shown_to: crate::module::internal_readers,
         },
     ],
 };

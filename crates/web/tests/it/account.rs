@@ -3,6 +3,7 @@
 use crate::harness::{ADMIN_PASSWORD, PASSWORD, TestApp, body, create_user};
 use qcity_domain::role::Role;
 use qcity_store::Actor;
+use qcity_store::signin;
 use qcity_store::users::{self, NewUser};
 
 #[tokio::test]
@@ -116,12 +117,12 @@ async fn five_failures_lock_the_account_for_everyone() {
     assert_eq!(res.status(), 422);
     assert!(body(res).await.contains("已锁定"));
     // The lock holds for the account from any address.
-    let elsewhere = users::authenticate(&app.store, "target", PASSWORD, "10.0.0.9", "r1").await;
+    let elsewhere = signin::authenticate(&app.store, "target", PASSWORD, "10.0.0.9", "r1").await;
     assert!(
-        matches!(elsewhere, Err(users::LoginError::Locked { .. })),
+        matches!(elsewhere, Err(signin::LoginError::Locked { .. })),
         "{elsewhere:?}"
     );
-    // An office reset lifts the account lock (this address stays locked for its own 15 minutes).
+    // An office reset lifts the account lock.
     users::set_password(
         &app.store,
         &Actor::system("test"),
@@ -131,12 +132,13 @@ async fn five_failures_lock_the_account_for_everyone() {
     )
     .await
     .unwrap();
-    let ok = users::authenticate(&app.store, "target", "Fresh-Pass-2015", "10.0.0.9", "r2").await;
+    let ok = signin::authenticate(&app.store, "target", "Fresh-Pass-2015", "10.0.0.9", "r2").await;
     assert!(ok.is_ok(), "{ok:?}");
 }
 
 #[tokio::test]
-async fn a_source_address_with_five_failures_is_locked_across_accounts() {
+async fn an_address_with_failures_is_slowed_down_not_locked_out() {
+    // Five typos by anyone behind an office's NAT.
     let app = TestApp::spawn().await;
     let c = app.client();
     for name in ["a1x", "a2x", "a3x", "a4x", "a5x"] {
@@ -146,6 +148,7 @@ async fn a_source_address_with_five_failures_is_locked_across_accounts() {
             .await
             .unwrap();
     }
+    // The next attempt from the address waits a second; it is not a 15-minute lock.
     let res = c
         .post(app.url("/login"))
         .form(&[("username", "admin"), ("password", ADMIN_PASSWORD)])
@@ -153,7 +156,19 @@ async fn a_source_address_with_five_failures_is_locked_across_accounts() {
         .await
         .unwrap();
     assert_eq!(res.status(), 422);
-    assert!(body(res).await.contains("已锁定"));
+    let html = body(res).await;
+    assert!(
+        html.contains("1 秒后再试") && !html.contains("已锁定"),
+        "{html}"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let res = c
+        .post(app.url("/login"))
+        .form(&[("username", "admin"), ("password", ADMIN_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303, "{}", body(res).await);
     let (recs, _) = qcity_store::audit::list(
         &app.store,
         &Actor::system("test"),
@@ -166,6 +181,113 @@ async fn a_source_address_with_five_failures_is_locked_across_accounts() {
     .await
     .unwrap();
     assert_eq!(recs.len(), 5, "each failure is audited");
+    // Each further failure doubles the wait.
+    let mut waits = Vec::new();
+    for i in 0..7 {
+        let name = format!("b{i}x");
+        match signin::authenticate(&app.store, &name, "wrong", "10.3.3.3", "r").await {
+            Err(signin::LoginError::Invalid) => {}
+            other => panic!("attempt {i}: {other:?}"),
+        }
+        if let Err(signin::LoginError::Slowed { seconds }) =
+            signin::authenticate(&app.store, "admin", ADMIN_PASSWORD, "10.3.3.3", "r").await
+        {
+            waits.push(seconds);
+            if i < 6 {
+                tokio::time::sleep(std::time::Duration::from_secs(seconds as u64)).await;
+            }
+        }
+    }
+    assert_eq!(
+        waits,
+        vec![1, 2, 4],
+        "delays after the 5th, 6th and 7th failure"
+    );
+}
+
+#[tokio::test]
+async fn correct_sign_ins_sent_at_once_from_one_address_all_succeed() {
+    let app = TestApp::spawn().await;
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let (c, url) = (app.client(), app.url("/login"));
+        tasks.push(tokio::spawn(async move {
+            let res = c
+                .post(url)
+                .form(&[("username", "admin"), ("password", ADMIN_PASSWORD)])
+                .send()
+                .await
+                .unwrap();
+            res.status().as_u16()
+        }));
+    }
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    assert_eq!(statuses, vec![303; 8]);
+}
+
+#[tokio::test]
+async fn failures_expire_after_their_window() {
+    let app = TestApp::spawn().await;
+    create_user(&app.store, "target", Role::Unit, Some("NW"), PASSWORD).await;
+    let guess = |i: usize| {
+        let store = app.store.clone();
+        async move { signin::authenticate(&store, "target", "wrong", &format!("10.4.0.{i}"), "r").await }
+    };
+    for i in 0..4 {
+        assert_eq!(guess(i).await.unwrap_err(), signin::LoginError::Invalid);
+    }
+    // Sixteen minutes later (the window is fifteen) the four failures no longer count.
+    let old = qcity_store::time_text(chrono::Utc::now() - chrono::Duration::minutes(16));
+    sqlx::query("UPDATE sign_in_guard SET window_start = $1 WHERE key = 'user:target'")
+        .bind(&old)
+        .execute(&app.store.pool)
+        .await
+        .unwrap();
+    for i in 4..8 {
+        assert_eq!(guess(i).await.unwrap_err(), signin::LoginError::Invalid);
+    }
+    let ok = signin::authenticate(&app.store, "target", PASSWORD, "10.4.1.1", "r").await;
+    assert!(ok.is_ok(), "{ok:?}");
+}
+
+#[tokio::test]
+async fn unknown_and_known_names_get_the_same_answers_in_similar_time() {
+    let app = TestApp::spawn().await;
+    create_user(&app.store, "known", Role::Unit, Some("NW"), PASSWORD).await;
+    let mut answers: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    let mut fastest: std::collections::BTreeMap<&str, std::time::Duration> = Default::default();
+    // Interleaved, so that the machine's load weighs on both names alike.
+    for i in 0..6 {
+        for (n, name) in ["known", "ghost"].into_iter().enumerate() {
+            let ip = format!("10.5.{n}.{i}");
+            let started = std::time::Instant::now();
+            let res = signin::authenticate(&app.store, name, "Wrong-Pass-1", &ip, "r").await;
+            if i < 5 {
+                // Only attempts that reach the password check are timed.
+                let best = fastest.entry(name).or_insert(std::time::Duration::MAX);
+                *best = (*best).min(started.elapsed());
+            }
+            answers.entry(name).or_default().push(match res {
+                Err(signin::LoginError::Invalid) => "invalid",
+                Err(signin::LoginError::Locked { .. }) => "locked",
+                other => panic!("{name}: {other:?}"),
+            });
+        }
+    }
+    let expected = vec![
+        "invalid", "invalid", "invalid", "invalid", "locked", "locked",
+    ];
+    assert_eq!(answers["known"], expected);
+    assert_eq!(answers["ghost"], expected);
+    let ratio = fastest["ghost"].as_secs_f64() / fastest["known"].as_secs_f64();
+    println!(
+        "fastest failed check: known {:?}, unknown {:?} (ratio {ratio:.2})",
+        fastest["known"], fastest["ghost"]
+    );
+    assert!((0.5..2.0).contains(&ratio), "ratio {ratio:.2}");
 }
 
 #[tokio::test]
@@ -420,24 +542,24 @@ async fn public_sign_in_posts_are_rate_limited() {
 async fn attempts_sent_at_once_cannot_outrun_the_lockout() {
     let app = TestApp::spawn().await;
     create_user(&app.store, "victim", Role::Unit, Some("NW"), PASSWORD).await;
+    // Sixty guesses at once, each from its own address, the right password among them.
     let mut tasks = Vec::new();
-    for i in 0..20 {
+    for i in 0..60 {
         let store = app.store.clone();
+        let password = if i == 30 {
+            PASSWORD.to_string()
+        } else {
+            format!("guess-{i}")
+        };
         tasks.push(tokio::spawn(async move {
-            users::authenticate(&store, "victim", &format!("guess-{i}"), "10.9.9.9", "r").await
+            signin::authenticate(&store, "victim", &password, &format!("10.9.{i}.9"), "r").await
         }));
     }
-    let mut invalid = 0;
+    let mut results = Vec::new();
     for t in tasks {
-        if matches!(t.await.unwrap(), Err(users::LoginError::Invalid)) {
-            invalid += 1;
-        }
+        results.push(t.await.unwrap());
     }
-    assert!(
-        invalid <= 4,
-        "{invalid} passwords were checked before the lock took hold"
-    );
-    // Only as many attempts reached the password check as the threshold allows.
+    // Every check writes one audit record (sign-in, failure or lockout): count the checks.
     let (recs, _) = qcity_store::audit::list(
         &app.store,
         &Actor::system("t"),
@@ -449,11 +571,21 @@ async fn attempts_sent_at_once_cannot_outrun_the_lockout() {
     )
     .await
     .unwrap();
-    assert!(
-        recs.len() <= 5,
-        "{} attempts were audited as checked",
-        recs.len()
-    );
+    let checked = recs.len();
+    let signed_in = results.iter().filter(|r| r.is_ok()).count();
+    println!("60 simultaneous attempts: {checked} password checks, {signed_in} signed in");
+    if signed_in == 0 {
+        // The right password was not among the first five claims: five checks, then the lock.
+        assert_eq!(checked, 5, "{results:?}");
+        let locked = results
+            .iter()
+            .filter(|r| matches!(r, Err(signin::LoginError::Locked { .. })))
+            .count();
+        assert_eq!(locked, 56, "{results:?}");
+    } else {
+        // It was: its success freed the places of the guesses still waiting, as for the owner.
+        assert!(checked <= 10, "{checked} checks");
+    }
 }
 
 #[tokio::test]
@@ -565,10 +697,10 @@ async fn guessing_the_current_password_in_an_open_session_locks_the_account() {
     // The fifth wrong guess locked the account and ended its sessions.
     let res = c.get(app.url("/")).send().await.unwrap();
     assert_eq!(res.status(), 303);
-    let err = users::authenticate(&app.store, "desk", PASSWORD, "10.1.1.1", "r")
+    let err = signin::authenticate(&app.store, "desk", PASSWORD, "10.1.1.1", "r")
         .await
         .unwrap_err();
-    assert!(matches!(err, users::LoginError::Locked { .. }), "{err:?}");
+    assert!(matches!(err, signin::LoginError::Locked { .. }), "{err:?}");
 }
 
 #[tokio::test]
@@ -619,4 +751,96 @@ async fn tokens_are_revoked_on_request_and_by_an_office_reset() {
             .status(),
         401
     );
+}
+
+/// The status `/api/v1/me` answers with a bearer token.
+async fn me_status(app: &TestApp, token: &str) -> u16 {
+    reqwest::Client::new()
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn tokens_end_with_the_owners_password_change_and_with_a_disable_for_good() {
+    let app = TestApp::spawn().await;
+    create_user(&app.store, "robot", Role::Leader, None, PASSWORD).await;
+    let office = Actor::system("t");
+    let robot = users::get(&app.store, &office, "robot")
+        .await
+        .unwrap()
+        .actor("127.0.0.1", "t");
+    let t1 = users::create_token(&app.store, &robot, "robot", "own")
+        .await
+        .unwrap();
+    assert_eq!(me_status(&app, &t1).await, 200);
+    // The owner changes their own password: the token made with the old one ends.
+    users::set_password(&app.store, &robot, "robot", "Own-New-Pass-2015", false)
+        .await
+        .unwrap();
+    assert_eq!(me_status(&app, &t1).await, 401);
+    // Disabling ends the tokens; enabling the account again does not bring them back.
+    let t2 = users::create_token(&app.store, &office, "robot", "ci")
+        .await
+        .unwrap();
+    assert_eq!(me_status(&app, &t2).await, 200);
+    users::set_disabled(&app.store, &office, "robot", true)
+        .await
+        .unwrap();
+    assert_eq!(me_status(&app, &t2).await, 401);
+    users::set_disabled(&app.store, &office, "robot", false)
+        .await
+        .unwrap();
+    assert_eq!(me_status(&app, &t2).await, 401, "revived by the re-enable");
+    let t3 = users::create_token(&app.store, &office, "robot", "new")
+        .await
+        .unwrap();
+    assert_eq!(me_status(&app, &t3).await, 200, "a new token works");
+}
+
+#[tokio::test]
+async fn an_account_that_must_change_its_password_cannot_use_a_token() {
+    let app = TestApp::spawn().await;
+    let office = Actor::system("t");
+    users::create(
+        &app.store,
+        &office,
+        NewUser {
+            username: "newbie",
+            display_name: "",
+            role: Role::Leader,
+            unit_code: None,
+            password: "Temp-Pass-99",
+            must_change_password: true,
+        },
+    )
+    .await
+    .unwrap();
+    let token = users::create_token(&app.store, &office, "newbie", "early")
+        .await
+        .unwrap();
+    let c = reqwest::Client::new();
+    for (lang, message) in [
+        ("zh-CN", "请先修改初始密码"),
+        ("en", "Change your initial password first"),
+    ] {
+        let res = c
+            .get(app.url("/api/v1/indicators"))
+            .bearer_auth(&token)
+            .header("accept-language", lang)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 403);
+        assert_eq!(res.headers()["cache-control"], "no-store");
+        let err: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(err["error"], "must_change_password", "{err}");
+        assert_eq!(err["message"], message, "{err}");
+        assert!(!err["detail"].as_str().unwrap().is_empty(), "{err}");
+    }
+    assert_eq!(me_status(&app, &token).await, 403);
 }

@@ -163,15 +163,27 @@ async fn cross_site_posts_are_refused_and_headers_are_set() {
     assert_eq!(h["x-request-id"].to_str().unwrap().len(), 16);
 }
 
+const METRICS_TOKEN: &str = "metrics-token-for-tests-0001";
+
 #[tokio::test]
 async fn health_turns_red_when_the_database_is_gone() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with(qcity_web::Config {
+        metrics_token: Some(METRICS_TOKEN.into()),
+        ..Default::default()
+    })
+    .await;
     let c = app.client();
     assert_eq!(
         c.get(app.url("/healthz")).send().await.unwrap().status(),
         200
     );
-    let metrics = body(c.get(app.url("/metrics")).send().await.unwrap()).await;
+    let metrics = c
+        .get(app.url("/metrics"))
+        .bearer_auth(METRICS_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    let metrics = body(metrics).await;
     assert!(
         metrics.contains("qcity_http_requests_total") && metrics.contains("qcity_database_up 1"),
         "{metrics}"

@@ -8,6 +8,7 @@ mod assessment;
 mod audit;
 mod browser;
 mod errors;
+mod exposure;
 mod figures;
 mod harness;
 mod indicators;

@@ -310,3 +310,113 @@ async fn unit_staff_edit_their_own_unit_and_read_no_other_units_contacts() {
     let res = leader.get(app.url("/units/ZJFJ")).send().await.unwrap();
     assert!(body(res).await.contains("李四"));
 }
+
+/// Evaluators (人大代表 / 政协委员) rate units: they see the overview, the figures and the
+/// assessment, not the accounts, the notices sent to units or the files units upload.
+#[tokio::test]
+async fn an_evaluator_sees_what_rating_needs_and_no_accounts_notices_or_evidence() {
+    let app = TestApp::with_plan().await;
+    let office = Actor::system("t");
+    let _staff = app.user("zjfj.staff", Role::Unit, Some("ZJFJ")).await;
+    let staff = qcity_store::users::get(&app.store, &office, "zjfj.staff")
+        .await
+        .unwrap()
+        .actor("127.0.0.1", "t");
+    let today = chrono::NaiveDate::from_ymd_opt(2014, 12, 1).unwrap();
+    let filter = qcity_store::obligations::Filter {
+        unit: Some("ZJFJ".into()),
+        content_prefix: Some("1.1.1".into()),
+        ..Default::default()
+    };
+    let ob = qcity_store::obligations::list(&app.store, &office, &filter, today)
+        .await
+        .unwrap()
+        .remove(0);
+    let input = qcity_store::obligations::ReportInput {
+        body: "进展".into(),
+        percent: 30,
+        submit: false,
+        form_token: "staff-token-00000000".into(),
+        files: vec![qcity_store::obligations::Upload {
+            filename: "a.pdf".into(),
+            bytes: b"%PDF-1.4\n%%EOF\n".to_vec(),
+        }],
+    };
+    let report_id = qcity_store::obligations::report(
+        &app.store,
+        &staff,
+        ob.id,
+        input,
+        &Default::default(),
+        today,
+    )
+    .await
+    .unwrap();
+    let sha = qcity_store::obligations::reports(&app.store, &office, ob.id)
+        .await
+        .unwrap()[0]
+        .files[0]
+        .sha256
+        .clone();
+    qcity_store::notices::issue_duban(
+        &app.store,
+        &office,
+        "ZJFJ",
+        Some(ob.id),
+        "督办",
+        "",
+        today,
+        today,
+    )
+    .await
+    .unwrap();
+    let file = format!("/reports/{report_id}/files/{sha}");
+
+    let leader = app.user("leader1", Role::Leader, None).await;
+    let evaluator = app.user("rater", Role::Evaluator, None).await;
+    // The leader, read-only, still reads all of it: the control.
+    for path in ["/notices", "/api/v1/users", "/api/v1/notices", &file] {
+        let res = leader.get(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), 200, "leader {path}");
+    }
+    for path in ["/notices", "/api/v1/users", "/api/v1/notices", &file] {
+        let res = evaluator.get(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), 403, "evaluator {path}");
+        let text = body(res).await;
+        assert!(
+            !text.contains("zjfj.staff") && !text.contains("督办"),
+            "{path}: {text}"
+        );
+    }
+    // What rating needs stays open, and the navigation offers no notices.
+    for path in ["/supervision", "/assessment", "/api/v1/me"] {
+        let res = evaluator.get(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), 200, "evaluator {path}");
+    }
+    let home = body(evaluator.get(app.url("/")).send().await.unwrap()).await;
+    assert!(!home.contains("href=\"/notices\""), "{home}");
+    // The report's file is named but not offered for download.
+    let page = format!("/obligations/{}", ob.id);
+    let html = body(evaluator.get(app.url(&page)).send().await.unwrap()).await;
+    assert!(html.contains("a.pdf") && !html.contains(&file), "{html}");
+    let html = body(leader.get(app.url(&page)).send().await.unwrap()).await;
+    assert!(html.contains(&file), "{html}");
+    // The store refuses the same whatever the route.
+    let rater = qcity_store::users::get(&app.store, &office, "rater")
+        .await
+        .unwrap()
+        .actor("127.0.0.1", "t");
+    assert!(
+        qcity_store::users::get(&app.store, &rater, "rater")
+            .await
+            .is_ok()
+    );
+    assert!(matches!(
+        qcity_store::users::get(&app.store, &rater, "zjfj.staff").await,
+        Err(qcity_store::StoreError::NotFound)
+    ));
+    assert!(matches!(
+        qcity_store::indicators::evidence(&app.store, &rater, 1, &sha).await,
+        Err(qcity_store::StoreError::Forbidden)
+    ));
+}
