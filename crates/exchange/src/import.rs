@@ -11,13 +11,13 @@ use std::collections::{HashMap, HashSet};
 use chrono::Datelike;
 use qcity_domain::plan::{
     Category, Content, Deadline, Diagnostic, Indicator, Item, Plan, Register, Task, Unit, UnitKind,
-    has_errors,
+    has_errors, note_original,
 };
 use qcity_domain::target::{self, Lang, Target};
 
 use crate::layout::{
-    DECOMPOSITION_HEADERS, INDICATOR_HEADERS, SHEET_DECOMPOSITION, SHEET_INDICATORS, SHEET_TASKS,
-    SHEET_UNITS, TASK_HEADERS, UNIT_HEADERS, notes_cell, unit_names,
+    DECOMPOSITION_HEADERS, INDICATOR_HEADERS, NOTES_SEP, SHEET_DECOMPOSITION, SHEET_INDICATORS,
+    SHEET_TASKS, SHEET_UNITS, TASK_HEADERS, UNIT_HEADERS, notes_cell, unit_names,
 };
 use crate::sheet::{Cell, Sheet, column_letter};
 use crate::text::{
@@ -968,11 +968,43 @@ fn keep_text(cell: &str, base: Option<&str>) -> String {
     }
 }
 
+/// The base notes when the cell shows them unchanged (exported in either language), else
+/// the cell's notes (see [`read_notes`]).
 fn keep_notes(cell: &str, base: Option<&[String]>) -> Vec<String> {
+    let unchanged = |b: &[String]| {
+        [Lang::ZhCn, Lang::En]
+            .into_iter()
+            .any(|lang| normalize(&notes_cell(b, lang)) == cell)
+    };
     match base {
-        Some(b) if normalize(&notes_cell(b)) == cell => b.to_vec(),
-        _ => split_notes(cell),
+        Some(b) if unchanged(b) => b.to_vec(),
+        _ => read_notes(cell, base.unwrap_or_default()),
     }
+}
+
+/// An edited 备注 cell: split on ；and line breaks, then pieces in a row joined again where
+/// together they are one known note (a Chinese note may hold ；): a note of the base as it
+/// is, or a catalogued note in either language, read back as the plan writes it. Any other
+/// piece is a note as typed.
+fn read_notes(cell: &str, base: &[String]) -> Vec<String> {
+    let pieces = split_notes(cell);
+    let known = |text: &str| {
+        base.iter()
+            .find(|b| b.as_str() == text)
+            .cloned()
+            .or_else(|| note_original(text).map(str::to_string))
+    };
+    let mut notes = Vec::new();
+    let mut at = 0;
+    while at < pieces.len() {
+        let (note, next) = (at + 1..=pieces.len())
+            .rev()
+            .find_map(|end| known(&pieces[at..end].join(NOTES_SEP)).map(|n| (n, end)))
+            .unwrap_or_else(|| (pieces[at].clone(), at + 1));
+        notes.push(note);
+        at = next;
+    }
+    notes
 }
 
 /// A new indicator's short name: its text without the closing 。.

@@ -1,7 +1,8 @@
 //! The workbook layout: which sheets, which columns, what each cell holds.
 //! Export builds sheets from a plan here; import reads the same columns.
 
-use qcity_domain::plan::{Content, Plan, explain_target};
+use qcity_domain::plan::{Content, Plan, explain_target, notes_in};
+use qcity_domain::target::Lang;
 
 use crate::sheet::{Cell, Look, Sheet};
 
@@ -44,13 +45,13 @@ pub(crate) const LIST_SEP: &str = "、";
 /// Separator of notes in one cell.
 pub(crate) const NOTES_SEP: &str = "；";
 
-/// All four sheets of a plan.
-pub(crate) fn plan_sheets(plan: &Plan) -> Vec<Sheet> {
+/// All four sheets of a plan, its notes (备注) in `lang`.
+pub(crate) fn plan_sheets(plan: &Plan, lang: Lang) -> Vec<Sheet> {
     vec![
-        decomposition(plan),
-        indicators(plan),
+        decomposition(plan, lang),
+        indicators(plan, lang),
         tasks(plan),
-        units(plan),
+        units(plan, lang),
     ]
 }
 
@@ -67,8 +68,9 @@ pub(crate) fn unit_names(plan: &Plan, codes: &[String]) -> String {
         .join(LIST_SEP)
 }
 
-pub(crate) fn notes_cell(notes: &[String]) -> String {
-    notes.join(NOTES_SEP)
+/// A 备注 cell: the notes in `lang` (Chinese from the domain's catalogue), joined with ；.
+pub(crate) fn notes_cell(notes: &[String], lang: Lang) -> String {
+    notes_in(notes, lang).join(NOTES_SEP)
 }
 
 /// A whole-number code such as a category's `"3"` becomes a number cell so
@@ -94,13 +96,13 @@ pub(crate) const TABLE_COLUMNS: usize = 7;
 /// Widths of the shared columns.
 pub(crate) const TABLE_WIDTHS: [f64; TABLE_COLUMNS] = [6.0, 14.0, 24.0, 56.0, 16.0, 20.0, 28.0];
 
-fn decomposition(plan: &Plan) -> Sheet {
+fn decomposition(plan: &Plan, lang: Lang) -> Sheet {
     decomposition_table(
         plan,
         SHEET_DECOMPOSITION,
         &DECOMPOSITION_HEADERS[TABLE_COLUMNS..],
         &[30.0],
-        |c| vec![Cell::text(notes_cell(&c.notes))],
+        |c| vec![Cell::text(notes_cell(&c.notes, lang))],
     )
 }
 
@@ -160,7 +162,7 @@ pub(crate) fn decomposition_table(
     sheet
 }
 
-fn indicators(plan: &Plan) -> Sheet {
+fn indicators(plan: &Plan, lang: Lang) -> Sheet {
     let mut rows = vec![header_row(&INDICATOR_HEADERS)];
     for i in &plan.indicators {
         let area = plan
@@ -177,7 +179,7 @@ fn indicators(plan: &Plan) -> Sheet {
             Cell::text(i.target.as_str()),
             Cell::text(explained),
             Cell::text(i.contents.join(LIST_SEP)),
-            Cell::text(notes_cell(&i.notes)),
+            Cell::text(notes_cell(&i.notes, lang)),
             Cell::text(
                 i.formula
                     .as_ref()
@@ -221,7 +223,7 @@ fn tasks(plan: &Plan) -> Sheet {
     }
 }
 
-fn units(plan: &Plan) -> Sheet {
+fn units(plan: &Plan, lang: Lang) -> Sheet {
     let mut rows = vec![header_row(&UNIT_HEADERS)];
     for u in &plan.units {
         rows.push(vec![
@@ -229,7 +231,7 @@ fn units(plan: &Plan) -> Sheet {
             Cell::text(&u.name),
             Cell::text(u.kind.label_zh()),
             Cell::text(u.parent.clone().unwrap_or_default()),
-            Cell::text(notes_cell(&u.notes)),
+            Cell::text(notes_cell(&u.notes, lang)),
             Cell::text(
                 u.registers
                     .iter()

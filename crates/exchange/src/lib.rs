@@ -40,6 +40,7 @@ mod tests;
 
 use qcity_domain::formula::Measure;
 use qcity_domain::plan::{Diagnostic, Plan};
+use qcity_domain::target::Lang;
 
 pub use acceptance::{
     SHEET_ACCEPTANCE, acceptance_rows_to_xlsx, acceptance_sheet_from_xlsx,
@@ -67,9 +68,17 @@ pub enum ExchangeError {
     Docx(#[from] docx_rs::DocxError),
 }
 
-/// The plan as an XLSX workbook.
+/// The plan as an XLSX workbook, a Chinese office document: its notes (备注) in Chinese.
 pub fn plan_to_xlsx(plan: &Plan) -> Result<Vec<u8>, ExchangeError> {
-    Ok(write::write_workbook(&layout::plan_sheets(plan))?)
+    plan_to_xlsx_in(plan, Lang::ZhCn)
+}
+
+/// The plan as an XLSX workbook with its transcription notes (the 备注 columns) in `lang`:
+/// Chinese from the domain's catalogue (a note it does not hold as typed), English as
+/// written. Sheet names and headers stay Chinese. [`plan_from_xlsx`] reads either back to
+/// the same notes.
+pub fn plan_to_xlsx_in(plan: &Plan, lang: Lang) -> Result<Vec<u8>, ExchangeError> {
+    Ok(write::write_workbook(&layout::plan_sheets(plan, lang))?)
 }
 
 /// Reads a plan back from a workbook written by [`plan_to_xlsx`] (possibly

@@ -521,3 +521,96 @@ fn garbage_and_foreign_workbooks_are_errors_not_panics() {
         "{errors:#?}"
     );
 }
+
+/// The 备注 columns carry the transcription notes in the workbook's language: Chinese by
+/// default (the domain's catalogue), English on request. Either reads back as the notes the
+/// plan writes, and an edited Chinese cell keeps the notes it still shows (a Chinese note
+/// may hold ；) and adds what the clerk typed.
+#[test]
+fn notes_are_exported_in_the_workbooks_language_and_read_back_as_written() {
+    use crate::layout::SHEET_INDICATORS;
+    use crate::plan_to_xlsx_in;
+    use qcity_domain::plan::notes_in;
+    use qcity_domain::target::Lang;
+
+    let plan = default_plan();
+    let content = |p: &Plan| {
+        p.contents()
+            .find(|(_, _, c)| c.code == "2.2.3")
+            .map(|(_, _, c)| c.notes.clone())
+            .unwrap_or_default()
+    };
+    let notes = content(&plan);
+    assert_eq!(notes.len(), 4);
+    let zh = notes_in(&notes, Lang::ZhCn);
+    assert!(
+        zh[0].starts_with("周期性：") && zh[0].contains('；'),
+        "{}",
+        zh[0]
+    );
+
+    let mut sheets = exported_sheets(&plan);
+    let table = sheet_mut(&mut sheets, SHEET_DECOMPOSITION);
+    let r = row_of(table, "2.2.3");
+    assert_eq!(table.rows[r][7].as_text(), zh.join("；"));
+    let indicators = sheet_mut(&mut sheets, SHEET_INDICATORS);
+    assert!(
+        indicators.rows[1][7]
+            .as_text()
+            .contains("指标名称（name）由该行文字提炼")
+    );
+    let units = sheet_mut(&mut sheets, SHEET_UNITS);
+    assert!(units.rows.iter().any(|row| {
+        row.get(4)
+            .is_some_and(|c| c.as_text() == "仅作为 9.2.1 的承办单位出现。")
+    }));
+
+    // The English workbook carries the notes as written and reads back the same.
+    let english = plan_to_xlsx_in(&plan, Lang::En).unwrap_or_else(|e| panic!("{e}"));
+    let english_sheets = read_workbook(&english).unwrap_or_else(|e| panic!("{e}"));
+    let table_en = &english_sheets[0];
+    assert_eq!(
+        table_en.rows[row_of(table_en, "2.2.3")][7].as_text(),
+        notes.join("；")
+    );
+    let (back, _) = plan_from_xlsx(&english, &plan).unwrap_or_else(|d| panic!("{d:#?}"));
+    assert_eq!(back, plan);
+
+    // A clerk drops the second note, keeps the others and types one.
+    let table = sheet_mut(&mut sheets, SHEET_DECOMPOSITION);
+    let typed = "新增：已与区教体局核对开放天数";
+    set(
+        table,
+        r,
+        7,
+        Cell::text(format!("{}；{}；{}\n{typed}", zh[0], zh[2], zh[3])),
+    );
+    let back = import_ok(&sheets, &plan);
+    assert_eq!(
+        content(&back),
+        [
+            notes[0].clone(),
+            notes[2].clone(),
+            notes[3].clone(),
+            typed.to_string()
+        ]
+    );
+    // Nothing else changed, and the next export shows the typed note as typed.
+    let mut expected = plan.clone();
+    for c in expected
+        .categories
+        .iter_mut()
+        .flat_map(|cat| cat.items.iter_mut())
+        .flat_map(|item| item.contents.iter_mut())
+        .filter(|c| c.code == "2.2.3")
+    {
+        c.notes = content(&back);
+    }
+    assert_eq!(back, expected);
+    let again = exported_sheets(&back);
+    let table = &again[0];
+    assert_eq!(
+        table.rows[row_of(table, "2.2.3")][7].as_text(),
+        format!("{}；{}；{}；{typed}", zh[0], zh[2], zh[3])
+    );
+}

@@ -16,6 +16,7 @@ mod diff;
 mod export;
 mod load;
 mod model;
+mod notes;
 mod validate;
 
 #[cfg(test)]
@@ -35,6 +36,7 @@ pub use model::{
     Category, Content, INHERITABLE_FIELDS, Indicator, IndicatorArea, Item, Measure, Phase, Plan,
     PlanMeta, Register, Task, TaskGroup, Unit, UnitKind,
 };
+pub use notes::{DEFAULT_NOTES_ZH_TOML, note_in, note_original, notes_in};
 
 /// The default plan file: Huiji District's 2014 work plan (惠政〔2014〕4号).
 pub const DEFAULT_PLAN_TOML: &str = include_str!("../../plan/huiji-2014.toml");

@@ -10,7 +10,7 @@ use crate::view::{escape, require_plan, target_lang};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use qcity_domain::plan::{Content, Plan};
+use qcity_domain::plan::{Content, Plan, notes_in};
 use qcity_domain::target::{self, Lang as TargetLang};
 use serde::Deserialize;
 use std::sync::Arc;
@@ -63,7 +63,7 @@ pub fn content_row(
         deadline: c.deadline_text.clone(),
         lead: unit_names(plan, &c.lead_units),
         undertaking: unit_names(plan, &c.undertaking_units),
-        notes: c.notes.clone(),
+        notes: notes_in(&c.notes, lang),
         inherited: !c.inherited.is_empty(),
         target: c
             .target
@@ -113,6 +113,8 @@ struct OverviewPage {
     shown: usize,
     total: usize,
     timeline_svg: String,
+    /// The plan's own notes in the page's language.
+    plan_notes: Vec<String>,
 }
 
 async fn overview(
@@ -158,7 +160,7 @@ async fn overview(
                 items.push(ItemView {
                     code: item.code.clone(),
                     title: item.title.clone(),
-                    notes: item.notes.clone(),
+                    notes: notes_in(&item.notes, lang),
                     rows,
                 });
             }
@@ -167,7 +169,7 @@ async fn overview(
             categories.push(CategoryView {
                 code: cat.code.clone(),
                 title: cat.title.clone(),
-                notes: cat.notes.clone(),
+                notes: notes_in(&cat.notes, lang),
                 items,
             });
         }
@@ -179,6 +181,7 @@ async fn overview(
         .map(|u| (u.code.clone(), u.name.clone()))
         .collect();
     let timeline_svg = timeline(&plan, &ctx.today, &ctx.t("plan-timeline-legend"));
+    let plan_notes = notes_in(&plan.plan.notes, lang);
     Ok(render(&OverviewPage {
         ctx: page,
         version,
@@ -189,6 +192,7 @@ async fn overview(
         shown,
         total,
         timeline_svg,
+        plan_notes,
     }))
 }
 
@@ -250,7 +254,7 @@ async fn indicators(
                             .unwrap_or_else(|_| i.target.to_string()),
                         explained: parsed.map(|t| target::explain(t, lang)).unwrap_or_default(),
                         contents: i.contents.clone(),
-                        notes: i.notes.clone(),
+                        notes: notes_in(&i.notes, lang),
                     }
                 })
                 .collect(),
@@ -261,7 +265,18 @@ async fn indicators(
 
 struct GroupView {
     title: String,
-    tasks: Vec<(String, u32, String, String, Vec<String>)>,
+    tasks: Vec<TaskRow>,
+}
+
+struct TaskRow {
+    code: String,
+    seq: u32,
+    title: String,
+    text: String,
+    /// The contents that carry the task.
+    contents: Vec<String>,
+    /// The transcription notes in the page's language.
+    notes: Vec<String>,
 }
 
 #[derive(Template)]
@@ -272,9 +287,15 @@ struct TasksPage {
     measures: Vec<(String, String)>,
 }
 
-async fn tasks(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+async fn tasks(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<NotesQuery>,
+) -> Result<Response, AppError> {
     ctx.user()?;
     let (_, plan) = require_plan(&state).await?;
+    let page = ctx.page().with_notes(&q.notes);
+    let lang = target_lang(&page);
     let groups = plan
         .task_groups
         .iter()
@@ -284,14 +305,13 @@ async fn tasks(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppE
                 .tasks
                 .iter()
                 .filter(|t| t.group == g.code)
-                .map(|t| {
-                    (
-                        t.code.clone(),
-                        t.seq,
-                        t.title.clone(),
-                        t.text.clone(),
-                        t.contents.clone(),
-                    )
+                .map(|t| TaskRow {
+                    code: t.code.clone(),
+                    seq: t.seq,
+                    title: t.title.clone(),
+                    text: t.text.clone(),
+                    contents: t.contents.clone(),
+                    notes: notes_in(&t.notes, lang),
                 })
                 .collect(),
         })
@@ -302,7 +322,7 @@ async fn tasks(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppE
         .map(|m| (m.title.clone(), m.text.clone()))
         .collect();
     Ok(render(&TasksPage {
-        ctx: ctx.page(),
+        ctx: page,
         groups,
         measures,
     }))

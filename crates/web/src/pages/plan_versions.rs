@@ -150,8 +150,9 @@ async fn import(
 async fn export_xlsx(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     ctx.user()?;
     let (version, plan) = require_plan(&state).await?;
-    let bytes =
-        qcity_exchange::plan_to_xlsx(&plan).map_err(|e| AppError::Internal(e.to_string()))?;
+    // The 备注 columns (transcription notes) in the reader's language.
+    let bytes = qcity_exchange::plan_to_xlsx_in(&plan, ctx.lang.domain())
+        .map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(crate::view::attachment(
         bytes,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -49,6 +49,9 @@ struct UnitPage {
     unit: Unit,
     leads: Vec<crate::pages::plan::ContentRow>,
     supports: Vec<crate::pages::plan::ContentRow>,
+    /// The plan's transcription notes on the unit, in the page's language (the office's, on
+    /// request).
+    notes: Vec<String>,
     can_edit: bool,
     form: ContactForm,
     errors: Vec<(String, String)>,
@@ -69,6 +72,9 @@ impl UnitPage {
 struct SavedQuery {
     #[serde(default)]
     saved: String,
+    /// "1": the office shows the transcription notes.
+    #[serde(default)]
+    notes: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -81,14 +87,15 @@ struct ContactForm {
     contact_email: String,
 }
 
-/// What the unit leads and what it supports in the current plan.
+/// What the unit leads and what it supports in the current plan, and the plan's notes on it
+/// in the page's language.
 async fn duties(
     state: &AppState,
     ctx: &Ctx,
     code: &str,
-) -> Result<(Vec<ContentRow>, Vec<ContentRow>), AppError> {
+) -> Result<(Vec<ContentRow>, Vec<ContentRow>, Vec<String>), AppError> {
     let Some((_, plan)) = state.plan().await? else {
-        return Ok((vec![], vec![]));
+        return Ok((vec![], vec![], vec![]));
     };
     let lang = crate::view::target_lang(&ctx.page());
     let rows = |list: Vec<&qcity_domain::plan::Content>| -> Vec<ContentRow> {
@@ -100,9 +107,14 @@ async fn duties(
             })
             .collect()
     };
+    let notes = plan
+        .unit(code)
+        .map(|u| qcity_domain::plan::notes_in(&u.notes, lang))
+        .unwrap_or_default();
     Ok((
         rows(plan.contents_led_by(code)),
         rows(plan.contents_supported_by(code)),
+        notes,
     ))
 }
 
@@ -119,12 +131,13 @@ async fn show(
         contact_phone: unit.contact_phone.clone(),
         contact_email: unit.contact_email.clone(),
     };
-    let (leads, supports) = duties(&state, &ctx, &unit.code).await?;
+    let (leads, supports, notes) = duties(&state, &ctx, &unit.code).await?;
     Ok(render(&UnitPage {
         can_edit: ctx.actor().scope().can_write_unit(unit.id),
         leads,
         supports,
-        ctx: ctx.page(),
+        notes,
+        ctx: ctx.page().with_notes(&q.notes),
         unit,
         form,
         errors: vec![],
@@ -154,11 +167,12 @@ async fn update_contact(
         Ok(_) => Ok(see_other(&format!("/units/{code}?saved=1"))),
         Err(StoreError::Invalid { field, code: key }) => {
             let unit = units::get(&state.store, &ctx.actor(), &code).await?;
-            let (leads, supports) = duties(&state, &ctx, &unit.code).await?;
+            let (leads, supports, notes) = duties(&state, &ctx, &unit.code).await?;
             Ok(unprocessable(render(&UnitPage {
                 can_edit: true,
                 leads,
                 supports,
+                notes,
                 ctx: ctx.page(),
                 unit,
                 errors: vec![(field, ctx.t(&key))],

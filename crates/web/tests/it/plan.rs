@@ -247,34 +247,157 @@ async fn the_excel_export_imports_back_unchanged() {
     assert_eq!(res.headers()["location"], "/plan/versions?imported=same");
 }
 
+/// The export's 备注 columns are in the reader's language, and either workbook imports back
+/// as the same plan (the Chinese notes read back as the notes the plan writes).
+#[tokio::test]
+async fn the_excel_export_carries_the_notes_in_the_readers_language() {
+    let app = TestApp::with_plan().await;
+    let c = app.login("admin", ADMIN_PASSWORD).await;
+    let plan = qcity_domain::plan::default_plan();
+    let notes_of_2_5_1 = |bytes: &[u8]| {
+        let rows = qcity_exchange::assessment::first_sheet_text(bytes).unwrap();
+        rows.into_iter()
+            .find(|r| r.get(3).is_some_and(|t| t.starts_with("2.5.1 ")))
+            .and_then(|r| r.get(7).cloned())
+            .unwrap()
+    };
+    for (lang, note) in [
+        ("zh-CN", "按措辞关联主要任务 T30（首席质量官制度）。"),
+        ("en", "Task link T30 by wording (首席质量官制度)."),
+    ] {
+        c.post(app.url("/lang"))
+            .form(&[("lang", lang), ("back", "/plan")])
+            .send()
+            .await
+            .unwrap();
+        let bytes = c
+            .get(app.url("/plan/export.xlsx"))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        let cell = notes_of_2_5_1(&bytes);
+        assert!(cell.contains(note), "{lang}: {cell}");
+        let (back, _) = qcity_exchange::plan_from_xlsx(&bytes, &plan).unwrap();
+        assert_eq!(back, plan, "{lang}");
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes.to_vec()).file_name("plan.xlsx"),
+        );
+        let res = c
+            .post(app.url("/plan/import"))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            res.headers()["location"],
+            "/plan/versions?imported=same",
+            "{lang}"
+        );
+    }
+}
+
 /// The transcription notes are the office's working notes: hidden from everyone else, and
-/// shown to the office on request.
+/// shown to the office on request, in the page's language (Chinese from the catalogue).
 #[tokio::test]
 async fn transcription_notes_are_for_the_office_on_request() {
     let app = TestApp::with_plan().await;
     let unit = app.user("zj.staff", Role::Unit, Some("ZJFJ")).await;
+    let leader = app.user("leader", Role::Leader, None).await;
     let admin = app.login("admin", ADMIN_PASSWORD).await;
-    for path in ["/plan", "/plan?notes=1", "/plan/indicators?notes=1"] {
-        let page = body(unit.get(app.url(path)).send().await.unwrap()).await;
-        assert!(
-            !page.contains("class=\"notes\""),
-            "a unit sees no notes on {path}"
-        );
-        assert!(!page.contains("notes-toggle"));
+    // One note of the plan, a content, an indicator, a task and a unit, in both languages.
+    let notes = [
+        (
+            "/plan",
+            "原文印作“惠政〔2014〕4 号”",
+            "the seed prints 惠政〔2014〕4 号",
+        ),
+        (
+            "/plan",
+            "按措辞关联主要任务 T30（首席质量官制度）。",
+            "Task link T30 by wording (首席质量官制度).",
+        ),
+        (
+            "/plan/indicators",
+            "目标内容 6.1.1 重述了此指标。",
+            "Restated by 6.1.1.",
+        ),
+        (
+            "/plan/tasks",
+            "标题系提炼：该任务没有简短的引领标题",
+            "Title is derived: the task has no short lead title",
+        ),
+        (
+            "/units/ZJFJ",
+            "领导小组设于该局",
+            "Houses the leading group",
+        ),
+    ];
+    for who in [&unit, &leader] {
+        for (path, zh, en) in notes {
+            for asked in ["", "?notes=1"] {
+                let page = body(
+                    who.get(app.url(&format!("{path}{asked}")))
+                        .send()
+                        .await
+                        .unwrap(),
+                )
+                .await;
+                assert!(
+                    !page.contains("class=\"notes\"") && !page.contains(zh) && !page.contains(en),
+                    "only the office sees notes, not on {path}{asked}"
+                );
+                assert!(!page.contains("notes-toggle") && !page.contains("显示转录说明"));
+            }
+        }
     }
     let plain = body(admin.get(app.url("/plan")).send().await.unwrap()).await;
     assert!(!plain.contains("class=\"notes\""));
     assert!(plain.contains("显示转录说明"));
-    let with = body(admin.get(app.url("/plan?notes=1")).send().await.unwrap()).await;
-    assert!(with.contains("class=\"notes\""));
-    assert!(with.contains("隐藏转录说明"));
-    let ind = body(
-        admin
-            .get(app.url("/plan/indicators?notes=1"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert!(ind.contains("class=\"notes\""));
+    for (path, zh, en) in notes {
+        let plain = body(admin.get(app.url(path)).send().await.unwrap()).await;
+        assert!(
+            !plain.contains(zh) && !plain.contains(en),
+            "{path} without ?notes=1"
+        );
+        let with = body(
+            admin
+                .get(app.url(&format!("{path}?notes=1")))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert!(
+            with.contains("class=\"notes\"") && with.contains("隐藏转录说明"),
+            "{path}"
+        );
+        assert!(with.contains(zh), "{path} shows the note in Chinese: {zh}");
+        assert!(!with.contains(en), "{path} shows no English note: {en}");
+    }
+    admin
+        .post(app.url("/lang"))
+        .form(&[("lang", "en"), ("back", "/plan")])
+        .send()
+        .await
+        .unwrap();
+    for (path, zh, en) in notes {
+        let with = body(
+            admin
+                .get(app.url(&format!("{path}?notes=1")))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert!(with.contains("Hide transcription notes"), "{path}");
+        assert!(with.contains(en), "{path} shows the note as written: {en}");
+        assert!(
+            !with.contains(zh),
+            "{path} shows no Chinese translation: {zh}"
+        );
+    }
 }
