@@ -7,6 +7,7 @@ mod api_assessment;
 mod assessment;
 mod audit;
 mod browser;
+mod crawl;
 mod errors;
 mod exposure;
 mod figures;
