@@ -18,3 +18,4 @@ mod registries;
 mod reports;
 mod scope;
 mod supervision;
+mod uploads;
