@@ -485,3 +485,101 @@ pub async fn store(tx: &mut Tx, files: &[Checked<'_>]) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn upload(name: &str, bytes: &[u8]) -> Upload {
+        Upload {
+            filename: name.into(),
+            bytes: bytes.to_vec(),
+        }
+    }
+
+    fn verdict(name: &str, bytes: &[u8]) -> std::result::Result<String, String> {
+        let files = [upload(name, bytes)];
+        match check(&files, &EvidencePolicy::default()) {
+            Ok(c) => Ok(c[0].filename.clone()),
+            Err(StoreError::Invalid { code, .. }) => Err(code),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    const PDF: &[u8] = b"%PDF-1.4\n%%EOF\n";
+
+    #[test]
+    fn names_lose_hidden_characters_and_take_the_contents_extension() {
+        let cases = [
+            ("report.pdf", "report.pdf"),
+            ("REPORT.PDF", "REPORT.PDF"),
+            ("report.txt", "report.pdf"),
+            ("报告", "报告.pdf"),
+            ("报告\u{202E}fdp.txt", "报告fdp.pdf"),
+            ("a\u{2066}b\u{2069}\u{200E}\u{200F}c.pdf", "abc.pdf"),
+            ("C:\\Users\\x\\扫描.pdf", "扫描.pdf"),
+            ("../../etc/passwd", "passwd.pdf"),
+            ("a\tb\nc\u{0}.pdf", "abc.pdf"),
+            ("..pdf", "pdf.pdf"),
+            ("\u{202E}", "file.pdf"),
+            ("  .hidden.pdf. ", "hidden.pdf"),
+            ("what?<x>.pdf", "what__x_.pdf"),
+        ];
+        for (name, want) in cases {
+            assert_eq!(verdict(name, PDF).as_deref(), Ok(want), "{name:?}");
+        }
+        let long = format!("{}.pdf", "长".repeat(500));
+        let kept = verdict(&long, PDF).unwrap();
+        assert!(kept.ends_with(".pdf") && kept.chars().count() == 120);
+    }
+
+    #[test]
+    fn programs_scripts_and_installers_are_refused_by_name_and_by_content() {
+        for name in [
+            "run.bat",
+            "x.EXE",
+            "a.pdf.exe",
+            "s.ps1",
+            "m.msi",
+            "v.vbs",
+            "p.scr",
+        ] {
+            assert_eq!(
+                verdict(name, PDF),
+                Err("error-file-executable".to_string()),
+                "{name}"
+            );
+        }
+        for bytes in [
+            &b"MZ\x90\x00"[..],
+            b"\x7fELF\x02",
+            b"#!/bin/sh\n",
+            &[0xCA, 0xFE, 0xBA, 0xBE],
+        ] {
+            assert_eq!(
+                verdict("a.pdf", bytes),
+                Err("error-file-executable".to_string())
+            );
+        }
+        assert_eq!(
+            verdict("a.pdf", b"@echo off\r\n"),
+            Err("error-file-type".to_string())
+        );
+        // A compound file that is neither Word, Excel nor PowerPoint.
+        let mut ole = vec![0u8; 1024];
+        ole[..8].copy_from_slice(OLE_MAGIC);
+        ole[0x1E] = 9;
+        assert_eq!(verdict("a.doc", &ole), Err("error-file-type".to_string()));
+    }
+
+    #[test]
+    fn downloads_are_named_after_the_stored_type() {
+        assert_eq!(download_name("run.bat", "application/pdf"), "run.pdf");
+        assert_eq!(download_name("x\u{202E}gpj.exe", "image/jpeg"), "xgpj.jpg");
+        assert_eq!(
+            download_name("setup.exe", "application/x-ole-storage"),
+            "setup.exe.bin"
+        );
+        assert_eq!(download_name("", "application/x-ole-storage"), "file.bin");
+    }
+}

@@ -166,3 +166,21 @@ impl AppState {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn an_import_waits_for_a_free_slot_and_is_told_when_none_frees_up() {
+        let pool = ImportSlots::new(1, Duration::ZERO);
+        assert_eq!(pool.size(), 1);
+        let held = pool.acquire().await.expect("a free slot");
+        assert_eq!(pool.acquire().await.err(), Some(Busy));
+        drop(held);
+        assert!(pool.acquire().await.is_ok());
+        // Sized from the machine: at least one.
+        assert!(ImportSlots::new(0, Duration::ZERO).size() >= 1);
+    }
+}
