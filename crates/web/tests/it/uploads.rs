@@ -208,6 +208,16 @@ async fn evidence_names_follow_the_content_and_downloads_are_safe_attachments() 
         ("台账.xlsx", xlsx(), "台账.xlsx"),
         ("方案.docx", docx(&[]), "方案.docx"),
         ("旧文档.dat", compound_file(WORD), "旧文档.doc"),
+        // Evidence takes the 20 MB policy (the old cap was 2 MB).
+        (
+            "现场照片.pdf",
+            {
+                let mut big = PDF.to_vec();
+                big.resize(3 * 1024 * 1024, b' ');
+                big
+            },
+            "现场照片.pdf",
+        ),
     ];
     for (name, bytes, _) in &accepted {
         let res = r.send(name, bytes.clone(), "zh-CN").await;
