@@ -78,6 +78,12 @@ enum Command {
         /// Largest evidence file accepted, in MB.
         #[arg(long, default_value_t = 20)]
         max_evidence_mb: usize,
+        /// Largest file a web import takes, in MB (streamed to the data directory, not memory).
+        #[arg(long, default_value_t = 256)]
+        max_import_mb: usize,
+        /// Imports read at once; 0: one per core but one, at least one.
+        #[arg(long, default_value_t = 0)]
+        import_workers: usize,
         /// Days before a due date that reminders go out, e.g. 7,3,1.
         #[arg(long, default_value = "7,3,1", value_delimiter = ',')]
         reminder_days: Vec<i64>,
@@ -373,6 +379,8 @@ async fn run(cli: &Cli) -> Result<ExitCode> {
             trusted_origin,
             trusted_proxy,
             max_evidence_mb,
+            max_import_mb,
+            import_workers,
             reminder_days,
             escalation_days,
             smtp_host,
@@ -417,8 +425,14 @@ async fn run(cli: &Cli) -> Result<ExitCode> {
             if reminder_days.iter().any(|d| *d < 0) {
                 bail!("--reminder-days takes day counts of zero or more, e.g. 7,3,1");
             }
+            // Uploads stream into the data directory; a crash can leave some behind.
+            let uploads = cli.data_dir.join("uploads");
+            clear_uploads(&uploads)?;
             let config = qcity_web::Config {
                 max_evidence_bytes: (*max_evidence_mb).clamp(1, 1024) * 1024 * 1024,
+                max_import_bytes: (*max_import_mb).clamp(1, 4096) * 1024 * 1024,
+                upload_dir: Some(uploads),
+                import_workers: *import_workers,
                 ladder: qcity_store::notices::Ladder {
                     reminder_days: reminder_days.clone(),
                     escalation_days: escalation,
@@ -680,6 +694,25 @@ fn create_private(path: &std::path::Path) -> std::io::Result<std::fs::File> {
 }
 
 /// Today in China Standard Time.
+/// Makes the upload directory (private) and removes what an earlier run left in it: uploads
+/// live only as long as their request.
+fn clear_uploads(dir: &std::path::Path) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("cannot restrict {}", dir.display()))?;
+    }
+    for entry in std::fs::read_dir(dir)?.flatten() {
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with("upload-") {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+    Ok(())
+}
+
 fn china_today() -> NaiveDate {
     let cst = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
     chrono::Utc::now().with_timezone(&cst).date_naive()

@@ -19,7 +19,7 @@ pub async fn sampling_file(
     actor: &Actor,
     source: &str,
     today: NaiveDate,
-    bytes: Vec<u8>,
+    bytes: impl AsRef<[u8]> + Send + 'static,
 ) -> qcity_store::Result<FileOutcome> {
     import_file::<SamplingInput>(store, actor, source, today, bytes, |bytes, on_row| {
         qcity_exchange::read_sampling(bytes, on_row)
@@ -33,7 +33,7 @@ pub async fn enterprises_file(
     actor: &Actor,
     source: &str,
     today: NaiveDate,
-    bytes: Vec<u8>,
+    bytes: impl AsRef<[u8]> + Send + 'static,
 ) -> qcity_store::Result<FileOutcome> {
     import_file::<EnterpriseRow>(store, actor, source, today, bytes, move |bytes, on_row| {
         qcity_exchange::read_enterprises(bytes, today, on_row)
@@ -48,7 +48,7 @@ async fn import_file<R: ImportRecord>(
     actor: &Actor,
     source: &str,
     today: NaiveDate,
-    bytes: Vec<u8>,
+    bytes: impl AsRef<[u8]> + Send + 'static,
     // Hands each good row to the callback with its line; returns the row diagnostics or the
     // file-level error.
     read: impl FnOnce(&[u8], &mut dyn FnMut(usize, R)) -> Result<Vec<Diagnostic>, Diagnostic>
@@ -61,7 +61,7 @@ async fn import_file<R: ImportRecord>(
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<(usize, R)>>(8);
     let reader = tokio::task::spawn_blocking(move || {
         let mut batch = Vec::with_capacity(BATCH);
-        let result = read(&bytes, &mut |line, row| {
+        let result = read(bytes.as_ref(), &mut |line, row| {
             batch.push((line, row));
             if batch.len() == BATCH {
                 // The receiver only goes away when the import failed; the rest is then moot.

@@ -17,6 +17,7 @@ pub mod modules;
 pub mod ops;
 pub mod pages;
 pub mod state;
+pub mod upload;
 pub mod view;
 
 use axum::Router;
@@ -32,6 +33,7 @@ impl AppState {
     /// The state of an app made of [`modules::MODULES`].
     pub fn new(store: Store, config: Config) -> AppState {
         let limiter = limiter::PublicLimiter::new(config.public_posts_per_minute);
+        let imports = state::ImportSlots::new(config.import_workers, config.import_wait);
         AppState {
             store,
             config: Arc::new(config),
@@ -39,6 +41,7 @@ impl AppState {
             limiter: Arc::new(limiter),
             plan_cache: Arc::default(),
             assembly: Arc::new(modules::assembly()),
+            imports: Arc::new(imports),
         }
     }
 }

@@ -66,7 +66,8 @@ pub enum BodyLimit {
     Form,
     /// Evidence uploads: several files of up to `Config::max_evidence_bytes` each.
     Evidence,
-    /// A spreadsheet or plan file to import: `Config::max_import_bytes`.
+    /// A spreadsheet or plan file to import: one file of up to `Config::max_import_bytes`
+    /// (and the form around it).
     Import,
 }
 
@@ -78,7 +79,7 @@ impl BodyLimit {
                 .max_evidence_bytes
                 .saturating_mul(5)
                 .saturating_add(1024 * 1024),
-            BodyLimit::Import => config.max_import_bytes,
+            BodyLimit::Import => config.max_import_bytes.saturating_add(1024 * 1024),
         }
     }
 }

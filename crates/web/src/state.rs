@@ -28,8 +28,19 @@ pub struct Config {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Largest evidence file accepted, in bytes (20 MB by default).
     pub max_evidence_bytes: usize,
-    /// Largest file accepted by an import route (spreadsheets, plan files), in bytes.
+    /// Largest file accepted by an import route (spreadsheets, plan files), in bytes: as large
+    /// as the command line takes (256 MB by default), streamed to disk, never held in memory.
     pub max_import_bytes: usize,
+    /// Where uploads are streamed to while a request reads them (the data directory's
+    /// `uploads`; the system's temporary directory when not set). Each file is removed when
+    /// its request ends.
+    pub upload_dir: Option<std::path::PathBuf>,
+    /// Imports read at once (the import pool); `0` sizes it from the machine: one per core
+    /// but one, at least one, so the server keeps a core for everyone else.
+    pub import_workers: usize,
+    /// How long an import waits for a free slot in the pool before the user is told to try
+    /// again in a moment.
+    pub import_wait: std::time::Duration,
     /// When reminders and escalations fire.
     pub ladder: qcity_store::notices::Ladder,
     /// The bearer token `/metrics` requires (`QCITY_METRICS_TOKEN`); `None` turns `/metrics` off.
@@ -48,7 +59,10 @@ impl Default for Config {
             trusted_origins: Vec::new(),
             trusted_proxies: Vec::new(),
             max_evidence_bytes: 20 * 1024 * 1024,
-            max_import_bytes: 2 * 1024 * 1024,
+            max_import_bytes: 256 * 1024 * 1024,
+            upload_dir: None,
+            import_workers: 0,
+            import_wait: std::time::Duration::from_secs(30),
             ladder: qcity_store::notices::Ladder::default(),
             metrics_token: None,
         }
@@ -69,6 +83,54 @@ pub struct AppState {
     pub plan_cache: Arc<tokio::sync::RwLock<Option<CurrentPlan>>>,
     /// What the module list assembled: the navigation and the OpenAPI document.
     pub assembly: Arc<crate::module::Assembly>,
+    /// The import pool: how many imports are read at once.
+    pub imports: Arc<ImportSlots>,
+}
+
+/// The import pool: a fixed number of slots, so that heavy imports cannot take every core
+/// (or all memory) and the server keeps answering while they run. An import waits for a slot
+/// for at most `Config::import_wait`, then is refused with "try again in a moment".
+pub struct ImportSlots {
+    slots: Arc<tokio::sync::Semaphore>,
+    size: usize,
+    wait: std::time::Duration,
+}
+
+/// No import slot became free in time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Busy;
+
+impl ImportSlots {
+    /// `size` slots (0: one per core but one, at least one).
+    pub fn new(size: usize, wait: std::time::Duration) -> ImportSlots {
+        let size = if size == 0 {
+            std::thread::available_parallelism()
+                .map(|n| n.get().saturating_sub(1))
+                .unwrap_or(1)
+                .max(1)
+        } else {
+            size
+        };
+        ImportSlots {
+            slots: Arc::new(tokio::sync::Semaphore::new(size)),
+            size,
+            wait,
+        }
+    }
+
+    /// How many imports run at once.
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    /// A slot, held until the returned permit is dropped; waits at most the configured time.
+    pub async fn acquire(&self) -> Result<tokio::sync::OwnedSemaphorePermit, Busy> {
+        match tokio::time::timeout(self.wait, self.slots.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            // The semaphore is never closed; a timeout is the only way to be refused.
+            _ => Err(Busy),
+        }
+    }
 }
 
 impl AppState {
@@ -91,11 +153,37 @@ impl AppState {
         Ok(Some((v, plan)))
     }
 
+    /// Where uploads are streamed to.
+    pub fn upload_dir(&self) -> std::path::PathBuf {
+        self.config
+            .upload_dir
+            .clone()
+            .unwrap_or_else(std::env::temp_dir)
+    }
+
     /// The business date: the configured one, or today in China Standard Time.
     pub fn today(&self) -> NaiveDate {
         self.config.today.unwrap_or_else(|| {
             let cst = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
             Utc::now().with_timezone(&cst).date_naive()
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn an_import_waits_for_a_free_slot_and_is_told_when_none_frees_up() {
+        let pool = ImportSlots::new(1, Duration::ZERO);
+        assert_eq!(pool.size(), 1);
+        let held = pool.acquire().await.expect("a free slot");
+        assert_eq!(pool.acquire().await.err(), Some(Busy));
+        drop(held);
+        assert!(pool.acquire().await.is_ok());
+        // Sized from the machine: at least one.
+        assert!(ImportSlots::new(0, Duration::ZERO).size() >= 1);
     }
 }

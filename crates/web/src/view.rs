@@ -166,9 +166,12 @@ pub fn unprocessable(mut res: Response) -> Response {
     res
 }
 
-/// A download: the file name in ASCII for old clients and in UTF-8 (RFC 5987) for the rest;
-/// never cached by shared caches, since downloads are scoped to the caller.
+/// A download: always an attachment (never shown inline), the file name without control or
+/// bidirectional characters, in ASCII for old clients and in UTF-8 (RFC 6266/5987
+/// `filename*=UTF-8''…`) for the rest; `nosniff`, so the declared type is the one used; never
+/// cached by shared caches, since downloads are scoped to the caller.
 pub fn attachment(bytes: Vec<u8>, content_type: &str, filename: &str) -> Response {
+    let filename = qcity_store::evidence::sanitize_name(filename);
     let ascii: String = filename
         .chars()
         .map(|c| {
@@ -179,7 +182,15 @@ pub fn attachment(bytes: Vec<u8>, content_type: &str, filename: &str) -> Respons
             }
         })
         .collect();
-    let encoded = encode_component(filename);
+    // RFC 5987 attr-char: everything else percent-encoded.
+    let mut encoded = String::with_capacity(filename.len() * 3);
+    for b in filename.bytes() {
+        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+            encoded.push(b as char);
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
     (
         [
             (header::CONTENT_TYPE, content_type.to_string()),
@@ -187,11 +198,21 @@ pub fn attachment(bytes: Vec<u8>, content_type: &str, filename: &str) -> Respons
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
             ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
             (header::CACHE_CONTROL, "private, no-store".to_string()),
         ],
         bytes,
     )
         .into_response()
+}
+
+/// An evidence file's download: named after the type it was stored as.
+pub fn evidence_download(bytes: Vec<u8>, mime: &str, stored_name: &str) -> Response {
+    attachment(
+        bytes,
+        mime,
+        &qcity_store::evidence::download_name(stored_name, mime),
+    )
 }
 
 /// Renders a template into an HTML response (or an internal error).
@@ -238,36 +259,6 @@ pub fn safe_local_path(p: &str) -> String {
     } else {
         "/".to_string()
     }
-}
-
-/// Reads the multipart field `file` of an upload form: its file name and bytes (empty when
-/// absent). Check who may upload before calling: the body is read here.
-pub async fn read_upload(
-    req: axum::extract::Request,
-    state: &AppState,
-) -> Result<(String, Vec<u8>), crate::error::AppError> {
-    use axum::extract::FromRequest;
-    let mut form = axum::extract::Multipart::from_request(req, state)
-        .await
-        .map_err(|_| {
-            crate::error::AppError::Validation(vec![("file".into(), "error-upload".into())])
-        })?;
-    let mut out = (String::new(), Vec::new());
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|_| crate::error::AppError::PayloadTooLarge)?
-    {
-        if field.name() == Some("file") {
-            out.0 = field.file_name().unwrap_or("upload").to_string();
-            out.1 = field
-                .bytes()
-                .await
-                .map_err(|_| crate::error::AppError::PayloadTooLarge)?
-                .to_vec();
-        }
-    }
-    Ok(out)
 }
 
 /// The current plan, or a clear "no plan loaded" error page.

@@ -810,8 +810,30 @@ async fn import_xlsx(
     req: axum::extract::Request,
 ) -> Result<Response, AppError> {
     ctx.require_role(&[Role::Office])?;
-    let (_, bytes) = crate::view::read_upload(req, &state).await?;
-    let sheet = qcity_exchange::acceptance_sheet_from_xlsx(&bytes);
+    let form = crate::upload::read_form(req, &state, state.config.max_import_bytes as u64).await?;
+    if let Some(problem) = form.problem {
+        return Ok(unprocessable(
+            sheet_view(
+                &state,
+                &ctx,
+                None,
+                Some(false),
+                vec![problem.message(ctx.lang)],
+            )
+            .await?,
+        ));
+    }
+    // Read in a slot of the import pool, on a blocking thread.
+    let Ok(_slot) = state.imports.acquire().await else {
+        return Ok(crate::upload::busy(
+            sheet_view(&state, &ctx, None, Some(false), vec![ctx.t("import-busy")]).await?,
+        ));
+    };
+    let sheet = crate::upload::read_blocking(
+        form.file("file"),
+        qcity_exchange::acceptance_sheet_from_xlsx,
+    )
+    .await?;
     save_and_show(&state, &ctx, sheet, "xlsx", None).await
 }
 

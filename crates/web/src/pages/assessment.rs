@@ -16,7 +16,7 @@ use crate::view::{PageCtx, attachment, render, unprocessable};
 use crate::view::{require_plan, target_lang};
 use askama::Template;
 use axum::Form;
-use axum::extract::{FromRequest, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use chrono::NaiveDate;
 use qcity_domain::assessment::{Component, Scheme, UnitFacts};
@@ -510,37 +510,34 @@ async fn import_scheme(
     req: axum::extract::Request,
 ) -> Result<Response, AppError> {
     ctx.require_role(&[Role::Office])?;
-    let mut form = axum::extract::Multipart::from_request(req, &state)
-        .await
-        .map_err(|_| AppError::Validation(vec![("file".into(), "error-upload".into())]))?;
-    let mut bytes = Vec::new();
-    let mut period_field = None;
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|_| AppError::PayloadTooLarge)?
-    {
-        match field.name() {
-            Some("file") => {
-                bytes = field
-                    .bytes()
-                    .await
-                    .map_err(|_| AppError::PayloadTooLarge)?
-                    .to_vec();
-            }
-            Some("period") => {
-                period_field = field.text().await.ok();
-            }
-            _ => {}
-        }
-    }
+    let form = crate::upload::read_form(req, &state, state.config.max_import_bytes as u64).await?;
     let p = period(
         &ctx,
         &PeriodQuery {
-            period: period_field,
+            period: form.has("period").then(|| form.text("period")),
         },
     );
-    let refused = match scheme_from_xlsx(&bytes) {
+    if let Some(problem) = form.problem {
+        return Ok(unprocessable(
+            scores_view(
+                &state,
+                &ctx,
+                p,
+                vec![problem.message(ctx.lang)],
+                None,
+                false,
+            )
+            .await?,
+        ));
+    }
+    // Read in a slot of the import pool, on a blocking thread.
+    let Ok(_slot) = state.imports.acquire().await else {
+        return Ok(crate::upload::busy(
+            scores_view(&state, &ctx, p, vec![ctx.t("import-busy")], None, false).await?,
+        ));
+    };
+    let scheme = crate::upload::read_blocking(form.file("file"), scheme_from_xlsx).await?;
+    let refused = match scheme {
         Ok(scheme) => store::save_scheme(&state.store, &ctx.actor(), &scheme.to_toml(), p)
             .await?
             .err(),

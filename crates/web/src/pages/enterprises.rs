@@ -10,7 +10,7 @@ use crate::view::encode_component;
 use crate::view::target_lang;
 use crate::view::{PageCtx, attachment, render, safe_local_path, unprocessable};
 use askama::Template;
-use axum::extract::{FromRequest, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use chrono::NaiveDate;
 use qcity_domain::credit::{EventKind, Grade, ListingAction, ListingState};
@@ -437,7 +437,7 @@ async fn import(
 ) -> Result<Response, AppError> {
     ctx.user()?;
     enterprises::require_writer(&state.store, &ctx.actor(), "enterprises").await?;
-    let (filename, bytes) = crate::view::read_upload(req, &state).await?;
+    let form = crate::upload::read_form(req, &state, state.config.max_import_bytes as u64).await?;
     let lang = dl(&ctx);
     let page = |counts: Vec<(String, usize)>, problems: Vec<String>| ImportPage {
         ctx: ctx.page(),
@@ -448,12 +448,31 @@ async fn import(
         counts,
         problems,
     };
+    if let Some(problem) = form.problem {
+        return Ok(unprocessable(render(&page(
+            vec![],
+            vec![problem.message(ctx.lang)],
+        ))));
+    }
+    let file = form.file("file");
+    let filename = file.map_or_else(|| "upload".to_string(), |f| f.name.clone());
+    let data = match file {
+        Some(f) => f.map()?,
+        None => crate::upload::Mapped::Empty,
+    };
+    // A slot of the import pool is held while the file is read and written.
+    let Ok(_slot) = state.imports.acquire().await else {
+        return Ok(crate::upload::busy(render(&page(
+            vec![],
+            vec![ctx.t("import-busy")],
+        ))));
+    };
     let out = match crate::imports::enterprises_file(
         &state.store,
         &ctx.actor(),
         &filename,
         ctx.today,
-        bytes,
+        data,
     )
     .await?
     {
@@ -580,6 +599,17 @@ struct EnterprisePage {
     can_edit: bool,
     can_credit: bool,
     errors: Vec<(String, String)>,
+    /// What was typed into the credit event form, shown again when the event was refused.
+    event: TypedEvent,
+}
+
+/// The credit event form as the user filled it in (empty on a fresh page).
+#[derive(Default)]
+struct TypedEvent {
+    kind: String,
+    occurred_on: String,
+    serious: bool,
+    summary: String,
 }
 
 impl EnterprisePage {
@@ -657,6 +687,17 @@ async fn detail(
     id: i64,
     form: Option<EnterpriseForm>,
     errors: Vec<(String, String)>,
+) -> Result<Response, AppError> {
+    detail_typed(state, ctx, id, form, errors, TypedEvent::default()).await
+}
+
+async fn detail_typed(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    form: Option<EnterpriseForm>,
+    errors: Vec<(String, String)>,
+    event: TypedEvent,
 ) -> Result<Response, AppError> {
     ctx.user()?;
     let actor = ctx.actor();
@@ -775,6 +816,7 @@ async fn detail(
         can_edit,
         can_credit,
         errors,
+        event,
     }))
 }
 
@@ -890,71 +932,49 @@ async fn add_event(
     ctx.user()?;
     // Who may record is settled before the upload is read.
     enterprises::require_writer(&state.store, &ctx.actor(), "credit").await?;
-    let mut form = axum::extract::Multipart::from_request(req, &state)
-        .await
-        .map_err(|_| AppError::Validation(vec![("file".into(), "error-upload".into())]))?;
-    let (mut kind, mut occurred, mut serious, mut summary) =
-        (String::new(), String::new(), false, String::new());
-    let mut files = Vec::new();
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|_| AppError::PayloadTooLarge)?
-    {
-        match field.name() {
-            Some("file") => {
-                let filename = field.file_name().unwrap_or("file").to_string();
-                let bytes = field.bytes().await.map_err(|_| AppError::PayloadTooLarge)?;
-                if !bytes.is_empty() {
-                    files.push(qcity_store::evidence::Upload {
-                        filename,
-                        bytes: bytes.to_vec(),
-                    });
-                }
-            }
-            Some("kind") => kind = field.text().await.unwrap_or_default(),
-            Some("occurred_on") => occurred = field.text().await.unwrap_or_default(),
-            Some("serious") => serious = !field.text().await.unwrap_or_default().is_empty(),
-            Some("summary") => summary = field.text().await.unwrap_or_default(),
-            _ => {}
-        }
-    }
-    let Some(kind) = EventKind::parse(&kind) else {
-        return Ok(unprocessable(
-            detail(
-                &state,
-                &ctx,
-                id,
-                None,
-                vec![("kind".into(), ctx.t("credit-error-kind"))],
-            )
-            .await?,
-        ));
+    let max = state.config.max_evidence_bytes as u64;
+    let form = crate::upload::read_form(req, &state, max).await?;
+    let typed = TypedEvent {
+        kind: form.text("kind"),
+        occurred_on: form.text("occurred_on"),
+        serious: !form.text("serious").is_empty(),
+        summary: form.text("summary"),
     };
-    let Ok(Some(occurred_on)) = date(&occurred) else {
-        return Ok(unprocessable(
-            detail(
-                &state,
-                &ctx,
-                id,
-                None,
-                vec![("occurred_on".into(), ctx.t("reg-error-date"))],
-            )
-            .await?,
-        ));
+    // Every refusal shows the form again as it was filled in, with the reason.
+    let again = |field: &str, message: String, typed: TypedEvent| {
+        let field = field.to_string();
+        let (state, ctx) = (&state, &ctx);
+        async move {
+            Ok(unprocessable(
+                detail_typed(state, ctx, id, None, vec![(field, message)], typed).await?,
+            ))
+        }
+    };
+    if let Some(problem) = form.problem {
+        return again("files", problem.message(ctx.lang), typed).await;
+    }
+    let files = form.evidence("file").await?;
+    let Some(kind) = EventKind::parse(&typed.kind) else {
+        return again("kind", ctx.t("credit-error-kind"), typed).await;
+    };
+    let Ok(Some(occurred_on)) = date(&typed.occurred_on) else {
+        return again("occurred_on", ctx.t("reg-error-date"), typed).await;
     };
     let policy = qcity_store::evidence::EvidencePolicy {
         max_bytes: state.config.max_evidence_bytes,
     };
     let checked = match qcity_store::evidence::check(&files, &policy) {
         Ok(c) => c,
-        Err(e) => return refused(&state, &ctx, id, e, None).await,
+        Err(StoreError::Invalid { field, code }) => {
+            return again(&field, ctx.t(&code), typed).await;
+        }
+        Err(e) => return Err(e.into()),
     };
     let ev = credit::NewEvent {
         kind,
         occurred_on,
-        serious,
-        summary,
+        serious: typed.serious,
+        summary: typed.summary.clone(),
     };
     match credit::add_event(
         &state.store,
@@ -967,7 +987,8 @@ async fn add_event(
     .await
     {
         Ok(_) => Ok(see_other(&format!("/enterprises/{id}#credit"))),
-        Err(e) => refused(&state, &ctx, id, e, None).await,
+        Err(StoreError::Invalid { field, code }) => again(&field, ctx.t(&code), typed).await,
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -979,7 +1000,7 @@ async fn evidence(
 ) -> Result<Response, AppError> {
     ctx.user()?;
     let (name, mime, data) = credit::event_evidence(&state.store, &ctx.actor(), id, event).await?;
-    Ok(attachment(data, &mime, &name))
+    Ok(crate::view::evidence_download(data, &mime, &name))
 }
 
 #[derive(Deserialize)]

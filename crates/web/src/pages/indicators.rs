@@ -10,7 +10,6 @@ use crate::module::{BodyLimit, Module, NavEntry, Routes, signed_in};
 use crate::view::{PageCtx, render, unprocessable};
 use crate::view::{require_plan, target_lang};
 use askama::Template;
-use axum::extract::FromRequest;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use qcity_domain::plan::{Indicator, Plan};
@@ -644,31 +643,21 @@ async fn add_files(
     ctx.user()?;
     // Who may attach is settled before the upload is read.
     indicators::may_attach(&state.store, &ctx.actor(), id).await?;
-    let mut form = axum::extract::Multipart::from_request(req, &state)
-        .await
-        .map_err(|_| AppError::Validation(vec![("files".into(), "error-upload".into())]))?;
-    let mut files = Vec::new();
-    let mut indicator = String::new();
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|_| AppError::PayloadTooLarge)?
-    {
-        match field.name() {
-            Some("files") => {
-                let filename = field.file_name().unwrap_or("file").to_string();
-                let bytes = field.bytes().await.map_err(|_| AppError::PayloadTooLarge)?;
-                if !bytes.is_empty() {
-                    files.push(qcity_store::evidence::Upload {
-                        filename,
-                        bytes: bytes.to_vec(),
-                    });
-                }
-            }
-            Some("indicator") => indicator = field.text().await.unwrap_or_default(),
-            _ => {}
-        }
+    let max = state.config.max_evidence_bytes as u64;
+    let form = crate::upload::read_form(req, &state, max).await?;
+    let indicator = form.text("indicator");
+    if let Some(problem) = form.problem {
+        return Ok(unprocessable(
+            page(
+                &state,
+                &ctx,
+                &indicator,
+                vec![("files".into(), problem.message(ctx.lang))],
+            )
+            .await?,
+        ));
     }
+    let files = form.evidence("files").await?;
     let policy = qcity_store::evidence::EvidencePolicy {
         max_bytes: state.config.max_evidence_bytes,
     };
@@ -691,7 +680,7 @@ async fn download(
 ) -> Result<Response, AppError> {
     ctx.user()?;
     let (filename, mime, data) = indicators::evidence(&state.store, &ctx.actor(), id, &sha).await?;
-    Ok(crate::view::attachment(data, &mime, &filename))
+    Ok(crate::view::evidence_download(data, &mime, &filename))
 }
 
 #[derive(Deserialize)]
@@ -747,9 +736,28 @@ async fn import(
         return Err(AppError::Forbidden);
     }
     let (_, plan) = require_plan(&state).await?;
-    let (_, bytes) = crate::view::read_upload(req, &state).await?;
+    let form = crate::upload::read_form(req, &state, state.config.max_import_bytes as u64).await?;
+    if let Some(problem) = form.problem {
+        return Ok(unprocessable(render(&ImportPage {
+            ctx: ctx.page(),
+            accepted: 0,
+            problems: vec![problem.message(ctx.lang)],
+        })));
+    }
     let lang = target_lang(&ctx.page());
-    let (rows, diags) = qcity_exchange::read_indicator_values(&bytes, &plan);
+    // Read in a slot of the import pool, on a blocking thread.
+    let Ok(_slot) = state.imports.acquire().await else {
+        return Ok(crate::upload::busy(render(&ImportPage {
+            ctx: ctx.page(),
+            accepted: 0,
+            problems: vec![ctx.t("import-busy")],
+        })));
+    };
+    let read_plan = plan.clone();
+    let (rows, diags) = crate::upload::read_blocking(form.file("file"), move |bytes| {
+        qcity_exchange::read_indicator_values(bytes, &read_plan)
+    })
+    .await?;
     let mut problems: Vec<String> = diags
         .iter()
         .map(|d| {

@@ -8,7 +8,7 @@ use crate::middleware::see_other;
 use crate::module::{BodyLimit, Module, NavEntry, Routes, signed_in};
 use crate::view::{PageCtx, render, unprocessable};
 use askama::Template;
-use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::response::Response;
 use chrono::NaiveDate;
 use qcity_domain::plan::Plan;
@@ -17,7 +17,7 @@ use qcity_store::StoreError;
 use qcity_store::notices::{self, Notice};
 use qcity_store::obligations::{
     self, EvidencePolicy, Extension, Filter, Obligation, ObligationStatus, Report, ReportInput,
-    Tally, Upload,
+    Tally,
 };
 use serde::Deserialize;
 
@@ -236,6 +236,15 @@ struct DetailPage {
     form_token: String,
     errors: Vec<(String, String)>,
     max_mb: usize,
+    /// What was typed into the report form, shown again when the report was refused.
+    typed: TypedReport,
+}
+
+/// The report form's text as the unit typed it (none on a fresh page).
+#[derive(Default)]
+struct TypedReport {
+    body: String,
+    percent: Option<String>,
 }
 
 impl DetailPage {
@@ -253,6 +262,16 @@ async fn detail(
     ctx: &Ctx,
     id: i64,
     errors: Vec<(String, String)>,
+) -> Result<Response, AppError> {
+    detail_typed(state, ctx, id, errors, TypedReport::default()).await
+}
+
+async fn detail_typed(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    errors: Vec<(String, String)>,
+    typed: TypedReport,
 ) -> Result<Response, AppError> {
     ctx.user()?;
     let (_, plan) = crate::view::require_plan(state).await?;
@@ -311,6 +330,7 @@ async fn detail(
         form_token: qcity_store::auth::random_token(),
         errors,
         max_mb: state.config.max_evidence_bytes / (1024 * 1024),
+        typed,
     };
     Ok(render(&page))
 }
@@ -353,48 +373,34 @@ async fn add_report(
     if ctx.actor().scope() != qcity_domain::role::Scope::Unit(ob.unit_id) {
         return Err(AppError::Forbidden);
     }
-    let mut form = Multipart::from_request(req, &state)
-        .await
-        .map_err(|_| AppError::Validation(vec![("files".into(), "error-upload".into())]))?;
-    let mut input = ReportInput {
-        body: String::new(),
-        percent: 0,
-        submit: false,
-        form_token: String::new(),
-        files: Vec::new(),
+    let max = state.config.max_evidence_bytes as u64;
+    let form = crate::upload::read_form(req, &state, max).await?;
+    let typed = TypedReport {
+        body: form.text("body"),
+        percent: form.has("percent").then(|| form.text("percent")),
     };
-    let mut percent_text = String::new();
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|_| AppError::PayloadTooLarge)?
-    {
-        let name = field.name().unwrap_or_default().to_string();
-        match name.as_str() {
-            "files" => {
-                let filename = field.file_name().unwrap_or("file").to_string();
-                let bytes = field.bytes().await.map_err(|_| AppError::PayloadTooLarge)?;
-                if !bytes.is_empty() {
-                    input.files.push(Upload {
-                        filename,
-                        bytes: bytes.to_vec(),
-                    });
-                }
-            }
-            _ => {
-                let text = field.text().await.map_err(|_| {
-                    AppError::Validation(vec![(name.clone(), "error-upload".into())])
-                })?;
-                match name.as_str() {
-                    "body" => input.body = text,
-                    "percent" => percent_text = text,
-                    "submit" => input.submit = text == "1",
-                    "form_token" => input.form_token = text,
-                    _ => {}
-                }
-            }
-        }
+    // A file too large (or a form cut off) is refused before anything is saved; what was
+    // typed comes back with the message.
+    if let Some(problem) = form.problem {
+        return Ok(unprocessable(
+            detail_typed(
+                &state,
+                &ctx,
+                id,
+                vec![("files".into(), problem.message(ctx.lang))],
+                typed,
+            )
+            .await?,
+        ));
     }
+    let mut input = ReportInput {
+        body: form.text("body"),
+        percent: 0,
+        submit: form.text("submit") == "1",
+        form_token: form.text("form_token"),
+        files: form.evidence("files").await?,
+    };
+    let percent_text = form.text("percent");
     input.percent = if input.submit {
         100
     } else {
@@ -405,7 +411,10 @@ async fn add_report(
     };
     match obligations::report(&state.store, &ctx.actor(), id, input, &policy, ctx.today).await {
         Ok(_) => Ok(see_other(&format!("/obligations/{id}"))),
-        Err(e) => with_errors(&state, &ctx, id, e).await,
+        Err(StoreError::Invalid { field, code }) => Ok(unprocessable(
+            detail_typed(&state, &ctx, id, vec![(field, ctx.t(&code))], typed).await?,
+        )),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -539,7 +548,7 @@ async fn download(
     ctx.user()?;
     let (filename, mime, data) =
         obligations::evidence(&state.store, &ctx.actor(), id, &sha).await?;
-    Ok(crate::view::attachment(data, &mime, &filename))
+    Ok(crate::view::evidence_download(data, &mime, &filename))
 }
 
 /// One cell of the unit × category heat map.

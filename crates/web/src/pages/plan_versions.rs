@@ -10,7 +10,7 @@ use crate::view::local_time;
 use crate::view::require_plan;
 use crate::view::{PageCtx, render, unprocessable};
 use askama::Template;
-use axum::extract::{FromRequest, Multipart, Query, Request, State};
+use axum::extract::{Query, Request, State};
 use axum::response::Response;
 use qcity_domain::plan::default_plan;
 use qcity_domain::role::Role;
@@ -82,22 +82,13 @@ async fn import(
 ) -> Result<Response, AppError> {
     // The role is checked before the body is read: others are refused whatever they send.
     ctx.require_role(&[Role::Office])?;
-    let mut form = Multipart::from_request(req, &state)
-        .await
-        .map_err(|_| AppError::Validation(vec![("file".into(), "error-upload".into())]))?;
-    let mut file: Option<(String, Vec<u8>)> = None;
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|_| AppError::Validation(vec![("file".into(), "error-upload".into())]))?
-    {
-        if field.name() == Some("file") {
-            let name = field.file_name().unwrap_or("plan").to_string();
-            let bytes = field.bytes().await.map_err(|_| AppError::PayloadTooLarge)?;
-            file = Some((name, bytes.to_vec()));
-        }
+    let form = crate::upload::read_form(req, &state, state.config.max_import_bytes as u64).await?;
+    if let Some(problem) = form.problem {
+        return Ok(unprocessable(
+            versions_view(&state, &ctx, vec![problem.message(ctx.lang)], String::new()).await?,
+        ));
     }
-    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+    let Some(file) = form.file("file") else {
         return Ok(unprocessable(
             versions_view(
                 &state,
@@ -108,12 +99,27 @@ async fn import(
             .await?,
         ));
     };
+    let name = file.name.clone();
     let base = match state.plan().await? {
         Some((_, p)) => (*p).clone(),
         None => default_plan(),
     };
     let lang = crate::view::target_lang(&ctx.page());
-    let plan = match qcity_exchange::read_plan(&bytes, &base, &state.store.measures()) {
+    // Read in a slot of the import pool, on a blocking thread.
+    let Ok(_slot) = state.imports.acquire().await else {
+        return Ok(crate::upload::busy(
+            versions_view(&state, &ctx, vec![ctx.t("import-busy")], String::new()).await?,
+        ));
+    };
+    let measures = state.store.measures();
+    let (read, is_xlsx) = crate::upload::read_blocking(Some(file), move |bytes| {
+        (
+            qcity_exchange::read_plan(bytes, &base, &measures),
+            qcity_exchange::is_xlsx(bytes),
+        )
+    })
+    .await?;
+    let plan = match read {
         Ok((plan, _warnings)) => plan,
         Err(diags) => {
             let problems = diags
@@ -132,11 +138,7 @@ async fn import(
             ));
         }
     };
-    let format = if qcity_exchange::is_xlsx(&bytes) {
-        "xlsx"
-    } else {
-        "toml"
-    };
+    let format = if is_xlsx { "xlsx" } else { "toml" };
     let imported =
         plan_store::import(&state.store, &ctx.actor(), &plan, format, &name, ctx.today).await?;
     let flag = if imported.created {

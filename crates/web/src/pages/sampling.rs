@@ -428,7 +428,7 @@ async fn import(
 ) -> Result<Response, AppError> {
     ctx.user()?;
     enterprises::require_writer(&state.store, &ctx.actor(), "sampling").await?;
-    let (filename, bytes) = crate::view::read_upload(req, &state).await?;
+    let form = crate::upload::read_form(req, &state, state.config.max_import_bytes as u64).await?;
     let lang = dl(&ctx);
     let page = |counts: Vec<(String, usize)>, problems: Vec<String>| ImportPage {
         ctx: ctx.page(),
@@ -439,23 +439,37 @@ async fn import(
         counts,
         problems,
     };
-    let out = match crate::imports::sampling_file(
-        &state.store,
-        &ctx.actor(),
-        &filename,
-        ctx.today,
-        bytes,
-    )
-    .await?
-    {
-        Ok(out) => out,
-        Err(d) => {
-            return Ok(unprocessable(render(&page(
-                vec![],
-                vec![d.message(lang).to_string()],
-            ))));
-        }
+    if let Some(problem) = form.problem {
+        return Ok(unprocessable(render(&page(
+            vec![],
+            vec![problem.message(ctx.lang)],
+        ))));
+    }
+    let file = form.file("file");
+    let filename = file.map_or_else(|| "upload".to_string(), |f| f.name.clone());
+    let data = match file {
+        Some(f) => f.map()?,
+        None => crate::upload::Mapped::Empty,
     };
+    // A slot of the import pool is held while the file is read and written.
+    let Ok(_slot) = state.imports.acquire().await else {
+        return Ok(crate::upload::busy(render(&page(
+            vec![],
+            vec![ctx.t("import-busy")],
+        ))));
+    };
+    let out =
+        match crate::imports::sampling_file(&state.store, &ctx.actor(), &filename, ctx.today, data)
+            .await?
+        {
+            Ok(out) => out,
+            Err(d) => {
+                return Ok(unprocessable(render(&page(
+                    vec![],
+                    vec![d.message(lang).to_string()],
+                ))));
+            }
+        };
     let mut all = out.warnings.clone();
     all.extend(out.problems.iter().cloned());
     let mut problems = problem_lines(all, lang);

@@ -20,3 +20,4 @@ mod registries;
 mod reports;
 mod scope;
 mod supervision;
+mod uploads;

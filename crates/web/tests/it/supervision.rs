@@ -274,7 +274,7 @@ async fn a_unit_reports_with_evidence_and_the_office_reviews_over_http() {
         .await
         .unwrap();
     assert_eq!(res.status(), 422);
-    assert!(body(res).await.contains("文件类型不被接受"));
+    assert!(body(res).await.contains("不接受程序"));
     assert!(
         obligations::reports(&app.store, &Actor::system("t"), ob.id)
             .await
