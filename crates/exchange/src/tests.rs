@@ -557,7 +557,7 @@ fn notes_are_exported_in_the_workbooks_language_and_read_back_as_written() {
     assert!(
         indicators.rows[1][7]
             .as_text()
-            .contains("指标名称（name）由该行文字提炼")
+            .contains("指标名称由该行文字提炼")
     );
     let units = sheet_mut(&mut sheets, SHEET_UNITS);
     assert!(units.rows.iter().any(|row| {

@@ -38,7 +38,7 @@ const SECRET: &str = "s3cret-shared-with-the-receiver";
 // ---------------------------------------------------------------------------------------------
 
 /// A fresh database URL for one test (the same rule as the web crate's harness).
-async fn fresh_database(dir: &std::path::Path) -> String {
+pub(crate) async fn fresh_database(dir: &std::path::Path) -> String {
     match std::env::var("QCITY_TEST_PG") {
         Ok(server) if !server.is_empty() => {
             let admin =

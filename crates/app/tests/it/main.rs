@@ -1,6 +1,7 @@
 //! The command-line contract, run as a user would run the binary.
 
 mod audit;
+mod chaos;
 mod delivery;
 
 use std::io::Write;
