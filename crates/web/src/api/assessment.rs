@@ -23,6 +23,7 @@ pub fn routes(r: Routes) -> Routes {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ScoresQuery {
     /// The year (2000–2100); the business date's year when absent.
     #[serde(default)]

@@ -1,7 +1,7 @@
 //! JSON API for 督查督办: obligations, reports (with evidence as base64), review, notices,
 //! bulletins. The same store functions and scope rules as the pages.
 
-use super::{ApiJson, ErrorDto};
+use super::{ApiJson, ErrorDto, FileDto};
 use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::AppError;
@@ -10,9 +10,8 @@ use axum::Json;
 use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
 use qcity_domain::role::Role;
-use qcity_store::obligations::{self, EvidencePolicy, Filter, Obligation, ReportInput, Upload};
+use qcity_store::obligations::{self, EvidencePolicy, Filter, Obligation, ReportInput};
 use qcity_store::{bulletins, notices};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -170,13 +169,6 @@ pub async fn list_reports(
 }
 
 #[derive(Deserialize, ToSchema)]
-pub struct FileDto {
-    filename: String,
-    /// The file's bytes, base64 (standard alphabet).
-    content_base64: String,
-}
-
-#[derive(Deserialize, ToSchema)]
 pub struct NewReportDto {
     body: String,
     #[serde(default)]
@@ -207,18 +199,11 @@ pub async fn add_report(
         return Err(AppError::Forbidden);
     }
     let ApiJson(n) = ApiJson::<NewReportDto>::from_request(req, &state).await?;
-    let mut files = Vec::new();
-    for f in n.files {
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(f.content_base64.as_bytes())
-            .map_err(|_| {
-                AppError::Validation(vec![("files".into(), "error-file-base64".into())])
-            })?;
-        files.push(Upload {
-            filename: f.filename,
-            bytes,
-        });
-    }
+    let files = n
+        .files
+        .into_iter()
+        .map(|f| f.upload("files"))
+        .collect::<Result<Vec<_>, _>>()?;
     let input = ReportInput {
         body: n.body,
         percent: n.percent,
