@@ -129,6 +129,7 @@ fn line(ctx: &Ctx, lang: TargetLang, l: &ScoreLine) -> ScoreLineDto {
 /// staff: their own unit's line only). Texts are in the caller's language (Accept-Language).
 #[utoipa::path(get, path = "/api/v1/assessment/scores", tag = "assessment", params(ScoresQuery),
     responses((status = 200, body = AssessmentDto), (status = 401, body = ErrorDto),
+              (status = 404, body = ErrorDto, description = "the year has no assessment period"),
               (status = 409, body = ErrorDto, description = "no plan loaded"),
               (status = 422, body = ErrorDto, description = "period is not a year between 2000 and 2100")))]
 pub async fn scores(

@@ -1,7 +1,7 @@
 //! JSON API for indicators: current status and explanation, values and their history, and
 //! value submission by API clients (submitted for the office's approval like any entry).
 
-use super::{ApiJson, ErrorDto};
+use super::{ApiJson, CreatedDto, ErrorDto};
 use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::AppError;
@@ -226,12 +226,6 @@ pub async fn submit(
     let id =
         indicators::submit(&state.store, &ctx.actor(), &plan, v, &EntryRules::default()).await?;
     Ok((StatusCode::CREATED, Json(CreatedDto { id })).into_response())
-}
-
-/// The id of what was created.
-#[derive(Serialize, ToSchema)]
-pub struct CreatedDto {
-    id: i64,
 }
 
 /// Values waiting for the office's decision (office only), by indicator, year and measure.

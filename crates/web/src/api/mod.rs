@@ -55,7 +55,7 @@ pub fn plan_routes(r: Routes) -> Routes {
 #[openapi(
     info(title = "QCity API", version = "1", description = "质量强市创建工作平台 API. Authenticate with `Authorization: Bearer <token>` (see `qcity token create`). Errors are JSON: `{error, message, fields, detail}` with messages in the caller's language (Accept-Language)."),
     paths(me, list_units, create_unit, get_unit, put_contact, list_users, create_user, list_audit),
-    components(schemas(UserDto, UnitDto, NewUnitDto, ContactDto, NewUserDto, CreatedUserDto, AuditDto, AuditPageDto, ErrorDto)),
+    components(schemas(CreatedDto, FileDto, UserDto, UnitDto, NewUnitDto, ContactDto, NewUserDto, CreatedUserDto, AuditDto, AuditPageDto, ErrorDto)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]
@@ -167,6 +167,12 @@ fn json_rejection(rej: JsonRejection) -> AppError {
         .filter(|p| !p.contains(' '))
         .unwrap_or_else(|| "body".into());
     AppError::Validation(vec![(field, key.to_string())])
+}
+
+/// The id of what was created.
+#[derive(Serialize, ToSchema)]
+pub struct CreatedDto {
+    pub id: i64,
 }
 
 /// A file sent in a JSON body.
@@ -337,7 +343,7 @@ async fn get_unit(
 #[utoipa::path(put, path = "/api/v1/units/{code}/contact", tag = "units",
     params(("code" = String, Path, description = "unit code")),
     request_body = ContactDto,
-    responses((status = 200, body = UnitDto), (status = 403, body = ErrorDto), (status = 422, body = ErrorDto)))]
+    responses((status = 200, body = UnitDto), (status = 404, body = ErrorDto)))]
 async fn put_contact(
     State(state): State<AppState>,
     ctx: Ctx,

@@ -1012,12 +1012,16 @@ pub struct SamplingQuery {
 }
 
 /// A code list filter: empty is none; an unknown code is refused.
-fn code_filter<T: CodeList>(field: &str, v: Option<&str>) -> Result<Option<T>, AppError> {
+fn code_filter<T: CodeList>(
+    field: &str,
+    key: &str,
+    v: Option<&str>,
+) -> Result<Option<T>, AppError> {
     match v.map(str::trim) {
         None | Some("") => Ok(None),
         Some(s) => T::parse(s)
             .map(Some)
-            .ok_or_else(|| AppError::Validation(vec![(field.into(), "error-json-invalid".into())])),
+            .ok_or_else(|| AppError::Validation(vec![(field.into(), key.into())])),
     }
 }
 
@@ -1033,8 +1037,8 @@ pub async fn list_sampling(
     let f = sampling::Filter {
         text: q.q,
         year: q.year,
-        level: code_filter::<Level>("level", q.level.as_deref())?,
-        kind: code_filter::<ProductKind>("kind", q.kind.as_deref())?,
+        level: code_filter::<Level>("level", "smp-error-level", q.level.as_deref())?,
+        kind: code_filter::<ProductKind>("kind", "error-json-invalid", q.kind.as_deref())?,
         failed_only: q.failed,
         enterprise_id: None,
     };

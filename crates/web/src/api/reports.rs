@@ -258,7 +258,7 @@ pub async fn list(
 #[utoipa::path(get, path = "/api/v1/quality-reports/{id}", tag = "reports",
     params(("id" = i64, Path, description = "the report's id")),
     responses((status = 200, body = QualityReportDetailDto), (status = 401, body = ErrorDto),
-              (status = 404, body = ErrorDto)))]
+              (status = 404, body = ErrorDto), (status = 409, body = ErrorDto, description = "no plan loaded (a draft is computed from it)")))]
 pub async fn one(
     State(state): State<AppState>,
     ctx: Ctx,

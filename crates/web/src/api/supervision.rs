@@ -1,7 +1,7 @@
 //! JSON API for 督查督办: obligations, reports (with evidence as base64), review, notices,
 //! bulletins. The same store functions and scope rules as the pages.
 
-use super::{ApiJson, ErrorDto, FileDto};
+use super::{ApiJson, CreatedDto, ErrorDto, FileDto};
 use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::AppError;
@@ -185,7 +185,8 @@ pub struct NewReportDto {
 
 /// Reports progress (own unit only), optionally handing the obligation in for review.
 #[utoipa::path(post, path = "/api/v1/obligations/{id}/reports", tag = "obligations", params(("id" = i64, Path)), request_body = NewReportDto,
-    responses((status = 201, description = "{\"id\": report id}"), (status = 403, body = ErrorDto), (status = 409, body = ErrorDto), (status = 422, body = ErrorDto)))]
+    responses((status = 201, body = CreatedDto, description = "the report's id"), (status = 403, body = ErrorDto, description = "another unit's obligation"),
+              (status = 404, body = ErrorDto), (status = 409, body = ErrorDto, description = "the obligation is closed or in review")))]
 pub async fn add_report(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -216,7 +217,7 @@ pub async fn add_report(
     };
     let report =
         obligations::report(&state.store, &ctx.actor(), id, input, &policy, ctx.today).await?;
-    Ok((StatusCode::CREATED, Json(serde_json::json!({"id": report}))).into_response())
+    Ok((StatusCode::CREATED, Json(CreatedDto { id: report })).into_response())
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -231,7 +232,7 @@ pub struct ReviewDto {
 
 /// The office accepts (销号) or returns the obligation a report belongs to.
 #[utoipa::path(post, path = "/api/v1/reports/{id}/review", tag = "obligations", params(("id" = i64, Path)), request_body = ReviewDto,
-    responses((status = 200, body = ObligationDto), (status = 403, body = ErrorDto), (status = 409, body = ErrorDto, description = "someone acted first"), (status = 422, body = ErrorDto)))]
+    responses((status = 200, body = ObligationDto), (status = 404, body = ErrorDto), (status = 409, body = ErrorDto, description = "someone acted first")))]
 pub async fn review_report(
     State(state): State<AppState>,
     ctx: Ctx,
