@@ -509,3 +509,85 @@ async fn sampling_records_and_their_follow_up_are_written_through_the_api() {
     let (status, _) = send(leader.get(app.url("/api/v1/sampling/abc"))).await;
     assert_eq!(status, 422);
 }
+
+#[tokio::test]
+async fn extensions_and_notices_are_handled_through_the_api_as_on_the_pages() {
+    let app = TestApp::with_plan().await;
+    let office = app.login("admin", crate::harness::ADMIN_PASSWORD).await;
+    let unit = app.user("zjfj.staff", Role::Unit, Some("ZJFJ")).await;
+    let other = app.user("nw.staff", Role::Unit, Some("NW")).await;
+    let (status, obs) = send(unit.get(app.url("/api/v1/obligations?content=1.1.1"))).await;
+    assert_eq!(status, 200);
+    let ob = &obs[0];
+    let id = ob["id"].as_i64().unwrap();
+    let url = app.url(&format!("/api/v1/obligations/{id}/extensions"));
+    let due =
+        chrono::NaiveDate::parse_from_str(ob["due_date"].as_str().unwrap(), "%Y-%m-%d").unwrap();
+    let new_due = (due.max(chrono::Local::now().date_naive()) + chrono::Days::new(90)).to_string();
+    let ask = json!({"new_due": new_due, "reason": "等待省局批复"});
+    let (status, _) = send(other.post(&url).json(&ask)).await;
+    assert!(
+        matches!(status, 403 | 404),
+        "another unit is refused: {status}"
+    );
+    let (status, err) = send(
+        unit.post(&url)
+            .json(&json!({"new_due": "明年", "reason": "x"})),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(
+        err["fields"]["new_due"]
+            .as_str()
+            .unwrap()
+            .contains("2015-03-31")
+    );
+    let (status, created) = send(unit.post(&url).json(&ask)).await;
+    assert_eq!(status, 201, "{created}");
+    let decide = app.url(&format!("/api/v1/extensions/{}/decision", created["id"]));
+    let (status, _) = send(unit.post(&decide).json(&json!({"decision": "approve"}))).await;
+    assert_eq!(status, 403, "the office decides");
+    let (status, _) = send(office.post(&decide).json(&json!({"decision": "perhaps"}))).await;
+    assert_eq!(status, 422);
+    let (status, _) = send(office.post(&decide).json(&json!({"decision": "approve"}))).await;
+    assert_eq!(status, 204);
+    let (status, _) = send(office.post(&decide).json(&json!({"decision": "approve"}))).await;
+    assert_eq!(status, 409);
+    let (_, after) = send(unit.get(app.url(&format!("/api/v1/obligations/{id}")))).await;
+    assert_eq!(after["due_date"], new_due.as_str());
+
+    // A 督办 notice: its unit reads and answers it, another unit cannot.
+    let today = chrono::Local::now().date_naive();
+    let notice = qcity_store::notices::issue_duban(
+        &app.store,
+        &Actor::system("t"),
+        "ZJFJ",
+        Some(id),
+        "督办",
+        "",
+        today,
+        today,
+    )
+    .await
+    .unwrap();
+    let read = app.url(&format!("/api/v1/notices/{notice}/read"));
+    let respond = app.url(&format!("/api/v1/notices/{notice}/response"));
+    let (status, _) = send(other.post(&read)).await;
+    assert!(matches!(status, 403 | 404), "{status}");
+    let (status, _) = send(other.post(&respond).json(&json!({"response": "已整改"}))).await;
+    assert!(matches!(status, 403 | 404), "{status}");
+    let (status, _) = send(unit.post(&respond).json(&json!({"response": " "}))).await;
+    assert_eq!(status, 422);
+    let (status, _) = send(unit.post(&read)).await;
+    assert_eq!(status, 204);
+    let (status, _) = send(unit.post(&respond).json(&json!({"response": "已整改"}))).await;
+    assert_eq!(status, 204);
+    let (_, list) = send(unit.get(app.url("/api/v1/notices"))).await;
+    let n = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["id"] == notice)
+        .unwrap();
+    assert_eq!(n["response"], "已整改", "{n}");
+}
