@@ -101,6 +101,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     for m in MODULES.iter().skip(1) {
         doc.merge((m.openapi)());
     }
+    api::complete_document(&mut doc);
     doc
 }
 

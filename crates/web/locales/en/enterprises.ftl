@@ -67,6 +67,7 @@ credit-withdraw-reason = Reason for withdrawal
 credit-withdrawn = withdrawn
 credit-error-kind = Choose the kind of event.
 credit-error-action = Unknown action.
+credit-error-state = Unknown listing state.
 credit-proposal-hint = The rules propose listing: 
 credit-propose = Propose listing
 credit-propose-reason = Why list this enterprise

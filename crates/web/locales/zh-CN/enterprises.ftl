@@ -67,6 +67,7 @@ credit-withdraw-reason = 撤销原因
 credit-withdrawn = 已撤销
 credit-error-kind = 请选择事件类型。
 credit-error-action = 不认识的操作。
+credit-error-state = 不认识的名单状态。
 credit-proposal-hint = 按规则建议列入黑名单：
 credit-propose = 提请列入
 credit-propose-reason = 提请列入的理由

@@ -23,6 +23,7 @@ pub fn routes(r: Routes) -> Routes {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ScoresQuery {
     /// The year (2000–2100); the business date's year when absent.
     #[serde(default)]
@@ -128,6 +129,7 @@ fn line(ctx: &Ctx, lang: TargetLang, l: &ScoreLine) -> ScoreLineDto {
 /// staff: their own unit's line only). Texts are in the caller's language (Accept-Language).
 #[utoipa::path(get, path = "/api/v1/assessment/scores", tag = "assessment", params(ScoresQuery),
     responses((status = 200, body = AssessmentDto), (status = 401, body = ErrorDto),
+              (status = 404, body = ErrorDto, description = "the year has no assessment period"),
               (status = 409, body = ErrorDto, description = "no plan loaded"),
               (status = 422, body = ErrorDto, description = "period is not a year between 2000 and 2100")))]
 pub async fn scores(
@@ -139,6 +141,10 @@ pub async fn scores(
     let p = period(&ctx, &q)?;
     let (_, plan) = require_plan(&state).await?;
     let (_, _, as_of) = store::period_bounds(p, ctx.today).ok_or(AppError::NotFound)?;
+    // Evaluators rate blind: no totals or ranks while a window of the period is open.
+    if store::blind(&state.store, &ctx.actor(), p, ctx.today).await? {
+        return Err(AppError::Forbidden);
+    }
     let (scheme, ranked) = store::scores(&state.store, &ctx.actor(), &plan, p, as_of).await?;
     let (_, version) = store::scheme_for(&state.store, p).await?;
     let member_units = store::member_units(&state.store).await?.len();

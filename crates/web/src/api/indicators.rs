@@ -1,7 +1,7 @@
 //! JSON API for indicators: current status and explanation, values and their history, and
 //! value submission by API clients (submitted for the office's approval like any entry).
 
-use super::{ApiJson, ErrorDto};
+use super::{ApiJson, CreatedDto, ErrorDto};
 use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::AppError;
@@ -11,6 +11,7 @@ use axum::Json;
 use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use qcity_domain::role::Role;
 use qcity_domain::supervision::{Entrant, may_enter_value};
 use qcity_domain::target;
 use qcity_store::indicators::{self, EntryRules, NewValue};
@@ -22,6 +23,9 @@ pub fn routes(r: Routes) -> Routes {
         .get("/api/v1/indicators/{code}", one)
         .get("/api/v1/indicators/{code}/values", values)
         .post("/api/v1/indicators/{code}/values", submit)
+        .put("/api/v1/indicators/{code}/disclosure", disclosure)
+        .get("/api/v1/indicator-values/pending", pending)
+        .post("/api/v1/indicator-values/{id}/decision", decide)
 }
 
 #[derive(Serialize, ToSchema)]
@@ -92,7 +96,8 @@ async fn dtos(state: &AppState, ctx: &Ctx) -> Result<Vec<IndicatorDto>, AppError
 }
 
 /// Every indicator with its current status and explanation (in the caller's language).
-#[utoipa::path(get, path = "/api/v1/indicators", tag = "indicators", responses((status = 200, body = Vec<IndicatorDto>), (status = 401, body = ErrorDto)))]
+#[utoipa::path(get, path = "/api/v1/indicators", tag = "indicators", responses((status = 200, body = Vec<IndicatorDto>),
+    (status = 409, body = ErrorDto, description = "no plan loaded")))]
 pub async fn list(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -103,7 +108,8 @@ pub async fn list(
 
 /// One indicator.
 #[utoipa::path(get, path = "/api/v1/indicators/{code}", tag = "indicators", params(("code" = String, Path, description = "e.g. ENV-6")),
-    responses((status = 200, body = IndicatorDto), (status = 404, body = ErrorDto)))]
+    responses((status = 200, body = IndicatorDto), (status = 404, body = ErrorDto),
+              (status = 409, body = ErrorDto, description = "no plan loaded")))]
 pub async fn one(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -121,6 +127,8 @@ pub async fn one(
 #[derive(Serialize, ToSchema)]
 pub struct ValueDto {
     id: i64,
+    /// The indicator's code.
+    indicator: String,
     measure: String,
     year: i64,
     value: Option<f64>,
@@ -130,7 +138,31 @@ pub struct ValueDto {
     /// submitted, approved, rejected, superseded
     status: String,
     version: i64,
+    /// The unit that entered it, if a unit did.
+    unit: Option<String>,
     entered_by: String,
+    /// Who approved or returned it.
+    decided_by: Option<String>,
+}
+
+impl From<indicators::ValueRecord> for ValueDto {
+    fn from(v: indicators::ValueRecord) -> Self {
+        ValueDto {
+            id: v.id,
+            indicator: v.indicator,
+            measure: v.measure,
+            year: v.year,
+            value: v.value,
+            judged: v.judged,
+            comment: v.comment,
+            source: v.source,
+            status: v.status,
+            version: v.version,
+            unit: v.unit_code,
+            entered_by: v.entered_by,
+            decided_by: v.decided_by,
+        }
+    }
 }
 
 /// Every version of the indicator's values, newest first.
@@ -143,22 +175,7 @@ pub async fn values(
 ) -> Result<Json<Vec<ValueDto>>, AppError> {
     ctx.user()?;
     let list = indicators::history(&state.store, &ctx.actor(), Some(&code)).await?;
-    Ok(Json(
-        list.into_iter()
-            .map(|v| ValueDto {
-                id: v.id,
-                measure: v.measure,
-                year: v.year,
-                value: v.value,
-                judged: v.judged,
-                comment: v.comment,
-                source: v.source,
-                status: v.status,
-                version: v.version,
-                entered_by: v.entered_by,
-            })
-            .collect(),
-    ))
+    Ok(Json(list.into_iter().map(ValueDto::from).collect()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -177,7 +194,8 @@ pub struct NewValueDto {
 
 /// Submits a value (the office or the responsible unit); the office approves it.
 #[utoipa::path(post, path = "/api/v1/indicators/{code}/values", tag = "indicators", params(("code" = String, Path)), request_body = NewValueDto,
-    responses((status = 201, description = "{\"id\": value id}"), (status = 403, body = ErrorDto), (status = 422, body = ErrorDto)))]
+    responses((status = 201, body = CreatedDto), (status = 404, body = ErrorDto, description = "no such indicator"),
+              (status = 409, body = ErrorDto, description = "no plan loaded")))]
 pub async fn submit(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -207,13 +225,115 @@ pub async fn submit(
     };
     let id =
         indicators::submit(&state.store, &ctx.actor(), &plan, v, &EntryRules::default()).await?;
-    Ok((StatusCode::CREATED, Json(serde_json::json!({"id": id}))).into_response())
+    Ok((StatusCode::CREATED, Json(CreatedDto { id })).into_response())
+}
+
+/// Values waiting for the office's decision (office only), by indicator, year and measure.
+#[utoipa::path(get, path = "/api/v1/indicator-values/pending", tag = "indicators",
+    responses((status = 200, body = Vec<ValueDto>)))]
+pub async fn pending(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<Vec<ValueDto>>, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let list = indicators::pending(&state.store, &ctx.actor()).await?;
+    Ok(Json(list.into_iter().map(ValueDto::from).collect()))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct DecisionDto {
+    /// `approve`, or `return` to send it back to whoever entered it.
+    #[schema(pattern = "^(approve|return)$")]
+    decision: String,
+    /// Why it is returned (required for `return`).
+    #[serde(default)]
+    #[schema(max_length = 1000)]
+    reason: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DecidedDto {
+    id: i64,
+    /// approved or rejected
+    status: String,
+}
+
+/// The office approves a submitted value or returns it with a reason, as on the indicator's
+/// page; an approved value supersedes the one approved before it.
+#[utoipa::path(post, path = "/api/v1/indicator-values/{id}/decision", tag = "indicators",
+    params(("id" = i64, Path, description = "the value's id")), request_body = DecisionDto,
+    responses((status = 200, body = DecidedDto), (status = 404, body = ErrorDto),
+              (status = 409, body = ErrorDto, description = "already decided")))]
+pub async fn decide(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    req: Request,
+) -> Result<Json<DecidedDto>, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let ApiJson(d) = ApiJson::<DecisionDto>::from_request(req, &state).await?;
+    let approve = match d.decision.as_str() {
+        "approve" => true,
+        "return" => false,
+        _ => {
+            return Err(AppError::Validation(vec![(
+                "decision".into(),
+                "error-decision".into(),
+            )]));
+        }
+    };
+    indicators::decide(&state.store, &ctx.actor(), id, approve, &d.reason).await?;
+    Ok(Json(DecidedDto {
+        id,
+        status: if approve { "approved" } else { "rejected" }.into(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct DisclosureDto {
+    /// Shown on the public portal.
+    public: bool,
+}
+
+/// The office shows an indicator on the public portal or hides it.
+#[utoipa::path(put, path = "/api/v1/indicators/{code}/disclosure", tag = "indicators",
+    params(("code" = String, Path, description = "e.g. ENV-6")), request_body = DisclosureDto,
+    responses((status = 200, body = IndicatorDto), (status = 404, body = ErrorDto),
+              (status = 409, body = ErrorDto, description = "no plan loaded")))]
+pub async fn disclosure(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    req: Request,
+) -> Result<Json<IndicatorDto>, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let (_, plan) = require_plan(&state).await?;
+    if indicators::measured(&plan, &code).is_none() {
+        return Err(AppError::NotFound);
+    }
+    let ApiJson(d) = ApiJson::<DisclosureDto>::from_request(req, &state).await?;
+    indicators::set_disclosed(&state.store, &ctx.actor(), &code, d.public).await?;
+    dtos(&state, &ctx)
+        .await?
+        .into_iter()
+        .find(|i| i.code == code)
+        .map(Json)
+        .ok_or(AppError::NotFound)
 }
 
 /// This module's API operations.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(list, one, values, submit),
-    components(schemas(IndicatorDto, ValueDto, NewValueDto, ErrorDto))
+    paths(list, one, values, submit, disclosure, pending, decide),
+    components(schemas(
+        IndicatorDto,
+        ValueDto,
+        NewValueDto,
+        CreatedDto,
+        DecisionDto,
+        DecidedDto,
+        DisclosureDto,
+        ErrorDto
+    ))
 )]
 pub struct Doc;

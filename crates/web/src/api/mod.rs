@@ -55,7 +55,7 @@ pub fn plan_routes(r: Routes) -> Routes {
 #[openapi(
     info(title = "QCity API", version = "1", description = "质量强市创建工作平台 API. Authenticate with `Authorization: Bearer <token>` (see `qcity token create`). Errors are JSON: `{error, message, fields, detail}` with messages in the caller's language (Accept-Language)."),
     paths(me, list_units, create_unit, get_unit, put_contact, list_users, create_user, list_audit),
-    components(schemas(UserDto, UnitDto, NewUnitDto, ContactDto, NewUserDto, CreatedUserDto, AuditDto, AuditPageDto, ErrorDto)),
+    components(schemas(CreatedDto, FileDto, UserDto, UnitDto, NewUnitDto, ContactDto, NewUserDto, CreatedUserDto, AuditDto, AuditPageDto, ErrorDto)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]
@@ -76,6 +76,61 @@ impl utoipa::Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// The answers every operation can give whatever it does, added to each operation of the
+/// assembled document so that none can be forgotten: 401 without a valid token or session,
+/// 403 for an account that may not use the API until it changes its password (and for a role
+/// the operation refuses), 422 when a path or query parameter or the body does not parse, 413
+/// when a body is larger than the route takes. Each is an [`ErrorDto`]; an operation documents
+/// 404 and 409 itself where its handler can answer them.
+pub fn complete_document(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::Operation;
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    let error = |description: &str| {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorDto")))
+                        .build(),
+                )
+                .build(),
+        )
+    };
+    let add = |op: &mut Operation, code: &str, description: &str| {
+        op.responses
+            .responses
+            .entry(code.to_string())
+            .or_insert_with(|| error(description));
+    };
+    for item in doc.paths.paths.values_mut() {
+        let ops = [
+            item.get.as_mut(),
+            item.put.as_mut(),
+            item.post.as_mut(),
+            item.delete.as_mut(),
+            item.patch.as_mut(),
+        ];
+        for op in ops.into_iter().flatten() {
+            add(op, "401", "no valid token or session");
+            add(
+                op,
+                "403",
+                "the caller may not do this, or must change its password first",
+            );
+            let takes_input =
+                op.parameters.as_ref().is_some_and(|p| !p.is_empty()) || op.request_body.is_some();
+            if takes_input {
+                add(op, "422", "a parameter or the body is not valid");
+            }
+            if op.request_body.is_some() {
+                add(op, "413", "the body is larger than this operation takes");
+            }
+        }
     }
 }
 
@@ -112,6 +167,34 @@ fn json_rejection(rej: JsonRejection) -> AppError {
         .filter(|p| !p.contains(' '))
         .unwrap_or_else(|| "body".into());
     AppError::Validation(vec![(field, key.to_string())])
+}
+
+/// The id of what was created.
+#[derive(Serialize, ToSchema)]
+pub struct CreatedDto {
+    pub id: i64,
+}
+
+/// A file sent in a JSON body.
+#[derive(Deserialize, ToSchema)]
+pub struct FileDto {
+    filename: String,
+    /// The file's bytes, base64 (standard alphabet).
+    content_base64: String,
+}
+
+impl FileDto {
+    /// The decoded file; bad base64 is refused beside `field`.
+    pub fn upload(self, field: &str) -> Result<qcity_store::evidence::Upload, AppError> {
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(self.content_base64.as_bytes())
+            .map_err(|_| AppError::Validation(vec![(field.into(), "error-file-base64".into())]))?;
+        Ok(qcity_store::evidence::Upload {
+            filename: self.filename,
+            bytes,
+        })
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -260,7 +343,7 @@ async fn get_unit(
 #[utoipa::path(put, path = "/api/v1/units/{code}/contact", tag = "units",
     params(("code" = String, Path, description = "unit code")),
     request_body = ContactDto,
-    responses((status = 200, body = UnitDto), (status = 403, body = ErrorDto), (status = 422, body = ErrorDto)))]
+    responses((status = 200, body = UnitDto), (status = 404, body = ErrorDto)))]
 async fn put_contact(
     State(state): State<AppState>,
     ctx: Ctx,

@@ -52,7 +52,7 @@ pub struct QualityReportDetailDto {
     /// The narrative sections in order: summary, product, engineering, service, environment,
     /// next_steps ("" where nothing is written yet).
     sections: Vec<SectionDto>,
-    figures: FiguresDto,
+    figures: ReportFiguresDto,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -64,7 +64,7 @@ pub struct SectionDto {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct FiguresDto {
+pub struct ReportFiguresDto {
     period: String,
     /// The issuing office.
     issuer: String,
@@ -79,7 +79,7 @@ pub struct FiguresDto {
     sampling_by_category: Vec<PassLineDto>,
     /// Grouped by sampling level code (national, provincial, city, district).
     sampling_by_level: Vec<PassLineDto>,
-    progress: ProgressDto,
+    progress: ReportProgressDto,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -133,7 +133,7 @@ pub struct PassLineDto {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct ProgressDto {
+pub struct ReportProgressDto {
     /// Obligations in the plan.
     total: usize,
     /// Due by the report's date.
@@ -218,8 +218,8 @@ fn area(lang: Lang, a: &AreaFigures) -> AreaDto {
     }
 }
 
-fn figures_dto(lang: Lang, f: &Figures) -> FiguresDto {
-    FiguresDto {
+fn figures_dto(lang: Lang, f: &Figures) -> ReportFiguresDto {
+    ReportFiguresDto {
         period: f.period.clone(),
         issuer: f.issuer.clone(),
         year: f.year,
@@ -229,7 +229,7 @@ fn figures_dto(lang: Lang, f: &Figures) -> FiguresDto {
         sampling_total: f.sampling_total.as_ref().map(pass_line),
         sampling_by_category: f.sampling_by_category.iter().map(pass_line).collect(),
         sampling_by_level: f.sampling_by_level.iter().map(pass_line).collect(),
-        progress: ProgressDto {
+        progress: ReportProgressDto {
             total: f.progress.total,
             due: f.progress.due,
             accepted: f.progress.accepted,
@@ -258,7 +258,7 @@ pub async fn list(
 #[utoipa::path(get, path = "/api/v1/quality-reports/{id}", tag = "reports",
     params(("id" = i64, Path, description = "the report's id")),
     responses((status = 200, body = QualityReportDetailDto), (status = 401, body = ErrorDto),
-              (status = 404, body = ErrorDto)))]
+              (status = 404, body = ErrorDto), (status = 409, body = ErrorDto, description = "no plan loaded (a draft is computed from it)")))]
 pub async fn one(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -303,13 +303,13 @@ pub async fn one(
         QualityReportDto,
         QualityReportDetailDto,
         SectionDto,
-        FiguresDto,
+        ReportFiguresDto,
         AreaDto,
         ReportIndicatorDto,
         SeriesDto,
         PointDto,
         PassLineDto,
-        ProgressDto,
+        ReportProgressDto,
         ErrorDto
     ))
 )]

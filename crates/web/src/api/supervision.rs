@@ -1,7 +1,7 @@
 //! JSON API for 督查督办: obligations, reports (with evidence as base64), review, notices,
 //! bulletins. The same store functions and scope rules as the pages.
 
-use super::{ApiJson, ErrorDto};
+use super::{ApiJson, CreatedDto, ErrorDto, FileDto};
 use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::AppError;
@@ -10,9 +10,8 @@ use axum::Json;
 use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
 use qcity_domain::role::Role;
-use qcity_store::obligations::{self, EvidencePolicy, Filter, Obligation, ReportInput, Upload};
+use qcity_store::obligations::{self, EvidencePolicy, Filter, Obligation, ReportInput};
 use qcity_store::{bulletins, notices};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -28,7 +27,11 @@ pub fn routes(r: Routes) -> Routes {
             add_report,
         )
         .post("/api/v1/reports/{id}/review", review_report)
+        .post("/api/v1/obligations/{id}/extensions", request_extension)
+        .post("/api/v1/extensions/{id}/decision", decide_extension)
         .get("/api/v1/notices", list_notices)
+        .post("/api/v1/notices/{id}/read", read_notice)
+        .post("/api/v1/notices/{id}/response", respond_notice)
         .get("/api/v1/bulletins", list_bulletins)
         .get("/api/v1/bulletins/{id}", get_bulletin)
 }
@@ -170,13 +173,6 @@ pub async fn list_reports(
 }
 
 #[derive(Deserialize, ToSchema)]
-pub struct FileDto {
-    filename: String,
-    /// The file's bytes, base64 (standard alphabet).
-    content_base64: String,
-}
-
-#[derive(Deserialize, ToSchema)]
 pub struct NewReportDto {
     body: String,
     #[serde(default)]
@@ -193,7 +189,8 @@ pub struct NewReportDto {
 
 /// Reports progress (own unit only), optionally handing the obligation in for review.
 #[utoipa::path(post, path = "/api/v1/obligations/{id}/reports", tag = "obligations", params(("id" = i64, Path)), request_body = NewReportDto,
-    responses((status = 201, description = "{\"id\": report id}"), (status = 403, body = ErrorDto), (status = 409, body = ErrorDto), (status = 422, body = ErrorDto)))]
+    responses((status = 201, body = CreatedDto, description = "the report's id"), (status = 403, body = ErrorDto, description = "another unit's obligation"),
+              (status = 404, body = ErrorDto), (status = 409, body = ErrorDto, description = "the obligation is closed or in review")))]
 pub async fn add_report(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -207,18 +204,11 @@ pub async fn add_report(
         return Err(AppError::Forbidden);
     }
     let ApiJson(n) = ApiJson::<NewReportDto>::from_request(req, &state).await?;
-    let mut files = Vec::new();
-    for f in n.files {
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(f.content_base64.as_bytes())
-            .map_err(|_| {
-                AppError::Validation(vec![("files".into(), "error-file-base64".into())])
-            })?;
-        files.push(Upload {
-            filename: f.filename,
-            bytes,
-        });
-    }
+    let files = n
+        .files
+        .into_iter()
+        .map(|f| f.upload("files"))
+        .collect::<Result<Vec<_>, _>>()?;
     let input = ReportInput {
         body: n.body,
         percent: n.percent,
@@ -231,7 +221,7 @@ pub async fn add_report(
     };
     let report =
         obligations::report(&state.store, &ctx.actor(), id, input, &policy, ctx.today).await?;
-    Ok((StatusCode::CREATED, Json(serde_json::json!({"id": report}))).into_response())
+    Ok((StatusCode::CREATED, Json(CreatedDto { id: report })).into_response())
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -246,7 +236,7 @@ pub struct ReviewDto {
 
 /// The office accepts (销号) or returns the obligation a report belongs to.
 #[utoipa::path(post, path = "/api/v1/reports/{id}/review", tag = "obligations", params(("id" = i64, Path)), request_body = ReviewDto,
-    responses((status = 200, body = ObligationDto), (status = 403, body = ErrorDto), (status = 409, body = ErrorDto, description = "someone acted first"), (status = 422, body = ErrorDto)))]
+    responses((status = 200, body = ObligationDto), (status = 404, body = ErrorDto), (status = 409, body = ErrorDto, description = "someone acted first")))]
 pub async fn review_report(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -438,6 +428,134 @@ pub async fn get_bulletin(
     Ok(Json(bulletins::get(&state.store, &ctx.actor(), id).await?).into_response())
 }
 
+#[derive(Deserialize, ToSchema)]
+pub struct ExtensionRequestDto {
+    /// The due date asked for, YYYY-MM-DD.
+    new_due: String,
+    reason: String,
+}
+
+/// The responsible unit asks the office for a later due date (own unit only), as on the
+/// obligation's page.
+#[utoipa::path(post, path = "/api/v1/obligations/{id}/extensions", tag = "obligations",
+    params(("id" = i64, Path, description = "the obligation's id")), request_body = ExtensionRequestDto,
+    responses((status = 201, body = CreatedDto, description = "the request's id"), (status = 404, body = ErrorDto),
+              (status = 409, body = ErrorDto, description = "a request is already pending, or the obligation is closed")))]
+pub async fn request_extension(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    req: Request,
+) -> Result<Response, AppError> {
+    ctx.user()?;
+    let ob = obligations::get(&state.store, &ctx.actor(), id).await?;
+    if ctx.actor().scope() != qcity_domain::role::Scope::Unit(ob.unit_id) {
+        return Err(AppError::Forbidden);
+    }
+    let ApiJson(f) = ApiJson::<ExtensionRequestDto>::from_request(req, &state).await?;
+    let new_due = chrono::NaiveDate::parse_from_str(f.new_due.trim(), "%Y-%m-%d")
+        .map_err(|_| AppError::Validation(vec![("new_due".into(), "error-date-format".into())]))?;
+    let request = obligations::request_extension(
+        &state.store,
+        &ctx.actor(),
+        id,
+        new_due,
+        &f.reason,
+        ctx.today,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(CreatedDto { id: request })).into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ExtensionDecisionDto {
+    /// approve or reject
+    #[schema(pattern = "^(approve|reject)$")]
+    decision: String,
+    /// Required to reject.
+    #[serde(default)]
+    reason: String,
+}
+
+/// The office approves (the due date moves) or rejects an extension request.
+#[utoipa::path(post, path = "/api/v1/extensions/{id}/decision", tag = "obligations",
+    params(("id" = i64, Path, description = "the request's id")), request_body = ExtensionDecisionDto,
+    responses((status = 204, description = "decided"), (status = 404, body = ErrorDto),
+              (status = 409, body = ErrorDto, description = "already decided")))]
+pub async fn decide_extension(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    req: Request,
+) -> Result<StatusCode, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let ApiJson(f) = ApiJson::<ExtensionDecisionDto>::from_request(req, &state).await?;
+    let approve = match f.decision.as_str() {
+        "approve" => true,
+        "reject" => false,
+        _ => {
+            return Err(AppError::Validation(vec![(
+                "decision".into(),
+                "error-decision".into(),
+            )]));
+        }
+    };
+    obligations::decide_extension(
+        &state.store,
+        &ctx.actor(),
+        id,
+        approve,
+        &f.reason,
+        ctx.today,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Marks one of the caller's notices read.
+#[utoipa::path(post, path = "/api/v1/notices/{id}/read", tag = "notices",
+    params(("id" = i64, Path, description = "the notice's id")),
+    responses((status = 204, description = "read"), (status = 404, body = ErrorDto)))]
+pub async fn read_notice(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, AppError> {
+    ctx.user()?;
+    notices::mark_read(&state.store, &ctx.actor(), id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NoticeResponseDto {
+    #[schema(min_length = 1)]
+    response: String,
+}
+
+/// Answers a 督办 notice addressed to the caller's unit.
+#[utoipa::path(post, path = "/api/v1/notices/{id}/response", tag = "notices",
+    params(("id" = i64, Path, description = "the notice's id")), request_body = NoticeResponseDto,
+    responses((status = 204, description = "answered"), (status = 404, body = ErrorDto),
+              (status = 409, body = ErrorDto, description = "the notice takes no answer")))]
+pub async fn respond_notice(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    req: Request,
+) -> Result<StatusCode, AppError> {
+    // Scope first, body second: only the notice's own unit answers it, whatever it sends.
+    if ctx.user()?.role != Role::Unit {
+        return Err(AppError::Forbidden);
+    }
+    let mine = notices::list(&state.store, &ctx.actor(), None).await?;
+    if !mine.iter().any(|n| n.id == id) {
+        return Err(AppError::NotFound);
+    }
+    let ApiJson(f) = ApiJson::<NoticeResponseDto>::from_request(req, &state).await?;
+    notices::respond(&state.store, &ctx.actor(), id, &f.response).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// This module's API operations.
 #[derive(utoipa::OpenApi)]
 #[openapi(
@@ -448,7 +566,11 @@ pub async fn get_bulletin(
         list_reports,
         add_report,
         review_report,
+        request_extension,
+        decide_extension,
         list_notices,
+        read_notice,
+        respond_notice,
         list_bulletins,
         get_bulletin
     ),
@@ -460,7 +582,10 @@ pub async fn get_bulletin(
         NewReportDto,
         FileDto,
         ReviewDto,
+        ExtensionRequestDto,
+        ExtensionDecisionDto,
         NoticeDto,
+        NoticeResponseDto,
         IssuedDto,
         ErrorDto
     ))

@@ -578,6 +578,7 @@ async fn the_new_endpoints_are_in_the_openapi_document() {
     }
     let scores = &spec["paths"]["/api/v1/assessment/scores"]["get"];
     assert_eq!(scores["parameters"][0]["name"], "period");
+    assert_eq!(scores["parameters"][0]["in"], "query");
     assert_eq!(
         scores["responses"]["200"]["content"]["application/json"]["schema"]["$ref"],
         "#/components/schemas/AssessmentDto"
@@ -590,7 +591,7 @@ async fn the_new_endpoints_are_in_the_openapi_document() {
         "ReadinessDto",
         "QualityReportDto",
         "QualityReportDetailDto",
-        "FiguresDto",
+        "ReportFiguresDto",
     ] {
         assert!(
             spec["components"]["schemas"][schema].is_object(),

@@ -83,6 +83,91 @@ fn every_api_route_is_documented_and_every_documented_operation_routed() {
     );
 }
 
+/// The OpenAPI document says exactly what the API takes and answers (issue 14, defect 9): path
+/// parameters are the path's placeholders and nothing else (filters are query parameters),
+/// every operation documents 401 and 403, one taking parameters or a body documents 422, one
+/// taking a body documents 413 and its schema, every error answer is an `ErrorDto`, and no two
+/// modules' schemas share a name (a merge would keep only one of them).
+#[test]
+fn the_openapi_document_is_exact() {
+    let doc = serde_json::to_value(modules::openapi()).unwrap();
+    let mut ops = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let placeholders: BTreeSet<String> = path
+            .split('/')
+            .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            .map(String::from)
+            .collect();
+        for (method, op) in item.as_object().unwrap() {
+            ops += 1;
+            let params = op["parameters"].as_array().cloned().unwrap_or_default();
+            let in_path: BTreeSet<String> = params
+                .iter()
+                .filter(|p| p["in"] == "path")
+                .map(|p| p["name"].as_str().unwrap().to_string())
+                .collect();
+            assert_eq!(
+                in_path, placeholders,
+                "{method} {path}: path parameters must be the path's placeholders (filters are query parameters)"
+            );
+            for p in &params {
+                assert!(
+                    p["schema"]["type"].is_string() || p["schema"]["type"].is_array(),
+                    "{method} {path}: parameter {} has no type",
+                    p["name"]
+                );
+            }
+            let responses = op["responses"].as_object().unwrap();
+            for code in ["401", "403"] {
+                assert!(
+                    responses.contains_key(code),
+                    "{method} {path}: {code} undocumented"
+                );
+            }
+            let body = &op["requestBody"];
+            if !params.is_empty() || body.is_object() {
+                assert!(
+                    responses.contains_key("422"),
+                    "{method} {path}: 422 undocumented"
+                );
+            }
+            if body.is_object() {
+                assert!(
+                    responses.contains_key("413"),
+                    "{method} {path}: 413 undocumented"
+                );
+                assert!(
+                    body["content"]["application/json"]["schema"].is_object(),
+                    "{method} {path}: request body without a schema"
+                );
+            }
+            for (code, r) in responses {
+                if code.starts_with('4') || code.starts_with('5') {
+                    assert_eq!(
+                        r["content"]["application/json"]["schema"]["$ref"],
+                        "#/components/schemas/ErrorDto",
+                        "{method} {path}: {code} is not an ErrorDto"
+                    );
+                }
+            }
+        }
+    }
+    assert!(ops > 40, "too few operations: {ops}");
+    let merged = &doc["components"]["schemas"];
+    for m in modules::MODULES {
+        let own = serde_json::to_value((m.openapi)()).unwrap();
+        if let Some(schemas) = own["components"]["schemas"].as_object() {
+            for (name, schema) in schemas {
+                assert_eq!(
+                    &merged[name], schema,
+                    "{}: schema {name} is shadowed by another module's of the same name",
+                    m.slug
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn no_route_is_declared_twice_and_routes_that_take_files_have_their_own_limit() {
     use qcity_web::module::BodyLimit;
