@@ -411,6 +411,17 @@ async fn no_page_of_the_demo_shows_a_wrong_figure_date_code_or_unit() {
                 }
                 visited_total += 1;
                 let html = res.text().await.unwrap();
+                // A page's title is text, never markup.
+                let title = html
+                    .split("<title>")
+                    .nth(1)
+                    .and_then(|t| t.split("</title>").next())
+                    .unwrap_or("");
+                if title.contains('<') || title.trim().is_empty() {
+                    found
+                        .entry((shape(&path), "page title", title.chars().take(60).collect()))
+                        .or_insert_with(|| format!("{role} {lang} {path}"));
+                }
                 let text = visible_text(&html);
                 // The audit trail keeps real time, as the issue asks (who did what, when).
                 let audit = path.starts_with("/admin/audit");
