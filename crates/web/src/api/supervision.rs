@@ -34,6 +34,9 @@ pub fn routes(r: Routes) -> Routes {
         .post("/api/v1/notices/{id}/response", respond_notice)
         .get("/api/v1/bulletins", list_bulletins)
         .get("/api/v1/bulletins/{id}", get_bulletin)
+        .post("/api/v1/bulletins", issue_bulletin)
+        .post("/api/v1/bulletins/{id}/correction", correct_bulletin)
+        .post("/api/v1/bulletins/{id}/revocation", revoke_bulletin)
 }
 
 #[derive(Serialize, ToSchema)]
@@ -556,6 +559,78 @@ pub async fn respond_notice(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[derive(Deserialize, ToSchema)]
+pub struct IssueBulletinDto {
+    /// The month reported on, "YYYY-MM".
+    #[schema(pattern = "^[0-9]{4}-[0-9]{2}$")]
+    month: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct BulletinChangeDto {
+    /// Why the issued bulletin is corrected or revoked (required).
+    #[schema(min_length = 1)]
+    reason: String,
+}
+
+/// The figures of a month as a bulletin, computed now (the page's draft).
+async fn month_bulletin(
+    state: &AppState,
+    ctx: &Ctx,
+    month: &str,
+) -> Result<qcity_domain::bulletin::Bulletin, AppError> {
+    let (_, plan) = crate::view::require_plan(state).await?;
+    Ok(bulletins::draft(&state.store, &ctx.actor(), &plan, month.trim(), ctx.today).await?)
+}
+
+/// Issues the month's bulletin (office): frozen and numbered; one per month.
+#[utoipa::path(post, path = "/api/v1/bulletins", tag = "bulletins", request_body = IssueBulletinDto,
+    responses((status = 201, body = CreatedDto), (status = 409, body = ErrorDto, description = "the month's bulletin is already issued")))]
+pub async fn issue_bulletin(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    req: Request,
+) -> Result<Response, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let ApiJson(f) = ApiJson::<IssueBulletinDto>::from_request(req, &state).await?;
+    let b = month_bulletin(&state, &ctx, &f.month).await?;
+    let id = bulletins::issue(&state.store, &ctx.actor(), b, ctx.today).await?;
+    Ok((StatusCode::CREATED, Json(CreatedDto { id })).into_response())
+}
+
+/// Corrects (更正) an issued bulletin (office): recomputed now, same number, with the reason.
+#[utoipa::path(post, path = "/api/v1/bulletins/{id}/correction", tag = "bulletins", params(("id" = i64, Path)), request_body = BulletinChangeDto,
+    responses((status = 201, body = CreatedDto, description = "the correction's id"), (status = 404, body = ErrorDto), (status = 409, body = ErrorDto, description = "already corrected or revoked")))]
+pub async fn correct_bulletin(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    req: Request,
+) -> Result<Response, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let ApiJson(f) = ApiJson::<BulletinChangeDto>::from_request(req, &state).await?;
+    let (old, _) = bulletins::get_any(&state.store, &ctx.actor(), id).await?;
+    let b = month_bulletin(&state, &ctx, &old.period).await?;
+    let new_id =
+        bulletins::correct(&state.store, &ctx.actor(), id, b, &f.reason, ctx.today).await?;
+    Ok((StatusCode::CREATED, Json(CreatedDto { id: new_id })).into_response())
+}
+
+/// Revokes (撤销) an issued bulletin (office), with the reason.
+#[utoipa::path(post, path = "/api/v1/bulletins/{id}/revocation", tag = "bulletins", params(("id" = i64, Path)), request_body = BulletinChangeDto,
+    responses((status = 204), (status = 404, body = ErrorDto), (status = 409, body = ErrorDto, description = "already corrected or revoked")))]
+pub async fn revoke_bulletin(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    req: Request,
+) -> Result<StatusCode, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let ApiJson(f) = ApiJson::<BulletinChangeDto>::from_request(req, &state).await?;
+    bulletins::revoke(&state.store, &ctx.actor(), id, &f.reason).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// This module's API operations.
 #[derive(utoipa::OpenApi)]
 #[openapi(
@@ -572,6 +647,9 @@ pub async fn respond_notice(
         read_notice,
         respond_notice,
         list_bulletins,
+        issue_bulletin,
+        correct_bulletin,
+        revoke_bulletin,
         get_bulletin
     ),
     components(schemas(
@@ -584,6 +662,8 @@ pub async fn respond_notice(
         ReviewDto,
         ExtensionRequestDto,
         ExtensionDecisionDto,
+        IssueBulletinDto,
+        BulletinChangeDto,
         NoticeDto,
         NoticeResponseDto,
         IssuedDto,

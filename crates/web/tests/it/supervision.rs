@@ -1140,3 +1140,102 @@ async fn a_corrupt_stored_status_is_an_error_not_a_default() {
         obligations::ObligationStatus::NotStarted
     );
 }
+
+#[tokio::test]
+async fn the_api_issues_corrects_and_revokes_bulletins_as_the_pages_do() {
+    let app = TestApp::with_plan_and(qcity_web::Config {
+        today: Some(d(2015, 2, 10)),
+        ..Default::default()
+    })
+    .await;
+    let office = qcity_store::users::create_token(&app.store, &Actor::system("t"), "admin", "ci")
+        .await
+        .unwrap();
+    app.user("zj.api", Role::Unit, Some("ZJFJ")).await;
+    let unit = qcity_store::users::create_token(&app.store, &Actor::system("t"), "zj.api", "ci")
+        .await
+        .unwrap();
+    let client = reqwest::Client::new();
+    let post = |token: &str, path: &str, body: serde_json::Value| {
+        client
+            .post(app.url(path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+    };
+    let month = serde_json::json!({"month": "2015-01"});
+    assert_eq!(
+        post(&unit, "/api/v1/bulletins", month.clone())
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    let res = post(&office, "/api/v1/bulletins", month.clone())
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let id = res.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(
+        post(&office, "/api/v1/bulletins", month)
+            .await
+            .unwrap()
+            .status(),
+        409,
+        "one bulletin per month"
+    );
+    let bad = serde_json::json!({"month": "2015-13"});
+    assert_eq!(
+        post(&office, "/api/v1/bulletins", bad)
+            .await
+            .unwrap()
+            .status(),
+        422
+    );
+    let no_reason = serde_json::json!({"reason": " "});
+    assert_eq!(
+        post(
+            &office,
+            &format!("/api/v1/bulletins/{id}/correction"),
+            no_reason
+        )
+        .await
+        .unwrap()
+        .status(),
+        422
+    );
+    let res = post(
+        &office,
+        &format!("/api/v1/bulletins/{id}/correction"),
+        serde_json::json!({"reason": "补报材料已核实"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 201);
+    let new_id = res.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let (b, _) = qcity_store::bulletins::get_any(&app.store, &Actor::system("t"), new_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        (b.number, b.correction.as_deref()),
+        (1, Some("补报材料已核实"))
+    );
+    let revoke = |i: i64| {
+        post(
+            &office,
+            &format!("/api/v1/bulletins/{i}/revocation"),
+            serde_json::json!({"reason": "口径调整"}),
+        )
+    };
+    assert_eq!(
+        revoke(id).await.unwrap().status(),
+        409,
+        "the corrected one is not in force"
+    );
+    assert_eq!(revoke(new_id).await.unwrap().status(), 204);
+    assert_eq!(revoke(9999).await.unwrap().status(), 404);
+}
