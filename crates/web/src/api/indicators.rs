@@ -26,6 +26,66 @@ pub fn routes(r: Routes) -> Routes {
         .put("/api/v1/indicators/{code}/disclosure", disclosure)
         .get("/api/v1/indicator-values/pending", pending)
         .post("/api/v1/indicator-values/{id}/decision", decide)
+        .get("/api/v1/benchmarks", benchmarks)
+        .post("/api/v1/benchmarks", add_benchmark)
+}
+
+/// One value of a benchmark series (全国平均水平 …).
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct BenchmarkDto {
+    /// The series, as the plan's targets name it, e.g. "全国平均水平".
+    name: String,
+    year: i64,
+    value: f64,
+    /// Where the figure comes from (required).
+    #[schema(min_length = 1)]
+    source: String,
+}
+
+/// Benchmark values in force, by series and year (every signed-in role).
+#[utoipa::path(get, path = "/api/v1/benchmarks", tag = "indicators",
+    responses((status = 200, body = Vec<BenchmarkDto>)))]
+pub async fn benchmarks(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<Vec<BenchmarkDto>>, AppError> {
+    ctx.user()?;
+    Ok(Json(
+        indicators::benchmark_values(&state.store)
+            .await?
+            .into_iter()
+            .map(|b| BenchmarkDto {
+                name: b.name,
+                year: b.year,
+                value: b.value,
+                source: b.source,
+            })
+            .collect(),
+    ))
+}
+
+/// Records a benchmark value with its source (office); it counts at once.
+#[utoipa::path(post, path = "/api/v1/benchmarks", tag = "indicators", request_body = BenchmarkDto,
+    responses((status = 201, body = CreatedDto)))]
+pub async fn add_benchmark(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    req: Request,
+) -> Result<Response, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let ApiJson(b) = ApiJson::<BenchmarkDto>::from_request(req, &state).await?;
+    let (_, plan) = require_plan(&state).await?;
+    let id = indicators::add_benchmark(
+        &state.store,
+        &ctx.actor(),
+        &plan,
+        b.name.trim(),
+        b.year,
+        b.value,
+        b.source.trim(),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(CreatedDto { id })).into_response())
 }
 
 #[derive(Serialize, ToSchema)]
@@ -324,8 +384,19 @@ pub async fn disclosure(
 /// This module's API operations.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(list, one, values, submit, disclosure, pending, decide),
+    paths(
+        list,
+        one,
+        values,
+        submit,
+        disclosure,
+        pending,
+        decide,
+        benchmarks,
+        add_benchmark
+    ),
     components(schemas(
+        BenchmarkDto,
         IndicatorDto,
         ValueDto,
         NewValueDto,

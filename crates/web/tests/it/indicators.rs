@@ -604,3 +604,60 @@ async fn content_targets_take_values_and_compare_with_benchmarks_the_office_ente
         Some(qcity_domain::target::Status::Met)
     );
 }
+
+#[tokio::test]
+async fn the_api_reads_and_records_benchmarks_as_the_page_does() {
+    let app = TestApp::with_plan().await;
+    let office = qcity_store::users::create_token(&app.store, &Actor::system("t"), "admin", "ci")
+        .await
+        .unwrap();
+    app.user("zj.bench", Role::Unit, Some("ZJFJ")).await;
+    let unit = qcity_store::users::create_token(&app.store, &Actor::system("t"), "zj.bench", "ci")
+        .await
+        .unwrap();
+    let client = reqwest::Client::new();
+    let post = |token: &str, body: serde_json::Value| {
+        client
+            .post(app.url("/api/v1/benchmarks"))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+    };
+    let value = |source: &str, name: &str| serde_json::json!({"name": name, "year": 2014, "value": 0.39, "source": source});
+    assert_eq!(
+        post(&unit, value("公报", "全国平均水平"))
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    let res = post(&office, value("", "全国平均水平")).await.unwrap();
+    assert_eq!(res.status(), 422);
+    assert_eq!(
+        post(&office, value("公报", "全省平均"))
+            .await
+            .unwrap()
+            .status(),
+        422,
+        "no target uses it"
+    );
+    assert_eq!(
+        post(&office, value("国家质检总局公报", "全国平均水平"))
+            .await
+            .unwrap()
+            .status(),
+        201
+    );
+    let list: serde_json::Value = client
+        .get(app.url("/api/v1/benchmarks"))
+        .bearer_auth(&unit)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list[0]["name"], "全国平均水平");
+    assert_eq!(list[0]["source"], "国家质检总局公报");
+    assert_eq!(list[0]["value"], 0.39);
+}
