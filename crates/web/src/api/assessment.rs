@@ -3,7 +3,7 @@
 //! office, leaders and evaluators see every unit, unit staff only their own unit's line (the
 //! store filters it, as on `/assessment/{unit}`).
 
-use super::ErrorDto;
+use super::{ApiJson, CreatedDto, ErrorDto};
 use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::AppError;
@@ -11,8 +11,11 @@ use crate::i18n::Lang;
 use crate::module::Routes;
 use crate::view::require_plan;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use qcity_domain::assessment::{Component, ScoreLine};
+use qcity_domain::role::Role;
 use qcity_domain::target::Lang as TargetLang;
 use qcity_store::assessment as store;
 use serde::{Deserialize, Serialize};
@@ -20,6 +23,189 @@ use utoipa::{IntoParams, ToSchema};
 
 pub fn routes(r: Routes) -> Routes {
     r.get("/api/v1/assessment/scores", scores)
+        .get("/api/v1/assessment/windows", list_windows)
+        .post("/api/v1/assessment/windows", open_window)
+        .post("/api/v1/assessment/windows/{id}/close", close_window)
+        .get("/api/v1/assessment/windows/{id}/sheet", get_sheet)
+        .put("/api/v1/assessment/windows/{id}/sheet", put_sheet)
+}
+
+/// An evaluation window (评议窗口).
+#[derive(Serialize, ToSchema)]
+pub struct WindowDto {
+    id: i64,
+    title: String,
+    period: i64,
+    opens_on: String,
+    closes_on: String,
+    /// Set once the office closed it.
+    closed_on: Option<String>,
+    /// Open on the business date.
+    open: bool,
+}
+
+/// Evaluation windows (office, leaders, evaluators).
+#[utoipa::path(get, path = "/api/v1/assessment/windows", tag = "assessment",
+    responses((status = 200, body = Vec<WindowDto>)))]
+pub async fn list_windows(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<Vec<WindowDto>>, AppError> {
+    ctx.require_role(&[Role::Office, Role::Leader, Role::Evaluator])?;
+    Ok(Json(
+        store::windows(&state.store, &ctx.actor())
+            .await?
+            .into_iter()
+            .map(|w| WindowDto {
+                open: w.is_open(ctx.today),
+                id: w.id,
+                title: w.title,
+                period: w.period,
+                opens_on: w.opens_on,
+                closes_on: w.closes_on,
+                closed_on: w.closed_on,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewWindowDto {
+    #[schema(min_length = 1, max_length = 200)]
+    title: String,
+    period: i64,
+    /// YYYY-MM-DD
+    #[schema(format = Date)]
+    opens_on: String,
+    /// YYYY-MM-DD
+    #[schema(format = Date)]
+    closes_on: String,
+}
+
+fn date(field: &str, s: &str) -> Result<chrono::NaiveDate, AppError> {
+    chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| AppError::Validation(vec![(field.into(), "error-date-format".into())]))
+}
+
+/// Opens an evaluation window (office).
+#[utoipa::path(post, path = "/api/v1/assessment/windows", tag = "assessment", request_body = NewWindowDto,
+    responses((status = 201, body = CreatedDto)))]
+pub async fn open_window(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    req: Request,
+) -> Result<Response, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let ApiJson(w) = ApiJson::<NewWindowDto>::from_request(req, &state).await?;
+    let id = store::open_window(
+        &state.store,
+        &ctx.actor(),
+        store::NewWindow {
+            title: w.title,
+            period: w.period,
+            opens_on: date("opens_on", &w.opens_on)?,
+            closes_on: date("closes_on", &w.closes_on)?,
+        },
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(CreatedDto { id })).into_response())
+}
+
+/// Closes an evaluation window (office).
+#[utoipa::path(post, path = "/api/v1/assessment/windows/{id}/close", tag = "assessment", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ErrorDto), (status = 409, body = ErrorDto)))]
+pub async fn close_window(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    store::close_window(&state.store, &ctx.actor(), id, ctx.today).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// One line of an evaluator's rating sheet.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct SheetLineDto {
+    unit: String,
+    /// 0–100; absent or null for a unit not yet rated (a draft only).
+    #[serde(default)]
+    score: Option<f64>,
+    #[serde(default)]
+    comment: String,
+}
+
+/// An evaluator's rating sheet in a window.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct SheetDto {
+    lines: Vec<SheetLineDto>,
+    /// Submitted (final, counted) rather than a draft.
+    #[serde(default)]
+    submit: bool,
+}
+
+/// The caller's rating sheet (evaluators): their ratings and whether they are submitted.
+#[utoipa::path(get, path = "/api/v1/assessment/windows/{id}/sheet", tag = "assessment", params(("id" = i64, Path)),
+    responses((status = 200, body = SheetDto), (status = 404, body = ErrorDto)))]
+pub async fn get_sheet(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> Result<Json<SheetDto>, AppError> {
+    ctx.require_role(&[Role::Evaluator])?;
+    let actor = ctx.actor();
+    if !store::windows(&state.store, &actor)
+        .await?
+        .iter()
+        .any(|w| w.id == id)
+    {
+        return Err(AppError::NotFound);
+    }
+    let lines = store::ratings(&state.store, &actor, id)
+        .await?
+        .into_iter()
+        .map(|r| SheetLineDto {
+            unit: r.unit_code,
+            score: Some(r.score),
+            comment: r.comment,
+        })
+        .collect();
+    Ok(Json(SheetDto {
+        lines,
+        submit: store::submitted(&state.store, &actor, id).await?,
+    }))
+}
+
+/// Saves the caller's rating sheet as a draft, or submits it (complete, once), as the page does.
+#[utoipa::path(put, path = "/api/v1/assessment/windows/{id}/sheet", tag = "assessment", params(("id" = i64, Path)), request_body = SheetDto,
+    responses((status = 204), (status = 404, body = ErrorDto), (status = 409, body = ErrorDto, description = "the window is not open, or the sheet was already submitted")))]
+pub async fn put_sheet(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    req: Request,
+) -> Result<StatusCode, AppError> {
+    ctx.require_role(&[Role::Evaluator])?;
+    let ApiJson(sheet) = ApiJson::<SheetDto>::from_request(req, &state).await?;
+    let entries: Vec<store::RatingEntry> = sheet
+        .lines
+        .into_iter()
+        .map(|l| store::RatingEntry {
+            unit_code: l.unit,
+            score: l.score,
+            comment: l.comment,
+        })
+        .collect();
+    store::rate_all(
+        &state.store,
+        &ctx.actor(),
+        id,
+        &entries,
+        sheet.submit,
+        ctx.today,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -191,8 +377,13 @@ pub async fn scores(
 /// This module's API operations.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(scores),
+    paths(scores, list_windows, open_window, close_window, get_sheet, put_sheet),
     components(schemas(
+        WindowDto,
+        NewWindowDto,
+        SheetDto,
+        SheetLineDto,
+        CreatedDto,
         AssessmentDto,
         SchemeDto,
         WeightDto,

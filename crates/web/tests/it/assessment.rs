@@ -1037,3 +1037,146 @@ async fn an_evaluator_rates_every_unit_on_one_sheet_drafts_first_then_submits_on
     .await;
     assert!(unit_page.contains("id=\"blind\"") && !unit_page.contains("unit-total"));
 }
+
+#[tokio::test]
+async fn the_api_opens_windows_and_takes_a_rating_sheet_as_the_page_does() {
+    let app = TestApp::with_plan_and(qcity_web::Config {
+        today: Some(d(2015, 2, 10)),
+        ..Default::default()
+    })
+    .await;
+    let t = |name: &'static str| {
+        let store = app.store.clone();
+        async move {
+            qcity_store::users::create_token(&store, &Actor::system("t"), name, "ci")
+                .await
+                .unwrap()
+        }
+    };
+    create_user(&app.store, "rd.api", Role::Evaluator, None, PASSWORD).await;
+    let (office, evaluator) = (t("admin").await, t("rd.api").await);
+    let client = reqwest::Client::new();
+    let send =
+        |method: reqwest::Method, token: &str, path: &str, body: Option<serde_json::Value>| {
+            let mut r = client.request(method, app.url(path)).bearer_auth(token);
+            if let Some(b) = body {
+                r = r.json(&b);
+            }
+            r.send()
+        };
+    use reqwest::Method;
+    let window = serde_json::json!({"title": "2014年度评议", "period": 2014, "opens_on": "2015-02-01", "closes_on": "2015-02-28"});
+    assert_eq!(
+        send(
+            Method::POST,
+            &evaluator,
+            "/api/v1/assessment/windows",
+            Some(window.clone())
+        )
+        .await
+        .unwrap()
+        .status(),
+        403
+    );
+    let res = send(
+        Method::POST,
+        &office,
+        "/api/v1/assessment/windows",
+        Some(window),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 201);
+    let id = res.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let sheet = format!("/api/v1/assessment/windows/{id}/sheet");
+    let units = qcity_store::assessment::member_units(&app.store)
+        .await
+        .unwrap();
+    // Blind while the window is open.
+    assert_eq!(
+        send(
+            Method::GET,
+            &evaluator,
+            "/api/v1/assessment/scores?period=2014",
+            None
+        )
+        .await
+        .unwrap()
+        .status(),
+        403
+    );
+    // A draft, then an incomplete submission refused, then the complete one, once.
+    let draft = serde_json::json!({"lines": [{"unit": units[0].code, "score": 88, "comment": "好"}], "submit": false});
+    assert_eq!(
+        send(Method::PUT, &evaluator, &sheet, Some(draft))
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    let got: serde_json::Value = send(Method::GET, &evaluator, &sheet, None)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (got["lines"][0]["score"].as_f64(), got["submit"].as_bool()),
+        (Some(88.0), Some(false))
+    );
+    let partial =
+        serde_json::json!({"lines": [{"unit": units[0].code, "score": 88}], "submit": true});
+    assert_eq!(
+        send(Method::PUT, &evaluator, &sheet, Some(partial))
+            .await
+            .unwrap()
+            .status(),
+        422
+    );
+    let lines: Vec<serde_json::Value> = units
+        .iter()
+        .map(|u| serde_json::json!({"unit": u.code, "score": 75}))
+        .collect();
+    let full = serde_json::json!({"lines": lines, "submit": true});
+    assert_eq!(
+        send(Method::PUT, &evaluator, &sheet, Some(full.clone()))
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    assert_eq!(
+        send(Method::PUT, &evaluator, &sheet, Some(full))
+            .await
+            .unwrap()
+            .status(),
+        409
+    );
+    // Closed by the office: the scores are no longer hidden.
+    assert_eq!(
+        send(
+            Method::POST,
+            &office,
+            &format!("/api/v1/assessment/windows/{id}/close"),
+            None
+        )
+        .await
+        .unwrap()
+        .status(),
+        204
+    );
+    assert_eq!(
+        send(
+            Method::GET,
+            &evaluator,
+            "/api/v1/assessment/scores?period=2014",
+            None
+        )
+        .await
+        .unwrap()
+        .status(),
+        200
+    );
+}
