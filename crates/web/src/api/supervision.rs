@@ -30,6 +30,7 @@ pub fn routes(r: Routes) -> Routes {
         .post("/api/v1/obligations/{id}/extensions", request_extension)
         .post("/api/v1/extensions/{id}/decision", decide_extension)
         .get("/api/v1/notices", list_notices)
+        .post("/api/v1/notices", issue_duban)
         .post("/api/v1/notices/{id}/read", read_notice)
         .post("/api/v1/notices/{id}/response", respond_notice)
         .get("/api/v1/bulletins", list_bulletins)
@@ -560,6 +561,49 @@ pub async fn respond_notice(
 }
 
 #[derive(Deserialize, ToSchema)]
+pub struct DubanDto {
+    /// The unit's code.
+    unit: String,
+    /// The obligation it concerns, if any.
+    #[serde(default)]
+    obligation_id: Option<i64>,
+    #[schema(min_length = 1)]
+    title: String,
+    #[serde(default)]
+    body: String,
+    /// YYYY-MM-DD, not before the business date.
+    #[schema(format = Date)]
+    respond_by: String,
+}
+
+/// Issues a 督办单 to a unit by hand (office), with a response deadline.
+#[utoipa::path(post, path = "/api/v1/notices", tag = "notices", request_body = DubanDto,
+    responses((status = 201, body = CreatedDto), (status = 404, body = ErrorDto, description = "no such obligation")))]
+pub async fn issue_duban(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    req: Request,
+) -> Result<Response, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let ApiJson(f) = ApiJson::<DubanDto>::from_request(req, &state).await?;
+    let by = chrono::NaiveDate::parse_from_str(f.respond_by.trim(), "%Y-%m-%d").map_err(|_| {
+        AppError::Validation(vec![("respond_by".into(), "error-date-format".into())])
+    })?;
+    let id = notices::issue_duban(
+        &state.store,
+        &ctx.actor(),
+        f.unit.trim(),
+        f.obligation_id,
+        &f.title,
+        &f.body,
+        by,
+        ctx.today,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(CreatedDto { id })).into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
 pub struct IssueBulletinDto {
     /// The month reported on, "YYYY-MM".
     #[schema(pattern = "^[0-9]{4}-[0-9]{2}$")]
@@ -644,6 +688,7 @@ pub async fn revoke_bulletin(
         request_extension,
         decide_extension,
         list_notices,
+        issue_duban,
         read_notice,
         respond_notice,
         list_bulletins,
@@ -663,6 +708,7 @@ pub async fn revoke_bulletin(
         ExtensionRequestDto,
         ExtensionDecisionDto,
         IssueBulletinDto,
+        DubanDto,
         BulletinChangeDto,
         NoticeDto,
         NoticeResponseDto,

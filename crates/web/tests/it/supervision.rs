@@ -1238,4 +1238,43 @@ async fn the_api_issues_corrects_and_revokes_bulletins_as_the_pages_do() {
     );
     assert_eq!(revoke(new_id).await.unwrap().status(), 204);
     assert_eq!(revoke(9999).await.unwrap().status(), 404);
+
+    // 督办单 by hand: office only, a deadline not in the past, then in the unit's notices.
+    let duban = |by: &str| serde_json::json!({"unit": "ZJFJ", "title": "关于加快质量档案建设的督办单", "respond_by": by});
+    assert_eq!(
+        post(&unit, "/api/v1/notices", duban("2015-02-20"))
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(
+        post(&office, "/api/v1/notices", duban("2015-01-01"))
+            .await
+            .unwrap()
+            .status(),
+        422
+    );
+    assert_eq!(
+        post(&office, "/api/v1/notices", duban("2015-02-20"))
+            .await
+            .unwrap()
+            .status(),
+        201
+    );
+    let mine: serde_json::Value = client
+        .get(app.url("/api/v1/notices"))
+        .bearer_auth(&unit)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        mine.as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["title"] == "关于加快质量档案建设的督办单")
+    );
 }
