@@ -4,7 +4,7 @@
 //! not exist). Not to be confused with the obligations' progress reports
 //! (`/api/v1/obligations/{id}/reports`, reviewed at `/api/v1/reports/{id}/review`).
 
-use super::ErrorDto;
+use super::{ApiJson, CreatedDto, ErrorDto};
 use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::AppError;
@@ -12,14 +12,124 @@ use crate::i18n::Lang;
 use crate::module::Routes;
 use crate::view::require_plan;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequest, Path, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use qcity_domain::role::Role;
 use qcity_store::reports::{self, AreaFigures, Figures, IndicatorLine, PassLine, Report};
+use serde::Deserialize;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
 pub fn routes(r: Routes) -> Routes {
     r.get("/api/v1/quality-reports", list)
         .get("/api/v1/quality-reports/{id}", one)
+        .post("/api/v1/quality-reports", create)
+        .put("/api/v1/quality-reports/{id}/narrative", narrative)
+        .post("/api/v1/quality-reports/{id}/issue", issue)
+        .put("/api/v1/quality-reports/{id}/publication", publication)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewQualityReportDto {
+    /// `2014` (the year), `2014-H1` or `2014-H2`.
+    period: String,
+}
+
+/// Starts a draft analysis report for a period (office).
+#[utoipa::path(post, path = "/api/v1/quality-reports", tag = "reports", request_body = NewQualityReportDto,
+    responses((status = 201, body = CreatedDto), (status = 409, body = ErrorDto)))]
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    req: Request,
+) -> Result<Response, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let ApiJson(f) = ApiJson::<NewQualityReportDto>::from_request(req, &state).await?;
+    let (_, plan) = require_plan(&state).await?;
+    let id = reports::create(&state.store, &ctx.actor(), &plan, f.period.trim()).await?;
+    Ok((StatusCode::CREATED, Json(CreatedDto { id })).into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NarrativeDto {
+    /// The draft's `row_version`, to detect concurrent edits.
+    row_version: i64,
+    /// Text of each section by its key (the report's sections).
+    sections: BTreeMap<String, String>,
+}
+
+/// Saves a draft's narrative (office).
+#[utoipa::path(put, path = "/api/v1/quality-reports/{id}/narrative", tag = "reports", params(("id" = i64, Path)), request_body = NarrativeDto,
+    responses((status = 204), (status = 404, body = ErrorDto), (status = 409, body = ErrorDto, description = "issued, or changed since row_version")))]
+pub async fn narrative(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    req: Request,
+) -> Result<StatusCode, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let ApiJson(f) = ApiJson::<NarrativeDto>::from_request(req, &state).await?;
+    reports::save_narrative(&state.store, &ctx.actor(), id, f.row_version, &f.sections).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct IssueReportDto {
+    /// The draft's `row_version`.
+    row_version: i64,
+}
+
+/// Issues a draft (office): its figures are frozen as computed now and it is numbered.
+#[utoipa::path(post, path = "/api/v1/quality-reports/{id}/issue", tag = "reports", params(("id" = i64, Path)), request_body = IssueReportDto,
+    responses((status = 204), (status = 404, body = ErrorDto), (status = 409, body = ErrorDto, description = "already issued, or changed since row_version")))]
+pub async fn issue(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    req: Request,
+) -> Result<StatusCode, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let ApiJson(f) = ApiJson::<IssueReportDto>::from_request(req, &state).await?;
+    let r = reports::get(&state.store, &ctx.actor(), id).await?;
+    if r.issued() {
+        return Err(AppError::Conflict("report-error-issued".into()));
+    }
+    let (_, plan) = require_plan(&state).await?;
+    let period = r.period().ok_or(AppError::NotFound)?;
+    let figures = reports::compute(&state.store, &plan, period, ctx.today).await?;
+    reports::issue(
+        &state.store,
+        &ctx.actor(),
+        id,
+        f.row_version,
+        &figures,
+        ctx.today,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PublicationDto {
+    /// Shown on the public portal.
+    published: bool,
+}
+
+/// Publishes an issued report on the public portal, or withdraws it (office).
+#[utoipa::path(put, path = "/api/v1/quality-reports/{id}/publication", tag = "reports", params(("id" = i64, Path)), request_body = PublicationDto,
+    responses((status = 204), (status = 404, body = ErrorDto), (status = 409, body = ErrorDto, description = "a draft cannot be published")))]
+pub async fn publication(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    req: Request,
+) -> Result<StatusCode, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let ApiJson(f) = ApiJson::<PublicationDto>::from_request(req, &state).await?;
+    reports::set_published(&state.store, &ctx.actor(), id, f.published).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Serialize, ToSchema)]
@@ -298,8 +408,13 @@ pub async fn one(
 /// This module's API operations.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(list, one),
+    paths(list, one, create, narrative, issue, publication),
     components(schemas(
+        NewQualityReportDto,
+        NarrativeDto,
+        IssueReportDto,
+        PublicationDto,
+        CreatedDto,
         QualityReportDto,
         QualityReportDetailDto,
         SectionDto,

@@ -481,3 +481,119 @@ async fn a_report_is_drafted_edited_issued_frozen_exported_and_published() {
         .count();
     assert!(actions >= 6, "{actions} report actions audited");
 }
+
+#[tokio::test]
+async fn the_api_drafts_issues_and_publishes_an_analysis_report_as_the_pages_do() {
+    let app = TestApp::with_plan_and(qcity_web::Config {
+        today: Some(NaiveDate::from_ymd_opt(2015, 1, 20).unwrap()),
+        ..Default::default()
+    })
+    .await;
+    let token = |name: &'static str| {
+        let store = app.store.clone();
+        async move {
+            qcity_store::users::create_token(&store, &Actor::system("t"), name, "ci")
+                .await
+                .unwrap()
+        }
+    };
+    app.user("lead.api", Role::Leader, None).await;
+    let (office, leader) = (token("admin").await, token("lead.api").await);
+    let client = reqwest::Client::new();
+    let send = |m: reqwest::Method, t: &str, path: &str, body: serde_json::Value| {
+        client
+            .request(m, app.url(path))
+            .bearer_auth(t)
+            .json(&body)
+            .send()
+    };
+    use reqwest::Method;
+    let period = serde_json::json!({"period": "2014"});
+    assert_eq!(
+        send(
+            Method::POST,
+            &leader,
+            "/api/v1/quality-reports",
+            period.clone()
+        )
+        .await
+        .unwrap()
+        .status(),
+        403
+    );
+    let res = send(Method::POST, &office, "/api/v1/quality-reports", period)
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let id = res.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let r = reports::get(&app.store, &Actor::system("t"), id)
+        .await
+        .unwrap();
+    let text = serde_json::json!({"row_version": r.row_version, "sections": {"summary": "全年工作稳步推进。"}});
+    let path = format!("/api/v1/quality-reports/{id}/narrative");
+    assert_eq!(
+        send(Method::PUT, &office, &path, text.clone())
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    assert_eq!(
+        send(Method::PUT, &office, &path, text)
+            .await
+            .unwrap()
+            .status(),
+        409,
+        "stale row_version"
+    );
+    let bad = serde_json::json!({"row_version": r.row_version + 1, "sections": {"nonsense": "x"}});
+    assert_eq!(
+        send(Method::PUT, &office, &path, bad)
+            .await
+            .unwrap()
+            .status(),
+        422
+    );
+    // Not published before it is issued; issued once; then published.
+    let publish = format!("/api/v1/quality-reports/{id}/publication");
+    let on = serde_json::json!({"published": true});
+    assert_eq!(
+        send(Method::PUT, &office, &publish, on.clone())
+            .await
+            .unwrap()
+            .status(),
+        409
+    );
+    let r = reports::get(&app.store, &Actor::system("t"), id)
+        .await
+        .unwrap();
+    let issue = format!("/api/v1/quality-reports/{id}/issue");
+    let v = serde_json::json!({"row_version": r.row_version});
+    assert_eq!(
+        send(Method::POST, &office, &issue, v.clone())
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    assert_eq!(
+        send(Method::POST, &office, &issue, v)
+            .await
+            .unwrap()
+            .status(),
+        409
+    );
+    assert_eq!(
+        send(Method::PUT, &office, &publish, on)
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    let r = reports::get(&app.store, &Actor::system("t"), id)
+        .await
+        .unwrap();
+    assert!(r.issued() && r.published && r.narrative["summary"] == "全年工作稳步推进。");
+}
