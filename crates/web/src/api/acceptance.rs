@@ -1,21 +1,160 @@
 //! JSON API for the acceptance self-check (创建验收自查): the four stages (which are opened, and
-//! when they are held) and the current readiness, as the leaders' page reads it. Read-only;
-//! every signed-in role may read it, as on `/acceptance`.
+//! when they are held) and the current readiness, as the leaders' page reads it (every
+//! signed-in role, as on `/acceptance`); the office opens a stage, dates it, and records its
+//! findings and rectifications, as on the stage's page.
 
-use super::ErrorDto;
+use super::{ApiJson, CreatedDto, ErrorDto};
 use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::module::Routes;
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{FromRequest, Path, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use qcity_domain::acceptance::Readiness;
+use qcity_domain::role::Role;
 use qcity_store::acceptance as store;
+use serde::Deserialize;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 pub fn routes(r: Routes) -> Routes {
     r.get("/api/v1/acceptance", overview)
+        .post("/api/v1/acceptance/stages/{stage}", open_stage)
+        .put("/api/v1/acceptance/stages/{stage}/date", set_date)
+        .post("/api/v1/acceptance/stages/{stage}/findings", add_finding)
+        .post(
+            "/api/v1/acceptance/stages/{stage}/findings/{id}/removal",
+            remove_finding,
+        )
+        .post(
+            "/api/v1/acceptance/stages/{stage}/rectifications",
+            add_rectification,
+        )
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct StageDateDto {
+    /// YYYY-MM-DD: the day the stage is held; the business date when absent.
+    #[serde(default)]
+    #[schema(format = Date)]
+    held_on: Option<String>,
+}
+
+fn held_on(ctx: &Ctx, f: &StageDateDto) -> Result<chrono::NaiveDate, AppError> {
+    match f.held_on.as_deref().map(str::trim) {
+        None | Some("") => Ok(ctx.today),
+        Some(s) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
+            AppError::Validation(vec![("held_on".into(), "error-date-format".into())])
+        }),
+    }
+}
+
+/// Opens a stage (office): self_check, city_check, province_review or national_acceptance.
+#[utoipa::path(post, path = "/api/v1/acceptance/stages/{stage}", tag = "acceptance", params(("stage" = String, Path)), request_body = StageDateDto,
+    responses((status = 201, body = CreatedDto), (status = 404, body = ErrorDto), (status = 409, body = ErrorDto, description = "already open")))]
+pub async fn open_stage(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(stage): Path<String>,
+    req: Request,
+) -> Result<Response, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let ApiJson(f) = ApiJson::<StageDateDto>::from_request(req, &state).await?;
+    let id = store::open_stage(&state.store, &ctx.actor(), &stage, held_on(&ctx, &f)?).await?;
+    Ok((StatusCode::CREATED, Json(CreatedDto { id })).into_response())
+}
+
+/// Sets the day a stage is held (office).
+#[utoipa::path(put, path = "/api/v1/acceptance/stages/{stage}/date", tag = "acceptance", params(("stage" = String, Path)), request_body = StageDateDto,
+    responses((status = 204), (status = 404, body = ErrorDto)))]
+pub async fn set_date(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(stage): Path<String>,
+    req: Request,
+) -> Result<StatusCode, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let ApiJson(f) = ApiJson::<StageDateDto>::from_request(req, &state).await?;
+    store::set_stage_date(&state.store, &ctx.actor(), &stage, held_on(&ctx, &f)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct FindingDto {
+    /// What the check found.
+    #[schema(min_length = 1)]
+    body: String,
+}
+
+/// Records a finding of a stage (office).
+#[utoipa::path(post, path = "/api/v1/acceptance/stages/{stage}/findings", tag = "acceptance", params(("stage" = String, Path)), request_body = FindingDto,
+    responses((status = 201, body = CreatedDto), (status = 404, body = ErrorDto)))]
+pub async fn add_finding(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(stage): Path<String>,
+    req: Request,
+) -> Result<Response, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let ApiJson(f) = ApiJson::<FindingDto>::from_request(req, &state).await?;
+    let id = store::add_finding(&state.store, &ctx.actor(), &stage, &f.body).await?;
+    Ok((StatusCode::CREATED, Json(CreatedDto { id })).into_response())
+}
+
+/// Removes a finding recorded by mistake (office).
+#[utoipa::path(post, path = "/api/v1/acceptance/stages/{stage}/findings/{id}/removal", tag = "acceptance", params(("stage" = String, Path), ("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ErrorDto), (status = 409, body = ErrorDto)))]
+pub async fn remove_finding(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((stage, id)): Path<(String, i64)>,
+) -> Result<StatusCode, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    store::remove_finding(&state.store, &ctx.actor(), &stage, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RectificationDto {
+    /// What is to be put right.
+    #[schema(min_length = 1)]
+    body: String,
+    /// The responsible unit's code.
+    unit: String,
+    /// YYYY-MM-DD.
+    #[schema(format = Date)]
+    deadline: String,
+    /// The target content it concerns, if any.
+    #[serde(default)]
+    content_code: String,
+}
+
+/// Assigns a rectification to a unit with a deadline (office).
+#[utoipa::path(post, path = "/api/v1/acceptance/stages/{stage}/rectifications", tag = "acceptance", params(("stage" = String, Path)), request_body = RectificationDto,
+    responses((status = 201, body = CreatedDto), (status = 404, body = ErrorDto)))]
+pub async fn add_rectification(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(stage): Path<String>,
+    req: Request,
+) -> Result<Response, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let ApiJson(f) = ApiJson::<RectificationDto>::from_request(req, &state).await?;
+    let id = store::add_rectification(
+        &state.store,
+        &ctx.actor(),
+        &stage,
+        &store::NewRectification {
+            body: f.body,
+            unit_code: f.unit,
+            deadline: f.deadline,
+            content_code: f.content_code,
+        },
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(CreatedDto { id })).into_response())
 }
 
 #[derive(Serialize, ToSchema)]
@@ -143,7 +282,24 @@ pub async fn overview(
 /// This module's API operations.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(overview),
-    components(schemas(AcceptanceDto, StageDto, ReadinessDto, CategoryDto, ErrorDto))
+    paths(
+        overview,
+        open_stage,
+        set_date,
+        add_finding,
+        remove_finding,
+        add_rectification
+    ),
+    components(schemas(
+        AcceptanceDto,
+        StageDto,
+        ReadinessDto,
+        CategoryDto,
+        StageDateDto,
+        FindingDto,
+        RectificationDto,
+        CreatedDto,
+        ErrorDto
+    ))
 )]
 pub struct Doc;

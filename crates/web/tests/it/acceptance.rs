@@ -496,3 +496,124 @@ async fn the_score_sheet_is_imported_whole_or_not_at_all() {
     .await;
     assert!(html.contains("Provincial pre-acceptance") && html.contains("id=\"acc-preview\""));
 }
+
+#[tokio::test]
+async fn the_api_opens_a_stage_and_records_findings_and_rectifications_as_the_page_does() {
+    let app = TestApp::with_plan_and(Config {
+        today: Some(NaiveDate::from_ymd_opt(2015, 3, 10).unwrap()),
+        ..Default::default()
+    })
+    .await;
+    let token = |name: &'static str| {
+        let store = app.store.clone();
+        async move {
+            qcity_store::users::create_token(&store, &Actor::system("t"), name, "ci")
+                .await
+                .unwrap()
+        }
+    };
+    app.user("zj.acc", Role::Unit, Some("ZJFJ")).await;
+    let (office, unit) = (token("admin").await, token("zj.acc").await);
+    let client = reqwest::Client::new();
+    let send = |m: reqwest::Method, t: &str, path: &str, body: serde_json::Value| {
+        client
+            .request(m, app.url(path))
+            .bearer_auth(t)
+            .json(&body)
+            .send()
+    };
+    use reqwest::Method;
+    let day = serde_json::json!({"held_on": "2015-03-12"});
+    let stage = "/api/v1/acceptance/stages/self_check";
+    assert_eq!(
+        send(Method::POST, &unit, stage, day.clone())
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(
+        send(
+            Method::POST,
+            &office,
+            "/api/v1/acceptance/stages/moon",
+            day.clone()
+        )
+        .await
+        .unwrap()
+        .status(),
+        404
+    );
+    assert_eq!(
+        send(Method::POST, &office, stage, day.clone())
+            .await
+            .unwrap()
+            .status(),
+        201
+    );
+    assert_eq!(
+        send(Method::POST, &office, stage, day)
+            .await
+            .unwrap()
+            .status(),
+        409,
+        "opened once"
+    );
+    let bad = serde_json::json!({"held_on": "12/03/2015"});
+    assert_eq!(
+        send(Method::PUT, &office, &format!("{stage}/date"), bad)
+            .await
+            .unwrap()
+            .status(),
+        422
+    );
+    let res = send(
+        Method::POST,
+        &office,
+        &format!("{stage}/findings"),
+        serde_json::json!({"body": "质量档案不全"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 201);
+    let finding = res.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let rect =
+        serde_json::json!({"body": "补齐质量档案", "unit": "ZJFJ", "deadline": "2015-04-30"});
+    assert_eq!(
+        send(
+            Method::POST,
+            &office,
+            &format!("{stage}/rectifications"),
+            rect
+        )
+        .await
+        .unwrap()
+        .status(),
+        201
+    );
+    let removal = format!("{stage}/findings/{finding}/removal");
+    assert_eq!(
+        send(Method::POST, &office, &removal, serde_json::json!({}))
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    let st = qcity_store::acceptance::stage(&app.store, &Actor::system("t"), "self_check")
+        .await
+        .unwrap()
+        .unwrap();
+    let findings = qcity_store::acceptance::findings(&app.store, &Actor::system("t"), st.id)
+        .await
+        .unwrap();
+    assert!(
+        findings.iter().all(|f| f.id != finding),
+        "the finding was removed"
+    );
+    let rects = qcity_store::acceptance::rectifications(&app.store, &Actor::system("t"), st.id)
+        .await
+        .unwrap();
+    assert_eq!(rects.len(), 1);
+}
