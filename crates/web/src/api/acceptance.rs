@@ -45,9 +45,7 @@ pub struct StageDateDto {
 fn held_on(ctx: &Ctx, f: &StageDateDto) -> Result<chrono::NaiveDate, AppError> {
     match f.held_on.as_deref().map(str::trim) {
         None | Some("") => Ok(ctx.today),
-        Some(s) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
-            AppError::Validation(vec![("held_on".into(), "error-date-format".into())])
-        }),
+        Some(s) => super::date_field("held_on", s),
     }
 }
 

@@ -82,11 +82,6 @@ pub struct NewWindowDto {
     closes_on: String,
 }
 
-fn date(field: &str, s: &str) -> Result<chrono::NaiveDate, AppError> {
-    chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .map_err(|_| AppError::Validation(vec![(field.into(), "error-date-format".into())]))
-}
-
 /// Opens an evaluation window (office).
 #[utoipa::path(post, path = "/api/v1/assessment/windows", tag = "assessment", request_body = NewWindowDto,
     responses((status = 201, body = CreatedDto)))]
@@ -103,8 +98,8 @@ pub async fn open_window(
         store::NewWindow {
             title: w.title,
             period: w.period,
-            opens_on: date("opens_on", &w.opens_on)?,
-            closes_on: date("closes_on", &w.closes_on)?,
+            opens_on: super::date_field("opens_on", &w.opens_on)?,
+            closes_on: super::date_field("closes_on", &w.closes_on)?,
         },
     )
     .await?;

@@ -169,6 +169,12 @@ fn json_rejection(rej: JsonRejection) -> AppError {
     AppError::Validation(vec![(field, key.to_string())])
 }
 
+/// A YYYY-MM-DD field of a request body, or the field's 422 naming the expected form.
+pub fn date_field(field: &str, text: &str) -> Result<chrono::NaiveDate, AppError> {
+    chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| AppError::Validation(vec![(field.into(), "error-date-format".into())]))
+}
+
 /// The id of what was created.
 #[derive(Serialize, ToSchema)]
 pub struct CreatedDto {

@@ -457,8 +457,7 @@ pub async fn request_extension(
         return Err(AppError::Forbidden);
     }
     let ApiJson(f) = ApiJson::<ExtensionRequestDto>::from_request(req, &state).await?;
-    let new_due = chrono::NaiveDate::parse_from_str(f.new_due.trim(), "%Y-%m-%d")
-        .map_err(|_| AppError::Validation(vec![("new_due".into(), "error-date-format".into())]))?;
+    let new_due = super::date_field("new_due", &f.new_due)?;
     let request = obligations::request_extension(
         &state.store,
         &ctx.actor(),
@@ -586,9 +585,7 @@ pub async fn issue_duban(
 ) -> Result<Response, AppError> {
     ctx.require_role(&[Role::Office])?;
     let ApiJson(f) = ApiJson::<DubanDto>::from_request(req, &state).await?;
-    let by = chrono::NaiveDate::parse_from_str(f.respond_by.trim(), "%Y-%m-%d").map_err(|_| {
-        AppError::Validation(vec![("respond_by".into(), "error-date-format".into())])
-    })?;
+    let by = super::date_field("respond_by", &f.respond_by)?;
     let id = notices::issue_duban(
         &state.store,
         &ctx.actor(),
