@@ -200,8 +200,8 @@ fn words(text: &str) -> BTreeSet<String> {
 /// and the stored labels of records.
 fn internal_codes(plan: &qcity_domain::plan::Plan) -> BTreeSet<String> {
     let mut codes = BTreeSet::new();
-    let contents = qcity_domain::indicator::content_targets(plan);
-    for ind in plan.indicators.iter().chain(&contents) {
+    // Indicators' labels here; every content's target (content targets among them) below.
+    for ind in &plan.indicators {
         if let Ok(t) = ind.target.parsed() {
             for m in qcity_domain::indicator::measures(t) {
                 if !m.label.is_empty() {
