@@ -155,8 +155,15 @@ pub async fn run(n: usize, runs: usize) -> Result<()> {
     let actor = Actor::system("bench");
     let t = Instant::now();
     let today = chrono::Local::now().date_naive();
-    let outcome =
-        qcity_web::imports::sampling_file(&store, &actor, "bench.csv", today, file).await?;
+    let outcome = qcity_web::imports::sampling_file(
+        &store,
+        &actor,
+        "bench.csv",
+        today,
+        file,
+        &Default::default(),
+    )
+    .await?;
     let import_s = t.elapsed().as_secs_f64();
     let outcome = outcome.map_err(|d| anyhow::anyhow!("{}", d.message_en))?;
     anyhow::ensure!(

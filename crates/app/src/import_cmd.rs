@@ -60,8 +60,15 @@ pub async fn enterprises_file(
     today: chrono::NaiveDate,
 ) -> Result<ExitCode> {
     let actor = Actor::system("import");
-    let outcome =
-        imports::enterprises_file(store, &actor, &source(file), today, read(file)?).await?;
+    let outcome = imports::enterprises_file(
+        store,
+        &actor,
+        &source(file),
+        today,
+        read(file)?,
+        &Default::default(),
+    )
+    .await?;
     let Some(report) = taken(outcome) else {
         return Ok(ExitCode::FAILURE);
     };
@@ -80,7 +87,15 @@ pub async fn sampling_file(
     today: chrono::NaiveDate,
 ) -> Result<ExitCode> {
     let actor = Actor::system("import");
-    let outcome = imports::sampling_file(store, &actor, &source(file), today, read(file)?).await?;
+    let outcome = imports::sampling_file(
+        store,
+        &actor,
+        &source(file),
+        today,
+        read(file)?,
+        &Default::default(),
+    )
+    .await?;
     let Some(report) = taken(outcome) else {
         return Ok(ExitCode::FAILURE);
     };

@@ -12,7 +12,7 @@ use crate::{Actor, Result, Store, Tx};
 use chrono::NaiveDate;
 use qcity_domain::plan::Diagnostic;
 use qcity_domain::registry::Refusal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::future::Future;
 
@@ -20,7 +20,7 @@ use std::future::Future;
 pub const MAX_PROBLEMS: usize = 1000;
 
 /// What an import did.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ImportReport {
     pub created: usize,
     pub updated: usize,

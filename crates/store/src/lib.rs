@@ -15,6 +15,7 @@ pub mod demo;
 pub mod enterprises;
 pub mod evidence;
 pub mod import;
+pub mod import_queue;
 pub mod indicators;
 mod migrations;
 pub mod notices;

@@ -8,10 +8,67 @@ use qcity_domain::plan::Diagnostic;
 use qcity_domain::registry::{EnterpriseRow, SamplingInput};
 use qcity_store::import::{Import, ImportRecord, ImportReport};
 use qcity_store::{Actor, Store};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// What importing a file gave: the report, or the file-level error (not a table, a required
 /// column missing …), in which case nothing was written.
 pub type FileOutcome = Result<ImportReport, Diagnostic>;
+
+/// A registry whose files go through the import queue: its code (the queue's `kind`, the
+/// registry an importer must keep) and how its pages name things.
+pub struct RegistryFile {
+    pub kind: &'static str,
+    /// The message ids of the import's title, of the page to go back to and of the side count
+    /// (what else the import changed).
+    pub title: &'static str,
+    pub back: &'static str,
+    pub back_label: &'static str,
+    pub side_label: &'static str,
+}
+
+/// The registries imported through the queue.
+pub const REGISTRY_FILES: &[RegistryFile] = &[
+    RegistryFile {
+        kind: "sampling",
+        title: "smp-import",
+        back: "/sampling",
+        back_label: "nav-sampling",
+        side_label: "smp-import-enterprises",
+    },
+    RegistryFile {
+        kind: "enterprises",
+        title: "ent-import",
+        back: "/enterprises",
+        back_label: "ent-title",
+        side_label: "ent-import-licences",
+    },
+];
+
+/// The registry file of queue kind `kind`.
+pub fn registry_file(kind: &str) -> Option<&'static RegistryFile> {
+    REGISTRY_FILES.iter().find(|r| r.kind == kind)
+}
+
+/// Imports a file of registry `kind` (one of [`REGISTRY_FILES`]), counting rows read into
+/// `progress` as it goes.
+pub async fn registry_file_import(
+    kind: &str,
+    store: &Store,
+    actor: &Actor,
+    source: &str,
+    today: NaiveDate,
+    bytes: impl AsRef<[u8]> + Send + 'static,
+    progress: &AtomicU64,
+) -> qcity_store::Result<FileOutcome> {
+    match kind {
+        "sampling" => sampling_file(store, actor, source, today, bytes, progress).await,
+        "enterprises" => enterprises_file(store, actor, source, today, bytes, progress).await,
+        _ => Err(qcity_store::StoreError::invalid(
+            "kind",
+            "import-unknown-kind",
+        )),
+    }
+}
 
 /// Imports a sampling file (XLSX or CSV).
 pub async fn sampling_file(
@@ -20,10 +77,17 @@ pub async fn sampling_file(
     source: &str,
     today: NaiveDate,
     bytes: impl AsRef<[u8]> + Send + 'static,
+    progress: &AtomicU64,
 ) -> qcity_store::Result<FileOutcome> {
-    import_file::<SamplingInput>(store, actor, source, today, bytes, |bytes, on_row| {
-        qcity_exchange::read_sampling(bytes, on_row)
-    })
+    import_file::<SamplingInput>(
+        store,
+        actor,
+        source,
+        today,
+        bytes,
+        progress,
+        |bytes, on_row| qcity_exchange::read_sampling(bytes, on_row),
+    )
     .await
 }
 
@@ -34,10 +98,17 @@ pub async fn enterprises_file(
     source: &str,
     today: NaiveDate,
     bytes: impl AsRef<[u8]> + Send + 'static,
+    progress: &AtomicU64,
 ) -> qcity_store::Result<FileOutcome> {
-    import_file::<EnterpriseRow>(store, actor, source, today, bytes, move |bytes, on_row| {
-        qcity_exchange::read_enterprises(bytes, today, on_row)
-    })
+    import_file::<EnterpriseRow>(
+        store,
+        actor,
+        source,
+        today,
+        bytes,
+        progress,
+        move |bytes, on_row| qcity_exchange::read_enterprises(bytes, today, on_row),
+    )
     .await
 }
 
@@ -49,6 +120,7 @@ async fn import_file<R: ImportRecord>(
     source: &str,
     today: NaiveDate,
     bytes: impl AsRef<[u8]> + Send + 'static,
+    progress: &AtomicU64,
     // Hands each good row to the callback with its line; returns the row diagnostics or the
     // file-level error.
     read: impl FnOnce(&[u8], &mut dyn FnMut(usize, R)) -> Result<Vec<Diagnostic>, Diagnostic>
@@ -74,6 +146,7 @@ async fn import_file<R: ImportRecord>(
         result
     });
     while let Some(batch) = rx.recv().await {
+        progress.fetch_add(batch.len() as u64, Ordering::Relaxed);
         for (line, row) in batch {
             import.push(line, row).await?;
         }

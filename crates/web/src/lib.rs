@@ -8,6 +8,7 @@ pub mod charts;
 pub mod ctx;
 pub mod error;
 pub mod i18n;
+pub mod import_queue;
 pub mod imports;
 pub mod limiter;
 pub mod metrics;
@@ -34,6 +35,7 @@ impl AppState {
     pub fn new(store: Store, config: Config) -> AppState {
         let limiter = limiter::PublicLimiter::new(config.public_posts_per_minute);
         let imports = state::ImportSlots::new(config.import_workers, config.import_wait);
+        let upload_dir = config.upload_dir.clone().unwrap_or_else(std::env::temp_dir);
         AppState {
             store,
             config: Arc::new(config),
@@ -42,6 +44,7 @@ impl AppState {
             plan_cache: Arc::default(),
             assembly: Arc::new(modules::assembly()),
             imports: Arc::new(imports),
+            import_queue: Arc::new(import_queue::ImportQueue::new(&upload_dir)),
         }
     }
 }
@@ -61,6 +64,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     // The dummy hash unknown usernames are checked against, made before the first sign-in.
     tokio::task::spawn_blocking(qcity_store::signin::warm_up);
+    import_queue::start(state.clone());
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)

@@ -11,6 +11,7 @@ use std::sync::Arc;
 /// Every module of the app, core first.
 pub static MODULES: &[&Module] = &[
     &CORE,
+    &pages::import_jobs::MODULE,
     &pages::plan::MODULE,
     &pages::obligations::MODULE,
     &pages::indicators::MODULE,

@@ -85,6 +85,8 @@ pub struct AppState {
     pub assembly: Arc<crate::module::Assembly>,
     /// The import pool: how many imports are read at once.
     pub imports: Arc<ImportSlots>,
+    /// The import queue's wake-up calls and the progress of the jobs running here.
+    pub import_queue: Arc<crate::import_queue::ImportQueue>,
 }
 
 /// The import pool: a fixed number of slots, so that heavy imports cannot take every core
@@ -121,6 +123,12 @@ impl ImportSlots {
     /// How many imports run at once.
     pub fn size(&self) -> usize {
         self.size
+    }
+
+    /// A slot for a queued import: waits as long as it takes (the user watches the queue).
+    /// `None` only if the pool were closed, which it never is.
+    pub async fn acquire_queued(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        self.slots.clone().acquire_owned().await.ok()
     }
 
     /// A slot, held until the returned permit is dropped; waits at most the configured time.

@@ -69,6 +69,22 @@ impl SpooledFile {
             .map_err(|e| AppError::Internal(format!("reading an upload back: {e}")))
     }
 
+    /// Keeps the file past this request (the import queue owns it from now on): where it is.
+    /// Renamed `queued-…`, so that a restart's clean-up of left-over `upload-…` files spares it.
+    pub fn keep(self) -> Result<std::path::PathBuf, AppError> {
+        let fail = |e: String| AppError::Internal(format!("keeping an upload: {e}"));
+        let name = self
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().replacen("upload-", "queued-", 1))
+            .ok_or_else(|| fail("no file name".into()))?;
+        let kept = self.path.with_file_name(name);
+        // Renamed while the temporary path still owns it: a failure leaves nothing behind.
+        std::fs::rename(&self.path, &kept).map_err(|e| fail(e.to_string()))?;
+        let _ = self.path.keep();
+        Ok(kept)
+    }
+
     /// Its content mapped from disk (the pages come from the file, not the heap).
     pub fn map(&self) -> Result<Mapped, AppError> {
         if self.len == 0 {
@@ -84,6 +100,19 @@ impl SpooledFile {
             .map_err(|e| AppError::Internal(format!("mapping an upload: {e}")))?;
         Ok(Mapped::File(map))
     }
+}
+
+/// A kept upload (see [`SpooledFile::keep`]) mapped from disk, for the import queue.
+pub fn map_kept(path: &std::path::Path) -> std::io::Result<Mapped> {
+    let file = std::fs::File::open(path)?;
+    if file.metadata()?.len() == 0 {
+        return Ok(Mapped::Empty);
+    }
+    // SAFETY: the file is the queue's own (written whole by the upload, 0600, random name in
+    // the upload directory) and never written again; it is removed only after the import
+    // that maps it has finished and dropped the map.
+    let map = unsafe { memmap2::Mmap::map(&file) }?;
+    Ok(Mapped::File(map))
 }
 
 /// An uploaded file's content as the readers take it.
@@ -130,6 +159,12 @@ impl UploadForm {
     /// The first non-empty file of that field.
     pub fn file(&self, field: &str) -> Option<&SpooledFile> {
         self.files.iter().find(|f| f.field == field)
+    }
+
+    /// The first file of that field, taken out of the form (to keep it past the request).
+    pub fn into_file(mut self, field: &str) -> Option<SpooledFile> {
+        let i = self.files.iter().position(|f| f.field == field)?;
+        Some(self.files.swap_remove(i))
     }
 
     /// Every non-empty file of that field, read into memory (evidence: each capped small).

@@ -196,3 +196,123 @@ fn a_killed_server_loses_no_acknowledged_write_and_its_audit_chain_verifies() {
         );
     });
 }
+
+/// `n` sampling records as a CSV (distinct report numbers, 500 enterprises).
+fn sampling_csv(n: usize) -> Vec<u8> {
+    use std::fmt::Write as _;
+    let mut out = String::from(
+        "报告编号,抽查级别,受检企业统一社会信用代码,受检企业名称,产品名称,产品类别,产品属性,是否CCC目录内产品,抽样日期,检验结论,不合格项目（依据标准）,检验机构\n",
+    );
+    for i in 0..n {
+        let code = qcity_store::demo::registers::demo_uscc((i % 500) as u64);
+        let passed = i % 17 != 0;
+        let _ = writeln!(
+            out,
+            "K{i:08},区级,{code},{}企业,电线样品,电线电缆,工业产品,是,2014-{:02}-{:02},{},{},郑州市产品质量监督检验院",
+            &code[10..16],
+            1 + i % 11,
+            1 + i % 28,
+            if passed { "合格" } else { "不合格" },
+            if passed {
+                ""
+            } else {
+                "标识（GB 5296.1-2012）"
+            },
+        );
+    }
+    out.into_bytes()
+}
+
+async fn job(client: &reqwest::Client, base: &str, token: &str, id: i64) -> serde_json::Value {
+    match client
+        .get(format!("{base}/api/v1/imports/jobs/{id}"))
+        .bearer_auth(token)
+        .send()
+        .await
+    {
+        Ok(res) => json(&res.text().await.unwrap_or_default()),
+        Err(_) => serde_json::Value::Null,
+    }
+}
+
+/// An import is killed half-way: its transaction writes nothing, the queue keeps the job and
+/// the file, and the server started again imports the whole file once.
+#[test]
+fn a_server_killed_during_an_import_imports_the_file_once_after_restart() {
+    const ROWS: usize = 120_000;
+    tokio_runtime().block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let url = crate::delivery::fresh_database(dir.path()).await;
+        let data = dir.path().join("data");
+        let run = |args: &[&str]| {
+            let mut all = vec!["--database-url", url.as_str(), "--today", "2014-12-15"];
+            all.extend_from_slice(args);
+            qcity_env(&data, &all, None, &[])
+        };
+        let demo = run(&["demo"]);
+        assert!(demo.status.success(), "{}", out(&demo));
+        let created = run(&["token", "create", "--username", "zjfj"]);
+        assert!(created.status.success(), "{}", out(&created));
+        let token = String::from_utf8_lossy(&created.stdout).trim().to_string();
+
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let client = reqwest::Client::new();
+        let mut server = serve(&data, &url, port);
+        wait_healthy(&client, &base).await;
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(sampling_csv(ROWS)).file_name("抽查结果.csv"),
+        );
+        let res = client
+            .post(format!("{base}/api/v1/imports/sampling"))
+            .bearer_auth(&token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 202);
+        let id = json(&res.text().await.unwrap())["id"].as_i64().unwrap();
+
+        // Killed once the import has read part of the file.
+        let start = Instant::now();
+        loop {
+            let j = job(&client, &base, &token, id).await;
+            if j["state"] == "running" && j["rows_read"].as_i64().unwrap_or(0) > 0 {
+                break;
+            }
+            assert!(
+                j["state"] != "done",
+                "the import ended before it could be killed: {j}"
+            );
+            assert!(start.elapsed() < Duration::from_secs(60), "{j}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        server.kill().expect("SIGKILL");
+        server.wait().expect("reaped");
+
+        // Started again: the job runs again from the start, and ends with every row, once.
+        let mut server = serve(&data, &url, port);
+        wait_healthy(&client, &base).await;
+        let start = Instant::now();
+        let done = loop {
+            let j = job(&client, &base, &token, id).await;
+            if j["state"] == "done" || j["state"] == "failed" {
+                break j;
+            }
+            assert!(start.elapsed() < Duration::from_secs(180), "{j}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+        assert_eq!(done["state"], "done", "{done}");
+        assert_eq!(done["created"].as_u64(), Some(ROWS as u64), "{done}");
+        assert_eq!(done["problems_total"].as_u64(), Some(0), "{done}");
+        let uploads = std::fs::read_dir(data.join("uploads"))
+            .map(|d| d.count())
+            .unwrap_or(0);
+        assert_eq!(uploads, 0, "the imported file is removed");
+        server.kill().expect("stop");
+        server.wait().expect("reaped");
+        let verify = run(&["audit", "verify"]);
+        assert!(verify.status.success(), "{}", out(&verify));
+    });
+}

@@ -4,6 +4,7 @@
 
 pub mod acceptance;
 pub mod assessment;
+pub mod imports;
 pub mod indicators;
 pub mod registers;
 pub mod reports;

@@ -191,6 +191,7 @@ struct ListPage {
     page: i64,
     pages: i64,
     can_write: bool,
+    recent_imports: Vec<crate::pages::import_jobs::RecentLine>,
     form: EnterpriseForm,
     errors: Vec<(String, String)>,
     sizes: Vec<(String, String)>,
@@ -289,6 +290,11 @@ async fn list_page(
         total,
         page,
         pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1),
+        recent_imports: if can_write {
+            crate::pages::import_jobs::recent_lines(state, ctx, "enterprises", None).await?
+        } else {
+            vec![]
+        },
         can_write,
         form,
         errors,
@@ -430,6 +436,7 @@ pub struct ImportPage {
     pub imported: bool,
 }
 
+/// Hands the file to the import queue; its page shows the progress, then what it did.
 async fn import(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -437,75 +444,8 @@ async fn import(
 ) -> Result<Response, AppError> {
     ctx.user()?;
     enterprises::require_writer(&state.store, &ctx.actor(), "enterprises").await?;
-    let form = crate::upload::read_form(req, &state, state.config.max_import_bytes as u64).await?;
-    let lang = dl(&ctx);
-    let page = |counts: Vec<(String, usize)>, problems: Vec<String>| ImportPage {
-        ctx: ctx.page(),
-        title: ctx.t("ent-import"),
-        back: "/enterprises".into(),
-        back_label: ctx.t("ent-title"),
-        imported: counts.iter().any(|(_, n)| *n > 0),
-        counts,
-        problems,
-    };
-    if let Some(problem) = form.problem {
-        return Ok(unprocessable(render(&page(
-            vec![],
-            vec![problem.message(ctx.lang)],
-        ))));
-    }
-    let file = form.file("file");
-    let filename = file.map_or_else(|| "upload".to_string(), |f| f.name.clone());
-    let data = match file {
-        Some(f) => f.map()?,
-        None => crate::upload::Mapped::Empty,
-    };
-    // A slot of the import pool is held while the file is read and written.
-    let Ok(_slot) = state.imports.acquire().await else {
-        return Ok(crate::upload::busy(render(&page(
-            vec![],
-            vec![ctx.t("import-busy")],
-        ))));
-    };
-    let out = match crate::imports::enterprises_file(
-        &state.store,
-        &ctx.actor(),
-        &filename,
-        ctx.today,
-        data,
-    )
-    .await?
-    {
-        Ok(out) => out,
-        Err(d) => {
-            return Ok(unprocessable(render(&page(
-                vec![],
-                vec![d.message(lang).to_string()],
-            ))));
-        }
-    };
-    let mut all = out.warnings.clone();
-    all.extend(out.problems.iter().cloned());
-    let mut problems = problem_lines(all, lang);
-    if out.problems_total > out.problems.len() {
-        problems.push(ctx.lang.t_args(
-            "smp-import-more",
-            &[("n", (out.problems_total - out.problems.len()).to_string())],
-        ));
-    }
-    let counts = vec![
-        (ctx.t("reg-import-created"), out.created),
-        (ctx.t("reg-import-updated"), out.updated),
-        (ctx.t("reg-import-unchanged"), out.unchanged),
-        (ctx.t("ent-import-licences"), out.side),
-    ];
-    let nothing = out.created + out.updated + out.unchanged == 0;
-    let res = render(&page(counts, problems.clone()));
-    Ok(if nothing && !problems.is_empty() {
-        unprocessable(res)
-    } else {
-        res
-    })
+    let rf = crate::imports::registry_file("enterprises").ok_or(AppError::NotFound)?;
+    crate::pages::import_jobs::queue_upload(&state, &ctx, rf, req).await
 }
 
 // ---------------------------------------------------------------- one enterprise

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod bulletins;
 pub mod enterprises;
 pub mod home;
+pub mod import_jobs;
 pub mod indicators;
 pub mod obligations;
 pub mod plan;

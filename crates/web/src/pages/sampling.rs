@@ -6,9 +6,7 @@ use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::middleware::see_other;
 use crate::module::{BodyLimit, Module, NavEntry, Routes, signed_in};
-use crate::pages::enterprises::{
-    EntRow, ImportPage, SamplingView, dl, problem_lines, rows_for, sampling_view,
-};
+use crate::pages::enterprises::{EntRow, SamplingView, dl, rows_for, sampling_view};
 use crate::view::encode_component;
 use crate::view::{PageCtx, attachment, render, unprocessable};
 use askama::Template;
@@ -252,6 +250,7 @@ struct ListPage {
     stages: Vec<(String, String)>,
     rates: Vec<RateMatrix>,
     can_write: bool,
+    recent_imports: Vec<crate::pages::import_jobs::RecentLine>,
     form: RecordForm,
     errors: Vec<String>,
 }
@@ -311,6 +310,7 @@ async fn list_page(
             None,
         ),
     ];
+    let can_write = enterprises::may_write(&state.store, &ctx.actor(), "sampling").await?;
     Ok(render(&ListPage {
         ctx: ctx.page(),
         rows: records.iter().map(|r| record_row(r, ctx)).collect(),
@@ -323,7 +323,12 @@ async fn list_page(
         kinds: choices::<ProductKind>(ctx),
         stages: choices::<Stage>(ctx),
         rates,
-        can_write: enterprises::may_write(&state.store, &ctx.actor(), "sampling").await?,
+        recent_imports: if can_write {
+            crate::pages::import_jobs::recent_lines(state, ctx, "sampling", None).await?
+        } else {
+            vec![]
+        },
+        can_write,
         form,
         errors,
     }))
@@ -421,6 +426,7 @@ async fn template(ctx: Ctx) -> Result<Response, AppError> {
     ))
 }
 
+/// Hands the file to the import queue; its page shows the progress, then what it did.
 async fn import(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -428,70 +434,8 @@ async fn import(
 ) -> Result<Response, AppError> {
     ctx.user()?;
     enterprises::require_writer(&state.store, &ctx.actor(), "sampling").await?;
-    let form = crate::upload::read_form(req, &state, state.config.max_import_bytes as u64).await?;
-    let lang = dl(&ctx);
-    let page = |counts: Vec<(String, usize)>, problems: Vec<String>| ImportPage {
-        ctx: ctx.page(),
-        title: ctx.t("smp-import"),
-        back: "/sampling".into(),
-        back_label: ctx.t("nav-sampling"),
-        imported: counts.iter().any(|(_, n)| *n > 0),
-        counts,
-        problems,
-    };
-    if let Some(problem) = form.problem {
-        return Ok(unprocessable(render(&page(
-            vec![],
-            vec![problem.message(ctx.lang)],
-        ))));
-    }
-    let file = form.file("file");
-    let filename = file.map_or_else(|| "upload".to_string(), |f| f.name.clone());
-    let data = match file {
-        Some(f) => f.map()?,
-        None => crate::upload::Mapped::Empty,
-    };
-    // A slot of the import pool is held while the file is read and written.
-    let Ok(_slot) = state.imports.acquire().await else {
-        return Ok(crate::upload::busy(render(&page(
-            vec![],
-            vec![ctx.t("import-busy")],
-        ))));
-    };
-    let out =
-        match crate::imports::sampling_file(&state.store, &ctx.actor(), &filename, ctx.today, data)
-            .await?
-        {
-            Ok(out) => out,
-            Err(d) => {
-                return Ok(unprocessable(render(&page(
-                    vec![],
-                    vec![d.message(lang).to_string()],
-                ))));
-            }
-        };
-    let mut all = out.warnings.clone();
-    all.extend(out.problems.iter().cloned());
-    let mut problems = problem_lines(all, lang);
-    if out.problems_total > out.problems.len() {
-        problems.push(ctx.lang.t_args(
-            "smp-import-more",
-            &[("n", (out.problems_total - out.problems.len()).to_string())],
-        ));
-    }
-    let counts = vec![
-        (ctx.t("reg-import-created"), out.created),
-        (ctx.t("reg-import-updated"), out.updated),
-        (ctx.t("reg-import-unchanged"), out.unchanged),
-        (ctx.t("smp-import-enterprises"), out.side),
-    ];
-    let nothing = out.created + out.updated + out.unchanged == 0;
-    let res = render(&page(counts, problems.clone()));
-    Ok(if nothing && !problems.is_empty() {
-        unprocessable(res)
-    } else {
-        res
-    })
+    let rf = crate::imports::registry_file("sampling").ok_or(AppError::NotFound)?;
+    crate::pages::import_jobs::queue_upload(&state, &ctx, rf, req).await
 }
 
 #[derive(Template)]

@@ -189,3 +189,34 @@ pub async fn create_user(
 pub async fn body(res: reqwest::Response) -> String {
     res.text().await.expect("body")
 }
+
+/// The answer of an import page: the queue redirects to the file's page, which refreshes
+/// itself while the file is read; this follows it (as the browser does) until it shows the
+/// outcome, and gives its status and body.
+pub async fn import_outcome(c: &reqwest::Client, res: reqwest::Response) -> (u16, String) {
+    let mut url = res.url().clone();
+    let mut res = res;
+    // Signed-in test clients do not follow redirects: follow the one to the file's page.
+    if res.status() == 303 {
+        let to = res.headers()["location"]
+            .to_str()
+            .expect("location")
+            .to_string();
+        url = url.join(&to).expect("a URL");
+        res = c.get(url.clone()).send().await.expect("the job's page");
+    }
+    let mut status = res.status().as_u16();
+    let mut page = body(res).await;
+    let start = std::time::Instant::now();
+    while page.contains("id=\"import-progress\"") {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(120),
+            "the import did not end: {page}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let res = c.get(url.clone()).send().await.unwrap();
+        status = res.status().as_u16();
+        page = body(res).await;
+    }
+    (status, page)
+}

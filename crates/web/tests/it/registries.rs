@@ -454,8 +454,9 @@ async fn an_enterprise_import_reports_bad_lines_keeps_the_rest_and_is_idempotent
             .send()
             .await
             .unwrap();
-        assert_eq!(res.status(), 200);
-        body(res).await
+        let (status, page) = crate::harness::import_outcome(&office, res).await;
+        assert_eq!(status, 200, "{page}");
+        page
     };
     let first = send().await;
     assert!(first.contains("第3行"), "{first}");
@@ -492,7 +493,7 @@ async fn an_import_with_a_bad_byte_names_its_line_and_never_claims_rows_it_did_n
                 reqwest::multipart::Part::bytes(csv).file_name("企业.csv"),
             );
             let res = office.post(url).multipart(form).send().await.unwrap();
-            (res.status().as_u16(), body(res).await)
+            crate::harness::import_outcome(&office, res).await
         }
     };
     let mut csv = format!(

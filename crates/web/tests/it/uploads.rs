@@ -320,7 +320,7 @@ async fn import(c: &reqwest::Client, app: &TestApp, csv: Vec<u8>, lang: &str) ->
         .send()
         .await
         .unwrap();
-    (res.status().as_u16(), body(res).await)
+    crate::harness::import_outcome(c, res).await
 }
 
 #[tokio::test]
@@ -374,7 +374,7 @@ async fn healthz_stays_fast_while_a_large_import_runs() {
                 reqwest::multipart::Part::bytes(csv).file_name("企业名录.csv"),
             );
             let res = office.post(url).multipart(form).send().await.unwrap();
-            (res.status().as_u16(), res.text().await.unwrap())
+            crate::harness::import_outcome(&office, res).await
         })
     };
     let probe = app.client();
