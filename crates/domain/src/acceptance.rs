@@ -85,6 +85,11 @@ pub struct Sheet {
     /// Whether the points are an assumption rather than the official sheet;
     /// pages show a warning while it is true.
     pub assumption: bool,
+    /// The score the acceptance requires (及格线), when the source states one. The national
+    /// sheet's pass mark is not known here, so the shipped sheet leaves it unset and the office
+    /// sets it from the official document; the leaders' headline compares the score with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pass_line: Option<f64>,
     /// The first level: the acceptance categories.
     pub categories: Vec<Category>,
 }
@@ -524,6 +529,18 @@ impl Sheet {
                 "the sheet has no category".into(),
                 "评分表没有任何类别".into(),
             );
+        }
+        if let Some(line) = self.pass_line {
+            let most = self.base_total() + self.bonus_total();
+            if !(line.is_finite() && line > 0.0 && line <= most) {
+                err(
+                    "pass_line".into(),
+                    format!(
+                        "pass_line {line} must be above 0 and at most the sheet's {most} points"
+                    ),
+                    format!("及格线 {line} 应大于 0 且不超过评分表的总分 {most} 分"),
+                );
+            }
         }
 
         // Code → path of its first use, per level.
@@ -1107,6 +1124,7 @@ impl Sheet {
                 rows.len()
             ),
             assumption: true,
+            pass_line: None,
             categories: Vec::new(),
         };
         // Row line per TOML path prefix, to place validation errors.
@@ -1728,6 +1746,8 @@ pub struct CategoryReadiness {
 /// How ready the district is for acceptance, from the decided criteria.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Readiness {
+    /// The sheet's pass line, if it states one.
+    pub pass_line: Option<f64>,
     /// Base plus bonus points; 0 when a veto failed (the whole self-check
     /// fails), though the points earned stay in `base_earned` and `bonus`.
     pub score: f64,
@@ -1829,6 +1849,7 @@ pub fn readiness(sheet: &Sheet, decided: &[Decision]) -> Readiness {
     let bonus: f64 = by_category.iter().map(|c| c.bonus).sum();
     let vetoed = !vetoed_by.is_empty();
     Readiness {
+        pass_line: sheet.pass_line,
         score: if vetoed { 0.0 } else { base_earned + bonus },
         base_total: sheet.base_total(),
         base_earned,

@@ -864,10 +864,19 @@ pub async fn current_readiness(
     };
     let decided = load_decisions(store, st.id).await?;
     let proposals = proposals(store, &st.sheet, as_of).await?;
-    Ok(Some((
-        st.code.clone(),
-        projected(&st.sheet, &decided, &proposals),
-    )))
+    let mut r = projected(&st.sheet, &decided, &proposals);
+    r.pass_line = pass_line(store, &st.sheet).await?;
+    Ok(Some((st.code.clone(), r)))
+}
+
+/// The pass line a stage is measured against: its own sheet's, else the sheet in force's. The
+/// points stay those the stage opened with; the pass mark is often known only later (from the
+/// official document), and applies to the stages already open.
+async fn pass_line(store: &Store, stage_sheet: &Sheet) -> Result<Option<f64>> {
+    if stage_sheet.pass_line.is_some() {
+        return Ok(stage_sheet.pass_line);
+    }
+    Ok(sheet_in_force(store).await?.0.pass_line)
 }
 
 /// An opened stage's projected readiness (decisions so far, proposals as of `as_of` for the
@@ -883,7 +892,9 @@ pub async fn stage_readiness(
     };
     let decided = load_decisions(store, st.id).await?;
     let proposals = proposals(store, &st.sheet, as_of).await?;
-    Ok(Some(projected(&st.sheet, &decided, &proposals)))
+    let mut r = projected(&st.sheet, &decided, &proposals);
+    r.pass_line = pass_line(store, &st.sheet).await?;
+    Ok(Some(r))
 }
 
 /// The readiness with decisions where taken and proposals elsewhere; `undecided` still lists

@@ -97,10 +97,55 @@ pub async fn run(store: &Store) -> Result<String> {
             }
         }
     }
+    // Two values a lead unit has just entered, waiting for the office's approval.
+    let mut pending = 0;
+    for ind in plan.indicators.iter().filter(|i| i.formula.is_none()) {
+        if pending == 2 {
+            break;
+        }
+        let lead = ind
+            .contents
+            .iter()
+            .filter_map(|c| plan.content(c))
+            .flat_map(|c| c.lead_units.iter())
+            .find(|u| !u.is_empty());
+        let Some(lead) = lead else { continue };
+        let Ok(unit) = crate::units::get(store, &office, lead).await else {
+            continue;
+        };
+        let actor = Actor {
+            user_id: None,
+            username: format!("demo:{}", unit.code),
+            role: Some(qcity_domain::role::Role::Unit),
+            unit_id: Some(unit.id),
+            ip: "local".into(),
+            request_id: "demo".into(),
+        };
+        let Ok(t) = ind.target.parsed() else { continue };
+        let value = match t {
+            Target::Compare { value, .. } => Some(*value),
+            _ => continue,
+        };
+        let v = NewValue {
+            indicator: ind.code.clone(),
+            measure: String::new(),
+            year: 2014,
+            value,
+            judged: None,
+            comment: "2014年度统计快报数据".into(),
+            source: "manual".into(),
+        };
+        if indicators::submit(store, &actor, &plan, v, &Default::default())
+            .await
+            .is_ok()
+        {
+            pending += 1;
+        }
+    }
     for code in ["PRD-2", "ENV-6", "ENV-1"] {
         indicators::set_disclosed(store, &office, code, true).await?;
     }
     Ok(format!(
-        "演示指标数据 / demo indicator values: {n} approved"
+        "演示指标数据 / demo indicator values: {n} approved, {pending} awaiting approval"
     ))
 }

@@ -92,6 +92,58 @@ pub async fn run(store: &Store, today: NaiveDate) -> Result<String> {
             n += 1;
         }
     }
+    // Work of the last days, waiting for the office: a report handed in by each mixed unit, and
+    // an extension asked by the late 区城建局.
+    let mut waiting = 0;
+    let mut extensions = 0;
+    for (i, unit) in members.iter().enumerate() {
+        let kind = if unit.code == "CJJ" { 2 } else { i % 3 };
+        let actor = Actor {
+            user_id: None,
+            username: format!("demo:{}", unit.code),
+            role: Some(qcity_domain::role::Role::Unit),
+            unit_id: Some(unit.id),
+            ip: "local".into(),
+            request_id: "demo".into(),
+        };
+        let f = Filter {
+            unit: Some(unit.code.clone()),
+            open_only: true,
+            ..Default::default()
+        };
+        let open = obligations::list(store, &office, &f, today).await?;
+        if kind == 1 && waiting < 4 {
+            if let Some(ob) = open.iter().find(|o| o.due().is_some_and(|d| d >= today)) {
+                let input = ReportInput {
+                    body: format!("{}：已完成，请审核。", ob.content_code),
+                    percent: 100,
+                    submit: true,
+                    form_token: format!("demo-wait-{}-{}-000000000", unit.code, ob.id),
+                    files: vec![Upload {
+                        filename: format!("{}-工作总结.pdf", ob.content_code),
+                        bytes: DEMO_PDF.to_vec(),
+                    }],
+                };
+                let on = today - chrono::Days::new(1 + waiting as u64);
+                obligations::report(store, &actor, ob.id, input, &policy, on).await?;
+                waiting += 1;
+            }
+        } else if unit.code == "CJJ"
+            && let Some(ob) = open.iter().find(|o| o.due().is_some_and(|d| d >= today))
+            && let Some(due) = ob.due()
+        {
+            obligations::request_extension(
+                store,
+                &actor,
+                ob.id,
+                due + chrono::Days::new(30),
+                "项目审批手续尚在办理，申请延期一个月完成。",
+                today,
+            )
+            .await?;
+            extensions += 1;
+        }
+    }
     // The supervisor as if it had run through the campaign (weekly here, to keep the demo quick).
     let mut fired = notices::Fired::default();
     let (mut day, end) = (date("2014-03-01"), today);
@@ -107,7 +159,7 @@ pub async fn run(store: &Store, today: NaiveDate) -> Result<String> {
         day = (day + chrono::Days::new(7)).min(end);
     }
     Ok(format!(
-        "演示进度 / demo progress: {n} reports reviewed; up to {today}: {} reminders, {} 催办, {} 督办, {} 通报",
+        "演示进度 / demo progress: {n} reports reviewed, {waiting} awaiting review, {extensions} extension asked; up to {today}: {} reminders, {} 催办, {} 督办, {} 通报",
         fired.reminders, fired.cuiban, fired.duban, fired.tongbao
     ))
 }

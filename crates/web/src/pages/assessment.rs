@@ -71,7 +71,7 @@ fn lang(ctx: &Ctx) -> TargetLang {
 }
 
 /// Points for display: one decimal, without a trailing ".0".
-fn pts(x: f64) -> String {
+pub fn pts(x: f64) -> String {
     let r = (x * 10.0).round() / 10.0;
     let r = if r == 0.0 { 0.0 } else { r };
     if r.fract() == 0.0 {
@@ -917,6 +917,7 @@ struct RiskLine {
 #[template(path = "leader.html")]
 struct LeaderPage {
     ctx: PageCtx,
+    headline: Option<crate::pages::home::Headline>,
     phase: String,
     risks: Vec<RiskLine>,
     overdue: Vec<(String, String, usize)>,
@@ -1046,8 +1047,10 @@ async fn leader(State(state): State<AppState>, ctx: Ctx) -> Result<Response, App
         .await?
         .into_iter()
         .next();
+    let headline = Some(crate::pages::home::leader_headline(&state, &ctx, &plan).await?);
     Ok(render(&LeaderPage {
         ctx: ctx.page(),
+        headline,
         phase,
         district,
         indicator_counts,

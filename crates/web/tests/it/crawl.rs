@@ -329,6 +329,8 @@ async fn future_dates(
         ("blacklist", "until_on"),
         ("assessment_windows", "closes_on"),
         ("acceptance_rectifications", "deadline"),
+        // A requested new deadline is a date in the future by nature.
+        ("extension_requests", "new_due"),
     ];
     for (table, col) in columns {
         let rows = sqlx::query(&format!("SELECT DISTINCT {col} AS d FROM {table}"))

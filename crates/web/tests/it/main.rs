@@ -13,6 +13,7 @@ mod errors;
 mod exposure;
 mod figures;
 mod harness;
+mod home;
 mod import_queue;
 mod indicators;
 mod modules;
