@@ -1,6 +1,7 @@
 app-name = QCity Quality City Platform
 skip-to-content = Skip to content
 nav-label = Main navigation
+nav-menu = Menu
 nav-home = Home
 nav-units = Units
 nav-users = Accounts

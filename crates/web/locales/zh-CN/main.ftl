@@ -1,6 +1,7 @@
 app-name = 质量强市创建工作平台
 skip-to-content = 跳到正文
 nav-label = 主导航
+nav-menu = 菜单
 nav-home = 首页
 nav-units = 成员单位
 nav-users = 账号管理
