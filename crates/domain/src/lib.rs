@@ -1,6 +1,7 @@
 //! QCity domain: pure types and rules. No IO, no async.
 
 pub mod acceptance;
+pub mod approval;
 pub mod assessment;
 pub mod bulletin;
 pub mod credit;

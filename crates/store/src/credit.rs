@@ -613,6 +613,15 @@ pub async fn act(
     if rec.row_version != row_version {
         return Err(StoreError::Conflict("error-stale-edit".into()));
     }
+    if action == ListingAction::Approve {
+        crate::approvals::require_second_person(
+            store,
+            qcity_domain::approval::Kind::CreditListing,
+            &rec.proposed_by,
+            actor,
+        )
+        .await?;
+    }
     let next = match credit::apply(&rules, &rec.listing(), action, on) {
         Ok(n) => n,
         Err(e) => return Ok(Err(e)),

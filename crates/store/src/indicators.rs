@@ -247,6 +247,19 @@ pub async fn decide(
     approve: bool,
     reason: &str,
 ) -> Result<()> {
+    decide_as(store, actor, id, approve, reason, true).await
+}
+
+/// [`decide`], with the four-eyes check or without it (a benchmark: a published national
+/// figure the office enters, nobody's report to review).
+async fn decide_as(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+    approve: bool,
+    reason: &str,
+    four_eyes: bool,
+) -> Result<()> {
     actor.require_admin()?;
     let sql = format!("{SELECT} WHERE v.id = $1");
     let row = sqlx::query(&sql)
@@ -257,6 +270,16 @@ pub async fn decide(
     let rec = from_row(&row)?;
     if rec.status != "submitted" {
         return Err(StoreError::Conflict("error-value-decided".into()));
+    }
+    // Returning a value is the same person's to do (a typo); approving it is a second's.
+    if approve && four_eyes {
+        crate::approvals::require_second_person(
+            store,
+            qcity_domain::approval::Kind::IndicatorValue,
+            &rec.entered_by,
+            actor,
+        )
+        .await?;
     }
     if !approve && reason.trim().is_empty() {
         return Err(StoreError::invalid("reason", "error-reason-required"));
@@ -589,7 +612,7 @@ pub async fn add_benchmark(
         source: "manual".into(),
     };
     let id = submit(store, actor, plan, v, &rules).await?;
-    decide(store, actor, id, true, "").await?;
+    decide_as(store, actor, id, true, "", false).await?;
     Ok(id)
 }
 

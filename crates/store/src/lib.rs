@@ -5,6 +5,7 @@
 //! Every repository function takes the caller's [`Actor`], whose scope it enforces.
 
 pub mod acceptance;
+pub mod approvals;
 pub mod assessment;
 pub mod audit;
 pub mod auth;

@@ -70,6 +70,19 @@ pub struct SamplingRecord {
     pub failed_items: Vec<FailedItem>,
     pub agency: String,
     pub followup: Option<Followup>,
+    /// Who recorded it (the import's or the form's account).
+    pub recorded_by: String,
+    /// A failed result's disclosure: reviewed by whom, public from when. `None` while it waits
+    /// for review (and for every passed result, public as recorded).
+    pub disclosure: Option<Disclosure>,
+}
+
+/// A failed result's review for the public portal.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Disclosure {
+    pub reviewed_by: String,
+    /// The first day it is public (the review day plus the objection period).
+    pub public_from: String,
 }
 
 /// The follow-up of a failed sampling.
@@ -91,8 +104,10 @@ pub const FOLLOWUP_STATES: &[&str] = &["open", "rectifying", "closed"];
 
 const SELECT: &str = "SELECT s.id, s.report_no, s.plan, s.level, s.stage, s.enterprise_id, e.code AS enterprise_code, e.name AS enterprise_name, \
     s.product, s.category, s.kind, s.ccc, s.batch, s.sampled_on, s.reported_on, s.passed, s.failed_items, s.agency, \
-    f.status AS f_status, f.rectify_by, f.rectified_on, f.reinspected_on, f.reinspection_passed, f.penalty, f.note, f.row_version AS f_version \
-    FROM sampling s JOIN enterprises e ON e.id = s.enterprise_id LEFT JOIN sampling_followups f ON f.sampling_id = s.id";
+    f.status AS f_status, f.rectify_by, f.rectified_on, f.reinspected_on, f.reinspection_passed, f.penalty, f.note, f.row_version AS f_version, \
+    s.recorded_by, d.public_from, d.reviewed_by \
+    FROM sampling s JOIN enterprises e ON e.id = s.enterprise_id LEFT JOIN sampling_followups f ON f.sampling_id = s.id \
+    LEFT JOIN sampling_disclosures d ON d.sampling_id = s.id";
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<SamplingRecord> {
     let passed = r.try_get::<i64, _>("passed")? != 0;
@@ -142,6 +157,14 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<SamplingRecord> {
         failed_items: parse_failed_items(&r.try_get::<String, _>("failed_items")?),
         agency: r.try_get("agency")?,
         followup,
+        recorded_by: r.try_get("recorded_by")?,
+        disclosure: match r.try_get::<Option<String>, _>("public_from")? {
+            Some(public_from) => Some(Disclosure {
+                reviewed_by: r.try_get("reviewed_by")?,
+                public_from,
+            }),
+            None => None,
+        },
     })
 }
 
@@ -155,6 +178,11 @@ pub struct Filter {
     pub kind: Option<ProductKind>,
     pub failed_only: bool,
     pub enterprise_id: Option<i64>,
+    /// Only what the public sees on that day: passed results, and failed ones reviewed for
+    /// disclosure and past their objection period.
+    pub public_on: Option<NaiveDate>,
+    /// Only failed results waiting for their disclosure review.
+    pub awaiting_disclosure: bool,
 }
 
 fn escape_like(s: &str) -> String {
@@ -174,12 +202,15 @@ pub async fn list(
     let like = format!("%{}%", escape_like(text));
     let code = format!("{}%", escape_like(&identifiers::normalise_code(text)));
     let wh = "WHERE ($1 = '' OR e.name LIKE $2 ESCAPE '\\' OR e.code LIKE $3 ESCAPE '\\' OR s.product LIKE $2 ESCAPE '\\' OR s.category LIKE $2 ESCAPE '\\' OR s.report_no = $1) \
-        AND ($4 = 0 OR s.year = $4) AND ($5 = '' OR s.level = $5) AND ($6 = '' OR s.kind = $6) AND ($7 = 0 OR s.passed = 0) AND ($8 = 0 OR s.enterprise_id = $8)";
+        AND ($4 = 0 OR s.year = $4) AND ($5 = '' OR s.level = $5) AND ($6 = '' OR s.kind = $6) AND ($7 = 0 OR s.passed = 0) AND ($8 = 0 OR s.enterprise_id = $8) \
+        AND ($9 = '' OR s.passed = 1 OR (d.public_from IS NOT NULL AND d.public_from <= $9)) \
+        AND ($10 = 0 OR (s.passed = 0 AND d.public_from IS NULL))";
     let count_sql = format!(
-        "SELECT COUNT(*) AS n FROM sampling s JOIN enterprises e ON e.id = s.enterprise_id {wh}"
+        "SELECT COUNT(*) AS n FROM sampling s JOIN enterprises e ON e.id = s.enterprise_id \
+         LEFT JOIN sampling_disclosures d ON d.sampling_id = s.id {wh}"
     );
     let list_sql =
-        format!("{SELECT} {wh} ORDER BY s.sampled_on DESC, s.id DESC LIMIT $9 OFFSET $10");
+        format!("{SELECT} {wh} ORDER BY s.sampled_on DESC, s.id DESC LIMIT $11 OFFSET $12");
     macro_rules! bind_filter {
         ($q:expr) => {
             $q.bind(text)
@@ -190,6 +221,8 @@ pub async fn list(
                 .bind(f.kind.map_or("", |k| k.code()))
                 .bind(i64::from(f.failed_only))
                 .bind(f.enterprise_id.unwrap_or(0))
+                .bind(f.public_on.map(|d| d.to_string()).unwrap_or_default())
+                .bind(i64::from(f.awaiting_disclosure))
         };
     }
     let total: i64 = bind_filter!(sqlx::query(&count_sql))
@@ -964,11 +997,16 @@ pub async fn enterprise_counts(store: &Store, enterprise_id: i64) -> Result<(i64
 /// The tables were created by the enterprises module's migration 5.
 pub const SCHEMA: Schema = Schema {
     slug: "sampling",
-    migrations: &[],
+    migrations: &[crate::schema::Migration {
+        version: 2026120628,
+        name: "sampling: failed results disclosed after a second person's review",
+        sql: include_str!("../migrations/2026120628_sampling_disclosures.sql"),
+    }],
     tables: &[
         Table::by_id("sampling"),
         Table::by_key("sampling_followups"),
         Table::by_key("sampling_stats"),
+        Table::by_key("sampling_disclosures"),
     ],
     jobs: &[],
     measures: &[MeasureImpl {
@@ -977,3 +1015,85 @@ pub const SCHEMA: Schema = Schema {
     }],
     demo: None,
 };
+
+/// Reviews failed results for the public portal (the office): each becomes public after the
+/// objection period set for sampling disclosures. Under four eyes the one who recorded a result
+/// does not review it; those are left for a colleague. Returns (reviewed, left for another).
+pub async fn disclose(
+    store: &Store,
+    actor: &Actor,
+    ids: &[i64],
+    today: NaiveDate,
+) -> Result<(usize, usize)> {
+    use qcity_domain::approval::Kind;
+    actor.require_admin()?;
+    let rule = crate::approvals::rule(store, Kind::SamplingDisclosure).await?;
+    let public_from = today + chrono::Days::new(u64::from(rule.objection_days));
+    let mut tx = store.begin().await?;
+    let (mut reviewed, mut left) = (Vec::new(), 0);
+    for id in ids {
+        let row = sqlx::query(
+            "SELECT s.recorded_by, s.passed, d.public_from FROM sampling s \
+             LEFT JOIN sampling_disclosures d ON d.sampling_id = s.id WHERE s.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let passed = row.try_get::<i64, _>("passed")? != 0;
+        let done = row.try_get::<Option<String>, _>("public_from")?.is_some();
+        if passed || done {
+            continue;
+        }
+        let recorded_by: String = row.try_get("recorded_by")?;
+        if !rule.allows(&recorded_by, &actor.username) {
+            left += 1;
+            continue;
+        }
+        sqlx::query(
+            "INSERT INTO sampling_disclosures (sampling_id, reviewed_by, reviewed_on, public_from) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(id)
+        .bind(&actor.username)
+        .bind(today.to_string())
+        .bind(public_from.to_string())
+        .execute(&mut *tx)
+        .await?;
+        reviewed.push(*id);
+    }
+    if !reviewed.is_empty() {
+        audit::record(
+            store,
+            &mut tx,
+            actor,
+            Change {
+                action: "sampling.disclose",
+                target_type: "sampling",
+                target_id: &reviewed
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(","),
+                before: json!({}),
+                after: json!({"public_from": public_from.to_string(), "count": reviewed.len()}),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok((reviewed.len(), left))
+}
+
+/// The ids of the failed results waiting for their disclosure review, oldest first.
+pub async fn awaiting_disclosure(store: &Store) -> Result<Vec<i64>> {
+    let rows = sqlx::query(
+        "SELECT s.id FROM sampling s LEFT JOIN sampling_disclosures d ON d.sampling_id = s.id \
+         WHERE s.passed = 0 AND d.public_from IS NULL ORDER BY s.id",
+    )
+    .fetch_all(&store.pool)
+    .await?;
+    rows.iter()
+        .map(|r| Ok(r.try_get::<i64, _>("id")?))
+        .collect()
+}

@@ -134,6 +134,11 @@ pub const CORE: Schema = Schema {
             name: "sign-in guard: attempts claimed per account and per address",
             sql: include_str!("../migrations/2026120611_core_sign_in_guard.sql"),
         },
+        Migration {
+            version: 2026120627,
+            name: "approval rules: four eyes and objection periods per kind of decision",
+            sql: include_str!("../migrations/2026120627_core_approvals.sql"),
+        },
     ],
     tables: &[
         Table::by_key("schema_migrations"),
@@ -144,6 +149,7 @@ pub const CORE: Schema = Schema {
         Table::by_id("api_tokens"),
         Table::by_key("audit_log"),
         Table::by_key("audit_head"),
+        Table::by_key("approval_rules"),
     ],
     jobs: &[],
     measures: &[],

@@ -1040,7 +1040,7 @@ pub async fn list_sampling(
         level: code_filter::<Level>("level", "smp-error-level", q.level.as_deref())?,
         kind: code_filter::<ProductKind>("kind", "error-json-invalid", q.kind.as_deref())?,
         failed_only: q.failed,
-        enterprise_id: None,
+        ..Default::default()
     };
     let (rows, _) = sampling::list(&state.store, &f, PAGE, offset(q.page)).await?;
     Ok(Json(rows.into_iter().map(SamplingDto::from).collect()))

@@ -27,6 +27,115 @@ pub fn routes(r: Routes) -> Routes {
         .post("/admin/users/{username}/disable", disable_user)
         .post("/admin/users/{username}/enable", enable_user)
         .get("/admin/audit", audit_page)
+        .get("/admin/approvals", approvals_page)
+        .post("/admin/approvals", save_approvals)
+}
+
+/// One kind of decision on the approvals page.
+struct ApprovalRow {
+    code: &'static str,
+    label: String,
+    four_eyes: bool,
+    objection_days: u32,
+    has_objection_period: bool,
+}
+
+#[derive(Template)]
+#[template(path = "approvals.html")]
+struct ApprovalsPage {
+    ctx: PageCtx,
+    rows: Vec<ApprovalRow>,
+    saved: bool,
+    errors: Vec<String>,
+}
+
+async fn approvals_view(
+    state: &AppState,
+    ctx: &Ctx,
+    saved: bool,
+    errors: Vec<String>,
+) -> Result<Response, AppError> {
+    ctx.actor().require_admin()?;
+    let rows = qcity_store::approvals::rules(&state.store)
+        .await?
+        .into_iter()
+        .map(|r| ApprovalRow {
+            code: r.kind.code(),
+            label: ctx.t(&format!("approval-kind-{}", r.kind.code())),
+            four_eyes: r.four_eyes,
+            objection_days: r.objection_days,
+            has_objection_period: r.kind.has_objection_period(),
+        })
+        .collect();
+    let page = render(&ApprovalsPage {
+        ctx: ctx.page(),
+        rows,
+        saved,
+        errors: errors.clone(),
+    });
+    Ok(if errors.is_empty() {
+        page
+    } else {
+        unprocessable(page)
+    })
+}
+
+#[derive(Deserialize)]
+struct SavedQuery {
+    #[serde(default)]
+    saved: String,
+}
+
+async fn approvals_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<SavedQuery>,
+) -> Result<Response, AppError> {
+    ctx.user()?;
+    approvals_view(&state, &ctx, !q.saved.is_empty(), vec![]).await
+}
+
+/// Saves every kind's rule from the form (`four_eyes_<kind>` checked or absent,
+/// `objection_days_<kind>`).
+async fn save_approvals(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    use qcity_domain::approval::{Kind, Rule};
+    ctx.user()?;
+    let value = |name: String| {
+        form.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.trim().to_string())
+    };
+    for kind in Kind::ALL {
+        let days = match value(format!("objection_days_{}", kind.code())) {
+            None => 0,
+            Some(text) if text.is_empty() => 0,
+            Some(text) => match text.parse::<u32>() {
+                Ok(d) => d,
+                Err(_) => {
+                    let msg = ctx.t("error-objection-days");
+                    return approvals_view(&state, &ctx, false, vec![msg]).await;
+                }
+            },
+        };
+        let rule = Rule {
+            kind,
+            four_eyes: value(format!("four_eyes_{}", kind.code())).is_some(),
+            objection_days: days,
+        };
+        match qcity_store::approvals::set(&state.store, &ctx.actor(), rule).await {
+            Ok(()) => {}
+            Err(StoreError::Invalid { code, .. }) => {
+                let msg = ctx.t(&code);
+                return approvals_view(&state, &ctx, false, vec![msg]).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(see_other("/admin/approvals?saved=1"))
 }
 
 #[derive(Template)]

@@ -290,6 +290,25 @@ async fn office_queues(state: &AppState, ctx: &Ctx, plan: &Plan) -> Result<Vec<Q
     .await?;
     let extensions = obligations::extensions(&state.store, &actor, None, true).await?;
     let values = qcity_store::indicators::pending(&state.store, &actor).await?;
+    let disclosure = qcity_store::sampling::awaiting_disclosure(&state.store).await?;
+    let mut disclosure_items = Vec::new();
+    for id in disclosure.iter().take(SHOWN) {
+        let r = qcity_store::sampling::get(&state.store, *id).await?;
+        disclosure_items.push(QueueItem {
+            text: format!("{} · {}", r.enterprise_name, r.product),
+            href: format!("/sampling/{id}"),
+            note: r.sampled_on,
+        });
+    }
+    let mut disclosure_queue = queue(
+        ctx,
+        "queue-disclosure",
+        "home-q-disclosure",
+        "/sampling?failed=1&review=1",
+        disclosure_items,
+        false,
+    );
+    disclosure_queue.count = disclosure.len();
     let failed =
         qcity_store::outbox::list(&state.store, &actor, qcity_store::outbox::View::Failed, 50)
             .await?;
@@ -349,6 +368,7 @@ async fn office_queues(state: &AppState, ctx: &Ctx, plan: &Plan) -> Result<Vec<Q
                 .collect(),
             false,
         ),
+        disclosure_queue,
         queue(
             ctx,
             "queue-deliveries",

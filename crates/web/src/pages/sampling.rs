@@ -34,6 +34,7 @@ pub fn routes(r: Routes) -> Routes {
         .get("/public/enterprises", public_enterprises)
         .get("/public/blacklist", public_blacklist)
         .get("/public/sampling", public_sampling)
+        .post("/sampling/disclose", disclose)
 }
 
 fn opt_date(s: &str) -> Result<Option<NaiveDate>, ()> {
@@ -65,6 +66,14 @@ pub struct Filters {
     kind: String,
     #[serde(default)]
     failed: String,
+    /// Only failed results waiting for their disclosure review.
+    #[serde(default)]
+    review: String,
+    /// After a disclosure review: how many were reviewed, and left for a colleague.
+    #[serde(default)]
+    disclosed: Option<usize>,
+    #[serde(default)]
+    left: Option<usize>,
     #[serde(default)]
     page: Option<i64>,
 }
@@ -77,17 +86,19 @@ impl Filters {
             level: Level::parse(&self.level),
             kind: ProductKind::parse(&self.kind),
             failed_only: !self.failed.is_empty(),
-            enterprise_id: None,
+            awaiting_disclosure: !self.review.is_empty(),
+            ..Default::default()
         }
     }
     fn link(&self, base: &str, page: i64) -> String {
         format!(
-            "{base}?q={}&year={}&level={}&kind={}&failed={}&page={page}",
+            "{base}?q={}&year={}&level={}&kind={}&failed={}&review={}&page={page}",
             encode_component(&self.q),
             encode_component(&self.year),
             encode_component(&self.level),
             encode_component(&self.kind),
-            encode_component(&self.failed)
+            encode_component(&self.failed),
+            encode_component(&self.review)
         )
     }
 }
@@ -249,6 +260,9 @@ struct ListPage {
     kinds: Vec<(String, String)>,
     stages: Vec<(String, String)>,
     rates: Vec<RateMatrix>,
+    awaiting: usize,
+    disclosure_rule: String,
+    disclosed: String,
     can_write: bool,
     recent_imports: Vec<crate::pages::import_jobs::RecentLine>,
     form: RecordForm,
@@ -311,7 +325,28 @@ async fn list_page(
         ),
     ];
     let can_write = enterprises::may_write(&state.store, &ctx.actor(), "sampling").await?;
+    let (awaiting, disclosure_rule) = if ctx.page().is_office() {
+        (
+            sampling::awaiting_disclosure(&state.store).await?.len(),
+            disclosure_rule_text(state, ctx).await?,
+        )
+    } else {
+        (0, String::new())
+    };
+    let disclosed = match (f.disclosed, f.left) {
+        (Some(n), left) => ctx.lang.t_args(
+            "smp-disclosed",
+            &[
+                ("n", n.to_string()),
+                ("left", left.unwrap_or(0).to_string()),
+            ],
+        ),
+        _ => String::new(),
+    };
     Ok(render(&ListPage {
+        awaiting,
+        disclosure_rule,
+        disclosed,
         ctx: ctx.page(),
         rows: records.iter().map(|r| record_row(r, ctx)).collect(),
         total,
@@ -446,6 +481,7 @@ struct RecordPage {
     level: String,
     stage: String,
     kind: String,
+    disclosure_state: String,
     can_write: bool,
     statuses: Vec<(String, String)>,
     status: String,
@@ -488,7 +524,18 @@ async fn record_page(
         },
         None => FollowupForm::default(),
     });
+    let disclosure_state = match &r.disclosure {
+        None => ctx.t("smp-disclosure-waiting"),
+        Some(d) if d.public_from.as_str() > ctx.today.to_string().as_str() => ctx.lang.t_args(
+            "smp-disclosure-objection",
+            &[("date", d.public_from.clone())],
+        ),
+        Some(d) => ctx
+            .lang
+            .t_args("smp-disclosure-public", &[("date", d.public_from.clone())]),
+    };
     Ok(render(&RecordPage {
+        disclosure_state,
         ctx: ctx.page(),
         level: r.level.label(lang).to_string(),
         stage: r.stage.label(lang).to_string(),
@@ -696,8 +743,14 @@ async fn public_sampling(
     Query(f): Query<Filters>,
 ) -> Result<Response, AppError> {
     let page = f.page.unwrap_or(1).max(1);
+    // The public sees failed results once reviewed and past their objection period.
+    let filter = sampling::Filter {
+        public_on: Some(ctx.today),
+        awaiting_disclosure: false,
+        ..f.filter()
+    };
     let (records, total) =
-        sampling::list(&state.store, &f.filter(), PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+        sampling::list(&state.store, &filter, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
     Ok(render(&PublicSamplingPage {
         ctx: ctx.page(),
         rows: records.iter().map(|r| record_row(r, &ctx)).collect(),
@@ -724,3 +777,52 @@ pub static MODULE: Module = Module {
         shown_to: signed_in,
     }],
 };
+
+/// The disclosure setting in words, under the office's button.
+async fn disclosure_rule_text(state: &AppState, ctx: &Ctx) -> Result<String, AppError> {
+    let rule = qcity_store::approvals::rule(
+        &state.store,
+        qcity_domain::approval::Kind::SamplingDisclosure,
+    )
+    .await?;
+    Ok(ctx.lang.t_args(
+        if rule.four_eyes {
+            "smp-disclosure-rule-four-eyes"
+        } else {
+            "smp-disclosure-rule"
+        },
+        &[("days", rule.objection_days.to_string())],
+    ))
+}
+
+#[derive(Deserialize)]
+struct DiscloseForm {
+    #[serde(default)]
+    id: Option<i64>,
+    #[serde(default)]
+    all: String,
+}
+
+/// Reviews failed results for the public portal: one (from its page) or every one waiting.
+async fn disclose(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::Form(f): axum::Form<DiscloseForm>,
+) -> Result<Response, AppError> {
+    ctx.user()?;
+    let ids = match (f.id, f.all.is_empty()) {
+        (Some(id), _) => vec![id],
+        (None, false) => sampling::awaiting_disclosure(&state.store).await?,
+        (None, true) => return Err(AppError::NotFound),
+    };
+    let (done, left) = sampling::disclose(&state.store, &ctx.actor(), &ids, ctx.today).await?;
+    if let Some(id) = f.id {
+        if left > 0 {
+            return Err(AppError::Conflict("error-four-eyes".into()));
+        }
+        return Ok(see_other(&format!("/sampling/{id}")));
+    }
+    Ok(see_other(&format!(
+        "/sampling?disclosed={done}&left={left}"
+    )))
+}

@@ -5,6 +5,7 @@ mod acceptance;
 mod account;
 mod api_assessment;
 mod api_registers;
+mod approvals;
 mod assessment;
 mod audit;
 mod browser;

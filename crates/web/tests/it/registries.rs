@@ -223,7 +223,23 @@ async fn a_credit_event_lowers_the_grade_and_a_listing_reaches_the_public_portal
         .unwrap()
         .unwrap();
     let back = format!("/enterprises/{id}");
+    // Four eyes: the one who proposed does not approve; a colleague does.
+    let approve = [
+        ("action", "approve"),
+        ("row_version", &l.row_version.to_string()),
+        ("comment", "批准"),
+        ("back", &back),
+    ];
     let res = office
+        .post(app.url(&format!("/listings/{}/act", l.id)))
+        .form(&approve)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 409);
+    assert!(body(res).await.contains("双人复核"));
+    let head = app.user("office.head", Role::Office, None).await;
+    let res = head
         .post(app.url(&format!("/listings/{}/act", l.id)))
         .form(&[
             ("action", "approve"),
@@ -397,7 +413,44 @@ async fn a_failed_sampling_feeds_the_credit_file_and_the_public_results() {
             && list.contains("0.0%")
             && list.contains("合格率 = 合格批次 ÷ 抽查批次 × 100%")
     );
+    // Not public before a second person reviews it for disclosure.
     let public = app.client();
+    let pubs = body(
+        public
+            .get(app.url("/public/sampling?q=人造板"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(!pubs.contains("华为技术有限公司"), "{pubs}");
+    let res = office
+        .post(app.url("/sampling/disclose"))
+        .form(&[("all", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&res), "/sampling?disclosed=0&left=1");
+    let page = body(
+        office
+            .get(app.url("/sampling?disclosed=0&left=1"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        page.contains("1 条为您本人录入，需由另一位工作人员审核"),
+        "{page}"
+    );
+    let head = app.user("office.head", Role::Office, None).await;
+    let res = head
+        .post(app.url("/sampling/disclose"))
+        .form(&[("all", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&res), "/sampling?disclosed=1&left=0");
     let pubs = body(
         public
             .get(app.url("/public/sampling?q=人造板"))

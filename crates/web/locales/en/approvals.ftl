@@ -1,0 +1,27 @@
+# Four eyes and the disclosure of failed sampling results.
+error-four-eyes = Under the four-eyes rule the person who entered this cannot approve it; a colleague must.
+error-objection-days = The objection period is 0 to 90 days, and only for disclosing sampling results.
+smp-awaiting-disclosure = { $n } failed sampling results await review for disclosure; until then the public portal does not show them.
+smp-awaiting-list = See the results awaiting review
+smp-disclose-all = Review and disclose all { $n }
+smp-disclose-confirm = Review these { $n } failed results and disclose them under the disclosure rule? They will then appear on the public portal.
+smp-disclose-one = Review and disclose
+smp-disclosure = Disclosure
+smp-disclosure-waiting = Awaiting review: not shown on the public portal yet.
+smp-disclosure-objection = Reviewed; in its objection period until { $date }, public from then.
+smp-disclosure-public = Public on the portal since { $date }.
+smp-disclosure-rule = Disclosed after an objection period of { $days } days from the review.
+smp-disclosure-rule-four-eyes = Four eyes: the person who recorded a result does not review it; disclosed { $days } days after the review.
+smp-disclosed = { $n } reviewed; { $left } you recorded yourself are left for a colleague.
+approvals-title = Four eyes and disclosure rules
+approvals-hint = Which decisions must be taken by someone other than the person who entered the data, and how long a reviewed failed sampling result waits for objections before it is public.
+approvals-kind = Decision
+approvals-four-eyes = Four eyes
+approvals-objection-days = Objection period (days)
+approvals-save = Save the rules
+approvals-saved = Rules saved.
+approval-kind-indicator_value = Approving indicator values
+approval-kind-credit_listing = Approving credit blacklist listings
+approval-kind-sampling_disclosure = Disclosing failed sampling results
+approvals-link = Four eyes and disclosure rules
+home-q-disclosure = Failed sampling results awaiting disclosure review

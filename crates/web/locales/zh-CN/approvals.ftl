@@ -1,0 +1,27 @@
+# Four eyes (双人复核) and the disclosure of failed sampling results.
+error-four-eyes = 按双人复核规则，录入人不能审核自己录入的内容，请由另一位工作人员审核。
+error-objection-days = 公示异议期应为 0 至 90 天，且只适用于抽查结果公开。
+smp-awaiting-disclosure = 有 { $n } 条抽查不合格结果待审核公开，审核前不在公众门户显示。
+smp-awaiting-list = 查看待审核的结果
+smp-disclose-all = 审核并公开全部 { $n } 条
+smp-disclose-confirm = 确认审核这 { $n } 条不合格结果并按公示规则公开？公开后将在公众门户显示。
+smp-disclose-one = 审核并公开
+smp-disclosure = 结果公开
+smp-disclosure-waiting = 待审核：审核前不在公众门户显示。
+smp-disclosure-objection = 已审核，公示异议期至 { $date } 前，届时在公众门户公开。
+smp-disclosure-public = 已于 { $date } 起在公众门户公开。
+smp-disclosure-rule = 审核后经 { $days } 天异议期公开。
+smp-disclosure-rule-four-eyes = 实行双人复核：录入人不能审核自己录入的结果；审核后经 { $days } 天异议期公开。
+smp-disclosed = 已审核 { $n } 条；{ $left } 条为您本人录入，需由另一位工作人员审核。
+approvals-title = 双人复核与公示规则
+approvals-hint = 规定哪些决定必须由录入人以外的另一人作出，以及抽查不合格结果审核后的公示异议期。
+approvals-kind = 事项
+approvals-four-eyes = 双人复核
+approvals-objection-days = 公示异议期（天）
+approvals-save = 保存规则
+approvals-saved = 规则已保存。
+approval-kind-indicator_value = 指标数据审核
+approval-kind-credit_listing = 失信名单列入批准
+approval-kind-sampling_disclosure = 抽查不合格结果公开
+approvals-link = 双人复核与公示规则
+home-q-disclosure = 待审核公开的抽查不合格结果
