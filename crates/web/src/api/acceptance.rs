@@ -3,7 +3,7 @@
 //! signed-in role, as on `/acceptance`); the office opens a stage, dates it, and records its
 //! findings and rectifications, as on the stage's page.
 
-use super::{ApiJson, CreatedDto, ErrorDto};
+use super::{ApiJson, CreatedDto, ErrorDto, RulesTomlDto};
 use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::AppError;
@@ -13,7 +13,9 @@ use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use qcity_domain::acceptance::Readiness;
+use qcity_domain::acceptance::Sheet;
 use qcity_domain::role::Role;
+use qcity_store::StoreError;
 use qcity_store::acceptance as store;
 use serde::Deserialize;
 use serde::Serialize;
@@ -32,6 +34,13 @@ pub fn routes(r: Routes) -> Routes {
             "/api/v1/acceptance/stages/{stage}/rectifications",
             add_rectification,
         )
+        .put(
+            "/api/v1/acceptance/stages/{stage}/rectifications/{id}/done",
+            rectification_done,
+        )
+        .post("/api/v1/acceptance/stages/{stage}/decisions", decide)
+        .get("/api/v1/acceptance/sheet", get_sheet)
+        .put("/api/v1/acceptance/sheet", put_sheet)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -153,6 +162,202 @@ pub async fn add_rectification(
     )
     .await?;
     Ok((StatusCode::CREATED, Json(CreatedDto { id })).into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RectificationDoneDto {
+    /// Whether the rectification is done.
+    done: bool,
+}
+
+/// Marks a rectification done or not done (office), as on the stage's page.
+#[utoipa::path(put, path = "/api/v1/acceptance/stages/{stage}/rectifications/{id}/done", tag = "acceptance",
+    params(("stage" = String, Path), ("id" = i64, Path)), request_body = RectificationDoneDto,
+    responses((status = 204), (status = 404, body = ErrorDto, description = "no such stage, or no such rectification in it"),
+              (status = 409, body = ErrorDto, description = "the stage is not open yet")))]
+pub async fn rectification_done(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((stage, id)): Path<(String, i64)>,
+    req: Request,
+) -> Result<StatusCode, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let ApiJson(f) = ApiJson::<RectificationDoneDto>::from_request(req, &state).await?;
+    store::set_rectification_done(&state.store, &ctx.actor(), &stage, id, f.done).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A reviewer's decision on one criterion of a stage's sheet.
+#[derive(Deserialize, ToSchema)]
+pub struct AcceptanceDecideDto {
+    /// The criterion's code on the stage's sheet.
+    #[schema(min_length = 1)]
+    criterion: String,
+    /// `confirm` takes QCity's proposal as it stands; `override` sets other points (or another
+    /// veto outcome) and needs a comment saying why.
+    #[schema(pattern = "^(confirm|override)$")]
+    action: String,
+    /// For `override`: the points, 0 to the criterion's maximum (ignored for a veto criterion;
+    /// may be left out when `veto_failed` is true).
+    #[serde(default)]
+    points: Option<f64>,
+    /// For `override` of a veto criterion: the veto failed.
+    #[serde(default)]
+    veto_failed: bool,
+    /// Why; required for `override`.
+    #[serde(default)]
+    #[schema(max_length = 2000)]
+    comment: String,
+    /// For `confirm`: the proposed points the client showed. When QCity's proposal has moved
+    /// since, the confirmation is refused (422) so nobody confirms points they never saw.
+    #[serde(default)]
+    shown_points: Option<f64>,
+    /// For `confirm` with `shown_points`: whether the shown proposal failed a veto.
+    #[serde(default)]
+    shown_veto_failed: bool,
+}
+
+/// A decision as recorded.
+#[derive(Serialize, ToSchema)]
+pub struct AcceptanceDecisionDto {
+    criterion: String,
+    points: f64,
+    /// What QCity proposed when the decision was taken.
+    proposed: f64,
+    veto_failed: bool,
+    /// Whether the reviewer changed the proposal (then `comment` says why).
+    overridden: bool,
+    comment: String,
+    decided_by: String,
+    /// UTC, RFC 3339.
+    decided_at: String,
+}
+
+/// Decides a criterion of an opened stage (office, acting as reviewer), as on the stage's
+/// page: confirm QCity's proposal, or override it with points and a reason. A later decision
+/// on the same criterion replaces the earlier one; both are in the audit trail.
+#[utoipa::path(post, path = "/api/v1/acceptance/stages/{stage}/decisions", tag = "acceptance",
+    params(("stage" = String, Path)), request_body = AcceptanceDecideDto,
+    responses((status = 200, body = AcceptanceDecisionDto), (status = 404, body = ErrorDto, description = "no such stage, or its sheet has no such criterion"),
+              (status = 409, body = ErrorDto, description = "the stage is not open yet"),
+              (status = 422, body = ErrorDto, description = "points missing or out of range, no comment for an override, or the proposal changed since it was shown")))]
+pub async fn decide(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(stage): Path<String>,
+    req: Request,
+) -> Result<Json<AcceptanceDecisionDto>, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let ApiJson(f) = ApiJson::<AcceptanceDecideDto>::from_request(req, &state).await?;
+    let verdict = match f.action.as_str() {
+        "confirm" => store::Verdict::Confirm {
+            comment: f.comment,
+            shown: f.shown_points.map(|p| (p, f.shown_veto_failed)),
+        },
+        "override" => {
+            // As the page: a failed veto needs no points (it scores 0), anything else does.
+            let points = match (f.points, f.veto_failed) {
+                (Some(p), _) => p,
+                (None, true) => 0.0,
+                (None, false) => {
+                    return Err(StoreError::invalid("points", "acc-error-points-number").into());
+                }
+            };
+            store::Verdict::Override {
+                points,
+                veto_failed: f.veto_failed,
+                comment: f.comment,
+            }
+        }
+        _ => {
+            return Err(AppError::Validation(vec![(
+                "action".into(),
+                "acc-error-action".into(),
+            )]));
+        }
+    };
+    let d = store::decide(
+        &state.store,
+        &ctx.actor(),
+        &stage,
+        f.criterion.trim(),
+        verdict,
+        ctx.today,
+    )
+    .await?;
+    Ok(Json(AcceptanceDecisionDto {
+        criterion: d.criterion,
+        points: d.points,
+        proposed: d.proposed,
+        veto_failed: d.veto_failed,
+        overridden: d.overridden,
+        comment: d.comment,
+        decided_by: d.decided_by,
+        decided_at: d.decided_at,
+    }))
+}
+
+/// The acceptance score sheet in force.
+#[derive(Serialize, ToSchema)]
+pub struct AcceptanceSheetDto {
+    name: String,
+    /// `toml` (edited) or `xlsx` (imported); null for the shipped default.
+    source: Option<String>,
+    saved_by: Option<String>,
+    saved_at: Option<String>,
+    base_total: f64,
+    bonus_total: f64,
+    /// The whole sheet as TOML: edit it and send it back to replace the sheet.
+    toml: String,
+}
+
+async fn sheet_dto(state: &AppState) -> Result<AcceptanceSheetDto, AppError> {
+    let (sheet, source) = store::sheet_in_force(&state.store).await?;
+    Ok(AcceptanceSheetDto {
+        name: sheet.name.clone(),
+        source: source.as_ref().map(|s| s.source.clone()),
+        saved_by: source.as_ref().map(|s| s.created_by.clone()),
+        saved_at: source.map(|s| s.created_at),
+        base_total: sheet.base_total(),
+        bonus_total: sheet.bonus_total(),
+        toml: sheet.to_toml(),
+    })
+}
+
+/// The score sheet in force (every signed-in role, as on `/acceptance/sheet`).
+#[utoipa::path(get, path = "/api/v1/acceptance/sheet", tag = "acceptance",
+    responses((status = 200, body = AcceptanceSheetDto)))]
+pub async fn get_sheet(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<AcceptanceSheetDto>, AppError> {
+    ctx.user()?;
+    Ok(Json(sheet_dto(&state).await?))
+}
+
+/// Replaces the score sheet in force from TOML (office), all or nothing: a sheet that does not
+/// load or validate, or names units, contents or indicators the plan lacks, is refused with
+/// every problem and the sheet in force stays. Stages already opened keep their own copy.
+#[utoipa::path(put, path = "/api/v1/acceptance/sheet", tag = "acceptance", request_body = RulesTomlDto,
+    responses((status = 200, body = AcceptanceSheetDto, description = "the new sheet in force"),
+              (status = 422, body = ErrorDto, description = "the sheet was refused; `fields.toml` lists every problem with its line")))]
+pub async fn put_sheet(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    req: Request,
+) -> Result<Json<AcceptanceSheetDto>, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let ApiJson(f) = ApiJson::<RulesTomlDto>::from_request(req, &state).await?;
+    let refused = match Sheet::load(f.toml()) {
+        Ok(sheet) => store::save_sheet(&state.store, &ctx.actor(), &sheet, "toml")
+            .await?
+            .err(),
+        Err(diags) => Some(diags),
+    };
+    if let Some(diags) = refused {
+        return Err(super::rule_problems(&ctx, "toml", diags));
+    }
+    Ok(Json(sheet_dto(&state).await?))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -286,9 +491,18 @@ pub async fn overview(
         set_date,
         add_finding,
         remove_finding,
-        add_rectification
+        add_rectification,
+        rectification_done,
+        decide,
+        get_sheet,
+        put_sheet
     ),
     components(schemas(
+        RectificationDoneDto,
+        AcceptanceDecideDto,
+        AcceptanceDecisionDto,
+        AcceptanceSheetDto,
+        RulesTomlDto,
         AcceptanceDto,
         StageDto,
         ReadinessDto,
