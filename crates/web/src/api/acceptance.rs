@@ -23,6 +23,7 @@ use utoipa::ToSchema;
 
 pub fn routes(r: Routes) -> Routes {
     r.get("/api/v1/acceptance", overview)
+        .get("/api/v1/acceptance/stages/{stage}", stage_detail)
         .post("/api/v1/acceptance/stages/{stage}", open_stage)
         .put("/api/v1/acceptance/stages/{stage}/date", set_date)
         .post("/api/v1/acceptance/stages/{stage}/findings", add_finding)
@@ -285,7 +286,11 @@ pub async fn decide(
         ctx.today,
     )
     .await?;
-    Ok(Json(AcceptanceDecisionDto {
+    Ok(Json(decision_dto(d)))
+}
+
+fn decision_dto(d: store::DecisionRecord) -> AcceptanceDecisionDto {
+    AcceptanceDecisionDto {
         criterion: d.criterion,
         points: d.points,
         proposed: d.proposed,
@@ -294,6 +299,164 @@ pub async fn decide(
         comment: d.comment,
         decided_by: d.decided_by,
         decided_at: d.decided_at,
+    }
+}
+
+/// A criterion of a stage's sheet with QCity's proposal and the reviewer's decision.
+#[derive(Serialize, ToSchema)]
+pub struct CriterionDto {
+    code: String,
+    category: String,
+    item: String,
+    text: String,
+    max_points: f64,
+    /// The scoring rule's name in the caller's language.
+    rule: String,
+    veto: bool,
+    /// QCity's proposed points as of the business date (send them back as `shown_points`
+    /// with a confirmation).
+    proposed: f64,
+    /// For a veto: the facts say it failed (send back as `shown_veto_failed`).
+    proposal_vetoed: bool,
+    /// Nothing linked can decide it: a reviewer must judge.
+    needs_review: bool,
+    /// How the points were reached, in the caller's language.
+    reasoning: String,
+    /// Null while undecided.
+    decision: Option<AcceptanceDecisionDto>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FindingRecordDto {
+    id: i64,
+    body: String,
+    created_by: String,
+    created_at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RectificationRecordDto {
+    id: i64,
+    body: String,
+    unit: String,
+    deadline: String,
+    content_code: String,
+    done: bool,
+}
+
+/// One stage as its page shows it.
+#[derive(Serialize, ToSchema)]
+pub struct StageDetailDto {
+    code: String,
+    label: String,
+    opened: bool,
+    /// YYYY-MM-DD; null while not opened.
+    held_on: Option<String>,
+    opened_by: Option<String>,
+    /// The stage's own copy of the sheet, or the sheet in force while not opened.
+    sheet_name: String,
+    criteria: Vec<CriterionDto>,
+    /// Counting the decisions taken only.
+    decided: ReadinessDto,
+    /// Decisions so far, QCity's proposals for the rest.
+    projected: ReadinessDto,
+    findings: Vec<FindingRecordDto>,
+    rectifications: Vec<RectificationRecordDto>,
+}
+
+/// One stage (every signed-in role, as on `/acceptance/{stage}`): each criterion with QCity's
+/// proposal and the decision taken, the readiness decided and projected, findings and
+/// rectifications. A stage not opened yet previews the sheet in force.
+#[utoipa::path(get, path = "/api/v1/acceptance/stages/{stage}", tag = "acceptance", params(("stage" = String, Path)),
+    responses((status = 200, body = StageDetailDto), (status = 404, body = ErrorDto, description = "no such stage")))]
+pub async fn stage_detail(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(stage): Path<String>,
+) -> Result<Json<StageDetailDto>, AppError> {
+    ctx.user()?;
+    let actor = ctx.actor();
+    let lang = ctx.lang.domain();
+    let opened = store::stage(&state.store, &actor, &stage).await?;
+    let sheet = match &opened {
+        Some(s) => s.sheet.clone(),
+        None => store::sheet_in_force(&state.store).await?.0,
+    };
+    let (decided, findings, rectifications) = match &opened {
+        Some(s) => (
+            store::decisions(&state.store, &actor, s.id).await?,
+            store::findings(&state.store, &actor, s.id).await?,
+            store::rectifications(&state.store, &actor, s.id).await?,
+        ),
+        None => (Vec::new(), Vec::new(), Vec::new()),
+    };
+    let proposals = store::proposals(&state.store, &sheet, ctx.today).await?;
+    let decisions: Vec<_> = decided
+        .iter()
+        .map(store::DecisionRecord::decision)
+        .collect();
+    let decided_readiness = qcity_domain::acceptance::readiness(&sheet, &decisions);
+    let projected = store::projected(&sheet, &decided, &proposals);
+    let mut criteria = Vec::new();
+    for cat in &sheet.categories {
+        for item in &cat.items {
+            for c in &item.criteria {
+                let p = proposals
+                    .iter()
+                    .find(|(code, _)| *code == c.code)
+                    .map(|(_, p)| p.clone())
+                    .unwrap_or_else(|| c.propose(&Default::default()));
+                criteria.push(CriterionDto {
+                    code: c.code.clone(),
+                    category: cat.code.clone(),
+                    item: item.code.clone(),
+                    text: c.text.clone(),
+                    max_points: c.max_points,
+                    rule: c.rule.label(lang).to_string(),
+                    veto: c.rule.is_veto(),
+                    proposed: p.points,
+                    proposal_vetoed: p.vetoed,
+                    needs_review: p.needs_review,
+                    reasoning: p.reasoning(lang).to_string(),
+                    decision: decided
+                        .iter()
+                        .find(|d| d.criterion == c.code)
+                        .cloned()
+                        .map(decision_dto),
+                });
+            }
+        }
+    }
+    Ok(Json(StageDetailDto {
+        label: ctx.t(&format!("acc-stage-{stage}")),
+        opened: opened.is_some(),
+        held_on: opened.as_ref().map(|s| s.held_on.clone()),
+        opened_by: opened.as_ref().map(|s| s.opened_by.clone()),
+        sheet_name: sheet.name.clone(),
+        criteria,
+        decided: readiness(stage.clone(), decided_readiness),
+        projected: readiness(stage.clone(), projected),
+        findings: findings
+            .into_iter()
+            .map(|f| FindingRecordDto {
+                id: f.id,
+                body: f.body,
+                created_by: f.created_by,
+                created_at: f.created_at,
+            })
+            .collect(),
+        rectifications: rectifications
+            .into_iter()
+            .map(|r| RectificationRecordDto {
+                id: r.id,
+                body: r.body,
+                unit: r.unit_code,
+                deadline: r.deadline,
+                content_code: r.content_code,
+                done: r.done,
+            })
+            .collect(),
+        code: stage,
     }))
 }
 
@@ -487,6 +650,7 @@ pub async fn overview(
 #[openapi(
     paths(
         overview,
+        stage_detail,
         open_stage,
         set_date,
         add_finding,
@@ -498,6 +662,10 @@ pub async fn overview(
         put_sheet
     ),
     components(schemas(
+        StageDetailDto,
+        CriterionDto,
+        FindingRecordDto,
+        RectificationRecordDto,
         RectificationDoneDto,
         AcceptanceDecideDto,
         AcceptanceDecisionDto,

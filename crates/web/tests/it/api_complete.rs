@@ -195,13 +195,50 @@ async fn acceptance_decisions_rectifications_and_the_sheet_through_the_api() {
         .unwrap();
     assert!(page.contains("规划未经区政府常务会审议"));
 
-    // A confirmation replaces it with QCity's proposal.
+    // The stage as its page shows it, for every role: the decision, the proposal to confirm.
+    let (s, detail) = call(
+        &app,
+        &t.unit,
+        Method::GET,
+        "/api/v1/acceptance/stages/self_check",
+        None,
+    )
+    .await;
+    assert_eq!(s, 200, "{detail}");
+    assert_eq!(detail["opened"], true);
+    assert_eq!(detail["held_on"], "2015-06-20");
+    let c = detail["criteria"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "1.2.a")
+        .unwrap()
+        .clone();
+    assert_eq!(c["decision"]["comment"], "规划未经区政府常务会审议");
+    assert_eq!(c["proposed"], dec["proposed"]);
+    assert!(detail["criteria"].as_array().unwrap().len() > 10);
+    assert_eq!(
+        detail["decided"]["undecided"].as_u64().unwrap() + 1,
+        detail["criteria"].as_array().unwrap().len() as u64
+    );
+    let (s, _) = call(
+        &app,
+        &t.unit,
+        Method::GET,
+        "/api/v1/acceptance/stages/nonsense",
+        None,
+    )
+    .await;
+    assert_eq!(s, 404);
+
+    // A confirmation replaces it with QCity's proposal, as shown.
     let (s, dec) = call(
         &app,
         &t.office,
         Method::POST,
         decisions,
-        Some(json!({"criterion": "1.2.a", "action": "confirm", "shown_points": dec["proposed"]})),
+        Some(json!({"criterion": "1.2.a", "action": "confirm",
+            "shown_points": c["proposed"], "shown_veto_failed": c["proposal_vetoed"]})),
     )
     .await;
     assert_eq!(s, 200, "{dec}");
@@ -869,6 +906,16 @@ async fn the_document_describes_every_new_operation() {
             &["204", "401", "403", "404", "409", "422"],
         ),
         ("get", "/api/v1/acceptance/sheet", &["200", "401", "403"]),
+        (
+            "get",
+            "/api/v1/acceptance/stages/{stage}",
+            &["200", "401", "403", "404", "422"],
+        ),
+        (
+            "get",
+            "/api/v1/enterprises/{code}/credit-events/{event}/evidence",
+            &["200", "401", "403", "404", "422"],
+        ),
         (
             "put",
             "/api/v1/acceptance/sheet",
