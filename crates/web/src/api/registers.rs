@@ -40,6 +40,10 @@ pub fn enterprise_routes(r: Routes) -> Routes {
             BodyLimit::Evidence,
             add_event,
         )
+        .get(
+            "/api/v1/enterprises/{code}/credit-events/{event}/evidence",
+            event_evidence,
+        )
         .post("/api/v1/enterprises/{code}/listings", propose)
         .post("/api/v1/credit-events/{id}/withdraw", withdraw)
         .post("/api/v1/listings/{id}/actions", act)
@@ -532,7 +536,8 @@ pub struct CreditEventDto {
     /// The unit that recorded it.
     unit: Option<String>,
     recorded_by: String,
-    /// Download of its evidence, if any: `/enterprises/{id}/events/{event}/evidence`.
+    /// Download of its evidence, if any: `/enterprises/{id}/events/{event}/evidence` (the
+    /// page), or `/api/v1/enterprises/{code}/credit-events/{event}/evidence` with a token.
     evidence: Option<String>,
     withdrawn_at: Option<String>,
     withdrawn_reason: Option<String>,
@@ -687,6 +692,25 @@ pub async fn credit_file(
     ctx.user()?;
     let e = by_code(&state, &ctx, &code).await?;
     Ok(Json(credit_file_of(&state, &ctx, e.id).await?))
+}
+
+/// A credit event's evidence file (roles that read internal records, as on the enterprise's
+/// page), always as an attachment in the type it was stored as, with
+/// `X-Content-Type-Options: nosniff`.
+#[utoipa::path(get, path = "/api/v1/enterprises/{code}/credit-events/{event}/evidence", tag = "credit",
+    params(("code" = String, Path, description = "unified social credit code"), ("event" = i64, Path, description = "the event's id")),
+    responses((status = 200, description = "the file, as an attachment", content_type = "application/octet-stream", body = [u8]),
+              (status = 404, body = ErrorDto, description = "no such enterprise, event or evidence")))]
+pub async fn event_evidence(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((code, event)): Path<(String, i64)>,
+) -> Result<Response, AppError> {
+    ctx.user()?;
+    let e = by_code(&state, &ctx, &code).await?;
+    let (name, mime, data) =
+        credit::event_evidence(&state.store, &ctx.actor(), e.id, event).await?;
+    Ok(crate::view::evidence_download(data, &mime, &name))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -1267,6 +1291,7 @@ pub async fn put_rules(
         update,
         add_licence,
         credit_file,
+        event_evidence,
         add_event,
         propose,
         withdraw,
