@@ -208,7 +208,7 @@ pub fn rule_problems(ctx: &Ctx, field: &str, mut diags: Vec<Diagnostic>) -> AppE
     AppError::Validation(vec![(field.into(), text)])
 }
 
-/// A rule set as TOML (docs/rules.md), to read or to replace the one in force.
+/// A rule set as TOML (as the page's editor shows it), to replace the one in force.
 #[derive(Deserialize, ToSchema)]
 pub struct RulesTomlDto {
     /// The whole rule set; checked before it is saved, all or nothing.
