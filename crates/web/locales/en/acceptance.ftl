@@ -94,5 +94,6 @@ acc-error-comment-required = An override needs a reason.
 acc-error-points-range = Points must be between 0 and the criterion's maximum.
 acc-error-proposal-changed = The proposal changed with newer data since the page was shown; check the new proposal and confirm again.
 acc-error-points-number = Points must be a number.
+acc-error-action = The action must be confirm (take the proposal) or override.
 acc-error-date = A date looks like 2015-03-31.
 

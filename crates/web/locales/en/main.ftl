@@ -198,6 +198,7 @@ plan-diff-summary = { $added } added, { $removed } removed, { $changed } changed
 plan-diff-details = Show the changes
 plan-line = line
 error-upload = The uploaded file could not be read.
+error-upload-no-file = Choose a file to upload (form field files).
 unit-leads = Target contents this unit leads ({ $count })
 unit-supports = Target contents this unit undertakes ({ $count })
 home-phase = Current phase

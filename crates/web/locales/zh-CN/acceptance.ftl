@@ -94,5 +94,6 @@ acc-error-comment-required = 改判须填写理由。
 acc-error-points-range = 得分须在 0 到该项满分之间。
 acc-error-proposal-changed = 确认时系统建议分已随最新数据变化，请核对新的建议分后重新确认。
 acc-error-points-number = 得分须为数字。
+acc-error-action = 决定须为 confirm（确认建议分）或 override（改判）。
 acc-error-date = 日期格式应为 2015-03-31。
 

@@ -198,6 +198,7 @@ plan-diff-summary = 新增 { $added } 项，删除 { $removed } 项，修改 { $
 plan-diff-details = 查看变更明细
 plan-line = 行
 error-upload = 上传的文件无法读取。
+error-upload-no-file = 请选择要上传的文件（表单字段 files）。
 unit-leads = 牵头的目标内容（{ $count } 项）
 unit-supports = 承办的目标内容（{ $count } 项）
 home-phase = 当前阶段

@@ -28,6 +28,9 @@ pub fn routes(r: Routes) -> Routes {
         .post("/api/v1/assessment/windows/{id}/close", close_window)
         .get("/api/v1/assessment/windows/{id}/sheet", get_sheet)
         .put("/api/v1/assessment/windows/{id}/sheet", put_sheet)
+        .post("/api/v1/assessment/windows/{id}/ratings", rate)
+        .get("/api/v1/assessment/scheme", get_scheme)
+        .put("/api/v1/assessment/scheme", put_scheme)
 }
 
 /// An evaluation window (评议窗口).
@@ -203,6 +206,122 @@ pub async fn put_sheet(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// One rating of a unit in a window.
+#[derive(Deserialize, ToSchema)]
+pub struct RatingDto {
+    /// The member unit's code.
+    #[schema(min_length = 1)]
+    unit: String,
+    /// 0–100.
+    score: f64,
+    #[serde(default)]
+    comment: String,
+}
+
+/// Rates one unit in an open window (evaluators), as the scores page's rating form does: the
+/// rating counts at once and replaces the caller's earlier rating of that unit.
+#[utoipa::path(post, path = "/api/v1/assessment/windows/{id}/ratings", tag = "assessment", params(("id" = i64, Path)), request_body = RatingDto,
+    responses((status = 204), (status = 404, body = ErrorDto, description = "no such window or unit"),
+              (status = 409, body = ErrorDto, description = "the window is not open, or the sheet was already submitted"),
+              (status = 422, body = ErrorDto, description = "the score is not between 0 and 100")))]
+pub async fn rate(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    req: Request,
+) -> Result<StatusCode, AppError> {
+    ctx.require_role(&[Role::Evaluator])?;
+    let ApiJson(r) = ApiJson::<RatingDto>::from_request(req, &state).await?;
+    if !r.score.is_finite() {
+        return Err(AppError::Validation(vec![(
+            "score".into(),
+            "assessment-error-score".into(),
+        )]));
+    }
+    store::rate(
+        &state.store,
+        &ctx.actor(),
+        id,
+        r.unit.trim(),
+        r.score,
+        &r.comment,
+        ctx.today,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The assessment scheme that scores a year.
+#[derive(Serialize, ToSchema)]
+pub struct SchemeTextDto {
+    name: String,
+    /// The year asked for.
+    period: i32,
+    /// The first year this saved scheme scores; null for the shipped default.
+    applies_from: Option<i64>,
+    saved_by: Option<String>,
+    saved_at: Option<String>,
+    /// The whole scheme as TOML: edit it and send it back to replace it.
+    toml: String,
+}
+
+async fn scheme_dto(state: &AppState, period: i32) -> Result<SchemeTextDto, AppError> {
+    let (scheme, version) = store::scheme_for(&state.store, period).await?;
+    Ok(SchemeTextDto {
+        name: scheme.name.clone(),
+        period,
+        applies_from: version.as_ref().map(|v| v.applies_from),
+        saved_by: version.as_ref().map(|v| v.created_by.clone()),
+        saved_at: version.map(|v| v.created_at),
+        toml: scheme.to_toml(),
+    })
+}
+
+/// The scheme that scores a year (every signed-in role: everyone sees how scores are made).
+#[utoipa::path(get, path = "/api/v1/assessment/scheme", tag = "assessment", params(ScoresQuery),
+    responses((status = 200, body = SchemeTextDto),
+              (status = 422, body = ErrorDto, description = "period is not a year between 2000 and 2100")))]
+pub async fn get_scheme(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ScoresQuery>,
+) -> Result<Json<SchemeTextDto>, AppError> {
+    ctx.user()?;
+    let p = period(&ctx, &q)?;
+    Ok(Json(scheme_dto(&state, p).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct SchemeInputDto {
+    /// The whole scheme as TOML.
+    #[schema(min_length = 1)]
+    toml: String,
+    /// The first year it scores (2000–2100); the business date's year when absent. Earlier
+    /// years keep the scheme they had.
+    #[serde(default)]
+    period: Option<i32>,
+}
+
+/// Saves a new assessment scheme for a year and the years after (office), as on the scores
+/// page: a scheme that does not load or validate is refused with every problem and nothing
+/// is saved.
+#[utoipa::path(put, path = "/api/v1/assessment/scheme", tag = "assessment", request_body = SchemeInputDto,
+    responses((status = 200, body = SchemeTextDto, description = "the scheme now in force for the year"),
+              (status = 422, body = ErrorDto, description = "the scheme was refused (`fields.toml` lists every problem with its line), or period is out of range")))]
+pub async fn put_scheme(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    req: Request,
+) -> Result<Json<SchemeTextDto>, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let ApiJson(f) = ApiJson::<SchemeInputDto>::from_request(req, &state).await?;
+    let p = f.period.unwrap_or_else(|| store::period_of(ctx.today));
+    if let Err(diags) = store::save_scheme(&state.store, &ctx.actor(), &f.toml, p).await? {
+        return Err(super::rule_problems(&ctx, "toml", diags));
+    }
+    Ok(Json(scheme_dto(&state, p).await?))
+}
+
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ScoresQuery {
@@ -372,8 +491,21 @@ pub async fn scores(
 /// This module's API operations.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(scores, list_windows, open_window, close_window, get_sheet, put_sheet),
+    paths(
+        scores,
+        list_windows,
+        open_window,
+        close_window,
+        get_sheet,
+        put_sheet,
+        rate,
+        get_scheme,
+        put_scheme
+    ),
     components(schemas(
+        RatingDto,
+        SchemeTextDto,
+        SchemeInputDto,
         WindowDto,
         NewWindowDto,
         SheetDto,

@@ -5,7 +5,7 @@ use super::{ApiJson, CreatedDto, ErrorDto};
 use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::AppError;
-use crate::module::Routes;
+use crate::module::{BodyLimit, Routes};
 use crate::view::{require_plan, target_lang};
 use axum::Json;
 use axum::extract::{FromRequest, Path, Request, State};
@@ -14,6 +14,8 @@ use axum::response::{IntoResponse, Response};
 use qcity_domain::role::Role;
 use qcity_domain::supervision::{Entrant, may_enter_value};
 use qcity_domain::target;
+use qcity_store::StoreError;
+use qcity_store::evidence::EvidencePolicy;
 use qcity_store::indicators::{self, EntryRules, NewValue};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -28,6 +30,12 @@ pub fn routes(r: Routes) -> Routes {
         .post("/api/v1/indicator-values/{id}/decision", decide)
         .get("/api/v1/benchmarks", benchmarks)
         .post("/api/v1/benchmarks", add_benchmark)
+        .upload(
+            "/api/v1/indicator-values/{id}/files",
+            BodyLimit::Evidence,
+            upload_files,
+        )
+        .get("/api/v1/indicator-values/{id}/files/{sha}", download_file)
 }
 
 /// One value of a benchmark series (全国平均水平 …).
@@ -203,6 +211,17 @@ pub struct ValueDto {
     entered_by: String,
     /// Who approved or returned it.
     decided_by: Option<String>,
+    /// Its evidence files (download: `/api/v1/indicator-values/{id}/files/{sha256}`).
+    files: Vec<EvidenceFileDto>,
+}
+
+/// An evidence file of a value.
+#[derive(Serialize, ToSchema)]
+pub struct EvidenceFileDto {
+    /// SHA-256 of the content, hex: the file's key.
+    sha256: String,
+    /// The stored name; its extension follows the content's type.
+    filename: String,
 }
 
 impl From<indicators::ValueRecord> for ValueDto {
@@ -221,6 +240,11 @@ impl From<indicators::ValueRecord> for ValueDto {
             unit: v.unit_code,
             entered_by: v.entered_by,
             decided_by: v.decided_by,
+            files: v
+                .files
+                .into_iter()
+                .map(|(sha256, filename)| EvidenceFileDto { sha256, filename })
+                .collect(),
         }
     }
 }
@@ -381,6 +405,80 @@ pub async fn disclosure(
         .ok_or(AppError::NotFound)
 }
 
+/// The multipart form of an evidence upload (described here; read by `upload::read_form`).
+#[derive(ToSchema)]
+#[allow(dead_code)] // never built: it only describes the form in the OpenAPI document
+pub struct EvidenceUploadDto {
+    /// One or more files (repeat the field), each up to 20 MB: PDF, images, office documents,
+    /// text. The type is judged by the content, not the name; programs, scripts, installers
+    /// and macro documents are refused, also when named like a PDF.
+    #[schema(value_type = Vec<String>, format = Binary)]
+    files: Vec<Vec<u8>>,
+}
+
+/// Attaches evidence files to a value while it awaits the office's decision (the office, or
+/// the unit that entered it), as the indicator's page does: each file streamed to disk as it
+/// arrives and refused past the evidence limit, then checked by content before anything is
+/// stored; a refused file leaves nothing behind.
+#[utoipa::path(post, path = "/api/v1/indicator-values/{id}/files", tag = "indicators",
+    params(("id" = i64, Path, description = "the value's id")),
+    request_body(content = EvidenceUploadDto, content_type = "multipart/form-data"),
+    responses((status = 201, body = Vec<EvidenceFileDto>, description = "the value's files now"),
+              (status = 403, body = ErrorDto, description = "another unit's value"),
+              (status = 404, body = ErrorDto),
+              (status = 409, body = ErrorDto, description = "the value was already decided"),
+              (status = 413, body = ErrorDto, description = "the upload is larger than the evidence limit"),
+              (status = 422, body = ErrorDto, description = "no file, not a multipart form, a file too large, or a refused type (`fields.files` says which)")))]
+pub async fn upload_files(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    req: Request,
+) -> Result<Response, AppError> {
+    ctx.user()?;
+    // Who may attach is settled before the body is read.
+    let indicator = indicators::may_attach(&state.store, &ctx.actor(), id).await?;
+    let max = state.config.max_evidence_bytes as u64;
+    let form = crate::upload::read_form(req, &state, max).await?;
+    if let Some(problem) = form.problem {
+        return Err(AppError::Validation(vec![(
+            "files".into(),
+            problem.message(ctx.lang),
+        )]));
+    }
+    let files = form.evidence("files").await?;
+    if files.is_empty() {
+        return Err(StoreError::invalid("files", "error-upload-no-file").into());
+    }
+    let policy = EvidencePolicy {
+        max_bytes: state.config.max_evidence_bytes,
+    };
+    indicators::attach_evidence(&state.store, &ctx.actor(), id, &files, &policy).await?;
+    let listed = indicators::history(&state.store, &ctx.actor(), Some(&indicator))
+        .await?
+        .into_iter()
+        .find(|v| v.id == id)
+        .map(|v| ValueDto::from(v).files)
+        .unwrap_or_default();
+    Ok((StatusCode::CREATED, Json(listed)).into_response())
+}
+
+/// One evidence file of a value (every role that reads internal records), always as an
+/// attachment in the type it was stored as, with `X-Content-Type-Options: nosniff`.
+#[utoipa::path(get, path = "/api/v1/indicator-values/{id}/files/{sha}", tag = "indicators",
+    params(("id" = i64, Path, description = "the value's id"), ("sha" = String, Path, description = "the file's SHA-256")),
+    responses((status = 200, description = "the file, as an attachment", content_type = "application/octet-stream", body = [u8]),
+              (status = 404, body = ErrorDto)))]
+pub async fn download_file(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, sha)): Path<(i64, String)>,
+) -> Result<Response, AppError> {
+    ctx.user()?;
+    let (filename, mime, data) = indicators::evidence(&state.store, &ctx.actor(), id, &sha).await?;
+    Ok(crate::view::evidence_download(data, &mime, &filename))
+}
+
 /// This module's API operations.
 #[derive(utoipa::OpenApi)]
 #[openapi(
@@ -393,9 +491,13 @@ pub async fn disclosure(
         pending,
         decide,
         benchmarks,
-        add_benchmark
+        add_benchmark,
+        upload_files,
+        download_file
     ),
     components(schemas(
+        EvidenceFileDto,
+        EvidenceUploadDto,
         BenchmarkDto,
         IndicatorDto,
         ValueDto,

@@ -21,7 +21,9 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use qcity_domain::plan::Diagnostic;
 use qcity_domain::role::Role;
+use qcity_store::StoreError;
 use qcity_store::audit;
 use qcity_store::auth::random_password;
 use qcity_store::units::{self, Contact};
@@ -41,6 +43,9 @@ pub fn core_routes(r: Routes) -> Routes {
         .put("/api/v1/units/{code}/contact", put_contact)
         .get("/api/v1/users", list_users)
         .post("/api/v1/users", create_user)
+        .post("/api/v1/users/{username}/password-reset", reset_password)
+        .post("/api/v1/users/{username}/disable", disable_user)
+        .post("/api/v1/users/{username}/enable", enable_user)
         .get("/api/v1/audit", list_audit)
 }
 
@@ -55,7 +60,7 @@ pub fn plan_routes(r: Routes) -> Routes {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "QCity API", version = "1", description = "质量强市创建工作平台 API. Authenticate with `Authorization: Bearer <token>` (see `qcity token create`). Errors are JSON: `{error, message, fields, detail}` with messages in the caller's language (Accept-Language)."),
-    paths(me, list_units, create_unit, get_unit, put_contact, list_users, create_user, list_audit),
+    paths(me, list_units, create_unit, get_unit, put_contact, list_users, create_user, reset_password, disable_user, enable_user, list_audit),
     components(schemas(CreatedDto, FileDto, UserDto, UnitDto, NewUnitDto, ContactDto, NewUserDto, CreatedUserDto, AuditDto, AuditPageDto, ErrorDto)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
@@ -174,6 +179,48 @@ fn json_rejection(rej: JsonRejection) -> AppError {
 pub fn date_field(field: &str, text: &str) -> Result<chrono::NaiveDate, AppError> {
     chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
         .map_err(|_| AppError::Validation(vec![(field.into(), "error-date-format".into())]))
+}
+
+/// A rule set's diagnostics (assessment scheme, acceptance sheet, credit rules) as one 422 on
+/// `field`: each problem on its own line in the caller's language, with its TOML path and line,
+/// as the pages list them. Nothing was saved.
+pub fn rule_problems(ctx: &Ctx, field: &str, mut diags: Vec<Diagnostic>) -> AppError {
+    diags.sort_by_key(|d| d.line.unwrap_or(0));
+    let lang = ctx.lang.domain();
+    let text = diags
+        .iter()
+        .map(|d| {
+            let mark = if d.is_error() { "" } else { "⚠ " };
+            let path = if d.path.is_empty() {
+                String::new()
+            } else {
+                format!("{}: ", d.path)
+            };
+            let line = d
+                .line
+                .map(|l| format!(" ({} {l})", ctx.t("plan-line")))
+                .unwrap_or_default();
+            format!("{mark}{path}{}{line}", d.message(lang))
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    // Already in the caller's language: the error renderer passes text that is no message key
+    // through as it is.
+    AppError::Validation(vec![(field.into(), text)])
+}
+
+/// A rule set as TOML (as the page's editor shows it), to replace the one in force.
+#[derive(Deserialize, ToSchema)]
+pub struct RulesTomlDto {
+    /// The whole rule set; checked before it is saved, all or nothing.
+    #[schema(min_length = 1)]
+    toml: String,
+}
+
+impl RulesTomlDto {
+    pub fn toml(&self) -> &str {
+        &self.toml
+    }
 }
 
 /// The id of what was created.
@@ -440,6 +487,75 @@ async fn create_user(
         .into_response())
 }
 
+/// Gives an account a new one-time password (office only), as the accounts page does: its
+/// sessions and API tokens end, a sign-in lock is lifted, and the user must change the password
+/// at the next sign-in.
+#[utoipa::path(post, path = "/api/v1/users/{username}/password-reset", tag = "accounts",
+    params(("username" = String, Path)),
+    responses((status = 200, body = CreatedUserDto, description = "the account and its one-time password, shown once"),
+              (status = 403, body = ErrorDto, description = "not the office"), (status = 404, body = ErrorDto)))]
+async fn reset_password(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(username): Path<String>,
+) -> Result<Json<CreatedUserDto>, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let actor = ctx.actor();
+    let password = random_password();
+    users::set_password(&state.store, &actor, &username, &password, true).await?;
+    let user = users::get(&state.store, &actor, &username).await?;
+    Ok(Json(CreatedUserDto {
+        user: user.into(),
+        one_time_password: password,
+    }))
+}
+
+/// Disables an account (office only): its sessions end and its API tokens are revoked for good.
+#[utoipa::path(post, path = "/api/v1/users/{username}/disable", tag = "accounts",
+    params(("username" = String, Path)),
+    responses((status = 200, body = UserDto), (status = 403, body = ErrorDto, description = "not the office"),
+              (status = 404, body = ErrorDto), (status = 409, body = ErrorDto, description = "an account cannot disable itself")))]
+async fn disable_user(
+    state: State<AppState>,
+    ctx: Ctx,
+    path: Path<String>,
+) -> Result<Json<UserDto>, AppError> {
+    set_disabled(state, ctx, path, true).await
+}
+
+/// Enables a disabled account again (office only); tokens revoked when it was disabled stay
+/// revoked.
+#[utoipa::path(post, path = "/api/v1/users/{username}/enable", tag = "accounts",
+    params(("username" = String, Path)),
+    responses((status = 200, body = UserDto), (status = 403, body = ErrorDto, description = "not the office"),
+              (status = 404, body = ErrorDto), (status = 409, body = ErrorDto, description = "an account cannot enable itself")))]
+async fn enable_user(
+    state: State<AppState>,
+    ctx: Ctx,
+    path: Path<String>,
+) -> Result<Json<UserDto>, AppError> {
+    set_disabled(state, ctx, path, false).await
+}
+
+async fn set_disabled(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(username): Path<String>,
+    disabled: bool,
+) -> Result<Json<UserDto>, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let actor = ctx.actor();
+    match users::set_disabled(&state.store, &actor, &username, disabled).await {
+        Err(StoreError::Conflict(c)) if c == "cannot_disable_self" => {
+            Err(AppError::Conflict("error-cannot-disable-self".into()))
+        }
+        other => other.map_err(AppError::from),
+    }?;
+    Ok(Json(
+        users::get(&state.store, &actor, &username).await?.into(),
+    ))
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct AuditDto {
     seq: i64,
@@ -572,8 +688,10 @@ async fn docs_page(State(state): State<AppState>, ctx: Ctx) -> Response {
                             .collect()
                     })
                     .unwrap_or_default();
-                let body = op["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+                let content = &op["requestBody"]["content"];
+                let body = content["application/json"]["schema"]["$ref"]
                     .as_str()
+                    .or(content["multipart/form-data"]["schema"]["$ref"].as_str())
                     .map(|r| r.rsplit('/').next().unwrap_or(r).to_string())
                     .unwrap_or_default();
                 let responses = op["responses"]

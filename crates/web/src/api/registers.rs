@@ -4,7 +4,7 @@
 //! functions and scope rules as the pages: the office and the units keeping a register write
 //! it, everyone signed in reads.
 
-use super::{ApiJson, ErrorDto, FileDto};
+use super::{ApiJson, ErrorDto, FileDto, RulesTomlDto};
 use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::AppError;
@@ -40,10 +40,16 @@ pub fn enterprise_routes(r: Routes) -> Routes {
             BodyLimit::Evidence,
             add_event,
         )
+        .get(
+            "/api/v1/enterprises/{code}/credit-events/{event}/evidence",
+            event_evidence,
+        )
         .post("/api/v1/enterprises/{code}/listings", propose)
         .post("/api/v1/credit-events/{id}/withdraw", withdraw)
         .post("/api/v1/listings/{id}/actions", act)
         .get("/api/v1/blacklist", blacklist)
+        .get("/api/v1/credit/rules", get_rules)
+        .put("/api/v1/credit/rules", put_rules)
 }
 
 pub fn sampling_routes(r: Routes) -> Routes {
@@ -530,7 +536,8 @@ pub struct CreditEventDto {
     /// The unit that recorded it.
     unit: Option<String>,
     recorded_by: String,
-    /// Download of its evidence, if any: `/enterprises/{id}/events/{event}/evidence`.
+    /// Download of its evidence, if any: `/enterprises/{id}/events/{event}/evidence` (the
+    /// page), or `/api/v1/enterprises/{code}/credit-events/{event}/evidence` with a token.
     evidence: Option<String>,
     withdrawn_at: Option<String>,
     withdrawn_reason: Option<String>,
@@ -685,6 +692,25 @@ pub async fn credit_file(
     ctx.user()?;
     let e = by_code(&state, &ctx, &code).await?;
     Ok(Json(credit_file_of(&state, &ctx, e.id).await?))
+}
+
+/// A credit event's evidence file (roles that read internal records, as on the enterprise's
+/// page), always as an attachment in the type it was stored as, with
+/// `X-Content-Type-Options: nosniff`.
+#[utoipa::path(get, path = "/api/v1/enterprises/{code}/credit-events/{event}/evidence", tag = "credit",
+    params(("code" = String, Path, description = "unified social credit code"), ("event" = i64, Path, description = "the event's id")),
+    responses((status = 200, description = "the file, as an attachment", content_type = "application/octet-stream", body = [u8]),
+              (status = 404, body = ErrorDto, description = "no such enterprise, event or evidence")))]
+pub async fn event_evidence(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((code, event)): Path<(String, i64)>,
+) -> Result<Response, AppError> {
+    ctx.user()?;
+    let e = by_code(&state, &ctx, &code).await?;
+    let (name, mime, data) =
+        credit::event_evidence(&state.store, &ctx.actor(), e.id, event).await?;
+    Ok(crate::view::evidence_download(data, &mime, &name))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -1204,6 +1230,56 @@ pub async fn followup(
     Ok(Json(sampling::get(&state.store, id).await?.into()))
 }
 
+/// The credit rules in force (grading, blacklist listing and repair).
+#[derive(Serialize, ToSchema)]
+pub struct CreditRulesDto {
+    /// The rule set as TOML: edit it and send it back to replace the rules.
+    toml: String,
+    /// Who saved it and when (UTC); null for the shipped default.
+    saved_by: Option<String>,
+    saved_at: Option<String>,
+}
+
+async fn rules_dto(state: &AppState) -> Result<CreditRulesDto, AppError> {
+    let (_, saved) = credit::rules(&state.store).await?;
+    let (saved_by, saved_at) = saved.unzip();
+    Ok(CreditRulesDto {
+        toml: credit::rules_text(&state.store).await?,
+        saved_by,
+        saved_at,
+    })
+}
+
+/// The credit rules in force (every signed-in role, as on `/credit/rules`).
+#[utoipa::path(get, path = "/api/v1/credit/rules", tag = "credit",
+    responses((status = 200, body = CreditRulesDto)))]
+pub async fn get_rules(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<CreditRulesDto>, AppError> {
+    ctx.user()?;
+    Ok(Json(rules_dto(&state).await?))
+}
+
+/// Replaces the credit rules from TOML (office), as on `/credit/rules`: rules that do not load
+/// are refused with every problem and the rules in force stay; grades follow the new rules at
+/// once.
+#[utoipa::path(put, path = "/api/v1/credit/rules", tag = "credit", request_body = RulesTomlDto,
+    responses((status = 200, body = CreditRulesDto, description = "the new rules in force"),
+              (status = 422, body = ErrorDto, description = "the rules were refused; `fields.toml` lists every problem with its line")))]
+pub async fn put_rules(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    req: Request,
+) -> Result<Json<CreditRulesDto>, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let ApiJson(f) = ApiJson::<RulesTomlDto>::from_request(req, &state).await?;
+    if let Err(diags) = credit::save_rules(&state.store, &ctx.actor(), f.toml()).await? {
+        return Err(super::rule_problems(&ctx, "toml", diags));
+    }
+    Ok(Json(rules_dto(&state).await?))
+}
+
 /// The enterprise register's and credit file's API operations.
 #[derive(utoipa::OpenApi)]
 #[openapi(
@@ -1215,13 +1291,18 @@ pub async fn followup(
         update,
         add_licence,
         credit_file,
+        event_evidence,
         add_event,
         propose,
         withdraw,
         act,
-        blacklist
+        blacklist,
+        get_rules,
+        put_rules
     ),
     components(schemas(
+        CreditRulesDto,
+        RulesTomlDto,
         EnterpriseDto,
         EnterpriseDetailDto,
         LicenceDto,

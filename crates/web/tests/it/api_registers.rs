@@ -298,9 +298,34 @@ async fn enterprises_credit_files_and_the_blacklist_are_written_and_read_through
         .await
         .unwrap();
     assert_eq!(evidence.status(), 200);
+    let page_bytes = evidence.bytes().await.unwrap();
+
+    // The same file through the API: an attachment, never sniffed; evaluators read no evidence.
+    let event_id = event["id"].as_i64().unwrap();
+    let api_evidence = app.url(&format!(
+        "/api/v1/enterprises/{HUAWEI}/credit-events/{event_id}/evidence"
+    ));
+    let res = keeper.get(&api_evidence).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment;")
+    );
+    assert_eq!(res.bytes().await.unwrap(), page_bytes);
+    assert_eq!(
+        evaluator.get(&api_evidence).send().await.unwrap().status(),
+        403
+    );
+    let missing = app.url(&format!(
+        "/api/v1/enterprises/{HUAWEI}/credit-events/{}/evidence",
+        event_id + 1000
+    ));
+    assert_eq!(keeper.get(&missing).send().await.unwrap().status(), 404);
 
     // Withdrawing: the keepers' and the office's, once.
-    let event_id = event["id"].as_i64().unwrap();
     let withdraw = app.url(&format!("/api/v1/credit-events/{event_id}/withdraw"));
     let (status, _) = send(other.post(&withdraw).json(&json!({"reason": "录入错误"}))).await;
     assert_eq!(status, 403);

@@ -4,6 +4,7 @@
 mod acceptance;
 mod account;
 mod api_assessment;
+mod api_complete;
 mod api_registers;
 mod approvals;
 mod assessment;

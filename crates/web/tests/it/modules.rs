@@ -136,12 +136,10 @@ fn the_openapi_document_is_exact() {
                     responses.contains_key("413"),
                     "{method} {path}: 413 undocumented"
                 );
-                // JSON, or a multipart form of files: each described.
-                let content = body["content"].as_object();
+                // JSON, or a multipart form for file uploads (streamed to disk, not base64).
                 assert!(
-                    content
-                        .is_some_and(|c| !c.is_empty()
-                            && c.values().all(|media| media["schema"].is_object())),
+                    body["content"]["application/json"]["schema"].is_object()
+                        || body["content"]["multipart/form-data"]["schema"].is_object(),
                     "{method} {path}: request body without a schema"
                 );
             }
