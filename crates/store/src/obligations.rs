@@ -921,6 +921,8 @@ pub enum Happening {
     Notice { kind: String, level: String },
     /// The unit read a notice of this kind.
     NoticeRead { kind: String },
+    /// A plan version moved the content's deadline (`detail`: the old and new dates).
+    PlanDeadline { version: i64 },
 }
 
 impl Happening {
@@ -930,6 +932,7 @@ impl Happening {
             Happening::Step(a) => format!("tl-{a}"),
             Happening::Notice { kind, .. } => format!("tl-notice-{kind}"),
             Happening::NoticeRead { .. } => "tl-notice-read".to_string(),
+            Happening::PlanDeadline { .. } => "tl-plan-deadline".to_string(),
         }
     }
 
@@ -939,6 +942,7 @@ impl Happening {
             Happening::Step(a) => a.as_str().to_string(),
             Happening::Notice { kind, .. } => format!("notice.{kind}"),
             Happening::NoticeRead { kind } => format!("notice_read.{kind}"),
+            Happening::PlanDeadline { .. } => "plan_deadline".to_string(),
         }
     }
 
@@ -1025,8 +1029,60 @@ pub async fn timeline(store: &Store, actor: &Actor, id: i64) -> Result<Vec<Timel
             });
         }
     }
+    // Deadline changes come from the plan versions' recorded differences, each on the day the
+    // version took effect.
+    let versions = sqlx::query(
+        "SELECT version, created_at, effective_on, diff_json FROM plan_versions ORDER BY version",
+    )
+    .fetch_all(&store.pool)
+    .await?;
+    for v in &versions {
+        let Ok(diff) = serde_json::from_str::<qcity_domain::plan::PlanDiff>(
+            &v.try_get::<String, _>("diff_json")?,
+        ) else {
+            continue;
+        };
+        let at: String = v.try_get("created_at")?;
+        for c in diff.changed.iter().filter(|c| {
+            c.kind == "content"
+                && c.code == ob.content_code
+                && c.field.as_deref() == Some("deadline")
+        }) {
+            let dates = |t: &Option<String>| dates_in(t.as_deref().unwrap_or_default()).join("、");
+            out.push(TimelineEntry {
+                on_date: v
+                    .try_get::<Option<String>, _>("effective_on")?
+                    .unwrap_or_else(|| at.chars().take(10).collect()),
+                at: at.clone(),
+                what: Happening::PlanDeadline {
+                    version: v.try_get("version")?,
+                },
+                actor: None,
+                from_status: None,
+                to_status: None,
+                detail: format!("{} → {}", dates(&c.old), dates(&c.new)),
+            });
+        }
+    }
     out.sort_by(|a, b| (&a.on_date, &a.at).cmp(&(&b.on_date, &b.at)));
     Ok(out)
+}
+
+/// The `YYYY-MM-DD` dates written in a text (a deadline in the plan's notation), in order.
+fn dates_in(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + 10 <= chars.len() {
+        let w: String = chars[i..i + 10].iter().collect();
+        if NaiveDate::parse_from_str(&w, "%Y-%m-%d").is_ok() {
+            out.push(w);
+            i += 10;
+        } else {
+            i += 1;
+        }
+    }
+    out
 }
 
 /// Reports of an obligation, newest first, with their files.

@@ -50,3 +50,4 @@ tl-notice-returned = Return notice
 tl-notice-accepted = Closing notice
 tl-notice-extension = Extension answer
 tl-notice-read = Unit read: { $kind }
+tl-plan-deadline = Deadline changed by plan version { $version }

@@ -50,3 +50,4 @@ tl-notice-returned = 退回通知
 tl-notice-accepted = 销号通知
 tl-notice-extension = 延期答复
 tl-notice-read = 单位已阅{ $kind }
+tl-plan-deadline = 计划第 { $version } 版调整完成期限

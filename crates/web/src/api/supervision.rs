@@ -417,6 +417,9 @@ pub async fn timeline(
                         "tl-notice-read",
                         &[("kind", ctx.t(&format!("notice-kind-{kind}")))],
                     ),
+                    obligations::Happening::PlanDeadline { version } => ctx
+                        .lang
+                        .t_args("tl-plan-deadline", &[("version", version.to_string())]),
                     what => ctx.t(&what.label_key()),
                 };
                 TimelineDto {

@@ -404,6 +404,9 @@ impl TimelineLine {
                 "tl-notice-read",
                 &[("kind", ctx.t(&format!("notice-kind-{kind}")))],
             ),
+            obligations::Happening::PlanDeadline { version } => ctx
+                .lang
+                .t_args("tl-plan-deadline", &[("version", version.to_string())]),
             what => ctx.t(&what.label_key()),
         };
         TimelineLine {

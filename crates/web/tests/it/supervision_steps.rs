@@ -610,6 +610,20 @@ async fn the_timeline_lists_every_event_in_order_in_chinese() {
     obligations::decide_extension(&app.store, &office, req, true, "", today)
         .await
         .unwrap();
+    // A new plan version moves the content's deadline (the granted extension stays).
+    let mut plan = qcity_domain::plan::default_plan();
+    for cat in &mut plan.categories {
+        for item in &mut cat.items {
+            for c in item.contents.iter_mut().filter(|c| c.code == "1.1.1") {
+                c.deadline = qcity_domain::plan::Deadline::Date {
+                    date: d(2015, 2, 28),
+                };
+            }
+        }
+    }
+    qcity_store::plan::import(&app.store, &office, &plan, "toml", "v2.toml", today)
+        .await
+        .unwrap();
 
     let page = body(
         admin
@@ -635,6 +649,7 @@ async fn the_timeline_lists_every_event_in_order_in_chinese() {
         "催办（蓝色）",
         "申请延期",
         "同意延期",
+        "计划第 2 版调整完成期限",
     ];
     let mut at = 0;
     for label in labels {
@@ -645,6 +660,7 @@ async fn the_timeline_lists_every_event_in_order_in_chinese() {
         at += found + tag.len();
     }
     assert!(timeline.contains("缺少会议纪要"), "the reason is shown");
+    assert!(timeline.contains("2014-12-31 → 2015-02-28"), "{timeline}");
     assert!(timeline.contains("2015-01-05"));
     for code in [
         "extension_request",
@@ -684,7 +700,8 @@ async fn the_timeline_lists_every_event_in_order_in_chinese() {
             "notice_read.returned",
             "notice.cuiban",
             "extension_request",
-            "extension_approve"
+            "extension_approve",
+            "plan_deadline"
         ]
     );
     // Another unit sees no timeline of it.
