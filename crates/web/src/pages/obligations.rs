@@ -381,7 +381,7 @@ const EVIDENCE_TYPES: &str = ".pdf,.jpg,.jpeg,.png,.gif,.doc,.docx,.xls,.xlsx,.p
 pub struct TimelineLine {
     pub date: String,
     pub label: String,
-    /// "区质监分局 → 审核中" style status change, empty when none.
+    /// The status change ("未开始 → 进行中"), empty when none.
     pub change: String,
     pub actor: String,
     pub detail: String,
