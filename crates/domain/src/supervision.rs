@@ -4,6 +4,8 @@
 //! functions decide.
 //!
 //! Status: not_started → in_progress → submitted → accepted | returned (→ in_progress …).
+//! A unit may withdraw (撤回) a submitted obligation until the office reviews it; it then
+//! stands in progress again. Acknowledging (签收) and urging (催办) leave the status as it is.
 
 use crate::plan::{Indicator, Plan, UnitKind};
 use crate::role::Role;
@@ -158,10 +160,16 @@ pub enum Action {
     ApproveExtension,
     /// The office refuses a requested due date.
     RefuseExtension,
+    /// The unit takes back its hand-in before the office reviews it (撤回).
+    Withdraw,
+    /// The unit confirms it has received the obligation (签收).
+    Acknowledge,
+    /// The office urges the unit by hand (催办): a blue notice, counted as the ladder's.
+    Urge,
 }
 
 impl Action {
-    pub const ALL: [Action; 7] = [
+    pub const ALL: [Action; 10] = [
         Action::Progress,
         Action::Submit,
         Action::Accept,
@@ -169,6 +177,9 @@ impl Action {
         Action::RequestExtension,
         Action::ApproveExtension,
         Action::RefuseExtension,
+        Action::Withdraw,
+        Action::Acknowledge,
+        Action::Urge,
     ];
 
     /// The spelling in the obligation's history and the audit trail (`obligation.<action>`).
@@ -181,6 +192,9 @@ impl Action {
             Action::RequestExtension => "extension_request",
             Action::ApproveExtension => "extension_approve",
             Action::RefuseExtension => "extension_refuse",
+            Action::Withdraw => "withdraw",
+            Action::Acknowledge => "acknowledge",
+            Action::Urge => "urge",
         }
     }
 }
@@ -203,6 +217,12 @@ pub enum TransitionError {
     /// Accepted: closed, its due date no longer moves.
     #[error("already accepted")]
     Closed,
+    /// Reviewed (accepted or returned): a hand-in can no longer be withdrawn.
+    #[error("already reviewed")]
+    Reviewed,
+    /// Acknowledged (签收) once already.
+    #[error("already acknowledged")]
+    Acknowledged,
 }
 
 impl TransitionError {
@@ -212,6 +232,8 @@ impl TransitionError {
             TransitionError::HandedIn(s) => format!("error-obligation-{s}"),
             TransitionError::NotSubmitted => "error-obligation-not-submitted".to_string(),
             TransitionError::Closed => "error-obligation-accepted".to_string(),
+            TransitionError::Reviewed => "error-obligation-reviewed".to_string(),
+            TransitionError::Acknowledged => "error-obligation-acknowledged".to_string(),
         }
     }
 }
@@ -235,6 +257,23 @@ pub fn apply(
         (A::Accept | A::Return, _) => Err(TransitionError::NotSubmitted),
         (A::RequestExtension | A::ApproveExtension, S::Accepted) => Err(TransitionError::Closed),
         (A::RequestExtension | A::ApproveExtension | A::RefuseExtension, s) => Ok(s),
+        // Only until the office acts: a reviewed hand-in is the office's decision, not the unit's.
+        (A::Withdraw, S::Submitted) => Ok(S::InProgress),
+        (A::Withdraw, S::Accepted | S::Returned) => Err(TransitionError::Reviewed),
+        (A::Withdraw, S::NotStarted | S::InProgress) => Err(TransitionError::NotSubmitted),
+        (A::Acknowledge, s) => Ok(s),
+        // Nothing to urge once handed in: the office reviews it instead.
+        (A::Urge, s) if s.is_handed_in() => Err(TransitionError::HandedIn(s)),
+        (A::Urge, s) => Ok(s),
+    }
+}
+
+/// Whether a unit may acknowledge (签收) an obligation: once, whatever its status.
+pub fn acknowledge(already: bool) -> Result<(), TransitionError> {
+    if already {
+        Err(TransitionError::Acknowledged)
+    } else {
+        Ok(())
     }
 }
 

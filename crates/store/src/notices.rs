@@ -8,7 +8,7 @@ use crate::schema::{JobSpec, Migration, Schema, Table};
 use crate::{Actor, Result, Store, StoreError, now_text};
 use chrono::NaiveDate;
 use qcity_domain::role::Scope;
-use qcity_domain::supervision::NoticeCounts;
+use qcity_domain::supervision::{Action, NoticeCounts, apply};
 use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;
@@ -80,11 +80,12 @@ pub fn due_notice(
         .rev()
         .find(|l| over >= ladder.escalation_days[*l].max(1))?;
     let (kind, colour) = LEVELS[level];
-    Some((
-        kind,
-        colour,
-        format!("esc:{}:{}:{kind}", ob.id, ob.due_date),
-    ))
+    let key = if kind == "cuiban" {
+        cuiban_key(ob)
+    } else {
+        format!("esc:{}:{}:{kind}", ob.id, ob.due_date)
+    };
+    Some((kind, colour, key))
 }
 
 /// Runs the ladder for every open obligation as of `today`. Safe to run any number of times.
@@ -293,13 +294,30 @@ async fn own(store: &Store, actor: &Actor, id: i64) -> Result<Notice> {
 
 /// Marks a notice read (its unit only). Recorded: when a unit took note of a 催办 can matter.
 pub async fn mark_read(store: &Store, actor: &Actor, id: i64) -> Result<()> {
+    mark_read_as_of(store, actor, id, None).await
+}
+
+/// Marks a notice read on a business date, which the obligation's timeline shows.
+pub async fn mark_read_on(store: &Store, actor: &Actor, id: i64, today: NaiveDate) -> Result<()> {
+    mark_read_as_of(store, actor, id, Some(today)).await
+}
+
+async fn mark_read_as_of(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+    today: Option<NaiveDate>,
+) -> Result<()> {
     own(store, actor, id).await?;
     let mut tx = store.begin().await?;
-    let changed = sqlx::query("UPDATE notices SET read_at = $1 WHERE id = $2 AND read_at IS NULL")
-        .bind(now_text())
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    let changed = sqlx::query(
+        "UPDATE notices SET read_at = $1, read_on = $2 WHERE id = $3 AND read_at IS NULL",
+    )
+    .bind(now_text())
+    .bind(today.map(|d| d.to_string()))
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
     if changed.rows_affected() > 0 {
         audit::record(
             store,
@@ -388,6 +406,90 @@ pub async fn issue_duban(
     Ok(id)
 }
 
+/// What a 催办 by hand did: notices issued, and obligations skipped because they were handed
+/// in meanwhile or already urged for their current due date.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Urged {
+    pub issued: usize,
+    pub skipped: usize,
+}
+
+/// The dedupe key of an obligation's blue step for its current due date: the ladder's and the
+/// office's 催办 share it, so a unit is urged (and counted in `NoticeCounts`) once per deadline
+/// whoever presses first.
+pub fn cuiban_key(ob: &Obligation) -> String {
+    format!("esc:{}:{}:cuiban", ob.id, ob.due_date)
+}
+
+/// The office urges (催办) the units of the given obligations by hand, from the overview: one
+/// blue notice each, the same notice the ladder's first step sends. An obligation handed in
+/// or already urged for its due date is skipped, not urged twice; one the caller may not see
+/// is "not found" and nothing is issued.
+pub async fn urge(
+    store: &Store,
+    actor: &Actor,
+    obligation_ids: &[i64],
+    today: NaiveDate,
+) -> Result<Urged> {
+    actor.require_admin()?;
+    if obligation_ids.is_empty() {
+        return Err(StoreError::invalid("ids", "error-select-some"));
+    }
+    let mut obs: Vec<Obligation> = Vec::new();
+    for id in obligation_ids {
+        if obs.iter().any(|o| o.id == *id) {
+            continue;
+        }
+        obs.push(obligations::get(store, actor, *id).await?);
+    }
+    let mut urged = Urged::default();
+    for ob in &obs {
+        if ob.retired || apply(ob.status, Action::Urge).is_err() {
+            urged.skipped += 1;
+            continue;
+        }
+        let title = format!(
+            "【催办】{} 请抓紧办理（应于 {} 完成）",
+            ob.content_code, ob.due_date
+        );
+        let key = cuiban_key(ob);
+        let mut tx = store.begin().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO notices (unit_id, obligation_id, kind, level, title, body, issued_on, dedupe_key, created_at) \
+             VALUES ($1, $2, 'cuiban', 'blue', $3, '', $4, $5, $6) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
+        )
+        .bind(ob.unit_id)
+        .bind(ob.id)
+        .bind(&title)
+        .bind(today.to_string())
+        .bind(&key)
+        .bind(now_text())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = inserted else {
+            urged.skipped += 1;
+            continue;
+        };
+        let notice: i64 = row.try_get("id")?;
+        audit::record(
+            store,
+            &mut tx,
+            actor,
+            Change {
+                action: "notice.cuiban",
+                target_type: "obligation",
+                target_id: &ob.id.to_string(),
+                before: serde_json::Value::Null,
+                after: json!({"notice": notice, "unit": ob.unit_code, "due_date": ob.due_date}),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        urged.issued += 1;
+    }
+    Ok(urged)
+}
+
 /// The unit answers a 督办单.
 pub async fn respond(store: &Store, actor: &Actor, id: i64, response: &str) -> Result<()> {
     let n = own(store, actor, id).await?;
@@ -436,6 +538,11 @@ pub const SCHEMA: Schema = Schema {
             version: 2026120620,
             name: "bulletins: corrections and revocations",
             sql: include_str!("../migrations/2026120620_supervision_bulletin_corrections.sql"),
+        },
+        Migration {
+            version: 2026120623,
+            name: "acknowledgement, withdrawal, notice read dates",
+            sql: include_str!("../migrations/2026120623_supervision_steps.sql"),
         },
     ],
     tables: &[

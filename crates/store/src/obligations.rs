@@ -15,7 +15,7 @@ use qcity_domain::role::Scope;
 pub use qcity_domain::supervision::{
     Action, Duty, ObligationFacts, ObligationStatus, Tally, TransitionError, category_of,
 };
-use qcity_domain::supervision::{apply, percent_after, wanted};
+use qcity_domain::supervision::{acknowledge as may_acknowledge, apply, percent_after, wanted};
 use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;
@@ -40,6 +40,9 @@ pub struct Obligation {
     pub accepted_on: Option<String>,
     pub retired: bool,
     pub row_version: i64,
+    /// Who acknowledged it (签收), and on which business date; `None` while not acknowledged.
+    pub acknowledged_by: Option<String>,
+    pub acknowledged_on: Option<String>,
 }
 
 impl Obligation {
@@ -85,7 +88,8 @@ impl Obligation {
 
 const SELECT: &str = "SELECT o.id, o.content_code, o.unit_id, u.code AS unit_code, u.name AS unit_name, o.duty, \
      o.period_key, o.start_date, o.due_date, o.original_due, o.times, o.status, o.percent, o.submitted_on, \
-     o.accepted_on, o.retired, o.row_version FROM obligations o JOIN org_units u ON u.id = o.unit_id";
+     o.accepted_on, o.retired, o.row_version, o.acknowledged_by, o.acknowledged_on FROM obligations o \
+     JOIN org_units u ON u.id = o.unit_id";
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<Obligation> {
     Ok(Obligation {
@@ -106,6 +110,8 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Obligation> {
         accepted_on: r.try_get("accepted_on")?,
         retired: r.try_get::<i64, _>("retired")? != 0,
         row_version: r.try_get("row_version")?,
+        acknowledged_by: r.try_get("acknowledged_by")?,
+        acknowledged_on: r.try_get("acknowledged_on")?,
     })
 }
 
@@ -367,6 +373,8 @@ pub struct Report {
     pub created_on: String,
     pub created_at: String,
     pub files: Vec<EvidenceRef>,
+    /// The business date the unit withdrew this hand-in (撤回); it is then no longer final.
+    pub withdrawn_on: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -608,6 +616,32 @@ pub async fn review(
         &mut tx, ob.id, today, actor, action, ob.status, to, reason, None,
     )
     .await?;
+    // The unit hears of the decision in the app and, through the outbox, by mail or webhook.
+    let (kind, title) = if accept {
+        (
+            "accepted",
+            format!("【销号】{} 已审核通过", ob.content_code),
+        )
+    } else {
+        (
+            "returned",
+            format!(
+                "【退回】{} 报送材料被退回：{}",
+                ob.content_code,
+                short(reason, 60)
+            ),
+        )
+    };
+    notify(
+        &mut tx,
+        &ob,
+        kind,
+        &title,
+        reason,
+        today,
+        &format!("decision:{}:{}", ob.id, row_version + 1),
+    )
+    .await?;
     audit::record(
         store,
         &mut tx,
@@ -625,10 +659,436 @@ pub async fn review(
     get(store, actor, id).await
 }
 
+/// The first `max` characters of a text, with "…" when cut (notice titles stay one line).
+fn short(text: &str, max: usize) -> String {
+    let mut out: String = text.chars().take(max).collect();
+    if text.chars().count() > max {
+        out.push('…');
+    }
+    out
+}
+
+/// A decision notice to the obligation's unit (level `info`: not a 催办/督办/通报, so it is
+/// not counted in `NoticeCounts`), written in the decision's transaction. The notices table is
+/// what the digest and webhook outbox read, so this is also its delivery.
+async fn notify(
+    tx: &mut Tx,
+    ob: &Obligation,
+    kind: &str,
+    title: &str,
+    body: &str,
+    today: NaiveDate,
+    dedupe_key: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO notices (unit_id, obligation_id, kind, level, title, body, issued_on, dedupe_key, created_at) \
+         VALUES ($1, $2, $3, 'info', $4, $5, $6, $7, $8) ON CONFLICT (dedupe_key) DO NOTHING",
+    )
+    .bind(ob.unit_id)
+    .bind(ob.id)
+    .bind(kind)
+    .bind(title)
+    .bind(body)
+    .bind(today.to_string())
+    .bind(dedupe_key)
+    .bind(now_text())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// One obligation and the row version the reviewer saw, for a batch review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seen {
+    pub id: i64,
+    pub row_version: i64,
+}
+
+/// The office accepts or returns several submitted obligations with one decision (and one
+/// reason). Every one is checked before any is changed: if one was changed in between or is
+/// no longer waiting for review, nothing is decided and the caller is told.
+pub async fn review_many(
+    store: &Store,
+    actor: &Actor,
+    selected: &[Seen],
+    accept: bool,
+    reason: &str,
+    today: NaiveDate,
+) -> Result<Vec<Obligation>> {
+    actor.require_admin()?;
+    if selected.is_empty() {
+        return Err(StoreError::invalid("ids", "error-select-some"));
+    }
+    if !accept && reason.trim().is_empty() {
+        return Err(StoreError::invalid("reason", "error-reason-required"));
+    }
+    let action = if accept {
+        Action::Accept
+    } else {
+        Action::Return
+    };
+    let mut seen = std::collections::HashSet::new();
+    for s in selected {
+        if !seen.insert(s.id) {
+            continue;
+        }
+        let ob = get(store, actor, s.id).await?;
+        if ob.row_version != s.row_version {
+            return Err(StoreError::Conflict("error-obligation-changed".into()));
+        }
+        apply(ob.status, action).map_err(conflict)?;
+    }
+    let mut out = Vec::new();
+    let mut done = std::collections::HashSet::new();
+    for s in selected {
+        if done.insert(s.id) {
+            out.push(review(store, actor, s.id, accept, reason, s.row_version, today).await?);
+        }
+    }
+    Ok(out)
+}
+
+/// The unit acknowledges (签收) its own obligation: who and on which business date, once.
+pub async fn acknowledge(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+    today: NaiveDate,
+) -> Result<Obligation> {
+    let ob = get(store, actor, id).await?;
+    require_own_unit(actor, &ob)?;
+    may_acknowledge(ob.acknowledged_on.is_some()).map_err(conflict)?;
+    let to = apply(ob.status, Action::Acknowledge).map_err(conflict)?;
+    let mut tx = store.begin().await?;
+    // Two taps at once: the second finds it acknowledged and is told so.
+    let changed = sqlx::query(
+        "UPDATE obligations SET acknowledged_by = $1, acknowledged_on = $2, updated_at = $3 \
+         WHERE id = $4 AND acknowledged_on IS NULL",
+    )
+    .bind(&actor.username)
+    .bind(today.to_string())
+    .bind(now_text())
+    .bind(ob.id)
+    .execute(&mut *tx)
+    .await?;
+    if changed.rows_affected() == 0 {
+        return Err(conflict(TransitionError::Acknowledged));
+    }
+    event(
+        &mut tx,
+        ob.id,
+        today,
+        actor,
+        Action::Acknowledge,
+        ob.status,
+        to,
+        "",
+        None,
+    )
+    .await?;
+    audit::record(
+        store,
+        &mut tx,
+        actor,
+        Change {
+            action: &format!("obligation.{}", Action::Acknowledge),
+            target_type: "obligation",
+            target_id: &ob.id.to_string(),
+            before: json!({"acknowledged_on": null}),
+            after: json!({"acknowledged_on": today.to_string(), "acknowledged_by": actor.username}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    get(store, actor, id).await
+}
+
+/// The unit withdraws (撤回) its hand-in before the office reviews it: the obligation is in
+/// progress again with the percent of its last progress report, and the handed-in report is
+/// kept, marked withdrawn and no longer final, so the unit can edit it and hand in again.
+pub async fn withdraw(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+    today: NaiveDate,
+) -> Result<Obligation> {
+    let ob = get(store, actor, id).await?;
+    require_own_unit(actor, &ob)?;
+    let to = apply(ob.status, Action::Withdraw).map_err(conflict)?;
+    let mut tx = store.begin().await?;
+    let last = sqlx::query(
+        "SELECT id FROM reports WHERE obligation_id = $1 AND final = 1 AND withdrawn_on IS NULL ORDER BY id DESC LIMIT 1",
+    )
+    .bind(ob.id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let report_id: Option<i64> = last.map(|r| r.try_get("id")).transpose()?;
+    let percent: i64 = sqlx::query(
+        "SELECT percent FROM reports WHERE obligation_id = $1 AND final = 0 AND withdrawn_on IS NULL ORDER BY id DESC LIMIT 1",
+    )
+    .bind(ob.id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .map(|r| r.try_get("percent"))
+    .transpose()?
+    .unwrap_or(0);
+    // The office may be reviewing it at this moment: whoever writes first wins.
+    let changed = sqlx::query(
+        "UPDATE obligations SET status = $1, percent = $2, row_version = row_version + 1, updated_at = $3 \
+         WHERE id = $4 AND row_version = $5 AND status = $6",
+    )
+    .bind(to.as_str())
+    .bind(percent)
+    .bind(now_text())
+    .bind(ob.id)
+    .bind(ob.row_version)
+    .bind(ObligationStatus::Submitted.as_str())
+    .execute(&mut *tx)
+    .await?;
+    if changed.rows_affected() == 0 {
+        return Err(StoreError::Conflict("error-obligation-changed".into()));
+    }
+    if let Some(rid) = report_id {
+        sqlx::query("UPDATE reports SET withdrawn_on = $1, final = 0 WHERE id = $2")
+            .bind(today.to_string())
+            .bind(rid)
+            .execute(&mut *tx)
+            .await?;
+    }
+    event(
+        &mut tx,
+        ob.id,
+        today,
+        actor,
+        Action::Withdraw,
+        ob.status,
+        to,
+        "",
+        report_id,
+    )
+    .await?;
+    audit::record(
+        store,
+        &mut tx,
+        actor,
+        Change {
+            action: &format!("obligation.{}", Action::Withdraw),
+            target_type: "obligation",
+            target_id: &ob.id.to_string(),
+            before: ob.view(),
+            after: json!({"status": to, "percent": percent, "report": report_id}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    get(store, actor, id).await
+}
+
+/// Live obligations not yet acknowledged (签收) per unit code: those open on `today` (started,
+/// or without a start date) and not closed. The office's and readers' view.
+pub async fn unacknowledged_by_unit(
+    store: &Store,
+    actor: &Actor,
+    today: NaiveDate,
+) -> Result<BTreeMap<String, usize>> {
+    if !matches!(actor.scope(), Scope::All | Scope::ReadAll) {
+        return Err(StoreError::Forbidden);
+    }
+    let rows = sqlx::query(
+        "SELECT u.code AS code, COUNT(*) AS n FROM obligations o JOIN org_units u ON u.id = o.unit_id \
+         WHERE o.retired = 0 AND o.acknowledged_on IS NULL AND o.status <> $1 \
+           AND (o.start_date IS NULL OR o.start_date <= $2) GROUP BY u.code",
+    )
+    .bind(ObligationStatus::Accepted.as_str())
+    .bind(today.to_string())
+    .fetch_all(&store.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let n: i64 = r.try_get("n")?;
+            Ok((r.try_get("code")?, usize::try_from(n).unwrap_or(0)))
+        })
+        .collect()
+}
+
+/// What happened to an obligation, one line of its timeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Happening {
+    /// A step of the obligation's history (report, review, withdrawal, 签收, extension …).
+    Step(Action),
+    /// A notice to the unit: `kind` is reminder, cuiban, duban, tongbao, manual (督办单),
+    /// returned, accepted or extension; `level` info, blue, yellow or red.
+    Notice { kind: String, level: String },
+    /// The unit read a notice of this kind.
+    NoticeRead { kind: String },
+    /// A plan version moved the content's deadline (`detail`: the old and new dates).
+    PlanDeadline { version: i64 },
+}
+
+impl Happening {
+    /// The translation key of its label (`tl-submit`, `tl-notice-cuiban`, `tl-notice-read`).
+    pub fn label_key(&self) -> String {
+        match self {
+            Happening::Step(a) => format!("tl-{a}"),
+            Happening::Notice { kind, .. } => format!("tl-notice-{kind}"),
+            Happening::NoticeRead { .. } => "tl-notice-read".to_string(),
+            Happening::PlanDeadline { .. } => "tl-plan-deadline".to_string(),
+        }
+    }
+
+    /// Its stable code for API clients (`submit`, `notice.cuiban`, `notice_read.returned`).
+    pub fn code(&self) -> String {
+        match self {
+            Happening::Step(a) => a.as_str().to_string(),
+            Happening::Notice { kind, .. } => format!("notice.{kind}"),
+            Happening::NoticeRead { kind } => format!("notice_read.{kind}"),
+            Happening::PlanDeadline { .. } => "plan_deadline".to_string(),
+        }
+    }
+
+    /// A notice's colour (blue 催办, yellow 督办, red 通报), if it has one.
+    pub fn level(&self) -> Option<&str> {
+        match self {
+            Happening::Notice { level, .. } if level != "info" => Some(level),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct TimelineEntry {
+    /// The business date.
+    pub on_date: String,
+    /// When it was recorded (orders entries of one day).
+    pub at: String,
+    pub what: Happening,
+    /// Who acted (a user name); `None` for what the system or a notice did.
+    pub actor: Option<String>,
+    pub from_status: Option<ObligationStatus>,
+    pub to_status: Option<ObligationStatus>,
+    /// A reason, a requested date, a notice's title: whatever the step carries.
+    pub detail: String,
+}
+
+/// Every event of an obligation in order: its history, the notices its unit received about
+/// it, and when the unit read them. Decision notices (returned, accepted, extension) are the
+/// history's steps told to the unit, so only their reading is a line of its own.
+pub async fn timeline(store: &Store, actor: &Actor, id: i64) -> Result<Vec<TimelineEntry>> {
+    let ob = get(store, actor, id).await?;
+    let mut out: Vec<TimelineEntry> = Vec::new();
+    for e in history(store, actor, ob.id).await? {
+        let Some(action) = Action::ALL.into_iter().find(|a| a.as_str() == e.action) else {
+            continue;
+        };
+        out.push(TimelineEntry {
+            from_status: e.from_status.parse().ok(),
+            to_status: e.to_status.parse().ok(),
+            on_date: e.on_date,
+            at: e.at,
+            what: Happening::Step(action),
+            actor: Some(e.actor),
+            detail: e.reason,
+        });
+    }
+    let notices = sqlx::query(
+        "SELECT kind, level, title, issued_on, created_at, read_at, read_on FROM notices WHERE obligation_id = $1 ORDER BY id",
+    )
+    .bind(ob.id)
+    .fetch_all(&store.pool)
+    .await?;
+    for n in &notices {
+        let kind: String = n.try_get("kind")?;
+        let title: String = n.try_get("title")?;
+        if !matches!(kind.as_str(), "returned" | "accepted" | "extension") {
+            out.push(TimelineEntry {
+                on_date: n.try_get("issued_on")?,
+                at: n.try_get("created_at")?,
+                what: Happening::Notice {
+                    kind: kind.clone(),
+                    level: n.try_get("level")?,
+                },
+                actor: None,
+                from_status: None,
+                to_status: None,
+                detail: title.clone(),
+            });
+        }
+        if let Some(read_at) = n.try_get::<Option<String>, _>("read_at")? {
+            // Read before the business date was kept: the date part of the real time.
+            let on_date = n
+                .try_get::<Option<String>, _>("read_on")?
+                .unwrap_or_else(|| read_at.chars().take(10).collect());
+            out.push(TimelineEntry {
+                on_date,
+                at: read_at,
+                what: Happening::NoticeRead { kind },
+                actor: None,
+                from_status: None,
+                to_status: None,
+                detail: title,
+            });
+        }
+    }
+    // Deadline changes come from the plan versions' recorded differences, each on the day the
+    // version took effect.
+    let versions = sqlx::query(
+        "SELECT version, created_at, effective_on, diff_json FROM plan_versions ORDER BY version",
+    )
+    .fetch_all(&store.pool)
+    .await?;
+    for v in &versions {
+        let Ok(diff) = serde_json::from_str::<qcity_domain::plan::PlanDiff>(
+            &v.try_get::<String, _>("diff_json")?,
+        ) else {
+            continue;
+        };
+        let at: String = v.try_get("created_at")?;
+        for c in diff.changed.iter().filter(|c| {
+            c.kind == "content"
+                && c.code == ob.content_code
+                && c.field.as_deref() == Some("deadline")
+        }) {
+            let dates = |t: &Option<String>| dates_in(t.as_deref().unwrap_or_default()).join("、");
+            out.push(TimelineEntry {
+                on_date: v
+                    .try_get::<Option<String>, _>("effective_on")?
+                    .unwrap_or_else(|| at.chars().take(10).collect()),
+                at: at.clone(),
+                what: Happening::PlanDeadline {
+                    version: v.try_get("version")?,
+                },
+                actor: None,
+                from_status: None,
+                to_status: None,
+                detail: format!("{} → {}", dates(&c.old), dates(&c.new)),
+            });
+        }
+    }
+    out.sort_by(|a, b| (&a.on_date, &a.at).cmp(&(&b.on_date, &b.at)));
+    Ok(out)
+}
+
+/// The `YYYY-MM-DD` dates written in a text (a deadline in the plan's notation), in order.
+fn dates_in(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + 10 <= chars.len() {
+        let w: String = chars[i..i + 10].iter().collect();
+        if NaiveDate::parse_from_str(&w, "%Y-%m-%d").is_ok() {
+            out.push(w);
+            i += 10;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
 /// Reports of an obligation, newest first, with their files.
 pub async fn reports(store: &Store, actor: &Actor, id: i64) -> Result<Vec<Report>> {
     let ob = get(store, actor, id).await?;
-    let rows = sqlx::query("SELECT id, obligation_id, author, body, percent, final, created_on, created_at FROM reports WHERE obligation_id = $1 ORDER BY id DESC")
+    let rows = sqlx::query("SELECT id, obligation_id, author, body, percent, final, created_on, created_at, withdrawn_on FROM reports WHERE obligation_id = $1 ORDER BY id DESC")
         .bind(ob.id)
         .fetch_all(&store.pool)
         .await?;
@@ -654,6 +1114,7 @@ pub async fn reports(store: &Store, actor: &Actor, id: i64) -> Result<Vec<Report
             created_on: r.try_get("created_on")?,
             created_at: r.try_get("created_at")?,
             files,
+            withdrawn_on: r.try_get("withdrawn_on")?,
         });
     }
     Ok(out)
@@ -921,6 +1382,28 @@ pub async fn decide_extension(
     }
     event(
         &mut tx, ob.id, today, actor, action, ob.status, ob.status, reason, None,
+    )
+    .await?;
+    let title = if approve {
+        format!(
+            "【延期】{} 延期申请已同意，新的完成期限 {new_due}",
+            ob.content_code
+        )
+    } else {
+        format!(
+            "【延期】{} 延期申请未同意：{}",
+            ob.content_code,
+            short(reason, 60)
+        )
+    };
+    notify(
+        &mut tx,
+        &ob,
+        "extension",
+        &title,
+        reason,
+        today,
+        &format!("extension:{request_id}"),
     )
     .await?;
     audit::record(

@@ -61,8 +61,8 @@ fn predicates() {
 /// Every (action, status) pair and what it leads to: the whole state table.
 #[test]
 fn every_transition() {
-    use TransitionError::{Closed, HandedIn, NotSubmitted};
-    let table: [(A, S, Result<S, TransitionError>); 35] = [
+    use TransitionError::{Closed, HandedIn, NotSubmitted, Reviewed};
+    let table: [(A, S, Result<S, TransitionError>); 50] = [
         (A::Progress, S::NotStarted, Ok(S::InProgress)),
         (A::Progress, S::InProgress, Ok(S::InProgress)),
         (A::Progress, S::Submitted, Err(HandedIn(S::Submitted))),
@@ -98,6 +98,21 @@ fn every_transition() {
         (A::RefuseExtension, S::Submitted, Ok(S::Submitted)),
         (A::RefuseExtension, S::Accepted, Ok(S::Accepted)),
         (A::RefuseExtension, S::Returned, Ok(S::Returned)),
+        (A::Withdraw, S::NotStarted, Err(NotSubmitted)),
+        (A::Withdraw, S::InProgress, Err(NotSubmitted)),
+        (A::Withdraw, S::Submitted, Ok(S::InProgress)),
+        (A::Withdraw, S::Accepted, Err(Reviewed)),
+        (A::Withdraw, S::Returned, Err(Reviewed)),
+        (A::Acknowledge, S::NotStarted, Ok(S::NotStarted)),
+        (A::Acknowledge, S::InProgress, Ok(S::InProgress)),
+        (A::Acknowledge, S::Submitted, Ok(S::Submitted)),
+        (A::Acknowledge, S::Accepted, Ok(S::Accepted)),
+        (A::Acknowledge, S::Returned, Ok(S::Returned)),
+        (A::Urge, S::NotStarted, Ok(S::NotStarted)),
+        (A::Urge, S::InProgress, Ok(S::InProgress)),
+        (A::Urge, S::Submitted, Err(HandedIn(S::Submitted))),
+        (A::Urge, S::Accepted, Err(HandedIn(S::Accepted))),
+        (A::Urge, S::Returned, Ok(S::Returned)),
     ];
     let mut seen = HashSet::new();
     for (action, from, want) in table {
@@ -139,9 +154,23 @@ fn actions_are_spelled_as_in_the_history() {
             "return",
             "extension_request",
             "extension_approve",
-            "extension_refuse"
+            "extension_refuse",
+            "withdraw",
+            "acknowledge",
+            "urge"
         ]
     );
+}
+
+#[test]
+fn an_obligation_is_acknowledged_once() {
+    assert_eq!(acknowledge(false), Ok(()));
+    assert_eq!(acknowledge(true), Err(TransitionError::Acknowledged));
+    assert_eq!(
+        TransitionError::Acknowledged.key(),
+        "error-obligation-acknowledged"
+    );
+    assert_eq!(TransitionError::Reviewed.key(), "error-obligation-reviewed");
 }
 
 #[test]

@@ -27,6 +27,11 @@ pub fn routes(r: Routes) -> Routes {
             add_report,
         )
         .post("/api/v1/reports/{id}/review", review_report)
+        .post("/api/v1/reviews", review_batch)
+        .post("/api/v1/obligations/{id}/acknowledgement", acknowledge)
+        .post("/api/v1/obligations/{id}/withdrawal", withdraw)
+        .get("/api/v1/obligations/{id}/timeline", timeline)
+        .post("/api/v1/supervision/urges", urge)
         .post("/api/v1/obligations/{id}/extensions", request_extension)
         .post("/api/v1/extensions/{id}/decision", decide_extension)
         .get("/api/v1/notices", list_notices)
@@ -62,6 +67,9 @@ pub struct ObligationDto {
     accepted_on: Option<String>,
     /// Send it back with a review to detect concurrent changes.
     row_version: i64,
+    /// The business date the unit acknowledged it (签收), null while not acknowledged.
+    acknowledged_on: Option<String>,
+    acknowledged_by: Option<String>,
 }
 
 fn dto(o: Obligation, today: chrono::NaiveDate) -> ObligationDto {
@@ -81,6 +89,8 @@ fn dto(o: Obligation, today: chrono::NaiveDate) -> ObligationDto {
         submitted_on: o.submitted_on,
         accepted_on: o.accepted_on,
         row_version: o.row_version,
+        acknowledged_on: o.acknowledged_on,
+        acknowledged_by: o.acknowledged_by,
     }
 }
 
@@ -273,11 +283,199 @@ pub async fn review_report(
     Ok(Json(dto(ob, ctx.today)))
 }
 
+/// One obligation as the reviewer saw it.
+#[derive(Deserialize, ToSchema)]
+pub struct SeenDto {
+    /// The obligation's id.
+    id: i64,
+    /// Its row_version when the reviewer read it.
+    row_version: i64,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct BatchReviewDto {
+    /// The submitted obligations to decide, each with the row_version seen.
+    #[schema(min_items = 1)]
+    obligations: Vec<SeenDto>,
+    /// accept or return
+    #[schema(pattern = "^(accept|return)$")]
+    decision: String,
+    /// Required to return; the same reason goes to every unit.
+    #[serde(default)]
+    reason: String,
+}
+
+/// The office accepts or returns several submitted obligations at once, as the overview's
+/// batch review does. All or nothing: if one was changed meanwhile or is not waiting for
+/// review, none is decided.
+#[utoipa::path(post, path = "/api/v1/reviews", tag = "obligations", request_body = BatchReviewDto,
+    responses((status = 200, body = Vec<ObligationDto>, description = "the obligations as decided"), (status = 404, body = ErrorDto),
+              (status = 409, body = ErrorDto, description = "one was changed meanwhile or is not waiting for review")))]
+pub async fn review_batch(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    req: Request,
+) -> Result<Json<Vec<ObligationDto>>, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let ApiJson(r) = ApiJson::<BatchReviewDto>::from_request(req, &state).await?;
+    let accept = match r.decision.as_str() {
+        "accept" => true,
+        "return" => false,
+        _ => {
+            return Err(AppError::Validation(vec![(
+                "decision".into(),
+                "error-decision".into(),
+            )]));
+        }
+    };
+    let seen: Vec<obligations::Seen> = r
+        .obligations
+        .iter()
+        .map(|o| obligations::Seen {
+            id: o.id,
+            row_version: o.row_version,
+        })
+        .collect();
+    let done = obligations::review_many(
+        &state.store,
+        &ctx.actor(),
+        &seen,
+        accept,
+        &r.reason,
+        ctx.today,
+    )
+    .await?;
+    Ok(Json(done.into_iter().map(|o| dto(o, ctx.today)).collect()))
+}
+
+/// The unit acknowledges (签收) its own obligation, once.
+#[utoipa::path(post, path = "/api/v1/obligations/{id}/acknowledgement", tag = "obligations",
+    params(("id" = i64, Path, description = "the obligation's id")),
+    responses((status = 200, body = ObligationDto), (status = 404, body = ErrorDto), (status = 409, body = ErrorDto, description = "already acknowledged")))]
+pub async fn acknowledge(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> Result<Json<ObligationDto>, AppError> {
+    ctx.user()?;
+    let ob = obligations::acknowledge(&state.store, &ctx.actor(), id, ctx.today).await?;
+    Ok(Json(dto(ob, ctx.today)))
+}
+
+/// The unit withdraws (撤回) its hand-in before the office reviews it; the obligation is in
+/// progress again and can be reported and handed in anew.
+#[utoipa::path(post, path = "/api/v1/obligations/{id}/withdrawal", tag = "obligations",
+    params(("id" = i64, Path, description = "the obligation's id")),
+    responses((status = 200, body = ObligationDto), (status = 404, body = ErrorDto),
+              (status = 409, body = ErrorDto, description = "not handed in, or already reviewed")))]
+pub async fn withdraw(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> Result<Json<ObligationDto>, AppError> {
+    ctx.user()?;
+    let ob = obligations::withdraw(&state.store, &ctx.actor(), id, ctx.today).await?;
+    Ok(Json(dto(ob, ctx.today)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TimelineDto {
+    /// The business date.
+    on_date: String,
+    /// A history step (submit, return, withdraw, acknowledge …), `notice.<kind>` or
+    /// `notice_read.<kind>`.
+    event: String,
+    /// The event in the caller's language.
+    label: String,
+    /// Who acted, when a person did.
+    actor: Option<String>,
+    from_status: Option<String>,
+    to_status: Option<String>,
+    /// A notice's colour: blue, yellow or red.
+    level: Option<String>,
+    /// A reason, or a notice's title.
+    detail: String,
+}
+
+/// Everything that happened to an obligation, in order: reports, withdrawals, reviews,
+/// acknowledgement, extension requests and decisions, notices and when they were read.
+#[utoipa::path(get, path = "/api/v1/obligations/{id}/timeline", tag = "obligations",
+    params(("id" = i64, Path, description = "the obligation's id")),
+    responses((status = 200, body = Vec<TimelineDto>), (status = 404, body = ErrorDto)))]
+pub async fn timeline(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<TimelineDto>>, AppError> {
+    ctx.user()?;
+    let list = obligations::timeline(&state.store, &ctx.actor(), id).await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|e| {
+                let label = match &e.what {
+                    obligations::Happening::NoticeRead { kind } => ctx.lang.t_args(
+                        "tl-notice-read",
+                        &[("kind", ctx.t(&format!("notice-kind-{kind}")))],
+                    ),
+                    obligations::Happening::PlanDeadline { version } => ctx
+                        .lang
+                        .t_args("tl-plan-deadline", &[("version", version.to_string())]),
+                    what => ctx.t(&what.label_key()),
+                };
+                TimelineDto {
+                    on_date: e.on_date,
+                    event: e.what.code(),
+                    level: e.what.level().map(str::to_string),
+                    label,
+                    actor: e.actor,
+                    from_status: e.from_status.map(|s| s.as_str().to_string()),
+                    to_status: e.to_status.map(|s| s.as_str().to_string()),
+                    detail: e.detail,
+                }
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct UrgeDto {
+    /// The obligations whose units are urged.
+    #[schema(min_items = 1)]
+    obligation_ids: Vec<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UrgedDto {
+    /// 催办 notices issued (blue, counted in the notice figures).
+    issued: usize,
+    /// Handed in meanwhile, or already urged for the current due date.
+    skipped: usize,
+}
+
+/// The office urges (催办) the units of the given obligations, as the overview does: one
+/// blue notice per obligation and due date, shared with the escalation ladder's first step.
+#[utoipa::path(post, path = "/api/v1/supervision/urges", tag = "supervision", request_body = UrgeDto,
+    responses((status = 200, body = UrgedDto), (status = 404, body = ErrorDto, description = "no such obligation")))]
+pub async fn urge(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    req: Request,
+) -> Result<Json<UrgedDto>, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let ApiJson(u) = ApiJson::<UrgeDto>::from_request(req, &state).await?;
+    let done = notices::urge(&state.store, &ctx.actor(), &u.obligation_ids, ctx.today).await?;
+    Ok(Json(UrgedDto {
+        issued: done.issued,
+        skipped: done.skipped,
+    }))
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct NoticeDto {
     id: i64,
     unit: String,
-    /// reminder, cuiban (blue), duban (yellow), tongbao (red), manual (督办单)
+    /// reminder, cuiban (blue), duban (yellow), tongbao (red), manual (督办单); returned,
+    /// accepted, extension (decisions on the unit's obligations, level info)
     kind: String,
     level: String,
     title: String,
@@ -525,7 +723,7 @@ pub async fn read_notice(
     Path(id): Path<i64>,
 ) -> Result<StatusCode, AppError> {
     ctx.user()?;
-    notices::mark_read(&state.store, &ctx.actor(), id).await?;
+    notices::mark_read_on(&state.store, &ctx.actor(), id, ctx.today).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -682,6 +880,11 @@ pub async fn revoke_bulletin(
         list_reports,
         add_report,
         review_report,
+        review_batch,
+        acknowledge,
+        withdraw,
+        timeline,
+        urge,
         request_extension,
         decide_extension,
         list_notices,
@@ -702,6 +905,11 @@ pub async fn revoke_bulletin(
         NewReportDto,
         FileDto,
         ReviewDto,
+        SeenDto,
+        BatchReviewDto,
+        TimelineDto,
+        UrgeDto,
+        UrgedDto,
         ExtensionRequestDto,
         ExtensionDecisionDto,
         IssueBulletinDto,

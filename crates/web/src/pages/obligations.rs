@@ -9,7 +9,8 @@ use crate::module::{BodyLimit, Module, NavEntry, Routes, signed_in};
 use crate::view::{PageCtx, render, unprocessable};
 use askama::Template;
 use axum::extract::{Path, Query, Request, State};
-use axum::response::Response;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use qcity_domain::plan::Plan;
 use qcity_domain::role::Role;
@@ -29,8 +30,14 @@ pub fn routes(r: Routes) -> Routes {
         .post("/obligations/{id}/review", review)
         .post("/obligations/{id}/extension", request_extension)
         .post("/extensions/{id}/decide", decide_extension)
+        .post("/obligations/{id}/acknowledge", acknowledge)
+        .post("/obligations/{id}/withdraw", withdraw)
         .get("/reports/{id}/files/{sha}", download)
+        .get("/reports/{id}/files/{sha}/preview", preview)
         .get("/supervision", overview)
+        .post("/supervision/review", batch_review)
+        .post("/supervision/urge", urge)
+        .get("/static/evidence.js", evidence_script)
         .get("/notices", notice_list)
         .post("/notices", issue_duban)
         .post("/notices/{id}/read", read_notice)
@@ -226,11 +233,18 @@ struct DetailPage {
     lead: String,
     undertaking: String,
     reports: Vec<Report>,
-    history: Vec<obligations::Event>,
+    timeline: Vec<TimelineLine>,
     siblings: Vec<(Row, Vec<Report>)>,
     extensions: Vec<Extension>,
     can_report: bool,
     can_review: bool,
+    /// The unit's own, not yet acknowledged (签收).
+    can_acknowledge: bool,
+    /// The unit's own, handed in and not yet reviewed (撤回).
+    can_withdraw: bool,
+    /// Evidence types the browser checks before sending (the server checks again).
+    evidence_types: &'static str,
+    max_bytes: usize,
     /// Why the office returned it, while it stays returned.
     return_reason: String,
     form_token: String,
@@ -248,6 +262,10 @@ struct TypedReport {
 }
 
 impl DetailPage {
+    fn previewable(&self, mime: &str) -> bool {
+        previewable(mime)
+    }
+
     fn error_for(&self, field: &str) -> String {
         self.errors
             .iter()
@@ -289,8 +307,14 @@ async fn detail_typed(
             )
         })
         .unwrap_or_default();
+    let mut typed = typed;
     let reports = obligations::reports(&state.store, &actor, id).await?;
     let history = obligations::history(&state.store, &actor, id).await?;
+    let timeline = obligations::timeline(&state.store, &actor, id)
+        .await?
+        .into_iter()
+        .map(|e| TimelineLine::of(e, ctx))
+        .collect();
     let extensions = obligations::extensions(&state.store, &actor, Some(id), false).await?;
     let mut siblings = Vec::new();
     for s in obligations::siblings(&state.store, &actor, &ob).await? {
@@ -303,6 +327,17 @@ async fn detail_typed(
     let can_report = matches!(scope, qcity_domain::role::Scope::Unit(u) if u == ob.unit_id)
         && ob.status.is_open();
     let can_review = scope.is_admin() && ob.status == ObligationStatus::Submitted;
+    let own = matches!(scope, qcity_domain::role::Scope::Unit(u) if u == ob.unit_id);
+    let can_acknowledge = own && ob.acknowledged_on.is_none();
+    let can_withdraw = own && ob.status == ObligationStatus::Submitted;
+    // After a withdrawal the form opens with the withdrawn report, to edit and hand in again.
+    if can_report
+        && typed.body.is_empty()
+        && typed.percent.is_none()
+        && let Some(r) = reports.first().filter(|r| r.withdrawn_on.is_some())
+    {
+        typed.body = r.body.clone();
+    }
     let return_reason = if ob.status == ObligationStatus::Returned {
         history
             .iter()
@@ -322,17 +357,67 @@ async fn detail_typed(
         lead,
         undertaking,
         reports,
-        history,
+        timeline,
         siblings,
         extensions,
         can_report,
         can_review,
+        can_acknowledge,
+        can_withdraw,
+        evidence_types: EVIDENCE_TYPES,
+        max_bytes: state.config.max_evidence_bytes,
         form_token: qcity_store::auth::random_token(),
         errors,
         max_mb: state.config.max_evidence_bytes / (1024 * 1024),
         typed,
     };
     Ok(render(&page))
+}
+
+/// The file name endings the report form accepts (the browser's first check).
+const EVIDENCE_TYPES: &str = ".pdf,.jpg,.jpeg,.png,.gif,.doc,.docx,.xls,.xlsx,.ppt,.pptx,.odt,.ods";
+
+/// One line of an obligation's timeline, in the page's language.
+pub struct TimelineLine {
+    pub date: String,
+    pub label: String,
+    /// The status change ("未开始 → 进行中"), empty when none.
+    pub change: String,
+    pub actor: String,
+    pub detail: String,
+    /// The tag colour: a notice's level, or grey.
+    pub class: String,
+}
+
+impl TimelineLine {
+    fn of(e: obligations::TimelineEntry, ctx: &Ctx) -> TimelineLine {
+        let change = match (e.from_status, e.to_status) {
+            (Some(a), Some(b)) if a != b => format!(
+                "{} → {}",
+                ctx.t(&format!("ob-status-{a}")),
+                ctx.t(&format!("ob-status-{b}"))
+            ),
+            _ => String::new(),
+        };
+        let label = match &e.what {
+            obligations::Happening::NoticeRead { kind } => ctx.lang.t_args(
+                "tl-notice-read",
+                &[("kind", ctx.t(&format!("notice-kind-{kind}")))],
+            ),
+            obligations::Happening::PlanDeadline { version } => ctx
+                .lang
+                .t_args("tl-plan-deadline", &[("version", version.to_string())]),
+            what => ctx.t(&what.label_key()),
+        };
+        TimelineLine {
+            date: e.on_date,
+            class: e.what.level().unwrap_or("grey").to_string(),
+            label,
+            change,
+            actor: e.actor.unwrap_or_default(),
+            detail: e.detail,
+        }
+    }
 }
 
 async fn show(
@@ -551,6 +636,184 @@ async fn download(
     Ok(crate::view::evidence_download(data, &mime, &filename))
 }
 
+/// The unit acknowledges (签收) its obligation.
+async fn acknowledge(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    ctx.user()?;
+    match obligations::acknowledge(&state.store, &ctx.actor(), id, ctx.today).await {
+        Ok(_) => Ok(see_other(&format!("/obligations/{id}"))),
+        Err(e) => with_errors(&state, &ctx, id, e).await,
+    }
+}
+
+/// The unit withdraws (撤回) its hand-in before review; the form then holds the report again.
+async fn withdraw(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    ctx.user()?;
+    match obligations::withdraw(&state.store, &ctx.actor(), id, ctx.today).await {
+        Ok(_) => Ok(see_other(&format!("/obligations/{id}#report-form"))),
+        Err(e) => with_errors(&state, &ctx, id, e).await,
+    }
+}
+
+/// PDF and PNG/JPEG evidence shown in the browser: the type is the one detected from the
+/// content (not the stored or declared one), in a sandbox (no script, no same origin), never
+/// sniffed. Anything else downloads as an attachment.
+async fn preview(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, sha)): Path<(i64, String)>,
+) -> Result<Response, AppError> {
+    ctx.user()?;
+    let (filename, mime, data) =
+        obligations::evidence(&state.store, &ctx.actor(), id, &sha).await?;
+    let detected = obligations::sniff(&data);
+    let Some(kind) = detected.filter(|m| INLINE_TYPES.contains(m)) else {
+        return Ok(crate::view::evidence_download(data, &mime, &filename));
+    };
+    let mut res = crate::view::evidence_download(data, kind, &filename);
+    let headers = res.headers_mut();
+    let disposition = headers
+        .get(header::CONTENT_DISPOSITION)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.replacen("attachment", "inline", 1));
+    if let Some(v) = disposition.and_then(|v| HeaderValue::from_str(&v).ok()) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    Ok(res)
+}
+
+/// Types a browser shows by itself without running anything of the file's.
+const INLINE_TYPES: [&str; 3] = ["application/pdf", "image/png", "image/jpeg"];
+
+/// Whether a stored evidence type may be previewed (the preview checks the content again).
+pub fn previewable(mime: &str) -> bool {
+    INLINE_TYPES.contains(&mime)
+}
+
+/// The report form's own script: checks a chosen file's type and size before sending.
+async fn evidence_script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/evidence.js"),
+    )
+        .into_response()
+}
+
+/// A form's fields as pairs: a repeated field (`pick=1&pick=2`) keeps all its values.
+type Pairs = Vec<(String, String)>;
+
+fn form_values(form: &Pairs, name: &str) -> Vec<String> {
+    form.iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .collect()
+}
+
+fn form_value(form: &Pairs, name: &str) -> String {
+    form_values(form, name)
+        .into_iter()
+        .next()
+        .unwrap_or_default()
+}
+
+/// The office accepts or returns the selected reports (`pick=<obligation>:<row version>`)
+/// with one decision and one reason.
+async fn batch_review(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::Form(body): axum::Form<Pairs>,
+) -> Result<Response, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let picked: Vec<obligations::Seen> = form_values(&body, "pick")
+        .iter()
+        .filter_map(|v| {
+            let (id, version) = v.split_once(':')?;
+            Some(obligations::Seen {
+                id: id.trim().parse().ok()?,
+                row_version: version.trim().parse().ok()?,
+            })
+        })
+        .collect();
+    let accept = match form_value(&body, "decision").as_str() {
+        "accept" => true,
+        "return" => false,
+        _ => {
+            return overview_with(
+                &state,
+                &ctx,
+                vec![("decision".into(), ctx.t("error-decision"))],
+            )
+            .await
+            .map(unprocessable);
+        }
+    };
+    let reason = form_value(&body, "reason");
+    match obligations::review_many(
+        &state.store,
+        &ctx.actor(),
+        &picked,
+        accept,
+        &reason,
+        ctx.today,
+    )
+    .await
+    {
+        Ok(done) => Ok(see_other(&format!(
+            "/supervision?reviewed={}#review",
+            done.len()
+        ))),
+        Err(StoreError::Invalid { field, code }) => {
+            overview_with(&state, &ctx, vec![(field, ctx.t(&code))])
+                .await
+                .map(unprocessable)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The office urges (催办) the units of one or several overdue obligations from the overview.
+async fn urge(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::Form(body): axum::Form<Pairs>,
+) -> Result<Response, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let ids: Vec<i64> = form_values(&body, "pick")
+        .iter()
+        .filter_map(|v| v.trim().parse().ok())
+        .collect();
+    match notices::urge(&state.store, &ctx.actor(), &ids, ctx.today).await {
+        Ok(u) => Ok(see_other(&format!(
+            "/supervision?urged={}&skipped={}#overdue",
+            u.issued, u.skipped
+        ))),
+        Err(StoreError::Invalid { field, code }) => {
+            overview_with(&state, &ctx, vec![(field, ctx.t(&code))])
+                .await
+                .map(unprocessable)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// One cell of the unit × category heat map.
 pub struct Cell {
     pub text: String,
@@ -568,9 +831,37 @@ struct OverviewPage {
     heat_cols: Vec<String>,
     heat: Vec<(String, String, Vec<Cell>)>,
     overdue: Vec<Row>,
-    submitted: Vec<Row>,
+    /// Waiting for review, each with its latest (handed-in) report.
+    submitted: Vec<(Row, Option<Report>)>,
     extensions: Vec<Extension>,
     timeline_svg: String,
+    /// Obligations open and not yet acknowledged (签收), per unit code.
+    unacknowledged: std::collections::BTreeMap<String, usize>,
+    /// What the last batch action did, from the redirect's query.
+    done: Vec<String>,
+    errors: Vec<(String, String)>,
+}
+
+impl OverviewPage {
+    fn unack(&self, code: &str) -> usize {
+        self.unacknowledged.get(code).copied().unwrap_or(0)
+    }
+
+    fn error_for(&self, field: &str) -> String {
+        self.errors
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// What a batch action reports back after its redirect.
+#[derive(Deserialize, Default)]
+struct DoneQuery {
+    reviewed: Option<usize>,
+    urged: Option<usize>,
+    skipped: Option<usize>,
 }
 
 fn heat_class(t: &Tally) -> &'static str {
@@ -582,9 +873,43 @@ fn heat_class(t: &Tally) -> &'static str {
     }
 }
 
-async fn overview(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+async fn overview(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<DoneQuery>,
+) -> Result<Response, AppError> {
+    let mut done = Vec::new();
+    if let Some(n) = q.reviewed {
+        done.push(ctx.lang.t_args("sup-reviewed-n", &[("n", n.to_string())]));
+    }
+    if let Some(n) = q.urged {
+        done.push(ctx.lang.t_args(
+            "sup-urged-n",
+            &[
+                ("n", n.to_string()),
+                ("skipped", q.skipped.unwrap_or(0).to_string()),
+            ],
+        ));
+    }
+    overview_page(&state, &ctx, done, vec![]).await
+}
+
+async fn overview_with(
+    state: &AppState,
+    ctx: &Ctx,
+    errors: Vec<(String, String)>,
+) -> Result<Response, AppError> {
+    overview_page(state, ctx, vec![], errors).await
+}
+
+async fn overview_page(
+    state: &AppState,
+    ctx: &Ctx,
+    done: Vec<String>,
+    errors: Vec<(String, String)>,
+) -> Result<Response, AppError> {
     ctx.require_role(&[Role::Office, Role::Leader, Role::Evaluator])?;
-    let (_, plan) = crate::view::require_plan(&state).await?;
+    let (_, plan) = crate::view::require_plan(state).await?;
     // Counted by the database: the overview stays fast with many obligations.
     let tallies = obligations::tallies_sql(&state.store, &ctx.actor(), ctx.today).await?;
     let total = tallies.district();
@@ -651,17 +976,26 @@ async fn overview(State(state): State<AppState>, ctx: Ctx) -> Result<Response, A
         .await?
         .into_iter()
         .take(200)
-        .map(|o| to_row(&plan, o, &ctx))
+        .map(|o| to_row(&plan, o, ctx))
         .collect();
     let waiting = Filter {
         status: Some(ObligationStatus::Submitted),
         ..Default::default()
     };
-    let submitted = obligations::list(&state.store, &ctx.actor(), &waiting, ctx.today)
+    let mut submitted = Vec::new();
+    for o in obligations::list(&state.store, &ctx.actor(), &waiting, ctx.today)
         .await?
         .into_iter()
-        .map(|o| to_row(&plan, o, &ctx))
-        .collect();
+        .take(200)
+    {
+        let latest = obligations::reports(&state.store, &ctx.actor(), o.id)
+            .await?
+            .into_iter()
+            .find(|r| r.r#final);
+        submitted.push((to_row(&plan, o, ctx), latest));
+    }
+    let unacknowledged =
+        obligations::unacknowledged_by_unit(&state.store, &ctx.actor(), ctx.today).await?;
     let extensions = if ctx.page().is_office() {
         obligations::extensions(&state.store, &ctx.actor(), None, true).await?
     } else {
@@ -680,6 +1014,9 @@ async fn overview(State(state): State<AppState>, ctx: Ctx) -> Result<Response, A
         submitted,
         extensions,
         timeline_svg,
+        unacknowledged,
+        done,
+        errors,
     }))
 }
 
@@ -795,7 +1132,7 @@ async fn read_notice(
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
     ctx.user()?;
-    notices::mark_read(&state.store, &ctx.actor(), id).await?;
+    notices::mark_read_on(&state.store, &ctx.actor(), id, ctx.today).await?;
     Ok(see_other("/notices"))
 }
 

@@ -253,3 +253,159 @@ async fn sign_in_change_password_and_switch_language_in_chromium() {
     c.close().await.unwrap();
     assert!(errors.is_empty(), "console errors: {errors:#?}");
 }
+
+/// Waits (up to 10 s) until the page has left `path`.
+async fn wait_left(c: &Client, path: &str) {
+    for _ in 0..100 {
+        if c.current_url().await.is_ok_and(|u| u.path() != path) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("still on {path}");
+}
+
+async fn sign_in(c: &Client, base: &str, username: &str, password: &str) {
+    c.goto(&format!("{base}/login")).await.unwrap();
+    type_into(c, "username", username).await;
+    type_into(c, "password", password).await;
+    click(c, "login-submit").await;
+    wait_left(c, "/login").await;
+}
+
+/// The textarea's current value (what the user sees in it).
+async fn value_of(c: &Client, id: &str) -> String {
+    c.find(Locator::Id(id))
+        .await
+        .expect(id)
+        .prop("value")
+        .await
+        .expect("value")
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_unit_acknowledges_reports_withdraws_and_resubmits_and_the_office_batch_reviews_on_a_phone()
+ {
+    let Some((driver, browser)) = start_driver().await else {
+        return;
+    };
+    let app = TestApp::with_plan_and(qcity_web::Config {
+        today: chrono::NaiveDate::from_ymd_opt(2014, 12, 20),
+        ..Default::default()
+    })
+    .await;
+    crate::harness::create_user(
+        &app.store,
+        "nw.staff",
+        Role::Unit,
+        Some("NW"),
+        crate::harness::PASSWORD,
+    )
+    .await;
+    let filter = qcity_store::obligations::Filter {
+        unit: Some("NW".into()),
+        content_prefix: Some("1.1.1".into()),
+        ..Default::default()
+    };
+    let today = chrono::NaiveDate::from_ymd_opt(2014, 12, 20).unwrap();
+    let ob = qcity_store::obligations::list(&app.store, &Actor::system("t"), &filter, today)
+        .await
+        .unwrap()
+        .remove(0);
+    let files = tempfile::tempdir().unwrap();
+    let pdf = files.path().join("落实方案.pdf");
+    std::fs::write(
+        &pdf,
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n",
+    )
+    .unwrap();
+    let txt = files.path().join("notes.txt");
+    std::fs::write(&txt, b"plain text").unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let c = connect(&driver, &browser, profile.path()).await;
+    let base = format!("http://{}", app.addr);
+    let page = format!("{base}/obligations/{}", ob.id);
+
+    // The unit's staffer acknowledges the task.
+    sign_in(&c, &base, "nw.staff", crate::harness::PASSWORD).await;
+    c.goto(&page).await.unwrap();
+    wait_text(&c, "#ack-state .tag", "未签收").await;
+    click(&c, "acknowledge").await;
+    wait_text(&c, "#ack-state .tag", "已签收").await;
+
+    // Reports with evidence; a file of the wrong type is named before anything is sent.
+    type_into(&c, "body", "已制定本单位落实方案").await;
+    type_into(&c, "percent", "60").await;
+    let input = c.find(Locator::Id("files")).await.unwrap();
+    input.send_keys(&txt.display().to_string()).await.unwrap();
+    let refused = c.find(Locator::Id("files-error")).await.unwrap();
+    let mut message = String::new();
+    for _ in 0..50 {
+        message = refused.text().await.unwrap_or_default();
+        if !message.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(message.contains("不支持该文件类型"), "{message:?}");
+    click(&c, "report-submit").await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        c.current_url().await.unwrap().path(),
+        format!("/obligations/{}", ob.id)
+    );
+    assert_eq!(
+        value_of(&c, "body").await,
+        "已制定本单位落实方案",
+        "nothing typed is lost"
+    );
+    input.clear().await.unwrap();
+    input.send_keys(&pdf.display().to_string()).await.unwrap();
+    click(&c, "report-submit").await;
+    wait_text(&c, "#ob-status", "已报送待审").await;
+
+    // Withdraws before review, edits the report and hands it in again.
+    click(&c, "withdraw").await;
+    wait_text(&c, "#ob-status", "进行中").await;
+    assert_eq!(value_of(&c, "body").await, "已制定本单位落实方案");
+    type_into(&c, "body", "已制定本单位落实方案，并报分管领导审定").await;
+    click(&c, "report-submit").await;
+    wait_text(&c, "#ob-status", "已报送待审").await;
+    let overflow = c
+        .execute(
+            "return document.documentElement.scrollWidth > window.innerWidth + 1;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        overflow,
+        serde_json::Value::Bool(false),
+        "the obligation page scrolls sideways at phone width"
+    );
+    click(&c, "logout").await;
+    wait_path(&c, "/login").await;
+
+    // The office ticks it on the overview and accepts the selection.
+    sign_in(&c, &base, "admin", crate::harness::ADMIN_PASSWORD).await;
+    c.goto(&format!("{base}/supervision")).await.unwrap();
+    click(&c, &format!("pick-review-{}", ob.id)).await;
+    click(&c, "batch-accept").await;
+    wait_text(&c, "#done", "已审核 1 项。").await;
+    c.goto(&page).await.unwrap();
+    wait_text(&c, "#ob-status", "已销号").await;
+    let timeline = c
+        .find(Locator::Id("timeline"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for step in ["签收", "申请销号", "撤回销号申请", "审核通过"] {
+        assert!(timeline.contains(step), "{step} in {timeline}");
+    }
+    let errors = console_errors(&c).await;
+    c.close().await.unwrap();
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
+}

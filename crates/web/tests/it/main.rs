@@ -25,4 +25,5 @@ mod registries;
 mod reports;
 mod scope;
 mod supervision;
+mod supervision_steps;
 mod uploads;

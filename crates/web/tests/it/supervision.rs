@@ -436,9 +436,16 @@ async fn an_approved_extension_moves_the_due_date_and_the_ladder() {
     let mine = notices::list(&app.store, &Actor::system("t"), None)
         .await
         .unwrap();
+    // The unit is told of the decision; nothing escalates.
     assert!(
-        mine.iter().all(|n| n.obligation_id != Some(ob.id)),
+        mine.iter()
+            .filter(|n| n.kind != "extension")
+            .all(|n| n.obligation_id != Some(ob.id)),
         "no escalation for an extended obligation"
+    );
+    assert!(
+        mine.iter()
+            .any(|n| n.kind == "extension" && n.obligation_id == Some(ob.id))
     );
     assert!(fired.cuiban > 0, "others are escalated: {fired:?}");
     // A plan re-import keeps the extension (the plan's date is unchanged).
