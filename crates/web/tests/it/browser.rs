@@ -134,9 +134,12 @@ async fn console_errors(c: &Client) -> Vec<String> {
 async fn wait_text(c: &Client, css: &str, expected: &str) {
     let mut last = String::new();
     for _ in 0..100 {
+        // The text content, not the rendered text: on a phone the header's tools are folded
+        // away behind the menu button, and WebDriver renders a hidden element as "".
         if let Ok(el) = c.find(Locator::Css(css)).await
-            && let Ok(t) = el.text().await
+            && let Ok(Some(t)) = el.prop("textContent").await
         {
+            let t = t.trim().to_string();
             if t == expected {
                 return;
             }
@@ -166,7 +169,20 @@ async fn type_into(c: &Client, id: &str, text: &str) {
     el.send_keys(text).await.expect("type");
 }
 
+/// Clicks an element; one in the header folded behind the menu button on a phone is reached
+/// as a user does, by opening the menu first.
 async fn click(c: &Client, id: &str) {
+    let el = c.find(Locator::Id(id)).await.expect(id);
+    if el.is_displayed().await.unwrap_or(false) {
+        el.click().await.expect("click");
+        return;
+    }
+    c.find(Locator::Css("header.top .menu-toggle"))
+        .await
+        .expect("a menu button when the header is folded")
+        .click()
+        .await
+        .expect("open the menu");
     c.find(Locator::Id(id))
         .await
         .expect(id)
