@@ -8,6 +8,7 @@ mod api_registers;
 mod assessment;
 mod audit;
 mod browser;
+mod connectors;
 mod crawl;
 mod errors;
 mod exposure;
