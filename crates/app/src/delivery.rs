@@ -206,18 +206,19 @@ impl DeliveryConfig {
             }
         }
         if let Some(w) = &self.wecom {
-            http_endpoint("WeCom robot", "--wecom-url", &w.url)?;
+            http_endpoint("WeCom robot", "--wecom-url", &w.url, false)?;
             credential("the WeCom robot key", &w.key)?;
         }
         if let Some(d) = &self.dingtalk {
-            http_endpoint("DingTalk robot", "--dingtalk-url", &d.url)?;
+            http_endpoint("DingTalk robot", "--dingtalk-url", &d.url, false)?;
             credential("the DingTalk access token", &d.token)?;
             if let Some(secret) = &d.secret {
                 credential("the DingTalk secret", secret)?;
             }
         }
         if let Some(s) = &self.sms {
-            http_endpoint("SMS gateway", "--sms-url", &s.url)?;
+            // The gateway's own credentials may ride in its query.
+            http_endpoint("SMS gateway", "--sms-url", &s.url, true)?;
             if !(s.template.contains("{phone}") && s.template.contains("{text}")) {
                 bail!("the SMS template must contain {{phone}} and {{text}}");
             }
@@ -237,22 +238,22 @@ impl DeliveryConfig {
 }
 
 /// An `http://` URL (this build has no TLS client) without query or fragment, which the sender
-/// adds or would lose.
-fn http_endpoint(what: &str, flag: &str, url: &str) -> Result<reqwest::Url> {
+/// adds or would lose. Errors name the flag, not the URL: its query may hold a credential.
+fn http_endpoint(what: &str, flag: &str, url: &str, query_allowed: bool) -> Result<reqwest::Url> {
     let parsed = reqwest::Url::parse(url.trim())
-        .with_context(|| format!("{what} URL `{url}` is not a URL"))?;
+        .with_context(|| format!("{what} URL ({flag}) is not a URL"))?;
     if parsed.scheme() != "http" {
         bail!(
-            "{what} URL `{url}`: only http:// is supported (no TLS client in this build); set \
+            "{what} URL ({flag}): only http:// is supported (no TLS client in this build); set \
              {flag} to an http:// forwarding proxy on the office network, e.g. nginx with \
              `proxy_pass {}://{}`",
             parsed.scheme(),
             parsed.host_str().unwrap_or("…"),
         );
     }
-    if parsed.fragment().is_some() || (flag != "--sms-url" && parsed.query().is_some()) {
+    if parsed.fragment().is_some() || (!query_allowed && parsed.query().is_some()) {
         bail!(
-            "{what} URL `{url}`: give the endpoint without `?…`; the key goes in its own setting"
+            "{what} URL ({flag}): give the endpoint without `?…`; the key goes in its own setting"
         );
     }
     Ok(parsed)

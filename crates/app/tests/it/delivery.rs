@@ -1778,7 +1778,14 @@ fn connector_settings_are_checked_and_never_printed() {
     if let Some(d) = bad.dingtalk.as_mut() {
         d.url = format!("http://10.0.0.5/robot/send?access_token={DING_TOKEN}");
     }
-    assert!(bad.validate().is_err(), "the token has its own setting");
+    let e = format!(
+        "{:#}",
+        bad.validate().expect_err("the token has its own setting")
+    );
+    assert!(
+        e.contains("--dingtalk-url") && !e.contains(DING_TOKEN),
+        "{e}"
+    );
     let mut bad = cfg.clone();
     if let Some(d) = bad.dingtalk.as_mut() {
         d.token = "two words".into();
