@@ -111,6 +111,36 @@ enum Command {
         webhook_url: Option<String>,
         #[arg(long, env = "QCITY_WEBHOOK_SECRET", hide_env_values = true)]
         webhook_secret: Option<String>,
+        /// Key of the office's WeCom (企业微信) group robot: every notice goes to the group.
+        #[arg(long, env = "QCITY_WECOM_KEY", hide_env_values = true)]
+        wecom_webhook_key: Option<String>,
+        /// WeCom send endpoint; this build speaks http:// only, so point it at a forwarding proxy.
+        #[arg(long, env = "QCITY_WECOM_URL", default_value = crate::delivery::WECOM_URL)]
+        wecom_url: String,
+        /// Access token of the office's DingTalk (钉钉) group robot: every notice goes to the group.
+        #[arg(long, env = "QCITY_DINGTALK_TOKEN", hide_env_values = true)]
+        dingtalk_token: Option<String>,
+        /// The DingTalk robot's signing secret (加签), if it has one.
+        #[arg(long, env = "QCITY_DINGTALK_SECRET", hide_env_values = true)]
+        dingtalk_secret: Option<String>,
+        /// DingTalk send endpoint; this build speaks http:// only, so point it at a forwarding proxy.
+        #[arg(long, env = "QCITY_DINGTALK_URL", default_value = crate::delivery::DINGTALK_URL)]
+        dingtalk_url: String,
+        /// SMS gateway that takes one message per POST: each notice's title goes to its unit
+        /// liaison's mobile number.
+        #[arg(long, env = "QCITY_SMS_URL", hide_env_values = true)]
+        sms_url: Option<String>,
+        /// The gateway's request body, with {phone}, {text} and {id} filled in.
+        #[arg(
+            long,
+            env = "QCITY_SMS_TEMPLATE",
+            hide_env_values = true,
+            default_value = r#"{"to":"{phone}","text":"{text}"}"#
+        )]
+        sms_template: String,
+        /// How the body is sent: json or form (application/x-www-form-urlencoded).
+        #[arg(long, env = "QCITY_SMS_CONTENT_TYPE", default_value = "json", value_parser = ["json", "form"])]
+        sms_content_type: String,
         /// Bearer token `/metrics` requires (at least 16 characters); without one `/metrics`
         /// answers 404.
         #[arg(long, env = "QCITY_METRICS_TOKEN", hide_env_values = true)]
@@ -390,6 +420,14 @@ async fn run(cli: &Cli) -> Result<ExitCode> {
             smtp_password,
             webhook_url,
             webhook_secret,
+            wecom_webhook_key,
+            wecom_url,
+            dingtalk_token,
+            dingtalk_secret,
+            dingtalk_url,
+            sms_url,
+            sms_template,
+            sms_content_type,
             metrics_token,
         } => {
             let delivery = crate::delivery::DeliveryConfig {
@@ -406,7 +444,36 @@ async fn run(cli: &Cli) -> Result<ExitCode> {
                         url: url.clone(),
                         secret: webhook_secret.clone().unwrap_or_default(),
                     }),
+                wecom: wecom_webhook_key
+                    .as_ref()
+                    .map(|key| crate::delivery::WecomConfig {
+                        url: wecom_url.clone(),
+                        key: key.trim().to_string(),
+                    }),
+                dingtalk: dingtalk_token
+                    .as_ref()
+                    .map(|token| crate::delivery::DingtalkConfig {
+                        url: dingtalk_url.clone(),
+                        token: token.trim().to_string(),
+                        secret: dingtalk_secret
+                            .as_deref()
+                            .map(str::trim)
+                            .filter(|s| !s.is_empty())
+                            .map(String::from),
+                    }),
+                sms: sms_url.as_ref().map(|url| crate::delivery::SmsConfig {
+                    url: url.clone(),
+                    template: sms_template.clone(),
+                    format: if sms_content_type == "form" {
+                        crate::delivery::SmsFormat::Form
+                    } else {
+                        crate::delivery::SmsFormat::Json
+                    },
+                }),
             };
+            if dingtalk_secret.is_some() && dingtalk_token.is_none() {
+                bail!("--dingtalk-secret needs --dingtalk-token (QCITY_DINGTALK_TOKEN)");
+            }
             delivery.validate().context("delivery settings")?;
             let store = cli.store().await?;
             crate::first_start::ensure_plan(&store, cli.today.unwrap_or_else(china_today)).await?;

@@ -1,5 +1,6 @@
 //! Outbound delivery of notices beyond the app itself (the daily e-mail digest, signed
-//! webhooks), through the `outbox` table.
+//! webhooks, the WeCom and DingTalk group robots, SMS to unit liaisons), through the `outbox`
+//! table.
 //!
 //! Every item has a dedupe key, so enqueueing is idempotent; a sender claims an item before
 //! sending it (so two senders never send the same item at once), marks it delivered on success,
@@ -29,6 +30,25 @@ const WEBHOOK_BATCH: i64 = 500;
 
 pub const CHANNEL_EMAIL: &str = "email";
 pub const CHANNEL_WEBHOOK: &str = "webhook";
+/// The district office's 企业微信 (WeCom) group robot: one markdown message per notice.
+pub const CHANNEL_WECOM: &str = "wecom";
+/// The district office's 钉钉 (DingTalk) group robot: one markdown message per notice.
+pub const CHANNEL_DINGTALK: &str = "dingtalk";
+/// An SMS gateway: one short text per notice to the unit liaison's mobile number.
+pub const CHANNEL_SMS: &str = "sms";
+
+/// Robots and SMS reach people, not systems: when a channel is first switched on, only notices
+/// issued this many days before the business date or later are sent, not the whole history.
+pub const CONNECTOR_LOOKBACK_DAYS: u64 = 7;
+
+/// WeCom refuses markdown content over 4096 UTF-8 bytes (errcode 40058); DingTalk allows more,
+/// and the same cap keeps both messages alike.
+pub const ROBOT_MAX_BYTES: usize = 4096;
+
+/// Characters of one SMS segment holding Chinese text (UCS-2), and how many segments a text
+/// may take: the title only, so it fits in one or two; longer ones are cut.
+pub const SMS_SEGMENT_CHARS: usize = 70;
+pub const SMS_MAX_SEGMENTS: usize = 2;
 
 /// The wait before the next try, given how many tries have failed so far; `None` when the item
 /// has used up its attempts.
@@ -46,9 +66,11 @@ pub fn backoff(failed_attempts: i64) -> Option<Duration> {
 #[derive(Debug, Clone, Serialize)]
 pub struct OutboxItem {
     pub id: i64,
-    /// [`CHANNEL_EMAIL`] or [`CHANNEL_WEBHOOK`].
+    /// [`CHANNEL_EMAIL`], [`CHANNEL_WEBHOOK`], [`CHANNEL_WECOM`], [`CHANNEL_DINGTALK`] or
+    /// [`CHANNEL_SMS`].
     pub channel: String,
-    /// The e-mail address, or the webhook endpoint at the time the item was made.
+    /// The e-mail address, the webhook endpoint at the time the item was made, the robot (its
+    /// key or token masked) or the mobile number.
     pub recipient: String,
     pub subject: String,
     pub body: String,
@@ -294,6 +316,238 @@ pub async fn enqueue_webhooks(store: &Store, endpoint: &str, now: DateTime<Utc>)
     Ok(queued)
 }
 
+/// The dedupe key of a notice's WeCom robot message.
+pub fn wecom_key(notice_id: i64) -> String {
+    format!("{CHANNEL_WECOM}:{notice_id}")
+}
+
+/// The dedupe key of a notice's DingTalk robot message.
+pub fn dingtalk_key(notice_id: i64) -> String {
+    format!("{CHANNEL_DINGTALK}:{notice_id}")
+}
+
+/// The dedupe key of a notice's SMS (one per notice: it goes to the notice's unit).
+pub fn sms_key(notice_id: i64) -> String {
+    format!("{CHANNEL_SMS}:{notice_id}")
+}
+
+/// `s` cut to at most `max` UTF-8 bytes on a character boundary, ending with "…" when cut.
+pub fn truncate_bytes(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let room = max.saturating_sub('…'.len_utf8());
+    let mut end = room.min(s.len());
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut out = s[..end].to_string();
+    if max >= '…'.len_utf8() {
+        out.push('…');
+    }
+    out
+}
+
+/// `s` cut to at most `max` characters, ending with "…" when cut.
+pub fn truncate_chars(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    if max > 0 {
+        out.push('…');
+    }
+    out
+}
+
+/// A mainland mobile number (11 digits starting with 1) from a contact's phone field, which
+/// may also hold a landline, spaces, dashes or a +86 prefix; `None` when it is no mobile.
+pub fn mobile_number(phone: &str) -> Option<String> {
+    let digits: String = phone.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
+    let digits = digits
+        .strip_prefix("+86")
+        .or_else(|| digits.strip_prefix("0086"))
+        .or_else(|| {
+            (digits.len() == 13)
+                .then(|| digits.strip_prefix("86"))
+                .flatten()
+        })
+        .unwrap_or(&digits);
+    (digits.len() == 11 && digits.starts_with('1') && digits.chars().all(|c| c.is_ascii_digit()))
+        .then(|| digits.to_string())
+}
+
+/// A notice as the robots and SMS tell it.
+struct NoticeRow {
+    id: i64,
+    unit_code: String,
+    unit_name: String,
+    contact_phone: String,
+    title: String,
+    body: String,
+    issued_on: String,
+    respond_by: Option<String>,
+    content_code: Option<String>,
+}
+
+/// Queues an item on `channel` (recipient and body from `make`) for each notice issued since
+/// the lookback day that has none yet, in id order, until a batch is queued or none are left;
+/// returns how many it queued. Pages by id, so notices `make` skips (`None`: a unit without a
+/// mobile number) never hide later ones.
+async fn enqueue_per_notice(
+    store: &Store,
+    channel: &'static str,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+    make: impl Fn(&NoticeRow) -> Option<(String, String)>,
+) -> Result<usize> {
+    let since = today
+        .checked_sub_days(chrono::Days::new(CONNECTOR_LOOKBACK_DAYS))
+        .unwrap_or(today);
+    // The channel is one of this module's constants, never input: safe to splice.
+    let sql = format!(
+        "SELECT n.id, u.code AS unit_code, u.name AS unit_name, u.contact_phone, n.title, n.body, \
+         n.issued_on, n.respond_by, o.content_code \
+         FROM notices n JOIN org_units u ON u.id = n.unit_id LEFT JOIN obligations o ON o.id = n.obligation_id \
+         WHERE n.issued_on >= $1 AND n.id > $2 \
+           AND NOT EXISTS (SELECT 1 FROM outbox x WHERE x.dedupe_key = '{channel}:' || CAST(n.id AS TEXT)) \
+         ORDER BY n.id LIMIT $3"
+    );
+    let mut after = 0_i64;
+    let mut queued = 0;
+    loop {
+        let rows = sqlx::query(&sql)
+            .bind(since.to_string())
+            .bind(after)
+            .bind(WEBHOOK_BATCH)
+            .fetch_all(&store.pool)
+            .await?;
+        for r in &rows {
+            let n = NoticeRow {
+                id: r.try_get("id")?,
+                unit_code: r.try_get("unit_code")?,
+                unit_name: r.try_get("unit_name")?,
+                contact_phone: r.try_get("contact_phone")?,
+                title: r.try_get("title")?,
+                body: r.try_get("body")?,
+                issued_on: r.try_get("issued_on")?,
+                respond_by: r.try_get("respond_by")?,
+                content_code: r.try_get("content_code")?,
+            };
+            after = n.id;
+            let Some((recipient, body)) = make(&n) else {
+                continue;
+            };
+            let key = format!("{channel}:{}", n.id);
+            let item = NewItem {
+                channel,
+                recipient: &recipient,
+                subject: &n.title,
+                body: &body,
+                dedupe_key: &key,
+            };
+            if enqueue(store, &item, now).await? {
+                queued += 1;
+            }
+        }
+        if (rows.len() as i64) < WEBHOOK_BATCH || queued as i64 >= WEBHOOK_BATCH {
+            return Ok(queued);
+        }
+    }
+}
+
+/// The markdown a group robot posts for a notice, at most [`ROBOT_MAX_BYTES`]; `br` is the line
+/// break the robot's markdown needs (DingTalk joins single newlines into one paragraph).
+fn robot_markdown(n: &NoticeRow, br: &str) -> String {
+    // Line breaks in a title would break the heading.
+    let title = n.title.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut head = format!(
+        "### {title}{br}**单位**：{}（{}）{br}**下发日期**：{}",
+        n.unit_name, n.unit_code, n.issued_on
+    );
+    if let Some(code) = &n.content_code {
+        head.push_str(&format!("{br}**事项**：{code}"));
+    }
+    if let Some(by) = &n.respond_by {
+        head.push_str(&format!("{br}**回复期限**：{by}"));
+    }
+    let tail = format!("{br}请登录质量强区平台查看办理。");
+    let body = n.body.trim();
+    let text = if body.is_empty() {
+        format!("{head}{tail}")
+    } else {
+        // The body gives way first, so the heading and the closing line survive.
+        let room = ROBOT_MAX_BYTES.saturating_sub(head.len() + tail.len() + 2 * br.len());
+        format!("{head}{br}{br}{}{tail}", truncate_bytes(body, room))
+    };
+    truncate_bytes(&text, ROBOT_MAX_BYTES)
+}
+
+async fn enqueue_robot(
+    store: &Store,
+    channel: &'static str,
+    recipient: &str,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<usize> {
+    enqueue_per_notice(store, channel, today, now, |n| {
+        let body = if channel == CHANNEL_DINGTALK {
+            let title = truncate_chars(&n.title, 64);
+            serde_json::json!({
+                "msgtype": "markdown",
+                "markdown": { "title": title, "text": robot_markdown(n, "\n\n") },
+            })
+        } else {
+            serde_json::json!({
+                "msgtype": "markdown",
+                "markdown": { "content": robot_markdown(n, "\n") },
+            })
+        }
+        .to_string();
+        Some((recipient.to_string(), body))
+    })
+    .await
+}
+
+/// Queues one WeCom robot message (the JSON body WeCom takes, fixed when queued) for every
+/// notice issued within [`CONNECTOR_LOOKBACK_DAYS`] that has none yet. `recipient` names the
+/// robot for the office, without its key. Returns how many were queued.
+pub async fn enqueue_wecom(
+    store: &Store,
+    recipient: &str,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<usize> {
+    enqueue_robot(store, CHANNEL_WECOM, recipient, today, now).await
+}
+
+/// The same for the DingTalk robot (its JSON body; the signature is made at each send, since
+/// it carries the time).
+pub async fn enqueue_dingtalk(
+    store: &Store,
+    recipient: &str,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<usize> {
+    enqueue_robot(store, CHANNEL_DINGTALK, recipient, today, now).await
+}
+
+/// Queues one SMS for every notice issued within [`CONNECTOR_LOOKBACK_DAYS`] whose unit's
+/// liaison has a mobile number (see [`mobile_number`]) and that has none yet. The body is the
+/// notice's title, at most [`SMS_MAX_SEGMENTS`] segments; the gateway's template is applied
+/// when sending. Returns how many were queued.
+pub async fn enqueue_sms(store: &Store, today: NaiveDate, now: DateTime<Utc>) -> Result<usize> {
+    enqueue_per_notice(store, CHANNEL_SMS, today, now, |n| {
+        let mobile = mobile_number(&n.contact_phone)?;
+        let title = n.title.split_whitespace().collect::<Vec<_>>().join(" ");
+        Some((
+            mobile,
+            truncate_chars(&title, SMS_SEGMENT_CHARS * SMS_MAX_SEGMENTS),
+        ))
+    })
+    .await
+}
+
 /// Undelivered items due at `now` that still have attempts left, oldest due first.
 pub async fn pending(store: &Store, now: DateTime<Utc>, limit: i64) -> Result<Vec<OutboxItem>> {
     pending_query(store, None, now, limit).await
@@ -449,5 +703,40 @@ pub async fn get(store: &Store, actor: &Actor, id: i64) -> Result<OutboxItem> {
 impl OutboxItem {
     pub fn next_attempt(&self) -> Option<DateTime<Utc>> {
         parse_time(&self.next_attempt_at)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncation_keeps_whole_characters_and_marks_the_cut() {
+        assert_eq!(truncate_bytes("督办单", 9), "督办单");
+        // 8 bytes: room for "督" (3) and "…" (3), not for "办".
+        assert_eq!(truncate_bytes("督办单", 8), "督…");
+        assert_eq!(truncate_bytes("ab督办", 6), "ab…");
+        assert_eq!(truncate_bytes("督办单", 2), "");
+        let long = "质量".repeat(3000);
+        let cut = truncate_bytes(&long, ROBOT_MAX_BYTES);
+        assert!(cut.len() <= ROBOT_MAX_BYTES && cut.ends_with('…'));
+        assert_eq!(truncate_chars("质量强区", 4), "质量强区");
+        assert_eq!(truncate_chars("质量强区建设", 4), "质量强…");
+    }
+
+    #[test]
+    fn only_mainland_mobile_numbers_get_an_sms() {
+        for (phone, mobile) in [
+            ("13800001111", Some("13800001111")),
+            ("138-0000-1111", Some("13800001111")),
+            ("+86 138 0000 1111", Some("13800001111")),
+            ("8613800001111", Some("13800001111")),
+            ("0371-63211234", None),
+            ("1380000111", None),
+            ("", None),
+            ("23800001111", None),
+        ] {
+            assert_eq!(mobile_number(phone).as_deref(), mobile, "{phone}");
+        }
     }
 }

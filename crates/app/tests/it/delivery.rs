@@ -18,12 +18,16 @@ use axum::routing::post;
 use base64::Engine;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use hmac::{Hmac, Mac};
-use imp::{DeliveryConfig, DeliveryReport, SmtpConfig, WebhookConfig, deliver_at};
+use imp::{
+    DeliveryConfig, DeliveryReport, DingtalkConfig, SmsConfig, SmsFormat, SmtpConfig,
+    WebhookConfig, WecomConfig, deliver_at,
+};
 use qcity_domain::role::Role;
 use qcity_store::outbox::{self, View};
 use qcity_store::units::{self, Contact};
 use qcity_store::{Actor, Store, StoreError, notices, time_text};
 use sha2::Sha256;
+use std::collections::VecDeque;
 use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
@@ -512,9 +516,176 @@ fn signature_verifies(secret: &str, body: &[u8], header: &str) -> bool {
 
 fn webhook_only(r: &Receiver) -> DeliveryConfig {
     DeliveryConfig {
-        smtp: None,
         webhook: Some(r.config()),
+        ..Default::default()
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fake group robots (WeCom, DingTalk) and a fake SMS gateway: real HTTP on loopback
+// ---------------------------------------------------------------------------------------------
+
+const WECOM_KEY: &str = "693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa";
+const DING_TOKEN: &str = "98975521a1b23c02cdd1a9a08c69511ddf5fa9d2ae387813d1c5348fb";
+const DING_SECRET: &str = "SEC19dd84be8c7f3cf71761974f1ed3ef77c1451906ae8ba18acf56103ee";
+
+/// One request a fake endpoint took: its query decoded into pairs, and its body.
+#[derive(Clone, Debug)]
+struct Hit {
+    query: Vec<(String, String)>,
+    content_type: String,
+    body: Vec<u8>,
+}
+
+impl Hit {
+    fn param(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).expect("a JSON body")
+    }
+}
+
+/// A fake endpoint: answers the scripted (status, body) replies in turn, then `ok`. A robot
+/// with `secret` checks DingTalk's signature first and refuses a bad one as DingTalk does
+/// (HTTP 200, errcode 310000).
+#[derive(Clone)]
+struct Fake {
+    hits: Arc<Mutex<Vec<Hit>>>,
+    script: Arc<Mutex<VecDeque<(u16, String)>>>,
+    ok: (u16, String),
+    secret: Option<String>,
+    url: String,
+}
+
+impl Fake {
+    async fn start(path: &str, ok: (u16, &str), secret: Option<&str>) -> Fake {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let f = Fake {
+            hits: Arc::new(Mutex::new(Vec::new())),
+            script: Arc::new(Mutex::new(VecDeque::new())),
+            ok: (ok.0, ok.1.to_string()),
+            secret: secret.map(String::from),
+            url: format!("http://{addr}{path}"),
+        };
+        let app = Router::new()
+            .route(path, post(fake_answer))
+            .with_state(f.clone());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        f
+    }
+
+    async fn robot(path: &str, secret: Option<&str>) -> Fake {
+        Fake::start(path, (200, r#"{"errcode":0,"errmsg":"ok"}"#), secret).await
+    }
+
+    fn then(&self, status: u16, body: &str) {
+        self.script
+            .lock()
+            .expect("lock")
+            .push_back((status, body.to_string()));
+    }
+
+    fn hits(&self) -> Vec<Hit> {
+        self.hits.lock().expect("lock").clone()
+    }
+}
+
+async fn fake_answer(
+    State(f): State<Fake>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> (StatusCode, String) {
+    let query: Vec<(String, String)> = form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+        .into_owned()
+        .collect();
+    let hit = Hit {
+        query,
+        content_type: headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string(),
+        body: body.to_vec(),
+    };
+    let signed = f
+        .secret
+        .as_deref()
+        .is_none_or(|secret| dingtalk_signature_verifies(secret, &hit));
+    f.hits.lock().expect("lock").push(hit);
+    if !signed {
+        return (
+            StatusCode::OK,
+            r#"{"errcode":310000,"errmsg":"sign not match"}"#.into(),
+        );
+    }
+    let (status, answer) = f
+        .script
+        .lock()
+        .expect("lock")
+        .pop_front()
+        .unwrap_or_else(|| f.ok.clone());
+    (
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        answer,
+    )
+}
+
+/// What DingTalk does with a signed call: recompute Base64(HMAC-SHA256(secret,
+/// "{timestamp}\n{secret}")) and compare it with the decoded `sign` parameter.
+fn dingtalk_signature_verifies(secret: &str, hit: &Hit) -> bool {
+    let (Some(ts), Some(sign)) = (hit.param("timestamp"), hit.param("sign")) else {
+        return false;
+    };
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
+        return false;
+    };
+    mac.update(format!("{ts}\n{secret}").as_bytes());
+    let Ok(sig) = base64::engine::general_purpose::STANDARD.decode(sign) else {
+        return false;
+    };
+    mac.verify_slice(&sig).is_ok()
+}
+
+async fn unit_with_phone(store: &Store, code: &str, name: &str, phone: &str) -> i64 {
+    let u = units::create(store, &office(), code, name, "member", None)
+        .await
+        .expect("create unit");
+    units::update_contact(
+        store,
+        &office(),
+        code,
+        Contact {
+            name: "联络员",
+            phone,
+            email: "",
+        },
+    )
+    .await
+    .expect("set the contact phone");
+    u.id
+}
+
+/// The outbox items of one channel, oldest first.
+async fn items(store: &Store, channel: &str) -> Vec<outbox::OutboxItem> {
+    let mut all: Vec<_> = outbox::list(store, &office(), View::Recent, 1000)
+        .await
+        .expect("list")
+        .into_iter()
+        .filter(|i| i.channel == channel)
+        .collect();
+    all.sort_by_key(|i| i.id);
+    all
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -570,7 +741,7 @@ async fn daily_digest_reaches_a_real_smtp_server_once_per_unit_and_day() {
             port: free_port(),
             ..sink.config()
         }),
-        webhook: None,
+        ..Default::default()
     };
     let r = deliver_at(&store, &down, today, t0).await.expect("run");
     assert_eq!(
@@ -599,7 +770,7 @@ async fn daily_digest_reaches_a_real_smtp_server_once_per_unit_and_day() {
     // The relay is up a minute later: the same digest goes out, once.
     let cfg = DeliveryConfig {
         smtp: Some(sink.config()),
-        webhook: None,
+        ..Default::default()
     };
     let r = deliver_at(&store, &cfg, today, t0 + Duration::minutes(1))
         .await
@@ -886,12 +1057,12 @@ async fn webhook_is_signed_retried_with_backoff_and_delivered_exactly_once() {
 async fn unreachable_endpoint_backs_off_then_gives_up_after_eight_attempts() {
     let (_dir, store) = setup().await;
     let cfg = DeliveryConfig {
-        smtp: None,
         // Nothing listens there: every try is a connection error.
         webhook: Some(WebhookConfig {
             url: format!("http://127.0.0.1:{}/hook", free_port()),
             secret: SECRET.into(),
         }),
+        ..Default::default()
     };
     let today = day("2015-03-02");
     unit(&store, "U01", "区市场监管局", "").await;
@@ -1072,6 +1243,7 @@ fn config_is_checked_and_never_prints_secrets() {
             url: "http://10.0.0.5/qcity".into(),
             secret: SECRET.into(),
         }),
+        ..Default::default()
     };
     cfg.validate().expect("valid");
     let shown = format!("{cfg:?}");
@@ -1104,5 +1276,558 @@ fn config_is_checked_and_never_prints_secrets() {
     assert_eq!(
         sig,
         "sha256=f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wecom_robot_gets_markdown_and_a_nonzero_errcode_is_retried() {
+    let (_dir, store) = setup().await;
+    let robot = Fake::robot("/cgi-bin/webhook/send", None).await;
+    let cfg = DeliveryConfig {
+        wecom: Some(WecomConfig {
+            url: robot.url.clone(),
+            key: WECOM_KEY.into(),
+        }),
+        ..Default::default()
+    };
+    let today = day("2015-03-02");
+    let t0 = at(2015, 3, 2, 1, 0);
+    unit(&store, "U01", "区市场监管局", "liaison@u01.example.cn").await;
+    // Older than the lookback: switching the robot on does not replay the history.
+    duban(
+        &store,
+        "U01",
+        "一个月前的督办单",
+        day("2015-03-10"),
+        day("2015-01-30"),
+    )
+    .await;
+    let first = duban(
+        &store,
+        "U01",
+        "关于\"质量月\"活动的督办单",
+        day("2015-03-10"),
+        today,
+    )
+    .await;
+
+    // errcode 0: delivered.
+    let r = deliver_at(&store, &cfg, today, t0).await.expect("run");
+    assert_eq!(
+        r,
+        DeliveryReport {
+            wecom_queued: 1,
+            delivered: 1,
+            ..quiet()
+        }
+    );
+    let hits = robot.hits();
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].param("key"), Some(WECOM_KEY));
+    assert_eq!(hits[0].content_type, "application/json");
+    let json = hits[0].json();
+    assert_eq!(json["msgtype"], "markdown");
+    let content = json["markdown"]["content"].as_str().expect("content");
+    assert!(
+        content.starts_with("### 关于\"质量月\"活动的督办单\n")
+            && content.contains("**单位**：区市场监管局（U01）")
+            && content.contains("**回复期限**：2015-03-10")
+            && content.contains("请按期办理。"),
+        "{content}"
+    );
+    let done = items(&store, "wecom").await;
+    assert_eq!(done.len(), 1);
+    assert_eq!(done[0].dedupe_key, format!("wecom:{first}"));
+    assert_eq!(done[0].state, "delivered");
+    // The office sees which robot, never its key.
+    assert!(
+        !done[0].recipient.contains(WECOM_KEY) && done[0].recipient.ends_with("(…5aaa)"),
+        "{}",
+        done[0].recipient
+    );
+
+    // A second notice with a body far over WeCom's limit; WeCom answers HTTP 200 with
+    // errcode 93000: a failure, retried after the back-off.
+    robot.then(200, r#"{"errcode":93000,"errmsg":"invalid webhook url"}"#);
+    let long_body = "请各单位对照任务分解表逐项自查。".repeat(400);
+    let second = notices::issue_duban(
+        &store,
+        &office(),
+        "U01",
+        None,
+        "第二份督办单",
+        &long_body,
+        day("2015-03-12"),
+        today,
+    )
+    .await
+    .expect("issue");
+    let t1 = t0 + Duration::minutes(10);
+    let r = deliver_at(&store, &cfg, today, t1).await.expect("run");
+    assert_eq!(
+        r,
+        DeliveryReport {
+            wecom_queued: 1,
+            failed: 1,
+            ..quiet()
+        }
+    );
+    let hits = robot.hits();
+    assert_eq!(hits.len(), 2);
+    let content = hits[1].json()["markdown"]["content"]
+        .as_str()
+        .expect("content")
+        .to_string();
+    assert!(
+        content.len() <= 4096
+            && content.contains('…')
+            && content.ends_with("请登录质量强区平台查看办理。"),
+        "{} bytes",
+        content.len()
+    );
+    let item = items(&store, "wecom").await.pop().expect("the second item");
+    assert_eq!(item.dedupe_key, format!("wecom:{second}"));
+    assert_eq!((item.attempts, item.state), (1, "retrying"));
+    let error = item.last_error.clone().unwrap_or_default();
+    assert!(error.contains("errcode 93000"), "{error}");
+    assert!(!error.contains(WECOM_KEY), "{error}");
+    assert_eq!(item.next_attempt_at, time_text(t1 + Duration::minutes(1)));
+
+    // Retried when due: the same bytes, now delivered.
+    let t2 = t1 + Duration::minutes(1);
+    let r = deliver_at(&store, &cfg, today, t2).await.expect("run");
+    assert_eq!(
+        r,
+        DeliveryReport {
+            delivered: 1,
+            ..quiet()
+        }
+    );
+    let hits = robot.hits();
+    assert_eq!(hits.len(), 3);
+    assert_eq!(hits[2].body, hits[1].body);
+    assert_eq!(
+        outbox::get(&store, &office(), item.id)
+            .await
+            .expect("get")
+            .state,
+        "delivered"
+    );
+
+    // Nothing is sent twice, however often it runs.
+    for later in [Duration::minutes(1), Duration::days(2)] {
+        let r = deliver_at(&store, &cfg, today, t2 + later)
+            .await
+            .expect("run");
+        assert_eq!(r, quiet());
+    }
+    assert_eq!(robot.hits().len(), 3);
+    assert_eq!(
+        items(&store, "wecom").await.len(),
+        2,
+        "the old notice stays out"
+    );
+
+    // An endpoint that is down: the error is recorded without the key in it.
+    duban(&store, "U01", "第三份督办单", day("2015-03-12"), today).await;
+    let down = DeliveryConfig {
+        wecom: Some(WecomConfig {
+            url: format!("http://127.0.0.1:{}/cgi-bin/webhook/send", free_port()),
+            key: WECOM_KEY.into(),
+        }),
+        ..Default::default()
+    };
+    let r = deliver_at(&store, &down, today, t2 + Duration::days(3))
+        .await
+        .expect("run");
+    assert_eq!((r.wecom_queued, r.failed), (1, 1), "{r:?}");
+    let item = items(&store, "wecom").await.pop().expect("the third item");
+    let error = item.last_error.unwrap_or_default();
+    assert!(
+        error.starts_with("WeCom: ") && !error.contains(WECOM_KEY),
+        "{error}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dingtalk_robot_checks_the_signature_and_refuses_a_wrong_secret() {
+    let (_dir, store) = setup().await;
+    let robot = Fake::robot("/robot/send", Some(DING_SECRET)).await;
+    let config = |secret: &str| DeliveryConfig {
+        dingtalk: Some(DingtalkConfig {
+            url: robot.url.clone(),
+            token: DING_TOKEN.into(),
+            secret: Some(secret.into()),
+        }),
+        ..Default::default()
+    };
+    let today = day("2015-03-02");
+    let t0 = at(2015, 3, 2, 1, 0);
+    unit(&store, "U01", "区市场监管局", "").await;
+    let first = duban(
+        &store,
+        "U01",
+        "关于质量提升行动的督办单",
+        day("2015-03-10"),
+        today,
+    )
+    .await;
+
+    let r = deliver_at(&store, &config(DING_SECRET), today, t0)
+        .await
+        .expect("run");
+    assert_eq!(
+        r,
+        DeliveryReport {
+            dingtalk_queued: 1,
+            delivered: 1,
+            ..quiet()
+        }
+    );
+    let hits = robot.hits();
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].param("access_token"), Some(DING_TOKEN));
+    assert_eq!(
+        hits[0].param("timestamp"),
+        Some(t0.timestamp_millis().to_string().as_str())
+    );
+    assert!(dingtalk_signature_verifies(DING_SECRET, &hits[0]));
+    let json = hits[0].json();
+    assert_eq!(json["msgtype"], "markdown");
+    assert_eq!(json["markdown"]["title"], "关于质量提升行动的督办单");
+    let text = json["markdown"]["text"].as_str().expect("text");
+    assert!(
+        text.starts_with("### 关于质量提升行动的督办单\n\n**单位**：区市场监管局（U01）"),
+        "{text}"
+    );
+    let item = items(&store, "dingtalk").await.pop().expect("item");
+    assert_eq!(
+        (item.dedupe_key.as_str(), item.state),
+        (format!("dingtalk:{first}").as_str(), "delivered")
+    );
+    assert!(!item.recipient.contains(DING_TOKEN), "{}", item.recipient);
+
+    // A wrong secret: DingTalk answers 310000 with HTTP 200; the item waits for a retry.
+    let second = duban(&store, "U01", "第二份督办单", day("2015-03-12"), today).await;
+    let t1 = t0 + Duration::minutes(5);
+    let r = deliver_at(&store, &config("SECwrong-secret"), today, t1)
+        .await
+        .expect("run");
+    assert_eq!(
+        r,
+        DeliveryReport {
+            dingtalk_queued: 1,
+            failed: 1,
+            ..quiet()
+        }
+    );
+    let hits = robot.hits();
+    assert_eq!(hits.len(), 2);
+    assert!(!dingtalk_signature_verifies(DING_SECRET, &hits[1]));
+    let item = items(&store, "dingtalk").await.pop().expect("item");
+    assert_eq!(item.dedupe_key, format!("dingtalk:{second}"));
+    assert_eq!((item.attempts, item.state), (1, "retrying"));
+    let error = item.last_error.clone().unwrap_or_default();
+    assert!(error.contains("errcode 310000"), "{error}");
+    assert!(
+        !error.contains(DING_TOKEN) && !error.contains(DING_SECRET),
+        "{error}"
+    );
+
+    // The secret is corrected: the retry is signed afresh, with its own time, and delivered.
+    let t2 = t1 + Duration::minutes(1);
+    let r = deliver_at(&store, &config(DING_SECRET), today, t2)
+        .await
+        .expect("run");
+    assert_eq!(
+        r,
+        DeliveryReport {
+            delivered: 1,
+            ..quiet()
+        }
+    );
+    let hits = robot.hits();
+    assert_eq!(hits.len(), 3);
+    assert!(dingtalk_signature_verifies(DING_SECRET, &hits[2]));
+    assert_eq!(
+        hits[2].param("timestamp"),
+        Some(t2.timestamp_millis().to_string().as_str())
+    );
+    assert_eq!(hits[2].body, hits[1].body);
+    for later in [Duration::minutes(1), Duration::days(1)] {
+        let r = deliver_at(&store, &config(DING_SECRET), today, t2 + later)
+            .await
+            .expect("run");
+        assert_eq!(r, quiet());
+    }
+    assert_eq!(robot.hits().len(), 3, "nothing is sent twice");
+}
+
+#[test]
+fn dingtalk_signature_matches_a_known_vector() {
+    // Computed independently with the Python sample of DingTalk's doc (加签,
+    // open.dingtalk.com/document/robots/customize-robot-security-settings):
+    //   hmac.new(secret, f"{ts}\n{secret}", sha256) → base64 → urllib.parse.quote_plus
+    let secret = "SEC0123456789abcdef";
+    let ts = 1_700_000_000_002_i64;
+    let expected = "VGvd0brDJp/nMZtR+XnA3yBIlhowT+TwkRPua0q1/jg=";
+    assert_eq!(imp::dingtalk_sign(secret, ts).expect("sign"), expected);
+
+    // The same steps by hand: the string to sign is the timestamp, a newline, the secret.
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("key");
+    mac.update(b"1700000000002\nSEC0123456789abcdef");
+    assert_eq!(
+        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes()),
+        expected
+    );
+
+    // In the URL, `+`, `/` and `=` of the Base64 are percent-encoded.
+    let url = imp::dingtalk_url(
+        &DingtalkConfig {
+            url: "http://127.0.0.1:9/robot/send".into(),
+            token: "tok".into(),
+            secret: Some(secret.into()),
+        },
+        ts,
+    )
+    .expect("url");
+    assert_eq!(
+        url.query(),
+        Some(
+            "access_token=tok&timestamp=1700000000002\
+             &sign=VGvd0brDJp%2FnMZtR%2BXnA3yBIlhowT%2BTwkRPua0q1%2Fjg%3D"
+        )
+    );
+    // Without a secret the robot relies on its keyword or IP list: no signature.
+    let plain = imp::dingtalk_url(
+        &DingtalkConfig {
+            url: "http://127.0.0.1:9/robot/send".into(),
+            token: "tok".into(),
+            secret: None,
+        },
+        ts,
+    )
+    .expect("url");
+    assert_eq!(plain.query(), Some("access_token=tok"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sms_gateway_gets_the_templated_title_for_the_liaison_mobile() {
+    let (_dir, store) = setup().await;
+    let gateway = Fake::start("/sms/send", (200, "OK"), None).await;
+    let cfg = DeliveryConfig {
+        sms: Some(SmsConfig {
+            url: format!("{}?apikey=gateway-secret", gateway.url),
+            template: r#"{"to":"{phone}","text":"{text}","ref":"{id}"}"#.into(),
+            format: SmsFormat::Json,
+        }),
+        ..Default::default()
+    };
+    let today = day("2015-03-02");
+    let t0 = at(2015, 3, 2, 1, 0);
+    unit_with_phone(&store, "U01", "区市场监管局", "+86 138-0000-1111").await;
+    // A landline and no phone at all: no SMS.
+    unit_with_phone(&store, "U02", "区教育局", "0371-63211234").await;
+    unit(&store, "U03", "区卫健委", "").await;
+    let first = duban(
+        &store,
+        "U01",
+        "关于\"质量月\"活动的{phone}督办单",
+        day("2015-03-10"),
+        today,
+    )
+    .await;
+    duban(&store, "U02", "座机单位的督办单", day("2015-03-10"), today).await;
+    duban(
+        &store,
+        "U03",
+        "无电话单位的督办单",
+        day("2015-03-10"),
+        today,
+    )
+    .await;
+
+    let r = deliver_at(&store, &cfg, today, t0).await.expect("run");
+    assert_eq!(
+        r,
+        DeliveryReport {
+            sms_queued: 1,
+            delivered: 1,
+            ..quiet()
+        }
+    );
+    let hits = gateway.hits();
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].param("apikey"), Some("gateway-secret"));
+    assert_eq!(hits[0].content_type, "application/json; charset=utf-8");
+    let item = items(&store, "sms").await.pop().expect("item");
+    assert_eq!(
+        (
+            item.dedupe_key.as_str(),
+            item.recipient.as_str(),
+            item.state
+        ),
+        (format!("sms:{first}").as_str(), "13800001111", "delivered")
+    );
+    // Quotes are escaped for JSON; a placeholder inside the text stays text.
+    assert_eq!(
+        hits[0].json(),
+        serde_json::json!({
+            "to": "13800001111",
+            "text": "关于\"质量月\"活动的{phone}督办单",
+            "ref": item.id.to_string(),
+        })
+    );
+
+    // A long title is cut to two segments; the gateway fails once (HTTP 503), then takes it.
+    gateway.then(503, "busy");
+    let long_title = "关于开展质量强区创建工作专项督查的通知".repeat(10);
+    let second = duban(&store, "U01", &long_title, day("2015-03-12"), today).await;
+    let t1 = t0 + Duration::minutes(3);
+    let r = deliver_at(&store, &cfg, today, t1).await.expect("run");
+    assert_eq!(
+        r,
+        DeliveryReport {
+            sms_queued: 1,
+            failed: 1,
+            ..quiet()
+        }
+    );
+    let item = items(&store, "sms").await.pop().expect("item");
+    assert_eq!(item.dedupe_key, format!("sms:{second}"));
+    assert_eq!((item.attempts, item.state), (1, "retrying"));
+    let error = item.last_error.clone().unwrap_or_default();
+    assert!(error.contains("503") && error.contains("busy"), "{error}");
+    assert!(!error.contains("gateway-secret"), "{error}");
+    let text = gateway.hits()[1].json()["text"]
+        .as_str()
+        .expect("text")
+        .to_string();
+    assert_eq!(text.chars().count(), 140, "{text}");
+    assert!(text.ends_with('…'));
+
+    let t2 = t1 + Duration::minutes(1);
+    let r = deliver_at(&store, &cfg, today, t2).await.expect("run");
+    assert_eq!(
+        r,
+        DeliveryReport {
+            delivered: 1,
+            ..quiet()
+        }
+    );
+    let hits = gateway.hits();
+    assert_eq!(hits.len(), 3);
+    assert_eq!(hits[2].body, hits[1].body, "a retry sends the same message");
+    for later in [Duration::minutes(1), Duration::days(1)] {
+        let r = deliver_at(&store, &cfg, today, t2 + later)
+            .await
+            .expect("run");
+        assert_eq!(r, quiet());
+    }
+    assert_eq!(gateway.hits().len(), 3, "nothing is sent twice");
+    assert_eq!(items(&store, "sms").await.len(), 2);
+}
+
+#[test]
+fn sms_form_body_is_form_encoded() {
+    let cfg = SmsConfig {
+        url: "http://127.0.0.1:9/sms".into(),
+        template: "mobile={phone}&content={text}&id={id}&x={unknown}".into(),
+        format: SmsFormat::Form,
+    };
+    assert_eq!(
+        imp::sms_body(&cfg, "13800001111", "质量 & 安全={text}", 7),
+        "mobile=13800001111&content=%E8%B4%A8%E9%87%8F+%26+%E5%AE%89%E5%85%A8%3D%7Btext%7D&id=7&x={unknown}"
+    );
+}
+
+#[test]
+fn connector_settings_are_checked_and_never_printed() {
+    let cfg = DeliveryConfig {
+        wecom: Some(WecomConfig {
+            url: "http://10.0.0.5/cgi-bin/webhook/send".into(),
+            key: WECOM_KEY.into(),
+        }),
+        dingtalk: Some(DingtalkConfig {
+            url: "http://10.0.0.5/robot/send".into(),
+            token: DING_TOKEN.into(),
+            secret: Some(DING_SECRET.into()),
+        }),
+        sms: Some(SmsConfig {
+            url: "http://10.0.0.6/send?apikey=gateway-secret".into(),
+            template: r#"{"to":"{phone}","text":"{text}"}"#.into(),
+            format: SmsFormat::Json,
+        }),
+        ..Default::default()
+    };
+    cfg.validate().expect("valid");
+    let shown = format!("{cfg:?}");
+    for secret in [WECOM_KEY, DING_TOKEN, DING_SECRET, "gateway-secret"] {
+        assert!(!shown.contains(secret), "{shown}");
+    }
+
+    // The documented endpoints are https, which this build cannot speak: the error says what
+    // to set instead.
+    let mut bad = cfg.clone();
+    if let Some(w) = bad.wecom.as_mut() {
+        w.url = imp::WECOM_URL.into();
+    }
+    let e = format!("{:#}", bad.validate().expect_err("https"));
+    assert!(e.contains("--wecom-url") && !e.contains(WECOM_KEY), "{e}");
+    let mut bad = cfg.clone();
+    if let Some(d) = bad.dingtalk.as_mut() {
+        d.url = format!("http://10.0.0.5/robot/send?access_token={DING_TOKEN}");
+    }
+    let e = format!(
+        "{:#}",
+        bad.validate().expect_err("the token has its own setting")
+    );
+    assert!(
+        e.contains("--dingtalk-url") && !e.contains(DING_TOKEN),
+        "{e}"
+    );
+    let mut bad = cfg.clone();
+    if let Some(d) = bad.dingtalk.as_mut() {
+        d.token = "two words".into();
+    }
+    assert!(bad.validate().is_err());
+    let mut bad = cfg.clone();
+    if let Some(s) = bad.sms.as_mut() {
+        s.template = r#"{"to":"{phone}"}"#.into();
+    }
+    assert!(bad.validate().is_err(), "no {{text}}");
+    let mut bad = cfg.clone();
+    if let Some(s) = bad.sms.as_mut() {
+        s.template = r#"{"to":"{phone}","text":{text}}"#.into();
+    }
+    assert!(bad.validate().is_err(), "the text outside quotes");
+    // A gateway that takes the number as a JSON number: a mobile number is one.
+    let mut numeric = cfg.clone();
+    if let Some(s) = numeric.sms.as_mut() {
+        s.template = r#"{"mobile":{phone},"text":"{text}"}"#.into();
+    }
+    numeric.validate().expect("a numeric phone");
+    let mut form = cfg;
+    if let Some(s) = form.sms.as_mut() {
+        s.template = "to={phone}&text={text}".into();
+        s.format = SmsFormat::Form;
+    }
+    form.validate().expect("a form template");
+}
+
+#[test]
+fn serve_refuses_a_robot_it_cannot_reach_without_printing_its_key() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let o = super::qcity_env(
+        dir.path(),
+        &["serve", "--listen", "127.0.0.1:0"],
+        None,
+        &[("QCITY_WECOM_KEY", WECOM_KEY)],
+    );
+    let text = super::out(&o);
+    assert!(!o.status.success(), "{text}");
+    assert!(
+        text.contains("--wecom-url") && !text.contains(WECOM_KEY),
+        "{text}"
     );
 }

@@ -10,6 +10,7 @@ mod approvals;
 mod assessment;
 mod audit;
 mod browser;
+mod connectors;
 mod crawl;
 mod errors;
 mod exposure;
