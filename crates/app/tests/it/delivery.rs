@@ -1259,12 +1259,14 @@ fn config_is_checked_and_never_prints_secrets() {
     assert!(bad.validate().is_err());
     let mut bad = cfg.clone();
     if let Some(w) = bad.webhook.as_mut() {
+        w.url = "ftp://example.org/hook".into();
+    }
+    assert!(bad.validate().is_err(), "only http and https");
+    let mut good = cfg.clone();
+    if let Some(w) = good.webhook.as_mut() {
         w.url = "https://example.org/hook".into();
     }
-    assert!(
-        bad.validate().is_err(),
-        "https needs a TLS client this build lacks"
-    );
+    good.validate().expect("https is spoken (rustls)");
     let mut bad = cfg;
     if let Some(w) = bad.webhook.as_mut() {
         w.secret.clear();
@@ -1766,13 +1768,17 @@ fn connector_settings_are_checked_and_never_printed() {
         assert!(!shown.contains(secret), "{shown}");
     }
 
-    // The documented endpoints are https, which this build cannot speak: the error says what
-    // to set instead.
-    let mut bad = cfg.clone();
-    if let Some(w) = bad.wecom.as_mut() {
+    // The documented endpoints are https, spoken directly; another scheme is refused by name.
+    let mut good = cfg.clone();
+    if let Some(w) = good.wecom.as_mut() {
         w.url = imp::WECOM_URL.into();
     }
-    let e = format!("{:#}", bad.validate().expect_err("https"));
+    good.validate().expect("the official https endpoint");
+    let mut bad = cfg.clone();
+    if let Some(w) = bad.wecom.as_mut() {
+        w.url = "ftp://qyapi.weixin.qq.com/cgi-bin/webhook/send".into();
+    }
+    let e = format!("{:#}", bad.validate().expect_err("ftp"));
     assert!(e.contains("--wecom-url") && !e.contains(WECOM_KEY), "{e}");
     let mut bad = cfg.clone();
     if let Some(d) = bad.dingtalk.as_mut() {

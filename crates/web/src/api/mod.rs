@@ -3,6 +3,7 @@
 //! (from `qcity token create`) or a browser session.
 
 pub mod acceptance;
+pub mod approvals;
 pub mod assessment;
 pub mod imports;
 pub mod indicators;
@@ -47,12 +48,19 @@ pub fn core_routes(r: Routes) -> Routes {
         .post("/api/v1/users/{username}/disable", disable_user)
         .post("/api/v1/users/{username}/enable", enable_user)
         .get("/api/v1/audit", list_audit)
+        .get("/api/v1/approval-rules", approvals::get_rules)
+        .put("/api/v1/approval-rules", approvals::put_rule)
 }
 
 /// The plan's API routes.
 pub fn plan_routes(r: Routes) -> Routes {
     r.get("/api/v1/plan", get_plan)
         .get("/api/v1/plan/versions", plan_versions)
+        .upload(
+            "/api/v1/plan/versions",
+            crate::module::BodyLimit::Import,
+            import_plan,
+        )
 }
 
 /// The core API operations (accounts, units, audit) and the document's title and security; the
@@ -60,8 +68,8 @@ pub fn plan_routes(r: Routes) -> Routes {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "QCity API", version = "1", description = "质量强市创建工作平台 API. Authenticate with `Authorization: Bearer <token>` (see `qcity token create`). Errors are JSON: `{error, message, fields, detail}` with messages in the caller's language (Accept-Language)."),
-    paths(me, list_units, create_unit, get_unit, put_contact, list_users, create_user, reset_password, disable_user, enable_user, list_audit),
-    components(schemas(CreatedDto, FileDto, UserDto, UnitDto, NewUnitDto, ContactDto, NewUserDto, CreatedUserDto, AuditDto, AuditPageDto, ErrorDto)),
+    paths(me, list_units, create_unit, get_unit, put_contact, list_users, create_user, reset_password, disable_user, enable_user, list_audit, approvals::get_rules, approvals::put_rule),
+    components(schemas(CreatedDto, FileDto, UserDto, UnitDto, NewUnitDto, ContactDto, NewUserDto, CreatedUserDto, AuditDto, AuditPageDto, ErrorDto, approvals::ApprovalRuleDto)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]
@@ -69,7 +77,10 @@ pub struct ApiDoc;
 
 /// The plan's API operations.
 #[derive(OpenApi)]
-#[openapi(paths(get_plan, plan_versions), components(schemas(ErrorDto)))]
+#[openapi(
+    paths(get_plan, plan_versions, import_plan),
+    components(schemas(ErrorDto, PlanUploadDto, PlanImportedDto))
+)]
 pub struct PlanDoc;
 
 struct BearerAuth;
@@ -739,4 +750,77 @@ async fn docs_page(State(state): State<AppState>, ctx: Ctx) -> Response {
         ops,
         schemas,
     })
+}
+
+/// The multipart form of a plan import: one file.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct PlanUploadDto {
+    /// The plan as TOML (docs/plan-format.md) or as the workbook QCity exports.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+/// A plan import's result.
+#[derive(Serialize, ToSchema)]
+pub struct PlanImportedDto {
+    /// The version now current.
+    pub version: i64,
+    /// False when the file was the current plan already (nothing changed).
+    pub created: bool,
+}
+
+/// Imports a plan file as a new version (office only), as the 方案版本 page does; a file with
+/// problems is refused whole (422, each problem with its place under `fields.file`).
+#[utoipa::path(post, path = "/api/v1/plan/versions", tag = "plan",
+    request_body(content = PlanUploadDto, content_type = "multipart/form-data"),
+    responses((status = 201, body = PlanImportedDto), (status = 200, body = PlanImportedDto, description = "the same plan: no new version"),
+              (status = 503, body = ErrorDto, description = "every import slot is busy; try again (Retry-After)")))]
+async fn import_plan(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    req: Request,
+) -> Result<Response, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let form = crate::upload::read_form(req, &state, state.config.max_import_bytes as u64).await?;
+    match form.problem {
+        Some(crate::upload::UploadProblem::TooLarge { .. }) => {
+            return Err(AppError::PayloadTooLarge);
+        }
+        Some(crate::upload::UploadProblem::Unreadable) => {
+            return Err(AppError::Validation(vec![(
+                "file".into(),
+                "error-upload".into(),
+            )]));
+        }
+        None => {}
+    }
+    let Some(file) = form.file("file") else {
+        return Err(AppError::Validation(vec![(
+            "file".into(),
+            "plan-import-no-file".into(),
+        )]));
+    };
+    use crate::pages::plan_versions::{PlanImportRefused, import_file};
+    match import_file(&state, &ctx, file).await? {
+        Ok(imported) => Ok((
+            if imported.created {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            },
+            Json(PlanImportedDto {
+                version: imported.version,
+                created: imported.created,
+            }),
+        )
+            .into_response()),
+        Err(PlanImportRefused::Busy) => Err(AppError::Unavailable),
+        Err(PlanImportRefused::Problems(problems)) => Err(AppError::Validation(
+            problems
+                .into_iter()
+                .map(|p| ("file".to_string(), p))
+                .collect(),
+        )),
+    }
 }

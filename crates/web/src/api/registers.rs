@@ -58,6 +58,10 @@ pub fn sampling_routes(r: Routes) -> Routes {
         .get("/api/v1/sampling/pass-rates", pass_rates)
         .get("/api/v1/sampling/{id}", one_sampling)
         .post("/api/v1/sampling/{id}/followup", followup)
+        .post(
+            "/api/v1/sampling/disclosures",
+            crate::api::approvals::disclose,
+        )
 }
 
 #[derive(Serialize, ToSchema)]
@@ -1328,8 +1332,17 @@ pub struct EnterprisesDoc;
 /// The sampling register's API operations.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(list_sampling, create_sampling, pass_rates, one_sampling, followup),
+    paths(
+        list_sampling,
+        create_sampling,
+        pass_rates,
+        one_sampling,
+        followup,
+        crate::api::approvals::disclose
+    ),
     components(schemas(
+        crate::api::approvals::SamplingDisclosureRequestDto,
+        crate::api::approvals::SamplingDisclosedDto,
         PassRateDto,
         SamplingDto,
         FailedItemDto,

@@ -99,6 +99,42 @@ async fn import(
             .await?,
         ));
     };
+    let imported = match import_file(&state, &ctx, file).await? {
+        Ok(imported) => imported,
+        Err(PlanImportRefused::Busy) => {
+            return Ok(crate::upload::busy(
+                versions_view(&state, &ctx, vec![ctx.t("import-busy")], String::new()).await?,
+            ));
+        }
+        Err(PlanImportRefused::Problems(problems)) => {
+            return Ok(unprocessable(
+                versions_view(&state, &ctx, problems, String::new()).await?,
+            ));
+        }
+    };
+    let flag = if imported.created {
+        imported.version.to_string()
+    } else {
+        "same".to_string()
+    };
+    Ok(see_other(&format!("/plan/versions?imported={flag}")))
+}
+
+/// Why a plan file was not imported.
+pub enum PlanImportRefused {
+    /// Every slot of the import pool stayed busy.
+    Busy,
+    /// The file's problems, each with its place, in the reader's language.
+    Problems(Vec<String>),
+}
+
+/// Reads a plan file (TOML or the workbook) against the current plan and imports it as a new
+/// version: the page and the API do the same.
+pub async fn import_file(
+    state: &AppState,
+    ctx: &Ctx,
+    file: &crate::upload::SpooledFile,
+) -> Result<Result<plan_store::Imported, PlanImportRefused>, AppError> {
     let name = file.name.clone();
     let base = match state.plan().await? {
         Some((_, p)) => (*p).clone(),
@@ -107,9 +143,7 @@ async fn import(
     let lang = crate::view::target_lang(&ctx.page());
     // Read in a slot of the import pool, on a blocking thread.
     let Ok(_slot) = state.imports.acquire().await else {
-        return Ok(crate::upload::busy(
-            versions_view(&state, &ctx, vec![ctx.t("import-busy")], String::new()).await?,
-        ));
+        return Ok(Err(PlanImportRefused::Busy));
     };
     let measures = state.store.measures();
     let (read, is_xlsx) = crate::upload::read_blocking(Some(file), move |bytes| {
@@ -133,20 +167,19 @@ async fn import(
                     format!("{}{line}: {}", d.path, d.message(lang))
                 })
                 .collect();
-            return Ok(unprocessable(
-                versions_view(&state, &ctx, problems, String::new()).await?,
-            ));
+            return Ok(Err(PlanImportRefused::Problems(problems)));
         }
     };
     let format = if is_xlsx { "xlsx" } else { "toml" };
-    let imported =
-        plan_store::import(&state.store, &ctx.actor(), &plan, format, &name, ctx.today).await?;
-    let flag = if imported.created {
-        imported.version.to_string()
-    } else {
-        "same".to_string()
-    };
-    Ok(see_other(&format!("/plan/versions?imported={flag}")))
+    Ok(Ok(plan_store::import(
+        &state.store,
+        &ctx.actor(),
+        &plan,
+        format,
+        &name,
+        ctx.today,
+    )
+    .await?))
 }
 
 async fn export_xlsx(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {

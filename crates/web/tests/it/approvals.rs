@@ -230,3 +230,127 @@ async fn a_failed_result_is_public_after_review_and_its_objection_period() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn the_api_sets_the_rules_discloses_results_and_imports_a_plan_as_the_pages_do() {
+    let app = TestApp::with_plan().await;
+    let system = Actor::system("t");
+    let office = qcity_store::users::create_token(&app.store, &system, "admin", "ci")
+        .await
+        .unwrap();
+    crate::harness::create_user(
+        &app.store,
+        "unit.api",
+        Role::Unit,
+        Some("ZJFJ"),
+        "pw-Unit-api-1",
+    )
+    .await;
+    let unit = qcity_store::users::create_token(&app.store, &system, "unit.api", "ci")
+        .await
+        .unwrap();
+    let c = reqwest::Client::new();
+    let rule =
+        serde_json::json!({"kind": "sampling_disclosure", "four_eyes": false, "objection_days": 3});
+    let res = c
+        .put(app.url("/api/v1/approval-rules"))
+        .bearer_auth(&office)
+        .json(&rule)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let rules: serde_json::Value = c
+        .get(app.url("/api/v1/approval-rules"))
+        .bearer_auth(&office)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rules[2]["objection_days"], 3);
+    assert_eq!(rules[2]["four_eyes"], false);
+    for (body, status) in [
+        (
+            serde_json::json!({"kind": "nonsense", "four_eyes": true}),
+            422,
+        ),
+        (
+            serde_json::json!({"kind": "indicator_value", "four_eyes": true, "objection_days": 5}),
+            422,
+        ),
+    ] {
+        let res = c
+            .put(app.url("/api/v1/approval-rules"))
+            .bearer_auth(&office)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), status, "{body}");
+    }
+    let res = c
+        .put(app.url("/api/v1/approval-rules"))
+        .bearer_auth(&unit)
+        .json(&rule)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let res = c
+        .post(app.url("/api/v1/sampling/disclosures"))
+        .bearer_auth(&unit)
+        .json(&serde_json::json!({"all": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let res: serde_json::Value = c
+        .post(app.url("/api/v1/sampling/disclosures"))
+        .bearer_auth(&office)
+        .json(&serde_json::json!({"all": true}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(res["reviewed"], 0, "nothing waits");
+
+    // The plan: the current one again changes nothing; a broken file is refused with its place.
+    let (_, plan) = qcity_store::plan::current(&app.store)
+        .await
+        .unwrap()
+        .unwrap();
+    let send = |bytes: Vec<u8>, token: String| {
+        let url = app.url("/api/v1/plan/versions");
+        let c = c.clone();
+        async move {
+            let form = reqwest::multipart::Form::new().part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name("plan.toml"),
+            );
+            c.post(url)
+                .bearer_auth(token)
+                .multipart(form)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let res = send(plan.to_toml().into_bytes(), office.clone()).await;
+    assert_eq!(res.status(), 200);
+    let same: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(same["created"], false);
+    let res = send(b"[plan]\ntitle = \"broken".to_vec(), office.clone()).await;
+    assert_eq!(res.status(), 422);
+    let err: serde_json::Value = res.json().await.unwrap();
+    assert!(err.to_string().contains("file"), "{err}");
+    assert_eq!(
+        send(plan.to_toml().into_bytes(), unit.clone())
+            .await
+            .status(),
+        403
+    );
+}
