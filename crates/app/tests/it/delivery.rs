@@ -1822,13 +1822,19 @@ fn connector_settings_are_checked_and_never_printed() {
 }
 
 #[test]
-fn serve_refuses_a_robot_it_cannot_reach_without_printing_its_key() {
+fn serve_refuses_a_robot_address_it_cannot_speak_without_printing_its_key() {
     let dir = tempfile::tempdir().expect("temp dir");
     let o = super::qcity_env(
         dir.path(),
         &["serve", "--listen", "127.0.0.1:0"],
         None,
-        &[("QCITY_WECOM_KEY", WECOM_KEY)],
+        &[
+            ("QCITY_WECOM_KEY", WECOM_KEY),
+            (
+                "QCITY_WECOM_URL",
+                "ftp://qyapi.weixin.qq.com/cgi-bin/webhook/send",
+            ),
+        ],
     );
     let text = super::out(&o);
     assert!(!o.status.success(), "{text}");
