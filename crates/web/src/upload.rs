@@ -161,6 +161,22 @@ impl UploadForm {
         self.files.iter().find(|f| f.field == field)
     }
 
+    /// For the API: the form's problem as the API answers it (413 over the limit, 422 naming
+    /// `field` when unreadable), or that no file `field` came (422 with `missing`, a message key).
+    pub fn api_check(&self, field: &str, missing: &str) -> Result<(), AppError> {
+        match self.problem {
+            Some(UploadProblem::TooLarge { .. }) => Err(AppError::PayloadTooLarge),
+            Some(UploadProblem::Unreadable) => Err(AppError::Validation(vec![(
+                field.into(),
+                "error-upload".into(),
+            )])),
+            None if self.file(field).is_none() => {
+                Err(AppError::Validation(vec![(field.into(), missing.into())]))
+            }
+            None => Ok(()),
+        }
+    }
+
     /// The first file of that field, taken out of the form (to keep it past the request).
     pub fn into_file(mut self, field: &str) -> Option<SpooledFile> {
         let i = self.files.iter().position(|f| f.field == field)?;

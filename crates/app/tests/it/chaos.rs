@@ -80,27 +80,51 @@ async fn hand_in_reports(
     acknowledged
 }
 
+/// The demo in a fresh database, with an API token of 区质监分局's account.
+struct Demo {
+    _dir: tempfile::TempDir,
+    data: std::path::PathBuf,
+    url: String,
+    token: String,
+}
+
+impl Demo {
+    async fn new() -> Demo {
+        let dir = tempfile::tempdir().unwrap();
+        let url = crate::delivery::fresh_database(dir.path()).await;
+        let mut demo = Demo {
+            data: dir.path().join("data"),
+            _dir: dir,
+            url,
+            token: String::new(),
+        };
+        let seeded = demo.run(&["demo"]);
+        assert!(seeded.status.success(), "{}", out(&seeded));
+        let created = demo.run(&["token", "create", "--username", "zjfj"]);
+        assert!(created.status.success(), "{}", out(&created));
+        demo.token = String::from_utf8_lossy(&created.stdout).trim().to_string();
+        demo
+    }
+
+    /// Runs a `qcity` command on the demo's database and data directory.
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        let mut all = vec!["--database-url", self.url.as_str(), "--today", "2014-12-15"];
+        all.extend_from_slice(args);
+        qcity_env(&self.data, &all, None, &[])
+    }
+}
+
 #[test]
 fn a_killed_server_loses_no_acknowledged_write_and_its_audit_chain_verifies() {
     tokio_runtime().block_on(async {
-        let dir = tempfile::tempdir().unwrap();
-        let url = crate::delivery::fresh_database(dir.path()).await;
-        let data = dir.path().join("data");
-        let run = |args: &[&str]| {
-            let mut all = vec!["--database-url", url.as_str(), "--today", "2014-12-15"];
-            all.extend_from_slice(args);
-            qcity_env(&data, &all, None, &[])
-        };
-        let demo = run(&["demo"]);
-        assert!(demo.status.success(), "{}", out(&demo));
-        let created = run(&["token", "create", "--username", "zjfj"]);
-        assert!(created.status.success(), "{}", out(&created));
-        let token = String::from_utf8_lossy(&created.stdout).trim().to_string();
+        let demo = Demo::new().await;
+        let (data, url, token) = (&demo.data, &demo.url, demo.token.clone());
+        let run = |args: &[&str]| demo.run(args);
 
         let port = free_port();
         let base = format!("http://127.0.0.1:{port}");
         let client = reqwest::Client::new();
-        let mut server = serve(&data, &url, port);
+        let mut server = serve(data, url, port);
         wait_healthy(&client, &base).await;
         let list = client
             .get(format!("{base}/api/v1/obligations?status=in_progress"))
@@ -162,7 +186,7 @@ fn a_killed_server_loses_no_acknowledged_write_and_its_audit_chain_verifies() {
         );
 
         // Started again: every acknowledged report is there.
-        let mut server = serve(&data, &url, port);
+        let mut server = serve(data, url, port);
         wait_healthy(&client, &base).await;
         let mut by_obligation: std::collections::BTreeMap<i64, Vec<i64>> = Default::default();
         for (ob, report) in &acknowledged {
@@ -241,24 +265,14 @@ async fn job(client: &reqwest::Client, base: &str, token: &str, id: i64) -> serd
 fn a_server_killed_during_an_import_imports_the_file_once_after_restart() {
     const ROWS: usize = 120_000;
     tokio_runtime().block_on(async {
-        let dir = tempfile::tempdir().unwrap();
-        let url = crate::delivery::fresh_database(dir.path()).await;
-        let data = dir.path().join("data");
-        let run = |args: &[&str]| {
-            let mut all = vec!["--database-url", url.as_str(), "--today", "2014-12-15"];
-            all.extend_from_slice(args);
-            qcity_env(&data, &all, None, &[])
-        };
-        let demo = run(&["demo"]);
-        assert!(demo.status.success(), "{}", out(&demo));
-        let created = run(&["token", "create", "--username", "zjfj"]);
-        assert!(created.status.success(), "{}", out(&created));
-        let token = String::from_utf8_lossy(&created.stdout).trim().to_string();
+        let demo = Demo::new().await;
+        let (data, url, token) = (&demo.data, &demo.url, demo.token.clone());
+        let run = |args: &[&str]| demo.run(args);
 
         let port = free_port();
         let base = format!("http://127.0.0.1:{port}");
         let client = reqwest::Client::new();
-        let mut server = serve(&data, &url, port);
+        let mut server = serve(data, url, port);
         wait_healthy(&client, &base).await;
         let form = reqwest::multipart::Form::new().part(
             "file",
@@ -292,7 +306,7 @@ fn a_server_killed_during_an_import_imports_the_file_once_after_restart() {
         server.wait().expect("reaped");
 
         // Started again: the job runs again from the start, and ends with every row, once.
-        let mut server = serve(&data, &url, port);
+        let mut server = serve(data, url, port);
         wait_healthy(&client, &base).await;
         let start = Instant::now();
         let done = loop {

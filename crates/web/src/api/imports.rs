@@ -140,23 +140,9 @@ pub async fn submit(
     let actor = ctx.actor();
     qcity_store::enterprises::require_writer(&state.store, &actor, rf.kind).await?;
     let form = crate::upload::read_form(req, &state, state.config.max_import_bytes as u64).await?;
-    match form.problem {
-        Some(crate::upload::UploadProblem::TooLarge { .. }) => {
-            return Err(AppError::PayloadTooLarge);
-        }
-        Some(crate::upload::UploadProblem::Unreadable) => {
-            return Err(AppError::Validation(vec![(
-                "file".into(),
-                "error-upload".into(),
-            )]));
-        }
-        None => {}
-    }
+    form.api_check("file", "import-choose-file")?;
     let Some(file) = form.into_file("file") else {
-        return Err(AppError::Validation(vec![(
-            "file".into(),
-            "import-choose-file".into(),
-        )]));
+        return Err(AppError::NotFound);
     };
     let id = crate::import_queue::submit(&state, &actor, rf.kind, file, ctx.today).await?;
     let job = import_queue::get(&state.store, &actor, id).await?;

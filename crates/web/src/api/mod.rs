@@ -783,23 +783,9 @@ async fn import_plan(
 ) -> Result<Response, AppError> {
     ctx.require_role(&[Role::Office])?;
     let form = crate::upload::read_form(req, &state, state.config.max_import_bytes as u64).await?;
-    match form.problem {
-        Some(crate::upload::UploadProblem::TooLarge { .. }) => {
-            return Err(AppError::PayloadTooLarge);
-        }
-        Some(crate::upload::UploadProblem::Unreadable) => {
-            return Err(AppError::Validation(vec![(
-                "file".into(),
-                "error-upload".into(),
-            )]));
-        }
-        None => {}
-    }
+    form.api_check("file", "plan-import-no-file")?;
     let Some(file) = form.file("file") else {
-        return Err(AppError::Validation(vec![(
-            "file".into(),
-            "plan-import-no-file".into(),
-        )]));
+        return Err(AppError::NotFound);
     };
     use crate::pages::plan_versions::{PlanImportRefused, import_file};
     match import_file(&state, &ctx, file).await? {
