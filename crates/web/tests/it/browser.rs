@@ -425,3 +425,95 @@ async fn a_unit_acknowledges_reports_withdraws_and_resubmits_and_the_office_batc
     c.close().await.unwrap();
     assert!(errors.is_empty(), "console errors: {errors:#?}");
 }
+
+/// True when the page scrolls sideways.
+async fn overflows(c: &Client) -> bool {
+    c.execute(
+        "return document.documentElement.scrollWidth > window.innerWidth + 1;",
+        vec![],
+    )
+    .await
+    .unwrap()
+        == serde_json::Value::Bool(true)
+}
+
+/// On a phone, on the demo: the leader's home opens with the headline the leaders' view has,
+/// the header folds into one line and its menu reaches 领导视图; an evaluator's home lists the
+/// open window and its link opens the rating sheet.
+#[tokio::test]
+async fn a_leader_reads_the_headline_and_an_evaluator_reaches_the_sheet_on_a_phone() {
+    let Some((driver, browser)) = start_driver().await else {
+        return;
+    };
+    let today = chrono::NaiveDate::from_ymd_opt(2014, 12, 15).unwrap();
+    let app = TestApp::with_plan_and(qcity_web::Config {
+        today: Some(today),
+        ..Default::default()
+    })
+    .await;
+    for seed in app.store.demos() {
+        seed(&app.store, &qcity_store::schema::DemoCtx { today })
+            .await
+            .unwrap();
+    }
+    for (name, role) in [
+        ("leader.phone", Role::Leader),
+        ("eval.phone", Role::Evaluator),
+    ] {
+        crate::harness::create_user(&app.store, name, role, None, crate::harness::PASSWORD).await;
+    }
+    let district = qcity_store::obligations::tallies_sql(&app.store, &Actor::system("t"), today)
+        .await
+        .unwrap()
+        .district();
+    let base = format!("http://{}", app.addr);
+
+    let profile = tempfile::tempdir().unwrap();
+    let c = connect(&driver, &browser, profile.path()).await;
+    sign_in(&c, &base, "leader.phone", crate::harness::PASSWORD).await;
+    wait_text(&c, "#headline-completion", &district.completion_text()).await;
+    let header: f64 = c
+        .execute(
+            "return document.querySelector('header.top').getBoundingClientRect().height;",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap();
+    assert!(header < 120.0, "the header takes {header} px of 844");
+    assert!(!overflows(&c).await, "the home page scrolls sideways");
+    c.find(Locator::Css("header.top .menu-toggle"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("#site-nav a[href='/leader']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_path(&c, "/leader").await;
+    wait_text(&c, "#headline-completion", &district.completion_text()).await;
+    let errors = console_errors(&c).await;
+    c.close().await.unwrap();
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
+
+    let profile = tempfile::tempdir().unwrap();
+    let c = connect(&driver, &browser, profile.path()).await;
+    sign_in(&c, &base, "eval.phone", crate::harness::PASSWORD).await;
+    c.find(Locator::Css("#queue-windows li a"))
+        .await
+        .expect("the open window on the evaluator's home")
+        .click()
+        .await
+        .unwrap();
+    wait_path(&c, "/assessment/windows/").await;
+    let url = c.current_url().await.unwrap();
+    assert!(url.path().ends_with("/sheet"), "{url}");
+    let errors = console_errors(&c).await;
+    c.close().await.unwrap();
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
+}
