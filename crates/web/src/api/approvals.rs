@@ -7,7 +7,7 @@ use crate::api::{ApiJson, ErrorDto};
 use crate::ctx::Ctx;
 use crate::error::AppError;
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{FromRequest, Request, State};
 use qcity_domain::approval::{Kind, Rule};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -53,9 +53,12 @@ pub async fn get_rules(
 pub async fn put_rule(
     State(state): State<AppState>,
     ctx: Ctx,
-    ApiJson(dto): ApiJson<ApprovalRuleDto>,
+    req: Request,
 ) -> Result<Json<ApprovalRuleDto>, AppError> {
     ctx.user()?;
+    // The role first: others are refused whatever they send.
+    ctx.actor().require_admin()?;
+    let ApiJson(dto) = ApiJson::<ApprovalRuleDto>::from_request(req, &state).await?;
     let kind = Kind::parse(&dto.kind)
         .ok_or_else(|| AppError::Validation(vec![("kind".into(), "error-json-invalid".into())]))?;
     qcity_store::approvals::set(
@@ -97,10 +100,12 @@ pub struct SamplingDisclosedDto {
 pub async fn disclose(
     State(state): State<AppState>,
     ctx: Ctx,
-    ApiJson(req): ApiJson<SamplingDisclosureRequestDto>,
+    req: Request,
 ) -> Result<Json<SamplingDisclosedDto>, AppError> {
     ctx.user()?;
+    // The role first: others are refused whatever they send.
     ctx.actor().require_admin()?;
+    let ApiJson(req) = ApiJson::<SamplingDisclosureRequestDto>::from_request(req, &state).await?;
     let ids = if req.all {
         qcity_store::sampling::awaiting_disclosure(&state.store).await?
     } else {

@@ -810,6 +810,7 @@ async fn disclose(
     axum::Form(f): axum::Form<DiscloseForm>,
 ) -> Result<Response, AppError> {
     ctx.user()?;
+    ctx.actor().require_admin()?;
     let ids = match (f.id, f.all.is_empty()) {
         (Some(id), _) => vec![id],
         (None, false) => sampling::awaiting_disclosure(&state.store).await?,
