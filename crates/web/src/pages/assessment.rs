@@ -952,7 +952,8 @@ async fn leader(State(state): State<AppState>, ctx: Ctx) -> Result<Response, App
     let lang = lang(&ctx);
     let obs = qcity_store::indicators::observations(&state.store, &plan, ctx.today).await?;
     let standings = qcity_store::indicators::evaluate(&plan, &obs, today);
-    let indicator_counts = StatusCounts::of(standings.iter().map(|s| s.evaluation.status))
+    let status_counts = StatusCounts::of(standings.iter().map(|s| s.evaluation.status));
+    let indicator_counts = status_counts
         .rows()
         .iter()
         .map(|(s, n)| (s.key(), crate::view::status_label(ctx.lang, s.key()), *n))
@@ -988,18 +989,7 @@ async fn leader(State(state): State<AppState>, ctx: Ctx) -> Result<Response, App
         ..Default::default()
     };
     let late = qcity_store::obligations::list(&state.store, &actor, &filter, today).await?;
-    let mut by_unit: BTreeMap<String, (String, usize)> = BTreeMap::new();
-    for o in &late {
-        by_unit
-            .entry(o.unit_code.clone())
-            .or_insert_with(|| (o.unit_name.clone(), 0))
-            .1 += 1;
-    }
-    let mut overdue: Vec<(String, String, usize)> = by_unit
-        .into_iter()
-        .map(|(code, (name, n))| (code, name, n))
-        .collect();
-    overdue.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+    let overdue = crate::pages::home::overdue_by_unit(&late);
     let period = store::period_of(today);
     let (_, _, as_of) = store::period_bounds(period, today).ok_or(AppError::NotFound)?;
     let (_, ranked) = store::scores(&state.store, &actor, &plan, period, as_of).await?;
@@ -1017,26 +1007,26 @@ async fn leader(State(state): State<AppState>, ctx: Ctx) -> Result<Response, App
             )
         })
         .collect();
-    let (readiness, vetoed, categories) =
-        match qcity_store::acceptance::current_readiness(&state.store, today).await? {
-            Some((stage, r)) => (
-                ctx.lang.t_args(
-                    "leader-readiness-score",
-                    &[
-                        ("stage", ctx.lang.t(&format!("acc-stage-{stage}"))),
-                        ("score", pts(r.score)),
-                        ("total", pts(r.base_total + r.bonus_max)),
-                        ("undecided", r.undecided.len().to_string()),
-                    ],
-                ),
-                r.vetoed,
-                r.by_category
-                    .iter()
-                    .map(|c| (c.name.clone(), pts(c.earned), pts(c.max), c.undecided))
-                    .collect(),
+    let current = qcity_store::acceptance::current_readiness(&state.store, today).await?;
+    let (readiness, vetoed, categories) = match &current {
+        Some((stage, r)) => (
+            ctx.lang.t_args(
+                "leader-readiness-score",
+                &[
+                    ("stage", ctx.lang.t(&format!("acc-stage-{stage}"))),
+                    ("score", pts(r.score)),
+                    ("total", pts(r.base_total + r.bonus_max)),
+                    ("undecided", r.undecided.len().to_string()),
+                ],
             ),
-            None => (String::new(), false, Vec::new()),
-        };
+            r.vetoed,
+            r.by_category
+                .iter()
+                .map(|c| (c.name.clone(), pts(c.earned), pts(c.max), c.undecided))
+                .collect(),
+        ),
+        None => (String::new(), false, Vec::new()),
+    };
     let report = qcity_store::reports::list(&state.store, &actor)
         .await?
         .into_iter()
@@ -1047,7 +1037,15 @@ async fn leader(State(state): State<AppState>, ctx: Ctx) -> Result<Response, App
         .await?
         .into_iter()
         .next();
-    let headline = Some(crate::pages::home::leader_headline(&state, &ctx, &plan).await?);
+    let before = crate::pages::home::month_ago_tally(&state, &ctx).await?;
+    let headline = Some(crate::pages::home::headline(
+        &ctx,
+        &district,
+        &before,
+        status_counts,
+        &late,
+        current.as_ref(),
+    ));
     Ok(render(&LeaderPage {
         ctx: ctx.page(),
         headline,

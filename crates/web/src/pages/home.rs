@@ -8,7 +8,8 @@ use crate::view::{PageCtx, render};
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use chrono::{Duration, Months, NaiveDate};
+use chrono::{Duration, Months};
+use qcity_domain::acceptance::Readiness;
 use qcity_domain::plan::Plan;
 use qcity_domain::role::Role;
 use qcity_domain::supervision::{ObligationStatus, Tally};
@@ -431,7 +432,7 @@ fn change_text(ctx: &Ctx, now: Option<f64>, before: Option<f64>) -> String {
     }
 }
 
-/// The leader's headline (the home page and the top of the leaders' view).
+/// The leader's headline for the home page: gathers what [`headline`] reads.
 pub async fn leader_headline(
     state: &AppState,
     ctx: &Ctx,
@@ -442,13 +443,72 @@ pub async fn leader_headline(
     let now: Tally = obligations::tallies_sql(&state.store, &actor, today)
         .await?
         .district();
-    let month_ago = today.checked_sub_months(Months::new(1)).unwrap_or(today);
-    let before: Tally = obligations::tallies_sql(&state.store, &actor, month_ago)
-        .await?
-        .district();
     let obs = qcity_store::indicators::observations(&state.store, plan, today).await?;
     let standings = qcity_store::indicators::evaluate(plan, &obs, today);
-    let indicators = StatusCounts::of(standings.iter().map(|s| s.evaluation.status))
+    let counts = StatusCounts::of(standings.iter().map(|s| s.evaluation.status));
+    let late = list(
+        state,
+        ctx,
+        Filter {
+            overdue_only: true,
+            ..Default::default()
+        },
+    )
+    .await?;
+    let readiness = qcity_store::acceptance::current_readiness(&state.store, today).await?;
+    let before = month_ago_tally(state, ctx).await?;
+    Ok(headline(
+        ctx,
+        &now,
+        &before,
+        counts,
+        &late,
+        readiness.as_ref(),
+    ))
+}
+
+/// The district's tally as of the same day a month before the business date (较上月).
+pub async fn month_ago_tally(state: &AppState, ctx: &Ctx) -> Result<Tally, AppError> {
+    let month_ago = ctx
+        .today
+        .checked_sub_months(Months::new(1))
+        .unwrap_or(ctx.today);
+    Ok(
+        obligations::tallies_sql(&state.store, &ctx.actor(), month_ago)
+            .await?
+            .district(),
+    )
+}
+
+/// Overdue obligations by unit, most first: (code, name, overdue).
+pub fn overdue_by_unit(late: &[Obligation]) -> Vec<(String, String, usize)> {
+    let mut by_unit: BTreeMap<String, (String, usize)> = BTreeMap::new();
+    for o in late {
+        by_unit
+            .entry(o.unit_code.clone())
+            .or_insert_with(|| (o.unit_name.clone(), 0))
+            .1 += 1;
+    }
+    let mut out: Vec<_> = by_unit
+        .into_iter()
+        .map(|(code, (name, n))| (code, name, n))
+        .collect();
+    out.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+    out
+}
+
+/// The leader's headline (the home page and the top of the leaders' view) from the figures the
+/// caller has read: the district's tally now and a month ago, the indicator status counts, the
+/// overdue obligations and the acceptance readiness.
+pub fn headline(
+    ctx: &Ctx,
+    now: &Tally,
+    before: &Tally,
+    counts: StatusCounts,
+    late: &[Obligation],
+    readiness: Option<&(String, Readiness)>,
+) -> Headline {
+    let indicators = counts
         .rows()
         .iter()
         .filter(|(s, _)| {
@@ -459,49 +519,28 @@ pub async fn leader_headline(
         })
         .map(|(s, n)| (s.key(), crate::view::status_label(ctx.lang, s.key()), *n))
         .collect();
-    let late = list(
-        state,
-        ctx,
-        Filter {
-            overdue_only: true,
-            ..Default::default()
-        },
-    )
-    .await?;
-    let mut by_unit: BTreeMap<String, (String, usize)> = BTreeMap::new();
-    for o in &late {
-        by_unit
-            .entry(o.unit_code.clone())
-            .or_insert_with(|| (o.unit_name.clone(), 0))
-            .1 += 1;
-    }
-    let mut behind: Vec<_> = by_unit
-        .into_iter()
-        .map(|(code, (name, n))| (code, name, n))
-        .collect();
-    behind.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+    let mut behind = overdue_by_unit(late);
     behind.truncate(3);
-    Ok(Headline {
+    Headline {
         completion: now.completion_text(),
         completion_change: change_text(ctx, now.completion_rate(), before.completion_rate()),
         on_time: now.on_time_text(),
         on_time_change: change_text(ctx, now.on_time_rate(), before.on_time_rate()),
         overdue: now.overdue,
         indicators,
-        readiness: readiness_text(state, ctx, today).await?,
+        readiness: readiness_text(ctx, readiness),
         behind,
-    })
+    }
 }
 
 /// The acceptance self-check's score against its pass line, in words.
-async fn readiness_text(state: &AppState, ctx: &Ctx, today: NaiveDate) -> Result<String, AppError> {
-    let Some((stage, r)) = qcity_store::acceptance::current_readiness(&state.store, today).await?
-    else {
-        return Ok(ctx.t("leader-readiness-none"));
+fn readiness_text(ctx: &Ctx, readiness: Option<&(String, Readiness)>) -> String {
+    let Some((stage, r)) = readiness else {
+        return ctx.t("leader-readiness-none");
     };
     let stage = ctx.t(&format!("acc-stage-{stage}"));
     let score = crate::pages::assessment::pts(r.score);
-    Ok(match r.pass_line {
+    match r.pass_line {
         _ if r.vetoed => ctx
             .lang
             .t_args("home-readiness-vetoed", &[("stage", stage)]),
@@ -533,7 +572,7 @@ async fn readiness_text(state: &AppState, ctx: &Ctx, today: NaiveDate) -> Result
                 ),
             ],
         ),
-    })
+    }
 }
 
 /// The next deadlines after the business date: for a unit its own, else everyone's.
