@@ -162,17 +162,27 @@ impl UploadForm {
     }
 
     /// For the API: the form's problem as the API answers it (413 over the limit, 422 naming
-    /// `field` when unreadable), or that no file `field` came (422 with `missing`, a message key).
-    pub fn api_check(&self, field: &str, missing: &str) -> Result<(), AppError> {
+    /// `field` when unreadable), else its file `field` (422 with `missing`, a message key, when
+    /// none came).
+    pub fn api_file(&self, field: &str, missing: &str) -> Result<&SpooledFile, AppError> {
+        self.api_problem(field)?;
+        self.file(field).ok_or_else(|| missing_file(field, missing))
+    }
+
+    /// [`UploadForm::api_file`], taking the file out of the form (to keep it past the request).
+    pub fn into_api_file(self, field: &str, missing: &str) -> Result<SpooledFile, AppError> {
+        self.api_problem(field)?;
+        self.into_file(field)
+            .ok_or_else(|| missing_file(field, missing))
+    }
+
+    fn api_problem(&self, field: &str) -> Result<(), AppError> {
         match self.problem {
             Some(UploadProblem::TooLarge { .. }) => Err(AppError::PayloadTooLarge),
             Some(UploadProblem::Unreadable) => Err(AppError::Validation(vec![(
                 field.into(),
                 "error-upload".into(),
             )])),
-            None if self.file(field).is_none() => {
-                Err(AppError::Validation(vec![(field.into(), missing.into())]))
-            }
             None => Ok(()),
         }
     }
@@ -324,4 +334,8 @@ pub fn busy(mut res: Response) -> Response {
     res.headers_mut()
         .insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
     res
+}
+
+fn missing_file(field: &str, missing: &str) -> AppError {
+    AppError::Validation(vec![(field.into(), missing.into())])
 }

@@ -140,10 +140,7 @@ pub async fn submit(
     let actor = ctx.actor();
     qcity_store::enterprises::require_writer(&state.store, &actor, rf.kind).await?;
     let form = crate::upload::read_form(req, &state, state.config.max_import_bytes as u64).await?;
-    form.api_check("file", "import-choose-file")?;
-    let Some(file) = form.into_file("file") else {
-        return Err(AppError::NotFound);
-    };
+    let file = form.into_api_file("file", "import-choose-file")?;
     let id = crate::import_queue::submit(&state, &actor, rf.kind, file, ctx.today).await?;
     let job = import_queue::get(&state.store, &actor, id).await?;
     Ok((

@@ -783,10 +783,7 @@ async fn import_plan(
 ) -> Result<Response, AppError> {
     ctx.require_role(&[Role::Office])?;
     let form = crate::upload::read_form(req, &state, state.config.max_import_bytes as u64).await?;
-    form.api_check("file", "plan-import-no-file")?;
-    let Some(file) = form.file("file") else {
-        return Err(AppError::NotFound);
-    };
+    let file = form.api_file("file", "plan-import-no-file")?;
     use crate::pages::plan_versions::{PlanImportRefused, import_file};
     match import_file(&state, &ctx, file).await? {
         Ok(imported) => Ok((
