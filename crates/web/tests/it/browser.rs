@@ -11,7 +11,7 @@ use qcity_store::Actor;
 use qcity_store::users::{self, NewUser};
 use std::process::{Child, Command, Stdio};
 
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     port: u16,
 }
@@ -30,7 +30,7 @@ fn find(candidates: &[&str]) -> Option<String> {
         .map(|p| p.to_string())
 }
 
-async fn start_driver() -> Option<(Driver, String)> {
+pub(crate) async fn start_driver() -> Option<(Driver, String)> {
     let driver = find(&["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]);
     let browser = find(&["/usr/bin/chromium", "/usr/bin/chromium-browser"]);
     let (Some(driver), Some(browser)) = (driver, browser) else {
@@ -62,7 +62,7 @@ async fn start_driver() -> Option<(Driver, String)> {
     panic!("chromedriver did not start");
 }
 
-async fn connect(driver: &Driver, browser: &str, profile: &std::path::Path) -> Client {
+pub(crate) async fn connect(driver: &Driver, browser: &str, profile: &std::path::Path) -> Client {
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
@@ -110,7 +110,7 @@ impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
     }
 }
 
-async fn console_errors(c: &Client) -> Vec<String> {
+pub(crate) async fn console_errors(c: &Client) -> Vec<String> {
     let log = c.issue_cmd(BrowserLog).await.expect("read the browser log");
     log.as_array()
         .map(|entries| {
@@ -131,7 +131,7 @@ async fn console_errors(c: &Client) -> Vec<String> {
 }
 
 /// Waits (up to 10 s) until the element shows `expected`: clicks navigate asynchronously.
-async fn wait_text(c: &Client, css: &str, expected: &str) {
+pub(crate) async fn wait_text(c: &Client, css: &str, expected: &str) {
     let mut last = String::new();
     for _ in 0..100 {
         // The text content, not the rendered text: on a phone the header's tools are folded
@@ -150,7 +150,7 @@ async fn wait_text(c: &Client, css: &str, expected: &str) {
     panic!("`{css}` shows {last:?}, expected {expected:?}");
 }
 
-async fn wait_path(c: &Client, prefix: &str) {
+pub(crate) async fn wait_path(c: &Client, prefix: &str) {
     for _ in 0..100 {
         if c.current_url()
             .await
@@ -163,7 +163,7 @@ async fn wait_path(c: &Client, prefix: &str) {
     panic!("never reached {prefix}");
 }
 
-async fn type_into(c: &Client, id: &str, text: &str) {
+pub(crate) async fn type_into(c: &Client, id: &str, text: &str) {
     let el = c.find(Locator::Id(id)).await.expect(id);
     el.clear().await.expect("clear");
     el.send_keys(text).await.expect("type");
@@ -171,7 +171,7 @@ async fn type_into(c: &Client, id: &str, text: &str) {
 
 /// Clicks an element; one in the header folded behind the menu button on a phone is reached
 /// as a user does, by opening the menu first.
-async fn click(c: &Client, id: &str) {
+pub(crate) async fn click(c: &Client, id: &str) {
     let el = c.find(Locator::Id(id)).await.expect(id);
     if el.is_displayed().await.unwrap_or(false) {
         el.click().await.expect("click");
@@ -271,7 +271,7 @@ async fn sign_in_change_password_and_switch_language_in_chromium() {
 }
 
 /// Waits (up to 10 s) until the page has left `path`.
-async fn wait_left(c: &Client, path: &str) {
+pub(crate) async fn wait_left(c: &Client, path: &str) {
     for _ in 0..100 {
         if c.current_url().await.is_ok_and(|u| u.path() != path) {
             return;
@@ -281,7 +281,7 @@ async fn wait_left(c: &Client, path: &str) {
     panic!("still on {path}");
 }
 
-async fn sign_in(c: &Client, base: &str, username: &str, password: &str) {
+pub(crate) async fn sign_in(c: &Client, base: &str, username: &str, password: &str) {
     c.goto(&format!("{base}/login")).await.unwrap();
     type_into(c, "username", username).await;
     type_into(c, "password", password).await;
@@ -290,7 +290,7 @@ async fn sign_in(c: &Client, base: &str, username: &str, password: &str) {
 }
 
 /// The textarea's current value (what the user sees in it).
-async fn value_of(c: &Client, id: &str) -> String {
+pub(crate) async fn value_of(c: &Client, id: &str) -> String {
     c.find(Locator::Id(id))
         .await
         .expect(id)
@@ -427,7 +427,7 @@ async fn a_unit_acknowledges_reports_withdraws_and_resubmits_and_the_office_batc
 }
 
 /// True when the page scrolls sideways.
-async fn overflows(c: &Client) -> bool {
+pub(crate) async fn overflows(c: &Client) -> bool {
     c.execute(
         "return document.documentElement.scrollWidth > window.innerWidth + 1;",
         vec![],
