@@ -10,16 +10,15 @@ use crate::audit::{self, Change};
 pub use crate::evidence::{EvidencePolicy, Upload, sniff};
 use crate::{Actor, Result, Store, StoreError, Tx, now_text};
 use chrono::NaiveDate;
-use qcity_domain::plan::Plan;
 use qcity_domain::role::Scope;
 pub use qcity_domain::supervision::{
     Action, Duty, ObligationFacts, ObligationStatus, Tally, TransitionError, category_of,
 };
-use qcity_domain::supervision::{acknowledge as may_acknowledge, apply, percent_after, wanted};
+use qcity_domain::supervision::{acknowledge as may_acknowledge, apply, percent_after};
 use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Obligation {
@@ -125,114 +124,8 @@ fn handed_in_sql() -> String {
         .join(", ")
 }
 
-/// (content code, unit id, period key): what identifies an obligation across plan versions.
-type ObligationKey = (String, i64, String);
-/// (id, retired, due date, plan's due date) of a stored obligation.
-type Existing = (i64, bool, String, String);
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct SyncSummary {
-    pub added: usize,
-    pub retired: usize,
-    pub revived: usize,
-    pub rescheduled: usize,
-}
-
-/// Brings the obligations in line with a plan version, inside the plan import's transaction.
-/// Existing obligations keep their progress (matched by content code, unit and period); those
-/// the plan no longer asks for are retired, never deleted. A due date the plan moves follows,
-/// unless the office granted an extension.
-pub async fn sync_from_plan(tx: &mut Tx, plan: &Plan) -> Result<SyncSummary> {
-    let unit_ids: HashMap<String, i64> = sqlx::query("SELECT id, code FROM org_units")
-        .fetch_all(&mut **tx)
-        .await?
-        .iter()
-        .map(|r| Ok((r.try_get::<String, _>("code")?, r.try_get::<i64, _>("id")?)))
-        .collect::<Result<_>>()?;
-    let existing: HashMap<ObligationKey, Existing> =
-        sqlx::query("SELECT id, content_code, unit_id, period_key, retired, due_date, original_due FROM obligations")
-            .fetch_all(&mut **tx)
-            .await?
-            .iter()
-            .map(|r| {
-                Ok((
-                    (r.try_get("content_code")?, r.try_get("unit_id")?, r.try_get("period_key")?),
-                    (r.try_get("id")?, r.try_get::<i64, _>("retired")? != 0, r.try_get("due_date")?, r.try_get("original_due")?),
-                ))
-            })
-            .collect::<Result<_>>()?;
-    let mut summary = SyncSummary::default();
-    let mut keep = std::collections::HashSet::new();
-    let now = now_text();
-    for w in wanted(plan) {
-        let Some(&unit_id) = unit_ids.get(&w.unit) else {
-            continue;
-        };
-        let key = (w.content.clone(), unit_id, w.period.clone());
-        let duty = w.duty.as_str();
-        let start = w.start.map(|d| d.to_string());
-        let plan_due = w.due.to_string();
-        let times = i64::from(w.times);
-        match existing.get(&key) {
-            None => {
-                sqlx::query(
-                    "INSERT INTO obligations (content_code, category, unit_id, duty, period_key, start_date, due_date, original_due, times, status, created_at, updated_at) \
-                     VALUES ($1, $9, $2, $3, $4, $5, $6, $6, $7, $10, $8, $8)",
-                )
-                .bind(&w.content)
-                .bind(unit_id)
-                .bind(duty)
-                .bind(&w.period)
-                .bind(&start)
-                .bind(&plan_due)
-                .bind(times)
-                .bind(&now)
-                .bind(category_of(&w.content))
-                .bind(ObligationStatus::NotStarted.as_str())
-                .execute(&mut **tx)
-                .await?;
-                summary.added += 1;
-            }
-            Some((id, retired, due, original_due)) => {
-                if *retired {
-                    summary.revived += 1;
-                }
-                // An extension (due ≠ original) stays; otherwise follow the plan's date.
-                let new_due = if due != original_due {
-                    due.clone()
-                } else {
-                    plan_due.clone()
-                };
-                if *retired || *original_due != plan_due {
-                    sqlx::query("UPDATE obligations SET retired = 0, duty = $1, due_date = $2, original_due = $3, times = $4, updated_at = $5 WHERE id = $6")
-                        .bind(duty)
-                        .bind(&new_due)
-                        .bind(&plan_due)
-                        .bind(times)
-                        .bind(&now)
-                        .bind(id)
-                        .execute(&mut **tx)
-                        .await?;
-                    if *original_due != plan_due {
-                        summary.rescheduled += 1;
-                    }
-                }
-            }
-        }
-        keep.insert(key);
-    }
-    for (key, (id, retired, _, _)) in &existing {
-        if !retired && !keep.contains(key) {
-            sqlx::query("UPDATE obligations SET retired = 1, updated_at = $1 WHERE id = $2")
-                .bind(&now)
-                .bind(id)
-                .execute(&mut **tx)
-                .await?;
-            summary.retired += 1;
-        }
-    }
-    Ok(summary)
-}
+mod sync;
+pub use sync::{SyncPreview, SyncSummary, UnitEffect, preview_sync, sync_from_plan};
 
 /// Filters for lists. Unit staff always see only their own unit's obligations.
 #[derive(Debug, Clone, Default)]

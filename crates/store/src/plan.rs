@@ -3,6 +3,7 @@
 //! stays attached across versions.
 
 use crate::audit::{self, Change};
+use crate::obligations::SyncPreview;
 use crate::schema::{Migration, Schema, Table};
 use crate::units::{self, PlanUnit};
 use crate::{Actor, Result, Store, StoreError, now_text};
@@ -163,6 +164,164 @@ pub async fn import(
     })
 }
 
+/// A plan read from a file, waiting for the office to confirm its import.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub id: i64,
+    /// The version the preview was made against.
+    pub base_version: i64,
+    pub source_format: String,
+    pub source_name: String,
+    pub created_by: String,
+    pub created_at: String,
+    pub plan: Plan,
+}
+
+/// What reading a plan file for import led to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Staged {
+    /// The file equals the current version: nothing to confirm.
+    Same { version: i64 },
+    /// A draft to preview and confirm.
+    Draft { id: i64 },
+}
+
+/// The conflict [`apply_draft`] answers when the plan changed after the preview.
+pub const STALE_PREVIEW: &str = "plan-preview-stale";
+
+/// Drafts older than this are removed when a new one is staged.
+const DRAFT_DAYS: i64 = 7;
+
+/// Keeps a validated plan as a draft for its preview, unless it equals the current version.
+/// Office only.
+pub async fn stage(
+    store: &Store,
+    actor: &Actor,
+    plan: &Plan,
+    source_format: &str,
+    source_name: &str,
+) -> Result<Staged> {
+    actor.require_admin()?;
+    let previous = current(store).await?;
+    let base_version = previous.as_ref().map(|(v, _)| *v).unwrap_or(0);
+    if let Some((v, old)) = &previous
+        && diff(old, plan).is_empty()
+    {
+        return Ok(Staged::Same { version: *v });
+    }
+    let now = now_text();
+    let cutoff = (chrono::Utc::now() - chrono::Duration::days(DRAFT_DAYS))
+        .format("%Y-%m-%dT%H:%M:%S")
+        .to_string();
+    sqlx::query("DELETE FROM plan_drafts WHERE created_at < $1")
+        .bind(&cutoff)
+        .execute(&store.pool)
+        .await?;
+    let id: i64 = sqlx::query(
+        "INSERT INTO plan_drafts (base_version, source_format, source_name, plan_toml, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(base_version)
+    .bind(source_format)
+    .bind(source_name)
+    .bind(plan.to_toml())
+    .bind(&actor.username)
+    .bind(&now)
+    .fetch_one(&store.pool)
+    .await?
+    .try_get("id")?;
+    Ok(Staged::Draft { id })
+}
+
+/// One draft. Office only.
+pub async fn draft(store: &Store, actor: &Actor, id: i64) -> Result<Draft> {
+    actor.require_admin()?;
+    let r = sqlx::query(
+        "SELECT id, base_version, source_format, source_name, plan_toml, created_by, created_at FROM plan_drafts WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&store.pool)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    let toml: String = r.try_get("plan_toml")?;
+    let plan = Plan::from_toml(&toml).map_err(|d| {
+        StoreError::Conflict(format!("stored plan draft {id} does not load: {d:?}"))
+    })?;
+    Ok(Draft {
+        id: r.try_get("id")?,
+        base_version: r.try_get("base_version")?,
+        source_format: r.try_get("source_format")?,
+        source_name: r.try_get("source_name")?,
+        created_by: r.try_get("created_by")?,
+        created_at: r.try_get("created_at")?,
+        plan,
+    })
+}
+
+/// Drops a draft without importing it. Office only.
+pub async fn discard(store: &Store, actor: &Actor, id: i64) -> Result<()> {
+    actor.require_admin()?;
+    let done = sqlx::query("DELETE FROM plan_drafts WHERE id = $1")
+        .bind(id)
+        .execute(&store.pool)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// What importing a plan would do, against the current version, on a business date.
+#[derive(Debug, Clone, Serialize)]
+pub struct Preview {
+    /// The version the preview compares with (0 when there is none yet).
+    pub base_version: i64,
+    pub diff: PlanDiff,
+    pub obligations: SyncPreview,
+}
+
+/// Computes the preview of importing `plan`: the differences from the current version and the
+/// effect on the obligations. Writes nothing.
+pub async fn preview(store: &Store, plan: &Plan, today: chrono::NaiveDate) -> Result<Preview> {
+    let previous = current(store).await?;
+    let (base_version, d) = match &previous {
+        Some((v, old)) => (*v, diff(old, plan)),
+        None => (0, diff_from_nothing(plan)),
+    };
+    Ok(Preview {
+        base_version,
+        diff: d,
+        obligations: crate::obligations::preview_sync(store, plan, today).await?,
+    })
+}
+
+/// Imports a draft the office confirmed after seeing its preview against `confirmed_base`.
+/// A version imported since makes the preview stale: refused with a conflict naming
+/// [`STALE_PREVIEW`], so the office sees the new preview before anything changes.
+pub async fn apply_draft(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+    confirmed_base: i64,
+    today: chrono::NaiveDate,
+) -> Result<Imported> {
+    let d = draft(store, actor, id).await?;
+    if current_version(store).await? != confirmed_base {
+        return Err(StoreError::Conflict(STALE_PREVIEW.into()));
+    }
+    let imported = import(
+        store,
+        actor,
+        &d.plan,
+        &d.source_format,
+        &d.source_name,
+        today,
+    )
+    .await?;
+    discard(store, actor, id).await?;
+    Ok(imported)
+}
+
 /// The first version's "diff": everything added.
 fn diff_from_nothing(plan: &Plan) -> PlanDiff {
     let empty = Plan {
@@ -230,8 +389,16 @@ pub const SCHEMA: Schema = Schema {
             name: "plan versions: the business date each took effect",
             sql: include_str!("../migrations/2026120610_plan_effective_on.sql"),
         },
+        Migration {
+            version: 2026120630,
+            name: "plan drafts: an import waits for confirmation after its preview",
+            sql: include_str!("../migrations/2026120630_plan_drafts.sql"),
+        },
     ],
-    tables: &[Table::by_id("plan_versions")],
+    tables: &[
+        Table::by_id("plan_versions"),
+        Table::transient("plan_drafts"),
+    ],
     jobs: &[],
     measures: &[],
     demo: None,

@@ -166,6 +166,12 @@ pub fn unprocessable(mut res: Response) -> Response {
     res
 }
 
+/// A page re-rendered because what it showed changed meanwhile: 409, nothing was done.
+pub fn conflict(mut res: Response) -> Response {
+    *res.status_mut() = axum::http::StatusCode::CONFLICT;
+    res
+}
+
 /// A download: always an attachment (never shown inline), the file name without control or
 /// bidirectional characters, in ASCII for old clients and in UTF-8 (RFC 6266/5987
 /// `filename*=UTF-8''…`) for the rest; `nosniff`, so the declared type is the one used; never

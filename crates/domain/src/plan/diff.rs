@@ -331,3 +331,47 @@ impl Element for Content {
         ]
     }
 }
+
+/// A changed value as a reader sees it: a list as its items, a deadline as dates, text as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// The field had no value.
+    Absent,
+    Text(String),
+    List(Vec<String>),
+    Deadline(super::Deadline),
+}
+
+impl Change {
+    /// The old value, read back from the notation the diff stores.
+    pub fn old_value(&self) -> Value {
+        value_of(self.field.as_deref(), self.old.as_deref())
+    }
+
+    /// The new value.
+    pub fn new_value(&self) -> Value {
+        value_of(self.field.as_deref(), self.new.as_deref())
+    }
+}
+
+/// Reads a stored value: deadlines and lists are inline TOML (see [`Element::fields`]); a value
+/// that does not read back stays text, so nothing a version recorded is hidden.
+fn value_of(field: Option<&str>, raw: Option<&str>) -> Value {
+    #[derive(Deserialize)]
+    struct One<T> {
+        v: T,
+    }
+    let Some(raw) = raw else {
+        return Value::Absent;
+    };
+    if field == Some("deadline") {
+        if let Ok(one) = toml::from_str::<One<super::Deadline>>(&format!("v = {raw}")) {
+            return Value::Deadline(one.v);
+        }
+    } else if raw.starts_with('[')
+        && let Ok(one) = toml::from_str::<One<Vec<String>>>(&format!("v = {raw}"))
+    {
+        return Value::List(one.v);
+    }
+    Value::Text(raw.to_string())
+}

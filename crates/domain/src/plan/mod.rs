@@ -28,7 +28,7 @@ use std::sync::LazyLock;
 
 pub use deadline::{Deadline, Every, Period};
 pub use diagnostic::{Diagnostic, Severity, has_errors};
-pub use diff::{Change, PlanDiff, diff};
+pub use diff::{Change, PlanDiff, Value as ChangedValue, diff};
 pub use export::{
     CategoryExport, ContentExport, IndicatorExport, ItemExport, PlanExport, explain_target,
 };

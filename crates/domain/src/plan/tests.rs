@@ -264,6 +264,47 @@ fn diff_renders_lists_and_deadlines() {
     );
 }
 
+#[test]
+fn changed_values_read_back_as_lists_and_deadlines() {
+    let old = default_plan();
+    let mut new = old.clone();
+    let c = &mut new.categories[0].items[0].contents[0];
+    c.lead_units.push("ZJFJ".into());
+    c.deadline = Deadline::Date {
+        date: date(2015, 3, 31),
+    };
+    c.text = "[不是列表".into();
+    let d = diff(&old, &new);
+    let by_field = |f: &str| {
+        d.changed
+            .iter()
+            .find(|c| c.field.as_deref() == Some(f))
+            .expect(f)
+    };
+    let deadline = by_field("deadline");
+    assert_eq!(
+        deadline.old_value(),
+        ChangedValue::Deadline(Deadline::Date {
+            date: date(2014, 12, 31)
+        })
+    );
+    assert_eq!(
+        deadline.new_value(),
+        ChangedValue::Deadline(Deadline::Date {
+            date: date(2015, 3, 31)
+        })
+    );
+    assert_eq!(
+        by_field("lead_units").new_value(),
+        ChangedValue::List(vec!["QQB".into(), "ZJFJ".into()])
+    );
+    // Text that only looks like a list stays text.
+    assert_eq!(
+        by_field("text").new_value(),
+        ChangedValue::Text("[不是列表".into())
+    );
+}
+
 // ------------------------------------------------------------ validation
 
 const SMALL: &str = r#"schema_version = 1

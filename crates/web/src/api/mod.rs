@@ -61,6 +61,11 @@ pub fn plan_routes(r: Routes) -> Routes {
             crate::module::BodyLimit::Import,
             import_plan,
         )
+        .upload(
+            "/api/v1/plan/versions/preview",
+            crate::module::BodyLimit::Import,
+            preview_plan,
+        )
 }
 
 /// The core API operations (accounts, units, audit) and the document's title and security; the
@@ -78,8 +83,8 @@ pub struct ApiDoc;
 /// The plan's API operations.
 #[derive(OpenApi)]
 #[openapi(
-    paths(get_plan, plan_versions, import_plan),
-    components(schemas(ErrorDto, PlanUploadDto, PlanImportedDto))
+    paths(get_plan, plan_versions, import_plan, preview_plan),
+    components(schemas(ErrorDto, PlanUploadDto, PlanImportedDto, PlanPreviewDto))
 )]
 pub struct PlanDoc;
 
@@ -784,20 +789,31 @@ async fn import_plan(
     ctx.require_role(&[Role::Office])?;
     let form = crate::upload::read_form(req, &state, state.config.max_import_bytes as u64).await?;
     let file = form.api_file("file", "plan-import-no-file")?;
-    use crate::pages::plan_versions::{PlanImportRefused, import_file};
-    match import_file(&state, &ctx, file).await? {
-        Ok(imported) => Ok((
-            if imported.created {
-                StatusCode::CREATED
-            } else {
-                StatusCode::OK
-            },
-            Json(PlanImportedDto {
-                version: imported.version,
-                created: imported.created,
-            }),
-        )
-            .into_response()),
+    use crate::pages::plan_versions::{PlanImportRefused, read_file};
+    match read_file(&state, &ctx, file).await? {
+        Ok((plan, format)) => {
+            let imported = qcity_store::plan::import(
+                &state.store,
+                &ctx.actor(),
+                &plan,
+                format,
+                &file.name,
+                ctx.today,
+            )
+            .await?;
+            Ok((
+                if imported.created {
+                    StatusCode::CREATED
+                } else {
+                    StatusCode::OK
+                },
+                Json(PlanImportedDto {
+                    version: imported.version,
+                    created: imported.created,
+                }),
+            )
+                .into_response())
+        }
         Err(PlanImportRefused::Busy) => Err(AppError::Unavailable),
         Err(PlanImportRefused::Problems(problems)) => Err(AppError::Validation(
             problems
@@ -806,4 +822,90 @@ async fn import_plan(
                 .collect(),
         )),
     }
+}
+
+/// What importing a plan file would do, before anything changes.
+#[derive(Serialize, ToSchema)]
+pub struct PlanPreviewDto {
+    /// The version compared with (0 when there is none).
+    pub base_version: i64,
+    /// Elements added, removed, and fields changed.
+    pub added: usize,
+    pub removed: usize,
+    pub changed: usize,
+    /// Every change in words, in the caller's language.
+    pub changes: Vec<String>,
+    /// Obligations that would be added, retired, brought back and given a new due date.
+    pub obligations_added: usize,
+    pub obligations_retired: usize,
+    pub obligations_revived: usize,
+    pub obligations_rescheduled: usize,
+    /// Obligations overdue today that would stop being overdue, and the reverse.
+    pub stop_overdue: usize,
+    pub become_overdue: usize,
+    /// The district's completion rate (percent) today and after the import; null when nothing
+    /// is due yet.
+    pub completion_before: Option<f64>,
+    pub completion_after: Option<f64>,
+    pub overdue_before: usize,
+    pub overdue_after: usize,
+}
+
+/// Previews a plan file (office only): its differences from the current version in words and
+/// its effect on the obligations and the district's figures, as the 方案版本 page shows before
+/// the office confirms. Nothing is written.
+#[utoipa::path(post, path = "/api/v1/plan/versions/preview", tag = "plan",
+    request_body(content = PlanUploadDto, content_type = "multipart/form-data"),
+    responses((status = 200, body = PlanPreviewDto),
+              (status = 503, body = ErrorDto, description = "every import slot is busy; try again (Retry-After)")))]
+async fn preview_plan(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    req: Request,
+) -> Result<Response, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let form = crate::upload::read_form(req, &state, state.config.max_import_bytes as u64).await?;
+    let file = form.api_file("file", "plan-import-no-file")?;
+    use crate::pages::plan_versions::{PlanImportRefused, changes_in_words, read_file, unit_names};
+    let plan = match read_file(&state, &ctx, file).await? {
+        Ok((plan, _)) => plan,
+        Err(PlanImportRefused::Busy) => return Err(AppError::Unavailable),
+        Err(PlanImportRefused::Problems(problems)) => {
+            return Err(AppError::Validation(
+                problems
+                    .into_iter()
+                    .map(|p| ("file".to_string(), p))
+                    .collect(),
+            ));
+        }
+    };
+    let p = qcity_store::plan::preview(&state.store, &plan, ctx.today).await?;
+    let current = state.plan().await?;
+    let mut plans = vec![&plan];
+    if let Some((_, c)) = &current {
+        plans.push(c);
+    }
+    let names = unit_names(&plans);
+    let o = &p.obligations;
+    Ok(Json(PlanPreviewDto {
+        base_version: p.base_version,
+        added: p.diff.added.len(),
+        removed: p.diff.removed.len(),
+        changed: p.diff.changed.len(),
+        changes: changes_in_words(&p.diff, &names, &ctx)
+            .into_iter()
+            .map(|c| c.text)
+            .collect(),
+        obligations_added: o.summary.added,
+        obligations_retired: o.summary.retired,
+        obligations_revived: o.summary.revived,
+        obligations_rescheduled: o.summary.rescheduled,
+        stop_overdue: o.stop_overdue,
+        become_overdue: o.become_overdue,
+        completion_before: o.before.completion_rate(),
+        completion_after: o.after.completion_rate(),
+        overdue_before: o.before.overdue,
+        overdue_after: o.after.overdue,
+    })
+    .into_response())
 }

@@ -21,6 +21,7 @@ mod import_queue;
 mod indicators;
 mod modules;
 mod plan;
+mod plan_preview;
 mod registers;
 mod registries;
 mod reports;

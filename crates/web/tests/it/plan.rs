@@ -144,7 +144,36 @@ async fn importing_a_changed_plan_creates_a_version_with_its_diff() {
         .await
         .unwrap();
     assert_eq!(res.status(), 303);
+    // The upload only stages it: the preview says what will change, nothing has yet.
+    let preview_url = res.headers()["location"].to_str().unwrap().to_string();
+    assert!(preview_url.starts_with("/plan/import/"), "{preview_url}");
+    assert_eq!(
+        qcity_store::plan::current_version(&app.store)
+            .await
+            .unwrap(),
+        1
+    );
+    let preview = body(c.get(app.url(&preview_url)).send().await.unwrap()).await;
+    assert!(
+        preview.contains("目标内容 1.1.1 的内容由") && preview.contains("确认导入为第 2 版"),
+        "{preview}"
+    );
+    let res = c
+        .post(app.url(&format!("{preview_url}/apply")))
+        .form(&[("base_version", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"], "/plan/versions?imported=2");
+    // Applied once: the draft is gone, so a second click changes nothing.
+    let again = c
+        .post(app.url(&format!("{preview_url}/apply")))
+        .form(&[("base_version", "2")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 404);
     let page = body(
         c.get(app.url("/plan/versions?imported=2"))
             .send()
