@@ -183,6 +183,8 @@ pub struct Filter {
     pub public_on: Option<NaiveDate>,
     /// Only failed results waiting for their disclosure review.
     pub awaiting_disclosure: bool,
+    /// A column from the caller's fixed list; newest sampling first when `None`.
+    pub order: Option<crate::Order>,
 }
 
 fn escape_like(s: &str) -> String {
@@ -209,8 +211,11 @@ pub async fn list(
         "SELECT COUNT(*) AS n FROM sampling s JOIN enterprises e ON e.id = s.enterprise_id \
          LEFT JOIN sampling_disclosures d ON d.sampling_id = s.id {wh}"
     );
-    let list_sql =
-        format!("{SELECT} {wh} ORDER BY s.sampled_on DESC, s.id DESC LIMIT $11 OFFSET $12");
+    let order = match f.order {
+        Some(o) => format!("{}, s.id DESC", o.sql()),
+        None => "s.sampled_on DESC, s.id DESC".to_string(),
+    };
+    let list_sql = format!("{SELECT} {wh} ORDER BY {order} LIMIT $11 OFFSET $12");
     macro_rules! bind_filter {
         ($q:expr) => {
             $q.bind(text)
