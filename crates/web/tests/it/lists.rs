@@ -560,3 +560,45 @@ async fn audit_users_and_sampling_lists_sort_and_page_through_the_shared_pager()
         assert!(!html.contains(word), "{word}");
     }
 }
+
+#[tokio::test]
+async fn sampling_records_are_found_by_several_words_of_the_enterprise() {
+    use qcity_domain::registry::{Level, ProductKind, SamplingInput, Stage, Verdict};
+    let app = TestApp::spawn().await;
+    let (_, code) = add(&app, 31, "郑州黄河面业有限公司", "惠济区江山路", "新城街道").await;
+    let (_, other) = add(&app, 32, "郑州黄河机械厂", "金水区", "新城街道").await;
+    for (n, code) in [(1, &code), (2, &other)] {
+        let input = SamplingInput {
+            report_no: format!("R2015-{n:03}"),
+            plan: "2015年监督抽查".into(),
+            level: Level::District,
+            stage: Stage::Production,
+            enterprise_code: code.clone(),
+            enterprise_name: String::new(),
+            product: "挂面".into(),
+            category: "粮食加工品".into(),
+            kind: ProductKind::Industrial,
+            ccc: false,
+            batch: "2015-01".into(),
+            sampled_on: today(),
+            reported_on: Some(today()),
+            verdict: Verdict::Pass,
+            failed_items: vec![],
+            agency: "郑州市质检院".into(),
+        };
+        qcity_store::sampling::create(&app.store, &Actor::system("t"), &input, today())
+            .await
+            .unwrap();
+    }
+    let office = app.login("admin", ADMIN_PASSWORD).await;
+    // Two words the name does not hold side by side: one record, not both.
+    let html = page(&office, &app, &format!("/sampling?q={}", enc("黄河 江山"))).await;
+    assert!(
+        html.contains("R2015-001") && !html.contains("R2015-002"),
+        "{html}"
+    );
+    assert!(html.contains("共 1 条"));
+    // A single fragment still finds both, as before.
+    let html = page(&office, &app, &format!("/sampling?q={}", enc("黄河"))).await;
+    assert!(html.contains("R2015-001") && html.contains("R2015-002"));
+}
