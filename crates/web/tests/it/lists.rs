@@ -602,3 +602,44 @@ async fn sampling_records_are_found_by_several_words_of_the_enterprise() {
     let html = page(&office, &app, &format!("/sampling?q={}", enc("黄河"))).await;
     assert!(html.contains("R2015-001") && html.contains("R2015-002"));
 }
+
+/// A restored database searches like the one backed up, also from a backup made before the
+/// enterprises kept search tokens (the tokens are made again on restore).
+#[tokio::test]
+async fn a_restored_register_is_searchable_even_from_a_backup_without_search_tokens() {
+    let app = TestApp::spawn().await;
+    add(&app, 41, "郑州黄河鲤鱼养殖场", "惠济区花园口", "花园口镇").await;
+    let mut buf = Vec::new();
+    qcity_store::backup::backup(&app.store, &mut buf)
+        .await
+        .unwrap();
+    // The same backup as an older QCity wrote it: no search column.
+    let old: String = String::from_utf8(buf.clone())
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let mut v: serde_json::Value = serde_json::from_str(line).unwrap();
+            if let Some(row) = v["row"].as_object_mut() {
+                row.remove("search_text");
+            }
+            v.to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    for backup in [buf, old.into_bytes()] {
+        let dir = tempfile::tempdir().unwrap();
+        let url = crate::harness::fresh_database(dir.path()).await;
+        let target = qcity_web::modules::connect(&url).await.unwrap();
+        target.migrate().await.unwrap();
+        qcity_store::backup::restore(&target, std::io::Cursor::new(&backup))
+            .await
+            .unwrap();
+        assert_eq!(
+            enterprises::search(&target, "鲤鱼 花园口", 10, 0)
+                .await
+                .unwrap()
+                .1,
+            1
+        );
+    }
+}
