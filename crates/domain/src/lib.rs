@@ -12,5 +12,6 @@ pub mod plan;
 pub mod registry;
 pub mod role;
 pub mod rules;
+pub mod search;
 pub mod supervision;
 pub mod target;

@@ -538,6 +538,8 @@ pub struct Filter {
     pub to: Option<String>,
     pub limit: i64,
     pub offset: i64,
+    /// A column from the caller's fixed list; newest first when `None`.
+    pub order: Option<crate::Order>,
 }
 
 /// Lists records, newest first. Office only.
@@ -579,7 +581,9 @@ pub async fn list(store: &Store, actor: &Actor, f: &Filter) -> Result<(Vec<Audit
     }
     let total: i64 = q.fetch_one(&store.pool).await?.try_get("n")?;
     let list_sql = format!(
-        "SELECT * FROM audit_log{wh} ORDER BY seq DESC LIMIT {} OFFSET {}",
+        "SELECT * FROM audit_log{wh} ORDER BY {} LIMIT {} OFFSET {}",
+        f.order
+            .map_or("seq DESC".to_string(), |o| format!("{}, seq DESC", o.sql())),
         f.limit.clamp(1, 500),
         f.offset.max(0)
     );

@@ -256,6 +256,10 @@ pub async fn restore_with(
     .await?;
     tx.commit().await?;
     audit::anchor_restored(store).await?;
+    // A backup made before the enterprises kept search tokens restores them blank.
+    if store.schema.iter().any(|m| m.slug == "enterprises") {
+        crate::enterprises::backfill_search(store).await?;
+    }
     Ok(Outcome::Restored {
         summary: Summary {
             tables: seen_tables.len(),

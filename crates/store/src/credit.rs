@@ -719,11 +719,18 @@ pub fn transition_message(e: &credit::TransitionError, lang: Lang) -> String {
 /// before modules had their own) also created the sampling module's tables.
 pub const SCHEMA: Schema = Schema {
     slug: "enterprises",
-    migrations: &[Migration {
-        version: 5,
-        name: "enterprises, quality credit, supervision sampling",
-        sql: include_str!("../migrations/0005_enterprises_registers.sql"),
-    }],
+    migrations: &[
+        Migration {
+            version: 5,
+            name: "enterprises, quality credit, supervision sampling",
+            sql: include_str!("../migrations/0005_enterprises_registers.sql"),
+        },
+        Migration {
+            version: 2026120631,
+            name: "enterprises: search tokens",
+            sql: include_str!("../migrations/2026120631_enterprise_search.sql"),
+        },
+    ],
     tables: &[
         Table::by_id("enterprises"),
         Table::by_key("code_overrides"),

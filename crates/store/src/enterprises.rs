@@ -5,13 +5,14 @@
 
 use crate::audit::{self, Change};
 use crate::import::{Context, ImportRecord};
-use crate::{Actor, Result, Store, StoreError, Tx, now_text};
+use crate::{Actor, Backend, Order, Result, Store, StoreError, Tx, now_text};
 use chrono::NaiveDate;
 use qcity_domain::formula::Ratio;
 use qcity_domain::identifiers::{self, CodeKind, UsccError};
 use qcity_domain::registry::{CodeList, EnterpriseProblem, LicenceKind, Refusal, Size};
 pub use qcity_domain::registry::{EnterpriseInput, EnterpriseRow, LicenceInput};
 use qcity_domain::role::Scope;
+use qcity_domain::search;
 use qcity_domain::target::Lang;
 use serde::Serialize;
 use serde_json::json;
@@ -334,8 +335,8 @@ pub(crate) async fn insert_for_import(
 async fn insert(tx: &mut Tx, checked: &CheckedCode, e: &EnterpriseInput) -> Result<i64> {
     let now = now_text();
     let row = sqlx::query(
-        "INSERT INTO enterprises (code, code_kind, name, address, industry, size, town, chief_quality_officer, contact, file_opened, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id",
+        "INSERT INTO enterprises (code, code_kind, name, address, industry, size, town, chief_quality_officer, contact, file_opened, created_at, updated_at, search_text) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12) RETURNING id",
     )
     .bind(&checked.code)
     .bind(checked.kind)
@@ -348,6 +349,7 @@ async fn insert(tx: &mut Tx, checked: &CheckedCode, e: &EnterpriseInput) -> Resu
     .bind(e.contact.trim())
     .bind(date_text(e.file_opened))
     .bind(&now)
+    .bind(search_text(&checked.code, &e.name, &e.address))
     .fetch_one(&mut **tx)
     .await
     .map_err(|e| {
@@ -385,7 +387,7 @@ pub async fn update(
     }
     sqlx::query(
         "UPDATE enterprises SET name = $1, address = $2, industry = $3, size = $4, town = $5, chief_quality_officer = $6, \
-         contact = $7, file_opened = $8, row_version = row_version + 1, updated_at = $9 WHERE id = $10",
+         contact = $7, file_opened = $8, row_version = row_version + 1, updated_at = $9, search_text = $11 WHERE id = $10",
     )
     .bind(input.name.trim())
     .bind(input.address.trim())
@@ -397,6 +399,7 @@ pub async fn update(
     .bind(date_text(input.file_opened))
     .bind(now_text())
     .bind(id)
+    .bind(search_text(&before.code, &input.name, &input.address))
     .execute(&mut *tx)
     .await?;
     let mut after = snapshot(input);
@@ -449,42 +452,286 @@ pub async fn by_code(store: &Store, raw: &str) -> Result<Option<Enterprise>> {
     row.as_ref().map(from_row).transpose()
 }
 
-/// A page of enterprises matching a name fragment or a code prefix, by name.
+/// A page of enterprises matching `text` (see [`find`]), by name.
 pub async fn search(
     store: &Store,
     text: &str,
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<Enterprise>, i64)> {
-    let text = text.trim();
-    let pattern = format!("%{}%", escape_like(text));
-    let code_prefix = format!("{}%", escape_like(&identifiers::normalise_code(text)));
-    let filter = "WHERE ($1 = '' OR e.name LIKE $2 ESCAPE '\\' OR e.code LIKE $3 ESCAPE '\\')";
-    let total: i64 = sqlx::query(&format!("SELECT COUNT(*) AS n FROM enterprises e {filter}"))
-        .bind(text)
-        .bind(&pattern)
-        .bind(&code_prefix)
-        .fetch_one(&store.pool)
-        .await?
-        .try_get("n")?;
-    let rows = sqlx::query(&format!(
-        "{SELECT} {filter} ORDER BY e.name, e.id LIMIT $4 OFFSET $5"
-    ))
-    .bind(text)
-    .bind(&pattern)
-    .bind(&code_prefix)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(&store.pool)
-    .await?;
+    let f = EnterpriseFilter {
+        text: text.to_string(),
+        ..Default::default()
+    };
+    find(store, &f, None, limit, offset).await
+}
+
+/// What an enterprise list is narrowed to. Empty fields filter nothing.
+#[derive(Debug, Clone, Default)]
+pub struct EnterpriseFilter {
+    /// Words that must all be found in the name, address or code (a code may be partial).
+    pub text: String,
+    /// The area (town or street).
+    pub town: String,
+    pub industry: String,
+}
+
+/// The search tokens stored for an enterprise.
+fn search_text(code: &str, name: &str, address: &str) -> String {
+    search::index_text(&[name.trim(), address.trim(), code])
+}
+
+/// The WHERE clause and its arguments ($1 …) for a filter. Only fixed SQL goes into the
+/// clause; what the user typed is always bound.
+fn filter_sql(backend: Backend, f: &EnterpriseFilter) -> (String, Vec<String>) {
+    let mut clauses: Vec<String> = Vec::new();
+    let mut args: Vec<String> = Vec::new();
+    let terms = search::query_terms(&f.text);
+    if !terms.is_empty() {
+        match backend {
+            Backend::Sqlite => {
+                args.push(search::fts5_query(&terms));
+                clauses.push(format!(
+                    "e.id IN (SELECT rowid FROM enterprises_fts WHERE enterprises_fts MATCH ${})",
+                    args.len()
+                ));
+            }
+            Backend::Postgres => {
+                args.push(search::tsquery(&terms));
+                clauses.push(format!(
+                    "to_tsvector('simple', e.search_text) @@ to_tsquery('simple', ${})",
+                    args.len()
+                ));
+            }
+        }
+    }
+    if !f.town.trim().is_empty() {
+        args.push(f.town.trim().to_string());
+        clauses.push(format!("e.town = ${}", args.len()));
+    }
+    if !f.industry.trim().is_empty() {
+        args.push(f.industry.trim().to_string());
+        clauses.push(format!("e.industry = ${}", args.len()));
+    }
+    let sql = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    };
+    (sql, args)
+}
+
+fn order_sql(order: Option<Order>) -> String {
+    match order {
+        Some(o) => format!("{}, e.id", o.sql()),
+        None => "e.name, e.id".to_string(),
+    }
+}
+
+/// A page of the enterprises matching a filter, in `order` (by name when `None`), and how many
+/// match in all.
+pub async fn find(
+    store: &Store,
+    f: &EnterpriseFilter,
+    order: Option<Order>,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Enterprise>, i64)> {
+    let (wh, args) = filter_sql(store.backend, f);
+    let count_sql = format!("SELECT COUNT(*) AS n FROM enterprises e {wh}");
+    let mut q = sqlx::query(&count_sql);
+    for a in &args {
+        q = q.bind(a);
+    }
+    let total: i64 = q.fetch_one(&store.pool).await?.try_get("n")?;
+    let n = args.len();
+    let list_sql = format!(
+        "{SELECT} {wh} ORDER BY {} LIMIT ${} OFFSET ${}",
+        order_sql(order),
+        n + 1,
+        n + 2
+    );
+    let mut q = sqlx::query(&list_sql);
+    for a in &args {
+        q = q.bind(a);
+    }
+    let rows = q.bind(limit).bind(offset).fetch_all(&store.pool).await?;
     let list = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
     Ok((list, total))
 }
 
-fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
+/// The ids of every enterprise matching a filter, in `order`: for a filter computed outside
+/// SQL (the credit grade), which then pages the ids and loads them with [`by_ids`].
+pub async fn find_ids(
+    store: &Store,
+    f: &EnterpriseFilter,
+    order: Option<Order>,
+) -> Result<Vec<i64>> {
+    let (wh, args) = filter_sql(store.backend, f);
+    let sql = format!(
+        "SELECT e.id FROM enterprises e {wh} ORDER BY {}",
+        order_sql(order)
+    );
+    let mut q = sqlx::query(&sql);
+    for a in &args {
+        q = q.bind(a);
+    }
+    q.fetch_all(&store.pool)
+        .await?
+        .iter()
+        .map(|r| Ok(r.try_get::<i64, _>("id")?))
+        .collect()
+}
+
+/// The enterprises with these ids, in the order given.
+pub async fn by_ids(store: &Store, ids: &[i64]) -> Result<Vec<Enterprise>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    // Ids are integers, so the list is safe to write into the statement.
+    let list = ids
+        .iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    let rows = sqlx::query(&format!("{SELECT} WHERE e.id IN ({list})"))
+        .fetch_all(&store.pool)
+        .await?;
+    let mut by_id: BTreeMap<i64, Enterprise> = BTreeMap::new();
+    for r in &rows {
+        let e = from_row(r)?;
+        by_id.insert(e.id, e);
+    }
+    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+}
+
+/// Which of `names` more than one registered enterprise bears (lists then show the address).
+pub async fn shared_names(
+    store: &Store,
+    names: &[String],
+) -> Result<std::collections::HashSet<String>> {
+    let mut wanted: Vec<&String> = names.iter().collect();
+    wanted.sort();
+    wanted.dedup();
+    if wanted.is_empty() {
+        return Ok(Default::default());
+    }
+    let marks = (1..=wanted.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT name FROM enterprises WHERE name IN ({marks}) GROUP BY name HAVING COUNT(*) > 1"
+    );
+    let mut q = sqlx::query(&sql);
+    for n in wanted {
+        q = q.bind(n);
+    }
+    q.fetch_all(&store.pool)
+        .await?
+        .iter()
+        .map(|r| Ok(r.try_get::<String, _>("name")?))
+        .collect()
+}
+
+/// The distinct non-empty values of a column the lists filter on (areas, industries).
+pub async fn choices(store: &Store, column: Choice) -> Result<Vec<String>> {
+    let col = match column {
+        Choice::Town => "town",
+        Choice::Industry => "industry",
+    };
+    let rows = sqlx::query(&format!(
+        "SELECT DISTINCT {col} AS v FROM enterprises WHERE {col} <> '' ORDER BY {col}"
+    ))
+    .fetch_all(&store.pool)
+    .await?;
+    rows.iter()
+        .map(|r| Ok(r.try_get::<String, _>("v")?))
+        .collect()
+}
+
+/// A column offered as a list of choices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Choice {
+    Town,
+    Industry,
+}
+
+/// Makes the search index of the database (an FTS5 table on SQLite kept by triggers, a GIN
+/// index on PostgreSQL) and fills in the search tokens of rows that have none (rows written
+/// before the tokens were kept, or restored from an older backup). Idempotent.
+pub async fn prepare_search(store: &Store) -> Result<()> {
+    match store.backend {
+        Backend::Sqlite => {
+            let exists = sqlx::query(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'enterprises_fts'",
+            )
+            .fetch_optional(&store.pool)
+            .await?
+            .is_some();
+            if exists {
+                // The triggers keep the index in step with the tokens filled in here.
+                backfill_search(store).await?;
+                return Ok(());
+            }
+            // Tokens first, then the index built from them, then the triggers: an FTS5 index
+            // over a table's content must never be told to delete a row it does not hold.
+            backfill_search(store).await?;
+            let mut tx = store.begin().await?;
+            for statement in SQLITE_FTS {
+                sqlx::query(statement).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        }
+        Backend::Postgres => {
+            sqlx::query(
+                "CREATE INDEX IF NOT EXISTS enterprises_search_idx ON enterprises USING GIN (to_tsvector('simple', search_text))",
+            )
+            .execute(&store.pool)
+            .await?;
+            backfill_search(store).await?;
+        }
+    }
+    Ok(())
+}
+
+/// SQLite's full-text index over `enterprises.search_text`, stored once (content table) and
+/// kept by triggers on every insert, update and delete.
+const SQLITE_FTS: &[&str] = &[
+    "CREATE VIRTUAL TABLE enterprises_fts USING fts5(search_text, content='enterprises', content_rowid='id')",
+    "INSERT INTO enterprises_fts(enterprises_fts) VALUES ('rebuild')",
+    "CREATE TRIGGER enterprises_fts_insert AFTER INSERT ON enterprises BEGIN \
+     INSERT INTO enterprises_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
+    "CREATE TRIGGER enterprises_fts_delete AFTER DELETE ON enterprises BEGIN \
+     INSERT INTO enterprises_fts(enterprises_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text); END",
+    "CREATE TRIGGER enterprises_fts_update AFTER UPDATE OF search_text ON enterprises BEGIN \
+     INSERT INTO enterprises_fts(enterprises_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text); \
+     INSERT INTO enterprises_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
+];
+
+/// Fills in the search tokens of enterprises that have none; returns how many.
+pub async fn backfill_search(store: &Store) -> Result<usize> {
+    let rows = sqlx::query(
+        "SELECT id, code, name, address FROM enterprises WHERE search_text = '' ORDER BY id",
+    )
+    .fetch_all(&store.pool)
+    .await?;
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let mut tx = store.begin().await?;
+    for r in &rows {
+        let code: String = r.try_get("code")?;
+        let name: String = r.try_get("name")?;
+        let address: String = r.try_get("address")?;
+        sqlx::query("UPDATE enterprises SET search_text = $1 WHERE id = $2")
+            .bind(search_text(&code, &name, &address))
+            .bind(r.try_get::<i64, _>("id")?)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(rows.len())
 }
 
 /// An enterprise's licences, soonest expiry first.
@@ -705,7 +952,7 @@ async fn write_row(
             } else {
                 sqlx::query(
                     "UPDATE enterprises SET name = $1, address = $2, industry = $3, size = $4, town = $5, chief_quality_officer = $6, \
-                     contact = $7, file_opened = $8, row_version = row_version + 1, updated_at = $9 WHERE id = $10",
+                     contact = $7, file_opened = $8, row_version = row_version + 1, updated_at = $9, search_text = $11 WHERE id = $10",
                 )
                 .bind(&merged.name)
                 .bind(&merged.address)
@@ -717,6 +964,7 @@ async fn write_row(
                 .bind(date_text(merged.file_opened))
                 .bind(now_text())
                 .bind(e.id)
+                .bind(search_text(&e.code, &merged.name, &merged.address))
                 .execute(&mut *cx.tx)
                 .await?;
                 if !w.seen.contains_key(&e.code) {

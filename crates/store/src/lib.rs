@@ -135,6 +135,25 @@ impl Actor {
     }
 }
 
+/// A list's sort order: a column from the caller's fixed list of sortable columns (never text
+/// a user typed) and a direction. Ties are broken by the list's own key after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Order {
+    pub column: &'static str,
+    pub desc: bool,
+}
+
+impl Order {
+    pub fn new(column: &'static str, desc: bool) -> Order {
+        Order { column, desc }
+    }
+
+    /// `column ASC` or `column DESC`, for an ORDER BY.
+    pub fn sql(&self) -> String {
+        format!("{} {}", self.column, if self.desc { "DESC" } else { "ASC" })
+    }
+}
+
 /// The database handle shared by the server and the commands.
 #[derive(Clone)]
 pub struct Store {
@@ -204,7 +223,13 @@ impl Store {
 
     /// Applies pending migrations; returns how many ran.
     pub async fn migrate(&self) -> Result<usize> {
-        migrations::run(self).await
+        let applied = migrations::run(self).await?;
+        // The search index differs by database (FTS5 or a GIN index), so it is kept up here
+        // rather than in the common-SQL migrations.
+        if self.schema.iter().any(|m| m.slug == "enterprises") {
+            enterprises::prepare_search(self).await?;
+        }
+        Ok(applied)
     }
 
     /// Starts a write transaction. On SQLite it takes the write lock at once (BEGIN IMMEDIATE)

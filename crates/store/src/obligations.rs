@@ -138,6 +138,8 @@ pub struct Filter {
     pub due_by: Option<NaiveDate>,
     /// Only those not yet handed in (not submitted, not accepted).
     pub open_only: bool,
+    /// Only these contents (a text search over the plan, done by the caller); `None` for all.
+    pub content_codes: Option<Vec<String>>,
 }
 
 /// Live (not retired) obligations the caller may see, by due date then content code.
@@ -147,6 +149,61 @@ pub async fn list(
     f: &Filter,
     today: NaiveDate,
 ) -> Result<Vec<Obligation>> {
+    let (wh, args) = where_sql(actor, f, today)?;
+    let sql = format!("{SELECT} WHERE {wh} ORDER BY o.due_date, o.content_code, u.code");
+    let mut q = sqlx::query(&sql);
+    for a in &args {
+        q = q.bind(a);
+    }
+    let rows = q.fetch_all(&store.pool).await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// A page of [`list`] in `order` (a column from the caller's fixed list; due date when
+/// `None`), and how many there are in all.
+pub async fn list_page(
+    store: &Store,
+    actor: &Actor,
+    f: &Filter,
+    today: NaiveDate,
+    order: Option<crate::Order>,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Obligation>, i64)> {
+    let (wh, args) = where_sql(actor, f, today)?;
+    let count_sql = format!(
+        "SELECT COUNT(*) AS n FROM obligations o JOIN org_units u ON u.id = o.unit_id WHERE {wh}"
+    );
+    let mut q = sqlx::query(&count_sql);
+    for a in &args {
+        q = q.bind(a);
+    }
+    let total: i64 = q.fetch_one(&store.pool).await?.try_get("n")?;
+    let order = match order {
+        Some(o) => format!("{}, o.due_date, o.content_code, u.code, o.id", o.sql()),
+        None => "o.due_date, o.content_code, u.code, o.id".to_string(),
+    };
+    let n = args.len();
+    let sql = format!(
+        "{SELECT} WHERE {wh} ORDER BY {order} LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2
+    );
+    let mut q = sqlx::query(&sql);
+    for a in &args {
+        q = q.bind(a);
+    }
+    let rows = q.bind(limit).bind(offset).fetch_all(&store.pool).await?;
+    Ok((
+        rows.iter().map(from_row).collect::<Result<Vec<_>>>()?,
+        total,
+    ))
+}
+
+/// The WHERE clause (without the keyword) and its text arguments for a filter. Overdue is
+/// written in SQL as [`ObligationFacts::overdue`] reads it: past its due date on `today` and
+/// not handed in by then (closed by then, or submitted or accepted with its hand-in by then).
+fn where_sql(actor: &Actor, f: &Filter, today: NaiveDate) -> Result<(String, Vec<String>)> {
     let mut clauses = vec!["o.retired = 0".to_string()];
     let mut args: Vec<String> = Vec::new();
     match actor.scope() {
@@ -166,6 +223,18 @@ pub async fn list(
         args.push(format!("{prefix}%"));
         clauses.push(format!("o.content_code LIKE ${}", args.len()));
     }
+    if let Some(codes) = &f.content_codes {
+        if codes.is_empty() {
+            clauses.push("1 = 0".to_string());
+        } else {
+            let mut marks = Vec::new();
+            for c in codes {
+                args.push(c.clone());
+                marks.push(format!("${}", args.len()));
+            }
+            clauses.push(format!("o.content_code IN ({})", marks.join(", ")));
+        }
+    }
     if let Some(d) = f.due_by {
         args.push(d.to_string());
         clauses.push(format!("o.due_date <= ${}", args.len()));
@@ -173,20 +242,18 @@ pub async fn list(
     if f.open_only {
         clauses.push(format!("o.status NOT IN ({})", handed_in_sql()));
     }
-    let sql = format!(
-        "{SELECT} WHERE {} ORDER BY o.due_date, o.content_code, u.code",
-        clauses.join(" AND ")
-    );
-    let mut q = sqlx::query(&sql);
-    for a in &args {
-        q = q.bind(a);
-    }
-    let rows = q.fetch_all(&store.pool).await?;
-    let mut out = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
     if f.overdue_only {
-        out.retain(|o| o.overdue(today));
+        args.push(today.to_string());
+        let t = format!("${}", args.len());
+        clauses.push(format!(
+            "o.due_date <> '' AND o.due_date < {t} AND NOT ( \
+             (o.status = '{accepted}' AND (o.accepted_on IS NULL OR o.accepted_on <= {t})) \
+             OR (o.status IN ({handed}) AND o.submitted_on IS NOT NULL AND o.submitted_on <= {t}))",
+            accepted = ObligationStatus::Accepted.as_str(),
+            handed = handed_in_sql(),
+        ));
     }
-    Ok(out)
+    Ok((clauses.join(" AND "), args))
 }
 
 async fn load(store: &Store, id: i64) -> Result<Obligation> {

@@ -183,6 +183,8 @@ pub struct Filter {
     pub public_on: Option<NaiveDate>,
     /// Only failed results waiting for their disclosure review.
     pub awaiting_disclosure: bool,
+    /// A column from the caller's fixed list; newest sampling first when `None`.
+    pub order: Option<crate::Order>,
 }
 
 fn escape_like(s: &str) -> String {
@@ -191,7 +193,9 @@ fn escape_like(s: &str) -> String {
         .replace('_', "\\_")
 }
 
-/// A page of records, newest sampling first, and the total.
+/// A page of records, newest sampling first (or in the filter's order), and the total. The
+/// text matches a fragment of the enterprise's name, product or category, a code prefix, a
+/// report number, or all its words in the enterprise's name, address or code.
 pub async fn list(
     store: &Store,
     f: &Filter,
@@ -201,16 +205,42 @@ pub async fn list(
     let text = f.text.trim();
     let like = format!("%{}%", escape_like(text));
     let code = format!("{}%", escape_like(&identifiers::normalise_code(text)));
-    let wh = "WHERE ($1 = '' OR e.name LIKE $2 ESCAPE '\\' OR e.code LIKE $3 ESCAPE '\\' OR s.product LIKE $2 ESCAPE '\\' OR s.category LIKE $2 ESCAPE '\\' OR s.report_no = $1) \
+    // Several words, or words in another order, find the enterprise through its search
+    // index; its ids are integers, so they are written into the statement.
+    let by_search = if text.is_empty() {
+        String::new()
+    } else {
+        let f = crate::enterprises::EnterpriseFilter {
+            text: text.to_string(),
+            ..Default::default()
+        };
+        let ids = crate::enterprises::find_ids(store, &f, None).await?;
+        if ids.is_empty() {
+            String::new()
+        } else {
+            let list = ids
+                .iter()
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(",");
+            format!(" OR s.enterprise_id IN ({list})")
+        }
+    };
+    let wh = format!(
+        "WHERE ($1 = '' OR e.name LIKE $2 ESCAPE '\\' OR e.code LIKE $3 ESCAPE '\\' OR s.product LIKE $2 ESCAPE '\\' OR s.category LIKE $2 ESCAPE '\\' OR s.report_no = $1{by_search}) \
         AND ($4 = 0 OR s.year = $4) AND ($5 = '' OR s.level = $5) AND ($6 = '' OR s.kind = $6) AND ($7 = 0 OR s.passed = 0) AND ($8 = 0 OR s.enterprise_id = $8) \
         AND ($9 = '' OR s.passed = 1 OR (d.public_from IS NOT NULL AND d.public_from <= $9)) \
-        AND ($10 = 0 OR (s.passed = 0 AND d.public_from IS NULL))";
+        AND ($10 = 0 OR (s.passed = 0 AND d.public_from IS NULL))"
+    );
     let count_sql = format!(
         "SELECT COUNT(*) AS n FROM sampling s JOIN enterprises e ON e.id = s.enterprise_id \
          LEFT JOIN sampling_disclosures d ON d.sampling_id = s.id {wh}"
     );
-    let list_sql =
-        format!("{SELECT} {wh} ORDER BY s.sampled_on DESC, s.id DESC LIMIT $11 OFFSET $12");
+    let order = match f.order {
+        Some(o) => format!("{}, s.id DESC", o.sql()),
+        None => "s.sampled_on DESC, s.id DESC".to_string(),
+    };
+    let list_sql = format!("{SELECT} {wh} ORDER BY {order} LIMIT $11 OFFSET $12");
     macro_rules! bind_filter {
         ($q:expr) => {
             $q.bind(text)

@@ -150,6 +150,62 @@ pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<User>> {
         .collect()
 }
 
+/// A page of [`list`] in `order` (a column from the caller's fixed list; by user name when
+/// `None`), and how many accounts there are in all.
+pub async fn list_page(
+    store: &Store,
+    actor: &Actor,
+    order: Option<crate::Order>,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<User>, i64)> {
+    actor.require_internal()?;
+    let (wh, unit) = match actor.scope() {
+        Scope::All | Scope::ReadAll => ("", 0),
+        Scope::Unit(u) => ("WHERE u.unit_id = $1", u),
+        Scope::Public => return Err(StoreError::Forbidden),
+    };
+    let order = order.map_or("u.username".to_string(), |o| {
+        format!("{}, u.username", o.sql())
+    });
+    let count_sql = format!("SELECT COUNT(*) AS n FROM users u {wh}");
+    let list_sql = if wh.is_empty() {
+        format!("{USER_SELECT} ORDER BY {order} LIMIT $1 OFFSET $2")
+    } else {
+        format!("{USER_SELECT} {wh} ORDER BY {order} LIMIT $2 OFFSET $3")
+    };
+    let (total, rows) = if wh.is_empty() {
+        let total: i64 = sqlx::query(&count_sql)
+            .fetch_one(&store.pool)
+            .await?
+            .try_get("n")?;
+        let rows = sqlx::query(&list_sql)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&store.pool)
+            .await?;
+        (total, rows)
+    } else {
+        let total: i64 = sqlx::query(&count_sql)
+            .bind(unit)
+            .fetch_one(&store.pool)
+            .await?
+            .try_get("n")?;
+        let rows = sqlx::query(&list_sql)
+            .bind(unit)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&store.pool)
+            .await?;
+        (total, rows)
+    };
+    let users = rows
+        .iter()
+        .map(|r| user_from_row(r).map(|(u, _)| u))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((users, total))
+}
+
 pub struct NewUser<'a> {
     pub username: &'a str,
     pub display_name: &'a str,

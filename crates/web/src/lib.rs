@@ -11,6 +11,7 @@ pub mod i18n;
 pub mod import_queue;
 pub mod imports;
 pub mod limiter;
+pub mod listing;
 pub mod metrics;
 pub mod middleware;
 pub mod module;

@@ -3,9 +3,9 @@
 use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::AppError;
+use crate::listing::{Listing, SortKey, Sorts};
 use crate::middleware::see_other;
 use crate::module::Routes;
-use crate::view::encode_component;
 use crate::view::local_time;
 use crate::view::{PageCtx, render, unprocessable};
 use askama::Template;
@@ -143,6 +143,7 @@ async fn save_approvals(
 struct UsersPage {
     ctx: PageCtx,
     users: Vec<User>,
+    list: Listing,
     units: Vec<Unit>,
     form: NewUserForm,
     errors: Vec<(String, String)>,
@@ -171,13 +172,57 @@ struct NewUserForm {
     unit: String,
 }
 
+/// The accounts list's page and order.
+#[derive(Deserialize, Default)]
+struct UsersQuery {
+    #[serde(default)]
+    page: String,
+    #[serde(default)]
+    sort: String,
+    #[serde(default)]
+    dir: String,
+}
+
+const USER_SORTS: Sorts = Sorts {
+    keys: &[
+        SortKey {
+            key: "username",
+            column: "u.username",
+        },
+        SortKey {
+            key: "name",
+            column: "u.display_name",
+        },
+        SortKey {
+            key: "role",
+            column: "u.role",
+        },
+        SortKey {
+            key: "unit",
+            column: "o.name",
+        },
+    ],
+    default_key: "username",
+    default_desc: false,
+};
+
 async fn users_view(
     state: &AppState,
     ctx: &Ctx,
     form: NewUserForm,
     errors: Vec<(String, String)>,
+    uq: UsersQuery,
 ) -> Result<Response, AppError> {
     let actor = ctx.actor();
+    let listing = Listing::new("/admin/users", &USER_SORTS, &uq.page, &uq.sort, &uq.dir);
+    let (list, total) = users::list_page(
+        &state.store,
+        &actor,
+        listing.order(),
+        listing.limit(),
+        listing.offset(),
+    )
+    .await?;
     let roles = Role::ALL
         .iter()
         .map(|r| {
@@ -189,7 +234,8 @@ async fn users_view(
         .collect();
     let page = UsersPage {
         ctx: ctx.page(),
-        users: users::list(&state.store, &actor).await?,
+        users: list,
+        list: listing.with_total(total),
         units: units::list(&state.store, &actor).await?,
         form,
         errors,
@@ -198,9 +244,13 @@ async fn users_view(
     Ok(render(&page))
 }
 
-async fn users_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+async fn users_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(uq): Query<UsersQuery>,
+) -> Result<Response, AppError> {
     ctx.require_role(&[Role::Office])?;
-    users_view(&state, &ctx, NewUserForm::default(), vec![]).await
+    users_view(&state, &ctx, NewUserForm::default(), vec![], uq).await
 }
 
 #[derive(Template)]
@@ -223,7 +273,9 @@ async fn add_user(
         Ok(r) => r,
         Err(_) => {
             let errs = vec![("role".to_string(), ctx.t("error-role-unknown"))];
-            return users_view(&state, &ctx, f, errs).await.map(unprocessable);
+            return users_view(&state, &ctx, f, errs, UsersQuery::default())
+                .await
+                .map(unprocessable);
         }
     };
     let password = random_password();
@@ -249,7 +301,9 @@ async fn add_user(
         })),
         Err(StoreError::Invalid { field, code }) => {
             let errs = vec![(field, ctx.t(&code))];
-            users_view(&state, &ctx, f, errs).await.map(unprocessable)
+            users_view(&state, &ctx, f, errs, UsersQuery::default())
+                .await
+                .map(unprocessable)
         }
         Err(e) => Err(e.into()),
     }
@@ -309,11 +363,7 @@ struct AuditPage {
     ctx: PageCtx,
     records: Vec<AuditRow>,
     q: AuditQuery,
-    total: i64,
-    page: i64,
-    pages: i64,
-    prev_link: String,
-    next_link: String,
+    list: Listing,
 }
 
 struct AuditRow {
@@ -337,9 +387,47 @@ pub struct AuditQuery {
     pub to: String,
     #[serde(default)]
     pub page: Option<i64>,
+    #[serde(default)]
+    pub sort: String,
+    #[serde(default)]
+    pub dir: String,
 }
 
+/// The audit page's sortable columns (newest first by default).
+const AUDIT_SORTS: Sorts = Sorts {
+    keys: &[
+        SortKey {
+            key: "seq",
+            column: "seq",
+        },
+        SortKey {
+            key: "at",
+            column: "at",
+        },
+        SortKey {
+            key: "actor",
+            column: "actor",
+        },
+        SortKey {
+            key: "action",
+            column: "action",
+        },
+    ],
+    default_key: "seq",
+    default_desc: true,
+};
+
 impl AuditQuery {
+    fn listing(&self) -> Listing {
+        let page = self.page.map(|p| p.to_string()).unwrap_or_default();
+        Listing::new("/admin/audit", &AUDIT_SORTS, &page, &self.sort, &self.dir)
+            .keep("actor", &self.actor)
+            .keep("action", &self.action)
+            .keep("target", &self.target)
+            .keep("from", &self.from)
+            .keep("to", &self.to)
+    }
+
     pub fn filter(&self, per_page: i64) -> audit::Filter {
         let page = self.page.unwrap_or(1).clamp(1, 1_000_000);
         audit::Filter {
@@ -350,18 +438,8 @@ impl AuditQuery {
             to: valid_date(&self.to),
             limit: per_page,
             offset: (page - 1).saturating_mul(per_page),
+            order: None,
         }
-    }
-
-    fn link(&self, page: i64) -> String {
-        format!(
-            "/admin/audit?actor={}&action={}&target={}&from={}&to={}&page={page}",
-            encode_component(&self.actor),
-            encode_component(&self.action),
-            encode_component(&self.target),
-            encode_component(&self.from),
-            encode_component(&self.to),
-        )
     }
 }
 
@@ -372,17 +450,20 @@ fn valid_date(s: &str) -> Option<String> {
         .map(|d| d.to_string())
 }
 
-const AUDIT_PER_PAGE: i64 = 50;
-
 async fn audit_page(
     State(state): State<AppState>,
     ctx: Ctx,
     Query(q): Query<AuditQuery>,
 ) -> Result<Response, AppError> {
     ctx.require_role(&[Role::Office])?;
-    let (recs, total) = audit::list(&state.store, &ctx.actor(), &q.filter(AUDIT_PER_PAGE)).await?;
-    let page = q.page.unwrap_or(1).max(1);
-    let pages = ((total + AUDIT_PER_PAGE - 1) / AUDIT_PER_PAGE).max(1);
+    let listing = q.listing();
+    let filter = audit::Filter {
+        order: listing.order(),
+        limit: listing.limit(),
+        offset: listing.offset(),
+        ..q.filter(listing.limit())
+    };
+    let (recs, total) = audit::list(&state.store, &ctx.actor(), &filter).await?;
     Ok(render(&AuditPage {
         ctx: ctx.page(),
         records: recs
@@ -396,19 +477,7 @@ async fn audit_page(
                 rec,
             })
             .collect(),
-        prev_link: if page > 1 {
-            q.link(page - 1)
-        } else {
-            String::new()
-        },
-        next_link: if page < pages {
-            q.link(page + 1)
-        } else {
-            String::new()
-        },
         q,
-        total,
-        page,
-        pages,
+        list: listing.with_total(total),
     }))
 }

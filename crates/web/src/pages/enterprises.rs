@@ -4,6 +4,7 @@
 use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::AppError;
+use crate::listing::{Listing, SortKey, Sorts};
 use crate::middleware::see_other;
 use crate::module::{BodyLimit, Module, NavEntry, Routes, signed_in};
 use crate::view::encode_component;
@@ -25,8 +26,6 @@ use qcity_store::enterprises::{self, EnterpriseInput, LicenceInput};
 use qcity_store::sampling::{self, SamplingRecord};
 use serde::Deserialize;
 use std::collections::HashSet;
-
-pub const PAGE_SIZE: i64 = 50;
 
 pub fn routes(r: Routes) -> Routes {
     r.get("/enterprises", list)
@@ -94,6 +93,10 @@ pub struct EntRow {
     pub name: String,
     pub code: String,
     pub override_reason: Option<String>,
+    pub address: String,
+    pub industry: String,
+    /// Another registered enterprise has the same name: the page shows the address too.
+    pub same_name: bool,
     pub town: String,
     pub size: String,
     pub grade: String,
@@ -101,12 +104,106 @@ pub struct EntRow {
     pub listed: bool,
 }
 
-#[derive(Deserialize, Default)]
+/// The enterprise list's query: search words, filters, and the listing's page and order.
+#[derive(Deserialize, Default, Clone)]
 pub struct SearchQuery {
     #[serde(default)]
     q: String,
     #[serde(default)]
-    page: Option<i64>,
+    town: String,
+    #[serde(default)]
+    industry: String,
+    #[serde(default)]
+    grade: String,
+    #[serde(default)]
+    page: String,
+    #[serde(default)]
+    sort: String,
+    #[serde(default)]
+    dir: String,
+}
+
+/// The enterprise list's sortable columns.
+const SORTS: Sorts = Sorts {
+    keys: &[
+        SortKey {
+            key: "name",
+            column: "e.name",
+        },
+        SortKey {
+            key: "code",
+            column: "e.code",
+        },
+        SortKey {
+            key: "town",
+            column: "e.town",
+        },
+        SortKey {
+            key: "industry",
+            column: "e.industry",
+        },
+        SortKey {
+            key: "size",
+            column: "e.size",
+        },
+    ],
+    default_key: "name",
+    default_desc: false,
+};
+
+impl SearchQuery {
+    fn listing(&self) -> Listing {
+        Listing::new("/enterprises", &SORTS, &self.page, &self.sort, &self.dir)
+            .keep("q", &self.q)
+            .keep("town", &self.town)
+            .keep("industry", &self.industry)
+            .keep("grade", &self.grade)
+    }
+
+    fn filter(&self) -> enterprises::EnterpriseFilter {
+        enterprises::EnterpriseFilter {
+            text: self.q.clone(),
+            town: self.town.clone(),
+            industry: self.industry.clone(),
+        }
+    }
+}
+
+/// A page of enterprises for a query: filtered and paged in SQL, except by credit grade, which
+/// is computed from the events; then every match's grade is computed and the page cut here.
+pub async fn find_page(
+    state: &AppState,
+    ctx: &Ctx,
+    q: &SearchQuery,
+    listing: Listing,
+) -> Result<(Vec<enterprises::Enterprise>, Listing), AppError> {
+    let filter = q.filter();
+    match Grade::parse(q.grade.trim()).filter(|_| !q.grade.trim().is_empty()) {
+        None => {
+            let (list, total) = enterprises::find(
+                &state.store,
+                &filter,
+                listing.order(),
+                listing.limit(),
+                listing.offset(),
+            )
+            .await?;
+            Ok((list, listing.with_total(total)))
+        }
+        Some(grade) => {
+            let ids = enterprises::find_ids(&state.store, &filter, listing.order()).await?;
+            let grades = credit::grades(&state.store, &ids, ctx.today).await?;
+            let matching: Vec<i64> = ids
+                .into_iter()
+                .filter(|id| grades.get(id) == Some(&grade))
+                .collect();
+            let total = matching.len() as i64;
+            let from = (listing.offset() as usize).min(matching.len());
+            let to = (from + listing.limit() as usize).min(matching.len());
+            let list = enterprises::by_ids(&state.store, &matching[from..to]).await?;
+            Ok((list, listing.with_total(total)))
+        }
+    }
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -185,11 +282,12 @@ impl EnterpriseForm {
 #[template(path = "enterprises.html")]
 struct ListPage {
     ctx: PageCtx,
-    q: String,
+    q: SearchQuery,
     rows: Vec<EntRow>,
-    total: i64,
-    page: i64,
-    pages: i64,
+    list: Listing,
+    towns: Vec<String>,
+    industries: Vec<String>,
+    grades: Vec<(String, String)>,
     can_write: bool,
     recent_imports: Vec<crate::pages::import_jobs::RecentLine>,
     form: EnterpriseForm,
@@ -207,20 +305,6 @@ impl ListPage {
             .collect::<Vec<_>>()
             .join(" ")
     }
-    fn prev_link(&self) -> String {
-        format!(
-            "/enterprises?q={}&page={}",
-            encode_component(&self.q),
-            self.page - 1
-        )
-    }
-    fn next_link(&self) -> String {
-        format!(
-            "/enterprises?q={}&page={}",
-            encode_component(&self.q),
-            self.page + 1
-        )
-    }
 }
 
 /// Rows for a page of enterprises: grades as of today and the blacklist marker.
@@ -237,6 +321,8 @@ pub async fn rows_for(
         .iter()
         .map(|l| l.enterprise_id)
         .collect();
+    let names: Vec<String> = list.iter().map(|e| e.name.clone()).collect();
+    let shared = enterprises::shared_names(&state.store, &names).await?;
     Ok(list
         .iter()
         .map(|e| {
@@ -249,6 +335,9 @@ pub async fn rows_for(
                 name: e.name.clone(),
                 code: e.code.clone(),
                 override_reason: e.code_override.clone(),
+                address: e.address.clone(),
+                industry: e.industry.clone(),
+                same_name: shared.contains(&e.name),
                 town: e.town.clone(),
                 size: e
                     .size
@@ -278,18 +367,21 @@ async fn list_page(
     notice: String,
 ) -> Result<Response, AppError> {
     ctx.user()?;
-    let page = q.page.unwrap_or(1).max(1);
-    let (list, total) =
-        enterprises::search(&state.store, &q.q, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+    let (list, listing) = find_page(state, ctx, q, q.listing()).await?;
     let rows = rows_for(state, ctx, &list).await?;
     let can_write = enterprises::may_write(&state.store, &ctx.actor(), "enterprises").await?;
+    let lang = dl(ctx);
     Ok(render(&ListPage {
         ctx: ctx.page(),
-        q: q.q.clone(),
+        q: q.clone(),
         rows,
-        total,
-        page,
-        pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1),
+        list: listing,
+        towns: enterprises::choices(&state.store, enterprises::Choice::Town).await?,
+        industries: enterprises::choices(&state.store, enterprises::Choice::Industry).await?,
+        grades: Grade::ALL
+            .iter()
+            .map(|g| (g.code().to_string(), g.label(lang).to_string()))
+            .collect(),
         recent_imports: if can_write {
             crate::pages::import_jobs::recent_lines(state, ctx, "enterprises", None).await?
         } else {
@@ -305,10 +397,8 @@ async fn list_page(
 
 #[derive(Deserialize, Default)]
 struct ListQuery {
-    #[serde(default)]
-    q: String,
-    #[serde(default)]
-    page: Option<i64>,
+    #[serde(flatten)]
+    search: SearchQuery,
     #[serde(default)]
     overridden: String,
 }
@@ -324,11 +414,15 @@ async fn list(
         ctx.lang
             .t_args("ent-override-done", &[("code", q.overridden.clone())])
     };
-    let sq = SearchQuery {
-        q: q.q,
-        page: q.page,
-    };
-    list_page(&state, &ctx, &sq, EnterpriseForm::default(), vec![], notice).await
+    list_page(
+        &state,
+        &ctx,
+        &q.search,
+        EnterpriseForm::default(),
+        vec![],
+        notice,
+    )
+    .await
 }
 
 /// The reason a code is refused, in the user's language (the store's check, spelled out).

@@ -4,6 +4,7 @@
 use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::AppError;
+use crate::listing::{Listing, SortKey, Sorts};
 use crate::middleware::see_other;
 use crate::module::{BodyLimit, Module, NavEntry, Routes, signed_in};
 use crate::view::{PageCtx, render, unprocessable};
@@ -113,6 +114,73 @@ pub struct ListQuery {
     pub cat: String,
     #[serde(default)]
     pub view: String,
+    /// Words searched in the plan's content text (all must be found).
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub page: String,
+    #[serde(default)]
+    pub sort: String,
+    #[serde(default)]
+    pub dir: String,
+}
+
+/// The obligations list's sortable columns (by due date by default).
+const SORTS: Sorts = Sorts {
+    keys: &[
+        SortKey {
+            key: "content",
+            column: "o.content_code",
+        },
+        SortKey {
+            key: "unit",
+            column: "u.name",
+        },
+        SortKey {
+            key: "period",
+            column: "o.period_key",
+        },
+        SortKey {
+            key: "due",
+            column: "o.due_date",
+        },
+        SortKey {
+            key: "status",
+            column: "o.status",
+        },
+    ],
+    default_key: "due",
+    default_desc: false,
+};
+
+impl ListQuery {
+    fn listing(&self) -> Listing {
+        Listing::new("/obligations", &SORTS, &self.page, &self.sort, &self.dir)
+            .keep("view", &self.view)
+            .keep("unit", &self.unit)
+            .keep("status", &self.status)
+            .keep("cat", &self.cat)
+            .keep("q", &self.q)
+    }
+}
+
+/// The contents whose code starts with `query` or whose text holds all its words: the plan's
+/// text is not in the database, so the search runs here and the list filters by code.
+fn contents_matching(plan: &Plan, query: &str) -> Option<Vec<String>> {
+    let query = query.trim();
+    if query.is_empty() {
+        return None;
+    }
+    Some(
+        plan.contents()
+            .map(|(_, _, c)| c)
+            .filter(|c| {
+                c.code.starts_with(query)
+                    || qcity_domain::search::matches(&[c.text.as_str()], query)
+            })
+            .map(|c| c.code.clone())
+            .collect(),
+    )
 }
 
 #[derive(Template)]
@@ -120,6 +188,7 @@ pub struct ListQuery {
 struct ListPage {
     ctx: PageCtx,
     rows: Vec<Row>,
+    list: Listing,
     q: ListQuery,
     units: Vec<(String, String)>,
     statuses: Vec<(String, String)>,
@@ -142,20 +211,27 @@ async fn list(
     };
     match q.view.as_str() {
         "overdue" => f.overdue_only = true,
-        "soon" => f.due_by = ctx.today.checked_add_days(chrono::Days::new(30)),
+        "soon" => {
+            f.due_by = ctx.today.checked_add_days(chrono::Days::new(30));
+            f.open_only = true;
+        }
         "returned" => f.status = Some(ObligationStatus::Returned),
         "submitted" => f.status = Some(ObligationStatus::Submitted),
         _ => {}
     }
-    let mut obs = obligations::list(&state.store, &ctx.actor(), &f, ctx.today).await?;
-    if q.view == "soon" {
-        obs.retain(|o| o.status.is_open());
-    }
-    let rows = obs
-        .into_iter()
-        .take(500)
-        .map(|o| to_row(&plan, o, &ctx))
-        .collect();
+    f.content_codes = contents_matching(&plan, &q.q);
+    let listing = q.listing();
+    let (obs, total) = obligations::list_page(
+        &state.store,
+        &ctx.actor(),
+        &f,
+        ctx.today,
+        listing.order(),
+        listing.limit(),
+        listing.offset(),
+    )
+    .await?;
+    let rows = obs.into_iter().map(|o| to_row(&plan, o, &ctx)).collect();
     let units = plan
         .units
         .iter()
@@ -169,6 +245,7 @@ async fn list(
     Ok(render(&ListPage {
         ctx: ctx.page(),
         rows,
+        list: listing.with_total(total),
         q,
         units,
         statuses,

@@ -4,10 +4,10 @@
 use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::AppError;
+use crate::listing::{Listing, SortKey, Sorts};
 use crate::middleware::see_other;
 use crate::module::{BodyLimit, Module, NavEntry, Routes, signed_in};
 use crate::pages::enterprises::{EntRow, SamplingView, dl, rows_for, sampling_view};
-use crate::view::encode_component;
 use crate::view::{PageCtx, attachment, render, unprocessable};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -21,8 +21,6 @@ use qcity_store::credit;
 use qcity_store::enterprises;
 use qcity_store::sampling::{self, FollowupInput, PassRate, SamplingInput, SamplingRecord};
 use serde::Deserialize;
-
-const PAGE_SIZE: i64 = 50;
 
 pub fn routes(r: Routes) -> Routes {
     r.get("/sampling", list)
@@ -75,8 +73,44 @@ pub struct Filters {
     #[serde(default)]
     left: Option<usize>,
     #[serde(default)]
-    page: Option<i64>,
+    page: String,
+    #[serde(default)]
+    sort: String,
+    #[serde(default)]
+    dir: String,
 }
+
+/// The sampling lists' sortable columns (newest sampling first by default).
+const SORTS: Sorts = Sorts {
+    keys: &[
+        SortKey {
+            key: "report",
+            column: "s.report_no",
+        },
+        SortKey {
+            key: "enterprise",
+            column: "e.name",
+        },
+        SortKey {
+            key: "product",
+            column: "s.product",
+        },
+        SortKey {
+            key: "category",
+            column: "s.category",
+        },
+        SortKey {
+            key: "level",
+            column: "s.level",
+        },
+        SortKey {
+            key: "sampled",
+            column: "s.sampled_on",
+        },
+    ],
+    default_key: "sampled",
+    default_desc: true,
+};
 
 impl Filters {
     fn filter(&self) -> sampling::Filter {
@@ -90,16 +124,14 @@ impl Filters {
             ..Default::default()
         }
     }
-    fn link(&self, base: &str, page: i64) -> String {
-        format!(
-            "{base}?q={}&year={}&level={}&kind={}&failed={}&review={}&page={page}",
-            encode_component(&self.q),
-            encode_component(&self.year),
-            encode_component(&self.level),
-            encode_component(&self.kind),
-            encode_component(&self.failed),
-            encode_component(&self.review)
-        )
+    fn listing(&self, path: &'static str) -> Listing {
+        Listing::new(path, &SORTS, &self.page, &self.sort, &self.dir)
+            .keep("q", &self.q)
+            .keep("year", &self.year)
+            .keep("level", &self.level)
+            .keep("kind", &self.kind)
+            .keep("failed", &self.failed)
+            .keep("review", &self.review)
     }
 }
 
@@ -252,9 +284,7 @@ struct ListPage {
     ctx: PageCtx,
     f: Filters,
     rows: Vec<RecordRow>,
-    total: i64,
-    page: i64,
-    pages: i64,
+    list: Listing,
     years: Vec<i32>,
     levels: Vec<(String, String)>,
     kinds: Vec<(String, String)>,
@@ -269,15 +299,6 @@ struct ListPage {
     errors: Vec<String>,
 }
 
-impl ListPage {
-    fn prev_link(&self) -> String {
-        self.f.link("/sampling", self.page - 1)
-    }
-    fn next_link(&self) -> String {
-        self.f.link("/sampling", self.page + 1)
-    }
-}
-
 async fn list_page(
     state: &AppState,
     ctx: &Ctx,
@@ -287,9 +308,13 @@ async fn list_page(
 ) -> Result<Response, AppError> {
     ctx.user()?;
     let lang = dl(ctx);
-    let page = f.page.unwrap_or(1).max(1);
+    let listing = f.listing("/sampling");
+    let filter = sampling::Filter {
+        order: listing.order(),
+        ..f.filter()
+    };
     let (records, total) =
-        sampling::list(&state.store, &f.filter(), PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+        sampling::list(&state.store, &filter, listing.limit(), listing.offset()).await?;
     let by_category = sampling::pass_rates(&state.store, "category").await?;
     let by_level = sampling::pass_rates(&state.store, "level").await?;
     let by_kind = sampling::pass_rates(&state.store, "kind").await?;
@@ -349,9 +374,7 @@ async fn list_page(
         disclosed,
         ctx: ctx.page(),
         rows: records.iter().map(|r| record_row(r, ctx)).collect(),
-        total,
-        page,
-        pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1),
+        list: listing.with_total(total),
         f,
         years: sampling::years(&state.store).await?,
         levels: choices::<Level>(ctx),
@@ -634,7 +657,19 @@ async fn followup(
 struct PublicQuery {
     #[serde(default)]
     q: String,
+    #[serde(default)]
+    page: String,
 }
+
+/// The public lookup pages by name only (it shows cards, not a table with headers).
+const PUBLIC_ENTERPRISE_SORTS: Sorts = Sorts {
+    keys: &[],
+    default_key: "",
+    default_desc: false,
+};
+
+/// Cards per page of the public lookup: each card loads its sampling results.
+const PUBLIC_CARDS: i64 = 20;
 
 #[derive(Template)]
 #[template(path = "public_enterprises.html")]
@@ -642,6 +677,7 @@ struct PublicEnterprisesPage {
     ctx: PageCtx,
     q: String,
     found: Vec<(EntRow, String, Vec<SamplingView>)>,
+    list: Listing,
 }
 
 /// Look up an enterprise by name or code: its grade, blacklist status and sampling results.
@@ -651,8 +687,19 @@ async fn public_enterprises(
     Query(q): Query<PublicQuery>,
 ) -> Result<Response, AppError> {
     let mut found = Vec::new();
+    let mut listing = Listing::new(
+        "/public/enterprises",
+        &PUBLIC_ENTERPRISE_SORTS,
+        &q.page,
+        "",
+        "",
+    )
+    .keep("q", &q.q);
+    listing.per_page = PUBLIC_CARDS;
     if !q.q.trim().is_empty() {
-        let (list, _) = enterprises::search(&state.store, &q.q, 20, 0).await?;
+        let (list, total) =
+            enterprises::search(&state.store, &q.q, listing.limit(), listing.offset()).await?;
+        listing = listing.with_total(total);
         let rows = rows_for(&state, &ctx, &list).await?;
         let lang = dl(&ctx);
         for row in rows {
@@ -685,6 +732,7 @@ async fn public_enterprises(
         ctx: ctx.page(),
         q: q.q,
         found,
+        list: listing,
     }))
 }
 
@@ -723,18 +771,7 @@ struct PublicSamplingPage {
     ctx: PageCtx,
     f: Filters,
     rows: Vec<RecordRow>,
-    total: i64,
-    page: i64,
-    pages: i64,
-}
-
-impl PublicSamplingPage {
-    fn prev_link(&self) -> String {
-        self.f.link("/public/sampling", self.page - 1)
-    }
-    fn next_link(&self) -> String {
-        self.f.link("/public/sampling", self.page + 1)
-    }
+    list: Listing,
 }
 
 async fn public_sampling(
@@ -742,21 +779,20 @@ async fn public_sampling(
     ctx: Ctx,
     Query(f): Query<Filters>,
 ) -> Result<Response, AppError> {
-    let page = f.page.unwrap_or(1).max(1);
+    let listing = f.listing("/public/sampling");
     // The public sees failed results once reviewed and past their objection period.
     let filter = sampling::Filter {
         public_on: Some(ctx.today),
         awaiting_disclosure: false,
+        order: listing.order(),
         ..f.filter()
     };
     let (records, total) =
-        sampling::list(&state.store, &filter, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+        sampling::list(&state.store, &filter, listing.limit(), listing.offset()).await?;
     Ok(render(&PublicSamplingPage {
         ctx: ctx.page(),
         rows: records.iter().map(|r| record_row(r, &ctx)).collect(),
-        total,
-        page,
-        pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1),
+        list: listing.with_total(total),
         f,
     }))
 }
