@@ -719,15 +719,23 @@ pub fn transition_message(e: &credit::TransitionError, lang: Lang) -> String {
 /// before modules had their own) also created the sampling module's tables.
 pub const SCHEMA: Schema = Schema {
     slug: "enterprises",
-    migrations: &[Migration {
-        version: 5,
-        name: "enterprises, quality credit, supervision sampling",
-        sql: include_str!("../migrations/0005_enterprises_registers.sql"),
-    }],
+    migrations: &[
+        Migration {
+            version: 5,
+            name: "enterprises, quality credit, supervision sampling",
+            sql: include_str!("../migrations/0005_enterprises_registers.sql"),
+        },
+        Migration {
+            version: 2026120634,
+            name: "licence expiry steps reported in the daily digest",
+            sql: include_str!("../migrations/2026120634_enterprises_licence_alert_steps.sql"),
+        },
+    ],
     tables: &[
         Table::by_id("enterprises"),
         Table::by_key("code_overrides"),
         Table::by_id("licences"),
+        Table::by_key("licence_alert_steps"),
         Table::by_id("credit_events"),
         Table::by_id("credit_rules"),
         Table::by_id("blacklist"),
@@ -743,7 +751,7 @@ pub const SCHEMA: Schema = Schema {
                     Ok(if n == 0 {
                         String::new()
                     } else {
-                        format!("{n} licence expiry alert(s) / 许可证到期提醒 {n} 条")
+                        format!("{n} licence expiry digest(s) / 许可证到期提醒 {n} 条")
                     })
                 })
             },

@@ -641,10 +641,13 @@ struct PublicQuery {
 struct PublicEnterprisesPage {
     ctx: PageCtx,
     q: String,
-    found: Vec<(EntRow, String, Vec<SamplingView>)>,
+    /// Each enterprise found, its address, blacklist listing and sampling results. Its
+    /// address and town tell same-name enterprises apart; contacts stay off the public page.
+    found: Vec<(EntRow, String, String, Vec<SamplingView>)>,
 }
 
-/// Look up an enterprise by name or code: its grade, blacklist status and sampling results.
+/// Look up an enterprise by name or code: its address and town, grade, blacklist status and
+/// sampling results.
 async fn public_enterprises(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -655,7 +658,7 @@ async fn public_enterprises(
         let (list, _) = enterprises::search(&state.store, &q.q, 20, 0).await?;
         let rows = rows_for(&state, &ctx, &list).await?;
         let lang = dl(&ctx);
-        for row in rows {
+        for (row, e) in rows.into_iter().zip(&list) {
             let listing = credit::current_listing(&state.store, row.id)
                 .await?
                 .filter(|l| l.state.is_public())
@@ -678,7 +681,7 @@ async fn public_enterprises(
                 .iter()
                 .map(|r| sampling_view(r, &ctx))
                 .collect();
-            found.push((row, listing, samplings));
+            found.push((row, e.address.clone(), listing, samplings));
         }
     }
     Ok(render(&PublicEnterprisesPage {

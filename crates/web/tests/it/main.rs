@@ -20,6 +20,7 @@ mod home;
 mod import_queue;
 mod indicators;
 mod modules;
+mod notices;
 mod plan;
 mod registers;
 mod registries;
