@@ -10,6 +10,7 @@ mod approvals;
 mod assessment;
 mod audit;
 mod browser;
+mod browser_notices;
 mod connectors;
 mod crawl;
 mod errors;
