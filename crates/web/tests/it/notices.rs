@@ -424,6 +424,17 @@ async fn licence_expiries_come_as_one_daily_digest_each_step_once() {
         assert!(!list[0].body.contains("远期企业"));
     }
     assert!(licence_notices(&app.store, "NW").await.is_empty());
+    // Delivered as one message per keeper, not one per licence.
+    assert_eq!(
+        qcity_store::outbox::enqueue_webhooks(
+            &app.store,
+            "https://hooks.example/qcity",
+            chrono::Utc::now()
+        )
+        .await
+        .unwrap(),
+        2
+    );
     // The hourly supervisor again, the same day and the next: nothing more.
     for day in ["2015-01-01", "2015-01-01", "2015-01-02", "2015-01-10"] {
         assert_eq!(
