@@ -730,11 +730,17 @@ pub const SCHEMA: Schema = Schema {
             name: "enterprises: search tokens",
             sql: include_str!("../migrations/2026120631_enterprise_search.sql"),
         },
+        Migration {
+            version: 2026120634,
+            name: "licence expiry steps reported in the daily digest",
+            sql: include_str!("../migrations/2026120634_enterprises_licence_alert_steps.sql"),
+        },
     ],
     tables: &[
         Table::by_id("enterprises"),
         Table::by_key("code_overrides"),
         Table::by_id("licences"),
+        Table::by_key("licence_alert_steps"),
         Table::by_id("credit_events"),
         Table::by_id("credit_rules"),
         Table::by_id("blacklist"),
@@ -750,7 +756,7 @@ pub const SCHEMA: Schema = Schema {
                     Ok(if n == 0 {
                         String::new()
                     } else {
-                        format!("{n} licence expiry alert(s) / 许可证到期提醒 {n} 条")
+                        format!("{n} licence expiry digest(s) / 许可证到期提醒 {n} 条")
                     })
                 })
             },

@@ -1044,10 +1044,32 @@ pub async fn record_rates(store: &Store, from: i32, to: i32) -> Result<Vec<Ratio
     Ok(out)
 }
 
-/// Alerts the units that keep the enterprise register about licences running out: once when
-/// 60 days are left, once at 30, and once in the month after expiry. Idempotent (each alert
-/// has its own key), so the hourly supervisor may run it any number of times. Returns how
-/// many notices were new.
+/// Licences listed one by one in a digest; the rest are counted (the licences page has them all).
+const DIGEST_MAX_LISTED: usize = 100;
+
+/// The dedupe key of a unit's licence digest on a day: one digest per unit and day.
+fn digest_key(today: NaiveDate, unit_id: i64) -> String {
+    format!("licdigest:{today}:{unit_id}")
+}
+
+/// The step a licence has reached on `today` (60 days left, 30 days left, expired in the last
+/// month); `None` outside the steps.
+fn licence_step(days_left: i64) -> Option<&'static str> {
+    match days_left {
+        d if d < -30 => None,
+        d if d < 0 => Some("expired"),
+        d if d <= 30 => Some("30"),
+        d if d <= 60 => Some("60"),
+        _ => None,
+    }
+}
+
+/// Alerts the units that keep the enterprise register about licences running out, in one
+/// digest notice per unit and day: each licence is listed once when 60 days are left, once at
+/// 30, and once in the month after expiry. The steps reported are recorded
+/// (`licence_alert_steps`, by licence and expiry date, so a renewed licence starts again), and
+/// a unit that already had today's digest gets the steps reached later that day in tomorrow's:
+/// the hourly supervisor may run this any number of times. Returns how many digests were new.
 pub async fn licence_alerts(store: &Store, today: NaiveDate) -> Result<usize> {
     let owners = sqlx::query(
         "SELECT u.id FROM registry_owners o JOIN org_units u ON u.code = o.unit_code WHERE o.registry = 'enterprises' ORDER BY u.id",
@@ -1060,50 +1082,129 @@ pub async fn licence_alerts(store: &Store, today: NaiveDate) -> Result<usize> {
     if owners.is_empty() {
         return Ok(0);
     }
-    let mut new = 0;
-    for l in expiring_licences(store, today, 60).await? {
-        let (step, level) = match l.days_left {
-            d if d < -30 => continue,
-            d if d < 0 => ("expired", "red"),
-            d if d <= 30 => ("30", "yellow"),
-            _ => ("60", "info"),
-        };
-        let Some(expires) = l.licence.expires else {
-            continue;
-        };
-        let kind = l.licence.kind.label(Lang::ZhCn);
-        let title = if l.days_left < 0 {
-            format!(
-                "许可证已过期：{}（{kind} {}）",
-                l.enterprise_name, l.licence.number
-            )
-        } else {
-            format!(
-                "许可证即将到期：{}（{kind} {}）",
-                l.enterprise_name, l.licence.number
-            )
-        };
-        let body = format!(
-            "统一社会信用代码 {}；许可产品 {}；有效期至 {expires}（{}）。请督促企业及时办理延续，或核实其是否停止生产。",
-            l.enterprise_code,
-            l.licence.product,
-            if l.days_left < 0 {
-                format!("已过期 {} 天", -l.days_left)
-            } else {
-                format!("还有 {} 天", l.days_left)
-            }
-        );
-        for unit in &owners {
-            let key = format!("lic:{}:{expires}:{step}:{unit}", l.licence.id);
-            if crate::notices::insert(
-                store, *unit, None, "licence", level, &title, &body, today, None, &key,
-            )
+    let mut reported: std::collections::HashSet<(i64, String, String)> =
+        sqlx::query("SELECT licence_id, expires, step FROM licence_alert_steps")
+            .fetch_all(&store.pool)
             .await?
-            {
-                new += 1;
-            }
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("licence_id")?,
+                    r.try_get("expires")?,
+                    r.try_get("step")?,
+                ))
+            })
+            .collect::<Result<_>>()?;
+    // Alerts sent one notice per licence before the digest existed (key
+    // `lic:{licence}:{expires}:{step}:{unit}`) were reported too.
+    for r in sqlx::query(
+        "SELECT dedupe_key FROM notices WHERE kind = 'licence' AND dedupe_key LIKE 'lic:%'",
+    )
+    .fetch_all(&store.pool)
+    .await?
+    {
+        let key: String = r.try_get("dedupe_key")?;
+        let parts: Vec<&str> = key.split(':').collect();
+        if let [_, id, expires, step, _] = parts.as_slice()
+            && let Ok(id) = id.parse::<i64>()
+        {
+            reported.insert((id, expires.to_string(), step.to_string()));
         }
     }
+    let mut fresh: Vec<(ExpiringLicence, NaiveDate, &'static str)> = Vec::new();
+    for l in expiring_licences(store, today, 60).await? {
+        let (Some(step), Some(expires)) = (licence_step(l.days_left), l.licence.expires) else {
+            continue;
+        };
+        if !reported.contains(&(l.licence.id, expires.to_string(), step.to_string())) {
+            fresh.push((l, expires, step));
+        }
+    }
+    if fresh.is_empty() {
+        return Ok(0);
+    }
+    // At most one digest per unit and day: when today's went out already, what is new waits.
+    let sent_today: i64 = sqlx::query("SELECT COUNT(*) AS n FROM notices WHERE dedupe_key LIKE $1")
+        .bind(format!("licdigest:{today}:%"))
+        .fetch_one(&store.pool)
+        .await?
+        .try_get("n")?;
+    if sent_today > 0 {
+        return Ok(0);
+    }
+    // Expired first, then the soonest to expire.
+    fresh.sort_by_key(|(l, _, _)| (l.days_left >= 0, l.days_left, l.licence.id));
+    let expired = fresh.iter().filter(|(l, _, _)| l.days_left < 0).count();
+    let level = if expired > 0 {
+        "red"
+    } else if fresh.iter().any(|(_, _, step)| *step == "30") {
+        "yellow"
+    } else {
+        "info"
+    };
+    let title = format!(
+        "许可证到期提醒：{} 张许可证（{expired} 张已过期）",
+        fresh.len()
+    );
+    let mut lines: Vec<String> = fresh
+        .iter()
+        .take(DIGEST_MAX_LISTED)
+        .enumerate()
+        .map(|(i, (l, expires, _))| {
+            format!(
+                "{}. {}（{}）：{} {}，有效期至 {expires}，{}",
+                i + 1,
+                l.enterprise_name,
+                l.enterprise_code,
+                l.licence.kind.label(Lang::ZhCn),
+                l.licence.number,
+                if l.days_left < 0 {
+                    format!("已过期 {} 天", -l.days_left)
+                } else {
+                    format!("还有 {} 天", l.days_left)
+                }
+            )
+        })
+        .collect();
+    if fresh.len() > DIGEST_MAX_LISTED {
+        lines.push(format!(
+            "另有 {} 张未列出。",
+            fresh.len() - DIGEST_MAX_LISTED
+        ));
+    }
+    lines.push("请督促企业及时办理延续，或核实其是否停止生产。".to_string());
+    let body = lines.join("\n");
+    let mut tx = store.begin().await?;
+    let mut new = 0;
+    for unit in &owners {
+        let inserted = sqlx::query(
+            "INSERT INTO notices (unit_id, obligation_id, kind, level, title, body, issued_on, respond_by, dedupe_key, created_at) \
+             VALUES ($1, NULL, 'licence', $2, $3, $4, $5, NULL, $6, $7) ON CONFLICT (dedupe_key) DO NOTHING",
+        )
+        .bind(*unit)
+        .bind(level)
+        .bind(&title)
+        .bind(&body)
+        .bind(today.to_string())
+        .bind(digest_key(today, *unit))
+        .bind(now_text())
+        .execute(&mut *tx)
+        .await?;
+        new += usize::from(inserted.rows_affected() > 0);
+    }
+    for (l, expires, step) in &fresh {
+        sqlx::query(
+            "INSERT INTO licence_alert_steps (licence_id, expires, step, reported_on) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (licence_id, expires, step) DO NOTHING",
+        )
+        .bind(l.licence.id)
+        .bind(expires.to_string())
+        .bind(*step)
+        .bind(today.to_string())
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
     Ok(new)
 }
 

@@ -19,7 +19,8 @@ pub use qcity_domain::supervision::Ladder;
 pub const LEVELS: [(&str, &str); 3] = [("cuiban", "blue"), ("duban", "yellow"), ("tongbao", "red")];
 
 /// 催办/督办/通报 notices per unit code issued from `start` to `end`: the one count the bulletin,
-/// the assessment and every page show (`docs/figures.md`).
+/// the assessment and every page show (`docs/figures.md`). Licence-expiry digests are registry
+/// alerts, not escalations, whatever their colour.
 pub async fn counts_by_unit(
     store: &Store,
     start: NaiveDate,
@@ -27,7 +28,7 @@ pub async fn counts_by_unit(
 ) -> Result<BTreeMap<String, NoticeCounts>> {
     let rows = sqlx::query(
         "SELECT u.code, n.level, COUNT(*) AS n FROM notices n JOIN org_units u ON u.id = n.unit_id \
-         WHERE n.issued_on >= $1 AND n.issued_on <= $2 GROUP BY u.code, n.level",
+         WHERE n.issued_on >= $1 AND n.issued_on <= $2 AND n.kind <> 'licence' GROUP BY u.code, n.level",
     )
     .bind(start.to_string())
     .bind(end.to_string())
@@ -256,6 +257,135 @@ pub async fn list(store: &Store, actor: &Actor, kind: Option<&str>) -> Result<Ve
         .iter()
         .map(from_row)
         .collect()
+}
+
+/// Notices a page lists.
+pub const PAGE_SIZE: i64 = 50;
+
+/// Kinds that are routine registry alerts (the daily licence-expiry digest): kept on the
+/// notices page, never counted as work waiting for the unit.
+pub const ROUTINE_KINDS: &[&str] = &["licence"];
+
+/// The order the kinds are shown in: what asks most of a unit first.
+const KIND_ORDER: &[&str] = &[
+    "manual",
+    "tongbao",
+    "duban",
+    "cuiban",
+    "reminder",
+    "returned",
+    "accepted",
+    "extension",
+    "licence",
+];
+
+/// What the notices page filters on; every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub kind: Option<String>,
+    /// `Some(false)`: unread only; `Some(true)`: read only.
+    pub read: Option<bool>,
+    /// Issued on or after.
+    pub from: Option<NaiveDate>,
+    /// Issued on or before.
+    pub to: Option<NaiveDate>,
+    /// Unread notices before read ones (then newest first).
+    pub unread_first: bool,
+}
+
+/// One page of notices, with the counts the filter bar shows.
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    pub notices: Vec<Notice>,
+    /// Notices matching the whole filter (all pages).
+    pub total: i64,
+    /// Notices per kind under the filter's other conditions (read, dates), in `KIND_ORDER`:
+    /// the kinds present, each with what its tab would list.
+    pub kinds: Vec<(String, i64)>,
+    /// The sum of `kinds`: what the "all" tab lists.
+    pub all: i64,
+}
+
+/// The WHERE clause of the actor's notices under a filter (without its kind) and its binds.
+fn page_where(actor: &Actor, f: &Filter) -> Result<(String, Vec<String>)> {
+    let mut sql = String::from(" WHERE 1 = 1");
+    match actor.scope() {
+        Scope::All | Scope::ReadAll => {}
+        Scope::Unit(u) => sql.push_str(&format!(" AND n.unit_id = {u}")),
+        Scope::Public => return Err(StoreError::Forbidden),
+    }
+    let mut binds = Vec::new();
+    match f.read {
+        Some(true) => sql.push_str(" AND n.read_at IS NOT NULL"),
+        Some(false) => sql.push_str(" AND n.read_at IS NULL"),
+        None => {}
+    }
+    if let Some(d) = f.from {
+        binds.push(d.to_string());
+        sql.push_str(&format!(" AND n.issued_on >= ${}", binds.len()));
+    }
+    if let Some(d) = f.to {
+        binds.push(d.to_string());
+        sql.push_str(&format!(" AND n.issued_on <= ${}", binds.len()));
+    }
+    Ok((sql, binds))
+}
+
+/// A page (from 1) of the notices the caller may see under a filter, with counts per kind.
+pub async fn page(store: &Store, actor: &Actor, f: &Filter, page: i64) -> Result<Page> {
+    actor.require_internal()?;
+    let (mut cond, mut binds) = page_where(actor, f)?;
+    let mut kinds: Vec<(String, i64)> = Vec::new();
+    let sql = format!("SELECT n.kind, COUNT(*) AS n FROM notices n{cond} GROUP BY n.kind");
+    let mut q = sqlx::query(&sql);
+    for b in &binds {
+        q = q.bind(b);
+    }
+    for r in q.fetch_all(&store.pool).await? {
+        kinds.push((r.try_get("kind")?, r.try_get("n")?));
+    }
+    let rank = |k: &str| {
+        KIND_ORDER
+            .iter()
+            .position(|o| *o == k)
+            .unwrap_or(KIND_ORDER.len())
+    };
+    kinds.sort_by(|a, b| rank(&a.0).cmp(&rank(&b.0)).then(a.0.cmp(&b.0)));
+    let all = kinds.iter().map(|(_, n)| n).sum();
+    if let Some(k) = &f.kind {
+        binds.push(k.clone());
+        cond.push_str(&format!(" AND n.kind = ${}", binds.len()));
+    }
+    let total = match &f.kind {
+        Some(k) => kinds
+            .iter()
+            .find(|(kind, _)| kind == k)
+            .map_or(0, |(_, n)| *n),
+        None => all,
+    };
+    let order = if f.unread_first {
+        " ORDER BY CASE WHEN n.read_at IS NULL THEN 0 ELSE 1 END, n.issued_on DESC, n.id DESC"
+    } else {
+        " ORDER BY n.issued_on DESC, n.id DESC"
+    };
+    let offset = (page.max(1) - 1).saturating_mul(PAGE_SIZE);
+    let sql = format!("{SELECT}{cond}{order} LIMIT {PAGE_SIZE} OFFSET {offset}");
+    let mut q = sqlx::query(&sql);
+    for b in &binds {
+        q = q.bind(b);
+    }
+    let notices = q
+        .fetch_all(&store.pool)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Page {
+        notices,
+        total,
+        kinds,
+        all,
+    })
 }
 
 /// Unread notices of the caller's unit (the badge in the navigation).

@@ -33,6 +33,7 @@ pub fn routes(r: Routes) -> Routes {
         .get("/enterprises/template.xlsx", template)
         .upload("/enterprises/import", BodyLimit::Import, import)
         .post("/enterprises/code-overrides", record_override)
+        .get("/enterprises/licences", licence_list)
         .get("/enterprises/{id}", show)
         .post("/enterprises/{id}/edit", edit)
         .post("/enterprises/{id}/licences", add_licence)
@@ -84,6 +85,86 @@ pub fn problem_lines(mut ds: Vec<Diagnostic>, lang: DLang) -> Vec<String> {
             )
         })
         .collect()
+}
+
+// ---------------------------------------------------------------- licences expiring
+
+#[derive(Deserialize, Default)]
+struct LicencesQuery {
+    #[serde(default)]
+    within: String,
+}
+
+/// One licence to follow up: its holder, kind, number, expiry and how far off it is.
+struct ExpiringRow {
+    enterprise_id: i64,
+    enterprise: String,
+    code: String,
+    kind: String,
+    number: String,
+    product: String,
+    expires: String,
+    /// "还有 N 天" / "已过期 N 天" in the reader's language.
+    left: String,
+    colour: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "licences.html")]
+struct LicencesPage {
+    ctx: PageCtx,
+    within: i64,
+    rows: Vec<ExpiringRow>,
+}
+
+/// Licences about to expire or expired, for the office and the units that keep the register
+/// to follow up (the daily licence digest links here).
+async fn licence_list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<LicencesQuery>,
+) -> Result<Response, AppError> {
+    ctx.user()?;
+    enterprises::require_writer(&state.store, &ctx.actor(), "enterprises").await?;
+    let within = q.within.trim().parse::<i64>().unwrap_or(60).clamp(0, 365);
+    let lang = dl(&ctx);
+    let mut list = enterprises::expiring_licences(&state.store, ctx.today, within).await?;
+    // Expired first (the most urgent to follow up), then the soonest to expire.
+    list.sort_by_key(|l| (l.days_left >= 0, l.days_left, l.licence.id));
+    let rows = list
+        .into_iter()
+        .map(|l| {
+            let (left, colour) = match l.days_left {
+                d if d < 0 => (
+                    ctx.lang
+                        .t_args("licences-days-expired", &[("n", (-d).to_string())]),
+                    "red",
+                ),
+                0 => (ctx.t("licences-expires-today"), "red"),
+                d => (
+                    ctx.lang
+                        .t_args("licences-days-left", &[("n", d.to_string())]),
+                    if d <= 30 { "yellow" } else { "blue" },
+                ),
+            };
+            ExpiringRow {
+                enterprise_id: l.licence.enterprise_id,
+                enterprise: l.enterprise_name,
+                code: l.enterprise_code,
+                kind: l.licence.kind.label(lang).to_string(),
+                number: l.licence.number,
+                product: l.licence.product,
+                expires: l.licence.expires.map(|d| d.to_string()).unwrap_or_default(),
+                left,
+                colour,
+            }
+        })
+        .collect();
+    Ok(render(&LicencesPage {
+        ctx: ctx.page(),
+        within,
+        rows,
+    }))
 }
 
 // ---------------------------------------------------------------- list, create, import

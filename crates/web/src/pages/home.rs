@@ -200,8 +200,8 @@ async fn unit_queues(state: &AppState, ctx: &Ctx, plan: &Plan) -> Result<Vec<Que
     )
     .await?;
     // Notices that ask something of the unit: those awaiting its answer first, then the unread
-    // escalations by severity. Routine registry alerts (licence expiries) are the registry's
-    // business and stay on the notices page.
+    // escalations by severity. Routine registry alerts (the daily licence-expiry digest) are
+    // the registry's business and stay on the notices page.
     let awaiting =
         |n: &qcity_store::notices::Notice| n.respond_by.is_some() && n.response.is_none();
     let severity = |level: &str| match level {
@@ -213,7 +213,10 @@ async fn unit_queues(state: &AppState, ctx: &Ctx, plan: &Plan) -> Result<Vec<Que
     let mut notices: Vec<_> = qcity_store::notices::list(&state.store, &ctx.actor(), None)
         .await?
         .into_iter()
-        .filter(|n| n.kind != "licence" && (!n.read || awaiting(n)))
+        .filter(|n| {
+            !qcity_store::notices::ROUTINE_KINDS.contains(&n.kind.as_str())
+                && (!n.read || awaiting(n))
+        })
         .collect();
     notices.sort_by_key(|n| (!awaiting(n), severity(&n.level), std::cmp::Reverse(n.id)));
     let notices = notices.into_iter();

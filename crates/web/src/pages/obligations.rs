@@ -7,7 +7,7 @@ use crate::error::AppError;
 use crate::listing::{Listing, SortKey, Sorts};
 use crate::middleware::see_other;
 use crate::module::{BodyLimit, Module, NavEntry, Routes, signed_in};
-use crate::view::{PageCtx, render, unprocessable};
+use crate::view::{PageCtx, encode_component, render, unprocessable};
 use askama::Template;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderValue, header};
@@ -1097,11 +1097,91 @@ async fn overview_page(
     }))
 }
 
+/// The notices page's filters as they travel in the URL (kept as typed, so the form shows
+/// them back).
+#[derive(Deserialize, Default, Clone)]
+struct NoticeQuery {
+    #[serde(default)]
+    kind: String,
+    /// "unread", "read" or "" (both).
+    #[serde(default)]
+    read: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    /// "unread": unread notices first.
+    #[serde(default)]
+    order: String,
+    #[serde(default)]
+    page: String,
+}
+
+impl NoticeQuery {
+    fn date(s: &str) -> Option<NaiveDate> {
+        NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
+    }
+
+    fn filter(&self) -> notices::Filter {
+        notices::Filter {
+            kind: Some(self.kind.trim().to_string()).filter(|k| !k.is_empty()),
+            read: match self.read.as_str() {
+                "unread" => Some(false),
+                "read" => Some(true),
+                _ => None,
+            },
+            from: Self::date(&self.from),
+            to: Self::date(&self.to),
+            unread_first: self.order == "unread",
+        }
+    }
+
+    /// The page asked for, from 1; anything unreadable is the first.
+    fn page(&self) -> i64 {
+        self.page.trim().parse::<i64>().unwrap_or(1).max(1)
+    }
+
+    /// The query string (with its `?`, empty when there is nothing) for a kind and a page,
+    /// keeping the other filters.
+    fn query(&self, kind: &str, page: i64) -> String {
+        let mut parts = Vec::new();
+        for (name, value) in [
+            ("kind", kind),
+            ("read", self.read.as_str()),
+            ("from", self.from.trim()),
+            ("to", self.to.trim()),
+            ("order", self.order.as_str()),
+        ] {
+            if !value.is_empty() {
+                parts.push(format!("{name}={}", encode_component(value)));
+            }
+        }
+        if page > 1 {
+            parts.push(format!("page={page}"));
+        }
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", parts.join("&"))
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "notices.html")]
 struct NoticesPage {
     ctx: PageCtx,
     notices: Vec<Notice>,
+    /// The filters as asked.
+    q: NoticeQuery,
+    /// Kinds present under the other filters: (code, label, count).
+    kinds: Vec<(String, String, i64)>,
+    all: i64,
+    total: i64,
+    page: i64,
+    pages: i64,
+    /// True when the caller may open the licence follow-up list (the digest links to it).
+    follows_licences: bool,
     /// For the office: recent deliveries by e-mail and webhook, and those that failed.
     outbox: Vec<qcity_store::outbox::OutboxItem>,
     units: Vec<(String, String)>,
@@ -1116,14 +1196,44 @@ impl NoticesPage {
             .map(|(_, m)| m.clone())
             .unwrap_or_default()
     }
+
+    /// The page's link for a kind tab ("" = all), from its first page.
+    fn kind_link(&self, kind: &str) -> String {
+        format!("/notices{}", self.q.query(kind, 1))
+    }
+
+    fn page_link(&self, page: i64) -> String {
+        format!("/notices{}", self.q.query(&self.q.kind, page))
+    }
+
+    /// This very view, for the forms that come back to it.
+    fn back(&self) -> String {
+        self.q.query(&self.q.kind, self.page)
+    }
 }
 
 async fn notices_view(
     state: &AppState,
     ctx: &Ctx,
+    q: NoticeQuery,
     errors: Vec<(String, String)>,
 ) -> Result<Response, AppError> {
-    let notices = notices::list(&state.store, &ctx.actor(), None).await?;
+    let mut errors = errors;
+    for (field, value) in [("from", &q.from), ("to", &q.to)] {
+        if !value.trim().is_empty() && NoticeQuery::date(value).is_none() {
+            errors.push((field.to_string(), ctx.t("error-date-format")));
+        }
+    }
+    let page = q.page();
+    let found = notices::page(&state.store, &ctx.actor(), &q.filter(), page).await?;
+    let pages = ((found.total + notices::PAGE_SIZE - 1) / notices::PAGE_SIZE).max(1);
+    let kinds = found
+        .kinds
+        .iter()
+        .map(|(k, n)| (k.clone(), ctx.t(&format!("notice-kind-{k}")), *n))
+        .collect();
+    let follows_licences =
+        qcity_store::enterprises::may_write(&state.store, &ctx.actor(), "enterprises").await?;
     let units = match state.plan().await? {
         Some((_, plan)) => plan
             .units
@@ -1148,16 +1258,32 @@ async fn notices_view(
     };
     Ok(render(&NoticesPage {
         ctx: ctx.page(),
-        notices,
+        notices: found.notices,
+        q,
+        kinds,
+        all: found.all,
+        total: found.total,
+        page,
+        pages,
+        follows_licences,
         outbox,
         units,
         errors,
     }))
 }
 
-async fn notice_list(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+async fn notice_list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, AppError> {
     ctx.user()?;
-    notices_view(&state, &ctx, vec![]).await
+    notices_view(&state, &ctx, q, vec![]).await
+}
+
+/// Where a notice's form returns: the notices page with the filters it was sent from.
+fn back_to(q: &NoticeQuery) -> String {
+    format!("/notices{}", q.query(&q.kind, q.page()))
 }
 
 #[derive(Deserialize)]
@@ -1197,20 +1323,29 @@ async fn issue_duban(
     match result {
         Ok(_) => Ok(see_other("/notices")),
         Err(StoreError::Invalid { field, code }) => Ok(unprocessable(
-            notices_view(&state, &ctx, vec![(field, ctx.t(&code))]).await?,
+            notices_view(
+                &state,
+                &ctx,
+                NoticeQuery::default(),
+                vec![(field, ctx.t(&code))],
+            )
+            .await?,
         )),
         Err(e) => Err(e.into()),
     }
 }
 
+/// Marks a notice read and returns to the view it was read from (its filters come in the
+/// form's address).
 async fn read_notice(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<i64>,
+    Query(q): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
     ctx.user()?;
     notices::mark_read_on(&state.store, &ctx.actor(), id, ctx.today).await?;
-    Ok(see_other("/notices"))
+    Ok(see_other(&back_to(&q)))
 }
 
 #[derive(Deserialize)]
@@ -1223,13 +1358,20 @@ async fn respond_notice(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<i64>,
+    Query(q): Query<NoticeQuery>,
     axum::Form(f): axum::Form<RespondForm>,
 ) -> Result<Response, AppError> {
     ctx.user()?;
     match notices::respond(&state.store, &ctx.actor(), id, &f.response).await {
-        Ok(()) => Ok(see_other("/notices")),
+        Ok(()) => Ok(see_other(&back_to(&q))),
         Err(StoreError::Invalid { field, code }) => Ok(unprocessable(
-            notices_view(&state, &ctx, vec![(field, ctx.t(&code))]).await?,
+            notices_view(
+                &state,
+                &ctx,
+                NoticeQuery::default(),
+                vec![(field, ctx.t(&code))],
+            )
+            .await?,
         )),
         Err(e) => Err(e.into()),
     }

@@ -676,11 +676,14 @@ const PUBLIC_CARDS: i64 = 20;
 struct PublicEnterprisesPage {
     ctx: PageCtx,
     q: String,
-    found: Vec<(EntRow, String, Vec<SamplingView>)>,
+    /// Each enterprise found, its address, blacklist listing and sampling results. Its
+    /// address and town tell same-name enterprises apart; contacts stay off the public page.
+    found: Vec<(EntRow, String, String, Vec<SamplingView>)>,
     list: Listing,
 }
 
-/// Look up an enterprise by name or code: its grade, blacklist status and sampling results.
+/// Look up an enterprise by name or code: its address and town, grade, blacklist status and
+/// sampling results.
 async fn public_enterprises(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -702,7 +705,7 @@ async fn public_enterprises(
         listing = listing.with_total(total);
         let rows = rows_for(&state, &ctx, &list).await?;
         let lang = dl(&ctx);
-        for row in rows {
+        for (row, e) in rows.into_iter().zip(&list) {
             let listing = credit::current_listing(&state.store, row.id)
                 .await?
                 .filter(|l| l.state.is_public())
@@ -725,7 +728,7 @@ async fn public_enterprises(
                 .iter()
                 .map(|r| sampling_view(r, &ctx))
                 .collect();
-            found.push((row, listing, samplings));
+            found.push((row, e.address.clone(), listing, samplings));
         }
     }
     Ok(render(&PublicEnterprisesPage {

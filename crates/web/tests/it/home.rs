@@ -110,7 +110,7 @@ async fn each_roles_home_page_is_its_work_queue() {
     assert_eq!(queue_count(&page, "queue-returned"), returned);
     assert!(page.contains("逾期"), "{page}");
     assert!(
-        !queue(&page, "queue-notices").contains("许可证即将到期"),
+        !queue(&page, "queue-notices").contains("许可证到期提醒"),
         "licence alerts are not the unit's work queue"
     );
     assert!(

@@ -544,9 +544,21 @@ async fn licences_running_out_alert_the_register_keepers_once_per_step() {
         .unwrap();
     let titles: Vec<&str> = notices.iter().map(|n| n.title.as_str()).collect();
     assert_eq!(titles.len(), 3, "{titles:?}");
+    // One digest a day with something new, each listing the licence at its step.
+    assert_eq!(
+        titles,
+        [
+            "许可证到期提醒：1 张许可证（1 张已过期）",
+            "许可证到期提醒：1 张许可证（0 张已过期）",
+            "许可证到期提醒：1 张许可证（0 张已过期）"
+        ]
+    );
     assert!(
-        titles[0].starts_with("许可证已过期：示例电缆有限公司（CCC认证 2010010105000001）"),
-        "{titles:?}"
+        notices[0]
+            .body
+            .contains("示例电缆有限公司（914403001922038216）：CCC认证 2010010105000001，有效期至 2014-12-31，已过期 3 天"),
+        "{}",
+        notices[0].body
     );
     assert!(
         notices[1].body.contains("还有 26 天"),

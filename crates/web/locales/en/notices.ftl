@@ -1,0 +1,24 @@
+# Notices page: grouped by kind, filters and paging; the licence expiry follow-up list.
+notices-list = Notices
+notices-kinds = Kinds of notice
+notices-kind-all = All
+notices-read-state = Read
+notices-read-any = All
+notices-unread = Unread
+notices-read = Read
+notices-from = Issued from
+notices-to = to
+notices-unread-first = Unread first
+notices-filter = Filter
+notices-total = { $n } notice(s)
+notices-licences-all = All licences about to expire
+licences-title = Licence expiry follow-up
+licences-hint = Licences expiring within { $days } days and those expired in the last year (closed enterprises left out), expired first.
+licences-within = Days to expiry
+licences-show = Show
+licences-total = { $n } licence(s)
+licences-none = No licences about to expire.
+licences-kind = Licence kind
+licences-days-left = { $n } days left
+licences-days-expired = expired { $n } days ago
+licences-expires-today = expires today

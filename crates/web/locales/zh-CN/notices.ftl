@@ -1,0 +1,24 @@
+# 通知页：按类别分组、筛选与分页；许可证到期跟进清单。
+notices-list = 通知列表
+notices-kinds = 通知类别
+notices-kind-all = 全部
+notices-read-state = 阅读状态
+notices-read-any = 全部
+notices-unread = 未读
+notices-read = 已读
+notices-from = 发出日期自
+notices-to = 至
+notices-unread-first = 未读在前
+notices-filter = 筛选
+notices-total = 共 { $n } 条
+notices-licences-all = 查看全部即将到期的许可证
+licences-title = 许可证到期跟进
+licences-hint = { $days } 天内到期及近一年内已过期的许可证（已注销企业除外），过期的在前。
+licences-within = 到期天数
+licences-show = 查看
+licences-total = 共 { $n } 张
+licences-none = 暂无即将到期的许可证。
+licences-kind = 许可证种类
+licences-days-left = 还有 { $n } 天
+licences-days-expired = 已过期 { $n } 天
+licences-expires-today = 今日到期
