@@ -25,6 +25,7 @@ mod import;
 mod layout;
 pub mod limits;
 mod official;
+mod pdf;
 mod read;
 pub mod report;
 mod sampling;
@@ -66,6 +67,9 @@ pub enum ExchangeError {
     /// The DOCX writer failed.
     #[error("cannot write the document: {0}")]
     Docx(#[from] docx_rs::DocxError),
+    /// The PDF could not be written (the font cannot be read or subset).
+    #[error("cannot write the PDF: {0}")]
+    Pdf(String),
 }
 
 /// The plan as an XLSX workbook, a Chinese office document: its notes (备注) in Chinese.
