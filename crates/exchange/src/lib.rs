@@ -47,7 +47,7 @@ pub use acceptance::{
     SHEET_ACCEPTANCE, acceptance_rows_to_xlsx, acceptance_sheet_from_xlsx,
     acceptance_sheet_to_xlsx, read_acceptance_sheet,
 };
-pub use bulletin::bulletin_to_docx;
+pub use bulletin::{bulletin_to_docx, bulletin_to_pdf};
 pub use enterprises::{SHEET_ENTERPRISES, enterprise_template_xlsx, read_enterprises};
 pub use layout::{SHEET_DECOMPOSITION, SHEET_INDICATORS, SHEET_TASKS, SHEET_UNITS};
 pub use sampling::{SHEET_SAMPLING, read_sampling, sampling_template_xlsx};

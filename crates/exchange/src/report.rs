@@ -393,7 +393,9 @@ fn lay_out<'a>(r: &ReportDoc, font: &'a FontData) -> Result<Typesetter<'a>, Exch
         t.paragraph(&format!("（{}）", r.period), period);
     }
     for s in &r.sections {
-        t.paragraph(&s.heading, heading);
+        if !s.heading.is_empty() {
+            t.paragraph(&s.heading, heading);
+        }
         for p in &s.paragraphs {
             for line in p.lines().map(str::trim).filter(|l| !l.is_empty()) {
                 t.paragraph(line, body);

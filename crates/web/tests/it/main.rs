@@ -21,6 +21,7 @@ mod import_queue;
 mod indicators;
 mod modules;
 mod plan;
+mod portal;
 mod registers;
 mod registries;
 mod reports;
