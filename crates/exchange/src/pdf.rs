@@ -18,6 +18,7 @@ use std::io::Write;
 
 use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, TextRenderingMode, UnicodeCmap};
 use pdf_writer::{Content, Filter, Name, Pdf, Rect, Ref, Str, TextStr};
+use skrifa::charmap::Charmap;
 use skrifa::instance::{LocationRef, Size};
 use skrifa::metrics::GlyphMetrics;
 use skrifa::string::StringId;
@@ -119,6 +120,7 @@ impl Style {
 /// The font's character map and advances.
 struct Face<'a> {
     font: FontRef<'a>,
+    charmap: Charmap<'a>,
     glyphs: GlyphMetrics<'a>,
     upem: f32,
 }
@@ -133,17 +135,17 @@ impl<'a> Face<'a> {
                 .units_per_em
                 .max(1),
         );
-        Ok(Self { font, glyphs, upem })
+        Ok(Self {
+            charmap: font.charmap(),
+            font,
+            glyphs,
+            upem,
+        })
     }
 
     /// The glyph of a character (`.notdef` when the font has none) and its advance in ems.
     fn glyph(&self, c: char) -> (u16, f32) {
-        let gid = self
-            .font
-            .charmap()
-            .map(c)
-            .unwrap_or(GlyphId::NOTDEF)
-            .to_u32();
+        let gid = self.charmap.map(c).unwrap_or(GlyphId::NOTDEF).to_u32();
         let gid = u16::try_from(gid).unwrap_or(0);
         let advance = self.glyphs.advance_width(GlyphId::from(gid)).unwrap_or(0.0) / self.upem;
         (gid, advance)
