@@ -45,7 +45,8 @@ const FOOTER_SIZE: f32 = 12.0;
 /// Table cells: 五号 text, padding around it, border width.
 const CELL_SIZE: f32 = 10.5;
 const CELL_LEADING: f32 = 15.0;
-const CELL_PAD_X: f32 = 4.0;
+// 2.5 pt a side: a two-character header fits the 序号 column of a bulletin (26 pt).
+const CELL_PAD_X: f32 = 2.5;
 const CELL_PAD_Y: f32 = 3.0;
 const BORDER: f32 = 0.5;
 /// The header row's shading (E7E6E6, as in the Word tables).
