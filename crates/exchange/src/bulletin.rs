@@ -20,6 +20,7 @@ use qcity_domain::bulletin::{Bulletin, Rates};
 
 use crate::ExchangeError;
 use crate::official::*;
+use crate::report::{DocSection, DocTable, FontData, ReportDoc, report_to_pdf};
 
 /// The red header's largest size, 一号 (26 pt); a long issuer is set smaller to stay on one line.
 const SIZE_RED_HEADER_MAX: usize = 52;
@@ -198,6 +199,124 @@ pub fn bulletin_to_docx(b: &Bulletin) -> Result<Vec<u8>, ExchangeError> {
     let mut out = Cursor::new(Vec::new());
     xml.pack(&mut out).map_err(DocxError::from)?;
     Ok(out.into_inner())
+}
+
+/// The bulletin as an A4 PDF file with the same sections and tables as [`bulletin_to_docx`],
+/// its text drawn with `font` (a CJK font, embedded as a subset).
+pub fn bulletin_to_pdf(b: &Bulletin, font: &FontData) -> Result<Vec<u8>, ExchangeError> {
+    report_to_pdf(&bulletin_doc(b), font)
+}
+
+/// The bulletin laid out as a report: the same header, sections and tables.
+fn bulletin_doc(b: &Bulletin) -> ReportDoc {
+    let date = chinese_date(&b.as_of);
+    let mut opening_lines = Vec::new();
+    if let Some(reason) = &b.correction {
+        opening_lines.push(format!(
+            "更正说明：本期通报更正此前印发的第{}期，原因：{reason}。",
+            b.number
+        ));
+    }
+    opening_lines.push(opening(b, &date));
+    let table = |columns: &[Column], rows: Vec<Vec<String>>| DocTable {
+        caption: String::new(),
+        columns: columns
+            .iter()
+            .map(|c| (c.title.to_string(), c.width))
+            .collect(),
+        rows,
+    };
+    let units = b
+        .units
+        .iter()
+        .enumerate()
+        .map(|(i, u)| {
+            let mut row = vec![(i + 1).to_string(), u.unit_name.clone()];
+            row.extend(rate_cells(&u.rates, true));
+            row.extend([u.blue_notices, u.yellow_notices, u.red_notices].map(|n| n.to_string()));
+            row
+        })
+        .collect();
+    let categories = b
+        .categories
+        .iter()
+        .map(|c| {
+            let mut row = vec![c.title.clone()];
+            row.extend(rate_cells(&c.rates, false));
+            row
+        })
+        .collect();
+    let overdue = b
+        .overdue
+        .iter()
+        .map(|o| {
+            vec![
+                o.unit_name.clone(),
+                format!("{} {}", o.content_code, o.content_text)
+                    .trim()
+                    .to_string(),
+                o.due_date.clone(),
+                o.days_overdue.to_string(),
+            ]
+        })
+        .collect();
+    let criticised: Vec<String> = b
+        .criticised
+        .iter()
+        .map(|(name, why)| {
+            if why.is_empty() {
+                name.clone()
+            } else {
+                format!("{name}（{why}）")
+            }
+        })
+        .collect();
+    let mut verdicts = Vec::new();
+    if !b.rule.is_empty() {
+        verdicts.push(b.rule.clone());
+    }
+    verdicts.push(format!("予以表扬：{}。", or_none(b.commended.join("、"))));
+    verdicts.push(format!(
+        "予以通报批评：{}。",
+        or_none(criticised.join("、"))
+    ));
+    let section = |heading: &str, paragraphs: Vec<String>, tables: Vec<DocTable>| DocSection {
+        heading: heading.to_string(),
+        paragraphs,
+        tables,
+        ..Default::default()
+    };
+    ReportDoc {
+        issuer: b.issuer.clone(),
+        number: if b.number == 0 {
+            "（草稿）".to_string()
+        } else {
+            format!("第{}期", b.number)
+        },
+        date: date.clone(),
+        title: b.title.clone(),
+        period: b.period_label.clone(),
+        sections: vec![
+            section("", opening_lines, vec![]),
+            section(
+                "一、各单位完成情况",
+                vec![],
+                vec![table(&UNIT_COLUMNS, units)],
+            ),
+            section(
+                "二、各目标类别完成情况",
+                vec![],
+                vec![table(&CATEGORY_COLUMNS, categories)],
+            ),
+            section(
+                "三、逾期事项",
+                vec![],
+                vec![table(&OVERDUE_COLUMNS, overdue)],
+            ),
+            section("四、表扬与批评", verdicts, vec![]),
+        ],
+        chart_fallback: String::new(),
+    }
 }
 
 /// The issuer in large red type, centred: the 红头.

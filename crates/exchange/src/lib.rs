@@ -25,6 +25,7 @@ mod import;
 mod layout;
 pub mod limits;
 mod official;
+mod pdf;
 mod read;
 pub mod report;
 mod sampling;
@@ -46,7 +47,7 @@ pub use acceptance::{
     SHEET_ACCEPTANCE, acceptance_rows_to_xlsx, acceptance_sheet_from_xlsx,
     acceptance_sheet_to_xlsx, read_acceptance_sheet,
 };
-pub use bulletin::bulletin_to_docx;
+pub use bulletin::{bulletin_to_docx, bulletin_to_pdf};
 pub use enterprises::{SHEET_ENTERPRISES, enterprise_template_xlsx, read_enterprises};
 pub use layout::{SHEET_DECOMPOSITION, SHEET_INDICATORS, SHEET_TASKS, SHEET_UNITS};
 pub use sampling::{SHEET_SAMPLING, read_sampling, sampling_template_xlsx};
@@ -66,6 +67,9 @@ pub enum ExchangeError {
     /// The DOCX writer failed.
     #[error("cannot write the document: {0}")]
     Docx(#[from] docx_rs::DocxError),
+    /// The PDF could not be written (the font cannot be read or subset).
+    #[error("cannot write the PDF: {0}")]
+    Pdf(String),
 }
 
 /// The plan as an XLSX workbook, a Chinese office document: its notes (备注) in Chinese.

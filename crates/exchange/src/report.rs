@@ -24,6 +24,8 @@ use resvg::{tiny_skia, usvg};
 
 use crate::ExchangeError;
 use crate::official::*;
+pub use crate::pdf::FontData;
+use crate::pdf::{Align, Style, Typesetter};
 
 const KAITI: &str = "楷体";
 
@@ -228,10 +230,32 @@ struct Png {
 /// The SVG drawn at [`CHART_SCALE`] on white, as PNG; `None` when it cannot be parsed or drawn
 /// (also should the renderer panic).
 fn svg_to_png(svg: &str) -> Option<Png> {
-    std::panic::catch_unwind(|| render_svg(svg)).ok().flatten()
+    let pixmap = std::panic::catch_unwind(|| render_svg(svg))
+        .ok()
+        .flatten()?;
+    let bytes = pixmap.encode_png().ok()?;
+    Some(Png {
+        bytes,
+        width: pixmap.width(),
+        height: pixmap.height(),
+    })
 }
 
-fn render_svg(svg: &str) -> Option<Png> {
+/// The SVG drawn as for Word, as RGB pixels (the white ground makes every pixel opaque, so the
+/// premultiplied RGBA values are the colours), with the width and height.
+fn svg_to_rgb(svg: &str) -> Option<(Vec<u8>, u32, u32)> {
+    let pixmap = std::panic::catch_unwind(|| render_svg(svg))
+        .ok()
+        .flatten()?;
+    let rgb = pixmap
+        .data()
+        .chunks_exact(4)
+        .flat_map(|p| [p[0], p[1], p[2]])
+        .collect();
+    Some((rgb, pixmap.width(), pixmap.height()))
+}
+
+fn render_svg(svg: &str) -> Option<tiny_skia::Pixmap> {
     let options = usvg::Options {
         font_family: CHART_FONT.to_string(),
         languages: vec!["zh-CN".to_string(), "en".to_string()],
@@ -260,12 +284,200 @@ fn render_svg(svg: &str) -> Option<Png> {
         tiny_skia::Transform::from_scale(scale, scale),
         &mut pixmap.as_mut(),
     );
-    let bytes = pixmap.encode_png().ok()?;
-    Some(Png {
-        bytes,
-        width: pixmap.width(),
-        height: pixmap.height(),
+    Some(pixmap)
+}
+
+/// Families tried in turn for PDF text: simplified-Chinese faces first.
+const PDF_FONTS: &[&str] = &[
+    "Noto Sans CJK SC",
+    "Noto Serif CJK SC",
+    "Source Han Sans SC",
+    "Source Han Serif SC",
+    "Noto Sans SC",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "Droid Sans Fallback",
+];
+
+/// A CJK font for [`report_to_pdf`]: the font file at `path` when given (its simplified-Chinese
+/// face if it is a collection), otherwise the first of the system's fonts in [`PDF_FONTS`], at
+/// regular weight. `None` when there is none, or the file holds no font with Chinese characters.
+pub fn find_cjk_font(path: Option<&std::path::Path>) -> Option<FontData> {
+    match path {
+        Some(path) => {
+            let mut db = usvg::fontdb::Database::new();
+            db.load_font_file(path).ok()?;
+            pick_cjk_font(&db).or_else(|| {
+                db.faces().find_map(|f| {
+                    db.with_face_data(f.id, |data, index| FontData::new(data.to_vec(), index).ok())
+                        .flatten()
+                })
+            })
+        }
+        None => pick_cjk_font(&font_database()),
+    }
+}
+
+fn pick_cjk_font(db: &usvg::fontdb::Database) -> Option<FontData> {
+    use usvg::fontdb::{Family, Query, Stretch, Weight};
+    PDF_FONTS.iter().find_map(|family| {
+        let id = db.query(&Query {
+            families: &[Family::Name(family)],
+            weight: Weight::NORMAL,
+            stretch: Stretch::Normal,
+            style: usvg::fontdb::Style::Normal,
+        })?;
+        db.with_face_data(id, |data, index| FontData::new(data.to_vec(), index).ok())
+            .flatten()
     })
+}
+
+/// The report as an A4 PDF file with the same content as [`report_to_docx`], its text drawn
+/// with `font` (a CJK font, embedded as a subset of the glyphs used).
+pub fn report_to_pdf(r: &ReportDoc, font: &FontData) -> Result<Vec<u8>, ExchangeError> {
+    lay_out(r, font)?.finish(&r.title)
+}
+
+/// The report laid out on numbered pages.
+fn lay_out<'a>(r: &ReportDoc, font: &'a FontData) -> Result<Typesetter<'a>, ExchangeError> {
+    let mut t = Typesetter::new(font)?;
+    let centred = |size, leading| Style {
+        align: Align::Center,
+        ..Style::new(size, leading)
+    };
+    // 三号 body text on exact 28 pt lines, indented two characters, as in the Word file.
+    let body = Style {
+        indent: 32.0,
+        ..Style::new(16.0, 28.0)
+    };
+    let heading = Style {
+        bold: true,
+        before: 12.0,
+        keep: 56.0,
+        ..body
+    };
+    let caption = Style {
+        bold: true,
+        before: 6.0,
+        after: 3.0,
+        keep: 40.0,
+        ..centred(10.5, 16.0)
+    };
+    let note = Style {
+        before: 3.0,
+        ..Style::new(10.5, 16.0)
+    };
+    if !r.issuer.is_empty() {
+        let issuer = Style {
+            bold: true,
+            rgb: [1.0, 0.0, 0.0],
+            after: 6.0,
+            ..centred(16.0, 24.0)
+        };
+        t.paragraph(&r.issuer, issuer);
+    }
+    let number = format!("{}　{}", r.number, r.date);
+    t.paragraph(number.trim(), centred(16.0, 24.0));
+    let title = Style {
+        bold: true,
+        before: 18.0,
+        after: 6.0,
+        ..centred(22.0, 32.0)
+    };
+    t.paragraph(&r.title, title);
+    if !r.period.is_empty() {
+        let period = Style {
+            after: 12.0,
+            ..centred(16.0, 24.0)
+        };
+        t.paragraph(&format!("（{}）", r.period), period);
+    }
+    for s in &r.sections {
+        if !s.heading.is_empty() {
+            t.paragraph(&s.heading, heading);
+        }
+        for p in &s.paragraphs {
+            for line in p.lines().map(str::trim).filter(|l| !l.is_empty()) {
+                t.paragraph(line, body);
+            }
+        }
+        let charts_at = s.charts_after.unwrap_or(s.tables.len()).min(s.tables.len());
+        for (i, table) in s.tables.iter().enumerate() {
+            if i == charts_at {
+                pdf_charts(&mut t, &s.charts, &r.chart_fallback);
+            }
+            if !table.caption.is_empty() {
+                t.paragraph(&table.caption, caption);
+            }
+            if table.rows.is_empty() {
+                t.paragraph("无", body);
+            } else {
+                t.table(&table.columns, &table.rows);
+                t.space(6.0);
+            }
+        }
+        if charts_at == s.tables.len() {
+            pdf_charts(&mut t, &s.charts, &r.chart_fallback);
+        }
+        for n in &s.notes {
+            t.paragraph(n, note);
+        }
+    }
+    if !r.issuer.is_empty() {
+        let closing = Style {
+            align: Align::Right,
+            ..Style::new(16.0, 28.0)
+        };
+        t.space(28.0);
+        t.paragraph(&r.issuer, closing);
+        t.paragraph(&r.date, closing);
+    }
+    t.number_pages();
+    Ok(t)
+}
+
+/// Each chart as a picture the width of the text with its caption under it; a chart that
+/// cannot be drawn as its caption and `fallback`.
+fn pdf_charts(t: &mut Typesetter, charts: &[DocChart], fallback: &str) {
+    let caption = Style {
+        bold: true,
+        before: 3.0,
+        after: 6.0,
+        align: Align::Center,
+        ..Style::new(10.5, 16.0)
+    };
+    for c in charts {
+        match svg_to_rgb(&c.svg) {
+            Some((rgb, width, height)) => {
+                t.space(6.0);
+                let room = if c.caption.is_empty() { 0.0 } else { 25.0 };
+                t.image(&rgb, width, height, room);
+                if !c.caption.is_empty() {
+                    t.paragraph(&c.caption, caption);
+                }
+            }
+            None => {
+                if !c.caption.is_empty() {
+                    t.paragraph(
+                        &c.caption,
+                        Style {
+                            keep: 16.0,
+                            ..caption
+                        },
+                    );
+                }
+                if !fallback.is_empty() {
+                    t.paragraph(
+                        fallback,
+                        Style {
+                            bold: false,
+                            ..caption
+                        },
+                    );
+                }
+            }
+        }
+    }
 }
 
 /// The system's fonts, loaded once per process; `sans-serif` is the CJK font where installed.
@@ -474,6 +686,69 @@ mod tests {
         assert!(xml.find("主要指标").unwrap_or(usize::MAX) < picture && picture < sampling);
         assert!(xml.contains("PRD-1 农业标准化市场普及率"));
         assert!(!xml.contains("各指标趋势图表见平台"));
+    }
+
+    #[test]
+    fn a_report_is_a_pdf_with_its_text_a_font_subset_and_its_charts() {
+        let Some(font) = crate::pdf::tests::cjk_font() else {
+            return;
+        };
+        let chart = DocChart {
+            caption: "PRD-1 农业标准化市场普及率".into(),
+            svg: CHART.into(),
+        };
+        let mut r = report(vec![chart]);
+        r.issuer = "惠济区质量强区战略工作领导小组办公室".into();
+        r.number = "质量分析报告〔2015〕1号".into();
+        r.date = "2015年1月10日".into();
+        r.sections[0].paragraphs = vec!["产品质量总体稳定，监督抽查合格率96.5%。".into()];
+        let pages = lay_out(&r, &font).expect("layout").page_texts();
+        let text = pages.concat();
+        for s in [
+            "惠济区质量强区战略工作领导小组办公室",
+            "质量分析报告〔2015〕1号　2015年1月10日",
+            "惠济区2014年质量分析报告",
+            "二、产品质量",
+            "产品质量总体稳定，监督抽查合格率96.5%。",
+            "主要指标",
+            "PRD-1",
+            "电线电缆",
+            "PRD-1 农业标准化市场普及率",
+        ] {
+            assert!(text.iter().any(|l| l == s), "{s} not in {text:?}");
+        }
+        let n = pages.len();
+        assert_eq!(text.last(), Some(&format!("第 {n} 页 共 {n} 页")));
+
+        let pdf = report_to_pdf(&r, &font).expect("pdf");
+        assert!(pdf.starts_with(b"%PDF-"));
+        let raw = String::from_utf8_lossy(&pdf);
+        // The font is embedded as a subset: a tagged name, and kilobytes, not the 19 MB file.
+        assert!(
+            raw.contains("/FontFile3") || raw.contains("/FontFile2"),
+            "no font file"
+        );
+        let base = raw
+            .split("/BaseFont /")
+            .nth(1)
+            .map(|s| s.chars().take(7).collect::<String>())
+            .unwrap_or_default();
+        assert!(
+            base.len() == 7
+                && base.ends_with('+')
+                && base.chars().take(6).all(|c| c.is_ascii_uppercase()),
+            "{base}"
+        );
+        assert!(pdf.len() < 600_000, "{} bytes", pdf.len());
+        // The text can be extracted: the ToUnicode map holds the title's characters.
+        for c in "惠济区质量分析报告".chars() {
+            let hex = format!("<{:04X}>", u32::from(c));
+            assert!(
+                raw.contains(&hex) || raw.contains(&hex.to_lowercase()),
+                "{c}"
+            );
+        }
+        assert_eq!(crate::pdf::tests::count(&pdf, b"/Subtype /Image"), 1);
     }
 
     #[test]

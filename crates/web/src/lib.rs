@@ -18,6 +18,7 @@ pub mod module;
 pub mod modules;
 pub mod ops;
 pub mod pages;
+pub mod pdf;
 pub mod state;
 pub mod upload;
 pub mod view;

@@ -214,3 +214,27 @@ fn libreoffice_lays_the_document_out_as_a_pdf() {
     assert!(pdf.starts_with(b"%PDF"), "not a PDF");
     assert!(pdf.len() > 5 * 1024, "a PDF of {} bytes", pdf.len());
 }
+
+#[test]
+fn a_bulletin_is_a_pdf_with_its_tables_text() {
+    let Some(font) = qcity_exchange::report::find_cjk_font(None) else {
+        assert!(
+            std::env::var_os("QCITY_E2E").is_none(),
+            "no CJK font installed (fonts-noto-cjk), and QCITY_E2E is set"
+        );
+        eprintln!("NOTICE: no CJK font installed (fonts-noto-cjk): bulletin PDF test skipped");
+        return;
+    };
+    let pdf = qcity_exchange::bulletin_to_pdf(&sample(), &font).unwrap_or_else(|e| panic!("{e}"));
+    assert!(pdf.starts_with(b"%PDF-"));
+    let raw = String::from_utf8_lossy(&pdf);
+    assert!(raw.contains("/FontFile3") || raw.contains("/FontFile2"));
+    // The title, a unit and the overdue content's characters are in the text map.
+    for c in "通报区城建局验收合格率逾期".chars() {
+        let hex = format!("<{:04X}>", u32::from(c));
+        assert!(
+            raw.contains(&hex) || raw.contains(&hex.to_lowercase()),
+            "{c}"
+        );
+    }
+}

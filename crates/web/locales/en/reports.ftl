@@ -49,7 +49,6 @@ report-issue = Issue the report
 report-issue-hint = Issuing freezes and numbers the figures; the report can no longer be changed.
 report-publish = Publish on the public portal
 report-unpublish = Withdraw from the portal
-report-docx = Download Word
 report-error-period = A period looks like 2014, 2014-H1 or 2014-H2.
 report-error-exists = This period already has a report; open it from the list.
 report-error-issued = The report has been issued and can no longer be changed.

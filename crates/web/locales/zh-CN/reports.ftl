@@ -49,7 +49,6 @@ report-issue = 印发报告
 report-issue-hint = 印发后数据冻结、编号，报告不可再修改。
 report-publish = 在公众门户公开
 report-unpublish = 撤回公开
-report-docx = 导出 Word
 report-error-period = 报告期格式应为 2014、2014-H1 或 2014-H2。
 report-error-exists = 该报告期已有报告，请在列表中打开它。
 report-error-issued = 报告已印发，不能再修改。

@@ -22,8 +22,10 @@ pub fn routes(r: Routes) -> Routes {
         .post("/bulletins", issue)
         .get("/bulletins/draft", draft)
         .get("/bulletins/draft.docx", draft_docx)
+        .get("/bulletins/draft.pdf", draft_pdf)
         .get("/bulletins/{id}", show)
         .get("/bulletins/{id}/docx", docx)
+        .get("/bulletins/{id}/pdf", pdf)
         .post("/bulletins/{id}/correct", correct)
         .post("/bulletins/{id}/revoke", revoke)
 }
@@ -267,6 +269,35 @@ async fn docx(
     ctx.user()?;
     let (b, _) = bulletins::get_any(&state.store, &ctx.actor(), id).await?;
     docx_response(&b, &format!("bulletin-{}-{}", b.period, b.number))
+}
+
+/// The bulletin as PDF, with the same sections and tables as the Word file.
+async fn pdf_response(b: Bulletin, name: &str) -> Result<Response, AppError> {
+    crate::pdf::download(&format!("{name}.pdf"), move |font| {
+        qcity_exchange::bulletin_to_pdf(&b, font)
+    })
+    .await
+}
+
+async fn pdf(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    ctx.user()?;
+    let (b, _) = bulletins::get_any(&state.store, &ctx.actor(), id).await?;
+    let name = format!("bulletin-{}-{}", b.period, b.number);
+    pdf_response(b, &name).await
+}
+
+async fn draft_pdf(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<MonthQuery>,
+) -> Result<Response, AppError> {
+    let b = compute(&state, &ctx, &q.month).await?;
+    let name = format!("bulletin-{}-draft", b.period);
+    pdf_response(b, &name).await
 }
 
 async fn draft_docx(

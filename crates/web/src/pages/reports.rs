@@ -1,7 +1,8 @@
 //! 质量分析报告: half-year and yearly quality analysis reports. The office creates a draft for a
 //! period, writes the narrative sections while the figures are computed live, then issues it
 //! (figures frozen, numbered, immutable) and may publish it on the public portal. Every
-//! signed-in role reads the archive; the report prints on A4 and downloads as .docx.
+//! signed-in role reads the archive; the report prints on A4 and downloads as .docx and PDF,
+//! from the archive and, once published, from the public portal.
 
 use crate::AppState;
 use crate::charts::{Series, line_chart};
@@ -19,7 +20,9 @@ use axum::response::Response;
 use qcity_domain::registry::{CodeList, Level};
 use qcity_domain::role::Role;
 use qcity_domain::target::{self, Observations};
-use qcity_exchange::report::{DocChart, DocSection, DocTable, ReportDoc, report_to_docx};
+use qcity_exchange::report::{
+    DocChart, DocSection, DocTable, ReportDoc, report_to_docx, report_to_pdf,
+};
 use qcity_store::reports::{self, AreaFigures, Figures, PassLine, Report};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -35,14 +38,25 @@ pub fn routes(r: Routes) -> Routes {
         .get("/public/reports/{id}", public_show)
 }
 
-/// A path id ("12"), or a path id with the Word suffix ("12.docx").
-fn parse_id(raw: &str) -> Result<(i64, bool), AppError> {
-    let (id, docx) = match raw.strip_suffix(".docx") {
-        Some(id) => (id, true),
-        None => (raw, false),
+/// What a report's path asks for: the page, or a download.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Page,
+    Docx,
+    Pdf,
+}
+
+/// A path id ("12"), or a path id with the Word or PDF suffix ("12.docx", "12.pdf").
+fn parse_id(raw: &str) -> Result<(i64, Format), AppError> {
+    let (id, format) = if let Some(id) = raw.strip_suffix(".docx") {
+        (id, Format::Docx)
+    } else if let Some(id) = raw.strip_suffix(".pdf") {
+        (id, Format::Pdf)
+    } else {
+        (raw, Format::Page)
     };
     let id = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
-    Ok((id, docx))
+    Ok((id, format))
 }
 
 /// A report line in the archive.
@@ -386,13 +400,14 @@ async fn show(
     Path(raw): Path<String>,
 ) -> Result<Response, AppError> {
     ctx.user()?;
-    let (id, docx) = parse_id(&raw)?;
+    let (id, format) = parse_id(&raw)?;
     let r = reports::get(&state.store, &ctx.actor(), id).await?;
     let f = figures(&state, &ctx, &r).await?;
-    if docx {
-        return docx_response(&r, &f).await;
+    match format {
+        Format::Page => Ok(page(&ctx, &r, &f, false)),
+        Format::Docx => docx_response(&r, &f).await,
+        Format::Pdf => pdf_response(&r, &f).await,
     }
-    Ok(page(&ctx, &r, &f, false))
 }
 
 async fn public_show(
@@ -400,10 +415,15 @@ async fn public_show(
     ctx: Ctx,
     Path(raw): Path<String>,
 ) -> Result<Response, AppError> {
-    let (id, _) = parse_id(&raw)?;
+    let (id, format) = parse_id(&raw)?;
+    // Only a published report: any other id is not found, whatever the suffix.
     let r = reports::public_get(&state.store, id).await?;
     let f = r.figures.clone().ok_or(AppError::NotFound)?;
-    Ok(page(&ctx, &r, &f, true))
+    match format {
+        Format::Page => Ok(page(&ctx, &r, &f, true)),
+        Format::Docx => docx_response(&r, &f).await,
+        Format::Pdf => pdf_response(&r, &f).await,
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -636,16 +656,34 @@ async fn docx_response(r: &Report, f: &Figures) -> Result<Response, AppError> {
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    let suffix = if r.issued() {
-        format!("{}", r.number)
-    } else {
-        "draft".to_string()
-    };
     Ok(crate::view::attachment(
         bytes,
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        &format!("report-{}-{suffix}.docx", r.period),
+        &download_name(r, "docx"),
     ))
+}
+
+/// The report as PDF, with the same content as the Word file.
+async fn pdf_response(r: &Report, f: &Figures) -> Result<Response, AppError> {
+    let doc = document(r, f);
+    crate::pdf::download(&download_name(r, "pdf"), move |font| {
+        report_to_pdf(&doc, font)
+    })
+    .await
+}
+
+/// The file name a report downloads as: its title, marked as a draft until issued.
+fn download_name(r: &Report, ext: &str) -> String {
+    let title = if r.title.trim().is_empty() {
+        "质量分析报告"
+    } else {
+        r.title.trim()
+    };
+    if r.issued() {
+        format!("{title}.{ext}")
+    } else {
+        format!("{title}（草稿）.{ext}")
+    }
 }
 
 /// Quality analysis reports (质量分析报告).
@@ -670,10 +708,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ids_and_word_suffix_parse_without_panicking() {
-        assert_eq!(parse_id("12").ok(), Some((12, false)));
-        assert_eq!(parse_id("12.docx").ok(), Some((12, true)));
+    fn ids_and_download_suffixes_parse_without_panicking() {
+        assert_eq!(parse_id("12").ok(), Some((12, Format::Page)));
+        assert_eq!(parse_id("12.docx").ok(), Some((12, Format::Docx)));
+        assert_eq!(parse_id("12.pdf").ok(), Some((12, Format::Pdf)));
         assert!(parse_id("x.docx").is_err());
+        assert!(parse_id("12.pdf.docx").is_err());
+        assert!(parse_id(".pdf").is_err());
         assert!(parse_id("").is_err());
     }
 }

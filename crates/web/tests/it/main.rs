@@ -26,6 +26,7 @@ mod modules;
 mod notices;
 mod plan;
 mod plan_preview;
+mod portal;
 mod registers;
 mod registries;
 mod reports;
