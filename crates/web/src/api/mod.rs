@@ -789,39 +789,28 @@ async fn import_plan(
     ctx.require_role(&[Role::Office])?;
     let form = crate::upload::read_form(req, &state, state.config.max_import_bytes as u64).await?;
     let file = form.api_file("file", "plan-import-no-file")?;
-    use crate::pages::plan_versions::{PlanImportRefused, read_file};
-    match read_file(&state, &ctx, file).await? {
-        Ok((plan, format)) => {
-            let imported = qcity_store::plan::import(
-                &state.store,
-                &ctx.actor(),
-                &plan,
-                format,
-                &file.name,
-                ctx.today,
-            )
-            .await?;
-            Ok((
-                if imported.created {
-                    StatusCode::CREATED
-                } else {
-                    StatusCode::OK
-                },
-                Json(PlanImportedDto {
-                    version: imported.version,
-                    created: imported.created,
-                }),
-            )
-                .into_response())
-        }
-        Err(PlanImportRefused::Busy) => Err(AppError::Unavailable),
-        Err(PlanImportRefused::Problems(problems)) => Err(AppError::Validation(
-            problems
-                .into_iter()
-                .map(|p| ("file".to_string(), p))
-                .collect(),
-        )),
-    }
+    let (plan, format) = crate::pages::plan_versions::read_file(&state, &ctx, file).await??;
+    let imported = qcity_store::plan::import(
+        &state.store,
+        &ctx.actor(),
+        &plan,
+        format,
+        &file.name,
+        ctx.today,
+    )
+    .await?;
+    Ok((
+        if imported.created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        },
+        Json(PlanImportedDto {
+            version: imported.version,
+            created: imported.created,
+        }),
+    )
+        .into_response())
 }
 
 /// What importing a plan file would do, before anything changes.
@@ -866,26 +855,10 @@ async fn preview_plan(
     ctx.require_role(&[Role::Office])?;
     let form = crate::upload::read_form(req, &state, state.config.max_import_bytes as u64).await?;
     let file = form.api_file("file", "plan-import-no-file")?;
-    use crate::pages::plan_versions::{PlanImportRefused, changes_in_words, read_file, unit_names};
-    let plan = match read_file(&state, &ctx, file).await? {
-        Ok((plan, _)) => plan,
-        Err(PlanImportRefused::Busy) => return Err(AppError::Unavailable),
-        Err(PlanImportRefused::Problems(problems)) => {
-            return Err(AppError::Validation(
-                problems
-                    .into_iter()
-                    .map(|p| ("file".to_string(), p))
-                    .collect(),
-            ));
-        }
-    };
+    use crate::pages::plan_versions::{changes_in_words, read_file, unit_names_with_current};
+    let (plan, _) = read_file(&state, &ctx, file).await??;
     let p = qcity_store::plan::preview(&state.store, &plan, ctx.today).await?;
-    let current = state.plan().await?;
-    let mut plans = vec![&plan];
-    if let Some((_, c)) = &current {
-        plans.push(c);
-    }
-    let names = unit_names(&plans);
+    let names = unit_names_with_current(&state, &plan).await?;
     let o = &p.obligations;
     Ok(Json(PlanPreviewDto {
         base_version: p.base_version,

@@ -225,12 +225,11 @@ async fn preview_view(
 ) -> Result<Response, AppError> {
     let draft = plan_store::draft(&state.store, &ctx.actor(), id).await?;
     let p = plan_store::preview(&state.store, &draft.plan, ctx.today).await?;
-    let current = state.plan().await?;
-    let mut plans: Vec<&Plan> = vec![&draft.plan];
-    if let Some((_, c)) = &current {
-        plans.push(c);
-    }
-    let changes = changes_in_words(&p.diff, &unit_names(&plans), ctx);
+    let changes = changes_in_words(
+        &p.diff,
+        &unit_names_with_current(state, &draft.plan).await?,
+        ctx,
+    );
     Ok(render(&PreviewPage {
         ctx: ctx.page(),
         draft_id: draft.id,
@@ -306,8 +305,22 @@ pub struct ChangeLine {
     pub text: String,
 }
 
+/// Unit codes to names as `plan` names them, then as the current version does (for units the
+/// new plan removes).
+pub async fn unit_names_with_current(
+    state: &AppState,
+    plan: &Plan,
+) -> Result<HashMap<String, String>, AppError> {
+    let current = state.plan().await?;
+    let mut plans = vec![plan];
+    if let Some((_, c)) = &current {
+        plans.push(c);
+    }
+    Ok(unit_names(&plans))
+}
+
 /// Unit codes to names, the first plan that names a unit winning.
-pub fn unit_names(plans: &[&Plan]) -> HashMap<String, String> {
+fn unit_names(plans: &[&Plan]) -> HashMap<String, String> {
     let mut out = HashMap::new();
     for p in plans {
         for u in &p.units {
@@ -441,4 +454,19 @@ async fn export_toml(State(state): State<AppState>, ctx: Ctx) -> Result<Response
         "application/toml; charset=utf-8",
         &format!("{}-v{version}.toml", plan.plan.code),
     ))
+}
+
+impl From<PlanImportRefused> for AppError {
+    /// The API's answer: 503 when busy, else 422 with each problem under `file`.
+    fn from(r: PlanImportRefused) -> Self {
+        match r {
+            PlanImportRefused::Busy => AppError::Unavailable,
+            PlanImportRefused::Problems(problems) => AppError::Validation(
+                problems
+                    .into_iter()
+                    .map(|p| ("file".to_string(), p))
+                    .collect(),
+            ),
+        }
+    }
 }
