@@ -388,18 +388,25 @@ pub async fn page(store: &Store, actor: &Actor, f: &Filter, page: i64) -> Result
     })
 }
 
-/// Unread notices of the caller's unit (the badge in the navigation).
+/// Unread notices of the caller's unit that ask something of it (the badge in the
+/// navigation): routine registry alerts are left out, as on the home page's queue.
 pub async fn unread(store: &Store, actor: &Actor) -> Result<i64> {
     let Scope::Unit(u) = actor.scope() else {
         return Ok(0);
     };
-    Ok(
-        sqlx::query("SELECT COUNT(*) AS n FROM notices WHERE unit_id = $1 AND read_at IS NULL")
-            .bind(u)
-            .fetch_one(&store.pool)
-            .await?
-            .try_get("n")?,
-    )
+    let routine = ROUTINE_KINDS
+        .iter()
+        .map(|k| format!("'{k}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Ok(sqlx::query(&format!(
+        "SELECT COUNT(*) AS n FROM notices WHERE unit_id = $1 AND read_at IS NULL \
+         AND kind NOT IN ({routine})"
+    ))
+    .bind(u)
+    .fetch_one(&store.pool)
+    .await?
+    .try_get("n")?)
 }
 
 async fn own(store: &Store, actor: &Actor, id: i64) -> Result<Notice> {

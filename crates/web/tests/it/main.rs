@@ -12,6 +12,8 @@ mod audit;
 mod browser;
 mod browser_lists;
 mod browser_notices;
+mod browser_plan;
+mod browser_portal;
 mod connectors;
 mod crawl;
 mod errors;

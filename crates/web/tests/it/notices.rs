@@ -424,6 +424,10 @@ async fn licence_expiries_come_as_one_daily_digest_each_step_once() {
         assert!(!list[0].body.contains("远期企业"));
     }
     assert!(licence_notices(&app.store, "NW").await.is_empty());
+    // The unread digest is routine: the navigation's badge counts only what asks for work.
+    let keeper = unit_actor(&app.store, "ZJFJ").await;
+    assert!(!licence_notices(&app.store, "ZJFJ").await[0].read);
+    assert_eq!(notices::unread(&app.store, &keeper).await.unwrap(), 0);
     // Delivered as one message per keeper, not one per licence.
     assert_eq!(
         qcity_store::outbox::enqueue_webhooks(

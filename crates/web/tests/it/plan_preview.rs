@@ -9,11 +9,11 @@ use qcity_store::Actor;
 use qcity_store::obligations::{self, Filter};
 use qcity_web::Config;
 
-fn today() -> NaiveDate {
+pub(crate) fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2014, 12, 15).unwrap()
 }
 
-async fn demo_app() -> TestApp {
+pub(crate) async fn demo_app() -> TestApp {
     let app = TestApp::with_plan_and(Config {
         today: Some(today()),
         ..Default::default()
@@ -49,7 +49,7 @@ async fn stage(app: &TestApp, c: &reqwest::Client, plan: &Plan) -> String {
 }
 
 /// The content with a plain date deadline that has the most overdue obligations on the demo.
-async fn most_overdue_content(app: &TestApp) -> (String, Vec<obligations::Obligation>) {
+pub(crate) async fn most_overdue_content(app: &TestApp) -> (String, Vec<obligations::Obligation>) {
     let overdue = obligations::list(
         &app.store,
         &Actor::system("t"),
