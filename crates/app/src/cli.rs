@@ -177,6 +177,11 @@ enum Command {
         #[command(subcommand)]
         command: PlanCommand,
     },
+    /// Districts of the city: each runs its own plan in this installation.
+    District {
+        #[command(subcommand)]
+        command: DistrictCommand,
+    },
     /// Run reminders and escalations once for the business date (the server also runs them hourly).
     Supervise,
     /// Create a ready-to-explore database: the seed plan and one account per role.
@@ -204,6 +209,26 @@ enum ImportCommand {
     Enterprises { file: PathBuf },
     /// Supervision sampling results (抽查结果) as agencies publish them.
     Sampling { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum DistrictCommand {
+    /// Another district takes the installation's plan over with its own member units
+    /// (codes prefixed), the same contents and deadlines, as its first plan version.
+    Add {
+        /// The district's unit code, uppercase letters, e.g. JINSHUI.
+        #[arg(long)]
+        code: String,
+        /// Its name, e.g. 金水区.
+        #[arg(long)]
+        name: String,
+        /// The prefix of its member units' codes, uppercase letters, e.g. JS.
+        #[arg(long)]
+        prefix: String,
+        /// The plan's code; default: the district code in lower case with the template's year.
+        #[arg(long)]
+        plan_code: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -642,6 +667,40 @@ async fn run(cli: &Cli) -> Result<ExitCode> {
             let store = cli.store().await?;
             crate::plan_cmd::import(&store, file, cli.today.unwrap_or_else(china_today)).await
         }
+        Command::District {
+            command:
+                DistrictCommand::Add {
+                    code,
+                    name,
+                    prefix,
+                    plan_code,
+                },
+        } => {
+            let store = cli.store().await?;
+            let today = cli.today.unwrap_or_else(china_today);
+            crate::first_start::ensure_plan(&store, today).await?;
+            let spec = qcity_domain::plan::DistrictSpec {
+                code: code.trim().to_string(),
+                name: name.trim().to_string(),
+                prefix: prefix.trim().to_string(),
+                plan_code: plan_code
+                    .clone()
+                    .unwrap_or_else(|| format!("{}-plan", code.trim().to_lowercase())),
+            };
+            let done = qcity_store::plan::add_district(
+                &store,
+                &Actor::system("district add"),
+                &spec,
+                today,
+            )
+            .await
+            .map_err(explain_store_error)?;
+            println!(
+                "district {} ({}) runs plan {} version {}",
+                spec.code, spec.name, spec.plan_code, done.version
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Demo => crate::demo::run(&cli.store().await?).await,
         Command::Import { command } => {
             let store = cli.store().await?;
@@ -921,6 +980,12 @@ fn explain_store_error(e: qcity_store::StoreError) -> anyhow::Error {
                     "单位代码不存在 / no unit has this code (see the /units page)"
                 }
                 "error-password-weak" => "密码不符合复杂度要求 / the password is too weak",
+                "error-district-spec" => {
+                    "区县代码和前缀须为大写英文字母，名称不能为空 / code and prefix are uppercase letters, the name is required"
+                }
+                "error-district-exists" => {
+                    "该区县已在运行自己的方案 / this district already runs its own plan"
+                }
                 other => other,
             };
             anyhow!("{field}: {why}")

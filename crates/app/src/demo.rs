@@ -79,8 +79,71 @@ pub async fn run(store: &Store) -> Result<ExitCode> {
             println!("{summary}");
         }
     }
+    city(store, &actor).await?;
     println!("启动 / start: qcity --today {DEMO_TODAY} serve, then open http://127.0.0.1:8080/");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Two more districts of the city (金水区 well ahead, 中原区 behind), each running the plan
+/// with its own units, an office account for each and one for the city's leaders, so the
+/// district comparison (区县对比) shows a city at once. A second run adds nothing.
+async fn city(store: &Store, actor: &Actor) -> Result<()> {
+    const DISTRICTS: &[(&str, &str, &str, usize)] = &[
+        ("JINSHUI", "金水区", "JS", 8),
+        ("ZHONGYUAN", "中原区", "ZY", 2),
+    ];
+    let today = date(DEMO_TODAY);
+    for (code, name, prefix, diligent) in DISTRICTS {
+        let spec = qcity_domain::plan::DistrictSpec {
+            code: code.to_string(),
+            name: name.to_string(),
+            prefix: prefix.to_string(),
+            plan_code: format!("{}-2014", code.to_lowercase()),
+        };
+        match qcity_store::plan::add_district(store, actor, &spec, today).await {
+            Ok(_) => {}
+            Err(qcity_store::StoreError::Invalid { code, .. })
+                if code == "error-district-exists" => {}
+            Err(e) => return Err(e.into()),
+        }
+        let closed =
+            qcity_store::demo::supervision::district_progress(store, code, *diligent, today)
+                .await?;
+        if closed > 0 {
+            println!("{name}: {closed} 项已销号 / obligations closed");
+        }
+    }
+    let accounts: &[(&str, &str, Role, &str)] = &[
+        ("jinshui", "金水区强区办", Role::Office, "JINSHUI"),
+        ("zhongyuan", "中原区强区办", Role::Office, "ZHONGYUAN"),
+        ("city", "市质量强市办 刘处长", Role::Leader, "ZZ"),
+    ];
+    for (username, name, role, unit) in accounts {
+        let password = random_password();
+        match users::create(
+            store,
+            actor,
+            NewUser {
+                username,
+                display_name: name,
+                role: *role,
+                unit_code: Some(unit),
+                password: &password,
+                must_change_password: false,
+            },
+        )
+        .await
+        {
+            Ok(_) => println!("  {username:10} {:9} {password}  {name}", role.as_str()),
+            Err(qcity_store::StoreError::Invalid { code, .. })
+                if code == "error-username-taken" =>
+            {
+                println!("  {username:10} already exists (kept its password)")
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
 }
 
 /// The business date the demo's state is built for (mid-campaign, 推进落实阶段).

@@ -8,6 +8,7 @@ pub mod credit;
 pub mod formula;
 pub mod identifiers;
 pub mod indicator;
+pub mod org;
 pub mod plan;
 pub mod registry;
 pub mod role;

@@ -28,6 +28,7 @@ mod official;
 mod pdf;
 mod read;
 pub mod report;
+mod rollup;
 mod sampling;
 mod sheet;
 mod status;
@@ -50,6 +51,7 @@ pub use acceptance::{
 pub use bulletin::{bulletin_to_docx, bulletin_to_pdf};
 pub use enterprises::{SHEET_ENTERPRISES, enterprise_template_xlsx, read_enterprises};
 pub use layout::{SHEET_DECOMPOSITION, SHEET_INDICATORS, SHEET_TASKS, SHEET_UNITS};
+pub use rollup::{RollupCell, RollupTable, rollup_to_xlsx};
 pub use sampling::{SHEET_SAMPLING, read_sampling, sampling_template_xlsx};
 pub use status::{SHEET_PROGRESS, SHEET_STATUS_DETAIL, StatusRow, status_to_xlsx, status_zh};
 pub use table::MAX_ROW_DIAGNOSTICS;

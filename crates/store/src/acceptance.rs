@@ -581,8 +581,12 @@ pub async fn facts(
     }
     let day = as_of.to_string();
     let rows = sqlx::query(
-        "SELECT o.content_code, u.code AS unit_code, o.period_key, o.status, o.due_date, o.accepted_on \
-         FROM obligations o JOIN org_units u ON u.id = o.unit_id WHERE o.retired = 0 ORDER BY o.content_code, u.code, o.period_key",
+        &format!(
+            "SELECT o.content_code, u.code AS unit_code, o.period_key, o.status, o.due_date, o.accepted_on \
+             FROM obligations o JOIN org_units u ON u.id = o.unit_id WHERE o.retired = 0 AND o.owner_id = {} \
+             ORDER BY o.content_code, u.code, o.period_key",
+            crate::HOME_OWNER_SQL
+        ),
     )
     .fetch_all(&store.pool)
     .await?;

@@ -599,20 +599,24 @@ pub struct UnitRef {
     pub name: String,
 }
 
-/// Every member unit, by code.
+/// Every member unit of the home district, by code. (Assessment is not yet kept per
+/// district: only the home district's accounts reach it.)
 pub async fn member_units(store: &Store) -> Result<Vec<UnitRef>> {
-    sqlx::query("SELECT id, code, name FROM org_units WHERE kind = 'member' ORDER BY code")
-        .fetch_all(&store.pool)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(UnitRef {
-                id: r.try_get("id")?,
-                code: r.try_get("code")?,
-                name: r.try_get("name")?,
-            })
+    sqlx::query(&format!(
+        "SELECT id, code, name FROM org_units WHERE kind = 'member' AND id IN {} ORDER BY code",
+        crate::units_under_sql(crate::HOME_OWNER_SQL)
+    ))
+    .fetch_all(&store.pool)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(UnitRef {
+            id: r.try_get("id")?,
+            code: r.try_get("code")?,
+            name: r.try_get("name")?,
         })
-        .collect()
+    })
+    .collect()
 }
 
 /// Counts per unit id of a query with one `unit_id` and one `n` column and two date binds.
@@ -654,10 +658,11 @@ pub async fn facts(
 
     // Supervision figures by the one definition (`Tally`), over what entered 应完成 in the
     // period: what the overview shows, restricted to the period.
-    let rows = sqlx::query(
+    let rows = sqlx::query(&format!(
         "SELECT unit_id, duty, due_date, status, submitted_on, accepted_on FROM obligations \
-         WHERE retired = 0",
-    )
+             WHERE retired = 0 AND owner_id = {}",
+        crate::HOME_OWNER_SQL
+    ))
     .fetch_all(&store.pool)
     .await?;
     let mut lead: BTreeMap<i64, Tally> = BTreeMap::new();

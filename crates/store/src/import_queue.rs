@@ -221,6 +221,7 @@ pub async fn claim(store: &Store, node: &str) -> Result<Option<Claimed>> {
                 None => None,
             },
             unit_id: r.try_get("unit_id")?,
+            owner_id: None,
             ip: r.try_get("ip")?,
             request_id: r.try_get("request_id")?,
         },

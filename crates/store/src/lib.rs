@@ -81,9 +81,24 @@ pub struct Actor {
     pub username: String,
     pub role: Option<Role>,
     pub unit_id: Option<i64>,
+    /// The district (or city) whose plan and records the actor works on; `None`: the
+    /// installation's home district (the command line, accounts without a unit).
+    pub owner_id: Option<i64>,
     pub ip: String,
     pub request_id: String,
 }
+
+/// SQL: the ids of the org unit `owner` (an SQL value) and of the units up to two levels
+/// under it (a district's offices and member units, or a city's districts and theirs).
+pub(crate) fn units_under_sql(owner: &str) -> String {
+    format!(
+        "(SELECT u.id FROM org_units u LEFT JOIN org_units p ON p.id = u.parent_id \
+         WHERE u.id = {owner} OR u.parent_id = {owner} OR p.parent_id = {owner})"
+    )
+}
+
+/// SQL value: the installation's home district (the owner of the first plan version).
+pub(crate) const HOME_OWNER_SQL: &str = "(SELECT owner_id FROM plan_versions ORDER BY id LIMIT 1)";
 
 impl Actor {
     /// The command line acting on the operator's behalf: full rights, named in the audit trail.
@@ -93,6 +108,7 @@ impl Actor {
             username: format!("system:{what}"),
             role: Some(Role::Office),
             unit_id: None,
+            owner_id: None,
             ip: "local".into(),
             request_id: String::new(),
         }
@@ -105,9 +121,25 @@ impl Actor {
             username: "anonymous".into(),
             role: None,
             unit_id: None,
+            owner_id: None,
             ip: ip.into(),
             request_id: request_id.into(),
         }
+    }
+
+    /// The SQL value of the plan owner the actor works on: its district (or city), or the
+    /// installation's home district (the owner of the first plan version imported).
+    pub(crate) fn owner_sql(&self) -> String {
+        match self.owner_id {
+            Some(id) => id.to_string(),
+            None => HOME_OWNER_SQL.to_string(),
+        }
+    }
+
+    /// SQL: the ids of the org units the actor's owner holds (the owner and the units up to
+    /// two levels under it), for reads of modules that list a district's units.
+    pub(crate) fn owned_units_sql(&self) -> String {
+        units_under_sql(&self.owner_sql())
     }
 
     pub fn scope(&self) -> Scope {

@@ -240,7 +240,9 @@ pub async fn list(store: &Store, actor: &Actor, kind: Option<&str>) -> Result<Ve
     actor.require_internal()?;
     let mut sql = format!("{SELECT} WHERE 1 = 1");
     match actor.scope() {
-        Scope::All | Scope::ReadAll => {}
+        Scope::All | Scope::ReadAll => {
+            sql.push_str(&format!(" AND n.unit_id IN {}", actor.owned_units_sql()))
+        }
         Scope::Unit(u) => sql.push_str(&format!(" AND n.unit_id = {u}")),
         Scope::Public => return Err(StoreError::Forbidden),
     }
@@ -310,7 +312,9 @@ pub struct Page {
 fn page_where(actor: &Actor, f: &Filter) -> Result<(String, Vec<String>)> {
     let mut sql = String::from(" WHERE 1 = 1");
     match actor.scope() {
-        Scope::All | Scope::ReadAll => {}
+        Scope::All | Scope::ReadAll => {
+            sql.push_str(&format!(" AND n.unit_id IN {}", actor.owned_units_sql()))
+        }
         Scope::Unit(u) => sql.push_str(&format!(" AND n.unit_id = {u}")),
         Scope::Public => return Err(StoreError::Forbidden),
     }

@@ -125,6 +125,7 @@ fn handed_in_sql() -> String {
 }
 
 mod sync;
+pub(crate) use sync::owner_id;
 pub use sync::{SyncPreview, SyncSummary, UnitEffect, preview_sync, sync_from_plan};
 
 /// Filters for lists. Unit staff always see only their own unit's obligations.
@@ -207,7 +208,8 @@ fn where_sql(actor: &Actor, f: &Filter, today: NaiveDate) -> Result<(String, Vec
     let mut clauses = vec!["o.retired = 0".to_string()];
     let mut args: Vec<String> = Vec::new();
     match actor.scope() {
-        Scope::All | Scope::ReadAll => {}
+        // The office and readers see the obligations of their own district's plan.
+        Scope::All | Scope::ReadAll => clauses.push(format!("o.owner_id = {}", actor.owner_sql())),
         Scope::Unit(u) => clauses.push(format!("o.unit_id = {u}")),
         Scope::Public => return Err(StoreError::Forbidden),
     }
@@ -272,12 +274,14 @@ async fn leads_sibling(store: &Store, actor: &Actor, ob: &Obligation) -> Result<
         return Ok(false);
     };
     let row = sqlx::query(
-        "SELECT id FROM obligations WHERE content_code = $1 AND period_key = $2 AND unit_id = $3 AND duty = $4 AND retired = 0",
+        "SELECT id FROM obligations WHERE content_code = $1 AND period_key = $2 AND unit_id = $3 AND duty = $4 AND retired = 0 \
+         AND owner_id = (SELECT owner_id FROM obligations WHERE id = $5)",
     )
     .bind(&ob.content_code)
     .bind(&ob.period_key)
     .bind(u)
     .bind(Duty::Lead.as_str())
+    .bind(ob.id)
     .fetch_optional(&store.pool)
     .await?;
     Ok(row.is_some())
@@ -288,17 +292,36 @@ async fn leads_sibling(store: &Store, actor: &Actor, ob: &Obligation) -> Result<
 /// Others get "not found", so they cannot even learn that it exists.
 pub async fn get(store: &Store, actor: &Actor, id: i64) -> Result<Obligation> {
     let ob = load(store, id).await?;
-    if actor.scope().can_read_unit(ob.unit_id) || leads_sibling(store, actor, &ob).await? {
+    let in_scope = match actor.scope() {
+        // The office and readers of a district: only its own plan's obligations.
+        Scope::All | Scope::ReadAll => in_actors_plan(store, actor, id).await?,
+        _ => actor.scope().can_read_unit(ob.unit_id) || leads_sibling(store, actor, &ob).await?,
+    };
+    if in_scope {
         Ok(ob)
     } else {
         Err(StoreError::NotFound)
     }
 }
 
+/// Whether the obligation belongs to the plan the actor works on (its district's).
+async fn in_actors_plan(store: &Store, actor: &Actor, id: i64) -> Result<bool> {
+    let sql = format!(
+        "SELECT id FROM obligations WHERE id = $1 AND owner_id = {}",
+        actor.owner_sql()
+    );
+    Ok(sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(&store.pool)
+        .await?
+        .is_some())
+}
+
 /// The same content and period's other obligations (the cooperating units), for the lead.
 pub async fn siblings(store: &Store, actor: &Actor, ob: &Obligation) -> Result<Vec<Obligation>> {
     let sql = format!(
-        "{SELECT} WHERE o.content_code = $1 AND o.period_key = $2 AND o.id <> $3 AND o.retired = 0 ORDER BY o.duty, u.code"
+        "{SELECT} WHERE o.content_code = $1 AND o.period_key = $2 AND o.id <> $3 AND o.retired = 0 \
+         AND o.owner_id = (SELECT owner_id FROM obligations WHERE id = $3) ORDER BY o.duty, u.code"
     );
     let rows = sqlx::query(&sql)
         .bind(&ob.content_code)
@@ -854,11 +877,12 @@ pub async fn unacknowledged_by_unit(
     if !matches!(actor.scope(), Scope::All | Scope::ReadAll) {
         return Err(StoreError::Forbidden);
     }
-    let rows = sqlx::query(
+    let rows = sqlx::query(&format!(
         "SELECT u.code AS code, COUNT(*) AS n FROM obligations o JOIN org_units u ON u.id = o.unit_id \
-         WHERE o.retired = 0 AND o.acknowledged_on IS NULL AND o.status <> $1 \
+         WHERE o.retired = 0 AND o.owner_id = {} AND o.acknowledged_on IS NULL AND o.status <> $1 \
            AND (o.start_date IS NULL OR o.start_date <= $2) GROUP BY u.code",
-    )
+        actor.owner_sql()
+    ))
     .bind(ObligationStatus::Accepted.as_str())
     .bind(today.to_string())
     .fetch_all(&store.pool)
@@ -991,9 +1015,12 @@ pub async fn timeline(store: &Store, actor: &Actor, id: i64) -> Result<Vec<Timel
     }
     // Deadline changes come from the plan versions' recorded differences, each on the day the
     // version took effect.
+    // Only the versions of the plan this obligation belongs to.
     let versions = sqlx::query(
-        "SELECT version, created_at, effective_on, diff_json FROM plan_versions ORDER BY version",
+        "SELECT version, created_at, effective_on, diff_json FROM plan_versions \
+         WHERE owner_id = (SELECT owner_id FROM obligations WHERE id = $1) ORDER BY version",
     )
+    .bind(ob.id)
     .fetch_all(&store.pool)
     .await?;
     for v in &versions {
@@ -1389,32 +1416,15 @@ pub async fn tallies_sql(store: &Store, actor: &Actor, today: NaiveDate) -> Resu
     if !matches!(actor.scope(), Scope::All | Scope::ReadAll) {
         return Err(StoreError::Forbidden);
     }
-    let t = today.to_string();
-    // The domain's definitions (`Tally::add`) written as SQL for the overview's speed; a test
-    // holds the two equal on generated campaigns. `closed`: accepted by the date; `handed`:
-    // closed, or submitted/accepted with its last hand-in by the date.
-    let closed = format!(
-        "(o.status = '{accepted}' AND (o.accepted_on IS NULL OR o.accepted_on <= $1))",
-        accepted = ObligationStatus::Accepted
+    let sql = tally_sums_sql(
+        "o.unit_id AS unit_id, o.category AS category",
+        &format!("o.owner_id = {}", actor.owner_sql()),
+        "o.unit_id, o.category",
     );
-    let handed = format!(
-        "({closed} OR (o.status IN ({handed_in}) AND o.submitted_on IS NOT NULL AND o.submitted_on <= $1))",
-        handed_in = handed_in_sql(),
-    );
-    let expected = format!("(o.due_date <= $1 OR {closed})");
-    let sql = format!(
-        "SELECT o.unit_id AS unit_id, o.category AS category, COUNT(*) AS total, \
-         SUM(CASE WHEN {expected} THEN 1 ELSE 0 END) AS expected, \
-         SUM(CASE WHEN {closed} THEN 1 ELSE 0 END) AS closed, \
-         SUM(CASE WHEN NOT {closed} AND {handed} THEN 1 ELSE 0 END) AS submitted, \
-         SUM(CASE WHEN NOT {handed} AND o.status = '{returned}' THEN 1 ELSE 0 END) AS returned, \
-         SUM(CASE WHEN {expected} AND {handed} AND o.submitted_on <= o.due_date THEN 1 ELSE 0 END) AS on_time, \
-         SUM(CASE WHEN {expected} AND {handed} AND (o.submitted_on IS NULL OR o.submitted_on > o.due_date) THEN 1 ELSE 0 END) AS late, \
-         SUM(CASE WHEN NOT {handed} AND o.due_date < $1 THEN 1 ELSE 0 END) AS overdue \
-         FROM obligations o WHERE o.retired = 0 GROUP BY o.unit_id, o.category",
-        returned = ObligationStatus::Returned,
-    );
-    let rows = sqlx::query(&sql).bind(&t).fetch_all(&store.pool).await?;
+    let rows = sqlx::query(&sql)
+        .bind(today.to_string())
+        .fetch_all(&store.pool)
+        .await?;
     // Unit codes looked up once, not joined into every counted row.
     let codes: std::collections::HashMap<i64, String> =
         sqlx::query("SELECT id, code FROM org_units")
@@ -1429,27 +1439,7 @@ pub async fn tallies_sql(store: &Store, actor: &Actor, today: NaiveDate) -> Resu
         cells: BTreeMap::new(),
     };
     for r in &rows {
-        // SUM over integers is BIGINT on SQLite but NUMERIC on PostgreSQL: read either.
-        let n = |col: &str| -> Result<usize> {
-            let v = r
-                .try_get::<i64, _>(col)
-                .or_else(|_| r.try_get::<f64, _>(col).map(|f| f as i64))
-                .or_else(|_| {
-                    r.try_get::<String, _>(col)
-                        .map(|s| s.parse::<f64>().unwrap_or(0.0) as i64)
-                })?;
-            Ok(v.max(0) as usize)
-        };
-        let tally = Tally {
-            total: n("total")?,
-            expected: n("expected")?,
-            closed: n("closed")?,
-            submitted: n("submitted")?,
-            on_time: n("on_time")?,
-            overdue: n("overdue")?,
-            late: n("late")?,
-            returned: n("returned")?,
-        };
+        let tally = tally_from_row(r)?;
         let unit_id: i64 = r.try_get("unit_id")?;
         let unit = codes
             .get(&unit_id)
@@ -1464,6 +1454,94 @@ pub async fn tallies_sql(store: &Store, actor: &Actor, today: NaiveDate) -> Resu
         out.cells.insert((unit, cat), tally);
     }
     Ok(out)
+}
+
+/// The supervision figures of the plans of `owners` (districts, or cities for their own
+/// plans), by owner and category: the same SQL as each district's own overview, grouped one
+/// level up, so a district's row in a city view equals its own overview. The caller checks
+/// that the actor may read each owner (`units::readable_districts`).
+pub async fn tallies_by_owner(
+    store: &Store,
+    owners: &[i64],
+    today: NaiveDate,
+) -> Result<BTreeMap<(i64, String), Tally>> {
+    if owners.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let list = owners
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = tally_sums_sql(
+        "o.owner_id AS owner_id, o.category AS category",
+        &format!("o.owner_id IN ({list})"),
+        "o.owner_id, o.category",
+    );
+    let rows = sqlx::query(&sql)
+        .bind(today.to_string())
+        .fetch_all(&store.pool)
+        .await?;
+    let mut out = BTreeMap::new();
+    for r in &rows {
+        out.insert(
+            (r.try_get("owner_id")?, r.try_get("category")?),
+            tally_from_row(r)?,
+        );
+    }
+    Ok(out)
+}
+
+/// The domain's definitions (`Tally::add`) written as SQL for the overviews' speed; a test
+/// holds the two equal on generated campaigns. `$1` is the business date. `closed`: accepted
+/// by the date; `handed`: closed, or submitted/accepted with its last hand-in by the date.
+fn tally_sums_sql(select: &str, filter: &str, group: &str) -> String {
+    let closed = format!(
+        "(o.status = '{accepted}' AND (o.accepted_on IS NULL OR o.accepted_on <= $1))",
+        accepted = ObligationStatus::Accepted
+    );
+    let handed = format!(
+        "({closed} OR (o.status IN ({handed_in}) AND o.submitted_on IS NOT NULL AND o.submitted_on <= $1))",
+        handed_in = handed_in_sql(),
+    );
+    let expected = format!("(o.due_date <= $1 OR {closed})");
+    format!(
+        "SELECT {select}, COUNT(*) AS total, \
+         SUM(CASE WHEN {expected} THEN 1 ELSE 0 END) AS expected, \
+         SUM(CASE WHEN {closed} THEN 1 ELSE 0 END) AS closed, \
+         SUM(CASE WHEN NOT {closed} AND {handed} THEN 1 ELSE 0 END) AS submitted, \
+         SUM(CASE WHEN NOT {handed} AND o.status = '{returned}' THEN 1 ELSE 0 END) AS returned, \
+         SUM(CASE WHEN {expected} AND {handed} AND o.submitted_on <= o.due_date THEN 1 ELSE 0 END) AS on_time, \
+         SUM(CASE WHEN {expected} AND {handed} AND (o.submitted_on IS NULL OR o.submitted_on > o.due_date) THEN 1 ELSE 0 END) AS late, \
+         SUM(CASE WHEN NOT {handed} AND o.due_date < $1 THEN 1 ELSE 0 END) AS overdue \
+         FROM obligations o WHERE o.retired = 0 AND {filter} GROUP BY {group}",
+        returned = ObligationStatus::Returned,
+    )
+}
+
+/// One row of [`tally_sums_sql`] as a tally.
+fn tally_from_row(r: &sqlx::any::AnyRow) -> Result<Tally> {
+    // SUM over integers is BIGINT on SQLite but NUMERIC on PostgreSQL: read either.
+    let n = |col: &str| -> Result<usize> {
+        let v = r
+            .try_get::<i64, _>(col)
+            .or_else(|_| r.try_get::<f64, _>(col).map(|f| f as i64))
+            .or_else(|_| {
+                r.try_get::<String, _>(col)
+                    .map(|s| s.parse::<f64>().unwrap_or(0.0) as i64)
+            })?;
+        Ok(v.max(0) as usize)
+    };
+    Ok(Tally {
+        total: n("total")?,
+        expected: n("expected")?,
+        closed: n("closed")?,
+        submitted: n("submitted")?,
+        on_time: n("on_time")?,
+        overdue: n("overdue")?,
+        late: n("late")?,
+        returned: n("returned")?,
+    })
 }
 
 /// Tallies by unit, by category, and by (unit, category) cell.

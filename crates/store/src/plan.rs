@@ -7,7 +7,7 @@ use crate::obligations::SyncPreview;
 use crate::schema::{Migration, Schema, Table};
 use crate::units::{self, PlanUnit};
 use crate::{Actor, Result, Store, StoreError, now_text};
-use qcity_domain::plan::{Plan, PlanDiff, diff};
+use qcity_domain::plan::{DistrictSpec, Plan, PlanDiff, diff};
 use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;
@@ -25,13 +25,70 @@ pub struct VersionInfo {
     pub diff: PlanDiff,
 }
 
-/// The newest version of the installation's plan: its number and its parsed plan.
+/// The installation's home plan owner: the owner of the first version imported (the district
+/// an installation starts with). Other districts' plans are found by their owner.
+const HOME: &str = "(SELECT owner_id FROM plan_versions ORDER BY id LIMIT 1)";
+
+/// The newest version of the installation's (home district's) plan: its number and its plan.
 pub async fn current(store: &Store) -> Result<Option<(i64, Plan)>> {
+    newest(
+        store,
+        &format!("SELECT version, plan_toml FROM plan_versions WHERE owner_id = {HOME} ORDER BY version DESC LIMIT 1"),
+        None,
+    )
+    .await
+}
+
+/// The newest version of the plan of the org unit with this code (a district, or a city).
+pub async fn current_of(store: &Store, owner_code: &str) -> Result<Option<(i64, Plan)>> {
+    newest(
+        store,
+        "SELECT v.version, v.plan_toml FROM plan_versions v JOIN org_units u ON u.id = v.owner_id \
+         WHERE u.code = $1 ORDER BY v.version DESC LIMIT 1",
+        Some(owner_code),
+    )
+    .await
+}
+
+/// The newest version of the plan of the org unit with this id.
+pub async fn current_of_id(store: &Store, owner_id: i64) -> Result<Option<(i64, Plan)>> {
+    let id = owner_id.to_string();
+    newest(
+        store,
+        &format!(
+            "SELECT version, plan_toml FROM plan_versions WHERE owner_id = {id} ORDER BY version DESC LIMIT 1"
+        ),
+        None,
+    )
+    .await
+}
+
+/// The newest version number of this owner's plan, or 0 (cheap: used to refresh caches).
+pub async fn current_version_of_id(store: &Store, owner_id: i64) -> Result<i64> {
     let row =
-        sqlx::query("SELECT version, plan_toml FROM plan_versions ORDER BY version DESC LIMIT 1")
-            .fetch_optional(&store.pool)
+        sqlx::query("SELECT COALESCE(MAX(version), 0) AS v FROM plan_versions WHERE owner_id = $1")
+            .bind(owner_id)
+            .fetch_one(&store.pool)
             .await?;
-    let Some(row) = row else { return Ok(None) };
+    Ok(row.try_get("v")?)
+}
+
+/// The newest version of the plan `plan` is a version of (the same owner).
+async fn current_for(store: &Store, plan: &Plan) -> Result<Option<(i64, Plan)>> {
+    match plan.owner() {
+        Some(owner) => current_of(store, &owner.code).await,
+        None => current(store).await,
+    }
+}
+
+async fn newest(store: &Store, sql: &str, code: Option<&str>) -> Result<Option<(i64, Plan)>> {
+    let mut q = sqlx::query(sql);
+    if let Some(code) = code {
+        q = q.bind(code);
+    }
+    let Some(row) = q.fetch_optional(&store.pool).await? else {
+        return Ok(None);
+    };
     let version: i64 = row.try_get("version")?;
     let toml: String = row.try_get("plan_toml")?;
     let plan = Plan::from_toml(&toml).map_err(|d| {
@@ -42,19 +99,29 @@ pub async fn current(store: &Store) -> Result<Option<(i64, Plan)>> {
     Ok(Some((version, plan)))
 }
 
-/// The newest version number, or 0 (cheap: used to refresh caches).
-pub async fn current_version(store: &Store) -> Result<i64> {
-    let row = sqlx::query("SELECT COALESCE(MAX(version), 0) AS v FROM plan_versions")
+/// The installation's home district (the owner of the first plan version), if any.
+pub async fn home_owner(store: &Store) -> Result<Option<i64>> {
+    Ok(sqlx::query(&format!("SELECT {HOME} AS owner_id"))
         .fetch_one(&store.pool)
-        .await?;
+        .await?
+        .try_get("owner_id")?)
+}
+
+/// The newest version number of the home plan, or 0 (cheap: used to refresh caches).
+pub async fn current_version(store: &Store) -> Result<i64> {
+    let row = sqlx::query(&format!(
+        "SELECT COALESCE(MAX(version), 0) AS v FROM plan_versions WHERE owner_id = {HOME}"
+    ))
+    .fetch_one(&store.pool)
+    .await?;
     Ok(row.try_get("v")?)
 }
 
 pub async fn versions(store: &Store) -> Result<Vec<VersionInfo>> {
-    let rows = sqlx::query(
+    let rows = sqlx::query(&format!(
         "SELECT version, plan_code, source_format, source_name, created_by, created_at, effective_on, diff_json \
-         FROM plan_versions ORDER BY version DESC",
-    )
+         FROM plan_versions WHERE owner_id = {HOME} ORDER BY version DESC",
+    ))
     .fetch_all(&store.pool)
     .await?;
     rows.iter()
@@ -95,7 +162,7 @@ pub async fn import(
     today: chrono::NaiveDate,
 ) -> Result<Imported> {
     actor.require_admin()?;
-    let previous = current(store).await?;
+    let previous = current_for(store, plan).await?;
     let (last_version, d) = match &previous {
         Some((v, old)) => (*v, diff(old, plan)),
         None => (0, diff_from_nothing(plan)),
@@ -121,12 +188,21 @@ pub async fn import(
         })
         .collect();
     units::upsert_from_plan(&mut tx, &plan_units).await?;
-    crate::enterprises::sync_register_keepers(&mut tx, plan).await?;
+    // The registers are not yet kept per district: only the home district's plan (the first
+    // imported, and its later versions) names their keepers.
+    let home: Option<i64> = sqlx::query(&format!("SELECT {HOME} AS owner_id"))
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("owner_id")?;
+    let owner = crate::obligations::owner_id(&mut tx, plan).await?;
+    if home.is_none() || home == owner {
+        crate::enterprises::sync_register_keepers(&mut tx, plan).await?;
+    }
     let obligations = crate::obligations::sync_from_plan(&mut tx, plan).await?;
     let diff_json = serde_json::to_string(&d).map_err(|e| StoreError::Conflict(e.to_string()))?;
     sqlx::query(
-        "INSERT INTO plan_versions (plan_code, version, source_format, source_name, plan_toml, diff_json, created_by, created_at, effective_on) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO plan_versions (plan_code, version, source_format, source_name, plan_toml, diff_json, created_by, created_at, effective_on, owner_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(&plan.plan.code)
     .bind(version)
@@ -137,6 +213,7 @@ pub async fn import(
     .bind(&actor.username)
     .bind(now_text())
     .bind(today.to_string())
+    .bind(owner)
     .execute(&mut *tx)
     .await?;
     audit::record(
@@ -162,6 +239,29 @@ pub async fn import(
         created: true,
         diff: d,
     })
+}
+
+/// Runs the installation's plan in another district of its city: the home plan taken over
+/// by the district (`Plan::for_district`: its own member units, the same contents and
+/// deadlines) and imported as the district's first version. Office only; a district that
+/// already runs a plan is refused (its office imports new versions itself).
+pub async fn add_district(
+    store: &Store,
+    actor: &Actor,
+    spec: &DistrictSpec,
+    today: chrono::NaiveDate,
+) -> Result<Imported> {
+    actor.require_admin()?;
+    let Some((_, template)) = current(store).await? else {
+        return Err(StoreError::Conflict("no plan to take over yet".into()));
+    };
+    let plan = template
+        .for_district(spec)
+        .map_err(|_| StoreError::invalid("district", "error-district-spec"))?;
+    if current_of(store, &spec.code).await?.is_some() {
+        return Err(StoreError::invalid("district", "error-district-exists"));
+    }
+    import(store, actor, &plan, "template", &template.plan.code, today).await
 }
 
 /// A plan read from a file, waiting for the office to confirm its import.
@@ -202,7 +302,7 @@ pub async fn stage(
     source_name: &str,
 ) -> Result<Staged> {
     actor.require_admin()?;
-    let previous = current(store).await?;
+    let previous = current_for(store, plan).await?;
     let base_version = previous.as_ref().map(|(v, _)| *v).unwrap_or(0);
     if let Some((v, old)) = &previous
         && diff(old, plan).is_empty()
@@ -283,7 +383,7 @@ pub struct Preview {
 /// Computes the preview of importing `plan`: the differences from the current version and the
 /// effect on the obligations. Writes nothing.
 pub async fn preview(store: &Store, plan: &Plan, today: chrono::NaiveDate) -> Result<Preview> {
-    let previous = current(store).await?;
+    let previous = current_for(store, plan).await?;
     let (base_version, d) = match &previous {
         Some((v, old)) => (*v, diff(old, plan)),
         None => (0, diff_from_nothing(plan)),
@@ -306,7 +406,8 @@ pub async fn apply_draft(
     today: chrono::NaiveDate,
 ) -> Result<Imported> {
     let d = draft(store, actor, id).await?;
-    if current_version(store).await? != confirmed_base {
+    let base = current_for(store, &d.plan).await?.map_or(0, |(v, _)| v);
+    if base != confirmed_base {
         return Err(StoreError::Conflict(STALE_PREVIEW.into()));
     }
     let imported = import(
@@ -393,6 +494,11 @@ pub const SCHEMA: Schema = Schema {
             version: 2026120630,
             name: "plan drafts: an import waits for confirmation after its preview",
             sql: include_str!("../migrations/2026120630_plan_drafts.sql"),
+        },
+        Migration {
+            version: 2026120660,
+            name: "plan owners: each district runs its own plan",
+            sql: include_str!("../migrations/2026120660_plan_owner.sql"),
         },
     ],
     tables: &[

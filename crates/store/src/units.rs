@@ -2,6 +2,7 @@
 
 use crate::audit::{self, Change};
 use crate::{Actor, Result, Store, StoreError, Tx, now_text};
+use qcity_domain::org::{Level, Node, Tree};
 use qcity_domain::role::Scope;
 use serde::Serialize;
 use serde_json::json;
@@ -140,7 +141,51 @@ pub async fn update_contact(
 }
 
 /// Unit kinds, from the top of the hierarchy down.
-pub const KINDS: &[&str] = &["city", "district", "office", "member", "group", "external"];
+pub const KINDS: &[&str] = &[
+    "province", "city", "district", "office", "member", "group", "external",
+];
+
+/// The whole org hierarchy (one query; a province has a few thousand units).
+pub async fn tree(store: &Store) -> Result<Tree> {
+    let rows = sqlx::query("SELECT id, code, name, kind, parent_id FROM org_units")
+        .fetch_all(&store.pool)
+        .await?;
+    let nodes = rows
+        .iter()
+        .map(|r| {
+            Ok(Node {
+                id: r.try_get("id")?,
+                code: r.try_get("code")?,
+                name: r.try_get("name")?,
+                parent: r.try_get("parent_id")?,
+                level: Level::of_kind(&r.try_get::<String, _>("kind")?),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Tree::new(nodes))
+}
+
+/// The districts whose figures the actor may compare: a city's (or province's) office and
+/// leaders read every district under it; a district's accounts only their own; an account
+/// without a unit (the installation's operator) every district. Units and evaluators of a
+/// district read none here: their pages show their own work.
+pub async fn readable_districts(store: &Store, actor: &Actor) -> Result<(Tree, Vec<Node>)> {
+    let tree = tree(store).await?;
+    if !matches!(actor.scope(), Scope::All | Scope::ReadAll)
+        || actor.role == Some(qcity_domain::role::Role::Evaluator)
+    {
+        return Err(StoreError::Forbidden);
+    }
+    let districts = match actor.owner_id.and_then(|o| tree.get(o)) {
+        None => tree.at_level(Level::District, None),
+        Some(n) if n.level == Level::District => vec![n],
+        Some(n) => tree.at_level(Level::District, Some(n.id)),
+    }
+    .into_iter()
+    .cloned()
+    .collect();
+    Ok((tree, districts))
+}
 
 /// Adds a unit the plan does not name (a new bureau after a reorganisation). Office only.
 pub async fn create(

@@ -18,6 +18,9 @@ pub struct User {
     pub unit_id: Option<i64>,
     pub unit_code: Option<String>,
     pub unit_name: Option<String>,
+    /// The district (or city) whose plan the account works on: the nearest above its unit.
+    /// `None` for an account without a unit: the installation's home district.
+    pub owner_id: Option<i64>,
     pub must_change_password: bool,
     pub disabled: bool,
     pub locked_until: Option<String>,
@@ -32,6 +35,7 @@ impl User {
             username: self.username.clone(),
             role: Some(self.role),
             unit_id: self.unit_id,
+            owner_id: self.owner_id,
             ip: ip.into(),
             request_id: request_id.into(),
         }
@@ -50,8 +54,12 @@ impl User {
 }
 
 const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.role, u.unit_id, u.must_change_password, \
-     u.disabled, g.blocked_until AS locked_until, u.created_at, u.password_hash, o.code AS unit_code, o.name AS unit_name \
+     u.disabled, g.blocked_until AS locked_until, u.created_at, u.password_hash, o.code AS unit_code, o.name AS unit_name, \
+     CASE WHEN o.kind IN ('district', 'city', 'province') THEN o.id \
+          WHEN p1.kind IN ('district', 'city', 'province') THEN p1.id \
+          WHEN p2.kind IN ('district', 'city', 'province') THEN p2.id END AS owner_id \
      FROM users u LEFT JOIN org_units o ON o.id = u.unit_id \
+     LEFT JOIN org_units p1 ON p1.id = o.parent_id LEFT JOIN org_units p2 ON p2.id = p1.parent_id \
      LEFT JOIN sign_in_guard g ON g.key = 'user:' || u.username";
 
 fn user_from_row(r: &sqlx::any::AnyRow) -> Result<(User, String)> {
@@ -67,6 +75,7 @@ fn user_from_row(r: &sqlx::any::AnyRow) -> Result<(User, String)> {
         unit_id: r.try_get("unit_id")?,
         unit_code: r.try_get("unit_code")?,
         unit_name: r.try_get("unit_name")?,
+        owner_id: r.try_get("owner_id")?,
         must_change_password: r.try_get::<i64, _>("must_change_password")? != 0,
         disabled: r.try_get::<i64, _>("disabled")? != 0,
         locked_until: r.try_get("locked_until")?,

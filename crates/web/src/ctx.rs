@@ -33,6 +33,9 @@ pub struct Ctx {
     pub unread: i64,
     /// The app's navigation, every entry (the page frame shows those the role sees).
     pub nav: std::sync::Arc<[&'static crate::module::NavEntry]>,
+    /// The caller works on a district (or city) other than the installation's home district:
+    /// only routes kept per district serve it (`Routes::per_district`).
+    pub other_district: bool,
 }
 
 impl Ctx {
@@ -162,9 +165,18 @@ impl FromRequestParts<AppState> for Ctx {
             }
             _ => 0,
         };
+        let other_district = match user.as_ref().and_then(|u| u.owner_id) {
+            Some(owner) => state.home_owner().await? != Some(owner),
+            None => false,
+        };
         let ctx = Ctx {
             unread,
-            nav: state.assembly.nav.clone(),
+            nav: if other_district {
+                state.assembly.district_nav.clone()
+            } else {
+                state.assembly.nav.clone()
+            },
+            other_district,
             lang,
             ip,
             request_id,

@@ -47,6 +47,7 @@ impl AppState {
             assembly: Arc::new(modules::assembly()),
             imports: Arc::new(imports),
             import_queue: Arc::new(import_queue::ImportQueue::new(&upload_dir)),
+            home_owner: Arc::default(),
         }
     }
 }
@@ -54,6 +55,10 @@ impl AppState {
 /// All routes of all modules with all middleware.
 pub fn router(state: AppState) -> Router {
     let (routes, _) = modules::routes(state.config.clone());
+    let routes = routes.route_layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        middleware::district_guard,
+    ));
     let app = routes.fallback(error::not_found);
     middleware::wrap(app, state)
 }

@@ -2,6 +2,8 @@
 //! CSRF protection, body limits and panic catching.
 
 use crate::AppState;
+use crate::ctx::Ctx;
+use crate::error::AppError;
 use crate::error::{ErrorInfo, ErrorKind};
 use crate::i18n::Lang;
 use crate::view::encode_component;
@@ -12,6 +14,7 @@ use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
+use qcity_domain::role::Role;
 use std::time::Instant;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -195,4 +198,52 @@ async fn record_metrics(State(state): State<AppState>, req: Request, next: Next)
 /// A redirect after a successful form post (303, so the browser follows with GET).
 pub fn see_other(to: &str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response()
+}
+
+/// Keeps accounts of a district other than the home one to the routes kept per district
+/// (`Routes::per_district`): any other answers that the district does not use it yet, so a
+/// module that still reads the whole installation never shows them another district's
+/// records. Their home page is their district's supervision (a unit's: its obligations).
+pub async fn district_guard(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let Some(path) = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|p| p.as_str().to_string())
+    else {
+        return next.run(req).await;
+    };
+    let kept = state
+        .assembly
+        .per_district
+        .iter()
+        .any(|(m, p)| m == req.method() && *p == path);
+    if kept && path != "/" {
+        return next.run(req).await;
+    }
+    let (mut parts, body) = req.into_parts();
+    let ctx = match <Ctx as axum::extract::FromRequestParts<AppState>>::from_request_parts(
+        &mut parts, &state,
+    )
+    .await
+    {
+        Ok(ctx) => ctx,
+        Err(e) => return e.into_response(),
+    };
+    if ctx.other_district {
+        if path == "/" {
+            let to = match ctx.user.as_ref().map(|u| u.role) {
+                Some(Role::Unit) => "/obligations",
+                _ => "/supervision/districts",
+            };
+            return see_other(to);
+        }
+        if !kept {
+            return AppError::Conflict("district-not-yet".into()).into_response();
+        }
+    }
+    next.run(Request::from_parts(parts, body)).await
 }

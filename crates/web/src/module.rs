@@ -49,6 +49,11 @@ pub fn signed_in(role: Option<Role>) -> bool {
     role.is_some()
 }
 
+/// Shown to the office and leaders (the roles that compare districts).
+pub fn office_and_leaders(role: Option<Role>) -> bool {
+    matches!(role, Some(Role::Office | Role::Leader))
+}
+
 /// Shown to the roles that read internal records (not evaluators).
 pub fn internal_readers(role: Option<Role>) -> bool {
     role.is_some_and(Role::reads_internal_records)
@@ -90,6 +95,8 @@ pub struct RouteInfo {
     pub method: Method,
     pub path: &'static str,
     pub limit: BodyLimit,
+    /// Whether the route keeps its records per district (see [`Routes::per_district`]).
+    pub per_district: bool,
 }
 
 impl RouteInfo {
@@ -105,6 +112,7 @@ pub struct Routes {
     router: Router<AppState>,
     config: Arc<Config>,
     infos: Vec<RouteInfo>,
+    per_district: bool,
 }
 
 impl Routes {
@@ -113,7 +121,19 @@ impl Routes {
             router: Router::new(),
             config,
             infos: Vec::new(),
+            per_district: false,
         }
+    }
+
+    /// Whether the routes added from here on keep their records per district: each reads and
+    /// writes only the caller's district (`Actor::owner_id`), so accounts of every district of
+    /// the installation may use them. A route added while this is off (the default, and what
+    /// each module starts with) is refused to accounts of districts other than the home one,
+    /// so a module that still reads the whole installation never shows one district's records
+    /// to another.
+    pub fn per_district(mut self, on: bool) -> Routes {
+        self.per_district = on;
+        self
     }
 
     pub fn get<H, T>(self, path: &'static str, handler: H) -> Routes
@@ -185,6 +205,7 @@ impl Routes {
             method,
             path,
             limit,
+            per_district: self.per_district,
         });
         self
     }
@@ -218,6 +239,12 @@ async fn limit_body(limit: usize, req: Request, next: Next) -> Response {
 pub struct Assembly {
     /// Every module's navigation entries, left to right (shared by every request).
     pub nav: Arc<[&'static NavEntry]>,
+    /// The entries leading to pages kept per district: the navigation of accounts of a
+    /// district other than the home one.
+    pub district_nav: Arc<[&'static NavEntry]>,
+    /// The routes kept per district (method, path pattern); the others are refused to those
+    /// accounts.
+    pub per_district: std::collections::HashSet<(Method, &'static str)>,
     /// The OpenAPI document of every module's operations.
     pub openapi: utoipa::openapi::OpenApi,
 }

@@ -27,12 +27,13 @@ pub static CORE: Module = Module {
     slug: "core",
     schema: &qcity_store::schema::CORE,
     routes: |r| {
-        let r = pages::core_routes(r);
+        // The home page, the language switch, sign-in and health serve every district.
+        let r = pages::core_routes(r.per_district(true));
         let r = pages::auth::routes(r);
-        let r = pages::admin::routes(r);
+        let r = ops::routes(r);
+        let r = pages::admin::routes(r.per_district(false));
         let r = pages::units::routes(r);
-        let r = api::core_routes(r);
-        ops::routes(r)
+        api::core_routes(r)
     },
     openapi: <api::ApiDoc as utoipa::OpenApi>::openapi,
     nav: &[
@@ -83,7 +84,10 @@ pub async fn connect(url: &str) -> qcity_store::Result<qcity_store::Store> {
 pub fn routes(config: Arc<Config>) -> (Router<AppState>, Vec<RouteInfo>) {
     MODULES
         .iter()
-        .fold(Routes::new(config), |r, m| (m.routes)(r))
+        // Each module starts with its routes refused to other districts until it says otherwise.
+        .fold(Routes::new(config), |r, m| {
+            (m.routes)(r.per_district(false))
+        })
         .into_parts()
 }
 
@@ -115,8 +119,20 @@ pub fn nav() -> Vec<&'static NavEntry> {
 
 /// What requests read of the module list: the navigation and the OpenAPI document.
 pub fn assembly() -> Assembly {
+    let per_district: std::collections::HashSet<_> = routes(Arc::new(Config::default()))
+        .1
+        .into_iter()
+        .filter(|r| r.per_district)
+        .map(|r| (r.method, r.path))
+        .collect();
+    let district_nav: Vec<&'static NavEntry> = nav()
+        .into_iter()
+        .filter(|e| per_district.contains(&(axum::http::Method::GET, e.path)))
+        .collect();
     Assembly {
         nav: nav().into(),
+        district_nav: district_nav.into(),
+        per_district,
         openapi: openapi(),
     }
 }

@@ -80,13 +80,15 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
     pub limiter: Arc<crate::limiter::PublicLimiter>,
     /// The current plan version, parsed once per version.
-    pub plan_cache: Arc<tokio::sync::RwLock<Option<CurrentPlan>>>,
+    pub plan_cache: Arc<tokio::sync::RwLock<std::collections::HashMap<Option<i64>, CurrentPlan>>>,
     /// What the module list assembled: the navigation and the OpenAPI document.
     pub assembly: Arc<crate::module::Assembly>,
     /// The import pool: how many imports are read at once.
     pub imports: Arc<ImportSlots>,
     /// The import queue's wake-up calls and the progress of the jobs running here.
     pub import_queue: Arc<crate::import_queue::ImportQueue>,
+    /// The installation's home district (the owner of its first plan version), once known.
+    pub home_owner: Arc<tokio::sync::OnceCell<i64>>,
 }
 
 /// The import pool: a fixed number of slots, so that heavy imports cannot take every core
@@ -142,23 +144,59 @@ impl ImportSlots {
 }
 
 impl AppState {
-    /// The current plan (None before any plan is loaded). Re-parsed only when a new version lands.
+    /// The current plan of the installation's home district (None before any plan is
+    /// loaded). Re-parsed only when a new version lands.
     pub async fn plan(&self) -> Result<Option<CurrentPlan>, AppError> {
-        let version = qcity_store::plan::current_version(&self.store).await?;
+        self.plan_of(None).await
+    }
+
+    /// The current plan of a district (or city) by its org unit id; `None`: the home
+    /// district's. An owner that runs no plan of its own (a city office before the city's
+    /// plan is loaded) reads the home plan's texts.
+    pub async fn plan_of(&self, owner: Option<i64>) -> Result<Option<CurrentPlan>, AppError> {
+        let mut owner = owner;
+        let mut version = match owner {
+            Some(id) => qcity_store::plan::current_version_of_id(&self.store, id).await?,
+            None => qcity_store::plan::current_version(&self.store).await?,
+        };
+        if version == 0 && owner.is_some() {
+            owner = None;
+            version = qcity_store::plan::current_version(&self.store).await?;
+        }
         if version == 0 {
             return Ok(None);
         }
-        if let Some((v, plan)) = self.plan_cache.read().await.as_ref()
+        if let Some((v, plan)) = self.plan_cache.read().await.get(&owner)
             && *v == version
         {
             return Ok(Some((*v, plan.clone())));
         }
-        let Some((v, plan)) = qcity_store::plan::current(&self.store).await? else {
+        let current = match owner {
+            Some(id) => qcity_store::plan::current_of_id(&self.store, id).await?,
+            None => qcity_store::plan::current(&self.store).await?,
+        };
+        let Some((v, plan)) = current else {
             return Ok(None);
         };
         let plan = Arc::new(plan);
-        *self.plan_cache.write().await = Some((v, plan.clone()));
+        self.plan_cache
+            .write()
+            .await
+            .insert(owner, (v, plan.clone()));
         Ok(Some((v, plan)))
+    }
+
+    /// The installation's home district: the owner of the first plan version imported
+    /// (`None` before any). It never changes once there, so it is read once.
+    pub async fn home_owner(&self) -> Result<Option<i64>, AppError> {
+        if let Some(id) = self.home_owner.get() {
+            return Ok(Some(*id));
+        }
+        let id = qcity_store::plan::home_owner(&self.store).await?;
+        if let Some(id) = id {
+            let _ = self.home_owner.set(id);
+        }
+        Ok(id)
     }
 
     /// Where uploads are streamed to.

@@ -267,10 +267,10 @@ pub fn safe_local_path(p: &str) -> String {
     }
 }
 
-/// The current plan, or a clear "no plan loaded" error page.
-pub async fn require_plan(state: &AppState) -> Result<(i64, Arc<Plan>), AppError> {
+/// The current plan of the caller's district, or a clear "no plan loaded" error page.
+pub async fn require_plan(state: &AppState, ctx: &Ctx) -> Result<(i64, Arc<Plan>), AppError> {
     state
-        .plan()
+        .plan_of(ctx.actor().owner_id)
         .await?
         .ok_or(AppError::Conflict("plan-none".into()))
 }

@@ -80,6 +80,7 @@ fn unit_staff(unit_id: i64) -> Actor {
         username: "liaison".into(),
         role: Some(Role::Unit),
         unit_id: Some(unit_id),
+        owner_id: None,
         ip: "test".into(),
         request_id: String::new(),
     }

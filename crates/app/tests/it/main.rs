@@ -356,6 +356,13 @@ fn demo_creates_one_account_per_role_with_the_seed_plan() {
     assert!(text.contains("loaded the default plan"));
     let list = out(&qcity(dir.path(), &["user", "list"], None));
     assert!(list.contains("zjfj\tunit\tZJFJ"), "{list}");
+    // A small city: two more districts with their offices, and the city's leader.
+    assert!(list.contains("jinshui\toffice\tJINSHUI"), "{list}");
+    assert!(list.contains("city\tleader\tZZ"), "{list}");
+    assert!(
+        text.contains("金水区:") && text.contains("项已销号"),
+        "{text}"
+    );
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -14,6 +14,7 @@ mod deadline;
 mod diagnostic;
 mod diff;
 mod export;
+mod instantiate;
 mod load;
 mod model;
 mod notes;
@@ -32,6 +33,7 @@ pub use diff::{Change, PlanDiff, Value as ChangedValue, diff};
 pub use export::{
     CategoryExport, ContentExport, IndicatorExport, ItemExport, PlanExport, explain_target,
 };
+pub use instantiate::{DistrictSpec, InstantiateError};
 pub use model::{
     Category, Content, INHERITABLE_FIELDS, Indicator, IndicatorArea, Item, Measure, Phase, Plan,
     PlanMeta, Register, Task, TaskGroup, Unit, UnitKind,
@@ -110,6 +112,14 @@ impl Plan {
     /// The unit with this code.
     pub fn unit(&self, code: &str) -> Option<&Unit> {
         self.units.iter().find(|u| u.code == code)
+    }
+
+    /// The org unit whose plan this is: its district, or for a city's own plan the city.
+    pub fn owner(&self) -> Option<&Unit> {
+        self.units
+            .iter()
+            .find(|u| u.kind == UnitKind::District)
+            .or_else(|| self.units.iter().find(|u| u.kind == UnitKind::City))
     }
 
     /// The unit with this name (names are unique in a valid plan).

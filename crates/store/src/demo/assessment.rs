@@ -23,6 +23,7 @@ fn evaluator(name: &str) -> Actor {
         username: format!("demo:{name}"),
         role: Some(Role::Evaluator),
         unit_id: None,
+        owner_id: None,
         ip: "local".into(),
         request_id: "demo".into(),
     }

@@ -118,6 +118,7 @@ pub async fn run(store: &Store) -> Result<String> {
             username: format!("demo:{}", unit.code),
             role: Some(qcity_domain::role::Role::Unit),
             unit_id: Some(unit.id),
+            owner_id: None,
             ip: "local".into(),
             request_id: "demo".into(),
         };

@@ -47,6 +47,7 @@ pub async fn run(store: &Store, today: NaiveDate) -> Result<String> {
             username: format!("demo:{}", unit.code),
             role: Some(qcity_domain::role::Role::Unit),
             unit_id: Some(unit.id),
+            owner_id: None,
             ip: "local".into(),
             request_id: "demo".into(),
         };
@@ -103,6 +104,7 @@ pub async fn run(store: &Store, today: NaiveDate) -> Result<String> {
             username: format!("demo:{}", unit.code),
             role: Some(qcity_domain::role::Role::Unit),
             unit_id: Some(unit.id),
+            owner_id: None,
             ip: "local".into(),
             request_id: "demo".into(),
         };
@@ -166,3 +168,87 @@ pub async fn run(store: &Store, today: NaiveDate) -> Result<String> {
 
 /// A minimal valid PDF used as demo evidence.
 const DEMO_PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
+
+/// Progress for another district of the demo city: of its member units, the first
+/// `diligent_in_ten` of every ten hand in what is due (three days early) and are accepted, the
+/// others hand in nothing, so the city's comparison has districts ahead and behind. Returns
+/// how many obligations were closed; nothing when the district has closed work already.
+pub async fn district_progress(
+    store: &Store,
+    district_code: &str,
+    diligent_in_ten: usize,
+    today: NaiveDate,
+) -> Result<usize> {
+    let tree = units::tree(store).await?;
+    let Some(district) = tree.by_code(district_code).cloned() else {
+        return Ok(0);
+    };
+    let office = Actor {
+        role: Some(qcity_domain::role::Role::Office),
+        unit_id: Some(district.id),
+        owner_id: Some(district.id),
+        ..Actor::system("demo-office")
+    };
+    let done = Filter {
+        status: Some(obligations::ObligationStatus::Accepted),
+        ..Default::default()
+    };
+    if !obligations::list(store, &office, &done, today)
+        .await?
+        .is_empty()
+    {
+        return Ok(0);
+    }
+    let policy = EvidencePolicy::default();
+    let members: Vec<units::Unit> = units::list(store, &office)
+        .await?
+        .into_iter()
+        .filter(|u| u.kind == "member" && tree.is_within(u.id, district.id))
+        .collect();
+    let mut n = 0;
+    for (i, unit) in members.iter().enumerate() {
+        if i % 10 >= diligent_in_ten {
+            continue;
+        }
+        let actor = Actor {
+            username: format!("demo:{}", unit.code),
+            role: Some(qcity_domain::role::Role::Unit),
+            unit_id: Some(unit.id),
+            owner_id: Some(district.id),
+            ..Actor::system("demo")
+        };
+        let f = Filter {
+            unit: Some(unit.code.clone()),
+            due_by: Some(today),
+            ..Default::default()
+        };
+        for ob in obligations::list(store, &office, &f, today).await? {
+            let Some(due) = ob.due() else { continue };
+            let on = (due - chrono::Days::new(3)).min(today);
+            let input = ReportInput {
+                body: format!("{}：已按要求完成，相关材料见附件。", ob.content_code),
+                percent: 100,
+                submit: true,
+                form_token: format!("demo-{}-{}-0000000000", unit.code, ob.id),
+                files: vec![Upload {
+                    filename: format!("{}-佐证材料.pdf", ob.content_code),
+                    bytes: DEMO_PDF.to_vec(),
+                }],
+            };
+            obligations::report(store, &actor, ob.id, input, &policy, on).await?;
+            let version = obligations::get(store, &office, ob.id).await?.row_version;
+            obligations::review(
+                store,
+                &office,
+                ob.id,
+                true,
+                "",
+                version,
+                on + chrono::Days::new(1),
+            )
+            .await?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}

@@ -117,8 +117,28 @@ async fn unit_ids(tx: &mut Tx) -> Result<HashMap<String, i64>> {
         .collect()
 }
 
-async fn all_obligations(tx: &mut Tx) -> Result<Vec<Obligation>> {
-    sqlx::query(SELECT)
+/// The org unit id of the plan's owner (its district, or a city for its own plan), when
+/// stored: a district taking its first plan has none yet.
+pub(crate) async fn owner_id(tx: &mut Tx, plan: &Plan) -> Result<Option<i64>> {
+    let Some(owner) = plan.owner() else {
+        return Ok(None);
+    };
+    sqlx::query("SELECT id FROM org_units WHERE code = $1")
+        .bind(&owner.code)
+        .fetch_optional(&mut **tx)
+        .await?
+        .map(|r| r.try_get("id"))
+        .transpose()
+        .map_err(Into::into)
+}
+
+/// The obligations of one owner's plan: another district's are never touched.
+async fn owned_obligations(tx: &mut Tx, owner: Option<i64>) -> Result<Vec<Obligation>> {
+    let Some(owner) = owner else {
+        return Ok(Vec::new());
+    };
+    sqlx::query(&format!("{SELECT} WHERE o.owner_id = $1"))
+        .bind(owner)
         .fetch_all(&mut **tx)
         .await?
         .iter()
@@ -130,7 +150,8 @@ async fn all_obligations(tx: &mut Tx) -> Result<Vec<Obligation>> {
 /// (after the units are in line with the plan's).
 pub async fn sync_from_plan(tx: &mut Tx, plan: &Plan) -> Result<SyncSummary> {
     let ids = unit_ids(tx).await?;
-    let existing = all_obligations(tx).await?;
+    let owner = owner_id(tx, plan).await?;
+    let existing = owned_obligations(tx, owner).await?;
     let (steps, summary) = steps(&existing, plan, &ids);
     let now = now_text();
     for step in steps {
@@ -140,8 +161,8 @@ pub async fn sync_from_plan(tx: &mut Tx, plan: &Plan) -> Result<SyncSummary> {
                     continue;
                 };
                 sqlx::query(
-                    "INSERT INTO obligations (content_code, category, unit_id, duty, period_key, start_date, due_date, original_due, times, status, created_at, updated_at) \
-                     VALUES ($1, $9, $2, $3, $4, $5, $6, $6, $7, $10, $8, $8)",
+                    "INSERT INTO obligations (content_code, category, unit_id, duty, period_key, start_date, due_date, original_due, times, status, created_at, updated_at, owner_id) \
+                     VALUES ($1, $9, $2, $3, $4, $5, $6, $6, $7, $10, $8, $8, $11)",
                 )
                 .bind(&w.content)
                 .bind(unit_id)
@@ -153,6 +174,7 @@ pub async fn sync_from_plan(tx: &mut Tx, plan: &Plan) -> Result<SyncSummary> {
                 .bind(&now)
                 .bind(category_of(&w.content))
                 .bind(ObligationStatus::NotStarted.as_str())
+                .bind(owner)
                 .execute(&mut **tx)
                 .await?;
             }
@@ -216,7 +238,8 @@ pub struct SyncPreview {
 pub async fn preview_sync(store: &Store, plan: &Plan, today: NaiveDate) -> Result<SyncPreview> {
     let mut tx = store.begin().await?;
     let ids = unit_ids(&mut tx).await?;
-    let existing = all_obligations(&mut tx).await?;
+    let owner = owner_id(&mut tx, plan).await?;
+    let existing = owned_obligations(&mut tx, owner).await?;
     tx.rollback().await?;
     let (steps, summary) = steps(&existing, plan, &ids);
     let live_before: Vec<Obligation> = existing.iter().filter(|o| !o.retired).cloned().collect();

@@ -439,7 +439,7 @@ pub async fn scores(
 ) -> Result<Json<AssessmentDto>, AppError> {
     ctx.user()?;
     let p = period(&ctx, &q)?;
-    let (_, plan) = require_plan(&state).await?;
+    let (_, plan) = require_plan(&state, &ctx).await?;
     let (_, _, as_of) = store::period_bounds(p, ctx.today).ok_or(AppError::NotFound)?;
     // Evaluators rate blind: no totals or ranks while a window of the period is open.
     if store::blind(&state.store, &ctx.actor(), p, ctx.today).await? {

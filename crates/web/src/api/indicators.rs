@@ -82,7 +82,7 @@ pub async fn add_benchmark(
 ) -> Result<Response, AppError> {
     ctx.require_role(&[Role::Office])?;
     let ApiJson(b) = ApiJson::<BenchmarkDto>::from_request(req, &state).await?;
-    let (_, plan) = require_plan(&state).await?;
+    let (_, plan) = require_plan(&state, &ctx).await?;
     let id = indicators::add_benchmark(
         &state.store,
         &ctx.actor(),
@@ -117,7 +117,7 @@ pub struct IndicatorDto {
 }
 
 async fn dtos(state: &AppState, ctx: &Ctx) -> Result<Vec<IndicatorDto>, AppError> {
-    let (_, plan) = require_plan(state).await?;
+    let (_, plan) = require_plan(state, ctx).await?;
     let obs = indicators::observations(&state.store, &plan, ctx.today).await?;
     let standings = indicators::evaluate(&plan, &obs, ctx.today);
     let public = indicators::disclosed(&state.store).await?;
@@ -287,7 +287,7 @@ pub async fn submit(
     req: Request,
 ) -> Result<Response, AppError> {
     let user = ctx.user()?;
-    let (_, plan) = require_plan(&state).await?;
+    let (_, plan) = require_plan(&state, &ctx).await?;
     let ind = qcity_store::indicators::measured(&plan, &code).ok_or(AppError::NotFound)?;
     let allowed = may_enter_value(
         &plan,
@@ -391,7 +391,7 @@ pub async fn disclosure(
     req: Request,
 ) -> Result<Json<IndicatorDto>, AppError> {
     ctx.require_role(&[Role::Office])?;
-    let (_, plan) = require_plan(&state).await?;
+    let (_, plan) = require_plan(&state, &ctx).await?;
     if indicators::measured(&plan, &code).is_none() {
         return Err(AppError::NotFound);
     }

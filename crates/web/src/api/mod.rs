@@ -637,7 +637,7 @@ async fn list_audit(
               (status = 409, body = ErrorDto, description = "no plan loaded")))]
 async fn get_plan(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     ctx.user()?;
-    let (version, plan) = crate::view::require_plan(&state).await?;
+    let (version, plan) = crate::view::require_plan(&state, &ctx).await?;
     let mut v =
         serde_json::to_value(plan.export()).map_err(|e| AppError::Internal(e.to_string()))?;
     v["version"] = serde_json::json!(version);

@@ -47,7 +47,7 @@ pub async fn create(
 ) -> Result<Response, AppError> {
     ctx.require_role(&[Role::Office])?;
     let ApiJson(f) = ApiJson::<NewQualityReportDto>::from_request(req, &state).await?;
-    let (_, plan) = require_plan(&state).await?;
+    let (_, plan) = require_plan(&state, &ctx).await?;
     let id = reports::create(&state.store, &ctx.actor(), &plan, f.period.trim()).await?;
     Ok((StatusCode::CREATED, Json(CreatedDto { id })).into_response())
 }
@@ -96,7 +96,7 @@ pub async fn issue(
     if r.issued() {
         return Err(AppError::Conflict("report-error-issued".into()));
     }
-    let (_, plan) = require_plan(&state).await?;
+    let (_, plan) = require_plan(&state, &ctx).await?;
     let period = r.period().ok_or(AppError::NotFound)?;
     let figures = reports::compute(&state.store, &plan, period, ctx.today).await?;
     reports::issue(
@@ -381,7 +381,7 @@ pub async fn one(
     let (figures, frozen) = match &r.figures {
         Some(f) => (f, true),
         None => {
-            let (_, plan) = require_plan(&state).await?;
+            let (_, plan) = require_plan(&state, &ctx).await?;
             let period = r.period().ok_or(AppError::NotFound)?;
             computed = reports::compute(&state.store, &plan, period, ctx.today).await?;
             (&computed, false)

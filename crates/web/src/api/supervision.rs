@@ -818,7 +818,7 @@ async fn month_bulletin(
     ctx: &Ctx,
     month: &str,
 ) -> Result<qcity_domain::bulletin::Bulletin, AppError> {
-    let (_, plan) = crate::view::require_plan(state).await?;
+    let (_, plan) = crate::view::require_plan(state, ctx).await?;
     Ok(bulletins::draft(&state.store, &ctx.actor(), &plan, month.trim(), ctx.today).await?)
 }
 

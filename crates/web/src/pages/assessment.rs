@@ -161,7 +161,7 @@ async fn scores_view(
     saved: bool,
 ) -> Result<Response, AppError> {
     let user = ctx.require_role(&[Role::Office, Role::Leader, Role::Evaluator])?;
-    let (_, plan) = require_plan(state).await?;
+    let (_, plan) = require_plan(state, ctx).await?;
     let actor = ctx.actor();
     let (_, _, as_of) = store::period_bounds(period, ctx.today).ok_or(AppError::NotFound)?;
     let (scheme, ranked) = store::scores(&state.store, &actor, &plan, period, as_of).await?;
@@ -392,7 +392,7 @@ async fn unit_page(
     Query(q): Query<PeriodQuery>,
 ) -> Result<Response, AppError> {
     ctx.user()?;
-    let (_, plan) = require_plan(&state).await?;
+    let (_, plan) = require_plan(&state, &ctx).await?;
     let p = period(&ctx, &q);
     let (_, _, as_of) = store::period_bounds(p, ctx.today).ok_or(AppError::NotFound)?;
     let actor = ctx.actor();
@@ -820,7 +820,7 @@ async fn export(
     q: &PeriodQuery,
 ) -> Result<(String, Vec<String>, Vec<AssessmentRow>, String, i32), AppError> {
     ctx.require_role(&[Role::Office, Role::Leader, Role::Evaluator])?;
-    let (_, plan) = require_plan(state).await?;
+    let (_, plan) = require_plan(state, ctx).await?;
     let p = period(ctx, q);
     let (_, _, as_of) = store::period_bounds(p, ctx.today).ok_or(AppError::NotFound)?;
     let (scheme, ranked) = store::scores(&state.store, &ctx.actor(), &plan, p, as_of).await?;
@@ -940,7 +940,7 @@ struct LeaderPage {
 
 async fn leader(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     ctx.require_role(&[Role::Leader, Role::Office])?;
-    let (_, plan) = require_plan(&state).await?;
+    let (_, plan) = require_plan(&state, &ctx).await?;
     let actor = ctx.actor();
     let today = ctx.today;
     let phase = plan

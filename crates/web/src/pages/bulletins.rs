@@ -64,7 +64,7 @@ struct MonthQuery {
 
 async fn compute(state: &AppState, ctx: &Ctx, month: &str) -> Result<Bulletin, AppError> {
     ctx.require_role(&[Role::Office, Role::Leader])?;
-    let (_, plan) = require_plan(state).await?;
+    let (_, plan) = require_plan(state, ctx).await?;
     let month = if month.trim().is_empty() {
         last_month(ctx.today)
     } else {

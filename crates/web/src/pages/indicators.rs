@@ -118,7 +118,7 @@ struct DashboardPage {
 
 async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     ctx.user()?;
-    let (_, plan) = require_plan(&state).await?;
+    let (_, plan) = require_plan(&state, &ctx).await?;
     let obs = indicators::observations(&state.store, &plan, ctx.today).await?;
     let standings = indicators::evaluate(&plan, &obs, ctx.today);
     let public = indicators::disclosed(&state.store).await?;
@@ -274,7 +274,7 @@ async fn page(
     errors: Vec<(String, String)>,
 ) -> Result<Response, AppError> {
     let user = ctx.user()?;
-    let (_, plan) = require_plan(state).await?;
+    let (_, plan) = require_plan(state, ctx).await?;
     let ind = indicators::measured(&plan, code).ok_or(AppError::NotFound)?;
     let ind = &ind;
     let obs = indicators::observations(&state.store, &plan, ctx.today).await?;
@@ -430,7 +430,7 @@ async fn add_value(
     axum::Form(f): axum::Form<ValueForm>,
 ) -> Result<Response, AppError> {
     let user = ctx.user()?;
-    let (_, plan) = require_plan(&state).await?;
+    let (_, plan) = require_plan(&state, &ctx).await?;
     // Who may enter is decided before what was entered is looked at.
     let ind = indicators::measured(&plan, &code).ok_or(AppError::NotFound)?;
     let allowed = may_enter_value(
@@ -529,7 +529,7 @@ async fn benchmarks_page(
     form: BenchmarkForm,
     error: Option<(String, String)>,
 ) -> Result<BenchmarksPage, AppError> {
-    let (_, plan) = require_plan(state).await?;
+    let (_, plan) = require_plan(state, ctx).await?;
     let values = indicators::benchmark_values(&state.store).await?;
     let contents = indicators::content_targets(&plan);
     let series = indicators::benchmark_names(&plan)
@@ -564,7 +564,7 @@ async fn add_benchmark(
     axum::Form(f): axum::Form<BenchmarkForm>,
 ) -> Result<Response, AppError> {
     ctx.require_role(&[Role::Office])?;
-    let (_, plan) = require_plan(&state).await?;
+    let (_, plan) = require_plan(&state, &ctx).await?;
     let fail = |field: &str, key: &str| Some((field.to_string(), ctx.t(key)));
     let error = match (
         f.year.trim().trim_end_matches('年').parse::<i64>(),
@@ -696,7 +696,7 @@ async fn disclosure(
     axum::Form(f): axum::Form<DisclosureForm>,
 ) -> Result<Response, AppError> {
     ctx.require_role(&[Role::Office])?;
-    let (_, plan) = require_plan(&state).await?;
+    let (_, plan) = require_plan(&state, &ctx).await?;
     if indicators::measured(&plan, &code).is_none() {
         return Err(AppError::NotFound);
     }
@@ -706,7 +706,7 @@ async fn disclosure(
 
 async fn template(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     ctx.user()?;
-    let (_, plan) = require_plan(&state).await?;
+    let (_, plan) = require_plan(&state, &ctx).await?;
     let bytes = qcity_exchange::indicator_template_xlsx(&plan)
         .map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(crate::view::attachment(
@@ -735,7 +735,7 @@ async fn import(
     if !matches!(user.role, Role::Office | Role::Unit) {
         return Err(AppError::Forbidden);
     }
-    let (_, plan) = require_plan(&state).await?;
+    let (_, plan) = require_plan(&state, &ctx).await?;
     let form = crate::upload::read_form(req, &state, state.config.max_import_bytes as u64).await?;
     if let Some(problem) = form.problem {
         return Ok(unprocessable(render(&ImportPage {
@@ -822,7 +822,7 @@ struct PublicPage {
 
 /// The public portal: the indicators the office chose to disclose, for anyone, no sign-in.
 async fn public_portal(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    let (_, plan) = require_plan(&state).await?;
+    let (_, plan) = require_plan(&state, &ctx).await?;
     let public = indicators::disclosed(&state.store).await?;
     let obs = indicators::observations(&state.store, &plan, ctx.today).await?;
     let standings = indicators::evaluate(&plan, &obs, ctx.today);

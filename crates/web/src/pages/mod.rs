@@ -5,6 +5,7 @@ pub mod admin;
 pub mod assessment;
 pub mod auth;
 pub mod bulletins;
+pub mod districts;
 pub mod enterprises;
 pub mod home;
 pub mod import_jobs;

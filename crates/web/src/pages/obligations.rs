@@ -24,7 +24,9 @@ use qcity_store::obligations::{
 use serde::Deserialize;
 
 pub fn routes(r: Routes) -> Routes {
-    r.get("/obligations", list)
+    // Obligations and their overview are kept per district (by their plan's owner).
+    r.per_district(true)
+        .get("/obligations", list)
         .get("/obligations/export.xlsx", export_xlsx)
         .get("/obligations/{id}", show)
         .upload("/obligations/{id}/reports", BodyLimit::Evidence, add_report)
@@ -39,6 +41,8 @@ pub fn routes(r: Routes) -> Routes {
         .post("/supervision/review", batch_review)
         .post("/supervision/urge", urge)
         .get("/static/evidence.js", evidence_script)
+        // Notices are not yet kept per district.
+        .per_district(false)
         .get("/notices", notice_list)
         .post("/notices", issue_duban)
         .post("/notices/{id}/read", read_notice)
@@ -201,7 +205,7 @@ async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     let user = ctx.user()?;
-    let (_, plan) = crate::view::require_plan(&state).await?;
+    let (_, plan) = crate::view::require_plan(&state, &ctx).await?;
     let mut f = Filter {
         unit: Some(q.unit.clone()),
         // An unknown status filters nothing, as an empty one.
@@ -261,7 +265,7 @@ async fn export_xlsx(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     let user = ctx.user()?;
-    let (_, plan) = crate::view::require_plan(&state).await?;
+    let (_, plan) = crate::view::require_plan(&state, &ctx).await?;
     let f = Filter {
         unit: Some(q.unit.clone()),
         ..Default::default()
@@ -369,7 +373,7 @@ async fn detail_typed(
     typed: TypedReport,
 ) -> Result<Response, AppError> {
     ctx.user()?;
-    let (_, plan) = crate::view::require_plan(state).await?;
+    let (_, plan) = crate::view::require_plan(state, ctx).await?;
     let actor = ctx.actor();
     let ob = obligations::get(&state.store, &actor, id).await?;
     let (category_title, item_title, lead, undertaking) = plan
@@ -986,7 +990,7 @@ async fn overview_page(
     errors: Vec<(String, String)>,
 ) -> Result<Response, AppError> {
     ctx.require_role(&[Role::Office, Role::Leader, Role::Evaluator])?;
-    let (_, plan) = crate::view::require_plan(state).await?;
+    let (_, plan) = crate::view::require_plan(state, ctx).await?;
     // Counted by the database: the overview stays fast with many obligations.
     let tallies = obligations::tallies_sql(&state.store, &ctx.actor(), ctx.today).await?;
     let total = tallies.district();
@@ -1383,8 +1387,9 @@ pub static MODULE: Module = Module {
     schema: &qcity_store::notices::SCHEMA,
     routes: |r| {
         let r = routes(r);
-        let r = super::bulletins::routes(r);
-        crate::api::supervision::routes(r)
+        let r = super::bulletins::routes(r.per_district(false));
+        let r = super::districts::routes(r.per_district(true));
+        crate::api::supervision::routes(r.per_district(false))
     },
     openapi: <crate::api::supervision::Doc as utoipa::OpenApi>::openapi,
     nav: &[
@@ -1399,6 +1404,12 @@ pub static MODULE: Module = Module {
             path: "/supervision",
             order: 70,
             shown_to: sees_overview,
+        },
+        NavEntry {
+            label: "nav-districts",
+            path: "/supervision/districts",
+            order: 75,
+            shown_to: crate::module::office_and_leaders,
         },
         NavEntry {
             label: "nav-bulletins",

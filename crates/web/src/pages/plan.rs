@@ -123,7 +123,7 @@ async fn overview(
     Query(q): Query<PlanQuery>,
 ) -> Result<Response, AppError> {
     ctx.user()?;
-    let (version, plan) = require_plan(&state).await?;
+    let (version, plan) = require_plan(&state, &ctx).await?;
     let page = ctx.page().with_notes(&q.notes);
     let lang = target_lang(&page);
     let needle = q.q.trim().to_string();
@@ -230,7 +230,7 @@ async fn indicators(
     Query(q): Query<NotesQuery>,
 ) -> Result<Response, AppError> {
     ctx.user()?;
-    let (_, plan) = require_plan(&state).await?;
+    let (_, plan) = require_plan(&state, &ctx).await?;
     let page = ctx.page().with_notes(&q.notes);
     let lang = target_lang(&page);
     let areas = plan
@@ -293,7 +293,7 @@ async fn tasks(
     Query(q): Query<NotesQuery>,
 ) -> Result<Response, AppError> {
     ctx.user()?;
-    let (_, plan) = require_plan(&state).await?;
+    let (_, plan) = require_plan(&state, &ctx).await?;
     let page = ctx.page().with_notes(&q.notes);
     let lang = target_lang(&page);
     let groups = plan
@@ -331,7 +331,7 @@ async fn tasks(
 /// The four phases as bars on a month axis, with each content deadline as a tick.
 async fn timeline_svg(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     ctx.user()?;
-    let (_, plan) = require_plan(&state).await?;
+    let (_, plan) = require_plan(&state, &ctx).await?;
     let svg = timeline(&plan, &ctx.today, &ctx.t("plan-timeline-legend"));
     Ok((
         [(

@@ -435,7 +435,7 @@ fn shorten(text: &str, max: usize) -> String {
 
 async fn export_xlsx(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     ctx.user()?;
-    let (version, plan) = require_plan(&state).await?;
+    let (version, plan) = require_plan(&state, &ctx).await?;
     // The 备注 columns (transcription notes) in the reader's language.
     let bytes = qcity_exchange::plan_to_xlsx_in(&plan, ctx.lang.domain())
         .map_err(|e| AppError::Internal(e.to_string()))?;
@@ -448,7 +448,7 @@ async fn export_xlsx(State(state): State<AppState>, ctx: Ctx) -> Result<Response
 
 async fn export_toml(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     ctx.user()?;
-    let (version, plan) = require_plan(&state).await?;
+    let (version, plan) = require_plan(&state, &ctx).await?;
     Ok(crate::view::attachment(
         plan.to_toml().into_bytes(),
         "application/toml; charset=utf-8",

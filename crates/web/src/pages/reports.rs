@@ -144,7 +144,7 @@ async fn create(
     axum::Form(f): axum::Form<CreateForm>,
 ) -> Result<Response, AppError> {
     ctx.require_role(&[Role::Office])?;
-    let (_, plan) = require_plan(&state).await?;
+    let (_, plan) = require_plan(&state, &ctx).await?;
     let id = reports::create(&state.store, &ctx.actor(), &plan, &f.period).await?;
     Ok(see_other(&format!("/reports/{id}")))
 }
@@ -335,7 +335,7 @@ async fn figures(state: &AppState, ctx: &Ctx, r: &Report) -> Result<Figures, App
     if let Some(f) = &r.figures {
         return Ok(f.clone());
     }
-    let (_, plan) = require_plan(state).await?;
+    let (_, plan) = require_plan(state, ctx).await?;
     let period = r.period().ok_or(AppError::NotFound)?;
     Ok(reports::compute(&state.store, &plan, period, ctx.today).await?)
 }

@@ -40,6 +40,7 @@ async fn accept(store: &qcity_store::Store, ob: &obligations::Obligation, n: usi
         username: format!("staff-{}", ob.unit_code),
         role: Some(Role::Unit),
         unit_id: Some(ob.unit_id),
+        owner_id: None,
         ip: "127.0.0.1".into(),
         request_id: String::new(),
     };

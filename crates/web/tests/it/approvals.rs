@@ -14,6 +14,7 @@ fn admin_actor() -> Actor {
         username: "admin".into(),
         role: Some(Role::Office),
         unit_id: None,
+        owner_id: None,
         ip: "test".into(),
         request_id: "test".into(),
     }

@@ -49,6 +49,7 @@ async fn a_unit_filters_its_notices_to_duban_and_reads_one_on_a_phone() {
         username: "t".into(),
         role: Some(Role::Unit),
         unit_id: Some(unit_id),
+        owner_id: None,
         ip: "127.0.0.1".into(),
         request_id: String::new(),
     };

@@ -16,6 +16,7 @@ mod browser_plan;
 mod browser_portal;
 mod connectors;
 mod crawl;
+mod districts;
 mod errors;
 mod exposure;
 mod figures;

@@ -29,6 +29,7 @@ async fn unit_actor(store: &Store, code: &str) -> Actor {
         username: format!("staff-{code}"),
         role: Some(Role::Unit),
         unit_id: Some(unit_id(store, code).await),
+        owner_id: None,
         ip: "127.0.0.1".into(),
         request_id: String::new(),
     }

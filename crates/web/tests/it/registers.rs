@@ -93,6 +93,7 @@ async fn unit_actor(app: &TestApp, code: &str) -> Actor {
         username: format!("staff-{code}"),
         role: Some(Role::Unit),
         unit_id: Some(unit.id),
+        owner_id: None,
         ip: "127.0.0.1".into(),
         request_id: String::new(),
     }

@@ -1,0 +1,157 @@
+//! A plan taken over by another district of the same city: the city issues one template and
+//! each district runs it with its own member units. The district unit is renamed, every unit
+//! of the district gets the district's code prefix (codes are unique across the city), and
+//! every duty follows its unit; contents, indicators and deadlines are kept.
+
+use super::model::{Plan, UnitKind};
+
+/// The district that takes the plan over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DistrictSpec {
+    /// The district's unit code, uppercase letters (`JINSHUI`).
+    pub code: String,
+    /// Its short name (`金水区`).
+    pub name: String,
+    /// The prefix of its member units' codes, uppercase letters (`JS`: `ZJFJ` → `JSZJFJ`).
+    pub prefix: String,
+    /// The plan's code (`jinshui-2014`).
+    pub plan_code: String,
+}
+
+/// Why a plan cannot be taken over.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InstantiateError {
+    #[error("the district code and unit prefix must be uppercase letters A–Z")]
+    BadCode,
+    #[error("the district name must not be empty")]
+    NoName,
+    #[error("the template names no district unit")]
+    NoDistrict,
+}
+
+impl Plan {
+    /// This plan as `spec`'s district runs it. The template's district name (惠济区) is
+    /// replaced by the new one in the plan's title, issuer and the district unit's name.
+    pub fn for_district(&self, spec: &DistrictSpec) -> Result<Plan, InstantiateError> {
+        let upper = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_uppercase());
+        if !upper(&spec.code) || !upper(&spec.prefix) {
+            return Err(InstantiateError::BadCode);
+        }
+        let new_name = spec.name.trim();
+        if new_name.is_empty() {
+            return Err(InstantiateError::NoName);
+        }
+        let district = self
+            .units
+            .iter()
+            .find(|u| u.kind == UnitKind::District)
+            .ok_or(InstantiateError::NoDistrict)?;
+        let old_code = district.code.clone();
+        // "惠济区人民政府" → "惠济区": the name the plan's texts use for the district.
+        let old_name = district
+            .name
+            .split("人民政府")
+            .next()
+            .unwrap_or(&district.name)
+            .to_string();
+        let rename = |code: &str| -> String {
+            if code == old_code {
+                spec.code.clone()
+            } else if self
+                .units
+                .iter()
+                .any(|u| u.code == code && u.kind == UnitKind::City)
+            {
+                code.to_string()
+            } else {
+                format!("{}{code}", spec.prefix)
+            }
+        };
+        let mut plan = self.clone();
+        plan.plan.code = spec.plan_code.clone();
+        plan.plan.title = plan.plan.title.replace(&old_name, new_name);
+        plan.plan.issuer = plan.plan.issuer.replace(&old_name, new_name);
+        for u in &mut plan.units {
+            if u.code == old_code {
+                u.name = u.name.replace(&old_name, new_name);
+            }
+            u.code = rename(&u.code);
+            u.parent = u.parent.as_deref().map(rename);
+        }
+        for cat in &mut plan.categories {
+            for item in &mut cat.items {
+                for c in &mut item.contents {
+                    for u in c
+                        .lead_units
+                        .iter_mut()
+                        .chain(c.undertaking_units.iter_mut())
+                    {
+                        *u = rename(u);
+                    }
+                }
+            }
+        }
+        Ok(plan)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::default_plan;
+
+    fn jinshui() -> DistrictSpec {
+        DistrictSpec {
+            code: "JINSHUI".into(),
+            name: "金水区".into(),
+            prefix: "JS".into(),
+            plan_code: "jinshui-2014".into(),
+        }
+    }
+
+    #[test]
+    fn a_district_takes_the_template_over_with_its_own_units() {
+        let template = default_plan();
+        let plan = template.for_district(&jinshui()).unwrap();
+        // Still a valid plan, with the same contents and deadlines.
+        let problems = plan.validate(None);
+        assert!(!crate::plan::has_errors(&problems), "{problems:#?}");
+        assert_eq!(plan.contents().count(), template.contents().count());
+        assert_eq!(
+            plan.plan.title,
+            "郑州市创建全国质量强市示范城市金水区工作方案"
+        );
+        let district = plan.units.iter().find(|u| u.code == "JINSHUI").unwrap();
+        assert_eq!(district.name, "金水区人民政府");
+        assert_eq!(district.parent.as_deref(), Some("ZZ"));
+        assert!(
+            plan.units.iter().any(|u| u.code == "ZZ"),
+            "the city is shared"
+        );
+        let zj = plan.units.iter().find(|u| u.code == "JSZJFJ").unwrap();
+        assert_eq!(zj.parent.as_deref(), Some("JINSHUI"));
+        // No duty is left with a unit of the template's district.
+        let template_codes: Vec<_> = template
+            .units
+            .iter()
+            .filter(|u| u.kind != UnitKind::City)
+            .map(|u| u.code.clone())
+            .collect();
+        for (_, _, c) in plan.contents() {
+            for u in c.lead_units.iter().chain(&c.undertaking_units) {
+                assert!(!template_codes.contains(u), "{} keeps {u}", c.code);
+            }
+        }
+    }
+
+    #[test]
+    fn bad_specs_are_refused() {
+        let template = default_plan();
+        let mut bad = jinshui();
+        bad.prefix = "js".into();
+        assert_eq!(template.for_district(&bad), Err(InstantiateError::BadCode));
+        let mut bad = jinshui();
+        bad.name = " ".into();
+        assert_eq!(template.for_district(&bad), Err(InstantiateError::NoName));
+    }
+}

@@ -1,0 +1,163 @@
+//! 区县对比: the supervision figures of every district the account may read, side by side,
+//! with the total of the level above (the city's, or the province's). Each district's row is
+//! counted by the same SQL as that district's own overview and the total is the sum of the
+//! districts' counts, so every rate here is the rate of summed counts, never a mean of rates.
+
+use crate::AppState;
+use crate::ctx::Ctx;
+use crate::error::AppError;
+use crate::module::Routes;
+use crate::view::{PageCtx, attachment, render, require_plan};
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use qcity_domain::org::Node;
+use qcity_domain::supervision::Tally;
+use qcity_exchange::{RollupCell, RollupTable, rollup_to_xlsx};
+use qcity_store::{obligations, units};
+use std::collections::BTreeMap;
+
+pub fn routes(r: Routes) -> Routes {
+    r.get("/supervision/districts", page)
+        .get("/supervision/districts.xlsx", export)
+}
+
+/// One district's figures, in total and by category.
+struct DistrictRow {
+    code: String,
+    name: String,
+    total: Tally,
+    by_category: BTreeMap<String, Tally>,
+}
+
+/// The districts the actor may compare, their figures and the sum over them.
+struct Rollup {
+    districts: Vec<DistrictRow>,
+    total: Tally,
+    /// The plan's categories (code, title), in plan order.
+    categories: Vec<(String, String)>,
+}
+
+async fn rollup(state: &AppState, ctx: &Ctx) -> Result<Rollup, AppError> {
+    ctx.user()?;
+    let actor = ctx.actor();
+    let (_tree, nodes) = units::readable_districts(&state.store, &actor).await?;
+    let ids: Vec<i64> = nodes.iter().map(|n| n.id).collect();
+    let tallies = obligations::tallies_by_owner(&state.store, &ids, ctx.today).await?;
+    let (_, plan) = require_plan(state, ctx).await?;
+    let categories = plan
+        .categories
+        .iter()
+        .map(|c| (c.code.clone(), c.title.clone()))
+        .collect();
+    let mut total = Tally::default();
+    let districts = nodes
+        .iter()
+        .map(|n: &Node| {
+            let mut row = DistrictRow {
+                code: n.code.clone(),
+                name: n.name.clone(),
+                total: Tally::default(),
+                by_category: BTreeMap::new(),
+            };
+            for ((owner, cat), t) in &tallies {
+                if *owner == n.id {
+                    row.total.merge(t);
+                    row.by_category.insert(cat.clone(), t.clone());
+                }
+            }
+            total.merge(&row.total);
+            row
+        })
+        .collect();
+    Ok(Rollup {
+        districts,
+        total,
+        categories,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "districts.html")]
+struct DistrictsPage {
+    ctx: PageCtx,
+    r: Rollup,
+}
+
+impl DistrictsPage {
+    fn cell(&self, d: &DistrictRow, cat: &str) -> String {
+        d.by_category
+            .get(cat)
+            .map(Tally::completion_text)
+            .unwrap_or_else(|| "—".into())
+    }
+}
+
+async fn page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    let r = rollup(&state, &ctx).await?;
+    Ok(render(&DistrictsPage { ctx: ctx.page(), r }))
+}
+
+async fn export(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    let r = rollup(&state, &ctx).await?;
+    let page = ctx.page();
+    let t = |k: &str| page.t(k);
+    let figures = |name: &str, t: &Tally| {
+        vec![
+            RollupCell::Text(name.to_string()),
+            RollupCell::Count(t.expected),
+            RollupCell::Count(t.closed),
+            RollupCell::Percent(t.completion_rate()),
+            RollupCell::Percent(t.on_time_rate()),
+            RollupCell::Count(t.overdue),
+        ]
+    };
+    let mut rows: Vec<Vec<RollupCell>> = r
+        .districts
+        .iter()
+        .map(|d| figures(&d.name, &d.total))
+        .collect();
+    rows.push(figures(&t("districts-total"), &r.total));
+    let progress = RollupTable {
+        sheet_name: t("districts-sheet-progress"),
+        title: format!("{}（{}）", t("districts-title"), ctx.today),
+        header: vec![
+            t("districts-district"),
+            t("sup-due"),
+            t("sup-accepted"),
+            t("sup-completion"),
+            t("sup-on-time"),
+            t("sup-overdue"),
+        ],
+        rows,
+    };
+    let mut header = vec![t("districts-district")];
+    header.extend(
+        r.categories
+            .iter()
+            .map(|(c, title)| format!("{c}. {title}")),
+    );
+    let by_category = RollupTable {
+        sheet_name: t("districts-sheet-categories"),
+        title: format!("{}（{}）", t("districts-by-category"), ctx.today),
+        header,
+        rows: r
+            .districts
+            .iter()
+            .map(|d| {
+                let mut row = vec![RollupCell::Text(d.name.clone())];
+                row.extend(r.categories.iter().map(|(c, _)| {
+                    RollupCell::Percent(d.by_category.get(c).and_then(Tally::completion_rate))
+                }));
+                row
+            })
+            .collect(),
+    };
+    let bytes =
+        rollup_to_xlsx(&[progress, by_category]).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(attachment(
+        bytes,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        &format!("{}-{}.xlsx", t("districts-title"), ctx.today),
+    ))
+}

@@ -1,0 +1,478 @@
+//! A city of districts: another district takes the plan over with its own member units and
+//! runs it in the same installation. Each district's office sees its own obligations and
+//! figures; a plan version of one district leaves the other alone; the city's leaders compare
+//! the districts, each row equal to that district's own overview and the total their sum.
+
+use crate::harness::body;
+use crate::plan_preview::{demo_app, today};
+use qcity_domain::plan::{Deadline, DistrictSpec};
+use qcity_domain::role::Role;
+use qcity_domain::supervision::Tally;
+use qcity_store::obligations::{self, Filter};
+use qcity_store::{Actor, StoreError, plan};
+
+fn jinshui() -> DistrictSpec {
+    DistrictSpec {
+        code: "JINSHUI".into(),
+        name: "金水区".into(),
+        prefix: "JS".into(),
+        plan_code: "jinshui-2014".into(),
+    }
+}
+
+async fn unit_id(app: &crate::harness::TestApp, code: &str) -> i64 {
+    sqlx::query_scalar::<_, i64>("SELECT id FROM org_units WHERE code = $1")
+        .bind(code)
+        .fetch_one(&app.store.pool)
+        .await
+        .unwrap()
+}
+
+/// The office of a district, as the store sees it.
+fn office_of(district: i64) -> Actor {
+    Actor {
+        role: Some(Role::Office),
+        unit_id: Some(district),
+        owner_id: Some(district),
+        ..Actor::system("t")
+    }
+}
+
+fn same_figures(a: &Tally, b: &Tally) -> bool {
+    (a.total, a.expected, a.closed, a.overdue, a.on_time)
+        == (b.total, b.expected, b.closed, b.overdue, b.on_time)
+}
+
+/// The text of the cell with this class in the row with this id.
+fn cell(page: &str, row_id: &str, class: &str) -> String {
+    let row = page
+        .split(&format!("id=\"{row_id}\""))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no row {row_id}"));
+    let row = row.split("</tr>").next().unwrap_or_default();
+    row.split(&format!("class=\"{class}\">"))
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .unwrap_or_else(|| panic!("no {class} in {row_id}"))
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_second_district_runs_its_own_plan_and_the_city_compares_both() {
+    let app = demo_app().await;
+    let home = Actor::system("t");
+    let huiji_before = obligations::tallies_sql(&app.store, &home, today())
+        .await
+        .unwrap()
+        .district();
+    assert!(
+        huiji_before.closed > 0 && huiji_before.overdue > 0,
+        "demo progress"
+    );
+
+    plan::add_district(&app.store, &home, &jinshui(), today())
+        .await
+        .unwrap();
+    // Taking the plan over twice is refused; nothing changes.
+    assert!(matches!(
+        plan::add_district(&app.store, &home, &jinshui(), today()).await,
+        Err(StoreError::Invalid { ref code, .. }) if code == "error-district-exists"
+    ));
+
+    // The registers' keepers stay the home district's (registers are not yet per district).
+    let keepers: Vec<String> =
+        sqlx::query_scalar("SELECT unit_code FROM registry_owners ORDER BY unit_code")
+            .fetch_all(&app.store.pool)
+            .await
+            .unwrap();
+    assert!(keepers.contains(&"ZJFJ".to_string()), "{keepers:?}");
+    assert!(keepers.iter().all(|k| !k.starts_with("JS")), "{keepers:?}");
+
+    // The home district's figures are its own, as before.
+    let huiji = obligations::tallies_sql(&app.store, &home, today())
+        .await
+        .unwrap()
+        .district();
+    assert!(
+        same_figures(&huiji, &huiji_before),
+        "{huiji:?} {huiji_before:?}"
+    );
+
+    // Jinshui runs the same plan with its own units: as many obligations, none done yet.
+    let js = unit_id(&app, "JINSHUI").await;
+    let js_office = office_of(js);
+    let jinshui = obligations::tallies_sql(&app.store, &js_office, today())
+        .await
+        .unwrap();
+    let js_total = jinshui.district();
+    assert_eq!(js_total.total, huiji.total);
+    assert_eq!(js_total.closed, 0);
+    assert!(
+        jinshui.by_unit.keys().all(|u| u.starts_with("JS")),
+        "{:?}",
+        jinshui.by_unit.keys()
+    );
+    let listed = obligations::list(&app.store, &js_office, &Filter::default(), today())
+        .await
+        .unwrap();
+    assert!(!listed.is_empty());
+    assert!(listed.iter().all(|o| o.unit_code.starts_with("JS")));
+
+    // A plan version of Jinshui's (a deadline moved) leaves Huiji's obligations alone.
+    let (_, mut js_plan) = plan::current_of(&app.store, "JINSHUI")
+        .await
+        .unwrap()
+        .unwrap();
+    let moved = js_plan.categories[0].items[0].contents[0].code.clone();
+    js_plan.categories[0].items[0].contents[0].deadline = Deadline::Date {
+        date: chrono::NaiveDate::from_ymd_opt(2015, 6, 30).unwrap(),
+    };
+    let done = plan::import(
+        &app.store,
+        &js_office,
+        &js_plan,
+        "toml",
+        "金水区修订.toml",
+        today(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(done.version, 2, "Jinshui numbers its own versions");
+    assert_eq!(
+        plan::current_version(&app.store).await.unwrap(),
+        1,
+        "Huiji is still at 1"
+    );
+    let huiji_after = obligations::tallies_sql(&app.store, &home, today())
+        .await
+        .unwrap()
+        .district();
+    assert!(same_figures(&huiji_after, &huiji_before));
+    let huiji_moved = obligations::list(
+        &app.store,
+        &home,
+        &Filter {
+            content_prefix: Some(moved.clone()),
+            ..Default::default()
+        },
+        today(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        huiji_moved.iter().all(|o| o.due_date != "2015-06-30"),
+        "{moved}"
+    );
+
+    // Through the web. Jinshui's office: its own overview, in its units' names.
+    let js_web = app.user("js.office", Role::Office, Some("JINSHUI")).await;
+    let page = body(js_web.get(app.url("/supervision")).send().await.unwrap()).await;
+    assert!(page.contains("/obligations?unit=JSZJFJ"), "Jinshui's units");
+    assert!(!page.contains("/obligations?unit=ZJFJ\""), "no Huiji unit");
+    assert!(!page.contains(">JSZJFJ<"), "a unit shown by its code");
+    let page = body(
+        js_web
+            .get(app.url("/supervision/districts"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(page.contains("id=\"district-JINSHUI\"") && !page.contains("id=\"district-HUIJI\""));
+
+    // What is not yet kept per district is closed to Jinshui, not mixed with Huiji's records:
+    // refused with the reason, and gone from its navigation; its home is its supervision.
+    let res = js_web.get(app.url("/enterprises")).send().await.unwrap();
+    assert_eq!(res.status(), 409);
+    let refused = body(res).await;
+    assert!(refused.contains("本区县暂不能使用此功能"), "{refused}");
+    assert!(
+        !refused.contains("惠济"),
+        "nothing of Huiji's on the refusal"
+    );
+    let res = js_web.get(app.url("/notices")).send().await.unwrap();
+    assert_eq!(res.status(), 409);
+    let res = js_web.get(app.url("/")).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/supervision/districts");
+    let js_page = body(js_web.get(app.url("/supervision")).send().await.unwrap()).await;
+    assert!(
+        !js_page.contains("href=\"/enterprises\""),
+        "no way into what it cannot use"
+    );
+    assert!(js_page.contains("href=\"/obligations\""));
+    // Huiji's own accounts keep everything.
+    let huiji_office = app.login("admin", crate::harness::ADMIN_PASSWORD).await;
+    let res = huiji_office
+        .get(app.url("/enterprises"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+
+    // The city's leader compares both; each row is that district's own overview.
+    let city = app.user("zz.leader", Role::Leader, Some("ZZ")).await;
+    let res = city.get(app.url("/")).send().await.unwrap();
+    assert_eq!(res.headers()["location"], "/supervision/districts");
+    let page = body(
+        city.get(app.url("/supervision/districts"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        page.contains("金水区人民政府") && page.contains("惠济区人民政府"),
+        "{page}"
+    );
+    assert_eq!(
+        cell(&page, "district-HUIJI", "overdue"),
+        huiji.overdue.to_string()
+    );
+    assert_eq!(
+        cell(&page, "district-HUIJI", "completion"),
+        huiji.completion_text()
+    );
+    assert_eq!(
+        cell(&page, "district-HUIJI", "closed"),
+        huiji.closed.to_string()
+    );
+    let js_now = obligations::tallies_sql(&app.store, &js_office, today())
+        .await
+        .unwrap()
+        .district();
+    assert_eq!(
+        cell(&page, "district-JINSHUI", "overdue"),
+        js_now.overdue.to_string()
+    );
+    let mut sum = huiji.clone();
+    sum.merge(&js_now);
+    assert_eq!(
+        cell(&page, "districts-total", "expected"),
+        sum.expected.to_string()
+    );
+    assert_eq!(
+        cell(&page, "districts-total", "completion"),
+        sum.completion_text()
+    );
+    // The same figures in the workbook.
+    let res = city
+        .get(app.url("/supervision/districts.xlsx"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let xlsx = res.bytes().await.unwrap();
+    let rows = qcity_exchange::assessment::first_sheet_text(&xlsx).expect("a workbook");
+    let huiji_row = rows
+        .iter()
+        .find(|r| r.first().is_some_and(|c| c == "惠济区人民政府"))
+        .expect("Huiji's row");
+    assert_eq!(huiji_row[1], huiji.expected.to_string());
+    assert_eq!(huiji_row[5], huiji.overdue.to_string());
+    assert!(rows.iter().any(|r| r.first().is_some_and(|c| c == "合计")));
+
+    // Jinshui's office neither opens nor decides a Huiji obligation waiting for review.
+    let (waiting, version): (i64, i64) = sqlx::query_as(
+        "SELECT o.id, o.row_version FROM obligations o JOIN org_units u ON u.id = o.unit_id \
+         WHERE o.status = 'submitted' AND u.code NOT LIKE 'JS%' ORDER BY o.id LIMIT 1",
+    )
+    .fetch_one(&app.store.pool)
+    .await
+    .unwrap();
+    let res = js_web
+        .get(app.url(&format!("/obligations/{waiting}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let res = js_web
+        .post(app.url(&format!("/obligations/{waiting}/review")))
+        .form(&[
+            ("decision", "accept"),
+            ("reason", ""),
+            ("row_version", &version.to_string()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let status: String = sqlx::query_scalar("SELECT status FROM obligations WHERE id = $1")
+        .bind(waiting)
+        .fetch_one(&app.store.pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "submitted", "nothing decided across districts");
+
+    // A Huiji unit neither lists nor opens Jinshui's obligations.
+    let zj = app.user("zj.staff", Role::Unit, Some("ZJFJ")).await;
+    let js_ob = listed[0].id;
+    let res = zj
+        .get(app.url(&format!("/obligations/{js_ob}")))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        matches!(res.status().as_u16(), 403 | 404),
+        "{}",
+        res.status()
+    );
+    // Units and evaluators do not compare districts.
+    let res = zj
+        .get(app.url("/supervision/districts"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+}
+
+/// Another district's office walks every state-changing route against the home district's
+/// records: each is refused (not found, forbidden, or not yet kept per district) and nothing
+/// of the home district changes.
+#[tokio::test]
+async fn another_districts_office_is_refused_on_every_state_changing_route() {
+    let app = crate::harness::TestApp::with_plan().await;
+    let home = Actor::system("t");
+    let day = chrono::NaiveDate::from_ymd_opt(2014, 12, 1).unwrap();
+    plan::add_district(&app.store, &home, &jinshui(), day)
+        .await
+        .unwrap();
+    // A Huiji obligation handed in and waiting, with an extension asked and a 督办 issued.
+    crate::harness::create_user(
+        &app.store,
+        "zj.staff",
+        Role::Unit,
+        Some("ZJFJ"),
+        crate::harness::PASSWORD,
+    )
+    .await;
+    let staff = qcity_store::users::get(&app.store, &home, "zj.staff")
+        .await
+        .unwrap()
+        .actor("127.0.0.1", "t");
+    let f = Filter {
+        unit: Some("ZJFJ".into()),
+        ..Default::default()
+    };
+    let obs = obligations::list(&app.store, &home, &f, day).await.unwrap();
+    let (ob, other) = (obs[0].clone(), obs[1].clone());
+    let input = qcity_store::obligations::ReportInput {
+        body: "进展".into(),
+        percent: 100,
+        submit: true,
+        form_token: "huiji-token-00000000".into(),
+        files: vec![qcity_store::obligations::Upload {
+            filename: "a.pdf".into(),
+            bytes: b"%PDF-1.4\n%%EOF\n".to_vec(),
+        }],
+    };
+    let report_id = obligations::report(&app.store, &staff, ob.id, input, &Default::default(), day)
+        .await
+        .unwrap();
+    let ext_id = obligations::request_extension(
+        &app.store,
+        &staff,
+        other.id,
+        chrono::NaiveDate::from_ymd_opt(2015, 6, 30).unwrap(),
+        "理由",
+        day,
+    )
+    .await
+    .unwrap();
+    let notice_id = qcity_store::notices::issue_duban(
+        &app.store,
+        &home,
+        "ZJFJ",
+        Some(ob.id),
+        "督办",
+        "",
+        day,
+        day,
+    )
+    .await
+    .unwrap();
+    let before = obligations::tallies_sql(&app.store, &home, day)
+        .await
+        .unwrap()
+        .district();
+    let users_before = qcity_store::users::count(&app.store).await.unwrap();
+    let intruder = app.user("js.office", Role::Office, Some("JINSHUI")).await;
+
+    let routes = qcity_web::modules::mutating_routes();
+    let mut walked = 0;
+    for r in &routes {
+        if qcity_web::SELF_ROUTES.contains(&r.path) {
+            continue;
+        }
+        let id = if r.path.contains("/extensions/") {
+            ext_id
+        } else if r.path.contains("/notices/") {
+            notice_id
+        } else if r.path.contains("/reports/") {
+            report_id
+        } else {
+            ob.id
+        };
+        let path = r
+            .path
+            .replace("{code}", "ZJFJ")
+            .replace("{username}", "zj.staff")
+            .replace("{id}", &id.to_string());
+        let pick = ob.id.to_string();
+        let version = ob.row_version.to_string();
+        let req = match r.method.as_str() {
+            "POST" if path.starts_with("/api/") => intruder.post(app.url(&path)).json(
+                &serde_json::json!({"decision": "accept", "ids": [ob.id], "row_version": ob.row_version}),
+            ),
+            "PUT" => intruder
+                .put(app.url(&path))
+                .json(&serde_json::json!({"name": "evil", "phone": "110", "email": ""})),
+            _ => intruder.post(app.url(&path)).form(&[
+                ("decision", "accept"),
+                ("approve", "1"),
+                ("pick", pick.as_str()),
+                ("row_version", version.as_str()),
+                ("reason", "跨区"),
+                ("contact_name", "evil"),
+                ("username", "evil"),
+                ("role", "office"),
+            ]),
+        };
+        let status = req.send().await.unwrap().status().as_u16();
+        assert!(
+            matches!(status, 403 | 404 | 409 | 422),
+            "{} {path}: another district's office got {status}",
+            r.method
+        );
+        walked += 1;
+    }
+    assert!(walked > 40, "{walked} routes walked");
+
+    // Nothing of Huiji's changed.
+    let after = obligations::tallies_sql(&app.store, &home, day)
+        .await
+        .unwrap()
+        .district();
+    assert!(same_figures(&after, &before));
+    let still = obligations::get(&app.store, &home, ob.id).await.unwrap();
+    assert_eq!(still.status.as_str(), "submitted");
+    let pending: String = sqlx::query_scalar("SELECT status FROM extension_requests WHERE id = $1")
+        .bind(ext_id)
+        .fetch_one(&app.store.pool)
+        .await
+        .unwrap();
+    assert_eq!(pending, "pending");
+    let cuiban: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM notices WHERE obligation_id = $1 AND kind = 'cuiban'",
+    )
+    .bind(ob.id)
+    .fetch_one(&app.store.pool)
+    .await
+    .unwrap();
+    assert_eq!(cuiban, 0, "no 催办 across districts");
+    assert_eq!(
+        qcity_store::users::count(&app.store).await.unwrap(),
+        users_before + 1,
+        "only the intruder's own account was added"
+    );
+}
