@@ -158,6 +158,10 @@ enum Command {
         /// answers 404.
         #[arg(long, env = "QCITY_METRICS_TOKEN", hide_env_values = true)]
         metrics_token: Option<String>,
+        /// Seconds between outbox runs (tests shorten it; every server runs them, each item is
+        /// claimed by one).
+        #[arg(long, default_value_t = 60, hide = true)]
+        delivery_interval_secs: u64,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -445,6 +449,7 @@ async fn run(cli: &Cli) -> Result<ExitCode> {
             sms_template,
             sms_content_type,
             metrics_token,
+            delivery_interval_secs,
         } => {
             let delivery = crate::delivery::DeliveryConfig {
                 smtp: smtp_host.as_ref().map(|host| crate::delivery::SmtpConfig {
@@ -549,7 +554,8 @@ async fn run(cli: &Cli) -> Result<ExitCode> {
             spawn_supervisor(state.clone());
             spawn_anchor(state.store.clone());
             let clock = state.clone();
-            crate::delivery::spawn(state.store.clone(), delivery, move || clock.today());
+            let every = std::time::Duration::from_secs((*delivery_interval_secs).max(1));
+            crate::delivery::spawn(state.store.clone(), delivery, every, move || clock.today());
             qcity_web::serve(listener, state, async {
                 let _ = tokio::signal::ctrl_c().await;
             })
