@@ -93,7 +93,7 @@ impl EvidenceStore {
             return Ok(());
         };
         objects
-            .put(&key(sha256), bytes.to_vec().into())
+            .put(&key(sha256)?, bytes.to_vec().into())
             .await
             .map_err(|e| unavailable(describe, &e))?;
         Ok(())
@@ -111,7 +111,7 @@ impl EvidenceStore {
             )));
         };
         let got = objects
-            .get(&key(sha256))
+            .get(&key(sha256)?)
             .await
             .map_err(|e| unavailable(describe, &e))?;
         let bytes = got.bytes().await.map_err(|e| unavailable(describe, &e))?;
@@ -119,9 +119,15 @@ impl EvidenceStore {
     }
 }
 
-/// The object key of a file's bytes.
-fn key(sha256: &str) -> ObjectPath {
-    ObjectPath::from(format!("evidence/{sha256}"))
+/// The object key of a file's bytes. Only a SHA-256 in hex names an object, so no other key
+/// (and no other file of a directory store) can be reached through it.
+fn key(sha256: &str) -> Result<ObjectPath> {
+    if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(StoreError::Evidence(format!(
+            "`{sha256}` is not a SHA-256 in hex"
+        )));
+    }
+    Ok(ObjectPath::from(format!("evidence/{sha256}")))
 }
 
 fn unavailable(describe: &str, e: &object_store::Error) -> StoreError {
@@ -222,12 +228,22 @@ mod tests {
     async fn a_directory_keeps_files_by_hash_and_rows_in_the_database_still_read() {
         let dir = std::env::temp_dir().join(format!("qcity-evidence-rw-{}", std::process::id()));
         let store = EvidenceStore::open("dir", &dir).unwrap();
-        store.put("abc123", b"%PDF-1.4 x").await.unwrap();
-        assert!(dir.join("evidence/abc123").is_file());
+        let sha = "ab".repeat(32);
+        store.put(&sha, b"%PDF-1.4 x").await.unwrap();
+        assert!(dir.join("evidence").join(&sha).is_file());
         assert_eq!(
-            store.read("abc123", IN_OBJECTS, Vec::new()).await.unwrap(),
+            store.read(&sha, IN_OBJECTS, Vec::new()).await.unwrap(),
             b"%PDF-1.4 x"
         );
+        // Only a hash names an object: nothing else in the directory is reached.
+        std::fs::write(dir.join("audit.key"), b"secret").unwrap();
+        for bad in ["../audit.key", "abc123", &"zz".repeat(32)] {
+            assert!(matches!(
+                store.read(bad, IN_OBJECTS, Vec::new()).await,
+                Err(StoreError::Evidence(_))
+            ));
+            assert!(store.put(bad, b"x").await.is_err());
+        }
         // A row written before the setting changed has its bytes in the row.
         assert_eq!(
             store
@@ -238,13 +254,13 @@ mod tests {
         );
         // A missing object is an error, not empty bytes.
         assert!(matches!(
-            store.read("missing", IN_OBJECTS, Vec::new()).await,
+            store.read(&"cd".repeat(32), IN_OBJECTS, Vec::new()).await,
             Err(StoreError::Evidence(_))
         ));
         // Without an object store, a row kept in one cannot be read: said, not guessed.
         assert!(matches!(
             EvidenceStore::Database
-                .read("abc123", IN_OBJECTS, Vec::new())
+                .read(&sha, IN_OBJECTS, Vec::new())
                 .await,
             Err(StoreError::Evidence(_))
         ));
