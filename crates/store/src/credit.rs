@@ -136,6 +136,7 @@ pub async fn add_event(
     if e.occurred_on > today {
         return Err(StoreError::invalid("occurred_on", "error-date-in-future"));
     }
+    evidence::upload(store, files).await?;
     let mut tx = store.begin().await?;
     let code: String = sqlx::query("SELECT code FROM enterprises WHERE id = $1")
         .bind(enterprise_id)

@@ -471,15 +471,24 @@ pub fn check<'a>(files: &'a [Upload], policy: &EvidencePolicy) -> Result<Vec<Che
         .collect()
 }
 
-/// Stores the files' content once each: the row inside the caller's transaction, the bytes in
-/// the row or first in the configured object store (`Store::evidence_store`). The same file
-/// from two requests at once is not an error; an object written for a transaction that then
-/// rolls back is the same object the next try writes.
+/// Writes the files' bytes to the configured object store (`Store::evidence_store`; nothing to
+/// do when they go in the database). Call it before the transaction that [`store`]s them, so
+/// no database lock waits on the network; an object written for a transaction that then rolls
+/// back is the same object the next try writes.
+pub async fn upload(store: &Store, files: &[Checked<'_>]) -> Result<()> {
+    for f in files {
+        store.evidence_store().put(&f.sha256, f.bytes).await?;
+    }
+    Ok(())
+}
+
+/// Records the files once each inside the caller's transaction, their bytes in the row or (for
+/// an object store) already [`upload`]ed. The same file from two requests at once is not an
+/// error.
 pub async fn store(store: &Store, tx: &mut Tx, files: &[Checked<'_>]) -> Result<()> {
     let now = crate::now_text();
     let place = store.evidence_store();
     for f in files {
-        place.put(&f.sha256, f.bytes).await?;
         let data = if place.stored() == IN_DATABASE {
             f.bytes.to_vec()
         } else {

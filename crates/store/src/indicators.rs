@@ -369,6 +369,7 @@ pub async fn attach_evidence(
 ) -> Result<()> {
     let indicator = may_attach(store, actor, value_id).await?;
     let checked = crate::evidence::check(files, policy)?;
+    crate::evidence::upload(store, &checked).await?;
     let mut tx = store.begin().await?;
     crate::evidence::store(store, &mut tx, &checked).await?;
     for f in &checked {

@@ -392,6 +392,7 @@ pub async fn report(
     let to_status = apply(ob.status, action).map_err(conflict)?;
     let percent = percent_after(action, input.percent, ob.percent);
     let files = crate::evidence::check(&input.files, policy)?;
+    crate::evidence::upload(store, &files).await?;
     let mut tx = store.begin().await?;
     // The same form posted twice at once: the second finds the first's report here (the write
     // transaction serialises them) rather than failing on the unique token.

@@ -7,6 +7,8 @@
 use crate::harness::TestApp;
 use chrono::NaiveDate;
 use qcity_domain::role::Role;
+use qcity_store::credit;
+use qcity_store::enterprises::{self, EnterpriseInput};
 use qcity_store::evidence::Upload;
 use qcity_store::evidence_store::EvidenceStore;
 use qcity_store::job_runs::{self, Ran};
@@ -298,6 +300,42 @@ async fn evidence_story(app: &TestApp, objects: EvidenceStore, tag: &str) {
         obligations::evidence(&app.store, &staff, new_report, &new_sha).await,
         Err(StoreError::Evidence(_))
     ));
+
+    // A credit event's evidence takes the same way.
+    let enterprise = enterprises::create(
+        &moved,
+        &Actor::system("office"),
+        &EnterpriseInput {
+            code: "914403001922038216".into(),
+            name: "示例电缆有限公司".into(),
+            ..Default::default()
+        },
+        today(),
+    )
+    .await
+    .unwrap();
+    let sent = vec![Upload {
+        filename: "获奖证书.pdf".into(),
+        bytes: [PDF, format!("{tag}-credit").as_bytes()].concat(),
+    }];
+    let checked = qcity_store::evidence::check(&sent, &Default::default()).unwrap();
+    let event = credit::NewEvent {
+        kind: qcity_domain::credit::EventKind::Award,
+        occurred_on: today(),
+        serious: false,
+        summary: "荣获郑州市质量奖".into(),
+    };
+    let id = credit::add_event(&moved, &staff, enterprise, &event, &checked, today())
+        .await
+        .unwrap();
+    assert_eq!(
+        stored_row(&moved, &checked[0].sha256).await,
+        ("objects".into(), 0)
+    );
+    let (_, _, bytes) = credit::event_evidence(&moved, &staff, enterprise, id)
+        .await
+        .unwrap();
+    assert_eq!(bytes, sent[0].bytes);
 }
 
 #[tokio::test]
@@ -312,8 +350,8 @@ async fn evidence_in_a_directory_reads_back_beside_older_rows_in_the_database() 
         .collect();
     assert_eq!(
         kept.len(),
-        1,
-        "one file in the directory, named by its hash"
+        2,
+        "the report's and the credit event's files, each named by its hash"
     );
 }
 
