@@ -8,6 +8,8 @@ use clap::{Parser, Subcommand};
 use qcity_domain::role::Role;
 use qcity_store::audit::{self, HashChoice, KeySource, Seal, Verdict};
 use qcity_store::auth::random_password;
+use qcity_store::evidence_store::EvidenceStore;
+use qcity_store::job_runs::{self, Ran};
 use qcity_store::users::{self, NewUser};
 use qcity_store::{Actor, Store, backup};
 use std::io::{BufRead, Write};
@@ -43,6 +45,17 @@ pub struct Cli {
     /// process list.
     #[arg(long, global = true, env = "QCITY_AUDIT_KEY", hide_env_values = true)]
     audit_key: Option<String>,
+    /// Where evidence files' bytes are kept: `database` (default), `dir` (the data directory's
+    /// `evidence/`), `file:///PATH`, or `s3://BUCKET?endpoint=URL&region=REGION` (credentials
+    /// from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY). Several app servers need `database`
+    /// or a bucket.
+    #[arg(
+        long,
+        global = true,
+        env = "QCITY_EVIDENCE_STORE",
+        default_value = "database"
+    )]
+    evidence_store: String,
     #[command(subcommand)]
     command: Command,
     /// The database a command opened, checkpointed to the audit anchor when the command ends.
@@ -145,6 +158,10 @@ enum Command {
         /// answers 404.
         #[arg(long, env = "QCITY_METRICS_TOKEN", hide_env_values = true)]
         metrics_token: Option<String>,
+        /// Seconds between outbox runs (tests shorten it; every server runs them, each item is
+        /// claimed by one).
+        #[arg(long, default_value_t = 60, hide = true)]
+        delivery_interval_secs: u64,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -388,10 +405,13 @@ impl Cli {
                 path.display()
             );
         }
+        let evidence = EvidenceStore::open(&self.evidence_store, &self.data_dir)
+            .map_err(|e| anyhow!("QCITY_EVIDENCE_STORE / --evidence-store: {e}"))?;
         let store = qcity_web::modules::connect(&url)
             .await
             .with_context(|| format!("cannot open the database {}", redact(&url)))?
-            .with_audit_seal(seal);
+            .with_audit_seal(seal)
+            .with_evidence_store(evidence);
         store.migrate().await.context("database migration failed")?;
         let _ = self.opened.set(store.clone());
         Ok(store)
@@ -454,6 +474,7 @@ async fn run(cli: &Cli) -> Result<ExitCode> {
             sms_template,
             sms_content_type,
             metrics_token,
+            delivery_interval_secs,
         } => {
             let delivery = crate::delivery::DeliveryConfig {
                 smtp: smtp_host.as_ref().map(|host| crate::delivery::SmtpConfig {
@@ -501,8 +522,12 @@ async fn run(cli: &Cli) -> Result<ExitCode> {
             }
             delivery.validate().context("delivery settings")?;
             let store = cli.store().await?;
+            // Servers started together on one database: one loads the plan and makes the
+            // first account, the others find them.
+            let setup = store.setup_lock().await?;
             crate::first_start::ensure_plan(&store, cli.today.unwrap_or_else(china_today)).await?;
             crate::first_start::ensure_first_admin(&store).await?;
+            setup.release().await?;
             let escalation: [i64; 3] = match escalation_days.as_slice() {
                 [a, b, c] if 0 <= *a && a < b && b < c => [*a, *b, *c],
                 _ => bail!("--escalation-days takes three increasing day counts, e.g. 0,7,15"),
@@ -542,6 +567,11 @@ async fn run(cli: &Cli) -> Result<ExitCode> {
                 .with_context(|| format!("cannot listen on {listen}"))?;
             let addr = listener.local_addr()?;
             println!("QCity 已启动 / running at http://{addr}/");
+            println!(
+                "进程 / node {}, 证据文件 / evidence in {}",
+                job_runs::node_name(),
+                store.evidence_store().describe()
+            );
             if let Some(d) = cli.today {
                 println!("系统日期设定为 / business date fixed at {d}");
             }
@@ -549,7 +579,8 @@ async fn run(cli: &Cli) -> Result<ExitCode> {
             spawn_supervisor(state.clone());
             spawn_anchor(state.store.clone());
             let clock = state.clone();
-            crate::delivery::spawn(state.store.clone(), delivery, move || clock.today());
+            let every = std::time::Duration::from_secs((*delivery_interval_secs).max(1));
+            crate::delivery::spawn(state.store.clone(), delivery, every, move || clock.today());
             qcity_web::serve(listener, state, async {
                 let _ = tokio::signal::ctrl_c().await;
             })
@@ -727,12 +758,17 @@ async fn run(cli: &Cli) -> Result<ExitCode> {
                 today,
                 ladder: &ladder,
             };
-            for job in store.jobs() {
-                let summary = (job.run)(&store, &ctx)
-                    .await
-                    .with_context(|| format!("job {} failed", job.name))?;
-                if !summary.is_empty() {
-                    println!("{today}: {summary}");
+            // The same claims as the servers' supervisors: a job a server ran this hour for
+            // this business date is not run again.
+            let slot = job_runs::hourly_slot(today, chrono::Utc::now());
+            let node = job_runs::node_name();
+            for (name, ran) in job_runs::run_all(&store, &ctx, &slot, node).await {
+                match ran.with_context(|| format!("job {name} failed"))? {
+                    Ran::Here(summary) if summary.is_empty() => {}
+                    Ran::Here(summary) => println!("{today}: {summary}"),
+                    Ran::Elsewhere(holder) => println!(
+                        "{today}: {name} 本时段已由 {holder} 执行 / already run in this hour by {holder}"
+                    ),
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -859,10 +895,12 @@ fn spawn_anchor(store: Store) {
 }
 
 /// Every module's scheduled jobs (reminders and escalations, licence alerts, blacklist terms)
-/// at start and then hourly, for the server's business date.
+/// at start and then hourly, for the server's business date. Each job is claimed for its hour
+/// (`job_runs`), so with several servers on one database one of them runs it.
 fn spawn_supervisor(state: qcity_web::AppState) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        let node = job_runs::node_name();
         loop {
             tick.tick().await;
             let today = state.today();
@@ -870,12 +908,16 @@ fn spawn_supervisor(state: qcity_web::AppState) {
                 today,
                 ladder: &state.config.ladder,
             };
-            // Every module's jobs, each on its own: one failing does not stop the others.
-            for job in state.store.jobs() {
-                match (job.run)(&state.store, &ctx).await {
-                    Ok(summary) if summary.is_empty() => {}
-                    Ok(summary) => tracing::info!(%today, job = job.name, %summary, "job ran"),
-                    Err(e) => tracing::warn!(job = job.name, error = %e, "job failed"),
+            let slot = job_runs::hourly_slot(today, chrono::Utc::now());
+            for (job, ran) in job_runs::run_all(&state.store, &ctx, &slot, node).await {
+                match ran {
+                    Ok(Ran::Here(summary)) => {
+                        tracing::info!(%today, %slot, node, job, %summary, "job ran")
+                    }
+                    Ok(Ran::Elsewhere(holder)) => {
+                        tracing::info!(%today, %slot, node, job, %holder, "job claimed by another process")
+                    }
+                    Err(e) => tracing::warn!(job, error = %e, "job failed"),
                 }
             }
         }

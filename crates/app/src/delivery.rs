@@ -681,18 +681,21 @@ fn chain(e: &dyn std::error::Error) -> String {
     s
 }
 
-/// Runs [`deliver_once`] now and then every minute until the task is aborted (or the runtime
-/// ends). Errors are logged and the next run tries again.
+/// Runs [`deliver_once`] now and then `every` (a minute; tests shorten it) until the task is
+/// aborted (or the runtime ends). Errors are logged and the next run tries again. Every app
+/// server on one database runs this: enqueueing is idempotent by dedupe key and each item is
+/// claimed before it is sent, so each goes out once.
 pub fn spawn(
     store: Store,
     cfg: DeliveryConfig,
+    every: Duration,
     today: impl Fn() -> NaiveDate + Send + Sync + 'static,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         if cfg.is_empty() {
             return;
         }
-        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        let mut tick = tokio::time::interval(every);
         // After a long pause (a suspended VM) run once, not a burst of missed runs.
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {

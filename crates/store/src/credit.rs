@@ -94,7 +94,7 @@ pub async fn event_evidence(
     require_reader(actor)?;
     actor.require_internal()?;
     let row = sqlx::query(
-        "SELECT c.evidence_filename, e.mime, e.data FROM credit_events c JOIN evidence_files e ON e.sha256 = c.evidence_sha256 \
+        "SELECT c.evidence_filename, e.mime, e.sha256, e.stored, e.data FROM credit_events c JOIN evidence_files e ON e.sha256 = c.evidence_sha256 \
          WHERE c.id = $1 AND c.enterprise_id = $2",
     )
     .bind(event_id)
@@ -106,7 +106,7 @@ pub async fn event_evidence(
         row.try_get::<Option<String>, _>("evidence_filename")?
             .unwrap_or_default(),
         row.try_get("mime")?,
-        row.try_get("data")?,
+        crate::evidence::content(store, &row).await?,
     ))
 }
 
@@ -136,6 +136,7 @@ pub async fn add_event(
     if e.occurred_on > today {
         return Err(StoreError::invalid("occurred_on", "error-date-in-future"));
     }
+    evidence::upload(store, files).await?;
     let mut tx = store.begin().await?;
     let code: String = sqlx::query("SELECT code FROM enterprises WHERE id = $1")
         .bind(enterprise_id)
@@ -143,7 +144,7 @@ pub async fn add_event(
         .await?
         .ok_or(StoreError::NotFound)?
         .try_get("code")?;
-    evidence::store(&mut tx, files).await?;
+    evidence::store(store, &mut tx, files).await?;
     let file = files.first();
     let id: i64 = sqlx::query(
         "INSERT INTO credit_events (enterprise_id, kind, occurred_on, serious, summary, source, unit_id, evidence_sha256, evidence_filename, recorded_by, recorded_at) \

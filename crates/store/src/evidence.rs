@@ -2,7 +2,9 @@
 //! under a safe name whose extension follows the content.
 //! Obligation reports and indicator values link to them; downloads go through those links.
 
-use crate::{Result, StoreError, Tx};
+use crate::evidence_store::IN_DATABASE;
+use crate::{Result, Store, StoreError, Tx};
+use sqlx::Row;
 
 /// An evidence file as uploaded.
 pub struct Upload {
@@ -469,21 +471,49 @@ pub fn check<'a>(files: &'a [Upload], policy: &EvidencePolicy) -> Result<Vec<Che
         .collect()
 }
 
-/// Stores the files' content once each, inside the caller's transaction. The same file from
-/// two requests at once is not an error.
-pub async fn store(tx: &mut Tx, files: &[Checked<'_>]) -> Result<()> {
-    let now = crate::now_text();
+/// Writes the files' bytes to the configured object store (`Store::evidence_store`; nothing to
+/// do when they go in the database). Call it before the transaction that [`store`]s them, so
+/// no database lock waits on the network; an object written for a transaction that then rolls
+/// back is the same object the next try writes.
+pub async fn upload(store: &Store, files: &[Checked<'_>]) -> Result<()> {
     for f in files {
-        sqlx::query("INSERT INTO evidence_files (sha256, size, mime, data, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (sha256) DO NOTHING")
+        store.evidence_store().put(&f.sha256, f.bytes).await?;
+    }
+    Ok(())
+}
+
+/// Records the files once each inside the caller's transaction, their bytes in the row or (for
+/// an object store) already [`upload`]ed. The same file from two requests at once is not an
+/// error.
+pub async fn store(store: &Store, tx: &mut Tx, files: &[Checked<'_>]) -> Result<()> {
+    let now = crate::now_text();
+    let place = store.evidence_store();
+    for f in files {
+        let data = if place.stored() == IN_DATABASE {
+            f.bytes.to_vec()
+        } else {
+            Vec::new()
+        };
+        sqlx::query("INSERT INTO evidence_files (sha256, size, mime, data, created_at, stored) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (sha256) DO NOTHING")
             .bind(&f.sha256)
             .bind(f.bytes.len() as i64)
             .bind(f.mime)
-            .bind(f.bytes.to_vec())
+            .bind(data)
             .bind(&now)
+            .bind(place.stored())
             .execute(&mut **tx)
             .await?;
     }
     Ok(())
+}
+
+/// The bytes of an evidence file from a row selected with `e.sha256, e.stored, e.data` (the
+/// downloads through reports, values and credit events).
+pub async fn content(store: &Store, row: &sqlx::any::AnyRow) -> Result<Vec<u8>> {
+    let sha256: String = row.try_get("sha256")?;
+    let stored: String = row.try_get("stored")?;
+    let data: Vec<u8> = row.try_get("data")?;
+    store.evidence_store().read(&sha256, &stored, data).await
 }
 
 #[cfg(test)]

@@ -369,8 +369,9 @@ pub async fn attach_evidence(
 ) -> Result<()> {
     let indicator = may_attach(store, actor, value_id).await?;
     let checked = crate::evidence::check(files, policy)?;
+    crate::evidence::upload(store, &checked).await?;
     let mut tx = store.begin().await?;
-    crate::evidence::store(&mut tx, &checked).await?;
+    crate::evidence::store(store, &mut tx, &checked).await?;
     for f in &checked {
         sqlx::query("INSERT INTO indicator_value_evidence (value_id, sha256, filename) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
             .bind(value_id)
@@ -429,7 +430,7 @@ pub async fn evidence(
 ) -> Result<(String, String, Vec<u8>)> {
     actor.require_internal()?;
     let row = sqlx::query(
-        "SELECT x.filename, e.mime, e.data FROM indicator_value_evidence x JOIN evidence_files e ON e.sha256 = x.sha256 WHERE x.value_id = $1 AND x.sha256 = $2",
+        "SELECT x.filename, e.mime, e.sha256, e.stored, e.data FROM indicator_value_evidence x JOIN evidence_files e ON e.sha256 = x.sha256 WHERE x.value_id = $1 AND x.sha256 = $2",
     )
     .bind(value_id)
     .bind(sha256)
@@ -439,7 +440,7 @@ pub async fn evidence(
     Ok((
         row.try_get("filename")?,
         row.try_get("mime")?,
-        row.try_get("data")?,
+        crate::evidence::content(store, &row).await?,
     ))
 }
 

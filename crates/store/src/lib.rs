@@ -15,9 +15,11 @@ pub mod credit;
 pub mod demo;
 pub mod enterprises;
 pub mod evidence;
+pub mod evidence_store;
 pub mod import;
 pub mod import_queue;
 pub mod indicators;
+pub mod job_runs;
 mod migrations;
 pub mod notices;
 pub mod obligations;
@@ -61,6 +63,9 @@ pub enum StoreError {
     Invalid { field: String, code: String },
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
+    /// The evidence store (a directory or a bucket) failed or does not have a file.
+    #[error("evidence store: {0}")]
+    Evidence(String),
 }
 
 impl StoreError {
@@ -195,6 +200,8 @@ pub struct Store {
     pub schema: std::sync::Arc<[&'static Schema]>,
     /// The audit key, hash and anchor ([`audit::Seal`]); unkeyed unless the app sets one.
     seal: std::sync::Arc<audit::Seal>,
+    /// Where new evidence bytes go; the database unless the app sets another.
+    evidence: evidence_store::EvidenceStore,
 }
 
 impl Store {
@@ -239,7 +246,19 @@ impl Store {
             backend,
             schema: schema.into(),
             seal: std::sync::Arc::new(audit::Seal::unkeyed()),
+            evidence: evidence_store::EvidenceStore::Database,
         })
+    }
+
+    /// The same store keeping new evidence bytes in `evidence` (the app's setting).
+    pub fn with_evidence_store(mut self, evidence: evidence_store::EvidenceStore) -> Store {
+        self.evidence = evidence;
+        self
+    }
+
+    /// Where this store keeps new evidence bytes.
+    pub fn evidence_store(&self) -> &evidence_store::EvidenceStore {
+        &self.evidence
     }
 
     /// The same store sealing the audit chain with `seal` (the app's key and anchor).
@@ -253,15 +272,36 @@ impl Store {
         &self.seal
     }
 
-    /// Applies pending migrations; returns how many ran.
+    /// Applies pending migrations; returns how many ran. Processes starting at once on one
+    /// PostgreSQL database take turns ([`Store::setup_lock`]).
     pub async fn migrate(&self) -> Result<usize> {
+        let lock = self.setup_lock().await?;
         let applied = migrations::run(self).await?;
         // The search index differs by database (FTS5 or a GIN index), so it is kept up here
         // rather than in the common-SQL migrations.
         if self.schema.iter().any(|m| m.slug == "enterprises") {
             enterprises::prepare_search(self).await?;
         }
+        lock.release().await?;
         Ok(applied)
+    }
+
+    /// Waits until no other process sets up the database (migrations, the first account and
+    /// plan) and holds it until [`SetupLock::release`]: app servers started together on one
+    /// PostgreSQL would otherwise both create the same tables or the same first account. A
+    /// session advisory lock on PostgreSQL; nothing on SQLite (one process owns the file).
+    pub async fn setup_lock(&self) -> Result<SetupLock> {
+        if self.backend != Backend::Postgres {
+            return Ok(SetupLock(None));
+        }
+        let mut conn = self.pool.acquire().await?;
+        // Selected through a subquery: the function returns `void`, which the Any driver
+        // cannot decode.
+        sqlx::query("SELECT 1 AS locked FROM (SELECT pg_advisory_lock($1)) AS l")
+            .bind(SETUP_LOCK_KEY)
+            .fetch_one(&mut *conn)
+            .await?;
+        Ok(SetupLock(Some(conn)))
     }
 
     /// Starts a write transaction. On SQLite it takes the write lock at once (BEGIN IMMEDIATE)
@@ -299,6 +339,35 @@ impl Store {
     /// True when the database answers a trivial query.
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+}
+
+/// The advisory lock key of [`Store::setup_lock`] ("QCitySet" in ASCII).
+const SETUP_LOCK_KEY: i64 = 0x5143_6974_7953_6574;
+
+/// Held while this process sets up the database; see [`Store::setup_lock`].
+pub struct SetupLock(Option<sqlx::pool::PoolConnection<sqlx::Any>>);
+
+impl SetupLock {
+    /// Lets the next process set up.
+    pub async fn release(mut self) -> Result<()> {
+        if let Some(mut conn) = self.0.take() {
+            sqlx::query("SELECT 1 AS unlocked FROM (SELECT pg_advisory_unlock($1)) AS l")
+                .bind(SETUP_LOCK_KEY)
+                .fetch_one(&mut *conn)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for SetupLock {
+    fn drop(&mut self) {
+        // Not released (an error on the way): close the connection rather than hand it back
+        // to the pool still holding the lock; PostgreSQL frees a closed session's locks.
+        if let Some(conn) = self.0.take() {
+            drop(conn.detach());
+        }
     }
 }
 

@@ -685,6 +685,11 @@ pub const SCHEMA: Schema = Schema {
             name: "acknowledgement, withdrawal, notice read dates",
             sql: include_str!("../migrations/2026120623_supervision_steps.sql"),
         },
+        Migration {
+            version: 2026120641,
+            name: "evidence files: where the bytes are kept",
+            sql: include_str!("../migrations/2026120641_supervision_evidence_stored.sql"),
+        },
     ],
     tables: &[
         Table::by_id("obligations"),

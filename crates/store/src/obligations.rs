@@ -415,6 +415,7 @@ pub async fn report(
     let to_status = apply(ob.status, action).map_err(conflict)?;
     let percent = percent_after(action, input.percent, ob.percent);
     let files = crate::evidence::check(&input.files, policy)?;
+    crate::evidence::upload(store, &files).await?;
     let mut tx = store.begin().await?;
     // The same form posted twice at once: the second finds the first's report here (the write
     // transaction serialises them) rather than failing on the unique token.
@@ -445,7 +446,7 @@ pub async fn report(
             .ok_or_else(|| StoreError::Conflict("error-obligation-changed".into()));
     };
     let report_id: i64 = row.try_get("id")?;
-    crate::evidence::store(&mut tx, &files).await?;
+    crate::evidence::store(store, &mut tx, &files).await?;
     for f in &files {
         sqlx::query("INSERT INTO report_evidence (report_id, sha256, filename) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
             .bind(report_id)
@@ -1131,7 +1132,7 @@ pub async fn evidence(
     actor.require_internal()?;
     obligation_of_report(store, actor, report_id).await?;
     let row = sqlx::query(
-        "SELECT re.filename, e.mime, e.data FROM report_evidence re JOIN evidence_files e ON e.sha256 = re.sha256 WHERE re.report_id = $1 AND re.sha256 = $2",
+        "SELECT re.filename, e.mime, e.sha256, e.stored, e.data FROM report_evidence re JOIN evidence_files e ON e.sha256 = re.sha256 WHERE re.report_id = $1 AND re.sha256 = $2",
     )
     .bind(report_id)
     .bind(sha256)
@@ -1141,7 +1142,7 @@ pub async fn evidence(
     Ok((
         row.try_get("filename")?,
         row.try_get("mime")?,
-        row.try_get("data")?,
+        crate::evidence::content(store, &row).await?,
     ))
 }
 

@@ -139,6 +139,11 @@ pub const CORE: Schema = Schema {
             name: "approval rules: four eyes and objection periods per kind of decision",
             sql: include_str!("../migrations/2026120627_core_approvals.sql"),
         },
+        Migration {
+            version: 2026120640,
+            name: "scheduled jobs claimed per slot across processes",
+            sql: include_str!("../migrations/2026120640_core_job_runs.sql"),
+        },
     ],
     tables: &[
         Table::by_key("schema_migrations"),
@@ -150,6 +155,7 @@ pub const CORE: Schema = Schema {
         Table::by_key("audit_log"),
         Table::by_key("audit_head"),
         Table::by_key("approval_rules"),
+        Table::transient("job_runs"),
     ],
     jobs: &[],
     measures: &[],

@@ -168,6 +168,11 @@ impl From<StoreError> for AppError {
                 }
                 other => AppError::Internal(other.to_string()),
             },
+            // The evidence directory or bucket failing: a stored file cannot be read now.
+            StoreError::Evidence(e) => {
+                tracing::warn!(error = %e, "evidence store unavailable");
+                AppError::Unavailable
+            }
         }
     }
 }

@@ -1,5 +1,5 @@
-//! Operations endpoints: `/healthz` (green only when the database answers) and `/metrics`
-//! (only with the bearer token `QCITY_METRICS_TOKEN`; off without one).
+//! Operations endpoints: `/healthz` (green only when the database answers; names the process)
+//! and `/metrics` (only with the bearer token `QCITY_METRICS_TOKEN`; off without one).
 
 use crate::AppState;
 use axum::extract::State;
@@ -10,14 +10,23 @@ pub fn routes(r: crate::module::Routes) -> crate::module::Routes {
     r.get("/healthz", healthz).get("/metrics", metrics)
 }
 
+/// Answers for this process alone: with several app servers behind a proxy, the monitor asks
+/// each one, and the answer names the process (`X-QCity-Node`, and the body's second line) so
+/// a check through the proxy shows which server answered.
 async fn healthz(State(state): State<AppState>) -> Response {
     let up = state.store.ping().await;
     state.metrics.db_up.set(up as i64);
-    if up {
-        (StatusCode::OK, "ok\n").into_response()
+    let node = qcity_store::job_runs::node_name();
+    let mut res = if up {
+        (StatusCode::OK, format!("ok\nnode: {node}\n")).into_response()
     } else {
         plain(StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n")
+    };
+    // The name is printable ASCII by construction; a header value it cannot be is left out.
+    if let Ok(v) = axum::http::HeaderValue::from_str(node) {
+        res.headers_mut().insert("x-qcity-node", v);
     }
+    res
 }
 
 /// A plain-text answer for monitors (the error renderer leaves `/healthz` and `/metrics` alone).

@@ -1189,6 +1189,9 @@ async fn two_senders_at_once_post_each_notice_once() {
     assert_eq!((seen.len(), ids.len()), (6, 6), "{seen:?}");
 }
 
+/// The server's interval between delivery runs.
+const MINUTE: std::time::Duration = std::time::Duration::from_secs(60);
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn spawned_task_delivers_on_its_first_tick() {
     let (_dir, store) = setup().await;
@@ -1202,7 +1205,9 @@ async fn spawned_task_delivers_on_its_first_tick() {
         day("2099-01-01"),
     )
     .await;
-    let task = imp::spawn(store.clone(), webhook_only(&hook), || day("2099-01-01"));
+    let task = imp::spawn(store.clone(), webhook_only(&hook), MINUTE, || {
+        day("2099-01-01")
+    });
     let started = Instant::now();
     while hook.seen().is_empty() {
         assert!(
@@ -1221,7 +1226,7 @@ async fn spawned_task_delivers_on_its_first_tick() {
     ));
 
     // With nothing configured the task ends at once.
-    let idle = imp::spawn(store.clone(), DeliveryConfig::default(), || {
+    let idle = imp::spawn(store.clone(), DeliveryConfig::default(), MINUTE, || {
         day("2099-01-01")
     });
     tokio::time::timeout(std::time::Duration::from_secs(5), idle)

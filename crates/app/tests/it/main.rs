@@ -3,6 +3,7 @@
 mod audit;
 mod chaos;
 mod delivery;
+mod multiproc;
 
 use std::io::Write;
 use std::path::Path;

@@ -26,6 +26,7 @@ mod import_queue;
 mod indicators;
 mod lists;
 mod modules;
+mod multiproc;
 mod notices;
 mod plan;
 mod plan_preview;
