@@ -166,7 +166,8 @@ impl FromRequestParts<AppState> for Ctx {
             _ => 0,
         };
         let other_district = match user.as_ref().and_then(|u| u.owner_id) {
-            Some(owner) => state.home_owner().await? != Some(owner),
+            // Before any plan there is no home district, and no other one either.
+            Some(owner) => state.home_owner().await?.is_some_and(|home| home != owner),
             None => false,
         };
         let ctx = Ctx {

@@ -10,6 +10,7 @@ mod approvals;
 mod assessment;
 mod audit;
 mod browser;
+mod browser_districts;
 mod browser_lists;
 mod browser_notices;
 mod browser_plan;

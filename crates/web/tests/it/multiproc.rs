@@ -230,6 +230,7 @@ async fn zjfj_work(store: &Store) -> (i64, Actor) {
         username: "zjfj.staff".into(),
         role: Some(Role::Unit),
         unit_id: Some(ob.unit_id),
+        owner_id: None,
         ip: "127.0.0.1".into(),
         request_id: String::new(),
     };
