@@ -12,6 +12,7 @@ mod audit;
 mod browser;
 mod browser_lists;
 mod browser_notices;
+mod bulk;
 mod connectors;
 mod crawl;
 mod errors;
