@@ -10,6 +10,7 @@ pub mod assessment;
 pub mod audit;
 pub mod auth;
 pub mod backup;
+pub mod bulk;
 pub mod bulletins;
 pub mod credit;
 pub mod demo;
@@ -192,8 +193,8 @@ impl Store {
                     conn.execute("PRAGMA busy_timeout = 5000").await?;
                     conn.execute("PRAGMA foreign_keys = ON").await?;
                     conn.execute("PRAGMA synchronous = NORMAL").await?;
-                    // 32 MB of page cache (the default is 2 MB): bulk imports insert into
-                    // indexes at random places; allocated only as pages are used.
+                    // 32 MB of page cache (the default is 2 MB), allocated only as pages are
+                    // used; an import raises it while it loads (`bulk::begin_load`).
                     conn.execute("PRAGMA cache_size = -32768").await?;
                     Ok(())
                 })
