@@ -26,27 +26,35 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 use std::collections::{BTreeSet, HashMap};
 
-/// A digest of every field, so a re-import can tell an unchanged record from a corrected one.
+/// A digest of every field, so a re-import can tell an unchanged record from a corrected one:
+/// SHA-256 of the fields joined by U+001F, fed to the hash one by one (a million rows would
+/// otherwise build a million strings only to hash them).
 fn fingerprint(r: &SamplingInput) -> String {
-    let text = format!(
-        "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{:?}\u{1f}{}\u{1f}{}",
-        r.report_no.trim(),
-        r.plan.trim(),
-        r.level.code(),
-        r.stage.code(),
-        identifiers::normalise_code(&r.enterprise_code),
-        r.product.trim(),
-        r.category.trim(),
-        r.kind.code(),
-        r.ccc,
-        r.batch.trim(),
-        r.sampled_on,
-        r.verdict.code(),
-        r.reported_on,
-        print_failed_items(&r.failed_items),
-        r.agency.trim(),
-    );
-    crate::audit::hex(&Sha256::digest(text.as_bytes()))
+    let mut h = Sha256::new();
+    let mut first = true;
+    let mut field = |text: &str| {
+        if !first {
+            h.update("\u{1f}".as_bytes());
+        }
+        first = false;
+        h.update(text.as_bytes());
+    };
+    field(r.report_no.trim());
+    field(r.plan.trim());
+    field(r.level.code());
+    field(r.stage.code());
+    field(&identifiers::normalise_code(&r.enterprise_code));
+    field(r.product.trim());
+    field(r.category.trim());
+    field(r.kind.code());
+    field(if r.ccc { "true" } else { "false" });
+    field(r.batch.trim());
+    field(&r.sampled_on.to_string());
+    field(r.verdict.code());
+    field(&format!("{:?}", r.reported_on));
+    field(&print_failed_items(&r.failed_items));
+    field(r.agency.trim());
+    crate::audit::hex(&h.finalize())
 }
 
 /// A stored record with its enterprise and follow-up.
@@ -354,6 +362,9 @@ pub struct SamplingWriter {
     added: HashMap<StatKey, (i64, i64)>,
     /// No records existed when the import began (inside its transaction): nothing to look up.
     empty_table: bool,
+    /// The enterprise of each code as the file spells it, once found (a large file repeats a
+    /// few thousand codes; each is checked once).
+    code_ids: HashMap<String, i64>,
     /// New records and their credit events waiting to be written.
     records: Rows,
     events: Rows,
@@ -403,6 +414,7 @@ impl ImportRecord for SamplingInput {
             years: BTreeSet::new(),
             added: HashMap::new(),
             empty_table,
+            code_ids: HashMap::new(),
             records: Rows::new(&RECORDS),
             events: Rows::new(&EVENTS),
         })
@@ -479,6 +491,9 @@ async fn enterprise_of(
     line: usize,
     row: &SamplingInput,
 ) -> Result<Option<i64>> {
+    if let Some(id) = w.code_ids.get(&row.enterprise_code) {
+        return Ok(Some(*id));
+    }
     let checked = match identifiers::check_enterprise_code(&row.enterprise_code) {
         Ok((code, kind)) => CheckedCode {
             code,
@@ -506,6 +521,7 @@ async fn enterprise_of(
         }
     };
     if let Some(id) = w.enterprises.get(&checked.code) {
+        w.code_ids.insert(row.enterprise_code.clone(), *id);
         return Ok(Some(*id));
     }
     if row.enterprise_name.trim().is_empty() {
@@ -528,6 +544,7 @@ async fn enterprise_of(
     };
     let id = enterprises::insert_for_import(&mut cx.tx, &checked, &input).await?;
     w.enterprises.insert(checked.code, id);
+    w.code_ids.insert(row.enterprise_code.clone(), id);
     cx.report.side += 1;
     Ok(Some(id))
 }
