@@ -609,3 +609,79 @@ licence 91110108551385082Q|food|SC101|饮料|2015-01-01|2020-01-01
 licence 914403001922038216|ccc|2014010101000001|家用电器|2014-01-01|2019-01-01
 licence 914403001922038216|production|XK06-001|电线电缆|2013-01-01|2020-01-01
 "#;
+
+static PROBE: qcity_store::bulk::Table = qcity_store::bulk::Table {
+    name: "bulk_probe",
+    columns: &[
+        ("a", qcity_store::bulk::Kind::Text),
+        ("b", qcity_store::bulk::Kind::Int),
+        ("c", qcity_store::bulk::Kind::Text),
+    ],
+    on_conflict: "ON CONFLICT (a) DO NOTHING",
+};
+
+/// Enough rows for several full statements and a shorter last one on both databases, with
+/// text that needs quoting in an array literal, NULLs and a conflict skipped.
+#[tokio::test]
+async fn bulk_rows_arrive_in_order_with_their_text_intact() {
+    use qcity_store::bulk::{Rows, Value};
+    let app = TestApp::spawn().await;
+    let store = &app.store;
+    sqlx::query(
+        "CREATE TABLE bulk_probe (id {ID}, a TEXT NOT NULL UNIQUE, b BIGINT, c TEXT)"
+            .replace(
+                "{ID}",
+                match store.backend {
+                    qcity_store::Backend::Sqlite => "INTEGER PRIMARY KEY AUTOINCREMENT",
+                    qcity_store::Backend::Postgres => "BIGSERIAL PRIMARY KEY",
+                },
+            )
+            .as_str(),
+    )
+    .execute(&store.pool)
+    .await
+    .unwrap();
+    let awkward = [
+        "引号\"与\\反斜杠",
+        "a,b{c}d",
+        "NULL",
+        "",
+        " 前后空格 ",
+        "换行\n与\t制表",
+    ];
+    let n = 12_345usize;
+    let mut rows = Rows::new(&PROBE);
+    let mut expected = Vec::new();
+    for i in 0..n {
+        let a = format!("{i:06}{}", awkward[i % awkward.len()]);
+        let c = (i % 3 != 0).then(|| format!("c{i}"));
+        rows.push([
+            Value::from(a.as_str()),
+            Value::Int(i as i64 - 5),
+            Value::from(c.clone()),
+        ])
+        .unwrap();
+        expected.push((a, i as i64 - 5, c));
+    }
+    // A row whose key is taken is skipped, as the conflict clause says.
+    rows.push([
+        Value::from(expected[7].0.as_str()),
+        Value::Int(0),
+        Value::Null,
+    ])
+    .unwrap();
+    let mut tx = store.begin().await.unwrap();
+    rows.write(store.backend, &mut tx).await.unwrap();
+    tx.commit().await.unwrap();
+    assert!(rows.is_empty());
+    let stored: Vec<(String, i64, Option<String>)> =
+        sqlx::query("SELECT a, b, c FROM bulk_probe ORDER BY id")
+            .fetch_all(&store.pool)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect();
+    assert_eq!(stored.len(), n);
+    assert_eq!(stored, expected);
+}
