@@ -135,12 +135,15 @@ impl Rows {
     pub fn push(&mut self, row: impl IntoIterator<Item = Value>) -> Result<()> {
         let before = self.values.len();
         self.values.extend(row);
-        if self.values.len() - before != self.table.columns.len() {
+        let given = self.values.len() - before;
+        if given != self.table.columns.len() {
             self.values.truncate(before);
-            return Err(crate::StoreError::invalid(
+            // A bug, not an input: an internal error, never a message for the user.
+            return Err(crate::StoreError::Db(sqlx::Error::Protocol(format!(
+                "a bulk row of {given} values for {} ({} columns)",
                 self.table.name,
-                "bulk-row-width",
-            ));
+                self.table.columns.len()
+            ))));
         }
         Ok(())
     }
