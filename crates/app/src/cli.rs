@@ -278,12 +278,18 @@ enum BenchCommand {
         runs: usize,
     },
     /// Import sampling records from CSV and compute pass rates and the indicator dashboard's
-    /// data over them, against raw SQLite (bulk insert; a plain aggregate) in the same run.
+    /// data over them, against the database itself (a prepared insert of the same rows; a plain
+    /// aggregate) in the same run.
     Sampling {
         #[arg(long, default_value_t = 1_000_000)]
         rows: usize,
         #[arg(long, default_value_t = 5)]
         runs: usize,
+        /// A PostgreSQL server (postgres://user@host:port) to run on: the benchmark creates
+        /// its own databases there and drops them. SQLite files in a temporary directory
+        /// otherwise.
+        #[arg(long)]
+        postgres: Option<String>,
     },
     /// On the demo data: the annual report and every unit's score, computed and downloaded,
     /// against a plain read of the rows they draw on.
@@ -786,9 +792,14 @@ async fn run(cli: &Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench {
-            command: BenchCommand::Sampling { rows, runs },
+            command:
+                BenchCommand::Sampling {
+                    rows,
+                    runs,
+                    postgres,
+                },
         } => {
-            crate::bench_sampling::run(*rows, *runs).await?;
+            crate::bench_sampling::run(*rows, *runs, postgres.as_deref()).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench {

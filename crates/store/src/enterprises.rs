@@ -4,6 +4,7 @@
 //! units that own the `enterprises` registry write it.
 
 use crate::audit::{self, Change};
+use crate::bulk::{self, Kind, Rows, Value};
 use crate::import::{Context, ImportRecord};
 use crate::{Actor, Backend, Order, Result, Store, StoreError, Tx, now_text};
 use chrono::NaiveDate;
@@ -17,7 +18,7 @@ use qcity_domain::target::Lang;
 use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// The registries a unit may own (written by their owners and the office).
 pub const REGISTRIES: &[&str] = &["enterprises", "credit", "sampling"];
@@ -162,20 +163,63 @@ pub async fn check_code(
                     .await?
                     .map(|r| r.try_get("reason"))
                     .transpose()?;
-            Ok(match reason {
-                Some(reason) if !code.is_empty() => Ok(CheckedCode {
-                    kind: if code.chars().count() == 9 {
-                        CodeKind::OrgCode.code()
-                    } else {
-                        CodeKind::Uscc.code()
-                    },
-                    code,
-                    override_reason: Some(reason),
-                }),
-                _ => Err(CodeRefusal(e)),
-            })
+            Ok(overridden(code, reason, e))
         }
     }
+}
+
+/// A code that fails its check: accepted with the office's reason when it has one.
+fn overridden(
+    code: String,
+    reason: Option<String>,
+    e: UsccError,
+) -> std::result::Result<CheckedCode, CodeRefusal> {
+    match reason {
+        Some(reason) if !code.is_empty() => Ok(CheckedCode {
+            kind: if code.chars().count() == 9 {
+                CodeKind::OrgCode.code()
+            } else {
+                CodeKind::Uscc.code()
+            },
+            code,
+            override_reason: Some(reason),
+        }),
+        _ => Err(CodeRefusal(e)),
+    }
+}
+
+/// [`check_code`] against overrides loaded beforehand (an import's, read once).
+fn check_code_with(
+    overrides: &HashMap<String, String>,
+    raw: &str,
+) -> std::result::Result<CheckedCode, CodeRefusal> {
+    match identifiers::check_enterprise_code(raw) {
+        Ok((code, kind)) => Ok(CheckedCode {
+            code,
+            kind: kind.code(),
+            override_reason: None,
+        }),
+        Err(e) => {
+            let code = identifiers::normalise_code(raw);
+            let reason = overrides.get(&code).cloned();
+            overridden(code, reason, e)
+        }
+    }
+}
+
+/// The office's accepted codes and reasons.
+pub(crate) async fn load_overrides(tx: &mut Tx) -> Result<HashMap<String, String>> {
+    let mut out = HashMap::new();
+    for r in sqlx::query("SELECT code, reason FROM code_overrides")
+        .fetch_all(&mut **tx)
+        .await?
+    {
+        out.insert(
+            r.try_get::<String, _>("code")?,
+            r.try_get::<String, _>("reason")?,
+        );
+    }
+    Ok(out)
 }
 
 /// Records that the office accepts a code failing its check (a known mis-issued code).
@@ -874,19 +918,89 @@ pub async fn expiring_licences(
         .collect()
 }
 
+/// An enterprise as the import has it: stored (with its id) or to be written.
+struct Known {
+    id: Option<i64>,
+    kind: &'static str,
+    /// The stored fields (trimmed), with what this import changed.
+    input: EnterpriseInput,
+    /// Changes not yet written (each raised the row version by one before).
+    changes: i64,
+}
+
+/// A licence as the import has it, by enterprise code, kind and number.
+struct KnownLicence {
+    stored: bool,
+    product: String,
+    issued: Option<NaiveDate>,
+    expires: Option<NaiveDate>,
+    changed: bool,
+}
+
 /// What an enterprise import keeps from batch to batch: the codes met so far (a later row of
-/// the same code, for another licence, is not counted again).
+/// the same code, for another licence, is not counted again), the enterprises and licences
+/// read or written, and the office's accepted codes.
 pub struct EnterpriseWriter {
     seen: BTreeMap<String, usize>,
+    overrides: HashMap<String, String>,
+    known: HashMap<String, Known>,
+    licences: HashMap<LicenceKey, KnownLicence>,
+    /// Codes and licences the batch created or changed, in file order: written in that order.
+    touched: Vec<String>,
+    touched_licences: Vec<LicenceKey>,
 }
+
+/// A licence's enterprise code, kind and number.
+type LicenceKey = (String, &'static str, String);
+
+/// Enterprises looked up per statement.
+const LOOKUP_CODES: usize = 500;
+
+/// A new enterprise's stored columns.
+static NEW_ENTERPRISES: bulk::Table = bulk::Table {
+    name: "enterprises",
+    columns: &[
+        ("code", Kind::Text),
+        ("code_kind", Kind::Text),
+        ("name", Kind::Text),
+        ("address", Kind::Text),
+        ("industry", Kind::Text),
+        ("size", Kind::Text),
+        ("town", Kind::Text),
+        ("chief_quality_officer", Kind::Text),
+        ("contact", Kind::Text),
+        ("file_opened", Kind::Text),
+        ("created_at", Kind::Text),
+        ("updated_at", Kind::Text),
+        ("search_text", Kind::Text),
+        ("row_version", Kind::Int),
+    ],
+    on_conflict: "",
+};
+
+/// A new licence's stored columns.
+static NEW_LICENCES: bulk::Table = bulk::Table {
+    name: "licences",
+    columns: &[
+        ("enterprise_id", Kind::Int),
+        ("kind", Kind::Text),
+        ("number", Kind::Text),
+        ("product", Kind::Text),
+        ("issued", Kind::Text),
+        ("expires", Kind::Text),
+    ],
+    on_conflict: "",
+};
 
 /// Enterprise rows are imported keyed by their checked code: a new code creates the
 /// enterprise, a known one is updated where a non-blank field differs (a later row for the
 /// same code may leave fields blank), and the row's licence is added or updated by kind and
-/// number. The same rows again change nothing.
+/// number. The same rows again change nothing. Each batch is decided in memory against what
+/// is stored (read once per batch) and written at its end: new enterprises and licences in
+/// bulk, changed ones one statement each.
 impl ImportRecord for EnterpriseRow {
     const REGISTRY: &'static str = "enterprises";
-    const BATCH: usize = 500;
+    const BATCH: usize = 2000;
     const AUDIT: (&'static str, &'static str) = ("enterprise.import", "enterprise_import");
     const SIDE_COUNT: &'static str = "licences_changed";
     type Writer = EnterpriseWriter;
@@ -895,9 +1009,14 @@ impl ImportRecord for EnterpriseRow {
         EnterpriseRow::check(self, today)
     }
 
-    async fn begin(_cx: &mut Context<'_>) -> Result<EnterpriseWriter> {
+    async fn begin(cx: &mut Context<'_>) -> Result<EnterpriseWriter> {
         Ok(EnterpriseWriter {
             seen: BTreeMap::new(),
+            overrides: load_overrides(&mut cx.tx).await?,
+            known: HashMap::new(),
+            licences: HashMap::new(),
+            touched: Vec::new(),
+            touched_licences: Vec::new(),
         })
     }
 
@@ -906,10 +1025,18 @@ impl ImportRecord for EnterpriseRow {
         cx: &mut Context<'_>,
         rows: Vec<(usize, EnterpriseRow)>,
     ) -> Result<()> {
+        let mut checked_rows = Vec::with_capacity(rows.len());
         for (line, row) in rows {
-            write_row(w, cx, line, row).await?;
+            match check_code_with(&w.overrides, &row.enterprise.code) {
+                Ok(c) => checked_rows.push((line, row, c)),
+                Err(refusal) => cx.report.refuse_line(line, &refusal.refusal()),
+            }
         }
-        Ok(())
+        load_known(w, &mut cx.tx, &checked_rows).await?;
+        for (line, row, checked) in checked_rows {
+            decide_row(w, cx, line, row, checked);
+        }
+        write_known(w, cx).await
     }
 
     async fn finish(_w: EnterpriseWriter, _cx: &mut Context<'_>) -> Result<()> {
@@ -917,70 +1044,286 @@ impl ImportRecord for EnterpriseRow {
     }
 }
 
-async fn write_row(
+/// Reads the stored enterprises (and their licences) of the batch's codes not met before.
+async fn load_known(
+    w: &mut EnterpriseWriter,
+    tx: &mut Tx,
+    rows: &[(usize, EnterpriseRow, CheckedCode)],
+) -> Result<()> {
+    let mut codes: Vec<&str> = rows
+        .iter()
+        .map(|(_, _, c)| c.code.as_str())
+        .filter(|c| !w.known.contains_key(*c))
+        .collect();
+    codes.sort_unstable();
+    codes.dedup();
+    for part in codes.chunks(LOOKUP_CODES) {
+        let marks: Vec<String> = (1..=part.len()).map(|i| format!("${i}")).collect();
+        let sql = format!("{SELECT} WHERE e.code IN ({})", marks.join(", "));
+        let mut found = sqlx::query(&sql);
+        for code in part {
+            found = found.bind(*code);
+        }
+        let mut ids = Vec::new();
+        for r in found.fetch_all(&mut **tx).await? {
+            let e = from_row(&r)?;
+            ids.push(e.id.to_string());
+            w.known.insert(
+                e.code.clone(),
+                Known {
+                    id: Some(e.id),
+                    // Stored already: only a new enterprise writes its kind.
+                    kind: "",
+                    input: e.input(),
+                    changes: 0,
+                },
+            );
+        }
+        if ids.is_empty() {
+            continue;
+        }
+        // Ids are integers read back from the database: written into the statement.
+        let licences = sqlx::query(&format!(
+            "SELECT e.code, l.kind, l.number, l.product, l.issued, l.expires FROM licences l \
+             JOIN enterprises e ON e.id = l.enterprise_id WHERE l.enterprise_id IN ({})",
+            ids.join(", ")
+        ))
+        .fetch_all(&mut **tx)
+        .await?;
+        for r in licences {
+            let kind: LicenceKind = crate::code_column(&r, "kind")?;
+            w.licences.insert(
+                (r.try_get("code")?, kind.code(), r.try_get("number")?),
+                KnownLicence {
+                    stored: true,
+                    product: r.try_get("product")?,
+                    issued: parse_date(r.try_get("issued")?),
+                    expires: parse_date(r.try_get("expires")?),
+                    changed: false,
+                },
+            );
+        }
+    }
+    Ok(())
+}
+
+/// What one row does, decided against what the import knows; counted as the row-by-row
+/// import counted it.
+fn decide_row(
     w: &mut EnterpriseWriter,
     cx: &mut Context<'_>,
     line: usize,
     row: EnterpriseRow,
-) -> Result<()> {
-    let checked = match check_code(&mut cx.tx, &row.enterprise.code).await? {
-        Ok(c) => c,
-        Err(refusal) => {
-            cx.report.refuse_line(line, &refusal.refusal());
-            return Ok(());
-        }
-    };
-    let existing = sqlx::query(&format!("{SELECT} WHERE e.code = $1"))
-        .bind(&checked.code)
-        .fetch_optional(&mut *cx.tx)
-        .await?;
-    let id = match existing {
+    checked: CheckedCode,
+) {
+    let first = !w.seen.contains_key(&checked.code);
+    match w.known.get_mut(&checked.code) {
         None => {
             cx.report.created += 1;
-            insert(&mut cx.tx, &checked, &row.enterprise).await?
+            let e = &row.enterprise;
+            let input = EnterpriseInput {
+                code: checked.code.clone(),
+                name: e.name.trim().to_string(),
+                address: e.address.trim().to_string(),
+                industry: e.industry.trim().to_string(),
+                size: e.size,
+                town: e.town.trim().to_string(),
+                chief_quality_officer: e.chief_quality_officer.trim().to_string(),
+                contact: e.contact.trim().to_string(),
+                file_opened: e.file_opened,
+            };
+            w.known.insert(
+                checked.code.clone(),
+                Known {
+                    id: None,
+                    kind: checked.kind,
+                    input,
+                    changes: 0,
+                },
+            );
+            w.touched.push(checked.code.clone());
         }
-        Some(r) => {
-            let e = from_row(&r)?;
+        Some(k) => {
             let mut wanted = row.enterprise.clone();
-            wanted.code = e.code.clone();
-            // A later row for the same code (another licence) may leave fields blank.
-            let merged = merge(&e.input(), &wanted);
-            if merged == e.input() {
-                if !w.seen.contains_key(&e.code) {
+            wanted.code = k.input.code.clone();
+            let merged = merge(&k.input, &wanted);
+            if merged == k.input {
+                if first {
                     cx.report.unchanged += 1;
                 }
             } else {
-                sqlx::query(
-                    "UPDATE enterprises SET name = $1, address = $2, industry = $3, size = $4, town = $5, chief_quality_officer = $6, \
-                     contact = $7, file_opened = $8, row_version = row_version + 1, updated_at = $9, search_text = $11 WHERE id = $10",
-                )
-                .bind(&merged.name)
-                .bind(&merged.address)
-                .bind(&merged.industry)
-                .bind(merged.size.map(|s| s.code()))
-                .bind(&merged.town)
-                .bind(&merged.chief_quality_officer)
-                .bind(&merged.contact)
-                .bind(date_text(merged.file_opened))
-                .bind(now_text())
-                .bind(e.id)
-                .bind(search_text(&e.code, &merged.name, &merged.address))
-                .execute(&mut *cx.tx)
-                .await?;
-                if !w.seen.contains_key(&e.code) {
+                k.input = merged;
+                if k.changes == 0 && k.id.is_some() {
+                    w.touched.push(checked.code.clone());
+                }
+                k.changes += 1;
+                if first {
                     cx.report.updated += 1;
                 }
             }
-            e.id
         }
-    };
-    w.seen.insert(checked.code.clone(), line);
-    if let Some(l) = &row.licence
-        && upsert_licence(&mut cx.tx, id, l).await?
-    {
-        cx.report.side += 1;
     }
-    Ok(())
+    w.seen.insert(checked.code.clone(), line);
+    if let Some(l) = row.licence {
+        let key = (checked.code, l.kind.code(), l.number.trim().to_string());
+        let product = l.product.trim().to_string();
+        match w.licences.get_mut(&key) {
+            Some(k) => {
+                if k.product != product || k.issued != l.issued || k.expires != l.expires {
+                    if !k.changed {
+                        w.touched_licences.push(key.clone());
+                    }
+                    k.product = product;
+                    k.issued = l.issued;
+                    k.expires = l.expires;
+                    k.changed = true;
+                    cx.report.side += 1;
+                }
+            }
+            None => {
+                w.touched_licences.push(key.clone());
+                w.licences.insert(
+                    key,
+                    KnownLicence {
+                        stored: false,
+                        product,
+                        issued: l.issued,
+                        expires: l.expires,
+                        changed: true,
+                    },
+                );
+                cx.report.side += 1;
+            }
+        }
+    }
+}
+
+/// Writes what the batch decided: new enterprises in bulk (their ids read back), changed ones
+/// each with its row version raised once per change, then licences the same way.
+async fn write_known(w: &mut EnterpriseWriter, cx: &mut Context<'_>) -> Result<()> {
+    let backend = cx.store.backend;
+    let now = now_text();
+    let touched = std::mem::take(&mut w.touched);
+    let mut new_rows = Rows::new(&NEW_ENTERPRISES);
+    let mut new_codes = Vec::new();
+    for code in &touched {
+        let Some(k) = w.known.get_mut(code) else {
+            continue;
+        };
+        if k.id.is_some() {
+            continue;
+        }
+        let e = &k.input;
+        new_rows.push([
+            Value::from(code.as_str()),
+            k.kind.into(),
+            e.name.as_str().into(),
+            e.address.as_str().into(),
+            e.industry.as_str().into(),
+            e.size.map(|s| s.code().to_string()).into(),
+            e.town.as_str().into(),
+            e.chief_quality_officer.as_str().into(),
+            e.contact.as_str().into(),
+            date_text(e.file_opened).into(),
+            now.as_str().into(),
+            now.as_str().into(),
+            search_text(code, &e.name, &e.address).into(),
+            Value::Int(k.changes),
+        ])?;
+        k.changes = 0;
+        new_codes.push(code.as_str());
+    }
+    new_rows
+        .write(backend, &mut cx.tx)
+        .await
+        .map_err(|e| match e {
+            StoreError::Db(e) if crate::is_unique_violation(&e) => {
+                StoreError::invalid("code", "error-enterprise-code-taken")
+            }
+            e => e,
+        })?;
+    for part in new_codes.chunks(LOOKUP_CODES) {
+        let marks: Vec<String> = (1..=part.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT id, code FROM enterprises WHERE code IN ({})",
+            marks.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for code in part {
+            q = q.bind(code);
+        }
+        for r in q.fetch_all(&mut *cx.tx).await? {
+            let code: String = r.try_get("code")?;
+            if let Some(k) = w.known.get_mut(&code) {
+                k.id = Some(r.try_get("id")?);
+            }
+        }
+    }
+    for code in &touched {
+        let Some(k) = w.known.get_mut(code) else {
+            continue;
+        };
+        let (Some(id), e) = (k.id, &k.input) else {
+            continue;
+        };
+        if k.changes == 0 {
+            continue;
+        }
+        sqlx::query(
+            "UPDATE enterprises SET name = $1, address = $2, industry = $3, size = $4, town = $5, chief_quality_officer = $6, \
+             contact = $7, file_opened = $8, row_version = row_version + $9, updated_at = $10, search_text = $11 WHERE id = $12",
+        )
+        .bind(&e.name)
+        .bind(&e.address)
+        .bind(&e.industry)
+        .bind(e.size.map(|s| s.code()))
+        .bind(&e.town)
+        .bind(&e.chief_quality_officer)
+        .bind(&e.contact)
+        .bind(date_text(e.file_opened))
+        .bind(k.changes)
+        .bind(&now)
+        .bind(search_text(code, &e.name, &e.address))
+        .bind(id)
+        .execute(&mut *cx.tx)
+        .await?;
+        k.changes = 0;
+    }
+    let mut new_licences = Rows::new(&NEW_LICENCES);
+    for key in std::mem::take(&mut w.touched_licences) {
+        let Some(l) = w.licences.get_mut(&key) else {
+            continue;
+        };
+        let (code, kind, number) = &key;
+        let Some(id) = w.known.get(code).and_then(|k| k.id) else {
+            continue;
+        };
+        if l.stored {
+            sqlx::query(
+                "UPDATE licences SET product = $1, issued = $2, expires = $3 WHERE enterprise_id = $4 AND kind = $5 AND number = $6",
+            )
+            .bind(&l.product)
+            .bind(date_text(l.issued))
+            .bind(date_text(l.expires))
+            .bind(id)
+            .bind(*kind)
+            .bind(number.as_str())
+            .execute(&mut *cx.tx)
+            .await?;
+        } else {
+            new_licences.push([
+                Value::Int(id),
+                (*kind).into(),
+                number.as_str().into(),
+                l.product.as_str().into(),
+                date_text(l.issued).into(),
+                date_text(l.expires).into(),
+            ])?;
+            l.stored = true;
+        }
+        l.changed = false;
+    }
+    new_licences.write(backend, &mut cx.tx).await
 }
 
 /// The stored fields overlaid with the non-blank imported ones (trimmed).

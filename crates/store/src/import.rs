@@ -125,7 +125,8 @@ impl<'a, R: ImportRecord> Import<'a, R> {
         today: NaiveDate,
     ) -> Result<Import<'a, R>> {
         crate::enterprises::require_writer(store, actor, R::REGISTRY).await?;
-        let tx = store.begin().await?;
+        let mut tx = store.begin().await?;
+        crate::bulk::begin_load(store.backend, &mut tx).await?;
         let mut cx = Context {
             store,
             actor: actor.clone(),
@@ -203,6 +204,7 @@ impl<'a, R: ImportRecord> Import<'a, R> {
             )
             .await?;
         }
+        crate::bulk::end_load(cx.store.backend, &mut cx.tx).await?;
         cx.tx.commit().await?;
         let mut report = cx.report;
         report

@@ -10,6 +10,7 @@ pub mod assessment;
 pub mod audit;
 pub mod auth;
 pub mod backup;
+pub mod bulk;
 pub mod bulletins;
 pub mod credit;
 pub mod demo;
@@ -231,9 +232,14 @@ impl Store {
                     conn.execute("PRAGMA busy_timeout = 5000").await?;
                     conn.execute("PRAGMA foreign_keys = ON").await?;
                     conn.execute("PRAGMA synchronous = NORMAL").await?;
-                    // 32 MB of page cache (the default is 2 MB): bulk imports insert into
-                    // indexes at random places; allocated only as pages are used.
+                    // 32 MB of page cache (the default is 2 MB), allocated only as pages are
+                    // used; an import raises it while it loads (`bulk::begin_load`).
                     conn.execute("PRAGMA cache_size = -32768").await?;
+                    // A statement that writes many rows keeps a journal of the pages it
+                    // changes (to undo itself alone on a constraint error); on disk that
+                    // journal is written for every bulk insert of an import. In memory it
+                    // costs only the pages the statement changes.
+                    conn.execute("PRAGMA temp_store = MEMORY").await?;
                     Ok(())
                 })
             })

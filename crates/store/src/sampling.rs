@@ -6,6 +6,7 @@
 //! records; so a dashboard never scans the records themselves.
 
 use crate::audit::{self, Change};
+use crate::bulk::{self, Kind, Rows, Value};
 use crate::enterprises::{self, CheckedCode};
 use crate::import::{Context, Import, ImportRecord};
 use crate::schema::{MeasureImpl, Schema, Table};
@@ -25,27 +26,35 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 use std::collections::{BTreeSet, HashMap};
 
-/// A digest of every field, so a re-import can tell an unchanged record from a corrected one.
+/// A digest of every field, so a re-import can tell an unchanged record from a corrected one:
+/// SHA-256 of the fields joined by U+001F, fed to the hash one by one (a million rows would
+/// otherwise build a million strings only to hash them).
 fn fingerprint(r: &SamplingInput) -> String {
-    let text = format!(
-        "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{:?}\u{1f}{}\u{1f}{}",
-        r.report_no.trim(),
-        r.plan.trim(),
-        r.level.code(),
-        r.stage.code(),
-        identifiers::normalise_code(&r.enterprise_code),
-        r.product.trim(),
-        r.category.trim(),
-        r.kind.code(),
-        r.ccc,
-        r.batch.trim(),
-        r.sampled_on,
-        r.verdict.code(),
-        r.reported_on,
-        print_failed_items(&r.failed_items),
-        r.agency.trim(),
-    );
-    crate::audit::hex(&Sha256::digest(text.as_bytes()))
+    let mut h = Sha256::new();
+    let mut first = true;
+    let mut field = |text: &str| {
+        if !first {
+            h.update("\u{1f}".as_bytes());
+        }
+        first = false;
+        h.update(text.as_bytes());
+    };
+    field(r.report_no.trim());
+    field(r.plan.trim());
+    field(r.level.code());
+    field(r.stage.code());
+    field(&identifiers::normalise_code(&r.enterprise_code));
+    field(r.product.trim());
+    field(r.category.trim());
+    field(r.kind.code());
+    field(if r.ccc { "true" } else { "false" });
+    field(r.batch.trim());
+    field(&r.sampled_on.to_string());
+    field(r.verdict.code());
+    field(&format!("{:?}", r.reported_on));
+    field(&print_failed_items(&r.failed_items));
+    field(r.agency.trim());
+    crate::audit::hex(&h.finalize())
 }
 
 /// A stored record with its enterprise and follow-up.
@@ -282,10 +291,54 @@ pub async fn get(store: &Store, id: i64) -> Result<SamplingRecord> {
 
 /// Rows per batch of an import.
 const CHUNK: usize = 1500;
-/// Rows per statement: fewer statements mean fewer hand-offs to the SQLite worker thread; with
-/// anonymous parameters ([`crate::param`]) the binding cost stays linear.
-const INSERT_ROWS: usize = 100;
 const LOOKUP_ROWS: usize = 500;
+/// New records (and their credit events) are kept until this many wait, then written in bulk
+/// ([`crate::bulk`]); the pass-rate counts are rebuilt from the records only after the last.
+const WRITE_ROWS: usize = 20_000;
+
+/// The stored columns of a new record, in the order [`record_values`] gives them.
+static RECORDS: bulk::Table = bulk::Table {
+    name: "sampling",
+    columns: &[
+        ("report_no", Kind::Text),
+        ("plan", Kind::Text),
+        ("level", Kind::Text),
+        ("stage", Kind::Text),
+        ("enterprise_id", Kind::Int),
+        ("product", Kind::Text),
+        ("category", Kind::Text),
+        ("kind", Kind::Text),
+        ("ccc", Kind::Int),
+        ("batch", Kind::Text),
+        ("sampled_on", Kind::Text),
+        ("reported_on", Kind::Text),
+        ("year", Kind::Int),
+        ("passed", Kind::Int),
+        ("failed_items", Kind::Text),
+        ("agency", Kind::Text),
+        ("fingerprint", Kind::Text),
+        ("recorded_by", Kind::Text),
+        ("recorded_at", Kind::Text),
+    ],
+    on_conflict: "",
+};
+
+/// A failed record's credit event; one per report number, never a second.
+static EVENTS: bulk::Table = bulk::Table {
+    name: "credit_events",
+    columns: &[
+        ("enterprise_id", Kind::Int),
+        ("kind", Kind::Text),
+        ("occurred_on", Kind::Text),
+        ("serious", Kind::Int),
+        ("summary", Kind::Text),
+        ("source", Kind::Text),
+        ("source_ref", Kind::Text),
+        ("recorded_by", Kind::Text),
+        ("recorded_at", Kind::Text),
+    ],
+    on_conflict: "ON CONFLICT (source, source_ref) DO NOTHING",
+};
 
 /// A group of `sampling_stats`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -309,11 +362,17 @@ pub struct SamplingWriter {
     added: HashMap<StatKey, (i64, i64)>,
     /// No records existed when the import began (inside its transaction): nothing to look up.
     empty_table: bool,
+    /// The enterprise of each code as the file spells it, once found (a large file repeats a
+    /// few thousand codes; each is checked once).
+    code_ids: HashMap<String, i64>,
+    /// New records and their credit events waiting to be written.
+    records: Rows,
+    events: Rows,
 }
 
 /// Sampling records are imported keyed by report number: an unchanged record is counted, a
-/// corrected one updated (its credit event kept in step), a new one inserted 100 to a
-/// statement; a new enterprise code with a name registers the enterprise. At the end the
+/// corrected one updated (its credit event kept in step), a new one written in bulk with its
+/// credit event; a new enterprise code with a name registers the enterprise. At the end the
 /// pass-rate counts of the years touched are rebuilt.
 impl ImportRecord for SamplingInput {
     const REGISTRY: &'static str = "sampling";
@@ -355,6 +414,9 @@ impl ImportRecord for SamplingInput {
             years: BTreeSet::new(),
             added: HashMap::new(),
             empty_table,
+            code_ids: HashMap::new(),
+            records: Rows::new(&RECORDS),
+            events: Rows::new(&EVENTS),
         })
     }
 
@@ -392,7 +454,9 @@ impl ImportRecord for SamplingInput {
         write_batch(w, cx, fresh).await
     }
 
-    async fn finish(w: SamplingWriter, cx: &mut Context<'_>) -> Result<()> {
+    async fn finish(mut w: SamplingWriter, cx: &mut Context<'_>) -> Result<()> {
+        w.records.write(cx.store.backend, &mut cx.tx).await?;
+        w.events.write(cx.store.backend, &mut cx.tx).await?;
         refresh_stats(&mut cx.tx, &w.years).await?;
         // New records only add to their groups' counts (a recounted year already has them).
         for (k, (batches, passed)) in w.added {
@@ -427,6 +491,9 @@ async fn enterprise_of(
     line: usize,
     row: &SamplingInput,
 ) -> Result<Option<i64>> {
+    if let Some(id) = w.code_ids.get(&row.enterprise_code) {
+        return Ok(Some(*id));
+    }
     let checked = match identifiers::check_enterprise_code(&row.enterprise_code) {
         Ok((code, kind)) => CheckedCode {
             code,
@@ -454,6 +521,7 @@ async fn enterprise_of(
         }
     };
     if let Some(id) = w.enterprises.get(&checked.code) {
+        w.code_ids.insert(row.enterprise_code.clone(), *id);
         return Ok(Some(*id));
     }
     if row.enterprise_name.trim().is_empty() {
@@ -476,6 +544,7 @@ async fn enterprise_of(
     };
     let id = enterprises::insert_for_import(&mut cx.tx, &checked, &input).await?;
     w.enterprises.insert(checked.code, id);
+    w.code_ids.insert(row.enterprise_code.clone(), id);
     cx.report.side += 1;
     Ok(Some(id))
 }
@@ -517,7 +586,6 @@ async fn write_batch(
         }
     }
     let now = now_text();
-    let mut inserts: Vec<(i64, SamplingInput, String)> = Vec::new();
     for (line, row, fp) in rows {
         if let Some((_, old_fp, _, _)) = existing.get(row.key())
             && *old_fp == fp
@@ -550,70 +618,72 @@ async fn write_batch(
                 let counts = w.added.entry(key).or_default();
                 counts.0 += 1;
                 counts.1 += i64::from(row.verdict == Verdict::Pass);
-                inserts.push((enterprise_id, row, fp));
+                if row.verdict == Verdict::Fail {
+                    w.events
+                        .push(event_values(enterprise_id, &row, &cx.actor.username, &now))?;
+                }
+                w.records.push(record_values(
+                    enterprise_id,
+                    &row,
+                    fp,
+                    &cx.actor.username,
+                    &now,
+                ))?;
                 cx.report.created += 1;
             }
         }
     }
-    insert_records(backend, &mut cx.tx, &inserts, &cx.actor.username, &now).await?;
-    let failures: Vec<&(i64, SamplingInput, String)> = inserts
-        .iter()
-        .filter(|(_, r, _)| r.verdict == Verdict::Fail)
-        .collect();
-    for chunk in failures.chunks(INSERT_ROWS * 3) {
-        insert_credit_events(backend, &mut cx.tx, chunk, &cx.actor, &now).await?;
+    if w.records.len() >= WRITE_ROWS {
+        w.records.write(backend, &mut cx.tx).await?;
+        w.events.write(backend, &mut cx.tx).await?;
     }
     Ok(())
 }
 
-async fn insert_records(
-    backend: crate::Backend,
-    tx: &mut Tx,
-    rows: &[(i64, SamplingInput, String)],
+/// A new record's stored values, in the order of [`RECORDS`].
+fn record_values(
+    enterprise_id: i64,
+    r: &SamplingInput,
+    fingerprint: String,
     by: &str,
     now: &str,
-) -> Result<()> {
-    const COLS: usize = 19;
-    for chunk in rows.chunks(INSERT_ROWS) {
-        let mut sql = String::from(
-            "INSERT INTO sampling (report_no, plan, level, stage, enterprise_id, product, category, kind, ccc, batch, sampled_on, reported_on, year, passed, failed_items, agency, fingerprint, recorded_by, recorded_at) VALUES ",
-        );
-        let cols = COLS;
-        let groups: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let ps: Vec<String> = (1..=cols)
-                    .map(|c| crate::param(backend, i * cols + c))
-                    .collect();
-                format!("({})", ps.join(", "))
-            })
-            .collect();
-        sql.push_str(&groups.join(", "));
-        let mut q = sqlx::query(&sql);
-        for (enterprise_id, r, fp) in chunk {
-            q = q
-                .bind(r.report_no.trim().to_string())
-                .bind(r.plan.trim().to_string())
-                .bind(r.level.code())
-                .bind(r.stage.code())
-                .bind(*enterprise_id)
-                .bind(r.product.trim().to_string())
-                .bind(r.category.trim().to_string())
-                .bind(r.kind.code())
-                .bind(i64::from(r.ccc))
-                .bind(r.batch.trim().to_string())
-                .bind(r.sampled_on.to_string())
-                .bind(r.reported_on.map(|d| d.to_string()))
-                .bind(i64::from(r.sampled_on.year()))
-                .bind(i64::from(r.verdict == Verdict::Pass))
-                .bind(print_failed_items(&r.failed_items))
-                .bind(r.agency.trim().to_string())
-                .bind(fp.clone())
-                .bind(by.to_string())
-                .bind(now.to_string());
-        }
-        q.execute(&mut **tx).await?;
-    }
-    Ok(())
+) -> [Value; 19] {
+    [
+        r.report_no.trim().into(),
+        r.plan.trim().into(),
+        r.level.code().into(),
+        r.stage.code().into(),
+        enterprise_id.into(),
+        r.product.trim().into(),
+        r.category.trim().into(),
+        r.kind.code().into(),
+        i64::from(r.ccc).into(),
+        r.batch.trim().into(),
+        r.sampled_on.to_string().into(),
+        r.reported_on.map(|d| d.to_string()).into(),
+        i64::from(r.sampled_on.year()).into(),
+        i64::from(r.verdict == Verdict::Pass).into(),
+        print_failed_items(&r.failed_items).into(),
+        r.agency.trim().into(),
+        fingerprint.into(),
+        by.into(),
+        now.into(),
+    ]
+}
+
+/// A failed record's credit event, in the order of [`EVENTS`].
+fn event_values(enterprise_id: i64, r: &SamplingInput, by: &str, now: &str) -> [Value; 9] {
+    [
+        enterprise_id.into(),
+        "sampling_failure".into(),
+        r.reported_on.unwrap_or(r.sampled_on).to_string().into(),
+        Value::Int(0),
+        event_summary(r).into(),
+        "sampling".into(),
+        r.report_no.trim().into(),
+        by.into(),
+        now.into(),
+    ]
 }
 
 async fn update_record(
@@ -658,50 +728,6 @@ fn event_summary(r: &SamplingInput) -> String {
     )
 }
 
-async fn insert_credit_events(
-    backend: crate::Backend,
-    tx: &mut Tx,
-    rows: &[&(i64, SamplingInput, String)],
-    actor: &Actor,
-    now: &str,
-) -> Result<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let cols = 6;
-    let groups: Vec<String> = (0..rows.len())
-        .map(|i| {
-            let p = |k: usize| crate::param(backend, i * cols + k);
-            format!(
-                "({}, 'sampling_failure', {}, 0, {}, 'sampling', {}, {}, {})",
-                p(1),
-                p(2),
-                p(3),
-                p(4),
-                p(5),
-                p(6)
-            )
-        })
-        .collect();
-    let sql = format!(
-        "INSERT INTO credit_events (enterprise_id, kind, occurred_on, serious, summary, source, source_ref, recorded_by, recorded_at) VALUES {} \
-         ON CONFLICT (source, source_ref) DO NOTHING",
-        groups.join(", ")
-    );
-    let mut q = sqlx::query(&sql);
-    for (enterprise_id, r, _) in rows {
-        q = q
-            .bind(*enterprise_id)
-            .bind(r.reported_on.unwrap_or(r.sampled_on).to_string())
-            .bind(event_summary(r))
-            .bind(r.report_no.trim().to_string())
-            .bind(actor.username.clone())
-            .bind(now.to_string());
-    }
-    q.execute(&mut **tx).await?;
-    Ok(())
-}
-
 /// Keeps the credit event of a corrected record in step: a failure has one (re-opened if it
 /// had been withdrawn), a pass has none (withdrawn, kept in the history).
 async fn sync_credit_event(
@@ -724,8 +750,10 @@ async fn sync_credit_event(
         .bind(key)
         .execute(&mut **tx)
         .await?;
-        let one = (enterprise_id, r.clone(), String::new());
-        insert_credit_events(backend, tx, &[&one], actor, now).await?;
+        // Re-opened above, or written now when it had none.
+        let mut event = Rows::new(&EVENTS);
+        event.push(event_values(enterprise_id, r, &actor.username, now))?;
+        event.write(backend, tx).await?;
     } else {
         sqlx::query(
             "UPDATE credit_events SET withdrawn_at = $1, withdrawn_reason = $2 WHERE source = 'sampling' AND source_ref = $3 AND withdrawn_at IS NULL",

@@ -15,6 +15,7 @@ mod browser_lists;
 mod browser_notices;
 mod browser_plan;
 mod browser_portal;
+mod bulk;
 mod connectors;
 mod crawl;
 mod districts;
