@@ -30,29 +30,7 @@ pub async fn run(store: &Store) -> Result<ExitCode> {
             Some(code) if units::get(store, &actor, code).await.is_ok() => Some(code),
             _ => None,
         };
-        let password = random_password();
-        match users::create(
-            store,
-            &actor,
-            NewUser {
-                username,
-                display_name: name,
-                role: *role,
-                unit_code: unit.copied(),
-                password: &password,
-                must_change_password: false,
-            },
-        )
-        .await
-        {
-            Ok(_) => println!("  {username:10} {:9} {password}  {name}", role.as_str()),
-            Err(qcity_store::StoreError::Invalid { code, .. })
-                if code == "error-username-taken" =>
-            {
-                println!("  {username:10} already exists (kept its password)")
-            }
-            Err(e) => return Err(e.into()),
-        }
+        account(store, &actor, username, name, *role, unit.copied()).await?;
         if let Some(code) = unit.copied()
             && *role == Role::Unit
         {
@@ -119,29 +97,40 @@ async fn city(store: &Store, actor: &Actor) -> Result<()> {
         ("city", "市质量强市办 刘处长", Role::Leader, "ZZ"),
     ];
     for (username, name, role, unit) in accounts {
-        let password = random_password();
-        match users::create(
-            store,
-            actor,
-            NewUser {
-                username,
-                display_name: name,
-                role: *role,
-                unit_code: Some(unit),
-                password: &password,
-                must_change_password: false,
-            },
-        )
-        .await
-        {
-            Ok(_) => println!("  {username:10} {:9} {password}  {name}", role.as_str()),
-            Err(qcity_store::StoreError::Invalid { code, .. })
-                if code == "error-username-taken" =>
-            {
-                println!("  {username:10} already exists (kept its password)")
-            }
-            Err(e) => return Err(e.into()),
+        account(store, actor, username, name, *role, Some(unit)).await?;
+    }
+    Ok(())
+}
+
+/// Creates a demo account and prints its password once; one that exists keeps its password.
+async fn account(
+    store: &Store,
+    actor: &Actor,
+    username: &str,
+    name: &str,
+    role: Role,
+    unit: Option<&str>,
+) -> Result<()> {
+    let password = random_password();
+    match users::create(
+        store,
+        actor,
+        NewUser {
+            username,
+            display_name: name,
+            role,
+            unit_code: unit,
+            password: &password,
+            must_change_password: false,
+        },
+    )
+    .await
+    {
+        Ok(_) => println!("  {username:10} {:9} {password}  {name}", role.as_str()),
+        Err(qcity_store::StoreError::Invalid { code, .. }) if code == "error-username-taken" => {
+            println!("  {username:10} already exists (kept its password)")
         }
+        Err(e) => return Err(e.into()),
     }
     Ok(())
 }

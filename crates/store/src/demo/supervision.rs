@@ -59,38 +59,11 @@ pub async fn run(store: &Store, today: NaiveDate) -> Result<String> {
         let obs = obligations::list(store, &office, &f, today).await?;
         let take = if kind == 0 { obs.len() } else { obs.len() / 2 };
         for (j, ob) in obs.iter().enumerate().take(take) {
-            let Some(due) = ob.due() else { continue };
-            let on = (due - chrono::Days::new(3)).min(today);
-            let input = ReportInput {
-                body: format!("{}：已按要求完成，相关材料见附件。", ob.content_code),
-                percent: 100,
-                submit: true,
-                form_token: format!("demo-{}-{}-0000000000", unit.code, ob.id),
-                files: vec![Upload {
-                    filename: format!("{}-佐证材料.pdf", ob.content_code),
-                    bytes: DEMO_PDF.to_vec(),
-                }],
-            };
-            obligations::report(store, &actor, ob.id, input, &policy, on).await?;
-            let version = obligations::get(store, &office, ob.id).await?.row_version;
             // A mixed unit's second item comes back for more evidence.
             let accept = !(kind == 1 && j == 1);
-            let reason = if accept {
-                ""
-            } else {
-                "佐证材料不完整，请补充会议纪要和照片。"
-            };
-            obligations::review(
-                store,
-                &office,
-                ob.id,
-                accept,
-                reason,
-                version,
-                on + chrono::Days::new(1),
-            )
-            .await?;
-            n += 1;
+            if hand_in_and_review(store, &actor, &office, ob, accept, &policy, today).await? {
+                n += 1;
+            }
         }
     }
     // Work of the last days, waiting for the office: a report handed in by each mixed unit, and
@@ -223,32 +196,56 @@ pub async fn district_progress(
             ..Default::default()
         };
         for ob in obligations::list(store, &office, &f, today).await? {
-            let Some(due) = ob.due() else { continue };
-            let on = (due - chrono::Days::new(3)).min(today);
-            let input = ReportInput {
-                body: format!("{}：已按要求完成，相关材料见附件。", ob.content_code),
-                percent: 100,
-                submit: true,
-                form_token: format!("demo-{}-{}-0000000000", unit.code, ob.id),
-                files: vec![Upload {
-                    filename: format!("{}-佐证材料.pdf", ob.content_code),
-                    bytes: DEMO_PDF.to_vec(),
-                }],
-            };
-            obligations::report(store, &actor, ob.id, input, &policy, on).await?;
-            let version = obligations::get(store, &office, ob.id).await?.row_version;
-            obligations::review(
-                store,
-                &office,
-                ob.id,
-                true,
-                "",
-                version,
-                on + chrono::Days::new(1),
-            )
-            .await?;
-            n += 1;
+            if hand_in_and_review(store, &actor, &office, &ob, true, &policy, today).await? {
+                n += 1;
+            }
         }
     }
     Ok(n)
+}
+
+/// A unit hands an obligation in three days before it is due (with a PDF as evidence) and the
+/// office accepts it the day after, or returns it for more evidence. False when it has no due
+/// date.
+async fn hand_in_and_review(
+    store: &Store,
+    unit_actor: &Actor,
+    office: &Actor,
+    ob: &obligations::Obligation,
+    accept: bool,
+    policy: &EvidencePolicy,
+    today: NaiveDate,
+) -> Result<bool> {
+    let Some(due) = ob.due() else {
+        return Ok(false);
+    };
+    let on = (due - chrono::Days::new(3)).min(today);
+    let input = ReportInput {
+        body: format!("{}：已按要求完成，相关材料见附件。", ob.content_code),
+        percent: 100,
+        submit: true,
+        form_token: format!("demo-{}-{}-0000000000", ob.unit_code, ob.id),
+        files: vec![Upload {
+            filename: format!("{}-佐证材料.pdf", ob.content_code),
+            bytes: DEMO_PDF.to_vec(),
+        }],
+    };
+    obligations::report(store, unit_actor, ob.id, input, policy, on).await?;
+    let version = obligations::get(store, office, ob.id).await?.row_version;
+    let reason = if accept {
+        ""
+    } else {
+        "佐证材料不完整，请补充会议纪要和照片。"
+    };
+    obligations::review(
+        store,
+        office,
+        ob.id,
+        accept,
+        reason,
+        version,
+        on + chrono::Days::new(1),
+    )
+    .await?;
+    Ok(true)
 }

@@ -4,10 +4,8 @@
 
 use crate::browser::{click, connect, console_errors, overflows, sign_in, start_driver, wait_text};
 use crate::harness::ADMIN_PASSWORD;
-use crate::plan_preview::{demo_app, most_overdue_content, today};
-use chrono::NaiveDate;
+use crate::plan_preview::{deadline_moved, demo_app, most_overdue_content, today};
 use fantoccini::{Client, Locator};
-use qcity_domain::plan::{Deadline, default_plan};
 use qcity_store::Actor;
 use qcity_store::obligations;
 
@@ -60,18 +58,7 @@ async fn the_office_previews_a_moved_deadline_discards_then_applies_it_in_chromi
         .filter(|o| o.due_date == o.original_due)
         .count();
     assert!(clears >= 1, "{code}");
-    let mut plan = default_plan();
-    for cat in &mut plan.categories {
-        for item in &mut cat.items {
-            for c in &mut item.contents {
-                if c.code == code {
-                    c.deadline = Deadline::Date {
-                        date: NaiveDate::from_ymd_opt(2015, 6, 30).unwrap(),
-                    };
-                }
-            }
-        }
-    }
+    let plan = deadline_moved(&code);
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("修订方案.toml");
     std::fs::write(&file, plan.to_toml()).unwrap();

@@ -34,6 +34,23 @@ fn upload(plan: &Plan) -> reqwest::multipart::Form {
     )
 }
 
+/// The default plan with the deadline of content `code` moved to 2015-06-30.
+pub(crate) fn deadline_moved(code: &str) -> Plan {
+    let mut plan = default_plan();
+    for cat in &mut plan.categories {
+        for item in &mut cat.items {
+            for c in &mut item.contents {
+                if c.code == code {
+                    c.deadline = Deadline::Date {
+                        date: NaiveDate::from_ymd_opt(2015, 6, 30).unwrap(),
+                    };
+                }
+            }
+        }
+    }
+    plan
+}
+
 /// Stages a plan through the page and returns its preview's address.
 async fn stage(app: &TestApp, c: &reqwest::Client, plan: &Plan) -> String {
     let res = c
@@ -91,18 +108,7 @@ async fn a_moved_deadline_is_previewed_with_its_effect_and_the_import_delivers_e
         .iter()
         .filter(|o| o.due_date == o.original_due)
         .count();
-    let mut plan = default_plan();
-    for cat in &mut plan.categories {
-        for item in &mut cat.items {
-            for c in &mut item.contents {
-                if c.code == code {
-                    c.deadline = Deadline::Date {
-                        date: NaiveDate::from_ymd_opt(2015, 6, 30).unwrap(),
-                    };
-                }
-            }
-        }
-    }
+    let plan = deadline_moved(&code);
     let before = obligations::tallies_sql(&app.store, &Actor::system("t"), today())
         .await
         .unwrap()
