@@ -500,6 +500,11 @@ pub const SCHEMA: Schema = Schema {
             name: "plan owners: each district runs its own plan",
             sql: include_str!("../migrations/2026120660_plan_owner.sql"),
         },
+        Migration {
+            version: 2026120661,
+            name: "obligations: one covering index for each district's counts",
+            sql: include_str!("../migrations/2026120661_plan_owner_tally_index.sql"),
+        },
     ],
     tables: &[
         Table::by_id("plan_versions"),
