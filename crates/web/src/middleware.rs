@@ -219,8 +219,8 @@ pub async fn district_guard(
     let kept = state
         .assembly
         .per_district
-        .iter()
-        .any(|(m, p)| m == req.method() && *p == path);
+        .get(path.as_str())
+        .is_some_and(|methods| methods.contains(req.method()));
     if kept && path != "/" {
         return next.run(req).await;
     }

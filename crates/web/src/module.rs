@@ -244,7 +244,7 @@ pub struct Assembly {
     pub district_nav: Arc<[&'static NavEntry]>,
     /// The routes kept per district (method, path pattern); the others are refused to those
     /// accounts.
-    pub per_district: std::collections::HashSet<(Method, &'static str)>,
+    pub per_district: std::collections::HashMap<&'static str, Vec<Method>>,
     /// The OpenAPI document of every module's operations.
     pub openapi: utoipa::openapi::OpenApi,
 }

@@ -119,15 +119,21 @@ pub fn nav() -> Vec<&'static NavEntry> {
 
 /// What requests read of the module list: the navigation and the OpenAPI document.
 pub fn assembly() -> Assembly {
-    let per_district: std::collections::HashSet<_> = routes(Arc::new(Config::default()))
-        .1
-        .into_iter()
-        .filter(|r| r.per_district)
-        .map(|r| (r.method, r.path))
-        .collect();
+    // By path, so that a request looks its route up without building a key.
+    let mut per_district: std::collections::HashMap<&'static str, Vec<axum::http::Method>> =
+        std::collections::HashMap::new();
+    for r in routes(Arc::new(Config::default())).1 {
+        if r.per_district {
+            per_district.entry(r.path).or_default().push(r.method);
+        }
+    }
     let district_nav: Vec<&'static NavEntry> = nav()
         .into_iter()
-        .filter(|e| per_district.contains(&(axum::http::Method::GET, e.path)))
+        .filter(|e| {
+            per_district
+                .get(e.path)
+                .is_some_and(|ms| ms.contains(&axum::http::Method::GET))
+        })
         .collect();
     Assembly {
         nav: nav().into(),
