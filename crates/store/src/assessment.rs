@@ -685,7 +685,8 @@ pub async fn facts(
         }
         all.entry(unit_id).or_default().add(&facts, end);
     }
-    let notices = crate::notices::counts_by_unit(store, start, end).await?;
+    let notices =
+        crate::notices::counts_by_unit(store, &Actor::system("assessment"), start, end).await?;
     for u in &units {
         if let Some(f) = out.get_mut(&u.id) {
             f.set_supervision(

@@ -190,20 +190,19 @@ pub async fn draft(
     }
     let (start, end) =
         month_bounds(month).ok_or_else(|| StoreError::invalid("period", "error-period-format"))?;
-    let obs = obligations::list(
-        store,
-        &Actor::system("bulletin"),
-        &obligations::Filter::default(),
-        today,
-    )
-    .await?;
-    let notices = crate::notices::counts_by_unit(store, start, end).await?;
+    // The caller's district: its obligations and the notices its units received.
+    let mut reader = Actor::system("bulletin");
+    reader.owner_id = actor.owner_id;
+    let obs = obligations::list(store, &reader, &obligations::Filter::default(), today).await?;
+    let notices = crate::notices::counts_by_unit(store, actor, start, end).await?;
     Ok(compute(plan, &obs, &notices, start, end, today))
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Issued {
     pub id: i64,
+    /// The district (or city) that issued it.
+    pub issuer_name: String,
     pub period: String,
     pub title: String,
     pub number: u32,
@@ -222,11 +221,13 @@ pub enum Standing {
     Revoked { reason: String },
 }
 
-/// The issued bulletin in force for a period, if any: (id, number).
-pub async fn issued_for(store: &Store, period: &str) -> Result<Option<(i64, u32)>> {
-    let row = sqlx::query(
-        "SELECT id, data_json FROM bulletins WHERE status = 'issued' AND period = $1 ORDER BY id DESC LIMIT 1",
-    )
+/// The caller's district's issued bulletin in force for a period, if any: (id, number).
+pub async fn issued_for(store: &Store, actor: &Actor, period: &str) -> Result<Option<(i64, u32)>> {
+    let row = sqlx::query(&format!(
+        "SELECT id, data_json FROM bulletins WHERE status = 'issued' AND period = $1 \
+         AND owner_id = {} ORDER BY id DESC LIMIT 1",
+        actor.owner_sql()
+    ))
     .bind(period)
     .fetch_optional(&store.pool)
     .await?;
@@ -245,13 +246,17 @@ fn number_of(data_json: &str) -> u32 {
         .unwrap_or(0)
 }
 
-/// The number the next new bulletin of `year` gets: one more than any issued that year,
-/// whatever became of it (a revoked number is not used again; a correction keeps its number).
-async fn next_number(tx: &mut crate::Tx, year: i32) -> Result<u32> {
-    let rows = sqlx::query("SELECT data_json FROM bulletins WHERE issued_on LIKE $1")
-        .bind(format!("{year}-%"))
-        .fetch_all(&mut **tx)
-        .await?;
+/// The number the next new bulletin of the caller's district in `year` gets: one more than
+/// any it issued that year, whatever became of it (a revoked number is not used again; a
+/// correction keeps its number). Each district numbers its own bulletins.
+async fn next_number(tx: &mut crate::Tx, actor: &Actor, year: i32) -> Result<u32> {
+    let rows = sqlx::query(&format!(
+        "SELECT data_json FROM bulletins WHERE issued_on LIKE $1 AND owner_id = {}",
+        actor.owner_sql()
+    ))
+    .bind(format!("{year}-%"))
+    .fetch_all(&mut **tx)
+    .await?;
     let mut max = 0;
     for r in &rows {
         max = max.max(number_of(&r.try_get::<String, _>("data_json")?));
@@ -276,10 +281,11 @@ async fn insert_issued(
     today: NaiveDate,
 ) -> Result<i64> {
     let data = serde_json::to_string(b).map_err(|e| StoreError::Conflict(e.to_string()))?;
-    Ok(sqlx::query(
-        "INSERT INTO bulletins (period, title, status, data_json, created_by, issued_by, issued_on, created_at) \
-         VALUES ($1, $2, 'issued', $3, $4, $4, $5, $6) RETURNING id",
-    )
+    Ok(sqlx::query(&format!(
+        "INSERT INTO bulletins (period, title, status, data_json, created_by, issued_by, issued_on, created_at, owner_id) \
+         VALUES ($1, $2, 'issued', $3, $4, $4, $5, $6, {}) RETURNING id",
+        actor.owner_sql()
+    ))
     .bind(&b.period)
     .bind(&b.title)
     .bind(&data)
@@ -297,14 +303,17 @@ pub async fn issue(store: &Store, actor: &Actor, mut b: Bulletin, today: NaiveDa
     actor.require_admin()?;
     let mut tx = store.begin().await?;
     lock_bulletins(store, &mut tx).await?;
-    let taken = sqlx::query("SELECT id FROM bulletins WHERE status = 'issued' AND period = $1")
-        .bind(&b.period)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let taken = sqlx::query(&format!(
+        "SELECT id FROM bulletins WHERE status = 'issued' AND period = $1 AND owner_id = {}",
+        actor.owner_sql()
+    ))
+    .bind(&b.period)
+    .fetch_optional(&mut *tx)
+    .await?;
     if taken.is_some() {
         return Err(StoreError::Conflict("error-bulletin-period-issued".into()));
     }
-    b.number = next_number(&mut tx, today.year()).await?;
+    b.number = next_number(&mut tx, actor, today.year()).await?;
     b.correction = None;
     let id = insert_issued(&mut tx, actor, &b, today).await?;
     audit::record(
@@ -324,13 +333,17 @@ pub async fn issue(store: &Store, actor: &Actor, mut b: Bulletin, today: NaiveDa
     Ok(id)
 }
 
-/// The bulletin in force with this id, for a correction or revocation: its period and number.
-async fn in_force(tx: &mut crate::Tx, id: i64) -> Result<(String, u32)> {
-    let row = sqlx::query("SELECT period, data_json, status FROM bulletins WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+/// The caller's district's bulletin in force with this id, for a correction or revocation:
+/// its period and number. Another district's bulletin is not found.
+async fn in_force(tx: &mut crate::Tx, actor: &Actor, id: i64) -> Result<(String, u32)> {
+    let row = sqlx::query(&format!(
+        "SELECT period, data_json, status FROM bulletins WHERE id = $1 AND owner_id = {}",
+        actor.owner_sql()
+    ))
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or(StoreError::NotFound)?;
     if row.try_get::<String, _>("status")? != "issued" {
         return Err(StoreError::Conflict("error-bulletin-not-in-force".into()));
     }
@@ -361,7 +374,7 @@ pub async fn correct(
     let reason = reason_required(reason)?;
     let mut tx = store.begin().await?;
     lock_bulletins(store, &mut tx).await?;
-    let (period, number) = in_force(&mut tx, id).await?;
+    let (period, number) = in_force(&mut tx, actor, id).await?;
     if period != b.period {
         return Err(StoreError::invalid("period", "error-period-format"));
     }
@@ -400,7 +413,7 @@ pub async fn revoke(store: &Store, actor: &Actor, id: i64, reason: &str) -> Resu
     let reason = reason_required(reason)?;
     let mut tx = store.begin().await?;
     lock_bulletins(store, &mut tx).await?;
-    in_force(&mut tx, id).await?;
+    in_force(&mut tx, actor, id).await?;
     sqlx::query("UPDATE bulletins SET status = 'revoked', reason = $1 WHERE id = $2")
         .bind(&reason)
         .bind(id)
@@ -427,9 +440,11 @@ pub async fn revoke(store: &Store, actor: &Actor, id: i64, reason: &str) -> Resu
 /// with a notice; lists and the API show only those in force).
 pub async fn get_any(store: &Store, actor: &Actor, id: i64) -> Result<(Bulletin, Standing)> {
     may_read(actor)?;
-    let row = sqlx::query(
-        "SELECT data_json, status, reason, replaced_by FROM bulletins WHERE id = $1 AND status <> 'draft'",
-    )
+    let row = sqlx::query(&format!(
+        "SELECT data_json, status, reason, replaced_by FROM bulletins WHERE id = $1 AND status <> 'draft' \
+         AND owner_id IN {}",
+        readable_owners(actor)
+    ))
     .bind(id)
     .fetch_optional(&store.pool)
     .await?
@@ -451,6 +466,12 @@ pub async fn get_any(store: &Store, actor: &Actor, id: i64) -> Result<(Bulletin,
     Ok((b, standing))
 }
 
+/// SQL: the owners whose bulletins the caller reads: its own district's, and for a city's
+/// (or province's) accounts those of every district under it, as they are circulated.
+fn readable_owners(actor: &Actor) -> String {
+    actor.owned_units_sql()
+}
+
 fn may_read(actor: &Actor) -> Result<()> {
     match actor.scope() {
         qcity_domain::role::Scope::Public => Err(StoreError::Forbidden),
@@ -461,9 +482,14 @@ fn may_read(actor: &Actor) -> Result<()> {
 /// Issued bulletins, newest first. Every signed-in role may read them (they are circulated).
 pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<Issued>> {
     may_read(actor)?;
-    let rows = sqlx::query("SELECT id, period, title, data_json, issued_by, issued_on FROM bulletins WHERE status = 'issued' ORDER BY id DESC")
-        .fetch_all(&store.pool)
-        .await?;
+    let rows = sqlx::query(&format!(
+        "SELECT b.id, b.period, b.title, b.data_json, b.issued_by, b.issued_on, u.name AS issuer_name \
+         FROM bulletins b JOIN org_units u ON u.id = b.owner_id \
+         WHERE b.status = 'issued' AND b.owner_id IN {} ORDER BY b.id DESC",
+        readable_owners(actor)
+    ))
+    .fetch_all(&store.pool)
+    .await?;
     rows.iter()
         .map(|r| {
             let data: String = r.try_get("data_json")?;
@@ -472,6 +498,7 @@ pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<Issued>> {
                 .unwrap_or(0);
             Ok(Issued {
                 id: r.try_get("id")?,
+                issuer_name: r.try_get("issuer_name")?,
                 period: r.try_get("period")?,
                 title: r.try_get("title")?,
                 number,
@@ -488,11 +515,14 @@ pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<Issued>> {
 
 pub async fn get(store: &Store, actor: &Actor, id: i64) -> Result<Bulletin> {
     may_read(actor)?;
-    let row = sqlx::query("SELECT data_json FROM bulletins WHERE id = $1 AND status = 'issued'")
-        .bind(id)
-        .fetch_optional(&store.pool)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+    let row = sqlx::query(&format!(
+        "SELECT data_json FROM bulletins WHERE id = $1 AND status = 'issued' AND owner_id IN {}",
+        readable_owners(actor)
+    ))
+    .bind(id)
+    .fetch_optional(&store.pool)
+    .await?
+    .ok_or(StoreError::NotFound)?;
     let data: String = row.try_get("data_json")?;
     serde_json::from_str(&data)
         .map_err(|e| StoreError::Conflict(format!("stored bulletin {id} is unreadable: {e}")))

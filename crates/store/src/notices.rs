@@ -23,13 +23,16 @@ pub const LEVELS: [(&str, &str); 3] = [("cuiban", "blue"), ("duban", "yellow"), 
 /// alerts, not escalations, whatever their colour.
 pub async fn counts_by_unit(
     store: &Store,
+    actor: &Actor,
     start: NaiveDate,
     end: NaiveDate,
 ) -> Result<BTreeMap<String, NoticeCounts>> {
-    let rows = sqlx::query(
+    let rows = sqlx::query(&format!(
         "SELECT u.code, n.level, COUNT(*) AS n FROM notices n JOIN org_units u ON u.id = n.unit_id \
-         WHERE n.issued_on >= $1 AND n.issued_on <= $2 AND n.kind <> 'licence' GROUP BY u.code, n.level",
-    )
+         WHERE n.issued_on >= $1 AND n.issued_on <= $2 AND n.kind <> 'licence' \
+         AND n.unit_id IN {} GROUP BY u.code, n.level",
+        actor.owned_units_sql()
+    ))
     .bind(start.to_string())
     .bind(end.to_string())
     .fetch_all(&store.pool)
@@ -498,12 +501,16 @@ pub async fn issue_duban(
     if respond_by < today {
         return Err(StoreError::invalid("respond_by", "error-date-past"));
     }
-    let unit_id: i64 = sqlx::query("SELECT id FROM org_units WHERE code = $1")
-        .bind(unit_code)
-        .fetch_optional(&store.pool)
-        .await?
-        .ok_or_else(|| StoreError::invalid("unit", "error-unit-unknown"))?
-        .try_get("id")?;
+    // Only a unit of the caller's district: another district's unit is unknown here.
+    let unit_id: i64 = sqlx::query(&format!(
+        "SELECT id FROM org_units WHERE code = $1 AND id IN {}",
+        actor.owned_units_sql()
+    ))
+    .bind(unit_code)
+    .fetch_optional(&store.pool)
+    .await?
+    .ok_or_else(|| StoreError::invalid("unit", "error-unit-unknown"))?
+    .try_get("id")?;
     if let Some(id) = obligation_id {
         let ob = obligations::get(store, actor, id).await?;
         if ob.unit_id != unit_id {
@@ -689,6 +696,11 @@ pub const SCHEMA: Schema = Schema {
             version: 2026120641,
             name: "evidence files: where the bytes are kept",
             sql: include_str!("../migrations/2026120641_supervision_evidence_stored.sql"),
+        },
+        Migration {
+            version: 2026120668,
+            name: "bulletins: issued per district",
+            sql: include_str!("../migrations/2026120668_supervision_bulletin_owner.sql"),
         },
     ],
     tables: &[

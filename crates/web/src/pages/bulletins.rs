@@ -43,13 +43,19 @@ fn last_month(today: chrono::NaiveDate) -> String {
 struct ListPage {
     ctx: PageCtx,
     issued: Vec<Issued>,
+    /// A city's accounts read the bulletins of several districts: each names its issuer.
+    several: bool,
     month: String,
 }
 
 async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     ctx.user()?;
     let issued = bulletins::list(&state.store, &ctx.actor()).await?;
+    let several = issued
+        .iter()
+        .any(|b| b.issuer_name != issued[0].issuer_name);
     Ok(render(&ListPage {
+        several,
         month: last_month(ctx.today),
         ctx: ctx.page(),
         issued,
@@ -121,7 +127,7 @@ async fn draft(
     Query(q): Query<MonthQuery>,
 ) -> Result<Response, AppError> {
     let b = compute(&state, &ctx, &q.month).await?;
-    let issued = bulletins::issued_for(&state.store, &b.period).await?;
+    let issued = bulletins::issued_for(&state.store, &ctx.actor(), &b.period).await?;
     let mut p = bulletin_page(&ctx, b, None);
     p.issued = issued;
     Ok(render(&p))
@@ -155,7 +161,7 @@ async fn issue(
 ) -> Result<Response, AppError> {
     ctx.require_role(&[Role::Office])?;
     let b = compute(&state, &ctx, &q.month).await?;
-    if let Some((id, _)) = bulletins::issued_for(&state.store, &b.period).await? {
+    if let Some((id, _)) = bulletins::issued_for(&state.store, &ctx.actor(), &b.period).await? {
         return Ok(see_other(&format!("/bulletins/{id}")));
     }
     if q.confirm != "1" {

@@ -41,8 +41,6 @@ pub fn routes(r: Routes) -> Routes {
         .post("/supervision/review", batch_review)
         .post("/supervision/urge", urge)
         .get("/static/evidence.js", evidence_script)
-        // Notices are not yet kept per district.
-        .per_district(false)
         .get("/notices", notice_list)
         .post("/notices", issue_duban)
         .post("/notices/{id}/read", read_notice)
@@ -1238,7 +1236,7 @@ async fn notices_view(
         .collect();
     let follows_licences =
         qcity_store::enterprises::may_write(&state.store, &ctx.actor(), "enterprises").await?;
-    let units = match state.plan().await? {
+    let units = match state.plan_of(ctx.actor().owner_id).await? {
         Some((_, plan)) => plan
             .units
             .iter()
@@ -1387,9 +1385,9 @@ pub static MODULE: Module = Module {
     schema: &qcity_store::notices::SCHEMA,
     routes: |r| {
         let r = routes(r);
-        let r = super::bulletins::routes(r.per_district(false));
-        let r = super::districts::routes(r.per_district(true));
-        crate::api::supervision::routes(r.per_district(false))
+        let r = super::bulletins::routes(r);
+        let r = super::districts::routes(r);
+        crate::api::supervision::routes(r)
     },
     openapi: <crate::api::supervision::Doc as utoipa::OpenApi>::openapi,
     nav: &[

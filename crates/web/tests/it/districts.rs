@@ -190,8 +190,11 @@ async fn a_second_district_runs_its_own_plan_and_the_city_compares_both() {
         !refused.contains("惠济"),
         "nothing of Huiji's on the refusal"
     );
-    let res = js_web.get(app.url("/notices")).send().await.unwrap();
-    assert_eq!(res.status(), 409);
+    let notices = body(js_web.get(app.url("/notices")).send().await.unwrap()).await;
+    assert!(
+        !notices.contains("惠济"),
+        "Jinshui's notices name none of Huiji's units"
+    );
     let res = js_web.get(app.url("/")).send().await.unwrap();
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"], "/supervision/districts");
@@ -391,6 +394,18 @@ async fn another_districts_office_is_refused_on_every_state_changing_route() {
     )
     .await
     .unwrap();
+    let b = qcity_store::bulletins::draft(
+        &app.store,
+        &home,
+        &plan::current(&app.store).await.unwrap().unwrap().1,
+        "2014-11",
+        day,
+    )
+    .await
+    .unwrap();
+    let bulletin_id = qcity_store::bulletins::issue(&app.store, &home, b, day)
+        .await
+        .unwrap();
     let before = obligations::tallies_sql(&app.store, &home, day)
         .await
         .unwrap()
@@ -410,6 +425,8 @@ async fn another_districts_office_is_refused_on_every_state_changing_route() {
             notice_id
         } else if r.path.contains("/reports/") {
             report_id
+        } else if r.path.contains("/bulletins/") {
+            bulletin_id
         } else {
             ob.id
         };
@@ -439,8 +456,14 @@ async fn another_districts_office_is_refused_on_every_state_changing_route() {
             ]),
         };
         let status = req.send().await.unwrap().status().as_u16();
+        // Issuing a bulletin or a 督办 makes one of the intruder's own district (checked
+        // below to leave Huiji's alone); every other route is refused.
+        let own_district = matches!(
+            r.path,
+            "/bulletins" | "/notices" | "/api/v1/bulletins" | "/api/v1/notices"
+        ) && matches!(status, 200 | 201 | 303);
         assert!(
-            matches!(status, 403 | 404 | 409 | 422),
+            own_district || matches!(status, 403 | 404 | 409 | 422),
             "{} {path}: another district's office got {status}",
             r.method
         );
@@ -470,9 +493,152 @@ async fn another_districts_office_is_refused_on_every_state_changing_route() {
     .await
     .unwrap();
     assert_eq!(cuiban, 0, "no 催办 across districts");
+    let (_, standing) = qcity_store::bulletins::get_any(&app.store, &home, bulletin_id)
+        .await
+        .unwrap();
+    assert_eq!(standing, qcity_store::bulletins::Standing::Issued);
     assert_eq!(
         qcity_store::users::count(&app.store).await.unwrap(),
         users_before + 1,
         "only the intruder's own account was added"
     );
+}
+
+/// The id of the bulletin a page redirected to.
+fn bulletin_id(res: &reqwest::Response) -> i64 {
+    let to = res
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .unwrap_or_default();
+    to.trim_start_matches("/bulletins/").parse().unwrap_or(0)
+}
+
+/// Each district issues its own bulletins (numbered per district, one per district and
+/// period) and its own 督办; another district neither reads nor changes them; the city's
+/// leader reads both districts' bulletins, each named with its district.
+#[tokio::test]
+async fn each_district_issues_its_own_bulletins_and_notices() {
+    let app = crate::harness::TestApp::with_plan().await;
+    let home = Actor::system("t");
+    let day = chrono::NaiveDate::from_ymd_opt(2015, 2, 10).unwrap();
+    plan::add_district(&app.store, &home, &jinshui(), day)
+        .await
+        .unwrap();
+    let hj = app.user("hj.office", Role::Office, Some("HUIJI")).await;
+    let js = app.user("js.office", Role::Office, Some("JINSHUI")).await;
+    let issue = |c: &reqwest::Client| {
+        c.post(app.url("/bulletins"))
+            .form(&[("month", "2015-01"), ("confirm", "1")])
+            .send()
+    };
+    let hj_res = issue(&hj).await.unwrap();
+    assert_eq!(hj_res.status(), 303);
+    let hj_bulletin = bulletin_id(&hj_res);
+    // Huiji's bulletin for January does not stop Jinshui issuing its own, numbered 1 too.
+    let js_res = issue(&js).await.unwrap();
+    assert_eq!(js_res.status(), 303);
+    let js_bulletin = bulletin_id(&js_res);
+    assert!(hj_bulletin > 0 && js_bulletin > 0 && hj_bulletin != js_bulletin);
+    let (hj_b, js_b) = (
+        qcity_store::bulletins::get(&app.store, &home, hj_bulletin)
+            .await
+            .unwrap(),
+        qcity_store::bulletins::get(
+            &app.store,
+            &office_of(unit_id(&app, "JINSHUI").await),
+            js_bulletin,
+        )
+        .await
+        .unwrap(),
+    );
+    assert_eq!((hj_b.number, js_b.number), (1, 1));
+    assert!(js_b.title.contains("金水区"), "{}", js_b.title);
+    assert!(
+        js_b.units.iter().all(|u| u.unit_code.starts_with("JS")),
+        "Jinshui's bulletin ranks Jinshui's units"
+    );
+    assert!(hj_b.units.iter().all(|u| !u.unit_code.starts_with("JS")));
+
+    // Jinshui lists only its own; Huiji's is not found, and cannot be corrected or revoked.
+    let list = body(js.get(app.url("/bulletins")).send().await.unwrap()).await;
+    assert!(list.contains(&format!("/bulletins/{js_bulletin}\"")));
+    assert!(!list.contains(&format!("/bulletins/{hj_bulletin}\"")));
+    for path in [
+        format!("/bulletins/{hj_bulletin}"),
+        format!("/bulletins/{hj_bulletin}/pdf"),
+        format!("/api/v1/bulletins/{hj_bulletin}"),
+    ] {
+        let res = js.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(res.status(), 404, "{path}");
+    }
+    let res = js
+        .post(app.url(&format!("/bulletins/{hj_bulletin}/revoke")))
+        .form(&[("reason", "跨区撤销")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let (_, standing) = qcity_store::bulletins::get_any(&app.store, &home, hj_bulletin)
+        .await
+        .unwrap();
+    assert_eq!(standing, qcity_store::bulletins::Standing::Issued);
+
+    // The city's leader reads both, each named with its district.
+    let city = app.user("zz.leader", Role::Leader, Some("ZZ")).await;
+    let list = body(city.get(app.url("/bulletins")).send().await.unwrap()).await;
+    assert!(list.contains(&format!("/bulletins/{js_bulletin}\"")));
+    assert!(list.contains(&format!("/bulletins/{hj_bulletin}\"")));
+    assert!(list.contains("金水区") && list.contains("惠济区"));
+    let res = city
+        .get(app.url(&format!("/bulletins/{js_bulletin}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+
+    // A 督办 from Jinshui's office to a Huiji unit is refused: the unit is not its own.
+    let res = js
+        .post(app.url("/notices"))
+        .form(&[
+            ("unit", "ZJFJ"),
+            ("title", "跨区督办"),
+            ("body", ""),
+            ("respond_by", "2099-03-01"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        matches!(res.status().as_u16(), 404 | 422),
+        "{}",
+        res.status()
+    );
+    let manual: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notices WHERE kind = 'manual'")
+        .fetch_one(&app.store.pool)
+        .await
+        .unwrap();
+    assert_eq!(manual, 0);
+    // To its own unit it goes through, and Huiji's office does not see it.
+    let res = js
+        .post(app.url("/notices"))
+        .form(&[
+            ("unit", "JSZJFJ"),
+            ("title", "金水督办"),
+            ("body", ""),
+            ("respond_by", "2099-03-01"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success() || res.status().is_redirection());
+    let manual: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notices WHERE kind = 'manual'")
+        .fetch_one(&app.store.pool)
+        .await
+        .unwrap();
+    assert_eq!(manual, 1);
+    let hj_notices = body(hj.get(app.url("/notices")).send().await.unwrap()).await;
+    assert!(!hj_notices.contains("金水督办"));
+    let js_notices = body(js.get(app.url("/notices")).send().await.unwrap()).await;
+    assert!(js_notices.contains("金水督办"));
 }

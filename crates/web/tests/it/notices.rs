@@ -547,9 +547,14 @@ async fn licence_expiries_come_as_one_daily_digest_each_step_once() {
     // Digests are not the unit's work: the home count and the bulletin's counts ignore them.
     let home = body(web.get(app.url("/")).send().await.unwrap()).await;
     assert_eq!(queue_count(&home, "queue-notices"), waiting);
-    let counts = notices::counts_by_unit(&app.store, d("2015-01-01"), d("2015-12-31"))
-        .await
-        .unwrap();
+    let counts = notices::counts_by_unit(
+        &app.store,
+        &qcity_store::Actor::system("t"),
+        d("2015-01-01"),
+        d("2015-12-31"),
+    )
+    .await
+    .unwrap();
     assert!(
         counts
             .get("ZJFJ")

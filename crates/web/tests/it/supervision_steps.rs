@@ -357,7 +357,7 @@ async fn batch_review_changes_exactly_the_selected_and_returned_units_hear_why()
     assert_eq!(returned[0].obligation_id, Some(a.id));
     assert!(returned[0].title.contains("缺少佐证材料") && returned[0].body == "缺少佐证材料");
     assert_eq!(
-        notices::counts_by_unit(&app.store, today, today)
+        notices::counts_by_unit(&app.store, &qcity_store::Actor::system("t"), today, today)
             .await
             .unwrap()
             .get("NW")
@@ -458,9 +458,14 @@ async fn urging_from_the_overview_is_counted_once_in_the_notice_figures() {
     let page = body(admin.get(app.url(&to)).send().await.unwrap()).await;
     assert!(page.contains("已发出催办 1 项，跳过 1 项"));
     // Three presses, one 催办 per unit in the month's figures.
-    let counts = notices::counts_by_unit(&app.store, d(2015, 1, 1), d(2015, 1, 31))
-        .await
-        .unwrap();
+    let counts = notices::counts_by_unit(
+        &app.store,
+        &qcity_store::Actor::system("t"),
+        d(2015, 1, 1),
+        d(2015, 1, 31),
+    )
+    .await
+    .unwrap();
     assert_eq!((counts["NW"].blue, counts["ZJFJ"].blue), (1, 1));
     // The ladder's own blue step on the same deadline is the same notice, not a second one.
     notices::supervise(&app.store, today, &Ladder::default())
@@ -481,9 +486,14 @@ async fn urging_from_the_overview_is_counted_once_in_the_notice_figures() {
     let nw_notices = urged().await;
     assert_eq!(nw_notices.len(), 1);
     assert_eq!(nw_notices[0].level, "blue");
-    let blue_after_ladder = notices::counts_by_unit(&app.store, d(2015, 1, 1), d(2015, 1, 31))
-        .await
-        .unwrap()["NW"]
+    let blue_after_ladder = notices::counts_by_unit(
+        &app.store,
+        &qcity_store::Actor::system("t"),
+        d(2015, 1, 1),
+        d(2015, 1, 31),
+    )
+    .await
+    .unwrap()["NW"]
         .blue;
 
     // Handed in: nothing to urge. A unit may not urge; the API answers as the page.
@@ -521,9 +531,14 @@ async fn urging_from_the_overview_is_counted_once_in_the_notice_figures() {
         .await
         .unwrap();
     assert_eq!(res.status(), 403);
-    let counts = notices::counts_by_unit(&app.store, d(2015, 1, 1), d(2015, 1, 31))
-        .await
-        .unwrap();
+    let counts = notices::counts_by_unit(
+        &app.store,
+        &qcity_store::Actor::system("t"),
+        d(2015, 1, 1),
+        d(2015, 1, 31),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         counts["NW"].blue, blue_after_ladder,
         "a refused 催办 counts nothing"
