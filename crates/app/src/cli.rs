@@ -201,6 +201,9 @@ enum Command {
     },
     /// Run reminders and escalations once for the business date (the server also runs them hourly).
     Supervise,
+    /// Recount the figures the overviews keep current (as of the business date) from the
+    /// records, and say whether the kept ones differed.
+    Rebuild,
     /// Create a ready-to-explore database: the seed plan and one account per role.
     Demo,
     /// Import a register from XLSX or CSV (bad rows are reported by line, good rows kept).
@@ -778,6 +781,22 @@ async fn run(cli: &Cli) -> Result<ExitCode> {
                 }
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Rebuild => {
+            let store = cli.store().await?;
+            let today = cli.today.unwrap_or_else(china_today);
+            let tallies = qcity_store::obligations::tallies::drift(&store).await?;
+            let cells = qcity_store::obligations::tallies::rebuild(&store, today).await?;
+            println!(
+                "督查统计 / supervision figures: {cells} 格重新计数 / cells recounted as of {today}; \
+                 {} 格与重新计数不符 / kept cells differed",
+                tallies.len()
+            );
+            Ok(if tallies.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
         Command::Bench {
             command:

@@ -702,6 +702,11 @@ pub const SCHEMA: Schema = Schema {
             name: "bulletins: issued per district",
             sql: include_str!("../migrations/2026120668_supervision_bulletin_owner.sql"),
         },
+        Migration {
+            version: 2026120669,
+            name: "supervision figures kept current",
+            sql: include_str!("../migrations/2026120669_supervision_tallies.sql"),
+        },
     ],
     tables: &[
         Table::by_id("obligations"),
@@ -713,19 +718,40 @@ pub const SCHEMA: Schema = Schema {
         Table::by_id("notices"),
         Table::by_id("outbox"),
         Table::by_id("bulletins"),
+        // Derived from the obligations: recounted, never restored.
+        Table::transient("obligation_tallies"),
+        Table::transient("tally_state"),
     ],
-    jobs: &[JobSpec {
-        name: "supervision-ladder",
-        run: |store, ctx| {
-            Box::pin(async move {
-                let f = supervise(store, ctx.today, ctx.ladder).await?;
-                Ok(format!(
-                    "{} reminders, {} 催办 (blue), {} 督办 (yellow), {} 通报 (red)",
-                    f.reminders, f.cuiban, f.duban, f.tongbao
-                ))
-            })
+    jobs: &[
+        JobSpec {
+            name: "supervision-figures",
+            run: |store, ctx| {
+                Box::pin(async move {
+                    // Recounted once per business date; changes keep them current meanwhile.
+                    if obligations::tallies::as_of(store).await? == Some(ctx.today) {
+                        return Ok(String::new());
+                    }
+                    let cells = obligations::tallies::rebuild(store, ctx.today).await?;
+                    Ok(format!(
+                        "{cells} figure cells recounted as of {}",
+                        ctx.today
+                    ))
+                })
+            },
         },
-    }],
+        JobSpec {
+            name: "supervision-ladder",
+            run: |store, ctx| {
+                Box::pin(async move {
+                    let f = supervise(store, ctx.today, ctx.ladder).await?;
+                    Ok(format!(
+                        "{} reminders, {} 催办 (blue), {} 督办 (yellow), {} 通报 (red)",
+                        f.reminders, f.cuiban, f.duban, f.tongbao
+                    ))
+                })
+            },
+        },
+    ],
     measures: &[],
     demo: Some(|store, ctx| Box::pin(crate::demo::supervision::run(store, ctx.today))),
 };

@@ -125,6 +125,7 @@ fn handed_in_sql() -> String {
 }
 
 mod sync;
+pub mod tallies;
 pub(crate) use sync::owner_id;
 pub use sync::{SyncPreview, SyncSummary, UnitEffect, preview_sync, sync_from_plan};
 
@@ -495,6 +496,7 @@ pub async fn report(
         },
     )
     .await?;
+    tallies::refresh(store.backend, &mut tx, &[ob.id]).await?;
     tx.commit().await?;
     Ok(report_id)
 }
@@ -639,6 +641,7 @@ pub async fn review(
         },
     )
     .await?;
+    tallies::refresh(store.backend, &mut tx, &[ob.id]).await?;
     tx.commit().await?;
     get(store, actor, id).await
 }
@@ -864,6 +867,7 @@ pub async fn withdraw(
         },
     )
     .await?;
+    tallies::refresh(store.backend, &mut tx, &[ob.id]).await?;
     tx.commit().await?;
     get(store, actor, id).await
 }
@@ -1407,6 +1411,7 @@ pub async fn decide_extension(
         },
     )
     .await?;
+    tallies::refresh(store.backend, &mut tx, &[ob.id]).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -1417,11 +1422,20 @@ pub async fn tallies_sql(store: &Store, actor: &Actor, today: NaiveDate) -> Resu
     if !matches!(actor.scope(), Scope::All | Scope::ReadAll) {
         return Err(StoreError::Forbidden);
     }
-    let sql = tally_sums_sql(
-        "o.unit_id AS unit_id, o.category AS category",
-        &format!("o.owner_id = {}", actor.owner_sql()),
-        "o.unit_id, o.category",
-    );
+    // The kept figures when they count as of this date; a count of the obligations otherwise.
+    let sql = if tallies::as_of(store).await? == Some(today) {
+        format!(
+            "SELECT unit_id, category, {} FROM obligation_tallies o WHERE owner_id = {} AND $1 = $1",
+            tallies::COUNTS,
+            actor.owner_sql()
+        )
+    } else {
+        tally_sums_sql(
+            "o.unit_id AS unit_id, o.category AS category",
+            &format!("o.owner_id = {}", actor.owner_sql()),
+            "o.unit_id, o.category",
+        )
+    };
     let rows = sqlx::query(&sql)
         .bind(today.to_string())
         .fetch_all(&store.pool)
@@ -1474,11 +1488,23 @@ pub async fn tallies_by_owner(
         .map(i64::to_string)
         .collect::<Vec<_>>()
         .join(", ");
-    let sql = tally_sums_sql(
-        "o.owner_id AS owner_id, o.category AS category",
-        &format!("o.owner_id IN ({list})"),
-        "o.owner_id, o.category",
-    );
+    let sql = if tallies::as_of(store).await? == Some(today) {
+        let sums = tallies::COUNTS
+            .split(", ")
+            .map(|c| format!("SUM({c}) AS {c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!(
+            "SELECT owner_id, category, {sums} FROM obligation_tallies \
+             WHERE owner_id IN ({list}) AND $1 = $1 GROUP BY owner_id, category"
+        )
+    } else {
+        tally_sums_sql(
+            "o.owner_id AS owner_id, o.category AS category",
+            &format!("o.owner_id IN ({list})"),
+            "o.owner_id, o.category",
+        )
+    };
     let rows = sqlx::query(&sql)
         .bind(today.to_string())
         .fetch_all(&store.pool)

@@ -198,7 +198,7 @@ pub async fn import(
     if home.is_none() || home == owner {
         crate::enterprises::sync_register_keepers(&mut tx, plan).await?;
     }
-    let obligations = crate::obligations::sync_from_plan(&mut tx, plan).await?;
+    let obligations = crate::obligations::sync_from_plan(store.backend, &mut tx, plan).await?;
     let diff_json = serde_json::to_string(&d).map_err(|e| StoreError::Conflict(e.to_string()))?;
     sqlx::query(
         "INSERT INTO plan_versions (plan_code, version, source_format, source_name, plan_toml, diff_json, created_by, created_at, effective_on, owner_id) \

@@ -148,7 +148,11 @@ async fn owned_obligations(tx: &mut Tx, owner: Option<i64>) -> Result<Vec<Obliga
 
 /// Brings the obligations in line with a plan version, inside the plan import's transaction
 /// (after the units are in line with the plan's).
-pub async fn sync_from_plan(tx: &mut Tx, plan: &Plan) -> Result<SyncSummary> {
+pub async fn sync_from_plan(
+    backend: crate::Backend,
+    tx: &mut Tx,
+    plan: &Plan,
+) -> Result<SyncSummary> {
     let ids = unit_ids(tx).await?;
     let owner = owner_id(tx, plan).await?;
     let existing = owned_obligations(tx, owner).await?;
@@ -203,6 +207,9 @@ pub async fn sync_from_plan(tx: &mut Tx, plan: &Plan) -> Result<SyncSummary> {
                     .await?;
             }
         }
+    }
+    if let Some(owner) = owner {
+        super::tallies::refresh_owner(backend, tx, owner).await?;
     }
     Ok(summary)
 }

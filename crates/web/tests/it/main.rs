@@ -39,4 +39,5 @@ mod reports;
 mod scope;
 mod supervision;
 mod supervision_steps;
+mod tallies;
 mod uploads;
