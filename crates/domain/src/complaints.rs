@@ -13,3 +13,5 @@
 //! `docs/complaints.md` describes the model.
 
 pub mod calendar;
+pub mod catalogue;
+pub mod ticket;

@@ -367,7 +367,11 @@ mod tests {
         for (year, expected) in [(2025, 248), (2026, 248)] {
             let last_of_prev = d(&format!("{}-12-31", year - 1));
             let last = d(&format!("{year}-12-31"));
-            assert_eq!(cal.working_days_between(last_of_prev, last), expected, "{year}");
+            assert_eq!(
+                cal.working_days_between(last_of_prev, last),
+                expected,
+                "{year}"
+            );
         }
     }
 
