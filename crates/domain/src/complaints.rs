@@ -14,4 +14,5 @@
 
 pub mod calendar;
 pub mod catalogue;
+pub mod classify;
 pub mod ticket;
