@@ -15,4 +15,6 @@
 pub mod calendar;
 pub mod catalogue;
 pub mod classify;
+pub mod figures;
+pub mod merge;
 pub mod ticket;
