@@ -17,4 +17,5 @@ pub mod catalogue;
 pub mod classify;
 pub mod figures;
 pub mod merge;
+pub mod personal;
 pub mod ticket;
