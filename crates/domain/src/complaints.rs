@@ -19,3 +19,6 @@ pub mod figures;
 pub mod merge;
 pub mod personal;
 pub mod ticket;
+
+#[cfg(test)]
+mod tests;

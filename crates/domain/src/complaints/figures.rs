@@ -2,8 +2,11 @@
 //! its additive parts ([`Counts`], [`Ratio`]) so that units roll up to districts and districts
 //! to the city by summing counts, never by averaging rates (`org::Tree::roll_up`).
 
-use super::ticket::{Outcome, Satisfaction};
+use super::calendar::Calendar;
+use super::catalogue::Limits;
+use super::ticket::{ClockFacts, Dated, EventKind, Outcome, Satisfaction, Stage, stage_outcome};
 use crate::org::Ratio;
+use chrono::NaiveDate;
 use serde::Serialize;
 use std::ops::AddAssign;
 
@@ -20,6 +23,38 @@ pub struct TicketFigures {
     pub merged: bool,
     /// Not accepted (不予受理).
     pub declined: bool,
+}
+
+impl TicketFigures {
+    /// A ticket's figures as of `as_of`, from its dated history (entries after `as_of` are
+    /// ignored, so a past month's figures do not change when work is done later). The
+    /// satisfaction is the ticket's last rating, counted once a visit is in the history.
+    pub fn from_history(
+        history: &[Dated],
+        satisfaction: Option<Satisfaction>,
+        limits: &Limits,
+        cal: &Calendar,
+        as_of: NaiveDate,
+    ) -> TicketFigures {
+        let seen: Vec<Dated> = history.iter().copied().filter(|e| e.on <= as_of).collect();
+        let has = |k: EventKind| seen.iter().any(|e| e.kind == k);
+        let facts = ClockFacts::from_history(&seen);
+        let stage = |s: Stage| stage_outcome(&facts, limits, s, cal, as_of);
+        // A reopen after the visit asks for a new rating.
+        let visited_last = seen
+            .iter()
+            .rev()
+            .find(|e| matches!(e.kind, EventKind::Visit | EventKind::Reopen))
+            .is_some_and(|e| e.kind == EventKind::Visit);
+        TicketFigures {
+            sign: stage(Stage::Sign),
+            reply: stage(Stage::Reply),
+            close: stage(Stage::Close),
+            satisfaction: satisfaction.filter(|_| visited_last),
+            merged: has(EventKind::Merge),
+            declined: has(EventKind::Decline),
+        }
+    }
 }
 
 /// Additive counts of a set of tickets (a unit, a district, a category, a period).

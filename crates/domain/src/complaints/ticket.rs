@@ -510,6 +510,23 @@ pub fn allowed(t: &Ticket, who: Actor<'_>) -> Vec<EventKind> {
 pub struct Dated {
     pub on: NaiveDate,
     pub kind: EventKind,
+    /// For an approved extension, the working days granted; 0 otherwise.
+    pub days: u32,
+}
+
+impl Dated {
+    pub fn new(on: NaiveDate, kind: EventKind) -> Dated {
+        Dated { on, kind, days: 0 }
+    }
+
+    /// An approved extension of `days` working days.
+    pub fn extension(on: NaiveDate, days: u32) -> Dated {
+        Dated {
+            on,
+            kind: EventKind::ApproveExtension,
+            days,
+        }
+    }
 }
 
 /// A stopped clock: the working days after `from` up to and including `to` do not count;
@@ -539,18 +556,15 @@ pub struct ClockFacts {
     pub closed: Option<NaiveDate>,
     /// Sent back or in dispute, in this round.
     pub paused: Vec<Pause>,
-    /// Working days granted in this round ([`Ticket::extension_days`]).
+    /// Working days granted in this round.
     pub extension_days: u32,
 }
 
 impl ClockFacts {
-    /// Folds a history in date order; `extension_days` comes from the ticket.
-    pub fn from_history(history: &[Dated], extension_days: u32) -> ClockFacts {
+    /// Folds a history in date order.
+    pub fn from_history(history: &[Dated]) -> ClockFacts {
         use EventKind as K;
-        let mut f = ClockFacts {
-            extension_days,
-            ..ClockFacts::default()
-        };
+        let mut f = ClockFacts::default();
         for e in history {
             match e.kind {
                 K::Dispatch | K::Redispatch | K::DecideDispute | K::Escalate => {
@@ -566,11 +580,13 @@ impl ClockFacts {
                 }
                 K::Reply => f.replied = Some(e.on),
                 K::Close => f.closed = Some(e.on),
+                K::ApproveExtension => f.extension_days += e.days,
                 K::Reopen => {
                     f.round_start = Some(e.on);
                     f.replied = None;
                     f.closed = None;
                     f.paused.clear();
+                    f.extension_days = 0;
                 }
                 // A second send-back while already stopped keeps the first stop.
                 K::SendBack if !f.is_paused() => f.paused.push(Pause {

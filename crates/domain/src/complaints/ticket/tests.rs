@@ -403,10 +403,7 @@ const FOOD: Limits = Limits {
 fn hist(entries: &[(&str, EventKind)]) -> Vec<Dated> {
     entries
         .iter()
-        .map(|(on, kind)| Dated {
-            on: d(on),
-            kind: *kind,
-        })
+        .map(|(on, kind)| Dated::new(d(on), *kind))
         .collect()
 }
 
@@ -419,7 +416,7 @@ fn the_clock_runs_over_the_spring_festival() {
         ("2026-02-12", EventKind::Dispatch),
         ("2026-02-13", EventKind::Sign),
     ]);
-    let f = ClockFacts::from_history(&h, 0);
+    let f = ClockFacts::from_history(&h);
     let c = clock(&f, &FOOD, &cal, d("2026-02-24"));
     assert_eq!(
         c,
@@ -453,7 +450,9 @@ fn the_clock_runs_over_the_spring_festival() {
         }
     );
     // An extension of 2 working days moves reply and close, not sign.
-    let g = ClockFacts::from_history(&h, 2);
+    let mut h2 = h.clone();
+    h2.push(Dated::extension(d("2026-02-24"), 2));
+    let g = ClockFacts::from_history(&h2);
     assert_eq!(
         stage_outcome(&g, &FOOD, Stage::Reply, &cal, d("2026-02-25")),
         Outcome::Pending {
@@ -469,7 +468,7 @@ fn a_send_back_stops_the_clock_until_the_redispatch() {
         ("2026-02-12", EventKind::Dispatch),
         ("2026-02-13", EventKind::SendBack),
     ]);
-    let f = ClockFacts::from_history(&h, 0);
+    let f = ClockFacts::from_history(&h);
     assert_eq!(
         stage_outcome(&f, &FOOD, Stage::Reply, &cal, d("2026-03-30")),
         Outcome::Paused
@@ -484,7 +483,7 @@ fn a_send_back_stops_the_clock_until_the_redispatch() {
         ("2026-02-26", EventKind::Sign),
         ("2026-02-27", EventKind::Reply),
     ]));
-    let f = ClockFacts::from_history(&h, 0);
+    let f = ClockFacts::from_history(&h);
     assert_eq!(
         f.paused,
         [Pause {
@@ -528,7 +527,7 @@ fn a_reopen_starts_a_new_round() {
         ("2026-03-05", EventKind::Close),
         ("2026-03-09", EventKind::Reopen),
     ]);
-    let f = ClockFacts::from_history(&h, 0);
+    let f = ClockFacts::from_history(&h);
     assert_eq!(f.round_start, Some(d("2026-03-09")));
     assert_eq!((f.replied, f.closed), (None, None));
     assert_eq!(
