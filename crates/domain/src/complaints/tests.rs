@@ -194,3 +194,34 @@ fn a_complaint_from_intake_to_the_figures() {
         1
     );
 }
+
+/// Every translation key the complaint rules return is listed in `docs/complaints.md`, where
+/// the web layer takes its messages from.
+#[test]
+fn every_error_key_is_documented() {
+    let doc = include_str!("../../../../docs/complaints.md");
+    let sources = [
+        include_str!("calendar.rs"),
+        include_str!("catalogue.rs"),
+        include_str!("classify.rs"),
+        include_str!("ticket.rs"),
+        include_str!("merge.rs"),
+        include_str!("personal.rs"),
+    ];
+    let mut keys = 0;
+    for src in sources {
+        for part in src.split('"').skip(1).step_by(2) {
+            let is_key = part.starts_with("error-")
+                && !part.ends_with('-')
+                && part.chars().all(|c| c.is_ascii_lowercase() || c == '-');
+            if is_key {
+                keys += 1;
+                assert!(
+                    doc.contains(&format!("`{part}`")),
+                    "{part} is not in the doc"
+                );
+            }
+        }
+    }
+    assert!(keys >= 30, "{keys} keys found");
+}
