@@ -17,6 +17,7 @@ pub mod catalogue;
 pub mod classify;
 pub mod figures;
 pub mod merge;
+pub mod open311;
 pub mod personal;
 pub mod ticket;
 
