@@ -9,8 +9,8 @@ use super::figures::{Counts, TicketFigures};
 use super::merge::{Candidate, MergeRule, Reason, check_merge, suggestions};
 use super::personal::mask_text;
 use super::ticket::{
-    Actor, ClockFacts, Dated, Event, EventKind, Outcome, Satisfaction, Stage, Status, Ticket,
-    apply, stage_outcome,
+    Actor, ClockFacts, Dated, Event, EventKind, Finding, Outcome, Satisfaction, Stage, Status,
+    Ticket, apply, stage_outcome,
 };
 use chrono::NaiveDate;
 
@@ -121,7 +121,13 @@ fn a_complaint_from_intake_to_the_figures() {
     a.act("2026-02-26", Event::Handle, gs);
     a.act("2026-02-26", Event::RequestExtension { days: 2 }, gs);
     a.act("2026-02-27", Event::ApproveExtension, Actor::Office);
-    a.act("2026-03-02", Event::Reply, gs);
+    a.act(
+        "2026-03-02",
+        Event::Reply {
+            finding: Finding::Substantiated,
+        },
+        gs,
+    );
     a.act(
         "2026-03-03",
         Event::Visit {
@@ -132,6 +138,7 @@ fn a_complaint_from_intake_to_the_figures() {
     a.act("2026-03-03", Event::Close, Actor::Office);
     assert_eq!(a.ticket.status, Status::Closed);
     assert_eq!(a.ticket.extension_days, 2);
+    assert!(super::ticket::is_credit_event(&a.ticket));
 
     // The clock: the days sent back (02-13, the worked Saturday 02-14, 02-24) do not count,
     // the Spring Festival is no working day; reply due 02-28 + 2 days' extension = 03-03.

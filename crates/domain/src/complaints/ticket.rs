@@ -105,6 +105,25 @@ impl Satisfaction {
 }
 
 code_list! {
+    /// What the unit found (核查结果), stated with its reply.
+    Finding {
+        Substantiated = "substantiated", ["属实", "情况属实"], "Substantiated";
+        Partly = "partly", ["部分属实"], "Partly substantiated";
+        Unfounded = "unfounded", ["不属实", "情况不属实"], "Unfounded";
+        /// 无法核实: the facts could not be established.
+        Undetermined = "undetermined", ["无法核实", "无法认定"], "Could not be established";
+    }
+}
+
+impl Finding {
+    /// A closed ticket with this finding against a named enterprise becomes a credit event
+    /// (`credit::EventKind::Complaint`, 质量投诉属实).
+    pub fn is_credit_event(self) -> bool {
+        matches!(self, Finding::Substantiated | Finding::Partly)
+    }
+}
+
+code_list! {
     /// What happened to a ticket, as its history stores it.
     EventKind {
         Accept = "accept", ["受理"], "Accepted";
@@ -140,6 +159,12 @@ impl std::fmt::Display for EventKind {
     }
 }
 
+/// Whether a ticket becomes a credit event in the file of the enterprise it names: closed,
+/// with a substantiated (or partly substantiated) finding.
+pub fn is_credit_event(t: &Ticket) -> bool {
+    t.status == Status::Closed && t.finding.is_some_and(Finding::is_credit_event)
+}
+
 /// The longest extension a unit may ask for at once, in working days.
 pub const MAX_EXTENSION_DAYS: u32 = 30;
 
@@ -147,20 +172,43 @@ pub const MAX_EXTENSION_DAYS: u32 = 30;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
     Accept,
-    Decline { reason: String },
-    Dispatch { unit: String },
+    Decline {
+        reason: String,
+    },
+    Dispatch {
+        unit: String,
+    },
     Sign,
     Handle,
-    Reply,
-    Visit { satisfaction: Satisfaction },
+    /// The unit's answer, with what it found.
+    Reply {
+        finding: Finding,
+    },
+    Visit {
+        satisfaction: Satisfaction,
+    },
     Close,
-    Reopen { reason: String },
-    SendBack { reason: String },
-    Redispatch { unit: String },
-    DecideDispute { unit: String },
-    Escalate { unit: String },
-    Merge { into: i64 },
-    RequestExtension { days: u32 },
+    Reopen {
+        reason: String,
+    },
+    SendBack {
+        reason: String,
+    },
+    Redispatch {
+        unit: String,
+    },
+    DecideDispute {
+        unit: String,
+    },
+    Escalate {
+        unit: String,
+    },
+    Merge {
+        into: i64,
+    },
+    RequestExtension {
+        days: u32,
+    },
     ApproveExtension,
     RefuseExtension,
     AddInfo,
@@ -175,7 +223,7 @@ impl Event {
             Event::Dispatch { .. } => K::Dispatch,
             Event::Sign => K::Sign,
             Event::Handle => K::Handle,
-            Event::Reply => K::Reply,
+            Event::Reply { .. } => K::Reply,
             Event::Visit { .. } => K::Visit,
             Event::Close => K::Close,
             Event::Reopen { .. } => K::Reopen,
@@ -221,6 +269,8 @@ pub struct Ticket {
     /// Working days granted in this round, added to the reply and close limits.
     pub extension_days: u32,
     pub satisfaction: Option<Satisfaction>,
+    /// What the unit found, from its last reply.
+    pub finding: Option<Finding>,
     pub merged_into: Option<i64>,
     pub reopened: u32,
 }
@@ -243,6 +293,7 @@ impl Ticket {
             pending_extension: None,
             extension_days: 0,
             satisfaction: None,
+            finding: None,
             merged_into: None,
             reopened: 0,
         }
@@ -354,8 +405,9 @@ pub fn apply(t: &Ticket, event: &Event, who: Actor<'_>) -> Result<Ticket, Transi
             handling_unit(t, who)?;
             next.status = S::Handling;
         }
-        (Event::Reply, S::Signed | S::Handling) => {
+        (Event::Reply { finding }, S::Signed | S::Handling) => {
             handling_unit(t, who)?;
+            next.finding = Some(*finding);
             next.status = S::Replied;
             next.pending_extension = None;
         }
@@ -480,7 +532,9 @@ pub fn allowed(t: &Ticket, who: Actor<'_>) -> Vec<EventKind> {
         Event::Dispatch { unit: x() },
         Event::Sign,
         Event::Handle,
-        Event::Reply,
+        Event::Reply {
+            finding: Finding::Substantiated,
+        },
         Event::Visit {
             satisfaction: Satisfaction::Satisfied,
         },

@@ -37,7 +37,12 @@ fn the_whole_flow_walks_to_closed_and_reopens() {
         (Event::Dispatch { unit: unit("ZJFJ") }, OFFICE),
         (Event::Sign, ZJ),
         (Event::Handle, ZJ),
-        (Event::Reply, ZJ),
+        (
+            Event::Reply {
+                finding: Finding::Partly,
+            },
+            ZJ,
+        ),
         (
             Event::Visit {
                 satisfaction: Satisfaction::Dissatisfied,
@@ -61,6 +66,8 @@ fn the_whole_flow_walks_to_closed_and_reopens() {
         assert_eq!(t.status, want, "{e:?}");
     }
     assert_eq!(t.satisfaction, Some(Satisfaction::Dissatisfied));
+    assert_eq!(t.finding, Some(Finding::Partly));
+    assert!(is_credit_event(&t));
     assert_eq!(t.status.open311(), "closed");
     let t = apply(
         &t,
@@ -76,6 +83,8 @@ fn the_whole_flow_walks_to_closed_and_reopens() {
     );
     assert_eq!(t.unit.as_deref(), Some("ZJFJ"));
     assert_eq!(t.status.open311(), "open");
+    assert!(!is_credit_event(&t), "reopened: not closed any more");
+    assert!(!Finding::Unfounded.is_credit_event() && !Finding::Undetermined.is_credit_event());
 }
 
 #[test]
@@ -125,7 +134,9 @@ fn refused_transitions_are_typed() {
         ),
         (
             at(Status::Dispatched, Some("ZJFJ")),
-            Event::Reply,
+            Event::Reply {
+                finding: Finding::Unfounded,
+            },
             ZJ,
             E::NotAllowed {
                 event: EventKind::Reply,
