@@ -113,7 +113,7 @@ impl YearCalendar {
                 return Err(CalendarError::MissingKind { line });
             };
             let (date_text, kind_text) = (date_text.trim(), kind_text.trim());
-            if line == 1 && date_text.eq_ignore_ascii_case("date") {
+            if days.is_empty() && date_text.eq_ignore_ascii_case("date") {
                 continue;
             }
             let date = NaiveDate::parse_from_str(date_text, "%Y-%m-%d").map_err(|_| {
@@ -448,7 +448,11 @@ mod tests {
     fn parse_round_trips_and_accepts_chinese_words() {
         let y = YearCalendar::parse(2026, OFFICIAL_2026).unwrap();
         assert_eq!(YearCalendar::parse(2026, &y.to_text()).unwrap(), y);
-        let y = YearCalendar::parse(2027, "2027-01-01，休\n\n2027-02-06\t上班 # 调休\n").unwrap();
+        let y = YearCalendar::parse(
+            2027,
+            "# 2027\ndate,kind\n2027-01-01，休\n\n2027-02-06\t上班 # 调休\n",
+        )
+        .unwrap();
         assert_eq!(y.days.len(), 2);
         assert_eq!(y.days[&d("2027-02-06")], DayKind::Workday);
         let mut cal = Calendar::weekdays_only();

@@ -71,6 +71,12 @@ pub enum CatalogueError {
     NoDefault { category: String },
     #[error("the limits of `{category}` must be positive with sign ≤ reply ≤ close")]
     BadLimits { category: String },
+    #[error("line {line}: expected `code,zh,en,sign,reply,close`")]
+    CategoryColumns { line: usize },
+    #[error("line {line}: `{text}` is not a number of working days")]
+    BadDays { line: usize, text: String },
+    #[error("line {line}: category `{code}` is listed twice")]
+    DuplicateCategory { line: usize, code: String },
 }
 
 impl CatalogueError {
@@ -83,6 +89,9 @@ impl CatalogueError {
             Self::Duplicate { .. } => "error-catalogue-duplicate",
             Self::NoDefault { .. } => "error-catalogue-no-default",
             Self::BadLimits { .. } => "error-catalogue-limits",
+            Self::CategoryColumns { .. } => "error-catalogue-category-columns",
+            Self::BadDays { .. } => "error-catalogue-bad-days",
+            Self::DuplicateCategory { .. } => "error-catalogue-duplicate-category",
         }
     }
 }
@@ -141,6 +150,70 @@ pub fn default_categories() -> Vec<Category> {
     ]
 }
 
+/// Reads categories from `code,zh,en,sign,reply,close` lines (header, blank lines and `#`
+/// comments skipped), the form in which the office edits them.
+pub fn parse_categories(text: &str) -> Result<Vec<Category>, CatalogueError> {
+    let mut out: Vec<Category> = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = i + 1;
+        let content = raw.split('#').next().unwrap_or("").trim();
+        if content.is_empty() {
+            continue;
+        }
+        let cols: Vec<&str> = content.split([',', '，', '\t']).map(str::trim).collect();
+        let [code, zh, en, sign, reply, close] = cols[..] else {
+            return Err(CatalogueError::CategoryColumns { line });
+        };
+        if out.is_empty() && code.eq_ignore_ascii_case("code") {
+            continue;
+        }
+        if code.is_empty() || zh.is_empty() || en.is_empty() {
+            return Err(CatalogueError::CategoryColumns { line });
+        }
+        let days = |t: &str| {
+            t.parse::<u32>().map_err(|_| CatalogueError::BadDays {
+                line,
+                text: t.to_string(),
+            })
+        };
+        let limits = Limits {
+            sign: days(sign)?,
+            reply: days(reply)?,
+            close: days(close)?,
+        };
+        if !limits.is_valid() {
+            return Err(CatalogueError::BadLimits {
+                category: code.to_string(),
+            });
+        }
+        if out.iter().any(|c| c.code == code) {
+            return Err(CatalogueError::DuplicateCategory {
+                line,
+                code: code.to_string(),
+            });
+        }
+        out.push(Category {
+            code: code.to_string(),
+            zh: zh.to_string(),
+            en: en.to_string(),
+            limits,
+        });
+    }
+    Ok(out)
+}
+
+/// The categories as [`parse_categories`] reads them back.
+pub fn categories_text(categories: &[Category]) -> String {
+    let mut out = String::from("code,zh,en,sign,reply,close\n");
+    for c in categories {
+        out.push_str(&format!(
+            "{},{},{},{},{},{}\n",
+            c.code, c.zh, c.en, c.limits.sign, c.limits.reply, c.limits.close
+        ));
+    }
+    out
+}
+
 /// The default catalogue of the demo district (惠济区 unit codes): `category,area,unit` lines.
 pub const DEFAULT_ROUTES: &str = "\
 category,area,unit
@@ -182,7 +255,7 @@ impl Catalogue {
             let [cat, area, unit] = cols[..] else {
                 return Err(CatalogueError::Columns { line });
             };
-            if line == 1 && cat.eq_ignore_ascii_case("category") {
+            if routes.is_empty() && cat.eq_ignore_ascii_case("category") {
                 continue;
             }
             if !categories.iter().any(|c| c.code == cat) {
@@ -281,6 +354,47 @@ mod tests {
             assert!(cat.route(&c.code, None).is_ok(), "{}", c.code);
             assert!(c.limits.is_valid());
             assert!(!c.label(Lang::ZhCn).is_empty() && !c.label(Lang::En).is_empty());
+        }
+    }
+
+    #[test]
+    fn categories_are_data() {
+        let cats = default_categories();
+        assert_eq!(parse_categories(&categories_text(&cats)).unwrap(), cats);
+        let cases = [
+            (
+                "food,食品,Food,1,3",
+                CatalogueError::CategoryColumns { line: 1 },
+            ),
+            (
+                "food,,Food,1,3,10",
+                CatalogueError::CategoryColumns { line: 1 },
+            ),
+            (
+                "code,zh,en,sign,reply,close\nfood,食品,Food,1,三,10",
+                CatalogueError::BadDays {
+                    line: 2,
+                    text: "三".into(),
+                },
+            ),
+            (
+                "food,食品,Food,0,3,10",
+                CatalogueError::BadLimits {
+                    category: "food".into(),
+                },
+            ),
+            (
+                "food,食品,Food,1,3,10\nfood,食品安全,Food safety,1,3,10",
+                CatalogueError::DuplicateCategory {
+                    line: 2,
+                    code: "food".into(),
+                },
+            ),
+        ];
+        for (text, want) in cases {
+            let got = parse_categories(text).unwrap_err();
+            assert_eq!(got, want, "{text}");
+            assert!(got.key().starts_with("error-catalogue-"));
         }
     }
 
