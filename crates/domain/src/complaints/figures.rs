@@ -4,7 +4,9 @@
 
 use super::calendar::Calendar;
 use super::catalogue::Limits;
-use super::ticket::{ClockFacts, Dated, EventKind, Outcome, Satisfaction, Stage, stage_outcome};
+use super::ticket::{
+    Basis, ClockFacts, Dated, EventKind, Outcome, Satisfaction, Stage, stage_outcome,
+};
 use crate::org::Ratio;
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -27,7 +29,8 @@ pub struct TicketFigures {
 
 impl TicketFigures {
     /// A ticket's figures as of `as_of`, from its dated history (entries after `as_of` are
-    /// ignored, so a past month's figures do not change when work is done later). The
+    /// ignored, so a past month's figures do not change when work is done later), on the
+    /// unit's clock ([`Basis::Unit`]): a unit is judged on the time it had. The
     /// satisfaction is the ticket's last rating, counted once a visit is in the history.
     pub fn from_history(
         history: &[Dated],
@@ -39,7 +42,7 @@ impl TicketFigures {
         let seen: Vec<Dated> = history.iter().copied().filter(|e| e.on <= as_of).collect();
         let has = |k: EventKind| seen.iter().any(|e| e.kind == k);
         let facts = ClockFacts::from_history(&seen);
-        let stage = |s: Stage| stage_outcome(&facts, limits, s, cal, as_of);
+        let stage = |s: Stage| stage_outcome(&facts, limits, s, Basis::Unit, cal, as_of);
         // A reopen after the visit asks for a new rating.
         let visited_last = seen
             .iter()

@@ -9,8 +9,8 @@ use super::figures::{Counts, TicketFigures};
 use super::merge::{Candidate, MergeRule, Reason, check_merge, suggestions};
 use super::personal::mask_text;
 use super::ticket::{
-    Actor, ClockFacts, Dated, Event, EventKind, Finding, Outcome, Satisfaction, Stage, Status,
-    Ticket, apply, stage_outcome,
+    Actor, Basis, ClockFacts, Dated, Event, EventKind, Finding, Outcome, Satisfaction, Stage,
+    Status, Ticket, apply, stage_outcome,
 };
 use chrono::NaiveDate;
 
@@ -143,7 +143,14 @@ fn a_complaint_from_intake_to_the_figures() {
     // The clock: the days sent back (02-13, the worked Saturday 02-14, 02-24) do not count,
     // the Spring Festival is no working day; reply due 02-28 + 2 days' extension = 03-03.
     let facts = ClockFacts::from_history(&a.history);
-    let reply = stage_outcome(&facts, &limits, Stage::Reply, &cal, d("2026-03-31"));
+    let reply = stage_outcome(
+        &facts,
+        &limits,
+        Stage::Reply,
+        Basis::Ticket,
+        &cal,
+        d("2026-03-31"),
+    );
     assert_eq!(
         reply,
         Outcome::OnTime {
@@ -157,9 +164,33 @@ fn a_complaint_from_intake_to_the_figures() {
         ..facts.clone()
     };
     assert!(matches!(
-        stage_outcome(&no_pause, &limits, Stage::Reply, &cal, d("2026-03-31")),
+        stage_outcome(
+            &no_pause,
+            &limits,
+            Stage::Reply,
+            Basis::Ticket,
+            &cal,
+            d("2026-03-31")
+        ),
         Outcome::Late { .. }
     ));
+
+    // On 工商's own clock the reply counts from its dispatch on 02-24: 5 + 2 working days
+    // end on 03-04.
+    assert_eq!(
+        stage_outcome(
+            &facts,
+            &limits,
+            Stage::Reply,
+            Basis::Unit,
+            &cal,
+            d("2026-03-31")
+        ),
+        Outcome::OnTime {
+            deadline: d("2026-03-04"),
+            on: d("2026-03-02")
+        }
+    );
 
     // The figures at the end of March, and as of a date before the reply.
     let figures = |k: &Kept, as_of: &str| {
@@ -185,11 +216,12 @@ fn a_complaint_from_intake_to_the_figures() {
         }
     );
     let early = figures(&a, "2026-02-26");
-    // As of 02-26 the extension granted on 02-27 does not count yet.
+    // As of 02-26 the extension granted on 02-27 does not count yet: 工商's 5 working days
+    // from 02-24 end on 03-02.
     assert_eq!(
         early.reply,
         Outcome::Pending {
-            deadline: d("2026-02-28")
+            deadline: d("2026-03-02")
         }
     );
     assert_eq!(early.satisfaction, None);

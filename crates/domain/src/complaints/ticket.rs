@@ -8,8 +8,9 @@
 //! back. A ticket may be merged into another (并单), declined (不予受理), extended on request.
 //!
 //! [`apply`] is the state table. The clock ([`ClockFacts`], [`stage_outcome`]) counts working
-//! days on the official calendar from the dispatch; the days a ticket spends sent back or in
-//! dispute are not counted against anyone.
+//! days on the official calendar, on two bases ([`Basis`]): the unit's own clock from its
+//! dispatch (for its queue, warnings and the figures), and the ticket's clock from the first
+//! dispatch (for the citizen), which stops while the ticket is sent back or in dispute.
 
 use super::calendar::Calendar;
 use super::catalogue::Limits;
@@ -612,6 +613,8 @@ pub struct ClockFacts {
     pub paused: Vec<Pause>,
     /// Working days granted in this round.
     pub extension_days: u32,
+    /// Of those, granted since the latest dispatch (to the unit that has it now).
+    pub unit_extension_days: u32,
 }
 
 impl ClockFacts {
@@ -627,6 +630,7 @@ impl ClockFacts {
                     }
                     f.last_dispatch = Some(e.on);
                     f.signed = None;
+                    f.unit_extension_days = 0;
                     f.end_pause(e.on);
                 }
                 K::Sign => {
@@ -634,13 +638,17 @@ impl ClockFacts {
                 }
                 K::Reply => f.replied = Some(e.on),
                 K::Close => f.closed = Some(e.on),
-                K::ApproveExtension => f.extension_days += e.days,
+                K::ApproveExtension => {
+                    f.extension_days += e.days;
+                    f.unit_extension_days += e.days;
+                }
                 K::Reopen => {
                     f.round_start = Some(e.on);
                     f.replied = None;
                     f.closed = None;
                     f.paused.clear();
                     f.extension_days = 0;
+                    f.unit_extension_days = 0;
                 }
                 // A second send-back while already stopped keeps the first stop.
                 K::SendBack if !f.is_paused() => f.paused.push(Pause {
@@ -733,18 +741,36 @@ impl Outcome {
     }
 }
 
-/// Where one stage stands on `today`.
+/// Whose clock a deadline is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Basis {
+    /// The unit's own clock: reply and close count from the dispatch to the unit that has the
+    /// ticket now (or from the last reopen, if later), with the extensions granted to it. A
+    /// unit is judged on the time it had: its queue, its warnings and the figures use this.
+    Unit,
+    /// The ticket's clock: reply and close count from the first dispatch (or the last reopen)
+    /// with every extension of the round, not counting the days it was sent back or in
+    /// dispute. The citizen's expected date (Open311 `expected_datetime`) uses this.
+    Ticket,
+}
+
+/// Where one stage stands on `today`. The sign clock always starts at the latest dispatch.
 pub fn stage_outcome(
     f: &ClockFacts,
     limits: &Limits,
     stage: Stage,
+    basis: Basis,
     cal: &Calendar,
     today: NaiveDate,
 ) -> Outcome {
+    let (round, extension) = match basis {
+        Basis::Ticket => (f.round_start, f.extension_days),
+        Basis::Unit => (f.last_dispatch.max(f.round_start), f.unit_extension_days),
+    };
     let (start, days, done) = match stage {
         Stage::Sign => (f.last_dispatch, limits.sign, f.signed),
-        Stage::Reply => (f.round_start, limits.reply + f.extension_days, f.replied),
-        Stage::Close => (f.round_start, limits.close + f.extension_days, f.closed),
+        Stage::Reply => (round, limits.reply + extension, f.replied),
+        Stage::Close => (round, limits.close + extension, f.closed),
     };
     let Some(start) = start else {
         return Outcome::NotStarted;
@@ -762,11 +788,8 @@ pub fn stage_outcome(
             .covers(d)
         })
     };
-    // The sign clock starts at the latest dispatch: pauses before it do not concern it.
-    let deadline = match stage {
-        Stage::Sign => cal.add_working_days(start, days),
-        _ => cal.add_working_days_except(start, days, paused),
-    };
+    // Pauses end at a dispatch, so they concern only the ticket's clock.
+    let deadline = cal.add_working_days_except(start, days, paused);
     match done {
         Some(on) if on <= deadline => Outcome::OnTime { deadline, on },
         Some(on) => Outcome::Late { deadline, on },
@@ -779,10 +802,11 @@ pub fn stage_outcome(
 pub fn clock(
     f: &ClockFacts,
     limits: &Limits,
+    basis: Basis,
     cal: &Calendar,
     today: NaiveDate,
 ) -> [(Stage, Outcome); 3] {
-    Stage::ALL.map(|s| (s, stage_outcome(f, limits, s, cal, today)))
+    Stage::ALL.map(|s| (s, stage_outcome(f, limits, s, basis, cal, today)))
 }
 
 /// A warning on a ticket's deadline, mildest first.
@@ -858,11 +882,12 @@ pub fn warning(
 pub fn ticket_warning(
     f: &ClockFacts,
     limits: &Limits,
+    basis: Basis,
     cal: &Calendar,
     today: NaiveDate,
     ladder: &WarningLadder,
 ) -> Option<Warning> {
-    clock(f, limits, cal, today)
+    clock(f, limits, basis, cal, today)
         .into_iter()
         .filter_map(|(_, o)| warning(o, cal, today, ladder))
         .max()

@@ -428,7 +428,7 @@ fn the_clock_runs_over_the_spring_festival() {
         ("2026-02-13", EventKind::Sign),
     ]);
     let f = ClockFacts::from_history(&h);
-    let c = clock(&f, &FOOD, &cal, d("2026-02-24"));
+    let c = clock(&f, &FOOD, Basis::Ticket, &cal, d("2026-02-24"));
     assert_eq!(
         c,
         [
@@ -455,7 +455,14 @@ fn the_clock_runs_over_the_spring_festival() {
     );
     // The next day the reply is overdue.
     assert_eq!(
-        stage_outcome(&f, &FOOD, Stage::Reply, &cal, d("2026-02-25")),
+        stage_outcome(
+            &f,
+            &FOOD,
+            Stage::Reply,
+            Basis::Ticket,
+            &cal,
+            d("2026-02-25")
+        ),
         Outcome::Overdue {
             deadline: d("2026-02-24")
         }
@@ -465,7 +472,14 @@ fn the_clock_runs_over_the_spring_festival() {
     h2.push(Dated::extension(d("2026-02-24"), 2));
     let g = ClockFacts::from_history(&h2);
     assert_eq!(
-        stage_outcome(&g, &FOOD, Stage::Reply, &cal, d("2026-02-25")),
+        stage_outcome(
+            &g,
+            &FOOD,
+            Stage::Reply,
+            Basis::Ticket,
+            &cal,
+            d("2026-02-25")
+        ),
         Outcome::Pending {
             deadline: d("2026-02-26")
         }
@@ -481,11 +495,25 @@ fn a_send_back_stops_the_clock_until_the_redispatch() {
     ]);
     let f = ClockFacts::from_history(&h);
     assert_eq!(
-        stage_outcome(&f, &FOOD, Stage::Reply, &cal, d("2026-03-30")),
+        stage_outcome(
+            &f,
+            &FOOD,
+            Stage::Reply,
+            Basis::Ticket,
+            &cal,
+            d("2026-03-30")
+        ),
         Outcome::Paused
     );
     assert_eq!(
-        ticket_warning(&f, &FOOD, &cal, d("2026-03-30"), &WarningLadder::default()),
+        ticket_warning(
+            &f,
+            &FOOD,
+            Basis::Ticket,
+            &cal,
+            d("2026-03-30"),
+            &WarningLadder::default()
+        ),
         None,
         "no warning while nobody has it"
     );
@@ -502,7 +530,7 @@ fn a_send_back_stops_the_clock_until_the_redispatch() {
             to: Some(d("2026-02-25"))
         }]
     );
-    let c = clock(&f, &FOOD, &cal, d("2026-02-27"));
+    let c = clock(&f, &FOOD, Basis::Ticket, &cal, d("2026-02-27"));
     // Working days 02-14, 02-24 and 02-25 are paused: reply due 02-27, met; sign counts from
     // the re-dispatch; close 10 working days net of the pause.
     assert_eq!(
@@ -525,6 +553,59 @@ fn a_send_back_stops_the_clock_until_the_redispatch() {
             deadline: d("2026-03-09")
         }
     );
+    // On the second unit's own clock, reply and close count from its dispatch (02-25):
+    // 3 working days end on the worked Saturday 02-28, 10 on 03-10.
+    let u = clock(&f, &FOOD, Basis::Unit, &cal, d("2026-02-27"));
+    assert_eq!(u[0].1, c[0].1, "the sign clock is the same on both");
+    assert_eq!(
+        u[1].1,
+        Outcome::OnTime {
+            deadline: d("2026-02-28"),
+            on: d("2026-02-27")
+        }
+    );
+    assert_eq!(
+        u[2].1,
+        Outcome::Pending {
+            deadline: d("2026-03-10")
+        }
+    );
+}
+
+#[test]
+fn a_unit_is_judged_on_the_time_it_had() {
+    let cal = Calendar::weekdays_only();
+    // The office takes the ticket from the first unit after 3 days (改派 without 退单) and
+    // gives it to another, which had asked nothing; the first unit's extension is not its.
+    let mut h = hist(&[
+        ("2026-03-02", EventKind::Dispatch),
+        ("2026-03-03", EventKind::Sign),
+    ]);
+    h.push(Dated::extension(d("2026-03-04"), 2));
+    h.extend(hist(&[("2026-03-05", EventKind::Redispatch)]));
+    let f = ClockFacts::from_history(&h);
+    assert_eq!((f.extension_days, f.unit_extension_days), (2, 0));
+    let today = d("2026-03-10");
+    assert_eq!(
+        stage_outcome(&f, &FOOD, Stage::Reply, Basis::Unit, &cal, today),
+        Outcome::Pending {
+            deadline: d("2026-03-10")
+        }
+    );
+    // The ticket's clock runs from 03-02: 3 days + 2 days' extension end on 03-09.
+    assert_eq!(
+        stage_outcome(&f, &FOOD, Stage::Reply, Basis::Ticket, &cal, today),
+        Outcome::Overdue {
+            deadline: d("2026-03-09")
+        }
+    );
+    assert_eq!(
+        stage_outcome(&f, &FOOD, Stage::Sign, Basis::Unit, &cal, today),
+        Outcome::Overdue {
+            deadline: d("2026-03-06")
+        },
+        "the new unit must sign again"
+    );
 }
 
 #[test]
@@ -542,17 +623,34 @@ fn a_reopen_starts_a_new_round() {
     assert_eq!(f.round_start, Some(d("2026-03-09")));
     assert_eq!((f.replied, f.closed), (None, None));
     assert_eq!(
-        stage_outcome(&f, &FOOD, Stage::Reply, &cal, d("2026-03-09")),
+        stage_outcome(
+            &f,
+            &FOOD,
+            Stage::Reply,
+            Basis::Ticket,
+            &cal,
+            d("2026-03-09")
+        ),
         Outcome::Pending {
             deadline: d("2026-03-12")
         }
     );
-    assert!(stage_outcome(&f, &FOOD, Stage::Sign, &cal, d("2026-03-09")).is_on_time());
+    assert!(
+        stage_outcome(&f, &FOOD, Stage::Sign, Basis::Ticket, &cal, d("2026-03-09")).is_on_time()
+    );
+    assert_eq!(
+        stage_outcome(&f, &FOOD, Stage::Reply, Basis::Unit, &cal, d("2026-03-09")),
+        Outcome::Pending {
+            deadline: d("2026-03-12")
+        },
+        "after a reopen the unit's clock starts at the reopen too"
+    );
     assert_eq!(
         stage_outcome(
             &ClockFacts::default(),
             &FOOD,
             Stage::Sign,
+            Basis::Unit,
             &cal,
             d("2026-03-09")
         ),
