@@ -4,6 +4,7 @@ pub mod acceptance;
 pub mod approval;
 pub mod assessment;
 pub mod bulletin;
+pub mod complaints;
 pub mod credit;
 pub mod formula;
 pub mod identifiers;
