@@ -116,7 +116,7 @@ pub async fn http(clients: usize, seconds: u64) -> Result<()> {
     Ok(())
 }
 
-async fn wait_healthy(client: &reqwest::Client, base: &str) -> Result<()> {
+pub(crate) async fn wait_healthy(client: &reqwest::Client, base: &str) -> Result<()> {
     for _ in 0..100 {
         if let Ok(r) = client.get(format!("{base}/healthz")).send().await
             && r.status().is_success()
@@ -129,7 +129,7 @@ async fn wait_healthy(client: &reqwest::Client, base: &str) -> Result<()> {
 }
 
 /// N tasks request `url` in a loop until `duration` passes; latencies in milliseconds.
-async fn drive(
+pub(crate) async fn drive(
     client: &reqwest::Client,
     url: &str,
     cookie: &str,
@@ -187,7 +187,7 @@ async fn drive(
 }
 
 /// Resident memory of a process, from /proc (Linux).
-fn rss_mb(pid: u32) -> f64 {
+pub(crate) fn rss_mb(pid: u32) -> f64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {

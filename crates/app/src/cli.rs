@@ -269,6 +269,25 @@ enum PlanCommand {
 
 #[derive(Subcommand)]
 enum BenchCommand {
+    /// A province of districts on PostgreSQL: the province's and a city's district comparison
+    /// and a district's leaders' view through a server, against plain reads, and its memory.
+    City {
+        /// Generated districts (the seed district is one more).
+        #[arg(long, default_value_t = 149)]
+        districts: usize,
+        #[arg(long, default_value_t = 30)]
+        units: usize,
+        #[arg(long, default_value_t = 1000)]
+        per_unit: usize,
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// Seconds of load (8 clients) per view.
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+        /// The PostgreSQL server; the benchmark creates its own database there and drops it.
+        #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432")]
+        postgres: String,
+    },
     /// Office overview and a unit's list over a city's obligations, against plain reads.
     Obligations {
         #[arg(long, default_value_t = 10)]
@@ -819,6 +838,25 @@ async fn run(cli: &Cli) -> Result<ExitCode> {
                 },
         } => {
             crate::bench_sampling::run(*rows, *runs, postgres.as_deref()).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            command:
+                BenchCommand::City {
+                    districts,
+                    units,
+                    per_unit,
+                    runs,
+                    seconds,
+                    postgres,
+                },
+        } => {
+            let size = crate::bench_city::Size {
+                districts: *districts,
+                units: *units,
+                per_unit: *per_unit,
+            };
+            crate::bench_city::run(postgres.trim_end_matches('/'), size, *runs, *seconds).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench {

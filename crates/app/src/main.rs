@@ -1,6 +1,7 @@
 //! `qcity`: the one binary. Serves the platform and administers it from the command line.
 
 mod bench;
+mod bench_city;
 mod bench_reports;
 mod bench_sampling;
 mod check;

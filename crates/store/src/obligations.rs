@@ -1491,7 +1491,7 @@ pub async fn tallies_by_owner(
     let sql = if tallies::as_of(store).await? == Some(today) {
         let sums = tallies::COUNTS
             .split(", ")
-            .map(|c| format!("SUM({c}) AS {c}"))
+            .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
             .collect::<Vec<_>>()
             .join(", ");
         format!(

@@ -1,0 +1,312 @@
+//! `qcity bench city`: a province of districts on PostgreSQL. Builds `districts` districts
+//! (in cities of 15) × `units` member units × `per_unit` obligations next to the seed district
+//! (惠济区, in 郑州市, which the province holds too), recounts the kept figures, starts
+//! `qcity serve` on that database and times, as the leaders would open them, the province's
+//! and the city's district comparison and a district's leaders' view, each against a plain
+//! read of the rows it summarises, measured in the same run; and the server's memory.
+
+use crate::bench::{Load, drive, rss_mb, sign_in, time_runs, wait_healthy};
+use anyhow::{Context, Result, bail};
+use futures_util::TryStreamExt;
+use qcity_domain::role::Role;
+use qcity_store::obligations::{ObligationStatus, tallies};
+use qcity_store::{Actor, Store, users};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Districts per city in the generated province.
+const PER_CITY: usize = 15;
+const PASSWORD: &str = "Bench-Pass-2014";
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub struct Size {
+    pub districts: usize,
+    pub units: usize,
+    pub per_unit: usize,
+}
+
+pub async fn run(server: &str, size: Size, runs: usize, seconds: u64) -> Result<()> {
+    let name = format!("qcity_bench_city_{}", std::process::id());
+    let admin = qcity_web::modules::connect(&format!("{server}/postgres")).await?;
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&admin.pool)
+        .await
+        .context("cannot create the bench database")?;
+    let url = format!("{server}/{name}");
+    let outcome = measure(&url, &size, runs, seconds).await;
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&admin.pool)
+        .await?;
+    outcome
+}
+
+async fn measure(url: &str, size: &Size, runs: usize, seconds: u64) -> Result<()> {
+    let store = qcity_web::modules::connect(url).await?;
+    if store.backend != qcity_store::Backend::Postgres {
+        bail!("qcity bench city runs on PostgreSQL (--postgres postgres://…)");
+    }
+    store.migrate().await?;
+    let today = chrono::NaiveDate::from_ymd_opt(2015, 6, 30).context("date")?;
+    crate::first_start::ensure_plan(&store, today).await?;
+    let started = Instant::now();
+    build_province(&store, size).await?;
+    let built = started.elapsed().as_secs_f64();
+    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM obligations")
+        .fetch_one(&store.pool)
+        .await?;
+    let started = Instant::now();
+    let cells = tallies::rebuild(&store, today).await?;
+    let recount = started.elapsed().as_secs_f64();
+    accounts(&store).await?;
+    let zz: i64 = sqlx::query_scalar("SELECT id FROM org_units WHERE code = 'ZZ'")
+        .fetch_one(&store.pool)
+        .await?;
+    let huiji: i64 = sqlx::query_scalar("SELECT id FROM org_units WHERE code = 'HUIJI'")
+        .fetch_one(&store.pool)
+        .await?;
+    println!(
+        "qcity bench city: {} districts × {} units × {} = {total} obligations (with the seed district's), PostgreSQL; built in {built:.0} s; the daily recount of {cells} figure cells took {recount:.1} s",
+        size.districts + 1,
+        size.units,
+        size.per_unit
+    );
+
+    // Plain reads of the rows each view summarises (streamed, counted).
+    let plain = |filter: String| {
+        let store = store.clone();
+        async move {
+            sqlx::query(&format!(
+                "SELECT owner_id, unit_id, category, status, due_date, submitted_on, accepted_on \
+                 FROM obligations WHERE retired = 0 {filter}"
+            ))
+            .fetch(&store.pool)
+            .try_fold(0usize, |n, _| async move { Ok(n + 1) })
+            .await
+        }
+    };
+    let in_city =
+        format!("AND owner_id IN (SELECT id FROM org_units WHERE parent_id = {zz} OR id = {zz})");
+    let plain_province = time_runs(runs, || plain(String::new())).await?;
+    let plain_city = time_runs(runs, || plain(in_city.clone())).await?;
+    let plain_district = time_runs(runs, || plain(format!("AND owner_id = {huiji}"))).await?;
+
+    // The views, through a server on this database.
+    let dir = std::env::temp_dir().join(format!("qcity-bench-city-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let exe = std::env::current_exe().context("cannot find the qcity binary")?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let child = Command::new(&exe)
+        .args([
+            "--data-dir",
+            &dir.to_string_lossy(),
+            "--database-url",
+            url,
+            "--today",
+            &today.to_string(),
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .env("QCITY_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()?;
+    let server = Server(child);
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    wait_healthy(&client, &base).await?;
+    let idle_rss = rss_mb(server.0.id());
+    let views = [
+        (
+            "province: 区县对比",
+            "bench.province",
+            "/supervision/districts",
+        ),
+        ("city: 区县对比", "bench.city", "/supervision/districts"),
+        ("district: 领导视图", "bench.leader", "/leader"),
+        ("district: 督查总览", "bench.leader", "/supervision"),
+    ];
+    let mut timed = Vec::new();
+    for (label, user, path) in views {
+        let cookie = sign_in(&client, &base, user, PASSWORD).await?;
+        let one = time_runs(runs, || {
+            let (client, cookie) = (client.clone(), cookie.clone());
+            let url = format!("{base}{path}");
+            async move {
+                let res = client.get(url).header("cookie", cookie).send().await?;
+                res.error_for_status()?.bytes().await
+            }
+        })
+        .await?;
+        let load: Load = drive(
+            &client,
+            &format!("{base}{path}"),
+            &cookie,
+            8,
+            Duration::from_secs(seconds.max(1)),
+        )
+        .await;
+        timed.push((label, one, load));
+    }
+    let loaded_rss = rss_mb(server.0.id());
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+
+    println!("median of {runs} runs; plain reads stream the rows a view summarises:");
+    println!("  plain read, province ({total} rows)     {plain_province:>9.1} ms");
+    println!("  plain read, 郑州市's districts          {plain_city:>9.1} ms");
+    println!("  plain read, 惠济区                      {plain_district:>9.1} ms");
+    let baseline = [plain_province, plain_city, plain_district, plain_district];
+    for ((label, one, load), base) in timed.iter().zip(baseline) {
+        println!(
+            "  {label:<22} one request {one:>7.1} ms  ratio {:.3} × its plain read (target < 100 ms); 8 clients: {:.0} req/s, median {:.1} ms, errors {}",
+            one / base,
+            load.requests as f64 / load.seconds,
+            load.median_ms,
+            load.errors
+        );
+    }
+    println!("  server memory (RSS): {idle_rss:.0} MB at start, {loaded_rss:.0} MB after the load");
+    Ok(())
+}
+
+/// The province (`BP`) above the seed's city (郑州市), more cities, and their districts with
+/// member units and obligations, generated by the database itself.
+async fn build_province(store: &Store, size: &Size) -> Result<()> {
+    let stamp = "2014-01-01T00:00:00Z";
+    let mut tx = store.begin().await?;
+    let province: i64 = sqlx::query_scalar(
+        "INSERT INTO org_units (code, name, kind, created_at, updated_at) \
+         VALUES ('BP', '河南省', 'province', $1, $1) RETURNING id",
+    )
+    .bind(stamp)
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE org_units SET parent_id = $1 WHERE code = 'ZZ'")
+        .bind(province)
+        .execute(&mut *tx)
+        .await?;
+    let cities = size.districts.div_ceil(PER_CITY);
+    for c in 0..cities {
+        // 郑州市 holds the seed district and the first city's generated ones.
+        let city: i64 = if c == 0 {
+            sqlx::query_scalar("SELECT id FROM org_units WHERE code = 'ZZ'")
+                .fetch_one(&mut *tx)
+                .await?
+        } else {
+            sqlx::query_scalar(
+                "INSERT INTO org_units (code, name, kind, parent_id, created_at, updated_at) \
+                 VALUES ($1, $2, 'city', $3, $4, $4) RETURNING id",
+            )
+            .bind(format!("BC{c:02}"))
+            .bind(format!("第{c}市"))
+            .bind(province)
+            .bind(stamp)
+            .fetch_one(&mut *tx)
+            .await?
+        };
+        let first = c * PER_CITY;
+        let last = ((c + 1) * PER_CITY).min(size.districts);
+        sqlx::query(
+            "INSERT INTO org_units (code, name, kind, parent_id, created_at, updated_at) \
+             SELECT 'BD' || lpad(d::text, 3, '0'), '第' || d || '区', 'district', $1, $2, $2 \
+             FROM generate_series($3::int, $4::int) d",
+        )
+        .bind(city)
+        .bind(stamp)
+        .bind(first as i32)
+        .bind(last as i32 - 1)
+        .execute(&mut *tx)
+        .await?;
+    }
+    sqlx::query(
+        "INSERT INTO org_units (code, name, kind, parent_id, created_at, updated_at) \
+         SELECT d.code || 'U' || lpad(u::text, 2, '0'), d.name || '单位' || u, 'member', d.id, $1, $1 \
+         FROM org_units d CROSS JOIN generate_series(1, $2::int) u WHERE d.code LIKE 'BD%'",
+    )
+    .bind(stamp)
+    .bind(size.units as i32)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    // The seed district's member units get as many obligations as a generated district's.
+    let statuses = ObligationStatus::ALL
+        .iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let handed: Vec<String> = ObligationStatus::ALL
+        .iter()
+        .filter(|s| s.is_handed_in())
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect();
+    let accepted = ObligationStatus::Accepted.as_str();
+    // One statement per district keeps each transaction (and its WAL) modest.
+    let districts: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM org_units WHERE kind = 'district'")
+            .fetch_all(&store.pool)
+            .await?;
+    for d in districts {
+        sqlx::query(&format!(
+            "INSERT INTO obligations (content_code, category, unit_id, duty, period_key, due_date, original_due, \
+             times, status, submitted_on, accepted_on, created_at, updated_at, owner_id) \
+             SELECT c.cat || '.' || (k % 5 + 1) || '.' || (k / 55 + 101), c.cat, u.id, 'undertaking', 'once', \
+                    c.due, c.due, 1, c.status, \
+                    CASE WHEN c.status IN ({handed}) THEN '2015-' || c.month || '-20' END, \
+                    CASE WHEN c.status = '{accepted}' THEN '2015-' || c.month || '-25' END, \
+                    'x', 'x', u.parent_id \
+             FROM (SELECT id, parent_id FROM org_units WHERE parent_id = $1 AND kind = 'member' \
+                   ORDER BY id LIMIT $2) u \
+             CROSS JOIN generate_series(0, $3::int - 1) k \
+             CROSS JOIN LATERAL (SELECT ((k % 11) + 1)::text AS cat, \
+                    lpad(((k % 12) + 1)::text, 2, '0') AS month, \
+                    '2015-' || lpad(((k % 12) + 1)::text, 2, '0') || '-28' AS due, \
+                    (ARRAY[{statuses}])[(k + u.id) % {n} + 1] AS status) c",
+            handed = handed.join(", "),
+            n = ObligationStatus::ALL.len(),
+        ))
+        .bind(d)
+        .bind(size.units as i64)
+        .bind(size.per_unit as i32)
+        .execute(&store.pool)
+        .await?;
+    }
+    sqlx::query("ANALYZE").execute(&store.pool).await?;
+    Ok(())
+}
+
+/// A leader of the province, of 郑州市 and of 惠济区.
+async fn accounts(store: &Store) -> Result<()> {
+    let system = Actor::system("bench");
+    for (username, unit) in [
+        ("bench.province", "BP"),
+        ("bench.city", "ZZ"),
+        ("bench.leader", "HUIJI"),
+    ] {
+        users::create(
+            store,
+            &system,
+            users::NewUser {
+                username,
+                display_name: username,
+                role: Role::Leader,
+                unit_code: Some(unit),
+                password: PASSWORD,
+                must_change_password: false,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
