@@ -54,10 +54,18 @@ async fn assert_exact(
         "after {step}: kept cells differ: {drift:?}"
     );
     // The overview read from the kept cells equals one counted with the kept date moved away.
+    let owners: Vec<i64> =
+        sqlx::query_scalar("SELECT DISTINCT owner_id FROM obligations WHERE owner_id IS NOT NULL")
+            .fetch_all(&app.store.pool)
+            .await
+            .unwrap();
     let kept = obligations::tallies_sql(&app.store, office, day)
         .await
         .unwrap();
-    let counted = {
+    let kept_by_owner = obligations::tallies_by_owner(&app.store, &owners, day)
+        .await
+        .unwrap();
+    let (counted, counted_by_owner) = {
         let rows = sqlx::query("UPDATE tally_state SET as_of = '1999-01-01'")
             .execute(&app.store.pool)
             .await
@@ -66,13 +74,36 @@ async fn assert_exact(
         let t = obligations::tallies_sql(&app.store, office, day)
             .await
             .unwrap();
+        let by_owner = obligations::tallies_by_owner(&app.store, &owners, day)
+            .await
+            .unwrap();
         sqlx::query("UPDATE tally_state SET as_of = $1")
             .bind(day.to_string())
             .execute(&app.store.pool)
             .await
             .unwrap();
-        t
+        (t, by_owner)
     };
+    let figures = |t: &qcity_domain::supervision::Tally| {
+        (
+            t.total,
+            t.expected,
+            t.closed,
+            t.submitted,
+            t.on_time,
+            t.late,
+            t.overdue,
+            t.returned,
+        )
+    };
+    assert_eq!(kept_by_owner.len(), counted_by_owner.len(), "after {step}");
+    for (key, t) in &kept_by_owner {
+        assert_eq!(
+            figures(t),
+            figures(&counted_by_owner[key]),
+            "after {step}: {key:?}"
+        );
+    }
     assert_eq!(kept.cells.len(), counted.cells.len(), "after {step}");
     for (cell, t) in &kept.cells {
         let c = &counted.cells[cell];
