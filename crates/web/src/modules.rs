@@ -32,8 +32,8 @@ pub static CORE: Module = Module {
         let r = pages::auth::routes(r);
         let r = ops::routes(r);
         let r = pages::admin::routes(r.per_district(false));
-        let r = pages::units::routes(r);
-        api::core_routes(r)
+        let r = pages::units::routes(r.per_district(true));
+        api::core_routes(r.per_district(false))
     },
     openapi: <api::ApiDoc as utoipa::OpenApi>::openapi,
     nav: &[

@@ -94,7 +94,7 @@ async fn duties(
     ctx: &Ctx,
     code: &str,
 ) -> Result<(Vec<ContentRow>, Vec<ContentRow>, Vec<String>), AppError> {
-    let Some((_, plan)) = state.plan().await? else {
+    let Some((_, plan)) = state.plan_of(ctx.actor().owner_id).await? else {
         return Ok((vec![], vec![], vec![]));
     };
     let lang = crate::view::target_lang(&ctx.page());

@@ -642,3 +642,42 @@ async fn each_district_issues_its_own_bulletins_and_notices() {
     let js_notices = body(js.get(app.url("/notices")).send().await.unwrap()).await;
     assert!(js_notices.contains("金水督办"));
 }
+
+/// The units page of a district lists its own units only; another district's unit is not
+/// found, and its contact cannot be changed; the city's leader lists every district's units.
+#[tokio::test]
+async fn each_district_lists_its_own_units() {
+    let app = crate::harness::TestApp::with_plan().await;
+    let day = chrono::NaiveDate::from_ymd_opt(2015, 2, 10).unwrap();
+    plan::add_district(&app.store, &Actor::system("t"), &jinshui(), day)
+        .await
+        .unwrap();
+    let js = app.user("js.office", Role::Office, Some("JINSHUI")).await;
+    let page = body(js.get(app.url("/units")).send().await.unwrap()).await;
+    assert!(page.contains("/units/JSZJFJ"), "Jinshui's own unit listed");
+    assert!(!page.contains("/units/ZJFJ\""), "no Huiji unit listed");
+    let res = js.get(app.url("/units/ZJFJ")).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+    let res = js
+        .post(app.url("/units/ZJFJ/contact"))
+        .form(&[
+            ("contact_name", "跨区"),
+            ("contact_phone", ""),
+            ("contact_email", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let name: String = sqlx::query_scalar("SELECT contact_name FROM org_units WHERE code = 'ZJFJ'")
+        .fetch_one(&app.store.pool)
+        .await
+        .unwrap();
+    assert_ne!(name, "跨区");
+    // Its own unit's page shows what the unit does in Jinshui's plan.
+    let own = body(js.get(app.url("/units/JSZJFJ")).send().await.unwrap()).await;
+    assert!(own.contains("金水") || own.contains("JSZJFJ"));
+    let city = app.user("zz.leader", Role::Leader, Some("ZZ")).await;
+    let page = body(city.get(app.url("/units")).send().await.unwrap()).await;
+    assert!(page.contains("/units/JSZJFJ") && page.contains("/units/ZJFJ\""));
+}
