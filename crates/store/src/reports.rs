@@ -23,11 +23,18 @@ use std::collections::BTreeMap;
 /// This module's tables.
 pub const SCHEMA: Schema = Schema {
     slug: "reports",
-    migrations: &[Migration {
-        version: 8,
-        name: "quality analysis reports",
-        sql: include_str!("../migrations/0008_reports_quality_reports.sql"),
-    }],
+    migrations: &[
+        Migration {
+            version: 8,
+            name: "quality analysis reports",
+            sql: include_str!("../migrations/0008_reports_quality_reports.sql"),
+        },
+        Migration {
+            version: 2026120674,
+            name: "quality reports: written per district",
+            sql: include_str!("../migrations/2026120674_reports_owner.sql"),
+        },
+    ],
     tables: &[Table::by_id("quality_reports")],
     jobs: &[],
     measures: &[],
@@ -319,13 +326,19 @@ pub async fn compute(
         lines(sampling::pass_rates_between(store, "category", from, to).await?);
     let sampling_total = lines(sampling::pass_rates_between(store, "", from, to).await?).pop();
     let sampling_by_level = lines(sampling::pass_rates_between(store, "level", from, to).await?);
-    let obs_list = obligations::list(
-        store,
-        &Actor::system("report"),
-        &obligations::Filter::default(),
-        as_of,
-    )
-    .await?;
+    // The plan's own district's obligations.
+    let mut reader = Actor::system("report");
+    reader.owner_id = match plan.owner() {
+        Some(u) => sqlx::query("SELECT id FROM org_units WHERE code = $1")
+            .bind(&u.code)
+            .fetch_optional(&store.pool)
+            .await?
+            .map(|r| r.try_get("id"))
+            .transpose()?,
+        None => None,
+    };
+    let obs_list =
+        obligations::list(store, &reader, &obligations::Filter::default(), as_of).await?;
     let mut tally = obligations::Tally::default();
     for o in &obs_list {
         tally.add(&o.facts(), as_of);
@@ -450,19 +463,23 @@ pub async fn create(store: &Store, actor: &Actor, plan: &Plan, period: &str) -> 
     let p = Period::parse(period)
         .ok_or_else(|| StoreError::invalid("period", "report-error-period"))?;
     let mut tx = store.begin().await?;
-    let exists = sqlx::query("SELECT id FROM quality_reports WHERE period = $1")
-        .bind(p.code())
-        .fetch_optional(&mut *tx)
-        .await?;
+    let exists = sqlx::query(&format!(
+        "SELECT id FROM quality_reports WHERE period = $1 AND owner_id = {}",
+        actor.owner_sql()
+    ))
+    .bind(p.code())
+    .fetch_optional(&mut *tx)
+    .await?;
     if exists.is_some() {
         return Err(StoreError::Conflict("report-error-exists".into()));
     }
     let now = now_text();
     let title = title_for(plan, p);
-    let id: i64 = sqlx::query(
-        "INSERT INTO quality_reports (period, title, status, narrative_json, created_by, created_at, updated_at) \
-         VALUES ($1, $2, 'draft', '{}', $3, $4, $4) RETURNING id",
-    )
+    let id: i64 = sqlx::query(&format!(
+        "INSERT INTO quality_reports (period, title, status, narrative_json, created_by, created_at, updated_at, owner_id) \
+         VALUES ($1, $2, 'draft', '{{}}', $3, $4, $4, {}) RETURNING id",
+        actor.owner_sql()
+    ))
     .bind(p.code())
     .bind(&title)
     .bind(&actor.username)
@@ -498,9 +515,13 @@ pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<Report>> {
     if actor.scope() == Scope::Public {
         return Err(StoreError::Forbidden);
     }
-    let rows = sqlx::query(&format!("{SELECT} ORDER BY period DESC, id DESC"))
-        .fetch_all(&store.pool)
-        .await?;
+    // A district's own reports; a city's accounts read those of every district under it.
+    let rows = sqlx::query(&format!(
+        "{SELECT} WHERE owner_id IN {} ORDER BY period DESC, id DESC",
+        actor.owned_units_sql()
+    ))
+    .fetch_all(&store.pool)
+    .await?;
     let mut out = Vec::new();
     for r in &rows {
         let rep = from_row(r)?;
@@ -511,8 +532,13 @@ pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<Report>> {
     Ok(out)
 }
 
-async fn load<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(ex: E, id: i64) -> Result<Report> {
-    let row = sqlx::query(&format!("{SELECT} WHERE id = $1"))
+/// A report of the owners `owners` (SQL), by id; any other is not found.
+async fn load<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    ex: E,
+    owners: &str,
+    id: i64,
+) -> Result<Report> {
+    let row = sqlx::query(&format!("{SELECT} WHERE id = $1 AND owner_id IN {owners}"))
         .bind(id)
         .fetch_optional(ex)
         .await?
@@ -521,7 +547,7 @@ async fn load<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(ex: E, id: i64) -
 }
 
 pub async fn get(store: &Store, actor: &Actor, id: i64) -> Result<Report> {
-    let r = load(&store.pool, id).await?;
+    let r = load(&store.pool, &actor.owned_units_sql(), id).await?;
     if actor.scope() == Scope::Public {
         return Err(StoreError::Forbidden);
     }
@@ -549,7 +575,7 @@ pub async fn save_narrative(
         }
     }
     let mut tx = store.begin().await?;
-    let before = load(&mut *tx, id).await?;
+    let before = load(&mut *tx, &own(actor), id).await?;
     if before.issued() {
         return Err(StoreError::Conflict("report-error-issued".into()));
     }
@@ -615,16 +641,18 @@ pub async fn issue(
             .execute(&mut *tx)
             .await?;
     }
-    let before = load(&mut *tx, id).await?;
+    let before = load(&mut *tx, &own(actor), id).await?;
     if before.issued() {
         return Err(StoreError::Conflict("report-error-issued".into()));
     }
     if before.row_version != row_version {
         return Err(StoreError::Conflict("error-stale-edit".into()));
     }
-    let n: i64 = sqlx::query(
-        "SELECT COUNT(*) AS n FROM quality_reports WHERE status = 'issued' AND issued_on LIKE $1",
-    )
+    let n: i64 = sqlx::query(&format!(
+        "SELECT COUNT(*) AS n FROM quality_reports WHERE status = 'issued' AND issued_on LIKE $1 \
+         AND owner_id = {}",
+        actor.owner_sql()
+    ))
     .bind(format!("{}-%", today.year()))
     .fetch_one(&mut *tx)
     .await?
@@ -665,11 +693,16 @@ pub async fn issue(
     Ok(number)
 }
 
+/// SQL: the caller's own district, the only owner whose reports it changes.
+fn own(actor: &Actor) -> String {
+    format!("({})", actor.owner_sql())
+}
+
 /// Publishes an issued report on the public portal, or withdraws it. Office only.
 pub async fn set_published(store: &Store, actor: &Actor, id: i64, published: bool) -> Result<()> {
     actor.require_admin()?;
     let mut tx = store.begin().await?;
-    let before = load(&mut *tx, id).await?;
+    let before = load(&mut *tx, &own(actor), id).await?;
     if !before.issued() {
         return Err(StoreError::Conflict("report-error-not-issued".into()));
     }
@@ -714,7 +747,7 @@ pub async fn public_list(store: &Store) -> Result<Vec<Report>> {
 
 /// A published issued report; anything else is not found.
 pub async fn public_get(store: &Store, id: i64) -> Result<Report> {
-    let r = load(&store.pool, id).await?;
+    let r = load(&store.pool, "(SELECT id FROM org_units)", id).await?;
     if r.issued() && r.published {
         Ok(r)
     } else {
