@@ -1000,3 +1000,120 @@ pub fn projected(
     }
     r
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::Store;
+    use sqlx::Row;
+
+    /// Runs a migration's statements as `migrations::run` does (in one transaction), on SQLite.
+    async fn run(store: &Store, sql: &str) {
+        let sql = sql.replace("{ID}", "INTEGER PRIMARY KEY AUTOINCREMENT");
+        let mut tx = store.begin().await.unwrap();
+        for statement in sql.split(';').filter(|s| !s.trim().is_empty()) {
+            sqlx::query(statement).execute(&mut *tx).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+    }
+
+    async fn ids(store: &Store, sql: &str) -> Vec<i64> {
+        sqlx::query(sql)
+            .fetch_all(&store.pool)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.try_get::<i64, _>(0).unwrap())
+            .collect()
+    }
+
+    /// Stages stored before districts keep their ids (and their findings and decisions theirs),
+    /// belong to the home district, and new rows are numbered after them; a second district
+    /// then opens a stage of the same code.
+    #[tokio::test]
+    async fn the_owner_migration_keeps_every_row_and_its_id() {
+        let file = std::env::temp_dir().join(format!("qcity-acc-owner-{}.db", std::process::id()));
+        let _ = std::fs::remove_file(&file);
+        let store = Store::connect(&format!("sqlite://{}?mode=rwc", file.display()), &[])
+            .await
+            .unwrap();
+        run(
+            &store,
+            "CREATE TABLE org_units (id INTEGER PRIMARY KEY, code TEXT NOT NULL); \
+             CREATE TABLE plan_versions (id INTEGER PRIMARY KEY, owner_id BIGINT); \
+             INSERT INTO org_units (id, code) VALUES (7, 'HUIJI'), (8, 'JINSHUI'); \
+             INSERT INTO plan_versions (id, owner_id) VALUES (1, 7)",
+        )
+        .await;
+        run(
+            &store,
+            include_str!("../migrations/0007_acceptance_sheets.sql"),
+        )
+        .await;
+        run(
+            &store,
+            "INSERT INTO acceptance_stages (id, code, sheet_toml, held_on, opened_by, opened_at) \
+             VALUES (3, 'self_check', '', '2014-11-20', 'office', 't'); \
+             INSERT INTO acceptance_findings (id, stage_id, body, created_by, created_at) \
+             VALUES (5, 3, 'finding', 'office', 't'); \
+             INSERT INTO acceptance_decisions (id, stage_id, criterion, points, proposed, decided_by, decided_at) \
+             VALUES (9, 3, '1.1.1', 2, 2, 'office', 't')",
+        )
+        .await;
+        run(
+            &store,
+            include_str!("../migrations/2026120667_acceptance_owner.sql"),
+        )
+        .await;
+
+        assert_eq!(
+            ids(
+                &store,
+                "SELECT owner_id FROM acceptance_stages WHERE id = 3"
+            )
+            .await,
+            vec![7]
+        );
+        assert_eq!(
+            ids(
+                &store,
+                "SELECT id FROM acceptance_findings WHERE stage_id = 3"
+            )
+            .await,
+            vec![5]
+        );
+        assert_eq!(
+            ids(
+                &store,
+                "SELECT id FROM acceptance_decisions WHERE stage_id = 3"
+            )
+            .await,
+            vec![9]
+        );
+        run(
+            &store,
+            "INSERT INTO acceptance_stages (owner_id, code, sheet_toml, held_on, opened_by, opened_at) \
+             VALUES (8, 'self_check', '', '2014-12-15', 'js', 't'); \
+             INSERT INTO acceptance_findings (stage_id, body, created_by, created_at) \
+             VALUES (3, 'later', 'office', 't')",
+        )
+        .await;
+        assert_eq!(
+            ids(&store, "SELECT id FROM acceptance_stages ORDER BY id").await,
+            vec![3, 4]
+        );
+        assert_eq!(
+            ids(&store, "SELECT id FROM acceptance_findings ORDER BY id").await,
+            vec![5, 6]
+        );
+        // The same code twice for one owner is still refused.
+        let again = sqlx::query(
+            "INSERT INTO acceptance_stages (owner_id, code, sheet_toml, held_on, opened_by, opened_at) \
+             VALUES (8, 'self_check', '', '2014-12-15', 'js', 't')",
+        )
+        .execute(&store.pool)
+        .await;
+        assert!(again.is_err());
+        store.pool.close().await;
+        let _ = std::fs::remove_file(&file);
+    }
+}
