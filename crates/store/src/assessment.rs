@@ -11,6 +11,10 @@
 //! - 催办, 督办 and 通报 notices (blue, yellow, red) issued to the unit during the period;
 //! - the indicators the unit is responsible for, evaluated as of the date;
 //! - the evaluators' ratings (out of 100) in every window of the period, open or closed.
+//!
+//! Each district (or city) assesses its own member units: schemes, windows and ratings carry
+//! `owner_id`, every read and write is held to the actor's owner (another district's window
+//! is not found), and the facts count the owner's obligations only.
 
 use crate::audit::{self, Change};
 use crate::obligations::{Action, Duty};
