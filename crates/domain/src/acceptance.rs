@@ -39,6 +39,7 @@ use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
 
+use crate::org::Ratio;
 use crate::plan::{Diagnostic, Plan};
 use crate::rules::{self, Column, Rules, col, num, num_exact, toml_error};
 use crate::target::{Lang, Status, TOLERANCE};
@@ -1775,10 +1776,16 @@ pub struct Readiness {
 impl Readiness {
     /// Base points earned as a percentage of the base total (0 when vetoed).
     pub fn percent(&self) -> f64 {
-        if self.vetoed || self.base_total <= 0.0 {
-            0.0
-        } else {
-            self.base_earned / self.base_total * 100.0
+        self.ratio().percent().unwrap_or(0.0)
+    }
+
+    /// The base points counted (none when a veto failed) over the base total: the parts of
+    /// [`Readiness::percent`], kept apart so that a city's readiness is the sum of its
+    /// districts' points over the sum of their totals (`docs/figures.md`).
+    pub fn ratio(&self) -> Ratio {
+        Ratio {
+            numerator: if self.vetoed { 0.0 } else { self.base_earned },
+            denominator: self.base_total.max(0.0),
         }
     }
 }

@@ -739,6 +739,47 @@ impl UnitScore {
     }
 }
 
+/// A district's assessment for a period in a few sums that add up the org tree: its member
+/// units, those with a score, and the sum of their scores. The mean score of a city is the sum
+/// of its districts' scores over the number of units scored, never a mean of their means.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Summary {
+    /// Member units assessed (the units of the table).
+    pub units: usize,
+    /// Of those, units with a score (some part had data: [`UnitScore::scored`]).
+    pub scored: usize,
+    /// The sum of the scored units' totals.
+    pub points: f64,
+}
+
+impl Summary {
+    /// The summary of a table of scores (one per member unit).
+    pub fn of<'a>(scores: impl IntoIterator<Item = &'a UnitScore>) -> Summary {
+        let mut out = Summary::default();
+        for s in scores {
+            out.units += 1;
+            if s.scored() {
+                out.scored += 1;
+                out.points += s.total;
+            }
+        }
+        out
+    }
+
+    /// The mean score of the units scored; `None` when none is.
+    pub fn mean(&self) -> Option<f64> {
+        (self.scored > 0).then(|| self.points / self.scored as f64)
+    }
+}
+
+impl std::ops::AddAssign for Summary {
+    fn add_assign(&mut self, o: Summary) {
+        self.units += o.units;
+        self.scored += o.scored;
+        self.points += o.points;
+    }
+}
+
 /// Ranks totals, highest first: 1-based, ties share a rank and the next
 /// rank skips ("1, 2, 2, 4"), as league tables do. Totals within
 /// [`TOLERANCE`] of each other tie; a total that is not a number ranks last.

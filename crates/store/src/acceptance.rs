@@ -6,6 +6,10 @@
 //! into the stage, so later edits of the sheet never change a stage already held. Every change
 //! here is written to the audit trail in its own transaction. Everyone signed in (office,
 //! leaders, evaluators, units) may read; only the office changes anything.
+//!
+//! Each district (or city) prepares its own acceptance: sheets and stages carry `owner_id`,
+//! every read and write is held to the actor's owner (another district's stage is not found),
+//! and proposals count the owner's obligations against the owner's plan.
 
 use crate::audit::{self, Change};
 use crate::obligations::ObligationStatus;
@@ -24,11 +28,18 @@ use std::collections::BTreeMap;
 /// This module's tables.
 pub const SCHEMA: Schema = Schema {
     slug: "acceptance",
-    migrations: &[Migration {
-        version: 7,
-        name: "acceptance self-check",
-        sql: include_str!("../migrations/0007_acceptance_sheets.sql"),
-    }],
+    migrations: &[
+        Migration {
+            version: 7,
+            name: "acceptance self-check",
+            sql: include_str!("../migrations/0007_acceptance_sheets.sql"),
+        },
+        Migration {
+            version: 2026120667,
+            name: "acceptance: sheets and stages per district",
+            sql: include_str!("../migrations/2026120667_acceptance_owner.sql"),
+        },
+    ],
     tables: &[
         Table::by_id("acceptance_sheets"),
         Table::by_id("acceptance_stages"),
@@ -63,6 +74,24 @@ fn check_stage(code: &str) -> Result<()> {
     }
 }
 
+/// The current plan of the actor's district (or city).
+async fn plan_of(store: &Store, actor: &Actor) -> Result<Option<Plan>> {
+    let current = match actor.owner_id {
+        Some(id) => crate::plan::current_of_id(store, id).await?,
+        None => crate::plan::current(store).await?,
+    };
+    Ok(current.map(|(_, p)| p))
+}
+
+/// SQL: the ids of the stages of the actor's district, for reads of their findings,
+/// rectifications and decisions.
+fn owned_stages_sql(actor: &Actor) -> String {
+    format!(
+        "(SELECT id FROM acceptance_stages WHERE owner_id = {})",
+        actor.owner_sql()
+    )
+}
+
 fn clean_text(field: &str, text: &str, required_key: &str) -> Result<String> {
     let t = text.trim();
     if t.is_empty() {
@@ -85,11 +114,14 @@ pub struct SheetSource {
     pub created_at: String,
 }
 
-/// The sheet in force: the newest saved sheet, else the shipped default (source `None`).
-pub async fn sheet_in_force(store: &Store) -> Result<(Sheet, Option<SheetSource>)> {
-    let row = sqlx::query(
-        "SELECT sheet_toml, source, created_by, created_at FROM acceptance_sheets ORDER BY id DESC LIMIT 1",
-    )
+/// The sheet in force in the actor's district: the newest sheet it saved, else the shipped
+/// default (source `None`).
+pub async fn sheet_in_force(store: &Store, actor: &Actor) -> Result<(Sheet, Option<SheetSource>)> {
+    let row = sqlx::query(&format!(
+        "SELECT sheet_toml, source, created_by, created_at FROM acceptance_sheets \
+         WHERE owner_id = {} ORDER BY id DESC LIMIT 1",
+        actor.owner_sql()
+    ))
     .fetch_optional(&store.pool)
     .await?;
     let Some(r) = row else {
@@ -110,7 +142,7 @@ pub async fn sheet_in_force(store: &Store) -> Result<(Sheet, Option<SheetSource>
 }
 
 /// Saves a new sheet in force (office only), all or nothing: the sheet must validate and
-/// every unit, content and indicator it names must exist in the current plan. `Ok(Err(..))`
+/// every unit, content and indicator it names must exist in the district's current plan. `Ok(Err(..))`
 /// carries every diagnostic of a refused sheet; nothing is stored then.
 pub async fn save_sheet(
     store: &Store,
@@ -123,7 +155,7 @@ pub async fn save_sheet(
     if let Err(d) = sheet.validate() {
         diags.extend(d);
     }
-    if let Some((_, plan)) = crate::plan::current(store).await?
+    if let Some(plan) = plan_of(store, actor).await?
         && let Err(d) = sheet.validate_against(&plan)
     {
         diags.extend(d);
@@ -131,12 +163,14 @@ pub async fn save_sheet(
     if !diags.is_empty() {
         return Ok(Err(diags));
     }
-    let (before, _) = sheet_in_force(store).await?;
+    let (before, _) = sheet_in_force(store, actor).await?;
     let toml = sheet.to_toml();
     let mut tx = store.begin().await?;
-    let id: i64 = sqlx::query(
-        "INSERT INTO acceptance_sheets (sheet_toml, source, created_by, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
-    )
+    let id: i64 = sqlx::query(&format!(
+        "INSERT INTO acceptance_sheets (sheet_toml, source, created_by, created_at, owner_id) \
+         VALUES ($1, $2, $3, $4, {}) RETURNING id",
+        actor.owner_sql()
+    ))
     .bind(&toml)
     .bind(source)
     .bind(&actor.username)
@@ -194,10 +228,13 @@ fn stage_from_row(r: &sqlx::any::AnyRow) -> Result<Stage> {
     })
 }
 
-async fn load_stage(store: &Store, code: &str) -> Result<Option<Stage>> {
-    let row = sqlx::query(
-        "SELECT id, code, sheet_toml, held_on, opened_by, opened_at FROM acceptance_stages WHERE code = $1",
-    )
+/// The actor's district's stage with this code, if opened.
+async fn load_stage(store: &Store, actor: &Actor, code: &str) -> Result<Option<Stage>> {
+    let row = sqlx::query(&format!(
+        "SELECT id, code, sheet_toml, held_on, opened_by, opened_at FROM acceptance_stages \
+         WHERE code = $1 AND owner_id = {}",
+        actor.owner_sql()
+    ))
     .bind(code)
     .fetch_optional(&store.pool)
     .await?;
@@ -211,7 +248,7 @@ pub async fn stages(store: &Store, actor: &Actor) -> Result<Vec<StageSummary>> {
     for code in STAGES {
         out.push(StageSummary {
             code: (*code).to_string(),
-            opened: load_stage(store, code).await?,
+            opened: load_stage(store, actor, code).await?,
         });
     }
     Ok(out)
@@ -221,12 +258,12 @@ pub async fn stages(store: &Store, actor: &Actor) -> Result<Vec<StageSummary>> {
 pub async fn stage(store: &Store, actor: &Actor, code: &str) -> Result<Option<Stage>> {
     require_reader(actor)?;
     check_stage(code)?;
-    load_stage(store, code).await
+    load_stage(store, actor, code).await
 }
 
-async fn opened(store: &Store, code: &str) -> Result<Stage> {
+async fn opened(store: &Store, actor: &Actor, code: &str) -> Result<Stage> {
     check_stage(code)?;
-    load_stage(store, code)
+    load_stage(store, actor, code)
         .await?
         .ok_or_else(|| StoreError::Conflict("acc-error-stage-not-open".into()))
 }
@@ -240,15 +277,17 @@ pub async fn open_stage(
 ) -> Result<i64> {
     actor.require_admin()?;
     check_stage(code)?;
-    if load_stage(store, code).await?.is_some() {
+    if load_stage(store, actor, code).await?.is_some() {
         return Err(StoreError::Conflict("acc-error-stage-open".into()));
     }
-    let (sheet, _) = sheet_in_force(store).await?;
+    let (sheet, _) = sheet_in_force(store, actor).await?;
     let toml = sheet.to_toml();
     let mut tx = store.begin().await?;
-    let row = sqlx::query(
-        "INSERT INTO acceptance_stages (code, sheet_toml, held_on, opened_by, opened_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-    )
+    let row = sqlx::query(&format!(
+        "INSERT INTO acceptance_stages (code, sheet_toml, held_on, opened_by, opened_at, owner_id) \
+         VALUES ($1, $2, $3, $4, $5, {}) RETURNING id",
+        actor.owner_sql()
+    ))
     .bind(code)
     .bind(&toml)
     .bind(held_on.to_string())
@@ -288,7 +327,7 @@ pub async fn set_stage_date(
     held_on: NaiveDate,
 ) -> Result<()> {
     actor.require_admin()?;
-    let st = opened(store, code).await?;
+    let st = opened(store, actor, code).await?;
     let mut tx = store.begin().await?;
     sqlx::query("UPDATE acceptance_stages SET held_on = $1 WHERE id = $2")
         .bind(held_on.to_string())
@@ -347,20 +386,24 @@ pub struct NewRectification {
 /// The findings of a stage, oldest first.
 pub async fn findings(store: &Store, actor: &Actor, stage_id: i64) -> Result<Vec<Finding>> {
     require_reader(actor)?;
-    sqlx::query("SELECT id, body, created_by, created_at FROM acceptance_findings WHERE stage_id = $1 ORDER BY id")
-        .bind(stage_id)
-        .fetch_all(&store.pool)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(Finding {
-                id: r.try_get("id")?,
-                body: r.try_get("body")?,
-                created_by: r.try_get("created_by")?,
-                created_at: r.try_get("created_at")?,
-            })
+    sqlx::query(&format!(
+        "SELECT id, body, created_by, created_at FROM acceptance_findings \
+         WHERE stage_id = $1 AND stage_id IN {} ORDER BY id",
+        owned_stages_sql(actor)
+    ))
+    .bind(stage_id)
+    .fetch_all(&store.pool)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(Finding {
+            id: r.try_get("id")?,
+            body: r.try_get("body")?,
+            created_by: r.try_get("created_by")?,
+            created_at: r.try_get("created_at")?,
         })
-        .collect()
+    })
+    .collect()
 }
 
 /// The rectifications of a stage, by deadline.
@@ -370,28 +413,32 @@ pub async fn rectifications(
     stage_id: i64,
 ) -> Result<Vec<Rectification>> {
     require_reader(actor)?;
-    sqlx::query("SELECT id, body, unit_code, deadline, content_code, done FROM acceptance_rectifications WHERE stage_id = $1 ORDER BY deadline, id")
-        .bind(stage_id)
-        .fetch_all(&store.pool)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(Rectification {
-                id: r.try_get("id")?,
-                body: r.try_get("body")?,
-                unit_code: r.try_get("unit_code")?,
-                deadline: r.try_get("deadline")?,
-                content_code: r.try_get("content_code")?,
-                done: r.try_get::<i64, _>("done")? != 0,
-            })
+    sqlx::query(&format!(
+        "SELECT id, body, unit_code, deadline, content_code, done FROM acceptance_rectifications \
+         WHERE stage_id = $1 AND stage_id IN {} ORDER BY deadline, id",
+        owned_stages_sql(actor)
+    ))
+    .bind(stage_id)
+    .fetch_all(&store.pool)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(Rectification {
+            id: r.try_get("id")?,
+            body: r.try_get("body")?,
+            unit_code: r.try_get("unit_code")?,
+            deadline: r.try_get("deadline")?,
+            content_code: r.try_get("content_code")?,
+            done: r.try_get::<i64, _>("done")? != 0,
         })
-        .collect()
+    })
+    .collect()
 }
 
 /// Records a finding at an opened stage (office only).
 pub async fn add_finding(store: &Store, actor: &Actor, code: &str, body: &str) -> Result<i64> {
     actor.require_admin()?;
-    let st = opened(store, code).await?;
+    let st = opened(store, actor, code).await?;
     let body = clean_text("body", body, "acc-error-text-required")?;
     let mut tx = store.begin().await?;
     let id: i64 = sqlx::query(
@@ -424,7 +471,7 @@ pub async fn add_finding(store: &Store, actor: &Actor, code: &str, body: &str) -
 /// Removes a finding of a stage (office only).
 pub async fn remove_finding(store: &Store, actor: &Actor, code: &str, id: i64) -> Result<()> {
     actor.require_admin()?;
-    let st = opened(store, code).await?;
+    let st = opened(store, actor, code).await?;
     let row = sqlx::query("SELECT body FROM acceptance_findings WHERE id = $1 AND stage_id = $2")
         .bind(id)
         .bind(st.id)
@@ -464,9 +511,9 @@ pub async fn add_rectification(
     r: &NewRectification,
 ) -> Result<i64> {
     actor.require_admin()?;
-    let st = opened(store, code).await?;
+    let st = opened(store, actor, code).await?;
     let body = clean_text("body", &r.body, "acc-error-text-required")?;
-    let plan = crate::plan::current(store).await?.map(|(_, p)| p);
+    let plan = plan_of(store, actor).await?;
     let unit = r.unit_code.trim();
     if unit.is_empty() {
         return Err(StoreError::invalid("unit_code", "acc-error-unit-required"));
@@ -525,7 +572,7 @@ pub async fn set_rectification_done(
     done: bool,
 ) -> Result<()> {
     actor.require_admin()?;
-    let st = opened(store, code).await?;
+    let st = opened(store, actor, code).await?;
     let row =
         sqlx::query("SELECT done FROM acceptance_rectifications WHERE id = $1 AND stage_id = $2")
             .bind(id)
@@ -535,10 +582,13 @@ pub async fn set_rectification_done(
             .ok_or(StoreError::NotFound)?;
     let before = row.try_get::<i64, _>("done")? != 0;
     let mut tx = store.begin().await?;
-    sqlx::query("UPDATE acceptance_rectifications SET done = $1, updated_at = $2 WHERE id = $3")
-        .bind(i64::from(done))
-        .bind(now_text())
-        .bind(id)
+    sqlx::query(
+        "UPDATE acceptance_rectifications SET done = $1, updated_at = $2 WHERE id = $3 AND stage_id = $4",
+    )
+    .bind(i64::from(done))
+    .bind(now_text())
+    .bind(id)
+    .bind(st.id)
         .execute(&mut *tx)
         .await?;
     audit::record(
@@ -560,8 +610,8 @@ pub async fn set_rectification_done(
 
 // ------------------------------------------------------------------ facts and proposals
 
-/// The facts of every criterion of `sheet` as of `as_of`:
-/// - obligations: the live (not retired) obligations of the criterion's linked contents that
+/// The facts of every criterion of `sheet` as of `as_of`, in the actor's district:
+/// - obligations: the district's live (not retired) obligations of the criterion's linked contents that
 ///   are due on or before `as_of`, plus any already accepted by then even if due later;
 ///   accepted = status `accepted` (销号) with an acceptance date on or before `as_of`;
 ///   the open ones are labelled "content unit period";
@@ -569,6 +619,7 @@ pub async fn set_rectification_done(
 /// - gaps: none are recorded by QCity yet (0).
 pub async fn facts(
     store: &Store,
+    actor: &Actor,
     plan: Option<&Plan>,
     sheet: &Sheet,
     as_of: NaiveDate,
@@ -585,7 +636,7 @@ pub async fn facts(
             "SELECT o.content_code, u.code AS unit_code, o.period_key, o.status, o.due_date, o.accepted_on \
              FROM obligations o JOIN org_units u ON u.id = o.unit_id WHERE o.retired = 0 AND o.owner_id = {} \
              ORDER BY o.content_code, u.code, o.period_key",
-            crate::HOME_OWNER_SQL
+            actor.owner_sql()
         ),
     )
     .fetch_all(&store.pool)
@@ -640,14 +691,16 @@ pub async fn facts(
     Ok(out)
 }
 
-/// QCity's proposal for every criterion of `sheet` as of `as_of`, in sheet order.
+/// QCity's proposal for every criterion of `sheet` as of `as_of`, in sheet order, from the
+/// actor's district's obligations and plan.
 pub async fn proposals(
     store: &Store,
+    actor: &Actor,
     sheet: &Sheet,
     as_of: NaiveDate,
 ) -> Result<Vec<(String, Proposal)>> {
-    let plan = crate::plan::current(store).await?.map(|(_, p)| p);
-    let facts = facts(store, plan.as_ref(), sheet, as_of).await?;
+    let plan = plan_of(store, actor).await?;
+    let facts = facts(store, actor, plan.as_ref(), sheet, as_of).await?;
     Ok(sheet
         .criteria()
         .map(|(_, _, c)| {
@@ -685,14 +738,22 @@ impl DecisionRecord {
     }
 }
 
-/// The decisions of a stage.
+/// The decisions of a stage of the actor's district.
 pub async fn decisions(store: &Store, actor: &Actor, stage_id: i64) -> Result<Vec<DecisionRecord>> {
     require_reader(actor)?;
-    load_decisions(store, stage_id).await
+    load_decisions(store, actor, stage_id).await
 }
 
-async fn load_decisions(store: &Store, stage_id: i64) -> Result<Vec<DecisionRecord>> {
-    sqlx::query("SELECT criterion, points, proposed, veto_failed, overridden, comment, decided_by, decided_at FROM acceptance_decisions WHERE stage_id = $1 ORDER BY id")
+async fn load_decisions(
+    store: &Store,
+    actor: &Actor,
+    stage_id: i64,
+) -> Result<Vec<DecisionRecord>> {
+    sqlx::query(&format!(
+        "SELECT criterion, points, proposed, veto_failed, overridden, comment, decided_by, decided_at \
+         FROM acceptance_decisions WHERE stage_id = $1 AND stage_id IN {} ORDER BY id",
+        owned_stages_sql(actor)
+    ))
         .bind(stage_id)
         .fetch_all(&store.pool)
         .await?
@@ -767,12 +828,12 @@ pub async fn decide(
     as_of: NaiveDate,
 ) -> Result<DecisionRecord> {
     actor.require_admin()?;
-    let st = opened(store, code).await?;
+    let st = opened(store, actor, code).await?;
     let Some((_, _, c)) = st.sheet.criterion(criterion) else {
         return Err(StoreError::NotFound);
     };
-    let plan = crate::plan::current(store).await?.map(|(_, p)| p);
-    let facts = facts(store, plan.as_ref(), &st.sheet, as_of).await?;
+    let plan = plan_of(store, actor).await?;
+    let facts = facts(store, actor, plan.as_ref(), &st.sheet, as_of).await?;
     let proposal = c.propose(&facts.get(&c.code).cloned().unwrap_or_default());
     let (points, veto_failed, overridden, comment) = match verdict {
         Verdict::Confirm { comment, shown } => {
@@ -804,7 +865,7 @@ pub async fn decide(
     if comment.chars().count() > MAX_TEXT {
         return Err(StoreError::invalid("comment", "acc-error-too-long"));
     }
-    let before = load_decisions(store, st.id)
+    let before = load_decisions(store, actor, st.id)
         .await?
         .into_iter()
         .find(|d| d.criterion == c.code);
@@ -843,9 +904,19 @@ pub async fn decide(
 
 // ------------------------------------------------------------------ readiness
 
-/// The readiness of the latest opened stage (the furthest along of 自查 → 省级预验收 →
-/// 第三方预评估 → 国家验收 that has been opened), for the leaders' view; `None` while no stage
-/// is open. Reads without a caller's scope: the figure is shown to every signed-in role.
+/// The home district's readiness ([`readiness`] for the installation's home district), for
+/// callers not yet kept per district (the leader's headline).
+pub async fn current_readiness(
+    store: &Store,
+    as_of: NaiveDate,
+) -> Result<Option<(String, Readiness)>> {
+    readiness(store, &Actor::system("readiness"), as_of).await
+}
+
+/// The readiness of the actor's district: its latest opened stage (the furthest along of
+/// 自查 → 省级预验收 → 第三方预评估 → 国家验收 that has been opened); `None` while no stage is
+/// open. Reads without a caller's scope: the figure is shown to every signed-in role. The
+/// acceptance page, its API and the city's roll-up (`/acceptance/districts`) all read it here.
 ///
 /// What it counts: the stage's own sheet; for each criterion a reviewer has decided, the
 /// decided points (and veto outcome); for each criterion not yet decided, QCity's proposal as
@@ -853,38 +924,39 @@ pub async fn decide(
 /// the facts failed it). So `score` is the projected score "decisions so far, proposals for
 /// the rest", and `undecided` lists the criteria whose points are only proposed. A failed veto
 /// (decided or proposed) makes `vetoed` true and the score 0.
-pub async fn current_readiness(
+pub async fn readiness(
     store: &Store,
+    actor: &Actor,
     as_of: NaiveDate,
 ) -> Result<Option<(String, Readiness)>> {
     let mut latest = None;
     for code in STAGES {
-        if let Some(st) = load_stage(store, code).await? {
+        if let Some(st) = load_stage(store, actor, code).await? {
             latest = Some(st);
         }
     }
     let Some(st) = latest else {
         return Ok(None);
     };
-    let decided = load_decisions(store, st.id).await?;
-    let proposals = proposals(store, &st.sheet, as_of).await?;
+    let decided = load_decisions(store, actor, st.id).await?;
+    let proposals = proposals(store, actor, &st.sheet, as_of).await?;
     let mut r = projected(&st.sheet, &decided, &proposals);
-    r.pass_line = pass_line(store, &st.sheet).await?;
+    r.pass_line = pass_line(store, actor, &st.sheet).await?;
     Ok(Some((st.code.clone(), r)))
 }
 
 /// The pass line a stage is measured against: its own sheet's, else the sheet in force's. The
 /// points stay those the stage opened with; the pass mark is often known only later (from the
 /// official document), and applies to the stages already open.
-async fn pass_line(store: &Store, stage_sheet: &Sheet) -> Result<Option<f64>> {
+async fn pass_line(store: &Store, actor: &Actor, stage_sheet: &Sheet) -> Result<Option<f64>> {
     if stage_sheet.pass_line.is_some() {
         return Ok(stage_sheet.pass_line);
     }
-    Ok(sheet_in_force(store).await?.0.pass_line)
+    Ok(sheet_in_force(store, actor).await?.0.pass_line)
 }
 
 /// An opened stage's projected readiness (decisions so far, proposals as of `as_of` for the
-/// rest, as [`current_readiness`] counts); `None` while the stage is not open.
+/// rest, as [`readiness`] counts); `None` while the stage is not open.
 pub async fn stage_readiness(
     store: &Store,
     actor: &Actor,
@@ -894,10 +966,10 @@ pub async fn stage_readiness(
     let Some(st) = stage(store, actor, code).await? else {
         return Ok(None);
     };
-    let decided = load_decisions(store, st.id).await?;
-    let proposals = proposals(store, &st.sheet, as_of).await?;
+    let decided = load_decisions(store, actor, st.id).await?;
+    let proposals = proposals(store, actor, &st.sheet, as_of).await?;
     let mut r = projected(&st.sheet, &decided, &proposals);
-    r.pass_line = pass_line(store, &st.sheet).await?;
+    r.pass_line = pass_line(store, actor, &st.sheet).await?;
     Ok(Some(r))
 }
 
@@ -927,4 +999,121 @@ pub fn projected(
         cat.undecided = d.undecided;
     }
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Store;
+    use sqlx::Row;
+
+    /// Runs a migration's statements as `migrations::run` does (in one transaction), on SQLite.
+    async fn run(store: &Store, sql: &str) {
+        let sql = sql.replace("{ID}", "INTEGER PRIMARY KEY AUTOINCREMENT");
+        let mut tx = store.begin().await.unwrap();
+        for statement in sql.split(';').filter(|s| !s.trim().is_empty()) {
+            sqlx::query(statement).execute(&mut *tx).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+    }
+
+    async fn ids(store: &Store, sql: &str) -> Vec<i64> {
+        sqlx::query(sql)
+            .fetch_all(&store.pool)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.try_get::<i64, _>(0).unwrap())
+            .collect()
+    }
+
+    /// Stages stored before districts keep their ids (and their findings and decisions theirs),
+    /// belong to the home district, and new rows are numbered after them; a second district
+    /// then opens a stage of the same code.
+    #[tokio::test]
+    async fn the_owner_migration_keeps_every_row_and_its_id() {
+        let file = std::env::temp_dir().join(format!("qcity-acc-owner-{}.db", std::process::id()));
+        let _ = std::fs::remove_file(&file);
+        let store = Store::connect(&format!("sqlite://{}?mode=rwc", file.display()), &[])
+            .await
+            .unwrap();
+        run(
+            &store,
+            "CREATE TABLE org_units (id INTEGER PRIMARY KEY, code TEXT NOT NULL); \
+             CREATE TABLE plan_versions (id INTEGER PRIMARY KEY, owner_id BIGINT); \
+             INSERT INTO org_units (id, code) VALUES (7, 'HUIJI'), (8, 'JINSHUI'); \
+             INSERT INTO plan_versions (id, owner_id) VALUES (1, 7)",
+        )
+        .await;
+        run(
+            &store,
+            include_str!("../migrations/0007_acceptance_sheets.sql"),
+        )
+        .await;
+        run(
+            &store,
+            "INSERT INTO acceptance_stages (id, code, sheet_toml, held_on, opened_by, opened_at) \
+             VALUES (3, 'self_check', '', '2014-11-20', 'office', 't'); \
+             INSERT INTO acceptance_findings (id, stage_id, body, created_by, created_at) \
+             VALUES (5, 3, 'finding', 'office', 't'); \
+             INSERT INTO acceptance_decisions (id, stage_id, criterion, points, proposed, decided_by, decided_at) \
+             VALUES (9, 3, '1.1.1', 2, 2, 'office', 't')",
+        )
+        .await;
+        run(
+            &store,
+            include_str!("../migrations/2026120667_acceptance_owner.sql"),
+        )
+        .await;
+
+        assert_eq!(
+            ids(
+                &store,
+                "SELECT owner_id FROM acceptance_stages WHERE id = 3"
+            )
+            .await,
+            vec![7]
+        );
+        assert_eq!(
+            ids(
+                &store,
+                "SELECT id FROM acceptance_findings WHERE stage_id = 3"
+            )
+            .await,
+            vec![5]
+        );
+        assert_eq!(
+            ids(
+                &store,
+                "SELECT id FROM acceptance_decisions WHERE stage_id = 3"
+            )
+            .await,
+            vec![9]
+        );
+        run(
+            &store,
+            "INSERT INTO acceptance_stages (owner_id, code, sheet_toml, held_on, opened_by, opened_at) \
+             VALUES (8, 'self_check', '', '2014-12-15', 'js', 't'); \
+             INSERT INTO acceptance_findings (stage_id, body, created_by, created_at) \
+             VALUES (3, 'later', 'office', 't')",
+        )
+        .await;
+        assert_eq!(
+            ids(&store, "SELECT id FROM acceptance_stages ORDER BY id").await,
+            vec![3, 4]
+        );
+        assert_eq!(
+            ids(&store, "SELECT id FROM acceptance_findings ORDER BY id").await,
+            vec![5, 6]
+        );
+        // The same code twice for one owner is still refused.
+        let again = sqlx::query(
+            "INSERT INTO acceptance_stages (owner_id, code, sheet_toml, held_on, opened_by, opened_at) \
+             VALUES (8, 'self_check', '', '2014-12-15', 'js', 't')",
+        )
+        .execute(&store.pool)
+        .await;
+        assert!(again.is_err());
+        store.pool.close().await;
+        let _ = std::fs::remove_file(&file);
+    }
 }

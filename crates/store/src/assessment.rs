@@ -11,6 +11,10 @@
 //! - 催办, 督办 and 通报 notices (blue, yellow, red) issued to the unit during the period;
 //! - the indicators the unit is responsible for, evaluated as of the date;
 //! - the evaluators' ratings (out of 100) in every window of the period, open or closed.
+//!
+//! Each district (or city) assesses its own member units: schemes, windows and ratings carry
+//! `owner_id`, every read and write is held to the actor's owner (another district's window
+//! is not found), and the facts count the owner's obligations only.
 
 use crate::audit::{self, Change};
 use crate::obligations::{Action, Duty};
@@ -42,6 +46,11 @@ pub const SCHEMA: Schema = Schema {
             name: "assessment: ratings are drafts until submitted",
             sql: include_str!("../migrations/2026120621_assessment_rating_drafts.sql"),
         },
+        Migration {
+            version: 2026120666,
+            name: "assessment: schemes, windows and ratings per district",
+            sql: include_str!("../migrations/2026120666_assessment_owner.sql"),
+        },
     ],
     tables: &[
         Table::by_id("assessment_schemes"),
@@ -70,20 +79,32 @@ pub struct SchemeVersion {
 const SCHEME_SELECT: &str =
     "SELECT id, name, scheme_toml, applies_from, created_by, created_at FROM assessment_schemes";
 
-/// The newest saved scheme, else the shipped default (`None` as version).
-pub async fn current_scheme(store: &Store) -> Result<(Scheme, Option<SchemeVersion>)> {
-    let row = sqlx::query(&format!("{SCHEME_SELECT} ORDER BY id DESC LIMIT 1"))
-        .fetch_optional(&store.pool)
-        .await?;
+/// The newest scheme the actor's district saved, else the shipped default (`None` as version).
+pub async fn current_scheme(
+    store: &Store,
+    actor: &Actor,
+) -> Result<(Scheme, Option<SchemeVersion>)> {
+    let row = sqlx::query(&format!(
+        "{SCHEME_SELECT} WHERE owner_id = {} ORDER BY id DESC LIMIT 1",
+        actor.owner_sql()
+    ))
+    .fetch_optional(&store.pool)
+    .await?;
     scheme_row(row)
 }
 
 /// The scheme that scores `period`: the one saved for the latest period not after it (the
 /// newest such save), else the shipped default. So editing the scheme for 2015 leaves the
-/// 2014 scores, ranks and exports as they were.
-pub async fn scheme_for(store: &Store, period: i32) -> Result<(Scheme, Option<SchemeVersion>)> {
+/// 2014 scores, ranks and exports as they were. Each district keeps its own schemes.
+pub async fn scheme_for(
+    store: &Store,
+    actor: &Actor,
+    period: i32,
+) -> Result<(Scheme, Option<SchemeVersion>)> {
     let row = sqlx::query(&format!(
-        "{SCHEME_SELECT} WHERE applies_from <= $1 ORDER BY applies_from DESC, id DESC LIMIT 1"
+        "{SCHEME_SELECT} WHERE owner_id = {} AND applies_from <= $1 \
+         ORDER BY applies_from DESC, id DESC LIMIT 1",
+        actor.owner_sql()
     ))
     .bind(i64::from(period))
     .fetch_optional(&store.pool)
@@ -128,11 +149,13 @@ pub async fn save_scheme(
         Ok(s) => s,
         Err(d) => return Ok(Err(d)),
     };
-    let (before, _) = scheme_for(store, applies_from).await?;
+    let (before, _) = scheme_for(store, actor, applies_from).await?;
     let mut tx = store.begin().await?;
-    let row = sqlx::query(
-        "INSERT INTO assessment_schemes (name, scheme_toml, applies_from, created_by, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-    )
+    let row = sqlx::query(&format!(
+        "INSERT INTO assessment_schemes (name, scheme_toml, applies_from, created_by, created_at, owner_id) \
+         VALUES ($1, $2, $3, $4, $5, {}) RETURNING id",
+        actor.owner_sql()
+    ))
     .bind(&scheme.name)
     .bind(src)
     .bind(i64::from(applies_from))
@@ -193,25 +216,32 @@ fn window_from_row(r: &sqlx::any::AnyRow) -> Result<Window> {
 const WINDOW_SELECT: &str =
     "SELECT id, title, period, opens_on, closes_on, closed_on, created_by FROM assessment_windows";
 
-/// Every window, newest first. Every signed-in role may read them.
+/// Every window of the actor's district, newest first. Every signed-in role may read them.
 pub async fn windows(store: &Store, actor: &Actor) -> Result<Vec<Window>> {
     if actor.scope() == Scope::Public {
         return Err(StoreError::Forbidden);
     }
-    sqlx::query(&format!("{WINDOW_SELECT} ORDER BY id DESC"))
-        .fetch_all(&store.pool)
-        .await?
-        .iter()
-        .map(window_from_row)
-        .collect()
+    sqlx::query(&format!(
+        "{WINDOW_SELECT} WHERE owner_id = {} ORDER BY id DESC",
+        actor.owner_sql()
+    ))
+    .fetch_all(&store.pool)
+    .await?
+    .iter()
+    .map(window_from_row)
+    .collect()
 }
 
-async fn window(store: &Store, id: i64) -> Result<Window> {
-    let row = sqlx::query(&format!("{WINDOW_SELECT} WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(&store.pool)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+/// A window of the actor's district; another district's is not found.
+async fn window(store: &Store, actor: &Actor, id: i64) -> Result<Window> {
+    let row = sqlx::query(&format!(
+        "{WINDOW_SELECT} WHERE id = $1 AND owner_id = {}",
+        actor.owner_sql()
+    ))
+    .bind(id)
+    .fetch_optional(&store.pool)
+    .await?
+    .ok_or(StoreError::NotFound)?;
     window_from_row(&row)
 }
 
@@ -240,10 +270,11 @@ pub async fn open_window(store: &Store, actor: &Actor, w: NewWindow) -> Result<i
         return Err(StoreError::invalid("closes_on", "assessment-error-dates"));
     }
     let mut tx = store.begin().await?;
-    let row = sqlx::query(
-        "INSERT INTO assessment_windows (title, period, opens_on, closes_on, created_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-    )
+    let row = sqlx::query(&format!(
+        "INSERT INTO assessment_windows (title, period, opens_on, closes_on, created_by, created_at, owner_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, {}) RETURNING id",
+        actor.owner_sql()
+    ))
     .bind(title)
     .bind(w.period)
     .bind(w.opens_on.to_string())
@@ -273,7 +304,7 @@ pub async fn open_window(store: &Store, actor: &Actor, w: NewWindow) -> Result<i
 /// The office closes a window early (or confirms its end); ratings are then final.
 pub async fn close_window(store: &Store, actor: &Actor, id: i64, today: NaiveDate) -> Result<()> {
     actor.require_admin()?;
-    let w = window(store, id).await?;
+    let w = window(store, actor, id).await?;
     if w.closed_on.is_some() {
         return Err(StoreError::Conflict("assessment-error-closed".into()));
     }
@@ -314,13 +345,15 @@ pub struct Rating {
     pub submitted_at: Option<String>,
 }
 
-/// Ratings of a window: an evaluator sees their own, the office and leaders all.
+/// Ratings of a window of the actor's district: an evaluator sees their own, the office and
+/// leaders all.
 pub async fn ratings(store: &Store, actor: &Actor, window_id: i64) -> Result<Vec<Rating>> {
     let own_only = match (actor.role, actor.scope()) {
         (Some(Role::Evaluator), _) => true,
         (_, Scope::All | Scope::ReadAll) => false,
         _ => return Err(StoreError::Forbidden),
     };
+    window(store, actor, window_id).await?;
     let mut sql =
         "SELECT r.window_id, u.code, u.name, r.evaluator, r.score, r.comment, r.updated_at, r.submitted_at \
          FROM assessment_ratings r JOIN org_units u ON u.id = r.unit_id WHERE r.window_id = $1"
@@ -365,7 +398,7 @@ pub async fn rate(
     if actor.role != Some(Role::Evaluator) {
         return Err(StoreError::Forbidden);
     }
-    let w = window(store, window_id).await?;
+    let w = window(store, actor, window_id).await?;
     if !w.is_open(today) {
         return Err(StoreError::Conflict(
             "assessment-error-window-not-open".into(),
@@ -378,11 +411,14 @@ pub async fn rate(
     if comment.chars().count() > 2000 {
         return Err(StoreError::invalid("comment", "error-too-long"));
     }
-    let unit = sqlx::query("SELECT id FROM org_units WHERE code = $1 AND kind = 'member'")
-        .bind(unit_code)
-        .fetch_optional(&store.pool)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+    let unit = sqlx::query(&format!(
+        "SELECT id FROM org_units WHERE code = $1 AND kind = 'member' AND id IN {}",
+        actor.owned_units_sql()
+    ))
+    .bind(unit_code)
+    .fetch_optional(&store.pool)
+    .await?
+    .ok_or(StoreError::NotFound)?;
     let unit_id: i64 = unit.try_get("id")?;
     let mut tx = store.begin().await?;
     let before = sqlx::query(
@@ -413,10 +449,11 @@ pub async fn rate(
             json!({"score": s, "comment": c})
         }
         None => {
-            sqlx::query(
-                "INSERT INTO assessment_ratings (window_id, unit_id, evaluator, score, comment, created_at, updated_at, submitted_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
-            )
+            sqlx::query(&format!(
+                "INSERT INTO assessment_ratings (window_id, unit_id, evaluator, score, comment, created_at, updated_at, submitted_at, owner_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7, {})",
+                actor.owner_sql()
+            ))
             .bind(window_id)
             .bind(unit_id)
             .bind(&actor.username)
@@ -462,9 +499,11 @@ pub struct RatingEntry {
 
 /// Whether the evaluator has submitted their ratings in the window (they are then final).
 pub async fn submitted(store: &Store, actor: &Actor, window_id: i64) -> Result<bool> {
-    Ok(sqlx::query(
-        "SELECT 1 FROM assessment_ratings WHERE window_id = $1 AND evaluator = $2 AND submitted_at IS NOT NULL",
-    )
+    Ok(sqlx::query(&format!(
+        "SELECT 1 FROM assessment_ratings WHERE window_id = $1 AND evaluator = $2 \
+         AND submitted_at IS NOT NULL AND owner_id = {}",
+        actor.owner_sql()
+    ))
     .bind(window_id)
     .bind(&actor.username)
     .fetch_optional(&store.pool)
@@ -487,7 +526,7 @@ pub async fn rate_all(
     if actor.role != Some(Role::Evaluator) {
         return Err(StoreError::Forbidden);
     }
-    let w = window(store, window_id).await?;
+    let w = window(store, actor, window_id).await?;
     if !w.is_open(today) {
         return Err(StoreError::Conflict(
             "assessment-error-window-not-open".into(),
@@ -496,7 +535,7 @@ pub async fn rate_all(
     if submitted(store, actor, window_id).await? {
         return Err(StoreError::Conflict("assessment-error-submitted".into()));
     }
-    let units = member_units(store).await?;
+    let units = member_units(store, actor).await?;
     for u in &units {
         let entry = entries.iter().find(|e| e.unit_code == u.code);
         let field = format!("score-{}", u.code);
@@ -536,10 +575,11 @@ pub async fn rate_all(
         let Some(score) = e.score else {
             continue;
         };
-        sqlx::query(
-            "INSERT INTO assessment_ratings (window_id, unit_id, evaluator, score, comment, created_at, updated_at, submitted_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $6, $7)",
-        )
+        sqlx::query(&format!(
+            "INSERT INTO assessment_ratings (window_id, unit_id, evaluator, score, comment, created_at, updated_at, submitted_at, owner_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6, $7, {})",
+            actor.owner_sql()
+        ))
         .bind(window_id)
         .bind(u.id)
         .bind(&actor.username)
@@ -599,12 +639,11 @@ pub struct UnitRef {
     pub name: String,
 }
 
-/// Every member unit of the home district, by code. (Assessment is not yet kept per
-/// district: only the home district's accounts reach it.)
-pub async fn member_units(store: &Store) -> Result<Vec<UnitRef>> {
+/// Every member unit of the actor's district, by code: the units it assesses.
+pub async fn member_units(store: &Store, actor: &Actor) -> Result<Vec<UnitRef>> {
     sqlx::query(&format!(
         "SELECT id, code, name FROM org_units WHERE kind = 'member' AND id IN {} ORDER BY code",
-        crate::units_under_sql(crate::HOME_OWNER_SQL)
+        actor.owned_units_sql()
     ))
     .fetch_all(&store.pool)
     .await?
@@ -641,9 +680,11 @@ async fn counts(
         .collect()
 }
 
-/// The facts of every member unit for a period, as of `as_of` (see the module doc).
+/// The facts of every member unit of the actor's district for a period, as of `as_of` (see
+/// the module doc), counted over that district's obligations and ratings.
 pub async fn facts(
     store: &Store,
+    actor: &Actor,
     plan: &Plan,
     period: i32,
     as_of: NaiveDate,
@@ -652,7 +693,8 @@ pub async fn facts(
     let end = NaiveDate::from_ymd_opt(period, 12, 31)
         .ok_or(StoreError::NotFound)?
         .min(as_of);
-    let units = member_units(store).await?;
+    let owner = actor.owner_sql();
+    let units = member_units(store, actor).await?;
     let mut out: BTreeMap<i64, UnitFacts> =
         units.iter().map(|u| (u.id, UnitFacts::default())).collect();
 
@@ -660,8 +702,7 @@ pub async fn facts(
     // period: what the overview shows, restricted to the period.
     let rows = sqlx::query(&format!(
         "SELECT unit_id, duty, due_date, status, submitted_on, accepted_on FROM obligations \
-             WHERE retired = 0 AND owner_id = {}",
-        crate::HOME_OWNER_SQL
+             WHERE retired = 0 AND owner_id = {owner}"
     ))
     .fetch_all(&store.pool)
     .await?;
@@ -698,8 +739,10 @@ pub async fn facts(
     }
     let submitted = counts(
         store,
-        "SELECT o.unit_id AS unit_id, COUNT(*) AS n FROM reports r JOIN obligations o ON o.id = r.obligation_id \
-         WHERE r.final = 1 AND r.created_on >= $1 AND r.created_on <= $2 GROUP BY o.unit_id",
+        &format!(
+            "SELECT o.unit_id AS unit_id, COUNT(*) AS n FROM reports r JOIN obligations o ON o.id = r.obligation_id \
+             WHERE o.owner_id = {owner} AND r.final = 1 AND r.created_on >= $1 AND r.created_on <= $2 GROUP BY o.unit_id"
+        ),
         start,
         end,
     )
@@ -708,7 +751,7 @@ pub async fn facts(
         store,
         &format!(
             "SELECT o.unit_id AS unit_id, COUNT(*) AS n FROM obligation_events e JOIN obligations o ON o.id = e.obligation_id \
-             WHERE e.action = '{}' AND e.on_date >= $1 AND e.on_date <= $2 GROUP BY o.unit_id",
+             WHERE o.owner_id = {owner} AND e.action = '{}' AND e.on_date >= $1 AND e.on_date <= $2 GROUP BY o.unit_id",
             Action::Return
         ),
         start,
@@ -743,10 +786,10 @@ pub async fn facts(
 
     // One rating per evaluator and unit in a period: when the office opened several windows
     // for it, an evaluator's latest rating counts, so nobody weighs twice.
-    let rows = sqlx::query(
+    let rows = sqlx::query(&format!(
         "SELECT r.unit_id, r.evaluator, r.score FROM assessment_ratings r JOIN assessment_windows w ON w.id = r.window_id \
-         WHERE w.period = $1 AND r.submitted_at IS NOT NULL ORDER BY r.updated_at, r.id",
-    )
+         WHERE w.owner_id = {owner} AND w.period = $1 AND r.submitted_at IS NOT NULL ORDER BY r.updated_at, r.id"
+    ))
     .bind(i64::from(period))
     .fetch_all(&store.pool)
     .await?;
@@ -794,8 +837,8 @@ pub async fn scores(
     if scope == Scope::Public {
         return Err(StoreError::Forbidden);
     }
-    let (scheme, _) = scheme_for(store, period).await?;
-    let facts = facts(store, plan, period, as_of).await?;
+    let (scheme, _) = scheme_for(store, actor, period).await?;
+    let facts = facts(store, actor, plan, period, as_of).await?;
     let scored: Vec<(UnitRef, UnitFacts, UnitScore)> = facts
         .into_iter()
         .map(|(u, f)| {

@@ -396,9 +396,14 @@ async fn demo_assessment_traces_to_data(data: &Path) {
     let decided = acceptance::decisions(&store, &office, stage.id)
         .await
         .unwrap();
-    let proposals = acceptance::proposals(&store, &stage.sheet, today)
-        .await
-        .unwrap();
+    let proposals = acceptance::proposals(
+        &store,
+        &qcity_store::Actor::system("t"),
+        &stage.sheet,
+        today,
+    )
+    .await
+    .unwrap();
     assert!(
         decided.len() >= 5
             && decided

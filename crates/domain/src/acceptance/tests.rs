@@ -539,3 +539,34 @@ fn gaps_are_ordered_by_points_at_stake_and_grouped_by_unit() {
     let rest: Vec<&UnitGaps> = by_unit.iter().filter(|u| u.vetoes == 0).collect();
     assert!(rest.windows(2).all(|w| w[0].at_stake >= w[1].at_stake));
 }
+
+/// The readiness percentage is its ratio's: base points counted over the base total, none
+/// counted when a veto failed; ratios add up by their parts.
+#[test]
+fn readiness_ratio_is_the_percentage_in_parts() {
+    let r = |earned: f64, total: f64, vetoed: bool| Readiness {
+        pass_line: None,
+        score: earned,
+        base_total: total,
+        base_earned: earned,
+        bonus: 0.0,
+        bonus_max: 0.0,
+        vetoed,
+        vetoed_by: Vec::new(),
+        undecided: Vec::new(),
+        unknown: Vec::new(),
+        by_category: Vec::new(),
+    };
+    let cases = [
+        (r(80.0, 100.0, false), 80.0, 80.0),
+        (r(80.0, 100.0, true), 0.0, 0.0),
+        (r(0.0, 0.0, false), 0.0, 0.0),
+    ];
+    for (readiness, numerator, percent) in &cases {
+        assert!(close(readiness.ratio().numerator, *numerator));
+        assert!(close(readiness.percent(), *percent));
+    }
+    let mut city = r(80.0, 100.0, false).ratio();
+    city += r(30.0, 50.0, false).ratio();
+    assert_eq!(city.percent().map(|p| (p * 10.0).round()), Some(733.0));
+}

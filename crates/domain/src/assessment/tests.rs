@@ -473,3 +473,40 @@ fn a_unit_with_nothing_to_count_has_no_score_and_ranks_last() {
     );
     assert_eq!(rank(&[f64::NAN, 0.0, 50.0]), vec![3, 2, 1]);
 }
+
+/// A district's summary counts its units, those scored and their points; districts add up
+/// to the city by their sums, so the city's mean is not the mean of the districts' means.
+#[test]
+fn summaries_add_up_by_their_sums_not_their_means() {
+    let scored = |total: f64| UnitScore {
+        total,
+        parts: vec![ScoreLine {
+            component: Some(Component::ALL[0]),
+            zh: String::new(),
+            en: String::new(),
+            points: total,
+            max: 30.0,
+        }],
+    };
+    let unscored = UnitScore {
+        total: 0.0,
+        parts: Vec::new(),
+    };
+    let a = Summary::of([&scored(90.0), &scored(70.0), &unscored]);
+    assert_eq!((a.units, a.scored), (3, 2));
+    assert_eq!(a.mean(), Some(80.0));
+    let b = Summary::of([&scored(50.0)]);
+    let mut city = a;
+    city += b;
+    assert_eq!((city.units, city.scored), (4, 3));
+    assert_eq!(
+        city.mean(),
+        Some(70.0),
+        "210 points over 3 units, not (80 + 50) / 2"
+    );
+    assert_eq!(
+        Summary::of([&unscored]).mean(),
+        None,
+        "nothing scored: no mean"
+    );
+}

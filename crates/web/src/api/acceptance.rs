@@ -380,7 +380,7 @@ pub async fn stage_detail(
     let opened = store::stage(&state.store, &actor, &stage).await?;
     let sheet = match &opened {
         Some(s) => s.sheet.clone(),
-        None => store::sheet_in_force(&state.store).await?.0,
+        None => store::sheet_in_force(&state.store, &actor).await?.0,
     };
     let (decided, findings, rectifications) = match &opened {
         Some(s) => (
@@ -390,7 +390,7 @@ pub async fn stage_detail(
         ),
         None => (Vec::new(), Vec::new(), Vec::new()),
     };
-    let proposals = store::proposals(&state.store, &sheet, ctx.today).await?;
+    let proposals = store::proposals(&state.store, &actor, &sheet, ctx.today).await?;
     let decisions: Vec<_> = decided
         .iter()
         .map(store::DecisionRecord::decision)
@@ -474,8 +474,8 @@ pub struct AcceptanceSheetDto {
     toml: String,
 }
 
-async fn sheet_dto(state: &AppState) -> Result<AcceptanceSheetDto, AppError> {
-    let (sheet, source) = store::sheet_in_force(&state.store).await?;
+async fn sheet_dto(state: &AppState, ctx: &Ctx) -> Result<AcceptanceSheetDto, AppError> {
+    let (sheet, source) = store::sheet_in_force(&state.store, &ctx.actor()).await?;
     Ok(AcceptanceSheetDto {
         name: sheet.name.clone(),
         source: source.as_ref().map(|s| s.source.clone()),
@@ -495,7 +495,7 @@ pub async fn get_sheet(
     ctx: Ctx,
 ) -> Result<Json<AcceptanceSheetDto>, AppError> {
     ctx.user()?;
-    Ok(Json(sheet_dto(&state).await?))
+    Ok(Json(sheet_dto(&state, &ctx).await?))
 }
 
 /// Replaces the score sheet in force from TOML (office), all or nothing: a sheet that does not
@@ -520,7 +520,7 @@ pub async fn put_sheet(
     if let Some(diags) = refused {
         return Err(super::rule_problems(&ctx, "toml", diags));
     }
-    Ok(Json(sheet_dto(&state).await?))
+    Ok(Json(sheet_dto(&state, &ctx).await?))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -634,10 +634,10 @@ pub async fn overview(
             code: s.code,
         })
         .collect();
-    let current = store::current_readiness(&state.store, ctx.today)
+    let current = store::readiness(&state.store, &ctx.actor(), ctx.today)
         .await?
         .map(|(stage, r)| readiness(stage, r));
-    let (sheet, _) = store::sheet_in_force(&state.store).await?;
+    let (sheet, _) = store::sheet_in_force(&state.store, &ctx.actor()).await?;
     Ok(Json(AcceptanceDto {
         sheet_name: sheet.name,
         stages,

@@ -265,8 +265,8 @@ pub struct SchemeTextDto {
     toml: String,
 }
 
-async fn scheme_dto(state: &AppState, period: i32) -> Result<SchemeTextDto, AppError> {
-    let (scheme, version) = store::scheme_for(&state.store, period).await?;
+async fn scheme_dto(state: &AppState, ctx: &Ctx, period: i32) -> Result<SchemeTextDto, AppError> {
+    let (scheme, version) = store::scheme_for(&state.store, &ctx.actor(), period).await?;
     Ok(SchemeTextDto {
         name: scheme.name.clone(),
         period,
@@ -288,7 +288,7 @@ pub async fn get_scheme(
 ) -> Result<Json<SchemeTextDto>, AppError> {
     ctx.user()?;
     let p = period(&ctx, &q)?;
-    Ok(Json(scheme_dto(&state, p).await?))
+    Ok(Json(scheme_dto(&state, &ctx, p).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -319,7 +319,7 @@ pub async fn put_scheme(
     if let Err(diags) = store::save_scheme(&state.store, &ctx.actor(), &f.toml, p).await? {
         return Err(super::rule_problems(&ctx, "toml", diags));
     }
-    Ok(Json(scheme_dto(&state, p).await?))
+    Ok(Json(scheme_dto(&state, &ctx, p).await?))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -446,8 +446,8 @@ pub async fn scores(
         return Err(AppError::Forbidden);
     }
     let (scheme, ranked) = store::scores(&state.store, &ctx.actor(), &plan, p, as_of).await?;
-    let (_, version) = store::scheme_for(&state.store, p).await?;
-    let member_units = store::member_units(&state.store).await?.len();
+    let (_, version) = store::scheme_for(&state.store, &ctx.actor(), p).await?;
+    let member_units = store::member_units(&state.store, &ctx.actor()).await?.len();
     let lang = target_language(ctx.lang);
     let units = ranked
         .iter()

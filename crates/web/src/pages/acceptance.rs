@@ -9,7 +9,7 @@ use crate::charts::trim_number;
 use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::middleware::see_other;
-use crate::module::{BodyLimit, Module, NavEntry, Routes, signed_in};
+use crate::module::{BodyLimit, Module, NavEntry, Routes, office_and_leaders, signed_in};
 use crate::view::target_lang;
 use crate::view::{PageCtx, render, unprocessable};
 use askama::Template;
@@ -68,7 +68,7 @@ pub struct ReadinessView {
 
 impl ReadinessView {
     /// `sep` joins the vetoed criteria (the language's list separator).
-    fn new(r: &Readiness, sep: &str) -> ReadinessView {
+    pub fn new(r: &Readiness, sep: &str) -> ReadinessView {
         ReadinessView {
             score: trim_number(r.score),
             base_earned: trim_number(r.base_earned),
@@ -125,7 +125,7 @@ async fn index(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppE
             readiness,
         });
     }
-    let current = store::current_readiness(&state.store, ctx.today)
+    let current = store::readiness(&state.store, &actor, ctx.today)
         .await?
         .map(|(code, r)| {
             (
@@ -133,7 +133,7 @@ async fn index(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppE
                 ReadinessView::new(&r, &ctx.t("list-comma")),
             )
         });
-    let (sheet, _) = store::sheet_in_force(&state.store).await?;
+    let (sheet, _) = store::sheet_in_force(&state.store, &actor).await?;
     Ok(render(&IndexPage {
         ctx: ctx.page(),
         stages,
@@ -305,9 +305,8 @@ async fn stage_view(
     check_stage(stage)?;
     let actor = ctx.actor();
     let lang = target_lang(&ctx.page());
-    let plan = qcity_store::plan::current(&state.store)
-        .await?
-        .map(|(_, p)| p);
+    // The caller's district's plan (unit names); the stage still shows without one.
+    let plan = state.plan_of(actor.owner_id).await?.map(|(_, p)| p);
     let opened = store::stage(&state.store, &actor, stage).await?;
     // A stage not opened yet previews the sheet in force with today's proposals.
     let (sheet, stage_id, held_on, opened_by) = match &opened {
@@ -318,7 +317,7 @@ async fn stage_view(
             s.opened_by.clone(),
         ),
         None => (
-            store::sheet_in_force(&state.store).await?.0,
+            store::sheet_in_force(&state.store, &actor).await?.0,
             None,
             String::new(),
             String::new(),
@@ -328,7 +327,7 @@ async fn stage_view(
         Some(id) => store::decisions(&state.store, &actor, id).await?,
         None => Vec::new(),
     };
-    let proposals = store::proposals(&state.store, &sheet, ctx.today).await?;
+    let proposals = store::proposals(&state.store, &actor, &sheet, ctx.today).await?;
     let decisions: Vec<acceptance::Decision> = decided
         .iter()
         .map(store::DecisionRecord::decision)
@@ -378,7 +377,7 @@ async fn stage_view(
                                 units: c
                                     .units
                                     .iter()
-                                    .map(|u| unit_name(plan.as_ref(), u))
+                                    .map(|u| unit_name(plan.as_deref(), u))
                                     .collect::<Vec<_>>()
                                     .join(&ctx.t("list-comma")),
                                 decision: decided.iter().find(|d| d.criterion == c.code).map(|d| {
@@ -417,7 +416,7 @@ async fn stage_view(
             unit: if u.unit.is_empty() {
                 ctx.t("acc-gap-no-unit")
             } else {
-                unit_name(plan.as_ref(), &u.unit)
+                unit_name(plan.as_deref(), &u.unit)
             },
             at_stake: trim_number(u.at_stake),
             vetoes: u.vetoes,
@@ -448,7 +447,7 @@ async fn stage_view(
                 .into_iter()
                 .map(|r| RectificationView {
                     id: r.id,
-                    unit: unit_name(plan.as_ref(), &r.unit_code),
+                    unit: unit_name(plan.as_deref(), &r.unit_code),
                     body: r.body,
                     deadline: r.deadline,
                     content_code: r.content_code,
@@ -709,7 +708,7 @@ async fn sheet_view(
     problems: Vec<String>,
 ) -> Result<Response, AppError> {
     let lang = target_lang(&ctx.page());
-    let (sheet, source) = store::sheet_in_force(&state.store).await?;
+    let (sheet, source) = store::sheet_in_force(&state.store, &ctx.actor()).await?;
     let source = match source {
         Some(s) => ctx.lang.t_args(
             "acc-sheet-source",
@@ -764,7 +763,7 @@ async fn sheet_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response,
 
 async fn export_xlsx(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     ctx.user()?;
-    let (sheet, _) = store::sheet_in_force(&state.store).await?;
+    let (sheet, _) = store::sheet_in_force(&state.store, &ctx.actor()).await?;
     let bytes = qcity_exchange::acceptance_sheet_to_xlsx(&sheet)
         .map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(crate::view::attachment(
@@ -857,15 +856,25 @@ async fn save_toml(
 pub static MODULE: Module = Module {
     slug: "acceptance",
     schema: &qcity_store::acceptance::SCHEMA,
+    // Each district prepares its own acceptance; the city compares them.
     routes: |r| {
-        let r = routes(r);
+        let r = routes(r.per_district(true));
+        let r = crate::pages::acceptance_districts::routes(r);
         crate::api::acceptance::routes(r)
     },
     openapi: <crate::api::acceptance::Doc as utoipa::OpenApi>::openapi,
-    nav: &[NavEntry {
-        label: "nav-acceptance",
-        path: "/acceptance",
-        order: 120,
-        shown_to: signed_in,
-    }],
+    nav: &[
+        NavEntry {
+            label: "nav-acceptance",
+            path: "/acceptance",
+            order: 120,
+            shown_to: signed_in,
+        },
+        NavEntry {
+            label: "nav-acceptance-districts",
+            path: "/acceptance/districts",
+            order: 121,
+            shown_to: office_and_leaders,
+        },
+    ],
 };

@@ -48,7 +48,6 @@ pub fn routes(r: Routes) -> Routes {
         .get("/assessment/windows/{id}/sheet", sheet)
         .post("/assessment/windows/{id}/sheet", save_sheet)
         .get("/assessment/{code}", unit_page)
-        .get("/leader", leader)
 }
 
 #[derive(Deserialize, Default)]
@@ -165,7 +164,7 @@ async fn scores_view(
     let actor = ctx.actor();
     let (_, _, as_of) = store::period_bounds(period, ctx.today).ok_or(AppError::NotFound)?;
     let (scheme, ranked) = store::scores(&state.store, &actor, &plan, period, as_of).await?;
-    let (_, version) = store::scheme_for(&state.store, period).await?;
+    let (_, version) = store::scheme_for(&state.store, &actor, period).await?;
     let windows = store::windows(&state.store, &actor).await?;
     let open = windows
         .iter()
@@ -401,7 +400,7 @@ async fn unit_page(
         // Another unit's score is not disclosed to unit staff; an unknown code is not found.
         return Err(AppError::NotFound);
     };
-    let of = store::member_units(&state.store).await?.len();
+    let of = store::member_units(&state.store, &actor).await?.len();
     let lang = lang(&ctx);
     let shown = tenths_adding_up(&r.score.parts.iter().map(|l| l.points).collect::<Vec<_>>());
     let lines = r
@@ -487,7 +486,7 @@ async fn export_scheme(
     Query(q): Query<PeriodQuery>,
 ) -> Result<Response, AppError> {
     ctx.user()?;
-    let (scheme, _) = store::scheme_for(&state.store, period(&ctx, &q)).await?;
+    let (scheme, _) = store::scheme_for(&state.store, &ctx.actor(), period(&ctx, &q)).await?;
     let lang = lang(&ctx);
     let bytes = scheme_to_xlsx_in(&scheme, lang).map_err(|e| AppError::Internal(e.to_string()))?;
     let name = match lang {
@@ -691,7 +690,7 @@ async fn sheet(
         .into_iter()
         .map(|r| (r.unit_code.clone(), r))
         .collect();
-    let lines = store::member_units(&state.store)
+    let lines = store::member_units(&state.store, &actor)
         .await?
         .into_iter()
         .map(|u| {
@@ -734,7 +733,7 @@ async fn save_sheet(
             .unwrap_or_default()
     };
     let submit = field("action") == "submit";
-    let units = store::member_units(&state.store).await?;
+    let units = store::member_units(&state.store, &actor).await?;
     let mut entries = Vec::new();
     let mut lines = Vec::new();
     let mut first_error = None;
@@ -1007,7 +1006,7 @@ async fn leader(State(state): State<AppState>, ctx: Ctx) -> Result<Response, App
             )
         })
         .collect();
-    let current = qcity_store::acceptance::current_readiness(&state.store, today).await?;
+    let current = qcity_store::acceptance::readiness(&state.store, &actor, today).await?;
     let (readiness, vetoed, categories) = match &current {
         Some((stage, r)) => (
             ctx.lang.t_args(
@@ -1069,9 +1068,14 @@ async fn leader(State(state): State<AppState>, ctx: Ctx) -> Result<Response, App
 pub static MODULE: Module = Module {
     slug: "assessment",
     schema: &qcity_store::assessment::SCHEMA,
+    // Scores, schemes, windows and ratings are the caller's district's. The leaders' view is
+    // not kept per district yet: it reads indicators, bulletins and reports, which are still
+    // the home district's.
     routes: |r| {
-        let r = routes(r);
+        let r = routes(r.per_district(true));
         crate::api::assessment::routes(r)
+            .per_district(false)
+            .get("/leader", leader)
     },
     openapi: <crate::api::assessment::Doc as utoipa::OpenApi>::openapi,
     nav: &[

@@ -1,6 +1,7 @@
 //! Server-rendered pages (askama templates), one module per area.
 
 pub mod acceptance;
+pub mod acceptance_districts;
 pub mod admin;
 pub mod assessment;
 pub mod auth;

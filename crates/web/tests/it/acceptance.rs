@@ -436,9 +436,10 @@ async fn the_score_sheet_is_imported_whole_or_not_at_all() {
             .any(|l| html.contains(&format!("第 {l} 行"))),
         "the category total is refused by line: {html}"
     );
-    let (in_force, source) = qcity_store::acceptance::sheet_in_force(&app.store)
-        .await
-        .unwrap();
+    let (in_force, source) =
+        qcity_store::acceptance::sheet_in_force(&app.store, &qcity_store::Actor::system("t"))
+            .await
+            .unwrap();
     assert!(source.is_none(), "nothing was imported");
     assert_eq!(in_force, default);
 
@@ -458,9 +459,10 @@ async fn the_score_sheet_is_imported_whole_or_not_at_all() {
         .unwrap();
     assert_eq!(res.status(), 200);
     assert!(body(res).await.contains("id=\"sheet-saved\""));
-    let (in_force, source) = qcity_store::acceptance::sheet_in_force(&app.store)
-        .await
-        .unwrap();
+    let (in_force, source) =
+        qcity_store::acceptance::sheet_in_force(&app.store, &qcity_store::Actor::system("t"))
+            .await
+            .unwrap();
     assert_eq!(source.map(|s| s.source).as_deref(), Some("xlsx"));
     assert_eq!(in_force.categories, default.categories);
 
@@ -472,9 +474,10 @@ async fn the_score_sheet_is_imported_whole_or_not_at_all() {
         .await
         .unwrap();
     assert_eq!(res.status(), 422);
-    let (still, _) = qcity_store::acceptance::sheet_in_force(&app.store)
-        .await
-        .unwrap();
+    let (still, _) =
+        qcity_store::acceptance::sheet_in_force(&app.store, &qcity_store::Actor::system("t"))
+            .await
+            .unwrap();
     assert_eq!(still.categories, default.categories);
 
     // The pages read in English too.

@@ -137,7 +137,9 @@ async fn the_scores_api_agrees_with_the_store_and_the_page_and_is_scoped() {
         &all["scheme"]["weights"][0]["weight"],
         scheme.weights.on_time
     ));
-    let members = qcity_store::assessment::member_units(store).await.unwrap();
+    let members = qcity_store::assessment::member_units(store, &qcity_store::Actor::system("t"))
+        .await
+        .unwrap();
     assert_eq!(all["member_units"], members.len());
     let units = all["units"].as_array().unwrap();
     assert_eq!(units.len(), ranked.len());

@@ -342,9 +342,10 @@ async fn acceptance_decisions_rectifications_and_the_sheet_through_the_api() {
             "{e}"
         );
     }
-    let (sheet_now, source) = qcity_store::acceptance::sheet_in_force(store)
-        .await
-        .unwrap();
+    let (sheet_now, source) =
+        qcity_store::acceptance::sheet_in_force(store, &qcity_store::Actor::system("t"))
+            .await
+            .unwrap();
     assert!(source.is_none());
     assert_eq!(sheet_now.name, name);
     let renamed = toml.replacen(
@@ -368,9 +369,10 @@ async fn acceptance_decisions_rectifications_and_the_sheet_through_the_api() {
     assert_eq!(saved["name"], "接口修订评分表");
     assert_eq!(saved["source"], "toml");
     assert_eq!(saved["saved_by"], "admin");
-    let (sheet_now, _) = qcity_store::acceptance::sheet_in_force(store)
-        .await
-        .unwrap();
+    let (sheet_now, _) =
+        qcity_store::acceptance::sheet_in_force(store, &qcity_store::Actor::system("t"))
+            .await
+            .unwrap();
     assert_eq!(sheet_now.name, "接口修订评分表");
 }
 
@@ -497,7 +499,7 @@ async fn credit_rules_scheme_and_ratings_through_the_api() {
     .await;
     assert_eq!(s, 422, "{e}");
     assert!(
-        qcity_store::assessment::current_scheme(store)
+        qcity_store::assessment::current_scheme(store, &qcity_store::Actor::system("t"))
             .await
             .unwrap()
             .1

@@ -518,9 +518,10 @@ async fn the_scheme_editor_is_the_offices_and_refuses_a_bad_scheme() {
         .unwrap();
     assert_eq!(res.status(), 422);
     assert!(body(res).await.contains("考核方案无法读取"));
-    let (scheme, version) = qcity_store::assessment::current_scheme(&app.store)
-        .await
-        .unwrap();
+    let (scheme, version) =
+        qcity_store::assessment::current_scheme(&app.store, &qcity_store::Actor::system("t"))
+            .await
+            .unwrap();
     assert!(version.is_none(), "nothing was saved");
     assert_eq!(scheme.weights.ratings, 20.0);
 
@@ -552,12 +553,14 @@ async fn the_scheme_editor_is_the_offices_and_refuses_a_bad_scheme() {
         .await
         .unwrap();
     assert_eq!(res.status(), 303);
-    let (y2014, v2014) = qcity_store::assessment::scheme_for(&app.store, 2014)
-        .await
-        .unwrap();
-    let (y2015, v2015) = qcity_store::assessment::scheme_for(&app.store, 2015)
-        .await
-        .unwrap();
+    let (y2014, v2014) =
+        qcity_store::assessment::scheme_for(&app.store, &qcity_store::Actor::system("t"), 2014)
+            .await
+            .unwrap();
+    let (y2015, v2015) =
+        qcity_store::assessment::scheme_for(&app.store, &qcity_store::Actor::system("t"), 2015)
+            .await
+            .unwrap();
     assert_eq!(
         (y2014.name.as_str(), v2014.map(|v| v.applies_from)),
         ("惠济区2014年考核方案", Some(2014))
@@ -566,9 +569,10 @@ async fn the_scheme_editor_is_the_offices_and_refuses_a_bad_scheme() {
         (y2015.name.as_str(), v2015.map(|v| v.applies_from)),
         ("惠济区2015年考核方案", Some(2015))
     );
-    let (before, _) = qcity_store::assessment::scheme_for(&app.store, 2013)
-        .await
-        .unwrap();
+    let (before, _) =
+        qcity_store::assessment::scheme_for(&app.store, &qcity_store::Actor::system("t"), 2013)
+            .await
+            .unwrap();
     assert_eq!(before.name, "QCity 默认成员单位绩效考核方案");
     let page = body(
         admin
@@ -676,9 +680,10 @@ async fn the_scheme_is_exported_and_imported_whole_or_not_at_all() {
             .unwrap();
         assert_eq!(res.status(), 403);
     }
-    let (_, version) = qcity_store::assessment::current_scheme(store)
-        .await
-        .unwrap();
+    let (_, version) =
+        qcity_store::assessment::current_scheme(store, &qcity_store::Actor::system("t"))
+            .await
+            .unwrap();
     assert!(version.is_none(), "nothing was imported");
 
     // The office's page links the download and the upload form.
@@ -724,9 +729,10 @@ async fn the_scheme_is_exported_and_imported_whole_or_not_at_all() {
         res.headers()["location"].to_str().unwrap(),
         "/assessment?period=2014&saved=1"
     );
-    let (in_force, version) = qcity_store::assessment::current_scheme(store)
-        .await
-        .unwrap();
+    let (in_force, version) =
+        qcity_store::assessment::current_scheme(store, &qcity_store::Actor::system("t"))
+            .await
+            .unwrap();
     let version = version.expect("a new version").id;
     assert_eq!(in_force.weights.on_time, 40.0);
     assert_eq!(in_force.weights.ratings, 10.0);
@@ -816,9 +822,10 @@ async fn the_scheme_is_exported_and_imported_whole_or_not_at_all() {
         assert!(page.contains("id=\"scheme-errors\""), "{what}: {page}");
         assert!(page.contains("原方案继续有效"), "{what}");
         assert!(page.contains(reason), "{what}: {page}");
-        let (still, v) = qcity_store::assessment::current_scheme(store)
-            .await
-            .unwrap();
+        let (still, v) =
+            qcity_store::assessment::current_scheme(store, &qcity_store::Actor::system("t"))
+                .await
+                .unwrap();
         assert_eq!(v.map(|v| v.id), Some(version), "{what}: nothing was saved");
         assert_eq!(still, in_force, "{what}");
     }
@@ -884,9 +891,10 @@ async fn a_scheme_saved_by_libreoffice_imports() {
         .unwrap();
     let status = res.status();
     assert_eq!(status, 303, "{}", body(res).await);
-    let (in_force, version) = qcity_store::assessment::current_scheme(&app.store)
-        .await
-        .unwrap();
+    let (in_force, version) =
+        qcity_store::assessment::current_scheme(&app.store, &qcity_store::Actor::system("t"))
+            .await
+            .unwrap();
     assert!(version.is_some());
     let mut expected = qcity_domain::assessment::Scheme::default_scheme();
     expected.weights.on_time = 35.0;
@@ -920,7 +928,9 @@ async fn an_evaluator_rates_every_unit_on_one_sheet_drafts_first_then_submits_on
         .await
         .unwrap()[0]
         .id;
-    let units = qcity_store::assessment::member_units(store).await.unwrap();
+    let units = qcity_store::assessment::member_units(store, &qcity_store::Actor::system("t"))
+        .await
+        .unwrap();
     assert!(units.len() > 3);
     let evaluator = app.user("zx.weiyuan", Role::Evaluator, None).await;
     let sheet_url = app.url(&format!("/assessment/windows/{id}/sheet"));
@@ -956,6 +966,7 @@ async fn an_evaluator_rates_every_unit_on_one_sheet_drafts_first_then_submits_on
     assert!(saved.contains("已保存草稿：1 个单位已打分") && saved.contains("value=\"85\""));
     let facts = qcity_store::assessment::facts(
         store,
+        &qcity_store::Actor::system("t"),
         &qcity_domain::plan::default_plan(),
         2014,
         d(2014, 12, 31),
@@ -1017,6 +1028,7 @@ async fn an_evaluator_rates_every_unit_on_one_sheet_drafts_first_then_submits_on
     assert!(done.contains("id=\"sheet-final\"") && !done.contains("id=\"sheet-submit\""));
     let facts = qcity_store::assessment::facts(
         store,
+        &qcity_store::Actor::system("t"),
         &qcity_domain::plan::default_plan(),
         2014,
         d(2014, 12, 31),
@@ -1091,7 +1103,7 @@ async fn the_api_opens_windows_and_takes_a_rating_sheet_as_the_page_does() {
         .as_i64()
         .unwrap();
     let sheet = format!("/api/v1/assessment/windows/{id}/sheet");
-    let units = qcity_store::assessment::member_units(&app.store)
+    let units = qcity_store::assessment::member_units(&app.store, &qcity_store::Actor::system("t"))
         .await
         .unwrap();
     // Blind while the window is open.

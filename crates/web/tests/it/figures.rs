@@ -234,9 +234,15 @@ async fn every_view_counts_the_same_and_no_rate_passes_100() {
         // The assessment of the year counts what entered 应完成 in the year, by the same
         // definitions, and the same notices.
         let year_start = d(at.year(), 1, 1);
-        let facts = qcity_store::assessment::facts(&app.store, &plan, at.year(), at)
-            .await
-            .unwrap();
+        let facts = qcity_store::assessment::facts(
+            &app.store,
+            &qcity_store::Actor::system("t"),
+            &plan,
+            at.year(),
+            at,
+        )
+        .await
+        .unwrap();
         let year_notices = notice_rows(&app.store, year_start, at).await;
         let mut year_expected = 0;
         for (unit, f) in &facts {

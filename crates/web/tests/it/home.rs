@@ -148,9 +148,10 @@ async fn each_roles_home_page_is_its_work_queue() {
     )));
 
     // With a pass line in the sheet, the headline says how far the score is from it.
-    let (mut sheet, _) = qcity_store::acceptance::sheet_in_force(&app.store)
-        .await
-        .unwrap();
+    let (mut sheet, _) =
+        qcity_store::acceptance::sheet_in_force(&app.store, &qcity_store::Actor::system("t"))
+            .await
+            .unwrap();
     sheet.pass_line = Some(800.0);
     qcity_store::acceptance::save_sheet(&app.store, &office_actor, &sheet, "test")
         .await
