@@ -195,6 +195,15 @@ pub async fn claim(store: &Store, node: &str) -> Result<Option<Claimed>> {
     .await?;
     let Some(r) = row else { return Ok(None) };
     let role: Option<String> = r.try_get("role")?;
+    // The import writes the register of the district its account works on.
+    let user_id: Option<i64> = r.try_get("user_id")?;
+    let username: String = r.try_get("username")?;
+    let owner_id = match user_id {
+        Some(_) => crate::users::find_by_name(store, &username)
+            .await?
+            .and_then(|(u, _)| u.owner_id),
+        None => None,
+    };
     let date: String = r.try_get("business_date")?;
     let decode = |what: &str, e: String| {
         StoreError::Db(sqlx::Error::ColumnDecode {
@@ -211,8 +220,8 @@ pub async fn claim(store: &Store, node: &str) -> Result<Option<Claimed>> {
             .parse()
             .map_err(|e: chrono::ParseError| decode("business_date", e.to_string()))?,
         actor: Actor {
-            user_id: r.try_get("user_id")?,
-            username: r.try_get("username")?,
+            user_id,
+            username,
             role: match role {
                 Some(code) => Some(
                     code.parse::<Role>()
@@ -221,7 +230,7 @@ pub async fn claim(store: &Store, node: &str) -> Result<Option<Claimed>> {
                 None => None,
             },
             unit_id: r.try_get("unit_id")?,
-            owner_id: None,
+            owner_id,
             ip: r.try_get("ip")?,
             request_id: r.try_get("request_id")?,
         },
