@@ -106,13 +106,17 @@ async fn huiji_state(app: &TestApp, huiji_id: i64) -> Vec<i64> {
     let mut out = Vec::new();
     for sql in [
         format!("SELECT COUNT(*) FROM enterprises WHERE {owner}"),
-        format!("SELECT COALESCE(SUM(row_version), 0) FROM enterprises WHERE {owner}"),
+        format!(
+            "SELECT CAST(COALESCE(SUM(row_version), 0) AS BIGINT) FROM enterprises WHERE {owner}"
+        ),
         format!("SELECT COUNT(*) FROM licences WHERE {owner}"),
         format!("SELECT COUNT(*) FROM credit_events WHERE {owner} AND withdrawn_at IS NULL"),
-        format!("SELECT COALESCE(SUM(row_version), 0) FROM blacklist WHERE {owner}"),
+        format!(
+            "SELECT CAST(COALESCE(SUM(row_version), 0) AS BIGINT) FROM blacklist WHERE {owner}"
+        ),
         format!("SELECT COUNT(*) FROM blacklist WHERE {owner}"),
         format!("SELECT COUNT(*) FROM sampling WHERE {owner}"),
-        format!("SELECT COALESCE(SUM(passed), 0) FROM sampling WHERE {owner}"),
+        format!("SELECT CAST(COALESCE(SUM(passed), 0) AS BIGINT) FROM sampling WHERE {owner}"),
         "SELECT COUNT(*) FROM sampling_followups".to_string(),
         "SELECT COUNT(*) FROM sampling_disclosures".to_string(),
         "SELECT COUNT(*) FROM code_overrides".to_string(),
@@ -258,7 +262,7 @@ async fn each_district_keeps_its_own_registers_and_the_city_rolls_sampling_up() 
     assert_eq!(
         scalar(
             &app,
-            &format!("SELECT owner_id FROM credit_events WHERE source_ref = 'JS-4'")
+            "SELECT owner_id FROM credit_events WHERE source_ref = 'JS-4'"
         )
         .await,
         jinshui_id
@@ -411,7 +415,7 @@ async fn each_district_keeps_its_own_registers_and_the_city_rolls_sampling_up() 
     let sampled = scalar(&app, "SELECT COUNT(*) FROM sampling WHERE year = 2014").await;
     let passed = scalar(
         &app,
-        "SELECT COALESCE(SUM(passed), 0) FROM sampling WHERE year = 2014",
+        "SELECT CAST(COALESCE(SUM(passed), 0) AS BIGINT) FROM sampling WHERE year = 2014",
     )
     .await;
     let expected = format!("{:.1}%", passed as f64 * 100.0 / sampled as f64);
