@@ -435,7 +435,11 @@ pub async fn run(n: usize, runs: usize, postgres: Option<&str>) -> Result<()> {
     })
     .await?;
     let rates = time_runs(runs, || {
-        qcity_store::sampling::pass_rates(&store, "category")
+        qcity_store::sampling::pass_rates(
+            &store,
+            qcity_store::enterprises::Whose::Actor(&actor),
+            "category",
+        )
     })
     .await?;
     let Some((_, plan)) = qcity_store::plan::current(&store).await? else {

@@ -63,15 +63,17 @@ pub async fn run(store: &Store) -> Result<ExitCode> {
 }
 
 /// Two more districts of the city (金水区 well ahead, 中原区 behind), each running the plan
-/// with its own units, an office account for each and one for the city's leaders, so the
-/// district comparison (区县对比) shows a city at once. A second run adds nothing.
+/// with its own units and keeping its own registers (金水区's samples pass more often), an
+/// office account for each and one for the city's leaders, so the district comparisons
+/// (区县对比, 区县抽查对比) show a city at once. A second run adds nothing.
 async fn city(store: &Store, actor: &Actor) -> Result<()> {
-    const DISTRICTS: &[(&str, &str, &str, usize)] = &[
-        ("JINSHUI", "金水区", "JS", 8),
-        ("ZHONGYUAN", "中原区", "ZY", 2),
+    // (code, name, prefix, obligations closed in ten, division code, failed samples in 1000)
+    const DISTRICTS: &[(&str, &str, &str, usize, &str, u64)] = &[
+        ("JINSHUI", "金水区", "JS", 8, "410105", 30),
+        ("ZHONGYUAN", "中原区", "ZY", 2, "410102", 140),
     ];
     let today = date(DEMO_TODAY);
-    for (code, name, prefix, diligent) in DISTRICTS {
+    for (code, name, prefix, diligent, division, fail_per_thousand) in DISTRICTS {
         let spec = qcity_domain::plan::DistrictSpec {
             code: code.to_string(),
             name: name.to_string(),
@@ -89,6 +91,18 @@ async fn city(store: &Store, actor: &Actor) -> Result<()> {
                 .await?;
         if closed > 0 {
             println!("{name}: {closed} 项已销号 / obligations closed");
+        }
+        let sampled = qcity_store::demo::registers::district_registers(
+            store,
+            code,
+            division,
+            150,
+            *fail_per_thousand,
+            today,
+        )
+        .await?;
+        if sampled > 0 {
+            println!("{name}: {sampled} 批次监督抽查 / sampling records");
         }
     }
     let accounts: &[(&str, &str, Role, &str)] = &[

@@ -3,7 +3,7 @@
 //! office saves its own), and the blacklist with its whole life kept.
 
 use crate::audit::{self, Change};
-use crate::enterprises::{require_reader, require_writer};
+use crate::enterprises::{Whose, require_reader, require_writer};
 use crate::evidence::{self, Checked};
 use crate::schema::{JobSpec, MeasureImpl, Migration, Schema, Table};
 use crate::{Actor, Result, Store, StoreError, now_text};
@@ -72,10 +72,16 @@ fn event_from_row(r: &sqlx::any::AnyRow) -> Result<CreditEvent> {
     })
 }
 
-/// An enterprise's credit file, newest first (withdrawn events included, marked).
-pub async fn events(store: &Store, enterprise_id: i64) -> Result<Vec<CreditEvent>> {
+/// An enterprise's credit file in the registers `whose` covers, newest first (withdrawn
+/// events included, marked).
+pub async fn events(
+    store: &Store,
+    whose: Whose<'_>,
+    enterprise_id: i64,
+) -> Result<Vec<CreditEvent>> {
     let rows = sqlx::query(&format!(
-        "{SELECT_EVENTS} WHERE c.enterprise_id = $1 ORDER BY c.occurred_on DESC, c.id DESC"
+        "{SELECT_EVENTS} WHERE c.enterprise_id = $1 AND {} ORDER BY c.occurred_on DESC, c.id DESC",
+        whose.sql("c.owner_id")
     ))
     .bind(enterprise_id)
     .fetch_all(&store.pool)
@@ -93,10 +99,11 @@ pub async fn event_evidence(
 ) -> Result<(String, String, Vec<u8>)> {
     require_reader(actor)?;
     actor.require_internal()?;
-    let row = sqlx::query(
+    let row = sqlx::query(&format!(
         "SELECT c.evidence_filename, e.mime, e.sha256, e.stored, e.data FROM credit_events c JOIN evidence_files e ON e.sha256 = c.evidence_sha256 \
-         WHERE c.id = $1 AND c.enterprise_id = $2",
-    )
+         WHERE c.id = $1 AND c.enterprise_id = $2 AND {}",
+        Whose::Actor(actor).sql("c.owner_id")
+    ))
     .bind(event_id)
     .bind(enterprise_id)
     .fetch_optional(&store.pool)
@@ -136,19 +143,16 @@ pub async fn add_event(
     if e.occurred_on > today {
         return Err(StoreError::invalid("occurred_on", "error-date-in-future"));
     }
+    // Another district's enterprise is not found, before any file is kept.
+    let enterprise = crate::enterprises::get(store, actor, enterprise_id).await?;
+    let code = enterprise.code;
     evidence::upload(store, files).await?;
     let mut tx = store.begin().await?;
-    let code: String = sqlx::query("SELECT code FROM enterprises WHERE id = $1")
-        .bind(enterprise_id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(StoreError::NotFound)?
-        .try_get("code")?;
     evidence::store(store, &mut tx, files).await?;
     let file = files.first();
     let id: i64 = sqlx::query(
-        "INSERT INTO credit_events (enterprise_id, kind, occurred_on, serious, summary, source, unit_id, evidence_sha256, evidence_filename, recorded_by, recorded_at) \
-         VALUES ($1, $2, $3, $4, $5, 'manual', $6, $7, $8, $9, $10) RETURNING id",
+        "INSERT INTO credit_events (enterprise_id, kind, occurred_on, serious, summary, source, unit_id, evidence_sha256, evidence_filename, recorded_by, recorded_at, owner_id) \
+         VALUES ($1, $2, $3, $4, $5, 'manual', $6, $7, $8, $9, $10, $11) RETURNING id",
     )
     .bind(enterprise_id)
     .bind(e.kind.code())
@@ -160,6 +164,7 @@ pub async fn add_event(
     .bind(file.map(|f| f.filename.to_string()))
     .bind(&actor.username)
     .bind(now_text())
+    .bind(enterprise.owner_id)
     .fetch_one(&mut *tx)
     .await?
     .try_get("id")?;
@@ -194,11 +199,14 @@ pub async fn withdraw_event(
         return Err(StoreError::invalid("reason", "error-withdraw-reason"));
     }
     let mut tx = store.begin().await?;
-    let row = sqlx::query(&format!("{SELECT_EVENTS} WHERE c.id = $1"))
-        .bind(event_id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+    let row = sqlx::query(&format!(
+        "{SELECT_EVENTS} WHERE c.id = $1 AND {}",
+        Whose::Actor(actor).sql("c.owner_id")
+    ))
+    .bind(event_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(StoreError::NotFound)?;
     let ev = event_from_row(&row)?;
     if ev.source != "manual" {
         return Err(StoreError::Conflict(
@@ -294,16 +302,21 @@ pub async fn save_rules(
     Ok(Ok(()))
 }
 
-/// An enterprise's grade as of a day, with its reasons.
-pub async fn grading(store: &Store, enterprise_id: i64, as_of: NaiveDate) -> Result<Grading> {
+/// An enterprise's grade as of a day, with its reasons, from the registers `whose` covers.
+pub async fn grading(
+    store: &Store,
+    whose: Whose<'_>,
+    enterprise_id: i64,
+    as_of: NaiveDate,
+) -> Result<Grading> {
     let (rules, _) = rules(store).await?;
-    let evs: Vec<Event> = events(store, enterprise_id)
+    let evs: Vec<Event> = events(store, whose, enterprise_id)
         .await?
         .iter()
         .filter(|e| e.withdrawn_at.is_none())
         .filter_map(CreditEvent::event)
         .collect();
-    let listed = current_listing(store, enterprise_id)
+    let listed = current_listing(store, whose, enterprise_id)
         .await?
         .is_some_and(|l| l.state.is_public());
     Ok(rules.grade(&evs, listed, as_of))
@@ -374,6 +387,9 @@ pub struct ListingRecord {
     pub listed_on: Option<String>,
     pub until: Option<String>,
     pub row_version: i64,
+    /// The district whose register holds it, and its name.
+    pub owner_id: i64,
+    pub district: String,
 }
 
 impl ListingRecord {
@@ -390,8 +406,9 @@ impl ListingRecord {
     }
 }
 
-const SELECT_LISTINGS: &str = "SELECT b.id, b.enterprise_id, e.code, e.name, b.state, b.reason, b.proposed_by, b.proposed_on, b.listed_on, b.until_on, b.row_version \
-    FROM blacklist b JOIN enterprises e ON e.id = b.enterprise_id";
+const SELECT_LISTINGS: &str = "SELECT b.id, b.enterprise_id, e.code, e.name, b.state, b.reason, b.proposed_by, b.proposed_on, b.listed_on, b.until_on, b.row_version, \
+    b.owner_id, COALESCE(dst.name, '') AS district_name \
+    FROM blacklist b JOIN enterprises e ON e.id = b.enterprise_id LEFT JOIN org_units dst ON dst.id = b.owner_id";
 
 fn listing_from_row(r: &sqlx::any::AnyRow) -> Result<ListingRecord> {
     Ok(ListingRecord {
@@ -406,13 +423,20 @@ fn listing_from_row(r: &sqlx::any::AnyRow) -> Result<ListingRecord> {
         listed_on: r.try_get("listed_on")?,
         until: r.try_get("until_on")?,
         row_version: r.try_get("row_version")?,
+        owner_id: r.try_get("owner_id")?,
+        district: r.try_get("district_name")?,
     })
 }
 
-/// The listing still in play for an enterprise (not final), if any.
-pub async fn current_listing(store: &Store, enterprise_id: i64) -> Result<Option<ListingRecord>> {
+/// The listing still in play for an enterprise (not final) in the registers `whose` covers.
+pub async fn current_listing(
+    store: &Store,
+    whose: Whose<'_>,
+    enterprise_id: i64,
+) -> Result<Option<ListingRecord>> {
     let row = sqlx::query(&format!(
-        "{SELECT_LISTINGS} WHERE b.enterprise_id = $1 AND b.state IN ('proposed', 'listed', 'repair_requested') ORDER BY b.id DESC LIMIT 1"
+        "{SELECT_LISTINGS} WHERE b.enterprise_id = $1 AND {} AND b.state IN ('proposed', 'listed', 'repair_requested') ORDER BY b.id DESC LIMIT 1",
+        whose.sql("b.owner_id")
     ))
     .bind(enterprise_id)
     .fetch_optional(&store.pool)
@@ -420,10 +444,15 @@ pub async fn current_listing(store: &Store, enterprise_id: i64) -> Result<Option
     row.as_ref().map(listing_from_row).transpose()
 }
 
-/// Every listing of an enterprise, newest first.
-pub async fn enterprise_listings(store: &Store, enterprise_id: i64) -> Result<Vec<ListingRecord>> {
+/// Every listing of an enterprise in the registers `whose` covers, newest first.
+pub async fn enterprise_listings(
+    store: &Store,
+    whose: Whose<'_>,
+    enterprise_id: i64,
+) -> Result<Vec<ListingRecord>> {
     let rows = sqlx::query(&format!(
-        "{SELECT_LISTINGS} WHERE b.enterprise_id = $1 ORDER BY b.id DESC"
+        "{SELECT_LISTINGS} WHERE b.enterprise_id = $1 AND {} ORDER BY b.id DESC",
+        whose.sql("b.owner_id")
     ))
     .bind(enterprise_id)
     .fetch_all(&store.pool)
@@ -431,11 +460,18 @@ pub async fn enterprise_listings(store: &Store, enterprise_id: i64) -> Result<Ve
     rows.iter().map(listing_from_row).collect()
 }
 
-/// Listings in the given states (all when empty), newest first.
-pub async fn listings(store: &Store, states: &[ListingState]) -> Result<Vec<ListingRecord>> {
-    let rows = sqlx::query(&format!("{SELECT_LISTINGS} ORDER BY b.id DESC"))
-        .fetch_all(&store.pool)
-        .await?;
+/// Listings of the registers `whose` covers in the given states (all when empty), newest first.
+pub async fn listings(
+    store: &Store,
+    whose: Whose<'_>,
+    states: &[ListingState],
+) -> Result<Vec<ListingRecord>> {
+    let rows = sqlx::query(&format!(
+        "{SELECT_LISTINGS} WHERE {} ORDER BY b.id DESC",
+        whose.sql("b.owner_id")
+    ))
+    .fetch_all(&store.pool)
+    .await?;
     Ok(rows
         .iter()
         .map(listing_from_row)
@@ -445,13 +481,12 @@ pub async fn listings(store: &Store, states: &[ListingState]) -> Result<Vec<List
         .collect())
 }
 
-/// The published blacklist (what the public portal shows).
-pub async fn published(store: &Store) -> Result<Vec<ListingRecord>> {
-    listings(
-        store,
-        &[ListingState::Listed, ListingState::RepairRequested],
-    )
-    .await
+/// The states of a published listing (what the public portal shows).
+pub const PUBLISHED: &[ListingState] = &[ListingState::Listed, ListingState::RepairRequested];
+
+/// The published blacklist of the registers `whose` covers (what the public portal shows).
+pub async fn published(store: &Store, whose: Whose<'_>) -> Result<Vec<ListingRecord>> {
+    listings(store, whose, PUBLISHED).await
 }
 
 /// One step in a listing's life.
@@ -499,12 +534,8 @@ pub async fn propose(
         return Err(StoreError::invalid("reason", "error-blacklist-reason"));
     }
     let mut tx = store.begin().await?;
-    let code: String = sqlx::query("SELECT code FROM enterprises WHERE id = $1")
-        .bind(enterprise_id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(StoreError::NotFound)?
-        .try_get("code")?;
+    let enterprise = crate::enterprises::get_in(&mut tx, actor, enterprise_id).await?;
+    let code = enterprise.code;
     let open = sqlx::query(
         "SELECT id FROM blacklist WHERE enterprise_id = $1 AND state IN ('proposed', 'listed', 'repair_requested')",
     )
@@ -515,12 +546,13 @@ pub async fn propose(
         return Err(StoreError::Conflict("error-blacklist-open".into()));
     }
     let id: i64 = sqlx::query(
-        "INSERT INTO blacklist (enterprise_id, state, reason, proposed_by, proposed_on) VALUES ($1, 'proposed', $2, $3, $4) RETURNING id",
+        "INSERT INTO blacklist (enterprise_id, state, reason, proposed_by, proposed_on, owner_id) VALUES ($1, 'proposed', $2, $3, $4, $5) RETURNING id",
     )
     .bind(enterprise_id)
     .bind(reason)
     .bind(&actor.username)
     .bind(on.to_string())
+    .bind(enterprise.owner_id)
     .fetch_one(&mut *tx)
     .await?
     .try_get("id")?;
@@ -605,11 +637,14 @@ pub async fn act(
     }
     let (rules, _) = rules(store).await?;
     let mut tx = store.begin().await?;
-    let row = sqlx::query(&format!("{SELECT_LISTINGS} WHERE b.id = $1"))
-        .bind(listing_id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+    let row = sqlx::query(&format!(
+        "{SELECT_LISTINGS} WHERE b.id = $1 AND {}",
+        Whose::Actor(actor).sql("b.owner_id")
+    ))
+    .bind(listing_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(StoreError::NotFound)?;
     let rec = listing_from_row(&row)?;
     if rec.row_version != row_version {
         return Err(StoreError::Conflict("error-stale-edit".into()));
@@ -672,10 +707,14 @@ pub async fn expire_due(store: &Store, today: NaiveDate) -> Result<usize> {
     .bind(today.to_string())
     .fetch_all(&store.pool)
     .await?;
-    let actor = Actor::system("supervisor");
     let mut n = 0;
     for r in &due {
         let rec = listing_from_row(r)?;
+        // Every district's listings end at term, each acted on in its own district's register.
+        let actor = Actor {
+            owner_id: Some(rec.owner_id),
+            ..Actor::system("supervisor")
+        };
         if let Ok(Ok(_)) = act(
             store,
             &actor,
@@ -702,7 +741,7 @@ pub async fn proposal(
 ) -> Result<Option<credit::Reason>> {
     require_reader(actor)?;
     let (rules, _) = rules(store).await?;
-    let evs: Vec<Event> = events(store, enterprise_id)
+    let evs: Vec<Event> = events(store, Whose::Actor(actor), enterprise_id)
         .await?
         .iter()
         .filter(|e| e.withdrawn_at.is_none())
@@ -735,6 +774,11 @@ pub const SCHEMA: Schema = Schema {
             version: 2026120634,
             name: "licence expiry steps reported in the daily digest",
             sql: include_str!("../migrations/2026120634_enterprises_licence_alert_steps.sql"),
+        },
+        Migration {
+            version: 2026120664,
+            name: "enterprises, credit, licences and sampling kept per district",
+            sql: include_str!("../migrations/2026120664_enterprises_districts.sql"),
         },
     ],
     tables: &[

@@ -60,6 +60,52 @@ pub fn require_reader(actor: &Actor) -> Result<()> {
     }
 }
 
+/// SQL value: the district whose register the actor works on (its `owner_id`). Before any
+/// plan names the home district, the first district (0 while there is none), so a register
+/// kept before the first plan is the home district's.
+pub(crate) fn owner_sql(actor: &Actor) -> String {
+    format!(
+        "COALESCE({}, (SELECT MIN(id) FROM org_units WHERE kind = 'district'), 0)",
+        actor.owner_sql()
+    )
+}
+
+/// SQL value: the home district's register, for what is still kept for the home district only
+/// (the measures of its indicators, the licence digest to the keepers its plan names).
+pub(crate) fn home_owner_sql() -> String {
+    owner_sql(&Actor::system("home"))
+}
+
+/// The district whose register the actor works on, as the id new rows carry.
+pub(crate) async fn owner_id(tx: &mut Tx, actor: &Actor) -> Result<i64> {
+    let row = sqlx::query(&format!("SELECT {} AS o", owner_sql(actor)))
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(row.try_get("o")?)
+}
+
+/// Whose register a read covers.
+#[derive(Debug, Clone, Copy)]
+pub enum Whose<'a> {
+    /// The actor's district's: what a signed-in account reads and writes.
+    Actor(&'a Actor),
+    /// The public portal's: every district's public records, or one district's.
+    Public(Option<i64>),
+    /// One district's: that of a record already read through the caller's own scope.
+    District(i64),
+}
+
+impl Whose<'_> {
+    /// SQL condition: the `owner_id` column `column` is one this read covers.
+    pub(crate) fn sql(&self, column: &str) -> String {
+        match self {
+            Whose::Actor(actor) => format!("{column} = {}", owner_sql(actor)),
+            Whose::Public(None) => "1 = 1".to_string(),
+            Whose::Public(Some(id)) | Whose::District(id) => format!("{column} = {id}"),
+        }
+    }
+}
+
 /// The unit codes owning each registry.
 pub async fn owners(store: &Store) -> Result<BTreeMap<String, Vec<String>>> {
     let rows =
@@ -96,6 +142,9 @@ pub struct Enterprise {
     pub closed: bool,
     pub row_version: i64,
     pub updated_at: String,
+    /// The district whose register holds it, and its name.
+    pub owner_id: i64,
+    pub district: String,
 }
 
 /// A licence or certificate.
@@ -274,8 +323,9 @@ fn parse_date(s: Option<String>) -> Option<NaiveDate> {
 }
 
 const SELECT: &str = "SELECT e.id, e.code, e.code_kind, o.reason AS code_override, e.name, e.address, e.industry, e.size, e.town, \
-     e.chief_quality_officer, e.contact, e.file_opened, e.closed, e.row_version, e.updated_at \
-     FROM enterprises e LEFT JOIN code_overrides o ON o.code = e.code";
+     e.chief_quality_officer, e.contact, e.file_opened, e.closed, e.row_version, e.updated_at, e.owner_id, \
+     COALESCE(dst.name, '') AS district_name \
+     FROM enterprises e LEFT JOIN code_overrides o ON o.code = e.code LEFT JOIN org_units dst ON dst.id = e.owner_id";
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<Enterprise> {
     let size: Option<String> = r.try_get("size")?;
@@ -295,6 +345,8 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Enterprise> {
         closed: r.try_get::<i64, _>("closed")? != 0,
         row_version: r.try_get("row_version")?,
         updated_at: r.try_get("updated_at")?,
+        owner_id: r.try_get("owner_id")?,
+        district: r.try_get("district_name")?,
     })
 }
 
@@ -347,7 +399,8 @@ pub async fn create(
         Ok(c) => c,
         Err(_) => return Err(StoreError::invalid("code", "error-enterprise-code-invalid")),
     };
-    let id = insert(&mut tx, &checked, input).await?;
+    let owner = owner_id(&mut tx, actor).await?;
+    let id = insert(&mut tx, owner, &checked, input).await?;
     let mut after = snapshot(input);
     after["code"] = json!(checked.code);
     audit::record(
@@ -370,17 +423,23 @@ pub async fn create(
 /// Registers an enterprise met in another registry's import (name and code only).
 pub(crate) async fn insert_for_import(
     tx: &mut Tx,
+    owner: i64,
     checked: &CheckedCode,
     e: &EnterpriseInput,
 ) -> Result<i64> {
-    insert(tx, checked, e).await
+    insert(tx, owner, checked, e).await
 }
 
-async fn insert(tx: &mut Tx, checked: &CheckedCode, e: &EnterpriseInput) -> Result<i64> {
+async fn insert(
+    tx: &mut Tx,
+    owner: i64,
+    checked: &CheckedCode,
+    e: &EnterpriseInput,
+) -> Result<i64> {
     let now = now_text();
     let row = sqlx::query(
-        "INSERT INTO enterprises (code, code_kind, name, address, industry, size, town, chief_quality_officer, contact, file_opened, created_at, updated_at, search_text) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12) RETURNING id",
+        "INSERT INTO enterprises (code, code_kind, name, address, industry, size, town, chief_quality_officer, contact, file_opened, created_at, updated_at, search_text, owner_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13) RETURNING id",
     )
     .bind(&checked.code)
     .bind(checked.kind)
@@ -394,6 +453,7 @@ async fn insert(tx: &mut Tx, checked: &CheckedCode, e: &EnterpriseInput) -> Resu
     .bind(date_text(e.file_opened))
     .bind(&now)
     .bind(search_text(&checked.code, &e.name, &e.address))
+    .bind(owner)
     .fetch_one(&mut **tx)
     .await
     .map_err(|e| {
@@ -425,7 +485,7 @@ pub async fn update(
             .collect(),
     )?;
     let mut tx = store.begin().await?;
-    let before = get_in(&mut tx, id).await?;
+    let before = get_in(&mut tx, actor, id).await?;
     if before.row_version != row_version {
         return Err(StoreError::Conflict("error-stale-edit".into()));
     }
@@ -465,40 +525,51 @@ pub async fn update(
     Ok(())
 }
 
-async fn get_in(tx: &mut Tx, id: i64) -> Result<Enterprise> {
-    let row = sqlx::query(&format!("{SELECT} WHERE e.id = $1"))
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+/// One enterprise of the actor's district's register, inside a transaction.
+pub(crate) async fn get_in(tx: &mut Tx, actor: &Actor, id: i64) -> Result<Enterprise> {
+    let row = sqlx::query(&format!(
+        "{SELECT} WHERE e.id = $1 AND {}",
+        Whose::Actor(actor).sql("e.owner_id")
+    ))
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or(StoreError::NotFound)?;
     from_row(&row)
 }
 
-/// One enterprise.
+/// One enterprise of the actor's district's register.
 pub async fn get(store: &Store, actor: &Actor, id: i64) -> Result<Enterprise> {
     require_reader(actor)?;
-    let row = sqlx::query(&format!("{SELECT} WHERE e.id = $1"))
-        .bind(id)
-        .fetch_optional(&store.pool)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+    let row = sqlx::query(&format!(
+        "{SELECT} WHERE e.id = $1 AND {}",
+        Whose::Actor(actor).sql("e.owner_id")
+    ))
+    .bind(id)
+    .fetch_optional(&store.pool)
+    .await?
+    .ok_or(StoreError::NotFound)?;
     from_row(&row)
 }
 
-/// The enterprise with this code (any spelling of it), if registered. No scope: the public
-/// portal looks codes up too; callers decide what to show.
-pub async fn by_code(store: &Store, raw: &str) -> Result<Option<Enterprise>> {
+/// The enterprise with this code (any spelling of it), if registered in the registers `whose`
+/// covers (the public portal looks codes up in every district's).
+pub async fn by_code(store: &Store, whose: Whose<'_>, raw: &str) -> Result<Option<Enterprise>> {
     let code = identifiers::normalise_code(raw);
-    let row = sqlx::query(&format!("{SELECT} WHERE e.code = $1"))
-        .bind(&code)
-        .fetch_optional(&store.pool)
-        .await?;
+    let row = sqlx::query(&format!(
+        "{SELECT} WHERE e.code = $1 AND {}",
+        whose.sql("e.owner_id")
+    ))
+    .bind(&code)
+    .fetch_optional(&store.pool)
+    .await?;
     row.as_ref().map(from_row).transpose()
 }
 
 /// A page of enterprises matching `text` (see [`find`]), by name.
 pub async fn search(
     store: &Store,
+    whose: Whose<'_>,
     text: &str,
     limit: i64,
     offset: i64,
@@ -507,7 +578,7 @@ pub async fn search(
         text: text.to_string(),
         ..Default::default()
     };
-    find(store, &f, None, limit, offset).await
+    find(store, whose, &f, None, limit, offset).await
 }
 
 /// What an enterprise list is narrowed to. Empty fields filter nothing.
@@ -527,8 +598,8 @@ fn search_text(code: &str, name: &str, address: &str) -> String {
 
 /// The WHERE clause and its arguments ($1 …) for a filter. Only fixed SQL goes into the
 /// clause; what the user typed is always bound.
-fn filter_sql(backend: Backend, f: &EnterpriseFilter) -> (String, Vec<String>) {
-    let mut clauses: Vec<String> = Vec::new();
+fn filter_sql(backend: Backend, whose: Whose<'_>, f: &EnterpriseFilter) -> (String, Vec<String>) {
+    let mut clauses: Vec<String> = vec![whose.sql("e.owner_id")];
     let mut args: Vec<String> = Vec::new();
     let terms = search::query_terms(&f.text);
     if !terms.is_empty() {
@@ -557,12 +628,7 @@ fn filter_sql(backend: Backend, f: &EnterpriseFilter) -> (String, Vec<String>) {
         args.push(f.industry.trim().to_string());
         clauses.push(format!("e.industry = ${}", args.len()));
     }
-    let sql = if clauses.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", clauses.join(" AND "))
-    };
-    (sql, args)
+    (format!("WHERE {}", clauses.join(" AND ")), args)
 }
 
 fn order_sql(order: Option<Order>) -> String {
@@ -576,12 +642,13 @@ fn order_sql(order: Option<Order>) -> String {
 /// match in all.
 pub async fn find(
     store: &Store,
+    whose: Whose<'_>,
     f: &EnterpriseFilter,
     order: Option<Order>,
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<Enterprise>, i64)> {
-    let (wh, args) = filter_sql(store.backend, f);
+    let (wh, args) = filter_sql(store.backend, whose, f);
     let count_sql = format!("SELECT COUNT(*) AS n FROM enterprises e {wh}");
     let mut q = sqlx::query(&count_sql);
     for a in &args {
@@ -608,10 +675,11 @@ pub async fn find(
 /// SQL (the credit grade), which then pages the ids and loads them with [`by_ids`].
 pub async fn find_ids(
     store: &Store,
+    whose: Whose<'_>,
     f: &EnterpriseFilter,
     order: Option<Order>,
 ) -> Result<Vec<i64>> {
-    let (wh, args) = filter_sql(store.backend, f);
+    let (wh, args) = filter_sql(store.backend, whose, f);
     let sql = format!(
         "SELECT e.id FROM enterprises e {wh} ORDER BY {}",
         order_sql(order)
@@ -627,8 +695,8 @@ pub async fn find_ids(
         .collect()
 }
 
-/// The enterprises with these ids, in the order given.
-pub async fn by_ids(store: &Store, ids: &[i64]) -> Result<Vec<Enterprise>> {
+/// The enterprises with these ids that `whose` covers, in the order given.
+pub async fn by_ids(store: &Store, whose: Whose<'_>, ids: &[i64]) -> Result<Vec<Enterprise>> {
     if ids.is_empty() {
         return Ok(vec![]);
     }
@@ -638,9 +706,12 @@ pub async fn by_ids(store: &Store, ids: &[i64]) -> Result<Vec<Enterprise>> {
         .map(|i| i.to_string())
         .collect::<Vec<_>>()
         .join(",");
-    let rows = sqlx::query(&format!("{SELECT} WHERE e.id IN ({list})"))
-        .fetch_all(&store.pool)
-        .await?;
+    let rows = sqlx::query(&format!(
+        "{SELECT} WHERE e.id IN ({list}) AND {}",
+        whose.sql("e.owner_id")
+    ))
+    .fetch_all(&store.pool)
+    .await?;
     let mut by_id: BTreeMap<i64, Enterprise> = BTreeMap::new();
     for r in &rows {
         let e = from_row(r)?;
@@ -652,6 +723,7 @@ pub async fn by_ids(store: &Store, ids: &[i64]) -> Result<Vec<Enterprise>> {
 /// Which of `names` more than one registered enterprise bears (lists then show the address).
 pub async fn shared_names(
     store: &Store,
+    whose: Whose<'_>,
     names: &[String],
 ) -> Result<std::collections::HashSet<String>> {
     let mut wanted: Vec<&String> = names.iter().collect();
@@ -665,7 +737,8 @@ pub async fn shared_names(
         .collect::<Vec<_>>()
         .join(", ");
     let sql = format!(
-        "SELECT name FROM enterprises WHERE name IN ({marks}) GROUP BY name HAVING COUNT(*) > 1"
+        "SELECT name FROM enterprises WHERE name IN ({marks}) AND {} GROUP BY name HAVING COUNT(*) > 1",
+        whose.sql("owner_id")
     );
     let mut q = sqlx::query(&sql);
     for n in wanted {
@@ -679,13 +752,14 @@ pub async fn shared_names(
 }
 
 /// The distinct non-empty values of a column the lists filter on (areas, industries).
-pub async fn choices(store: &Store, column: Choice) -> Result<Vec<String>> {
+pub async fn choices(store: &Store, whose: Whose<'_>, column: Choice) -> Result<Vec<String>> {
     let col = match column {
         Choice::Town => "town",
         Choice::Industry => "industry",
     };
     let rows = sqlx::query(&format!(
-        "SELECT DISTINCT {col} AS v FROM enterprises WHERE {col} <> '' ORDER BY {col}"
+        "SELECT DISTINCT {col} AS v FROM enterprises WHERE {col} <> '' AND {} ORDER BY {col}",
+        whose.sql("owner_id")
     ))
     .fetch_all(&store.pool)
     .await?;
@@ -778,12 +852,13 @@ pub async fn backfill_search(store: &Store) -> Result<usize> {
     Ok(rows.len())
 }
 
-/// An enterprise's licences, soonest expiry first.
-pub async fn licences(store: &Store, enterprise_id: i64) -> Result<Vec<Licence>> {
-    let rows = sqlx::query(
+/// An enterprise's licences in the registers `whose` covers, soonest expiry first.
+pub async fn licences(store: &Store, whose: Whose<'_>, enterprise_id: i64) -> Result<Vec<Licence>> {
+    let rows = sqlx::query(&format!(
         "SELECT id, enterprise_id, kind, number, product, issued, expires FROM licences WHERE enterprise_id = $1 \
-         ORDER BY expires IS NULL, expires, id",
-    )
+         AND {} ORDER BY expires IS NULL, expires, id",
+        whose.sql("owner_id")
+    ))
     .bind(enterprise_id)
     .fetch_all(&store.pool)
     .await?;
@@ -802,7 +877,12 @@ fn licence_from_row(r: &sqlx::any::AnyRow) -> Result<Licence> {
     })
 }
 
-async fn upsert_licence(tx: &mut Tx, enterprise_id: i64, l: &LicenceInput) -> Result<bool> {
+async fn upsert_licence(
+    tx: &mut Tx,
+    owner: i64,
+    enterprise_id: i64,
+    l: &LicenceInput,
+) -> Result<bool> {
     let existing = sqlx::query(
         "SELECT id, product, issued, expires FROM licences WHERE enterprise_id = $1 AND kind = $2 AND number = $3",
     )
@@ -832,7 +912,7 @@ async fn upsert_licence(tx: &mut Tx, enterprise_id: i64, l: &LicenceInput) -> Re
         }
         None => {
             sqlx::query(
-                "INSERT INTO licences (enterprise_id, kind, number, product, issued, expires) VALUES ($1, $2, $3, $4, $5, $6)",
+                "INSERT INTO licences (enterprise_id, kind, number, product, issued, expires, owner_id) VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(enterprise_id)
             .bind(l.kind.code())
@@ -840,6 +920,7 @@ async fn upsert_licence(tx: &mut Tx, enterprise_id: i64, l: &LicenceInput) -> Re
             .bind(l.product.trim())
             .bind(date_text(l.issued))
             .bind(date_text(l.expires))
+            .bind(owner)
             .execute(&mut **tx)
             .await?;
             Ok(true)
@@ -857,8 +938,8 @@ pub async fn save_licence(
     require_writer(store, actor, "enterprises").await?;
     form_error(l.problems())?;
     let mut tx = store.begin().await?;
-    let e = get_in(&mut tx, enterprise_id).await?;
-    upsert_licence(&mut tx, enterprise_id, l).await?;
+    let e = get_in(&mut tx, actor, enterprise_id).await?;
+    upsert_licence(&mut tx, e.owner_id, enterprise_id, l).await?;
     audit::record(
         store,
         &mut tx,
@@ -887,19 +968,22 @@ pub struct ExpiringLicence {
     pub days_left: i64,
 }
 
-/// Licences expiring within `days` of `today`, and those expired within the last year.
+/// Licences of the registers `whose` covers expiring within `days` of `today`, and those
+/// expired within the last year.
 pub async fn expiring_licences(
     store: &Store,
+    whose: Whose<'_>,
     today: NaiveDate,
     days: i64,
 ) -> Result<Vec<ExpiringLicence>> {
     let until = today + chrono::Duration::days(days);
     let since = today - chrono::Duration::days(365);
-    let rows = sqlx::query(
+    let rows = sqlx::query(&format!(
         "SELECT l.id, l.enterprise_id, l.kind, l.number, l.product, l.issued, l.expires, e.name, e.code \
          FROM licences l JOIN enterprises e ON e.id = l.enterprise_id \
-         WHERE e.closed = 0 AND l.expires IS NOT NULL AND l.expires <= $1 AND l.expires >= $2 ORDER BY l.expires, l.id",
-    )
+         WHERE {} AND e.closed = 0 AND l.expires IS NOT NULL AND l.expires <= $1 AND l.expires >= $2 ORDER BY l.expires, l.id",
+        whose.sql("l.owner_id")
+    ))
     .bind(until.to_string())
     .bind(since.to_string())
     .fetch_all(&store.pool)
@@ -941,6 +1025,10 @@ struct KnownLicence {
 /// the same code, for another licence, is not counted again), the enterprises and licences
 /// read or written, and the office's accepted codes.
 pub struct EnterpriseWriter {
+    /// The district whose register the import writes.
+    owner: i64,
+    /// Codes registered in another district's register: their rows are refused.
+    foreign: std::collections::HashSet<String>,
     seen: BTreeMap<String, usize>,
     overrides: HashMap<String, String>,
     known: HashMap<String, Known>,
@@ -974,6 +1062,7 @@ static NEW_ENTERPRISES: bulk::Table = bulk::Table {
         ("updated_at", Kind::Text),
         ("search_text", Kind::Text),
         ("row_version", Kind::Int),
+        ("owner_id", Kind::Int),
     ],
     on_conflict: "",
 };
@@ -988,6 +1077,7 @@ static NEW_LICENCES: bulk::Table = bulk::Table {
         ("product", Kind::Text),
         ("issued", Kind::Text),
         ("expires", Kind::Text),
+        ("owner_id", Kind::Int),
     ],
     on_conflict: "",
 };
@@ -1011,6 +1101,8 @@ impl ImportRecord for EnterpriseRow {
 
     async fn begin(cx: &mut Context<'_>) -> Result<EnterpriseWriter> {
         Ok(EnterpriseWriter {
+            owner: owner_id(&mut cx.tx, &cx.actor).await?,
+            foreign: Default::default(),
             seen: BTreeMap::new(),
             overrides: load_overrides(&mut cx.tx).await?,
             known: HashMap::new(),
@@ -1034,6 +1126,10 @@ impl ImportRecord for EnterpriseRow {
         }
         load_known(w, &mut cx.tx, &checked_rows).await?;
         for (line, row, checked) in checked_rows {
+            if w.foreign.contains(&checked.code) {
+                cx.report.refuse_line(line, &other_district(&checked.code));
+                continue;
+            }
             decide_row(w, cx, line, row, checked);
         }
         write_known(w, cx).await
@@ -1053,7 +1149,7 @@ async fn load_known(
     let mut codes: Vec<&str> = rows
         .iter()
         .map(|(_, _, c)| c.code.as_str())
-        .filter(|c| !w.known.contains_key(*c))
+        .filter(|c| !w.known.contains_key(*c) && !w.foreign.contains(*c))
         .collect();
     codes.sort_unstable();
     codes.dedup();
@@ -1067,6 +1163,10 @@ async fn load_known(
         let mut ids = Vec::new();
         for r in found.fetch_all(&mut **tx).await? {
             let e = from_row(&r)?;
+            if e.owner_id != w.owner {
+                w.foreign.insert(e.code);
+                continue;
+            }
             ids.push(e.id.to_string());
             w.known.insert(
                 e.code.clone(),
@@ -1229,6 +1329,7 @@ async fn write_known(w: &mut EnterpriseWriter, cx: &mut Context<'_>) -> Result<(
             now.as_str().into(),
             search_text(code, &e.name, &e.address).into(),
             Value::Int(k.changes),
+            Value::Int(w.owner),
         ])?;
         k.changes = 0;
         new_codes.push(code.as_str());
@@ -1318,12 +1419,24 @@ async fn write_known(w: &mut EnterpriseWriter, cx: &mut Context<'_>) -> Result<(
                 l.product.as_str().into(),
                 date_text(l.issued).into(),
                 date_text(l.expires).into(),
+                Value::Int(w.owner),
             ])?;
             l.stored = true;
         }
         l.changed = false;
     }
     new_licences.write(backend, &mut cx.tx).await
+}
+
+/// Why a row of an enterprise registered in another district's register is refused: each
+/// district imports into its own register only.
+pub(crate) fn other_district(code: &str) -> Refusal {
+    Refusal::new(
+        format!("企业“{code}”登记在其他区县的企业名录中，本区县不能导入或更改"),
+        format!(
+            "enterprise {code} is on another district's register: this district cannot import or change it"
+        ),
+    )
 }
 
 /// The stored fields overlaid with the non-blank imported ones (trimmed).
@@ -1352,13 +1465,18 @@ fn merge(old: &EnterpriseInput, new: &EnterpriseInput) -> EnterpriseInput {
 /// The record rate (建档率) per year: enterprises whose credit file was opened by the end of
 /// the year ÷ enterprises on the register, for each year from `from` to `to`.
 pub async fn record_rates(store: &Store, from: i32, to: i32) -> Result<Vec<Ratio>> {
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM enterprises WHERE closed = 0")
-        .fetch_one(&store.pool)
-        .await?;
+    // Indicators are still the home district's: so is its register's record rate.
+    let home = home_owner_sql();
+    let row = sqlx::query(&format!(
+        "SELECT COUNT(*) AS n FROM enterprises WHERE owner_id = {home} AND closed = 0"
+    ))
+    .fetch_one(&store.pool)
+    .await?;
     let registered: i64 = row.try_get("n")?;
-    let rows = sqlx::query(
-        "SELECT SUBSTR(file_opened, 1, 4) AS y, COUNT(*) AS n FROM enterprises WHERE closed = 0 AND file_opened IS NOT NULL GROUP BY SUBSTR(file_opened, 1, 4)",
-    )
+    let rows = sqlx::query(&format!(
+        "SELECT SUBSTR(file_opened, 1, 4) AS y, COUNT(*) AS n FROM enterprises WHERE owner_id = {home} AND closed = 0 \
+         AND file_opened IS NOT NULL GROUP BY SUBSTR(file_opened, 1, 4)"
+    ))
     .fetch_all(&store.pool)
     .await?;
     let mut by_year: BTreeMap<i32, i64> = BTreeMap::new();
@@ -1455,7 +1573,9 @@ pub async fn licence_alerts(store: &Store, today: NaiveDate) -> Result<usize> {
         }
     }
     let mut fresh: Vec<(ExpiringLicence, NaiveDate, &'static str)> = Vec::new();
-    for l in expiring_licences(store, today, 60).await? {
+    // The keepers are named by the home district's plan: they hear of its licences only.
+    let home = Actor::system("licence-alerts");
+    for l in expiring_licences(store, Whose::Actor(&home), today, 60).await? {
         let (Some(step), Some(expires)) = (licence_step(l.days_left), l.licence.expires) else {
             continue;
         };

@@ -195,6 +195,15 @@ pub async fn claim(store: &Store, node: &str) -> Result<Option<Claimed>> {
     .await?;
     let Some(r) = row else { return Ok(None) };
     let role: Option<String> = r.try_get("role")?;
+    // The import writes the register of the district its account works on.
+    let user_id: Option<i64> = r.try_get("user_id")?;
+    let username: String = r.try_get("username")?;
+    let owner_id = match user_id {
+        Some(_) => crate::users::find_by_name(store, &username)
+            .await?
+            .and_then(|(u, _)| u.owner_id),
+        None => None,
+    };
     let date: String = r.try_get("business_date")?;
     let decode = |what: &str, e: String| {
         StoreError::Db(sqlx::Error::ColumnDecode {
@@ -211,8 +220,8 @@ pub async fn claim(store: &Store, node: &str) -> Result<Option<Claimed>> {
             .parse()
             .map_err(|e: chrono::ParseError| decode("business_date", e.to_string()))?,
         actor: Actor {
-            user_id: r.try_get("user_id")?,
-            username: r.try_get("username")?,
+            user_id,
+            username,
             role: match role {
                 Some(code) => Some(
                     code.parse::<Role>()
@@ -221,7 +230,7 @@ pub async fn claim(store: &Store, node: &str) -> Result<Option<Claimed>> {
                 None => None,
             },
             unit_id: r.try_get("unit_id")?,
-            owner_id: None,
+            owner_id,
             ip: r.try_get("ip")?,
             request_id: r.try_get("request_id")?,
         },
@@ -336,13 +345,32 @@ fn job(r: &sqlx::any::AnyRow) -> Result<Job> {
     })
 }
 
-/// One job, for the account that queued it or the office; others are told it does not exist.
+/// SQL condition: the job was queued by an account of the actor's district (the district
+/// above its unit, as `users` reads it; the home district for an account without one and for
+/// the command line), so an office sees the imports of its own district's registers only.
+fn same_district_sql(actor: &Actor) -> String {
+    let districts = "('district', 'city', 'province')";
+    format!(
+        "COALESCE((SELECT CASE WHEN o.kind IN {districts} THEN o.id WHEN p1.kind IN {districts} THEN p1.id \
+         WHEN p2.kind IN {districts} THEN p2.id END FROM users u LEFT JOIN org_units o ON o.id = u.unit_id \
+         LEFT JOIN org_units p1 ON p1.id = o.parent_id LEFT JOIN org_units p2 ON p2.id = p1.parent_id \
+         WHERE u.username = import_jobs.username), {}) = {}",
+        crate::enterprises::home_owner_sql(),
+        crate::enterprises::owner_sql(actor)
+    )
+}
+
+/// One job of the actor's district, for the account that queued it or the office; others are
+/// told it does not exist.
 pub async fn get(store: &Store, actor: &Actor, id: i64) -> Result<Job> {
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM import_jobs WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(&store.pool)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM import_jobs WHERE id = $1 AND {}",
+        same_district_sql(actor)
+    ))
+    .bind(id)
+    .fetch_optional(&store.pool)
+    .await?
+    .ok_or(StoreError::NotFound)?;
     let job = job(&row)?;
     if actor.scope().is_admin() || (actor.user_id.is_some() && job.user_id == actor.user_id) {
         Ok(job)
@@ -351,11 +379,13 @@ pub async fn get(store: &Store, actor: &Actor, id: i64) -> Result<Job> {
     }
 }
 
-/// The caller's latest jobs of registry `kind` (the office sees everybody's), newest first.
+/// The caller's latest jobs of registry `kind` (the office sees everybody's of its district),
+/// newest first.
 pub async fn recent(store: &Store, actor: &Actor, kind: &str, limit: i64) -> Result<Vec<Job>> {
     let rows = if actor.scope().is_admin() {
         sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM import_jobs WHERE kind = $1 ORDER BY id DESC LIMIT $2"
+            "SELECT {COLUMNS} FROM import_jobs WHERE kind = $1 AND {} ORDER BY id DESC LIMIT $2",
+            same_district_sql(actor)
         ))
         .bind(kind)
         .bind(limit)

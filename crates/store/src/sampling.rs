@@ -7,7 +7,7 @@
 
 use crate::audit::{self, Change};
 use crate::bulk::{self, Kind, Rows, Value};
-use crate::enterprises::{self, CheckedCode};
+use crate::enterprises::{self, CheckedCode, Whose};
 use crate::import::{Context, Import, ImportRecord};
 use crate::schema::{MeasureImpl, Schema, Table};
 use crate::{Actor, Result, Store, StoreError, Tx, now_text};
@@ -84,6 +84,9 @@ pub struct SamplingRecord {
     /// A failed result's disclosure: reviewed by whom, public from when. `None` while it waits
     /// for review (and for every passed result, public as recorded).
     pub disclosure: Option<Disclosure>,
+    /// The district whose register holds it, and its name.
+    pub owner_id: i64,
+    pub district: String,
 }
 
 /// A failed result's review for the public portal.
@@ -114,9 +117,9 @@ pub const FOLLOWUP_STATES: &[&str] = &["open", "rectifying", "closed"];
 const SELECT: &str = "SELECT s.id, s.report_no, s.plan, s.level, s.stage, s.enterprise_id, e.code AS enterprise_code, e.name AS enterprise_name, \
     s.product, s.category, s.kind, s.ccc, s.batch, s.sampled_on, s.reported_on, s.passed, s.failed_items, s.agency, \
     f.status AS f_status, f.rectify_by, f.rectified_on, f.reinspected_on, f.reinspection_passed, f.penalty, f.note, f.row_version AS f_version, \
-    s.recorded_by, d.public_from, d.reviewed_by \
+    s.recorded_by, d.public_from, d.reviewed_by, s.owner_id, COALESCE(dst.name, '') AS district_name \
     FROM sampling s JOIN enterprises e ON e.id = s.enterprise_id LEFT JOIN sampling_followups f ON f.sampling_id = s.id \
-    LEFT JOIN sampling_disclosures d ON d.sampling_id = s.id";
+    LEFT JOIN sampling_disclosures d ON d.sampling_id = s.id LEFT JOIN org_units dst ON dst.id = s.owner_id";
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<SamplingRecord> {
     let passed = r.try_get::<i64, _>("passed")? != 0;
@@ -174,6 +177,8 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<SamplingRecord> {
             }),
             None => None,
         },
+        owner_id: r.try_get("owner_id")?,
+        district: r.try_get("district_name")?,
     })
 }
 
@@ -207,6 +212,7 @@ fn escape_like(s: &str) -> String {
 /// report number, or all its words in the enterprise's name, address or code.
 pub async fn list(
     store: &Store,
+    whose: Whose<'_>,
     f: &Filter,
     limit: i64,
     offset: i64,
@@ -223,7 +229,7 @@ pub async fn list(
             text: text.to_string(),
             ..Default::default()
         };
-        let ids = crate::enterprises::find_ids(store, &f, None).await?;
+        let ids = crate::enterprises::find_ids(store, whose, &f, None).await?;
         if ids.is_empty() {
             String::new()
         } else {
@@ -239,7 +245,8 @@ pub async fn list(
         "WHERE ($1 = '' OR e.name LIKE $2 ESCAPE '\\' OR e.code LIKE $3 ESCAPE '\\' OR s.product LIKE $2 ESCAPE '\\' OR s.category LIKE $2 ESCAPE '\\' OR s.report_no = $1{by_search}) \
         AND ($4 = 0 OR s.year = $4) AND ($5 = '' OR s.level = $5) AND ($6 = '' OR s.kind = $6) AND ($7 = 0 OR s.passed = 0) AND ($8 = 0 OR s.enterprise_id = $8) \
         AND ($9 = '' OR s.passed = 1 OR (d.public_from IS NOT NULL AND d.public_from <= $9)) \
-        AND ($10 = 0 OR (s.passed = 0 AND d.public_from IS NULL))"
+        AND ($10 = 0 OR (s.passed = 0 AND d.public_from IS NULL)) AND {}",
+        whose.sql("s.owner_id")
     );
     let count_sql = format!(
         "SELECT COUNT(*) AS n FROM sampling s JOIN enterprises e ON e.id = s.enterprise_id \
@@ -279,13 +286,21 @@ pub async fn list(
     ))
 }
 
-/// One record.
+/// One record of the home district's register (the home page's disclosure queue).
 pub async fn get(store: &Store, id: i64) -> Result<SamplingRecord> {
-    let row = sqlx::query(&format!("{SELECT} WHERE s.id = $1"))
-        .bind(id)
-        .fetch_optional(&store.pool)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+    record(store, &Actor::system("home"), id).await
+}
+
+/// One record of the actor's district's register.
+pub async fn record(store: &Store, actor: &Actor, id: i64) -> Result<SamplingRecord> {
+    let row = sqlx::query(&format!(
+        "{SELECT} WHERE s.id = $1 AND {}",
+        Whose::Actor(actor).sql("s.owner_id")
+    ))
+    .bind(id)
+    .fetch_optional(&store.pool)
+    .await?
+    .ok_or(StoreError::NotFound)?;
     from_row(&row)
 }
 
@@ -319,6 +334,7 @@ static RECORDS: bulk::Table = bulk::Table {
         ("fingerprint", Kind::Text),
         ("recorded_by", Kind::Text),
         ("recorded_at", Kind::Text),
+        ("owner_id", Kind::Int),
     ],
     on_conflict: "",
 };
@@ -336,6 +352,7 @@ static EVENTS: bulk::Table = bulk::Table {
         ("source_ref", Kind::Text),
         ("recorded_by", Kind::Text),
         ("recorded_at", Kind::Text),
+        ("owner_id", Kind::Int),
     ],
     on_conflict: "ON CONFLICT (source, source_ref) DO NOTHING",
 };
@@ -353,7 +370,12 @@ struct StatKey {
 
 /// What a sampling import keeps from batch to batch.
 pub struct SamplingWriter {
+    /// The district whose register the import writes.
+    owner: i64,
+    /// The enterprises of that register, by code.
     enterprises: HashMap<String, i64>,
+    /// Codes on another district's register: their rows are refused.
+    foreign: std::collections::HashSet<String>,
     overrides: HashMap<String, String>,
     /// Report numbers met in this file: the first line and the fingerprint.
     seen: HashMap<String, (usize, String)>,
@@ -386,12 +408,19 @@ impl ImportRecord for SamplingInput {
     }
 
     async fn begin(cx: &mut Context<'_>) -> Result<SamplingWriter> {
+        let owner = enterprises::owner_id(&mut cx.tx, &cx.actor).await?;
         let mut known = HashMap::new();
-        for r in sqlx::query("SELECT id, code FROM enterprises")
+        let mut foreign = std::collections::HashSet::new();
+        for r in sqlx::query("SELECT id, code, owner_id FROM enterprises")
             .fetch_all(&mut *cx.tx)
             .await?
         {
-            known.insert(r.try_get::<String, _>("code")?, r.try_get::<i64, _>("id")?);
+            let code = r.try_get::<String, _>("code")?;
+            if r.try_get::<i64, _>("owner_id")? == owner {
+                known.insert(code, r.try_get::<i64, _>("id")?);
+            } else {
+                foreign.insert(code);
+            }
         }
         let empty_table = sqlx::query("SELECT id FROM sampling LIMIT 1")
             .fetch_optional(&mut *cx.tx)
@@ -408,7 +437,9 @@ impl ImportRecord for SamplingInput {
             );
         }
         Ok(SamplingWriter {
+            owner,
             enterprises: known,
+            foreign,
             overrides,
             seen: HashMap::new(),
             years: BTreeSet::new(),
@@ -457,15 +488,15 @@ impl ImportRecord for SamplingInput {
     async fn finish(mut w: SamplingWriter, cx: &mut Context<'_>) -> Result<()> {
         w.records.write(cx.store.backend, &mut cx.tx).await?;
         w.events.write(cx.store.backend, &mut cx.tx).await?;
-        refresh_stats(&mut cx.tx, &w.years).await?;
+        refresh_stats(&mut cx.tx, w.owner, &w.years).await?;
         // New records only add to their groups' counts (a recounted year already has them).
         for (k, (batches, passed)) in w.added {
             if w.years.contains(&k.year) {
                 continue;
             }
             sqlx::query(
-                "INSERT INTO sampling_stats (year, level, stage, kind, ccc, category, batches, passed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-                 ON CONFLICT (year, level, stage, kind, ccc, category) DO UPDATE SET batches = sampling_stats.batches + excluded.batches, \
+                "INSERT INTO sampling_stats (year, level, stage, kind, ccc, category, batches, passed, owner_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                 ON CONFLICT (owner_id, year, level, stage, kind, ccc, category) DO UPDATE SET batches = sampling_stats.batches + excluded.batches, \
                  passed = sampling_stats.passed + excluded.passed",
             )
             .bind(i64::from(k.year))
@@ -476,6 +507,7 @@ impl ImportRecord for SamplingInput {
             .bind(k.category)
             .bind(batches)
             .bind(passed)
+            .bind(w.owner)
             .execute(&mut *cx.tx)
             .await?;
         }
@@ -524,6 +556,11 @@ async fn enterprise_of(
         w.code_ids.insert(row.enterprise_code.clone(), *id);
         return Ok(Some(*id));
     }
+    if w.foreign.contains(&checked.code) {
+        cx.report
+            .refuse_line(line, &enterprises::other_district(&checked.code));
+        return Ok(None);
+    }
     if row.enterprise_name.trim().is_empty() {
         cx.report.refuse_line(
             line,
@@ -542,7 +579,7 @@ async fn enterprise_of(
         name: row.enterprise_name.trim().chars().take(100).collect(),
         ..EnterpriseInput::default()
     };
-    let id = enterprises::insert_for_import(&mut cx.tx, &checked, &input).await?;
+    let id = enterprises::insert_for_import(&mut cx.tx, w.owner, &checked, &input).await?;
     w.enterprises.insert(checked.code, id);
     w.code_ids.insert(row.enterprise_code.clone(), id);
     cx.report.side += 1;
@@ -560,13 +597,13 @@ async fn write_batch(
     let backend = cx.store.backend;
     // Existing records among this chunk, by report number. sqlx's SQLite binding costs grow
     // with the square of a statement's parameters, so statements stay small.
-    let mut existing: HashMap<String, (i64, String, i64, bool)> = HashMap::new();
+    let mut existing: HashMap<String, (i64, String, i64, i64)> = HashMap::new();
     let lookups = if w.empty_table { 0 } else { rows.len() };
     for part in rows[..lookups].chunks(LOOKUP_ROWS) {
         let placeholders: Vec<String> =
             (1..=part.len()).map(|i| crate::param(backend, i)).collect();
         let sql = format!(
-            "SELECT id, report_no, fingerprint, year, passed FROM sampling WHERE report_no IN ({})",
+            "SELECT id, report_no, fingerprint, year, owner_id FROM sampling WHERE report_no IN ({})",
             placeholders.join(", ")
         );
         let mut q = sqlx::query(&sql);
@@ -580,13 +617,21 @@ async fn write_batch(
                     r.try_get("id")?,
                     r.try_get("fingerprint")?,
                     r.try_get("year")?,
-                    r.try_get::<i64, _>("passed")? != 0,
+                    r.try_get("owner_id")?,
                 ),
             );
         }
     }
     let now = now_text();
     for (line, row, fp) in rows {
+        // A report number of another district's records: neither changed nor counted here.
+        if let Some((_, _, _, owner)) = existing.get(row.key())
+            && *owner != w.owner
+        {
+            cx.report
+                .refuse_line(line, &other_district_report(row.key()));
+            continue;
+        }
         if let Some((_, old_fp, _, _)) = existing.get(row.key())
             && *old_fp == fp
         {
@@ -602,8 +647,16 @@ async fn write_batch(
                 w.years.insert(row.sampled_on.year());
                 w.years.insert(*old_year as i32);
                 update_record(&mut cx.tx, *id, enterprise_id, &row, &fp).await?;
-                sync_credit_event(backend, &mut cx.tx, enterprise_id, &row, &cx.actor, &now)
-                    .await?;
+                sync_credit_event(
+                    backend,
+                    &mut cx.tx,
+                    w.owner,
+                    enterprise_id,
+                    &row,
+                    &cx.actor,
+                    &now,
+                )
+                .await?;
                 cx.report.updated += 1;
             }
             None => {
@@ -619,10 +672,16 @@ async fn write_batch(
                 counts.0 += 1;
                 counts.1 += i64::from(row.verdict == Verdict::Pass);
                 if row.verdict == Verdict::Fail {
-                    w.events
-                        .push(event_values(enterprise_id, &row, &cx.actor.username, &now))?;
+                    w.events.push(event_values(
+                        w.owner,
+                        enterprise_id,
+                        &row,
+                        &cx.actor.username,
+                        &now,
+                    ))?;
                 }
                 w.records.push(record_values(
+                    w.owner,
                     enterprise_id,
                     &row,
                     fp,
@@ -640,14 +699,25 @@ async fn write_batch(
     Ok(())
 }
 
+/// Why a row whose report number is another district's record is refused.
+fn other_district_report(report_no: &str) -> Refusal {
+    Refusal::new(
+        format!("报告编号“{report_no}”已由其他区县登记，本区县不能导入或更改"),
+        format!(
+            "report number “{report_no}” is another district's record: this district cannot import or change it"
+        ),
+    )
+}
+
 /// A new record's stored values, in the order of [`RECORDS`].
 fn record_values(
+    owner: i64,
     enterprise_id: i64,
     r: &SamplingInput,
     fingerprint: String,
     by: &str,
     now: &str,
-) -> [Value; 19] {
+) -> [Value; 20] {
     [
         r.report_no.trim().into(),
         r.plan.trim().into(),
@@ -668,11 +738,18 @@ fn record_values(
         fingerprint.into(),
         by.into(),
         now.into(),
+        owner.into(),
     ]
 }
 
 /// A failed record's credit event, in the order of [`EVENTS`].
-fn event_values(enterprise_id: i64, r: &SamplingInput, by: &str, now: &str) -> [Value; 9] {
+fn event_values(
+    owner: i64,
+    enterprise_id: i64,
+    r: &SamplingInput,
+    by: &str,
+    now: &str,
+) -> [Value; 10] {
     [
         enterprise_id.into(),
         "sampling_failure".into(),
@@ -683,6 +760,7 @@ fn event_values(enterprise_id: i64, r: &SamplingInput, by: &str, now: &str) -> [
         r.report_no.trim().into(),
         by.into(),
         now.into(),
+        owner.into(),
     ]
 }
 
@@ -733,6 +811,7 @@ fn event_summary(r: &SamplingInput) -> String {
 async fn sync_credit_event(
     backend: crate::Backend,
     tx: &mut Tx,
+    owner: i64,
     enterprise_id: i64,
     r: &SamplingInput,
     actor: &Actor,
@@ -752,7 +831,7 @@ async fn sync_credit_event(
         .await?;
         // Re-opened above, or written now when it had none.
         let mut event = Rows::new(&EVENTS);
-        event.push(event_values(enterprise_id, r, &actor.username, now))?;
+        event.push(event_values(owner, enterprise_id, r, &actor.username, now))?;
         event.write(backend, tx).await?;
     } else {
         sqlx::query(
@@ -767,18 +846,20 @@ async fn sync_credit_event(
     Ok(())
 }
 
-/// Rebuilds the batch and pass counts of these years from the records.
-pub(crate) async fn refresh_stats(tx: &mut Tx, years: &BTreeSet<i32>) -> Result<()> {
+/// Rebuilds the batch and pass counts of these years of a district's register from its records.
+pub(crate) async fn refresh_stats(tx: &mut Tx, owner: i64, years: &BTreeSet<i32>) -> Result<()> {
     for year in years {
-        sqlx::query("DELETE FROM sampling_stats WHERE year = $1")
+        sqlx::query("DELETE FROM sampling_stats WHERE owner_id = $1 AND year = $2")
+            .bind(owner)
             .bind(i64::from(*year))
             .execute(&mut **tx)
             .await?;
         sqlx::query(
-            "INSERT INTO sampling_stats (year, level, stage, kind, ccc, category, batches, passed) \
-             SELECT year, level, stage, kind, ccc, category, COUNT(*), CAST(SUM(passed) AS BIGINT) FROM sampling WHERE year = $1 \
-             GROUP BY year, level, stage, kind, ccc, category",
+            "INSERT INTO sampling_stats (owner_id, year, level, stage, kind, ccc, category, batches, passed) \
+             SELECT owner_id, year, level, stage, kind, ccc, category, COUNT(*), CAST(SUM(passed) AS BIGINT) FROM sampling \
+             WHERE owner_id = $1 AND year = $2 GROUP BY owner_id, year, level, stage, kind, ccc, category",
         )
+        .bind(owner)
         .bind(i64::from(*year))
         .execute(&mut **tx)
         .await?;
@@ -862,11 +943,14 @@ pub async fn save_followup(
         return Err(StoreError::invalid("note", "error-text-too-long"));
     }
     let mut tx = store.begin().await?;
-    let rec = sqlx::query("SELECT report_no, passed FROM sampling WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+    let rec = sqlx::query(&format!(
+        "SELECT report_no, passed FROM sampling WHERE id = $1 AND {}",
+        Whose::Actor(actor).sql("owner_id")
+    ))
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(StoreError::NotFound)?;
     if rec.try_get::<i64, _>("passed")? != 0 {
         return Err(StoreError::invalid("status", "error-followup-passed"));
     }
@@ -921,7 +1005,7 @@ pub async fn save_followup(
 }
 
 /// Pass-rate counts for a group (a year, a category, a level …).
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct PassRate {
     pub year: i32,
     /// The group's code or name ("" for the year's total).
@@ -931,22 +1015,124 @@ pub struct PassRate {
 }
 
 impl PassRate {
+    /// The pass rate in per cent (passed ÷ sampled batches × 100), `None` when nothing was
+    /// sampled: the one definition every page, export and roll-up of sampling reads.
     pub fn percent(&self) -> Option<f64> {
         (self.batches > 0).then(|| self.passed as f64 * 100.0 / self.batches as f64)
     }
+
+    /// Batches that failed.
+    pub fn failed(&self) -> i64 {
+        self.batches - self.passed
+    }
+
+    /// Adds another group's counts (a roll-up sums counts, never rates).
+    pub fn add(&mut self, other: &PassRate) {
+        self.batches += other.batches;
+        self.passed += other.passed;
+    }
 }
 
-/// Pass rates by year and by `group` (`category`, `level`, `kind`, `stage` or `` for totals).
-pub async fn pass_rates(store: &Store, group: &str) -> Result<Vec<PassRate>> {
+/// One district's sampling and register figures for the city's roll-up.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct DistrictFigures {
+    pub owner_id: i64,
+    /// The year's batches and passes, all categories (group "").
+    pub total: PassRate,
+    /// The year's batches and passes by product category, by name.
+    pub by_category: Vec<PassRate>,
+    /// Enterprises on the register (not closed).
+    pub registered: i64,
+    /// Enterprises on the published blacklist.
+    pub blacklisted: i64,
+}
+
+/// The sampling figures of a year and the register counts of each of `owners` (district ids,
+/// written into the statements as integers), in the order given: counted from the same
+/// `sampling_stats` a district's own sampling page reads.
+pub async fn by_district(store: &Store, owners: &[i64], year: i32) -> Result<Vec<DistrictFigures>> {
+    let mut out: Vec<DistrictFigures> = owners
+        .iter()
+        .map(|id| DistrictFigures {
+            owner_id: *id,
+            total: PassRate {
+                year,
+                ..Default::default()
+            },
+            ..Default::default()
+        })
+        .collect();
+    if owners.is_empty() {
+        return Ok(out);
+    }
+    let list = owners
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    let find = |out: &mut Vec<DistrictFigures>, id: i64| out.iter().position(|d| d.owner_id == id);
+    let rows = sqlx::query(&format!(
+        "SELECT owner_id, category, CAST(SUM(batches) AS BIGINT) AS b, CAST(SUM(passed) AS BIGINT) AS p \
+         FROM sampling_stats WHERE owner_id IN ({list}) AND year = $1 GROUP BY owner_id, category ORDER BY owner_id, category"
+    ))
+    .bind(i64::from(year))
+    .fetch_all(&store.pool)
+    .await?;
+    for r in &rows {
+        let rate = PassRate {
+            year,
+            group: r.try_get("category")?,
+            batches: r.try_get("b")?,
+            passed: r.try_get("p")?,
+        };
+        if let Some(i) = find(&mut out, r.try_get("owner_id")?) {
+            out[i].total.add(&rate);
+            out[i].by_category.push(rate);
+        }
+    }
+    let registered = sqlx::query(&format!(
+        "SELECT owner_id, COUNT(*) AS n FROM enterprises WHERE owner_id IN ({list}) AND closed = 0 GROUP BY owner_id"
+    ))
+    .fetch_all(&store.pool)
+    .await?;
+    for r in &registered {
+        if let Some(i) = find(&mut out, r.try_get("owner_id")?) {
+            out[i].registered = r.try_get("n")?;
+        }
+    }
+    let states = crate::credit::PUBLISHED
+        .iter()
+        .map(|s| format!("'{}'", s.code()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let listed = sqlx::query(&format!(
+        "SELECT owner_id, COUNT(DISTINCT enterprise_id) AS n FROM blacklist WHERE owner_id IN ({list}) \
+         AND state IN ({states}) GROUP BY owner_id"
+    ))
+    .fetch_all(&store.pool)
+    .await?;
+    for r in &listed {
+        if let Some(i) = find(&mut out, r.try_get("owner_id")?) {
+            out[i].blacklisted = r.try_get("n")?;
+        }
+    }
+    Ok(out)
+}
+
+/// Pass rates of the registers `whose` covers by year and by `group` (`category`, `level`,
+/// `kind`, `stage` or `` for totals).
+pub async fn pass_rates(store: &Store, whose: Whose<'_>, group: &str) -> Result<Vec<PassRate>> {
+    let owner = whose.sql("owner_id");
     // PostgreSQL refuses GROUP BY on a constant, so the ungrouped total has its own query.
     let sql = match group {
         "category" | "level" | "kind" | "stage" => format!(
             "SELECT year, {group} AS grp, CAST(SUM(batches) AS BIGINT) AS b, CAST(SUM(passed) AS BIGINT) AS p \
-             FROM sampling_stats GROUP BY year, {group} ORDER BY year, {group}"
+             FROM sampling_stats WHERE {owner} GROUP BY year, {group} ORDER BY year, {group}"
         ),
-        _ => "SELECT year, CAST('' AS TEXT) AS grp, CAST(SUM(batches) AS BIGINT) AS b, \
-              CAST(SUM(passed) AS BIGINT) AS p FROM sampling_stats GROUP BY year ORDER BY year"
-            .to_string(),
+        _ => format!(
+            "SELECT year, CAST('' AS TEXT) AS grp, CAST(SUM(batches) AS BIGINT) AS b, \
+             CAST(SUM(passed) AS BIGINT) AS p FROM sampling_stats WHERE {owner} GROUP BY year ORDER BY year"
+        ),
     };
     let rows = sqlx::query(&sql).fetch_all(&store.pool).await?;
     rows.iter()
@@ -961,9 +1147,10 @@ pub async fn pass_rates(store: &Store, group: &str) -> Result<Vec<PassRate>> {
         .collect()
 }
 
-/// Pass rates of the records sampled from `from` to `to` (within one year), by `category`,
-/// `level`, `kind` or `stage` ("" or anything else: the total). Read from the records
-/// themselves, so a half-year counts only its own batches.
+/// Pass rates of the home district's records sampled from `from` to `to` (within one year),
+/// by `category`, `level`, `kind` or `stage` ("" or anything else: the total). Read from the
+/// records themselves, so a half-year counts only its own batches. The analysis report is
+/// still the home district's.
 pub async fn pass_rates_between(
     store: &Store,
     group: &str,
@@ -984,7 +1171,8 @@ pub async fn pass_rates_between(
     };
     let sql = format!(
         "SELECT {select} AS grp, CAST(COUNT(*) AS BIGINT) AS b, CAST(COALESCE(SUM(passed), 0) AS BIGINT) AS p \
-         FROM sampling WHERE year = $1 AND sampled_on >= $2 AND sampled_on <= $3{group_by}"
+         FROM sampling WHERE owner_id = {} AND year = $1 AND sampled_on >= $2 AND sampled_on <= $3{group_by}",
+        enterprises::home_owner_sql()
     );
     let rows = sqlx::query(&sql)
         .bind(i64::from(from.year()))
@@ -1007,13 +1195,15 @@ pub async fn pass_rates_between(
     Ok(out)
 }
 
-/// A pass-rate formula's yearly figures over the sampling counts, up to `until`.
+/// A pass-rate formula's yearly figures over the home district's sampling counts (indicators
+/// are still the home district's), up to `until`.
 pub async fn formula_ratios(store: &Store, formula: &Formula, until: i32) -> Result<Vec<Ratio>> {
-    let rows = sqlx::query(
+    let rows = sqlx::query(&format!(
         "SELECT year, CAST(SUM(batches) AS BIGINT) AS b, CAST(SUM(passed) AS BIGINT) AS p FROM sampling_stats \
-         WHERE ($1 = '' OR level = $1) AND ($2 = '' OR stage = $2) AND ($3 = '' OR kind = $3) AND ($4 < 0 OR ccc = $4) \
+         WHERE owner_id = {} AND ($1 = '' OR level = $1) AND ($2 = '' OR stage = $2) AND ($3 = '' OR kind = $3) AND ($4 < 0 OR ccc = $4) \
          AND year <= $5 GROUP BY year ORDER BY year",
-    )
+        enterprises::home_owner_sql()
+    ))
     .bind(formula.code::<Level>("level").map_or("", |l| l.code()))
     .bind(formula.code::<Stage>("stage").map_or("", |s| s.code()))
     .bind(formula.code::<ProductKind>("kind").map_or("", |k| k.code()))
@@ -1032,11 +1222,14 @@ pub async fn formula_ratios(store: &Store, formula: &Formula, until: i32) -> Res
         .collect()
 }
 
-/// Years with records, newest first (for filters).
-pub async fn years(store: &Store) -> Result<Vec<i32>> {
-    let rows = sqlx::query("SELECT DISTINCT year FROM sampling_stats ORDER BY year DESC")
-        .fetch_all(&store.pool)
-        .await?;
+/// Years with records in the registers `whose` covers, newest first (for filters).
+pub async fn years(store: &Store, whose: Whose<'_>) -> Result<Vec<i32>> {
+    let rows = sqlx::query(&format!(
+        "SELECT DISTINCT year FROM sampling_stats WHERE {} ORDER BY year DESC",
+        whose.sql("owner_id")
+    ))
+    .fetch_all(&store.pool)
+    .await?;
     rows.iter()
         .map(|r| Ok(r.try_get::<i64, _>("year")? as i32))
         .collect()
@@ -1090,10 +1283,11 @@ pub async fn disclose(
     let mut tx = store.begin().await?;
     let (mut reviewed, mut left) = (Vec::new(), 0);
     for id in ids {
-        let row = sqlx::query(
+        let row = sqlx::query(&format!(
             "SELECT s.recorded_by, s.passed, d.public_from FROM sampling s \
-             LEFT JOIN sampling_disclosures d ON d.sampling_id = s.id WHERE s.id = $1",
-        )
+             LEFT JOIN sampling_disclosures d ON d.sampling_id = s.id WHERE s.id = $1 AND {}",
+            Whose::Actor(actor).sql("s.owner_id")
+        ))
         .bind(id)
         .fetch_optional(&mut *tx)
         .await?
@@ -1143,12 +1337,20 @@ pub async fn disclose(
     Ok((reviewed.len(), left))
 }
 
-/// The ids of the failed results waiting for their disclosure review, oldest first.
+/// The ids of the home district's failed results waiting for their disclosure review, oldest
+/// first (the home page's queue and the approvals API, still the home district's).
 pub async fn awaiting_disclosure(store: &Store) -> Result<Vec<i64>> {
-    let rows = sqlx::query(
+    awaiting_disclosure_of(store, &Actor::system("home")).await
+}
+
+/// The ids of the actor's district's failed results waiting for their disclosure review,
+/// oldest first.
+pub async fn awaiting_disclosure_of(store: &Store, actor: &Actor) -> Result<Vec<i64>> {
+    let rows = sqlx::query(&format!(
         "SELECT s.id FROM sampling s LEFT JOIN sampling_disclosures d ON d.sampling_id = s.id \
-         WHERE s.passed = 0 AND d.public_from IS NULL ORDER BY s.id",
-    )
+         WHERE {} AND s.passed = 0 AND d.public_from IS NULL ORDER BY s.id",
+        Whose::Actor(actor).sql("s.owner_id")
+    ))
     .fetch_all(&store.pool)
     .await?;
     rows.iter()

@@ -4,7 +4,7 @@
 
 use crate::Result;
 use crate::credit::{self, NewEvent};
-use crate::enterprises::{self, EnterpriseInput, EnterpriseRow, LicenceInput};
+use crate::enterprises::{self, EnterpriseInput, EnterpriseRow, LicenceInput, Whose};
 use crate::import::{self, Import};
 use crate::sampling::SamplingInput;
 use crate::{Actor, Store};
@@ -39,9 +39,14 @@ impl Lcg {
 
 /// A valid USCC for 惠济区 (division 410108) built from a number.
 pub fn demo_uscc(n: u64) -> String {
+    division_uscc("410108", n)
+}
+
+/// A valid USCC of an administrative division built from a number.
+pub fn division_uscc(division: &str, n: u64) -> String {
     let org_body = format!("{:08}", 30_000_000 + n);
     let org_check = org_code_check_char(&org_body).unwrap_or('0');
-    let body = format!("91410108{org_body}{org_check}");
+    let body = format!("91{division}{org_body}{org_check}");
     let check = uscc_check_char(&body).unwrap_or('0');
     format!("{body}{check}")
 }
@@ -144,7 +149,7 @@ pub const ENTERPRISES: u64 = 3000;
 /// Fills the registers unless they already hold enterprises. Returns a summary line.
 pub async fn run(store: &Store, today: NaiveDate) -> Result<String> {
     let office = Actor::system("demo-office");
-    let (_, existing) = enterprises::search(store, "", 1, 0).await?;
+    let (_, existing) = enterprises::search(store, Whose::Actor(&office), "", 1, 0).await?;
     if existing > 0 {
         return Ok("演示企业与抽查数据已存在 / demo registers already present".into());
     }
@@ -285,7 +290,7 @@ pub async fn run(store: &Store, today: NaiveDate) -> Result<String> {
 
     // One enterprise with repeated failures and a serious penalty: proposed and listed.
     let code = demo_uscc(7);
-    if let Some(ent) = enterprises::by_code(store, &code).await? {
+    if let Some(ent) = enterprises::by_code(store, Whose::Actor(&office), &code).await? {
         for (d, summary) in [(
             "2014-03-10",
             "惠济区质监分局行政处罚：生产销售不合格电线电缆（情节严重）",
@@ -352,9 +357,150 @@ pub async fn run(store: &Store, today: NaiveDate) -> Result<String> {
 }
 
 async fn demo_award_target(store: &Store) -> Result<Option<i64>> {
-    Ok(enterprises::by_code(store, &demo_uscc(11))
+    let office = Actor::system("demo-office");
+    Ok(
+        enterprises::by_code(store, Whose::Actor(&office), &demo_uscc(11))
+            .await?
+            .map(|e| e.id),
+    )
+}
+
+/// A district of the demo city's own registers: `enterprises` enterprises (codes of its
+/// administrative `division`), a year of sampling of them failing `fail_per_thousand`, their
+/// failed results reviewed for the public portal, and the worst enterprise on the blacklist;
+/// so the city's roll-up compares districts with different pass rates. Written through the
+/// district office's own imports. A second run (or a district not in the tree) adds nothing.
+/// Returns the sampling records written.
+pub async fn district_registers(
+    store: &Store,
+    district_code: &str,
+    division: &str,
+    enterprises_count: u64,
+    fail_per_thousand: u64,
+    today: NaiveDate,
+) -> Result<usize> {
+    let tree = crate::units::tree(store).await?;
+    let Some(district) = tree.by_code(district_code).cloned() else {
+        return Ok(0);
+    };
+    let office = Actor {
+        unit_id: Some(district.id),
+        owner_id: Some(district.id),
+        ..Actor::system("demo-office")
+    };
+    let (_, existing) = enterprises::search(store, Whose::Actor(&office), "", 1, 0).await?;
+    if existing > 0 {
+        return Ok(0);
+    }
+    let mut rng = Lcg::new(fail_per_thousand * 7919 + enterprises_count);
+    let place = district.name.clone();
+    let rows: Vec<(usize, EnterpriseRow)> = (0..enterprises_count)
+        .map(|n| {
+            let (trade, industry) = TRADES[rng.below(TRADES.len())];
+            let town = TOWNS[rng.below(TOWNS.len())];
+            (
+                n as usize + 2,
+                EnterpriseRow {
+                    enterprise: EnterpriseInput {
+                        code: division_uscc(division, n),
+                        name: format!(
+                            "郑州{}{}{}有限公司",
+                            WORDS[rng.below(WORDS.len())],
+                            place.trim_end_matches('区'),
+                            trade
+                        ),
+                        address: format!("郑州市{place}{}号", 1 + rng.below(300)),
+                        industry: industry.to_string(),
+                        size: Some(Size::Small),
+                        town: town.to_string(),
+                        chief_quality_officer: String::new(),
+                        contact: format!("0371-65{:06}", rng.below(1_000_000)),
+                        file_opened: Some(NaiveDate::from_ymd_opt(2014, 1, 1).unwrap_or_default()),
+                    },
+                    licence: None,
+                },
+            )
+        })
+        .collect();
+    import::run(store, &office, "demo", today, rows).await?;
+    let mut import = Import::<SamplingInput>::begin(store, &office, "demo", today).await?;
+    let mut count = 0;
+    let mut failures = vec![0usize; enterprises_count as usize];
+    for i in 0..enterprises_count * 2 {
+        let n = rng.below(enterprises_count as usize);
+        let (category, kind, ccc, item, standard) = CATEGORIES[rng.below(CATEGORIES.len())];
+        let failed = rng.chance(fail_per_thousand);
+        failures[n] += usize::from(failed);
+        let sampled_on = NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or_default()
+            + Duration::days(
+                rng.below((today.ordinal0() as usize).saturating_sub(20).max(1)) as i64,
+            );
+        import
+            .push(
+                i as usize + 2,
+                SamplingInput {
+                    report_no: format!("{}{}-{:05}", district_code, today.year(), i + 1),
+                    plan: format!("{}年区级监督抽查", today.year()),
+                    level: Level::District,
+                    stage: Stage::Production,
+                    enterprise_code: division_uscc(division, n as u64),
+                    enterprise_name: String::new(),
+                    product: format!("{category}（演示）"),
+                    category: category.to_string(),
+                    kind,
+                    ccc,
+                    batch: format!("{}", 30_000 + rng.below(9000)),
+                    sampled_on,
+                    reported_on: Some(sampled_on + Duration::days(20)),
+                    verdict: if failed { Verdict::Fail } else { Verdict::Pass },
+                    failed_items: if failed {
+                        vec![FailedItem {
+                            item: item.into(),
+                            standard: standard.into(),
+                        }]
+                    } else {
+                        vec![]
+                    },
+                    agency: "郑州市产品质量监督检验院".into(),
+                },
+            )
+            .await?;
+        count += 1;
+    }
+    import.finish().await?;
+    let waiting = crate::sampling::awaiting_disclosure_of(store, &office).await?;
+    crate::sampling::disclose(store, &office, &waiting, today).await?;
+    // The enterprise failing most often is listed on the blacklist.
+    let worst = (0..failures.len()).max_by_key(|n| (failures[*n], usize::MAX - n));
+    if let Some(n) = worst.filter(|n| failures[*n] > 0)
+        && let Some(ent) = enterprises::by_code(
+            store,
+            Whose::Actor(&office),
+            &division_uscc(division, n as u64),
+        )
         .await?
-        .map(|e| e.id))
+    {
+        let id = credit::propose(
+            store,
+            &office,
+            ent.id,
+            "多次监督抽查不合格（演示）",
+            today - Duration::days(40),
+        )
+        .await?;
+        credit::act(
+            store,
+            &office,
+            id,
+            0,
+            ListingAction::Approve,
+            "经审核，列入质量失信黑名单",
+            today - Duration::days(30),
+        )
+        .await?
+        .map_err(|e| crate::StoreError::Conflict(e.message(qcity_domain::target::Lang::En)))?;
+    }
+    Ok(count)
 }
 
 fn level_word(l: Level) -> &'static str {

@@ -107,7 +107,7 @@ pub async fn disclose(
     ctx.actor().require_admin()?;
     let ApiJson(req) = ApiJson::<SamplingDisclosureRequestDto>::from_request(req, &state).await?;
     let ids = if req.all {
-        qcity_store::sampling::awaiting_disclosure(&state.store).await?
+        qcity_store::sampling::awaiting_disclosure_of(&state.store, &ctx.actor()).await?
     } else {
         req.ids
     };

@@ -21,16 +21,17 @@ use qcity_domain::registry::{
 };
 use qcity_domain::role::Role;
 use qcity_store::StoreError;
-use qcity_store::enterprises::{EnterpriseInput, LicenceInput};
+use qcity_store::enterprises::{EnterpriseInput, LicenceInput, Whose};
 use qcity_store::sampling::{FollowupInput, SamplingInput};
 use qcity_store::{credit, enterprises, evidence, sampling};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 pub fn enterprise_routes(r: Routes) -> Routes {
-    r.get("/api/v1/enterprises", list)
+    // As the pages: per district but for the installation's code overrides and credit rules.
+    r.per_district(true)
+        .get("/api/v1/enterprises", list)
         .post("/api/v1/enterprises", create)
-        .post("/api/v1/enterprise-code-overrides", record_override)
         .get("/api/v1/enterprises/{code}", one)
         .put("/api/v1/enterprises/{code}", update)
         .post("/api/v1/enterprises/{code}/licences", add_licence)
@@ -48,12 +49,15 @@ pub fn enterprise_routes(r: Routes) -> Routes {
         .post("/api/v1/credit-events/{id}/withdraw", withdraw)
         .post("/api/v1/listings/{id}/actions", act)
         .get("/api/v1/blacklist", blacklist)
+        .per_district(false)
+        .post("/api/v1/enterprise-code-overrides", record_override)
         .get("/api/v1/credit/rules", get_rules)
         .put("/api/v1/credit/rules", put_rules)
 }
 
 pub fn sampling_routes(r: Routes) -> Routes {
-    r.get("/api/v1/sampling", list_sampling)
+    r.per_district(true)
+        .get("/api/v1/sampling", list_sampling)
         .post("/api/v1/sampling", create_sampling)
         .get("/api/v1/sampling/pass-rates", pass_rates)
         .get("/api/v1/sampling/{id}", one_sampling)
@@ -141,7 +145,7 @@ async fn dto(
     e: enterprises::Enterprise,
     grade: String,
 ) -> Result<EnterpriseDto, AppError> {
-    let listing = credit::current_listing(&state.store, e.id)
+    let listing = credit::current_listing(&state.store, Whose::District(e.owner_id), e.id)
         .await?
         .map(|l| l.state.code().to_string());
     Ok(EnterpriseDto {
@@ -172,7 +176,15 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Json<Vec<EnterpriseDto>>, AppError> {
     ctx.user()?;
-    let (rows, _) = enterprises::search(&state.store, &q.q, PAGE, offset(q.page)).await?;
+    let actor = ctx.actor();
+    let (rows, _) = enterprises::search(
+        &state.store,
+        Whose::Actor(&actor),
+        &q.q,
+        PAGE,
+        offset(q.page),
+    )
+    .await?;
     let ids: Vec<i64> = rows.iter().map(|e| e.id).collect();
     let grades = credit::grades(&state.store, &ids, ctx.today).await?;
     let mut out = Vec::with_capacity(rows.len());
@@ -196,16 +208,17 @@ pub async fn one(
     Path(code): Path<String>,
 ) -> Result<Json<EnterpriseDetailDto>, AppError> {
     ctx.user()?;
-    let e = enterprises::by_code(&state.store, &code)
+    let actor = ctx.actor();
+    let e = enterprises::by_code(&state.store, Whose::Actor(&actor), &code)
         .await?
         .ok_or(AppError::NotFound)?;
-    let grading = credit::grading(&state.store, e.id, ctx.today).await?;
+    let grading = credit::grading(&state.store, Whose::Actor(&actor), e.id, ctx.today).await?;
     let lang = if ctx.lang == crate::i18n::Lang::En {
         qcity_domain::target::Lang::En
     } else {
         qcity_domain::target::Lang::ZhCn
     };
-    let licences = enterprises::licences(&state.store, e.id)
+    let licences = enterprises::licences(&state.store, Whose::Actor(&actor), e.id)
         .await?
         .into_iter()
         .map(|l| LicenceDto {
@@ -261,7 +274,7 @@ pub async fn pass_rates(
 ) -> Result<Json<Vec<PassRateDto>>, AppError> {
     ctx.user()?;
     Ok(Json(
-        sampling::pass_rates(&state.store, &q.by)
+        sampling::pass_rates(&state.store, Whose::Actor(&ctx.actor()), &q.by)
             .await?
             .into_iter()
             .map(|r| PassRateDto {
@@ -367,15 +380,16 @@ async fn by_code(
     ctx: &Ctx,
     code: &str,
 ) -> Result<enterprises::Enterprise, AppError> {
-    let e = enterprises::by_code(&state.store, code)
+    let actor = ctx.actor();
+    let e = enterprises::by_code(&state.store, Whose::Actor(&actor), code)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok(enterprises::get(&state.store, &ctx.actor(), e.id).await?)
+    Ok(enterprises::get(&state.store, &actor, e.id).await?)
 }
 
 async fn graded(state: &AppState, ctx: &Ctx, id: i64) -> Result<EnterpriseDto, AppError> {
     let e = enterprises::get(&state.store, &ctx.actor(), id).await?;
-    let grading = credit::grading(&state.store, id, ctx.today).await?;
+    let grading = credit::grading(&state.store, Whose::District(e.owner_id), id, ctx.today).await?;
     dto(state, e, grading.grade.code().to_string()).await
 }
 
@@ -465,21 +479,26 @@ pub async fn add_licence(
         expires: opt_date("expires", &f.expires)?,
     };
     enterprises::save_licence(&state.store, &ctx.actor(), e.id, &l).await?;
-    Ok(Json(licence_dtos(&state, e.id).await?))
+    Ok(Json(licence_dtos(&state, &e).await?))
 }
 
-async fn licence_dtos(state: &AppState, id: i64) -> Result<Vec<LicenceDto>, AppError> {
-    Ok(enterprises::licences(&state.store, id)
-        .await?
-        .into_iter()
-        .map(|l| LicenceDto {
-            kind: l.kind.code().to_string(),
-            number: l.number,
-            product: l.product,
-            issued: l.issued.map(|d| d.to_string()),
-            expires: l.expires.map(|d| d.to_string()),
-        })
-        .collect())
+async fn licence_dtos(
+    state: &AppState,
+    e: &enterprises::Enterprise,
+) -> Result<Vec<LicenceDto>, AppError> {
+    Ok(
+        enterprises::licences(&state.store, Whose::District(e.owner_id), e.id)
+            .await?
+            .into_iter()
+            .map(|l| LicenceDto {
+                kind: l.kind.code().to_string(),
+                number: l.number,
+                product: l.product,
+                issued: l.issued.map(|d| d.to_string()),
+                expires: l.expires.map(|d| d.to_string()),
+            })
+            .collect(),
+    )
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -628,9 +647,10 @@ async fn credit_file_of(state: &AppState, ctx: &Ctx, id: i64) -> Result<CreditFi
     let actor = ctx.actor();
     let lang = ctx.lang.domain();
     let e = enterprises::get(&state.store, &actor, id).await?;
-    let grading = credit::grading(&state.store, id, ctx.today).await?;
+    let whose = Whose::Actor(&actor);
+    let grading = credit::grading(&state.store, whose, id, ctx.today).await?;
     let (rules, _) = credit::rules(&state.store).await?;
-    let events = credit::events(&state.store, id)
+    let events = credit::events(&state.store, whose, id)
         .await?
         .into_iter()
         .map(|c| CreditEventDto {
@@ -653,7 +673,7 @@ async fn credit_file_of(state: &AppState, ctx: &Ctx, id: i64) -> Result<CreditFi
         .collect();
     let mut listings = Vec::new();
     let mut open = false;
-    for l in credit::enterprise_listings(&state.store, id).await? {
+    for l in credit::enterprise_listings(&state.store, whose, id).await? {
         open |= !l.state.is_final();
         let h = credit::listing_history(&state.store, l.id).await?;
         listings.push(listing_dto(l, h));
@@ -818,16 +838,16 @@ pub async fn propose(
     let e = by_code(&state, &ctx, &code).await?;
     let ApiJson(f) = ApiJson::<ReasonInputDto>::from_request(req, &state).await?;
     let id = credit::propose(&state.store, &ctx.actor(), e.id, &f.reason, ctx.today).await?;
-    let listing = listing_by_id(&state, e.id, id).await?;
+    let listing = listing_by_id(&state, &e, id).await?;
     Ok((StatusCode::CREATED, Json(listing)).into_response())
 }
 
 async fn listing_by_id(
     state: &AppState,
-    enterprise_id: i64,
+    e: &enterprises::Enterprise,
     id: i64,
 ) -> Result<ListingDto, AppError> {
-    let l = credit::enterprise_listings(&state.store, enterprise_id)
+    let l = credit::enterprise_listings(&state.store, Whose::District(e.owner_id), e.id)
         .await?
         .into_iter()
         .find(|l| l.id == id)
@@ -880,7 +900,7 @@ pub async fn act(
     )
     .await?
     .map_err(|e| AppError::Conflict(e.message(ctx.lang.domain())))?;
-    let l = credit::listings(&state.store, &[])
+    let l = credit::listings(&state.store, Whose::Actor(&ctx.actor()), &[])
         .await?
         .into_iter()
         .find(|l| l.id == id)
@@ -914,7 +934,7 @@ pub async fn blacklist(
             AppError::Validation(vec![("state".into(), "credit-error-state".into())])
         })?],
     };
-    let all = credit::listings(&state.store, &states).await?;
+    let all = credit::listings(&state.store, Whose::Actor(&ctx.actor()), &states).await?;
     let mut out = Vec::with_capacity(all.len());
     // The page's order: grouped by state in the state list's order.
     for st in ListingState::ALL {
@@ -1072,7 +1092,9 @@ pub async fn list_sampling(
         failed_only: q.failed,
         ..Default::default()
     };
-    let (rows, _) = sampling::list(&state.store, &f, PAGE, offset(q.page)).await?;
+    let actor = ctx.actor();
+    let (rows, _) =
+        sampling::list(&state.store, Whose::Actor(&actor), &f, PAGE, offset(q.page)).await?;
     Ok(Json(rows.into_iter().map(SamplingDto::from).collect()))
 }
 
@@ -1086,7 +1108,11 @@ pub async fn one_sampling(
     Path(id): Path<i64>,
 ) -> Result<Json<SamplingDto>, AppError> {
     ctx.user()?;
-    Ok(Json(sampling::get(&state.store, id).await?.into()))
+    Ok(Json(
+        sampling::record(&state.store, &ctx.actor(), id)
+            .await?
+            .into(),
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -1146,7 +1172,8 @@ pub async fn create_sampling(
         Verdict::parse(&f.verdict).ok_or_else(|| invalid("verdict", "smp-error-verdict"))?;
     let sampled_on = opt_date("sampled_on", &f.sampled_on)?
         .ok_or_else(|| invalid("sampled_on", "smp-error-sampled-on"))?;
-    let name = enterprises::by_code(&state.store, &f.enterprise_code)
+    let actor = ctx.actor();
+    let name = enterprises::by_code(&state.store, Whose::Actor(&actor), &f.enterprise_code)
         .await?
         .map(|e| e.name)
         .unwrap_or_default();
@@ -1174,7 +1201,9 @@ pub async fn create_sampling(
     let id = sampling::create(&state.store, &ctx.actor(), &input, ctx.today).await?;
     Ok((
         StatusCode::CREATED,
-        Json(SamplingDto::from(sampling::get(&state.store, id).await?)),
+        Json(SamplingDto::from(
+            sampling::record(&state.store, &ctx.actor(), id).await?,
+        )),
     )
         .into_response())
 }
@@ -1231,7 +1260,11 @@ pub async fn followup(
         note: f.note,
     };
     sampling::save_followup(&state.store, &ctx.actor(), id, f.row_version, &input).await?;
-    Ok(Json(sampling::get(&state.store, id).await?.into()))
+    Ok(Json(
+        sampling::record(&state.store, &ctx.actor(), id)
+            .await?
+            .into(),
+    ))
 }
 
 /// The credit rules in force (grading, blacklist listing and repair).

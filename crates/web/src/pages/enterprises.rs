@@ -22,17 +22,19 @@ use qcity_domain::role::Role;
 use qcity_domain::target::Lang as DLang;
 use qcity_store::StoreError;
 use qcity_store::credit::{self, CreditEvent, ListingRecord};
-use qcity_store::enterprises::{self, EnterpriseInput, LicenceInput};
+use qcity_store::enterprises::{self, EnterpriseInput, LicenceInput, Whose};
 use qcity_store::sampling::{self, SamplingRecord};
 use serde::Deserialize;
 use std::collections::HashSet;
 
 pub fn routes(r: Routes) -> Routes {
-    r.get("/enterprises", list)
+    // The register, credit files and blacklist are kept per district; the code overrides
+    // and the credit rules are the installation's, so they stay the home district's.
+    r.per_district(true)
+        .get("/enterprises", list)
         .post("/enterprises", create)
         .get("/enterprises/template.xlsx", template)
         .upload("/enterprises/import", BodyLimit::Import, import)
-        .post("/enterprises/code-overrides", record_override)
         .get("/enterprises/licences", licence_list)
         .get("/enterprises/{id}", show)
         .post("/enterprises/{id}/edit", edit)
@@ -43,6 +45,8 @@ pub fn routes(r: Routes) -> Routes {
         .post("/credit-events/{id}/withdraw", withdraw)
         .post("/listings/{id}/act", act)
         .get("/credit/blacklist", blacklist)
+        .per_district(false)
+        .post("/enterprises/code-overrides", record_override)
         .get("/credit/rules", rules)
         .post("/credit/rules", save_rules)
 }
@@ -128,7 +132,10 @@ async fn licence_list(
     enterprises::require_writer(&state.store, &ctx.actor(), "enterprises").await?;
     let within = q.within.trim().parse::<i64>().unwrap_or(60).clamp(0, 365);
     let lang = dl(&ctx);
-    let mut list = enterprises::expiring_licences(&state.store, ctx.today, within).await?;
+    let actor = ctx.actor();
+    let mut list =
+        enterprises::expiring_licences(&state.store, Whose::Actor(&actor), ctx.today, within)
+            .await?;
     // Expired first (the most urgent to follow up), then the soonest to expire.
     list.sort_by_key(|l| (l.days_left >= 0, l.days_left, l.licence.id));
     let rows = list
@@ -183,6 +190,8 @@ pub struct EntRow {
     pub grade: String,
     pub grade_colour: &'static str,
     pub listed: bool,
+    /// The district whose register holds it (named on the public portal).
+    pub district: String,
 }
 
 /// The enterprise list's query: search words, filters, and the listing's page and order.
@@ -259,10 +268,13 @@ pub async fn find_page(
     listing: Listing,
 ) -> Result<(Vec<enterprises::Enterprise>, Listing), AppError> {
     let filter = q.filter();
+    let actor = ctx.actor();
+    let whose = Whose::Actor(&actor);
     match Grade::parse(q.grade.trim()).filter(|_| !q.grade.trim().is_empty()) {
         None => {
             let (list, total) = enterprises::find(
                 &state.store,
+                whose,
                 &filter,
                 listing.order(),
                 listing.limit(),
@@ -272,7 +284,7 @@ pub async fn find_page(
             Ok((list, listing.with_total(total)))
         }
         Some(grade) => {
-            let ids = enterprises::find_ids(&state.store, &filter, listing.order()).await?;
+            let ids = enterprises::find_ids(&state.store, whose, &filter, listing.order()).await?;
             let grades = credit::grades(&state.store, &ids, ctx.today).await?;
             let matching: Vec<i64> = ids
                 .into_iter()
@@ -281,7 +293,7 @@ pub async fn find_page(
             let total = matching.len() as i64;
             let from = (listing.offset() as usize).min(matching.len());
             let to = (from + listing.limit() as usize).min(matching.len());
-            let list = enterprises::by_ids(&state.store, &matching[from..to]).await?;
+            let list = enterprises::by_ids(&state.store, whose, &matching[from..to]).await?;
             Ok((list, listing.with_total(total)))
         }
     }
@@ -388,22 +400,24 @@ impl ListPage {
     }
 }
 
-/// Rows for a page of enterprises: grades as of today and the blacklist marker.
+/// Rows for a page of enterprises of the registers `whose` covers: grades as of today and the
+/// blacklist marker.
 pub async fn rows_for(
     state: &AppState,
     ctx: &Ctx,
+    whose: Whose<'_>,
     list: &[enterprises::Enterprise],
 ) -> Result<Vec<EntRow>, AppError> {
     let lang = dl(ctx);
     let ids: Vec<i64> = list.iter().map(|e| e.id).collect();
     let grades = credit::grades(&state.store, &ids, ctx.today).await?;
-    let listed: HashSet<i64> = credit::published(&state.store)
+    let listed: HashSet<i64> = credit::published(&state.store, whose)
         .await?
         .iter()
         .map(|l| l.enterprise_id)
         .collect();
     let names: Vec<String> = list.iter().map(|e| e.name.clone()).collect();
-    let shared = enterprises::shared_names(&state.store, &names).await?;
+    let shared = enterprises::shared_names(&state.store, whose, &names).await?;
     Ok(list
         .iter()
         .map(|e| {
@@ -427,6 +441,7 @@ pub async fn rows_for(
                 grade,
                 grade_colour,
                 listed: listed.contains(&e.id),
+                district: e.district.clone(),
             }
         })
         .collect())
@@ -449,16 +464,19 @@ async fn list_page(
 ) -> Result<Response, AppError> {
     ctx.user()?;
     let (list, listing) = find_page(state, ctx, q, q.listing()).await?;
-    let rows = rows_for(state, ctx, &list).await?;
-    let can_write = enterprises::may_write(&state.store, &ctx.actor(), "enterprises").await?;
+    let actor = ctx.actor();
+    let whose = Whose::Actor(&actor);
+    let rows = rows_for(state, ctx, whose, &list).await?;
+    let can_write = enterprises::may_write(&state.store, &actor, "enterprises").await?;
     let lang = dl(ctx);
     Ok(render(&ListPage {
         ctx: ctx.page(),
         q: q.clone(),
         rows,
         list: listing,
-        towns: enterprises::choices(&state.store, enterprises::Choice::Town).await?,
-        industries: enterprises::choices(&state.store, enterprises::Choice::Industry).await?,
+        towns: enterprises::choices(&state.store, whose, enterprises::Choice::Town).await?,
+        industries: enterprises::choices(&state.store, whose, enterprises::Choice::Industry)
+            .await?,
         grades: Grade::ALL
             .iter()
             .map(|g| (g.code().to_string(), g.label(lang).to_string()))
@@ -819,7 +837,8 @@ async fn detail_typed(
     let lang = dl(ctx);
     let e = enterprises::get(&state.store, &actor, id).await?;
     let today = ctx.today;
-    let licences = enterprises::licences(&state.store, id)
+    let whose = Whose::Actor(&actor);
+    let licences = enterprises::licences(&state.store, whose, id)
         .await?
         .into_iter()
         .map(|l| LicenceView {
@@ -835,7 +854,7 @@ async fn detail_typed(
             },
         })
         .collect();
-    let events = credit::events(&state.store, id)
+    let events = credit::events(&state.store, whose, id)
         .await?
         .into_iter()
         .map(|c: CreditEvent| EventView {
@@ -865,7 +884,7 @@ async fn detail_typed(
             }),
         })
         .collect();
-    let grading = credit::grading(&state.store, id, today).await?;
+    let grading = credit::grading(&state.store, whose, id, today).await?;
     let (rules, _) = credit::rules(&state.store).await?;
     let (grade, grade_colour) = grade_view(grading.grade, lang);
     let can_edit = enterprises::may_write(&state.store, &actor, "enterprises").await?;
@@ -873,7 +892,7 @@ async fn detail_typed(
     let is_office = ctx.page().is_office();
     let mut listings = Vec::new();
     let mut open_listing = false;
-    for l in credit::enterprise_listings(&state.store, id).await? {
+    for l in credit::enterprise_listings(&state.store, whose, id).await? {
         open_listing |= !l.state.is_final();
         let h = credit::listing_history(&state.store, l.id).await?;
         listings.push(listing_view(&l, h, ctx, is_office, can_credit));
@@ -890,7 +909,7 @@ async fn detail_typed(
         enterprise_id: Some(id),
         ..Default::default()
     };
-    let samplings = sampling::list(&state.store, &filter, 100, 0)
+    let samplings = sampling::list(&state.store, whose, &filter, 100, 0)
         .await?
         .0
         .iter()
@@ -1209,8 +1228,9 @@ struct BlacklistPage {
 async fn blacklist(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     let user = ctx.require_role(&[Role::Office, Role::Leader, Role::Evaluator])?;
     let is_office = user.role == Role::Office;
-    let can_credit = enterprises::may_write(&state.store, &ctx.actor(), "credit").await?;
-    let all = credit::listings(&state.store, &[]).await?;
+    let actor = ctx.actor();
+    let can_credit = enterprises::may_write(&state.store, &actor, "credit").await?;
+    let all = credit::listings(&state.store, Whose::Actor(&actor), &[]).await?;
     let lang = dl(&ctx);
     let mut groups = Vec::new();
     for st in ListingState::ALL {

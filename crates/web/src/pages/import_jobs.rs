@@ -27,7 +27,8 @@ pub static MODULE: Module = Module {
     slug: "imports",
     schema: &qcity_store::import_queue::SCHEMA,
     routes: |r| {
-        let r = r.get("/imports/{id}", job_page);
+        // Each district's office imports into its own registers and sees its own jobs.
+        let r = r.per_district(true).get("/imports/{id}", job_page);
         crate::api::imports::routes(r)
     },
     openapi: <crate::api::imports::ImportsDoc as utoipa::OpenApi>::openapi,

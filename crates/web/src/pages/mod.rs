@@ -16,6 +16,7 @@ pub mod plan;
 pub mod plan_versions;
 pub mod reports;
 pub mod sampling;
+pub mod sampling_districts;
 pub mod units;
 
 use crate::ctx::{Ctx, LANG_COOKIE};

@@ -6,7 +6,7 @@ use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::listing::{Listing, SortKey, Sorts};
 use crate::middleware::see_other;
-use crate::module::{BodyLimit, Module, NavEntry, Routes, signed_in};
+use crate::module::{BodyLimit, Module, NavEntry, Routes, office_and_leaders, signed_in};
 use crate::pages::enterprises::{EntRow, SamplingView, dl, rows_for, sampling_view};
 use crate::view::{PageCtx, attachment, render, unprocessable};
 use askama::Template;
@@ -18,11 +18,13 @@ use qcity_domain::registry::{
 };
 use qcity_store::StoreError;
 use qcity_store::credit;
-use qcity_store::enterprises;
+use qcity_store::enterprises::{self, Whose};
 use qcity_store::sampling::{self, FollowupInput, PassRate, SamplingInput, SamplingRecord};
 use serde::Deserialize;
 
 pub fn routes(r: Routes) -> Routes {
+    // Each district's sampling records; the public portal shows every district's.
+    let r = crate::pages::sampling_districts::routes(r.per_district(true));
     r.get("/sampling", list)
         .post("/sampling", create)
         .get("/sampling/template.xlsx", template)
@@ -72,6 +74,9 @@ pub struct Filters {
     disclosed: Option<usize>,
     #[serde(default)]
     left: Option<usize>,
+    /// The public portal's district (its org unit code); every district's when empty.
+    #[serde(default)]
+    district: String,
     #[serde(default)]
     page: String,
     #[serde(default)]
@@ -132,6 +137,7 @@ impl Filters {
             .keep("kind", &self.kind)
             .keep("failed", &self.failed)
             .keep("review", &self.review)
+            .keep("district", &self.district)
     }
 }
 
@@ -148,10 +154,13 @@ pub struct RecordRow {
     pub passed: bool,
     pub failed_items: String,
     pub followup: String,
+    /// The district whose register holds it (named on the public portal).
+    pub district: String,
 }
 
 fn record_row(r: &SamplingRecord, ctx: &Ctx) -> RecordRow {
     RecordRow {
+        district: r.district.clone(),
         id: r.id,
         report_no: r.report_no.clone(),
         enterprise_id: r.enterprise_id,
@@ -178,14 +187,17 @@ pub struct RateMatrix {
     pub rows: Vec<(String, Vec<(String, String)>)>,
 }
 
-fn cell(batches: i64, passed: i64) -> (String, String) {
-    if batches == 0 {
-        return (String::new(), String::new());
+/// A rate cell: the pass rate ([`PassRate::percent`], the one definition) and its counts.
+pub(crate) fn cell(batches: i64, passed: i64) -> (String, String) {
+    let counts = PassRate {
+        batches,
+        passed,
+        ..Default::default()
+    };
+    match counts.percent() {
+        Some(p) => (format!("{p:.1}%"), format!("{passed}/{batches}")),
+        None => (String::new(), String::new()),
     }
-    (
-        format!("{:.1}%", passed as f64 * 100.0 / batches as f64),
-        format!("{passed}/{batches}"),
-    )
 }
 
 /// Groups × years from the counts; `total` adds a last row summing every group.
@@ -313,11 +325,19 @@ async fn list_page(
         order: listing.order(),
         ..f.filter()
     };
-    let (records, total) =
-        sampling::list(&state.store, &filter, listing.limit(), listing.offset()).await?;
-    let by_category = sampling::pass_rates(&state.store, "category").await?;
-    let by_level = sampling::pass_rates(&state.store, "level").await?;
-    let by_kind = sampling::pass_rates(&state.store, "kind").await?;
+    let actor = ctx.actor();
+    let whose = Whose::Actor(&actor);
+    let (records, total) = sampling::list(
+        &state.store,
+        whose,
+        &filter,
+        listing.limit(),
+        listing.offset(),
+    )
+    .await?;
+    let by_category = sampling::pass_rates(&state.store, whose, "category").await?;
+    let by_level = sampling::pass_rates(&state.store, whose, "level").await?;
+    let by_kind = sampling::pass_rates(&state.store, whose, "kind").await?;
     let rates = vec![
         rate_matrix(
             ctx.t("smp-by-category"),
@@ -352,7 +372,9 @@ async fn list_page(
     let can_write = enterprises::may_write(&state.store, &ctx.actor(), "sampling").await?;
     let (awaiting, disclosure_rule) = if ctx.page().is_office() {
         (
-            sampling::awaiting_disclosure(&state.store).await?.len(),
+            sampling::awaiting_disclosure_of(&state.store, &actor)
+                .await?
+                .len(),
             disclosure_rule_text(state, ctx).await?,
         )
     } else {
@@ -376,7 +398,7 @@ async fn list_page(
         rows: records.iter().map(|r| record_row(r, ctx)).collect(),
         list: listing.with_total(total),
         f,
-        years: sampling::years(&state.store).await?,
+        years: sampling::years(&state.store, whose).await?,
         levels: choices::<Level>(ctx),
         kinds: choices::<ProductKind>(ctx),
         stages: choices::<Stage>(ctx),
@@ -436,7 +458,8 @@ async fn create(
             list_page(&state, &ctx, Filters::default(), form, errors).await?,
         ));
     };
-    let name = enterprises::by_code(&state.store, &form.enterprise_code)
+    let actor = ctx.actor();
+    let name = enterprises::by_code(&state.store, Whose::Actor(&actor), &form.enterprise_code)
         .await?
         .map(|e| e.name)
         .unwrap_or_default();
@@ -527,7 +550,7 @@ async fn record_page(
 ) -> Result<Response, AppError> {
     ctx.user()?;
     let lang = dl(ctx);
-    let r = sampling::get(&state.store, id).await?;
+    let r = sampling::record(&state.store, &ctx.actor(), id).await?;
     let f = r.followup.clone();
     let o = |v: &Option<String>| v.clone().unwrap_or_default();
     let form = form.unwrap_or_else(|| match &f {
@@ -653,10 +676,40 @@ async fn followup(
 
 // ---------------------------------------------------------------- public portal
 
+/// The districts the public portal may be narrowed to (code, name), and whose records a page
+/// shows: every district's, or the chosen one's (an unknown code chooses none).
+async fn public_districts(
+    state: &AppState,
+    code: &str,
+) -> Result<(Vec<(String, String)>, Whose<'static>), AppError> {
+    let tree = qcity_store::units::tree(&state.store).await?;
+    let districts = tree.at_level(qcity_domain::org::Level::District, None);
+    let code = code.trim();
+    let whose = if code.is_empty() {
+        Whose::Public(None)
+    } else {
+        Whose::Public(Some(
+            districts
+                .iter()
+                .find(|n| n.code == code)
+                .map_or(-1, |n| n.id),
+        ))
+    };
+    Ok((
+        districts
+            .iter()
+            .map(|n| (n.code.clone(), n.name.clone()))
+            .collect(),
+        whose,
+    ))
+}
+
 #[derive(Deserialize, Default)]
 struct PublicQuery {
     #[serde(default)]
     q: String,
+    #[serde(default)]
+    district: String,
     #[serde(default)]
     page: String,
 }
@@ -680,6 +733,8 @@ struct PublicEnterprisesPage {
     /// address and town tell same-name enterprises apart; contacts stay off the public page.
     found: Vec<(EntRow, String, String, Vec<SamplingView>)>,
     list: Listing,
+    districts: Vec<(String, String)>,
+    district: String,
 }
 
 /// Look up an enterprise by name or code: its address and town, grade, blacklist status and
@@ -697,16 +752,19 @@ async fn public_enterprises(
         "",
         "",
     )
-    .keep("q", &q.q);
+    .keep("q", &q.q)
+    .keep("district", &q.district);
     listing.per_page = PUBLIC_CARDS;
+    let (districts, whose) = public_districts(&state, &q.district).await?;
     if !q.q.trim().is_empty() {
         let (list, total) =
-            enterprises::search(&state.store, &q.q, listing.limit(), listing.offset()).await?;
+            enterprises::search(&state.store, whose, &q.q, listing.limit(), listing.offset())
+                .await?;
         listing = listing.with_total(total);
-        let rows = rows_for(&state, &ctx, &list).await?;
+        let rows = rows_for(&state, &ctx, whose, &list).await?;
         let lang = dl(&ctx);
         for (row, e) in rows.into_iter().zip(&list) {
-            let listing = credit::current_listing(&state.store, row.id)
+            let listing = credit::current_listing(&state.store, whose, row.id)
                 .await?
                 .filter(|l| l.state.is_public())
                 .map(|l| {
@@ -722,7 +780,7 @@ async fn public_enterprises(
                 enterprise_id: Some(row.id),
                 ..Default::default()
             };
-            let samplings = sampling::list(&state.store, &filter, 50, 0)
+            let samplings = sampling::list(&state.store, whose, &filter, 50, 0)
                 .await?
                 .0
                 .iter()
@@ -736,6 +794,8 @@ async fn public_enterprises(
         q: q.q,
         found,
         list: listing,
+        districts,
+        district: q.district,
     }))
 }
 
@@ -743,16 +803,25 @@ async fn public_enterprises(
 #[template(path = "public_blacklist.html")]
 struct PublicBlacklistPage {
     ctx: PageCtx,
-    rows: Vec<(String, String, String, String, String, String)>,
+    /// (district, name, code, reason, listed on, until, state)
+    rows: Vec<(String, String, String, String, String, String, String)>,
+    districts: Vec<(String, String)>,
+    district: String,
 }
 
-async fn public_blacklist(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+async fn public_blacklist(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<PublicQuery>,
+) -> Result<Response, AppError> {
     let lang = dl(&ctx);
-    let rows = credit::published(&state.store)
+    let (districts, whose) = public_districts(&state, &q.district).await?;
+    let rows = credit::published(&state.store, whose)
         .await?
         .into_iter()
         .map(|l| {
             (
+                l.district,
                 l.enterprise_name,
                 l.enterprise_code,
                 l.reason,
@@ -765,6 +834,8 @@ async fn public_blacklist(State(state): State<AppState>, ctx: Ctx) -> Result<Res
     Ok(render(&PublicBlacklistPage {
         ctx: ctx.page(),
         rows,
+        districts,
+        district: q.district,
     }))
 }
 
@@ -775,6 +846,7 @@ struct PublicSamplingPage {
     f: Filters,
     rows: Vec<RecordRow>,
     list: Listing,
+    districts: Vec<(String, String)>,
 }
 
 async fn public_sampling(
@@ -790,9 +862,17 @@ async fn public_sampling(
         order: listing.order(),
         ..f.filter()
     };
-    let (records, total) =
-        sampling::list(&state.store, &filter, listing.limit(), listing.offset()).await?;
+    let (districts, whose) = public_districts(&state, &f.district).await?;
+    let (records, total) = sampling::list(
+        &state.store,
+        whose,
+        &filter,
+        listing.limit(),
+        listing.offset(),
+    )
+    .await?;
     Ok(render(&PublicSamplingPage {
+        districts,
         ctx: ctx.page(),
         rows: records.iter().map(|r| record_row(r, &ctx)).collect(),
         list: listing.with_total(total),
@@ -809,12 +889,20 @@ pub static MODULE: Module = Module {
         crate::api::registers::sampling_routes(r)
     },
     openapi: <crate::api::registers::SamplingDoc as utoipa::OpenApi>::openapi,
-    nav: &[NavEntry {
-        label: "nav-sampling",
-        path: "/sampling",
-        order: 50,
-        shown_to: signed_in,
-    }],
+    nav: &[
+        NavEntry {
+            label: "nav-sampling",
+            path: "/sampling",
+            order: 50,
+            shown_to: signed_in,
+        },
+        NavEntry {
+            label: "nav-sampling-districts",
+            path: "/sampling/districts",
+            order: 51,
+            shown_to: office_and_leaders,
+        },
+    ],
 };
 
 /// The disclosure setting in words, under the office's button.
@@ -852,7 +940,7 @@ async fn disclose(
     ctx.actor().require_admin()?;
     let ids = match (f.id, f.all.is_empty()) {
         (Some(id), _) => vec![id],
-        (None, false) => sampling::awaiting_disclosure(&state.store).await?,
+        (None, false) => sampling::awaiting_disclosure_of(&state.store, &ctx.actor()).await?,
         (None, true) => return Err(AppError::NotFound),
     };
     let (done, left) = sampling::disclose(&state.store, &ctx.actor(), &ids, ctx.today).await?;

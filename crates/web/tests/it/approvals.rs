@@ -211,13 +211,25 @@ async fn a_failed_result_is_public_after_review_and_its_objection_period() {
         failed_only: true,
         ..Default::default()
     };
-    let (rows, _) = qcity_store::sampling::list(&app.store, &on(16), 10, 0)
-        .await
-        .unwrap();
+    let (rows, _) = qcity_store::sampling::list(
+        &app.store,
+        qcity_store::enterprises::Whose::Public(None),
+        &on(16),
+        10,
+        0,
+    )
+    .await
+    .unwrap();
     assert!(rows.is_empty());
-    let (rows, _) = qcity_store::sampling::list(&app.store, &on(17), 10, 0)
-        .await
-        .unwrap();
+    let (rows, _) = qcity_store::sampling::list(
+        &app.store,
+        qcity_store::enterprises::Whose::Public(None),
+        &on(17),
+        10,
+        0,
+    )
+    .await
+    .unwrap();
     assert_eq!(rows.len(), 1);
     let r = qcity_store::sampling::get(&app.store, waiting[0])
         .await

@@ -136,7 +136,10 @@ async fn sampling_dump(store: &Store) -> String {
             r.get::<String, _>(9),
         );
     }
-    for rate in sampling::pass_rates(store, "").await.unwrap() {
+    for rate in sampling::pass_rates(store, qcity_store::enterprises::Whose::Public(None), "")
+        .await
+        .unwrap()
+    {
         let _ = writeln!(out, "rate {} {}/{}", rate.year, rate.passed, rate.batches);
     }
     out

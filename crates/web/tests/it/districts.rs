@@ -182,7 +182,7 @@ async fn a_second_district_runs_its_own_plan_and_the_city_compares_both() {
 
     // What is not yet kept per district is closed to Jinshui, not mixed with Huiji's records:
     // refused with the reason, and gone from its navigation; its home is its supervision.
-    let res = js_web.get(app.url("/enterprises")).send().await.unwrap();
+    let res = js_web.get(app.url("/indicators")).send().await.unwrap();
     assert_eq!(res.status(), 409);
     let refused = body(res).await;
     assert!(refused.contains("本区县暂不能使用此功能"), "{refused}");
@@ -200,14 +200,14 @@ async fn a_second_district_runs_its_own_plan_and_the_city_compares_both() {
     assert_eq!(res.headers()["location"], "/supervision/districts");
     let js_page = body(js_web.get(app.url("/supervision")).send().await.unwrap()).await;
     assert!(
-        !js_page.contains("href=\"/enterprises\""),
+        !js_page.contains("href=\"/indicators\""),
         "no way into what it cannot use"
     );
     assert!(js_page.contains("href=\"/obligations\""));
     // Huiji's own accounts keep everything.
     let huiji_office = app.login("admin", crate::harness::ADMIN_PASSWORD).await;
     let res = huiji_office
-        .get(app.url("/enterprises"))
+        .get(app.url("/indicators"))
         .send()
         .await
         .unwrap();

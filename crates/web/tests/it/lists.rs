@@ -114,27 +114,45 @@ async fn several_words_and_a_partial_code_find_an_enterprise_by_name_address_or_
     )
     .await;
     assert_eq!(row_ids(&html), vec![golden]);
-    let (found, total) = enterprises::search(&app.store, &golden_code[..16].to_lowercase(), 10, 0)
-        .await
-        .unwrap();
+    let (found, total) = enterprises::search(
+        &app.store,
+        qcity_store::enterprises::Whose::Public(None),
+        &golden_code[..16].to_lowercase(),
+        10,
+        0,
+    )
+    .await
+    .unwrap();
     assert_eq!((found[0].id, total), (golden, 1));
     let wide: String = golden_code[..16]
         .chars()
         .map(|c| char::from_u32(c as u32 + 0xFEE0).unwrap())
         .collect();
     assert_eq!(
-        enterprises::search(&app.store, &wide, 10, 0)
-            .await
-            .unwrap()
-            .1,
+        enterprises::search(
+            &app.store,
+            qcity_store::enterprises::Whose::Public(None),
+            &wide,
+            10,
+            0
+        )
+        .await
+        .unwrap()
+        .1,
         1
     );
     // A code that only shares the district's digits matches all three.
     assert_eq!(
-        enterprises::search(&app.store, "91410108", 10, 0)
-            .await
-            .unwrap()
-            .1,
+        enterprises::search(
+            &app.store,
+            qcity_store::enterprises::Whose::Public(None),
+            "91410108",
+            10,
+            0
+        )
+        .await
+        .unwrap()
+        .1,
         3
     );
 }
@@ -159,17 +177,29 @@ async fn an_edit_and_an_import_keep_the_search_current() {
     .await
     .unwrap();
     assert_eq!(
-        enterprises::search(&app.store, "糕点", 10, 0)
-            .await
-            .unwrap()
-            .1,
+        enterprises::search(
+            &app.store,
+            qcity_store::enterprises::Whose::Public(None),
+            "糕点",
+            10,
+            0
+        )
+        .await
+        .unwrap()
+        .1,
         0
     );
     assert_eq!(
-        enterprises::search(&app.store, "月饼 迎宾", 10, 0)
-            .await
-            .unwrap()
-            .1,
+        enterprises::search(
+            &app.store,
+            qcity_store::enterprises::Whose::Public(None),
+            "月饼 迎宾",
+            10,
+            0
+        )
+        .await
+        .unwrap()
+        .1,
         1
     );
 
@@ -192,10 +222,16 @@ async fn an_edit_and_an_import_keep_the_search_current() {
     assert_eq!(status, 200, "{outcome}");
     for (query, n) in [("烘焙", 1), ("月饼", 0), ("黄河 鲤鱼", 1), ("鲤鱼 迎宾", 0)] {
         assert_eq!(
-            enterprises::search(&app.store, query, 10, 0)
-                .await
-                .unwrap()
-                .1,
+            enterprises::search(
+                &app.store,
+                qcity_store::enterprises::Whose::Public(None),
+                query,
+                10,
+                0
+            )
+            .await
+            .unwrap()
+            .1,
             n,
             "{query}"
         );
@@ -355,6 +391,7 @@ async fn grade_area_and_industry_filters_narrow_the_enterprise_list() {
     assert_eq!(row_ids(&html), vec![other]);
     let (found, _) = enterprises::find(
         &app.store,
+        qcity_store::enterprises::Whose::Public(None),
         &EnterpriseFilter {
             industry: "食品制造".into(),
             town: "新城街道".into(),
@@ -635,10 +672,16 @@ async fn a_restored_register_is_searchable_even_from_a_backup_without_search_tok
             .await
             .unwrap();
         assert_eq!(
-            enterprises::search(&target, "鲤鱼 花园口", 10, 0)
-                .await
-                .unwrap()
-                .1,
+            enterprises::search(
+                &target,
+                qcity_store::enterprises::Whose::Public(None),
+                "鲤鱼 花园口",
+                10,
+                0
+            )
+            .await
+            .unwrap()
+            .1,
             1
         );
     }

@@ -20,6 +20,7 @@ mod connectors;
 mod crawl;
 mod districts;
 mod districts_assessment;
+mod districts_registers;
 mod errors;
 mod exposure;
 mod figures;

@@ -483,10 +483,16 @@ async fn licence_expiries_come_as_one_daily_digest_each_step_once() {
     assert!(!list[0].body.contains("XK05-001-00002"));
 
     // The second licence is renewed to a new expiry: its steps start over.
-    let renewed = enterprises::search(&app.store, "惠济建材厂2", 5, 0)
-        .await
-        .unwrap()
-        .0[0]
+    let renewed = enterprises::search(
+        &app.store,
+        qcity_store::enterprises::Whose::Public(None),
+        "惠济建材厂2",
+        5,
+        0,
+    )
+    .await
+    .unwrap()
+    .0[0]
         .id;
     enterprises::save_licence(
         &app.store,

@@ -123,15 +123,23 @@ async fn enterprise_import_refuses_altered_codes_keeps_good_rows_and_is_idempote
         first.problems[0].message_zh
     );
     assert!(
-        enterprises::by_code(&app.store, &altered)
-            .await
-            .unwrap()
-            .is_none()
-    );
-    let org = enterprises::by_code(&app.store, "192203821")
+        enterprises::by_code(
+            &app.store,
+            qcity_store::enterprises::Whose::Public(None),
+            &altered
+        )
         .await
         .unwrap()
-        .unwrap();
+        .is_none()
+    );
+    let org = enterprises::by_code(
+        &app.store,
+        qcity_store::enterprises::Whose::Public(None),
+        "192203821",
+    )
+    .await
+    .unwrap()
+    .unwrap();
     assert_eq!(org.code_kind, "org");
 
     let again = import_enterprises(&app.store, &office, &rows, "t.xlsx")
@@ -147,10 +155,14 @@ async fn enterprise_import_refuses_altered_codes_keeps_good_rows_and_is_idempote
         .await
         .unwrap();
     assert_eq!((third.created, third.problems.len()), (1, 0));
-    let flagged = enterprises::by_code(&app.store, &altered)
-        .await
-        .unwrap()
-        .unwrap();
+    let flagged = enterprises::by_code(
+        &app.store,
+        qcity_store::enterprises::Whose::Public(None),
+        &altered,
+    )
+    .await
+    .unwrap()
+    .unwrap();
     assert_eq!(
         flagged.code_override.as_deref(),
         Some("登记机关误发，已核实")
@@ -286,15 +298,29 @@ async fn sampling_feeds_the_product_indicators_and_the_credit_file() {
     assert!((cul2[&2014] - 100.0 / 3.0).abs() < 1e-9, "{cul2:?}");
 
     // Each failure is an event in the enterprise's credit file.
-    let huawei = enterprises::by_code(&app.store, HUAWEI)
-        .await
-        .unwrap()
-        .unwrap();
-    let baidu = enterprises::by_code(&app.store, BAIDU)
-        .await
-        .unwrap()
-        .unwrap();
-    let events = credit::events(&app.store, baidu.id).await.unwrap();
+    let huawei = enterprises::by_code(
+        &app.store,
+        qcity_store::enterprises::Whose::Public(None),
+        HUAWEI,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let baidu = enterprises::by_code(
+        &app.store,
+        qcity_store::enterprises::Whose::Public(None),
+        BAIDU,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let events = credit::events(
+        &app.store,
+        qcity_store::enterprises::Whose::Public(None),
+        baidu.id,
+    )
+    .await
+    .unwrap();
     assert_eq!(events.len(), 1);
     assert!(
         events[0].summary.contains("国家级监督抽查不合格"),
@@ -302,7 +328,14 @@ async fn sampling_feeds_the_product_indicators_and_the_credit_file() {
         events[0].summary
     );
     assert_eq!(
-        credit::events(&app.store, huawei.id).await.unwrap().len(),
+        credit::events(
+            &app.store,
+            qcity_store::enterprises::Whose::Public(None),
+            huawei.id
+        )
+        .await
+        .unwrap()
+        .len(),
         1
     );
 
@@ -316,9 +349,21 @@ async fn sampling_feeds_the_product_indicators_and_the_credit_file() {
     assert_eq!((corrected.created, corrected.updated), (0, 1));
     let (values, _, _) = eval(app.store.clone()).await;
     assert_eq!(values.get(&2014), Some(&95.0));
-    let events = credit::events(&app.store, baidu.id).await.unwrap();
+    let events = credit::events(
+        &app.store,
+        qcity_store::enterprises::Whose::Public(None),
+        baidu.id,
+    )
+    .await
+    .unwrap();
     assert!(events[0].withdrawn_at.is_some());
-    let rates = sampling::pass_rates(&app.store, "level").await.unwrap();
+    let rates = sampling::pass_rates(
+        &app.store,
+        qcity_store::enterprises::Whose::Public(None),
+        "level",
+    )
+    .await
+    .unwrap();
     let national = rates.iter().find(|r| r.group == "national").unwrap();
     assert_eq!((national.batches, national.passed), (20, 19));
 }
@@ -355,7 +400,12 @@ async fn a_blacklisting_lives_from_proposal_to_repair() {
     )
     .await
     .unwrap();
-    assert!(credit::published(&app.store).await.unwrap().is_empty());
+    assert!(
+        credit::published(&app.store, qcity_store::enterprises::Whose::Public(None))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // Only the office decides.
     assert!(matches!(
         credit::act(
@@ -383,14 +433,21 @@ async fn a_blacklisting_lives_from_proposal_to_repair() {
     .unwrap()
     .unwrap();
     assert_eq!(state, ListingState::Listed);
-    let published = credit::published(&app.store).await.unwrap();
+    let published = credit::published(&app.store, qcity_store::enterprises::Whose::Public(None))
+        .await
+        .unwrap();
     assert_eq!(published.len(), 1);
     assert_eq!(published[0].until.as_deref(), Some("2017-04-01"));
     assert_eq!(
-        credit::grading(&app.store, id, d("2014-05-01"))
-            .await
-            .unwrap()
-            .grade,
+        credit::grading(
+            &app.store,
+            qcity_store::enterprises::Whose::Public(None),
+            id,
+            d("2014-05-01")
+        )
+        .await
+        .unwrap()
+        .grade,
         Grade::D
     );
 
@@ -440,7 +497,10 @@ async fn a_blacklisting_lives_from_proposal_to_repair() {
     .unwrap()
     .unwrap();
     assert_eq!(
-        credit::published(&app.store).await.unwrap().len(),
+        credit::published(&app.store, qcity_store::enterprises::Whose::Public(None))
+            .await
+            .unwrap()
+            .len(),
         1,
         "still published while considered"
     );
@@ -456,7 +516,12 @@ async fn a_blacklisting_lives_from_proposal_to_repair() {
     .await
     .unwrap()
     .unwrap();
-    assert!(credit::published(&app.store).await.unwrap().is_empty());
+    assert!(
+        credit::published(&app.store, qcity_store::enterprises::Whose::Public(None))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let history = credit::listing_history(&app.store, listing).await.unwrap();
     let actions: Vec<&str> = history.iter().map(|s| s.action.as_str()).collect();
     assert_eq!(
@@ -464,10 +529,15 @@ async fn a_blacklisting_lives_from_proposal_to_repair() {
         ["propose", "approve", "request_repair", "approve_repair"]
     );
     assert_ne!(
-        credit::grading(&app.store, id, d("2015-06-01"))
-            .await
-            .unwrap()
-            .grade,
+        credit::grading(
+            &app.store,
+            qcity_store::enterprises::Whose::Public(None),
+            id,
+            d("2015-06-01")
+        )
+        .await
+        .unwrap()
+        .grade,
         Grade::D
     );
 }
@@ -709,10 +779,14 @@ async fn a_corrupt_stored_code_is_an_error_not_a_default() {
     credit::propose(&app.store, &zjfj, id, "生产销售不合格产品", d("2014-03-20"))
         .await
         .unwrap();
-    let listing = credit::current_listing(&app.store, id)
-        .await
-        .unwrap()
-        .unwrap();
+    let listing = credit::current_listing(
+        &app.store,
+        qcity_store::enterprises::Whose::Public(None),
+        id,
+    )
+    .await
+    .unwrap()
+    .unwrap();
     assert_eq!(listing.state, ListingState::Proposed);
     for state in ["listed", "listd"] {
         sqlx::query("UPDATE blacklist SET state = $1 WHERE id = $2")
@@ -721,7 +795,12 @@ async fn a_corrupt_stored_code_is_an_error_not_a_default() {
             .execute(&app.store.pool)
             .await
             .unwrap();
-        let read = credit::enterprise_listings(&app.store, id).await;
+        let read = credit::enterprise_listings(
+            &app.store,
+            qcity_store::enterprises::Whose::Public(None),
+            id,
+        )
+        .await;
         if state == "listed" {
             assert_eq!(read.unwrap()[0].state, ListingState::Listed);
         } else {

@@ -74,7 +74,16 @@ async fn enterprises_are_entered_with_checked_codes_and_overrides_are_flagged() 
     );
     assert!(html.contains("value=\"某某误发公司\""));
     assert_eq!(
-        enterprises::search(&app.store, "", 10, 0).await.unwrap().1,
+        enterprises::search(
+            &app.store,
+            qcity_store::enterprises::Whose::Public(None),
+            "",
+            10,
+            0
+        )
+        .await
+        .unwrap()
+        .1,
         1
     );
 
@@ -130,7 +139,16 @@ async fn enterprises_are_entered_with_checked_codes_and_overrides_are_flagged() 
     let zj = app.user("zjfj.staff", Role::Unit, Some("ZJFJ")).await;
     create(&zj, &app, QUANJUDE, "中国全聚德（集团）股份有限公司").await;
     assert_eq!(
-        enterprises::search(&app.store, "", 10, 0).await.unwrap().1,
+        enterprises::search(
+            &app.store,
+            qcity_store::enterprises::Whose::Public(None),
+            "",
+            10,
+            0
+        )
+        .await
+        .unwrap()
+        .1,
         3
     );
 
@@ -201,7 +219,14 @@ async fn a_credit_event_lowers_the_grade_and_a_listing_reaches_the_public_portal
     let list = body(office.get(app.url("/enterprises")).send().await.unwrap()).await;
     assert!(list.contains("C级（失信）"));
     // The evidence is served through the event it belongs to.
-    let ev = credit::events(&app.store, id).await.unwrap().remove(0);
+    let ev = credit::events(
+        &app.store,
+        qcity_store::enterprises::Whose::Public(None),
+        id,
+    )
+    .await
+    .unwrap()
+    .remove(0);
     let res = office
         .get(app.url(&format!("/enterprises/{id}/events/{}/evidence", ev.id)))
         .send()
@@ -218,10 +243,14 @@ async fn a_credit_event_lowers_the_grade_and_a_listing_reaches_the_public_portal
         .await
         .unwrap();
     assert_eq!(res.status(), 303);
-    let l = credit::current_listing(&app.store, id)
-        .await
-        .unwrap()
-        .unwrap();
+    let l = credit::current_listing(
+        &app.store,
+        qcity_store::enterprises::Whose::Public(None),
+        id,
+    )
+    .await
+    .unwrap()
+    .unwrap();
     let back = format!("/enterprises/{id}");
     // Four eyes: the one who proposed does not approve; a colleague does.
     let approve = [
@@ -287,10 +316,14 @@ async fn a_credit_event_lowers_the_grade_and_a_listing_reaches_the_public_portal
 
     // Credit repair before its date is refused with the earliest date (handlers act on the
     // business date, here 2015-06-01, so repair paths beyond it are covered by the store tests).
-    let l = credit::current_listing(&app.store, id)
-        .await
-        .unwrap()
-        .unwrap();
+    let l = credit::current_listing(
+        &app.store,
+        qcity_store::enterprises::Whose::Public(None),
+        id,
+    )
+    .await
+    .unwrap()
+    .unwrap();
     let res = office
         .post(app.url(&format!("/listings/{}/act", l.id)))
         .form(&[
@@ -313,10 +346,14 @@ async fn a_credit_event_lowers_the_grade_and_a_listing_reaches_the_public_portal
         .send()
         .await
         .unwrap();
-    let l = credit::current_listing(&app.store, other)
-        .await
-        .unwrap()
-        .unwrap();
+    let l = credit::current_listing(
+        &app.store,
+        qcity_store::enterprises::Whose::Public(None),
+        other,
+    )
+    .await
+    .unwrap()
+    .unwrap();
     let res = office
         .post(app.url(&format!("/listings/{}/act", l.id)))
         .form(&[
@@ -518,7 +555,16 @@ async fn an_enterprise_import_reports_bad_lines_keeps_the_rest_and_is_idempotent
         "{first}"
     );
     assert_eq!(
-        enterprises::search(&app.store, "", 10, 0).await.unwrap().1,
+        enterprises::search(
+            &app.store,
+            qcity_store::enterprises::Whose::Public(None),
+            "",
+            10,
+            0
+        )
+        .await
+        .unwrap()
+        .1,
         2
     );
     let again = send().await;
@@ -526,7 +572,16 @@ async fn an_enterprise_import_reports_bad_lines_keeps_the_rest_and_is_idempotent
     assert!(again.contains("<span class=\"n\">0</span><span class=\"l\">更新</span>"));
     assert!(again.contains("<span class=\"n\">2</span><span class=\"l\">无变化</span>"));
     assert_eq!(
-        enterprises::search(&app.store, "", 10, 0).await.unwrap().1,
+        enterprises::search(
+            &app.store,
+            qcity_store::enterprises::Whose::Public(None),
+            "",
+            10,
+            0
+        )
+        .await
+        .unwrap()
+        .1,
         2
     );
 }

@@ -213,13 +213,25 @@ async fn another_units_staff_is_refused_on_every_state_changing_route() {
             .await
             .is_err()
     );
-    let (_, sampled) = qcity_store::sampling::list(&app.store, &Default::default(), 1, 0)
-        .await
-        .unwrap();
+    let (_, sampled) = qcity_store::sampling::list(
+        &app.store,
+        qcity_store::enterprises::Whose::Public(None),
+        &Default::default(),
+        1,
+        0,
+    )
+    .await
+    .unwrap();
     assert_eq!(sampled, 0, "the walk recorded no sampling");
-    let (_, registered) = qcity_store::enterprises::search(&app.store, "", 1, 0)
-        .await
-        .unwrap();
+    let (_, registered) = qcity_store::enterprises::search(
+        &app.store,
+        qcity_store::enterprises::Whose::Public(None),
+        "",
+        1,
+        0,
+    )
+    .await
+    .unwrap();
     assert_eq!(registered, 0, "the walk registered no enterprise");
     app.login("zjfj.staff", PASSWORD).await;
 }

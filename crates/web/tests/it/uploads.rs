@@ -339,10 +339,16 @@ async fn an_import_over_the_limit_is_refused_while_streaming() {
     let (_, page) = import(&office, &app, enterprises_csv(2000), "en").await;
     assert!(page.contains("larger than the 64 KB limit"), "{page}");
     assert_eq!(
-        qcity_store::enterprises::search(&app.store, "", 1, 0)
-            .await
-            .unwrap()
-            .1,
+        qcity_store::enterprises::search(
+            &app.store,
+            qcity_store::enterprises::Whose::Public(None),
+            "",
+            1,
+            0
+        )
+        .await
+        .unwrap()
+        .1,
         0
     );
     assert_eq!(std::fs::read_dir(uploads.path()).unwrap().count(), 0);
