@@ -19,6 +19,7 @@ mod bulk;
 mod connectors;
 mod crawl;
 mod districts;
+mod districts_indicators;
 mod errors;
 mod exposure;
 mod figures;
