@@ -113,7 +113,8 @@ async fn rollup(state: &AppState, ctx: &Ctx, asked: &str) -> Result<Rollup, AppE
                 .map(|d| cell(ctx, &ind.unit, got.and_then(|g| g.get(&d.id)).copied()))
                 .collect();
             let figure = rollup::city_figure(rule, &reports, None);
-            no_population |= matches!(figure, CityFigure::NoPopulation { .. });
+            // The installation keeps no population figures: say so wherever a measure needs them.
+            no_population |= rule == Rule::PopulationWeighted;
             let (city, city_value, how) = city_text(ctx, &ind.unit, rule, &figure, &names);
             let mut label = format!("{} {}", ind.code, ind.name);
             if !m.name.is_empty() {
