@@ -104,6 +104,12 @@ async fn city(store: &Store, actor: &Actor) -> Result<()> {
         if sampled > 0 {
             println!("{name}: {sampled} 批次监督抽查 / sampling records");
         }
+        let (ahead, checked) = (*diligent > 5, if *diligent > 5 { 300.0 } else { 120.0 });
+        let values =
+            qcity_store::demo::indicators::district_values(store, code, ahead, checked).await?;
+        if values > 0 {
+            println!("{name}: {values} 项指标值 / indicator values");
+        }
     }
     let accounts: &[(&str, &str, Role, &str)] = &[
         ("jinshui", "金水区强区办", Role::Office, "JINSHUI"),

@@ -2,6 +2,8 @@
 //! against the target from the observations the store gathered. Pure functions; pages, the
 //! API, the assessment, the self-check and the reports all read standings from here.
 
+pub mod rollup;
+
 use crate::plan::{Indicator, Plan};
 use crate::target::{self, Evaluation, Observations, Target, TargetText};
 use chrono::NaiveDate;

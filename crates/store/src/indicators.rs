@@ -1,15 +1,22 @@
 //! Indicator values: keyed by (indicator, measure, year); entered by the responsible unit or
 //! the office, approved by the office (which locks them); a correction is a new version with a
 //! reason. Evaluation against the plan's targets reads the newest approved version.
+//!
+//! Values are kept per district: every row carries its owner (the district whose plan it
+//! measures), every read and write here is held to the actor's owner (`Actor::owner_sql`), and
+//! another district's value is "not found". The city reads its districts' approved values
+//! side by side through [`by_district`].
 
 use crate::audit::{self, Change};
 use crate::schema::{Migration, Schema, Table};
 use crate::{Actor, Result, Store, StoreError, now_text};
+use qcity_domain::indicator::rollup::{self, Rule};
 pub use qcity_domain::indicator::{
     Measure, Standing, benchmarks, content_targets, evaluate, evaluate_contents, measured,
     measures, standing,
 };
-use qcity_domain::plan::Plan;
+use qcity_domain::org::{Node, Ratio};
+use qcity_domain::plan::{Indicator, Plan};
 use qcity_domain::role::Scope;
 pub use qcity_domain::supervision::responsible_units;
 use qcity_domain::supervision::{Entrant, may_enter_value};
@@ -34,7 +41,11 @@ pub struct ValueRecord {
     pub source: String,
     /// submitted, approved, rejected, superseded
     pub status: String,
+    /// The version within the owner's values of this key (1, 2, …).
     pub version: i64,
+    /// For a rate entered with its counts: the numerator and the denominator.
+    pub numerator: Option<f64>,
+    pub denominator: Option<f64>,
     pub unit_code: Option<String>,
     pub entered_by: String,
     pub entered_at: String,
@@ -43,7 +54,12 @@ pub struct ValueRecord {
     pub files: Vec<(String, String)>,
 }
 
-const SELECT: &str = "SELECT v.id, v.indicator, v.measure, v.year, v.value, v.judged, v.comment, v.source, v.status, v.version, \
+/// Stored version numbers run across districts (the table's unique key predates districts);
+/// the version shown is the count of the owner's own versions of the key up to this one.
+const SELECT: &str = "SELECT v.id, v.indicator, v.measure, v.year, v.value, v.judged, v.comment, v.source, v.status, \
+     (SELECT COUNT(*) FROM indicator_values w WHERE w.owner_id = v.owner_id AND w.indicator = v.indicator \
+      AND w.measure = v.measure AND w.year = v.year AND w.version <= v.version) AS version, \
+     v.numerator, v.denominator, \
      u.code AS unit_code, v.entered_by, v.entered_at, v.decided_by FROM indicator_values v LEFT JOIN org_units u ON u.id = v.unit_id";
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<ValueRecord> {
@@ -58,6 +74,8 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<ValueRecord> {
         source: r.try_get("source")?,
         status: r.try_get("status")?,
         version: r.try_get("version")?,
+        numerator: r.try_get("numerator")?,
+        denominator: r.try_get("denominator")?,
         unit_code: r.try_get("unit_code")?,
         entered_by: r.try_get("entered_by")?,
         entered_at: r.try_get("entered_at")?,
@@ -94,13 +112,15 @@ impl Default for EntryRules {
 
 async fn latest(
     store: &Store,
+    actor: &Actor,
     indicator: &str,
     measure: &str,
     year: i64,
     status: &str,
 ) -> Result<Option<ValueRecord>> {
     let sql = format!(
-        "{SELECT} WHERE v.indicator = $1 AND v.measure = $2 AND v.year = $3 AND v.status = $4 ORDER BY v.version DESC LIMIT 1"
+        "{SELECT} WHERE v.owner_id = {} AND v.indicator = $1 AND v.measure = $2 AND v.year = $3 AND v.status = $4 ORDER BY v.version DESC LIMIT 1",
+        actor.owner_sql()
     );
     let row = sqlx::query(&sql)
         .bind(indicator)
@@ -112,13 +132,28 @@ async fn latest(
     row.as_ref().map(from_row).transpose()
 }
 
-/// Checks and stores a value as `submitted` (a new version of its key). The office may enter
-/// anything; unit staff only the indicators their unit answers for.
+/// Checks and stores a value as `submitted` (a new version of its key) for the actor's
+/// district. The office may enter anything; unit staff only the indicators their unit answers
+/// for.
 pub async fn submit(
     store: &Store,
     actor: &Actor,
     plan: &Plan,
     v: NewValue,
+    rules: &EntryRules,
+) -> Result<i64> {
+    submit_with_parts(store, actor, plan, v, None, rules).await
+}
+
+/// [`submit`], for a rate with the counts it is made of (its numerator and denominator).
+/// Without a value the value is computed from them; with one, the two must agree to the
+/// rounding of the value as written.
+pub async fn submit_with_parts(
+    store: &Store,
+    actor: &Actor,
+    plan: &Plan,
+    mut v: NewValue,
+    parts: Option<Ratio>,
     rules: &EntryRules,
 ) -> Result<i64> {
     let scope = actor.scope();
@@ -160,6 +195,9 @@ pub async fn submit(
             .into_iter()
             .find(|m| m.label == v.measure)
             .ok_or_else(|| StoreError::invalid("measure", "error-measure-unknown"))?;
+        if let Some(p) = parts {
+            v.value = Some(rate_value(&ind, &m, p, v.value)?);
+        }
         if m.judged && v.judged.is_none() {
             return Err(StoreError::invalid("judged", "error-judgement-required"));
         }
@@ -179,34 +217,50 @@ pub async fn submit(
     // A big jump against last year is often a typo: say why, or fix it.
     if let (Some(x), Some(prev)) = (
         v.value,
-        latest(store, &v.indicator, &v.measure, v.year - 1, "approved")
-            .await?
-            .and_then(|p| p.value),
+        latest(
+            store,
+            actor,
+            &v.indicator,
+            &v.measure,
+            v.year - 1,
+            "approved",
+        )
+        .await?
+        .and_then(|p| p.value),
     ) && prev.abs() > f64::EPSILON
         && ((x - prev) / prev).abs() > rules.jump_share
         && comment.is_empty()
     {
         return Err(StoreError::invalid("comment", "error-jump-needs-comment"));
     }
-    if latest(store, &v.indicator, &v.measure, v.year, "approved")
+    if latest(store, actor, &v.indicator, &v.measure, v.year, "approved")
         .await?
         .is_some()
         && comment.is_empty()
     {
         return Err(StoreError::invalid("comment", "error-correction-reason"));
     }
+    let owner = actor.owner_sql();
     let mut tx = store.begin().await?;
-    let version: i64 = sqlx::query("SELECT COALESCE(MAX(version), 0) AS v FROM indicator_values WHERE indicator = $1 AND measure = $2 AND year = $3")
-        .bind(&v.indicator)
-        .bind(&v.measure)
-        .bind(v.year)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("v")?;
-    let id: i64 = sqlx::query(
-        "INSERT INTO indicator_values (indicator, measure, year, value, judged, comment, source, status, version, unit_id, entered_by, entered_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'submitted', $8, $9, $10, $11) RETURNING id",
-    )
+    // The stored number runs over every district (the unique key); the one shown and
+    // audited counts the owner's own versions.
+    let row = sqlx::query(&format!(
+        "SELECT COALESCE(MAX(version), 0) AS v, \
+         COALESCE(SUM(CASE WHEN owner_id = {owner} THEN 1 ELSE 0 END), 0) AS mine \
+         FROM indicator_values WHERE indicator = $1 AND measure = $2 AND year = $3"
+    ))
+    .bind(&v.indicator)
+    .bind(&v.measure)
+    .bind(v.year)
+    .fetch_one(&mut *tx)
+    .await?;
+    let version: i64 = row.try_get("v")?;
+    let shown: i64 = row.try_get("mine")?;
+    let shown = shown + 1;
+    let id: i64 = sqlx::query(&format!(
+        "INSERT INTO indicator_values (indicator, measure, year, value, judged, comment, source, status, version, unit_id, entered_by, entered_at, numerator, denominator, owner_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'submitted', $8, $9, $10, $11, $12, $13, {owner}) RETURNING id"
+    ))
     .bind(&v.indicator)
     .bind(&v.measure)
     .bind(v.year)
@@ -218,6 +272,8 @@ pub async fn submit(
     .bind(unit_id)
     .bind(&actor.username)
     .bind(now_text())
+    .bind(parts.map(|p| p.numerator))
+    .bind(parts.map(|p| p.denominator))
     .fetch_one(&mut *tx)
     .await?
     .try_get("id")?;
@@ -230,7 +286,8 @@ pub async fn submit(
             target_type: "indicator",
             target_id: &v.indicator,
             before: serde_json::Value::Null,
-            after: json!({"measure": v.measure, "year": v.year, "value": v.value, "judged": v.judged, "comment": comment, "source": v.source, "version": version + 1}),
+            after: json!({"measure": v.measure, "year": v.year, "value": v.value, "judged": v.judged, "comment": comment, "source": v.source, "version": shown,
+                "numerator": parts.map(|p| p.numerator), "denominator": parts.map(|p| p.denominator)}),
         },
     )
     .await?;
@@ -261,7 +318,8 @@ async fn decide_as(
     four_eyes: bool,
 ) -> Result<()> {
     actor.require_admin()?;
-    let sql = format!("{SELECT} WHERE v.id = $1");
+    let owner = actor.owner_sql();
+    let sql = format!("{SELECT} WHERE v.id = $1 AND v.owner_id = {owner}");
     let row = sqlx::query(&sql)
         .bind(id)
         .fetch_optional(&store.pool)
@@ -286,14 +344,14 @@ async fn decide_as(
     }
     let mut tx = store.begin().await?;
     if approve {
-        sqlx::query("UPDATE indicator_values SET status = 'superseded' WHERE indicator = $1 AND measure = $2 AND year = $3 AND status = 'approved'")
+        sqlx::query(&format!("UPDATE indicator_values SET status = 'superseded' WHERE owner_id = {owner} AND indicator = $1 AND measure = $2 AND year = $3 AND status = 'approved'"))
             .bind(&rec.indicator)
             .bind(&rec.measure)
             .bind(rec.year)
             .execute(&mut *tx)
             .await?;
     }
-    let changed = sqlx::query("UPDATE indicator_values SET status = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND status = 'submitted'")
+    let changed = sqlx::query(&format!("UPDATE indicator_values SET status = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND owner_id = {owner} AND status = 'submitted'"))
         .bind(if approve { "approved" } else { "rejected" })
         .bind(&actor.username)
         .bind(now_text())
@@ -320,8 +378,9 @@ async fn decide_as(
     Ok(())
 }
 
-/// Every version of an indicator's values (or of all, when `indicator` is None), newest first.
-/// Indicator values are not secret within the government: every signed-in role reads them.
+/// Every version of an indicator's values (or of all, when `indicator` is None) of the actor's
+/// district, newest first. Indicator values are not secret within the government: every
+/// signed-in role reads its district's.
 pub async fn history(
     store: &Store,
     actor: &Actor,
@@ -330,23 +389,26 @@ pub async fn history(
     if actor.scope() == Scope::Public {
         return Err(StoreError::Forbidden);
     }
+    let owner = actor.owner_sql();
     let rows = match indicator {
         Some(code) => {
             let sql = format!(
-                "{SELECT} WHERE v.indicator = $1 ORDER BY v.year DESC, v.measure, v.version DESC"
+                "{SELECT} WHERE v.owner_id = {owner} AND v.indicator = $1 ORDER BY v.year DESC, v.measure, v.version DESC"
             );
             sqlx::query(&sql).bind(code).fetch_all(&store.pool).await?
         }
         None => {
-            let sql =
-                format!("{SELECT} ORDER BY v.indicator, v.year DESC, v.measure, v.version DESC");
+            let sql = format!(
+                "{SELECT} WHERE v.owner_id = {owner} ORDER BY v.indicator, v.year DESC, v.measure, v.version DESC"
+            );
             sqlx::query(&sql).fetch_all(&store.pool).await?
         }
     };
     let mut out = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
-    let files = sqlx::query(
-        "SELECT value_id, sha256, filename FROM indicator_value_evidence ORDER BY filename",
-    )
+    let files = sqlx::query(&format!(
+        "SELECT x.value_id, x.sha256, x.filename FROM indicator_value_evidence x \
+         JOIN indicator_values v ON v.id = x.value_id WHERE v.owner_id = {owner} ORDER BY x.filename"
+    ))
     .fetch_all(&store.pool)
     .await?;
     for f in &files {
@@ -400,11 +462,14 @@ pub async fn attach_evidence(
 /// Whether `actor` may add evidence to this value now (the office, or the unit that entered
 /// it, while it awaits review); its indicator code when so.
 pub async fn may_attach(store: &Store, actor: &Actor, value_id: i64) -> Result<String> {
-    let row = sqlx::query("SELECT indicator, status, unit_id FROM indicator_values WHERE id = $1")
-        .bind(value_id)
-        .fetch_optional(&store.pool)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+    let row = sqlx::query(&format!(
+        "SELECT indicator, status, unit_id FROM indicator_values WHERE id = $1 AND owner_id = {}",
+        actor.owner_sql()
+    ))
+    .bind(value_id)
+    .fetch_optional(&store.pool)
+    .await?
+    .ok_or(StoreError::NotFound)?;
     let unit_id: Option<i64> = row.try_get("unit_id")?;
     let allowed = match actor.scope() {
         Scope::All => true,
@@ -429,9 +494,12 @@ pub async fn evidence(
     sha256: &str,
 ) -> Result<(String, String, Vec<u8>)> {
     actor.require_internal()?;
-    let row = sqlx::query(
-        "SELECT x.filename, e.mime, e.sha256, e.stored, e.data FROM indicator_value_evidence x JOIN evidence_files e ON e.sha256 = x.sha256 WHERE x.value_id = $1 AND x.sha256 = $2",
-    )
+    let row = sqlx::query(&format!(
+        "SELECT x.filename, e.mime, e.sha256, e.stored, e.data FROM indicator_value_evidence x \
+         JOIN evidence_files e ON e.sha256 = x.sha256 JOIN indicator_values v ON v.id = x.value_id \
+         WHERE x.value_id = $1 AND x.sha256 = $2 AND v.owner_id = {}",
+        actor.owner_sql()
+    ))
     .bind(value_id)
     .bind(sha256)
     .fetch_optional(&store.pool)
@@ -444,11 +512,13 @@ pub async fn evidence(
     ))
 }
 
-/// Values waiting for the office's decision.
+/// Values of the actor's district waiting for the office's decision.
 pub async fn pending(store: &Store, actor: &Actor) -> Result<Vec<ValueRecord>> {
     actor.require_admin()?;
-    let sql =
-        format!("{SELECT} WHERE v.status = 'submitted' ORDER BY v.indicator, v.year, v.measure");
+    let sql = format!(
+        "{SELECT} WHERE v.owner_id = {} AND v.status = 'submitted' ORDER BY v.indicator, v.year, v.measure",
+        actor.owner_sql()
+    );
     sqlx::query(&sql)
         .fetch_all(&store.pool)
         .await?
@@ -457,16 +527,36 @@ pub async fn pending(store: &Store, actor: &Actor) -> Result<Vec<ValueRecord>> {
         .collect()
 }
 
-/// Everything known of every indicator as of `today`: approved values, judgements, benchmarks
-/// and the figures computed from registries.
+/// Everything known of every indicator of the home district as of `today` (the callers that
+/// do not yet pass whose: reports, assessment, acceptance, the leaders' headline, benches).
 pub async fn observations(
     store: &Store,
     plan: &Plan,
     today: chrono::NaiveDate,
 ) -> Result<BTreeMap<String, Observations>> {
-    let rows = sqlx::query("SELECT indicator, measure, year, value, judged, comment, version FROM indicator_values WHERE status = 'approved' ORDER BY version")
+    observations_of(store, &Actor::system("observations"), plan, today).await
+}
+
+/// Everything known of every indicator of the actor's district as of `today`: approved
+/// values, judgements, benchmarks and, for the home district, the figures computed from
+/// registries (which are not yet kept per district, so they are the home district's).
+pub async fn observations_of(
+    store: &Store,
+    actor: &Actor,
+    plan: &Plan,
+    today: chrono::NaiveDate,
+) -> Result<BTreeMap<String, Observations>> {
+    let owner = actor.owner_sql();
+    let rows = sqlx::query(&format!("SELECT indicator, measure, year, value, judged, comment, version FROM indicator_values WHERE owner_id = {owner} AND status = 'approved' ORDER BY version"))
         .fetch_all(&store.pool)
         .await?;
+    let home: i64 = sqlx::query(&format!(
+        "SELECT CASE WHEN {owner} = {} THEN 1 ELSE 0 END AS home",
+        crate::HOME_OWNER_SQL
+    ))
+    .fetch_one(&store.pool)
+    .await?
+    .try_get("home")?;
     let deadline = chrono::Datelike::year(&plan.plan.end);
     let mut benches: BTreeMap<String, BTreeMap<i32, f64>> = BTreeMap::new();
     let mut out: BTreeMap<String, Observations> = BTreeMap::new();
@@ -512,7 +602,12 @@ pub async fn observations(
         }
     }
     // Computed indicators: a year the registry covers takes its value from the formula.
-    for (code, ratios) in computed(store, plan, today).await? {
+    let computed = if home == 1 {
+        computed(store, plan, today).await?
+    } else {
+        BTreeMap::new()
+    };
+    for (code, ratios) in computed {
         let obs = out
             .entry(code)
             .or_insert_with(|| Observations::new().with_deadline(deadline));
@@ -562,10 +657,11 @@ pub struct BenchmarkValue {
     pub entered_at: String,
 }
 
-/// Every benchmark value in force, by name and year.
-pub async fn benchmark_values(store: &Store) -> Result<Vec<BenchmarkValue>> {
+/// Every benchmark value in force in the actor's district, by name and year.
+pub async fn benchmark_values(store: &Store, actor: &Actor) -> Result<Vec<BenchmarkValue>> {
     let sql = format!(
-        "{SELECT} WHERE v.indicator LIKE $1 AND v.status = 'approved' ORDER BY v.indicator, v.year"
+        "{SELECT} WHERE v.owner_id = {} AND v.indicator LIKE $1 AND v.status = 'approved' ORDER BY v.indicator, v.year",
+        actor.owner_sql()
     );
     sqlx::query(&sql)
         .bind(format!("{BENCHMARK_PREFIX}%"))
@@ -643,10 +739,18 @@ pub async fn computed(
     Ok(out)
 }
 
-/// Which indicators the office publishes on the public portal.
+/// Which indicators the home district's office publishes on the public portal.
 pub async fn disclosed(store: &Store) -> Result<Vec<String>> {
-    sqlx::query("SELECT indicator FROM indicator_disclosure WHERE public = 1 ORDER BY indicator")
-        .fetch_all(&store.pool)
+    disclosed_of(store, &Actor::system("portal")).await
+}
+
+/// Which indicators the office of the actor's district publishes.
+pub async fn disclosed_of(store: &Store, actor: &Actor) -> Result<Vec<String>> {
+    sqlx::query(&format!(
+        "SELECT indicator FROM indicator_disclosure WHERE owner_id = {} AND public = 1 ORDER BY indicator",
+        actor.owner_sql()
+    ))
+    .fetch_all(&store.pool)
         .await?
         .iter()
         .map(|r| Ok(r.try_get("indicator")?))
@@ -660,12 +764,15 @@ pub async fn set_disclosed(
     public: bool,
 ) -> Result<()> {
     actor.require_admin()?;
+    let owner = actor.owner_sql();
     let mut tx = store.begin().await?;
-    sqlx::query("DELETE FROM indicator_disclosure WHERE indicator = $1")
-        .bind(indicator)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("INSERT INTO indicator_disclosure (indicator, public, updated_by, updated_at) VALUES ($1, $2, $3, $4)")
+    sqlx::query(&format!(
+        "DELETE FROM indicator_disclosure WHERE owner_id = {owner} AND indicator = $1"
+    ))
+    .bind(indicator)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(&format!("INSERT INTO indicator_disclosure (owner_id, indicator, public, updated_by, updated_at) VALUES ({owner}, $1, $2, $3, $4)"))
         .bind(indicator)
         .bind(public as i64)
         .bind(&actor.username)
@@ -689,16 +796,19 @@ pub async fn set_disclosed(
     Ok(())
 }
 
-/// Reporting completeness per responsible unit: values expected (indicator × measure × year
-/// for the years given) against those received (any version, any status but rejected).
+/// Reporting completeness per responsible unit of the actor's district: values expected
+/// (indicator × measure × year for the years given) against those received (any version, any
+/// status but rejected).
 pub async fn completeness(
     store: &Store,
+    actor: &Actor,
     plan: &Plan,
     years: &[i64],
 ) -> Result<Vec<(String, usize, usize)>> {
-    let received: std::collections::HashSet<(String, String, i64)> = sqlx::query(
-        "SELECT DISTINCT indicator, measure, year FROM indicator_values WHERE status <> 'rejected'",
-    )
+    let received: std::collections::HashSet<(String, String, i64)> = sqlx::query(&format!(
+        "SELECT DISTINCT indicator, measure, year FROM indicator_values WHERE owner_id = {} AND status <> 'rejected'",
+        actor.owner_sql()
+    ))
     .fetch_all(&store.pool)
     .await?
     .iter()
@@ -747,14 +857,128 @@ pub async fn completeness(
         .collect())
 }
 
+/// The value a rate's counts make, checked against the value typed with them (if any): only a
+/// rate takes counts, the denominator is more than 0, the numerator 0 or more (and, for a
+/// share in per cent, not more than the denominator), and a typed value agrees with them to
+/// its last written decimal.
+fn rate_value(ind: &Indicator, m: &Measure, parts: Ratio, typed: Option<f64>) -> Result<f64> {
+    let Rule::Rate { scale } = rollup::rule(ind, m) else {
+        return Err(StoreError::invalid("numerator", "error-parts-not-rate"));
+    };
+    let finite = parts.numerator.is_finite() && parts.denominator.is_finite();
+    if !finite || parts.denominator <= 0.0 || parts.numerator < 0.0 {
+        return Err(StoreError::invalid("denominator", "error-parts-range"));
+    }
+    if scale == 100.0 && parts.numerator > parts.denominator {
+        return Err(StoreError::invalid("numerator", "error-parts-share"));
+    }
+    let computed = rollup::rate_of(parts, scale)
+        .ok_or_else(|| StoreError::invalid("denominator", "error-parts-range"))?;
+    match typed {
+        Some(x) if (x - computed).abs() > 0.05 + 1e-9 => {
+            Err(StoreError::invalid("value", "error-parts-mismatch"))
+        }
+        Some(x) => Ok(x),
+        None => Ok(computed),
+    }
+}
+
+/// One district's approved value of a measure and year, as the city compares them.
+#[derive(Debug, Clone, Serialize)]
+pub struct DistrictValue {
+    pub owner_id: i64,
+    pub indicator: String,
+    pub measure: String,
+    pub year: i64,
+    pub value: Option<f64>,
+    pub judged: Option<bool>,
+    pub numerator: Option<f64>,
+    pub denominator: Option<f64>,
+}
+
+/// The districts the actor may compare (`units::readable_districts`) and the approved values
+/// of each (the one in force per indicator, measure and year; benchmarks left out). The home
+/// district's computed indicators take, for each year their registry covers, the registry's
+/// counts, as its own dashboard does (registries are not yet kept per district, so other
+/// districts have only the values they entered).
+pub async fn by_district(
+    store: &Store,
+    actor: &Actor,
+    plan: &Plan,
+    today: chrono::NaiveDate,
+) -> Result<(Vec<Node>, Vec<DistrictValue>)> {
+    let (_, districts) = crate::units::readable_districts(store, actor).await?;
+    if districts.is_empty() {
+        return Ok((districts, Vec::new()));
+    }
+    // Ids from the org tree, never text a user typed.
+    let ids: Vec<String> = districts.iter().map(|d| d.id.to_string()).collect();
+    let rows = sqlx::query(&format!(
+        "SELECT owner_id, indicator, measure, year, value, judged, numerator, denominator \
+         FROM indicator_values WHERE status = 'approved' AND indicator NOT LIKE $1 \
+         AND owner_id IN ({}) ORDER BY indicator, measure, year, owner_id",
+        ids.join(", ")
+    ))
+    .bind(format!("{BENCHMARK_PREFIX}%"))
+    .fetch_all(&store.pool)
+    .await?;
+    let mut values = rows
+        .iter()
+        .map(|r| {
+            Ok(DistrictValue {
+                owner_id: r.try_get("owner_id")?,
+                indicator: r.try_get("indicator")?,
+                measure: r.try_get("measure")?,
+                year: r.try_get("year")?,
+                value: r.try_get("value")?,
+                judged: r.try_get::<Option<i64>, _>("judged")?.map(|j| j != 0),
+                numerator: r.try_get("numerator")?,
+                denominator: r.try_get("denominator")?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let home = crate::plan::home_owner(store).await?;
+    if let Some(home) = home.filter(|h| districts.iter().any(|d| d.id == *h)) {
+        for (code, ratios) in computed(store, plan, today).await? {
+            for r in ratios.iter().filter(|r| r.denominator > 0) {
+                let year = i64::from(r.year);
+                values.retain(|v| !(v.owner_id == home && v.indicator == code && v.year == year));
+                values.push(DistrictValue {
+                    owner_id: home,
+                    indicator: code.clone(),
+                    measure: String::new(),
+                    year,
+                    value: r.percent(),
+                    judged: None,
+                    numerator: Some(r.numerator as f64),
+                    denominator: Some(r.denominator as f64),
+                });
+            }
+        }
+    }
+    Ok((districts, values))
+}
+
 /// Indicator values, their evidence and what is disclosed to the public.
 pub const SCHEMA: Schema = Schema {
     slug: "indicators",
-    migrations: &[Migration {
-        version: 4,
-        name: "indicator values",
-        sql: include_str!("../migrations/0004_indicators_values.sql"),
-    }],
+    migrations: &[
+        Migration {
+            version: 4,
+            name: "indicator values",
+            sql: include_str!("../migrations/0004_indicators_values.sql"),
+        },
+        Migration {
+            version: 2026120662,
+            name: "indicator values per district",
+            sql: include_str!("../migrations/2026120662_indicators_owner.sql"),
+        },
+        Migration {
+            version: 2026120663,
+            name: "indicator rates with their counts",
+            sql: include_str!("../migrations/2026120663_indicators_rate_parts.sql"),
+        },
+    ],
     tables: &[
         Table::by_id("indicator_values"),
         Table::by_key("indicator_value_evidence"),

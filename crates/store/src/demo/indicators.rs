@@ -2,6 +2,7 @@
 
 use crate::Result;
 use crate::{Actor, Store};
+use qcity_domain::org::Ratio;
 
 /// Several years of approved indicator values, most on course and some not (PM2.5 behind its
 /// path, ammonia short of its cut, one product pass rate below target), so the dashboard has
@@ -46,7 +47,10 @@ pub async fn run(store: &Store) -> Result<String> {
                             gap * (2.0 - k) * 0.5
                         };
                         let x = if up { value + off } else { value - off };
-                        Some(if ind.unit == "%" || *value <= 100.0 {
+                        Some(if ind.unit == "count" {
+                            // A number of things is whole.
+                            x.round().max(0.0)
+                        } else if ind.unit == "%" || *value <= 100.0 {
                             x.clamp(0.0, 100.0)
                         } else {
                             x
@@ -78,18 +82,28 @@ pub async fn run(store: &Store) -> Result<String> {
                 }
                 _ => vec![],
             };
+            let percent = matches!(
+                part,
+                Target::Compare {
+                    unit: Some(qcity_domain::target::Unit::Percent),
+                    ..
+                }
+            );
             for (year, value, judged) in points {
+                // A rate is entered by its counts (of 400 checked), so the city can sum them.
+                let parts = value.filter(|_| percent).map(|x| counts(x, 400.0));
                 let v = NewValue {
                     indicator: ind.code.clone(),
                     measure: label.clone(),
                     year,
-                    value,
+                    value: if parts.is_some() { None } else { value },
                     judged,
                     comment: "演示数据".into(),
                     source: "manual".into(),
                 };
+                let rules = Default::default();
                 if let Ok(id) =
-                    indicators::submit(store, &office, &plan, v, &Default::default()).await
+                    indicators::submit_with_parts(store, &office, &plan, v, parts, &rules).await
                 {
                     indicators::decide(store, &office, id, true, "").await?;
                     n += 1;
@@ -149,4 +163,77 @@ pub async fn run(store: &Store) -> Result<String> {
     Ok(format!(
         "演示指标数据 / demo indicator values: {n} approved, {pending} awaiting approval"
     ))
+}
+
+/// The counts of a rate of `x` per cent out of `of`.
+fn counts(x: f64, of: f64) -> Ratio {
+    Ratio {
+        numerator: (x / 100.0 * of).round(),
+        denominator: of,
+    }
+}
+
+/// 2014's rates and counts for another district of the demo city, approved by its office, so
+/// the city's indicator figures (各区县指标汇总) sum three districts: a district that is
+/// `ahead` meets its rate targets, one behind falls short; each checks `checked` batches, so
+/// the city's rate differs from the mean of the districts'. Nothing when it has values.
+pub async fn district_values(
+    store: &Store,
+    district_code: &str,
+    ahead: bool,
+    checked: f64,
+) -> Result<usize> {
+    use crate::indicators::{self, NewValue};
+    use qcity_domain::target::{Target, Unit};
+    let tree = crate::units::tree(store).await?;
+    let Some(district) = tree.by_code(district_code).cloned() else {
+        return Ok(0);
+    };
+    let office = Actor {
+        role: Some(qcity_domain::role::Role::Office),
+        unit_id: Some(district.id),
+        owner_id: Some(district.id),
+        ..Actor::system("demo-office")
+    };
+    if !indicators::history(store, &office, None).await?.is_empty() {
+        return Ok(0);
+    }
+    let Some((_, plan)) = crate::plan::current_of_id(store, district.id).await? else {
+        return Ok(0);
+    };
+    let mut n = 0;
+    for ind in &plan.indicators {
+        let Ok(Target::Compare {
+            value,
+            unit: Some(unit),
+            ..
+        }) = ind.target.parsed()
+        else {
+            continue;
+        };
+        let (value, parts) = match unit {
+            Unit::Percent => {
+                let x = if ahead { *value + 1.0 } else { *value - 4.0 };
+                (None, Some(counts(x.clamp(0.0, 100.0), checked)))
+            }
+            Unit::Count => (Some(if ahead { *value + 1.0 } else { 0.0 }), None),
+            _ => continue,
+        };
+        let v = NewValue {
+            indicator: ind.code.clone(),
+            measure: String::new(),
+            year: 2014,
+            value,
+            judged: None,
+            comment: "演示数据".into(),
+            source: "manual".into(),
+        };
+        let rules = Default::default();
+        if let Ok(id) = indicators::submit_with_parts(store, &office, &plan, v, parts, &rules).await
+        {
+            indicators::decide(store, &office, id, true, "").await?;
+            n += 1;
+        }
+    }
+    Ok(n)
 }

@@ -20,8 +20,10 @@ use qcity_store::indicators::{self, EntryRules, NewValue};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+/// Every operation keeps its records per district, as the pages do.
 pub fn routes(r: Routes) -> Routes {
-    r.get("/api/v1/indicators", list)
+    r.per_district(true)
+        .get("/api/v1/indicators", list)
         .get("/api/v1/indicators/{code}", one)
         .get("/api/v1/indicators/{code}/values", values)
         .post("/api/v1/indicators/{code}/values", submit)
@@ -59,7 +61,7 @@ pub async fn benchmarks(
 ) -> Result<Json<Vec<BenchmarkDto>>, AppError> {
     ctx.user()?;
     Ok(Json(
-        indicators::benchmark_values(&state.store)
+        indicators::benchmark_values(&state.store, &ctx.actor())
             .await?
             .into_iter()
             .map(|b| BenchmarkDto {
@@ -118,9 +120,10 @@ pub struct IndicatorDto {
 
 async fn dtos(state: &AppState, ctx: &Ctx) -> Result<Vec<IndicatorDto>, AppError> {
     let (_, plan) = require_plan(state, ctx).await?;
-    let obs = indicators::observations(&state.store, &plan, ctx.today).await?;
+    let actor = ctx.actor();
+    let obs = indicators::observations_of(&state.store, &actor, &plan, ctx.today).await?;
     let standings = indicators::evaluate(&plan, &obs, ctx.today);
-    let public = indicators::disclosed(&state.store).await?;
+    let public = indicators::disclosed_of(&state.store, &actor).await?;
     let lang = target_lang(&ctx.page());
     Ok(plan
         .indicators
@@ -205,7 +208,12 @@ pub struct ValueDto {
     source: String,
     /// submitted, approved, rejected, superseded
     status: String,
+    /// The version within the caller's district's values of this key.
     version: i64,
+    /// For a rate entered with its counts: the numerator.
+    numerator: Option<f64>,
+    /// For a rate entered with its counts: the denominator.
+    denominator: Option<f64>,
     /// The unit that entered it, if a unit did.
     unit: Option<String>,
     entered_by: String,
@@ -237,6 +245,8 @@ impl From<indicators::ValueRecord> for ValueDto {
             source: v.source,
             status: v.status,
             version: v.version,
+            numerator: v.numerator,
+            denominator: v.denominator,
             unit: v.unit_code,
             entered_by: v.entered_by,
             decided_by: v.decided_by,
@@ -274,6 +284,12 @@ pub struct NewValueDto {
     judged: Option<bool>,
     #[serde(default)]
     comment: String,
+    /// For a rate: the numerator it is made of (with `denominator`; without `value` the
+    /// value is computed from the two).
+    #[serde(default)]
+    numerator: Option<f64>,
+    #[serde(default)]
+    denominator: Option<f64>,
 }
 
 /// Submits a value (the office or the responsible unit); the office approves it.
@@ -298,6 +314,17 @@ pub async fn submit(
         return Err(AppError::Forbidden);
     }
     let ApiJson(n) = ApiJson::<NewValueDto>::from_request(req, &state).await?;
+    let parts = match (n.numerator, n.denominator) {
+        (None, None) => None,
+        (Some(numerator), Some(denominator)) => Some(qcity_domain::org::Ratio {
+            numerator,
+            denominator,
+        }),
+        (None, Some(_)) => return Err(StoreError::invalid("numerator", "error-parts-both").into()),
+        (Some(_), None) => {
+            return Err(StoreError::invalid("denominator", "error-parts-both").into());
+        }
+    };
     let v = NewValue {
         indicator: code,
         measure: n.measure,
@@ -307,8 +334,9 @@ pub async fn submit(
         comment: n.comment,
         source: "api".into(),
     };
+    let rules = EntryRules::default();
     let id =
-        indicators::submit(&state.store, &ctx.actor(), &plan, v, &EntryRules::default()).await?;
+        indicators::submit_with_parts(&state.store, &ctx.actor(), &plan, v, parts, &rules).await?;
     Ok((StatusCode::CREATED, Json(CreatedDto { id })).into_response())
 }
 

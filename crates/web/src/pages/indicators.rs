@@ -6,7 +6,7 @@ use crate::charts::{Series, line_chart, sparkline, status_colour};
 use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::middleware::see_other;
-use crate::module::{BodyLimit, Module, NavEntry, Routes, signed_in};
+use crate::module::{BodyLimit, Module, NavEntry, Routes, office_and_leaders, signed_in};
 use crate::view::{PageCtx, render, unprocessable};
 use crate::view::{require_plan, target_lang};
 use askama::Template;
@@ -21,8 +21,11 @@ use qcity_store::indicators::{self, EntryRules, NewValue, Standing, ValueRecord}
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
+/// Every route keeps its records per district: values, approvals, imports, benchmarks and
+/// disclosure are the caller's district's (`Actor::owner_sql` in the store).
 pub fn routes(r: Routes) -> Routes {
-    r.get("/indicators", dashboard)
+    r.per_district(true)
+        .get("/indicators", dashboard)
         .get("/indicators/template.xlsx", template)
         .get("/indicators/benchmarks", benchmarks)
         .post("/indicators/benchmarks", add_benchmark)
@@ -114,14 +117,17 @@ struct DashboardPage {
     counts: Vec<(String, String, usize)>,
     pending: usize,
     completeness: Vec<(String, usize, usize)>,
+    /// The caller may compare the districts' indicators (`/indicators/districts`).
+    compares: bool,
 }
 
 async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     ctx.user()?;
     let (_, plan) = require_plan(&state, &ctx).await?;
-    let obs = indicators::observations(&state.store, &plan, ctx.today).await?;
+    let actor = ctx.actor();
+    let obs = indicators::observations_of(&state.store, &actor, &plan, ctx.today).await?;
     let standings = indicators::evaluate(&plan, &obs, ctx.today);
-    let public = indicators::disclosed(&state.store).await?;
+    let public = indicators::disclosed_of(&state.store, &actor).await?;
     let mut areas = Vec::new();
     for area in &plan.indicator_areas {
         let cards: Vec<Card> = plan
@@ -168,7 +174,7 @@ async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Result<Response, 
                 .map(|u| u.name.clone())
                 .unwrap_or_else(|| code.to_string())
         };
-        let c = indicators::completeness(&state.store, &plan, &years)
+        let c = indicators::completeness(&state.store, &actor, &plan, &years)
             .await?
             .into_iter()
             .map(|(u, e, g)| (names(&u), e, g))
@@ -180,12 +186,17 @@ async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Result<Response, 
     } else {
         (0, vec![])
     };
+    let compares = office_and_leaders(Some(ctx.user()?.role))
+        && qcity_store::units::readable_districts(&state.store, &actor)
+            .await
+            .is_ok();
     Ok(render(&DashboardPage {
         ctx: ctx.page(),
         areas,
         counts,
         pending,
         completeness,
+        compares,
     }))
 }
 
@@ -252,6 +263,8 @@ struct IndicatorPage {
     history: Vec<ValueRecord>,
     measures: Vec<indicators::Measure>,
     can_enter: bool,
+    /// A measure is a rate, entered with its numerator and denominator.
+    takes_parts: bool,
     responsible: String,
     errors: Vec<(String, String)>,
     years: Vec<i32>,
@@ -277,9 +290,10 @@ async fn page(
     let (_, plan) = require_plan(state, ctx).await?;
     let ind = indicators::measured(&plan, code).ok_or(AppError::NotFound)?;
     let ind = &ind;
-    let obs = indicators::observations(&state.store, &plan, ctx.today).await?;
+    let actor = ctx.actor();
+    let obs = indicators::observations_of(&state.store, &actor, &plan, ctx.today).await?;
     let st = &indicators::standing(ind, &obs, ctx.today);
-    let public = indicators::disclosed(&state.store)
+    let public = indicators::disclosed_of(&state.store, &actor)
         .await?
         .contains(&ind.code);
     let lang = target_lang(&ctx.page());
@@ -371,6 +385,12 @@ async fn page(
                 v
             })
             .collect(),
+        takes_parts: measures.iter().any(|m| {
+            matches!(
+                qcity_domain::indicator::rollup::rule(ind, m),
+                qcity_domain::indicator::rollup::Rule::Rate { .. }
+            )
+        }),
         measures,
         can_enter,
         responsible,
@@ -401,6 +421,32 @@ struct ValueForm {
     judged: String,
     #[serde(default)]
     comment: String,
+    /// A rate's counts (both or neither).
+    #[serde(default)]
+    numerator: String,
+    #[serde(default)]
+    denominator: String,
+}
+
+/// A rate's counts as typed: both empty is none; one alone, or one that is not a number, is
+/// the field's error key.
+pub(crate) fn parse_parts(
+    numerator: &str,
+    denominator: &str,
+) -> Result<Option<qcity_domain::org::Ratio>, (&'static str, &'static str)> {
+    match (numerator.trim().is_empty(), denominator.trim().is_empty()) {
+        (true, true) => Ok(None),
+        (false, true) => Err(("denominator", "error-parts-both")),
+        (true, false) => Err(("numerator", "error-parts-both")),
+        (false, false) => match (parse_number(numerator), parse_number(denominator)) {
+            (Some(n), Some(d)) => Ok(Some(qcity_domain::org::Ratio {
+                numerator: n,
+                denominator: d,
+            })),
+            (None, _) => Err(("numerator", "error-value-number")),
+            (_, None) => Err(("denominator", "error-value-number")),
+        },
+    }
 }
 
 /// "96.5", "９６．５", "96.5%" → 96.5; empty → None.
@@ -459,6 +505,14 @@ async fn add_value(
             .await?,
         ));
     }
+    let parts = match parse_parts(&f.numerator, &f.denominator) {
+        Ok(p) => p,
+        Err((field, key)) => {
+            return Ok(unprocessable(
+                page(&state, &ctx, &code, vec![fail(field, key)]).await?,
+            ));
+        }
+    };
     let judged = match f.judged.as_str() {
         "met" => Some(true),
         "not_met" => Some(false),
@@ -473,7 +527,8 @@ async fn add_value(
         comment: f.comment,
         source: "manual".into(),
     };
-    match indicators::submit(&state.store, &ctx.actor(), &plan, v, &EntryRules::default()).await {
+    let rules = EntryRules::default();
+    match indicators::submit_with_parts(&state.store, &ctx.actor(), &plan, v, parts, &rules).await {
         Ok(_) => Ok(see_other(&format!("/indicators/{code}"))),
         Err(StoreError::Invalid { field, code: key }) => Ok(unprocessable(
             page(&state, &ctx, &code, vec![(field, ctx.t(&key))]).await?,
@@ -530,7 +585,7 @@ async fn benchmarks_page(
     error: Option<(String, String)>,
 ) -> Result<BenchmarksPage, AppError> {
     let (_, plan) = require_plan(state, ctx).await?;
-    let values = indicators::benchmark_values(&state.store).await?;
+    let values = indicators::benchmark_values(&state.store, &ctx.actor()).await?;
     let contents = indicators::content_targets(&plan);
     let series = indicators::benchmark_names(&plan)
         .into_iter()
@@ -823,8 +878,9 @@ struct PublicPage {
 /// The public portal: the indicators the office chose to disclose, for anyone, no sign-in.
 async fn public_portal(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     let (_, plan) = require_plan(&state, &ctx).await?;
-    let public = indicators::disclosed(&state.store).await?;
-    let obs = indicators::observations(&state.store, &plan, ctx.today).await?;
+    let actor = ctx.actor();
+    let public = indicators::disclosed_of(&state.store, &actor).await?;
+    let obs = indicators::observations_of(&state.store, &actor, &plan, ctx.today).await?;
     let standings = indicators::evaluate(&plan, &obs, ctx.today);
     let cards = plan
         .indicators
@@ -859,13 +915,22 @@ pub static MODULE: Module = Module {
     schema: &qcity_store::indicators::SCHEMA,
     routes: |r| {
         let r = routes(r);
+        let r = crate::pages::indicators_districts::routes(r);
         crate::api::indicators::routes(r)
     },
     openapi: <crate::api::indicators::Doc as utoipa::OpenApi>::openapi,
-    nav: &[NavEntry {
-        label: "nav-indicators",
-        path: "/indicators",
-        order: 30,
-        shown_to: signed_in,
-    }],
+    nav: &[
+        NavEntry {
+            label: "nav-indicators",
+            path: "/indicators",
+            order: 30,
+            shown_to: signed_in,
+        },
+        NavEntry {
+            label: "nav-indicators-districts",
+            path: "/indicators/districts",
+            order: 31,
+            shown_to: office_and_leaders,
+        },
+    ],
 };

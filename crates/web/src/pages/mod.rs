@@ -11,6 +11,7 @@ pub mod enterprises;
 pub mod home;
 pub mod import_jobs;
 pub mod indicators;
+pub mod indicators_districts;
 pub mod obligations;
 pub mod plan;
 pub mod plan_versions;

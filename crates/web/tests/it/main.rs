@@ -21,6 +21,7 @@ mod crawl;
 mod districts;
 mod districts_assessment;
 mod districts_registers;
+mod districts_indicators;
 mod errors;
 mod exposure;
 mod figures;
