@@ -659,7 +659,7 @@ pub async fn facts(
     }
     let statuses: BTreeMap<String, qcity_domain::target::Status> = match plan {
         Some(plan) => {
-            let o = crate::indicators::observations(store, plan, as_of).await?;
+            let o = crate::indicators::observations_of(store, actor, plan, as_of).await?;
             crate::indicators::evaluate(plan, &o, as_of)
                 .into_iter()
                 .map(|s| (s.code, s.evaluation.status))

@@ -764,7 +764,7 @@ pub async fn facts(
     }
 
     // Indicators, evaluated as of the date, credited to every responsible unit.
-    let obs = crate::indicators::observations(store, plan, end).await?;
+    let obs = crate::indicators::observations_of(store, actor, plan, end).await?;
     let standings = crate::indicators::evaluate(plan, &obs, end);
     let by_code: BTreeMap<&str, i64> = units.iter().map(|u| (u.code.as_str(), u.id)).collect();
     for (ind, standing) in plan.indicators.iter().zip(&standings) {

@@ -501,10 +501,14 @@ pub async fn issue_duban(
     if respond_by < today {
         return Err(StoreError::invalid("respond_by", "error-date-past"));
     }
-    // Only a unit of the caller's district: another district's unit is unknown here.
+    // Only a unit of the caller's district: another district's unit is unknown here (the
+    // operator and the command line, with no district, reach every unit).
+    let owned = match actor.owner_id {
+        Some(_) => format!("id IN {}", actor.owned_units_sql()),
+        None => "1 = 1".to_string(),
+    };
     let unit_id: i64 = sqlx::query(&format!(
-        "SELECT id FROM org_units WHERE code = $1 AND id IN {}",
-        actor.owned_units_sql()
+        "SELECT id FROM org_units WHERE code = $1 AND {owned}"
     ))
     .bind(unit_code)
     .fetch_optional(&store.pool)

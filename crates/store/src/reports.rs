@@ -227,7 +227,18 @@ pub async fn compute(
     today: NaiveDate,
 ) -> Result<Figures> {
     let as_of = period.end().min(today);
-    let mut obs = indicators::observations(store, plan, as_of).await?;
+    // The plan's own district: its values, samples and obligations.
+    let mut reader = Actor::system("report");
+    reader.owner_id = match plan.owner() {
+        Some(u) => sqlx::query("SELECT id FROM org_units WHERE code = $1")
+            .bind(&u.code)
+            .fetch_optional(&store.pool)
+            .await?
+            .map(|r| r.try_get("id"))
+            .transpose()?,
+        None => None,
+    };
+    let mut obs = indicators::observations_of(store, &reader, plan, as_of).await?;
     for o in obs.values_mut() {
         for series in o.values.values_mut() {
             series.retain(|y, _| *y <= period.year);
@@ -323,20 +334,11 @@ pub async fn compute(
             .collect()
     };
     let sampling_by_category =
-        lines(sampling::pass_rates_between(store, "category", from, to).await?);
-    let sampling_total = lines(sampling::pass_rates_between(store, "", from, to).await?).pop();
-    let sampling_by_level = lines(sampling::pass_rates_between(store, "level", from, to).await?);
-    // The plan's own district's obligations.
-    let mut reader = Actor::system("report");
-    reader.owner_id = match plan.owner() {
-        Some(u) => sqlx::query("SELECT id FROM org_units WHERE code = $1")
-            .bind(&u.code)
-            .fetch_optional(&store.pool)
-            .await?
-            .map(|r| r.try_get("id"))
-            .transpose()?,
-        None => None,
-    };
+        lines(sampling::pass_rates_between(store, &reader, "category", from, to).await?);
+    let sampling_total =
+        lines(sampling::pass_rates_between(store, &reader, "", from, to).await?).pop();
+    let sampling_by_level =
+        lines(sampling::pass_rates_between(store, &reader, "level", from, to).await?);
     let obs_list =
         obligations::list(store, &reader, &obligations::Filter::default(), as_of).await?;
     let mut tally = obligations::Tally::default();

@@ -1153,6 +1153,7 @@ pub async fn pass_rates(store: &Store, whose: Whose<'_>, group: &str) -> Result<
 /// still the home district's.
 pub async fn pass_rates_between(
     store: &Store,
+    actor: &Actor,
     group: &str,
     from: NaiveDate,
     to: NaiveDate,
@@ -1171,8 +1172,8 @@ pub async fn pass_rates_between(
     };
     let sql = format!(
         "SELECT {select} AS grp, CAST(COUNT(*) AS BIGINT) AS b, CAST(COALESCE(SUM(passed), 0) AS BIGINT) AS p \
-         FROM sampling WHERE owner_id = {} AND year = $1 AND sampled_on >= $2 AND sampled_on <= $3{group_by}",
-        enterprises::home_owner_sql()
+         FROM sampling WHERE {} AND year = $1 AND sampled_on >= $2 AND sampled_on <= $3{group_by}",
+        enterprises::Whose::Actor(actor).sql("owner_id")
     );
     let rows = sqlx::query(&sql)
         .bind(i64::from(from.year()))

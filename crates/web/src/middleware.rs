@@ -203,7 +203,7 @@ pub fn see_other(to: &str) -> Response {
 /// Keeps accounts of a district other than the home one to the routes kept per district
 /// (`Routes::per_district`): any other answers that the district does not use it yet, so a
 /// module that still reads the whole installation never shows them another district's
-/// records. Their home page is their district's supervision (a unit's: its obligations).
+/// records. A city's or province's accounts start from the comparison of their districts.
 pub async fn district_guard(
     axum::extract::State(state): axum::extract::State<AppState>,
     req: Request,
@@ -234,7 +234,16 @@ pub async fn district_guard(
         Err(e) => return e.into_response(),
     };
     if ctx.other_district {
-        if path == "/" {
+        // A district's accounts have their own home page; a city's or province's, with no
+        // plan of their own yet, start from the comparison of their districts.
+        let own_plan = match ctx.actor().owner_id {
+            Some(id) => matches!(
+                qcity_store::plan::current_version_of_id(&state.store, id).await,
+                Ok(v) if v > 0
+            ),
+            None => true,
+        };
+        if path == "/" && !own_plan {
             let to = match ctx.user.as_ref().map(|u| u.role) {
                 Some(Role::Unit) => "/obligations",
                 _ => "/supervision/districts",

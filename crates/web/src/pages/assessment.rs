@@ -949,7 +949,8 @@ async fn leader(State(state): State<AppState>, ctx: Ctx) -> Result<Response, App
         .map(|p| format!("{} ({} – {})", p.name, p.start, p.end))
         .unwrap_or_else(|| ctx.t("home-no-phase"));
     let lang = lang(&ctx);
-    let obs = qcity_store::indicators::observations(&state.store, &plan, ctx.today).await?;
+    let obs =
+        qcity_store::indicators::observations_of(&state.store, &actor, &plan, ctx.today).await?;
     let standings = qcity_store::indicators::evaluate(&plan, &obs, today);
     let status_counts = StatusCounts::of(standings.iter().map(|s| s.evaluation.status));
     let indicator_counts = status_counts
@@ -957,9 +958,9 @@ async fn leader(State(state): State<AppState>, ctx: Ctx) -> Result<Response, App
         .iter()
         .map(|(s, n)| (s.key(), crate::view::status_label(ctx.lang, s.key()), *n))
         .collect();
-    let district = qcity_store::obligations::tallies_sql(&state.store, &actor, today)
-        .await?
-        .district();
+    let tallies = qcity_store::obligations::tallies_sql(&state.store, &actor, today).await?;
+    let district = tallies.district();
+    let overdue_total = district.overdue;
     let contents = qcity_store::indicators::content_targets(&plan);
     let content_standings = qcity_store::indicators::evaluate_contents(&plan, &obs, today);
     let risks = standings
@@ -983,12 +984,7 @@ async fn leader(State(state): State<AppState>, ctx: Ctx) -> Result<Response, App
             }
         })
         .collect();
-    let filter = qcity_store::obligations::Filter {
-        overdue_only: true,
-        ..Default::default()
-    };
-    let late = qcity_store::obligations::list(&state.store, &actor, &filter, today).await?;
-    let overdue = crate::pages::home::overdue_by_unit(&late);
+    let overdue = crate::pages::home::overdue_by_unit(&tallies, &plan);
     let period = store::period_of(today);
     let (_, _, as_of) = store::period_bounds(period, today).ok_or(AppError::NotFound)?;
     let (_, ranked) = store::scores(&state.store, &actor, &plan, period, as_of).await?;
@@ -1042,7 +1038,7 @@ async fn leader(State(state): State<AppState>, ctx: Ctx) -> Result<Response, App
         &district,
         &before,
         status_counts,
-        &late,
+        &overdue,
         current.as_ref(),
     ));
     Ok(render(&LeaderPage {
@@ -1052,7 +1048,7 @@ async fn leader(State(state): State<AppState>, ctx: Ctx) -> Result<Response, App
         district,
         indicator_counts,
         risks,
-        overdue_total: late.len(),
+        overdue_total,
         overdue,
         worst,
         period,
@@ -1068,14 +1064,11 @@ async fn leader(State(state): State<AppState>, ctx: Ctx) -> Result<Response, App
 pub static MODULE: Module = Module {
     slug: "assessment",
     schema: &qcity_store::assessment::SCHEMA,
-    // Scores, schemes, windows and ratings are the caller's district's. The leaders' view is
-    // not kept per district yet: it reads indicators, bulletins and reports, which are still
-    // the home district's.
+    // Scores, schemes, windows and ratings, and the leaders' view over them, are the caller's
+    // district's.
     routes: |r| {
         let r = routes(r.per_district(true));
-        crate::api::assessment::routes(r)
-            .per_district(false)
-            .get("/leader", leader)
+        crate::api::assessment::routes(r).get("/leader", leader)
     },
     openapi: <crate::api::assessment::Doc as utoipa::OpenApi>::openapi,
     nav: &[

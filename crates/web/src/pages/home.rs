@@ -16,7 +16,6 @@ use qcity_domain::supervision::{ObligationStatus, Tally};
 use qcity_domain::target::{Status, StatusCounts};
 use qcity_store::obligations::{self, Filter, Obligation};
 use qcity_store::units::{self, Unit};
-use std::collections::BTreeMap;
 
 /// Items a queue lists on the home page; the rest are behind its link.
 const SHOWN: usize = 5;
@@ -75,7 +74,7 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, A
         Some(code) => Some(units::get(&state.store, &actor, code).await?),
         None => None,
     };
-    let plan = state.plan().await?.map(|(_, p)| p);
+    let plan = state.plan_of(actor.owner_id).await?.map(|(_, p)| p);
     let (plan_title, phase) = match &plan {
         Some(p) => (p.plan.title.clone(), phase_text(&ctx, p)),
         None => (String::new(), String::new()),
@@ -294,10 +293,10 @@ async fn office_queues(state: &AppState, ctx: &Ctx, plan: &Plan) -> Result<Vec<Q
     .await?;
     let extensions = obligations::extensions(&state.store, &actor, None, true).await?;
     let values = qcity_store::indicators::pending(&state.store, &actor).await?;
-    let disclosure = qcity_store::sampling::awaiting_disclosure(&state.store).await?;
+    let disclosure = qcity_store::sampling::awaiting_disclosure_of(&state.store, &actor).await?;
     let mut disclosure_items = Vec::new();
     for id in disclosure.iter().take(SHOWN) {
-        let r = qcity_store::sampling::get(&state.store, *id).await?;
+        let r = qcity_store::sampling::record(&state.store, &actor, *id).await?;
         disclosure_items.push(QueueItem {
             text: format!("{} · {}", r.enterprise_name, r.product),
             href: format!("/sampling/{id}"),
@@ -443,22 +442,13 @@ pub async fn leader_headline(
 ) -> Result<Headline, AppError> {
     let actor = ctx.actor();
     let today = ctx.today;
-    let now: Tally = obligations::tallies_sql(&state.store, &actor, today)
-        .await?
-        .district();
-    let obs = qcity_store::indicators::observations(&state.store, plan, today).await?;
+    let tallies = obligations::tallies_sql(&state.store, &actor, today).await?;
+    let now: Tally = tallies.district();
+    let obs = qcity_store::indicators::observations_of(&state.store, &actor, plan, today).await?;
     let standings = qcity_store::indicators::evaluate(plan, &obs, today);
     let counts = StatusCounts::of(standings.iter().map(|s| s.evaluation.status));
-    let late = list(
-        state,
-        ctx,
-        Filter {
-            overdue_only: true,
-            ..Default::default()
-        },
-    )
-    .await?;
-    let readiness = qcity_store::acceptance::current_readiness(&state.store, today).await?;
+    let late = overdue_by_unit(&tallies, plan);
+    let readiness = qcity_store::acceptance::readiness(&state.store, &actor, today).await?;
     let before = month_ago_tally(state, ctx).await?;
     Ok(headline(
         ctx,
@@ -483,18 +473,23 @@ pub async fn month_ago_tally(state: &AppState, ctx: &Ctx) -> Result<Tally, AppEr
     )
 }
 
-/// Overdue obligations by unit, most first: (code, name, overdue).
-pub fn overdue_by_unit(late: &[Obligation]) -> Vec<(String, String, usize)> {
-    let mut by_unit: BTreeMap<String, (String, usize)> = BTreeMap::new();
-    for o in late {
-        by_unit
-            .entry(o.unit_code.clone())
-            .or_insert_with(|| (o.unit_name.clone(), 0))
-            .1 += 1;
-    }
-    let mut out: Vec<_> = by_unit
-        .into_iter()
-        .map(|(code, (name, n))| (code, name, n))
+/// Overdue obligations by unit, most first: (code, name, overdue), from the district's
+/// counted figures (the same 逾期 as the overview's), not from a list of every late obligation.
+pub fn overdue_by_unit(
+    tallies: &obligations::Tallies,
+    plan: &Plan,
+) -> Vec<(String, String, usize)> {
+    let mut out: Vec<_> = tallies
+        .by_unit
+        .iter()
+        .filter(|(_, t)| t.overdue > 0)
+        .map(|(code, t)| {
+            let name = plan
+                .unit(code)
+                .map(|u| u.name.clone())
+                .unwrap_or_else(|| code.clone());
+            (code.clone(), name, t.overdue)
+        })
         .collect();
     out.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
     out
@@ -508,7 +503,7 @@ pub fn headline(
     now: &Tally,
     before: &Tally,
     counts: StatusCounts,
-    late: &[Obligation],
+    behind: &[(String, String, usize)],
     readiness: Option<&(String, Readiness)>,
 ) -> Headline {
     let indicators = counts
@@ -522,8 +517,7 @@ pub fn headline(
         })
         .map(|(s, n)| (s.key(), crate::view::status_label(ctx.lang, s.key()), *n))
         .collect();
-    let mut behind = overdue_by_unit(late);
-    behind.truncate(3);
+    let behind = behind.iter().take(3).cloned().collect();
     Headline {
         completion: now.completion_text(),
         completion_change: change_text(ctx, now.completion_rate(), before.completion_rate()),

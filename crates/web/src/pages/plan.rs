@@ -422,9 +422,12 @@ pub fn timeline(plan: &Plan, today: &chrono::NaiveDate, legend: &str) -> String 
 pub static MODULE: Module = Module {
     slug: "plan",
     schema: &qcity_store::plan::SCHEMA,
+    // The plan's pages show the caller's district's plan. Its versions and imports (and the
+    // plan API) stay with the home district until an import checks that the file's district
+    // is the caller's own.
     routes: |r| {
-        let r = routes(r);
-        let r = super::plan_versions::routes(r);
+        let r = routes(r.per_district(true));
+        let r = super::plan_versions::routes(r.per_district(false));
         crate::api::plan_routes(r)
     },
     openapi: <crate::api::PlanDoc as utoipa::OpenApi>::openapi,

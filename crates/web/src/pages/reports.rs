@@ -690,8 +690,9 @@ fn download_name(r: &Report, ext: &str) -> String {
 pub static MODULE: Module = Module {
     slug: "reports",
     schema: &qcity_store::reports::SCHEMA,
+    // Each district writes, issues and publishes its own reports; a city reads its districts'.
     routes: |r| {
-        let r = routes(r);
+        let r = routes(r.per_district(true));
         crate::api::reports::routes(r)
     },
     openapi: <crate::api::reports::Doc as utoipa::OpenApi>::openapi,

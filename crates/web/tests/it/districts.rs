@@ -182,7 +182,7 @@ async fn a_second_district_runs_its_own_plan_and_the_city_compares_both() {
 
     // What is not yet kept per district is closed to Jinshui, not mixed with Huiji's records:
     // refused with the reason, and gone from its navigation; its home is its supervision.
-    let res = js_web.get(app.url("/indicators")).send().await.unwrap();
+    let res = js_web.get(app.url("/admin/users")).send().await.unwrap();
     assert_eq!(res.status(), 409);
     let refused = body(res).await;
     assert!(refused.contains("本区县暂不能使用此功能"), "{refused}");
@@ -195,19 +195,23 @@ async fn a_second_district_runs_its_own_plan_and_the_city_compares_both() {
         !notices.contains("惠济"),
         "Jinshui's notices name none of Huiji's units"
     );
-    let res = js_web.get(app.url("/")).send().await.unwrap();
-    assert_eq!(res.status(), 303);
-    assert_eq!(res.headers()["location"], "/supervision/districts");
+    // Its home page is its own district's.
+    let home_page = body(js_web.get(app.url("/")).send().await.unwrap()).await;
+    assert!(
+        home_page.contains("金水区"),
+        "Jinshui's home names its plan"
+    );
+    assert!(!home_page.contains("惠济区"), "and nothing of Huiji's");
     let js_page = body(js_web.get(app.url("/supervision")).send().await.unwrap()).await;
     assert!(
-        !js_page.contains("href=\"/indicators\""),
+        !js_page.contains("href=\"/admin/users\""),
         "no way into what it cannot use"
     );
     assert!(js_page.contains("href=\"/obligations\""));
     // Huiji's own accounts keep everything.
     let huiji_office = app.login("admin", crate::harness::ADMIN_PASSWORD).await;
     let res = huiji_office
-        .get(app.url("/indicators"))
+        .get(app.url("/admin/users"))
         .send()
         .await
         .unwrap();
@@ -460,7 +464,12 @@ async fn another_districts_office_is_refused_on_every_state_changing_route() {
         // below to leave Huiji's alone); every other route is refused.
         let own_district = matches!(
             r.path,
-            "/bulletins" | "/notices" | "/api/v1/bulletins" | "/api/v1/notices"
+            "/bulletins"
+                | "/notices"
+                | "/api/v1/bulletins"
+                | "/api/v1/notices"
+                | "/reports/new"
+                | "/api/v1/quality-reports"
         ) && matches!(status, 200 | 201 | 303);
         assert!(
             own_district || matches!(status, 403 | 404 | 409 | 422),
@@ -680,4 +689,99 @@ async fn each_district_lists_its_own_units() {
     let city = app.user("zz.leader", Role::Leader, Some("ZZ")).await;
     let page = body(city.get(app.url("/units")).send().await.unwrap()).await;
     assert!(page.contains("/units/JSZJFJ") && page.contains("/units/ZJFJ\""));
+}
+
+/// Each district writes its own quality report, one per period, from its own figures; another
+/// district neither reads nor changes it. A district's leaders' view shows its own district.
+#[tokio::test]
+async fn each_district_writes_its_own_reports_and_leads_its_own_view() {
+    let app = demo_app().await;
+    plan::add_district(&app.store, &Actor::system("t"), &jinshui(), today())
+        .await
+        .unwrap();
+    let hj = app.login("admin", crate::harness::ADMIN_PASSWORD).await;
+    let js = app.user("js.office", Role::Office, Some("JINSHUI")).await;
+    let create = |c: &reqwest::Client| {
+        c.post(app.url("/reports/new"))
+            .form(&[("period", "2014")])
+            .send()
+    };
+    let res = create(&js).await.unwrap();
+    assert_eq!(res.status(), 303, "Jinshui writes its 2014 report");
+    let js_report = res.headers()["location"]
+        .to_str()
+        .unwrap()
+        .trim_start_matches("/reports/")
+        .parse::<i64>()
+        .unwrap();
+    let res = create(&hj).await.unwrap();
+    assert!(
+        matches!(res.status().as_u16(), 303 | 409),
+        "Huiji's own 2014 report is its own business: {}",
+        res.status()
+    );
+    let stored: (String, i64) =
+        sqlx::query_as("SELECT title, owner_id FROM quality_reports WHERE id = $1")
+            .bind(js_report)
+            .fetch_one(&app.store.pool)
+            .await
+            .unwrap();
+    assert!(stored.0.contains("金水区"), "{}", stored.0);
+    assert_eq!(stored.1, unit_id(&app, "JINSHUI").await);
+    // Jinshui's draft shows Jinshui's figures: none of Huiji's samples or closed obligations.
+    let page = body(
+        js.get(app.url(&format!("/reports/{js_report}")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        !page.contains("惠济"),
+        "nothing of Huiji's in Jinshui's report"
+    );
+    // Huiji's office neither opens nor changes it.
+    let res = hj
+        .get(app.url(&format!("/reports/{js_report}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let res = hj
+        .post(app.url(&format!("/reports/{js_report}/issue")))
+        .form(&[("row_version", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let status: String = sqlx::query_scalar("SELECT status FROM quality_reports WHERE id = $1")
+        .bind(js_report)
+        .fetch_one(&app.store.pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "draft");
+
+    // Jinshui's leaders' view: its own completion (nothing closed yet) and its own units.
+    let js_leader = app.user("js.leader", Role::Leader, Some("JINSHUI")).await;
+    let res = js_leader.get(app.url("/leader")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let view = body(res).await;
+    assert!(
+        !view.contains("惠济"),
+        "nothing of Huiji's in Jinshui's leaders' view"
+    );
+    let js_tally = obligations::tallies_sql(
+        &app.store,
+        &office_of(unit_id(&app, "JINSHUI").await),
+        today(),
+    )
+    .await
+    .unwrap()
+    .district();
+    assert_eq!(js_tally.closed, 0);
+    assert!(
+        view.contains(&js_tally.completion_text()),
+        "the view shows Jinshui's completion {}",
+        js_tally.completion_text()
+    );
 }
