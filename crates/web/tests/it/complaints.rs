@@ -10,6 +10,7 @@ use qcity_domain::complaints::ticket::{
     Channel, Event, EventKind, Finding, Outcome, Satisfaction, Stage, Status, Warning,
 };
 use qcity_domain::plan::DistrictSpec;
+use qcity_domain::registry::CodeList;
 use qcity_domain::role::Role;
 use qcity_store::complaints::{self, NewTicket, Queue, counts, registers};
 use qcity_store::demo::registers::demo_uscc;
@@ -583,31 +584,52 @@ async fn kept_counts_equal_a_recount_after_random_events() {
             (Some(code), 0) => unit(&app, code).await,
             _ => office(),
         };
-        let event = match rng.next(12) {
-            0 => Event::Sign,
-            1 => Event::Handle,
-            2 => Event::Reply {
+        // Mostly an event the actor may apply now, sometimes any event (a refusal).
+        let allowed = complaints::get(&app.store, &actor, id, today)
+            .await
+            .map(|v| v.allowed)
+            .unwrap_or_default();
+        let kind = match (allowed.is_empty(), rng.next(5)) {
+            (false, 0..=3) => allowed[rng.next(allowed.len())],
+            _ => EventKind::ALL[rng.next(EventKind::ALL.len())],
+        };
+        let event = match kind {
+            EventKind::Accept => Event::Accept,
+            EventKind::Decline => Event::Decline {
+                reason: "不属受理范围".into(),
+            },
+            EventKind::Sign => Event::Sign,
+            EventKind::Handle => Event::Handle,
+            EventKind::Reply => Event::Reply {
                 finding: Finding::Partly,
             },
-            3 => Event::Visit {
+            EventKind::Visit => Event::Visit {
                 satisfaction: [Satisfaction::Satisfied, Satisfaction::Dissatisfied][rng.next(2)],
             },
-            4 => Event::Close,
-            5 => Event::Reopen {
+            EventKind::Close => Event::Close,
+            EventKind::Reopen => Event::Reopen {
                 reason: "不满意".into(),
             },
-            6 => Event::SendBack {
+            EventKind::SendBack => Event::SendBack {
                 reason: "非本单位".into(),
             },
-            7 => Event::Redispatch {
+            EventKind::Dispatch => Event::Dispatch {
                 unit: units[rng.next(units.len())].into(),
             },
-            8 => Event::RequestExtension { days: 3 },
-            9 => Event::ApproveExtension,
-            10 => Event::Dispatch {
+            EventKind::Redispatch => Event::Redispatch {
                 unit: units[rng.next(units.len())].into(),
             },
-            _ => Event::Merge {
+            EventKind::DecideDispute => Event::DecideDispute {
+                unit: units[rng.next(units.len())].into(),
+            },
+            EventKind::Escalate => Event::Escalate {
+                unit: units[rng.next(units.len())].into(),
+            },
+            EventKind::RequestExtension => Event::RequestExtension { days: 3 },
+            EventKind::ApproveExtension => Event::ApproveExtension,
+            EventKind::RefuseExtension => Event::RefuseExtension,
+            EventKind::AddInfo => Event::AddInfo,
+            EventKind::Merge => Event::Merge {
                 into: ids[rng.next(ids.len())],
             },
         };
@@ -622,7 +644,7 @@ async fn kept_counts_equal_a_recount_after_random_events() {
             no_drift(&app, &format!("step {step}")).await;
         }
     }
-    assert!(applied >= 10, "only {applied} events applied");
+    assert!(applied >= 30, "only {applied} events applied");
     // A later business date recounts everything (overdue stages become due).
     counts::rebuild(&app.store, day("2026-03-31"))
         .await
