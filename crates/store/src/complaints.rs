@@ -648,7 +648,7 @@ async fn step(
     .await?;
     notify(tx, &row, &event, unit_id.or(row.unit_id), event_id, today).await?;
     if ticket::is_credit_event(&next) {
-        credit_event(tx, actor, &row, today).await?;
+        credit_event(store, tx, actor, &row, today).await?;
     }
     counts::recount(tx, id, today).await?;
     Ok(next.status)
@@ -685,7 +685,9 @@ fn candidate(r: &Row0) -> Candidate {
 }
 
 /// A notice to the unit an event concerns: a dispatch to the new unit, anything the office
-/// decides on a ticket the unit handles. The unit's own steps notify nobody.
+/// decides on a ticket the unit handles. The unit's own steps notify nobody. Kind `complaint`,
+/// level `info`: supervision's 催办/督办/通报 counts read the levels blue, yellow and red, and
+/// a work order is not an escalation.
 async fn notify(
     tx: &mut Tx,
     row: &Row0,
@@ -703,7 +705,7 @@ async fn notify(
         ),
         K::Reopen => (
             format!("【投诉工单】{} 已重办，请重新办理", row.number),
-            "yellow",
+            "info",
         ),
         K::ApproveExtension => (format!("【投诉工单】{} 延期申请已同意", row.number), "info"),
         K::RefuseExtension => (format!("【投诉工单】{} 延期申请未同意", row.number), "info"),
@@ -735,7 +737,13 @@ async fn notify(
 /// A closed, substantiated complaint against a registered enterprise goes into its credit
 /// file (`credit_events`, source `complaint`, one per ticket), linked in
 /// `complaint_credit_events`. An enterprise not in the register gets nothing.
-async fn credit_event(tx: &mut Tx, actor: &Actor, row: &Row0, today: NaiveDate) -> Result<()> {
+async fn credit_event(
+    store: &Store,
+    tx: &mut Tx,
+    actor: &Actor,
+    row: &Row0,
+    today: NaiveDate,
+) -> Result<()> {
     let code = row.enterprise_code.trim();
     let name = row.enterprise_name.trim();
     if code.is_empty() && name.is_empty() {
@@ -769,6 +777,19 @@ async fn credit_event(tx: &mut Tx, actor: &Actor, row: &Row0, today: NaiveDate) 
     .await?;
     if let Some(r) = inserted {
         let event_id: i64 = r.try_get("id")?;
+        audit::record(
+            store,
+            tx,
+            actor,
+            Change {
+                action: "credit.event",
+                target_type: "enterprise",
+                target_id: &enterprise.to_string(),
+                before: json!(null),
+                after: json!({"event": event_id, "kind": "complaint", "source": "complaint", "ticket": row.number}),
+            },
+        )
+        .await?;
         sqlx::query(
             "INSERT INTO complaint_credit_events (ticket_id, owner_id, enterprise_id, credit_event_id, recorded_at) \
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT (ticket_id) DO NOTHING",
@@ -1174,16 +1195,16 @@ pub async fn events(store: &Store, actor: &Actor, id: i64) -> Result<Vec<History
         .collect()
 }
 
-/// Adds a photo to a ticket (the citizen at intake through the office, or the office): an
-/// image by its bytes, stored once in the evidence files. Anything else is refused with
-/// `error-complaint-photo-type`.
+/// Adds a photo to a ticket: the office (also for the public form, right after intake, with
+/// the district's system actor) or the unit handling it. An image by its bytes, stored once in
+/// the evidence files; anything else is refused with `error-complaint-photo-type`.
 pub async fn add_photo(
     store: &Store,
     actor: &Actor,
     id: i64,
     upload: &crate::evidence::Upload,
 ) -> Result<i64> {
-    if !matches!(actor.role, Some(Role::Office) | None) {
+    if !matches!(actor.role, Some(Role::Office | Role::Unit)) {
         return Err(StoreError::Forbidden);
     }
     let files = std::slice::from_ref(upload);
@@ -1195,6 +1216,9 @@ pub async fn add_photo(
     crate::evidence::upload(store, &checked).await?;
     let mut tx = store.begin().await?;
     let row = load(&mut tx, actor, id).await?;
+    if actor.role == Some(Role::Unit) && (actor.unit_id.is_none() || actor.unit_id != row.unit_id) {
+        return Err(StoreError::Forbidden);
+    }
     crate::evidence::store(store, &mut tx, &checked).await?;
     let photo: i64 = sqlx::query(
         "INSERT INTO complaint_photos (ticket_id, owner_id, sha256, filename, mime, added_by, added_at) \

@@ -50,3 +50,4 @@ error-dispute-reason-missing = Please give the reason for declining.
 error-dispute-body-missing = Please name the inspection or appraisal body.
 error-dispute-conclusion-missing = Please give the conclusion.
 error-dispute-negative-compensation = The compensation cannot be negative.
+notice-kind-complaint = Complaint ticket

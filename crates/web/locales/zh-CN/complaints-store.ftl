@@ -50,3 +50,4 @@ error-dispute-reason-missing = 请填写不予受理的理由。
 error-dispute-body-missing = 请填写检验或鉴定机构。
 error-dispute-conclusion-missing = 请填写结论。
 error-dispute-negative-compensation = 赔偿金额不能为负数。
+notice-kind-complaint = 投诉工单

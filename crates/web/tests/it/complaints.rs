@@ -802,3 +802,90 @@ async fn supervisors_file_while_appointed_and_disputes_follow_their_flow() {
     assert_eq!(cases[0].compensation_fen, Some(128_050));
     assert!(cases[0].conclude_deadline.is_on_time());
 }
+
+#[tokio::test]
+async fn units_with_twenty_tickets_are_ranked_and_the_year_compares_with_the_last() {
+    let app = TestApp::with_plan().await;
+    let food = |text: &str| NewTicket {
+        channel: Some(Channel::Hotline12315),
+        category: Some("food".into()),
+        ..complaint(text)
+    };
+    // Two tickets last year, twenty-two this year: twenty-one for 食药 closed on time, one for
+    // 质监 still open.
+    for _ in 0..2 {
+        complaints::intake(
+            &app.store,
+            &office(),
+            &food("饭店卫生差"),
+            day("2025-06-02"),
+        )
+        .await
+        .unwrap();
+    }
+    let sy = unit(&app, "SYFJ").await;
+    let d0 = day("2026-03-02");
+    let d1 = day("2026-03-03");
+    for n in 0..21 {
+        let got = complaints::intake(&app.store, &office(), &food(&format!("饭店卫生差{n}")), d0)
+            .await
+            .unwrap();
+        let steps = [
+            (&sy, Event::Sign),
+            (
+                &sy,
+                Event::Reply {
+                    finding: Finding::Unfounded,
+                },
+            ),
+        ];
+        for (who, e) in &steps {
+            complaints::act(&app.store, who, got.id, e, d1)
+                .await
+                .unwrap();
+        }
+        let visit = Event::Visit {
+            satisfaction: if n == 0 {
+                Satisfaction::Dissatisfied
+            } else {
+                Satisfaction::Satisfied
+            },
+        };
+        complaints::act(&app.store, &office(), got.id, &visit, d1)
+            .await
+            .unwrap();
+        complaints::act(&app.store, &office(), got.id, &Event::Close, d1)
+            .await
+            .unwrap();
+    }
+    let product = NewTicket {
+        category: Some("product".into()),
+        ..food("电热水壶漏电")
+    };
+    complaints::intake(&app.store, &office(), &product, d1)
+        .await
+        .unwrap();
+    no_drift(&app, "ranking").await;
+
+    let y = counts::year_figures(&app.store, &office(), 2026)
+        .await
+        .unwrap();
+    assert_eq!(y.counts.tickets, 22);
+    assert_eq!(y.previous_tickets, 2);
+    assert_eq!(y.year_on_year, Some(1000.0));
+    assert_eq!(y.per_10k, None, "no residents set");
+    let first = &y.ranking[0];
+    assert_eq!((first.unit.as_str(), first.rank), ("SYFJ", Some(1)));
+    assert_eq!(first.counts.close_rate().percent(), Some(100.0));
+    assert_eq!((first.counts.satisfied, first.counts.rated), (20, 21));
+    let zj = y.ranking.iter().find(|r| r.unit == "ZJFJ").unwrap();
+    assert_eq!(zj.rank, None, "one ticket is not enough to rank");
+    let d = counts::dashboard(&app.store, &office(), "2026-03", "2026-03")
+        .await
+        .unwrap();
+    assert_eq!(
+        d.by_channel,
+        vec![("12315".to_string(), y.counts)],
+        "every ticket came by the 12315 hotline"
+    );
+}
