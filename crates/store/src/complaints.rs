@@ -8,7 +8,7 @@ pub mod counts;
 pub mod registers;
 
 use crate::audit::{self, Change};
-use crate::schema::{Migration, Schema, Table};
+use crate::schema::{JobSpec, Migration, Schema, Table};
 use crate::{Actor, Result, Store, StoreError, Tx, code_column, now_text, units_under_sql};
 use chrono::{Datelike, NaiveDate};
 use qcity_domain::complaints::calendar::Calendar;
@@ -46,7 +46,22 @@ pub const SCHEMA: Schema = Schema {
         Table::by_key("complaint_counts"),
         Table::by_key("complaint_counts_state"),
     ],
-    jobs: &[],
+    jobs: &[JobSpec {
+        name: "complaint-figures",
+        run: |store, ctx| {
+            Box::pin(async move {
+                // Recounted once per business date (overdue stages become due); events keep
+                // the counts current meanwhile.
+                if counts::as_of(store).await? == Some(ctx.today) {
+                    return Ok(String::new());
+                }
+                let cells = counts::rebuild(store, ctx.today).await?;
+                Ok(format!(
+                    "complaint figures recounted: {cells} cell(s) / 投诉统计已重算 {cells} 格"
+                ))
+            })
+        },
+    }],
     measures: &[],
     demo: None,
 };

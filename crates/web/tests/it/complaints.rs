@@ -655,6 +655,29 @@ async fn kept_counts_equal_a_recount_after_random_events() {
         Some(day("2026-03-31"))
     );
 
+    // The daily job recounts once per business date.
+    let ladder = qcity_domain::supervision::Ladder::default();
+    let ctx = qcity_store::schema::JobCtx {
+        today: day("2026-04-01"),
+        ladder: &ladder,
+    };
+    let job = complaints::SCHEMA
+        .jobs
+        .iter()
+        .find(|j| j.name == "complaint-figures")
+        .unwrap();
+    let said = (job.run)(&app.store, &ctx).await.unwrap();
+    assert!(said.contains("recounted"), "{said}");
+    assert_eq!(
+        (job.run)(&app.store, &ctx).await.unwrap(),
+        "",
+        "once per date"
+    );
+    assert_eq!(
+        counts::as_of(&app.store).await.unwrap(),
+        Some(day("2026-04-01"))
+    );
+    no_drift(&app, "the daily job").await;
     let d = counts::dashboard(&app.store, &office(), "2026-01", "2026-12")
         .await
         .unwrap();
