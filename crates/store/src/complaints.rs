@@ -555,6 +555,16 @@ async fn step(
 ) -> Result<Status> {
     let who = who(tx, actor).await?;
     let row = load(tx, actor, id).await?;
+    // The history is dated by business date: an event cannot precede the last one.
+    let last: Option<String> =
+        sqlx::query("SELECT MAX(on_date) AS d FROM complaint_events WHERE ticket_id = $1")
+            .bind(id)
+            .fetch_one(&mut **tx)
+            .await?
+            .try_get("d")?;
+    if last.is_some_and(|d| today.to_string() < d) {
+        return Err(StoreError::invalid("on", "error-complaint-date-order"));
+    }
     // A unit code named by the office must be one of the district's units.
     let target = match event {
         Event::Dispatch { unit }

@@ -51,3 +51,4 @@ error-dispute-body-missing = Please name the inspection or appraisal body.
 error-dispute-conclusion-missing = Please give the conclusion.
 error-dispute-negative-compensation = The compensation cannot be negative.
 notice-kind-complaint = Complaint ticket
+error-complaint-date-order = A step cannot be dated before the ticket's previous step.

@@ -51,3 +51,4 @@ error-dispute-body-missing = 请填写检验或鉴定机构。
 error-dispute-conclusion-missing = 请填写结论。
 error-dispute-negative-compensation = 赔偿金额不能为负数。
 notice-kind-complaint = 投诉工单
+error-complaint-date-order = 办理日期不能早于工单上一步的日期。

@@ -192,6 +192,10 @@ async fn a_complaint_runs_from_the_public_form_to_a_credit_event() {
     .await
     .unwrap_err();
     assert_eq!(code_of(err), "error-complaint-not-allowed");
+    let err = complaints::act(&app.store, &zj, got.id, &Event::Sign, day("2026-03-01"))
+        .await
+        .unwrap_err();
+    assert_eq!(code_of(err), "error-complaint-date-order");
     let d1 = day("2026-03-03");
     let boss = office();
     let steps: Vec<(&Actor, Event)> = vec![
