@@ -1290,3 +1290,23 @@ pub async fn photos(store: &Store, actor: &Actor, id: i64) -> Result<Vec<(i64, S
         .map(|r| Ok((r.try_get("id")?, r.try_get("filename")?, r.try_get("mime")?)))
         .collect()
 }
+
+/// A photo's bytes for download, when the actor may read its ticket: (filename, mime, bytes).
+pub async fn photo(
+    store: &Store,
+    actor: &Actor,
+    photo_id: i64,
+) -> Result<(String, String, Vec<u8>)> {
+    let scope = scope_sql(actor)?;
+    let r = sqlx::query(&format!(
+        "SELECT p.filename, p.mime, e.sha256, e.stored, e.data FROM complaint_photos p \
+         JOIN complaint_tickets t ON t.id = p.ticket_id JOIN evidence_files e ON e.sha256 = p.sha256 \
+         WHERE p.id = $1 AND {scope}"
+    ))
+    .bind(photo_id)
+    .fetch_optional(&store.pool)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    let bytes = crate::evidence::content(store, &r).await?;
+    Ok((r.try_get("filename")?, r.try_get("mime")?, bytes))
+}

@@ -747,6 +747,15 @@ async fn photos_must_be_images() {
         .unwrap();
     assert_eq!(photos.len(), 1);
     assert_eq!(photos[0].2, "image/png");
+    let (_, mime, bytes) = complaints::photo(&app.store, &office(), photos[0].0)
+        .await
+        .unwrap();
+    assert_eq!((mime.as_str(), bytes.as_slice()), ("image/png", PNG));
+    // A unit the ticket was never routed to cannot fetch it.
+    assert!(matches!(
+        complaints::photo(&app.store, &unit(&app, "NW").await, photos[0].0).await,
+        Err(StoreError::NotFound)
+    ));
 }
 
 /// A 1×1 PNG.
