@@ -12,6 +12,7 @@ pub mod auth;
 pub mod backup;
 pub mod bulk;
 pub mod bulletins;
+pub mod complaints;
 pub mod credit;
 pub mod demo;
 pub mod enterprises;

@@ -20,6 +20,7 @@ pub static MODULES: &[&Module] = &[
     &pages::assessment::MODULE,
     &pages::acceptance::MODULE,
     &pages::reports::MODULE,
+    &pages::complaints::MODULE,
 ];
 
 /// Accounts, units, sign-in, the audit trail, the API frame, health and metrics.

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod assessment;
 pub mod auth;
 pub mod bulletins;
+pub mod complaints;
 pub mod districts;
 pub mod enterprises;
 pub mod home;

@@ -16,6 +16,7 @@ mod browser_notices;
 mod browser_plan;
 mod browser_portal;
 mod bulk;
+mod complaints;
 mod connectors;
 mod crawl;
 mod districts;

@@ -1,0 +1,466 @@
+//! The complaint dashboard kept current (`complaint_counts`): the domain's additive `Counts`
+//! per owner, unit, category, channel and month of receipt, as of one business date
+//! (`complaint_counts_state.as_of`). Each ticket's own contribution is kept beside it
+//! (`complaint_ticket_counts`), so an event replaces exactly what the ticket added before, in
+//! the event's transaction. An event on a later business date first recounts everything as of
+//! that date ([`rebuild`]); [`drift`] recounts from the histories and lists the cells that
+//! differ (none, unless something wrote around these functions).
+
+use super::history;
+use crate::{Actor, Backend, Result, Store, StoreError, Tx};
+use chrono::NaiveDate;
+use qcity_domain::complaints::catalogue::Limits;
+use qcity_domain::complaints::figures::{
+    Counts, MIN_TICKETS_TO_RANK, RankedUnit, TicketFigures, per_10k, per_10k_parts, rank_units,
+    year_on_year,
+};
+use qcity_domain::complaints::ticket::Satisfaction;
+use qcity_domain::role::Role;
+use sqlx::Row;
+use std::collections::{BTreeMap, HashMap};
+
+/// The PostgreSQL advisory lock serialising recounts and rebuilds (SQLite's BEGIN IMMEDIATE
+/// already does).
+const COUNTS_LOCK: i64 = 51031;
+
+const COLUMNS: &str = "tickets, handled, sign_due, sign_on_time, reply_due, reply_on_time, \
+     close_due, close_on_time, rated, satisfied, repeats";
+
+/// One dashboard cell: owner, unit (0: no unit yet), category ('' : not classified), channel
+/// and month of receipt (`2026-02`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Cell {
+    pub owner_id: i64,
+    pub unit_id: i64,
+    pub category: String,
+    pub channel: String,
+    pub month: String,
+}
+
+fn values(c: &Counts) -> [i64; 11] {
+    [
+        c.tickets,
+        c.handled,
+        c.sign_due,
+        c.sign_on_time,
+        c.reply_due,
+        c.reply_on_time,
+        c.close_due,
+        c.close_on_time,
+        c.rated,
+        c.satisfied,
+        c.repeats,
+    ]
+    .map(|v| i64::try_from(v).unwrap_or(i64::MAX))
+}
+
+fn counts_of(r: &sqlx::any::AnyRow) -> Result<Counts> {
+    let g = |c: &str| -> Result<u64> { Ok(u64::try_from(r.try_get::<i64, _>(c)?).unwrap_or(0)) };
+    Ok(Counts {
+        tickets: g("tickets")?,
+        handled: g("handled")?,
+        sign_due: g("sign_due")?,
+        sign_on_time: g("sign_on_time")?,
+        reply_due: g("reply_due")?,
+        reply_on_time: g("reply_on_time")?,
+        close_due: g("close_due")?,
+        close_on_time: g("close_on_time")?,
+        rated: g("rated")?,
+        satisfied: g("satisfied")?,
+        repeats: g("repeats")?,
+    })
+}
+
+fn cell_of(r: &sqlx::any::AnyRow) -> Result<Cell> {
+    Ok(Cell {
+        owner_id: r.try_get("owner_id")?,
+        unit_id: r.try_get("unit_id")?,
+        category: r.try_get("category")?,
+        channel: r.try_get("channel")?,
+        month: r.try_get("month")?,
+    })
+}
+
+/// The business date the kept counts are as of; `None` before the first count.
+pub async fn as_of(store: &Store) -> Result<Option<NaiveDate>> {
+    let row = sqlx::query("SELECT as_of FROM complaint_counts_state WHERE id = 1")
+        .fetch_optional(&store.pool)
+        .await?;
+    Ok(row
+        .map(|r| r.try_get::<String, _>("as_of"))
+        .transpose()?
+        .and_then(|d| d.parse().ok()))
+}
+
+async fn as_of_in(tx: &mut Tx) -> Result<Option<NaiveDate>> {
+    let row = sqlx::query("SELECT as_of FROM complaint_counts_state WHERE id = 1")
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(row
+        .map(|r| r.try_get::<String, _>("as_of"))
+        .transpose()?
+        .and_then(|d| d.parse().ok()))
+}
+
+async fn lock(tx: &mut Tx) -> Result<()> {
+    // Only PostgreSQL has advisory locks.
+    if tx_backend(tx).await == Backend::Postgres {
+        sqlx::query(&format!("SELECT pg_advisory_xact_lock({COUNTS_LOCK})"))
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Which database a transaction runs on (the recount is called deep inside other writes).
+async fn tx_backend(tx: &mut Tx) -> Backend {
+    match (**tx).backend_name() {
+        "PostgreSQL" => Backend::Postgres,
+        _ => Backend::Sqlite,
+    }
+}
+
+/// A ticket's cell and contribution as of `as_of`, from its history.
+async fn contribution(
+    tx: &mut Tx,
+    ticket_id: i64,
+    as_of: NaiveDate,
+    cals: &mut HashMap<i64, qcity_domain::complaints::calendar::Calendar>,
+) -> Result<(Cell, Counts)> {
+    let r = sqlx::query(
+        "SELECT owner_id, last_unit_id, category, channel, received_on, sign_days, reply_days, close_days, satisfaction \
+         FROM complaint_tickets WHERE id = $1",
+    )
+    .bind(ticket_id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    let owner: i64 = r.try_get("owner_id")?;
+    let received: String = r.try_get("received_on")?;
+    let cell = Cell {
+        owner_id: owner,
+        unit_id: r.try_get::<Option<i64>, _>("last_unit_id")?.unwrap_or(0),
+        category: r
+            .try_get::<Option<String>, _>("category")?
+            .unwrap_or_default(),
+        channel: r.try_get("channel")?,
+        month: received.chars().take(7).collect(),
+    };
+    let day = |c: &str| -> Result<u32> { Ok(u32::try_from(r.try_get::<i64, _>(c)?).unwrap_or(0)) };
+    let limits = Limits {
+        sign: day("sign_days")?,
+        reply: day("reply_days")?,
+        close: day("close_days")?,
+    };
+    let satisfaction: Option<String> = r.try_get("satisfaction")?;
+    let satisfaction = satisfaction.and_then(|s| {
+        use qcity_domain::registry::CodeList;
+        Satisfaction::ALL.iter().copied().find(|m| m.code() == s)
+    });
+    if let std::collections::hash_map::Entry::Vacant(e) = cals.entry(owner) {
+        e.insert(super::registers::calendar_in(tx, owner).await?);
+    }
+    let hist = history(tx, ticket_id).await?;
+    let figures = TicketFigures::from_history(&hist, satisfaction, &limits, &cals[&owner], as_of);
+    let mut counts = Counts::default();
+    counts.add(&figures);
+    Ok((cell, counts))
+}
+
+/// Adds (`sign` 1) or removes (`sign` -1) counts in a kept cell.
+async fn add_to_cell(tx: &mut Tx, cell: &Cell, counts: &Counts, sign: i64) -> Result<()> {
+    let v = values(counts).map(|x| x * sign);
+    let updates = COLUMNS
+        .split(", ")
+        .map(|c| format!("{c} = complaint_counts.{c} + excluded.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "INSERT INTO complaint_counts (owner_id, unit_id, category, channel, month, {COLUMNS}) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+         ON CONFLICT (owner_id, unit_id, category, channel, month) DO UPDATE SET {updates}"
+    );
+    let mut q = sqlx::query(&sql)
+        .bind(cell.owner_id)
+        .bind(cell.unit_id)
+        .bind(cell.category.clone())
+        .bind(cell.channel.clone())
+        .bind(cell.month.clone());
+    for x in v {
+        q = q.bind(x);
+    }
+    q.execute(&mut **tx).await?;
+    sqlx::query("DELETE FROM complaint_counts WHERE tickets = 0")
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+async fn insert_ticket_row(tx: &mut Tx, ticket_id: i64, cell: &Cell, c: &Counts) -> Result<()> {
+    let sql = format!(
+        "INSERT INTO complaint_ticket_counts (ticket_id, owner_id, unit_id, category, channel, month, {COLUMNS}) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+    );
+    let mut q = sqlx::query(&sql)
+        .bind(ticket_id)
+        .bind(cell.owner_id)
+        .bind(cell.unit_id)
+        .bind(cell.category.clone())
+        .bind(cell.channel.clone())
+        .bind(cell.month.clone());
+    for x in values(c) {
+        q = q.bind(x);
+    }
+    q.execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// Replaces one ticket's contribution as of the kept date.
+async fn replace(
+    tx: &mut Tx,
+    ticket_id: i64,
+    as_of: NaiveDate,
+    cals: &mut HashMap<i64, qcity_domain::complaints::calendar::Calendar>,
+) -> Result<()> {
+    let old = sqlx::query(&format!(
+        "SELECT owner_id, unit_id, category, channel, month, {COLUMNS} FROM complaint_ticket_counts WHERE ticket_id = $1"
+    ))
+    .bind(ticket_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if let Some(r) = old {
+        add_to_cell(tx, &cell_of(&r)?, &counts_of(&r)?, -1).await?;
+        sqlx::query("DELETE FROM complaint_ticket_counts WHERE ticket_id = $1")
+            .bind(ticket_id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    let (cell, counts) = contribution(tx, ticket_id, as_of, cals).await?;
+    insert_ticket_row(tx, ticket_id, &cell, &counts).await?;
+    add_to_cell(tx, &cell, &counts, 1).await
+}
+
+/// Recounts a ticket after an event, inside the event's transaction. An event on a business
+/// date after the kept one recounts everything as of the new date first.
+pub(crate) async fn recount(tx: &mut Tx, ticket_id: i64, today: NaiveDate) -> Result<()> {
+    lock(tx).await?;
+    match as_of_in(tx).await? {
+        Some(kept) if kept >= today => replace(tx, ticket_id, kept, &mut HashMap::new()).await,
+        _ => rebuild_in(tx, today).await.map(|_| ()),
+    }
+}
+
+/// Recounts every ticket of a district as of the kept date (after its calendar changed).
+pub(crate) async fn recount_owner(tx: &mut Tx, owner: i64) -> Result<()> {
+    lock(tx).await?;
+    let Some(kept) = as_of_in(tx).await? else {
+        return Ok(());
+    };
+    let ids: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM complaint_tickets WHERE owner_id = $1 ORDER BY id")
+            .bind(owner)
+            .fetch_all(&mut **tx)
+            .await?;
+    let mut cals = HashMap::new();
+    for id in ids {
+        replace(tx, id, kept, &mut cals).await?;
+    }
+    Ok(())
+}
+
+async fn rebuild_in(tx: &mut Tx, date: NaiveDate) -> Result<u64> {
+    sqlx::query("DELETE FROM complaint_counts")
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("DELETE FROM complaint_ticket_counts")
+        .execute(&mut **tx)
+        .await?;
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM complaint_tickets ORDER BY id")
+        .fetch_all(&mut **tx)
+        .await?;
+    let mut cals = HashMap::new();
+    for id in ids {
+        let (cell, counts) = contribution(tx, id, date, &mut cals).await?;
+        insert_ticket_row(tx, id, &cell, &counts).await?;
+    }
+    let sums = COLUMNS
+        .split(", ")
+        .map(|c| format!("SUM({c})"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let cells = sqlx::query(&format!(
+        "INSERT INTO complaint_counts (owner_id, unit_id, category, channel, month, {COLUMNS}) \
+         SELECT owner_id, unit_id, category, channel, month, {sums} FROM complaint_ticket_counts \
+         GROUP BY owner_id, unit_id, category, channel, month"
+    ))
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    sqlx::query("DELETE FROM complaint_counts_state")
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("INSERT INTO complaint_counts_state (id, as_of) VALUES (1, $1)")
+        .bind(date.to_string())
+        .execute(&mut **tx)
+        .await?;
+    Ok(cells)
+}
+
+/// Recounts every cell as of `date` from the tickets' histories and makes `date` the kept
+/// date (the daily job, `qcity rebuild`). Returns the number of cells.
+pub async fn rebuild(store: &Store, date: NaiveDate) -> Result<u64> {
+    let mut tx = store.begin().await?;
+    lock(&mut tx).await?;
+    let cells = rebuild_in(&mut tx, date).await?;
+    tx.commit().await?;
+    Ok(cells)
+}
+
+/// A kept cell that differs from a recount: (cell, recounted, kept).
+pub type Drift = (Cell, Counts, Counts);
+
+/// Recounts every ticket from its history as of the kept date and lists the cells whose kept
+/// counts differ. Empty when the kept counts are right (and before the first count).
+pub async fn drift(store: &Store) -> Result<Vec<Drift>> {
+    let mut tx = store.begin().await?;
+    let Some(kept) = as_of_in(&mut tx).await? else {
+        return Ok(Vec::new());
+    };
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM complaint_tickets ORDER BY id")
+        .fetch_all(&mut *tx)
+        .await?;
+    let mut cals = HashMap::new();
+    let mut recount: BTreeMap<Cell, Counts> = BTreeMap::new();
+    for id in ids {
+        let (cell, counts) = contribution(&mut tx, id, kept, &mut cals).await?;
+        *recount.entry(cell).or_default() += counts;
+    }
+    let rows = sqlx::query(&format!(
+        "SELECT owner_id, unit_id, category, channel, month, {COLUMNS} FROM complaint_counts"
+    ))
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let mut stored: BTreeMap<Cell, Counts> = BTreeMap::new();
+    for r in &rows {
+        stored.insert(cell_of(r)?, counts_of(r)?);
+    }
+    let cells: std::collections::BTreeSet<&Cell> = recount.keys().chain(stored.keys()).collect();
+    Ok(cells
+        .into_iter()
+        .filter_map(|c| {
+            let a = recount.get(c).copied().unwrap_or_default();
+            let b = stored.get(c).copied().unwrap_or_default();
+            (a != b).then(|| (c.clone(), a, b))
+        })
+        .collect())
+}
+
+/// The dashboard of the actor's district over months of receipt (`from`..=`to`, `2026-01`):
+/// totals and the breakdowns, from the kept counts. A unit sees its own figures only.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Dashboard {
+    pub as_of: Option<NaiveDate>,
+    pub total: Counts,
+    /// By unit code ('' : not dispatched yet).
+    pub by_unit: Vec<(String, Counts)>,
+    pub by_category: Vec<(String, Counts)>,
+    pub by_channel: Vec<(String, Counts)>,
+    pub by_month: Vec<(String, Counts)>,
+}
+
+fn scope_sql(actor: &Actor) -> Result<String> {
+    let owner = format!("c.owner_id = {}", actor.owner_sql());
+    match (actor.role, actor.unit_id) {
+        (Some(Role::Office | Role::Leader | Role::Evaluator), _) => Ok(owner),
+        (Some(Role::Unit), Some(u)) => Ok(format!("{owner} AND c.unit_id = {u}")),
+        _ => Err(StoreError::Forbidden),
+    }
+}
+
+pub async fn dashboard(store: &Store, actor: &Actor, from: &str, to: &str) -> Result<Dashboard> {
+    let scope = scope_sql(actor)?;
+    let rows = sqlx::query(&format!(
+        "SELECT c.owner_id, c.unit_id, COALESCE(u.code, '') AS unit_code, c.category, c.channel, c.month, {} \
+         FROM complaint_counts c LEFT JOIN org_units u ON u.id = c.unit_id \
+         WHERE {scope} AND c.month >= $1 AND c.month <= $2",
+        COLUMNS
+            .split(", ")
+            .map(|c| format!("c.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+    .bind(from)
+    .bind(to)
+    .fetch_all(&store.pool)
+    .await?;
+    let mut d = Dashboard {
+        as_of: as_of(store).await?,
+        ..Dashboard::default()
+    };
+    let mut maps: [BTreeMap<String, Counts>; 4] = Default::default();
+    for r in &rows {
+        let c = counts_of(r)?;
+        d.total += c;
+        let keys: [String; 4] = [
+            r.try_get("unit_code")?,
+            r.try_get("category")?,
+            r.try_get("channel")?,
+            r.try_get("month")?,
+        ];
+        for (map, key) in maps.iter_mut().zip(keys) {
+            *map.entry(key).or_default() += c;
+        }
+    }
+    let [u, c, ch, m] = maps;
+    d.by_unit = u.into_iter().collect();
+    d.by_category = c.into_iter().collect();
+    d.by_channel = ch.into_iter().collect();
+    d.by_month = m.into_iter().collect();
+    Ok(d)
+}
+
+/// A year's figures for the district: the counts, 每万人投诉量, the change on last year and
+/// the unit ranking (units with at least [`MIN_TICKETS_TO_RANK`] tickets handled).
+#[derive(Debug, Clone, PartialEq)]
+pub struct YearFigures {
+    pub year: i32,
+    pub counts: Counts,
+    pub residents: Option<i64>,
+    pub per_10k: Option<f64>,
+    pub previous_tickets: u64,
+    /// Tickets received, in per cent on last year; `None` when last year had none.
+    pub year_on_year: Option<f64>,
+    pub ranking: Vec<RankedUnit>,
+}
+
+pub async fn year_figures(store: &Store, actor: &Actor, year: i32) -> Result<YearFigures> {
+    let this = dashboard(store, actor, &format!("{year}-01"), &format!("{year}-12")).await?;
+    let last = dashboard(
+        store,
+        actor,
+        &format!("{}-01", year - 1),
+        &format!("{}-12", year - 1),
+    )
+    .await?;
+    let residents = super::registers::population(store, actor, year).await?;
+    let parts = per_10k_parts(
+        this.total.tickets,
+        residents.and_then(|r| u64::try_from(r).ok()).unwrap_or(0),
+    );
+    let units: Vec<(String, Counts)> = this
+        .by_unit
+        .iter()
+        .filter(|(code, _)| !code.is_empty())
+        .cloned()
+        .collect();
+    Ok(YearFigures {
+        year,
+        counts: this.total,
+        residents,
+        per_10k: per_10k(parts),
+        previous_tickets: last.total.tickets,
+        year_on_year: year_on_year(this.total.tickets as f64, Some(last.total.tickets as f64)),
+        ranking: rank_units(&units, MIN_TICKETS_TO_RANK),
+    })
+}
