@@ -774,11 +774,14 @@ async fn credit_event(
     if code.is_empty() && name.is_empty() {
         return Ok(());
     }
+    // The ticket's own district's register: its credit file is kept there.
     let Some(enterprise) = sqlx::query(
-        "SELECT id FROM enterprises WHERE (code = $1 AND $1 <> '') OR (name = $2 AND $2 <> '') ORDER BY id LIMIT 1",
+        "SELECT id FROM enterprises WHERE owner_id = $3 \
+         AND ((code = $1 AND $1 <> '') OR (name = $2 AND $2 <> '')) ORDER BY id LIMIT 1",
     )
     .bind(code)
     .bind(name)
+    .bind(row.owner_id)
     .fetch_optional(&mut **tx)
     .await?
     .map(|r| r.try_get::<i64, _>("id"))
@@ -788,8 +791,8 @@ async fn credit_event(
     };
     let source_ref = format!("ticket:{}", row.id);
     let inserted = sqlx::query(
-        "INSERT INTO credit_events (enterprise_id, kind, occurred_on, serious, summary, source, source_ref, unit_id, recorded_by, recorded_at) \
-         VALUES ($1, 'complaint', $2, 0, $3, 'complaint', $4, $5, $6, $7) ON CONFLICT (source, source_ref) DO NOTHING RETURNING id",
+        "INSERT INTO credit_events (enterprise_id, kind, occurred_on, serious, summary, source, source_ref, unit_id, recorded_by, recorded_at, owner_id) \
+         VALUES ($1, 'complaint', $2, 0, $3, 'complaint', $4, $5, $6, $7, $8) ON CONFLICT (source, source_ref) DO NOTHING RETURNING id",
     )
     .bind(enterprise)
     .bind(today.to_string())
@@ -798,6 +801,7 @@ async fn credit_event(
     .bind(row.last_unit_id)
     .bind(&actor.username)
     .bind(now_text())
+    .bind(row.owner_id)
     .fetch_optional(&mut **tx)
     .await?;
     if let Some(r) = inserted {

@@ -244,9 +244,13 @@ async fn a_complaint_runs_from_the_public_form_to_a_credit_event() {
     assert_eq!(audited, 1 + 7 + 1, "intake, seven events, one contact view");
 
     // A substantiated complaint against a registered enterprise is in its credit file, once.
-    let credit = qcity_store::credit::events(&app.store, enterprise)
-        .await
-        .unwrap();
+    let credit = qcity_store::credit::events(
+        &app.store,
+        qcity_store::enterprises::Whose::Public(None),
+        enterprise,
+    )
+    .await
+    .unwrap();
     assert_eq!(credit.len(), 1, "{credit:?}");
     assert_eq!(credit[0].source, "complaint");
     assert!(credit[0].summary.contains("2026-000001"));
