@@ -11,7 +11,7 @@ use qcity_domain::supervision::Tally;
 use qcity_store::obligations::{self, Filter};
 use qcity_store::{Actor, StoreError, plan};
 
-fn jinshui() -> DistrictSpec {
+pub(crate) fn jinshui() -> DistrictSpec {
     DistrictSpec {
         code: "JINSHUI".into(),
         name: "金水区".into(),
@@ -20,7 +20,7 @@ fn jinshui() -> DistrictSpec {
     }
 }
 
-async fn unit_id(app: &crate::harness::TestApp, code: &str) -> i64 {
+pub(crate) async fn unit_id(app: &crate::harness::TestApp, code: &str) -> i64 {
     sqlx::query_scalar::<_, i64>("SELECT id FROM org_units WHERE code = $1")
         .bind(code)
         .fetch_one(&app.store.pool)
@@ -29,7 +29,7 @@ async fn unit_id(app: &crate::harness::TestApp, code: &str) -> i64 {
 }
 
 /// The office of a district, as the store sees it.
-fn office_of(district: i64) -> Actor {
+pub(crate) fn office_of(district: i64) -> Actor {
     Actor {
         role: Some(Role::Office),
         unit_id: Some(district),
@@ -44,7 +44,7 @@ fn same_figures(a: &Tally, b: &Tally) -> bool {
 }
 
 /// The text of the cell with this class in the row with this id.
-fn cell(page: &str, row_id: &str, class: &str) -> String {
+pub(crate) fn cell(page: &str, row_id: &str, class: &str) -> String {
     let row = page
         .split(&format!("id=\"{row_id}\""))
         .nth(1)

@@ -4,39 +4,12 @@
 //! state-changing route of the two modules; the city's roll-up shows each district's readiness
 //! as its own acceptance page does, and totals the underlying counts.
 
+use crate::districts::{cell, jinshui, office_of, unit_id};
 use crate::harness::{TestApp, body};
 use crate::plan_preview::{demo_app, today};
 use qcity_domain::acceptance::Sheet;
-use qcity_domain::plan::DistrictSpec;
 use qcity_domain::role::Role;
 use qcity_store::{Actor, acceptance, assessment, plan};
-
-fn jinshui() -> DistrictSpec {
-    DistrictSpec {
-        code: "JINSHUI".into(),
-        name: "金水区".into(),
-        prefix: "JS".into(),
-        plan_code: "jinshui-2014".into(),
-    }
-}
-
-async fn unit_id(app: &TestApp, code: &str) -> i64 {
-    sqlx::query_scalar::<_, i64>("SELECT id FROM org_units WHERE code = $1")
-        .bind(code)
-        .fetch_one(&app.store.pool)
-        .await
-        .unwrap()
-}
-
-/// The office of a district, as the store sees it.
-fn office_of(district: i64) -> Actor {
-    Actor {
-        role: Some(Role::Office),
-        unit_id: Some(district),
-        owner_id: Some(district),
-        ..Actor::system("t")
-    }
-}
 
 /// Everything of a district's assessment and acceptance records, as its office reads them.
 async fn records(app: &TestApp, actor: &Actor) -> String {
@@ -91,20 +64,6 @@ fn by_id(page: &str, id: &str) -> String {
         .nth(1)
         .and_then(|s| s.split('<').next())
         .unwrap_or_else(|| panic!("no {id}"))
-        .to_string()
-}
-
-/// The text of the element with this class in the row with this id.
-fn cell(page: &str, row_id: &str, class: &str) -> String {
-    let row = page
-        .split(&format!("id=\"{row_id}\""))
-        .nth(1)
-        .unwrap_or_else(|| panic!("no row {row_id}"));
-    let row = row.split("</tr>").next().unwrap_or_default();
-    row.split(&format!("class=\"{class}\">"))
-        .nth(1)
-        .and_then(|s| s.split('<').next())
-        .unwrap_or_else(|| panic!("no {class} in {row_id}"))
         .to_string()
 }
 

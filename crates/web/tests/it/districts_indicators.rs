@@ -4,42 +4,16 @@
 //! nothing of them; the city's leader compares the districts, a rate's city figure being the
 //! sum of the numerators over the sum of the denominators, never the mean of the rates.
 
+use crate::districts::{cell, jinshui, office_of, unit_id};
 use crate::harness::{ADMIN_PASSWORD, TestApp, body};
 use qcity_domain::org::Ratio;
-use qcity_domain::plan::{DistrictSpec, Plan, default_plan};
+use qcity_domain::plan::{Plan, default_plan};
 use qcity_domain::role::Role;
 use qcity_store::indicators::{self, NewValue};
 use qcity_store::{Actor, plan};
 
-fn jinshui() -> DistrictSpec {
-    DistrictSpec {
-        code: "JINSHUI".into(),
-        name: "金水区".into(),
-        prefix: "JS".into(),
-        plan_code: "jinshui-2014".into(),
-    }
-}
-
 fn day() -> chrono::NaiveDate {
     chrono::NaiveDate::from_ymd_opt(2014, 12, 1).unwrap()
-}
-
-async fn unit_id(app: &TestApp, code: &str) -> i64 {
-    sqlx::query_scalar::<_, i64>("SELECT id FROM org_units WHERE code = $1")
-        .bind(code)
-        .fetch_one(&app.store.pool)
-        .await
-        .unwrap()
-}
-
-/// The office of a district, as the store sees it (a system name: no four-eyes in setup).
-fn office_of(district: i64) -> Actor {
-    Actor {
-        role: Some(Role::Office),
-        unit_id: Some(district),
-        owner_id: Some(district),
-        ..Actor::system("t")
-    }
 }
 
 fn new_value(indicator: &str, measure: &str, value: Option<f64>, comment: &str) -> NewValue {
@@ -143,20 +117,6 @@ fn dashboard_row(page: &str, code: &str) -> String {
         .nth(1)
         .and_then(|s| s.split("</tr>").next())
         .unwrap_or_else(|| panic!("no row {code}"))
-        .to_string()
-}
-
-/// The text of the cell with this class in the roll-up row with this id.
-fn cell(page: &str, row_id: &str, class: &str) -> String {
-    let row = page
-        .split(&format!("id=\"{row_id}\""))
-        .nth(1)
-        .unwrap_or_else(|| panic!("no row {row_id}"));
-    let row = row.split("</tr>").next().unwrap_or_default();
-    row.split(&format!("class=\"{class}\">"))
-        .nth(1)
-        .and_then(|s| s.split('<').next())
-        .unwrap_or_else(|| panic!("no {class} in {row_id}"))
         .to_string()
 }
 

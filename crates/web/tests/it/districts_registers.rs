@@ -5,6 +5,7 @@
 //! equal to that district's own sampling page; the public lookup finds both districts'
 //! enterprises and names the district.
 
+use crate::districts::{cell, unit_id};
 use crate::harness::{ADMIN_PASSWORD, TestApp, body, import_outcome};
 use chrono::NaiveDate;
 use qcity_domain::credit::EventKind;
@@ -24,14 +25,6 @@ fn huiji(n: u64) -> String {
 }
 fn jinshui(n: u64) -> String {
     division_uscc("410105", n)
-}
-
-async fn unit_id(app: &TestApp, code: &str) -> i64 {
-    sqlx::query_scalar::<_, i64>("SELECT id FROM org_units WHERE code = $1")
-        .bind(code)
-        .fetch_one(&app.store.pool)
-        .await
-        .unwrap()
 }
 
 async fn scalar(app: &TestApp, sql: &str) -> i64 {
@@ -65,20 +58,6 @@ fn sample(report: &str, code: &str, category: &str, passed: bool) -> String {
     format!(
         "{report},区级,{code},,{category}样品,{category},工业产品,否,2014-06-01,{verdict},{items},郑州市产品质量监督检验院\n"
     )
-}
-
-/// The text of the cell with this class in the row with this id.
-fn cell(page: &str, row_id: &str, class: &str) -> String {
-    let row = page
-        .split(&format!("id=\"{row_id}\""))
-        .nth(1)
-        .unwrap_or_else(|| panic!("no row {row_id}"));
-    let row = row.split("</tr>").next().unwrap_or_default();
-    row.split(&format!("class=\"{class}\">"))
-        .nth(1)
-        .and_then(|s| s.split('<').next())
-        .unwrap_or_else(|| panic!("no {class} in {row_id}"))
-        .to_string()
 }
 
 /// The 2014 total pass rate a district's own sampling page shows (the total row of its first
