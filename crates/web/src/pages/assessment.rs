@@ -939,8 +939,15 @@ struct LeaderPage {
 
 async fn leader(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     ctx.require_role(&[Role::Leader, Role::Office])?;
-    let (_, plan) = require_plan(&state, &ctx).await?;
     let actor = ctx.actor();
+    // A city's (or province's) leaders run no plan of their own yet: their view is the
+    // comparison of their districts, not the home district's plan with none of its figures.
+    if let Some(owner) = actor.owner_id
+        && qcity_store::plan::current_version_of_id(&state.store, owner).await? == 0
+    {
+        return Ok(see_other("/supervision/districts"));
+    }
+    let (_, plan) = require_plan(&state, &ctx).await?;
     let today = ctx.today;
     let phase = plan
         .phases

@@ -219,6 +219,10 @@ async fn a_second_district_runs_its_own_plan_and_the_city_compares_both() {
 
     // The city's leader compares both; each row is that district's own overview.
     let city = app.user("zz.leader", Role::Leader, Some("ZZ")).await;
+    // Its leaders' view is the comparison: the city runs no plan of its own yet.
+    let res = city.get(app.url("/leader")).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/supervision/districts");
     let res = city.get(app.url("/")).send().await.unwrap();
     assert_eq!(res.headers()["location"], "/supervision/districts");
     let page = body(
