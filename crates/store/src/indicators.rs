@@ -257,26 +257,33 @@ pub async fn submit_with_parts(
     let version: i64 = row.try_get("v")?;
     let shown: i64 = row.try_get("mine")?;
     let shown = shown + 1;
-    let id: i64 = sqlx::query(&format!(
+    // A rate's counts are bound only when given: a NULL bound through the Any driver can
+    // leave PostgreSQL's cached statement expecting another type for the next float.
+    let counts = if parts.is_some() {
+        "$12, $13"
+    } else {
+        "NULL, NULL"
+    };
+    let insert = format!(
         "INSERT INTO indicator_values (indicator, measure, year, value, judged, comment, source, status, version, unit_id, entered_by, entered_at, numerator, denominator, owner_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'submitted', $8, $9, $10, $11, $12, $13, {owner}) RETURNING id"
-    ))
-    .bind(&v.indicator)
-    .bind(&v.measure)
-    .bind(v.year)
-    .bind(v.value)
-    .bind(v.judged.map(i64::from))
-    .bind(comment)
-    .bind(&v.source)
-    .bind(version + 1)
-    .bind(unit_id)
-    .bind(&actor.username)
-    .bind(now_text())
-    .bind(parts.map(|p| p.numerator))
-    .bind(parts.map(|p| p.denominator))
-    .fetch_one(&mut *tx)
-    .await?
-    .try_get("id")?;
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'submitted', $8, $9, $10, $11, {counts}, {owner}) RETURNING id"
+    );
+    let mut q = sqlx::query(&insert)
+        .bind(&v.indicator)
+        .bind(&v.measure)
+        .bind(v.year)
+        .bind(v.value)
+        .bind(v.judged.map(i64::from))
+        .bind(comment)
+        .bind(&v.source)
+        .bind(version + 1)
+        .bind(unit_id)
+        .bind(&actor.username)
+        .bind(now_text());
+    if let Some(p) = parts {
+        q = q.bind(p.numerator).bind(p.denominator);
+    }
+    let id: i64 = q.fetch_one(&mut *tx).await?.try_get("id")?;
     audit::record(
         store,
         &mut tx,
