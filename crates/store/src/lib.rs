@@ -149,6 +149,15 @@ impl Actor {
         units_under_sql(&self.owner_sql())
     }
 
+    /// SQL condition: the org unit id in `column` is one the actor's district holds; the
+    /// operator and the command line, with no district, reach every unit.
+    pub(crate) fn owns_unit_sql(&self, column: &str) -> String {
+        match self.owner_id {
+            Some(_) => format!("{column} IN {}", self.owned_units_sql()),
+            None => "1 = 1".into(),
+        }
+    }
+
     pub fn scope(&self) -> Scope {
         match self.role {
             Some(role) => Scope::for_role(role, self.unit_id),

@@ -503,10 +503,7 @@ pub async fn issue_duban(
     }
     // Only a unit of the caller's district: another district's unit is unknown here (the
     // operator and the command line, with no district, reach every unit).
-    let owned = match actor.owner_id {
-        Some(_) => format!("id IN {}", actor.owned_units_sql()),
-        None => "1 = 1".to_string(),
-    };
+    let owned = actor.owns_unit_sql("id");
     let unit_id: i64 = sqlx::query(&format!(
         "SELECT id FROM org_units WHERE code = $1 AND {owned}"
     ))

@@ -47,17 +47,11 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Unit> {
 /// All units in code order. Unit names and the hierarchy are public information (they are in
 /// the published plan); contact details are not, so they are blanked for callers who may not
 /// read the unit.
-/// SQL condition: the units an account's district holds (a city's: its districts and theirs).
-/// The operator and the command line, with no unit, see every unit.
-fn owned(actor: &Actor) -> String {
-    match actor.owner_id {
-        Some(_) => format!("u.id IN {}", actor.owned_units_sql()),
-        None => "1 = 1".into(),
-    }
-}
-
 pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<Unit>> {
-    let sql = format!("{UNIT_SELECT} WHERE {} ORDER BY u.id", owned(actor));
+    let sql = format!(
+        "{UNIT_SELECT} WHERE {} ORDER BY u.id",
+        actor.owns_unit_sql("u.id")
+    );
     let rows = sqlx::query(&sql).fetch_all(&store.pool).await?;
     let scope = actor.scope();
     rows.iter()
@@ -76,7 +70,10 @@ fn redact(mut u: Unit, scope: Scope) -> Unit {
 
 /// A unit of the caller's district (another district's is not found).
 pub async fn get(store: &Store, actor: &Actor, code: &str) -> Result<Unit> {
-    let sql = format!("{UNIT_SELECT} WHERE u.code = $1 AND {}", owned(actor));
+    let sql = format!(
+        "{UNIT_SELECT} WHERE u.code = $1 AND {}",
+        actor.owns_unit_sql("u.id")
+    );
     let row = sqlx::query(&sql)
         .bind(code)
         .fetch_optional(&store.pool)
@@ -98,7 +95,10 @@ pub async fn update_contact(
     code: &str,
     c: Contact<'_>,
 ) -> Result<Unit> {
-    let sql = format!("{UNIT_SELECT} WHERE u.code = $1 AND {}", owned(actor));
+    let sql = format!(
+        "{UNIT_SELECT} WHERE u.code = $1 AND {}",
+        actor.owns_unit_sql("u.id")
+    );
     let row = sqlx::query(&sql)
         .bind(code)
         .fetch_optional(&store.pool)
