@@ -5,6 +5,7 @@
 //! all in one transaction. Every read and write is filtered by the actor's district.
 
 pub mod counts;
+pub mod open311;
 pub mod registers;
 
 use crate::audit::{self, Change};

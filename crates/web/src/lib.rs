@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod middleware;
 pub mod module;
 pub mod modules;
+pub mod open311;
 pub mod ops;
 pub mod pages;
 pub mod pdf;

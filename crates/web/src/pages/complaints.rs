@@ -12,7 +12,7 @@ pub struct Doc;
 pub static MODULE: Module = Module {
     slug: "complaints",
     schema: &qcity_store::complaints::SCHEMA,
-    routes: |r| r.per_district(true),
+    routes: |r| crate::open311::routes(r.per_district(true)),
     openapi: <Doc as utoipa::OpenApi>::openapi,
     nav: &[],
 };

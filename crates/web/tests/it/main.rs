@@ -34,6 +34,7 @@ mod lists;
 mod modules;
 mod multiproc;
 mod notices;
+mod open311;
 mod plan;
 mod plan_preview;
 mod portal;
