@@ -75,6 +75,8 @@ pub const MAX_TEXT: usize = 4000;
 enum Who {
     Office,
     Unit(i64, String),
+    /// The citizen who filed it, known by the ticket's number and verification code.
+    Citizen,
 }
 
 impl Who {
@@ -82,6 +84,7 @@ impl Who {
         match self {
             Who::Office => ticket::Actor::Office,
             Who::Unit(_, code) => ticket::Actor::Unit(code),
+            Who::Citizen => ticket::Actor::Citizen,
         }
     }
 }
@@ -555,6 +558,18 @@ async fn step(
     today: NaiveDate,
 ) -> Result<Status> {
     let who = who(tx, actor).await?;
+    step_as(store, tx, actor, &who, id, event, today).await
+}
+
+async fn step_as(
+    store: &Store,
+    tx: &mut Tx,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    event: &Event,
+    today: NaiveDate,
+) -> Result<Status> {
     let row = load(tx, actor, id).await?;
     // The history is dated by business date: an event cannot precede the last one.
     let last: Option<String> =
@@ -604,9 +619,9 @@ async fn step(
         Event::ApproveExtension => row.ticket.pending_extension.unwrap_or(0),
         _ => 0,
     };
-    let actor_unit = match &who {
+    let actor_unit = match who {
         Who::Unit(id, _) => Some(*id),
-        Who::Office => None,
+        Who::Office | Who::Citizen => None,
     };
     let event_id: i64 = sqlx::query(
         "INSERT INTO complaint_events (ticket_id, owner_id, on_date, kind, days, actor, actor_unit_id, unit_id, reason, created_at) \
@@ -737,6 +752,10 @@ async fn notify(
         K::RefuseExtension => (format!("【投诉工单】{} 延期申请未同意", row.number), "info"),
         K::Merge => (
             format!("【投诉工单】{} 已并单，无需再办", row.number),
+            "info",
+        ),
+        K::AddInfo => (
+            format!("【投诉工单】{} 投诉人补充了信息，请查看", row.number),
             "info",
         ),
         _ => return Ok(()),
@@ -1188,6 +1207,124 @@ pub async fn public_status(
         finding: row.ticket.finding,
         events: hist.iter().map(|d| (d.on, d.kind)).collect(),
     })
+}
+
+/// The longest addition a citizen may make at once.
+pub const MAX_ADDITION: usize = 1000;
+
+/// The citizen adds information to an open ticket, known by its number and verification code
+/// (a wrong code is "not found", as on the status page). The text is kept in the history, the
+/// unit handling it is notified.
+pub async fn add_info_public(
+    store: &Store,
+    actor: &Actor,
+    number: &str,
+    code: &str,
+    text: &str,
+    today: NaiveDate,
+) -> Result<Status> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(StoreError::invalid("text", "error-complaint-text-missing"));
+    }
+    if text.chars().count() > MAX_ADDITION {
+        return Err(StoreError::invalid("text", "error-complaint-addition-long"));
+    }
+    let hash = sha256_hex(&code.trim().to_uppercase());
+    let mut tx = store.begin().await?;
+    let r = sqlx::query(
+        "SELECT id, owner_id FROM complaint_tickets WHERE number = $1 AND code_hash = $2",
+    )
+    .bind(number.trim())
+    .bind(&hash)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    let id: i64 = r.try_get("id")?;
+    let citizen = Actor {
+        owner_id: Some(r.try_get("owner_id")?),
+        ..actor.clone()
+    };
+    let status = step_as(
+        store,
+        &mut tx,
+        &citizen,
+        &Who::Citizen,
+        id,
+        &Event::AddInfo,
+        today,
+    )
+    .await?;
+    sqlx::query(
+        "UPDATE complaint_events SET reason = $1 WHERE id = (SELECT MAX(id) FROM complaint_events WHERE ticket_id = $2)",
+    )
+    .bind(text)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(status)
+}
+
+/// Repeat tickets the office might merge this one into (并单): unfinished tickets of the same
+/// district received before it, within the rule's window, naming the same enterprise and
+/// category or with a similar text. (id, number, reasons, similarity), best first.
+pub async fn merge_suggestions(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+) -> Result<
+    Vec<(
+        i64,
+        String,
+        Vec<qcity_domain::complaints::merge::Reason>,
+        f64,
+    )>,
+> {
+    use qcity_domain::complaints::merge::{MergeRule, suggestions};
+    if actor.role != Some(Role::Office) {
+        return Ok(Vec::new());
+    }
+    let mut tx = store.begin().await?;
+    let row = load(&mut tx, actor, id).await?;
+    let rule = MergeRule::default();
+    let from = row.received_on - chrono::Duration::days(rule.window_days);
+    let rows = sqlx::query(&format!(
+        "{SELECT_TICKET} WHERE t.owner_id = $1 AND t.id <> $2 AND t.received_on >= $3 AND t.received_on <= $4 \
+         AND t.status NOT IN ('closed', 'declined', 'merged') ORDER BY t.id LIMIT 500"
+    ))
+    .bind(row.owner_id)
+    .bind(id)
+    .bind(from.to_string())
+    .bind(row.received_on.to_string())
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let others: Vec<Row0> = rows.iter().map(row0).collect::<Result<_>>()?;
+    let candidates: Vec<Candidate> = others.iter().map(candidate).collect();
+    let numbers: std::collections::HashMap<i64, String> =
+        others.iter().map(|r| (r.id, r.number.clone())).collect();
+    Ok(suggestions(&candidate(&row), &candidates, &rule)
+        .into_iter()
+        .filter(|s| s.id < id)
+        .map(|s| {
+            let number = numbers.get(&s.id).cloned().unwrap_or_default();
+            (s.id, number, s.reasons, s.similarity)
+        })
+        .collect())
+}
+
+/// The id of a ticket of the actor's district by its number (`2026-000123`).
+pub async fn id_by_number(store: &Store, actor: &Actor, number: &str) -> Result<i64> {
+    let scope = scope_sql(actor)?;
+    let r = sqlx::query(&format!(
+        "SELECT t.id FROM complaint_tickets t WHERE t.number = $1 AND {scope}"
+    ))
+    .bind(number.trim())
+    .fetch_optional(&store.pool)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    Ok(r.try_get("id")?)
 }
 
 /// The history of a ticket the actor may read: date, event, who, unit and reason.

@@ -23,3 +23,19 @@ document.addEventListener("submit", function (event) {
     toggle.setAttribute("aria-expanded", open ? "true" : "false");
   });
 })();
+
+// The complaint form's "use my location" button fills the latitude and longitude fields from
+// the phone's position; without this file (or without permission) they are typed or left empty.
+(function () {
+  var button = document.querySelector("button[data-geo-lat]");
+  if (!button || !navigator.geolocation) {
+    return;
+  }
+  button.hidden = false;
+  button.addEventListener("click", function () {
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      document.getElementById(button.getAttribute("data-geo-lat")).value = pos.coords.latitude.toFixed(6);
+      document.getElementById(button.getAttribute("data-geo-lon")).value = pos.coords.longitude.toFixed(6);
+    });
+  });
+})();

@@ -133,6 +133,38 @@ impl TestApp {
     }
 }
 
+/// A second server on the same database with other settings (a later business date, as
+/// when the days pass). Cookies are kept per host, not per port: a signed-in client is
+/// signed in on both.
+pub struct Sibling {
+    pub addr: SocketAddr,
+    _stop: oneshot::Sender<()>,
+}
+
+impl Sibling {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+}
+
+impl TestApp {
+    pub async fn sibling(&self, config: Config) -> Sibling {
+        let state = AppState::new(self.store.clone(), config);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (tx, rx) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _ = qcity_web::serve(listener, state, async {
+                let _ = rx.await;
+            })
+            .await;
+        });
+        Sibling { addr, _stop: tx }
+    }
+}
+
 /// Two member units under a district, as the plan would create them.
 pub async fn seed_units(store: &Store) {
     let actor = Actor::system("test");
