@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_city;
+mod bench_complaints;
 mod bench_reports;
 mod bench_sampling;
 mod check;

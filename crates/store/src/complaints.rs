@@ -5,6 +5,8 @@
 //! all in one transaction. Every read and write is filtered by the actor's district.
 
 pub mod counts;
+pub mod demo;
+pub mod import;
 pub mod open311;
 pub mod registers;
 

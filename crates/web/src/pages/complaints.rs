@@ -5,7 +5,9 @@
 
 mod desk;
 mod figures;
+mod import;
 mod public;
+mod registers;
 
 use crate::i18n::Lang;
 use crate::module::{Module, NavEntry};
@@ -27,6 +29,8 @@ pub static MODULE: Module = Module {
         let r = public::routes(r);
         let r = desk::routes(r);
         let r = figures::routes(r);
+        let r = import::routes(r);
+        let r = registers::routes(r);
         crate::open311::routes(r)
     },
     openapi: <Doc as utoipa::OpenApi>::openapi,

@@ -1,0 +1,1 @@
+//! `qcity bench complaints`: (being built).
