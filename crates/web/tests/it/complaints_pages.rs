@@ -363,6 +363,52 @@ async fn a_send_back_a_redispatch_and_a_merge_show_in_the_history_and_the_figure
         .find(|r| r.first().is_some_and(|c| c == "受理量"))
         .expect("the summary names 受理量");
     assert_eq!(row[1], "2");
+
+    // The rate feeds 8.6.1 and 8.6.2: refused without a population, then 2 ÷ 200,000 × 10,000
+    // = 0.10 per 10,000, submitted for review with the counts in its comment.
+    let report = || {
+        let req = office
+            .post(app.url("/complaints/figures/indicator"))
+            .form(&[("year", "2026")]);
+        async move { req.send().await.unwrap() }
+    };
+    let res = report().await;
+    assert_eq!(res.status(), 422);
+    assert!(body(res).await.contains("请先填写本年度常住人口"));
+    let res = office
+        .post(app.url("/complaints/figures/population"))
+        .form(&[("year", "2026"), ("residents", "200,000")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let figures = body(
+        office
+            .get(app.url("/complaints/figures?year=2026"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        figures.contains("<th scope=\"row\">每万人投诉量（件）</th><td>0.10</td>"),
+        "{figures}"
+    );
+    assert_eq!(report().await.status(), 303);
+    let values: Vec<(String, f64, String)> = sqlx::query_as(
+        "SELECT indicator, value, status FROM indicator_values WHERE measure = 'complaints' AND year = 2026 ORDER BY indicator",
+    )
+    .fetch_all(&app.store.pool)
+    .await
+    .unwrap();
+    assert_eq!(values.len(), 2, "{values:?}");
+    assert_eq!(values[0].0, "8.6.1");
+    assert_eq!(values[1].0, "8.6.2");
+    assert!(
+        values
+            .iter()
+            .all(|v| (v.1 - 0.10).abs() < 1e-9 && v.2 == "submitted")
+    );
 }
 
 #[tokio::test]

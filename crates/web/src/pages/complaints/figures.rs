@@ -17,7 +17,7 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use chrono::Datelike;
 use qcity_domain::complaints::catalogue::Catalogue;
-use qcity_domain::complaints::figures::{Counts, MIN_TICKETS_TO_RANK};
+use qcity_domain::complaints::figures::{Counts, MIN_TICKETS_TO_RANK, trend};
 use qcity_domain::complaints::ticket::Channel;
 use qcity_domain::registry::CodeList;
 use qcity_domain::role::Role;
@@ -32,6 +32,58 @@ pub fn routes(r: Routes) -> Routes {
     r.get("/complaints/figures", page)
         .get("/complaints/figures.xlsx", export)
         .post("/complaints/figures/population", population)
+        .post("/complaints/figures/indicator", report_indicator)
+}
+
+/// The plan's content targets the complaint rate answers (消费者投诉率 in 8.6.1 and 8.6.2), and
+/// the target part it is entered as.
+const RATE_TARGETS: &[&str] = &["8.6.1", "8.6.2"];
+const RATE_PART: &str = "complaints";
+/// The benchmark 8.6.2 compares the rate with.
+const NATIONAL: &str = "全国平均水平";
+
+/// How the year's complaint rate reads against 8.6.1 (falling three years running) and 8.6.2
+/// (below the national average): each "met", "not met" or why it cannot be told yet.
+struct Reading {
+    /// (year, 每万人投诉量) for the four years the trend needs, where known.
+    series: Vec<(i32, String)>,
+    falling: String,
+    below: String,
+    national: String,
+}
+
+fn yes_no(lang: Lang, v: Option<bool>, unknown: &str) -> String {
+    match v {
+        Some(true) => lang.t("cmp-ind-met"),
+        Some(false) => lang.t("cmp-ind-not-met"),
+        None => lang.t(unknown),
+    }
+}
+
+async fn reading(state: &AppState, ctx: &Ctx, year: i32) -> Result<Reading, AppError> {
+    let actor = ctx.actor();
+    let mut series = Vec::new();
+    for y in year - 3..=year {
+        if let Some(v) = counts::year_figures(&state.store, &actor, y).await?.per_10k {
+            series.push((y, v));
+        }
+    }
+    let national = qcity_store::indicators::benchmark_values(&state.store, &actor)
+        .await?
+        .into_iter()
+        .find(|b| b.name == NATIONAL && b.year == i64::from(year))
+        .map(|b| b.value);
+    let t = trend(&series, year, 3, national);
+    let lang = ctx.lang;
+    Ok(Reading {
+        series: series
+            .iter()
+            .map(|(y, v)| (*y, format!("{v:.2}")))
+            .collect(),
+        falling: yes_no(lang, t.falling, "cmp-ind-need-years"),
+        below: yes_no(lang, t.below_national, "cmp-ind-need-national"),
+        national: national.map(|v| format!("{v:.2}")).unwrap_or_default(),
+    })
 }
 
 const READERS: &[Role] = &[Role::Office, Role::Unit, Role::Leader, Role::Evaluator];
@@ -40,6 +92,9 @@ const READERS: &[Role] = &[Role::Office, Role::Unit, Role::Leader, Role::Evaluat
 struct YearQuery {
     #[serde(default)]
     year: String,
+    /// "1" right after the rate was reported.
+    #[serde(default)]
+    reported: String,
 }
 
 fn year_of(ctx: &Ctx, text: &str) -> i32 {
@@ -245,6 +300,9 @@ struct FiguresPage {
     residents: String,
     min_rank: u64,
     error: String,
+    reading: Reading,
+    /// Set after the rate was reported as the indicators' value.
+    reported: bool,
 }
 
 async fn load(
@@ -277,7 +335,10 @@ async fn figures_page(
     error: String,
 ) -> Result<FiguresPage, AppError> {
     let (tables, y, d) = load(state, ctx, year).await?;
+    let reading = reading(state, ctx, year).await?;
     Ok(FiguresPage {
+        reading,
+        reported: false,
         ctx: ctx.page(),
         year,
         as_of: d.as_of.map(|d| d.to_string()).unwrap_or_default(),
@@ -357,4 +418,69 @@ async fn population(
         ))),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The office reports the year's complaint rate (每万人投诉量) as the value of the 消费者投诉率
+/// part of 8.6.1 and 8.6.2: submitted, then reviewed like any other value, with the counts it
+/// was computed from in its comment.
+async fn report_indicator(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::Form(f): axum::Form<YearQuery>,
+) -> Result<Response, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let year = year_of(&ctx, &f.year);
+    let (_, plan) = crate::view::require_plan(&state, &ctx).await?;
+    let actor = ctx.actor();
+    let y = counts::year_figures(&state.store, &actor, year).await?;
+    let (Some(rate), Some(residents)) = (y.per_10k, y.residents) else {
+        let msg = ctx.t("error-complaint-population-missing");
+        return Ok(unprocessable(render(
+            &figures_page(&state, &ctx, year, msg).await?,
+        )));
+    };
+    let value = (rate * 100.0).round() / 100.0;
+    let comment = ctx.lang.t_args(
+        "cmp-ind-comment",
+        &[
+            ("year", year.to_string()),
+            ("tickets", y.counts.tickets.to_string()),
+            ("residents", residents.to_string()),
+            ("value", format!("{value:.2}")),
+        ],
+    );
+    let rules = qcity_store::indicators::EntryRules::default();
+    let mut reported = 0;
+    for code in RATE_TARGETS {
+        if qcity_domain::indicator::measured(&plan, code).is_none() {
+            continue;
+        }
+        let v = qcity_store::indicators::NewValue {
+            indicator: code.to_string(),
+            measure: RATE_PART.to_string(),
+            year: i64::from(year),
+            value: Some(value),
+            judged: None,
+            comment: comment.clone(),
+            source: "registry".into(),
+        };
+        match qcity_store::indicators::submit(&state.store, &actor, &plan, v, &rules).await {
+            Ok(_) => reported += 1,
+            Err(StoreError::Invalid { code, .. }) => {
+                return Ok(unprocessable(render(
+                    &figures_page(&state, &ctx, year, ctx.t(&code)).await?,
+                )));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if reported == 0 {
+        let msg = ctx.t("error-complaint-no-indicator");
+        return Ok(unprocessable(render(
+            &figures_page(&state, &ctx, year, msg).await?,
+        )));
+    }
+    Ok(see_other(&format!(
+        "/complaints/figures?year={year}&reported=1"
+    )))
 }
