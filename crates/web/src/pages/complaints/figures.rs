@@ -367,9 +367,9 @@ async fn page(
 ) -> Result<Response, AppError> {
     ctx.require_role(READERS)?;
     let year = year_of(&ctx, &q.year);
-    Ok(render(
-        &figures_page(&state, &ctx, year, String::new()).await?,
-    ))
+    let mut page = figures_page(&state, &ctx, year, String::new()).await?;
+    page.reported = q.reported == "1";
+    Ok(render(&page))
 }
 
 async fn export(
