@@ -81,3 +81,7 @@ pub async fn serve(
 
 /// Routes that act only on the caller's own session or account, never on a unit's records.
 pub const SELF_ROUTES: &[&str] = &["/login", "/logout", "/password", "/lang"];
+
+/// Routes open to everyone, signed in or not, that create only a record of the caller's own
+/// (the public's complaint form and its additions by number and verification code).
+pub const PUBLIC_ROUTES: &[&str] = &["/complaint", "/complaint/status"];

@@ -394,7 +394,11 @@ async fn a_send_back_a_redispatch_and_a_merge_show_in_the_history_and_the_figure
         figures.contains("<th scope=\"row\">每万人投诉量（件）</th><td>0.10</td>"),
         "{figures}"
     );
-    assert_eq!(report().await.status(), 303);
+    let res = report().await;
+    assert_eq!(res.status(), 303);
+    let to = res.headers()["location"].to_str().unwrap().to_string();
+    let done = body(office.get(app.url(&to)).send().await.unwrap()).await;
+    assert!(done.contains("id=\"ind-reported\""));
     let values: Vec<(String, f64, String)> = sqlx::query_as(
         "SELECT indicator, value, status FROM indicator_values WHERE measure = 'complaints' AND year = 2026 ORDER BY indicator",
     )

@@ -6,7 +6,7 @@ use chrono::Datelike;
 use qcity_domain::role::Role;
 use qcity_store::Actor;
 use qcity_store::units;
-use qcity_web::SELF_ROUTES;
+use qcity_web::{PUBLIC_ROUTES, SELF_ROUTES};
 
 #[tokio::test]
 async fn another_units_staff_is_refused_on_every_state_changing_route() {
@@ -100,6 +100,18 @@ async fn another_units_staff_is_refused_on_every_state_changing_route() {
     )
     .await
     .unwrap();
+    // A complaint routed to the victim unit: the intruder may neither act on it nor read it.
+    let ticket = qcity_store::complaints::NewTicket {
+        channel: Some(qcity_domain::complaints::ticket::Channel::Hotline12345),
+        text: "小区电梯经常困人，维保公司不来修".into(),
+        contact_phone: "13812345678".into(),
+        ..Default::default()
+    };
+    let received = qcity_store::complaints::intake(&app.store, &Actor::system("t"), &ticket, today)
+        .await
+        .unwrap();
+    assert_eq!(received.unit.as_deref(), Some("ZJFJ"));
+    let ticket_id = received.id;
     let intruder = app.user("nw.staff", Role::Unit, Some("NW")).await;
     let users_before = qcity_store::users::count(&app.store).await.unwrap();
 
@@ -107,10 +119,12 @@ async fn another_units_staff_is_refused_on_every_state_changing_route() {
     let routes = qcity_web::modules::mutating_routes();
     let mutating: Vec<(&str, &str)> = routes.iter().map(|r| (r.method.as_str(), r.path)).collect();
     for (method, route) in &mutating {
-        if SELF_ROUTES.contains(route) {
+        if SELF_ROUTES.contains(route) || PUBLIC_ROUTES.contains(route) {
             continue;
         }
-        let id = if route.contains("/indicator-values/") {
+        let id = if route.starts_with("/complaints/") {
+            ticket_id
+        } else if route.contains("/indicator-values/") {
             value_id
         } else if route.contains("/extensions/") {
             ext_id
@@ -194,9 +208,19 @@ async fn another_units_staff_is_refused_on_every_state_changing_route() {
         );
         walked += 1;
     }
-    assert_eq!(walked, mutating.len() - SELF_ROUTES.len());
+    assert_eq!(
+        walked,
+        mutating.len() - SELF_ROUTES.len() - PUBLIC_ROUTES.len()
+    );
 
     // Nothing changed.
+    let events: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM complaint_events WHERE ticket_id = $1")
+            .bind(ticket_id)
+            .fetch_one(&app.store.pool)
+            .await
+            .unwrap();
+    assert_eq!(events, 2, "only the intake's accept and dispatch");
     let zjfj = units::get(&app.store, &Actor::system("test"), "ZJFJ")
         .await
         .unwrap();

@@ -204,7 +204,16 @@ async fn file(State(state): State<AppState>, ctx: Ctx, req: Request) -> Result<R
             )));
         }
     };
-    let anonymous = typed.anonymous == "1";
+    // Anonymous is the default; contact details typed anyway are kept (nothing typed is
+    // lost): whoever leaves a phone number wants to be called back.
+    let typed_contact = [
+        &typed.contact_name,
+        &typed.contact_phone,
+        &typed.contact_email,
+    ]
+    .iter()
+    .any(|s| !s.trim().is_empty());
+    let anonymous = typed.anonymous == "1" && !typed_contact;
     let new = NewTicket {
         channel: None,
         text: typed.text.clone(),
