@@ -49,24 +49,42 @@ pub const SCHEMA: Schema = Schema {
         Table::by_key("complaint_counts"),
         Table::by_key("complaint_counts_state"),
     ],
-    jobs: &[JobSpec {
-        name: "complaint-figures",
-        run: |store, ctx| {
-            Box::pin(async move {
-                // Recounted once per business date (overdue stages become due); events keep
-                // the counts current meanwhile.
-                if counts::as_of(store).await? == Some(ctx.today) {
-                    return Ok(String::new());
-                }
-                let cells = counts::rebuild(store, ctx.today).await?;
-                Ok(format!(
-                    "complaint figures recounted: {cells} cell(s) / 投诉统计已重算 {cells} 格"
-                ))
-            })
+    jobs: &[
+        WARNINGS_JOB,
+        JobSpec {
+            name: "complaint-figures",
+            run: |store, ctx| {
+                Box::pin(async move {
+                    // Recounted once per business date (overdue stages become due); events keep
+                    // the counts current meanwhile.
+                    if counts::as_of(store).await? == Some(ctx.today) {
+                        return Ok(String::new());
+                    }
+                    let cells = counts::rebuild(store, ctx.today).await?;
+                    Ok(format!(
+                        "complaint figures recounted: {cells} cell(s) / 投诉统计已重算 {cells} 格"
+                    ))
+                })
+            },
         },
-    }],
+    ],
     measures: &[],
     demo: None,
+};
+
+/// The daily warnings (the ladder, as supervision's): one notice per ticket, stage and level.
+const WARNINGS_JOB: JobSpec = JobSpec {
+    name: "complaint-warnings",
+    run: |store, ctx| {
+        Box::pin(async move {
+            let n = send_warnings(store, ctx.today).await?;
+            Ok(if n == 0 {
+                String::new()
+            } else {
+                format!("{n} complaint warning(s) sent / 已发送投诉工单预警 {n} 条")
+            })
+        })
+    },
 };
 
 /// The longest complaint text kept (Open311's limit too).
@@ -1453,4 +1471,83 @@ pub async fn photo(
     .ok_or(StoreError::NotFound)?;
     let bytes = crate::evidence::content(store, &r).await?;
     Ok((r.try_get("filename")?, r.try_get("mime")?, bytes))
+}
+
+/// Sends the warnings the ladder calls for on `today` to the units handling open tickets:
+/// a reminder before a stage's deadline, then 催办 (blue), 督办 (yellow) and 通报 (red) as it
+/// stays overdue, in working days. Each (ticket, stage, level) is sent once, however often
+/// the job runs and on however many app servers. Returns how many notices were new.
+pub async fn send_warnings(store: &Store, today: NaiveDate) -> Result<usize> {
+    let rows = sqlx::query(&format!(
+        "{SELECT_TICKET} WHERE t.unit_id IS NOT NULL AND t.status IN ('dispatched', 'signed', 'handling') ORDER BY t.id"
+    ))
+    .fetch_all(&store.pool)
+    .await?;
+    let ladder = WarningLadder::default();
+    let mut cals: std::collections::HashMap<i64, Calendar> = Default::default();
+    let mut sent = 0;
+    for r in &rows {
+        let row = row0(r)?;
+        if let std::collections::hash_map::Entry::Vacant(e) = cals.entry(row.owner_id) {
+            e.insert(registers::calendar(store, row.owner_id).await?);
+        }
+        let cal = &cals[&row.owner_id];
+        let mut conn = store.pool.acquire().await?;
+        let hist = history_conn(&mut conn, row.id).await?;
+        drop(conn);
+        let facts = ClockFacts::from_history(&hist);
+        let worst = ticket::clock(&facts, &row.limits, Basis::Unit, cal, today)
+            .into_iter()
+            .filter_map(|(stage, o)| {
+                ticket::warning(o, cal, today, &ladder).map(|w| (w, stage, o.deadline()))
+            })
+            .max_by_key(|(w, _, _)| *w);
+        let (Some((warning, stage, Some(deadline))), Some(unit)) = (worst, row.unit_id) else {
+            continue;
+        };
+        let stage_zh = match stage {
+            Stage::Sign => "签收",
+            Stage::Reply => "答复",
+            Stage::Close => "办结",
+        };
+        let title = match warning {
+            Warning::Reminder => format!(
+                "【投诉工单】{} {stage_zh}期限为 {deadline}，请抓紧办理",
+                row.number
+            ),
+            Warning::Blue => format!(
+                "【催办】投诉工单 {} {stage_zh}已逾期（期限 {deadline}）",
+                row.number
+            ),
+            Warning::Yellow => format!(
+                "【督办】投诉工单 {} {stage_zh}逾期未办（期限 {deadline}）",
+                row.number
+            ),
+            Warning::Red => format!(
+                "【通报】投诉工单 {} {stage_zh}严重逾期（期限 {deadline}）",
+                row.number
+            ),
+        };
+        let done = sqlx::query(
+            "INSERT INTO notices (unit_id, obligation_id, kind, level, title, body, issued_on, respond_by, dedupe_key, created_at) \
+             VALUES ($1, NULL, 'complaint', $2, $3, $4, $5, NULL, $6, $7) ON CONFLICT (dedupe_key) DO NOTHING",
+        )
+        .bind(unit)
+        .bind(warning.level())
+        .bind(&title)
+        .bind(mask_text(&row.description))
+        .bind(today.to_string())
+        .bind(format!(
+            "complaint-warning:{}:{}:{}:{}",
+            row.id,
+            row.ticket.unit.as_deref().unwrap_or_default(),
+            stage.as_str(),
+            warning.level()
+        ))
+        .bind(now_text())
+        .execute(&store.pool)
+        .await?;
+        sent += usize::try_from(done.rows_affected()).unwrap_or(0);
+    }
+    Ok(sent)
 }

@@ -19,8 +19,9 @@ pub use qcity_domain::supervision::Ladder;
 pub const LEVELS: [(&str, &str); 3] = [("cuiban", "blue"), ("duban", "yellow"), ("tongbao", "red")];
 
 /// 催办/督办/通报 notices per unit code issued from `start` to `end`: the one count the bulletin,
-/// the assessment and every page show (`docs/figures.md`). Licence-expiry digests are registry
-/// alerts, not escalations, whatever their colour.
+/// the assessment and every page show (`docs/figures.md`). Licence-expiry digests and complaint
+/// tickets' warnings are registry alerts, not escalations of the plan's work, whatever their
+/// colour: a ticket's lateness counts in the complaint figures.
 pub async fn counts_by_unit(
     store: &Store,
     actor: &Actor,
@@ -29,7 +30,7 @@ pub async fn counts_by_unit(
 ) -> Result<BTreeMap<String, NoticeCounts>> {
     let rows = sqlx::query(&format!(
         "SELECT u.code, n.level, COUNT(*) AS n FROM notices n JOIN org_units u ON u.id = n.unit_id \
-         WHERE n.issued_on >= $1 AND n.issued_on <= $2 AND n.kind <> 'licence' \
+         WHERE n.issued_on >= $1 AND n.issued_on <= $2 AND n.kind NOT IN ('licence', 'complaint') \
          AND n.unit_id IN {} GROUP BY u.code, n.level",
         actor.owned_units_sql()
     ))

@@ -499,3 +499,60 @@ async fn bad_input_on_the_public_form_is_refused_and_nothing_is_saved() {
     }
     assert_eq!(last, 429);
 }
+
+#[tokio::test]
+async fn an_unsigned_ticket_climbs_the_warning_ladder_once_per_step_in_working_days() {
+    let app = TestApp::with_plan_and(on("2026-03-02")).await;
+    let office = app.login("admin", ADMIN_PASSWORD).await;
+    let res = office
+        .post(app.url("/complaints"))
+        .form(&[
+            ("channel", "12345"),
+            ("text", "小区电梯困人"),
+            ("category", "special_equipment"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let levels = || async {
+        sqlx::query_scalar::<_, String>(
+            "SELECT level FROM notices WHERE kind = 'complaint' AND dedupe_key LIKE 'complaint-warning:%' ORDER BY id",
+        )
+        .fetch_all(&app.store.pool)
+        .await
+        .unwrap()
+    };
+    let send = |d: &str| qcity_store::complaints::send_warnings(&app.store, day(d));
+    // Dispatched Monday 03-02, to be signed by Tuesday: a reminder, once however often run.
+    assert_eq!(send("2026-03-02").await.unwrap(), 1);
+    assert_eq!(send("2026-03-02").await.unwrap(), 0);
+    // One working day late: 催办 (blue); three: 督办 (yellow); five: 通报 (red). The weekend
+    // of 03-07/08 does not count.
+    assert_eq!(send("2026-03-04").await.unwrap(), 1);
+    assert_eq!(send("2026-03-06").await.unwrap(), 1);
+    assert_eq!(
+        send("2026-03-09").await.unwrap(),
+        0,
+        "four working days: still yellow"
+    );
+    assert_eq!(send("2026-03-10").await.unwrap(), 1);
+    assert_eq!(levels().await, ["info", "blue", "yellow", "red"]);
+    // The unit reads them among its notices; supervision's escalation counts leave them out.
+    let zj = app.user("zj.staff", Role::Unit, Some("ZJFJ")).await;
+    let notices = body(zj.get(app.url("/notices")).send().await.unwrap()).await;
+    assert!(
+        notices.contains("【通报】投诉工单 2026-000001 签收严重逾期"),
+        "{notices}"
+    );
+    let counts = qcity_store::notices::counts_by_unit(
+        &app.store,
+        &qcity_store::Actor::system("t"),
+        day("2026-03-01"),
+        day("2026-03-31"),
+    )
+    .await
+    .unwrap();
+    assert!(counts.get("ZJFJ").is_none(), "{counts:?}");
+}
