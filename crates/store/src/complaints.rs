@@ -9,6 +9,7 @@ pub mod demo;
 pub mod import;
 pub mod open311;
 pub mod registers;
+pub mod rollup;
 
 use crate::audit::{self, Change};
 use crate::schema::{JobSpec, Migration, Schema, Table};

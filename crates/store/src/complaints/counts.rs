@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, HashMap};
 /// already does).
 const COUNTS_LOCK: i64 = 51031;
 
-const COLUMNS: &str = "tickets, handled, sign_due, sign_on_time, reply_due, reply_on_time, \
+pub(crate) const COLUMNS: &str = "tickets, handled, sign_due, sign_on_time, reply_due, reply_on_time, \
      close_due, close_on_time, rated, satisfied, repeats";
 
 /// One dashboard cell: owner, unit (0: no unit yet), category ('' : not classified), channel
@@ -54,7 +54,7 @@ fn values(c: &Counts) -> [i64; 11] {
     .map(|v| i64::try_from(v).unwrap_or(i64::MAX))
 }
 
-fn counts_of(r: &sqlx::any::AnyRow) -> Result<Counts> {
+pub(crate) fn counts_of(r: &sqlx::any::AnyRow) -> Result<Counts> {
     let g = |c: &str| -> Result<u64> { Ok(u64::try_from(r.try_get::<i64, _>(c)?).unwrap_or(0)) };
     Ok(Counts {
         tickets: g("tickets")?,

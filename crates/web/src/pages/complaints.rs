@@ -4,6 +4,7 @@
 //! the reads and writes the store's (`qcity_store::complaints`), per district.
 
 mod desk;
+mod districts;
 mod figures;
 mod import;
 mod public;
@@ -29,6 +30,7 @@ pub static MODULE: Module = Module {
         let r = public::routes(r);
         let r = desk::routes(r);
         let r = figures::routes(r);
+        let r = districts::routes(r);
         let r = import::routes(r);
         let r = registers::routes(r);
         crate::open311::routes(r)

@@ -556,3 +556,117 @@ async fn an_unsigned_ticket_climbs_the_warning_ladder_once_per_step_in_working_d
     .unwrap();
     assert!(!counts.contains_key("ZJFJ"), "{counts:?}");
 }
+
+/// The cells of the table row whose first cell is `name`.
+fn row_of(page: &str, name: &str) -> Vec<String> {
+    let start = page
+        .find(&format!("<th scope=\"row\">{name}</th>"))
+        .unwrap_or_else(|| panic!("no row {name} in {page}"));
+    let row = &page[start..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    row.split("<td>")
+        .skip(1)
+        .map(|c| c.split('<').next().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_city_compares_its_districts_complaints_from_summed_counts() {
+    use qcity_store::complaints::{self, NewTicket, registers};
+    let app = TestApp::with_plan_and(on("2026-03-02")).await;
+    let today = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+    let home = qcity_store::Actor::system("t");
+    qcity_store::plan::add_district(&app.store, &home, &crate::districts::jinshui(), today)
+        .await
+        .unwrap();
+    let js = crate::districts::office_of(crate::districts::unit_id(&app, "JINSHUI").await);
+    let call = |text: &str| NewTicket {
+        channel: Some(qcity_domain::complaints::ticket::Channel::Hotline12345),
+        text: text.into(),
+        ..Default::default()
+    };
+    for (who, text) in [
+        (&home, "小区电梯经常困人"),
+        (&home, "超市卖的面包过期了"),
+        (&js, "加油站加油机计量不准"),
+    ] {
+        complaints::intake(&app.store, who, &call(text), today)
+            .await
+            .unwrap();
+    }
+    registers::set_population(&app.store, &home, 2026, 200_000)
+        .await
+        .unwrap();
+    registers::set_population(&app.store, &js, 2026, 150_000)
+        .await
+        .unwrap();
+
+    crate::harness::create_user(
+        &app.store,
+        "city.office",
+        Role::Office,
+        Some("ZZ"),
+        crate::harness::PASSWORD,
+    )
+    .await;
+    let city = app.login("city.office", crate::harness::PASSWORD).await;
+    let page = body(
+        city.get(app.url("/complaints/districts?year=2026"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let (huiji, jinshui, total) = (
+        row_of(&page, "惠济区人民政府"),
+        row_of(&page, "金水区人民政府"),
+        row_of(&page, "合计"),
+    );
+    assert_eq!(
+        (huiji[0].as_str(), jinshui[0].as_str(), total[0].as_str()),
+        ("2", "1", "3")
+    );
+    // 1 ÷ 150,000 × 10,000 = 0.07; the city's 3 ÷ 350,000 × 10,000 = 0.09, not the mean 0.08.
+    assert_eq!(huiji.last().unwrap(), "0.10");
+    assert_eq!(jinshui.last().unwrap(), "0.07");
+    assert_eq!(total.last().unwrap(), "0.09");
+    assert_eq!(total[total.len() - 2], "350000");
+    let xlsx = city
+        .get(app.url("/complaints/districts.xlsx?year=2026"))
+        .send()
+        .await
+        .unwrap();
+    let rows = qcity_exchange::assessment::first_sheet_text(&xlsx.bytes().await.unwrap()).unwrap();
+    let sheet_total = rows
+        .iter()
+        .find(|r| r.first().is_some_and(|c| c == "合计"))
+        .unwrap();
+    assert_eq!(sheet_total[1], "3");
+    assert_eq!(sheet_total.last().unwrap(), "0.09");
+
+    // Jinshui's office compares only itself; a unit is refused.
+    crate::harness::create_user(
+        &app.store,
+        "js.office",
+        Role::Office,
+        Some("JINSHUI"),
+        crate::harness::PASSWORD,
+    )
+    .await;
+    let own = app.login("js.office", crate::harness::PASSWORD).await;
+    let page = body(
+        own.get(app.url("/complaints/districts?year=2026"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(page.contains("金水区") && !page.contains("惠济区"));
+    let unit = app.user("zj.staff", Role::Unit, Some("ZJFJ")).await;
+    let res = unit
+        .get(app.url("/complaints/districts"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+}

@@ -97,7 +97,7 @@ struct YearQuery {
     reported: String,
 }
 
-fn year_of(ctx: &Ctx, text: &str) -> i32 {
+pub(super) fn year_of(ctx: &Ctx, text: &str) -> i32 {
     text.trim()
         .parse::<i32>()
         .ok()
@@ -106,7 +106,7 @@ fn year_of(ctx: &Ctx, text: &str) -> i32 {
 }
 
 /// The columns every breakdown shares, after its first.
-fn figure_header(lang: Lang) -> Vec<String> {
+pub(super) fn figure_header(lang: Lang) -> Vec<String> {
     [
         "cmp-fig-tickets",
         "cmp-fig-handled",
@@ -121,7 +121,7 @@ fn figure_header(lang: Lang) -> Vec<String> {
     .collect()
 }
 
-fn figure_cells(c: &Counts) -> Vec<RollupCell> {
+pub(super) fn figure_cells(c: &Counts) -> Vec<RollupCell> {
     vec![
         RollupCell::Count(c.tickets as usize),
         RollupCell::Count(c.handled as usize),
@@ -276,7 +276,7 @@ fn tables(
     ]
 }
 
-fn cell_text(c: &RollupCell) -> String {
+pub(super) fn cell_text(c: &RollupCell) -> String {
     match c {
         RollupCell::Text(s) => s.clone(),
         RollupCell::Count(n) => n.to_string(),
