@@ -195,7 +195,9 @@ const UNKNOWN_LIMITS: Limits = Limits {
 };
 
 /// Receives a complaint. The public (no role) may file through the web form or Open311 only;
-/// the office through any channel. The classifier (or the operator's category) and the
+/// the office through any channel; any other account through Open311 only (an integrator's
+/// API key is an account's token: it names who relayed the complaint, and gives no more
+/// rights than the public has). The classifier (or the operator's category) and the
 /// district's catalogue dispatch it at once; below the classifier's threshold, or with no
 /// route, it waits accepted in the office's triage queue.
 pub async fn intake(
@@ -208,6 +210,7 @@ pub async fn intake(
         (None, None) => Channel::Web,
         (None, Some(c @ (Channel::Web | Channel::Open311))) => c,
         (None, Some(_)) => return Err(StoreError::Forbidden),
+        (Some(_), Some(Channel::Open311)) => Channel::Open311,
         (Some(Role::Office), Some(c)) => c,
         (Some(Role::Office), None) => return Err(StoreError::invalid("channel", "error-required")),
         _ => return Err(StoreError::Forbidden),
