@@ -42,14 +42,12 @@ type Pairs = Vec<(String, String)>;
 /// path segment holding a service code or a request number with its suffix is captured whole
 /// (`{file}`) and split, since a route cannot capture part of a segment.
 pub fn routes(r: Routes) -> Routes {
-    r.get(
-        "/open311/v2/discovery.json",
-        |s: State<AppState>, c: Caller, q: QueryPairs| discovery(s, c, q, Format::Json),
-    )
-    .get(
-        "/open311/v2/discovery.xml",
-        |s: State<AppState>, c: Caller, q: QueryPairs| discovery(s, c, q, Format::Xml),
-    )
+    r.get("/open311/v2/discovery.json", |c: Caller, q: QueryPairs| {
+        discovery(c, q, Format::Json)
+    })
+    .get("/open311/v2/discovery.xml", |c: Caller, q: QueryPairs| {
+        discovery(c, q, Format::Xml)
+    })
     .get(
         "/open311/v2/services.json",
         |s: State<AppState>, c: Caller, q: QueryPairs| services(s, c, q, Format::Json),
@@ -151,26 +149,31 @@ impl V {
         }
     }
 
+    /// Writes the value as the element `name`; a null (or a number JSON cannot carry) is an
+    /// empty element.
     fn xml(&self, name: &str, out: &mut String) {
-        let scalar = match self {
-            V::Text(s) => Some(escape_xml(s)),
-            V::Int(n) => Some(n.to_string()),
-            V::Num(x) if x.is_finite() => Some(x.to_string()),
-            V::Num(_) | V::Null => None,
-            V::Bool(b) => Some(b.to_string()),
-            V::List(..) | V::Obj(_) => {
+        let text = match self {
+            V::List(child, items) => {
                 out.push_str(&format!("<{name}>"));
-                match self {
-                    V::List(child, items) => items.iter().for_each(|i| i.xml(child, out)),
-                    V::Obj(fields) => fields.iter().for_each(|(k, v)| v.xml(k, out)),
-                    _ => {}
-                }
+                items.iter().for_each(|i| i.xml(child, out));
                 out.push_str(&format!("</{name}>"));
                 return;
             }
+            V::Obj(fields) => {
+                out.push_str(&format!("<{name}>"));
+                fields.iter().for_each(|(k, v)| v.xml(k, out));
+                out.push_str(&format!("</{name}>"));
+                return;
+            }
+            V::Null => None,
+            V::Num(x) if !x.is_finite() => None,
+            V::Num(x) => Some(x.to_string()),
+            V::Text(s) => Some(escape_xml(s)),
+            V::Int(n) => Some(n.to_string()),
+            V::Bool(b) => Some(b.to_string()),
         };
-        match scalar {
-            Some(s) => out.push_str(&format!("<{name}>{s}</{name}>")),
+        match text {
+            Some(t) => out.push_str(&format!("<{name}>{t}</{name}>")),
             None => out.push_str(&format!("<{name}/>")),
         }
     }
@@ -447,12 +450,7 @@ fn base_url(state: &AppState, headers: &HeaderMap) -> String {
     format!("{origin}/open311/v2")
 }
 
-async fn discovery(
-    State(_state): State<AppState>,
-    caller: Caller,
-    query: QueryPairs,
-    format: Format,
-) -> Response {
+async fn discovery(caller: Caller, query: QueryPairs, format: Format) -> Response {
     let result = query_pairs(caller.lang, query).map(|_| discovery_doc(&caller));
     reply(format, result)
 }
