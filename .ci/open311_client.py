@@ -65,7 +65,7 @@ def main():
     posted = requests.post(url, data={**form, "api_key": json_client.api_key})
     check(posted.status_code == 200, f"a post with api_key is received: {posted.status_code} {posted.text}")
     if posted.status_code != 200:
-        return
+        sys.exit(1)
     number = posted.json()[0]["service_request_id"]
     check(bool(number), f"the post returns its service_request_id {number}")
 
