@@ -219,7 +219,9 @@ const UNKNOWN_LIMITS: Limits = Limits {
 };
 
 /// Receives a complaint. The public (no role) may file through the web form or Open311 only;
-/// the office through any channel. The classifier (or the operator's category) and the
+/// the office through any channel; any other account through Open311 only (an integrator's
+/// API key is an account's token: it names who relayed the complaint, and gives no more
+/// rights than the public has). The classifier (or the operator's category) and the
 /// district's catalogue dispatch it at once; below the classifier's threshold, or with no
 /// route, it waits accepted in the office's triage queue.
 pub async fn intake(
@@ -232,6 +234,7 @@ pub async fn intake(
         (None, None) => Channel::Web,
         (None, Some(c @ (Channel::Web | Channel::Open311))) => c,
         (None, Some(_)) => return Err(StoreError::Forbidden),
+        (Some(_), Some(Channel::Open311)) => Channel::Open311,
         (Some(Role::Office), Some(c)) => c,
         (Some(Role::Office), None) => return Err(StoreError::invalid("channel", "error-required")),
         _ => return Err(StoreError::Forbidden),
@@ -376,40 +379,68 @@ async fn insert_ticket(
     .try_get("n")?;
     let number = format!("{year}-{seq:06}");
     let now = now_text();
-    let id: i64 = sqlx::query(
-        "INSERT INTO complaint_tickets (owner_id, number, year, seq, code_hash, channel, received_on, category, confidence, \
-         sign_days, reply_days, close_days, description, enterprise_name, enterprise_code, address, area, lat, lon, \
-         contact_name, contact_phone, contact_email, anonymous, supervisor_id, status, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, 'new', $25, $25) RETURNING id",
-    )
-    .bind(owner)
-    .bind(&number)
-    .bind(year)
-    .bind(seq)
-    .bind(code_hash)
-    .bind(channel.code())
-    .bind(today.to_string())
-    .bind(category.clone())
-    .bind(confidence)
-    .bind(i64::from(limits.sign))
-    .bind(i64::from(limits.reply))
-    .bind(i64::from(limits.close))
-    .bind(text)
-    .bind(new.enterprise_name.trim())
-    .bind(new.enterprise_code.trim().to_uppercase())
-    .bind(new.address.trim())
-    .bind(new.area.trim())
-    .bind(new.lat)
-    .bind(new.lon)
-    .bind(if new.anonymous { "" } else { new.contact_name.trim() })
-    .bind(if new.anonymous { "" } else { new.contact_phone.trim() })
-    .bind(if new.anonymous { "" } else { new.contact_email.trim() })
-    .bind(i64::from(new.anonymous))
-    .bind(new.supervisor_id)
-    .bind(&now)
-    .fetch_one(&mut **tx)
-    .await?
-    .try_get("id")?;
+    // The floats (confidence, coordinates) are bound only when given: a NULL float bound
+    // through the Any driver can leave PostgreSQL's cached statement expecting another type
+    // for the next float (an Open311 post has no confidence, a web form's has one).
+    let floats = [confidence, new.lat, new.lon];
+    let mut n = 22;
+    let float_values: Vec<String> = floats
+        .iter()
+        .map(|f| match f {
+            Some(_) => {
+                n += 1;
+                format!("${n}")
+            }
+            None => "NULL".to_string(),
+        })
+        .collect();
+    let insert = format!(
+        "INSERT INTO complaint_tickets (owner_id, number, year, seq, code_hash, channel, received_on, category, \
+         sign_days, reply_days, close_days, description, enterprise_name, enterprise_code, address, area, \
+         contact_name, contact_phone, contact_email, anonymous, supervisor_id, status, created_at, updated_at, \
+         confidence, lat, lon) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, 'new', $22, $22, {}) RETURNING id",
+        float_values.join(", ")
+    );
+    let mut q = sqlx::query(&insert)
+        .bind(owner)
+        .bind(&number)
+        .bind(year)
+        .bind(seq)
+        .bind(code_hash)
+        .bind(channel.code())
+        .bind(today.to_string())
+        .bind(category.clone())
+        .bind(i64::from(limits.sign))
+        .bind(i64::from(limits.reply))
+        .bind(i64::from(limits.close))
+        .bind(text)
+        .bind(new.enterprise_name.trim())
+        .bind(new.enterprise_code.trim().to_uppercase())
+        .bind(new.address.trim())
+        .bind(new.area.trim())
+        .bind(if new.anonymous {
+            ""
+        } else {
+            new.contact_name.trim()
+        })
+        .bind(if new.anonymous {
+            ""
+        } else {
+            new.contact_phone.trim()
+        })
+        .bind(if new.anonymous {
+            ""
+        } else {
+            new.contact_email.trim()
+        })
+        .bind(i64::from(new.anonymous))
+        .bind(new.supervisor_id)
+        .bind(&now);
+    for f in floats.into_iter().flatten() {
+        q = q.bind(f);
+    }
+    let id: i64 = q.fetch_one(&mut **tx).await?.try_get("id")?;
     Ok((id, number))
 }
 

@@ -67,6 +67,7 @@ pub fn wrap(app: Router<AppState>, state: AppState) -> Router {
             HeaderValue::from_static("no-store"),
         ))
         .layer(from_fn_with_state(state.clone(), render_errors))
+        .layer(axum::middleware::from_fn(open311_without_cookies))
         .layer(csrf)
         .layer(DefaultBodyLimit::disable())
         .layer(CatchPanicLayer::custom(|_| {
@@ -74,6 +75,20 @@ pub fn wrap(app: Router<AppState>, state: AppState) -> Router {
             ErrorKind::Internal.status().into_response()
         }));
     app.layer(layers).with_state(state)
+}
+
+/// Open311 (`/open311/`) authenticates by its `api_key`, never by a session: its requests
+/// lose their cookies here, so a cross-site post has no ambient credential to ride on, and
+/// with that their `Origin` and `Sec-Fetch-Site`, so the CSRF layer, which guards the
+/// cookie-authenticated forms, lets an integrator's web client post.
+async fn open311_without_cookies(mut req: Request, next: Next) -> Response {
+    if req.uri().path().starts_with("/open311/") {
+        let headers = req.headers_mut();
+        headers.remove(header::COOKIE);
+        headers.remove(header::ORIGIN);
+        headers.remove("sec-fetch-site");
+    }
+    next.run(req).await
 }
 
 /// The request id goes into the audit trail, so it is always ours, never the client's.

@@ -53,12 +53,24 @@ pub fn services(catalogue: &Catalogue, lang: Lang) -> Vec<Service> {
 pub struct Open311Error {
     /// The HTTP status and the body's code: 400 or 404.
     pub code: u16,
+    /// The message id of the description (`open311-error-…`), so the web layer answers in
+    /// the caller's language.
+    pub key: &'static str,
+    /// The message's arguments.
+    pub args: Vec<(&'static str, String)>,
+    /// The description in English (logs and tests).
     pub description: String,
 }
 
-fn bad(description: impl Into<String>) -> Open311Error {
+fn bad(
+    key: &'static str,
+    args: &[(&'static str, &str)],
+    description: impl Into<String>,
+) -> Open311Error {
     Open311Error {
         code: 400,
+        key,
+        args: args.iter().map(|(k, v)| (*k, v.to_string())).collect(),
         description: description.into(),
     }
 }
@@ -108,9 +120,11 @@ fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
 fn coordinate(text: &str, name: &str, max: f64) -> Result<f64, Open311Error> {
     match text.parse::<f64>() {
         Ok(v) if v.is_finite() && v.abs() <= max => Ok(v),
-        _ => Err(bad(format!(
-            "{name} must be a number between -{max} and {max}"
-        ))),
+        _ => Err(bad(
+            "open311-error-coordinate",
+            &[("name", name), ("max", &max.to_string())],
+            format!("{name} must be a number between -{max} and {max}"),
+        )),
     }
 }
 
@@ -131,10 +145,16 @@ pub fn parse_post(
     let mut errors = Vec::new();
     let service_code = field(form, "service_code").unwrap_or("").to_string();
     if service_code.is_empty() {
-        errors.push(bad("service_code was not provided"));
+        errors.push(bad(
+            "open311-error-service-code-missing",
+            &[],
+            "service_code was not provided",
+        ));
     } else if !known_service(&service_code) {
         errors.push(Open311Error {
             code: 404,
+            key: "open311-error-service-code-unknown",
+            args: vec![("code", service_code.clone())],
             description: format!("service_code {service_code} was not found"),
         });
     }
@@ -154,7 +174,11 @@ pub fn parse_post(
             }
         }
         _ => {
-            errors.push(bad("lat and long must be given together"));
+            errors.push(bad(
+                "open311-error-lat-long-together",
+                &[],
+                "lat and long must be given together",
+            ));
             None
         }
     };
@@ -170,17 +194,25 @@ pub fn parse_post(
         && location.address_id.is_none()
     {
         errors.push(bad(
+            "open311-error-location-missing",
+            &[],
             "a location is required: lat and long, address_string or address_id",
         ));
     }
     let description = field(form, "description").unwrap_or("").to_string();
     if description.chars().count() > DESCRIPTION_MAX {
-        errors.push(bad(format!(
-            "description is longer than {DESCRIPTION_MAX} characters"
-        )));
+        errors.push(bad(
+            "open311-error-description-long",
+            &[("max", &DESCRIPTION_MAX.to_string())],
+            format!("description is longer than {DESCRIPTION_MAX} characters"),
+        ));
     }
     if has_markup(&description) {
-        errors.push(bad("description must be plain text, not HTML"));
+        errors.push(bad(
+            "open311-error-description-markup",
+            &[],
+            "description must be plain text, not HTML",
+        ));
     }
     let email = field(form, "email").map(str::to_string);
     if let Some(e) = &email {
@@ -188,14 +220,22 @@ pub fn parse_post(
             .split_once('@')
             .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.ends_with('.'));
         if !ok {
-            errors.push(bad("email is not an e-mail address"));
+            errors.push(bad(
+                "open311-error-email",
+                &[],
+                "email is not an e-mail address",
+            ));
         }
     }
     let media_url = field(form, "media_url").map(str::to_string);
     if let Some(u) = &media_url
         && !(u.starts_with("https://") || u.starts_with("http://"))
     {
-        errors.push(bad("media_url must be an http or https URL"));
+        errors.push(bad(
+            "open311-error-media-url",
+            &[],
+            "media_url must be an http or https URL",
+        ));
     }
     if !errors.is_empty() {
         return Err(errors);
@@ -249,9 +289,11 @@ fn list(text: Option<&str>) -> Vec<String> {
 
 fn datetime(text: &str, name: &str) -> Result<DateTime<FixedOffset>, Open311Error> {
     DateTime::parse_from_rfc3339(text).map_err(|_| {
-        bad(format!(
-            "{name} must be a W3C date-time with a zone, e.g. 2026-03-01T00:00:00+08:00"
-        ))
+        bad(
+            "open311-error-datetime",
+            &[("name", name)],
+            format!("{name} must be a W3C date-time with a zone, e.g. 2026-03-01T00:00:00+08:00"),
+        )
     })
 }
 
@@ -280,18 +322,28 @@ pub fn parse_query(
         (None, None) => (today.checked_sub_days(days).unwrap_or(today), today),
     };
     if end < start {
-        errors.push(bad("end_date is before start_date"));
+        errors.push(bad(
+            "open311-error-range-order",
+            &[],
+            "end_date is before start_date",
+        ));
     } else if (end - start).num_days() > RANGE_MAX_DAYS {
-        errors.push(bad(format!(
-            "the date range may not exceed {RANGE_MAX_DAYS} days"
-        )));
+        errors.push(bad(
+            "open311-error-range-long",
+            &[("days", &RANGE_MAX_DAYS.to_string())],
+            format!("the date range may not exceed {RANGE_MAX_DAYS} days"),
+        ));
     }
     let mut wanted = Vec::new();
     for s in list(field(query, "status")) {
         match s.as_str() {
             "open" => wanted.push(true),
             "closed" => wanted.push(false),
-            _ => errors.push(bad(format!("status {s} is neither open nor closed"))),
+            _ => errors.push(bad(
+                "open311-error-status",
+                &[("status", &s)],
+                format!("status {s} is neither open nor closed"),
+            )),
         }
     }
     // One kind asked for filters; both (or none) do not.
