@@ -1246,7 +1246,9 @@ pub async fn public_status(
         &cal,
         today,
     );
+    // A finished ticket (closed, declined, merged) has nothing more to expect.
     let expected = match close {
+        _ if row.ticket.status.is_finished() => None,
         Outcome::Pending { deadline } | Outcome::Overdue { deadline } => Some(deadline),
         _ => None,
     };
