@@ -173,6 +173,10 @@ pub async fn save_catalogue(
     office_only(actor)?;
     let cats =
         parse_categories(categories).map_err(|e| StoreError::invalid("categories", e.key()))?;
+    // A catalogue without categories would send every ticket to triage: surely a mistake.
+    if cats.is_empty() {
+        return Err(StoreError::invalid("categories", "error-catalogue-empty"));
+    }
     let cat = Catalogue::parse(cats, routes).map_err(|e| StoreError::invalid("routes", e.key()))?;
     let mut tx = store.begin().await?;
     let owner = super::owner_id(&mut tx, actor).await?;

@@ -116,3 +116,4 @@ cmpr-dispute-confirm-final = This cannot be undone.
 cmpr-dispute-changed = The case was just changed by someone else; look at it again before acting.
 cmpr-dispute-kind-invalid = Choose the kind of case.
 cmpr-dispute-money-invalid = The compensation is in yuan with at most two decimals, e.g. 1280.50.
+error-catalogue-empty = The catalogue needs at least one category.

@@ -116,3 +116,4 @@ cmpr-dispute-confirm-final = 此操作不能撤销。
 cmpr-dispute-changed = 案件刚被他人处理过，请查看最新状态后再操作。
 cmpr-dispute-kind-invalid = 请选择案件类型。
 cmpr-dispute-money-invalid = 赔偿金额应为元，最多两位小数，例如 1280.50。
+error-catalogue-empty = 派单目录至少要有一个投诉类别。

@@ -168,6 +168,18 @@ async fn the_office_edits_the_catalogue_and_new_tickets_follow_it() {
     let refused = body(res).await;
     assert!(refused.contains("本区没有这个承办单位"), "{refused}");
     assert!(textarea(&refused, "routes").contains("NOSUCHUNIT"));
+    // A catalogue without categories.
+    let res = office
+        .post(app.url("/complaints/catalogue"))
+        .form(&[("categories", ""), ("routes", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert_eq!(
+        inner(&body(res).await, "form-error"),
+        "派单目录至少要有一个投诉类别。"
+    );
     // Bad limits in the categories: sign after reply.
     let bad = categories.replace(
         "food,食品安全,Food safety,1,3,10",
