@@ -51,6 +51,17 @@ pub async fn calendar(store: &Store, owner: i64) -> Result<Calendar> {
     calendar_of(&rows)
 }
 
+/// The calendar of the actor's district.
+pub async fn district_calendar(store: &Store, actor: &Actor) -> Result<Calendar> {
+    let rows = sqlx::query(&format!(
+        "SELECT year, days FROM complaint_calendars WHERE owner_id = {}",
+        actor.owner_sql()
+    ))
+    .fetch_all(&store.pool)
+    .await?;
+    calendar_of(&rows)
+}
+
 pub(crate) async fn calendar_in(tx: &mut Tx, owner: i64) -> Result<Calendar> {
     let rows = sqlx::query(CALENDAR_SQL)
         .bind(owner)
@@ -162,6 +173,10 @@ pub async fn save_catalogue(
     office_only(actor)?;
     let cats =
         parse_categories(categories).map_err(|e| StoreError::invalid("categories", e.key()))?;
+    // A catalogue without categories would send every ticket to triage: surely a mistake.
+    if cats.is_empty() {
+        return Err(StoreError::invalid("categories", "error-catalogue-empty"));
+    }
     let cat = Catalogue::parse(cats, routes).map_err(|e| StoreError::invalid("routes", e.key()))?;
     let mut tx = store.begin().await?;
     let owner = super::owner_id(&mut tx, actor).await?;
@@ -261,12 +276,19 @@ pub async fn population(store: &Store, actor: &Actor, year: i32) -> Result<Optio
 pub struct Supervisor {
     pub id: i64,
     pub name: String,
+    /// The contact number, as given; pages mask it for all but the office.
+    pub phone: String,
+    /// The area (街道/乡镇) the supervisor watches over.
+    pub area: String,
     pub appointment: Appointment,
+    /// Whether a filing code was issued (only its hash is kept).
+    pub has_code: bool,
     /// Observations filed (tickets of the `supervisor` channel).
     pub reports: i64,
 }
 
-/// Appoints a supervisor (the office); the term is checked by the domain.
+/// Appoints a supervisor (the office); the term is checked by the domain. No filing code is
+/// issued: see [`appoint`].
 pub async fn appoint_supervisor(
     store: &Store,
     actor: &Actor,
@@ -274,10 +296,44 @@ pub async fn appoint_supervisor(
     phone: &str,
     appointment: &Appointment,
 ) -> Result<i64> {
+    let input = NewSupervisor {
+        name: name.to_string(),
+        phone: phone.to_string(),
+        area: String::new(),
+        appointment: appointment.clone(),
+    };
+    insert_supervisor(store, actor, &input, "").await
+}
+
+/// A supervisor to appoint.
+#[derive(Debug, Clone)]
+pub struct NewSupervisor {
+    pub name: String,
+    pub phone: String,
+    pub area: String,
+    pub appointment: Appointment,
+}
+
+/// Appoints a supervisor and issues the filing code with which the supervisor files
+/// observations without an account: (id, code). The code is shown once; only its hash is kept.
+pub async fn appoint(store: &Store, actor: &Actor, new: &NewSupervisor) -> Result<(i64, String)> {
+    let code = super::verification_code();
+    let id = insert_supervisor(store, actor, new, &super::sha256_hex(&code)).await?;
+    Ok((id, code))
+}
+
+async fn insert_supervisor(
+    store: &Store,
+    actor: &Actor,
+    new: &NewSupervisor,
+    code_hash: &str,
+) -> Result<i64> {
     office_only(actor)?;
-    if name.trim().is_empty() {
+    let name = new.name.trim();
+    if name.is_empty() {
         return Err(StoreError::invalid("name", "error-required"));
     }
+    let appointment = &new.appointment;
     appointment
         .check()
         .map_err(|e| StoreError::invalid("term_ends", e.key()))?;
@@ -285,12 +341,14 @@ pub async fn appoint_supervisor(
     let owner = super::owner_id(&mut tx, actor).await?;
     let now = now_text();
     let id: i64 = sqlx::query(
-        "INSERT INTO complaint_supervisors (owner_id, name, phone, appointed, term_ends, revoked, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, NULL, $6, $6) RETURNING id",
+        "INSERT INTO complaint_supervisors (owner_id, name, phone, area, code_hash, appointed, term_ends, revoked, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $8) RETURNING id",
     )
     .bind(owner)
-    .bind(name.trim())
-    .bind(phone.trim())
+    .bind(name)
+    .bind(new.phone.trim())
+    .bind(new.area.trim())
+    .bind(code_hash)
     .bind(appointment.appointed.to_string())
     .bind(appointment.term_ends.to_string())
     .bind(&now)
@@ -306,12 +364,86 @@ pub async fn appoint_supervisor(
             target_type: "complaint_supervisor",
             target_id: &id.to_string(),
             before: json!(null),
-            after: json!({"name": name.trim(), "appointed": appointment.appointed.to_string(), "term_ends": appointment.term_ends.to_string()}),
+            after: json!({"name": name, "area": new.area.trim(), "appointed": appointment.appointed.to_string(), "term_ends": appointment.term_ends.to_string(), "code_issued": !code_hash.is_empty()}),
         },
     )
     .await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// Issues a new filing code to one of the district's supervisors (the office), when the old
+/// one was lost or never issued: the old code stops working. The new code is shown once.
+pub async fn reissue_supervisor_code(store: &Store, actor: &Actor, id: i64) -> Result<String> {
+    office_only(actor)?;
+    let code = super::verification_code();
+    let mut tx = store.begin().await?;
+    let done = sqlx::query(&format!(
+        "UPDATE complaint_supervisors SET code_hash = $1, updated_at = $2 WHERE id = $3 AND owner_id = {}",
+        actor.owner_sql()
+    ))
+    .bind(super::sha256_hex(&code))
+    .bind(now_text())
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Err(StoreError::NotFound);
+    }
+    audit::record(
+        store,
+        &mut tx,
+        actor,
+        Change {
+            action: "complaint.supervisor_code",
+            target_type: "complaint_supervisor",
+            target_id: &id.to_string(),
+            before: json!(null),
+            after: json!({"code_issued": true}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(code)
+}
+
+/// A supervisor files an observation without an account: the district, the supervisor's
+/// number and the filing code identify them. A wrong number or code is `NotFound` (nothing
+/// tells which of the two was wrong); a supervisor out of office is refused with the domain's
+/// key. The ticket is received on the supervisor channel as if the office had entered it, and
+/// the audit trail names the supervisor.
+pub async fn intake_as_supervisor(
+    store: &Store,
+    district: i64,
+    id: i64,
+    code: &str,
+    new: &super::NewTicket,
+    today: NaiveDate,
+) -> Result<super::Received> {
+    let code = code.trim().to_uppercase();
+    let row =
+        sqlx::query("SELECT code_hash FROM complaint_supervisors WHERE id = $1 AND owner_id = $2")
+            .bind(id)
+            .bind(district)
+            .fetch_optional(&store.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+    let hash: String = row.try_get("code_hash")?;
+    if code.is_empty() || hash.is_empty() || hash != super::sha256_hex(&code) {
+        return Err(StoreError::NotFound);
+    }
+    let supervisor = Actor {
+        role: Some(Role::Office),
+        unit_id: Some(district),
+        owner_id: Some(district),
+        ..Actor::system(&format!("supervisor-{id}"))
+    };
+    let filed = super::NewTicket {
+        channel: Some(super::Channel::Supervisor),
+        supervisor_id: Some(id),
+        ..new.clone()
+    };
+    super::intake(store, &supervisor, &filed, today).await
 }
 
 /// Relieves a supervisor from `on` (the office).
@@ -347,32 +479,53 @@ pub async fn revoke_supervisor(store: &Store, actor: &Actor, id: i64, on: NaiveD
     Ok(())
 }
 
-/// The district's supervisors with their report counts.
+const SUPERVISOR_SQL: &str = "SELECT s.id, s.name, s.phone, s.area, s.code_hash, s.appointed, s.term_ends, s.revoked, \
+     (SELECT COUNT(*) FROM complaint_tickets t WHERE t.supervisor_id = s.id AND t.channel = 'supervisor') AS reports \
+     FROM complaint_supervisors s";
+
+fn supervisor_of(r: &sqlx::any::AnyRow) -> Result<Supervisor> {
+    let revoked: Option<String> = r.try_get("revoked")?;
+    let hash: String = r.try_get("code_hash")?;
+    Ok(Supervisor {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        phone: r.try_get("phone")?,
+        area: r.try_get("area")?,
+        appointment: Appointment {
+            appointed: crate::parse_column(r, "appointed")?,
+            term_ends: crate::parse_column(r, "term_ends")?,
+            revoked: revoked.and_then(|d| d.parse().ok()),
+        },
+        has_code: !hash.is_empty(),
+        reports: r.try_get("reports")?,
+    })
+}
+
+/// The district's supervisors with their report counts (observations filed on the
+/// supervisor channel).
 pub async fn supervisors(store: &Store, actor: &Actor) -> Result<Vec<Supervisor>> {
     actor.require_internal()?;
     let rows = sqlx::query(&format!(
-        "SELECT s.id, s.name, s.appointed, s.term_ends, s.revoked, \
-         (SELECT COUNT(*) FROM complaint_tickets t WHERE t.supervisor_id = s.id) AS reports \
-         FROM complaint_supervisors s WHERE s.owner_id = {} ORDER BY s.id",
+        "{SUPERVISOR_SQL} WHERE s.owner_id = {} ORDER BY s.id",
         actor.owner_sql()
     ))
     .fetch_all(&store.pool)
     .await?;
-    rows.iter()
-        .map(|r| {
-            let revoked: Option<String> = r.try_get("revoked")?;
-            Ok(Supervisor {
-                id: r.try_get("id")?,
-                name: r.try_get("name")?,
-                appointment: Appointment {
-                    appointed: crate::parse_column(r, "appointed")?,
-                    term_ends: crate::parse_column(r, "term_ends")?,
-                    revoked: revoked.and_then(|d| d.parse().ok()),
-                },
-                reports: r.try_get("reports")?,
-            })
-        })
-        .collect()
+    rows.iter().map(supervisor_of).collect()
+}
+
+/// One of the district's supervisors; another district's is `NotFound`.
+pub async fn supervisor(store: &Store, actor: &Actor, id: i64) -> Result<Supervisor> {
+    actor.require_internal()?;
+    let row = sqlx::query(&format!(
+        "{SUPERVISOR_SQL} WHERE s.id = $1 AND s.owner_id = {}",
+        actor.owner_sql()
+    ))
+    .bind(id)
+    .fetch_optional(&store.pool)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    supervisor_of(&row)
 }
 
 /// A supervisor filing an observation must be the district's and in office that day.
@@ -414,8 +567,12 @@ pub struct Dispute {
     pub subject: String,
     pub filed_on: NaiveDate,
     pub accepted_on: Option<NaiveDate>,
+    /// The day of the conclusion, or of the decline.
+    pub concluded_on: Option<NaiveDate>,
     pub body: String,
     pub conclusion: String,
+    /// Why it was declined.
+    pub reason: String,
     pub compensation_fen: Option<i64>,
     pub row_version: i64,
     /// The decision on acceptance, counted from filing.
@@ -553,14 +710,92 @@ pub async fn act_dispute(
 
 /// The district's cases with their deadlines as of `today`.
 pub async fn disputes(store: &Store, actor: &Actor, today: NaiveDate) -> Result<Vec<Dispute>> {
+    disputes_of(store, actor, today, None).await
+}
+
+/// One of the district's cases; another district's is `NotFound`.
+pub async fn dispute(store: &Store, actor: &Actor, id: i64, today: NaiveDate) -> Result<Dispute> {
+    disputes_of(store, actor, today, Some(id))
+        .await?
+        .pop()
+        .ok_or(StoreError::NotFound)
+}
+
+/// One step of a case as the audit trail recorded it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DisputeStep {
+    /// The business date of the step (the filing date for the filing).
+    pub on: String,
+    pub actor: String,
+    /// The status the step led to.
+    pub status: Option<CaseStatus>,
+    /// The reason, examining body or conclusion the step carried.
+    pub text: String,
+    pub compensation_fen: Option<i64>,
+}
+
+/// The steps of one of the district's cases, oldest first, read from the audit trail (every
+/// filing and `act_dispute` writes one record there).
+pub async fn dispute_steps(store: &Store, actor: &Actor, id: i64) -> Result<Vec<DisputeStep>> {
+    actor.require_internal()?;
+    let mine = sqlx::query(&format!(
+        "SELECT id FROM complaint_disputes WHERE id = $1 AND owner_id = {}",
+        actor.owner_sql()
+    ))
+    .bind(id)
+    .fetch_optional(&store.pool)
+    .await?;
+    if mine.is_none() {
+        return Err(StoreError::NotFound);
+    }
+    let rows = sqlx::query(
+        "SELECT action, actor, after_json FROM audit_log WHERE target_type = 'complaint_dispute' AND target_id = $1 \
+         AND action IN ('complaint.dispute_file', 'complaint.dispute') ORDER BY seq",
+    )
+    .bind(id.to_string())
+    .fetch_all(&store.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let action: String = r.try_get("action")?;
+            let after: String = r.try_get("after_json")?;
+            let after: serde_json::Value = serde_json::from_str(&after).unwrap_or_default();
+            let text_of = |k: &str| after[k].as_str().unwrap_or_default().to_string();
+            Ok(DisputeStep {
+                on: if action == "complaint.dispute_file" {
+                    text_of("filed_on")
+                } else {
+                    text_of("on")
+                },
+                actor: r.try_get("actor")?,
+                status: if action == "complaint.dispute_file" {
+                    Some(CaseStatus::Filed)
+                } else {
+                    CaseStatus::parse(&text_of("status"))
+                },
+                text: text_of("text"),
+                compensation_fen: after["compensation_fen"].as_i64(),
+            })
+        })
+        .collect()
+}
+
+async fn disputes_of(
+    store: &Store,
+    actor: &Actor,
+    today: NaiveDate,
+    only: Option<i64>,
+) -> Result<Vec<Dispute>> {
     actor.require_internal()?;
     let mut tx = store.begin().await?;
     let owner = super::owner_id(&mut tx, actor).await?;
     let cal = calendar_in(&mut tx, owner).await?;
-    let rows = sqlx::query(
+    // `only` is an i64 from the caller, never text: safe to write into the SQL.
+    let one = only.map(|id| format!(" AND id = {id}")).unwrap_or_default();
+    let rows = sqlx::query(&format!(
         "SELECT id, kind, status, applicant, respondent, subject, filed_on, accepted_on, concluded_on, body, conclusion, \
-         compensation_fen, reason, row_version FROM complaint_disputes WHERE owner_id = $1 ORDER BY filed_on, id",
-    )
+         compensation_fen, reason, row_version FROM complaint_disputes WHERE owner_id = $1{one} ORDER BY filed_on, id"
+    ))
     .bind(owner)
     .fetch_all(&mut *tx)
     .await?;
@@ -587,8 +822,10 @@ pub async fn disputes(store: &Store, actor: &Actor, today: NaiveDate) -> Result<
                 subject: r.try_get("subject")?,
                 filed_on,
                 accepted_on,
+                concluded_on,
                 body: r.try_get("body")?,
                 conclusion: r.try_get("conclusion")?,
+                reason: r.try_get("reason")?,
                 compensation_fen: r.try_get("compensation_fen")?,
                 row_version: r.try_get("row_version")?,
                 accept_deadline: deadline_outcome(

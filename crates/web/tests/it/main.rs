@@ -19,6 +19,7 @@ mod browser_portal;
 mod bulk;
 mod complaints;
 mod complaints_pages;
+mod complaints_registers;
 mod connectors;
 mod crawl;
 mod districts;
