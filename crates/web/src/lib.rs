@@ -83,5 +83,6 @@ pub async fn serve(
 pub const SELF_ROUTES: &[&str] = &["/login", "/logout", "/password", "/lang"];
 
 /// Routes open to everyone, signed in or not, that create only a record of the caller's own
-/// (the public's complaint form and its additions by number and verification code).
-pub const PUBLIC_ROUTES: &[&str] = &["/complaint", "/complaint/status"];
+/// (the public's complaint form, its additions by number and verification code, and a social
+/// quality supervisor's filing by number and filing code).
+pub const PUBLIC_ROUTES: &[&str] = &["/complaint", "/complaint/status", "/complaint/supervisor"];
