@@ -30,11 +30,18 @@ use sqlx::Row;
 
 pub const SCHEMA: Schema = Schema {
     slug: "complaints",
-    migrations: &[Migration {
-        version: 2026120670,
-        name: "complaints: tickets, history, photos, calendar, catalogue, supervisors, disputes, counts",
-        sql: include_str!("../migrations/2026120670_complaints_tables.sql"),
-    }],
+    migrations: &[
+        Migration {
+            version: 2026120670,
+            name: "complaints: tickets, history, photos, calendar, catalogue, supervisors, disputes, counts",
+            sql: include_str!("../migrations/2026120670_complaints_tables.sql"),
+        },
+        Migration {
+            version: 2026120678,
+            name: "complaints: the imported tickets' numbers in the other hotline system",
+            sql: include_str!("../migrations/2026120678_complaints_external_no.sql"),
+        },
+    ],
     tables: &[
         Table::by_id("complaint_tickets"),
         Table::by_id("complaint_events"),

@@ -20,7 +20,7 @@ pub const EXTERNAL_NO_MAX: usize = 64;
 pub const FIELD_MAX: usize = 200;
 
 /// One imported ticket.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TicketRow {
     /// The other system's ticket number (工单编号); empty when the file has none. A number
     /// imported once, for the same channel, is not imported again.
