@@ -73,7 +73,7 @@ pub const SCHEMA: Schema = Schema {
         },
     }],
     measures: &[],
-    demo: None,
+    demo: Some(|store, ctx| Box::pin(demo::run(store, ctx.today))),
 };
 
 /// The longest complaint text kept (Open311's limit too).
@@ -291,7 +291,7 @@ pub async fn intake(
     // The system accepts and dispatches on the district's behalf.
     let system = Actor {
         owner_id: Some(owner),
-        ..Actor::system("complaints")
+        ..Actor::system("intake")
     };
     step(store, &mut tx, &system, id, &Event::Accept, today).await?;
     let routed = match category.as_deref() {
