@@ -19,7 +19,7 @@ use sqlx::Row;
 use std::collections::HashMap;
 
 /// What the citizens complain about, by category: texts the classifier also recognises.
-const TEXTS: &[(&str, &[&str])] = &[
+pub const TEXTS: &[(&str, &[&str])] = &[
     (
         "food",
         &[
