@@ -86,20 +86,20 @@ fn csv(rows: &[Row]) -> Vec<u8> {
 
 /// Where the bench's databases live: SQLite files in a temporary directory, or fresh databases
 /// on a PostgreSQL server (created here, dropped at the end).
-enum Place {
+pub(crate) enum Place {
     Sqlite(std::path::PathBuf),
     Postgres(String),
 }
 
 impl Place {
-    fn url(&self, name: &str) -> String {
+    pub(crate) fn url(&self, name: &str) -> String {
         match self {
             Place::Sqlite(dir) => format!("sqlite://{}?mode=rwc", dir.join(name).display()),
             Place::Postgres(server) => format!("{server}/{name}"),
         }
     }
 
-    async fn fresh(&self, name: &str) -> Result<Store> {
+    pub(crate) async fn fresh(&self, name: &str) -> Result<Store> {
         if let Place::Postgres(server) = self {
             let admin = qcity_web::modules::connect(&format!("{server}/postgres")).await?;
             sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
@@ -115,7 +115,7 @@ impl Place {
         Ok(store)
     }
 
-    async fn drop_all(&self, names: &[&str]) -> Result<()> {
+    pub(crate) async fn drop_all(&self, names: &[&str]) -> Result<()> {
         match self {
             Place::Sqlite(dir) => {
                 let _ = std::fs::remove_dir_all(dir);

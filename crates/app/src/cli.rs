@@ -313,6 +313,21 @@ enum BenchCommand {
         #[arg(long)]
         postgres: Option<String>,
     },
+    /// Import complaint tickets with their histories from CSV, then read the dashboard and a
+    /// unit's queue over them, against the database itself (a prepared insert of the same rows;
+    /// a plain aggregate; a plain select) in the same run.
+    Complaints {
+        /// Tickets over five years.
+        #[arg(long, default_value_t = 1_000_000)]
+        tickets: usize,
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// A PostgreSQL server (postgres://user@host:port) to run on: the benchmark creates
+        /// its own databases there and drops them. SQLite files in a temporary directory
+        /// otherwise.
+        #[arg(long)]
+        postgres: Option<String>,
+    },
     /// On the demo data: the annual report and every unit's score, computed and downloaded,
     /// against a plain read of the rows they draw on.
     Reports {
@@ -857,6 +872,17 @@ async fn run(cli: &Cli) -> Result<ExitCode> {
                 per_unit: *per_unit,
             };
             crate::bench_city::run(postgres.trim_end_matches('/'), size, *runs, *seconds).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Complaints {
+                    tickets,
+                    runs,
+                    postgres,
+                },
+        } => {
+            crate::bench_complaints::run(*tickets, *runs, postgres.as_deref()).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench {

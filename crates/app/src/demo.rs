@@ -104,6 +104,12 @@ async fn city(store: &Store, actor: &Actor) -> Result<()> {
         if sampled > 0 {
             println!("{name}: {sampled} 批次监督抽查 / sampling records");
         }
+        let residents = if *diligent > 5 { 1_650_000 } else { 950_000 };
+        let tickets =
+            qcity_store::complaints::demo::district(store, code, 150, residents, today).await?;
+        if tickets > 0 {
+            println!("{name}: {tickets} 件投诉工单 / complaint tickets");
+        }
         let (ahead, checked) = (*diligent > 5, if *diligent > 5 { 300.0 } else { 120.0 });
         let values =
             qcity_store::demo::indicators::district_values(store, code, ahead, checked).await?;

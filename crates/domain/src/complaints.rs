@@ -53,6 +53,7 @@ pub mod catalogue;
 pub mod classify;
 pub mod disputes;
 pub mod figures;
+pub mod import;
 pub mod merge;
 pub mod open311;
 pub mod personal;

@@ -20,6 +20,7 @@
 mod acceptance;
 pub mod assessment;
 mod bulletin;
+mod complaints;
 mod enterprises;
 mod import;
 mod layout;
@@ -49,6 +50,7 @@ pub use acceptance::{
     acceptance_sheet_to_xlsx, read_acceptance_sheet,
 };
 pub use bulletin::{bulletin_to_docx, bulletin_to_pdf};
+pub use complaints::{SHEET_COMPLAINTS, complaint_template_xlsx, read_complaints};
 pub use enterprises::{SHEET_ENTERPRISES, enterprise_template_xlsx, read_enterprises};
 pub use layout::{SHEET_DECOMPOSITION, SHEET_INDICATORS, SHEET_TASKS, SHEET_UNITS};
 pub use rollup::{RollupCell, RollupTable, rollup_to_xlsx};

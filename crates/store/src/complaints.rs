@@ -42,6 +42,11 @@ pub const SCHEMA: Schema = Schema {
             name: "complaints: supervisors' areas and filing codes",
             sql: include_str!("../migrations/2026120678_complaint_supervisor_codes.sql"),
         },
+        Migration {
+            version: 2026120679,
+            name: "complaints: the imported tickets' numbers in the other hotline system",
+            sql: include_str!("../migrations/2026120679_complaints_external_no.sql"),
+        },
     ],
     tables: &[
         Table::by_id("complaint_tickets"),
@@ -77,7 +82,7 @@ pub const SCHEMA: Schema = Schema {
         },
     ],
     measures: &[],
-    demo: None,
+    demo: Some(|store, ctx| Box::pin(demo::run(store, ctx.today))),
 };
 
 /// The daily warnings (the ladder, as supervision's): one notice per ticket, stage and level.
@@ -313,7 +318,7 @@ pub async fn intake(
     // The system accepts and dispatches on the district's behalf.
     let system = Actor {
         owner_id: Some(owner),
-        ..Actor::system("complaints")
+        ..Actor::system("intake")
     };
     step(store, &mut tx, &system, id, &Event::Accept, today).await?;
     let routed = match category.as_deref() {

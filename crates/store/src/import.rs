@@ -71,6 +71,8 @@ pub struct Context<'a> {
     pub actor: Actor,
     pub tx: Tx,
     pub report: ImportReport,
+    /// The business date the import runs as of.
+    pub today: NaiveDate,
 }
 
 /// A registry's record as the import pipeline takes it.
@@ -132,6 +134,7 @@ impl<'a, R: ImportRecord> Import<'a, R> {
             actor: actor.clone(),
             tx,
             report: ImportReport::default(),
+            today,
         };
         let writer = R::begin(&mut cx).await?;
         Ok(Import {

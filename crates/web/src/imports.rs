@@ -42,6 +42,13 @@ pub const REGISTRY_FILES: &[RegistryFile] = &[
         back_label: "ent-title",
         side_label: "ent-import-licences",
     },
+    RegistryFile {
+        kind: "complaints",
+        title: "cmpi-title",
+        back: "/complaints/import",
+        back_label: "cmpi-back",
+        side_label: "cmpi-triage",
+    },
 ];
 
 /// The registry file of queue kind `kind`.
@@ -63,6 +70,7 @@ pub async fn registry_file_import(
     match kind {
         "sampling" => sampling_file(store, actor, source, today, bytes, progress).await,
         "enterprises" => enterprises_file(store, actor, source, today, bytes, progress).await,
+        "complaints" => complaints_file(store, actor, source, today, bytes, progress).await,
         _ => Err(qcity_store::StoreError::invalid(
             "kind",
             "import-unknown-kind",
@@ -108,6 +116,27 @@ pub async fn enterprises_file(
         bytes,
         progress,
         move |bytes, on_row| qcity_exchange::read_enterprises(bytes, today, on_row),
+    )
+    .await
+}
+
+/// Imports complaint tickets another hotline system exported (XLSX or CSV).
+pub async fn complaints_file(
+    store: &Store,
+    actor: &Actor,
+    source: &str,
+    today: NaiveDate,
+    bytes: impl AsRef<[u8]> + Send + 'static,
+    progress: &AtomicU64,
+) -> qcity_store::Result<FileOutcome> {
+    import_file::<qcity_store::complaints::import::TicketRow>(
+        store,
+        actor,
+        source,
+        today,
+        bytes,
+        progress,
+        move |bytes, on_row| qcity_exchange::read_complaints(bytes, today, on_row),
     )
     .await
 }

@@ -37,7 +37,7 @@ pub struct Cell {
     pub month: String,
 }
 
-fn values(c: &Counts) -> [i64; 11] {
+pub(crate) fn values(c: &Counts) -> [i64; 11] {
     [
         c.tickets,
         c.handled,
@@ -92,7 +92,7 @@ pub async fn as_of(store: &Store) -> Result<Option<NaiveDate>> {
         .and_then(|d| d.parse().ok()))
 }
 
-async fn as_of_in(tx: &mut Tx) -> Result<Option<NaiveDate>> {
+pub(crate) async fn as_of_in(tx: &mut Tx) -> Result<Option<NaiveDate>> {
     let row = sqlx::query("SELECT as_of FROM complaint_counts_state WHERE id = 1")
         .fetch_optional(&mut **tx)
         .await?;
@@ -102,7 +102,7 @@ async fn as_of_in(tx: &mut Tx) -> Result<Option<NaiveDate>> {
         .and_then(|d| d.parse().ok()))
 }
 
-async fn lock(tx: &mut Tx) -> Result<()> {
+pub(crate) async fn lock(tx: &mut Tx) -> Result<()> {
     // Only PostgreSQL has advisory locks.
     if tx_backend(tx).await == Backend::Postgres {
         sqlx::query(&format!("SELECT pg_advisory_xact_lock({COUNTS_LOCK})"))

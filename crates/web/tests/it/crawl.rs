@@ -331,6 +331,10 @@ async fn future_dates(
         ("acceptance_rectifications", "deadline"),
         // A requested new deadline is a date in the future by nature.
         ("extension_requests", "new_due"),
+        // A complaint's stage deadlines, shown while the stage runs.
+        ("complaint_tickets", "sign_due"),
+        ("complaint_tickets", "reply_due"),
+        ("complaint_tickets", "close_due"),
     ];
     for (table, col) in columns {
         let rows = sqlx::query(&format!("SELECT DISTINCT {col} AS d FROM {table}"))

@@ -18,6 +18,7 @@ mod browser_plan;
 mod browser_portal;
 mod bulk;
 mod complaints;
+mod complaints_import;
 mod complaints_pages;
 mod complaints_registers;
 mod connectors;
