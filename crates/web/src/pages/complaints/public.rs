@@ -89,7 +89,7 @@ impl FormPage {
 }
 
 /// The districts (id, code, name) of the installation, in tree order.
-async fn districts(state: &AppState) -> Result<Vec<(i64, String, String)>, AppError> {
+pub(super) async fn districts(state: &AppState) -> Result<Vec<(i64, String, String)>, AppError> {
     let tree = qcity_store::units::tree(&state.store).await?;
     Ok(tree
         .at_level(Level::District, None)

@@ -22,7 +22,6 @@ use qcity_domain::complaints::disputes::{CaseEvent, CaseKind, CaseStatus, apply_
 use qcity_domain::complaints::personal::{mask_name, mask_phone};
 use qcity_domain::complaints::supervisors::Appointment;
 use qcity_domain::complaints::ticket::{Channel, Outcome};
-use qcity_domain::org::Level;
 use qcity_domain::registry::CodeList;
 use qcity_domain::role::Role;
 use qcity_store::StoreError;
@@ -852,15 +851,7 @@ async fn report(
     }
 }
 
-/// The districts of the installation: (id, code, name).
-async fn districts(state: &AppState) -> Result<Vec<(i64, String, String)>, AppError> {
-    let tree = qcity_store::units::tree(&state.store).await?;
-    Ok(tree
-        .at_level(Level::District, None)
-        .iter()
-        .map(|n| (n.id, n.code.clone(), n.name.clone()))
-        .collect())
-}
+use super::public::districts;
 
 async fn public_page(
     state: &AppState,
