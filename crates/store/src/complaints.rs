@@ -1033,17 +1033,15 @@ fn scope_sql(actor: &Actor) -> Result<String> {
     }
 }
 
-async fn view(
-    store: &Store,
+fn view(
     actor: &Actor,
     r: &sqlx::any::AnyRow,
     cal: &Calendar,
+    hist: &[Dated],
     today: NaiveDate,
 ) -> Result<TicketView> {
     let row = row0(r)?;
-    let mut conn = store.pool.acquire().await?;
-    let hist = history_conn(&mut conn, row.id).await?;
-    let facts = ClockFacts::from_history(&hist);
+    let facts = ClockFacts::from_history(hist);
     let ladder = WarningLadder::default();
     let domain_actor = match (actor.role, &row.ticket.unit) {
         (Some(Role::Office), _) => Some(ticket::Actor::Office),
@@ -1098,6 +1096,48 @@ async fn history_conn(conn: &mut sqlx::AnyConnection, ticket_id: i64) -> Result<
         .collect()
 }
 
+/// The dated histories of many tickets in one read per thousand (a queue or the daily
+/// warnings would otherwise ask once per ticket).
+async fn histories(
+    store: &Store,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, Vec<Dated>>> {
+    let mut out: std::collections::HashMap<i64, Vec<Dated>> = Default::default();
+    for chunk in ids.chunks(1000) {
+        let list = chunk
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let rows = sqlx::query(&format!(
+            "SELECT ticket_id, on_date, kind, days FROM complaint_events WHERE ticket_id IN ({list}) \
+             ORDER BY ticket_id, on_date, id"
+        ))
+        .fetch_all(&store.pool)
+        .await?;
+        for r in &rows {
+            out.entry(r.try_get("ticket_id")?).or_default().push(Dated {
+                on: date(r, "on_date")?,
+                kind: code_column(r, "kind")?,
+                days: days(r, "days")?,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The calendar of a ticket's district, read once per district.
+async fn calendar_of<'a>(
+    store: &Store,
+    cals: &'a mut std::collections::HashMap<i64, Calendar>,
+    owner: i64,
+) -> Result<&'a Calendar> {
+    if let std::collections::hash_map::Entry::Vacant(e) = cals.entry(owner) {
+        e.insert(registers::calendar(store, owner).await?);
+    }
+    Ok(&cals[&owner])
+}
+
 const VIEW_COLUMNS: &str =
     ", t.address, t.contact_name, t.contact_phone, t.contact_email, t.anonymous";
 
@@ -1112,7 +1152,11 @@ pub async fn get(store: &Store, actor: &Actor, id: i64, today: NaiveDate) -> Res
         .ok_or(StoreError::NotFound)?;
     let owner: i64 = r.try_get("owner_id")?;
     let cal = registers::calendar(store, owner).await?;
-    view(store, actor, &r, &cal, today).await
+    let hist = histories(store, &[id])
+        .await?
+        .remove(&id)
+        .unwrap_or_default();
+    view(actor, &r, &cal, &hist, today)
 }
 
 /// Which tickets a queue lists.
@@ -1152,15 +1196,17 @@ pub async fn queue(
     ))
     .fetch_all(&store.pool)
     .await?;
+    let ids: Vec<i64> = rows
+        .iter()
+        .map(|r| r.try_get("id"))
+        .collect::<std::result::Result<_, _>>()?;
+    let hists = histories(store, &ids).await?;
     let mut out = Vec::with_capacity(rows.len());
     let mut cals: std::collections::HashMap<i64, Calendar> = Default::default();
-    for r in &rows {
-        let owner: i64 = r.try_get("owner_id")?;
-        if let std::collections::hash_map::Entry::Vacant(e) = cals.entry(owner) {
-            e.insert(registers::calendar(store, owner).await?);
-        }
-        let cal = &cals[&owner];
-        out.push(view(store, actor, r, cal, today).await?);
+    for (r, id) in rows.iter().zip(&ids) {
+        let cal = calendar_of(store, &mut cals, r.try_get("owner_id")?).await?;
+        let hist = hists.get(id).map(Vec::as_slice).unwrap_or_default();
+        out.push(view(actor, r, cal, hist, today)?);
     }
     Ok(out)
 }
@@ -1531,17 +1577,14 @@ pub async fn send_warnings(store: &Store, today: NaiveDate) -> Result<usize> {
     .await?;
     let ladder = WarningLadder::default();
     let mut cals: std::collections::HashMap<i64, Calendar> = Default::default();
+    let tickets: Vec<Row0> = rows.iter().map(row0).collect::<Result<_>>()?;
+    let ids: Vec<i64> = tickets.iter().map(|t| t.id).collect();
+    let hists = histories(store, &ids).await?;
     let mut sent = 0;
-    for r in &rows {
-        let row = row0(r)?;
-        if let std::collections::hash_map::Entry::Vacant(e) = cals.entry(row.owner_id) {
-            e.insert(registers::calendar(store, row.owner_id).await?);
-        }
-        let cal = &cals[&row.owner_id];
-        let mut conn = store.pool.acquire().await?;
-        let hist = history_conn(&mut conn, row.id).await?;
-        drop(conn);
-        let facts = ClockFacts::from_history(&hist);
+    for row in &tickets {
+        let cal = calendar_of(store, &mut cals, row.owner_id).await?;
+        let hist = hists.get(&row.id).map(Vec::as_slice).unwrap_or_default();
+        let facts = ClockFacts::from_history(hist);
         let worst = ticket::clock(&facts, &row.limits, Basis::Unit, cal, today)
             .into_iter()
             .filter_map(|(stage, o)| {
