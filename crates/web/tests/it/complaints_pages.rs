@@ -10,7 +10,8 @@ use reqwest::multipart::{Form, Part};
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde\x00\x00\x00\x00IEND\xaeB`\x82";
 
-fn on(d: &str) -> Config {
+/// Settings with a fixed business date (shared by the complaint tests).
+pub(crate) fn on(d: &str) -> Config {
     Config {
         today: Some(NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap()),
         ..Config::default()
@@ -18,7 +19,7 @@ fn on(d: &str) -> Config {
 }
 
 /// The text of the element with this id (`id="x" …>text<`).
-fn by_id(html: &str, id: &str) -> String {
+pub(crate) fn by_id(html: &str, id: &str) -> String {
     let start = html
         .find(&format!("id=\"{id}\""))
         .unwrap_or_else(|| panic!("no #{id} in {html}"));

@@ -4,31 +4,13 @@
 //! district; a catalogue change re-routes new tickets, a calendar change moves deadlines, and
 //! a supervisor's report counts.
 
+use crate::complaints_pages::{by_id, on};
 use crate::districts::jinshui;
 use crate::harness::{ADMIN_PASSWORD, TestApp, body};
 use chrono::NaiveDate;
 use qcity_domain::complaints::catalogue::DEFAULT_ROUTES;
 use qcity_domain::role::Role;
 use qcity_store::{Actor, plan};
-use qcity_web::Config;
-
-fn on(d: &str) -> Config {
-    Config {
-        today: Some(NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap()),
-        ..Config::default()
-    }
-}
-
-/// The text of the element with this id (`id="x" …>text<`).
-fn by_id(html: &str, id: &str) -> String {
-    let start = html
-        .find(&format!("id=\"{id}\""))
-        .unwrap_or_else(|| panic!("no #{id} in {html}"));
-    let rest = &html[start..];
-    let open = rest.find('>').unwrap() + 1;
-    let close = rest[open..].find('<').unwrap();
-    rest[open..open + close].trim().to_string()
-}
 
 /// The first text inside the element with this id, past any opening tags
 /// (`<div id="x"><p>text</p>` → `text`).
