@@ -47,6 +47,11 @@ pub const SCHEMA: Schema = Schema {
             name: "complaints: the imported tickets' numbers in the other hotline system",
             sql: include_str!("../migrations/2026120679_complaints_external_no.sql"),
         },
+        Migration {
+            version: 2026120680,
+            name: "complaints: the dashboard's lines by unit, category and channel",
+            sql: include_str!("../migrations/2026120680_complaint_count_lines.sql"),
+        },
     ],
     tables: &[
         Table::by_id("complaint_tickets"),
@@ -60,6 +65,7 @@ pub const SCHEMA: Schema = Schema {
         Table::by_key("complaint_credit_events"),
         Table::by_key("complaint_ticket_counts"),
         Table::by_key("complaint_counts"),
+        Table::by_key("complaint_count_lines"),
         Table::by_key("complaint_counts_state"),
     ],
     jobs: &[

@@ -5,6 +5,10 @@
 //! the event's transaction. An event on a later business date first recounts everything as of
 //! that date ([`rebuild`]); [`drift`] recounts from the histories and lists the cells that
 //! differ (none, unless something wrote around these functions).
+//!
+//! Beside the cells, their lines (`complaint_count_lines`): the cells summed by unit, by
+//! category and by channel per district and month ([`lines_of`]), kept in the same
+//! statements, so the district's dashboard reads a few thousand rows at any size.
 
 use super::history;
 use crate::{Actor, Backend, Result, Store, StoreError, Tx};
@@ -69,6 +73,56 @@ pub(crate) fn counts_of(r: &sqlx::any::AnyRow) -> Result<Counts> {
         satisfied: g("satisfied")?,
         repeats: g("repeats")?,
     })
+}
+
+/// Marks the dimension a line sums over (unit -1).
+pub const ALL: &str = "*";
+
+/// The three lines a cell adds to: its unit's, its category's and its channel's.
+pub fn lines_of(cell: &Cell) -> [Cell; 3] {
+    let line = |unit_id: i64, category: &str, channel: &str| Cell {
+        owner_id: cell.owner_id,
+        unit_id,
+        category: category.to_string(),
+        channel: channel.to_string(),
+        month: cell.month.clone(),
+    };
+    [
+        line(cell.unit_id, ALL, ALL),
+        line(-1, &cell.category, ALL),
+        line(-1, ALL, &cell.channel),
+    ]
+}
+
+/// Recomputes the lines of the given districts (all when `None`) from their kept cells.
+pub(crate) async fn relines(tx: &mut Tx, owner: Option<i64>) -> Result<()> {
+    let (filter, delete) = match owner {
+        Some(o) => (
+            format!("WHERE owner_id = {o}"),
+            format!("DELETE FROM complaint_count_lines WHERE owner_id = {o}"),
+        ),
+        None => (String::new(), "DELETE FROM complaint_count_lines".into()),
+    };
+    sqlx::query(&delete).execute(&mut **tx).await?;
+    let sums = COLUMNS
+        .split(", ")
+        .map(|c| format!("SUM({c})"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    for (unit, category, channel, group) in [
+        ("unit_id", "'*'", "'*'", "unit_id"),
+        ("-1", "category", "'*'", "category"),
+        ("-1", "'*'", "channel", "channel"),
+    ] {
+        sqlx::query(&format!(
+            "INSERT INTO complaint_count_lines (owner_id, unit_id, category, channel, month, {COLUMNS}) \
+             SELECT owner_id, {unit}, {category}, {channel}, month, {sums} FROM complaint_counts {filter} \
+             GROUP BY owner_id, {group}, month"
+        ))
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
 }
 
 fn cell_of(r: &sqlx::any::AnyRow) -> Result<Cell> {
@@ -167,16 +221,31 @@ async fn contribution(
     Ok((cell, counts))
 }
 
-/// Adds (`sign` 1) or removes (`sign` -1) counts in a kept cell.
+/// Adds (`sign` 1) or removes (`sign` -1) counts in a kept cell and its lines.
 async fn add_to_cell(tx: &mut Tx, cell: &Cell, counts: &Counts, sign: i64) -> Result<()> {
+    add_to_row(tx, "complaint_counts", cell, counts, sign).await?;
+    for line in lines_of(cell) {
+        add_to_row(tx, "complaint_count_lines", &line, counts, sign).await?;
+    }
+    Ok(())
+}
+
+/// Adds counts to one row of `table`, removing the row when it counts no ticket any more.
+async fn add_to_row(
+    tx: &mut Tx,
+    table: &str,
+    cell: &Cell,
+    counts: &Counts,
+    sign: i64,
+) -> Result<()> {
     let v = values(counts).map(|x| x * sign);
     let updates = COLUMNS
         .split(", ")
-        .map(|c| format!("{c} = complaint_counts.{c} + excluded.{c}"))
+        .map(|c| format!("{c} = {table}.{c} + excluded.{c}"))
         .collect::<Vec<_>>()
         .join(", ");
     let sql = format!(
-        "INSERT INTO complaint_counts (owner_id, unit_id, category, channel, month, {COLUMNS}) \
+        "INSERT INTO {table} (owner_id, unit_id, category, channel, month, {COLUMNS}) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
          ON CONFLICT (owner_id, unit_id, category, channel, month) DO UPDATE SET {updates}"
     );
@@ -190,9 +259,17 @@ async fn add_to_cell(tx: &mut Tx, cell: &Cell, counts: &Counts, sign: i64) -> Re
         q = q.bind(x);
     }
     q.execute(&mut **tx).await?;
-    sqlx::query("DELETE FROM complaint_counts WHERE tickets = 0")
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(&format!(
+        "DELETE FROM {table} WHERE owner_id = $1 AND unit_id = $2 AND category = $3 \
+         AND channel = $4 AND month = $5 AND tickets = 0"
+    ))
+    .bind(cell.owner_id)
+    .bind(cell.unit_id)
+    .bind(cell.category.clone())
+    .bind(cell.channel.clone())
+    .bind(cell.month.clone())
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
@@ -296,6 +373,7 @@ async fn rebuild_in(tx: &mut Tx, date: NaiveDate) -> Result<u64> {
     .execute(&mut **tx)
     .await?
     .rows_affected();
+    relines(tx, None).await?;
     sqlx::query("DELETE FROM complaint_counts_state")
         .execute(&mut **tx)
         .await?;
@@ -319,8 +397,8 @@ pub async fn rebuild(store: &Store, date: NaiveDate) -> Result<u64> {
 /// A kept cell that differs from a recount: (cell, recounted, kept).
 pub type Drift = (Cell, Counts, Counts);
 
-/// Recounts every ticket from its history as of the kept date and lists the cells whose kept
-/// counts differ. Empty when the kept counts are right (and before the first count).
+/// Recounts every ticket from its history as of the kept date and lists the cells and lines
+/// whose kept counts differ. Empty when the kept counts are right (and before the first count).
 pub async fn drift(store: &Store) -> Result<Vec<Drift>> {
     let mut tx = store.begin().await?;
     let Some(kept) = as_of_in(&mut tx).await? else {
@@ -335,16 +413,25 @@ pub async fn drift(store: &Store) -> Result<Vec<Drift>> {
         let (cell, counts) = contribution(&mut tx, id, kept, &mut cals).await?;
         *recount.entry(cell).or_default() += counts;
     }
-    let rows = sqlx::query(&format!(
-        "SELECT owner_id, unit_id, category, channel, month, {COLUMNS} FROM complaint_counts"
-    ))
-    .fetch_all(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    let mut stored: BTreeMap<Cell, Counts> = BTreeMap::new();
-    for r in &rows {
-        stored.insert(cell_of(r)?, counts_of(r)?);
+    let lines: Vec<(Cell, Counts)> = recount
+        .iter()
+        .flat_map(|(cell, c)| lines_of(cell).map(|line| (line, *c)))
+        .collect();
+    for (line, c) in lines {
+        *recount.entry(line).or_default() += c;
     }
+    let mut stored: BTreeMap<Cell, Counts> = BTreeMap::new();
+    for table in ["complaint_counts", "complaint_count_lines"] {
+        let rows = sqlx::query(&format!(
+            "SELECT owner_id, unit_id, category, channel, month, {COLUMNS} FROM {table}"
+        ))
+        .fetch_all(&mut *tx)
+        .await?;
+        for r in &rows {
+            stored.insert(cell_of(r)?, counts_of(r)?);
+        }
+    }
+    tx.commit().await?;
     let cells: std::collections::BTreeSet<&Cell> = recount.keys().chain(stored.keys()).collect();
     Ok(cells
         .into_iter()
@@ -380,9 +467,14 @@ fn scope_sql(actor: &Actor) -> Result<String> {
 
 pub async fn dashboard(store: &Store, actor: &Actor, from: &str, to: &str) -> Result<Dashboard> {
     let scope = scope_sql(actor)?;
+    // The district reads the lines; a unit its own cells (a few hundred a year).
+    let table = match actor.role {
+        Some(Role::Unit) => "complaint_counts",
+        _ => "complaint_count_lines",
+    };
     let rows = sqlx::query(&format!(
-        "SELECT c.owner_id, c.unit_id, COALESCE(u.code, '') AS unit_code, c.category, c.channel, c.month, {} \
-         FROM complaint_counts c LEFT JOIN org_units u ON u.id = c.unit_id \
+        "SELECT c.unit_id, COALESCE(u.code, '') AS unit_code, c.category, c.channel, c.month, {} \
+         FROM {table} c LEFT JOIN org_units u ON u.id = c.unit_id \
          WHERE {scope} AND c.month >= $1 AND c.month <= $2",
         COLUMNS
             .split(", ")
@@ -401,15 +493,26 @@ pub async fn dashboard(store: &Store, actor: &Actor, from: &str, to: &str) -> Re
     let mut maps: [BTreeMap<String, Counts>; 4] = Default::default();
     for r in &rows {
         let c = counts_of(r)?;
-        d.total += c;
-        let keys: [String; 4] = [
-            r.try_get("unit_code")?,
-            r.try_get("category")?,
-            r.try_get("channel")?,
-            r.try_get("month")?,
-        ];
-        for (map, key) in maps.iter_mut().zip(keys) {
-            *map.entry(key).or_default() += c;
+        let unit: i64 = r.try_get("unit_id")?;
+        let category: String = r.try_get("category")?;
+        let channel: String = r.try_get("channel")?;
+        let month: String = r.try_get("month")?;
+        // A unit's cell counts in every breakdown; a line only in its own.
+        let (by_unit, by_category, by_channel) = if table == "complaint_counts" {
+            (true, true, true)
+        } else {
+            (unit >= 0, category != ALL, channel != ALL)
+        };
+        if by_unit {
+            *maps[0].entry(r.try_get("unit_code")?).or_default() += c;
+        }
+        if by_category {
+            *maps[1].entry(category).or_default() += c;
+        }
+        if by_channel {
+            d.total += c;
+            *maps[2].entry(channel).or_default() += c;
+            *maps[3].entry(month).or_default() += c;
         }
     }
     let [u, c, ch, m] = maps;

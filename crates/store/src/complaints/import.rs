@@ -408,6 +408,7 @@ impl ImportRecord for TicketRow {
                     cells.push(cell_values(&cell, &c))?;
                 }
                 cells.write(w.backend, &mut cx.tx).await?;
+                counts::relines(&mut cx.tx, Some(w.owner)).await?;
             }
             // No kept date yet, or an older one: everything is recounted as of the business
             // date, as the first event of the day would.

@@ -39,9 +39,10 @@ pub async fn by_district(store: &Store, owners: &[i64], year: i32) -> Result<Vec
         .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
         .collect::<Vec<_>>()
         .join(", ");
+    // The channel lines (unit -1, category '*') hold each ticket once.
     let rows = sqlx::query(&format!(
-        "SELECT owner_id, {sums} FROM complaint_counts WHERE owner_id IN ({list}) \
-         AND month >= $1 AND month <= $2 GROUP BY owner_id"
+        "SELECT owner_id, {sums} FROM complaint_count_lines WHERE owner_id IN ({list}) \
+         AND unit_id = -1 AND category = '*' AND month >= $1 AND month <= $2 GROUP BY owner_id"
     ))
     .bind(format!("{year}-01"))
     .bind(format!("{year}-12"))
