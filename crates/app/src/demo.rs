@@ -65,7 +65,8 @@ pub async fn run(store: &Store) -> Result<ExitCode> {
 /// Two more districts of the city (金水区 well ahead, 中原区 behind), each running the plan
 /// with its own units and keeping its own registers (金水区's samples pass more often), an
 /// office account for each and one for the city's leaders, so the district comparisons
-/// (区县对比, 区县抽查对比) show a city at once. A second run adds nothing.
+/// (区县对比, 区县抽查对比) show a city at once; and the city's own plan with its office and
+/// two districts' liaisons. A second run adds nothing.
 async fn city(store: &Store, actor: &Actor) -> Result<()> {
     // (code, name, prefix, obligations closed in ten, division code, failed samples in 1000)
     const DISTRICTS: &[(&str, &str, &str, usize, &str, u64)] = &[
@@ -117,10 +118,24 @@ async fn city(store: &Store, actor: &Actor) -> Result<()> {
             println!("{name}: {values} 项指标值 / indicator values");
         }
     }
+    // The city's own plan: its districts undertake every content; 惠济区 and 金水区 hand in what
+    // is due, 中原区 nothing yet.
+    match qcity_store::plan::add_city_plan(store, actor, "ZZ", today).await {
+        Ok(_) => {}
+        Err(qcity_store::StoreError::Invalid { code, .. }) if code == "error-city-plan-exists" => {}
+        Err(e) => return Err(e.into()),
+    }
+    let closed = qcity_store::demo::supervision::district_progress(store, "ZZ", 2, today).await?;
+    if closed > 0 {
+        println!("郑州市工作方案: {closed} 项已销号 / city obligations closed");
+    }
     let accounts: &[(&str, &str, Role, &str)] = &[
         ("jinshui", "金水区强区办", Role::Office, "JINSHUI"),
         ("zhongyuan", "中原区强区办", Role::Office, "ZHONGYUAN"),
         ("city", "市质量强市办 刘处长", Role::Leader, "ZZ"),
+        ("cityoffice", "市质量强市办 孙科长", Role::Office, "ZZ"),
+        ("huiji.ll", "惠济区 市级任务联络员", Role::Unit, "HUIJI"),
+        ("jinshui.ll", "金水区 市级任务联络员", Role::Unit, "JINSHUI"),
     ];
     for (username, name, role, unit) in accounts {
         account(store, actor, username, name, *role, Some(unit)).await?;

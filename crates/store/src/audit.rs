@@ -569,6 +569,13 @@ pub async fn list(store: &Store, actor: &Actor, f: &Filter) -> Result<(Vec<Audit
         // Dates compare as text: "2026-11-26T…" < "2026-11-26~" for the whole day.
         push("at < ?", format!("{d}~"));
     }
+    // A district's (or city's) office reads what its own accounts did.
+    if actor.owner_id.is_some() {
+        clauses.push(format!(
+            "actor_id IN (SELECT u.id FROM users u WHERE {})",
+            actor.owns_unit_sql("u.unit_id")
+        ));
+    }
     let wh = if clauses.is_empty() {
         String::new()
     } else {

@@ -709,6 +709,11 @@ pub const SCHEMA: Schema = Schema {
             name: "supervision figures kept current",
             sql: include_str!("../migrations/2026120669_supervision_tallies.sql"),
         },
+        Migration {
+            version: 2026120681,
+            name: "obligations: the city task a district's obligation serves",
+            sql: include_str!("../migrations/2026120681_obligations_serve_city_tasks.sql"),
+        },
     ],
     tables: &[
         Table::by_id("obligations"),

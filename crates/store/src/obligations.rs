@@ -124,6 +124,7 @@ fn handed_in_sql() -> String {
         .join(", ")
 }
 
+pub mod links;
 mod sync;
 pub mod tallies;
 pub(crate) use sync::owner_id;

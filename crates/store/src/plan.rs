@@ -73,6 +73,25 @@ pub async fn current_version_of_id(store: &Store, owner_id: i64) -> Result<i64> 
     Ok(row.try_get("v")?)
 }
 
+/// A district's (or city's) office imports its own plan only: the file's owner (its district,
+/// or the city for a city's own plan) must be the office's. The operator and the command line,
+/// with no district, import any.
+async fn require_own_plan(store: &Store, actor: &Actor, plan: &Plan) -> Result<()> {
+    let Some(own) = actor.owner_id else {
+        return Ok(());
+    };
+    let code = plan.owner().map(|u| u.code.as_str()).unwrap_or_default();
+    let owner: Option<i64> = sqlx::query_scalar("SELECT id FROM org_units WHERE code = $1")
+        .bind(code)
+        .fetch_optional(&store.pool)
+        .await?;
+    if owner == Some(own) {
+        Ok(())
+    } else {
+        Err(StoreError::invalid("file", "error-plan-other-district"))
+    }
+}
+
 /// The newest version of the plan `plan` is a version of (the same owner).
 async fn current_for(store: &Store, plan: &Plan) -> Result<Option<(i64, Plan)>> {
     match plan.owner() {
@@ -117,10 +136,12 @@ pub async fn current_version(store: &Store) -> Result<i64> {
     Ok(row.try_get("v")?)
 }
 
-pub async fn versions(store: &Store) -> Result<Vec<VersionInfo>> {
+/// The versions of the plan the actor works on (its district's or city's), newest first.
+pub async fn versions(store: &Store, actor: &Actor) -> Result<Vec<VersionInfo>> {
     let rows = sqlx::query(&format!(
         "SELECT version, plan_code, source_format, source_name, created_by, created_at, effective_on, diff_json \
-         FROM plan_versions WHERE owner_id = {HOME} ORDER BY version DESC",
+         FROM plan_versions WHERE owner_id = {} ORDER BY version DESC",
+        actor.owner_sql()
     ))
     .fetch_all(&store.pool)
     .await?;
@@ -162,6 +183,7 @@ pub async fn import(
     today: chrono::NaiveDate,
 ) -> Result<Imported> {
     actor.require_admin()?;
+    require_own_plan(store, actor, plan).await?;
     let previous = current_for(store, plan).await?;
     let (last_version, d) = match &previous {
         Some((v, old)) => (*v, diff(old, plan)),
@@ -264,6 +286,53 @@ pub async fn add_district(
     import(store, actor, &plan, "template", &template.plan.code, today).await
 }
 
+/// Makes the city's own plan from the installation's plan (`Plan::for_city`: its districts
+/// lead every content) and imports it as the city's first version. The city's office (or
+/// the operator, naming the city); a city that already runs a plan is refused (its office
+/// imports new versions itself).
+pub async fn add_city_plan(
+    store: &Store,
+    actor: &Actor,
+    city_code: &str,
+    today: chrono::NaiveDate,
+) -> Result<Imported> {
+    actor.require_admin()?;
+    let city: Option<(i64, String)> =
+        sqlx::query_as("SELECT id, kind FROM org_units WHERE code = $1")
+            .bind(city_code)
+            .fetch_optional(&store.pool)
+            .await?;
+    let Some((city_id, kind)) = city else {
+        return Err(StoreError::NotFound);
+    };
+    if kind != "city" || actor.owner_id.is_some_and(|own| own != city_id) {
+        return Err(StoreError::Forbidden);
+    }
+    if current_version_of_id(store, city_id).await? > 0 {
+        return Err(StoreError::invalid("city", "error-city-plan-exists"));
+    }
+    let Some((_, template)) = current(store).await? else {
+        return Err(StoreError::Conflict("no plan to take over yet".into()));
+    };
+    let districts: Vec<(String, String)> = sqlx::query_as(
+        "SELECT code, name FROM org_units WHERE parent_id = $1 AND kind = 'district' ORDER BY id",
+    )
+    .bind(city_id)
+    .fetch_all(&store.pool)
+    .await?;
+    let spec = qcity_domain::plan::CitySpec {
+        plan_code: format!("{}-city", city_code.to_lowercase()),
+        districts,
+    };
+    let plan = template
+        .for_city(&spec)
+        .map_err(|_| StoreError::invalid("city", "error-city-plan-spec"))?;
+    if plan.owner().map(|u| u.code.as_str()) != Some(city_code) {
+        return Err(StoreError::invalid("city", "error-city-plan-spec"));
+    }
+    import(store, actor, &plan, "template", &template.plan.code, today).await
+}
+
 /// A plan read from a file, waiting for the office to confirm its import.
 #[derive(Debug, Clone)]
 pub struct Draft {
@@ -302,6 +371,7 @@ pub async fn stage(
     source_name: &str,
 ) -> Result<Staged> {
     actor.require_admin()?;
+    require_own_plan(store, actor, plan).await?;
     let previous = current_for(store, plan).await?;
     let base_version = previous.as_ref().map(|(v, _)| *v).unwrap_or(0);
     if let Some((v, old)) = &previous
@@ -347,6 +417,10 @@ pub async fn draft(store: &Store, actor: &Actor, id: i64) -> Result<Draft> {
     let plan = Plan::from_toml(&toml).map_err(|d| {
         StoreError::Conflict(format!("stored plan draft {id} does not load: {d:?}"))
     })?;
+    // Another district's draft is not told apart from none.
+    require_own_plan(store, actor, &plan)
+        .await
+        .map_err(|_| StoreError::NotFound)?;
     Ok(Draft {
         id: r.try_get("id")?,
         base_version: r.try_get("base_version")?,
@@ -360,7 +434,7 @@ pub async fn draft(store: &Store, actor: &Actor, id: i64) -> Result<Draft> {
 
 /// Drops a draft without importing it. Office only.
 pub async fn discard(store: &Store, actor: &Actor, id: i64) -> Result<()> {
-    actor.require_admin()?;
+    draft(store, actor, id).await?;
     let done = sqlx::query("DELETE FROM plan_drafts WHERE id = $1")
         .bind(id)
         .execute(&store.pool)
@@ -381,8 +455,15 @@ pub struct Preview {
 }
 
 /// Computes the preview of importing `plan`: the differences from the current version and the
-/// effect on the obligations. Writes nothing.
-pub async fn preview(store: &Store, plan: &Plan, today: chrono::NaiveDate) -> Result<Preview> {
+/// effect on the obligations. Writes nothing. Office only, its own plan only.
+pub async fn preview(
+    store: &Store,
+    actor: &Actor,
+    plan: &Plan,
+    today: chrono::NaiveDate,
+) -> Result<Preview> {
+    actor.require_admin()?;
+    require_own_plan(store, actor, plan).await?;
     let previous = current_for(store, plan).await?;
     let (base_version, d) = match &previous {
         Some((v, old)) => (*v, diff(old, plan)),

@@ -19,7 +19,9 @@ pub struct User {
     pub unit_code: Option<String>,
     pub unit_name: Option<String>,
     /// The district (or city) whose plan the account works on: the nearest above its unit.
-    /// `None` for an account without a unit: the installation's home district.
+    /// A unit account of a district is the district's liaison for its city's own plan (the
+    /// districts are that plan's units): it works on the city's plan. `None` for an account
+    /// without a unit: the installation's home district.
     pub owner_id: Option<i64>,
     pub must_change_password: bool,
     pub disabled: bool,
@@ -55,7 +57,8 @@ impl User {
 
 const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.role, u.unit_id, u.must_change_password, \
      u.disabled, g.blocked_until AS locked_until, u.created_at, u.password_hash, o.code AS unit_code, o.name AS unit_name, \
-     CASE WHEN o.kind IN ('district', 'city', 'province') THEN o.id \
+     CASE WHEN u.role = 'unit' AND o.kind IN ('district', 'city') AND p1.kind IN ('city', 'province') THEN p1.id \
+          WHEN o.kind IN ('district', 'city', 'province') THEN o.id \
           WHEN p1.kind IN ('district', 'city', 'province') THEN p1.id \
           WHEN p2.kind IN ('district', 'city', 'province') THEN p2.id END AS owner_id \
      FROM users u LEFT JOIN org_units o ON o.id = u.unit_id \
@@ -116,27 +119,48 @@ pub async fn count(store: &Store) -> Result<i64> {
 
 /// One account, if the caller may see it.
 pub async fn get(store: &Store, actor: &Actor, username: &str) -> Result<User> {
+    find_visible(store, actor, username).await
+}
+
+/// An account the caller may see, or `NotFound` (an account of another district is not
+/// told apart from none).
+async fn find_visible(store: &Store, actor: &Actor, username: &str) -> Result<User> {
     let (user, _) = find(store, "u.username = $1", username)
         .await?
         .ok_or(StoreError::NotFound)?;
-    if !may_see(actor, &user) {
-        return Err(StoreError::NotFound);
-    }
-    Ok(user)
-}
-
-fn may_see(actor: &Actor, user: &User) -> bool {
     if actor.user_id == Some(user.id) {
-        return true;
+        return Ok(user);
     }
     if actor.require_internal().is_err() {
-        return false;
+        return Err(StoreError::NotFound);
     }
-    match actor.scope() {
-        Scope::All | Scope::ReadAll => true,
+    let visible = match actor.scope() {
+        Scope::All | Scope::ReadAll => {
+            let sql = format!(
+                "SELECT COUNT(*) AS n FROM users u WHERE u.id = $1 AND {}",
+                district_sql(actor)
+            );
+            let n: i64 = sqlx::query(&sql)
+                .bind(user.id)
+                .fetch_one(&store.pool)
+                .await?
+                .try_get("n")?;
+            n > 0
+        }
         Scope::Unit(u) => user.unit_id == Some(u),
         Scope::Public => false,
+    };
+    if visible {
+        Ok(user)
+    } else {
+        Err(StoreError::NotFound)
     }
+}
+
+/// SQL condition on `users u`: the account belongs to the caller's district (or city), by
+/// its unit; the operator and the command line, with no district, reach every account.
+fn district_sql(actor: &Actor) -> String {
+    actor.owns_unit_sql("u.unit_id")
 }
 
 /// Accounts the caller may see: all for office and leaders, their own unit's for unit staff,
@@ -145,7 +169,10 @@ pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<User>> {
     actor.require_internal()?;
     let rows = match actor.scope() {
         Scope::All | Scope::ReadAll => {
-            let sql = format!("{USER_SELECT} ORDER BY u.username");
+            let sql = format!(
+                "{USER_SELECT} WHERE {} ORDER BY u.username",
+                district_sql(actor)
+            );
             sqlx::query(&sql).fetch_all(&store.pool).await?
         }
         Scope::Unit(u) => {
@@ -170,44 +197,26 @@ pub async fn list_page(
 ) -> Result<(Vec<User>, i64)> {
     actor.require_internal()?;
     let (wh, unit) = match actor.scope() {
-        Scope::All | Scope::ReadAll => ("", 0),
-        Scope::Unit(u) => ("WHERE u.unit_id = $1", u),
+        Scope::All | Scope::ReadAll => (format!("WHERE {}", district_sql(actor)), None),
+        Scope::Unit(u) => ("WHERE u.unit_id = $1".to_string(), Some(u)),
         Scope::Public => return Err(StoreError::Forbidden),
     };
     let order = order.map_or("u.username".to_string(), |o| {
         format!("{}, u.username", o.sql())
     });
     let count_sql = format!("SELECT COUNT(*) AS n FROM users u {wh}");
-    let list_sql = if wh.is_empty() {
-        format!("{USER_SELECT} ORDER BY {order} LIMIT $1 OFFSET $2")
-    } else {
-        format!("{USER_SELECT} {wh} ORDER BY {order} LIMIT $2 OFFSET $3")
+    let list_sql = match unit {
+        None => format!("{USER_SELECT} {wh} ORDER BY {order} LIMIT $1 OFFSET $2"),
+        Some(_) => format!("{USER_SELECT} {wh} ORDER BY {order} LIMIT $2 OFFSET $3"),
     };
-    let (total, rows) = if wh.is_empty() {
-        let total: i64 = sqlx::query(&count_sql)
-            .fetch_one(&store.pool)
-            .await?
-            .try_get("n")?;
-        let rows = sqlx::query(&list_sql)
-            .bind(limit)
-            .bind(offset)
-            .fetch_all(&store.pool)
-            .await?;
-        (total, rows)
-    } else {
-        let total: i64 = sqlx::query(&count_sql)
-            .bind(unit)
-            .fetch_one(&store.pool)
-            .await?
-            .try_get("n")?;
-        let rows = sqlx::query(&list_sql)
-            .bind(unit)
-            .bind(limit)
-            .bind(offset)
-            .fetch_all(&store.pool)
-            .await?;
-        (total, rows)
-    };
+    let mut count = sqlx::query(&count_sql);
+    let mut list = sqlx::query(&list_sql);
+    if let Some(u) = unit {
+        count = count.bind(u);
+        list = list.bind(u);
+    }
+    let total: i64 = count.fetch_one(&store.pool).await?.try_get("n")?;
+    let rows = list.bind(limit).bind(offset).fetch_all(&store.pool).await?;
     let users = rows
         .iter()
         .map(|r| user_from_row(r).map(|(u, _)| u))
@@ -242,19 +251,27 @@ pub async fn create(store: &Store, actor: &Actor, new: NewUser<'_>) -> Result<Us
         return Err(StoreError::invalid("password", "error-password-weak"));
     }
     let unit_code = new.unit_code.map(str::trim).filter(|s| !s.is_empty());
+    // A district's (or city's) office creates accounts of its own units only: an account
+    // without a unit would administer the whole installation.
     if new.role.requires_unit() && unit_code.is_none() {
         return Err(StoreError::invalid("unit", "error-unit-required"));
+    }
+    if actor.owner_id.is_some() && unit_code.is_none() {
+        return Err(StoreError::invalid("unit", "error-unit-required-district"));
     }
     let hash = hash_blocking(new.password).await?;
     let mut tx = store.begin().await?;
     let unit_id: Option<i64> = match unit_code {
         Some(code) => Some(
-            sqlx::query("SELECT id FROM org_units WHERE code = $1")
-                .bind(code)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or_else(|| StoreError::invalid("unit", "error-unit-unknown"))?
-                .try_get("id")?,
+            sqlx::query(&format!(
+                "SELECT id FROM org_units WHERE code = $1 AND {}",
+                actor.owns_unit_sql("id")
+            ))
+            .bind(code)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StoreError::invalid("unit", "error-unit-unknown"))?
+            .try_get("id")?,
         ),
         None => None,
     };
@@ -322,9 +339,7 @@ pub async fn set_password(
     new_password: &str,
     must_change: bool,
 ) -> Result<()> {
-    let (user, _) = find(store, "u.username = $1", username)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+    let user = find_visible(store, actor, username).await?;
     let own = actor.user_id == Some(user.id);
     if !own {
         actor.require_admin()?;
@@ -377,9 +392,7 @@ pub async fn set_disabled(
     disabled: bool,
 ) -> Result<()> {
     actor.require_admin()?;
-    let (user, _) = find(store, "u.username = $1", username)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+    let user = find_visible(store, actor, username).await?;
     if actor.user_id == Some(user.id) {
         return Err(StoreError::Conflict("cannot_disable_self".into()));
     }
@@ -492,9 +505,7 @@ pub async fn create_token(
     username: &str,
     label: &str,
 ) -> Result<String> {
-    let (user, _) = find(store, "u.username = $1", username)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+    let user = find_visible(store, actor, username).await?;
     if actor.user_id != Some(user.id) {
         actor.require_admin()?;
     }
@@ -528,9 +539,7 @@ pub async fn create_token(
 
 /// Revokes every API token of an account (own tokens, or anyone's for the office). Returns how many.
 pub async fn revoke_tokens(store: &Store, actor: &Actor, username: &str) -> Result<u64> {
-    let (user, _) = find(store, "u.username = $1", username)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+    let user = find_visible(store, actor, username).await?;
     if actor.user_id != Some(user.id) {
         actor.require_admin()?;
     }

@@ -32,9 +32,9 @@ pub static CORE: Module = Module {
         let r = pages::core_routes(r.per_district(true));
         let r = pages::auth::routes(r);
         let r = ops::routes(r);
-        let r = pages::admin::routes(r.per_district(false));
+        let r = pages::admin::routes(r);
         let r = pages::units::routes(r.per_district(true));
-        api::core_routes(r.per_district(false))
+        api::core_routes(r)
     },
     openapi: <api::ApiDoc as utoipa::OpenApi>::openapi,
     nav: &[

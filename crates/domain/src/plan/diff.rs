@@ -143,6 +143,7 @@ fn meta_fields(m: &PlanMeta) -> Fields {
         ("guiding_ideology", s(&m.guiding_ideology)),
         ("overall_goal", s(&m.overall_goal)),
         ("notes", list(&m.notes)),
+        ("owner", m.owner.clone()),
     ]
 }
 

@@ -2,8 +2,25 @@
 //! each district runs it with its own member units. The district unit is renamed, every unit
 //! of the district gets the district's code prefix (codes are unique across the city), and
 //! every duty follows its unit; contents, indicators and deadlines are kept.
+//!
+//! The city's own plan comes from the same template ([`Plan::for_city`]): the city is the
+//! plan's owner and its districts are the units that take the duties, so the supervision
+//! machinery (obligations, reports with evidence, review, reminders, escalation) runs one
+//! level up unchanged.
 
-use super::model::{Plan, UnitKind};
+use super::model::{Plan, Unit, UnitKind};
+
+/// The note a city's plan made from the template carries (its Chinese is in the notes
+/// catalogue).
+pub const CITY_PLAN_NOTE: &str = "A city's own plan made from the district plan template: the city office leads and every district of the city undertakes every content, with the template's contents, indicators and deadlines. The city office exports it, edits it and imports it again like any plan.";
+
+/// A city's own plan: its districts (code, name as the plan writes it, `金水区人民政府`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CitySpec {
+    /// The plan's code (`zhengzhou-2014`).
+    pub plan_code: String,
+    pub districts: Vec<(String, String)>,
+}
 
 /// The district that takes the plan over.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +44,10 @@ pub enum InstantiateError {
     NoName,
     #[error("the template names no district unit")]
     NoDistrict,
+    #[error("the template names no city unit")]
+    NoCity,
+    #[error("a city plan needs at least one district")]
+    NoDistricts,
 }
 
 impl Plan {
@@ -71,6 +92,7 @@ impl Plan {
         plan.plan.code = spec.plan_code.clone();
         plan.plan.title = plan.plan.title.replace(&old_name, new_name);
         plan.plan.issuer = plan.plan.issuer.replace(&old_name, new_name);
+        plan.plan.owner = plan.plan.owner.as_deref().map(rename);
         for u in &mut plan.units {
             if u.code == old_code {
                 u.name = u.name.replace(&old_name, new_name);
@@ -88,6 +110,72 @@ impl Plan {
                     {
                         *u = rename(u);
                     }
+                }
+            }
+        }
+        Ok(plan)
+    }
+}
+
+impl Plan {
+    /// The city's own plan from this district template: owned by the template's city, with
+    /// `spec`'s districts as its units, each undertaking every content; the district's name is
+    /// taken out of the title and the issuer becomes the city's.
+    pub fn for_city(&self, spec: &CitySpec) -> Result<Plan, InstantiateError> {
+        let upper = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_uppercase());
+        if spec.districts.iter().any(|(code, _)| !upper(code)) {
+            return Err(InstantiateError::BadCode);
+        }
+        if spec.districts.is_empty() {
+            return Err(InstantiateError::NoDistricts);
+        }
+        let city = self
+            .units
+            .iter()
+            .find(|u| u.kind == UnitKind::City)
+            .ok_or(InstantiateError::NoCity)?;
+        let district = self
+            .units
+            .iter()
+            .find(|u| u.kind == UnitKind::District)
+            .ok_or(InstantiateError::NoDistrict)?;
+        let short = |name: &str| name.split("人民政府").next().unwrap_or(name).to_string();
+        let district_name = short(&district.name);
+        let city_name = short(&city.name);
+        let mut plan = self.clone();
+        plan.plan.code = spec.plan_code.clone();
+        plan.plan.title = plan.plan.title.replace(&district_name, "");
+        plan.plan.issuer = format!("{city_name}人民政府");
+        plan.plan.owner = Some(city.code.clone());
+        plan.plan.notes = vec![CITY_PLAN_NOTE.to_string()];
+        let mut units = vec![Unit {
+            parent: None,
+            registers: Vec::new(),
+            notes: Vec::new(),
+            ..city.clone()
+        }];
+        for (code, name) in &spec.districts {
+            if name.trim().is_empty() {
+                return Err(InstantiateError::NoName);
+            }
+            units.push(Unit {
+                code: code.clone(),
+                name: name.trim().to_string(),
+                kind: UnitKind::District,
+                parent: Some(city.code.clone()),
+                registers: Vec::new(),
+                notes: Vec::new(),
+            });
+        }
+        plan.units = units;
+        let districts: Vec<String> = spec.districts.iter().map(|(c, _)| c.clone()).collect();
+        for cat in &mut plan.categories {
+            for item in &mut cat.items {
+                for c in &mut item.contents {
+                    // The city office leads (and consolidates); each district undertakes
+                    // its share and reports on it, apart from the others.
+                    c.lead_units = Vec::new();
+                    c.undertaking_units = districts.clone();
                 }
             }
         }
@@ -142,6 +230,45 @@ mod tests {
                 assert!(!template_codes.contains(u), "{} keeps {u}", c.code);
             }
         }
+    }
+
+    #[test]
+    fn a_city_plan_gives_every_content_to_each_of_its_districts() {
+        let template = default_plan();
+        let spec = CitySpec {
+            plan_code: "zhengzhou-2014".into(),
+            districts: vec![
+                ("HUIJI".into(), "惠济区人民政府".into()),
+                ("JINSHUI".into(), "金水区人民政府".into()),
+            ],
+        };
+        let plan = template.for_city(&spec).unwrap();
+        let problems = plan.validate(None);
+        assert!(!crate::plan::has_errors(&problems), "{problems:#?}");
+        assert_eq!(plan.owner().map(|u| u.code.as_str()), Some("ZZ"));
+        assert_eq!(plan.plan.title, "郑州市创建全国质量强市示范城市工作方案");
+        assert_eq!(plan.plan.issuer, "郑州市人民政府");
+        assert_eq!(plan.units.len(), 3);
+        assert_eq!(plan.contents().count(), template.contents().count());
+        for (_, _, c) in plan.contents() {
+            assert_eq!(c.undertaking_units, ["HUIJI", "JINSHUI"], "{}", c.code);
+            assert!(c.lead_units.is_empty());
+        }
+        // The owner survives the plan file.
+        let back = Plan::from_toml(&plan.to_toml()).unwrap();
+        assert_eq!(back, plan);
+        // An owner that is not a city or district of the plan is an error.
+        let mut bad = plan.clone();
+        bad.plan.owner = Some("NOBODY".into());
+        assert!(crate::plan::has_errors(&bad.validate(None)));
+        let empty = CitySpec {
+            districts: vec![],
+            ..spec
+        };
+        assert_eq!(
+            template.for_city(&empty),
+            Err(InstantiateError::NoDistricts)
+        );
     }
 
     #[test]

@@ -61,6 +61,9 @@ pub(super) fn to_toml(plan: &Plan) -> String {
     w.str(0, "guiding_ideology", &m.guiding_ideology);
     w.str(0, "overall_goal", &m.overall_goal);
     w.list(0, "notes", &m.notes);
+    if let Some(owner) = &m.owner {
+        w.str(0, "owner", owner);
+    }
 
     for u in &plan.units {
         w.header(0, "[[units]]");

@@ -33,7 +33,7 @@ pub use diff::{Change, PlanDiff, Value as ChangedValue, diff};
 pub use export::{
     CategoryExport, ContentExport, IndicatorExport, ItemExport, PlanExport, explain_target,
 };
-pub use instantiate::{DistrictSpec, InstantiateError};
+pub use instantiate::{CITY_PLAN_NOTE, CitySpec, DistrictSpec, InstantiateError};
 pub use model::{
     Category, Content, INHERITABLE_FIELDS, Indicator, IndicatorArea, Item, Measure, Phase, Plan,
     PlanMeta, Register, Task, TaskGroup, Unit, UnitKind,
@@ -114,8 +114,12 @@ impl Plan {
         self.units.iter().find(|u| u.code == code)
     }
 
-    /// The org unit whose plan this is: its district, or for a city's own plan the city.
+    /// The org unit whose plan this is: the one `plan.owner` names (a city's own plan names
+    /// its city), else its district, else its city.
     pub fn owner(&self) -> Option<&Unit> {
+        if let Some(code) = &self.plan.owner {
+            return self.unit(code);
+        }
         self.units
             .iter()
             .find(|u| u.kind == UnitKind::District)

@@ -59,6 +59,10 @@ pub struct PlanMeta {
     pub overall_goal: String,
     /// Plan-wide notes.
     pub notes: Vec<String>,
+    /// The unit whose plan this is, when it is not the plan's district: a city's own plan names
+    /// its city here and its districts take the duties as its units.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 /// The kind of an organisation.

@@ -131,6 +131,16 @@ impl<'p> Checker<'p> {
                 format!("计划结束日期 {} 早于开始日期 {}", m.end, m.start),
             );
         }
+        if let Some(owner) = &m.owner {
+            let kind = self.plan.unit(owner).map(|u| u.kind);
+            if !matches!(kind, Some(UnitKind::City | UnitKind::District)) {
+                self.error(
+                    "plan.owner".into(),
+                    format!("the plan's owner {owner} is not a city or district among its units"),
+                    format!("方案所属单位 {owner} 不是方案单位中的市或区县"),
+                );
+            }
+        }
         if m.recurring_until < m.end {
             self.warning(
                 "plan.recurring_until".into(),
@@ -604,13 +614,19 @@ impl<'p> Checker<'p> {
             &c.deadline_text,
         );
         self.deadline(&format!("{path}.deadline"), &who, &c.deadline);
-        self.unit_list(
-            path,
-            &who,
-            "lead_units",
-            ("lead units", "牵头单位"),
-            &c.lead_units,
-        );
+        // In a city's own plan the city office leads every content and the districts
+        // undertake it: the lead units may be left empty.
+        let city_plan = self.plan.plan.owner.is_some()
+            && self.plan.owner().is_some_and(|u| u.kind == UnitKind::City);
+        if !(city_plan && c.lead_units.is_empty()) {
+            self.unit_list(
+                path,
+                &who,
+                "lead_units",
+                ("lead units", "牵头单位"),
+                &c.lead_units,
+            );
+        }
         self.unit_list(
             path,
             &who,

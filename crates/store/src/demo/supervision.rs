@@ -142,7 +142,8 @@ pub async fn run(store: &Store, today: NaiveDate) -> Result<String> {
 /// A minimal valid PDF used as demo evidence.
 const DEMO_PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
 
-/// Progress for another district of the demo city: of its member units, the first
+/// Progress for another district of the demo city (or for the city's own plan, whose units
+/// are its districts): of its member units, the first
 /// `diligent_in_ten` of every ten hand in what is due (three days early) and are accepted, the
 /// others hand in nothing, so the city's comparison has districts ahead and behind. Returns
 /// how many obligations were closed; nothing when the district has closed work already.
@@ -173,10 +174,16 @@ pub async fn district_progress(
         return Ok(0);
     }
     let policy = EvidencePolicy::default();
+    // A city's own plan gives its duties to its districts.
+    let duty_kind = if district.level == qcity_domain::org::Level::City {
+        "district"
+    } else {
+        "member"
+    };
     let members: Vec<units::Unit> = units::list(store, &office)
         .await?
         .into_iter()
-        .filter(|u| u.kind == "member" && tree.is_within(u.id, district.id))
+        .filter(|u| u.kind == duty_kind && tree.is_within(u.id, district.id))
         .collect();
     let mut n = 0;
     for (i, unit) in members.iter().enumerate() {

@@ -34,8 +34,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
 /// The core API routes: the OpenAPI document and its docs page, accounts, units, audit.
+/// Accounts, units and the audit trail answer per district; the approval rules are the
+/// installation's.
 pub fn core_routes(r: Routes) -> Routes {
-    r.get("/api/v1/openapi.json", openapi_json)
+    r.per_district(true)
+        .get("/api/v1/openapi.json", openapi_json)
         .get("/api/docs", docs_page)
         .get("/api/v1/me", me)
         .get("/api/v1/units", list_units)
@@ -48,6 +51,7 @@ pub fn core_routes(r: Routes) -> Routes {
         .post("/api/v1/users/{username}/disable", disable_user)
         .post("/api/v1/users/{username}/enable", enable_user)
         .get("/api/v1/audit", list_audit)
+        .per_district(false)
         .get("/api/v1/approval-rules", approvals::get_rules)
         .put("/api/v1/approval-rules", approvals::put_rule)
 }
@@ -650,7 +654,7 @@ async fn get_plan(State(state): State<AppState>, ctx: Ctx) -> Result<Response, A
               (status = 403, body = ErrorDto)))]
 async fn plan_versions(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     ctx.require_role(&[Role::Office, Role::Leader])?;
-    Ok(Json(qcity_store::plan::versions(&state.store).await?).into_response())
+    Ok(Json(qcity_store::plan::versions(&state.store, &ctx.actor()).await?).into_response())
 }
 
 /// One operation on the docs page.
@@ -857,8 +861,8 @@ async fn preview_plan(
     let file = form.api_file("file", "plan-import-no-file")?;
     use crate::pages::plan_versions::{changes_in_words, read_file, unit_names_with_current};
     let (plan, _) = read_file(&state, &ctx, file).await??;
-    let p = qcity_store::plan::preview(&state.store, &plan, ctx.today).await?;
-    let names = unit_names_with_current(&state, &plan).await?;
+    let p = qcity_store::plan::preview(&state.store, &ctx.actor(), &plan, ctx.today).await?;
+    let names = unit_names_with_current(&state, &ctx, &plan).await?;
     let o = &p.obligations;
     Ok(Json(PlanPreviewDto {
         base_version: p.base_version,

@@ -20,13 +20,17 @@ use qcity_store::units::{self, Unit};
 use qcity_store::users::{self, NewUser, User};
 use serde::Deserialize;
 
+/// Accounts and the audit trail are kept per district (each office administers its own
+/// units' accounts); the approval rules are the installation's.
 pub fn routes(r: Routes) -> Routes {
-    r.get("/admin/users", users_page)
+    r.per_district(true)
+        .get("/admin/users", users_page)
         .post("/admin/users", add_user)
         .post("/admin/users/{username}/reset", reset_password)
         .post("/admin/users/{username}/disable", disable_user)
         .post("/admin/users/{username}/enable", enable_user)
         .get("/admin/audit", audit_page)
+        .per_district(false)
         .get("/admin/approvals", approvals_page)
         .post("/admin/approvals", save_approvals)
 }
@@ -148,6 +152,8 @@ struct UsersPage {
     form: NewUserForm,
     errors: Vec<(String, String)>,
     roles: Vec<(String, String)>,
+    /// The approval rules are the installation's: shown to its home district only.
+    approvals_link: bool,
 }
 
 impl UsersPage {
@@ -240,6 +246,7 @@ async fn users_view(
         form,
         errors,
         roles,
+        approvals_link: !ctx.other_district,
     };
     Ok(render(&page))
 }

@@ -6,12 +6,14 @@
 use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::AppError;
+use crate::middleware::see_other;
 use crate::module::Routes;
 use crate::view::{PageCtx, attachment, render, require_plan};
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use qcity_domain::org::Node;
+use qcity_domain::org::{Level, Node};
+use qcity_domain::role::Role;
 use qcity_domain::supervision::Tally;
 use qcity_exchange::{RollupCell, RollupTable, rollup_to_xlsx};
 use qcity_store::{obligations, units};
@@ -20,6 +22,45 @@ use std::collections::BTreeMap;
 pub fn routes(r: Routes) -> Routes {
     r.get("/supervision/districts", page)
         .get("/supervision/districts.xlsx", export)
+        .post("/supervision/districts/city-plan", add_city_plan)
+}
+
+/// The city's own plan, as its office sees it on the comparison: `None` for every other
+/// account; `Some(false)` before the city runs one (the page offers to make it from the
+/// template), `Some(true)` after.
+async fn city_plan(state: &AppState, ctx: &Ctx) -> Result<Option<bool>, AppError> {
+    let actor = ctx.actor();
+    let (Some(Role::Office), Some(owner)) = (actor.role, actor.owner_id) else {
+        return Ok(None);
+    };
+    let tree = units::tree(&state.store).await?;
+    if tree.get(owner).map(|n| n.level) != Some(Level::City) {
+        return Ok(None);
+    }
+    Ok(Some(
+        qcity_store::plan::current_version_of_id(&state.store, owner).await? > 0,
+    ))
+}
+
+/// The city office makes the city's own plan from the template: its districts lead every
+/// content, and the supervision machinery runs one level up (docs/architecture.md).
+async fn add_city_plan(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    match city_plan(&state, &ctx).await? {
+        Some(false) => {}
+        Some(true) => return Err(AppError::Conflict("error-city-plan-exists".into())),
+        // Only a city's office makes a city's plan.
+        None => return Err(AppError::Forbidden),
+    }
+    let actor = ctx.actor();
+    let tree = units::tree(&state.store).await?;
+    let code = actor
+        .owner_id
+        .and_then(|id| tree.get(id))
+        .map(|n| n.code.clone())
+        .unwrap_or_default();
+    qcity_store::plan::add_city_plan(&state.store, &actor, &code, ctx.today).await?;
+    Ok(see_other("/supervision"))
 }
 
 /// One district's figures, in total and by category.
@@ -82,6 +123,7 @@ async fn rollup(state: &AppState, ctx: &Ctx) -> Result<Rollup, AppError> {
 struct DistrictsPage {
     ctx: PageCtx,
     r: Rollup,
+    city_plan: Option<bool>,
 }
 
 impl DistrictsPage {
@@ -95,7 +137,12 @@ impl DistrictsPage {
 
 async fn page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     let r = rollup(&state, &ctx).await?;
-    Ok(render(&DistrictsPage { ctx: ctx.page(), r }))
+    let city_plan = city_plan(&state, &ctx).await?;
+    Ok(render(&DistrictsPage {
+        ctx: ctx.page(),
+        r,
+        city_plan,
+    }))
 }
 
 async fn export(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {

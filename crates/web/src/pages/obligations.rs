@@ -19,7 +19,7 @@ use qcity_store::StoreError;
 use qcity_store::notices::{self, Notice};
 use qcity_store::obligations::{
     self, EvidencePolicy, Extension, Filter, Obligation, ObligationStatus, Report, ReportInput,
-    Tally,
+    Tally, links,
 };
 use serde::Deserialize;
 
@@ -35,6 +35,7 @@ pub fn routes(r: Routes) -> Routes {
         .post("/extensions/{id}/decide", decide_extension)
         .post("/obligations/{id}/acknowledge", acknowledge)
         .post("/obligations/{id}/withdraw", withdraw)
+        .post("/obligations/{id}/serves", set_serves)
         .get("/reports/{id}/files/{sha}", download)
         .get("/reports/{id}/files/{sha}/preview", preview)
         .get("/supervision", overview)
@@ -331,6 +332,13 @@ struct DetailPage {
     max_mb: usize,
     /// What was typed into the report form, shown again when the report was refused.
     typed: TypedReport,
+    /// 上下联动: the city task this obligation serves ("1.1.1 · 2015-06-30 · 进行中").
+    serves: Option<(i64, String)>,
+    /// The city tasks given to the district, for its office to choose from.
+    city_tasks: Vec<(i64, String)>,
+    /// On a city task: the district obligations serving it (district, unit, content, due,
+    /// status).
+    serving: Vec<[String; 5]>,
 }
 
 /// The report form's text as the unit typed it (none on a fresh page).
@@ -417,6 +425,7 @@ async fn detail_typed(
     {
         typed.body = r.body.clone();
     }
+    let (serves, city_tasks, serving) = links_of(state, ctx, id).await?;
     let return_reason = if ob.status == ObligationStatus::Returned {
         history
             .iter()
@@ -449,8 +458,87 @@ async fn detail_typed(
         errors,
         max_mb: state.config.max_evidence_bytes / (1024 * 1024),
         typed,
+        serves,
+        city_tasks,
+        serving,
     };
     Ok(render(&page))
+}
+
+/// The obligation's place in 上下联动: the city task it serves, the city tasks its district's
+/// office may choose from, and (on a city task) the district obligations serving it.
+#[allow(clippy::type_complexity)]
+async fn links_of(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+) -> Result<(Option<(i64, String)>, Vec<(i64, String)>, Vec<[String; 5]>), AppError> {
+    let actor = ctx.actor();
+    let status = |s: &str| ctx.t(&format!("ob-status-{s}"));
+    let label = |t: &links::CityTask| {
+        format!(
+            "{} · {} · {}",
+            t.content_code,
+            t.due_date,
+            status(&t.status)
+        )
+    };
+    let serves = links::served(&state.store, &actor, id)
+        .await?
+        .map(|t| (t.id, label(&t)));
+    let city_tasks = if actor.scope().is_admin() {
+        links::city_tasks(&state.store, &actor)
+            .await?
+            .iter()
+            .map(|t| (t.id, label(t)))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let serving = links::serving(&state.store, &actor, id)
+        .await?
+        .into_iter()
+        .map(|s| {
+            [
+                s.district,
+                s.unit_name,
+                s.content_code,
+                s.due_date,
+                status(&s.status),
+            ]
+        })
+        .collect();
+    Ok((serves, city_tasks, serving))
+}
+
+#[derive(Deserialize)]
+struct ServesForm {
+    #[serde(default)]
+    serves: String,
+}
+
+/// The district's office names (or clears) the city task an obligation serves.
+async fn set_serves(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    axum::Form(f): axum::Form<ServesForm>,
+) -> Result<Response, AppError> {
+    ctx.require_role(&[Role::Office])?;
+    let task = match f.serves.trim() {
+        "" => None,
+        t => match t.parse::<i64>() {
+            Ok(t) => Some(t),
+            Err(_) => {
+                let e = StoreError::invalid("serves", "error-serves-unknown");
+                return with_errors(&state, &ctx, id, e).await;
+            }
+        },
+    };
+    match links::set(&state.store, &ctx.actor(), id, task).await {
+        Ok(()) => Ok(see_other(&format!("/obligations/{id}"))),
+        Err(e) => with_errors(&state, &ctx, id, e).await,
+    }
 }
 
 /// The file name endings the report form accepts (the browser's first check).

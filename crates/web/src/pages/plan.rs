@@ -427,7 +427,7 @@ pub static MODULE: Module = Module {
     // is the caller's own.
     routes: |r| {
         let r = routes(r.per_district(true));
-        let r = super::plan_versions::routes(r.per_district(false));
+        let r = super::plan_versions::routes(r.per_district(true));
         crate::api::plan_routes(r)
     },
     openapi: <crate::api::PlanDoc as utoipa::OpenApi>::openapi,

@@ -59,11 +59,11 @@ async fn versions_view(
     imported: String,
 ) -> Result<Response, AppError> {
     // Unit codes in old versions are named as the current plan names them.
-    let names = match state.plan().await? {
+    let names = match state.plan_of(ctx.actor().owner_id).await? {
         Some((_, p)) => unit_names(&[&p]),
         None => HashMap::new(),
     };
-    let versions = plan_store::versions(&state.store)
+    let versions = plan_store::versions(&state.store, &ctx.actor())
         .await?
         .into_iter()
         .map(|v| {
@@ -136,9 +136,14 @@ async fn import(
         }
     };
     // Nothing changes yet: the office sees what the file would do and confirms it.
-    match plan_store::stage(&state.store, &ctx.actor(), &plan, format, &file.name).await? {
-        Staged::Same { .. } => Ok(see_other("/plan/versions?imported=same")),
-        Staged::Draft { id } => Ok(see_other(&format!("/plan/import/{id}"))),
+    match plan_store::stage(&state.store, &ctx.actor(), &plan, format, &file.name).await {
+        Ok(Staged::Same { .. }) => Ok(see_other("/plan/versions?imported=same")),
+        Ok(Staged::Draft { id }) => Ok(see_other(&format!("/plan/import/{id}"))),
+        // A file of another district's plan: refused on the page, nothing kept.
+        Err(qcity_store::StoreError::Invalid { code, .. }) => Ok(unprocessable(
+            versions_view(&state, &ctx, vec![ctx.t(&code)], String::new()).await?,
+        )),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -157,7 +162,8 @@ pub async fn read_file(
     ctx: &Ctx,
     file: &crate::upload::SpooledFile,
 ) -> Result<Result<(Plan, &'static str), PlanImportRefused>, AppError> {
-    let base = match state.plan().await? {
+    // A workbook is read on top of the caller's own plan (its district's, or its city's).
+    let base = match state.plan_of(ctx.actor().owner_id).await? {
         Some((_, p)) => (*p).clone(),
         None => default_plan(),
     };
@@ -224,10 +230,10 @@ async fn preview_view(
     stale: bool,
 ) -> Result<Response, AppError> {
     let draft = plan_store::draft(&state.store, &ctx.actor(), id).await?;
-    let p = plan_store::preview(&state.store, &draft.plan, ctx.today).await?;
+    let p = plan_store::preview(&state.store, &ctx.actor(), &draft.plan, ctx.today).await?;
     let changes = changes_in_words(
         &p.diff,
-        &unit_names_with_current(state, &draft.plan).await?,
+        &unit_names_with_current(state, ctx, &draft.plan).await?,
         ctx,
     );
     Ok(render(&PreviewPage {
@@ -309,9 +315,10 @@ pub struct ChangeLine {
 /// new plan removes).
 pub async fn unit_names_with_current(
     state: &AppState,
+    ctx: &Ctx,
     plan: &Plan,
 ) -> Result<HashMap<String, String>, AppError> {
-    let current = state.plan().await?;
+    let current = state.plan_of(ctx.actor().owner_id).await?;
     let mut plans = vec![plan];
     if let Some((_, c)) = &current {
         plans.push(c);

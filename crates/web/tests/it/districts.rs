@@ -182,10 +182,14 @@ async fn a_second_district_runs_its_own_plan_and_the_city_compares_both() {
 
     // What is not yet kept per district is closed to Jinshui, not mixed with Huiji's records:
     // refused with the reason, and gone from its navigation; its home is its supervision.
-    let res = js_web.get(app.url("/admin/users")).send().await.unwrap();
+    let res = js_web
+        .get(app.url("/admin/approvals"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 409);
     let refused = body(res).await;
-    assert!(refused.contains("本区县暂不能使用此功能"), "{refused}");
+    assert!(refused.contains("本区县不能使用此功能"), "{refused}");
     assert!(
         !refused.contains("惠济"),
         "nothing of Huiji's on the refusal"
@@ -203,15 +207,16 @@ async fn a_second_district_runs_its_own_plan_and_the_city_compares_both() {
     );
     assert!(!home_page.contains("惠济区"), "and nothing of Huiji's");
     let js_page = body(js_web.get(app.url("/supervision")).send().await.unwrap()).await;
+    let js_users = body(js_web.get(app.url("/admin/users")).send().await.unwrap()).await;
     assert!(
-        !js_page.contains("href=\"/admin/users\""),
+        !js_users.contains("href=\"/admin/approvals\""),
         "no way into what it cannot use"
     );
     assert!(js_page.contains("href=\"/obligations\""));
     // Huiji's own accounts keep everything.
     let huiji_office = app.login("admin", crate::harness::ADMIN_PASSWORD).await;
     let res = huiji_office
-        .get(app.url("/admin/users"))
+        .get(app.url("/admin/approvals"))
         .send()
         .await
         .unwrap();
@@ -693,6 +698,461 @@ async fn each_district_lists_its_own_units() {
     let city = app.user("zz.leader", Role::Leader, Some("ZZ")).await;
     let page = body(city.get(app.url("/units")).send().await.unwrap()).await;
     assert!(page.contains("/units/JSZJFJ") && page.contains("/units/ZJFJ\""));
+}
+
+/// Each district's office administers its own units' accounts and reads what they did: it
+/// lists, creates, resets and disables accounts of its district only (by page and API), and
+/// its audit trail holds none of another district's records.
+#[tokio::test]
+async fn each_district_administers_its_own_accounts() {
+    let app = crate::harness::TestApp::with_plan().await;
+    let day = chrono::NaiveDate::from_ymd_opt(2015, 2, 10).unwrap();
+    plan::add_district(&app.store, &Actor::system("t"), &jinshui(), day)
+        .await
+        .unwrap();
+    let hj = app.user("hj.office", Role::Office, Some("HUIJI")).await;
+    let js = app.user("js.office", Role::Office, Some("JINSHUI")).await;
+    let _zj = app.user("zj.staff", Role::Unit, Some("ZJFJ")).await;
+    let _jz = app.user("js.zhijian", Role::Unit, Some("JSZJFJ")).await;
+
+    // Each lists its own district's accounts, not the other's nor the installation's admin.
+    let page = body(js.get(app.url("/admin/users")).send().await.unwrap()).await;
+    assert!(page.contains("js.zhijian") && page.contains("js.office"));
+    assert!(!page.contains("zj.staff") && !page.contains("hj.office") && !page.contains(">admin<"));
+    let api: serde_json::Value = js
+        .get(app.url("/api/v1/users"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> = api
+        .as_array()
+        .or_else(|| api["users"].as_array())
+        .expect("a list")
+        .iter()
+        .filter_map(|u| u["username"].as_str())
+        .collect();
+    assert!(names.contains(&"js.zhijian"), "{names:?}");
+    assert!(
+        !names.contains(&"zj.staff") && !names.contains(&"admin"),
+        "{names:?}"
+    );
+    let page = body(hj.get(app.url("/admin/users")).send().await.unwrap()).await;
+    assert!(page.contains("zj.staff") && !page.contains("js.zhijian"));
+
+    // Another district's account is not found: no reset, no disabling, by page or API.
+    for path in [
+        "/admin/users/zj.staff/reset",
+        "/admin/users/zj.staff/disable",
+        "/api/v1/users/zj.staff/password-reset",
+        "/api/v1/users/zj.staff/disable",
+    ] {
+        let res = js.post(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), 404, "{path}");
+    }
+    let zj = qcity_store::users::get(&app.store, &Actor::system("t"), "zj.staff")
+        .await
+        .unwrap();
+    assert!(!zj.disabled && !zj.must_change_password, "untouched");
+    // Its own unit's account: reset with a one-time password.
+    let res = js
+        .post(app.url("/admin/users/js.zhijian/reset"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(body(res).await.contains("one-time-password"));
+
+    // It creates accounts of its own units only, and never one without a unit.
+    let res = js
+        .post(app.url("/admin/users"))
+        .form(&[("username", "js.spy"), ("role", "unit"), ("unit", "ZJFJ")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(body(res).await.contains("id=\"unit-error\""));
+    let res = js
+        .post(app.url("/admin/users"))
+        .form(&[("username", "js.boss"), ("role", "leader"), ("unit", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(body(res).await.contains("本区县（市）的账号须选择所属单位"));
+    let res = js
+        .post(app.url("/admin/users"))
+        .form(&[
+            ("username", "js.leader"),
+            ("display_name", "金水区领导"),
+            ("role", "leader"),
+            ("unit", "JINSHUI"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let all = qcity_store::users::list(&app.store, &Actor::system("t"))
+        .await
+        .unwrap();
+    assert!(all.iter().any(|u| u.username == "js.leader"));
+    assert!(
+        !all.iter()
+            .any(|u| u.username == "js.spy" || u.username == "js.boss")
+    );
+
+    // The audit trail: Jinshui reads its own office's changes, not Huiji's.
+    let res = hj
+        .post(app.url("/admin/users/zj.staff/reset"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let trail: serde_json::Value = js
+        .get(app.url("/api/v1/audit?action=user."))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let targets: Vec<&str> = trail["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["target_id"].as_str())
+        .collect();
+    assert!(
+        targets.contains(&"js.zhijian") && targets.contains(&"js.leader"),
+        "{targets:?}"
+    );
+    assert!(!targets.contains(&"zj.staff"), "{targets:?}");
+    let page = body(js.get(app.url("/admin/audit")).send().await.unwrap()).await;
+    assert!(page.contains("js.leader") && !page.contains("zj.staff"));
+    let page = body(
+        hj.get(app.url("/admin/audit?action=user."))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(page.contains("zj.staff") && !page.contains("js.leader"));
+}
+
+/// A district's office imports its own plan only: another district's plan file is refused with
+/// the reason and changes nothing, and another district's draft is not found.
+#[tokio::test]
+async fn each_district_imports_its_own_plan_only() {
+    let app = crate::harness::TestApp::with_plan().await;
+    let day = chrono::NaiveDate::from_ymd_opt(2015, 2, 10).unwrap();
+    plan::add_district(&app.store, &Actor::system("t"), &jinshui(), day)
+        .await
+        .unwrap();
+    let hj = app.user("hj.office", Role::Office, Some("HUIJI")).await;
+    let js = app.user("js.office", Role::Office, Some("JINSHUI")).await;
+    let file = |plan: &qcity_domain::plan::Plan| {
+        reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(plan.to_toml().into_bytes()).file_name("方案.toml"),
+        )
+    };
+    let mut huiji = crate::plan_preview::deadline_moved("1.1.1");
+    huiji.plan.notes.push("惠济修订".into());
+    // Jinshui's office uploads Huiji's plan: refused, nothing staged.
+    let res = js
+        .post(app.url("/plan/import"))
+        .multipart(file(&huiji))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let page = body(res).await;
+    assert!(page.contains("其他区县（市）的方案"), "{page}");
+    let drafts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM plan_drafts")
+        .fetch_one(&app.store.pool)
+        .await
+        .unwrap();
+    assert_eq!(drafts, 0);
+    // Huiji's office stages it; Jinshui can neither see nor confirm nor drop that draft.
+    let res = hj
+        .post(app.url("/plan/import"))
+        .multipart(file(&huiji))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let at = res.headers()["location"].to_str().unwrap().to_string();
+    assert!(at.starts_with("/plan/import/"), "{at}");
+    assert_eq!(js.get(app.url(&at)).send().await.unwrap().status(), 404);
+    for step in ["apply", "discard"] {
+        let res = js
+            .post(app.url(&format!("{at}/{step}")))
+            .form(&[("base_version", "1")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 404, "{step}");
+    }
+    assert_eq!(hj.get(app.url(&at)).send().await.unwrap().status(), 200);
+    assert_eq!(plan::current_version(&app.store).await.unwrap(), 1);
+    // Its own plan, revised, is staged for its own preview.
+    let (_, mut own) = plan::current_of(&app.store, "JINSHUI")
+        .await
+        .unwrap()
+        .unwrap();
+    own.plan.notes.push("金水修订".into());
+    let res = js
+        .post(app.url("/plan/import"))
+        .multipart(file(&own))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let mine = res.headers()["location"].to_str().unwrap().to_string();
+    assert_eq!(js.get(app.url(&mine)).send().await.unwrap().status(), 200);
+    assert_eq!(hj.get(app.url(&mine)).send().await.unwrap().status(), 404);
+}
+
+/// The city runs its own plan one level up: its office makes it from the template on the
+/// comparison page, every district leads every content, a district's liaison hands its
+/// city task in with evidence and the city office accepts it, with the same supervision
+/// machinery as in a district. The district's own plan and its office's pages stay apart.
+#[tokio::test]
+async fn the_city_runs_its_own_plan_with_its_districts_as_units() {
+    let app = crate::harness::TestApp::with_plan().await;
+    let system = Actor::system("t");
+    let day = chrono::NaiveDate::from_ymd_opt(2015, 2, 10).unwrap();
+    plan::add_district(&app.store, &system, &jinshui(), day)
+        .await
+        .unwrap();
+    let zz = app.user("zz.office", Role::Office, Some("ZZ")).await;
+    let page = body(
+        zz.get(app.url("/supervision/districts"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        page.contains("action=\"/supervision/districts/city-plan\""),
+        "{page}"
+    );
+    // A district's office is offered nothing and may not make it.
+    let hj_office = app.user("hj.office", Role::Office, Some("HUIJI")).await;
+    let res = hj_office
+        .post(app.url("/supervision/districts/city-plan"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let res = zz
+        .post(app.url("/supervision/districts/city-plan"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/supervision");
+    let (_, city_plan) = plan::current_of(&app.store, "ZZ").await.unwrap().unwrap();
+    assert_eq!(
+        city_plan.plan.title,
+        "郑州市创建全国质量强市示范城市工作方案"
+    );
+    // Made once: a second post is refused.
+    let res = zz
+        .post(app.url("/supervision/districts/city-plan"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 409);
+    let city_id = unit_id(&app, "ZZ").await;
+    let city_office = office_of(city_id);
+    let all = obligations::list(&app.store, &city_office, &Filter::default(), day)
+        .await
+        .unwrap();
+    let huiji_id = unit_id(&app, "HUIJI").await;
+    let jinshui_id = unit_id(&app, "JINSHUI").await;
+    assert!(!all.is_empty());
+    assert!(
+        all.iter()
+            .all(|o| o.unit_id == huiji_id || o.unit_id == jinshui_id)
+    );
+    assert_eq!(
+        all.iter().filter(|o| o.unit_id == huiji_id).count(),
+        all.iter().filter(|o| o.unit_id == jinshui_id).count(),
+        "every content goes to both districts"
+    );
+    let page = body(zz.get(app.url("/supervision")).send().await.unwrap()).await;
+    assert!(
+        page.contains("惠济区") && page.contains("金水区"),
+        "the districts are its units"
+    );
+
+    // 惠济区's liaison sees its city tasks only, and hands one in with evidence.
+    let ll = app.user("hj.ll", Role::Unit, Some("HUIJI")).await;
+    let liaison = qcity_store::users::get(&app.store, &system, "hj.ll")
+        .await
+        .unwrap()
+        .actor("127.0.0.1", "t");
+    assert_eq!(liaison.owner_id, Some(city_id), "works on the city's plan");
+    let mine = obligations::list(&app.store, &liaison, &Filter::default(), day)
+        .await
+        .unwrap();
+    assert!(!mine.is_empty() && mine.iter().all(|o| o.unit_id == huiji_id));
+    let theirs = all.iter().find(|o| o.unit_id == jinshui_id).unwrap();
+    let res = ll
+        .get(app.url(&format!("/obligations/{}", theirs.id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404, "another district's city task");
+    let ob = mine[0].clone();
+    let page = body(
+        ll.get(app.url(&format!("/obligations/{}", ob.id)))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(page.contains(&ob.content_code), "its own city task opens");
+    let input = obligations::ReportInput {
+        body: "惠济区已完成".into(),
+        percent: 100,
+        submit: true,
+        form_token: "city-plan-token-000000".into(),
+        files: vec![obligations::Upload {
+            filename: "方案.pdf".into(),
+            bytes: b"%PDF-1.4\n%%EOF\n".to_vec(),
+        }],
+    };
+    obligations::report(&app.store, &liaison, ob.id, input, &Default::default(), day)
+        .await
+        .unwrap();
+    let submitted = obligations::get(&app.store, &city_office, ob.id)
+        .await
+        .unwrap();
+    assert_eq!(submitted.status.as_str(), "submitted");
+    obligations::review(
+        &app.store,
+        &city_office,
+        ob.id,
+        true,
+        "",
+        submitted.row_version,
+        day,
+    )
+    .await
+    .unwrap();
+    let tallies = obligations::tallies_sql(&app.store, &city_office, day)
+        .await
+        .unwrap()
+        .district();
+    assert_eq!(tallies.closed, 1, "the city's overview counts it");
+
+    // The district's own plan is untouched, and its office does not see the city's tasks.
+    let hj = office_of(huiji_id);
+    let own = obligations::list(&app.store, &hj, &Filter::default(), day)
+        .await
+        .unwrap();
+    assert!(own.iter().all(|o| o.id != ob.id));
+    assert!(own.iter().all(|o| o.status.as_str() != "accepted"));
+    let res = hj_office
+        .get(app.url(&format!("/obligations/{}", ob.id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    // 上下联动: Huiji's office links one of its own obligations to the city task it serves;
+    // a city task of another district is refused; the city reads the link on its task.
+    let own_ob = own[0].id;
+    let res = hj_office
+        .post(app.url(&format!("/obligations/{own_ob}/serves")))
+        .form(&[("serves", theirs.id.to_string())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(body(res).await.contains("请选择市下达给本区县的任务"));
+    let page = body(
+        hj_office
+            .get(app.url(&format!("/obligations/{own_ob}")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        page.contains(&format!("<option value=\"{}\"", ob.id)),
+        "its city tasks offered"
+    );
+    assert!(!page.contains(&format!("<option value=\"{}\"", theirs.id)));
+    let res = hj_office
+        .post(app.url(&format!("/obligations/{own_ob}/serves")))
+        .form(&[("serves", ob.id.to_string())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let page = body(
+        hj_office
+            .get(app.url(&format!("/obligations/{own_ob}")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(page.contains("id=\"serves\"") && page.contains(&ob.content_code));
+    let page = body(
+        zz.get(app.url(&format!("/obligations/{}", ob.id)))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let serving = page
+        .split("id=\"serving\"")
+        .nth(1)
+        .expect("the serving table");
+    assert!(
+        serving.contains("惠济区") && serving.contains(&own[0].content_code),
+        "{serving}"
+    );
+    // Cleared again, and the trail says who linked and unlinked.
+    let res = hj_office
+        .post(app.url(&format!("/obligations/{own_ob}/serves")))
+        .form(&[("serves", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let page = body(
+        zz.get(app.url(&format!("/obligations/{}", ob.id)))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(!page.contains("id=\"serving\""));
+    let links: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'obligation.serves'")
+            .fetch_one(&app.store.pool)
+            .await
+            .unwrap();
+    assert_eq!(links, 2);
+
+    // The comparison links to the city's own plan now.
+    let page = body(
+        zz.get(app.url("/supervision/districts"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        page.contains("id=\"city-plan\"")
+            && !page.contains("action=\"/supervision/districts/city-plan\"")
+    );
 }
 
 /// Each district writes its own quality report, one per period, from its own figures; another
