@@ -1,8 +1,10 @@
 //! `qcity bench`: measures the server as a client would, against a baseline in the same run.
 //!
-//! It starts `qcity serve` as a child process on a fresh SQLite database, reads its idle memory,
-//! then drives a trivial route (`/healthz`) and a real signed-in page (`/`) with N concurrent
-//! clients for a fixed time, and reports throughput and latency with the page/baseline ratio.
+//! `bench http` builds the demo data in a fresh SQLite database, starts `qcity serve` on it as a
+//! child process and reads its idle memory, then drives a bare axum route (one handler, no
+//! middleware, in a process of its own: `qcity bench bare`), the server's `/healthz` and
+//! signed-in pages with N concurrent clients for a fixed time each, and reports throughput and
+//! latency with each page's ratio to both baselines.
 
 use anyhow::{Context, Result, bail};
 use std::io::Write;
@@ -38,6 +40,14 @@ pub async fn http(clients: usize, seconds: u64) -> Result<()> {
     std::fs::create_dir_all(&dir)?;
     let exe = std::env::current_exe().context("cannot find the qcity binary")?;
     let data = dir.to_string_lossy().to_string();
+    let demo = Command::new(&exe)
+        .args(["--data-dir", &data, "demo"])
+        .env("QCITY_LOG", "warn")
+        .stdout(Stdio::null())
+        .status()?;
+    if !demo.success() {
+        bail!("could not build the demo data");
+    }
     let mut add = Command::new(&exe)
         .args([
             "--data-dir",
@@ -48,6 +58,8 @@ pub async fn http(clients: usize, seconds: u64) -> Result<()> {
             "bench",
             "--role",
             "office",
+            "--unit",
+            "QQB",
             "--password-stdin",
         ])
         .stdin(Stdio::piped())
@@ -60,13 +72,18 @@ pub async fn http(clients: usize, seconds: u64) -> Result<()> {
     if !add.wait()?.success() {
         bail!("could not create the bench account");
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
+    let free_port = || -> Result<u16> {
+        Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port())
+    };
+    let port = free_port()?;
     let child = Command::new(&exe)
         .args([
             "--data-dir",
             &data,
+            "--today",
+            crate::demo::DEMO_TODAY,
             "serve",
             "--listen",
             &format!("127.0.0.1:{port}"),
@@ -75,45 +92,100 @@ pub async fn http(clients: usize, seconds: u64) -> Result<()> {
         .stdout(Stdio::null())
         .spawn()?;
     let server = Server(child);
+    let bare_port = free_port()?;
+    let bare = Server(
+        Command::new(&exe)
+            .args([
+                "bench",
+                "bare",
+                "--listen",
+                &format!("127.0.0.1:{bare_port}"),
+            ])
+            .stdout(Stdio::null())
+            .spawn()?,
+    );
     let base = format!("http://127.0.0.1:{port}");
+    let bare_url = format!("http://127.0.0.1:{bare_port}/");
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
     wait_healthy(&client, &base).await?;
+    wait_answering(&client, &bare_url).await?;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let idle_rss = rss_mb(server.0.id());
 
     let cookie = sign_in(&client, &base, "bench", "Bench-Pass-2014").await?;
 
     let duration = Duration::from_secs(seconds.max(1));
-    let baseline = drive(&client, &format!("{base}/healthz"), "", clients, duration).await;
-    let page = drive(&client, &format!("{base}/"), &cookie, clients, duration).await;
+    let bare_load = drive(&client, &bare_url, "", clients, duration).await;
+    let healthz = drive(&client, &format!("{base}/healthz"), "", clients, duration).await;
+    let mut pages = Vec::new();
+    for path in ["/", "/leader", "/supervision", "/indicators"] {
+        let load = drive(
+            &client,
+            &format!("{base}{path}"),
+            &cookie,
+            clients,
+            duration,
+        )
+        .await;
+        pages.push((path, load));
+    }
     let rss_after = rss_mb(server.0.id());
     drop(server);
+    drop(bare);
     let _ = std::fs::remove_dir_all(&dir);
 
     println!(
-        "qcity bench http: {clients} concurrent clients, {seconds} s per route, SQLite, this machine"
+        "qcity bench http: {clients} concurrent clients, {seconds} s per route, SQLite, the demo data, this machine"
     );
-    println!("idle memory (RSS): {idle_rss:.1} MB (target < 80 MB); after load: {rss_after:.1} MB");
-    for (name, l) in [
-        ("GET /healthz (baseline)", &baseline),
-        ("GET / signed in (page)", &page),
-    ] {
+    println!(
+        "idle memory (RSS): {idle_rss:.1} MB (target < 80 MB); after load: {rss_after:.1} MB (target < 150 MB)"
+    );
+    let line = |name: &str, l: &Load| {
         println!(
-            "{name:26} {:>8.0} req/s  median {:>6.2} ms  p95 {:>6.2} ms  errors {}",
+            "{name:32} {:>8.0} req/s  median {:>6.2} ms  p95 {:>6.2} ms  errors {}",
             l.rps(),
             l.median_ms,
             l.p95_ms,
             l.errors
+        )
+    };
+    line("bare axum route (baseline)", &bare_load);
+    line("GET /healthz (baseline)", &healthz);
+    for (path, l) in &pages {
+        line(&format!("GET {path} signed in"), l);
+    }
+    let ratio = |a: &Load, b: &Load| a.rps() / b.rps().max(f64::MIN_POSITIVE);
+    println!("/healthz / bare route: {:.2}", ratio(&healthz, &bare_load));
+    for (path, l) in &pages {
+        println!(
+            "{path:12} / bare route {:.2} (target ≥ 0.15)   / healthz {:.2} (target ≥ 0.3)",
+            ratio(l, &bare_load),
+            ratio(l, &healthz)
         );
     }
-    println!(
-        "page/baseline throughput ratio: {:.2}; page median {:.2} ms (target < 20 ms)",
-        page.rps() / baseline.rps().max(f64::MIN_POSITIVE),
-        page.median_ms
-    );
     Ok(())
+}
+
+/// The bare axum route `bench http` compares pages with: one handler answering a fixed text,
+/// no middleware, no database, in a process of its own like the product's server.
+pub async fn bare(listen: &str) -> Result<()> {
+    let app = axum::Router::new().route("/", axum::routing::get(|| async { "ok" }));
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    axum::serve(listener, app).await?;
+    Ok(())
+}
+
+/// Waits until `url` answers.
+async fn wait_answering(client: &reqwest::Client, url: &str) -> Result<()> {
+    for _ in 0..100 {
+        if client.get(url).send().await.is_ok() {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    bail!("{url} did not answer")
 }
 
 pub(crate) async fn wait_healthy(client: &reqwest::Client, base: &str) -> Result<()> {

@@ -334,12 +334,20 @@ enum BenchCommand {
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
-    /// Idle memory, and a signed-in page against /healthz under concurrent load.
+    /// Idle memory, and signed-in pages on the demo data against /healthz and a bare axum
+    /// route under concurrent load.
     Http {
         #[arg(long, default_value_t = 32)]
         clients: usize,
         #[arg(long, default_value_t = 10)]
         seconds: u64,
+    },
+    /// The bare axum route `bench http` compares pages with (started by it, in a process of
+    /// its own like the server).
+    #[command(hide = true)]
+    Bare {
+        #[arg(long)]
+        listen: String,
     },
 }
 
@@ -895,6 +903,12 @@ async fn run(cli: &Cli) -> Result<ExitCode> {
             command: BenchCommand::Http { clients, seconds },
         } => {
             crate::bench::http(*clients, *seconds).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            command: BenchCommand::Bare { listen },
+        } => {
+            crate::bench::bare(listen).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Restore {
