@@ -50,6 +50,42 @@ pub enum InstantiateError {
     NoDistricts,
 }
 
+/// Replaces `from` by `to` in the plan's texts (the guiding ideas and goal, phase steps,
+/// indicators, tasks, measures and the decomposition table), so a district's name in the
+/// template's wording follows the plan to its new owner.
+fn rename_in_texts(plan: &mut Plan, from: &str, to: &str) {
+    let r = |s: &mut String| {
+        if s.contains(from) {
+            *s = s.replace(from, to);
+        }
+    };
+    r(&mut plan.plan.guiding_ideology);
+    r(&mut plan.plan.overall_goal);
+    for p in &mut plan.phases {
+        p.steps.iter_mut().for_each(r);
+    }
+    for i in &mut plan.indicators {
+        r(&mut i.text);
+    }
+    for t in &mut plan.tasks {
+        r(&mut t.title);
+        r(&mut t.text);
+    }
+    for m in &mut plan.measures {
+        r(&mut m.title);
+        r(&mut m.text);
+    }
+    for cat in &mut plan.categories {
+        r(&mut cat.title);
+        for item in &mut cat.items {
+            r(&mut item.title);
+            for c in &mut item.contents {
+                r(&mut c.text);
+            }
+        }
+    }
+}
+
 impl Plan {
     /// This plan as `spec`'s district runs it. The template's district name (惠济区) is
     /// replaced by the new one in the plan's title, issuer and the district unit's name.
@@ -93,6 +129,7 @@ impl Plan {
         plan.plan.title = plan.plan.title.replace(&old_name, new_name);
         plan.plan.issuer = plan.plan.issuer.replace(&old_name, new_name);
         plan.plan.owner = plan.plan.owner.as_deref().map(rename);
+        rename_in_texts(&mut plan, &old_name, new_name);
         for u in &mut plan.units {
             if u.code == old_code {
                 u.name = u.name.replace(&old_name, new_name);
@@ -148,6 +185,8 @@ impl Plan {
         plan.plan.issuer = format!("{city_name}人民政府");
         plan.plan.owner = Some(city.code.clone());
         plan.plan.notes = vec![CITY_PLAN_NOTE.to_string()];
+        // The template's "惠济区…" is each district's in the city's plan.
+        rename_in_texts(&mut plan, &district_name, "各区县");
         let mut units = vec![Unit {
             parent: None,
             registers: Vec::new(),
@@ -216,6 +255,11 @@ mod tests {
             plan.units.iter().any(|u| u.code == "ZZ"),
             "the city is shared"
         );
+        assert!(
+            plan.contents().any(|(_, _, c)| c.text.contains("金水区"))
+                && plan.contents().all(|(_, _, c)| !c.text.contains("惠济区")),
+            "the district's name in the texts is the new district's"
+        );
         let zj = plan.units.iter().find(|u| u.code == "JSZJFJ").unwrap();
         assert_eq!(zj.parent.as_deref(), Some("JINSHUI"));
         // No duty is left with a unit of the template's district.
@@ -250,6 +294,10 @@ mod tests {
         assert_eq!(plan.plan.issuer, "郑州市人民政府");
         assert_eq!(plan.units.len(), 3);
         assert_eq!(plan.contents().count(), template.contents().count());
+        assert!(
+            plan.contents().all(|(_, _, c)| !c.text.contains("惠济区")),
+            "the template's district is each district in the city's texts"
+        );
         for (_, _, c) in plan.contents() {
             assert_eq!(c.undertaking_units, ["HUIJI", "JINSHUI"], "{}", c.code);
             assert!(c.lead_units.is_empty());
