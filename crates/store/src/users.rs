@@ -23,6 +23,8 @@ pub struct User {
     /// districts are that plan's units): it works on the city's plan. `None` for an account
     /// without a unit: the installation's home district.
     pub owner_id: Option<i64>,
+    /// The level of that owner (`district`, `city`, `province`); `None` with no owner.
+    pub owner_kind: Option<String>,
     pub must_change_password: bool,
     pub disabled: bool,
     pub locked_until: Option<String>,
@@ -60,7 +62,11 @@ const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.role, u.un
      CASE WHEN u.role = 'unit' AND o.kind IN ('district', 'city') AND p1.kind IN ('city', 'province') THEN p1.id \
           WHEN o.kind IN ('district', 'city', 'province') THEN o.id \
           WHEN p1.kind IN ('district', 'city', 'province') THEN p1.id \
-          WHEN p2.kind IN ('district', 'city', 'province') THEN p2.id END AS owner_id \
+          WHEN p2.kind IN ('district', 'city', 'province') THEN p2.id END AS owner_id, \
+     CASE WHEN u.role = 'unit' AND o.kind IN ('district', 'city') AND p1.kind IN ('city', 'province') THEN p1.kind \
+          WHEN o.kind IN ('district', 'city', 'province') THEN o.kind \
+          WHEN p1.kind IN ('district', 'city', 'province') THEN p1.kind \
+          WHEN p2.kind IN ('district', 'city', 'province') THEN p2.kind END AS owner_kind \
      FROM users u LEFT JOIN org_units o ON o.id = u.unit_id \
      LEFT JOIN org_units p1 ON p1.id = o.parent_id LEFT JOIN org_units p2 ON p2.id = p1.parent_id \
      LEFT JOIN sign_in_guard g ON g.key = 'user:' || u.username";
@@ -79,6 +85,7 @@ fn user_from_row(r: &sqlx::any::AnyRow) -> Result<(User, String)> {
         unit_code: r.try_get("unit_code")?,
         unit_name: r.try_get("unit_name")?,
         owner_id: r.try_get("owner_id")?,
+        owner_kind: r.try_get("owner_kind")?,
         must_change_password: r.try_get::<i64, _>("must_change_password")? != 0,
         disabled: r.try_get::<i64, _>("disabled")? != 0,
         locked_until: r.try_get("locked_until")?,

@@ -29,6 +29,9 @@ pub struct PageCtx {
     pub lang: Lang,
     pub username: String,
     pub role: Option<Role>,
+    /// The translation key of the role as the header names it (a city's office is 强市办, a
+    /// district's liaison for its city's tasks is named so).
+    role_key: String,
     pub unit_name: String,
     pub today: String,
     pub today_fixed: bool,
@@ -38,6 +41,16 @@ pub struct PageCtx {
     nav: Arc<[&'static NavEntry]>,
     /// Show the plan's transcription notes (the office asked for them on a plan page).
     pub show_notes: bool,
+}
+
+/// The translation key of an account's role in the header: by its level for an office, and
+/// the liaison for a unit account working on a city's (or province's) own plan.
+fn role_key(u: &qcity_store::users::User) -> String {
+    match (u.role, u.owner_kind.as_deref()) {
+        (Role::Office, Some(level @ ("city" | "province"))) => format!("role-office-{level}"),
+        (Role::Unit, Some("city" | "province")) => "role-unit-liaison".into(),
+        (role, _) => format!("role-{}", role.as_str()),
+    }
 }
 
 impl PageCtx {
@@ -50,6 +63,7 @@ impl PageCtx {
                 .map(|u| u.username.clone())
                 .unwrap_or_default(),
             role: ctx.user.as_ref().map(|u| u.role),
+            role_key: ctx.user.as_ref().map(role_key).unwrap_or_default(),
             unit_name: ctx
                 .user
                 .as_ref()
@@ -70,6 +84,7 @@ impl PageCtx {
             lang,
             username: String::new(),
             role: None,
+            role_key: String::new(),
             unit_name: String::new(),
             today: String::new(),
             today_fixed: false,
@@ -139,9 +154,10 @@ impl PageCtx {
     }
 
     pub fn role_label(&self) -> String {
-        self.role
-            .map(|r| self.t(&format!("role-{}", r.as_str())))
-            .unwrap_or_default()
+        if self.role_key.is_empty() {
+            return String::new();
+        }
+        self.t(&self.role_key)
     }
 
     pub fn today_banner(&self) -> String {

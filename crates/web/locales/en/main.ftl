@@ -70,6 +70,9 @@ stat-accounts = Accounts
 stat-audit = Audit records
 
 role-office = Programme office
+role-office-city = City programme office
+role-office-province = Provincial programme office
+role-unit-liaison = District liaison (city tasks)
 role-unit = Member unit
 role-leader = Leader
 role-evaluator = Evaluator

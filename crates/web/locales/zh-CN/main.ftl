@@ -70,6 +70,9 @@ stat-accounts = 账号
 stat-audit = 审计记录
 
 role-office = 强区办
+role-office-city = 强市办
+role-office-province = 省质量强省办
+role-unit-liaison = 区县联络员（市级任务）
 role-unit = 成员单位
 role-leader = 领导
 role-evaluator = 评议人员

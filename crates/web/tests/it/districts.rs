@@ -988,6 +988,7 @@ async fn the_city_runs_its_own_plan_with_its_districts_as_units() {
         page.contains("惠济区") && page.contains("金水区"),
         "the districts are its units"
     );
+    assert!(page.contains("强市办"), "the header names the city's office");
 
     // 惠济区's liaison sees its city tasks only, and hands one in with evidence.
     let ll = app.user("hj.ll", Role::Unit, Some("HUIJI")).await;
@@ -1016,6 +1017,7 @@ async fn the_city_runs_its_own_plan_with_its_districts_as_units() {
     )
     .await;
     assert!(page.contains(&ob.content_code), "its own city task opens");
+    assert!(page.contains("区县联络员（市级任务）"), "and the liaison as such");
     let input = obligations::ReportInput {
         body: "惠济区已完成".into(),
         percent: 100,
