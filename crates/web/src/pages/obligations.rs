@@ -1007,6 +1007,10 @@ struct OverviewPage {
     /// What the last batch action did, from the redirect's query.
     done: Vec<String>,
     errors: Vec<(String, String)>,
+    /// 上下联动: the city's tasks given to this district (content, due date, status), and how
+    /// many of them the city accepted.
+    city_tasks: Vec<(String, String, String)>,
+    city_tasks_accepted: usize,
 }
 
 impl OverviewPage {
@@ -1170,8 +1174,27 @@ async fn overview_page(
     };
     let timeline_svg =
         crate::pages::plan::timeline(&plan, &ctx.today, &ctx.t("plan-timeline-legend"));
+    let mut city_tasks_accepted = 0;
+    let actor = ctx.actor();
+    let city_tasks = if actor.scope().is_admin() {
+        links::city_tasks(&state.store, &actor)
+            .await?
+            .into_iter()
+            .map(|t| {
+                if t.status == ObligationStatus::Accepted.as_str() {
+                    city_tasks_accepted += 1;
+                }
+                let status = ctx.t(&format!("ob-status-{}", t.status));
+                (t.content_code, t.due_date, status)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(render(&OverviewPage {
         ctx: ctx.page(),
+        city_tasks,
+        city_tasks_accepted,
         total,
         units,
         categories,

@@ -988,7 +988,10 @@ async fn the_city_runs_its_own_plan_with_its_districts_as_units() {
         page.contains("惠济区") && page.contains("金水区"),
         "the districts are its units"
     );
-    assert!(page.contains("强市办"), "the header names the city's office");
+    assert!(
+        page.contains("强市办"),
+        "the header names the city's office"
+    );
 
     // 惠济区's liaison sees its city tasks only, and hands one in with evidence.
     let ll = app.user("hj.ll", Role::Unit, Some("HUIJI")).await;
@@ -1017,7 +1020,10 @@ async fn the_city_runs_its_own_plan_with_its_districts_as_units() {
     )
     .await;
     assert!(page.contains(&ob.content_code), "its own city task opens");
-    assert!(page.contains("区县联络员（市级任务）"), "and the liaison as such");
+    assert!(
+        page.contains("区县联络员（市级任务）"),
+        "and the liaison as such"
+    );
     let input = obligations::ReportInput {
         body: "惠济区已完成".into(),
         percent: 100,
@@ -1065,6 +1071,19 @@ async fn the_city_runs_its_own_plan_with_its_districts_as_units() {
         .await
         .unwrap();
     assert_eq!(res.status(), 404);
+    // Huiji's office sees the city's tasks for its district on its overview, one accepted.
+    let page = body(hj_office.get(app.url("/supervision")).send().await.unwrap()).await;
+    let card = page
+        .split("id=\"city-tasks\"")
+        .nth(1)
+        .expect("the city's tasks");
+    let huiji_tasks = all.iter().filter(|o| o.unit_id == huiji_id).count();
+    assert!(
+        card.contains(&format!(
+            "市下达本区县的任务：{huiji_tasks} 项，市已销号 1 项"
+        )),
+        "{card}"
+    );
     // 上下联动: Huiji's office links one of its own obligations to the city task it serves;
     // a city task of another district is refused; the city reads the link on its task.
     let own_ob = own[0].id;
