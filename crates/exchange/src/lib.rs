@@ -53,7 +53,7 @@ pub use bulletin::{bulletin_to_docx, bulletin_to_pdf};
 pub use complaints::{SHEET_COMPLAINTS, complaint_template_xlsx, read_complaints};
 pub use enterprises::{SHEET_ENTERPRISES, enterprise_template_xlsx, read_enterprises};
 pub use layout::{SHEET_DECOMPOSITION, SHEET_INDICATORS, SHEET_TASKS, SHEET_UNITS};
-pub use rollup::{RollupCell, RollupTable, rollup_to_xlsx};
+pub use rollup::{RollupCell, RollupTable, rollup_to_docx, rollup_to_xlsx};
 pub use sampling::{SHEET_SAMPLING, read_sampling, sampling_template_xlsx};
 pub use status::{SHEET_PROGRESS, SHEET_STATUS_DETAIL, StatusRow, status_to_xlsx, status_zh};
 pub use table::MAX_ROW_DIAGNOSTICS;

@@ -192,6 +192,35 @@ pub fn conflict(mut res: Response) -> Response {
 /// bidirectional characters, in ASCII for old clients and in UTF-8 (RFC 6266/5987
 /// `filename*=UTF-8''…`) for the rest; `nosniff`, so the declared type is the one used; never
 /// cached by shared caches, since downloads are scoped to the caller.
+/// A roll-up download in the format its route names: a Word document for `….docx`, else the
+/// workbook. `stem` is the file's name without its extension; `title` heads the document.
+pub fn rollup_download(
+    uri: &axum::http::Uri,
+    title: &str,
+    tables: &[qcity_exchange::RollupTable],
+    stem: &str,
+) -> Result<Response, AppError> {
+    let docx = uri.path().ends_with(".docx");
+    let bytes = if docx {
+        qcity_exchange::rollup_to_docx(title, tables)
+    } else {
+        qcity_exchange::rollup_to_xlsx(tables)
+    }
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let (mime, ext) = if docx {
+        (
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "docx",
+        )
+    } else {
+        (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+        )
+    };
+    Ok(attachment(bytes, mime, &format!("{stem}.{ext}")))
+}
+
 pub fn attachment(bytes: Vec<u8>, content_type: &str, filename: &str) -> Response {
     let filename = qcity_store::evidence::sanitize_name(filename);
     let ascii: String = filename

@@ -32,3 +32,4 @@ error-serves-unknown = Choose one of the city's tasks for this district.
 sup-city-tasks = The city's tasks for this district: { $n }, { $accepted } accepted by the city
 sup-city-tasks-hint = The city's own plan gives these tasks to this district: the district's liaison for city tasks reports on them and the city office reviews them; on a district obligation's page its office links it to the city task it serves.
 sup-city-tasks-list = Show the city's tasks
+export-docx = Export Word

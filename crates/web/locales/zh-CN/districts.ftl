@@ -31,3 +31,4 @@ error-serves-unknown = 请选择市下达给本区县的任务。
 sup-city-tasks = 市下达本区县的任务：{ $n } 项，市已销号 { $accepted } 项
 sup-city-tasks-hint = 这些是本市工作方案交给本区县的任务，由本区县的市级任务联络员报送进展，市强市办审核；本区县的任务可在任务页关联其服务的市级任务。
 sup-city-tasks-list = 查看各项市级任务
+export-docx = 导出 Word

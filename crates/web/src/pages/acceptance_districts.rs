@@ -14,19 +14,21 @@ use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::module::Routes;
 use crate::pages::acceptance::ReadinessView;
-use crate::view::{PageCtx, attachment, render};
+use crate::view::rollup_download;
+use crate::view::{PageCtx, render};
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
 use qcity_domain::acceptance::Readiness;
 use qcity_domain::assessment::Summary;
 use qcity_domain::org::Ratio;
-use qcity_exchange::{RollupCell, RollupTable, rollup_to_xlsx};
+use qcity_exchange::{RollupCell, RollupTable};
 use qcity_store::{Actor, acceptance, assessment, plan, units};
 
 pub fn routes(r: Routes) -> Routes {
     r.get("/acceptance/districts", page)
         .get("/acceptance/districts.xlsx", export)
+        .get("/acceptance/districts.docx", export)
 }
 
 /// One district's line.
@@ -180,7 +182,11 @@ async fn page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppEr
     Ok(render(&DistrictsPage { ctx: ctx.page(), r }))
 }
 
-async fn export(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+async fn export(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    uri: axum::http::Uri,
+) -> Result<Response, AppError> {
     let r = rollup(&state, &ctx).await?;
     let page = ctx.page();
     let t = |k: &str| page.t(k);
@@ -266,11 +272,10 @@ async fn export(State(state): State<AppState>, ctx: Ctx) -> Result<Response, App
         ],
         rows: assessment_rows,
     };
-    let bytes =
-        rollup_to_xlsx(&[readiness, assessment]).map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(attachment(
-        bytes,
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        &format!("{}-{}.xlsx", t("accd-title"), ctx.today),
-    ))
+    rollup_download(
+        &uri,
+        &t("accd-title"),
+        &[readiness, assessment],
+        &format!("{}-{}", t("accd-title"), ctx.today),
+    )
 }

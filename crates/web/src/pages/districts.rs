@@ -8,20 +8,22 @@ use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::middleware::see_other;
 use crate::module::Routes;
-use crate::view::{PageCtx, attachment, render, require_plan};
+use crate::view::rollup_download;
+use crate::view::{PageCtx, render, require_plan};
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
 use qcity_domain::org::{Level, Node};
 use qcity_domain::role::Role;
 use qcity_domain::supervision::Tally;
-use qcity_exchange::{RollupCell, RollupTable, rollup_to_xlsx};
+use qcity_exchange::{RollupCell, RollupTable};
 use qcity_store::{obligations, units};
 use std::collections::BTreeMap;
 
 pub fn routes(r: Routes) -> Routes {
     r.get("/supervision/districts", page)
         .get("/supervision/districts.xlsx", export)
+        .get("/supervision/districts.docx", export)
         .post("/supervision/districts/city-plan", add_city_plan)
 }
 
@@ -145,7 +147,11 @@ async fn page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppEr
     }))
 }
 
-async fn export(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+async fn export(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    uri: axum::http::Uri,
+) -> Result<Response, AppError> {
     let r = rollup(&state, &ctx).await?;
     let page = ctx.page();
     let t = |k: &str| page.t(k);
@@ -200,11 +206,10 @@ async fn export(State(state): State<AppState>, ctx: Ctx) -> Result<Response, App
             })
             .collect(),
     };
-    let bytes =
-        rollup_to_xlsx(&[progress, by_category]).map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(attachment(
-        bytes,
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        &format!("{}-{}.xlsx", t("districts-title"), ctx.today),
-    ))
+    rollup_download(
+        &uri,
+        &t("districts-title"),
+        &[progress, by_category],
+        &format!("{}-{}", t("districts-title"), ctx.today),
+    )
 }

@@ -9,7 +9,8 @@ use crate::charts::trim_number;
 use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::module::Routes;
-use crate::view::{PageCtx, attachment, render, require_plan, target_lang};
+use crate::view::rollup_download;
+use crate::view::{PageCtx, render, require_plan, target_lang};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -17,7 +18,7 @@ use qcity_domain::indicator::measures;
 use qcity_domain::indicator::rollup::{self, CityFigure, Reported, Rule};
 use qcity_domain::org::{Node, Ratio};
 use qcity_domain::target;
-use qcity_exchange::{RollupCell, RollupTable, rollup_to_xlsx};
+use qcity_exchange::{RollupCell, RollupTable};
 use qcity_store::indicators::{self, DistrictValue};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -25,6 +26,7 @@ use std::collections::BTreeMap;
 pub fn routes(r: Routes) -> Routes {
     r.get("/indicators/districts", page)
         .get("/indicators/districts.xlsx", export)
+        .get("/indicators/districts.docx", export)
 }
 
 #[derive(Deserialize, Default)]
@@ -259,6 +261,7 @@ async fn page(
 async fn export(
     State(state): State<AppState>,
     ctx: Ctx,
+    uri: axum::http::Uri,
     Query(q): Query<YearQuery>,
 ) -> Result<Response, AppError> {
     let r = rollup(&state, &ctx, &q.year).await?;
@@ -298,24 +301,24 @@ async fn export(
         })
         .collect();
     let title = format!("{}（{year}）", t("indr-title"));
-    let bytes = rollup_to_xlsx(&[
+    let tables = [
         RollupTable {
             sheet_name: t("indr-sheet-rates"),
-            title: title.clone(),
+            title: format!("{title} · {}", t("indr-sheet-rates")),
             header: header.clone(),
             rows: rates,
         },
         RollupTable {
             sheet_name: t("indr-sheet-others"),
-            title: title.clone(),
+            title: format!("{title} · {}", t("indr-sheet-others")),
             header,
             rows: others,
         },
-    ])
-    .map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(attachment(
-        bytes,
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        &format!("{}-{year}.xlsx", t("indr-title")),
-    ))
+    ];
+    rollup_download(
+        &uri,
+        &title,
+        &tables,
+        &format!("{}-{year}", t("indr-title")),
+    )
 }

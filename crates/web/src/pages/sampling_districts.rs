@@ -7,12 +7,13 @@ use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::module::Routes;
-use crate::view::{PageCtx, attachment, render};
+use crate::view::rollup_download;
+use crate::view::{PageCtx, render};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use chrono::Datelike;
-use qcity_exchange::{RollupCell, RollupTable, rollup_to_xlsx};
+use qcity_exchange::{RollupCell, RollupTable};
 use qcity_store::enterprises::Whose;
 use qcity_store::sampling::{self, DistrictFigures, PassRate};
 use qcity_store::units;
@@ -24,6 +25,7 @@ use std::collections::BTreeSet;
 pub fn routes(r: Routes) -> Routes {
     r.get("/sampling/districts", page)
         .get("/sampling/districts.xlsx", export)
+        .get("/sampling/districts.docx", export)
 }
 
 #[derive(Deserialize, Default)]
@@ -154,6 +156,7 @@ fn count(n: i64) -> RollupCell {
 async fn export(
     State(state): State<AppState>,
     ctx: Ctx,
+    uri: axum::http::Uri,
     Query(q): Query<YearQuery>,
 ) -> Result<Response, AppError> {
     let r = rollup(&state, &ctx, &q).await?;
@@ -219,11 +222,10 @@ async fn export(
         header,
         rows: category_rows,
     };
-    let bytes =
-        rollup_to_xlsx(&[main, categories]).map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(attachment(
-        bytes,
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        &format!("{}-{}.xlsx", t("regd-title"), r.year),
-    ))
+    rollup_download(
+        &uri,
+        &format!("{}（{}）", t("regd-title"), r.year),
+        &[main, categories],
+        &format!("{}-{}", t("regd-title"), r.year),
+    )
 }

@@ -28,6 +28,18 @@ pub(crate) async fn unit_id(app: &crate::harness::TestApp, code: &str) -> i64 {
         .unwrap()
 }
 
+/// The text of a Word document's body (its XML).
+fn docx_xml(bytes: &[u8]) -> String {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a docx is a zip");
+    let mut xml = String::new();
+    zip.by_name("word/document.xml")
+        .expect("the document")
+        .read_to_string(&mut xml)
+        .expect("utf-8");
+    xml
+}
+
 /// The office of a district, as the store sees it.
 pub(crate) fn office_of(district: i64) -> Actor {
     Actor {
@@ -287,6 +299,54 @@ async fn a_second_district_runs_its_own_plan_and_the_city_compares_both() {
     assert_eq!(huiji_row[1], huiji.expected.to_string());
     assert_eq!(huiji_row[5], huiji.overdue.to_string());
     assert!(rows.iter().any(|r| r.first().is_some_and(|c| c == "合计")));
+    // And in the Word document of every comparison, for the city; none of Huiji's for Jinshui.
+    for path in [
+        "/supervision/districts.docx",
+        "/indicators/districts.docx?year=2014",
+        "/sampling/districts.docx?year=2014",
+        "/acceptance/districts.docx",
+        "/complaints/districts.docx?year=2014",
+    ] {
+        let res = city.get(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+        assert!(
+            res.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .contains("wordprocessingml"),
+            "{path}"
+        );
+        let xml = docx_xml(&res.bytes().await.unwrap());
+        assert!(
+            xml.contains("惠济区") && xml.contains("金水区"),
+            "{path}: {xml}"
+        );
+        let mine = docx_xml(
+            &js_web
+                .get(app.url(path))
+                .send()
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap(),
+        );
+        assert!(
+            mine.contains("金水区") && !mine.contains("惠济区"),
+            "{path}: {mine}"
+        );
+    }
+    let xml = docx_xml(
+        &city
+            .get(app.url("/supervision/districts.docx"))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap(),
+    );
+    assert!(xml.contains(&format!(">{}<", huiji.expected)) && xml.contains("合计"));
 
     // Jinshui's office neither opens nor decides a Huiji obligation waiting for review.
     let (waiting, version): (i64, i64) = sqlx::query_as(

@@ -9,12 +9,13 @@ use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::module::Routes;
-use crate::view::{PageCtx, attachment, render};
+use crate::view::rollup_download;
+use crate::view::{PageCtx, render};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use qcity_domain::complaints::figures::{Counts, per_10k, per_10k_parts};
-use qcity_exchange::{RollupCell, RollupTable, rollup_to_xlsx};
+use qcity_exchange::{RollupCell, RollupTable};
 use qcity_store::complaints::rollup::{self, DistrictYear};
 use qcity_store::units;
 use serde::Deserialize;
@@ -22,6 +23,7 @@ use serde::Deserialize;
 pub fn routes(r: Routes) -> Routes {
     r.get("/complaints/districts", page)
         .get("/complaints/districts.xlsx", export)
+        .get("/complaints/districts.docx", export)
 }
 
 #[derive(Deserialize, Default)]
@@ -116,15 +118,17 @@ async fn page(
 async fn export(
     State(state): State<AppState>,
     ctx: Ctx,
+    uri: axum::http::Uri,
     Query(q): Query<YearQuery>,
 ) -> Result<Response, AppError> {
     ctx.user()?;
     let year = year_of(&ctx, &q.year);
     let (t, _) = table(&state, &ctx, year).await?;
-    let bytes = rollup_to_xlsx(&[t]).map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(attachment(
-        bytes,
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        &format!("{}-{year}.xlsx", ctx.t("cmp-districts-title")),
-    ))
+    let title = t.title.clone();
+    rollup_download(
+        &uri,
+        &title,
+        &[t],
+        &format!("{}-{year}", ctx.t("cmp-districts-title")),
+    )
 }
