@@ -279,6 +279,9 @@ enum BenchCommand {
         units: usize,
         #[arg(long, default_value_t = 1000)]
         per_unit: usize,
+        /// Sampling records over the province (ten years, spread over the districts).
+        #[arg(long, default_value_t = 15_000_000)]
+        samples: usize,
         #[arg(long, default_value_t = 5)]
         runs: usize,
         /// Seconds of load (8 clients) per view.
@@ -869,6 +872,7 @@ async fn run(cli: &Cli) -> Result<ExitCode> {
                     districts,
                     units,
                     per_unit,
+                    samples,
                     runs,
                     seconds,
                     postgres,
@@ -878,6 +882,7 @@ async fn run(cli: &Cli) -> Result<ExitCode> {
                 districts: *districts,
                 units: *units,
                 per_unit: *per_unit,
+                samples: *samples,
             };
             crate::bench_city::run(postgres.trim_end_matches('/'), size, *runs, *seconds).await?;
             Ok(ExitCode::SUCCESS)
