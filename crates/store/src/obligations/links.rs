@@ -3,7 +3,7 @@
 //! sets or clears the link on its obligation; on the city task, the city (and the district's
 //! liaison) read the district obligations that serve it, with their status.
 
-use super::get;
+use super::{Obligation, get};
 use crate::audit::{self, Change};
 use crate::{Actor, Result, Store, StoreError};
 use serde::Serialize;
@@ -54,14 +54,13 @@ pub async fn city_tasks(store: &Store, actor: &Actor) -> Result<Vec<CityTask>> {
     rows.iter().map(task_of).collect()
 }
 
-/// The city task an obligation of the actor's district serves, if any.
-pub async fn served(store: &Store, actor: &Actor, id: i64) -> Result<Option<CityTask>> {
-    get(store, actor, id).await?;
+/// The city task an obligation serves, if any (`ob` as [`get`] gave it to the caller).
+pub async fn served(store: &Store, ob: &Obligation) -> Result<Option<CityTask>> {
     let row = sqlx::query(
         "SELECT t.id, t.content_code, t.due_date, t.status FROM obligations o \
          JOIN obligations t ON t.id = o.serves_id WHERE o.id = $1",
     )
-    .bind(id)
+    .bind(ob.id)
     .fetch_optional(&store.pool)
     .await?;
     row.as_ref().map(task_of).transpose()
@@ -72,7 +71,7 @@ pub async fn served(store: &Store, actor: &Actor, id: i64) -> Result<Option<City
 pub async fn set(store: &Store, actor: &Actor, id: i64, task: Option<i64>) -> Result<()> {
     actor.require_admin()?;
     let ob = get(store, actor, id).await?;
-    let before = served(store, actor, id).await?;
+    let before = served(store, &ob).await?;
     let chosen = match task {
         Some(t) => Some(
             city_tasks(store, actor)
@@ -106,15 +105,15 @@ pub async fn set(store: &Store, actor: &Actor, id: i64, task: Option<i64>) -> Re
     Ok(())
 }
 
-/// The district obligations serving a city task the actor may read, by district.
-pub async fn serving(store: &Store, actor: &Actor, task: i64) -> Result<Vec<Serving>> {
-    get(store, actor, task).await?;
+/// The district obligations serving a city task (`task` as [`get`] gave it to the caller), by
+/// district.
+pub async fn serving(store: &Store, task: &Obligation) -> Result<Vec<Serving>> {
     let rows = sqlx::query(
         "SELECT d.name AS district, u.name AS unit_name, o.content_code, o.due_date, o.status \
          FROM obligations o JOIN org_units u ON u.id = o.unit_id JOIN org_units d ON d.id = o.owner_id \
          WHERE o.serves_id = $1 ORDER BY d.name, o.content_code, u.name, o.id",
     )
-    .bind(task)
+    .bind(task.id)
     .fetch_all(&store.pool)
     .await?;
     rows.iter()

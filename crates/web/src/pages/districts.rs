@@ -13,7 +13,7 @@ use crate::view::{PageCtx, render, require_plan};
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use qcity_domain::org::{Level, Node};
+use qcity_domain::org::Node;
 use qcity_domain::role::Role;
 use qcity_domain::supervision::Tally;
 use qcity_exchange::{RollupCell, RollupTable};
@@ -31,14 +31,15 @@ pub fn routes(r: Routes) -> Routes {
 /// account; `Some(false)` before the city runs one (the page offers to make it from the
 /// template), `Some(true)` after.
 async fn city_plan(state: &AppState, ctx: &Ctx) -> Result<Option<bool>, AppError> {
-    let actor = ctx.actor();
-    let (Some(Role::Office), Some(owner)) = (actor.role, actor.owner_id) else {
+    // The account already knows its owner's level: no tree read on each view.
+    let Some(user) = ctx.user.as_ref() else {
         return Ok(None);
     };
-    let tree = units::tree(&state.store).await?;
-    if tree.get(owner).map(|n| n.level) != Some(Level::City) {
+    let (Role::Office, Some(owner), Some("city")) =
+        (user.role, user.owner_id, user.owner_kind.as_deref())
+    else {
         return Ok(None);
-    }
+    };
     Ok(Some(
         qcity_store::plan::current_version_of_id(&state.store, owner).await? > 0,
     ))

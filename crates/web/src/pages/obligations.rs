@@ -425,7 +425,7 @@ async fn detail_typed(
     {
         typed.body = r.body.clone();
     }
-    let (serves, city_tasks, serving) = links_of(state, ctx, id).await?;
+    let (serves, city_tasks, serving) = links_of(state, ctx, &ob).await?;
     let return_reason = if ob.status == ObligationStatus::Returned {
         history
             .iter()
@@ -471,7 +471,7 @@ async fn detail_typed(
 async fn links_of(
     state: &AppState,
     ctx: &Ctx,
-    id: i64,
+    ob: &Obligation,
 ) -> Result<(Option<(i64, String)>, Vec<(i64, String)>, Vec<[String; 5]>), AppError> {
     let actor = ctx.actor();
     let status = |s: &str| ctx.t(&format!("ob-status-{s}"));
@@ -483,7 +483,7 @@ async fn links_of(
             status(&t.status)
         )
     };
-    let serves = links::served(&state.store, &actor, id)
+    let serves = links::served(&state.store, ob)
         .await?
         .map(|t| (t.id, label(&t)));
     let city_tasks = if actor.scope().is_admin() {
@@ -495,7 +495,7 @@ async fn links_of(
     } else {
         Vec::new()
     };
-    let serving = links::serving(&state.store, &actor, id)
+    let serving = links::serving(&state.store, ob)
         .await?
         .into_iter()
         .map(|s| {
