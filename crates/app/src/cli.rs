@@ -79,6 +79,11 @@ enum Command {
         /// Minutes of inactivity after which a session ends.
         #[arg(long, default_value_t = 30)]
         idle_timeout_minutes: i64,
+        /// Seconds a checked session is trusted before it is read again: how long a session
+        /// ended or an account disabled by another process may still be used here (0: every
+        /// request reads it).
+        #[arg(long, default_value_t = 5)]
+        session_check_seconds: u64,
         /// Mark cookies Secure (when served over HTTPS).
         #[arg(long)]
         secure_cookies: bool,
@@ -504,6 +509,7 @@ async fn run(cli: &Cli) -> Result<ExitCode> {
         Command::Serve {
             listen,
             idle_timeout_minutes,
+            session_check_seconds,
             secure_cookies,
             trusted_origin,
             trusted_proxy,
@@ -575,7 +581,12 @@ async fn run(cli: &Cli) -> Result<ExitCode> {
                 bail!("--dingtalk-secret needs --dingtalk-token (QCITY_DINGTALK_TOKEN)");
             }
             delivery.validate().context("delivery settings")?;
-            let store = cli.store().await?;
+            let store = cli
+                .store()
+                .await?
+                .with_session_ttl(std::time::Duration::from_secs(
+                    (*session_check_seconds).min(60),
+                ));
             // Servers started together on one database: one loads the plan and makes the
             // first account, the others find them.
             let setup = store.setup_lock().await?;

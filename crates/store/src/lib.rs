@@ -30,6 +30,7 @@ pub mod plan;
 pub mod reports;
 pub mod sampling;
 pub mod schema;
+pub mod session_cache;
 pub mod signin;
 pub mod units;
 pub mod users;
@@ -213,6 +214,8 @@ pub struct Store {
     seal: std::sync::Arc<audit::Seal>,
     /// Where new evidence bytes go; the database unless the app sets another.
     evidence: evidence_store::EvidenceStore,
+    /// Sessions checked a moment ago ([`session_cache`]), shared by this process's requests.
+    sessions: std::sync::Arc<session_cache::SessionCache>,
 }
 
 impl Store {
@@ -263,7 +266,22 @@ impl Store {
             schema: schema.into(),
             seal: std::sync::Arc::new(audit::Seal::unkeyed()),
             evidence: evidence_store::EvidenceStore::Database,
+            sessions: std::sync::Arc::new(session_cache::SessionCache::new(
+                session_cache::DEFAULT_TTL,
+            )),
         })
+    }
+
+    /// The same store trusting a checked session for `ttl` before reading it again (zero:
+    /// read it on every request).
+    pub fn with_session_ttl(mut self, ttl: std::time::Duration) -> Store {
+        self.sessions = std::sync::Arc::new(session_cache::SessionCache::new(ttl));
+        self
+    }
+
+    /// The sessions this process checked a moment ago.
+    pub fn sessions(&self) -> &session_cache::SessionCache {
+        &self.sessions
     }
 
     /// The same store keeping new evidence bytes in `evidence` (the app's setting).

@@ -256,6 +256,8 @@ pub async fn import(
     )
     .await?;
     tx.commit().await?;
+    // The units may have changed names or places: accounts read with them are read again.
+    store.sessions().forget_all();
     Ok(Imported {
         version,
         created: true,

@@ -178,6 +178,7 @@ pub async fn check_current_password(store: &Store, username: &str, password: &st
         )
         .await?;
         tx.commit().await?;
+        store.sessions().forget_all();
     }
     Ok(false)
 }

@@ -265,6 +265,7 @@ pub async fn create(
     )
     .await?;
     tx.commit().await?;
+    store.sessions().forget_all();
     get(store, actor, code).await
 }
 

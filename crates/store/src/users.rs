@@ -388,6 +388,7 @@ pub async fn set_password(
     )
     .await?;
     tx.commit().await?;
+    store.sessions().forget_all();
     Ok(())
 }
 
@@ -444,6 +445,7 @@ pub async fn set_disabled(
     )
     .await?;
     tx.commit().await?;
+    store.sessions().forget_all();
     Ok(())
 }
 
@@ -470,16 +472,23 @@ pub async fn session_user(
     max_age: Duration,
 ) -> Result<Option<User>> {
     let digest = token_digest(token);
+    let now = Utc::now();
+    if let Some(c) = store.sessions().get(&digest) {
+        // Read a moment ago: only the clock can have ended it since.
+        if now - c.last_seen <= idle && now - c.created <= max_age {
+            return Ok(Some(c.user));
+        }
+    }
+    let generation = store.sessions().generation();
     let row =
         sqlx::query("SELECT user_id, created_at, last_seen FROM sessions WHERE token_hash = $1")
             .bind(&digest)
             .fetch_optional(&store.pool)
             .await?;
     let Some(row) = row else { return Ok(None) };
-    let now = Utc::now();
     let last_seen: String = row.try_get("last_seen")?;
     let created_at: String = row.try_get("created_at")?;
-    let last = parse_time(&last_seen).unwrap_or(now - idle - Duration::seconds(1));
+    let mut last = parse_time(&last_seen).unwrap_or(now - idle - Duration::seconds(1));
     let created = parse_time(&created_at).unwrap_or(now - max_age - Duration::seconds(1));
     if now - last > idle || now - created > max_age {
         delete_session(store, token).await?;
@@ -491,10 +500,22 @@ pub async fn session_user(
             .bind(&digest)
             .execute(&store.pool)
             .await?;
+        last = now;
     }
     let user_id: i64 = row.try_get("user_id")?;
-    let user = find_id(store, user_id).await?;
-    Ok(user.filter(|u| !u.disabled))
+    let Some(user) = find_id(store, user_id).await?.filter(|u| !u.disabled) else {
+        return Ok(None);
+    };
+    store.sessions().keep(
+        &digest,
+        crate::session_cache::Checked {
+            user: user.clone(),
+            created,
+            last_seen: last,
+        },
+        generation,
+    );
+    Ok(Some(user))
 }
 
 pub async fn delete_session(store: &Store, token: &str) -> Result<()> {
@@ -502,6 +523,7 @@ pub async fn delete_session(store: &Store, token: &str) -> Result<()> {
         .bind(token_digest(token))
         .execute(&store.pool)
         .await?;
+    store.sessions().forget_all();
     Ok(())
 }
 

@@ -408,6 +408,48 @@ fn two_servers_on_one_postgresql_share_sessions_files_and_send_each_reminder_onc
         .try_get("n")
         .unwrap();
         assert_eq!(delivered, notices);
+
+        // Signed out on A: A refuses the session at once; B, which trusted it a moment ago,
+        // refuses it too within its session check interval (5 s by default).
+        let seen_on_b = client
+            .get(format!("{}/api/v1/indicators", b.base))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(seen_on_b.status(), 200);
+        let out_on_a = client
+            .post(format!("{}/logout", a.base))
+            .header("cookie", &cookie)
+            .header("origin", &a.base)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(out_on_a.status(), 303);
+        let signed_out = Instant::now();
+        let on_a = client
+            .get(format!("{}/api/v1/indicators", a.base))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(on_a.status(), 401, "A forgets the session it ended");
+        let refused_by_b = loop {
+            let on_b = client
+                .get(format!("{}/api/v1/indicators", b.base))
+                .header("cookie", &cookie)
+                .send()
+                .await
+                .unwrap();
+            if on_b.status() == 401 || signed_out.elapsed() > Duration::from_secs(30) {
+                break signed_out.elapsed();
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        assert!(
+            refused_by_b < Duration::from_secs(7),
+            "B still took the ended session after {refused_by_b:?}"
+        );
         store.pool.close().await;
     });
 }
