@@ -605,3 +605,19 @@ pub async fn list(store: &Store, actor: &Actor, f: &Filter) -> Result<(Vec<Audit
         .collect::<Result<Vec<_>>>()?;
     Ok((recs, total))
 }
+
+/// How far the data has come: the audit trail's head and the newest notice. Every change a
+/// figure draws on is audited in its own transaction, except the notices the supervision and
+/// complaint ladders send, which are counted by their ids: a figure computed at one mark is
+/// still exact while the mark stands (on every process, since the mark is in the database).
+pub async fn watermark(store: &Store) -> Result<(i64, i64)> {
+    let row = sqlx::query(
+        "SELECT (SELECT seq FROM audit_head WHERE id = 1) AS seq, (SELECT MAX(id) FROM notices) AS notice",
+    )
+    .fetch_one(&store.pool)
+    .await?;
+    Ok((
+        row.try_get::<Option<i64>, _>("seq")?.unwrap_or(0),
+        row.try_get::<Option<i64>, _>("notice")?.unwrap_or(0),
+    ))
+}

@@ -23,7 +23,7 @@ static EN: LazyLock<LanguageIdentifier> =
     LazyLock::new(|| "en".parse().expect("static language id"));
 
 /// The UI languages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Lang {
     #[default]
     ZhCn,

@@ -4,6 +4,7 @@
 //! is how the binary and the in-process tests start the same server.
 
 pub mod api;
+pub mod assets;
 pub mod charts;
 pub mod ctx;
 pub mod error;
@@ -23,6 +24,7 @@ pub mod pdf;
 pub mod state;
 pub mod upload;
 pub mod view;
+pub mod view_cache;
 
 use axum::Router;
 use qcity_store::Store;
@@ -39,6 +41,7 @@ impl AppState {
         let limiter = limiter::PublicLimiter::new(config.public_posts_per_minute);
         let imports = state::ImportSlots::new(config.import_workers, config.import_wait);
         let upload_dir = config.upload_dir.clone().unwrap_or_else(std::env::temp_dir);
+        let views = Arc::new(view_cache::ViewCache::new(config.keep_views));
         AppState {
             store,
             config: Arc::new(config),
@@ -49,6 +52,7 @@ impl AppState {
             imports: Arc::new(imports),
             import_queue: Arc::new(import_queue::ImportQueue::new(&upload_dir)),
             home_owner: Arc::default(),
+            views,
         }
     }
 }

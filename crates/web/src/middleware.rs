@@ -18,6 +18,8 @@ use qcity_domain::role::Role;
 use std::time::Instant;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::csrf::CsrfLayer;
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
@@ -37,6 +39,7 @@ pub fn wrap(app: Router<AppState>, state: AppState) -> Router {
         }
     }
     let layers = ServiceBuilder::new()
+        .layer(CompressionLayer::new().compress_when(compressible()))
         .layer(axum::middleware::from_fn(drop_client_request_id))
         .layer(SetRequestIdLayer::new(
             x_request_id.clone(),
@@ -75,6 +78,17 @@ pub fn wrap(app: Router<AppState>, state: AppState) -> Router {
             ErrorKind::Internal.status().into_response()
         }));
     app.layer(layers).with_state(state)
+}
+
+/// Pages, API answers, scripts and CSV compress; images (but SVG), the office files and PDFs,
+/// which are compressed already, and tiny answers do not.
+fn compressible() -> impl Predicate {
+    DefaultPredicate::new()
+        .and(NotForContentType::const_new(
+            "application/vnd.openxmlformats",
+        ))
+        .and(NotForContentType::const_new("application/pdf"))
+        .and(NotForContentType::const_new("application/zip"))
 }
 
 /// Open311 (`/open311/`) authenticates by its `api_key`, never by a session: its requests

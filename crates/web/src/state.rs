@@ -45,6 +45,9 @@ pub struct Config {
     pub ladder: qcity_store::notices::Ladder,
     /// The bearer token `/metrics` requires (`QCITY_METRICS_TOKEN`); `None` turns `/metrics` off.
     pub metrics_token: Option<String>,
+    /// Keep the overviews' figures at the data's watermark ([`crate::view_cache`]); off, every
+    /// view computes them (the reference the equality tests compare against).
+    pub keep_views: bool,
 }
 
 impl Default for Config {
@@ -65,6 +68,7 @@ impl Default for Config {
             import_wait: std::time::Duration::from_secs(30),
             ladder: qcity_store::notices::Ladder::default(),
             metrics_token: None,
+            keep_views: true,
         }
     }
 }
@@ -89,6 +93,8 @@ pub struct AppState {
     pub import_queue: Arc<crate::import_queue::ImportQueue>,
     /// The installation's home district (the owner of its first plan version), once known.
     pub home_owner: Arc<tokio::sync::OnceCell<i64>>,
+    /// The overviews' figures kept at the data's watermark.
+    pub views: Arc<crate::view_cache::ViewCache>,
 }
 
 /// The import pool: a fixed number of slots, so that heavy imports cannot take every core

@@ -25,6 +25,7 @@ impl Ctx {
 }
 
 /// What every page template needs: language, the signed-in user, the business date.
+#[derive(Clone)]
 pub struct PageCtx {
     pub lang: Lang,
     pub username: String,
@@ -54,6 +55,11 @@ fn role_key(u: &qcity_store::users::User) -> String {
 }
 
 impl PageCtx {
+    /// The path of a static file by its content-hashed name (see [`crate::assets`]).
+    pub fn asset(&self, name: &str) -> &'static str {
+        crate::assets::href(name)
+    }
+
     pub fn new(ctx: &Ctx) -> PageCtx {
         PageCtx {
             lang: ctx.lang,

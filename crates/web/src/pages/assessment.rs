@@ -14,6 +14,7 @@ use crate::middleware::see_other;
 use crate::module::{BodyLimit, Module, NavEntry, Routes, signed_in};
 use crate::view::{PageCtx, attachment, render, unprocessable};
 use crate::view::{require_plan, target_lang};
+use crate::view_cache::ViewKey;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -904,6 +905,7 @@ async fn export_docx(
 }
 
 /// An indicator at risk on the leaders' page.
+#[derive(Clone)]
 struct RiskLine {
     code: String,
     name: String,
@@ -912,7 +914,7 @@ struct RiskLine {
     explanation: String,
 }
 
-#[derive(Template)]
+#[derive(Template, Clone)]
 #[template(path = "leader.html")]
 struct LeaderPage {
     ctx: PageCtx,
@@ -947,7 +949,21 @@ async fn leader(State(state): State<AppState>, ctx: Ctx) -> Result<Response, App
     {
         return Ok(see_other("/supervision/districts"));
     }
-    let (_, plan) = require_plan(&state, &ctx).await?;
+    let kept = state
+        .views
+        .get(&state.store, ViewKey::of("leader", &ctx), || {
+            leader_page(&state, &ctx)
+        })
+        .await?;
+    let mut page = (*kept).clone();
+    page.ctx = ctx.page();
+    Ok(render(&page))
+}
+
+/// The leaders' view's figures (kept at the data's watermark by the caller).
+async fn leader_page(state: &AppState, ctx: &Ctx) -> Result<LeaderPage, AppError> {
+    let actor = ctx.actor();
+    let (_, plan) = require_plan(state, ctx).await?;
     let today = ctx.today;
     let phase = plan
         .phases
@@ -955,7 +971,7 @@ async fn leader(State(state): State<AppState>, ctx: Ctx) -> Result<Response, App
         .find(|p| p.start <= today && today <= p.end)
         .map(|p| format!("{} ({} – {})", p.name, p.start, p.end))
         .unwrap_or_else(|| ctx.t("home-no-phase"));
-    let lang = lang(&ctx);
+    let lang = lang(ctx);
     let obs =
         qcity_store::indicators::observations_of(&state.store, &actor, &plan, ctx.today).await?;
     let standings = qcity_store::indicators::evaluate(&plan, &obs, today);
@@ -1039,16 +1055,16 @@ async fn leader(State(state): State<AppState>, ctx: Ctx) -> Result<Response, App
         .await?
         .into_iter()
         .next();
-    let before = crate::pages::home::month_ago_tally(&state, &ctx).await?;
+    let before = crate::pages::home::month_ago_tally(state, ctx).await?;
     let headline = Some(crate::pages::home::headline(
-        &ctx,
+        ctx,
         &district,
         &before,
         status_counts,
         &overdue,
         current.as_ref(),
     ));
-    Ok(render(&LeaderPage {
+    Ok(LeaderPage {
         ctx: ctx.page(),
         headline,
         phase,
@@ -1064,7 +1080,7 @@ async fn leader(State(state): State<AppState>, ctx: Ctx) -> Result<Response, App
         categories,
         readiness,
         vetoed,
-    }))
+    })
 }
 
 /// Unit assessment (考核) and the leaders' view.

@@ -21,6 +21,7 @@ use qcity_store::units::{self, Unit};
 const SHOWN: usize = 5;
 
 /// One line of a work queue.
+#[derive(Clone)]
 pub struct QueueItem {
     pub text: String,
     pub href: String,
@@ -28,6 +29,7 @@ pub struct QueueItem {
 }
 
 /// A work queue: what waits, how many, where to deal with it.
+#[derive(Clone)]
 pub struct Queue {
     /// Its element id (tests and the browser find it by this).
     pub id: &'static str,
@@ -43,6 +45,7 @@ pub struct Queue {
 
 /// The leader's headline: the figures of the district on the business date, each with its
 /// change since the same day a month earlier, and where it stands against the acceptance.
+#[derive(Clone)]
 pub struct Headline {
     pub completion: String,
     pub completion_change: String,
@@ -55,7 +58,7 @@ pub struct Headline {
     pub behind: Vec<(String, String, usize)>,
 }
 
-#[derive(Template)]
+#[derive(Template, Clone)]
 #[template(path = "home.html")]
 struct HomePage {
     ctx: PageCtx,
@@ -68,6 +71,22 @@ struct HomePage {
 }
 
 pub async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    ctx.user()?;
+    let kept = state
+        .views
+        .get(
+            &state.store,
+            crate::view_cache::ViewKey::of_user("home", &ctx),
+            || home_page(&state, &ctx),
+        )
+        .await?;
+    let mut page = (*kept).clone();
+    page.ctx = ctx.page();
+    Ok(render(&page))
+}
+
+/// The home page's figures and queues (kept at the data's watermark by the caller).
+async fn home_page(state: &AppState, ctx: &Ctx) -> Result<HomePage, AppError> {
     let user = ctx.user()?;
     let actor = ctx.actor();
     let my_unit = match &user.unit_code {
@@ -76,27 +95,27 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, A
     };
     let plan = state.plan_of(actor.owner_id).await?.map(|(_, p)| p);
     let (plan_title, phase) = match &plan {
-        Some(p) => (p.plan.title.clone(), phase_text(&ctx, p)),
+        Some(p) => (p.plan.title.clone(), phase_text(ctx, p)),
         None => (String::new(), String::new()),
     };
     let mut queues = Vec::new();
     let mut headline = None;
     if let Some(plan) = &plan {
         match user.role {
-            Role::Unit => queues = unit_queues(&state, &ctx, plan).await?,
-            Role::Office => queues = office_queues(&state, &ctx, plan).await?,
-            Role::Leader => headline = Some(leader_headline(&state, &ctx, plan).await?),
+            Role::Unit => queues = unit_queues(state, ctx, plan).await?,
+            Role::Office => queues = office_queues(state, ctx, plan).await?,
+            Role::Leader => headline = Some(leader_headline(state, ctx, plan).await?),
             Role::Evaluator => {}
         }
     }
     if user.role == Role::Evaluator {
-        queues = evaluator_queues(&state, &ctx).await?;
+        queues = evaluator_queues(state, ctx).await?;
     }
     let due_soon = match &plan {
-        Some(plan) if user.role != Role::Evaluator => due_soon(&ctx, plan, user),
+        Some(plan) if user.role != Role::Evaluator => due_soon(ctx, plan, user),
         _ => vec![],
     };
-    Ok(render(&HomePage {
+    Ok(HomePage {
         ctx: ctx.page(),
         my_unit,
         plan_title,
@@ -104,7 +123,7 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, A
         headline,
         queues,
         due_soon,
-    }))
+    })
 }
 
 /// The plan's phase on the business date, in words.

@@ -44,6 +44,7 @@ pub fn routes(r: Routes) -> Routes {
 }
 
 /// A dashboard row.
+#[derive(Clone)]
 pub struct Card {
     pub code: String,
     pub name: String,
@@ -109,7 +110,7 @@ fn card(
     }
 }
 
-#[derive(Template)]
+#[derive(Template, Clone)]
 #[template(path = "indicators.html")]
 struct DashboardPage {
     ctx: PageCtx,
@@ -123,7 +124,22 @@ struct DashboardPage {
 
 async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     ctx.user()?;
-    let (_, plan) = require_plan(&state, &ctx).await?;
+    let kept = state
+        .views
+        .get(
+            &state.store,
+            crate::view_cache::ViewKey::of("indicators", &ctx),
+            || dashboard_figures(&state, &ctx),
+        )
+        .await?;
+    let mut page = (*kept).clone();
+    page.ctx = ctx.page();
+    Ok(render(&page))
+}
+
+/// The indicator dashboard's figures (kept at the data's watermark by the caller).
+async fn dashboard_figures(state: &AppState, ctx: &Ctx) -> Result<DashboardPage, AppError> {
+    let (_, plan) = require_plan(state, ctx).await?;
     let actor = ctx.actor();
     let obs = indicators::observations_of(&state.store, &actor, &plan, ctx.today).await?;
     let standings = indicators::evaluate(&plan, &obs, ctx.today);
@@ -138,7 +154,7 @@ async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Result<Response, 
                 standings
                     .iter()
                     .find(|s| s.code == i.code)
-                    .map(|s| card(&ctx, i, s, obs.get(&i.code), public.contains(&i.code)))
+                    .map(|s| card(ctx, i, s, obs.get(&i.code), public.contains(&i.code)))
             })
             .collect();
         areas.push((area.name.clone(), cards));
@@ -149,7 +165,7 @@ async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Result<Response, 
         .iter()
         .map(|i| {
             let s = indicators::standing(i, &obs, ctx.today);
-            card(&ctx, i, &s, obs.get(&i.code), public.contains(&i.code))
+            card(ctx, i, &s, obs.get(&i.code), public.contains(&i.code))
         })
         .collect();
     if !content_cards.is_empty() {
@@ -190,14 +206,14 @@ async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Result<Response, 
         && qcity_store::units::readable_districts(&state.store, &actor)
             .await
             .is_ok();
-    Ok(render(&DashboardPage {
+    Ok(DashboardPage {
         ctx: ctx.page(),
         areas,
         counts,
         pending,
         completeness,
         compares,
-    }))
+    })
 }
 
 /// Target lines to draw for a measure over `years`.

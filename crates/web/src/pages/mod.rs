@@ -26,7 +26,6 @@ use crate::i18n::Lang;
 use crate::middleware::see_other;
 use crate::module::Routes;
 use axum::Form;
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use serde::Deserialize;
@@ -35,10 +34,8 @@ use serde::Deserialize;
 pub fn core_routes(r: Routes) -> Routes {
     r.get("/", home::home)
         .post("/lang", switch_lang)
-        .get("/static/app.css", stylesheet)
-        .get("/static/app.js", script)
-        .get("/static/favicon.svg", favicon)
-        .get("/favicon.ico", favicon)
+        .get("/static/{file}", crate::assets::serve)
+        .get("/favicon.ico", crate::assets::favicon)
 }
 
 #[derive(Deserialize)]
@@ -60,39 +57,6 @@ async fn switch_lang(ctx: Ctx, jar: CookieJar, Form(f): Form<LangForm>) -> Respo
     (
         jar.add(cookie),
         see_other(&crate::view::safe_local_path(&f.back)),
-    )
-        .into_response()
-}
-
-async fn stylesheet() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        include_str!("../../static/app.css"),
-    )
-        .into_response()
-}
-
-async fn favicon() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "image/svg+xml"),
-            (header::CACHE_CONTROL, "public, max-age=86400"),
-        ],
-        include_str!("../../static/favicon.svg"),
-    )
-        .into_response()
-}
-
-async fn script() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        include_str!("../../static/app.js"),
     )
         .into_response()
 }

@@ -11,7 +11,7 @@ use crate::view::{PageCtx, encode_component, render, unprocessable};
 use askama::Template;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::NaiveDate;
 use qcity_domain::plan::Plan;
 use qcity_domain::role::Role;
@@ -41,7 +41,6 @@ pub fn routes(r: Routes) -> Routes {
         .get("/supervision", overview)
         .post("/supervision/review", batch_review)
         .post("/supervision/urge", urge)
-        .get("/static/evidence.js", evidence_script)
         .get("/notices", notice_list)
         .post("/notices", issue_duban)
         .post("/notices/{id}/read", read_notice)
@@ -49,6 +48,7 @@ pub fn routes(r: Routes) -> Routes {
 }
 
 /// An obligation with what a page shows about it.
+#[derive(Clone)]
 pub struct Row {
     pub ob: Obligation,
     pub text: String,
@@ -872,18 +872,6 @@ pub fn previewable(mime: &str) -> bool {
     INLINE_TYPES.contains(&mime)
 }
 
-/// The report form's own script: checks a chosen file's type and size before sending.
-async fn evidence_script() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        include_str!("../../static/evidence.js"),
-    )
-        .into_response()
-}
-
 /// A form's fields as pairs: a repeated field (`pick=1&pick=2`) keeps all its values.
 type Pairs = Vec<(String, String)>;
 
@@ -982,13 +970,14 @@ async fn urge(
 }
 
 /// One cell of the unit × category heat map.
+#[derive(Clone)]
 pub struct Cell {
     pub text: String,
     pub class: &'static str,
     pub title: String,
 }
 
-#[derive(Template)]
+#[derive(Template, Clone)]
 #[template(path = "supervision.html")]
 struct OverviewPage {
     ctx: PageCtx,
@@ -1080,6 +1069,23 @@ async fn overview_page(
     errors: Vec<(String, String)>,
 ) -> Result<Response, AppError> {
     ctx.require_role(&[Role::Office, Role::Leader, Role::Evaluator])?;
+    let kept = state
+        .views
+        .get(
+            &state.store,
+            crate::view_cache::ViewKey::of("supervision", ctx),
+            || overview_figures(state, ctx),
+        )
+        .await?;
+    let mut page = (*kept).clone();
+    page.ctx = ctx.page();
+    page.done = done;
+    page.errors = errors;
+    Ok(render(&page))
+}
+
+/// The supervision overview's figures and lists (kept at the data's watermark by the caller).
+async fn overview_figures(state: &AppState, ctx: &Ctx) -> Result<OverviewPage, AppError> {
     let (_, plan) = crate::view::require_plan(state, ctx).await?;
     // Counted by the database: the overview stays fast with many obligations.
     let tallies = obligations::tallies_sql(&state.store, &ctx.actor(), ctx.today).await?;
@@ -1191,7 +1197,7 @@ async fn overview_page(
     } else {
         Vec::new()
     };
-    Ok(render(&OverviewPage {
+    Ok(OverviewPage {
         ctx: ctx.page(),
         city_tasks,
         city_tasks_accepted,
@@ -1205,9 +1211,9 @@ async fn overview_page(
         extensions,
         timeline_svg,
         unacknowledged,
-        done,
-        errors,
-    }))
+        done: Vec::new(),
+        errors: Vec::new(),
+    })
 }
 
 /// The notices page's filters as they travel in the URL (kept as typed, so the form shows

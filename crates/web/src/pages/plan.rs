@@ -35,6 +35,7 @@ pub fn unit_names(plan: &Plan, codes: &[String]) -> String {
         .join("、")
 }
 
+#[derive(Clone)]
 pub struct ContentRow {
     pub category: String,
     pub item: String,

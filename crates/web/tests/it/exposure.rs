@@ -1,5 +1,6 @@
 //! What the server shows to whom outside the pages' own checks: `/metrics` only with its
-//! token, and no copy of a signed-in page or an API answer kept by a browser or proxy.
+//! token, no copy of a signed-in page or an API answer kept by a browser or proxy, static
+//! files cached by their content-hashed names, answers compressed when asked.
 
 use crate::harness::{ADMIN_PASSWORD, TestApp, body};
 
@@ -73,7 +74,86 @@ async fn signed_in_pages_and_api_answers_are_not_stored() {
     let res = api.get(app.url("/api/v1/me")).send().await.unwrap();
     assert_eq!(res.status(), 401);
     assert_eq!(res.headers()["cache-control"], "no-store");
-    // Static assets are the same for everyone and stay cacheable.
-    let res = api.get(app.url("/static/app.css")).send().await.unwrap();
-    assert_eq!(res.headers()["cache-control"], "public, max-age=3600");
+    // Static assets are the same for everyone and stay cacheable: by the content-hashed name
+    // the pages use for a year, by the plain name (pages kept from an older build) an hour.
+    let page = body(api.get(app.url("/login")).send().await.unwrap()).await;
+    for name in ["app.css", "app.js", "favicon.svg"] {
+        let href = qcity_web::assets::href(name);
+        assert!(page.contains(&format!("\"{href}\"")), "{name} in {page}");
+        let res = api.get(app.url(href)).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{href}");
+        assert_eq!(
+            res.headers()["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
+        let hashed = res.bytes().await.unwrap();
+        let res = api
+            .get(app.url(&format!("/static/{name}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.headers()["cache-control"], "public, max-age=3600");
+        assert_eq!(res.bytes().await.unwrap(), hashed, "{name}: one content");
+    }
+    let res = api
+        .get(app.url("/static/app.000000000000.css"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+}
+
+#[tokio::test]
+async fn pages_and_answers_travel_compressed_when_the_browser_asks() {
+    use std::io::Read;
+    let app = TestApp::with_plan().await;
+    let office = app.login("admin", ADMIN_PASSWORD).await;
+    for path in ["/supervision", "/api/v1/indicators", "/static/app.css"] {
+        let plain = office.get(app.url(path)).send().await.unwrap();
+        assert!(plain.headers().get("content-encoding").is_none(), "{path}");
+        let plain = plain.bytes().await.unwrap();
+        let res = office
+            .get(app.url(path))
+            .header("accept-encoding", "gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+        assert_eq!(res.headers()["content-encoding"], "gzip", "{path}");
+        let packed = res.bytes().await.unwrap();
+        assert!(
+            packed.len() * 2 < plain.len(),
+            "{path}: {} of {}",
+            packed.len(),
+            plain.len()
+        );
+        let mut unpacked = Vec::new();
+        flate2::read::GzDecoder::new(packed.as_ref())
+            .read_to_end(&mut unpacked)
+            .unwrap();
+        if path.starts_with("/static") {
+            assert_eq!(unpacked, plain.as_ref(), "{path}");
+        } else {
+            // Pages carry per-request tokens: compare what the page says, not every byte.
+            let text = String::from_utf8(unpacked).unwrap();
+            assert!(
+                text.contains(if path == "/supervision" {
+                    "督查"
+                } else {
+                    "\"code\""
+                }),
+                "{path}"
+            );
+        }
+    }
+    // A workbook is compressed already: it goes as it is.
+    let res = office
+        .get(app.url("/indicators/template.xlsx"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers().get("content-encoding").is_none());
+    assert!(res.bytes().await.unwrap().starts_with(b"PK"));
 }

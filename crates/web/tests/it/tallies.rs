@@ -242,3 +242,174 @@ async fn kept_figures_equal_a_recount_after_random_changes() {
     );
     assert_exact(&app, &office, next, "the next day").await;
 }
+
+/// The part of a page its figures are in (the frame around it names the reader).
+fn main_of(page: &str) -> &str {
+    let start = page.find("<main").unwrap_or(0);
+    let end = page.find("</main>").unwrap_or(page.len());
+    &page[start..end]
+}
+
+/// The overviews as two servers on one database show them: one keeping each view's figures at
+/// the data's watermark (as `qcity serve` does), one computing them on every request.
+async fn assert_same_views(
+    app: &crate::harness::TestApp,
+    fresh: &crate::harness::Sibling,
+    readers: &[&reqwest::Client],
+    step: &str,
+) {
+    for c in readers {
+        for path in ["/", "/leader", "/supervision", "/indicators"] {
+            let kept = c.get(app.url(path)).send().await.unwrap();
+            assert_eq!(kept.status(), 200, "{path} after {step}");
+            let kept = kept.text().await.unwrap();
+            let computed = c.get(fresh.url(path)).send().await.unwrap();
+            let computed = computed.text().await.unwrap();
+            assert_eq!(
+                main_of(&kept),
+                main_of(&computed),
+                "{path} after {step}: the kept view differs from a fresh one"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn kept_views_equal_fresh_ones_after_random_changes() {
+    let day = chrono::NaiveDate::from_ymd_opt(2015, 3, 10).unwrap();
+    let config = || qcity_web::Config {
+        today: Some(day),
+        ..Default::default()
+    };
+    let app = crate::harness::TestApp::with_plan_and(config()).await;
+    let fresh = app
+        .sibling(qcity_web::Config {
+            keep_views: false,
+            ..config()
+        })
+        .await;
+    let office_c = app.login("admin", crate::harness::ADMIN_PASSWORD).await;
+    let leader_c = app.user("quzhang", Role::Leader, None).await;
+    let readers = [&office_c, &leader_c];
+    let office = Actor::system("t");
+    assert_same_views(&app, &fresh, &readers, "the start").await;
+
+    // The kept views are what is served: a change made behind the store's back (no audit
+    // record, no notice) is not seen until the watermark moves.
+    let ob = obligations::list(&app.store, &office, &Filter::default(), day)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|o| o.status == qcity_domain::supervision::ObligationStatus::NotStarted)
+        .expect("an obligation not started");
+    let kept_before = office_c.get(app.url("/supervision")).send().await.unwrap();
+    let kept_before = kept_before.text().await.unwrap();
+    sqlx::query("UPDATE obligations SET unit_id = unit_id, status = 'accepted', accepted_on = '2015-03-01' WHERE id = $1")
+        .bind(ob.id)
+        .execute(&app.store.pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE tally_state SET as_of = '1999-01-01'")
+        .execute(&app.store.pool)
+        .await
+        .unwrap();
+    let kept_after = office_c.get(app.url("/supervision")).send().await.unwrap();
+    let kept_after = kept_after.text().await.unwrap();
+    assert_eq!(
+        main_of(&kept_before),
+        main_of(&kept_after),
+        "served from the kept view"
+    );
+    let computed = office_c
+        .get(fresh.url("/supervision"))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(
+        main_of(&kept_after),
+        main_of(&computed.text().await.unwrap()),
+        "the fresh view counts the changed row"
+    );
+    sqlx::query("UPDATE obligations SET status = $1, accepted_on = NULL WHERE id = $2")
+        .bind(ob.status.as_str())
+        .bind(ob.id)
+        .execute(&app.store.pool)
+        .await
+        .unwrap();
+    tallies::rebuild(&app.store, day).await.unwrap();
+
+    let mut rng = Lcg(20261207);
+    let plan = qcity_domain::plan::default_plan();
+    let mut changes = 0;
+    for step in 0..24 {
+        let obs = obligations::list(&app.store, &office, &Filter::default(), day)
+            .await
+            .unwrap();
+        let ob = &obs[rng.next(obs.len())];
+        let staff = unit_actor(ob.unit_id);
+        let done = match rng.next(6) {
+            0 | 1 => obligations::report(
+                &app.store,
+                &staff,
+                ob.id,
+                hand_in(format!("views-{step:04}-000000000000")),
+                &Default::default(),
+                day,
+            )
+            .await
+            .is_ok(),
+            2 => obligations::review(
+                &app.store,
+                &office,
+                ob.id,
+                rng.next(3) > 0,
+                "请补充材料",
+                ob.row_version,
+                day,
+            )
+            .await
+            .is_ok(),
+            3 => obligations::withdraw(&app.store, &staff, ob.id, day)
+                .await
+                .is_ok(),
+            4 => {
+                // An indicator value entered and approved.
+                let ind = &plan.indicators[rng.next(plan.indicators.len())];
+                let v = qcity_store::indicators::NewValue {
+                    indicator: ind.code.clone(),
+                    measure: String::new(),
+                    year: 2014,
+                    value: Some(50.0 + rng.next(50) as f64),
+                    judged: None,
+                    comment: "统计数据".into(),
+                    source: "manual".into(),
+                };
+                match qcity_store::indicators::submit(
+                    &app.store,
+                    &office,
+                    &plan,
+                    v,
+                    &Default::default(),
+                )
+                .await
+                {
+                    Ok(id) => qcity_store::indicators::decide(&app.store, &office, id, true, "")
+                        .await
+                        .is_ok(),
+                    Err(_) => false,
+                }
+            }
+            _ => {
+                // The ladder sends its reminders and escalations (notices, not audited).
+                let ladder = qcity_store::notices::Ladder::default();
+                let later = day + chrono::Duration::days(rng.next(40) as i64);
+                qcity_store::notices::supervise(&app.store, later, &ladder)
+                    .await
+                    .is_ok_and(|f| f.reminders + f.cuiban + f.duban + f.tongbao > 0)
+            }
+        };
+        changes += usize::from(done);
+        assert_same_views(&app, &fresh, &readers, &format!("step {step}")).await;
+    }
+    assert!(changes > 8, "only {changes} changes went through");
+}
