@@ -13,6 +13,11 @@
 
 use crate::error::AppError;
 use crate::i18n::Lang;
+use crate::view::PageCtx;
+use askama::Template;
+use axum::body::{Body, Bytes};
+use axum::http::header;
+use axum::response::Response;
 use chrono::NaiveDate;
 use qcity_domain::role::Role;
 use qcity_store::Store;
@@ -37,6 +42,8 @@ pub struct ViewKey {
     pub user: Option<i64>,
     pub lang: Lang,
     pub today: NaiveDate,
+    /// The page as rendered for its reader rather than its figures.
+    pub rendered: bool,
 }
 
 struct Kept {
@@ -90,6 +97,49 @@ impl ViewCache {
         Ok(value)
     }
 
+    /// A page made of kept figures, itself kept as rendered for its reader: a view while the
+    /// watermark stands copies no figure and renders nothing. `frame` is the page's frame
+    /// (`ctx`), set to the reader's before rendering; `per_user`: the figures themselves are
+    /// the reader's own (the home page's queues).
+    pub async fn page<P, F, Fut>(
+        &self,
+        store: &Store,
+        ctx: &crate::ctx::Ctx,
+        view: &'static str,
+        per_user: bool,
+        frame: fn(&mut P) -> &mut PageCtx,
+        compute: F,
+    ) -> Result<Response, AppError>
+    where
+        P: Template + Clone + Send + Sync + 'static,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<P, AppError>>,
+    {
+        let figures_key = if per_user {
+            ViewKey::of_user(view, ctx)
+        } else {
+            ViewKey::of(view, ctx)
+        };
+        let html_key = ViewKey {
+            rendered: true,
+            ..ViewKey::of_user(view, ctx)
+        };
+        let html: Arc<Bytes> = self
+            .get(store, html_key, || async {
+                let figures = self.get(store, figures_key, compute).await?;
+                let mut page = (*figures).clone();
+                *frame(&mut page) = ctx.page();
+                page.render()
+                    .map(Bytes::from)
+                    .map_err(|e| AppError::Internal(format!("template: {e}")))
+            })
+            .await?;
+        Response::builder()
+            .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
+            .body(Body::from((*html).clone()))
+            .map_err(|e| AppError::Internal(e.to_string()))
+    }
+
     fn lookup(&self, key: &ViewKey, mark: (i64, i64)) -> Option<Arc<dyn Any + Send + Sync>> {
         let entries = self.entries.lock().ok()?;
         entries
@@ -133,6 +183,7 @@ impl ViewKey {
             user: None,
             lang: ctx.lang,
             today: ctx.today,
+            rendered: false,
         }
     }
 

@@ -14,7 +14,6 @@ use crate::middleware::see_other;
 use crate::module::{BodyLimit, Module, NavEntry, Routes, signed_in};
 use crate::view::{PageCtx, attachment, render, unprocessable};
 use crate::view::{require_plan, target_lang};
-use crate::view_cache::ViewKey;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -942,22 +941,31 @@ struct LeaderPage {
 async fn leader(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     ctx.require_role(&[Role::Leader, Role::Office])?;
     let actor = ctx.actor();
-    // A city's (or province's) leaders run no plan of their own yet: their view is the
+    // A city's (or province's) leaders without a plan of their own: their view is the
     // comparison of their districts, not the home district's plan with none of its figures.
+    // (Every district runs a plan: it is made with one.)
+    let above_district = ctx
+        .user
+        .as_ref()
+        .and_then(|u| u.owner_kind.as_deref())
+        .is_some_and(|kind| kind != "district");
     if let Some(owner) = actor.owner_id
+        && above_district
         && qcity_store::plan::current_version_of_id(&state.store, owner).await? == 0
     {
         return Ok(see_other("/supervision/districts"));
     }
-    let kept = state
+    state
         .views
-        .get(&state.store, ViewKey::of("leader", &ctx), || {
-            leader_page(&state, &ctx)
-        })
-        .await?;
-    let mut page = (*kept).clone();
-    page.ctx = ctx.page();
-    Ok(render(&page))
+        .page(
+            &state.store,
+            &ctx,
+            "leader",
+            false,
+            |p: &mut LeaderPage| &mut p.ctx,
+            || leader_page(&state, &ctx),
+        )
+        .await
 }
 
 /// The leaders' view's figures (kept at the data's watermark by the caller).

@@ -4,7 +4,7 @@
 use crate::AppState;
 use crate::ctx::Ctx;
 use crate::error::AppError;
-use crate::view::{PageCtx, render};
+use crate::view::PageCtx;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
@@ -72,17 +72,17 @@ struct HomePage {
 
 pub async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     ctx.user()?;
-    let kept = state
+    state
         .views
-        .get(
+        .page(
             &state.store,
-            crate::view_cache::ViewKey::of_user("home", &ctx),
+            &ctx,
+            "home",
+            true,
+            |p: &mut HomePage| &mut p.ctx,
             || home_page(&state, &ctx),
         )
-        .await?;
-    let mut page = (*kept).clone();
-    page.ctx = ctx.page();
-    Ok(render(&page))
+        .await
 }
 
 /// The home page's figures and queues (kept at the data's watermark by the caller).

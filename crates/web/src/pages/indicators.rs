@@ -124,17 +124,17 @@ struct DashboardPage {
 
 async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     ctx.user()?;
-    let kept = state
+    state
         .views
-        .get(
+        .page(
             &state.store,
-            crate::view_cache::ViewKey::of("indicators", &ctx),
+            &ctx,
+            "indicators",
+            false,
+            |p: &mut DashboardPage| &mut p.ctx,
             || dashboard_figures(&state, &ctx),
         )
-        .await?;
-    let mut page = (*kept).clone();
-    page.ctx = ctx.page();
-    Ok(render(&page))
+        .await
 }
 
 /// The indicator dashboard's figures (kept at the data's watermark by the caller).

@@ -1069,6 +1069,20 @@ async fn overview_page(
     errors: Vec<(String, String)>,
 ) -> Result<Response, AppError> {
     ctx.require_role(&[Role::Office, Role::Leader, Role::Evaluator])?;
+    if done.is_empty() && errors.is_empty() {
+        return state
+            .views
+            .page(
+                &state.store,
+                ctx,
+                "supervision",
+                false,
+                |p: &mut OverviewPage| &mut p.ctx,
+                || overview_figures(state, ctx),
+            )
+            .await;
+    }
+    // After a batch action: the kept figures with what the action did above them.
     let kept = state
         .views
         .get(
