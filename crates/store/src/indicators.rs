@@ -903,30 +903,67 @@ pub struct DistrictValue {
     pub denominator: Option<f64>,
 }
 
-/// The districts the actor may compare (`units::readable_districts`) and the approved values
-/// of each (the one in force per indicator, measure and year; benchmarks left out). The home
-/// district's computed indicators take, for each year their registry covers, the registry's
-/// counts, as its own dashboard does (registries are not yet kept per district, so other
-/// districts have only the values they entered).
+/// The districts the actor may compare (`units::readable_districts`), the years any of them
+/// has approved values for, the year shown (`asked` when it is one of them, else the latest)
+/// and each district's approved values of that year (the one in force per indicator and
+/// measure; benchmarks left out). The home district's computed indicators take, for each year
+/// their registry covers, the registry's counts, as its own dashboard does (registries are not
+/// yet kept per district, so other districts have only the values they entered). Only the
+/// shown year's values are read: a province holds ten years of every district's values.
 pub async fn by_district(
     store: &Store,
     actor: &Actor,
     plan: &Plan,
     today: chrono::NaiveDate,
-) -> Result<(Vec<Node>, Vec<DistrictValue>)> {
+    asked: Option<i64>,
+) -> Result<ByDistrict> {
     let (_, districts) = crate::units::readable_districts(store, actor).await?;
     if districts.is_empty() {
-        return Ok((districts, Vec::new()));
+        return Ok(ByDistrict::default());
     }
     // Ids from the org tree, never text a user typed.
     let ids: Vec<String> = districts.iter().map(|d| d.id.to_string()).collect();
+    let owners = ids.join(", ");
+    let mut years: Vec<i64> = sqlx::query_scalar(&format!(
+        "SELECT DISTINCT year FROM indicator_values WHERE status = 'approved' \
+         AND indicator NOT LIKE $1 AND owner_id IN ({owners})"
+    ))
+    .bind(format!("{BENCHMARK_PREFIX}%"))
+    .fetch_all(&store.pool)
+    .await?;
+    let home = crate::plan::home_owner(store)
+        .await?
+        .filter(|h| districts.iter().any(|d| d.id == *h));
+    let registry = match home {
+        Some(_) => computed(store, plan, today).await?,
+        None => Default::default(),
+    };
+    for (_, ratios) in &registry {
+        years.extend(
+            ratios
+                .iter()
+                .filter(|r| r.denominator > 0)
+                .map(|r| i64::from(r.year)),
+        );
+    }
+    years.sort_unstable();
+    years.dedup();
+    let year = asked
+        .filter(|y| years.contains(y))
+        .or(years.last().copied());
+    let Some(shown) = year else {
+        return Ok(ByDistrict {
+            districts,
+            ..ByDistrict::default()
+        });
+    };
     let rows = sqlx::query(&format!(
         "SELECT owner_id, indicator, measure, year, value, judged, numerator, denominator \
          FROM indicator_values WHERE status = 'approved' AND indicator NOT LIKE $1 \
-         AND owner_id IN ({}) ORDER BY indicator, measure, year, owner_id",
-        ids.join(", ")
+         AND year = $2 AND owner_id IN ({owners}) ORDER BY indicator, measure, year, owner_id"
     ))
     .bind(format!("{BENCHMARK_PREFIX}%"))
+    .bind(shown)
     .fetch_all(&store.pool)
     .await?;
     let mut values = rows
@@ -944,26 +981,50 @@ pub async fn by_district(
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    let home = crate::plan::home_owner(store).await?;
-    if let Some(home) = home.filter(|h| districts.iter().any(|d| d.id == *h)) {
-        for (code, ratios) in computed(store, plan, today).await? {
-            for r in ratios.iter().filter(|r| r.denominator > 0) {
-                let year = i64::from(r.year);
-                values.retain(|v| !(v.owner_id == home && v.indicator == code && v.year == year));
-                values.push(DistrictValue {
-                    owner_id: home,
-                    indicator: code.clone(),
-                    measure: String::new(),
-                    year,
-                    value: r.percent(),
-                    judged: None,
-                    numerator: Some(r.numerator as f64),
-                    denominator: Some(r.denominator as f64),
-                });
-            }
-        }
+    if let Some(home) = home {
+        // The registry's figures replace the home district's entered values of the same
+        // indicator: collected first, then one pass over the values.
+        let from_registry: Vec<DistrictValue> = registry
+            .iter()
+            .flat_map(|(code, ratios)| {
+                ratios
+                    .iter()
+                    .filter(|r| r.denominator > 0 && i64::from(r.year) == shown)
+                    .map(move |r| DistrictValue {
+                        owner_id: home,
+                        indicator: code.clone(),
+                        measure: String::new(),
+                        year: shown,
+                        value: r.percent(),
+                        judged: None,
+                        numerator: Some(r.numerator as f64),
+                        denominator: Some(r.denominator as f64),
+                    })
+            })
+            .collect();
+        values.retain(|v| {
+            v.owner_id != home || !from_registry.iter().any(|c| c.indicator == v.indicator)
+        });
+        values.extend(from_registry);
     }
-    Ok((districts, values))
+    Ok(ByDistrict {
+        districts,
+        years,
+        year,
+        values,
+    })
+}
+
+/// What [`by_district`] answers.
+#[derive(Debug, Default)]
+pub struct ByDistrict {
+    pub districts: Vec<Node>,
+    /// Every year with an approved value, oldest first.
+    pub years: Vec<i64>,
+    /// The year shown; `None` when nothing was approved anywhere.
+    pub year: Option<i64>,
+    /// The shown year's values of every district.
+    pub values: Vec<DistrictValue>,
 }
 
 /// Indicator values, their evidence and what is disclosed to the public.

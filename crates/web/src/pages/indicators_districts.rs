@@ -71,17 +71,19 @@ struct Rollup {
 async fn rollup(state: &AppState, ctx: &Ctx, asked: &str) -> Result<Rollup, AppError> {
     ctx.user()?;
     let (_, plan) = require_plan(state, ctx).await?;
-    let (districts, values) =
-        indicators::by_district(&state.store, &ctx.actor(), &plan, ctx.today).await?;
-    let mut years: Vec<i64> = values.iter().map(|v| v.year).collect();
-    years.sort_unstable();
-    years.dedup();
-    let year = asked
-        .trim()
-        .parse::<i64>()
-        .ok()
-        .filter(|y| years.contains(y))
-        .or(years.last().copied());
+    let indicators::ByDistrict {
+        districts,
+        years,
+        year,
+        values,
+    } = indicators::by_district(
+        &state.store,
+        &ctx.actor(),
+        &plan,
+        ctx.today,
+        asked.trim().parse::<i64>().ok(),
+    )
+    .await?;
     // (indicator, measure) → district → its value of the year.
     let mut of_year: BTreeMap<(&str, &str), BTreeMap<i64, &DistrictValue>> = BTreeMap::new();
     for v in values.iter().filter(|v| Some(v.year) == year) {
