@@ -639,10 +639,18 @@ pub struct UnitRef {
     pub name: String,
 }
 
-/// Every member unit of the actor's district, by code: the units it assesses.
+/// The units the actor's plan assesses, by code: a district's member units, or the districts
+/// of a city running its own plan.
 pub async fn member_units(store: &Store, actor: &Actor) -> Result<Vec<UnitRef>> {
+    // A district's plan is undertaken by its member units; a city's own plan by its
+    // districts (上下联动), whose member units are theirs, not the city's.
+    let owner = actor.owner_sql();
     sqlx::query(&format!(
-        "SELECT id, code, name FROM org_units WHERE kind = 'member' AND id IN {} ORDER BY code",
+        "SELECT u.id, u.code, u.name FROM org_units u WHERE u.id IN {} \
+         AND ((u.kind = 'member' AND NOT EXISTS \
+               (SELECT 1 FROM org_units o WHERE o.id = {owner} AND o.kind IN ('city', 'province'))) \
+              OR (u.kind = 'district' AND u.parent_id = {owner})) \
+         ORDER BY u.code",
         actor.owned_units_sql()
     ))
     .fetch_all(&store.pool)

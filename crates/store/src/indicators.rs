@@ -938,7 +938,7 @@ pub async fn by_district(
         Some(_) => computed(store, plan, today).await?,
         None => Default::default(),
     };
-    for (_, ratios) in &registry {
+    for ratios in registry.values() {
         years.extend(
             ratios
                 .iter()

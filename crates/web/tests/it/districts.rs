@@ -1234,6 +1234,23 @@ async fn the_city_runs_its_own_plan_with_its_districts_as_units() {
         page.contains("id=\"city-plan\"")
             && !page.contains("action=\"/supervision/districts/city-plan\"")
     );
+
+    // The city issues its own bulletin and scores its own units: the districts.
+    let res = zz
+        .post(app.url("/bulletins"))
+        .form(&[("month", "2015-02"), ("confirm", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let at = res.headers()["location"].to_str().unwrap().to_string();
+    assert!(at.starts_with("/bulletins/"), "{at}");
+    let page = body(zz.get(app.url(&at)).send().await.unwrap()).await;
+    assert!(page.contains("惠济区") && page.contains("金水区"), "{page}");
+    let res = hj_office.get(app.url(&at)).send().await.unwrap();
+    assert_eq!(res.status(), 404, "the city's bulletin is not a district's");
+    let page = body(zz.get(app.url("/assessment")).send().await.unwrap()).await;
+    assert!(page.contains("惠济区") && page.contains("金水区"), "{page}");
 }
 
 /// Each district writes its own quality report, one per period, from its own figures; another
