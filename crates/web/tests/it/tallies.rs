@@ -1,7 +1,8 @@
 //! The supervision figures kept current (`obligations::tallies`): after any sequence of
 //! changes (hand-ins, reviews, withdrawals, extensions, a plan version, a second district),
 //! the kept cells equal a recount from the obligations, and the overviews answer the same
-//! whether they read the kept cells or count.
+//! whether they read the kept cells or count; the kept views (`view_cache`) show what a fresh
+//! computation shows after any sequence of changes.
 
 use qcity_domain::role::Role;
 use qcity_store::obligations::{self, Filter, ReportInput, tallies};
@@ -39,6 +40,66 @@ fn hand_in(token: String) -> ReportInput {
             filename: "a.pdf".into(),
             bytes: b"%PDF-1.4\n%%EOF\n".to_vec(),
         }],
+    }
+}
+
+/// One change to a random obligation through the store, as its unit or the office would make
+/// it: a hand-in (twice as likely), a review, a withdrawal, or an extension asked and decided.
+/// Whether it went through (many are refused by the obligation's state, as they should be).
+async fn change_an_obligation(
+    app: &crate::harness::TestApp,
+    office: &Actor,
+    rng: &mut Lcg,
+    tag: &str,
+    day: chrono::NaiveDate,
+) -> bool {
+    let obs = obligations::list(&app.store, office, &Filter::default(), day)
+        .await
+        .unwrap();
+    let ob = &obs[rng.next(obs.len())];
+    let staff = unit_actor(ob.unit_id);
+    match rng.next(5) {
+        0 | 1 => obligations::report(
+            &app.store,
+            &staff,
+            ob.id,
+            hand_in(format!("{tag}-000000000000")),
+            &Default::default(),
+            day,
+        )
+        .await
+        .is_ok(),
+        2 => obligations::review(
+            &app.store,
+            office,
+            ob.id,
+            rng.next(3) > 0,
+            "请补充材料",
+            ob.row_version,
+            day,
+        )
+        .await
+        .is_ok(),
+        3 => obligations::withdraw(&app.store, &staff, ob.id, day)
+            .await
+            .is_ok(),
+        _ => {
+            let due = chrono::NaiveDate::from_ymd_opt(2015, 12, 31).unwrap();
+            match obligations::request_extension(&app.store, &staff, ob.id, due, "理由", day).await
+            {
+                Ok(req) => obligations::decide_extension(
+                    &app.store,
+                    office,
+                    req,
+                    rng.next(2) == 0,
+                    "不同意",
+                    day,
+                )
+                .await
+                .is_ok(),
+                Err(_) => false,
+            }
+        }
     }
 }
 
@@ -146,55 +207,8 @@ async fn kept_figures_equal_a_recount_after_random_changes() {
     let mut rng = Lcg(20261206);
     let mut changes = 0;
     for step in 0..60 {
-        let obs = obligations::list(&app.store, &office, &Filter::default(), day)
-            .await
-            .unwrap();
-        let ob = &obs[rng.next(obs.len())];
-        let staff = unit_actor(ob.unit_id);
-        let done = match rng.next(5) {
-            0 | 1 => obligations::report(
-                &app.store,
-                &staff,
-                ob.id,
-                hand_in(format!("tally-{step:04}-000000000000")),
-                &Default::default(),
-                day,
-            )
-            .await
-            .is_ok(),
-            2 => obligations::review(
-                &app.store,
-                &office,
-                ob.id,
-                rng.next(3) > 0,
-                "请补充材料",
-                ob.row_version,
-                day,
-            )
-            .await
-            .is_ok(),
-            3 => obligations::withdraw(&app.store, &staff, ob.id, day)
-                .await
-                .is_ok(),
-            _ => {
-                let due = chrono::NaiveDate::from_ymd_opt(2015, 12, 31).unwrap();
-                match obligations::request_extension(&app.store, &staff, ob.id, due, "理由", day)
-                    .await
-                {
-                    Ok(req) => obligations::decide_extension(
-                        &app.store,
-                        &office,
-                        req,
-                        rng.next(2) == 0,
-                        "不同意",
-                        day,
-                    )
-                    .await
-                    .is_ok(),
-                    Err(_) => false,
-                }
-            }
-        };
+        let done =
+            change_an_obligation(&app, &office, &mut rng, &format!("tally-{step:04}"), day).await;
         changes += usize::from(done);
         assert_exact(&app, &office, day, &format!("step {step}")).await;
     }
@@ -342,37 +356,12 @@ async fn kept_views_equal_fresh_ones_after_random_changes() {
     let plan = qcity_domain::plan::default_plan();
     let mut changes = 0;
     for step in 0..24 {
-        let obs = obligations::list(&app.store, &office, &Filter::default(), day)
-            .await
-            .unwrap();
-        let ob = &obs[rng.next(obs.len())];
-        let staff = unit_actor(ob.unit_id);
-        let done = match rng.next(6) {
-            0 | 1 => obligations::report(
-                &app.store,
-                &staff,
-                ob.id,
-                hand_in(format!("views-{step:04}-000000000000")),
-                &Default::default(),
-                day,
-            )
-            .await
-            .is_ok(),
-            2 => obligations::review(
-                &app.store,
-                &office,
-                ob.id,
-                rng.next(3) > 0,
-                "请补充材料",
-                ob.row_version,
-                day,
-            )
-            .await
-            .is_ok(),
-            3 => obligations::withdraw(&app.store, &staff, ob.id, day)
-                .await
-                .is_ok(),
-            4 => {
+        let done = match rng.next(4) {
+            0 | 1 => {
+                change_an_obligation(&app, &office, &mut rng, &format!("views-{step:04}"), day)
+                    .await
+            }
+            2 => {
                 // An indicator value entered and approved.
                 let ind = &plan.indicators[rng.next(plan.indicators.len())];
                 let v = qcity_store::indicators::NewValue {
