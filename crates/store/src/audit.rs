@@ -606,18 +606,44 @@ pub async fn list(store: &Store, actor: &Actor, f: &Filter) -> Result<(Vec<Audit
     Ok((recs, total))
 }
 
-/// How far the data has come: the audit trail's head and the newest notice. Every change a
-/// figure draws on is audited in its own transaction, except the notices the supervision and
-/// complaint ladders send, which are counted by their ids: a figure computed at one mark is
-/// still exact while the mark stands (on every process, since the mark is in the database).
-pub async fn watermark(store: &Store) -> Result<(i64, i64)> {
+/// How far the data has come: the audit trail's head, the newest notice, and the delivery
+/// queue's state. Every change a figure draws on is audited in its own transaction, except the
+/// notices the supervision and complaint ladders send (counted by their ids) and deliveries
+/// made or failed (the outbox's newest id, and how many items wait with how many attempts: an
+/// item is only added with a new id, a delivery lowers the count, a failure raises the
+/// attempts). A figure computed at one mark is still exact while the mark stands, on every
+/// process, since the mark is in the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Watermark {
+    pub audit_seq: i64,
+    pub notice: i64,
+    pub outbox: (i64, i64, i64),
+}
+
+impl Watermark {
+    /// Whether this mark is certainly later than `other` (both read from one database).
+    pub fn after(&self, other: &Watermark) -> bool {
+        self != other
+            && self.audit_seq >= other.audit_seq
+            && self.notice >= other.notice
+            && self.outbox.0 >= other.outbox.0
+    }
+}
+
+pub async fn watermark(store: &Store) -> Result<Watermark> {
     let row = sqlx::query(
-        "SELECT (SELECT seq FROM audit_head WHERE id = 1) AS seq, (SELECT MAX(id) FROM notices) AS notice",
+        "SELECT (SELECT seq FROM audit_head WHERE id = 1) AS seq, (SELECT MAX(id) FROM notices) AS notice, \
+         (SELECT MAX(id) FROM outbox) AS outbox, \
+         (SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL) AS waiting, \
+         (SELECT CAST(SUM(attempts) AS BIGINT) FROM outbox WHERE delivered_at IS NULL) AS attempts",
     )
     .fetch_one(&store.pool)
     .await?;
-    Ok((
-        row.try_get::<Option<i64>, _>("seq")?.unwrap_or(0),
-        row.try_get::<Option<i64>, _>("notice")?.unwrap_or(0),
-    ))
+    let n =
+        |column: &str| -> Result<i64> { Ok(row.try_get::<Option<i64>, _>(column)?.unwrap_or(0)) };
+    Ok(Watermark {
+        audit_seq: n("seq")?,
+        notice: n("notice")?,
+        outbox: (n("outbox")?, n("waiting")?, n("attempts")?),
+    })
 }

@@ -3,9 +3,9 @@
 //! The leaders' view, the supervision overview, the indicator dashboard and the home page read
 //! many records to say a few figures. A page's figures are computed once for a district, a
 //! reader's role and unit, a language and a business date, and kept with the watermark they
-//! were computed at (`audit::watermark`: the audit trail's head and the newest notice, both in
-//! the database). A later view reads the watermark (one indexed row) and takes the kept
-//! figures while it has not moved; any change anywhere moves it, on every app server. So a
+//! were computed at (`audit::watermark`: the audit trail's head, the newest notice and the
+//! delivery queue's state, all in the database). A later view reads the watermark (one query
+//! of indexed rows) and takes the kept figures while it has not moved; any change anywhere moves it, on every app server. So a
 //! figure is never older than the last change, and no two screens can disagree about it.
 //!
 //! The watermark is read before the figures are computed: a change made during the
@@ -21,6 +21,7 @@ use axum::response::Response;
 use chrono::NaiveDate;
 use qcity_domain::role::Role;
 use qcity_store::Store;
+use qcity_store::audit::Watermark;
 use std::any::Any;
 use std::collections::HashMap;
 use std::future::Future;
@@ -47,7 +48,7 @@ pub struct ViewKey {
 }
 
 struct Kept {
-    mark: (i64, i64),
+    mark: Watermark,
     born: u64,
     value: Arc<dyn Any + Send + Sync>,
 }
@@ -140,7 +141,7 @@ impl ViewCache {
             .map_err(|e| AppError::Internal(e.to_string()))
     }
 
-    fn lookup(&self, key: &ViewKey, mark: (i64, i64)) -> Option<Arc<dyn Any + Send + Sync>> {
+    fn lookup(&self, key: &ViewKey, mark: Watermark) -> Option<Arc<dyn Any + Send + Sync>> {
         let entries = self.entries.lock().ok()?;
         entries
             .get(key)
@@ -148,7 +149,7 @@ impl ViewCache {
             .map(|k| k.value.clone())
     }
 
-    fn keep(&self, key: ViewKey, mark: (i64, i64), value: Arc<dyn Any + Send + Sync>) {
+    fn keep(&self, key: ViewKey, mark: Watermark, value: Arc<dyn Any + Send + Sync>) {
         let Ok(mut entries) = self.entries.lock() else {
             return;
         };
@@ -163,7 +164,7 @@ impl ViewCache {
         }
         // A slower computation that started at an older mark does not replace a newer one.
         if let Some(old) = entries.get(&key)
-            && old.mark > mark
+            && old.mark.after(&mark)
         {
             return;
         }

@@ -401,4 +401,40 @@ async fn kept_views_equal_fresh_ones_after_random_changes() {
         assert_same_views(&app, &fresh, &readers, &format!("step {step}")).await;
     }
     assert!(changes > 8, "only {changes} changes went through");
+
+    // Deliveries are not audited, yet the office's home lists the failed ones: a delivery
+    // queued, failed, failed again and then made each show at once.
+    let now = chrono::Utc::now();
+    let item = qcity_store::outbox::NewItem {
+        channel: "webhook",
+        recipient: "https://hooks.example.org/qcity",
+        subject: "督办通知",
+        body: "{}",
+        dedupe_key: "views-delivery-1",
+    };
+    assert!(
+        qcity_store::outbox::enqueue(&app.store, &item, now)
+            .await
+            .unwrap()
+    );
+    assert_same_views(&app, &fresh, &[&office_c], "a delivery queued").await;
+    let id: i64 = sqlx::query_scalar("SELECT id FROM outbox WHERE dedupe_key = 'views-delivery-1'")
+        .fetch_one(&app.store.pool)
+        .await
+        .unwrap();
+    for attempt in 1..=2 {
+        qcity_store::outbox::mark_failed(&app.store, id, "connection refused", now)
+            .await
+            .unwrap();
+        assert_same_views(&app, &fresh, &[&office_c], &format!("failure {attempt}")).await;
+    }
+    let home = office_c.get(app.url("/")).send().await.unwrap();
+    assert!(
+        main_of(&home.text().await.unwrap()).contains("督办通知"),
+        "the failed delivery is on the office's home"
+    );
+    qcity_store::outbox::mark_delivered(&app.store, id, now)
+        .await
+        .unwrap();
+    assert_same_views(&app, &fresh, &[&office_c], "the delivery made").await;
 }
