@@ -20,6 +20,7 @@ use chrono::NaiveDate;
 use qcity_domain::acceptance::{self, CriterionFacts, Decision, Proposal, Readiness, Sheet};
 use qcity_domain::plan::{Diagnostic, Plan};
 use qcity_domain::role::Scope;
+use qcity_domain::target::Observations;
 use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;
@@ -624,6 +625,18 @@ pub async fn facts(
     sheet: &Sheet,
     as_of: NaiveDate,
 ) -> Result<BTreeMap<String, CriterionFacts>> {
+    facts_given(store, actor, plan, sheet, as_of, None).await
+}
+
+/// [`facts`], with the indicators' observations as of `as_of` already read by the caller.
+async fn facts_given(
+    store: &Store,
+    actor: &Actor,
+    plan: Option<&Plan>,
+    sheet: &Sheet,
+    as_of: NaiveDate,
+    given: Option<&BTreeMap<String, Observations>>,
+) -> Result<BTreeMap<String, CriterionFacts>> {
     struct Ob {
         content: String,
         label: String,
@@ -659,8 +672,15 @@ pub async fn facts(
     }
     let statuses: BTreeMap<String, qcity_domain::target::Status> = match plan {
         Some(plan) => {
-            let o = crate::indicators::observations_of(store, actor, plan, as_of).await?;
-            crate::indicators::evaluate(plan, &o, as_of)
+            let read;
+            let o = match given {
+                Some(o) => o,
+                None => {
+                    read = crate::indicators::observations_of(store, actor, plan, as_of).await?;
+                    &read
+                }
+            };
+            crate::indicators::evaluate(plan, o, as_of)
                 .into_iter()
                 .map(|s| (s.code, s.evaluation.status))
                 .collect()
@@ -699,8 +719,25 @@ pub async fn proposals(
     sheet: &Sheet,
     as_of: NaiveDate,
 ) -> Result<Vec<(String, Proposal)>> {
-    let plan = plan_of(store, actor).await?;
-    let facts = facts(store, actor, plan.as_ref(), sheet, as_of).await?;
+    proposals_given(store, actor, sheet, as_of, None).await
+}
+
+/// [`proposals`], with the actor's plan and its indicators' observations as of `as_of` already
+/// at hand (a page that read them): neither is read again.
+async fn proposals_given(
+    store: &Store,
+    actor: &Actor,
+    sheet: &Sheet,
+    as_of: NaiveDate,
+    given: Given<'_>,
+) -> Result<Vec<(String, Proposal)>> {
+    let facts = match given {
+        Some((plan, obs)) => facts_given(store, actor, Some(plan), sheet, as_of, Some(obs)).await?,
+        None => {
+            let plan = plan_of(store, actor).await?;
+            facts(store, actor, plan.as_ref(), sheet, as_of).await?
+        }
+    };
     Ok(sheet
         .criteria()
         .map(|(_, _, c)| {
@@ -929,6 +966,20 @@ pub async fn readiness(
     actor: &Actor,
     as_of: NaiveDate,
 ) -> Result<Option<(String, Readiness)>> {
+    readiness_given(store, actor, as_of, None).await
+}
+
+/// The actor's plan and its indicators' observations as of the date asked, when the caller
+/// already read them.
+pub type Given<'a> = Option<(&'a Plan, &'a BTreeMap<String, Observations>)>;
+
+/// [`readiness`], with the plan and observations at hand ([`Given`]).
+pub async fn readiness_given(
+    store: &Store,
+    actor: &Actor,
+    as_of: NaiveDate,
+    given: Given<'_>,
+) -> Result<Option<(String, Readiness)>> {
     let mut latest = None;
     for code in STAGES {
         if let Some(st) = load_stage(store, actor, code).await? {
@@ -939,7 +990,7 @@ pub async fn readiness(
         return Ok(None);
     };
     let decided = load_decisions(store, actor, st.id).await?;
-    let proposals = proposals(store, actor, &st.sheet, as_of).await?;
+    let proposals = proposals_given(store, actor, &st.sheet, as_of, given).await?;
     let mut r = projected(&st.sheet, &decided, &proposals);
     r.pass_line = pass_line(store, actor, &st.sheet).await?;
     Ok(Some((st.code.clone(), r)))

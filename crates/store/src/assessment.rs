@@ -26,7 +26,7 @@ use qcity_domain::assessment::{Scheme, UnitFacts, UnitScore, rank};
 use qcity_domain::plan::{Diagnostic, Plan};
 use qcity_domain::role::{Role, Scope};
 use qcity_domain::supervision::{ObligationFacts, Tally};
-use qcity_domain::target::Status;
+use qcity_domain::target::{Observations, Status};
 use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;
@@ -697,6 +697,19 @@ pub async fn facts(
     period: i32,
     as_of: NaiveDate,
 ) -> Result<Vec<(UnitRef, UnitFacts)>> {
+    facts_given(store, actor, plan, period, as_of, None).await
+}
+
+/// [`facts`], with the indicators' observations as of `as_of` already read by the caller
+/// (used when the period ends on `as_of`, the period's usual case).
+async fn facts_given(
+    store: &Store,
+    actor: &Actor,
+    plan: &Plan,
+    period: i32,
+    as_of: NaiveDate,
+    given: Option<&BTreeMap<String, Observations>>,
+) -> Result<Vec<(UnitRef, UnitFacts)>> {
     let start = NaiveDate::from_ymd_opt(period, 1, 1).ok_or(StoreError::NotFound)?;
     let end = NaiveDate::from_ymd_opt(period, 12, 31)
         .ok_or(StoreError::NotFound)?
@@ -772,8 +785,15 @@ pub async fn facts(
     }
 
     // Indicators, evaluated as of the date, credited to every responsible unit.
-    let obs = crate::indicators::observations_of(store, actor, plan, end).await?;
-    let standings = crate::indicators::evaluate(plan, &obs, end);
+    let read;
+    let obs = match given {
+        Some(obs) if end == as_of => obs,
+        _ => {
+            read = crate::indicators::observations_of(store, actor, plan, end).await?;
+            &read
+        }
+    };
+    let standings = crate::indicators::evaluate(plan, obs, end);
     let by_code: BTreeMap<&str, i64> = units.iter().map(|u| (u.code.as_str(), u.id)).collect();
     for (ind, standing) in plan.indicators.iter().zip(&standings) {
         let status = standing.evaluation.status;
@@ -841,12 +861,25 @@ pub async fn scores(
     period: i32,
     as_of: NaiveDate,
 ) -> Result<(Scheme, Vec<Ranked>)> {
+    scores_given(store, actor, plan, period, as_of, None).await
+}
+
+/// [`scores`], with the indicators' observations as of `as_of` already read by the caller (a
+/// page that shows them too): the same figures, read once.
+pub async fn scores_given(
+    store: &Store,
+    actor: &Actor,
+    plan: &Plan,
+    period: i32,
+    as_of: NaiveDate,
+    given: Option<&BTreeMap<String, Observations>>,
+) -> Result<(Scheme, Vec<Ranked>)> {
     let scope = actor.scope();
     if scope == Scope::Public {
         return Err(StoreError::Forbidden);
     }
     let (scheme, _) = scheme_for(store, actor, period).await?;
-    let facts = facts(store, actor, plan, period, as_of).await?;
+    let facts = facts_given(store, actor, plan, period, as_of, given).await?;
     let scored: Vec<(UnitRef, UnitFacts, UnitScore)> = facts
         .into_iter()
         .map(|(u, f)| {

@@ -1018,7 +1018,8 @@ async fn leader_page(state: &AppState, ctx: &Ctx) -> Result<LeaderPage, AppError
     let overdue = crate::pages::home::overdue_by_unit(&tallies, &plan);
     let period = store::period_of(today);
     let (_, _, as_of) = store::period_bounds(period, today).ok_or(AppError::NotFound)?;
-    let (_, ranked) = store::scores(&state.store, &actor, &plan, period, as_of).await?;
+    let (_, ranked) =
+        store::scores_given(&state.store, &actor, &plan, period, as_of, Some(&obs)).await?;
     let worst = ranked
         .iter()
         .filter(|r| r.score.scored())
@@ -1033,7 +1034,9 @@ async fn leader_page(state: &AppState, ctx: &Ctx) -> Result<LeaderPage, AppError
             )
         })
         .collect();
-    let current = qcity_store::acceptance::readiness(&state.store, &actor, today).await?;
+    let current =
+        qcity_store::acceptance::readiness_given(&state.store, &actor, today, Some((&plan, &obs)))
+            .await?;
     let (readiness, vetoed, categories) = match &current {
         Some((stage, r)) => (
             ctx.lang.t_args(
