@@ -222,17 +222,25 @@ pub async fn create(
     if !KINDS.contains(&kind) {
         return Err(StoreError::invalid("kind", "error-unit-kind"));
     }
+    // A district's office adds units inside its own district only (under the district when
+    // no parent is named), never a district or a city: those come with a plan.
+    if actor.owner_id.is_some() && matches!(kind, "city" | "district" | "province") {
+        return Err(StoreError::invalid("kind", "error-unit-outside-district"));
+    }
     let mut tx = store.begin().await?;
     let parent_id: Option<i64> = match parent.map(str::trim).filter(|p| !p.is_empty()) {
         Some(p) => Some(
-            sqlx::query("SELECT id FROM org_units WHERE code = $1")
-                .bind(p)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or_else(|| StoreError::invalid("parent", "error-unit-unknown"))?
-                .try_get("id")?,
+            sqlx::query(&format!(
+                "SELECT id FROM org_units WHERE code = $1 AND {}",
+                actor.owns_unit_sql("id")
+            ))
+            .bind(p)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StoreError::invalid("parent", "error-unit-unknown"))?
+            .try_get("id")?,
         ),
-        None => None,
+        None => actor.owner_id,
     };
     let exists = sqlx::query("SELECT id FROM org_units WHERE code = $1")
         .bind(code)

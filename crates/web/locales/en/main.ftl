@@ -158,6 +158,7 @@ error-json-invalid = A field is missing or has the wrong type.
 error-unit-code-format = Unit codes are 1–16 upper-case letters, digits or underscores.
 error-unit-name = The unit name must not be empty nor longer than 60 characters.
 error-unit-kind = Unknown unit kind.
+error-unit-outside-district = A district adds member units within itself only; districts and cities come with a plan.
 error-unit-code-taken = A unit with this code exists.
 
 plan-title = Campaign plan

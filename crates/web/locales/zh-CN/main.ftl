@@ -158,6 +158,7 @@ error-json-invalid = 字段缺失或类型不正确。
 error-unit-code-format = 单位代码须为 1–16 位大写字母、数字或下划线。
 error-unit-name = 单位名称不能为空，且不超过 60 字。
 error-unit-kind = 单位类型无效。
+error-unit-outside-district = 区县只能在本区县内新增成员单位，区县和市级单位随工作方案建立。
 error-unit-code-taken = 该单位代码已存在。
 
 plan-title = 创建工作方案

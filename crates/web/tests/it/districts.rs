@@ -764,6 +764,66 @@ async fn each_district_lists_its_own_units() {
 /// lists, creates, resets and disables accounts of its district only (by page and API), and
 /// its audit trail holds none of another district's records.
 #[tokio::test]
+async fn a_district_adds_units_inside_itself_only() {
+    let app = crate::harness::TestApp::with_plan().await;
+    let day = chrono::NaiveDate::from_ymd_opt(2015, 2, 10).unwrap();
+    plan::add_district(&app.store, &Actor::system("t"), &jinshui(), day)
+        .await
+        .unwrap();
+    let js = app.user("js.office", Role::Office, Some("JINSHUI")).await;
+    let post = |unit: serde_json::Value| {
+        js.post(app.url("/api/v1/units"))
+            .header("accept-language", "zh-CN")
+            .json(&unit)
+            .send()
+    };
+    // No city or district, and no parent outside the district: refused, in words, nothing kept.
+    for (unit, field) in [
+        (
+            serde_json::json!({"code": "C10", "name": "某市", "kind": "city"}),
+            "kind",
+        ),
+        (
+            serde_json::json!({"code": "X10", "name": "区工信局", "kind": "member", "parent": "HUIJI"}),
+            "parent",
+        ),
+    ] {
+        let res = post(unit.clone()).await.unwrap();
+        assert_eq!(res.status(), 422, "{unit}");
+        let answer = res.text().await.unwrap();
+        assert!(answer.contains(field), "{answer}");
+        let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM org_units WHERE code = $1")
+            .bind(unit["code"].as_str().unwrap())
+            .fetch_one(&app.store.pool)
+            .await
+            .unwrap();
+        assert_eq!(kept, 0, "{unit}");
+    }
+    let refused = post(serde_json::json!({"code": "C11", "name": "某市", "kind": "city"}))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        refused.contains("区县只能在本区县内新增成员单位"),
+        "{refused}"
+    );
+    // A member unit without a parent goes under the district, and its office sees it.
+    let res = post(serde_json::json!({"code": "JSXJ", "name": "区新建局", "kind": "member"}))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let parent: String = sqlx::query_scalar(
+        "SELECT p.code FROM org_units u JOIN org_units p ON p.id = u.parent_id WHERE u.code = 'JSXJ'",
+    )
+    .fetch_one(&app.store.pool)
+    .await
+    .unwrap();
+    assert_eq!(parent, "JINSHUI");
+}
+
+#[tokio::test]
 async fn each_district_administers_its_own_accounts() {
     let app = crate::harness::TestApp::with_plan().await;
     let day = chrono::NaiveDate::from_ymd_opt(2015, 2, 10).unwrap();
