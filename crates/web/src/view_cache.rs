@@ -116,19 +116,19 @@ impl ViewCache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<P, AppError>>,
     {
-        let figures_key = if per_user {
-            ViewKey::of_user(view, ctx)
-        } else {
-            ViewKey::of(view, ctx)
-        };
         let html_key = ViewKey {
             rendered: true,
             ..ViewKey::of_user(view, ctx)
         };
         let html: Arc<Bytes> = self
             .get(store, html_key, || async {
-                let figures = self.get(store, figures_key, compute).await?;
-                let mut page = (*figures).clone();
+                // Figures of the reader's own are kept only as the rendered page; district
+                // figures are shared by every reader of one role and unit.
+                let mut page = if per_user {
+                    compute().await?
+                } else {
+                    (*self.get(store, ViewKey::of(view, ctx), compute).await?).clone()
+                };
                 *frame(&mut page) = ctx.page();
                 page.render()
                     .map(Bytes::from)
