@@ -625,7 +625,7 @@ pub async fn facts(
     sheet: &Sheet,
     as_of: NaiveDate,
 ) -> Result<BTreeMap<String, CriterionFacts>> {
-    facts_given(store, actor, plan, sheet, as_of, None).await
+    facts_given(store, actor, plan, sheet, as_of, None, true).await
 }
 
 /// [`facts`], with the indicators' observations as of `as_of` already read by the caller.
@@ -636,40 +636,9 @@ async fn facts_given(
     sheet: &Sheet,
     as_of: NaiveDate,
     given: Option<&BTreeMap<String, Observations>>,
+    labels: bool,
 ) -> Result<BTreeMap<String, CriterionFacts>> {
-    struct Ob {
-        content: String,
-        label: String,
-        accepted: bool,
-        counted: bool,
-    }
-    let day = as_of.to_string();
-    let rows = sqlx::query(
-        &format!(
-            "SELECT o.content_code, u.code AS unit_code, o.period_key, o.status, o.due_date, o.accepted_on \
-             FROM obligations o JOIN org_units u ON u.id = o.unit_id WHERE o.retired = 0 AND o.owner_id = {} \
-             ORDER BY o.content_code, u.code, o.period_key",
-            actor.owner_sql()
-        ),
-    )
-    .fetch_all(&store.pool)
-    .await?;
-    let mut obs: Vec<Ob> = Vec::new();
-    for r in &rows {
-        let content: String = r.try_get("content_code")?;
-        let unit: String = r.try_get("unit_code")?;
-        let period: String = r.try_get("period_key")?;
-        let status: ObligationStatus = parse_column(r, "status")?;
-        let due: String = r.try_get("due_date")?;
-        let accepted_on: Option<String> = r.try_get("accepted_on")?;
-        let accepted = status.is_closed() && accepted_on.as_deref().is_none_or(|a| a <= &*day);
-        obs.push(Ob {
-            label: format!("{content} {unit} {period}"),
-            content,
-            accepted,
-            counted: accepted || due.as_str() <= day.as_str(),
-        });
-    }
+    let obs = obligation_facts(store, actor, as_of, labels).await?;
     let statuses: BTreeMap<String, qcity_domain::target::Status> = match plan {
         Some(plan) => {
             let read;
@@ -690,16 +659,10 @@ async fn facts_given(
     let mut out = BTreeMap::new();
     for (_, _, c) in sheet.criteria() {
         let mut f = CriterionFacts::default();
-        for o in obs
-            .iter()
-            .filter(|o| o.counted && c.contents.contains(&o.content))
-        {
-            f.obligations_total += 1;
-            if o.accepted {
-                f.obligations_accepted += 1;
-            } else {
-                f.open_obligations.push(o.label.clone());
-            }
+        for o in obs.iter().filter(|o| c.contents.contains(&o.content)) {
+            f.obligations_total += o.counted;
+            f.obligations_accepted += o.accepted;
+            f.open_obligations.extend(o.open.iter().cloned());
         }
         f.indicator_statuses = c
             .indicators
@@ -707,6 +670,83 @@ async fn facts_given(
             .filter_map(|i| statuses.get(i).map(|s| (i.clone(), *s)))
             .collect();
         out.insert(c.code.clone(), f);
+    }
+    Ok(out)
+}
+
+/// A content's obligations counted for acceptance as of a date: due by then or accepted by
+/// then (`counted`), of those accepted by then, and the labels ("content unit period") of the
+/// counted ones still open, when asked for.
+struct ContentObligations {
+    content: String,
+    counted: u32,
+    accepted: u32,
+    open: Vec<String>,
+}
+
+/// The district's live obligations as [`ContentObligations`]: one per obligation with its
+/// label, or (`labels` false, for the readiness, which counts only) one per content, counted
+/// by the database.
+async fn obligation_facts(
+    store: &Store,
+    actor: &Actor,
+    as_of: NaiveDate,
+    labels: bool,
+) -> Result<Vec<ContentObligations>> {
+    let day = as_of.to_string();
+    let owner = actor.owner_sql();
+    if !labels {
+        let accepted = format!(
+            "(o.status = '{}' AND (o.accepted_on IS NULL OR o.accepted_on <= $1))",
+            ObligationStatus::Accepted
+        );
+        let rows = sqlx::query(&format!(
+            "SELECT o.content_code, SUM(CASE WHEN {accepted} OR o.due_date <= $1 THEN 1 ELSE 0 END) AS counted, \
+             SUM(CASE WHEN {accepted} THEN 1 ELSE 0 END) AS accepted \
+             FROM obligations o WHERE o.retired = 0 AND o.owner_id = {owner} GROUP BY o.content_code"
+        ))
+        .bind(&day)
+        .fetch_all(&store.pool)
+        .await?;
+        return rows
+            .iter()
+            .map(|r| {
+                Ok(ContentObligations {
+                    content: r.try_get("content_code")?,
+                    counted: u32::try_from(crate::sum_column(r, "counted")?).unwrap_or(u32::MAX),
+                    accepted: u32::try_from(crate::sum_column(r, "accepted")?).unwrap_or(u32::MAX),
+                    open: Vec::new(),
+                })
+            })
+            .collect();
+    }
+    let rows = sqlx::query(&format!(
+        "SELECT o.content_code, u.code AS unit_code, o.period_key, o.status, o.due_date, o.accepted_on \
+         FROM obligations o JOIN org_units u ON u.id = o.unit_id WHERE o.retired = 0 AND o.owner_id = {owner} \
+         ORDER BY o.content_code, u.code, o.period_key"
+    ))
+    .fetch_all(&store.pool)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let content: String = r.try_get("content_code")?;
+        let unit: String = r.try_get("unit_code")?;
+        let period: String = r.try_get("period_key")?;
+        let status: ObligationStatus = parse_column(r, "status")?;
+        let due: String = r.try_get("due_date")?;
+        let accepted_on: Option<String> = r.try_get("accepted_on")?;
+        let accepted = status.is_closed() && accepted_on.as_deref().is_none_or(|a| a <= &*day);
+        let counted = accepted || due.as_str() <= day.as_str();
+        out.push(ContentObligations {
+            open: if counted && !accepted {
+                vec![format!("{content} {unit} {period}")]
+            } else {
+                Vec::new()
+            },
+            content,
+            counted: u32::from(counted),
+            accepted: u32::from(accepted),
+        });
     }
     Ok(out)
 }
@@ -719,7 +759,7 @@ pub async fn proposals(
     sheet: &Sheet,
     as_of: NaiveDate,
 ) -> Result<Vec<(String, Proposal)>> {
-    proposals_given(store, actor, sheet, as_of, None).await
+    proposals_given(store, actor, sheet, as_of, None, true).await
 }
 
 /// [`proposals`], with the actor's plan and its indicators' observations as of `as_of` already
@@ -730,12 +770,15 @@ async fn proposals_given(
     sheet: &Sheet,
     as_of: NaiveDate,
     given: Given<'_>,
+    labels: bool,
 ) -> Result<Vec<(String, Proposal)>> {
     let facts = match given {
-        Some((plan, obs)) => facts_given(store, actor, Some(plan), sheet, as_of, Some(obs)).await?,
+        Some((plan, obs)) => {
+            facts_given(store, actor, Some(plan), sheet, as_of, Some(obs), labels).await?
+        }
         None => {
             let plan = plan_of(store, actor).await?;
-            facts(store, actor, plan.as_ref(), sheet, as_of).await?
+            facts_given(store, actor, plan.as_ref(), sheet, as_of, None, labels).await?
         }
     };
     Ok(sheet
@@ -990,7 +1033,8 @@ pub async fn readiness_given(
         return Ok(None);
     };
     let decided = load_decisions(store, actor, st.id).await?;
-    let proposals = proposals_given(store, actor, &st.sheet, as_of, given).await?;
+    // The readiness counts points: the open obligations' labels are not read.
+    let proposals = proposals_given(store, actor, &st.sheet, as_of, given, false).await?;
     let mut r = projected(&st.sheet, &decided, &proposals);
     r.pass_line = pass_line(store, actor, &st.sheet).await?;
     Ok(Some((st.code.clone(), r)))
@@ -1018,7 +1062,7 @@ pub async fn stage_readiness(
         return Ok(None);
     };
     let decided = load_decisions(store, actor, st.id).await?;
-    let proposals = proposals(store, actor, &st.sheet, as_of).await?;
+    let proposals = proposals_given(store, actor, &st.sheet, as_of, None, false).await?;
     let mut r = projected(&st.sheet, &decided, &proposals);
     r.pass_line = pass_line(store, actor, &st.sheet).await?;
     Ok(Some(r))

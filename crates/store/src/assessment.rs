@@ -17,15 +17,14 @@
 //! is not found), and the facts count the owner's obligations only.
 
 use crate::audit::{self, Change};
-use crate::obligations::{Action, Duty};
-use crate::parse_column;
+use crate::obligations::Action;
 use crate::schema::{Migration, Schema, Table};
 use crate::{Actor, Result, Store, StoreError, now_text};
 use chrono::{Datelike, NaiveDate};
 use qcity_domain::assessment::{Scheme, UnitFacts, UnitScore, rank};
 use qcity_domain::plan::{Diagnostic, Plan};
 use qcity_domain::role::{Role, Scope};
-use qcity_domain::supervision::{ObligationFacts, Tally};
+use qcity_domain::supervision::Tally;
 use qcity_domain::target::{Observations, Status};
 use serde::Serialize;
 use serde_json::json;
@@ -721,31 +720,15 @@ async fn facts_given(
 
     // Supervision figures by the one definition (`Tally`), over what entered 应完成 in the
     // period: what the overview shows, restricted to the period.
-    let rows = sqlx::query(&format!(
-        "SELECT unit_id, duty, due_date, status, submitted_on, accepted_on FROM obligations \
-             WHERE retired = 0 AND owner_id = {owner}"
-    ))
-    .fetch_all(&store.pool)
-    .await?;
     let mut lead: BTreeMap<i64, Tally> = BTreeMap::new();
     let mut all: BTreeMap<i64, Tally> = BTreeMap::new();
-    let date = |v: Option<String>| v.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok());
-    for r in &rows {
-        let unit_id: i64 = r.try_get("unit_id")?;
-        let duty: Duty = parse_column(r, "duty")?;
-        let facts = ObligationFacts {
-            status: parse_column(r, "status")?,
-            due: date(r.try_get("due_date")?),
-            submitted_on: date(r.try_get("submitted_on")?),
-            accepted_on: date(r.try_get("accepted_on")?),
-        };
-        if !facts.expected_in(start, end) {
-            continue;
-        }
+    for ((unit_id, duty), t) in
+        crate::obligations::period_tallies(store, &owner, start, end).await?
+    {
         if duty.is_lead() {
-            lead.entry(unit_id).or_default().add(&facts, end);
+            lead.entry(unit_id).or_default().merge(&t);
         }
-        all.entry(unit_id).or_default().add(&facts, end);
+        all.entry(unit_id).or_default().merge(&t);
     }
     let notices =
         crate::notices::counts_by_unit(store, &Actor::system("assessment"), start, end).await?;

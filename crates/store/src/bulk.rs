@@ -97,6 +97,49 @@ pub async fn end_load(backend: Backend, tx: &mut Tx) -> Result<()> {
     Ok(())
 }
 
+/// A table's secondary indexes, set aside while a load fills it from empty and built again
+/// before it commits: SQLite then sorts each index once instead of inserting every row at a
+/// random place in it (the load's largest cost after the rows themselves). Unique indexes
+/// stay, as they are rules. A load that fails rolls back, and the indexes with it.
+/// On PostgreSQL nothing is set aside: dropping an index locks the table for every reader
+/// until the load commits.
+#[must_use = "the indexes must be built again with `restore`"]
+pub struct SetAside {
+    statements: Vec<String>,
+}
+
+impl SetAside {
+    /// Drops `table`'s secondary indexes inside the load's transaction (SQLite).
+    pub async fn indexes(backend: Backend, tx: &mut Tx, table: &str) -> Result<SetAside> {
+        let mut statements = Vec::new();
+        if backend == Backend::Sqlite {
+            let rows = sqlx::query(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = $1 \
+                 AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%' ORDER BY name",
+            )
+            .bind(table)
+            .fetch_all(&mut **tx)
+            .await?;
+            for r in rows {
+                let name: String = sqlx::Row::try_get(&r, "name")?;
+                statements.push(sqlx::Row::try_get(&r, "sql")?);
+                sqlx::query(&format!("DROP INDEX {name}"))
+                    .execute(&mut **tx)
+                    .await?;
+            }
+        }
+        Ok(SetAside { statements })
+    }
+
+    /// Builds the indexes again, as they were.
+    pub async fn restore(self, tx: &mut Tx) -> Result<()> {
+        for sql in self.statements {
+            sqlx::query(&sql).execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
+}
+
 /// SQLite's most variables in one statement (since 3.32).
 const SQLITE_MAX_VARIABLES: usize = 32_766;
 /// Rows per SQLite statement, at most (the variable limit decides for wide tables): a

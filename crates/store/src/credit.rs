@@ -780,6 +780,11 @@ pub const SCHEMA: Schema = Schema {
             name: "enterprises, credit, licences and sampling kept per district",
             sql: include_str!("../migrations/2026120664_enterprises_districts.sql"),
         },
+        Migration {
+            version: 2026120682,
+            name: "enterprises: the record rate counted from an index",
+            sql: include_str!("../migrations/2026120682_enterprises_record_rate.sql"),
+        },
     ],
     tables: &[
         Table::by_id("enterprises"),

@@ -405,6 +405,19 @@ impl Drop for SetupLock {
     }
 }
 
+/// A count summed by the database: `SUM` over integers is BIGINT on SQLite but may be NUMERIC
+/// on PostgreSQL, so either is read; never below 0.
+pub(crate) fn sum_column(r: &sqlx::any::AnyRow, column: &str) -> Result<usize> {
+    let v = r
+        .try_get::<i64, _>(column)
+        .or_else(|_| r.try_get::<f64, _>(column).map(|f| f as i64))
+        .or_else(|_| {
+            r.try_get::<String, _>(column)
+                .map(|s| s.parse::<f64>().unwrap_or(0.0) as i64)
+        })?;
+    Ok(v.max(0) as usize)
+}
+
 /// A TEXT column read into a domain type; text that does not parse is a decoding error (a
 /// corrupt row), never a default.
 pub fn parse_column<T>(r: &sqlx::any::AnyRow, column: &str) -> Result<T>

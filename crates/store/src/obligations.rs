@@ -18,7 +18,7 @@ use qcity_domain::supervision::{acknowledge as may_acknowledge, apply, percent_a
 use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Obligation {
@@ -1085,18 +1085,63 @@ pub async fn reports(store: &Store, actor: &Actor, id: i64) -> Result<Vec<Report
         .bind(ob.id)
         .fetch_all(&store.pool)
         .await?;
-    let mut out = Vec::new();
-    for r in &rows {
-        let report_id: i64 = r.try_get("id")?;
-        let files = sqlx::query(
-            "SELECT e.sha256, re.filename, e.mime, e.size FROM report_evidence re JOIN evidence_files e ON e.sha256 = re.sha256 WHERE re.report_id = $1 ORDER BY re.filename",
-        )
-        .bind(report_id)
+    reports_from_rows(store, &rows).await
+}
+
+/// The latest final report (the hand-in under review) of each of these obligations, which
+/// the caller has read (so may see): two queries for any number, for lists of hand-ins.
+pub async fn final_reports(store: &Store, obligations: &[i64]) -> Result<HashMap<i64, Report>> {
+    let mut out = HashMap::new();
+    for part in obligations.chunks(500) {
+        let ids = part
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let rows = sqlx::query(&format!(
+            "SELECT id, obligation_id, author, body, percent, final, created_on, created_at, withdrawn_on FROM reports \
+             WHERE id IN (SELECT MAX(id) FROM reports WHERE final = 1 AND obligation_id IN ({ids}) GROUP BY obligation_id)"
+        ))
+        .fetch_all(&store.pool)
+        .await?;
+        for r in reports_from_rows(store, &rows).await? {
+            out.insert(r.obligation_id, r);
+        }
+    }
+    Ok(out)
+}
+
+/// Reports as read by `SELECT id, obligation_id, author, … FROM reports`, with their files
+/// (one query for all), in the rows' order.
+async fn reports_from_rows(store: &Store, rows: &[sqlx::any::AnyRow]) -> Result<Vec<Report>> {
+    let mut files: HashMap<i64, Vec<EvidenceRef>> = HashMap::new();
+    if !rows.is_empty() {
+        let ids = rows
+            .iter()
+            .map(|r| r.try_get::<i64, _>("id").map(|id| id.to_string()))
+            .collect::<std::result::Result<Vec<_>, _>>()?
+            .join(", ");
+        for f in sqlx::query(&format!(
+            "SELECT re.report_id, e.sha256, re.filename, e.mime, e.size FROM report_evidence re JOIN evidence_files e ON e.sha256 = re.sha256 \
+             WHERE re.report_id IN ({ids}) ORDER BY re.filename"
+        ))
         .fetch_all(&store.pool)
         .await?
-        .iter()
-        .map(|f| Ok(EvidenceRef { sha256: f.try_get("sha256")?, filename: f.try_get("filename")?, mime: f.try_get("mime")?, size: f.try_get("size")? }))
-        .collect::<Result<Vec<_>>>()?;
+        {
+            files
+                .entry(f.try_get("report_id")?)
+                .or_default()
+                .push(EvidenceRef {
+                    sha256: f.try_get("sha256")?,
+                    filename: f.try_get("filename")?,
+                    mime: f.try_get("mime")?,
+                    size: f.try_get("size")?,
+                });
+        }
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let report_id: i64 = r.try_get("id")?;
         out.push(Report {
             id: report_id,
             obligation_id: r.try_get("obligation_id")?,
@@ -1106,7 +1151,7 @@ pub async fn reports(store: &Store, actor: &Actor, id: i64) -> Result<Vec<Report
             r#final: r.try_get::<i64, _>("final")? != 0,
             created_on: r.try_get("created_on")?,
             created_at: r.try_get("created_at")?,
-            files,
+            files: files.remove(&report_id).unwrap_or_default(),
             withdrawn_on: r.try_get("withdrawn_on")?,
         });
     }
@@ -1472,6 +1517,39 @@ pub async fn tallies_sql(store: &Store, actor: &Actor, today: NaiveDate) -> Resu
     Ok(out)
 }
 
+/// The figures of the actor's whole plan as of `at` ([`Tallies::district`]), counted in one
+/// row: for a comparison with another date (the home page's 较上月).
+pub async fn district_tally(store: &Store, actor: &Actor, at: NaiveDate) -> Result<Tally> {
+    if !matches!(actor.scope(), Scope::All | Scope::ReadAll) {
+        return Err(StoreError::Forbidden);
+    }
+    let owner = actor.owner_sql();
+    let sql = if tallies::as_of(store).await? == Some(at) {
+        let sums = tallies::COUNTS
+            .split(", ")
+            .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!(
+            "SELECT {sums} FROM obligation_tallies WHERE owner_id = {owner} AND $1 = $1 HAVING COUNT(*) > 0"
+        )
+    } else {
+        tally_sums_sql(
+            "o.owner_id AS owner_id",
+            &format!("o.owner_id = {owner}"),
+            "o.owner_id",
+        )
+    };
+    match sqlx::query(&sql)
+        .bind(at.to_string())
+        .fetch_optional(&store.pool)
+        .await?
+    {
+        Some(r) => tally_from_row(&r),
+        None => Ok(Tally::default()),
+    }
+}
+
 /// The supervision figures of the plans of `owners` (districts, or cities for their own
 /// plans), by owner and category: the same SQL as each district's own overview, grouped one
 /// level up, so a district's row in a city view equals its own overview. The caller checks
@@ -1520,14 +1598,57 @@ pub async fn tallies_by_owner(
     Ok(out)
 }
 
+/// [`ObligationFacts::closed_by`] `$1`, as SQL.
+fn closed_sql() -> String {
+    format!(
+        "(o.status = '{accepted}' AND (o.accepted_on IS NULL OR o.accepted_on <= $1))",
+        accepted = ObligationStatus::Accepted
+    )
+}
+
+/// The supervision figures of the period from `start` to `at` of the plan of `owner` (an
+/// owner's SQL, [`Actor::owner_sql`]), by unit and duty: over the obligations that entered
+/// 应完成 in the period ([`ObligationFacts::expected_in`], written as SQL: the day it entered
+/// is its due date, or the day it was closed when that came first), each counted as of `at`
+/// ([`Tally::add`]). A few rows for any number of obligations, for the assessment.
+pub(crate) async fn period_tallies(
+    store: &Store,
+    owner: &str,
+    start: NaiveDate,
+    at: NaiveDate,
+) -> Result<BTreeMap<(i64, Duty), Tally>> {
+    let closed = closed_sql();
+    let entered = format!(
+        "(CASE WHEN {closed} AND o.accepted_on IS NOT NULL AND (o.due_date IS NULL OR o.accepted_on < o.due_date) \
+         THEN o.accepted_on ELSE o.due_date END)"
+    );
+    let filter =
+        format!("o.owner_id = {owner} AND (o.due_date <= $1 OR {closed}) AND {entered} >= $2");
+    let sql = tally_sums_sql(
+        "o.unit_id AS unit_id, o.duty AS duty",
+        &filter,
+        "o.unit_id, o.duty",
+    );
+    let rows = sqlx::query(&sql)
+        .bind(at.to_string())
+        .bind(start.to_string())
+        .fetch_all(&store.pool)
+        .await?;
+    let mut out = BTreeMap::new();
+    for r in &rows {
+        out.insert(
+            (r.try_get("unit_id")?, crate::parse_column(r, "duty")?),
+            tally_from_row(r)?,
+        );
+    }
+    Ok(out)
+}
+
 /// The domain's definitions (`Tally::add`) written as SQL for the overviews' speed; a test
 /// holds the two equal on generated campaigns. `$1` is the business date. `closed`: accepted
 /// by the date; `handed`: closed, or submitted/accepted with its last hand-in by the date.
 fn tally_sums_sql(select: &str, filter: &str, group: &str) -> String {
-    let closed = format!(
-        "(o.status = '{accepted}' AND (o.accepted_on IS NULL OR o.accepted_on <= $1))",
-        accepted = ObligationStatus::Accepted
-    );
+    let closed = closed_sql();
     let handed = format!(
         "({closed} OR (o.status IN ({handed_in}) AND o.submitted_on IS NOT NULL AND o.submitted_on <= $1))",
         handed_in = handed_in_sql(),
@@ -1549,17 +1670,7 @@ fn tally_sums_sql(select: &str, filter: &str, group: &str) -> String {
 
 /// One row of [`tally_sums_sql`] as a tally.
 fn tally_from_row(r: &sqlx::any::AnyRow) -> Result<Tally> {
-    // SUM over integers is BIGINT on SQLite but NUMERIC on PostgreSQL: read either.
-    let n = |col: &str| -> Result<usize> {
-        let v = r
-            .try_get::<i64, _>(col)
-            .or_else(|_| r.try_get::<f64, _>(col).map(|f| f as i64))
-            .or_else(|_| {
-                r.try_get::<String, _>(col)
-                    .map(|s| s.parse::<f64>().unwrap_or(0.0) as i64)
-            })?;
-        Ok(v.max(0) as usize)
-    };
+    let n = |col: &str| crate::sum_column(r, col);
     Ok(Tally {
         total: n("total")?,
         expected: n("expected")?,

@@ -387,6 +387,8 @@ pub struct SamplingWriter {
     /// The enterprise of each code as the file spells it, once found (a large file repeats a
     /// few thousand codes; each is checked once).
     code_ids: HashMap<String, i64>,
+    /// The register's indexes, set aside while a load fills it from empty.
+    indexes: Option<bulk::SetAside>,
     /// New records and their credit events waiting to be written.
     records: Rows,
     events: Rows,
@@ -426,6 +428,11 @@ impl ImportRecord for SamplingInput {
             .fetch_optional(&mut *cx.tx)
             .await?
             .is_none();
+        let indexes = if empty_table {
+            Some(bulk::SetAside::indexes(cx.store.backend, &mut cx.tx, "sampling").await?)
+        } else {
+            None
+        };
         let mut overrides = HashMap::new();
         for r in sqlx::query("SELECT code, reason FROM code_overrides")
             .fetch_all(&mut *cx.tx)
@@ -445,6 +452,7 @@ impl ImportRecord for SamplingInput {
             years: BTreeSet::new(),
             added: HashMap::new(),
             empty_table,
+            indexes,
             code_ids: HashMap::new(),
             records: Rows::new(&RECORDS),
             events: Rows::new(&EVENTS),
@@ -488,6 +496,9 @@ impl ImportRecord for SamplingInput {
     async fn finish(mut w: SamplingWriter, cx: &mut Context<'_>) -> Result<()> {
         w.records.write(cx.store.backend, &mut cx.tx).await?;
         w.events.write(cx.store.backend, &mut cx.tx).await?;
+        if let Some(indexes) = w.indexes.take() {
+            indexes.restore(&mut cx.tx).await?;
+        }
         refresh_stats(&mut cx.tx, w.owner, &w.years).await?;
         // New records only add to their groups' counts (a recounted year already has them).
         for (k, (batches, passed)) in w.added {

@@ -485,11 +485,7 @@ pub async fn month_ago_tally(state: &AppState, ctx: &Ctx) -> Result<Tally, AppEr
         .today
         .checked_sub_months(Months::new(1))
         .unwrap_or(ctx.today);
-    Ok(
-        obligations::tallies_sql(&state.store, &ctx.actor(), month_ago)
-            .await?
-            .district(),
-    )
+    Ok(obligations::district_tally(&state.store, &ctx.actor(), month_ago).await?)
 }
 
 /// Overdue obligations by unit, most first: (code, name, overdue), from the district's

@@ -1157,34 +1157,43 @@ async fn overview_figures(state: &AppState, ctx: &Ctx) -> Result<OverviewPage, A
             (code.clone(), name.clone(), row)
         })
         .collect();
-    // Oldest due first is most overdue first; the page shows the worst 200.
+    // Oldest due first is most overdue first; the page shows the worst 200 (the counts above
+    // say how many there are), read as a page rather than all of them.
     let late = Filter {
         open_only: true,
         due_by: ctx.today.pred_opt(),
         ..Default::default()
     };
-    let overdue: Vec<Row> = obligations::list(&state.store, &ctx.actor(), &late, ctx.today)
-        .await?
-        .into_iter()
-        .take(200)
-        .map(|o| to_row(&plan, o, ctx))
-        .collect();
+    let overdue: Vec<Row> =
+        obligations::list_page(&state.store, &ctx.actor(), &late, ctx.today, None, 200, 0)
+            .await?
+            .0
+            .into_iter()
+            .map(|o| to_row(&plan, o, ctx))
+            .collect();
     let waiting = Filter {
         status: Some(ObligationStatus::Submitted),
         ..Default::default()
     };
-    let mut submitted = Vec::new();
-    for o in obligations::list(&state.store, &ctx.actor(), &waiting, ctx.today)
-        .await?
+    let (waiting, _) = obligations::list_page(
+        &state.store,
+        &ctx.actor(),
+        &waiting,
+        ctx.today,
+        None,
+        200,
+        0,
+    )
+    .await?;
+    let ids: Vec<i64> = waiting.iter().map(|o| o.id).collect();
+    let mut latest = obligations::final_reports(&state.store, &ids).await?;
+    let submitted = waiting
         .into_iter()
-        .take(200)
-    {
-        let latest = obligations::reports(&state.store, &ctx.actor(), o.id)
-            .await?
-            .into_iter()
-            .find(|r| r.r#final);
-        submitted.push((to_row(&plan, o, ctx), latest));
-    }
+        .map(|o| {
+            let report = latest.remove(&o.id);
+            (to_row(&plan, o, ctx), report)
+        })
+        .collect();
     let unacknowledged =
         obligations::unacknowledged_by_unit(&state.store, &ctx.actor(), ctx.today).await?;
     let extensions = if ctx.page().is_office() {

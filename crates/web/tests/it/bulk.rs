@@ -688,3 +688,90 @@ async fn bulk_rows_arrive_in_order_with_their_text_intact() {
     assert_eq!(stored.len(), n);
     assert_eq!(stored, expected);
 }
+
+/// The definitions of a table's indexes, by name, as the database keeps them.
+async fn indexes_of(store: &Store, table: &str) -> BTreeMap<String, String> {
+    let sql = match store.backend {
+        qcity_store::Backend::Sqlite => {
+            "SELECT name, COALESCE(sql, '') AS def FROM sqlite_master WHERE type = 'index' AND tbl_name = $1"
+        }
+        qcity_store::Backend::Postgres => {
+            "SELECT indexname AS name, indexdef AS def FROM pg_indexes WHERE tablename = $1"
+        }
+    };
+    sqlx::query(sql)
+        .bind(table)
+        .fetch_all(&store.pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get("name"), r.get("def")))
+        .collect()
+}
+
+/// A load into an empty register sets its indexes aside and builds them again: afterwards they
+/// are exactly as before and serve the register's queries; a file refused as a whole (after
+/// the import began) leaves them as they were too.
+#[tokio::test]
+async fn a_load_into_an_empty_register_keeps_its_indexes() {
+    let app = TestApp::spawn().await;
+    let store = &app.store;
+    let before = indexes_of(store, "sampling").await;
+    assert!(
+        before.len() >= 4,
+        "the register has its unique and secondary indexes: {before:?}"
+    );
+
+    let refused = qcity_web::imports::sampling_file(
+        store,
+        &Actor::system("bulk"),
+        "bad.csv",
+        today(),
+        b"not,a,sampling,file\n1,2,3,4\n".to_vec(),
+        &Default::default(),
+    )
+    .await
+    .unwrap();
+    assert!(refused.is_err(), "a file without the columns is refused");
+    assert_eq!(indexes_of(store, "sampling").await, before);
+
+    for (code, name) in [
+        (HUAWEI, "华为技术有限公司"),
+        (BAIDU, "北京百度网讯科技有限公司"),
+    ] {
+        enterprises::create(
+            store,
+            &Actor::system("office"),
+            &enterprises::EnterpriseInput {
+                code: code.into(),
+                name: name.into(),
+                ..Default::default()
+            },
+            today(),
+        )
+        .await
+        .unwrap();
+    }
+    let (lines, expected) = generated(700);
+    let mut csv = String::from(SAMPLING_HEADER);
+    csv.push_str(&lines);
+    let report = import_sampling(store, csv).await;
+    assert_eq!((report.created, report.problems_total), (700, 0));
+    assert_eq!(indexes_of(store, "sampling").await, before);
+    assert_eq!(stats(store).await, expected);
+    if store.backend == qcity_store::Backend::Sqlite {
+        let plan: Vec<String> = sqlx::query(
+            "EXPLAIN QUERY PLAN SELECT COUNT(*) FROM sampling WHERE owner_id = 1 AND year = 2015",
+        )
+        .fetch_all(&store.pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get::<String, _>("detail"))
+        .collect();
+        assert!(
+            plan.iter().any(|d| d.contains("sampling_owner_year")),
+            "the rebuilt index serves the register: {plan:?}"
+        );
+    }
+}

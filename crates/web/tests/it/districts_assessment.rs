@@ -442,3 +442,47 @@ async fn each_district_assesses_and_prepares_its_own_and_the_city_rolls_them_up(
         .unwrap();
     assert_eq!(res.status(), 403);
 }
+
+/// The readiness counts each criterion's obligations in the database (no labels read); it
+/// equals the readiness projected from the full proposals, which list every open obligation,
+/// at every date of the campaign, for every stage held.
+#[tokio::test]
+async fn the_counted_readiness_equals_one_from_the_listed_proposals() {
+    let app = demo_app().await;
+    let office = Actor::system("t");
+    let mut compared = 0;
+    for code in acceptance::STAGES.iter().copied() {
+        let Some(st) = acceptance::stage(&app.store, &office, code).await.unwrap() else {
+            continue;
+        };
+        let decided = acceptance::decisions(&app.store, &office, st.id)
+            .await
+            .unwrap();
+        for as_of in [
+            chrono::NaiveDate::from_ymd_opt(2014, 3, 31).unwrap(),
+            chrono::NaiveDate::from_ymd_opt(2014, 9, 30).unwrap(),
+            today(),
+            chrono::NaiveDate::from_ymd_opt(2015, 12, 31).unwrap(),
+        ] {
+            let proposals = acceptance::proposals(&app.store, &office, &st.sheet, as_of)
+                .await
+                .unwrap();
+            let mut listed = acceptance::projected(&st.sheet, &decided, &proposals);
+            let counted = acceptance::stage_readiness(&app.store, &office, code, as_of)
+                .await
+                .unwrap()
+                .unwrap();
+            listed.pass_line = counted.pass_line;
+            assert_eq!(
+                format!("{counted:?}"),
+                format!("{listed:?}"),
+                "{code} {as_of}"
+            );
+            compared += 1;
+        }
+    }
+    assert!(
+        compared >= 4,
+        "the demo holds at least one stage: {compared}"
+    );
+}

@@ -126,13 +126,19 @@ async fn assert_exact(
     let kept_by_owner = obligations::tallies_by_owner(&app.store, &owners, day)
         .await
         .unwrap();
-    let (counted, counted_by_owner) = {
+    let kept_district = obligations::district_tally(&app.store, office, day)
+        .await
+        .unwrap();
+    let (counted, counted_by_owner, counted_district) = {
         let rows = sqlx::query("UPDATE tally_state SET as_of = '1999-01-01'")
             .execute(&app.store.pool)
             .await
             .unwrap();
         assert_eq!(rows.rows_affected(), 1);
         let t = obligations::tallies_sql(&app.store, office, day)
+            .await
+            .unwrap();
+        let district = obligations::district_tally(&app.store, office, day)
             .await
             .unwrap();
         let by_owner = obligations::tallies_by_owner(&app.store, &owners, day)
@@ -143,8 +149,11 @@ async fn assert_exact(
             .execute(&app.store.pool)
             .await
             .unwrap();
-        (t, by_owner)
+        (t, by_owner, district)
     };
+    // The whole plan's figures in one row equal the sum of its cells, kept or counted.
+    assert_eq!(kept_district, kept.district(), "after {step}");
+    assert_eq!(counted_district, counted.district(), "after {step}");
     let figures = |t: &qcity_domain::supervision::Tally| {
         (
             t.total,
