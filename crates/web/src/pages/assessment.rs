@@ -989,7 +989,22 @@ async fn leader_page(state: &AppState, ctx: &Ctx) -> Result<LeaderPage, AppError
         .iter()
         .map(|(s, n)| (s.key(), crate::view::status_label(ctx.lang, s.key()), *n))
         .collect();
-    let tallies = qcity_store::obligations::tallies_sql(&state.store, &actor, today).await?;
+    let period = store::period_of(today);
+    let (_, _, as_of) = store::period_bounds(period, today).ok_or(AppError::NotFound)?;
+    // The reads below do not depend on each other: they run at once, each on a connection of
+    // its own, so the page waits for the slowest rather than for their sum.
+    let (tallies, (_, ranked), current, reports, bulletins, before) = tokio::try_join!(
+        qcity_store::obligations::tallies_sql(&state.store, &actor, today),
+        store::scores_given(&state.store, &actor, &plan, period, as_of, Some(&obs)),
+        qcity_store::acceptance::readiness_given(&state.store, &actor, today, Some((&plan, &obs))),
+        qcity_store::reports::list(&state.store, &actor),
+        qcity_store::bulletins::list(&state.store, &actor),
+        qcity_store::obligations::district_tally(
+            &state.store,
+            &actor,
+            crate::pages::home::month_ago(today)
+        ),
+    )?;
     let district = tallies.district();
     let overdue_total = district.overdue;
     let contents = qcity_store::indicators::content_targets(&plan);
@@ -1016,10 +1031,6 @@ async fn leader_page(state: &AppState, ctx: &Ctx) -> Result<LeaderPage, AppError
         })
         .collect();
     let overdue = crate::pages::home::overdue_by_unit(&tallies, &plan);
-    let period = store::period_of(today);
-    let (_, _, as_of) = store::period_bounds(period, today).ok_or(AppError::NotFound)?;
-    let (_, ranked) =
-        store::scores_given(&state.store, &actor, &plan, period, as_of, Some(&obs)).await?;
     let worst = ranked
         .iter()
         .filter(|r| r.score.scored())
@@ -1034,9 +1045,6 @@ async fn leader_page(state: &AppState, ctx: &Ctx) -> Result<LeaderPage, AppError
             )
         })
         .collect();
-    let current =
-        qcity_store::acceptance::readiness_given(&state.store, &actor, today, Some((&plan, &obs)))
-            .await?;
     let (readiness, vetoed, categories) = match &current {
         Some((stage, r)) => (
             ctx.lang.t_args(
@@ -1056,17 +1064,12 @@ async fn leader_page(state: &AppState, ctx: &Ctx) -> Result<LeaderPage, AppError
         ),
         None => (String::new(), false, Vec::new()),
     };
-    let report = qcity_store::reports::list(&state.store, &actor)
-        .await?
+    let report = reports
         .into_iter()
         .filter(|r| r.issued())
         .max_by(|a, b| a.issued_on.cmp(&b.issued_on).then(a.id.cmp(&b.id)))
         .map(|r| (r.id, r.title, r.issued_on));
-    let bulletin = qcity_store::bulletins::list(&state.store, &actor)
-        .await?
-        .into_iter()
-        .next();
-    let before = crate::pages::home::month_ago_tally(state, ctx).await?;
+    let bulletin = bulletins.into_iter().next();
     let headline = Some(crate::pages::home::headline(
         ctx,
         &district,

@@ -8,7 +8,7 @@ use crate::view::PageCtx;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use chrono::{Duration, Months};
+use chrono::{Duration, Months, NaiveDate};
 use qcity_domain::acceptance::Readiness;
 use qcity_domain::plan::Plan;
 use qcity_domain::role::Role;
@@ -481,11 +481,12 @@ pub async fn leader_headline(
 
 /// The district's tally as of the same day a month before the business date (较上月).
 pub async fn month_ago_tally(state: &AppState, ctx: &Ctx) -> Result<Tally, AppError> {
-    let month_ago = ctx
-        .today
-        .checked_sub_months(Months::new(1))
-        .unwrap_or(ctx.today);
-    Ok(obligations::district_tally(&state.store, &ctx.actor(), month_ago).await?)
+    Ok(obligations::district_tally(&state.store, &ctx.actor(), month_ago(ctx.today)).await?)
+}
+
+/// The same day a month before (the last day of a shorter month), for 较上月.
+pub fn month_ago(today: NaiveDate) -> NaiveDate {
+    today.checked_sub_months(Months::new(1)).unwrap_or(today)
 }
 
 /// Overdue obligations by unit, most first: (code, name, overdue), from the district's

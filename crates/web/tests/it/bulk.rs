@@ -696,7 +696,7 @@ async fn indexes_of(store: &Store, table: &str) -> BTreeMap<String, String> {
             "SELECT name, COALESCE(sql, '') AS def FROM sqlite_master WHERE type = 'index' AND tbl_name = $1"
         }
         qcity_store::Backend::Postgres => {
-            "SELECT indexname AS name, indexdef AS def FROM pg_indexes WHERE tablename = $1"
+            "SELECT CAST(indexname AS TEXT) AS name, indexdef AS def FROM pg_indexes WHERE tablename = $1"
         }
     };
     sqlx::query(sql)
