@@ -1525,11 +1525,7 @@ pub async fn district_tally(store: &Store, actor: &Actor, at: NaiveDate) -> Resu
     }
     let owner = actor.owner_sql();
     let sql = if tallies::as_of(store).await? == Some(at) {
-        let sums = tallies::COUNTS
-            .split(", ")
-            .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let sums = tallies::sums();
         format!(
             "SELECT {sums} FROM obligation_tallies WHERE owner_id = {owner} AND $1 = $1 HAVING COUNT(*) > 0"
         )
@@ -1568,11 +1564,7 @@ pub async fn tallies_by_owner(
         .collect::<Vec<_>>()
         .join(", ");
     let sql = if tallies::as_of(store).await? == Some(today) {
-        let sums = tallies::COUNTS
-            .split(", ")
-            .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let sums = tallies::sums();
         format!(
             "SELECT owner_id, category, {sums} FROM obligation_tallies \
              WHERE owner_id IN ({list}) AND $1 = $1 GROUP BY owner_id, category"

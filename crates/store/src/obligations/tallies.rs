@@ -14,6 +14,16 @@ use sqlx::Row;
 pub(super) const COUNTS: &str =
     "total, expected, closed, submitted, returned, on_time, late, overdue";
 
+/// The counted columns summed over kept cells (`CAST(SUM(total) AS BIGINT) AS total, …`), for
+/// figures of several cells at once.
+pub(super) fn sums() -> String {
+    COUNTS
+        .split(", ")
+        .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Advisory lock keys (PostgreSQL): rebuilds take the first exclusively and cell recounts
 /// share it; cell recounts of one owner take the second with the owner, so a recount always
 /// follows the other's committed change (a recount never writes a figure counted without it).

@@ -66,6 +66,27 @@ fn generated(n: usize) -> (String, Counts) {
     (out, expected)
 }
 
+/// Registers the two enterprises the generated rows name without a name of their own.
+async fn register_two(store: &Store) {
+    for (code, name) in [
+        (HUAWEI, "华为技术有限公司"),
+        (BAIDU, "北京百度网讯科技有限公司"),
+    ] {
+        enterprises::create(
+            store,
+            &Actor::system("office"),
+            &enterprises::EnterpriseInput {
+                code: code.into(),
+                name: name.into(),
+                ..Default::default()
+            },
+            today(),
+        )
+        .await
+        .unwrap();
+    }
+}
+
 async fn import_sampling(store: &Store, csv: String) -> ImportReport {
     qcity_web::imports::sampling_file(
         store,
@@ -179,23 +200,7 @@ async fn a_mixed_sampling_file_writes_the_same_rows_refusals_events_and_counts()
     let app = TestApp::spawn().await;
     let store = &app.store;
     let office = Actor::system("office");
-    for (code, name) in [
-        (HUAWEI, "华为技术有限公司"),
-        (BAIDU, "北京百度网讯科技有限公司"),
-    ] {
-        enterprises::create(
-            store,
-            &office,
-            &enterprises::EnterpriseInput {
-                code: code.into(),
-                name: name.into(),
-                ..Default::default()
-            },
-            today(),
-        )
-        .await
-        .unwrap();
-    }
+    register_two(store).await;
     enterprises::record_override(store, &office, OVERRIDDEN, "发证机关错发")
         .await
         .unwrap();
@@ -735,23 +740,7 @@ async fn a_load_into_an_empty_register_keeps_its_indexes() {
     assert!(refused.is_err(), "a file without the columns is refused");
     assert_eq!(indexes_of(store, "sampling").await, before);
 
-    for (code, name) in [
-        (HUAWEI, "华为技术有限公司"),
-        (BAIDU, "北京百度网讯科技有限公司"),
-    ] {
-        enterprises::create(
-            store,
-            &Actor::system("office"),
-            &enterprises::EnterpriseInput {
-                code: code.into(),
-                name: name.into(),
-                ..Default::default()
-            },
-            today(),
-        )
-        .await
-        .unwrap();
-    }
+    register_two(store).await;
     let (lines, expected) = generated(700);
     let mut csv = String::from(SAMPLING_HEADER);
     csv.push_str(&lines);

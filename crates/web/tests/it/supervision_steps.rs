@@ -547,6 +547,12 @@ async fn urging_from_the_overview_is_counted_once_in_the_notice_figures() {
     let _ = office;
 }
 
+/// Lets the clock move on between two steps: the timeline orders by the time of day in
+/// milliseconds, and a test's steps can share one (no user's do).
+async fn tick() {
+    tokio::time::sleep(std::time::Duration::from_millis(3)).await;
+}
+
 #[tokio::test]
 async fn the_timeline_lists_every_event_in_order_in_chinese() {
     let today = d(2015, 1, 5);
@@ -559,6 +565,7 @@ async fn the_timeline_lists_every_event_in_order_in_chinese() {
     obligations::acknowledge(&app.store, &nw, ob.id, today)
         .await
         .unwrap();
+    tick().await;
     let progress = ReportInput {
         body: "正在起草".into(),
         percent: 40,
@@ -576,6 +583,7 @@ async fn the_timeline_lists_every_event_in_order_in_chinese() {
     )
     .await
     .unwrap();
+    tick().await;
     hand_in(
         &app.store,
         &nw,
@@ -585,9 +593,11 @@ async fn the_timeline_lists_every_event_in_order_in_chinese() {
         today,
     )
     .await;
+    tick().await;
     obligations::withdraw(&app.store, &nw, ob.id, today)
         .await
         .unwrap();
+    tick().await;
     hand_in(
         &app.store,
         &nw,
@@ -597,6 +607,7 @@ async fn the_timeline_lists_every_event_in_order_in_chinese() {
         today,
     )
     .await;
+    tick().await;
     let v = obligations::get(&app.store, &office, ob.id)
         .await
         .unwrap()
@@ -604,6 +615,7 @@ async fn the_timeline_lists_every_event_in_order_in_chinese() {
     obligations::review(&app.store, &office, ob.id, false, "缺少会议纪要", v, today)
         .await
         .unwrap();
+    tick().await;
     // The unit reads the return notice on the page; the office urges; an extension is asked
     // and granted.
     let returned = notices::list(&app.store, &nw, Some("returned"))
@@ -615,16 +627,20 @@ async fn the_timeline_lists_every_event_in_order_in_chinese() {
         .await
         .unwrap();
     assert_eq!(res.status(), 303);
+    tick().await;
     notices::urge(&app.store, &office, &[ob.id], today)
         .await
         .unwrap();
+    tick().await;
     let req =
         obligations::request_extension(&app.store, &nw, ob.id, d(2015, 3, 31), "等待会议", today)
             .await
             .unwrap();
+    tick().await;
     obligations::decide_extension(&app.store, &office, req, true, "", today)
         .await
         .unwrap();
+    tick().await;
     // A new plan version moves the content's deadline (the granted extension stays).
     let mut plan = qcity_domain::plan::default_plan();
     for cat in &mut plan.categories {
