@@ -242,6 +242,28 @@ async fn load_stage(store: &Store, actor: &Actor, code: &str) -> Result<Option<S
     row.as_ref().map(stage_from_row).transpose()
 }
 
+/// The last opened stage in [`STAGES`] order (the one the readiness is projected for): the
+/// opened stages read in one query, only this one's sheet parsed.
+async fn latest_stage(store: &Store, actor: &Actor) -> Result<Option<Stage>> {
+    let rows = sqlx::query(&format!(
+        "SELECT id, code, sheet_toml, held_on, opened_by, opened_at FROM acceptance_stages \
+         WHERE owner_id = {}",
+        actor.owner_sql()
+    ))
+    .fetch_all(&store.pool)
+    .await?;
+    let mut latest = None;
+    for r in &rows {
+        let code: String = r.try_get("code")?;
+        if let Some(i) = STAGES.iter().position(|s| *s == code)
+            && latest.is_none_or(|(j, _)| i > j)
+        {
+            latest = Some((i, r));
+        }
+    }
+    latest.map(|(_, r)| stage_from_row(r)).transpose()
+}
+
 /// The four stages in order, with those opened.
 pub async fn stages(store: &Store, actor: &Actor) -> Result<Vec<StageSummary>> {
     require_reader(actor)?;
@@ -1023,13 +1045,7 @@ pub async fn readiness_given(
     as_of: NaiveDate,
     given: Given<'_>,
 ) -> Result<Option<(String, Readiness)>> {
-    let mut latest = None;
-    for code in STAGES {
-        if let Some(st) = load_stage(store, actor, code).await? {
-            latest = Some(st);
-        }
-    }
-    let Some(st) = latest else {
+    let Some(st) = latest_stage(store, actor).await? else {
         return Ok(None);
     };
     let decided = load_decisions(store, actor, st.id).await?;

@@ -1467,23 +1467,21 @@ fn merge(old: &EnterpriseInput, new: &EnterpriseInput) -> EnterpriseInput {
 pub async fn record_rates(store: &Store, from: i32, to: i32) -> Result<Vec<Ratio>> {
     // Indicators are still the home district's: so is its register's record rate.
     let home = home_owner_sql();
-    let row = sqlx::query(&format!(
-        "SELECT COUNT(*) AS n FROM enterprises WHERE owner_id = {home} AND closed = 0"
-    ))
-    .fetch_one(&store.pool)
-    .await?;
-    let registered: i64 = row.try_get("n")?;
+    // One grouped count: the enterprises without a file make the group of no year.
     let rows = sqlx::query(&format!(
         "SELECT SUBSTR(file_opened, 1, 4) AS y, COUNT(*) AS n FROM enterprises WHERE owner_id = {home} AND closed = 0 \
-         AND file_opened IS NOT NULL GROUP BY SUBSTR(file_opened, 1, 4)"
+         GROUP BY SUBSTR(file_opened, 1, 4)"
     ))
     .fetch_all(&store.pool)
     .await?;
+    let mut registered = 0;
     let mut by_year: BTreeMap<i32, i64> = BTreeMap::new();
     for r in rows {
-        let y: String = r.try_get("y")?;
-        if let Ok(y) = y.parse::<i32>() {
-            *by_year.entry(y).or_default() += r.try_get::<i64, _>("n")?;
+        let n: i64 = r.try_get("n")?;
+        registered += n;
+        let y: Option<String> = r.try_get("y")?;
+        if let Some(y) = y.and_then(|y| y.parse::<i32>().ok()) {
+            *by_year.entry(y).or_default() += n;
         }
     }
     let mut out = Vec::new();

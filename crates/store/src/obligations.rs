@@ -1482,18 +1482,14 @@ pub async fn tallies_sql(store: &Store, actor: &Actor, today: NaiveDate) -> Resu
             "o.unit_id, o.category",
         )
     };
-    let rows = sqlx::query(&sql)
-        .bind(today.to_string())
-        .fetch_all(&store.pool)
-        .await?;
-    // Unit codes looked up once, not joined into every counted row.
-    let codes: std::collections::HashMap<i64, String> =
-        sqlx::query("SELECT id, code FROM org_units")
-            .fetch_all(&store.pool)
-            .await?
-            .iter()
-            .map(|r| Ok((r.try_get::<i64, _>("id")?, r.try_get::<String, _>("code")?)))
-            .collect::<Result<_>>()?;
+    // Unit codes joined to the counted rows (one per cell), not to every obligation counted.
+    let rows = sqlx::query(&format!(
+        "SELECT COALESCE(u.code, CAST(t.unit_id AS TEXT)) AS unit_code, t.* FROM ({sql}) t \
+         LEFT JOIN org_units u ON u.id = t.unit_id"
+    ))
+    .bind(today.to_string())
+    .fetch_all(&store.pool)
+    .await?;
     let mut out = Tallies {
         by_unit: BTreeMap::new(),
         by_category: BTreeMap::new(),
@@ -1501,11 +1497,7 @@ pub async fn tallies_sql(store: &Store, actor: &Actor, today: NaiveDate) -> Resu
     };
     for r in &rows {
         let tally = tally_from_row(r)?;
-        let unit_id: i64 = r.try_get("unit_id")?;
-        let unit = codes
-            .get(&unit_id)
-            .cloned()
-            .unwrap_or_else(|| unit_id.to_string());
+        let unit: String = r.try_get("unit_code")?;
         let cat: String = r.try_get("category")?;
         out.by_unit.entry(unit.clone()).or_default().merge(&tally);
         out.by_category
