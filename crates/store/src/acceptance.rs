@@ -718,10 +718,7 @@ async fn obligation_facts(
     let day = as_of.to_string();
     let owner = actor.owner_sql();
     if !labels {
-        let accepted = format!(
-            "(o.status = '{}' AND (o.accepted_on IS NULL OR o.accepted_on <= $1))",
-            ObligationStatus::Accepted
-        );
+        let accepted = crate::obligations::closed_sql();
         let rows = sqlx::query(&format!(
             "SELECT o.content_code, SUM(CASE WHEN {accepted} OR o.due_date <= $1 THEN 1 ELSE 0 END) AS counted, \
              SUM(CASE WHEN {accepted} THEN 1 ELSE 0 END) AS accepted \

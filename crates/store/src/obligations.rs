@@ -1583,7 +1583,7 @@ pub async fn tallies_by_owner(
 }
 
 /// [`ObligationFacts::closed_by`] `$1`, as SQL.
-fn closed_sql() -> String {
+pub(crate) fn closed_sql() -> String {
     format!(
         "(o.status = '{accepted}' AND (o.accepted_on IS NULL OR o.accepted_on <= $1))",
         accepted = ObligationStatus::Accepted

@@ -11,6 +11,16 @@ use qcity_domain::supervision::Tally;
 use qcity_store::obligations::{self, Filter};
 use qcity_store::{Actor, StoreError, plan};
 
+/// The seed plan's installation with 金水区 added as a second district (on 2015-02-10).
+async fn with_jinshui() -> crate::harness::TestApp {
+    let app = crate::harness::TestApp::with_plan().await;
+    let day = chrono::NaiveDate::from_ymd_opt(2015, 2, 10).unwrap();
+    plan::add_district(&app.store, &Actor::system("t"), &jinshui(), day)
+        .await
+        .unwrap();
+    app
+}
+
 pub(crate) fn jinshui() -> DistrictSpec {
     DistrictSpec {
         code: "JINSHUI".into(),
@@ -725,11 +735,7 @@ async fn each_district_issues_its_own_bulletins_and_notices() {
 /// found, and its contact cannot be changed; the city's leader lists every district's units.
 #[tokio::test]
 async fn each_district_lists_its_own_units() {
-    let app = crate::harness::TestApp::with_plan().await;
-    let day = chrono::NaiveDate::from_ymd_opt(2015, 2, 10).unwrap();
-    plan::add_district(&app.store, &Actor::system("t"), &jinshui(), day)
-        .await
-        .unwrap();
+    let app = with_jinshui().await;
     let js = app.user("js.office", Role::Office, Some("JINSHUI")).await;
     let page = body(js.get(app.url("/units")).send().await.unwrap()).await;
     assert!(page.contains("/units/JSZJFJ"), "Jinshui's own unit listed");
@@ -760,16 +766,11 @@ async fn each_district_lists_its_own_units() {
     assert!(page.contains("/units/JSZJFJ") && page.contains("/units/ZJFJ\""));
 }
 
-/// Each district's office administers its own units' accounts and reads what they did: it
-/// lists, creates, resets and disables accounts of its district only (by page and API), and
-/// its audit trail holds none of another district's records.
+/// A district's office adds member units inside its own district only: never a city or a
+/// district, never under another district's unit; a unit without a parent goes under it.
 #[tokio::test]
 async fn a_district_adds_units_inside_itself_only() {
-    let app = crate::harness::TestApp::with_plan().await;
-    let day = chrono::NaiveDate::from_ymd_opt(2015, 2, 10).unwrap();
-    plan::add_district(&app.store, &Actor::system("t"), &jinshui(), day)
-        .await
-        .unwrap();
+    let app = with_jinshui().await;
     let js = app.user("js.office", Role::Office, Some("JINSHUI")).await;
     let post = |unit: serde_json::Value| {
         js.post(app.url("/api/v1/units"))
@@ -823,13 +824,12 @@ async fn a_district_adds_units_inside_itself_only() {
     assert_eq!(parent, "JINSHUI");
 }
 
+/// Each district's office administers its own units' accounts and reads what they did: it
+/// lists, creates, resets and disables accounts of its district only (by page and API), and
+/// its audit trail holds none of another district's records.
 #[tokio::test]
 async fn each_district_administers_its_own_accounts() {
-    let app = crate::harness::TestApp::with_plan().await;
-    let day = chrono::NaiveDate::from_ymd_opt(2015, 2, 10).unwrap();
-    plan::add_district(&app.store, &Actor::system("t"), &jinshui(), day)
-        .await
-        .unwrap();
+    let app = with_jinshui().await;
     let hj = app.user("hj.office", Role::Office, Some("HUIJI")).await;
     let js = app.user("js.office", Role::Office, Some("JINSHUI")).await;
     let _zj = app.user("zj.staff", Role::Unit, Some("ZJFJ")).await;
@@ -965,11 +965,7 @@ async fn each_district_administers_its_own_accounts() {
 /// the reason and changes nothing, and another district's draft is not found.
 #[tokio::test]
 async fn each_district_imports_its_own_plan_only() {
-    let app = crate::harness::TestApp::with_plan().await;
-    let day = chrono::NaiveDate::from_ymd_opt(2015, 2, 10).unwrap();
-    plan::add_district(&app.store, &Actor::system("t"), &jinshui(), day)
-        .await
-        .unwrap();
+    let app = with_jinshui().await;
     let hj = app.user("hj.office", Role::Office, Some("HUIJI")).await;
     let js = app.user("js.office", Role::Office, Some("JINSHUI")).await;
     let file = |plan: &qcity_domain::plan::Plan| {
