@@ -714,6 +714,11 @@ pub const SCHEMA: Schema = Schema {
             name: "obligations: the city task a district's obligation serves",
             sql: include_str!("../migrations/2026120681_obligations_serve_city_tasks.sql"),
         },
+        Migration {
+            version: 2026120683,
+            name: "supervision figures kept by duty and by the year they entered",
+            sql: include_str!("../migrations/2026120683_supervision_tallies_by_period.sql"),
+        },
     ],
     tables: &[
         Table::by_id("obligations"),

@@ -9,7 +9,7 @@
 use crate::audit::{self, Change};
 pub use crate::evidence::{EvidencePolicy, Upload, sniff};
 use crate::{Actor, Result, Store, StoreError, Tx, now_text};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use qcity_domain::role::Scope;
 pub use qcity_domain::supervision::{
     Action, Duty, ObligationFacts, ObligationStatus, Tally, TransitionError, category_of,
@@ -1471,8 +1471,9 @@ pub async fn tallies_sql(store: &Store, actor: &Actor, today: NaiveDate) -> Resu
     // The kept figures when they count as of this date; a count of the obligations otherwise.
     let sql = if tallies::as_of(store).await? == Some(today) {
         format!(
-            "SELECT unit_id, category, {} FROM obligation_tallies o WHERE owner_id = {} AND $1 = $1",
-            tallies::COUNTS,
+            "SELECT unit_id, category, {} FROM obligation_tallies WHERE owner_id = {} AND $1 = $1 \
+             GROUP BY unit_id, category",
+            tallies::sums(),
             actor.owner_sql()
         )
     } else {
@@ -1590,34 +1591,72 @@ pub(crate) fn closed_sql() -> String {
     )
 }
 
+/// [`ObligationFacts::expected_by`] `$1`, as SQL: due by the date, or closed by it.
+fn expected_sql() -> String {
+    format!("(o.due_date <= $1 OR {})", closed_sql())
+}
+
+/// The day an obligation entered 应完成 as of `$1` ([`ObligationFacts::expected_in`], as SQL):
+/// its due date, or the day it was closed when that came first.
+fn entered_sql() -> String {
+    format!(
+        "(CASE WHEN {} AND o.accepted_on IS NOT NULL \
+         AND (o.due_date IS NULL OR o.accepted_on < o.due_date) THEN o.accepted_on ELSE o.due_date END)",
+        closed_sql()
+    )
+}
+
+/// The year an obligation entered 应完成 as of `$1`, 0 while it has not: the kept figures'
+/// key for a period's ([`tallies`]).
+fn entered_year_sql() -> String {
+    format!(
+        "(CASE WHEN {} THEN CAST(SUBSTR({}, 1, 4) AS BIGINT) ELSE 0 END)",
+        expected_sql(),
+        entered_sql()
+    )
+}
+
 /// The supervision figures of the period from `start` to `at` of the plan of `owner` (an
 /// owner's SQL, [`Actor::owner_sql`]), by unit and duty: over the obligations that entered
-/// 应完成 in the period ([`ObligationFacts::expected_in`], written as SQL: the day it entered
-/// is its due date, or the day it was closed when that came first), each counted as of `at`
-/// ([`Tally::add`]). A few rows for any number of obligations, for the assessment.
+/// 应完成 in the period ([`entered_sql`]), each counted as of `at` ([`Tally::add`]). A few
+/// rows for any number of obligations, for the assessment: the kept figures' rows of the
+/// period's years when they count as of `at` and the period starts a year, a count of the
+/// obligations otherwise (the same figures; the rebuild test holds them equal).
 pub(crate) async fn period_tallies(
     store: &Store,
     owner: &str,
     start: NaiveDate,
     at: NaiveDate,
 ) -> Result<BTreeMap<(i64, Duty), Tally>> {
-    let closed = closed_sql();
-    let entered = format!(
-        "(CASE WHEN {closed} AND o.accepted_on IS NOT NULL AND (o.due_date IS NULL OR o.accepted_on < o.due_date) \
-         THEN o.accepted_on ELSE o.due_date END)"
-    );
-    let filter =
-        format!("o.owner_id = {owner} AND (o.due_date <= $1 OR {closed}) AND {entered} >= $2");
-    let sql = tally_sums_sql(
-        "o.unit_id AS unit_id, o.duty AS duty",
-        &filter,
-        "o.unit_id, o.duty",
-    );
-    let rows = sqlx::query(&sql)
-        .bind(at.to_string())
-        .bind(start.to_string())
-        .fetch_all(&store.pool)
-        .await?;
+    let starts_a_year = start.month() == 1 && start.day() == 1;
+    let rows = if starts_a_year && tallies::as_of(store).await? == Some(at) {
+        let sql = format!(
+            "SELECT unit_id, duty, {} FROM obligation_tallies \
+             WHERE owner_id = {owner} AND entered_year >= $2 AND $1 = $1 GROUP BY unit_id, duty",
+            tallies::sums()
+        );
+        sqlx::query(&sql)
+            .bind(at.to_string())
+            .bind(i64::from(start.year()))
+            .fetch_all(&store.pool)
+            .await?
+    } else {
+        let filter = format!(
+            "o.owner_id = {owner} AND {} AND {} >= $2",
+            expected_sql(),
+            entered_sql()
+        );
+        let sql = tally_sums_sql(
+            "o.unit_id AS unit_id, o.duty AS duty",
+            &filter,
+            "o.unit_id, o.duty",
+        );
+        sqlx::query(&sql)
+            .bind(at.to_string())
+            .bind(start.to_string())
+            .fetch_all(&store.pool)
+            .await?
+    };
     let mut out = BTreeMap::new();
     for r in &rows {
         out.insert(
@@ -1637,7 +1676,7 @@ fn tally_sums_sql(select: &str, filter: &str, group: &str) -> String {
         "({closed} OR (o.status IN ({handed_in}) AND o.submitted_on IS NOT NULL AND o.submitted_on <= $1))",
         handed_in = handed_in_sql(),
     );
-    let expected = format!("(o.due_date <= $1 OR {closed})");
+    let expected = expected_sql();
     format!(
         "SELECT {select}, COUNT(*) AS total, \
          SUM(CASE WHEN {expected} THEN 1 ELSE 0 END) AS expected, \

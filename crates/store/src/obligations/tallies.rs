@@ -1,11 +1,14 @@
-//! The supervision figures kept current (`obligation_tallies`): one row per owner, unit and
-//! category, counted by [`tally_sums_sql`] as of one business date (`tally_state.as_of`).
-//! Every change to an obligation recounts its cell in the same transaction; when the business
+//! The supervision figures kept current (`obligation_tallies`): one row per owner, unit,
+//! category, duty and the year its obligations entered 应完成 ([`entered_year_sql`]; 0 while they
+//! have not), counted by [`tally_sums_sql`] as of one business date (`tally_state.as_of`).
+//! The overviews sum a unit's and a category's rows; a period's unit figures (the assessment)
+//! sum the rows of the years from the period's start. Every change to an obligation recounts
+//! its unit's and category's rows in the same transaction; when the business
 //! date moves, the daily job recounts everything ([`rebuild`], also `qcity rebuild`). The
 //! overviews read these rows when they ask for that date and count the obligations otherwise,
 //! so a figure never depends on which path answered.
 
-use super::tally_sums_sql;
+use super::{entered_year_sql, tally_sums_sql};
 use crate::{Backend, Result, Store, Tx};
 use chrono::NaiveDate;
 use sqlx::Row;
@@ -69,16 +72,22 @@ pub async fn rebuild(store: &Store, date: NaiveDate) -> Result<u64> {
     Ok(cells)
 }
 
+/// The key of a kept row, selected from the obligations (`o`) as of `$1`.
+fn key_sql() -> String {
+    format!(
+        "o.owner_id AS owner_id, o.unit_id AS unit_id, o.category AS category, o.duty AS duty, \
+         {} AS entered_year",
+        entered_year_sql()
+    )
+}
+
 /// `INSERT … SELECT` of the recounted cells of the obligations matching `filter` (`$1`: the
 /// date; the filter's own parameters from `$2`).
 fn insert_sql(filter: &str) -> String {
     format!(
-        "INSERT INTO obligation_tallies (owner_id, unit_id, category, {COUNTS}) {}",
-        tally_sums_sql(
-            "o.owner_id, o.unit_id, o.category",
-            filter,
-            "o.owner_id, o.unit_id, o.category",
-        )
+        "INSERT INTO obligation_tallies (owner_id, unit_id, category, duty, entered_year, {COUNTS}) {}",
+        // Grouped by the key's position: its year is an expression of the date.
+        tally_sums_sql(&key_sql(), filter, "1, 2, 3, 4, 5")
     )
 }
 
@@ -176,30 +185,30 @@ pub(crate) async fn refresh_owner(backend: Backend, tx: &mut Tx, owner: i64) -> 
     Ok(())
 }
 
-/// Kept cells that differ from a recount as of the kept date: (owner, unit, category). Empty
-/// when the kept figures are exact (or none are kept); the rebuild test and `qcity rebuild`
-/// report it.
-pub async fn drift(store: &Store) -> Result<Vec<(i64, i64, String)>> {
+/// The key of a kept row: owner, unit, category, duty, the year its obligations entered 应完成.
+pub type Key = (i64, i64, String, String, i64);
+
+/// Kept rows that differ from a recount as of the kept date. Empty when the kept figures are
+/// exact (or none are kept); the rebuild test and `qcity rebuild` report it.
+pub async fn drift(store: &Store) -> Result<Vec<Key>> {
     let Some(date) = as_of(store).await? else {
         return Ok(Vec::new());
     };
     let kept = cells(
         store,
-        &format!("SELECT owner_id, unit_id, category, {COUNTS} FROM obligation_tallies"),
+        &format!(
+            "SELECT owner_id, unit_id, category, duty, entered_year, {COUNTS} FROM obligation_tallies"
+        ),
         None,
     )
     .await?;
     let counted = cells(
         store,
-        &tally_sums_sql(
-            "o.owner_id AS owner_id, o.unit_id AS unit_id, o.category AS category",
-            "o.owner_id IS NOT NULL",
-            "o.owner_id, o.unit_id, o.category",
-        ),
+        &tally_sums_sql(&key_sql(), "o.owner_id IS NOT NULL", "1, 2, 3, 4, 5"),
         Some(date),
     )
     .await?;
-    let mut keys: Vec<&(i64, i64, String)> = kept.keys().chain(counted.keys()).collect();
+    let mut keys: Vec<&Key> = kept.keys().chain(counted.keys()).collect();
     keys.sort();
     keys.dedup();
     Ok(keys
@@ -209,7 +218,7 @@ pub async fn drift(store: &Store) -> Result<Vec<(i64, i64, String)>> {
         .collect())
 }
 
-type Cells = std::collections::BTreeMap<(i64, i64, String), [usize; 8]>;
+type Cells = std::collections::BTreeMap<Key, [usize; 8]>;
 
 async fn cells(store: &Store, sql: &str, date: Option<NaiveDate>) -> Result<Cells> {
     let mut q = sqlx::query(sql);
@@ -226,6 +235,8 @@ async fn cells(store: &Store, sql: &str, date: Option<NaiveDate>) -> Result<Cell
                     r.try_get("owner_id")?,
                     r.try_get("unit_id")?,
                     r.try_get("category")?,
+                    r.try_get("duty")?,
+                    r.try_get("entered_year")?,
                 ),
                 [
                     t.total,

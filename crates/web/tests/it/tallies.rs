@@ -6,7 +6,7 @@
 
 use qcity_domain::role::Role;
 use qcity_store::obligations::{self, Filter, ReportInput, tallies};
-use qcity_store::{Actor, plan};
+use qcity_store::{Actor, assessment, plan};
 
 /// A small deterministic generator: the sequence is the same on every run and database.
 struct Lcg(u64);
@@ -108,7 +108,7 @@ async fn assert_exact(
     office: &Actor,
     day: chrono::NaiveDate,
     step: &str,
-) {
+) -> bool {
     let drift = tallies::drift(&app.store).await.unwrap();
     assert!(
         drift.is_empty(),
@@ -129,7 +129,13 @@ async fn assert_exact(
     let kept_district = obligations::district_tally(&app.store, office, day)
         .await
         .unwrap();
-    let (counted, counted_by_owner, counted_district) = {
+    // The units' figures of the year so far (the assessment's): kept rows of the year.
+    let (_, p) = plan::current(&app.store).await.unwrap().unwrap();
+    let year = chrono::Datelike::year(&day);
+    let kept_facts = assessment::facts(&app.store, office, &p, year, day)
+        .await
+        .unwrap();
+    let (counted, counted_by_owner, counted_district, counted_facts) = {
         let rows = sqlx::query("UPDATE tally_state SET as_of = '1999-01-01'")
             .execute(&app.store.pool)
             .await
@@ -144,13 +150,27 @@ async fn assert_exact(
         let by_owner = obligations::tallies_by_owner(&app.store, &owners, day)
             .await
             .unwrap();
+        let facts = assessment::facts(&app.store, office, &p, year, day)
+            .await
+            .unwrap();
         sqlx::query("UPDATE tally_state SET as_of = $1")
             .bind(day.to_string())
             .execute(&app.store.pool)
             .await
             .unwrap();
-        (t, by_owner, district)
+        (t, by_owner, district, facts)
     };
+    let by_unit = |facts: &[(assessment::UnitRef, qcity_domain::assessment::UnitFacts)]| {
+        facts
+            .iter()
+            .map(|(u, f)| (u.id, f.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        by_unit(&kept_facts),
+        by_unit(&counted_facts),
+        "after {step}: the units' figures of {year}"
+    );
     // The whole plan's figures in one row equal the sum of its cells, kept or counted.
     assert_eq!(kept_district, kept.district(), "after {step}");
     assert_eq!(counted_district, counted.district(), "after {step}");
@@ -201,13 +221,16 @@ async fn assert_exact(
             "after {step}: {cell:?}"
         );
     }
+    // Whether the units' figures compared held anything.
+    kept_facts.iter().any(|(_, f)| f.reports_due > 0)
 }
 
 #[tokio::test]
 async fn kept_figures_equal_a_recount_after_random_changes() {
     let app = crate::harness::TestApp::with_plan().await;
     let office = Actor::system("t");
-    let day = chrono::NaiveDate::from_ymd_opt(2015, 3, 10).unwrap();
+    // Mid-2015: part of the plan entered 应完成 this year, part of it before, part not yet.
+    let day = chrono::NaiveDate::from_ymd_opt(2015, 7, 10).unwrap();
     let cells = tallies::rebuild(&app.store, day).await.unwrap();
     assert!(cells > 10, "{cells} cells");
     assert_eq!(tallies::as_of(&app.store).await.unwrap(), Some(day));
@@ -215,13 +238,20 @@ async fn kept_figures_equal_a_recount_after_random_changes() {
 
     let mut rng = Lcg(20261206);
     let mut changes = 0;
+    let mut with_figures = 0;
     for step in 0..60 {
         let done =
             change_an_obligation(&app, &office, &mut rng, &format!("tally-{step:04}"), day).await;
         changes += usize::from(done);
-        assert_exact(&app, &office, day, &format!("step {step}")).await;
+        with_figures +=
+            usize::from(assert_exact(&app, &office, day, &format!("step {step}")).await);
     }
     assert!(changes > 20, "only {changes} changes went through");
+    // Work closed early entered this year's figures: the units' figures compared were not empty.
+    assert!(
+        with_figures > 10,
+        "only {with_figures} steps had figures this year"
+    );
 
     // A second district's plan (a bulk insert of its obligations) and a plan version.
     let js = qcity_domain::plan::DistrictSpec {
