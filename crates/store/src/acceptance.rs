@@ -1045,11 +1045,15 @@ pub async fn readiness_given(
     let Some(st) = latest_stage(store, actor).await? else {
         return Ok(None);
     };
-    let decided = load_decisions(store, actor, st.id).await?;
-    // The readiness counts points: the open obligations' labels are not read.
-    let proposals = proposals_given(store, actor, &st.sheet, as_of, given, false).await?;
+    // The readiness counts points: the open obligations' labels are not read. The three
+    // reads depend only on the stage: they run at once.
+    let (decided, proposals, line) = tokio::try_join!(
+        load_decisions(store, actor, st.id),
+        proposals_given(store, actor, &st.sheet, as_of, given, false),
+        pass_line(store, actor, &st.sheet),
+    )?;
     let mut r = projected(&st.sheet, &decided, &proposals);
-    r.pass_line = pass_line(store, actor, &st.sheet).await?;
+    r.pass_line = line;
     Ok(Some((st.code.clone(), r)))
 }
 

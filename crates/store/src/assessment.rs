@@ -687,6 +687,30 @@ async fn counts(
         .collect()
 }
 
+/// Each evaluator's rating of each unit in a period, by (unit, evaluator). When the office
+/// opened several windows for it, an evaluator's latest rating counts, so nobody weighs twice.
+async fn latest_ratings(
+    store: &Store,
+    owner: &str,
+    period: i32,
+) -> Result<BTreeMap<(i64, String), f64>> {
+    let rows = sqlx::query(&format!(
+        "SELECT r.unit_id, r.evaluator, r.score FROM assessment_ratings r JOIN assessment_windows w ON w.id = r.window_id \
+         WHERE w.owner_id = {owner} AND w.period = $1 AND r.submitted_at IS NOT NULL ORDER BY r.updated_at, r.id"
+    ))
+    .bind(i64::from(period))
+    .fetch_all(&store.pool)
+    .await?;
+    let mut latest = BTreeMap::new();
+    for r in &rows {
+        latest.insert(
+            (r.try_get("unit_id")?, r.try_get("evaluator")?),
+            r.try_get("score")?,
+        );
+    }
+    Ok(latest)
+}
+
 /// The facts of every member unit of the actor's district for a period, as of `as_of` (see
 /// the module doc), counted over that district's obligations and ratings.
 pub async fn facts(
@@ -714,7 +738,35 @@ async fn facts_given(
         .ok_or(StoreError::NotFound)?
         .min(as_of);
     let owner = actor.owner_sql();
-    let units = member_units(store, actor).await?;
+    let submitted_sql = format!(
+        "SELECT o.unit_id AS unit_id, COUNT(*) AS n FROM reports r JOIN obligations o ON o.id = r.obligation_id \
+         WHERE o.owner_id = {owner} AND r.final = 1 AND r.created_on >= $1 AND r.created_on <= $2 GROUP BY o.unit_id"
+    );
+    let returned_sql = format!(
+        "SELECT o.unit_id AS unit_id, COUNT(*) AS n FROM obligation_events e JOIN obligations o ON o.id = e.obligation_id \
+         WHERE o.owner_id = {owner} AND e.action = '{}' AND e.on_date >= $1 AND e.on_date <= $2 GROUP BY o.unit_id",
+        Action::Return
+    );
+    // The indicators' observations as of the period's end, unless the caller read them.
+    let observations = async {
+        match given {
+            Some(_) if end == as_of => Ok(None),
+            _ => crate::indicators::observations_of(store, actor, plan, end)
+                .await
+                .map(Some),
+        }
+    };
+    let system = Actor::system("assessment");
+    // The reads do not depend on each other: they run at once, each on a connection.
+    let (units, periods, notices, submitted, returned, ratings, read) = tokio::try_join!(
+        member_units(store, actor),
+        crate::obligations::period_tallies(store, &owner, start, end),
+        crate::notices::counts_by_unit(store, &system, start, end),
+        counts(store, &submitted_sql, start, end),
+        counts(store, &returned_sql, start, end),
+        latest_ratings(store, &owner, period),
+        observations,
+    )?;
     let mut out: BTreeMap<i64, UnitFacts> =
         units.iter().map(|u| (u.id, UnitFacts::default())).collect();
 
@@ -722,16 +774,12 @@ async fn facts_given(
     // period: what the overview shows, restricted to the period.
     let mut lead: BTreeMap<i64, Tally> = BTreeMap::new();
     let mut all: BTreeMap<i64, Tally> = BTreeMap::new();
-    for ((unit_id, duty), t) in
-        crate::obligations::period_tallies(store, &owner, start, end).await?
-    {
+    for ((unit_id, duty), t) in periods {
         if duty.is_lead() {
             lead.entry(unit_id).or_default().merge(&t);
         }
         all.entry(unit_id).or_default().merge(&t);
     }
-    let notices =
-        crate::notices::counts_by_unit(store, &Actor::system("assessment"), start, end).await?;
     for u in &units {
         if let Some(f) = out.get_mut(&u.id) {
             f.set_supervision(
@@ -741,41 +789,14 @@ async fn facts_given(
             );
         }
     }
-    let submitted = counts(
-        store,
-        &format!(
-            "SELECT o.unit_id AS unit_id, COUNT(*) AS n FROM reports r JOIN obligations o ON o.id = r.obligation_id \
-             WHERE o.owner_id = {owner} AND r.final = 1 AND r.created_on >= $1 AND r.created_on <= $2 GROUP BY o.unit_id"
-        ),
-        start,
-        end,
-    )
-    .await?;
-    let returned = counts(
-        store,
-        &format!(
-            "SELECT o.unit_id AS unit_id, COUNT(*) AS n FROM obligation_events e JOIN obligations o ON o.id = e.obligation_id \
-             WHERE o.owner_id = {owner} AND e.action = '{}' AND e.on_date >= $1 AND e.on_date <= $2 GROUP BY o.unit_id",
-            Action::Return
-        ),
-        start,
-        end,
-    )
-    .await?;
     for (id, f) in out.iter_mut() {
         f.reports_submitted = submitted.get(id).copied().unwrap_or(0);
         f.reports_returned = returned.get(id).copied().unwrap_or(0);
     }
 
     // Indicators, evaluated as of the date, credited to every responsible unit.
-    let read;
-    let obs = match given {
-        Some(obs) if end == as_of => obs,
-        _ => {
-            read = crate::indicators::observations_of(store, actor, plan, end).await?;
-            &read
-        }
-    };
+    // Read above unless the caller gave them (and one of the two is always there).
+    let obs = read.as_ref().or(given).ok_or(StoreError::NotFound)?;
     let standings = crate::indicators::evaluate(plan, obs, end);
     let by_code: BTreeMap<&str, i64> = units.iter().map(|u| (u.code.as_str(), u.id)).collect();
     for (ind, standing) in plan.indicators.iter().zip(&standings) {
@@ -795,23 +816,7 @@ async fn facts_given(
         }
     }
 
-    // One rating per evaluator and unit in a period: when the office opened several windows
-    // for it, an evaluator's latest rating counts, so nobody weighs twice.
-    let rows = sqlx::query(&format!(
-        "SELECT r.unit_id, r.evaluator, r.score FROM assessment_ratings r JOIN assessment_windows w ON w.id = r.window_id \
-         WHERE w.owner_id = {owner} AND w.period = $1 AND r.submitted_at IS NOT NULL ORDER BY r.updated_at, r.id"
-    ))
-    .bind(i64::from(period))
-    .fetch_all(&store.pool)
-    .await?;
-    let mut latest: BTreeMap<(i64, String), f64> = BTreeMap::new();
-    for r in &rows {
-        latest.insert(
-            (r.try_get("unit_id")?, r.try_get("evaluator")?),
-            r.try_get("score")?,
-        );
-    }
-    for ((unit_id, _), score) in latest {
+    for ((unit_id, _), score) in ratings {
         if let Some(f) = out.get_mut(&unit_id) {
             f.ratings.push((score, RATING_MAX));
         }
@@ -861,8 +866,10 @@ pub async fn scores_given(
     if scope == Scope::Public {
         return Err(StoreError::Forbidden);
     }
-    let (scheme, _) = scheme_for(store, actor, period).await?;
-    let facts = facts_given(store, actor, plan, period, as_of, given).await?;
+    let ((scheme, _), facts) = tokio::try_join!(
+        scheme_for(store, actor, period),
+        facts_given(store, actor, plan, period, as_of, given)
+    )?;
     let scored: Vec<(UnitRef, UnitFacts, UnitScore)> = facts
         .into_iter()
         .map(|(u, f)| {

@@ -716,7 +716,7 @@ pub const SCHEMA: Schema = Schema {
         },
         Migration {
             version: 2026120683,
-            name: "supervision figures kept by duty and by the year they entered",
+            name: "supervision figures of a unit kept by duty and year",
             sql: include_str!("../migrations/2026120683_supervision_tallies_by_period.sql"),
         },
     ],
@@ -732,6 +732,7 @@ pub const SCHEMA: Schema = Schema {
         Table::by_id("bulletins"),
         // Derived from the obligations: recounted, never restored.
         Table::transient("obligation_tallies"),
+        Table::transient("obligation_period_tallies"),
         Table::transient("tally_state"),
     ],
     jobs: &[

@@ -1471,9 +1471,8 @@ pub async fn tallies_sql(store: &Store, actor: &Actor, today: NaiveDate) -> Resu
     // The kept figures when they count as of this date; a count of the obligations otherwise.
     let sql = if tallies::as_of(store).await? == Some(today) {
         format!(
-            "SELECT unit_id, category, {} FROM obligation_tallies WHERE owner_id = {} AND $1 = $1 \
-             GROUP BY unit_id, category",
-            tallies::sums(),
+            "SELECT unit_id, category, {} FROM obligation_tallies o WHERE owner_id = {} AND $1 = $1",
+            tallies::COUNTS,
             actor.owner_sql()
         )
     } else {
@@ -1631,7 +1630,7 @@ pub(crate) async fn period_tallies(
     let starts_a_year = start.month() == 1 && start.day() == 1;
     let rows = if starts_a_year && tallies::as_of(store).await? == Some(at) {
         let sql = format!(
-            "SELECT unit_id, duty, {} FROM obligation_tallies \
+            "SELECT unit_id, duty, {} FROM obligation_period_tallies \
              WHERE owner_id = {owner} AND entered_year >= $2 AND $1 = $1 GROUP BY unit_id, duty",
             tallies::sums()
         );

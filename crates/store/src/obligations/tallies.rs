@@ -1,9 +1,9 @@
-//! The supervision figures kept current (`obligation_tallies`): one row per owner, unit,
-//! category, duty and the year its obligations entered 应完成 ([`entered_year_sql`]; 0 while they
-//! have not), counted by [`tally_sums_sql`] as of one business date (`tally_state.as_of`).
-//! The overviews sum a unit's and a category's rows; a period's unit figures (the assessment)
-//! sum the rows of the years from the period's start. Every change to an obligation recounts
-//! its unit's and category's rows in the same transaction; when the business
+//! The supervision figures kept current, counted by [`tally_sums_sql`] as of one business date
+//! (`tally_state.as_of`): one row per owner, unit and category (`obligation_tallies`, the
+//! overviews' cells), and one per owner, unit, duty and the year its obligations entered 应完成
+//! ([`entered_year_sql`], 0 while they have not; `obligation_period_tallies`, a unit's figures
+//! of the year so far for the assessment). Every change to an obligation recounts its cell and
+//! its unit's period rows in the same transaction; when the business
 //! date moves, the daily job recounts everything ([`rebuild`], also `qcity rebuild`). The
 //! overviews read these rows when they ask for that date and count the obligations otherwise,
 //! so a figure never depends on which path answered.
@@ -56,11 +56,18 @@ pub async fn rebuild(store: &Store, date: NaiveDate) -> Result<u64> {
     sqlx::query("DELETE FROM obligation_tallies")
         .execute(&mut *tx)
         .await?;
+    sqlx::query("DELETE FROM obligation_period_tallies")
+        .execute(&mut *tx)
+        .await?;
     let cells = sqlx::query(&insert_sql("o.owner_id IS NOT NULL"))
         .bind(date.to_string())
         .execute(&mut *tx)
         .await?
         .rows_affected();
+    sqlx::query(&period_insert_sql("o.owner_id IS NOT NULL"))
+        .bind(date.to_string())
+        .execute(&mut *tx)
+        .await?;
     sqlx::query("DELETE FROM tally_state")
         .execute(&mut *tx)
         .await?;
@@ -72,22 +79,34 @@ pub async fn rebuild(store: &Store, date: NaiveDate) -> Result<u64> {
     Ok(cells)
 }
 
-/// The key of a kept row, selected from the obligations (`o`) as of `$1`.
-fn key_sql() -> String {
-    format!(
-        "o.owner_id AS owner_id, o.unit_id AS unit_id, o.category AS category, o.duty AS duty, \
-         {} AS entered_year",
-        entered_year_sql()
-    )
-}
-
 /// `INSERT … SELECT` of the recounted cells of the obligations matching `filter` (`$1`: the
 /// date; the filter's own parameters from `$2`).
 fn insert_sql(filter: &str) -> String {
     format!(
-        "INSERT INTO obligation_tallies (owner_id, unit_id, category, duty, entered_year, {COUNTS}) {}",
+        "INSERT INTO obligation_tallies (owner_id, unit_id, category, {COUNTS}) {}",
+        tally_sums_sql(
+            "o.owner_id, o.unit_id, o.category",
+            filter,
+            "o.owner_id, o.unit_id, o.category",
+        )
+    )
+}
+
+/// The key of a unit's period row, selected from the obligations (`o`) as of `$1`.
+fn period_key_sql() -> String {
+    format!(
+        "o.owner_id AS owner_id, o.unit_id AS unit_id, o.duty AS duty, {} AS entered_year",
+        entered_year_sql()
+    )
+}
+
+/// `INSERT … SELECT` of the recounted period rows of the obligations matching `filter` (`$1`:
+/// the date; the filter's own parameters from `$2`).
+fn period_insert_sql(filter: &str) -> String {
+    format!(
+        "INSERT INTO obligation_period_tallies (owner_id, unit_id, duty, entered_year, {COUNTS}) {}",
         // Grouped by the key's position: its year is an expression of the date.
-        tally_sums_sql(&key_sql(), filter, "1, 2, 3, 4, 5")
+        tally_sums_sql(&period_key_sql(), filter, "1, 2, 3, 4")
     )
 }
 
@@ -165,6 +184,22 @@ pub(crate) async fn refresh(backend: Backend, tx: &mut Tx, ids: &[i64]) -> Resul
         .execute(&mut **tx)
         .await?;
     }
+    let mut units: Vec<(i64, i64)> = cells.iter().map(|c| (c.0, c.1)).collect();
+    units.sort_unstable();
+    units.dedup();
+    for (owner, unit) in units {
+        sqlx::query("DELETE FROM obligation_period_tallies WHERE owner_id = $1 AND unit_id = $2")
+            .bind(owner)
+            .bind(unit)
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query(&period_insert_sql("o.owner_id = $2 AND o.unit_id = $3"))
+            .bind(&as_of)
+            .bind(owner)
+            .bind(unit)
+            .execute(&mut **tx)
+            .await?;
+    }
     Ok(())
 }
 
@@ -182,45 +217,83 @@ pub(crate) async fn refresh_owner(backend: Backend, tx: &mut Tx, owner: i64) -> 
         .bind(owner)
         .execute(&mut **tx)
         .await?;
+    sqlx::query("DELETE FROM obligation_period_tallies WHERE owner_id = $1")
+        .bind(owner)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(&period_insert_sql("o.owner_id = $2"))
+        .bind(&as_of)
+        .bind(owner)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
-/// The key of a kept row: owner, unit, category, duty, the year its obligations entered 应完成.
-pub type Key = (i64, i64, String, String, i64);
-
-/// Kept rows that differ from a recount as of the kept date. Empty when the kept figures are
-/// exact (or none are kept); the rebuild test and `qcity rebuild` report it.
-pub async fn drift(store: &Store) -> Result<Vec<Key>> {
+/// Kept rows that differ from a recount as of the kept date, named by their table and key
+/// (`cell owner/unit/category`, `period owner/unit/duty/year`). Empty when the kept figures
+/// are exact (or none are kept); the rebuild test and `qcity rebuild` report it.
+pub async fn drift(store: &Store) -> Result<Vec<String>> {
     let Some(date) = as_of(store).await? else {
         return Ok(Vec::new());
     };
-    let kept = cells(
-        store,
-        &format!(
-            "SELECT owner_id, unit_id, category, duty, entered_year, {COUNTS} FROM obligation_tallies"
-        ),
-        None,
-    )
-    .await?;
-    let counted = cells(
-        store,
-        &tally_sums_sql(&key_sql(), "o.owner_id IS NOT NULL", "1, 2, 3, 4, 5"),
-        Some(date),
-    )
-    .await?;
-    let mut keys: Vec<&Key> = kept.keys().chain(counted.keys()).collect();
-    keys.sort();
-    keys.dedup();
-    Ok(keys
-        .into_iter()
-        .filter(|k| kept.get(*k) != counted.get(*k))
-        .cloned()
-        .collect())
+    let cell_key = "owner_id, unit_id, category";
+    let period_key = "owner_id, unit_id, duty, entered_year";
+    let mut out = differing(
+        "cell",
+        rows(
+            store,
+            &format!("SELECT {cell_key}, {COUNTS} FROM obligation_tallies"),
+            cell_key,
+            None,
+        )
+        .await?,
+        rows(
+            store,
+            &tally_sums_sql(
+                "o.owner_id AS owner_id, o.unit_id AS unit_id, o.category AS category",
+                "o.owner_id IS NOT NULL",
+                "o.owner_id, o.unit_id, o.category",
+            ),
+            cell_key,
+            Some(date),
+        )
+        .await?,
+    );
+    out.extend(differing(
+        "period",
+        rows(
+            store,
+            &format!("SELECT {period_key}, {COUNTS} FROM obligation_period_tallies"),
+            period_key,
+            None,
+        )
+        .await?,
+        rows(
+            store,
+            &tally_sums_sql(&period_key_sql(), "o.owner_id IS NOT NULL", "1, 2, 3, 4"),
+            period_key,
+            Some(date),
+        )
+        .await?,
+    ));
+    Ok(out)
 }
 
-type Cells = std::collections::BTreeMap<Key, [usize; 8]>;
+/// Kept rows by their key (its columns joined with `/`), with their counts.
+type Rows = std::collections::BTreeMap<String, [usize; 8]>;
 
-async fn cells(store: &Store, sql: &str, date: Option<NaiveDate>) -> Result<Cells> {
+/// The keys whose counts differ between kept and counted rows (or that only one of them has).
+fn differing(table: &str, kept: Rows, counted: Rows) -> Vec<String> {
+    let mut keys: Vec<&String> = kept.keys().chain(counted.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter(|k| kept.get(*k) != counted.get(*k))
+        .map(|k| format!("{table} {k}"))
+        .collect()
+}
+
+async fn rows(store: &Store, sql: &str, key: &str, date: Option<NaiveDate>) -> Result<Rows> {
     let mut q = sqlx::query(sql);
     if let Some(d) = date {
         q = q.bind(d.to_string());
@@ -230,14 +303,18 @@ async fn cells(store: &Store, sql: &str, date: Option<NaiveDate>) -> Result<Cell
         .iter()
         .map(|r| {
             let t = super::tally_from_row(r)?;
+            // Each key column is an integer or a text.
+            let key = key
+                .split(", ")
+                .map(|c| {
+                    r.try_get::<i64, _>(c)
+                        .map(|v| v.to_string())
+                        .or_else(|_| r.try_get::<String, _>(c))
+                })
+                .collect::<std::result::Result<Vec<_>, _>>()?
+                .join("/");
             Ok((
-                (
-                    r.try_get("owner_id")?,
-                    r.try_get("unit_id")?,
-                    r.try_get("category")?,
-                    r.try_get("duty")?,
-                    r.try_get("entered_year")?,
-                ),
+                key,
                 [
                     t.total,
                     t.expected,

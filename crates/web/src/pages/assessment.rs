@@ -980,23 +980,28 @@ async fn leader_page(state: &AppState, ctx: &Ctx) -> Result<LeaderPage, AppError
         .map(|p| format!("{} ({} – {})", p.name, p.start, p.end))
         .unwrap_or_else(|| ctx.t("home-no-phase"));
     let lang = lang(ctx);
-    let obs =
-        qcity_store::indicators::observations_of(&state.store, &actor, &plan, ctx.today).await?;
-    let standings = qcity_store::indicators::evaluate(&plan, &obs, today);
-    let status_counts = StatusCounts::of(standings.iter().map(|s| s.evaluation.status));
-    let indicator_counts = status_counts
-        .rows()
-        .iter()
-        .map(|(s, n)| (s.key(), crate::view::status_label(ctx.lang, s.key()), *n))
-        .collect();
     let period = store::period_of(today);
     let (_, _, as_of) = store::period_bounds(period, today).ok_or(AppError::NotFound)?;
-    // The reads below do not depend on each other: they run at once, each on a connection of
-    // its own, so the page waits for the slowest rather than for their sum.
-    let (tallies, (_, ranked), current, reports, bulletins, before) = tokio::try_join!(
+    // The units' scores and the readiness need the indicators' observations; the other reads
+    // need nothing: they run at once, each on a connection of its own, so the page waits for
+    // the slowest chain rather than for the sum of every read.
+    let with_observations = async {
+        let obs =
+            qcity_store::indicators::observations_of(&state.store, &actor, &plan, today).await?;
+        let (scores, current) = tokio::try_join!(
+            store::scores_given(&state.store, &actor, &plan, period, as_of, Some(&obs)),
+            qcity_store::acceptance::readiness_given(
+                &state.store,
+                &actor,
+                today,
+                Some((&plan, &obs))
+            ),
+        )?;
+        Ok::<_, qcity_store::StoreError>((obs, scores, current))
+    };
+    let ((obs, (_, ranked), current), tallies, reports, bulletins, before) = tokio::try_join!(
+        with_observations,
         qcity_store::obligations::tallies_sql(&state.store, &actor, today),
-        store::scores_given(&state.store, &actor, &plan, period, as_of, Some(&obs)),
-        qcity_store::acceptance::readiness_given(&state.store, &actor, today, Some((&plan, &obs))),
         qcity_store::reports::list(&state.store, &actor),
         qcity_store::bulletins::list(&state.store, &actor),
         qcity_store::obligations::district_tally(
@@ -1005,6 +1010,13 @@ async fn leader_page(state: &AppState, ctx: &Ctx) -> Result<LeaderPage, AppError
             crate::pages::home::month_ago(today)
         ),
     )?;
+    let standings = qcity_store::indicators::evaluate(&plan, &obs, today);
+    let status_counts = StatusCounts::of(standings.iter().map(|s| s.evaluation.status));
+    let indicator_counts = status_counts
+        .rows()
+        .iter()
+        .map(|(s, n)| (s.key(), crate::view::status_label(ctx.lang, s.key()), *n))
+        .collect();
     let district = tallies.district();
     let overdue_total = district.overdue;
     let contents = qcity_store::indicators::content_targets(&plan);
