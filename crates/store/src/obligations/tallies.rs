@@ -53,21 +53,24 @@ pub async fn rebuild(store: &Store, date: NaiveDate) -> Result<u64> {
             .execute(&mut *tx)
             .await?;
     }
-    sqlx::query("DELETE FROM obligation_tallies")
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("DELETE FROM obligation_period_tallies")
-        .execute(&mut *tx)
-        .await?;
-    let cells = sqlx::query(&insert_sql("o.owner_id IS NOT NULL"))
-        .bind(date.to_string())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    sqlx::query(&period_insert_sql("o.owner_id IS NOT NULL"))
-        .bind(date.to_string())
-        .execute(&mut *tx)
-        .await?;
+    let filter = "o.owner_id IS NOT NULL";
+    let mut counted = Vec::new();
+    for (table, insert) in [
+        ("obligation_tallies", insert_sql(filter)),
+        ("obligation_period_tallies", period_insert_sql(filter)),
+    ] {
+        sqlx::query(&format!("DELETE FROM {table}"))
+            .execute(&mut *tx)
+            .await?;
+        let rows = sqlx::query(&insert)
+            .bind(date.to_string())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        counted.push(rows);
+    }
+    // The overviews' cells are what the caller reports.
+    let cells = counted.first().copied().unwrap_or(0);
     sqlx::query("DELETE FROM tally_state")
         .execute(&mut *tx)
         .await?;
@@ -208,24 +211,21 @@ pub(crate) async fn refresh_owner(backend: Backend, tx: &mut Tx, owner: i64) -> 
     let Some(as_of) = locked_as_of(backend, tx, &[owner]).await? else {
         return Ok(());
     };
-    sqlx::query("DELETE FROM obligation_tallies WHERE owner_id = $1")
-        .bind(owner)
-        .execute(&mut **tx)
-        .await?;
-    sqlx::query(&insert_sql("o.owner_id = $2"))
-        .bind(&as_of)
-        .bind(owner)
-        .execute(&mut **tx)
-        .await?;
-    sqlx::query("DELETE FROM obligation_period_tallies WHERE owner_id = $1")
-        .bind(owner)
-        .execute(&mut **tx)
-        .await?;
-    sqlx::query(&period_insert_sql("o.owner_id = $2"))
-        .bind(&as_of)
-        .bind(owner)
-        .execute(&mut **tx)
-        .await?;
+    let filter = "o.owner_id = $2";
+    for (table, insert) in [
+        ("obligation_tallies", insert_sql(filter)),
+        ("obligation_period_tallies", period_insert_sql(filter)),
+    ] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE owner_id = $1"))
+            .bind(owner)
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query(&insert)
+            .bind(&as_of)
+            .bind(owner)
+            .execute(&mut **tx)
+            .await?;
+    }
     Ok(())
 }
 
