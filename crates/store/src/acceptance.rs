@@ -719,8 +719,9 @@ async fn obligation_facts(
     let owner = actor.owner_sql();
     if !labels {
         let accepted = crate::obligations::closed_sql();
+        let expected = crate::obligations::expected_sql();
         let rows = sqlx::query(&format!(
-            "SELECT o.content_code, SUM(CASE WHEN {accepted} OR o.due_date <= $1 THEN 1 ELSE 0 END) AS counted, \
+            "SELECT o.content_code, SUM(CASE WHEN {expected} THEN 1 ELSE 0 END) AS counted, \
              SUM(CASE WHEN {accepted} THEN 1 ELSE 0 END) AS accepted \
              FROM obligations o WHERE o.retired = 0 AND o.owner_id = {owner} GROUP BY o.content_code"
         ))

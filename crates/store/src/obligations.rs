@@ -1591,7 +1591,7 @@ pub(crate) fn closed_sql() -> String {
 }
 
 /// [`ObligationFacts::expected_by`] `$1`, as SQL: due by the date, or closed by it.
-fn expected_sql() -> String {
+pub(crate) fn expected_sql() -> String {
     format!("(o.due_date <= $1 OR {})", closed_sql())
 }
 
