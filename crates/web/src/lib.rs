@@ -41,11 +41,15 @@ impl AppState {
         let limiter = limiter::PublicLimiter::new(config.public_posts_per_minute);
         let imports = state::ImportSlots::new(config.import_workers, config.import_wait);
         let upload_dir = config.upload_dir.clone().unwrap_or_else(std::env::temp_dir);
-        let views = Arc::new(view_cache::ViewCache::new(config.keep_views));
+        let metrics = metrics::Metrics::new();
+        let views = Arc::new(view_cache::ViewCache::new(
+            config.keep_views,
+            metrics.views.clone(),
+        ));
         AppState {
             store,
             config: Arc::new(config),
-            metrics: Arc::new(metrics::Metrics::new()),
+            metrics: Arc::new(metrics),
             limiter: Arc::new(limiter),
             plan_cache: Arc::default(),
             assembly: Arc::new(modules::assembly()),
@@ -77,10 +81,13 @@ pub async fn serve(
     // The dummy hash unknown usernames are checked against, made before the first sign-in.
     tokio::task::spawn_blocking(qcity_store::signin::warm_up);
     import_queue::start(state.clone());
+    let refresher = view_cache::start_refresher(state.clone());
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    refresher.abort();
+    served
 }
 
 /// Routes that act only on the caller's own session or account, never on a unit's records.

@@ -22,11 +22,24 @@ struct RouteLabels {
     route: String,
 }
 
+/// A kept view ([`crate::view_cache`]) and how a reader got it: `kept` (taken as kept),
+/// `computed` (its figures computed for the reader), `refreshed` (computed again after a
+/// change before anyone asked).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ViewLabels {
+    pub view: &'static str,
+    pub how: &'static str,
+}
+
+/// The kept views' counts by view and how.
+pub type ViewCounts = Family<ViewLabels, Counter>;
+
 pub struct Metrics {
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram>,
     pub(crate) db_up: Gauge,
+    pub views: ViewCounts,
 }
 
 impl Default for Metrics {
@@ -43,6 +56,7 @@ impl Metrics {
             Histogram::new(exponential_buckets(0.001, 2.0, 14))
         });
         let db_up = Gauge::default();
+        let views = ViewCounts::default();
         registry.register(
             "http_requests",
             "HTTP requests by method, route and status",
@@ -58,11 +72,17 @@ impl Metrics {
             "1 when the last health check reached the database",
             db_up.clone(),
         );
+        registry.register(
+            "views",
+            "Kept views by view and how they were had: kept, computed for a reader, refreshed after a change",
+            views.clone(),
+        );
         Metrics {
             registry,
             requests,
             latency,
             db_up,
+            views,
         }
     }
 

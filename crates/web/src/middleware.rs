@@ -47,6 +47,7 @@ pub fn wrap(app: Router<AppState>, state: AppState) -> Router {
         ))
         .layer(PropagateRequestIdLayer::new(x_request_id))
         .layer(from_fn_with_state(state.clone(), record_metrics))
+        .layer(from_fn_with_state(state.clone(), wake_view_refresher))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CSP),
@@ -221,6 +222,21 @@ async fn record_metrics(State(state): State<AppState>, req: Request, next: Next)
         res.status(),
         started.elapsed().as_secs_f64(),
     );
+    res
+}
+
+/// A request that may have changed something (a form, an API call) and did not fail wakes
+/// the kept views' refresher (`view_cache::start_refresher`): the overviews are computed again
+/// before their next reader asks. It finds nothing to do if nothing changed.
+async fn wake_view_refresher(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let reads = matches!(
+        *req.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS
+    );
+    let res = next.run(req).await;
+    if !reads && !res.status().is_client_error() && !res.status().is_server_error() {
+        state.views.changed();
+    }
     res
 }
 

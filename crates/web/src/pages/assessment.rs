@@ -958,12 +958,12 @@ async fn leader(State(state): State<AppState>, ctx: Ctx) -> Result<Response, App
     state
         .views
         .page(
-            &state.store,
+            &state,
             &ctx,
             "leader",
             false,
             |p: &mut LeaderPage| &mut p.ctx,
-            || leader_page(&state, &ctx),
+            |state, ctx| async move { leader_page(&state, &ctx).await },
         )
         .await
 }

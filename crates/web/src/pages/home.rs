@@ -75,12 +75,12 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, A
     state
         .views
         .page(
-            &state.store,
+            &state,
             &ctx,
             "home",
             true,
             |p: &mut HomePage| &mut p.ctx,
-            || home_page(&state, &ctx),
+            |state, ctx| async move { home_page(&state, &ctx).await },
         )
         .await
 }

@@ -127,12 +127,12 @@ async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Result<Response, 
     state
         .views
         .page(
-            &state.store,
+            &state,
             &ctx,
             "indicators",
             false,
             |p: &mut DashboardPage| &mut p.ctx,
-            || dashboard_figures(&state, &ctx),
+            |state, ctx| async move { dashboard_figures(&state, &ctx).await },
         )
         .await
 }

@@ -1073,12 +1073,12 @@ async fn overview_page(
         return state
             .views
             .page(
-                &state.store,
+                state,
                 ctx,
                 "supervision",
                 false,
                 |p: &mut OverviewPage| &mut p.ctx,
-                || overview_figures(state, ctx),
+                |state, ctx| async move { overview_figures(&state, &ctx).await },
             )
             .await;
     }

@@ -15,6 +15,8 @@ pub const PASSWORD: &str = "Unit-Pass-2014";
 pub struct TestApp {
     pub addr: SocketAddr,
     pub store: Store,
+    /// The server's state (its kept views, its metrics).
+    pub state: AppState,
     _dir: tempfile::TempDir,
     _stop: oneshot::Sender<()>,
 }
@@ -67,6 +69,7 @@ impl TestApp {
         TestApp {
             addr,
             store,
+            state,
             _dir: dir,
             _stop: tx,
         }

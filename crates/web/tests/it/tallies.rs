@@ -437,6 +437,10 @@ async fn kept_views_equal_fresh_ones_after_random_changes() {
             }
         };
         changes += usize::from(done);
+        // Now and then the refresher computes the views again before they are read.
+        if rng.next(2) == 0 {
+            app.state.views.refresh(&app.state).await;
+        }
         assert_same_views(&app, &fresh, &readers, &format!("step {step}")).await;
     }
     assert!(changes > 8, "only {changes} changes went through");
@@ -476,4 +480,144 @@ async fn kept_views_equal_fresh_ones_after_random_changes() {
         .await
         .unwrap();
     assert_same_views(&app, &fresh, &[&office_c], "the delivery made").await;
+}
+
+/// How often the kept views of `view` were had `how` (kept, computed, refreshed) on `app`.
+fn view_count(app: &crate::harness::TestApp, view: &'static str, how: &'static str) -> u64 {
+    app.state
+        .metrics
+        .views
+        .get_or_create(&qcity_web::metrics::ViewLabels { view, how })
+        .get()
+}
+
+#[tokio::test]
+async fn views_read_lately_are_computed_again_after_a_change_before_anyone_asks() {
+    let day = chrono::NaiveDate::from_ymd_opt(2015, 3, 10).unwrap();
+    let config = || qcity_web::Config {
+        today: Some(day),
+        ..Default::default()
+    };
+    let app = crate::harness::TestApp::with_plan_and(config()).await;
+    let fresh = app
+        .sibling(qcity_web::Config {
+            keep_views: false,
+            ..config()
+        })
+        .await;
+    let leader_c = app.user("quzhang", Role::Leader, None).await;
+    let office = Actor::system("t");
+    let views = [
+        ("/", "home"),
+        ("/leader", "leader"),
+        ("/supervision", "supervision"),
+        ("/indicators", "indicators"),
+    ];
+    // Whatever the refresher does on its own, a view either computes its page or takes it.
+    let had = |view| {
+        view_count(&app, view, "computed")
+            + view_count(&app, view, "kept")
+            + view_count(&app, view, "refreshed")
+    };
+    assert_same_views(&app, &fresh, &[&leader_c], "the start").await;
+    for (_, view) in views {
+        assert!(view_count(&app, view, "computed") >= 1, "{view} computed");
+    }
+
+    let mut rng = Lcg(7);
+    let mut refreshed_once = false;
+    for step in 0..6 {
+        // A change made through the store, not this server: only the refresher's tick (or
+        // the call below) sees it.
+        if !change_an_obligation(&app, &office, &mut rng, &format!("refresh-{step}"), day).await {
+            continue;
+        }
+        let before: Vec<u64> = views.iter().map(|(_, v)| had(v)).collect();
+        let computed: Vec<u64> = views
+            .iter()
+            .map(|(_, v)| view_count(&app, v, "computed"))
+            .collect();
+        let n = app.state.views.refresh(&app.state).await;
+        // The background refresher may have been first; then this call finds fewer stale.
+        refreshed_once |= n > 0;
+        assert!(n <= views.len(), "refreshed {n} pages at step {step}");
+        assert_same_views(&app, &fresh, &[&leader_c], &format!("refresh {step}")).await;
+        for (i, (path, view)) in views.iter().enumerate() {
+            assert_eq!(
+                view_count(&app, view, "computed"),
+                computed[i],
+                "{path} was computed for its reader after the refresh (step {step})"
+            );
+            assert!(had(view) > before[i], "{path} was had after step {step}");
+        }
+    }
+    assert!(refreshed_once, "no refresh found the pages stale");
+
+    // The frame is the reader's own at each view, though its figures were refreshed: a
+    // notice sent to a unit shows in its badge on the page taken after the refresh.
+    let ob = obligations::list(&app.store, &office, &Filter::default(), day)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|o| o.status == qcity_domain::supervision::ObligationStatus::NotStarted)
+        .expect("an obligation not started");
+    let unit_c = app
+        .user("refresh.ll", Role::Unit, Some(&ob.unit_code))
+        .await;
+    let badge = |page: &str| {
+        page.split_once("id=\"unread\">")
+            .and_then(|(_, rest)| rest.split_once('<'))
+            .map(|(n, _)| n.to_string())
+    };
+    let home = unit_c.get(app.url("/")).send().await.unwrap();
+    let before = badge(&home.text().await.unwrap());
+    let urged = qcity_store::notices::urge(&app.store, &office, &[ob.id], day)
+        .await
+        .unwrap();
+    assert_eq!(urged.issued, 1, "the unit was urged");
+    app.state.views.refresh(&app.state).await;
+    let kept = unit_c.get(app.url("/")).send().await.unwrap();
+    let kept = kept.text().await.unwrap();
+    let computed = unit_c.get(fresh.url("/")).send().await.unwrap();
+    let computed = computed.text().await.unwrap();
+    assert_ne!(badge(&kept), before, "the unread badge moved");
+    assert_eq!(
+        badge(&kept),
+        badge(&computed),
+        "the badge after the refresh"
+    );
+    assert_eq!(
+        main_of(&kept),
+        main_of(&computed),
+        "the unit's home after the refresh"
+    );
+
+    // On its own: a change made elsewhere is seen within the refresher's tick and the pages
+    // are computed again before the leader reads them.
+    let refreshed = view_count(&app, "leader", "refreshed");
+    let mut changed = false;
+    for step in 10..20 {
+        changed |=
+            change_an_obligation(&app, &office, &mut rng, &format!("tick-{step}"), day).await;
+        if changed {
+            break;
+        }
+    }
+    assert!(changed, "a change went through");
+    let mut waited = 0;
+    while view_count(&app, "leader", "refreshed") == refreshed {
+        assert!(
+            waited < 100,
+            "the refresher did not compute the leader's view in 10 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        waited += 1;
+    }
+    let computed = view_count(&app, "leader", "computed");
+    assert_same_views(&app, &fresh, &[&leader_c], "the tick").await;
+    assert_eq!(
+        view_count(&app, "leader", "computed"),
+        computed,
+        "the leader's view was served as refreshed"
+    );
 }
