@@ -215,19 +215,39 @@ pub async fn record(store: &Store, tx: &mut Tx, actor: &Actor, change: Change<'_
     .bind(&rec.alg)
     .execute(&mut **tx)
     .await?;
-    let updated = sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
-        .bind(rec.seq)
-        .bind(&rec.hash)
-        .execute(&mut **tx)
-        .await?;
+    let figures_seq = if may_change_figures(change.action) {
+        rec.seq
+    } else {
+        -1
+    };
+    let updated = sqlx::query(
+        "UPDATE audit_head SET seq = $1, hash = $2, \
+         figures_seq = CASE WHEN $3 < 0 THEN figures_seq ELSE $3 END WHERE id = 1",
+    )
+    .bind(rec.seq)
+    .bind(&rec.hash)
+    .bind(figures_seq)
+    .execute(&mut **tx)
+    .await?;
     if updated.rows_affected() == 0 {
-        sqlx::query("INSERT INTO audit_head (id, seq, hash) VALUES (1, $1, $2)")
+        sqlx::query("INSERT INTO audit_head (id, seq, hash, figures_seq) VALUES (1, $1, $2, $3)")
             .bind(rec.seq)
             .bind(&rec.hash)
+            .bind(figures_seq.max(0))
             .execute(&mut **tx)
             .await?;
     }
     Ok(())
+}
+
+/// Whether an audited action may change a figure some view shows: every action but signing in
+/// or out and a failed or locked-out sign-in. Those move the audit trail's head, not the
+/// watermark ([`watermark`]).
+pub fn may_change_figures(action: &str) -> bool {
+    !matches!(
+        action,
+        "auth.login" | "auth.logout" | "auth.login_failed" | "auth.lockout"
+    )
 }
 
 /// Records a change in its own transaction (for events that change nothing else, such as a login).
@@ -606,8 +626,9 @@ pub async fn list(store: &Store, actor: &Actor, f: &Filter) -> Result<(Vec<Audit
     Ok((recs, total))
 }
 
-/// How far the data has come: the audit trail's head, the newest notice, and the delivery
-/// queue's state. Every change a figure draws on is audited in its own transaction, except the
+/// How far the data has come: the audit trail's newest record that may change a figure
+/// ([`may_change_figures`]: not a sign-in), the newest notice, and the delivery queue's
+/// state. Every change a figure draws on is audited in its own transaction, except the
 /// notices the supervision and complaint ladders send (counted by their ids) and deliveries
 /// made or failed (the outbox's newest id, and how many items wait with how many attempts: an
 /// item is only added with a new id, a delivery lowers the count, a failure raises the
@@ -632,7 +653,7 @@ impl Watermark {
 
 pub async fn watermark(store: &Store) -> Result<Watermark> {
     let row = sqlx::query(
-        "SELECT (SELECT seq FROM audit_head WHERE id = 1) AS seq, (SELECT MAX(id) FROM notices) AS notice, \
+        "SELECT (SELECT figures_seq FROM audit_head WHERE id = 1) AS seq, (SELECT MAX(id) FROM notices) AS notice, \
          (SELECT MAX(id) FROM outbox) AS outbox, \
          (SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL) AS waiting, \
          (SELECT CAST(SUM(attempts) AS BIGINT) FROM outbox WHERE delivered_at IS NULL) AS attempts",

@@ -230,8 +230,8 @@ pub async fn restore_with(
                 .execute(&mut *tx)
                 .await?;
             sqlx::query(
-                "INSERT INTO audit_head (id, seq, hash) \
-                 SELECT 1, seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+                "INSERT INTO audit_head (id, seq, hash, figures_seq) \
+                 SELECT 1, seq, hash, seq FROM audit_log ORDER BY seq DESC LIMIT 1",
             )
             .execute(&mut *tx)
             .await?;

@@ -144,6 +144,11 @@ pub const CORE: Schema = Schema {
             name: "scheduled jobs claimed per slot across processes",
             sql: include_str!("../migrations/2026120640_core_job_runs.sql"),
         },
+        Migration {
+            version: 2026120684,
+            name: "audit: the newest record that may change a figure",
+            sql: include_str!("../migrations/2026120684_core_audit_figures_head.sql"),
+        },
     ],
     tables: &[
         Table::by_key("schema_migrations"),

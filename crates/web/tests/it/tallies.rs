@@ -553,6 +553,30 @@ async fn views_read_lately_are_computed_again_after_a_change_before_anyone_asks(
     }
     assert!(refreshed_once, "no refresh found the pages stale");
 
+    // A sign-in is audited but changes no figure: the kept views stand.
+    let head = || async {
+        sqlx::query_scalar::<_, i64>("SELECT seq FROM audit_head WHERE id = 1")
+            .fetch_one(&app.store.pool)
+            .await
+            .unwrap()
+    };
+    let (mark, seq) = (
+        qcity_store::audit::watermark(&app.store).await.unwrap(),
+        head().await,
+    );
+    let _again = app.login("admin", crate::harness::ADMIN_PASSWORD).await;
+    assert!(head().await > seq, "the sign-in is in the audit trail");
+    assert_eq!(
+        qcity_store::audit::watermark(&app.store).await.unwrap(),
+        mark,
+        "a sign-in moves no kept view"
+    );
+    assert_eq!(
+        app.state.views.refresh(&app.state).await,
+        0,
+        "nothing to refresh"
+    );
+
     // The frame is the reader's own at each view, though its figures were refreshed: a
     // notice sent to a unit shows in its badge on the page taken after the refresh.
     let ob = obligations::list(&app.store, &office, &Filter::default(), day)
