@@ -36,6 +36,9 @@ pub struct Ctx {
     /// The caller works on a district (or city) other than the installation's home district:
     /// only routes kept per district serve it (`Routes::per_district`).
     pub other_district: bool,
+    /// The client takes gzip-compressed answers (`Accept-Encoding`): kept pages are sent as
+    /// kept compressed ([`crate::view_cache`]).
+    pub gzip: bool,
 }
 
 impl Ctx {
@@ -187,8 +190,50 @@ impl FromRequestParts<AppState> for Ctx {
             via_token,
             today: state.today(),
             today_fixed: state.config.today.is_some(),
+            gzip: accepts_gzip(&parts.headers),
         };
         parts.extensions.insert(ctx.clone());
         Ok(ctx)
+    }
+}
+
+/// Whether `Accept-Encoding` names gzip (or `*`) without `q=0`.
+pub fn accepts_gzip(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';').map(str::trim);
+            let name = parts.next().unwrap_or_default();
+            let refused = parts.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::accepts_gzip;
+    use axum::http::{HeaderMap, HeaderValue, header};
+
+    fn with(value: &'static str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::ACCEPT_ENCODING, HeaderValue::from_static(value));
+        h
+    }
+
+    #[test]
+    fn gzip_is_taken_when_named_and_not_refused() {
+        assert!(accepts_gzip(&with("gzip, deflate, br, zstd")));
+        assert!(accepts_gzip(&with("br;q=1.0, GZIP;q=0.5")));
+        assert!(accepts_gzip(&with("*")));
+        assert!(!accepts_gzip(&with("gzip;q=0")));
+        assert!(!accepts_gzip(&with("br, identity")));
+        assert!(!accepts_gzip(&HeaderMap::new()));
     }
 }

@@ -3,8 +3,8 @@
 //! The leaders' view, the supervision overview, the indicator dashboard and the home page read
 //! many records to say a few figures. A page's figures are computed once for a district, a
 //! reader's role and unit, a language and a business date, and kept with the watermark they
-//! were computed at (`audit::watermark`: the audit trail's head, the newest notice and the
-//! delivery queue's state, all in the database). A later view reads the watermark (one query
+//! were computed at (`audit::watermark`: the audit trail's newest record that may change a
+//! figure, the newest notice and the delivery queue's state, all in the database). A later view reads the watermark (one query
 //! of indexed rows) and takes the kept figures while it has not moved; any change anywhere moves it, on every app server. So a
 //! figure is never older than the last change, and no two screens can disagree about it.
 //!
@@ -200,7 +200,7 @@ impl ViewCache {
             rendered: true,
             ..ViewKey::of_user(view, ctx)
         };
-        let html: Arc<Bytes> = self
+        let html: Arc<Rendered> = self
             .get(&state.store, html_key, || async {
                 let figures = self
                     .figures(state, ctx, &page, Some(refresh), Asker::Reader)
@@ -208,16 +208,24 @@ impl ViewCache {
                 let mut page = (*figures).clone();
                 *frame(&mut page) = ctx.page();
                 page.render()
-                    .map(Bytes::from)
+                    .map(|html| Rendered::new(Bytes::from(html)))
                     .map_err(|e| AppError::Internal(format!("template: {e}")))
             })
             .await?;
         // Read now, though only as rendered: the refresher keeps its figures current.
         self.touch(&page.key(ctx));
-        Response::builder()
+        let res = Response::builder()
             .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
-            .body(Body::from((*html).clone()))
-            .map_err(|e| AppError::Internal(e.to_string()))
+            .header(header::VARY, "accept-encoding");
+        // Compressed once per kept page, not on every view (the compression layer passes an
+        // answer that is encoded already).
+        let res = match html.gzipped().filter(|_| ctx.gzip) {
+            Some(packed) => res
+                .header(header::CONTENT_ENCODING, "gzip")
+                .body(Body::from(packed)),
+            None => res.body(Body::from(html.plain.clone())),
+        };
+        res.map_err(|e| AppError::Internal(e.to_string()))
     }
 
     /// The figures of `page.view` for the reader of `ctx`: shared by every reader of one role
@@ -357,6 +365,36 @@ impl ViewCache {
                 refresh,
             },
         );
+    }
+}
+
+/// A page as rendered for its reader, and the same compressed the first time a client that
+/// takes gzip asks for it.
+struct Rendered {
+    plain: Bytes,
+    gzip: std::sync::OnceLock<Option<Bytes>>,
+}
+
+impl Rendered {
+    fn new(plain: Bytes) -> Rendered {
+        Rendered {
+            plain,
+            gzip: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn gzipped(&self) -> Option<Bytes> {
+        self.gzip
+            .get_or_init(|| {
+                use std::io::Write as _;
+                let mut packed = flate2::write::GzEncoder::new(
+                    Vec::with_capacity(self.plain.len() / 4),
+                    flate2::Compression::default(),
+                );
+                packed.write_all(&self.plain).ok()?;
+                packed.finish().ok().map(Bytes::from)
+            })
+            .clone()
     }
 }
 
