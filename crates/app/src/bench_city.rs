@@ -165,6 +165,7 @@ async fn measure(url: &str, size: &Size, runs: usize, seconds: u64) -> Result<()
     let server = Server(child);
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::builder()
+        .default_headers(crate::bench::browser_headers())
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
     wait_healthy(&client, &base).await?;
