@@ -327,9 +327,11 @@ async fn assert_same_views(
     }
 }
 
-#[tokio::test]
-async fn kept_views_equal_fresh_ones_after_random_changes() {
-    let day = chrono::NaiveDate::from_ymd_opt(2015, 3, 10).unwrap();
+/// Two servers on one database as of `day`: one keeping the views (as `qcity serve` does),
+/// one computing them on every request.
+async fn keeping_and_computing(
+    day: chrono::NaiveDate,
+) -> (crate::harness::TestApp, crate::harness::Sibling) {
     let config = || qcity_web::Config {
         today: Some(day),
         ..Default::default()
@@ -341,6 +343,27 @@ async fn kept_views_equal_fresh_ones_after_random_changes() {
             ..config()
         })
         .await;
+    (app, fresh)
+}
+
+/// The first obligation of the district not started as of `day`.
+async fn not_started(
+    app: &crate::harness::TestApp,
+    office: &Actor,
+    day: chrono::NaiveDate,
+) -> obligations::Obligation {
+    obligations::list(&app.store, office, &Filter::default(), day)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|o| o.status == qcity_domain::supervision::ObligationStatus::NotStarted)
+        .expect("an obligation not started")
+}
+
+#[tokio::test]
+async fn kept_views_equal_fresh_ones_after_random_changes() {
+    let day = chrono::NaiveDate::from_ymd_opt(2015, 3, 10).unwrap();
+    let (app, fresh) = keeping_and_computing(day).await;
     let office_c = app.login("admin", crate::harness::ADMIN_PASSWORD).await;
     let leader_c = app.user("quzhang", Role::Leader, None).await;
     let readers = [&office_c, &leader_c];
@@ -349,12 +372,7 @@ async fn kept_views_equal_fresh_ones_after_random_changes() {
 
     // The kept views are what is served: a change made behind the store's back (no audit
     // record, no notice) is not seen until the watermark moves.
-    let ob = obligations::list(&app.store, &office, &Filter::default(), day)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|o| o.status == qcity_domain::supervision::ObligationStatus::NotStarted)
-        .expect("an obligation not started");
+    let ob = not_started(&app, &office, day).await;
     let kept_before = office_c.get(app.url("/supervision")).send().await.unwrap();
     let kept_before = kept_before.text().await.unwrap();
     sqlx::query("UPDATE obligations SET unit_id = unit_id, status = 'accepted', accepted_on = '2015-03-01' WHERE id = $1")
@@ -494,17 +512,7 @@ fn view_count(app: &crate::harness::TestApp, view: &'static str, how: &'static s
 #[tokio::test]
 async fn views_read_lately_are_computed_again_after_a_change_before_anyone_asks() {
     let day = chrono::NaiveDate::from_ymd_opt(2015, 3, 10).unwrap();
-    let config = || qcity_web::Config {
-        today: Some(day),
-        ..Default::default()
-    };
-    let app = crate::harness::TestApp::with_plan_and(config()).await;
-    let fresh = app
-        .sibling(qcity_web::Config {
-            keep_views: false,
-            ..config()
-        })
-        .await;
+    let (app, fresh) = keeping_and_computing(day).await;
     let leader_c = app.user("quzhang", Role::Leader, None).await;
     let office = Actor::system("t");
     let views = [
@@ -579,12 +587,7 @@ async fn views_read_lately_are_computed_again_after_a_change_before_anyone_asks(
 
     // The frame is the reader's own at each view, though its figures were refreshed: a
     // notice sent to a unit shows in its badge on the page taken after the refresh.
-    let ob = obligations::list(&app.store, &office, &Filter::default(), day)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|o| o.status == qcity_domain::supervision::ObligationStatus::NotStarted)
-        .expect("an obligation not started");
+    let ob = not_started(&app, &office, day).await;
     let unit_c = app
         .user("refresh.ll", Role::Unit, Some(&ob.unit_code))
         .await;
