@@ -156,7 +156,7 @@ impl ViewCache {
             return Ok(kept);
         }
         let value = Arc::new(compute().await?);
-        self.keep(key, mark, value.clone(), refresh);
+        self.keep(key, mark, value.clone(), refresh, asker);
         Ok(value)
     }
 
@@ -219,7 +219,8 @@ impl ViewCache {
             .header(header::VARY, "accept-encoding");
         // Compressed once per kept page, not on every view (the compression layer passes an
         // answer that is encoded already).
-        let res = match html.gzipped().filter(|_| ctx.gzip) {
+        let packed = if ctx.gzip { html.gzipped() } else { None };
+        let res = match packed {
             Some(packed) => res
                 .header(header::CONTENT_ENCODING, "gzip")
                 .body(Body::from(packed)),
@@ -334,6 +335,7 @@ impl ViewCache {
         mark: Watermark,
         value: Arc<dyn Any + Send + Sync>,
         refresh: Option<Refresh>,
+        asker: Asker,
     ) {
         let Ok(mut entries) = self.entries.lock() else {
             return;
@@ -352,8 +354,11 @@ impl ViewCache {
         if old.is_some_and(|old| old.mark.after(&mark)) {
             return;
         }
-        // A refresh keeps the reader's time and the way to compute the page again.
-        let read = old.map_or_else(Instant::now, |old| old.read);
+        // A refresh keeps the last reader's time and the way to compute the page again.
+        let read = match (asker, old) {
+            (Asker::Refresher, Some(old)) => old.read,
+            _ => Instant::now(),
+        };
         let refresh = refresh.or_else(|| old.and_then(|old| old.refresh.clone()));
         entries.insert(
             key,
