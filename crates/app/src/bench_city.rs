@@ -208,28 +208,14 @@ async fn measure(url: &str, size: &Size, runs: usize, seconds: u64) -> Result<()
             }
         })
         .await?;
-        // The same view just after a change: the kept views compute their figures again.
-        let changed = after_change(
-            &store,
-            &client,
-            &format!("{base}{path}"),
-            &cookie,
-            &unit_code,
-            runs,
-            Duration::ZERO,
-        )
-        .await?;
-        // And a moment after one: the server's refresher has computed them again.
-        let settled = after_change(
-            &store,
-            &client,
-            &format!("{base}{path}"),
-            &cookie,
-            &unit_code,
-            runs,
-            SETTLE,
-        )
-        .await?;
+        // The same view just after a change (the kept views compute their figures again),
+        // and a moment after one (the server's refresher has computed them again).
+        let mut after = [0.0; 2];
+        for (time, settle) in after.iter_mut().zip([Duration::ZERO, SETTLE]) {
+            let url = format!("{base}{path}");
+            *time = after_change(&store, &client, &url, &cookie, &unit_code, runs, settle).await?;
+        }
+        let [changed, settled] = after;
         let load: Load = drive(
             &client,
             &format!("{base}{path}"),

@@ -215,14 +215,11 @@ pub async fn record(store: &Store, tx: &mut Tx, actor: &Actor, change: Change<'_
     .bind(&rec.alg)
     .execute(&mut **tx)
     .await?;
-    let figures_seq = if may_change_figures(change.action) {
-        rec.seq
-    } else {
-        -1
-    };
+    // A sign-in leaves the figures' head where it was (NULL keeps it).
+    let figures_seq = may_change_figures(change.action).then_some(rec.seq);
     let updated = sqlx::query(
-        "UPDATE audit_head SET seq = $1, hash = $2, \
-         figures_seq = CASE WHEN $3 < 0 THEN figures_seq ELSE $3 END WHERE id = 1",
+        "UPDATE audit_head SET seq = $1, hash = $2, figures_seq = COALESCE($3, figures_seq) \
+         WHERE id = 1",
     )
     .bind(rec.seq)
     .bind(&rec.hash)
@@ -233,7 +230,7 @@ pub async fn record(store: &Store, tx: &mut Tx, actor: &Actor, change: Change<'_
         sqlx::query("INSERT INTO audit_head (id, seq, hash, figures_seq) VALUES (1, $1, $2, $3)")
             .bind(rec.seq)
             .bind(&rec.hash)
-            .bind(figures_seq.max(0))
+            .bind(figures_seq.unwrap_or(0))
             .execute(&mut **tx)
             .await?;
     }
