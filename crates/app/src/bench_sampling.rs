@@ -328,6 +328,97 @@ async fn raw_postgres(url: &str, rows: &[Stored]) -> Result<(f64, f64, f64)> {
     Ok((times[0], times[1], times[2]))
 }
 
+/// Writes the register's rows again into `floor_sampling`, a table of the same definition,
+/// inside the database, in one transaction: what the database itself takes for the import's
+/// writes, without any client. On SQLite the secondary indexes are built after the rows, as a
+/// load into an empty register does ([`qcity_store::bulk::SetAside`]); on PostgreSQL they are
+/// kept, as the import keeps them, and a second run builds them (and the foreign key) after the
+/// rows. Seconds: (as the import writes, with everything made after the rows on PostgreSQL).
+async fn register_floor(store: &Store) -> Result<(f64, Option<f64>)> {
+    const COPY: &str = "INSERT INTO floor_sampling SELECT * FROM sampling";
+    if store.backend == qcity_store::Backend::Sqlite {
+        let master = |kind: &str| {
+            format!(
+                "SELECT sql FROM sqlite_master WHERE type = '{kind}' AND tbl_name = 'sampling' AND sql IS NOT NULL ORDER BY name"
+            )
+        };
+        let rename = |sql: String| {
+            sql.replacen("CREATE TABLE sampling", "CREATE TABLE floor_sampling", 1)
+                .replacen("INDEX sampling_", "INDEX floor_sampling_", 1)
+                .replacen(" ON sampling(", " ON floor_sampling(", 1)
+        };
+        let table: Vec<String> = sqlx::query_scalar(&master("table"))
+            .fetch_all(&store.pool)
+            .await?;
+        let indexes: Vec<String> = sqlx::query_scalar(&master("index"))
+            .fetch_all(&store.pool)
+            .await?;
+        let mut tx = store.pool.begin().await?;
+        for sql in table {
+            sqlx::query(&rename(sql)).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        let t = Instant::now();
+        let mut tx = store.begin().await?;
+        // The import's own settings for a load.
+        qcity_store::bulk::begin_load(store.backend, &mut tx).await?;
+        sqlx::query(COPY).execute(&mut *tx).await?;
+        for sql in indexes {
+            sqlx::query(&rename(sql)).execute(&mut *tx).await?;
+        }
+        qcity_store::bulk::end_load(store.backend, &mut tx).await?;
+        tx.commit().await?;
+        return Ok((t.elapsed().as_secs_f64(), None));
+    }
+    // PostgreSQL: the register's indexes as the database states them, unique ones first.
+    let mut indexes: Vec<(String, bool)> = Vec::new();
+    for sql in sqlx::query_scalar::<_, String>(
+        "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'sampling' ORDER BY indexname",
+    )
+    .fetch_all(&store.pool)
+    .await?
+    {
+        let unique = sql.starts_with("CREATE UNIQUE");
+        let sql = sql
+            .replacen("INDEX sampling", "INDEX floor_sampling", 1)
+            .replacen(".sampling USING", ".floor_sampling USING", 1);
+        indexes.push((sql, unique));
+    }
+    let foreign_key =
+        "ALTER TABLE floor_sampling ADD FOREIGN KEY (enterprise_id) REFERENCES enterprises(id)";
+    let mut times = [0.0; 2];
+    for (k, after) in [false, true].into_iter().enumerate() {
+        sqlx::query("DROP TABLE IF EXISTS floor_sampling")
+            .execute(&store.pool)
+            .await?;
+        sqlx::query("CREATE TABLE floor_sampling (LIKE sampling INCLUDING DEFAULTS)")
+            .execute(&store.pool)
+            .await?;
+        // What is made before the rows: everything as the import finds it, or (after) only
+        // the unique indexes a row is checked against.
+        let (before, later): (Vec<_>, Vec<_>) =
+            indexes.iter().partition(|(_, unique)| !after || *unique);
+        for (sql, _) in &before {
+            sqlx::query(sql).execute(&store.pool).await?;
+        }
+        if !after {
+            sqlx::query(foreign_key).execute(&store.pool).await?;
+        }
+        let t = Instant::now();
+        let mut tx = store.pool.begin().await?;
+        sqlx::query(COPY).execute(&mut *tx).await?;
+        for (sql, _) in &later {
+            sqlx::query(sql).execute(&mut *tx).await?;
+        }
+        if after {
+            sqlx::query(foreign_key).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        times[k] = t.elapsed().as_secs_f64();
+    }
+    Ok((times[0], Some(times[1])))
+}
+
 /// Runs the benchmark on SQLite files in a temporary directory, or on fresh databases of the
 /// PostgreSQL server `postgres` (e.g. `postgres://postgres@127.0.0.1:5432`).
 pub async fn run(n: usize, runs: usize, postgres: Option<&str>) -> Result<()> {
@@ -427,6 +518,19 @@ pub async fn run(n: usize, runs: usize, postgres: Option<&str>) -> Result<()> {
         raw_s / import_s,
         if postgres.is_some() { 6 } else { 3 }
     );
+
+    // The database's own part of the import: the same rows written again into a table of the
+    // register's definition, by the database alone (no client, no driver, no checks).
+    let (floor_s, aside_s) = register_floor(&store).await?;
+    println!(
+        "  the database's own write of the same rows     {floor_s:>8.2} s  (INSERT … SELECT into a table of the register's definition, as the import writes it; the import takes {:.1} × this)",
+        import_s / floor_s
+    );
+    if let Some(aside_s) = aside_s {
+        println!(
+            "    … with its secondary indexes and foreign key made after the rows {aside_s:>5.2} s  (would lock every reader out of the register while an import runs)"
+        );
+    }
 
     let plain = time_runs(runs, || async {
         sqlx::query("SELECT year, category, COUNT(*) AS n, CAST(SUM(passed) AS BIGINT) AS p FROM raw_sampling GROUP BY year, category")

@@ -11,7 +11,9 @@
 //!   per column and thousands of rows per statement, also prepared once. `COPY … FROM STDIN`
 //!   would need the driver's own `PgConnection`, which the `Any` connection does not hand out,
 //!   and a second connection would write outside the import's transaction (a refused file
-//!   must leave nothing behind); arrays are the fastest path inside it.
+//!   must leave nothing behind); arrays are the fastest path inside it. Nor would `COPY` be
+//!   faster into a register's table: with its unique key, foreign key and indexes, the server's
+//!   own work per row dominates (measured in `qcity bench sampling` and the README).
 //!
 //! Rows are buffered by the caller's [`Rows`] and written by [`Rows::write`] in file order.
 
