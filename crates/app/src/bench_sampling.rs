@@ -2,8 +2,10 @@
 //! imported into a fresh embedded database, then pass rates and the indicator dashboard's data
 //! computed over them; each against the database itself in the same run: the lowest-level
 //! insert of the same rows the driver allows (a prepared statement in one transaction, no
-//! checks, no indexes; and `COPY` on PostgreSQL), and a plain aggregate query over them. On
-//! SQLite files, or on fresh databases of a PostgreSQL server (`--postgres`).
+//! checks, no indexes; and `COPY` on PostgreSQL), the database's own write of the same rows
+//! into a table of the register's definition (the floor of any import of this register), and a
+//! plain aggregate query over them. On SQLite files, or on fresh databases of a PostgreSQL
+//! server (`--postgres`).
 
 use crate::bench::time_runs;
 use anyhow::Result;
