@@ -35,6 +35,22 @@ impl Load {
     }
 }
 
+/// The overviews: timed one request at a time (kept, just after a change, refreshed) and
+/// under load.
+const OVERVIEWS: [&str; 4] = ["/", "/leader", "/supervision", "/indicators"];
+/// The office's everyday signed-in pages beside them (registers, lists, notices), under load
+/// only: the goal is for any signed-in page, not only the kept ones.
+const EVERYDAY: &[&str] = &[
+    "/obligations",
+    "/plan/tasks",
+    "/sampling",
+    "/enterprises",
+    "/complaints",
+    "/notices",
+    "/assessment",
+    "/units",
+];
+
 pub async fn http(clients: usize, seconds: u64) -> Result<()> {
     let dir = std::env::temp_dir().join(format!("qcity-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
@@ -128,7 +144,7 @@ pub async fn http(clients: usize, seconds: u64) -> Result<()> {
             .fetch_one(&store.pool)
             .await?;
     let mut single = Vec::new();
-    for path in ["/", "/leader", "/supervision", "/indicators"] {
+    for path in OVERVIEWS {
         let url = format!("{base}{path}");
         let changed = after_change(
             &store,
@@ -157,7 +173,7 @@ pub async fn http(clients: usize, seconds: u64) -> Result<()> {
     let bare_load = drive(&client, &bare_url, "", clients, duration).await;
     let healthz = drive(&client, &format!("{base}/healthz"), "", clients, duration).await;
     let mut pages = Vec::new();
-    for path in ["/", "/leader", "/supervision", "/indicators"] {
+    for path in OVERVIEWS.iter().chain(EVERYDAY) {
         let load = drive(
             &client,
             &format!("{base}{path}"),

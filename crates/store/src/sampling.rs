@@ -25,6 +25,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 use std::collections::{BTreeSet, HashMap};
+use std::fmt::Write as _;
 
 /// A digest of every field, so a re-import can tell an unchanged record from a corrected one:
 /// SHA-256 of the fields joined by U+001F, fed to the hash one by one (a million rows would
@@ -207,6 +208,130 @@ fn escape_like(s: &str) -> String {
         .replace('_', "\\_")
 }
 
+/// A statement's conditions and the values they bind, in the order written (SQLite's
+/// anonymous parameters are bound by position): only the filters a reader set are in it, so
+/// the database can use an index for what is asked rather than test every record for what
+/// is not.
+struct Conditions {
+    backend: crate::Backend,
+    parts: Vec<String>,
+    args: Vec<Arg>,
+}
+
+enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+impl Conditions {
+    fn new(backend: crate::Backend, first: String) -> Conditions {
+        Conditions {
+            backend,
+            parts: vec![first],
+            args: Vec::new(),
+        }
+    }
+
+    /// The placeholder of a new bound value.
+    fn arg(&mut self, a: Arg) -> String {
+        self.args.push(a);
+        crate::param(self.backend, self.args.len())
+    }
+
+    fn and(&mut self, condition: String) {
+        self.parts.push(condition);
+    }
+
+    fn sql(&self) -> String {
+        format!("WHERE {}", self.parts.join(" AND "))
+    }
+
+    fn bind<'q>(
+        &'q self,
+        mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+        for a in &self.args {
+            q = match a {
+                Arg::Text(t) => q.bind(t.as_str()),
+                Arg::Int(n) => q.bind(*n),
+            };
+        }
+        q
+    }
+}
+
+impl Filter {
+    /// The year, level and kind conditions on records `s`.
+    fn groups(&self, c: &mut Conditions, prefix: &str) {
+        if let Some(year) = self.year {
+            let p = c.arg(Arg::Int(i64::from(year)));
+            c.and(format!("{prefix}year = {p}"));
+        }
+        if let Some(level) = self.level {
+            let p = c.arg(Arg::Text(level.code().to_string()));
+            c.and(format!("{prefix}level = {p}"));
+        }
+        if let Some(kind) = self.kind {
+            let p = c.arg(Arg::Text(kind.code().to_string()));
+            c.and(format!("{prefix}kind = {p}"));
+        }
+    }
+
+    /// Whether the kept counts (`sampling_stats`, with the disclosures) can say how many
+    /// records the filter lists: no text and no single enterprise.
+    fn counted_by_groups(&self) -> bool {
+        self.text.trim().is_empty() && self.enterprise_id.is_none()
+    }
+}
+
+/// The conditions of a listing on records `s` (with `e`, their enterprise, and `d`, their
+/// disclosure); `by_search`: the enterprises the text finds through their search index.
+fn list_conditions(
+    backend: crate::Backend,
+    whose: Whose<'_>,
+    f: &Filter,
+    by_search: &[i64],
+) -> Conditions {
+    let mut c = Conditions::new(backend, whose.sql("s.owner_id"));
+    let text = f.text.trim();
+    if !text.is_empty() {
+        let like = format!("%{}%", escape_like(text));
+        let code = format!("{}%", escape_like(&identifiers::normalise_code(text)));
+        let name = c.arg(Arg::Text(like.clone()));
+        let code = c.arg(Arg::Text(code));
+        let product = c.arg(Arg::Text(like.clone()));
+        let category = c.arg(Arg::Text(like));
+        let report = c.arg(Arg::Text(text.to_string()));
+        // Enterprise ids are integers: written into the statement.
+        let search = if by_search.is_empty() {
+            String::new()
+        } else {
+            let ids: Vec<String> = by_search.iter().map(i64::to_string).collect();
+            format!(" OR s.enterprise_id IN ({})", ids.join(","))
+        };
+        c.and(format!(
+            "(e.name LIKE {name} ESCAPE '\\' OR e.code LIKE {code} ESCAPE '\\' OR s.product LIKE {product} ESCAPE '\\' \
+             OR s.category LIKE {category} ESCAPE '\\' OR s.report_no = {report}{search})"
+        ));
+    }
+    f.groups(&mut c, "s.");
+    if f.failed_only {
+        c.and("s.passed = 0".to_string());
+    }
+    if let Some(id) = f.enterprise_id {
+        let p = c.arg(Arg::Int(id));
+        c.and(format!("s.enterprise_id = {p}"));
+    }
+    if let Some(day) = f.public_on {
+        let p = c.arg(Arg::Text(day.to_string()));
+        c.and(format!("(s.passed = 1 OR d.public_from <= {p})"));
+    }
+    if f.awaiting_disclosure {
+        c.and("s.passed = 0 AND d.public_from IS NULL".to_string());
+    }
+    c
+}
+
 /// A page of records, newest sampling first (or in the filter's order), and the total. The
 /// text matches a fragment of the enterprise's name, product or category, a code prefix, a
 /// report number, or all its words in the enterprise's name, address or code.
@@ -218,72 +343,109 @@ pub async fn list(
     offset: i64,
 ) -> Result<(Vec<SamplingRecord>, i64)> {
     let text = f.text.trim();
-    let like = format!("%{}%", escape_like(text));
-    let code = format!("{}%", escape_like(&identifiers::normalise_code(text)));
-    // Several words, or words in another order, find the enterprise through its search
-    // index; its ids are integers, so they are written into the statement.
+    // Several words, or words in another order, find the enterprise through its search index.
     let by_search = if text.is_empty() {
-        String::new()
+        Vec::new()
     } else {
         let f = crate::enterprises::EnterpriseFilter {
             text: text.to_string(),
             ..Default::default()
         };
-        let ids = crate::enterprises::find_ids(store, whose, &f, None).await?;
-        if ids.is_empty() {
-            String::new()
-        } else {
-            let list = ids
-                .iter()
-                .map(|i| i.to_string())
-                .collect::<Vec<_>>()
-                .join(",");
-            format!(" OR s.enterprise_id IN ({list})")
-        }
+        crate::enterprises::find_ids(store, whose, &f, None).await?
     };
-    let wh = format!(
-        "WHERE ($1 = '' OR e.name LIKE $2 ESCAPE '\\' OR e.code LIKE $3 ESCAPE '\\' OR s.product LIKE $2 ESCAPE '\\' OR s.category LIKE $2 ESCAPE '\\' OR s.report_no = $1{by_search}) \
-        AND ($4 = 0 OR s.year = $4) AND ($5 = '' OR s.level = $5) AND ($6 = '' OR s.kind = $6) AND ($7 = 0 OR s.passed = 0) AND ($8 = 0 OR s.enterprise_id = $8) \
-        AND ($9 = '' OR s.passed = 1 OR (d.public_from IS NOT NULL AND d.public_from <= $9)) \
-        AND ($10 = 0 OR (s.passed = 0 AND d.public_from IS NULL)) AND {}",
-        whose.sql("s.owner_id")
-    );
-    let count_sql = format!(
-        "SELECT COUNT(*) AS n FROM sampling s JOIN enterprises e ON e.id = s.enterprise_id \
-         LEFT JOIN sampling_disclosures d ON d.sampling_id = s.id {wh}"
-    );
+    let c = list_conditions(store.backend, whose, f, &by_search);
     let order = match f.order {
         Some(o) => format!("{}, s.id DESC", o.sql()),
         None => "s.sampled_on DESC, s.id DESC".to_string(),
     };
-    let list_sql = format!("{SELECT} {wh} ORDER BY {order} LIMIT $11 OFFSET $12");
-    macro_rules! bind_filter {
-        ($q:expr) => {
-            $q.bind(text)
-                .bind(&like)
-                .bind(&code)
-                .bind(i64::from(f.year.unwrap_or(0)))
-                .bind(f.level.map_or("", |l| l.code()))
-                .bind(f.kind.map_or("", |k| k.code()))
-                .bind(i64::from(f.failed_only))
-                .bind(f.enterprise_id.unwrap_or(0))
-                .bind(f.public_on.map(|d| d.to_string()).unwrap_or_default())
-                .bind(i64::from(f.awaiting_disclosure))
-        };
-    }
-    let total: i64 = bind_filter!(sqlx::query(&count_sql))
-        .fetch_one(&store.pool)
-        .await?
-        .try_get("n")?;
-    let rows = bind_filter!(sqlx::query(&list_sql))
+    let at = c.args.len();
+    let list_sql = format!(
+        "{SELECT} {} ORDER BY {order} LIMIT {} OFFSET {}",
+        c.sql(),
+        crate::param(store.backend, at + 1),
+        crate::param(store.backend, at + 2)
+    );
+    let rows = c
+        .bind(sqlx::query(&list_sql))
         .bind(limit)
         .bind(offset)
         .fetch_all(&store.pool)
         .await?;
+    let total = if f.counted_by_groups() {
+        count_by_groups(store, whose, f).await?
+    } else {
+        let count_sql = format!(
+            "SELECT COUNT(*) AS n FROM sampling s JOIN enterprises e ON e.id = s.enterprise_id \
+             LEFT JOIN sampling_disclosures d ON d.sampling_id = s.id {}",
+            c.sql()
+        );
+        c.bind(sqlx::query(&count_sql))
+            .fetch_one(&store.pool)
+            .await?
+            .try_get("n")?
+    };
     Ok((
         rows.iter().map(from_row).collect::<Result<Vec<_>>>()?,
         total,
     ))
+}
+
+/// How many records a filter without text or enterprise lists, from the kept counts: the
+/// batches (or passes, or failures) of its groups in `sampling_stats`, with the failed
+/// records' disclosures counted apart (a disclosure row is a failed record reviewed for the
+/// public). A million-record register is counted in a few dozen rows, not read.
+async fn count_by_groups(store: &Store, whose: Whose<'_>, f: &Filter) -> Result<i64> {
+    // Which records of the groups are counted: all, the failed, or the passed.
+    let measure = if f.failed_only || f.awaiting_disclosure {
+        "batches - passed"
+    } else if f.public_on.is_some() {
+        "passed"
+    } else {
+        "batches"
+    };
+    let mut c = Conditions::new(store.backend, whose.sql("owner_id"));
+    f.groups(&mut c, "");
+    let kept: i64 = if f.public_on.is_some() && f.failed_only {
+        0
+    } else {
+        c.bind(sqlx::query(&format!(
+            "SELECT CAST(COALESCE(SUM({measure}), 0) AS BIGINT) AS n FROM sampling_stats {}",
+            c.sql()
+        )))
+        .fetch_one(&store.pool)
+        .await?
+        .try_get("n")?
+    };
+    // The failed records with a disclosure: public from a day (added), or reviewed at all
+    // (taken off the failures waiting for review).
+    let disclosed = |day: Option<NaiveDate>| async move {
+        // Read from the disclosures (a few per failed record at most), each record looked
+        // up by its id: a join would let SQLite start from the district's records instead.
+        let mut c = Conditions::new(store.backend, whose.sql("s.owner_id"));
+        c.and("s.id = d.sampling_id AND s.passed = 0".to_string());
+        f.groups(&mut c, "s.");
+        let mut sql = format!(
+            "SELECT COUNT(*) AS n FROM sampling_disclosures d WHERE EXISTS (SELECT 1 FROM sampling s {})",
+            c.sql()
+        );
+        if let Some(day) = day {
+            let p = c.arg(Arg::Text(day.to_string()));
+            let _ = write!(sql, " AND d.public_from <= {p}");
+        }
+        let n: i64 = c
+            .bind(sqlx::query(&sql))
+            .fetch_one(&store.pool)
+            .await?
+            .try_get("n")?;
+        Ok::<i64, StoreError>(n)
+    };
+    Ok(match (f.public_on, f.awaiting_disclosure) {
+        // Public, yet waiting for the review that makes it public: none.
+        (Some(_), true) => 0,
+        (Some(day), false) => kept + disclosed(Some(day)).await?,
+        (None, true) => kept - disclosed(None).await?,
+        (None, false) => kept,
+    })
 }
 
 /// One record of the home district's register (the home page's disclosure queue).
@@ -1260,11 +1422,18 @@ pub async fn enterprise_counts(store: &Store, enterprise_id: i64) -> Result<(i64
 /// The tables were created by the enterprises module's migration 5.
 pub const SCHEMA: Schema = Schema {
     slug: "sampling",
-    migrations: &[crate::schema::Migration {
-        version: 2026120628,
-        name: "sampling: failed results disclosed after a second person's review",
-        sql: include_str!("../migrations/2026120628_sampling_disclosures.sql"),
-    }],
+    migrations: &[
+        crate::schema::Migration {
+            version: 2026120628,
+            name: "sampling: failed results disclosed after a second person's review",
+            sql: include_str!("../migrations/2026120628_sampling_disclosures.sql"),
+        },
+        crate::schema::Migration {
+            version: 2026120685,
+            name: "sampling: the failed results of a district in the order recorded",
+            sql: include_str!("../migrations/2026120685_sampling_failed.sql"),
+        },
+    ],
     tables: &[
         Table::by_id("sampling"),
         Table::by_key("sampling_followups"),
@@ -1353,6 +1522,37 @@ pub async fn disclose(
 /// first (the home page's queue and the approvals API, still the home district's).
 pub async fn awaiting_disclosure(store: &Store) -> Result<Vec<i64>> {
     awaiting_disclosure_of(store, &Actor::system("home")).await
+}
+
+/// The first `shown` of the actor's district's failed results waiting for their disclosure
+/// review (oldest first), and how many wait: the home page's queue and the register's note,
+/// without reading every waiting id.
+pub async fn awaiting_disclosure_queue(
+    store: &Store,
+    actor: &Actor,
+    shown: usize,
+) -> Result<(Vec<i64>, i64)> {
+    let whose = Whose::Actor(actor);
+    let waiting = Filter {
+        awaiting_disclosure: true,
+        ..Filter::default()
+    };
+    let rows = if shown == 0 {
+        Vec::new()
+    } else {
+        sqlx::query(&format!(
+        "SELECT s.id FROM sampling s WHERE {} AND s.passed = 0 \
+         AND NOT EXISTS (SELECT 1 FROM sampling_disclosures d WHERE d.sampling_id = s.id) ORDER BY s.id LIMIT {shown}",
+        whose.sql("s.owner_id")
+    ))
+    .fetch_all(&store.pool)
+    .await?
+    };
+    let first = rows
+        .iter()
+        .map(|r| Ok(r.try_get::<i64, _>("id")?))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((first, count_by_groups(store, whose, &waiting).await?))
 }
 
 /// The ids of the actor's district's failed results waiting for their disclosure review,

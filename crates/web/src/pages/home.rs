@@ -312,9 +312,10 @@ async fn office_queues(state: &AppState, ctx: &Ctx, plan: &Plan) -> Result<Vec<Q
     .await?;
     let extensions = obligations::extensions(&state.store, &actor, None, true).await?;
     let values = qcity_store::indicators::pending(&state.store, &actor).await?;
-    let disclosure = qcity_store::sampling::awaiting_disclosure_of(&state.store, &actor).await?;
+    let (disclosure, waiting) =
+        qcity_store::sampling::awaiting_disclosure_queue(&state.store, &actor, SHOWN).await?;
     let mut disclosure_items = Vec::new();
-    for id in disclosure.iter().take(SHOWN) {
+    for id in &disclosure {
         let r = qcity_store::sampling::record(&state.store, &actor, *id).await?;
         disclosure_items.push(QueueItem {
             text: format!("{} · {}", r.enterprise_name, r.product),
@@ -330,7 +331,7 @@ async fn office_queues(state: &AppState, ctx: &Ctx, plan: &Plan) -> Result<Vec<Q
         disclosure_items,
         false,
     );
-    disclosure_queue.count = disclosure.len();
+    disclosure_queue.count = usize::try_from(waiting).unwrap_or(0);
     let failed =
         qcity_store::outbox::list(&state.store, &actor, qcity_store::outbox::View::Failed, 50)
             .await?;

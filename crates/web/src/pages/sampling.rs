@@ -372,9 +372,12 @@ async fn list_page(
     let can_write = enterprises::may_write(&state.store, &ctx.actor(), "sampling").await?;
     let (awaiting, disclosure_rule) = if ctx.page().is_office() {
         (
-            sampling::awaiting_disclosure_of(&state.store, &actor)
-                .await?
-                .len(),
+            usize::try_from(
+                sampling::awaiting_disclosure_queue(&state.store, &actor, 0)
+                    .await?
+                    .1,
+            )
+            .unwrap_or(0),
             disclosure_rule_text(state, ctx).await?,
         )
     } else {

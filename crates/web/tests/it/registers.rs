@@ -4,7 +4,7 @@
 use crate::harness::TestApp;
 use chrono::NaiveDate;
 use qcity_domain::credit::{Grade, ListingAction, ListingState, TransitionErrorKind};
-use qcity_domain::registry::{FailedItem, Level, ProductKind, Stage, Verdict};
+use qcity_domain::registry::{CodeList, FailedItem, Level, ProductKind, Stage, Verdict};
 use qcity_domain::role::Role;
 use qcity_domain::target::{Lang, Status};
 use qcity_store::Store;
@@ -851,4 +851,120 @@ async fn register_facts_are_dated_on_the_business_date() {
     credit::add_event(&app.store, &zjfj, id, &event("2014-12-15"), &[], today)
         .await
         .unwrap();
+}
+
+/// The register's totals come from the kept counts when a filter is one of theirs (year, level,
+/// kind, failures, what the public sees, what waits for review): each must say exactly how many
+/// records the listing holds, whatever the filters and disclosures.
+#[tokio::test]
+async fn the_registers_totals_equal_the_records_listed_for_every_filter() {
+    let app = TestApp::spawn().await;
+    let office = Actor::system("office");
+    import_enterprises(
+        &app.store,
+        &office,
+        &[
+            enterprise(2, HUAWEI, "华为技术有限公司", None),
+            enterprise(3, BAIDU, "北京百度网讯科技有限公司", None),
+        ],
+        "e.csv",
+    )
+    .await
+    .unwrap();
+    // 60 records over two years, four levels, two kinds; about a third failed.
+    let mut rng = 17u64;
+    let mut next = |n: u64| {
+        rng = rng
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (rng >> 33) % n
+    };
+    let mut import = sampling_import(&app.store, &office).await;
+    for no in 0..60 {
+        let mut r = record(
+            no,
+            if next(2) == 0 { HUAWEI } else { BAIDU },
+            Level::ALL[next(4) as usize],
+            next(3) != 0,
+        );
+        r.kind = if next(2) == 0 {
+            ProductKind::Industrial
+        } else {
+            ProductKind::Food
+        };
+        r.sampled_on = d(if next(2) == 0 {
+            "2013-07-01"
+        } else {
+            "2014-05-10"
+        });
+        import.push(no + 2, r).await.unwrap();
+    }
+    import.finish().await.unwrap();
+    // A colleague reviews some failures on two days: public from two objection periods on.
+    let failed = sampling::awaiting_disclosure_of(&app.store, &office)
+        .await
+        .unwrap();
+    assert!(failed.len() >= 8, "{} failures", failed.len());
+    let head = Actor::system("office.head");
+    sampling::disclose(&app.store, &head, &failed[..3], d("2015-01-05"))
+        .await
+        .unwrap();
+    sampling::disclose(&app.store, &head, &failed[3..6], d("2015-03-01"))
+        .await
+        .unwrap();
+    let (queue, waiting) = sampling::awaiting_disclosure_queue(&app.store, &office, 2)
+        .await
+        .unwrap();
+    assert_eq!(waiting, failed.len() as i64 - 6);
+    assert_eq!(queue, failed[6..8].to_vec(), "the oldest waiting first");
+
+    let mut checked = 0;
+    for year in [None, Some(2013), Some(2014)] {
+        for level in [None, Some(Level::ALL[0]), Some(Level::ALL[3])] {
+            for kind in [None, Some(ProductKind::Food)] {
+                for failed_only in [false, true] {
+                    for public_on in [None, Some(d("2015-02-01")), Some(d("2015-12-31"))] {
+                        for awaiting_disclosure in [false, true] {
+                            let f = sampling::Filter {
+                                year,
+                                level,
+                                kind,
+                                failed_only,
+                                public_on,
+                                awaiting_disclosure,
+                                ..Default::default()
+                            };
+                            for whose in [
+                                enterprises::Whose::Actor(&office),
+                                enterprises::Whose::Public(None),
+                            ] {
+                                let (rows, total) = sampling::list(&app.store, whose, &f, 1000, 0)
+                                    .await
+                                    .unwrap();
+                                assert_eq!(total, rows.len() as i64, "{f:?}");
+                                checked += i64::from(total > 0);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked > 100, "most filters list something: {checked}");
+    // The whole register, and what the public sees at the year's end: every passed record and
+    // the six reviewed failures.
+    let all = sampling::Filter::default();
+    let (_, total) = sampling::list(&app.store, enterprises::Whose::Actor(&office), &all, 1, 0)
+        .await
+        .unwrap();
+    assert_eq!(total, 60);
+    let public = sampling::Filter {
+        public_on: Some(d("2015-12-31")),
+        failed_only: true,
+        ..Default::default()
+    };
+    let (_, total) = sampling::list(&app.store, enterprises::Whose::Public(None), &public, 1, 0)
+        .await
+        .unwrap();
+    assert_eq!(total, 6);
 }
