@@ -61,6 +61,8 @@ pub struct ViewKey {
     pub user: Option<i64>,
     pub lang: Lang,
     pub today: NaiveDate,
+    /// The view's own parameter where it has one (the assessment's period); 0 otherwise.
+    pub arg: i64,
     /// The page as rendered for its reader rather than its figures.
     pub rendered: bool,
 }
@@ -454,6 +456,7 @@ impl ViewKey {
             user: None,
             lang: ctx.lang,
             today: ctx.today,
+            arg: 0,
             rendered: false,
         }
     }

@@ -14,6 +14,7 @@ use crate::middleware::see_other;
 use crate::module::{BodyLimit, Module, NavEntry, Routes, signed_in};
 use crate::view::{PageCtx, attachment, render, unprocessable};
 use crate::view::{require_plan, target_lang};
+use crate::view_cache::ViewKey;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -163,9 +164,25 @@ async fn scores_view(
     let (_, plan) = require_plan(state, ctx).await?;
     let actor = ctx.actor();
     let (_, _, as_of) = store::period_bounds(period, ctx.today).ok_or(AppError::NotFound)?;
-    let (scheme, ranked) = store::scores(&state.store, &actor, &plan, period, as_of).await?;
-    let (_, version) = store::scheme_for(&state.store, &actor, period).await?;
-    let windows = store::windows(&state.store, &actor).await?;
+    // The period's scores, scheme and windows are the same for every reader of one role and
+    // unit: kept at the data's watermark, as the overviews are.
+    let key = ViewKey {
+        arg: i64::from(period),
+        ..ViewKey::of("assessment", ctx)
+    };
+    let kept = state
+        .views
+        .get(&state.store, key, || async {
+            let (scores, (_, version), windows) = tokio::try_join!(
+                store::scores(&state.store, &actor, &plan, period, as_of),
+                store::scheme_for(&state.store, &actor, period),
+                store::windows(&state.store, &actor),
+            )?;
+            Ok::<_, AppError>((scores, version, windows))
+        })
+        .await?;
+    let ((scheme, ranked), version, windows) = &*kept;
+    let windows = windows.clone();
     let open = windows
         .iter()
         .find(|w| w.period == i64::from(period) && w.is_open(ctx.today))

@@ -303,7 +303,7 @@ fn main_of(page: &str) -> &str {
     &page[start..end]
 }
 
-/// The overviews as two servers on one database show them: one keeping each view's figures at
+/// The overviews (and the assessment's scores) as two servers on one database show them: one keeping each view's figures at
 /// the data's watermark (as `qcity serve` does), one computing them on every request.
 async fn assert_same_views(
     app: &crate::harness::TestApp,
@@ -312,7 +312,7 @@ async fn assert_same_views(
     step: &str,
 ) {
     for c in readers {
-        for path in ["/", "/leader", "/supervision", "/indicators"] {
+        for path in ["/", "/leader", "/supervision", "/indicators", "/assessment"] {
             let kept = c.get(app.url(path)).send().await.unwrap();
             assert_eq!(kept.status(), 200, "{path} after {step}");
             let kept = kept.text().await.unwrap();
