@@ -252,7 +252,7 @@ async fn scores_view(
         },
         scheme_source,
         scheme_toml: draft.unwrap_or_else(|| scheme.to_toml()),
-        parts: scheme_parts(&scheme, lang),
+        parts: scheme_parts(scheme, lang),
         red_rule: ctx.lang.t_args(
             "assessment-red-rule",
             &[
