@@ -558,9 +558,44 @@ pub async fn run(n: usize, runs: usize, postgres: Option<&str>) -> Result<()> {
     })
     .await?;
 
+    // The register's first page as its list shows it (newest 50 and the total), and the same
+    // with the failures waiting for disclosure review, against a plain count of its records.
+    let whose = qcity_store::enterprises::Whose::Actor(&actor);
+    let plain_count = time_runs(runs, || async {
+        sqlx::query("SELECT COUNT(*) FROM raw_sampling")
+            .fetch_one(&raw.pool)
+            .await
+    })
+    .await?;
+    let waiting_filter = qcity_store::sampling::Filter {
+        awaiting_disclosure: true,
+        ..Default::default()
+    };
+    let all = qcity_store::sampling::Filter::default();
+    for f in [&all, &waiting_filter] {
+        let (rows, total) = qcity_store::sampling::list(&store, whose, f, 50, 0).await?;
+        anyhow::ensure!(rows.len() == 50 && total > 50, "the register's first page");
+    }
+    let register = time_runs(runs, || {
+        qcity_store::sampling::list(&store, whose, &all, 50, 0)
+    })
+    .await?;
+    let waiting = time_runs(runs, || {
+        qcity_store::sampling::list(&store, whose, &waiting_filter, 50, 0)
+    })
+    .await?;
+
     println!(
         "  pass rates by category and year       {rates:>8.2} ms  ratio {:.3} × plain aggregate ({plain:.1} ms) (target < 50 ms)",
         rates / plain
+    );
+    println!(
+        "  the register's first page and total   {register:>8.2} ms  ratio {:.3} × a plain count of the rows ({plain_count:.1} ms)",
+        register / plain_count
+    );
+    println!(
+        "    … of the failures awaiting review   {waiting:>8.2} ms  ratio {:.3} × a plain count of the rows",
+        waiting / plain_count
     );
     println!(
         "  indicator dashboard data (all 28)     {dashboard:>8.2} ms  ratio {:.3} × plain aggregate (target < 100 ms)",

@@ -785,6 +785,11 @@ pub const SCHEMA: Schema = Schema {
             name: "enterprises: the record rate counted from an index",
             sql: include_str!("../migrations/2026120682_enterprises_record_rate.sql"),
         },
+        Migration {
+            version: 2026120686,
+            name: "enterprises: the towns and industries a register's filters offer",
+            sql: include_str!("../migrations/2026120686_enterprises_choices.sql"),
+        },
     ],
     tables: &[
         Table::by_id("enterprises"),
