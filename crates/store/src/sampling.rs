@@ -261,7 +261,8 @@ impl Conditions {
 }
 
 impl Filter {
-    /// The year, level and kind conditions on records `s`.
+    /// The year, level and kind conditions, on the records (`prefix` "s.") or on their kept
+    /// counts (no prefix): both have these columns.
     fn groups(&self, c: &mut Conditions, prefix: &str) {
         if let Some(year) = self.year {
             let p = c.arg(Arg::Int(i64::from(year)));
