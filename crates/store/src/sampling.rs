@@ -1546,30 +1546,27 @@ pub async fn awaiting_disclosure_queue(
         awaiting_disclosure: true,
         ..Filter::default()
     };
-    let rows = if shown == 0 {
+    let first = if shown == 0 {
         Vec::new()
     } else {
-        sqlx::query(&format!(
-        "SELECT s.id FROM sampling s WHERE {} AND s.passed = 0 \
-         AND NOT EXISTS (SELECT 1 FROM sampling_disclosures d WHERE d.sampling_id = s.id) ORDER BY s.id LIMIT {shown}",
-        whose.sql("s.owner_id")
-    ))
-    .fetch_all(&store.pool)
-    .await?
+        waiting_ids(store, actor, Some(shown)).await?
     };
-    let first = rows
-        .iter()
-        .map(|r| Ok(r.try_get::<i64, _>("id")?))
-        .collect::<Result<Vec<_>>>()?;
     Ok((first, count_by_groups(store, whose, &waiting).await?))
 }
 
 /// The ids of the actor's district's failed results waiting for their disclosure review,
 /// oldest first.
 pub async fn awaiting_disclosure_of(store: &Store, actor: &Actor) -> Result<Vec<i64>> {
+    waiting_ids(store, actor, None).await
+}
+
+/// The ids of the actor's district's failures without a disclosure review, oldest first; at
+/// most `limit` of them.
+async fn waiting_ids(store: &Store, actor: &Actor, limit: Option<usize>) -> Result<Vec<i64>> {
+    let limit = limit.map(|n| format!(" LIMIT {n}")).unwrap_or_default();
     let rows = sqlx::query(&format!(
-        "SELECT s.id FROM sampling s LEFT JOIN sampling_disclosures d ON d.sampling_id = s.id \
-         WHERE {} AND s.passed = 0 AND d.public_from IS NULL ORDER BY s.id",
+        "SELECT s.id FROM sampling s WHERE {} AND s.passed = 0 \
+         AND NOT EXISTS (SELECT 1 FROM sampling_disclosures d WHERE d.sampling_id = s.id) ORDER BY s.id{limit}",
         Whose::Actor(actor).sql("s.owner_id")
     ))
     .fetch_all(&store.pool)
